@@ -1,0 +1,12 @@
+import { main } from './main';
+
+// serve keeps running after main() resolves; every other command exits with main's code.
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { createEngine } from '../engine/engine';
+import { loadElectron } from './electronApi';
+import { protocolHandler, APP_ORIGIN, SCHEME } from './protocol';
+import { hardenContents, isTrustedSender } from './security';
+
+// The Electron shell: window, IPC bridge, protocol. No business logic lives here.
+const electron = loadElectron();
+const { app, BrowserWindow, ipcMain, protocol } = electron;
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const workspace = app.commandLine.getSwitchValue('workspace') || process.env['TESSERA_WORKSPACE'] || join(app.getPath('userData'), 'workspace');
+  const engine = createEngine({ workspace: resolve(workspace), create: true });
+  hardenContents(electron);
+  protocol.handle(SCHEME, protocolHandler(engine, join(here, '../renderer')));
+
+  ipcMain.handle('tessera:call', async (event, method, input) => {
+    // Electron keeps only `message` of a thrown error, so errors travel as Result data.
+    if (!isTrustedSender(event)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'untrusted sender' } };
+    return engine.dispatch(String(method), input);
+  });
+
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Tessera',
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  const unsubscribe = engine.events.subscribe((ev) => {
+    if (!win.webContents.isDestroyed()) win.webContents.send('tessera:event', ev);
+  });
+  win.on('closed', unsubscribe);
+  app.on('window-all-closed', () => {
+    void engine.close().then(() => app.quit());
+  });
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+void start();

@@ -1,0 +1,39 @@
+import { ApiError, type Result } from '../../../shared/api/errors';
+import { isMethodName, methods, type MethodName, type Output, type ParsedInput } from '../../../shared/api/contract';
+import type { Logger } from '../logger';
+
+export interface CallContext {
+  signal?: AbortSignal | undefined;
+}
+
+/** One handler per contract method: a missing one is a type error, not a review comment. */
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> };
+
+function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Record<string, unknown> {
+  return { issues: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+}
+
+/**
+ * The engine's door: unknown method -> NOT_FOUND, bad input -> INVALID_INPUT with zod's issues,
+ * ApiError passes through, anything else is a bug: logged with its stack, returned as INTERNAL.
+ */
+export function createDispatcher(handlers: Handlers, logger: Logger) {
+  return async function dispatch(method: string, rawInput: unknown, ctx: CallContext = {}): Promise<Result<unknown>> {
+    try {
+      if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `unknown method: ${method}`);
+      const parsed = methods[method].input.safeParse(rawInput ?? {});
+      if (!parsed.success) {
+        const first = parsed.error.issues[0];
+        const where = first === undefined || first.path.length === 0 ? '' : ` (${first.path.map(String).join('.')})`;
+        throw new ApiError('INVALID_INPUT', `${method}: ${first?.message ?? 'invalid input'}${where}`, zodDetails(parsed.error.issues));
+      }
+      const handler = handlers[method] as (input: unknown, ctx: CallContext) => Promise<unknown>;
+      return { ok: true, value: await handler(parsed.data, ctx) };
+    } catch (err) {
+      if (err instanceof ApiError) return { ok: false, error: err.toData() };
+      logger.error(`${method} failed`, err);
+      return { ok: false, error: { code: 'INTERNAL', message: `internal error in ${method}; see tessera.log in the workspace` } };
+    }
+  };
+}
+export type Dispatch = ReturnType<typeof createDispatcher>;

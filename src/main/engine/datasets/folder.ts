@@ -1,0 +1,155 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import { vocColor, type ClassInfo, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { readMaskPng } from '../masks/png';
+import { labelMapToRles } from '../masks/labelMap';
+import { IMAGE_EXTENSIONS, probeImage, type ProbedImage } from '../images/probe';
+import type { JobContext } from '../jobs/JobRunner';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { mapWithConcurrency } from './concurrency';
+
+export interface FolderImportParams {
+  dir: string;
+  masksDir?: string | undefined;
+  name?: string | undefined;
+}
+
+interface StagedImage {
+  file: string;
+  path: string;
+  probe: ProbedImage;
+  mask: Uint8Array | null;
+}
+
+async function requireDirectory(dir: string, what: string): Promise<string> {
+  const abs = resolve(dir);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) throw new ApiError('NOT_FOUND', `${what} not found: ${abs}`);
+  if (!info.isDirectory()) throw new ApiError('INVALID_INPUT', `${what} is not a folder: ${abs}`);
+  return abs;
+}
+
+async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labels: Uint8Array; kind: string } | null> {
+  const stem = basename(image.file, extname(image.file));
+  const maskPath = join(masksDir, `${stem}.png`);
+  const bytes = await readFile(maskPath).catch(() => null);
+  if (bytes === null) return null;
+  let mask;
+  try {
+    mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath);
+  } catch (err) {
+    throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
+  }
+  if (mask.width !== image.probe.width || mask.height !== image.probe.height) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${maskPath}: mask is ${mask.width}x${mask.height} but its image ${image.file} is ${image.probe.width}x${image.probe.height}`,
+      { file: maskPath, image: image.file },
+    );
+  }
+  return { labels: mask.data, kind: mask.kind };
+}
+
+/** Classes from the label values the masks use: binary 0/255 masks become background/foreground. */
+function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
+  if (binary) return [
+    { index: 0, name: 'background', color: vocColor(0) },
+    { index: 1, name: 'foreground', color: vocColor(1) },
+  ];
+  const max = Math.max(0, ...[...values].filter((v) => v !== 255));
+  return Array.from({ length: max + 1 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class_${i}`, color: vocColor(i) }));
+}
+
+/**
+ * Imports a plain folder of images, with optional PNG masks (same file stem) from another folder.
+ * Unreadable files are skipped and listed; a mask that disagrees with its image fails the whole
+ * import. Everything is validated before the single write transaction, so a failure writes nothing.
+ */
+export async function importFolder(params: FolderImportParams, deps: { db: Db; repos: Repos }, ctx: JobContext): Promise<ImportResult> {
+  const dir = await requireDirectory(params.dir, 'image folder');
+  const masksDir = params.masksDir === undefined ? null : await requireDirectory(params.masksDir, 'mask folder');
+  const name = params.name ?? basename(dir);
+  if (deps.repos.datasets.nameExists(name)) {
+    throw new ApiError('CONFLICT', `a dataset named "${name}" already exists in this workspace; choose another with --name`, { name });
+  }
+
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+  const skipped: SkippedFile[] = [];
+  const candidates = entries.filter((f) => {
+    if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) return true;
+    if (!f.startsWith('.')) skipped.push({ file: f, reason: `not an image (extension "${extname(f) || 'none'}")` });
+    return false;
+  });
+  if (candidates.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})`);
+
+  let done = 0;
+  const probed = await mapWithConcurrency(candidates, 4, async (file) => {
+    ctx.signal.throwIfAborted();
+    const path = join(dir, file);
+    const outcome = await probeImage(await readFile(path));
+    ctx.progress(++done, candidates.length, 'reading images');
+    return { file, path, outcome };
+  });
+
+  const staged: StagedImage[] = [];
+  for (const p of probed) {
+    if (p.outcome.ok) staged.push({ file: p.file, path: p.path, probe: p.outcome.image, mask: null });
+    else skipped.push({ file: p.file, reason: p.outcome.reason });
+  }
+  if (staged.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
+
+  const values = new Set<number>();
+  let allBinary = true;
+  let anyMask = false;
+  if (masksDir !== null) {
+    for (const [i, image] of staged.entries()) {
+      ctx.signal.throwIfAborted();
+      const mask = await readMaskFor(masksDir, image);
+      ctx.progress(i + 1, staged.length, 'reading masks');
+      if (mask === null) continue;
+      anyMask = true;
+      image.mask = mask.labels;
+      if (mask.kind !== 'binary') allBinary = false;
+      for (const v of new Set(mask.labels)) values.add(v);
+    }
+    if (!anyMask) throw new ApiError('INVALID_INPUT', `${masksDir}: no mask PNG matches any image name (expected <image stem>.png)`);
+  }
+  const binary = anyMask && allBinary;
+  const classes = anyMask ? classesFor(values, binary) : [];
+
+  ctx.signal.throwIfAborted();
+  ctx.progress(0, staged.length, 'writing');
+  const datasetId = deps.db.transaction(() => {
+    const id = deps.repos.datasets.create({
+      name,
+      format: 'folder',
+      task: anyMask ? 'semantic' : 'unlabelled',
+      sourcePath: dir,
+      meta: { masksDir, binaryMasks: binary },
+    });
+    deps.repos.datasets.addClasses(id, classes);
+    for (const image of staged) {
+      const imageId = deps.repos.images.create({
+        datasetId: id,
+        path: image.path,
+        fileName: image.file,
+        sha256: image.probe.sha256,
+        bytes: image.probe.bytes,
+        width: image.probe.width,
+        height: image.probe.height,
+      });
+      const sampleId = deps.repos.images.createSample(imageId);
+      if (image.mask === null) continue;
+      const labels = binary ? image.mask.map((v) => (v === 255 ? 1 : 0)) : image.mask;
+      for (const part of labelMapToRles(labels, image.probe.height, image.probe.width)) {
+        if (part.classIdx === 0) continue; // background is what no region covers
+        deps.repos.annotations.create({ sampleId, classIdx: part.classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
+      }
+    }
+    return id;
+  })();
+  ctx.progress(staged.length, staged.length, 'done');
+  return { datasetId, name, images: staged.length, annotated: staged.filter((s) => s.mask !== null).length, skipped };
+}

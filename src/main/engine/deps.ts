@@ -1,0 +1,17 @@
+import type { Db } from './store/db';
+import type { Repos } from './store/store';
+import type { EventHub } from './events';
+import type { JobRunner } from './jobs/JobRunner';
+import type { Logger } from './logger';
+import type { WorkspacePaths } from './workspace';
+
+/** What every capability's handlers receive. No module-level state: each engine has its own. */
+export interface EngineDeps {
+  db: Db;
+  repos: Repos;
+  events: EventHub;
+  jobs: JobRunner;
+  logger: Logger;
+  paths: WorkspacePaths;
+  toolVersion: string;
+}

@@ -1,0 +1,83 @@
+import { appendFileSync } from 'node:fs';
+import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
+import { openDatabase, schemaVersion } from './store/db';
+import { createRepos } from './store/store';
+import { EventHub } from './events';
+import { JobRunner } from './jobs/JobRunner';
+import type { Logger } from './logger';
+import { createWorkspaceFolders, requireWorkspace } from './workspace';
+import type { EngineDeps } from './deps';
+import { datasetHandlers } from './datasets/handlers';
+import { imageHandlers } from './images/handlers';
+import { jobHandlers } from './jobs/handlers';
+import { blobReader, type BlobReader } from './images/blobs';
+import { TOOL_VERSION } from './version';
+
+export interface EngineOptions {
+  workspace: string;
+  /** Create the workspace when it does not exist (init, npm start); otherwise it must exist. */
+  create?: boolean;
+  /** Also print log lines (stacks) to stderr. */
+  debug?: boolean;
+}
+
+export interface Engine {
+  dispatch: Dispatch;
+  events: EventHub;
+  blobs: { read: BlobReader };
+  paths: EngineDeps['paths'];
+  /** Waits for jobs in flight, then closes the database. */
+  close(): Promise<void>;
+  /** For tests and the CLI: the repositories and database, read-only by convention. */
+  deps: EngineDeps;
+}
+
+function fileLogger(logFile: string, debug: boolean): Logger {
+  const write = (line: string): void => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      // Logging must never take the engine down (read-only workspace, full disk).
+    }
+  };
+  return {
+    info: (m) => {
+      write(`INFO ${m}`);
+      if (debug) console.error(`[tessera] ${m}`);
+    },
+    error: (m, err) => {
+      const stack = err instanceof Error ? (err.stack ?? err.message) : err === undefined ? '' : String(err);
+      write(`ERROR ${m} ${stack}`);
+      if (debug) console.error(`[tessera] ${m}\n${stack}`);
+    },
+  };
+}
+
+/** Builds one engine instance over one workspace. No module-level state: tests run several side by side. */
+export function createEngine(options: EngineOptions): Engine {
+  const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
+  const logger = fileLogger(paths.log, options.debug === true);
+  const db = openDatabase(paths.db);
+  const repos = createRepos(db);
+  repos.jobs.markInterrupted();
+  const events = new EventHub();
+  const jobs = new JobRunner(repos.jobs, events, logger);
+  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION };
+  const handlers: Handlers = {
+    'workspace.info': async () => ({ path: paths.root, schemaVersion: schemaVersion(db), toolVersion: TOOL_VERSION }),
+    ...datasetHandlers(deps),
+    ...imageHandlers(deps),
+    ...jobHandlers(deps),
+  };
+  return {
+    dispatch: createDispatcher(handlers, logger),
+    events,
+    blobs: { read: blobReader(deps) },
+    paths,
+    deps,
+    async close() {
+      await jobs.idle();
+      db.close();
+    },
+  };
+}

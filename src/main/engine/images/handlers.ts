@@ -1,0 +1,26 @@
+import { ApiError } from '../../../shared/api/errors';
+import type { Handlers } from '../api/dispatch';
+import type { EngineDeps } from '../deps';
+import { toImageSummary } from '../store/repos/images';
+
+export function imageHandlers(deps: EngineDeps) {
+  return {
+    'images.page': async ({ datasetId, offset, limit }) => {
+      if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+      return deps.repos.images.page(datasetId, offset, limit);
+    },
+    'images.get': async ({ imageId }) => {
+      const row = deps.repos.images.get(imageId);
+      if (row === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
+      return {
+        ...toImageSummary(row),
+        path: row.path,
+        sha256: row.sha256,
+        bytes: row.bytes,
+        classes: deps.repos.datasets.classes(row.dataset_id),
+        image: { kind: 'image' as const, imageId },
+        groundTruth: row.has_gt === 1 ? { kind: 'labelmap' as const, imageId, source: 'gt' as const } : null,
+      };
+    },
+  } satisfies Partial<Handlers>;
+}

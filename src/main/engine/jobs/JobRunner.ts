@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, type ApiErrorData } from '../../../shared/api/errors';
+import type { JobsRepo } from '../store/repos/jobs';
+import type { EventHub } from '../events';
+import type { Logger } from '../logger';
+
+export interface JobContext {
+  readonly jobId: string;
+  readonly signal: AbortSignal;
+  /** Progress is throttled to ~10 events/s; the final state is always sent. */
+  progress(done: number, total: number, stage: string): void;
+}
+
+export type JobBody = (ctx: JobContext) => Promise<Record<string, unknown>>;
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Runs long work as jobs: an id, persisted state, throttled progress events, cancel through an
+ * AbortSignal. Each job body commits its own items; the runner only tracks state.
+ */
+export class JobRunner {
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly repo: JobsRepo,
+    private readonly events: EventHub,
+    private readonly logger: Logger,
+  ) {}
+
+  start(kind: string, params: unknown, body: JobBody): string {
+    const jobId = randomUUID();
+    this.repo.create(jobId, kind, params);
+    const controller = new AbortController();
+    this.controllers.set(jobId, controller);
+    const done = this.execute(jobId, controller, body).finally(() => {
+      this.controllers.delete(jobId);
+      this.running.delete(jobId);
+    });
+    this.running.set(jobId, done);
+    return jobId;
+  }
+
+  cancel(jobId: string): boolean {
+    const controller = this.controllers.get(jobId);
+    if (controller === undefined) return false;
+    controller.abort(new ApiError('CANCELLED', 'cancelled by the user'));
+    return true;
+  }
+
+  /** Resolves when every job in flight has settled (used on shutdown and by tests). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async execute(jobId: string, controller: AbortController, body: JobBody): Promise<void> {
+    let last = 0;
+    let lastState = { done: 0, total: 0, stage: '' };
+    const ctx: JobContext = {
+      jobId,
+      signal: controller.signal,
+      progress: (done, total, stage) => {
+        lastState = { done, total, stage };
+        const now = Date.now();
+        if (now - last < PROGRESS_INTERVAL_MS && done !== total) return;
+        last = now;
+        this.repo.update(jobId, { done, total, stage });
+        this.events.emit('job.progress', { jobId, done, total, stage });
+      },
+    };
+    this.repo.update(jobId, { status: 'running' });
+    // Let the caller receive the job id (and subscribe) before the first event.
+    await Promise.resolve();
+    try {
+      const result = await body(ctx);
+      this.repo.update(jobId, { status: 'succeeded', ...lastState, result });
+      this.events.emit('job.progress', { jobId, ...lastState });
+      this.events.emit('job.finished', { jobId, status: 'succeeded', error: null, result });
+    } catch (err) {
+      const cancelled = controller.signal.aborted;
+      const error: ApiErrorData = cancelled
+        ? { code: 'CANCELLED', message: 'cancelled by the user' }
+        : err instanceof ApiError
+          ? err.toData()
+          : { code: 'INTERNAL', message: `internal error in job ${jobId}; see the log` };
+      if (!cancelled && !(err instanceof ApiError)) this.logger.error(`job ${jobId} failed`, err);
+      const status = cancelled ? 'cancelled' : 'failed';
+      this.repo.update(jobId, { status, error });
+      this.events.emit('job.finished', { jobId, status, error, result: null });
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Versioned schema. migrations[i] takes a database from user_version i to i + 1. Never edit a released
+ * migration: append a new one. The schema already covers the whole product (datasets through jobs) so
+ * later features add columns, not redesigns.
+ */
+export const migrations: readonly string[] = [
+  /* 0 -> 1: the whole product's schema */ `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    format TEXT NOT NULL CHECK (format IN ('folder','voc','coco','reasonseg','refcoco')),
+    task TEXT NOT NULL CHECK (task IN ('semantic','referring','unlabelled')),
+    source_path TEXT,
+    meta TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+  );
+
+  -- Class index = label value in masks (0..254); 255 is ignore and never a class.
+  CREATE TABLE classes (
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL CHECK (idx BETWEEN 0 AND 254),
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    external_id INTEGER,
+    PRIMARY KEY (dataset_id, idx)
+  );
+
+  -- Images stay where they are: path + content hash.
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    width INTEGER NOT NULL CHECK (width > 0),
+    height INTEGER NOT NULL CHECK (height > 0),
+    split TEXT,
+    external_id TEXT,
+    review_state TEXT NOT NULL DEFAULT 'unreviewed' CHECK (review_state IN ('unreviewed','in-review','reviewed','rejected')),
+    UNIQUE (dataset_id, path)
+  );
+  CREATE INDEX images_by_sha ON images(sha256);
+
+  -- A sample is what gets scored: an image (semantic) or an image plus a text query (referring/reasoning).
+  CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    query TEXT,
+    queries TEXT,
+    is_sentence INTEGER,
+    external_id TEXT
+  );
+  CREATE INDEX samples_by_image ON samples(image_id);
+
+  -- An annotation is one region: a class of a semantic label map (class_idx 255 = ignore region), an
+  -- instance (COCO), or a referred object. Its pixels live in versions; the imported one is kept.
+  CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    class_idx INTEGER NOT NULL CHECK (class_idx BETWEEN 0 AND 255),
+    iscrowd INTEGER NOT NULL DEFAULT 0,
+    external_id TEXT,
+    current_version INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE INDEX annotations_by_sample ON annotations(sample_id);
+
+  -- Masks as COCO compressed RLE (column-major counts string), with area and bbox as pycocotools gives them.
+  CREATE TABLE annotation_versions (
+    annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    rle TEXT NOT NULL,
+    area INTEGER NOT NULL,
+    bbox TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('import','edit','prompt')),
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (annotation_id, version)
+  );
+
+  CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    is_toy INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+  );
+
+  -- A run is a set of predictions on a dataset: from a model here, or imported from elsewhere.
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+    source TEXT NOT NULL CHECK (source IN ('model','import')),
+    status TEXT NOT NULL CHECK (status IN ('pending','running','complete','failed','cancelled')),
+    execution_provider TEXT,
+    params TEXT NOT NULL DEFAULT '{}',
+    provenance TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    UNIQUE (dataset_id, name)
+  );
+
+  CREATE TABLE predictions (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    class_idx INTEGER NOT NULL CHECK (class_idx BETWEEN 0 AND 255),
+    instance INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    rle TEXT NOT NULL,
+    area INTEGER NOT NULL,
+    score REAL,
+    UNIQUE (run_id, sample_id, class_idx, instance)
+  );
+  CREATE INDEX predictions_by_sample ON predictions(sample_id);
+
+  -- Token-resolution maps (CAMs, similarity maps, importance): raw little-endian blob + shape + dtype.
+  CREATE TABLE heatmaps (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    dtype TEXT NOT NULL CHECK (dtype IN ('float16','float32','uint8')),
+    data BLOB NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (run_id, sample_id, name)
+  );
+
+  -- Per-image (and per-class) counts, so any subset's score is a SQL aggregate.
+  CREATE TABLE metric_rows (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    class_idx INTEGER NOT NULL,
+    tp INTEGER NOT NULL,
+    fp INTEGER NOT NULL,
+    fn INTEGER NOT NULL,
+    gt_pixels INTEGER NOT NULL,
+    annotation_rev TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, sample_id, class_idx)
+  );
+
+  CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    color TEXT
+  );
+  CREATE TABLE image_tags (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (image_id, tag_id)
+  );
+  CREATE TABLE sample_tags (
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (sample_id, tag_id)
+  );
+  CREATE TABLE saved_filters (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER REFERENCES datasets(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    query TEXT NOT NULL,
+    UNIQUE (dataset_id, name)
+  );
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL CHECK (status IN ('queued','running','succeeded','failed','cancelled')),
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    stage TEXT NOT NULL DEFAULT '',
+    error TEXT,
+    result TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  -- Items that failed inside a job (a truncated image mid-run): listed on the job, not fatal.
+  CREATE TABLE job_item_failures (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    item TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (job_id, item)
+  );
+
+  -- Caches: inference outputs keyed by (model hash, image hash, params hash); SAM image embeddings.
+  CREATE TABLE inference_cache (
+    key TEXT PRIMARY KEY,
+    outputs BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE image_embeddings (
+    model_sha256 TEXT NOT NULL,
+    image_sha256 TEXT NOT NULL,
+    shape TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (model_sha256, image_sha256)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;

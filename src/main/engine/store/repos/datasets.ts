@@ -1,0 +1,83 @@
+import type { Db } from '../db';
+import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
+
+export interface NewDataset {
+  name: string;
+  format: DatasetFormat;
+  task: DatasetTask;
+  sourcePath: string | null;
+  meta?: Record<string, unknown>;
+}
+
+interface SummaryRow {
+  id: number;
+  name: string;
+  format: DatasetFormat;
+  task: DatasetTask;
+  source_path: string | null;
+  created_at: string;
+  image_count: number;
+  sample_count: number;
+  annotated_image_count: number;
+  class_count: number;
+}
+
+const summarySql = `
+  SELECT d.id, d.name, d.format, d.task, d.source_path, d.created_at,
+    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS image_count,
+    (SELECT COUNT(*) FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = d.id) AS sample_count,
+    (SELECT COUNT(DISTINCT s.image_id) FROM samples s JOIN images i ON i.id = s.image_id
+       JOIN annotations a ON a.sample_id = s.id WHERE i.dataset_id = d.id) AS annotated_image_count,
+    (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
+  FROM datasets d`;
+
+function toSummary(row: SummaryRow): DatasetSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    task: row.task,
+    sourcePath: row.source_path,
+    imageCount: row.image_count,
+    sampleCount: row.sample_count,
+    annotatedImageCount: row.annotated_image_count,
+    classCount: row.class_count,
+    createdAt: row.created_at,
+  };
+}
+
+/** Owns the `datasets` and `classes` tables. */
+export function datasetsRepo(db: Db) {
+  const insert = db.prepare(
+    'INSERT INTO datasets (name, format, task, source_path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
+  return {
+    create(d: NewDataset): number {
+      const info = insert.run(d.name, d.format, d.task, d.sourcePath, JSON.stringify(d.meta ?? {}), new Date().toISOString());
+      return Number(info.lastInsertRowid);
+    },
+    addClasses(datasetId: number, classes: readonly (ClassInfo & { externalId?: number })[]): void {
+      for (const c of classes) insertClass.run(datasetId, c.index, c.name, JSON.stringify(c.color), c.externalId ?? null);
+    },
+    list(): DatasetSummary[] {
+      return (db.prepare(`${summarySql} ORDER BY d.id`).all() as SummaryRow[]).map(toSummary);
+    },
+    get(id: number): DatasetSummary | undefined {
+      const row = db.prepare(`${summarySql} WHERE d.id = ?`).get(id) as SummaryRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+    nameExists(name: string): boolean {
+      return db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
+    },
+    classes(datasetId: number): ClassInfo[] {
+      const rows = db.prepare('SELECT idx, name, color FROM classes WHERE dataset_id = ? ORDER BY idx').all(datasetId) as Array<{
+        idx: number;
+        name: string;
+        color: string;
+      }>;
+      return rows.map((r) => ({ index: r.idx, name: r.name, color: JSON.parse(r.color) as Rgb }));
+    },
+  };
+}
+export type DatasetsRepo = ReturnType<typeof datasetsRepo>;

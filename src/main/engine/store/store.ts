@@ -1,0 +1,16 @@
+import type { Db } from './db';
+import { datasetsRepo } from './repos/datasets';
+import { imagesRepo } from './repos/images';
+import { annotationsRepo } from './repos/annotations';
+import { jobsRepo } from './repos/jobs';
+
+/** All repositories over one database; each owns its tables. */
+export function createRepos(db: Db) {
+  return {
+    datasets: datasetsRepo(db),
+    images: imagesRepo(db),
+    annotations: annotationsRepo(db),
+    jobs: jobsRepo(db),
+  };
+}
+export type Repos = ReturnType<typeof createRepos>;

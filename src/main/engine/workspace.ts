@@ -1,0 +1,39 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiError } from '../../shared/api/errors';
+
+export const DB_FILE = 'tessera.db';
+
+export interface WorkspacePaths {
+  root: string;
+  db: string;
+  cache: string;
+  log: string;
+}
+
+export function workspacePaths(dir: string): WorkspacePaths {
+  const root = resolve(dir);
+  return { root, db: join(root, DB_FILE), cache: join(root, 'cache'), log: join(root, 'tessera.log') };
+}
+
+export function workspaceExists(dir: string): boolean {
+  return existsSync(workspacePaths(dir).db);
+}
+
+/** Creates the folder layout of a workspace (the database is created by openDatabase). */
+export function createWorkspaceFolders(dir: string): WorkspacePaths {
+  const paths = workspacePaths(dir);
+  if (existsSync(paths.root) && !statSync(paths.root).isDirectory()) {
+    throw new ApiError('INVALID_INPUT', `workspace path exists and is not a folder: ${paths.root}`);
+  }
+  mkdirSync(paths.cache, { recursive: true });
+  return paths;
+}
+
+export function requireWorkspace(dir: string): WorkspacePaths {
+  const paths = workspacePaths(dir);
+  if (!existsSync(paths.db)) {
+    throw new ApiError('NOT_FOUND', `no Tessera workspace at ${paths.root} (run "tessera init" there, or pass --workspace DIR)`);
+  }
+  return paths;
+}

@@ -1,0 +1,156 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError, parseBlobPath } from '../../shared';
+import type { Engine } from '../engine/engine';
+import { allowedHosts, originAllowed, presentedToken, TOKEN_COOKIE } from './auth';
+import { readStatic } from './staticFiles';
+
+export interface ServerOptions {
+  engine: Engine;
+  host: string;
+  port: number;
+  token: string;
+  /** The built renderer (index.html + assets); null serves the API only. */
+  staticDir: string | null;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+const CSP = [
+  "default-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...extra });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new ApiError('INVALID_INPUT', 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The HTTP + WebSocket transport of the contract. Every request (HTML, API, blobs, the socket) needs
+ * the per-launch token; foreign Host headers are refused (DNS rebinding); cross-origin calls too.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  let hosts = new Set<string>();
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.headers.host === undefined || !hosts.has(req.headers.host)) {
+      return send(res, 403, 'forbidden: unexpected Host header\n', 'text/plain; charset=utf-8');
+    }
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const via = presentedToken(req, url, opts.token);
+    if (via === null) return send(res, 401, 'unauthorized: open the URL that "tessera serve" printed (it carries the token)\n', 'text/plain; charset=utf-8');
+    if (!originAllowed(req, hosts)) return send(res, 403, 'forbidden: cross-origin request\n', 'text/plain; charset=utf-8');
+
+    if (url.pathname.startsWith('/api/call/')) {
+      if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: { code: 'INVALID_INPUT', message: 'use POST' } });
+      const method = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      let input: unknown;
+      try {
+        const body = await readBody(req);
+        input = body.length === 0 ? {} : (JSON.parse(body) as unknown);
+      } catch (err) {
+        const message = err instanceof ApiError ? err.message : 'request body is not valid JSON';
+        return sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message } });
+      }
+      return sendJson(res, 200, await opts.engine.dispatch(method, input));
+    }
+    if (url.pathname.startsWith('/blob/')) {
+      const ref = parseBlobPath(url.pathname.slice('/blob/'.length));
+      if (ref === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+      try {
+        const blob = await opts.engine.blobs.read(ref);
+        return send(res, 200, blob.bytes, blob.contentType);
+      } catch (err) {
+        const status = err instanceof ApiError && err.code === 'NOT_FOUND' ? 404 : 500;
+        return send(res, status, `${err instanceof ApiError ? err.message : 'internal error'}\n`, 'text/plain; charset=utf-8');
+      }
+    }
+    if (opts.staticDir === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+    const file = await readStatic(opts.staticDir, url.pathname);
+    if (file === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+    const extra: Record<string, string> = { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' };
+    // The first page load carries ?token=; a strict, HTTP-only cookie then authorizes the page's own fetches and <img> loads.
+    if (via === 'query') extra['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(opts.token)}; HttpOnly; SameSite=Strict; Path=/`;
+    return send(res, 200, file.bytes, file.type, extra);
+  };
+
+  const server = createHttpServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.engine.deps.logger.error('http request failed', err);
+      if (!res.headersSent) send(res, 500, 'internal error\n', 'text/plain; charset=utf-8');
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<WebSocket>();
+  const unsubscribe = opts.engine.events.subscribe((event) => {
+    const text = JSON.stringify(event);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
+    const ok =
+      req.headers.host !== undefined &&
+      hosts.has(req.headers.host) &&
+      url.pathname === '/api/events' &&
+      presentedToken(req, url, opts.token) !== null &&
+      originAllowed(req, hosts);
+    if (!ok) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+    });
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolvePromise());
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(opts.host, port);
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${shownHost}:${port}/?token=${opts.token}`,
+    port,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+/** What the preload exposes as `window.tessera`; the renderer's IPC transport reads exactly this. */
+export interface PreloadBridge {
+  call(method: string, input: unknown): Promise<unknown>;
+  subscribe(listener: (event: unknown) => void): () => void;
+}

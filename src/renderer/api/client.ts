@@ -1,0 +1,12 @@
+import { createClient, type TesseraClient } from '../../shared';
+import { httpTransport } from './transports/http';
+import { ipcTransport, type TesseraBridge } from './transports/ipc';
+
+declare global {
+  interface Window {
+    tessera?: TesseraBridge;
+  }
+}
+
+/** The renderer's one client: IPC inside Electron, HTTP/WS in a browser. Nothing else knows which. */
+export const client: TesseraClient = createClient(window.tessera !== undefined ? ipcTransport(window.tessera) : httpTransport());

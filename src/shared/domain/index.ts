@@ -1,0 +1,6 @@
+export * from './ids';
+export * from './datasets';
+export * from './blobs';
+export * from './images';
+export * from './jobs';
+export * from './palette';

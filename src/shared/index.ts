@@ -1,0 +1,5 @@
+export * from './api/errors';
+export * from './api/contract';
+export * from './api/client';
+export * from './api/inProcess';
+export * from './domain';

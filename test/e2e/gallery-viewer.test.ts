@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { startServe, tessera } from '../helpers/cli';
+import { rectLabels, tempDir, writeGreyMask, writeSolidImage } from '../helpers/fixtures';
+import { decodeScreenshot } from '../helpers/pixels';
+
+// The scene: grey images; the mask labels the left half class 1 (VOC colour 128,0,0) and the right half
+// background. With the overlay on, the left half of the canvas turns red-ish; off, it is grey again.
+const W = 80;
+const H = 60;
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let artifacts: string;
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-');
+  cleanup = t.cleanup;
+  artifacts = join(process.cwd(), 'test-results', 'e2e');
+  mkdirSync(artifacts, { recursive: true });
+  const images = join(t.dir, 'images');
+  const masks = join(t.dir, 'masks');
+  mkdirSync(images);
+  mkdirSync(masks);
+  for (let i = 0; i < 3; i++) {
+    await writeSolidImage(join(images, `scene_${i}.png`), W, H, [128, 128, 128]);
+    writeGreyMask(join(masks, `scene_${i}.png`), W, H, rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1));
+  }
+  const ws = join(t.dir, 'ws');
+  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+  expect(tessera(['--workspace', ws, 'import', 'folder', images, '--masks', masks, '--name', 'scenes']).code).toBe(0);
+  server = await startServe(ws);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+async function canvasPixels(page: Page, name: string) {
+  const canvas = page.getByTestId('viewer-canvas');
+  const shot = await canvas.screenshot({ path: join(artifacts, `${name}.png`) });
+  const box = await canvas.boundingBox();
+  if (box === null) throw new Error('canvas has no box');
+  return { px: await decodeScreenshot(shot), box };
+}
+
+describe('gallery and viewer in Chromium against tessera serve', () => {
+  it('refuses the UI without the token', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(new URL(server.url).origin + '/');
+    expect(res?.status()).toBe(401);
+    await page.close();
+  });
+
+  it('opens the gallery, opens the viewer and toggles the ground-truth overlay', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'scenes' }).click();
+    const items = page.getByTestId('gallery-item');
+    await expect.poll(() => items.count()).toBe(3);
+    await page.screenshot({ path: join(artifacts, 'gallery.png') });
+
+    await items.first().click();
+    await page.getByTestId('viewer-canvas').locator('canvas').first().waitFor();
+    // Wait until the mask bitmap is drawn: the left half turns from grey to the class colour.
+    await expect
+      .poll(async () => {
+        const { px } = await canvasPixels(page, 'viewer-overlay-on');
+        return px.at(px.width / 2 - 40, px.height / 2)[1];
+      }, { timeout: 15_000 })
+      .toBeLessThan(100);
+    const on = await canvasPixels(page, 'viewer-overlay-on');
+    const left = on.px.at(on.px.width / 2 - 40, on.px.height / 2);
+    const right = on.px.at(on.px.width / 2 + 40, on.px.height / 2);
+    // 60% of (128,0,0) over (128,128,128): (128, 51, 51); background stays grey.
+    expect(left[0]).toBeGreaterThan(110);
+    expect(left[1]).toBeLessThan(70);
+    expect(right).toEqual([128, 128, 128]);
+
+    await page.getByTestId('layer-gt').uncheck();
+    await expect
+      .poll(async () => {
+        const { px } = await canvasPixels(page, 'viewer-overlay-off');
+        return px.at(px.width / 2 - 40, px.height / 2);
+      })
+      .toEqual([128, 128, 128]);
+
+    await page.getByTestId('layer-gt').check();
+    await page.getByTestId('opacity-gt').fill('1');
+    await expect
+      .poll(async () => {
+        const { px } = await canvasPixels(page, 'viewer-opacity-1');
+        return px.at(px.width / 2 - 40, px.height / 2);
+      })
+      .toEqual([128, 0, 0]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('zooms to the cursor with the wheel and pans by dragging', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'scenes' }).click();
+    await page.getByTestId('gallery-item').first().click();
+    const canvas = page.getByTestId('viewer-canvas');
+    await canvas.locator('canvas').first().waitFor();
+    const box = await canvas.boundingBox();
+    if (box === null) throw new Error('no canvas box');
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    // Hover the boundary between the red half and the grey half, read the inspector, zoom: the same
+    // image pixel stays under the cursor.
+    await page.mouse.move(cx, cy);
+    const before = await page.getByTestId('inspector').textContent();
+    await page.mouse.wheel(0, -400);
+    await page.mouse.move(cx + 1, cy);
+    await page.mouse.move(cx, cy);
+    await expect.poll(() => page.getByTestId('inspector').textContent()).toBe(before);
+    // Drag right by 200 px: the pixel under the cursor is now one further left in the image.
+    await page.mouse.down();
+    await page.mouse.move(cx + 100, cy, { steps: 5 });
+    await page.mouse.move(cx + 200, cy, { steps: 5 });
+    await page.mouse.up();
+    await page.mouse.move(cx + 201, cy);
+    await page.mouse.move(cx, cy);
+    const after = await page.getByTestId('inspector').textContent();
+    const xOf = (s: string | null): number => Number(/x (\d+)/.exec(s ?? '')?.[1]);
+    expect(xOf(after)).toBeLessThan(xOf(before));
+    await page.close();
+  });
+});

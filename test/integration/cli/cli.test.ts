@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
+import { startServe, tessera } from '../../helpers/cli';
+
+let root: string;
+let cleanup: () => void;
+beforeAll(() => {
+  const t = tempDir();
+  root = t.dir;
+  cleanup = t.cleanup;
+});
+afterAll(() => cleanup());
+
+describe('tessera CLI', () => {
+  it('creates a workspace with init, in ./.tessera by default', () => {
+    const r = tessera(['init'], { cwd: root });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(join(root, '.tessera'));
+    const again = tessera(['init', '--json'], { cwd: root });
+    expect(JSON.parse(again.stdout)).toMatchObject({ path: join(root, '.tessera'), created: false, schemaVersion: 1 });
+  });
+
+  it('imports a folder with masks and lists it as JSON', async () => {
+    const data = await makeFolderDataset(join(root, 'data'), 4);
+    const ws = join(root, 'ws1');
+    expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+    const imp = tessera(['--workspace', ws, 'import', 'folder', data.images, '--masks', data.masks, '--name', 'shapes']);
+    expect(imp.stderr).toBe('');
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/imported 4 images \(4 with masks\) as dataset "shapes"/);
+    const list = tessera(['--workspace', ws, 'datasets', 'list', '--json']);
+    expect(list.code).toBe(0);
+    const parsed = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).toMatchObject({ name: 'shapes', imageCount: 4, annotatedImageCount: 4, format: 'folder' });
+    const human = tessera(['--workspace', ws, 'datasets', 'list']);
+    expect(human.stdout).toMatch(/shapes\s+folder\s+semantic\s+4/);
+  });
+
+  it('honours $TESSERA_WORKSPACE', () => {
+    const ws = join(root, 'from-env');
+    expect(tessera(['init'], { env: { TESSERA_WORKSPACE: ws } }).stdout).toContain(ws);
+    expect(JSON.parse(tessera(['datasets', 'list', '--json'], { env: { TESSERA_WORKSPACE: ws } }).stdout)).toEqual([]);
+  });
+
+  it('exits 1 with one error line and no stack for user errors', () => {
+    const ws = join(root, 'ws2');
+    tessera(['--workspace', ws, 'init']);
+    const r = tessera(['--workspace', ws, 'import', 'folder', join(root, 'missing')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: image folder not found: ${join(root, 'missing')}\n`);
+    const noWs = tessera(['--workspace', join(root, 'nowhere'), 'datasets', 'list']);
+    expect(noWs.code).toBe(1);
+    expect(noWs.stderr).toMatch(/^error: no Tessera workspace at .*nowhere \(run "tessera init"/);
+    expect(noWs.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 for usage errors', () => {
+    expect(tessera(['frobnicate']).code).toBe(2);
+    expect(tessera(['import', 'folder']).code).toBe(2);
+    expect(tessera(['datasets', 'list', '--bogus']).code).toBe(2);
+    expect(tessera(['--help']).code).toBe(0);
+  });
+
+  it('refuses a workspace made by a newer schema with a clear message', () => {
+    const ws = join(root, 'ws3');
+    tessera(['--workspace', ws, 'init']);
+    const db = new Database(join(ws, 'tessera.db'));
+    db.pragma('user_version = 99');
+    db.close();
+    const r = tessera(['--workspace', ws, 'datasets', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*schema version 99 was written by a newer Tessera .*upgrade Tessera/);
+  });
+
+  it('serves the UI with the token and refuses requests without it', async () => {
+    const ws = join(root, 'ws4');
+    tessera(['--workspace', ws, 'init']);
+    const server = await startServe(ws);
+    try {
+      const url = new URL(server.url);
+      expect(url.hostname).toBe('127.0.0.1');
+      const page = await fetch(server.url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+      expect((await fetch(`${url.origin}/`)).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../../src/main/server/server';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
+
+const TOKEN = 'test-token-0123456789';
+let server: RunningServer;
+let base: string;
+let cleanup: Array<() => unknown> = [];
+let imageId = 0;
+
+/** Raw HTTP so the test controls the Host header (fetch does not allow it). */
+function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolveReq, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolveReq({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  const t = tempDir();
+  const staticDir = join(t.dir, 'renderer');
+  mkdirSync(staticDir);
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tessera</title>');
+  const { engine, client } = openTestEngine(join(t.dir, 'ws'));
+  const data = await makeFolderDataset(t.dir, 1);
+  const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks }));
+  imageId = (await client.call('images.page', { datasetId: Number(done.result?.['datasetId']) })).items[0]?.id ?? 0;
+  server = await startServer({ engine, host: '127.0.0.1', port: 0, token: TOKEN, staticDir });
+  base = `http://127.0.0.1:${server.port}`;
+  cleanup = [() => server.close(), () => engine.close(), t.cleanup];
+});
+
+afterAll(async () => {
+  for (const c of cleanup) await c();
+});
+
+describe('tessera serve transport', () => {
+  it('prints a loopback URL that carries the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${TOKEN}`);
+  });
+
+  it('refuses the page, the API and blobs without the token', async () => {
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await fetch(`${base}/api/call/datasets.list`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${base}/blob/image/${imageId}`)).status).toBe(401);
+    expect((await fetch(`${base}/?token=wrong`)).status).toBe(401);
+  });
+
+  it('serves the page with the token and sets a strict HTTP-only cookie for its own requests', async () => {
+    const res = await fetch(`${base}/?token=${TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<title>Tessera</title>');
+    expect(res.headers.get('set-cookie')).toMatch(/tessera_token=.*HttpOnly; SameSite=Strict/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const withCookie = await fetch(`${base}/blob/image/${imageId}`, { headers: { cookie: `tessera_token=${TOKEN}` } });
+    expect(withCookie.status).toBe(200);
+    expect(withCookie.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
+    const res = await raw(`/?token=${TOKEN}`, { headers: { Host: `evil.example:${server.port}` } });
+    expect(res.status).toBe(403);
+    const ok = await raw(`/?token=${TOKEN}`, { headers: { Host: `localhost:${server.port}` } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('refuses cross-origin API calls', async () => {
+    const res = await raw('/api/call/datasets.list', {
+      method: 'POST',
+      headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}`, Origin: 'http://evil.example' },
+      body: '{}',
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('answers contract calls with Result envelopes, including typed errors', async () => {
+    const call = (method: string, body: string) =>
+      fetch(`${base}/api/call/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body });
+    const list = (await (await call('datasets.list', '{}')).json()) as { ok: boolean; value: Array<{ imageCount: number }> };
+    expect(list.ok).toBe(true);
+    expect(list.value[0]?.imageCount).toBe(1);
+    expect(await (await call('images.get', JSON.stringify({ imageId: 424242 }))).json()).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'image 424242 not found' } });
+    expect(((await (await call('images.get', '{"imageId":"x"}')).json()) as { error: { code: string } }).error.code).toBe('INVALID_INPUT');
+    expect(((await (await call('no.such', '{}')).json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect((await call('datasets.list', '{not json')).status).toBe(400);
+  });
+
+  it('serves label maps as raw bytes and 404s for unknown blobs', async () => {
+    const res = await fetch(`${base}/blob/labelmap/gt/${imageId}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(64 * 48);
+    expect((await fetch(`${base}/blob/image/999999`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    const escape = await raw('/blob/../../../../etc/passwd', { headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` } });
+    expect(escape.body.toString()).not.toContain('root:');
+    const staticEscape = await raw('/..%2f..%2f..%2fetc%2fpasswd', { headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` } });
+    expect(staticEscape.body.toString()).not.toContain('root:');
+  });
+
+  it('pushes job progress over the WebSocket only to token holders', async () => {
+    const refused = await new Promise<string>((r) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`);
+      ws.on('error', () => r('error'));
+      ws.on('open', () => r('open'));
+    });
+    expect(refused).toBe('error');
+
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?token=${TOKEN}`);
+    await new Promise((r) => ws.on('open', r));
+    const names: string[] = [];
+    const finished = new Promise<void>((r) =>
+      ws.on('message', (m) => {
+        const ev = JSON.parse(String(m)) as { name: string };
+        names.push(ev.name);
+        if (ev.name === 'job.finished') r();
+      }),
+    );
+    const res = await fetch(`${base}/api/call/datasets.importFolder`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ dir: '/definitely/not/here' }),
+    });
+    expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+    await finished;
+    ws.close();
+    expect(names).toContain('job.finished');
+  });
+});

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Folder-to-folder import rules (the part ESLint's no-restricted-imports cannot see through relative paths).
+// Resolves every relative import in src/ and fails when a layer reaches one it must not know.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const rules = [
+  { from: /^src\/shared\//, to: /^src\/(main|renderer|preload)\//, why: 'src/shared imports nothing of ours' },
+  { from: /^src\/main\/engine\//, to: /^src\/(main\/(electron|server|cli)|renderer|preload)\//, why: 'the engine knows no host' },
+  { from: /^src\/main\/(server|cli)\//, to: /^src\/(main\/electron|renderer|preload)\//, why: 'server and CLI never load Electron code' },
+  { from: /^src\/renderer\//, to: /^src\/(main|preload)\//, why: 'the renderer reaches the engine only through the contract' },
+  { from: /^src\/renderer\/canvas\//, to: /^src\/renderer\/(api|features)\//, why: 'the canvas does not fetch' },
+  { from: /^src\/preload\//, to: /^src\/(main|renderer)\//, why: 'the preload exposes the client only' },
+];
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) yield* walk(full);
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) yield full;
+  }
+}
+
+const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const problems = [];
+for (const file of walk(join(root, 'src'))) {
+  const rel = relative(root, file).replaceAll('\\', '/');
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(importRe)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec || !spec.startsWith('.')) continue;
+    const target = relative(root, resolve(dirname(file), spec)).replaceAll('\\', '/');
+    for (const rule of rules) {
+      if (rule.from.test(rel) && rule.to.test(target + '/')) problems.push(`${rel}: imports ${spec} (${rule.why})`);
+    }
+  }
+}
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  console.error(`\n${problems.length} import boundary violation(s).`);
+  process.exit(1);
+}
+console.log('import boundaries ok');
