@@ -10,6 +10,7 @@ import type { EngineDeps } from './deps';
 import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
 import { jobHandlers } from './jobs/handlers';
+import { runHandlers } from './runs/handlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 
@@ -68,6 +69,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...datasetHandlers(deps),
     ...imageHandlers(deps),
     ...jobHandlers(deps),
+    ...runHandlers(deps),
   };
   return {
     dispatch: createDispatcher(handlers, logger),

@@ -6,33 +6,44 @@ import { Id } from './ids';
  * (`/blob/...` in web mode, `tessera://blob/...` in Electron). Both are served by the engine's blob reader.
  */
 export const BlobRef = z.discriminatedUnion('kind', [
+  /** The image file as imported (transcoded to PNG when a browser cannot show its format). */
   z.object({ kind: z.literal('image'), imageId: Id }),
-  /** Raw row-major uint8 label map (width x height bytes); 255 = ignore. */
+  /** Raw row-major uint8 ground-truth label map (width x height bytes); 255 = ignore. */
   z.object({ kind: z.literal('labelmap'), imageId: Id, source: z.literal('gt') }),
+  /** Raw row-major uint8 label map of a run's predictions for an image. */
+  z.object({ kind: z.literal('prediction'), runId: Id, imageId: Id }),
+  /** Raw little-endian float32 values of a stored heatmap (shape comes with the API response). */
+  z.object({ kind: z.literal('heatmap'), runId: Id, sampleId: Id, name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/) }),
 ]);
 export type BlobRef = z.infer<typeof BlobRef>;
 
-/** The path part of a blob URL, e.g. `image/12` or `labelmap/gt/12`. */
+/** The path part of a blob URL, e.g. `image/12`, `labelmap/gt/12`, `prediction/3/12`, `heatmap/3/40/cam`. */
 export function blobPath(ref: BlobRef): string {
   switch (ref.kind) {
     case 'image':
       return `image/${ref.imageId}`;
     case 'labelmap':
       return `labelmap/${ref.source}/${ref.imageId}`;
+    case 'prediction':
+      return `prediction/${ref.runId}/${ref.imageId}`;
+    case 'heatmap':
+      return `heatmap/${ref.runId}/${ref.sampleId}/${ref.name}`;
   }
+}
+
+function id(s: string | undefined): number | null {
+  return s !== undefined && /^[1-9]\d{0,15}$/.test(s) ? Number(s) : null;
 }
 
 /** Inverse of blobPath; null for anything that is not a well-formed blob path. */
 export function parseBlobPath(path: string): BlobRef | null {
   const parts = path.split('/').filter((p) => p.length > 0);
-  const id = (s: string | undefined): number | null => (s !== undefined && /^[1-9]\d{0,15}$/.test(s) ? Number(s) : null);
-  if (parts.length === 2 && parts[0] === 'image') {
-    const imageId = id(parts[1]);
-    return imageId === null ? null : { kind: 'image', imageId };
-  }
-  if (parts.length === 3 && parts[0] === 'labelmap' && parts[1] === 'gt') {
-    const imageId = id(parts[2]);
-    return imageId === null ? null : { kind: 'labelmap', imageId, source: 'gt' };
-  }
-  return null;
+  const [kind, a, b, c] = parts;
+  let candidate: unknown = null;
+  if (kind === 'image' && parts.length === 2) candidate = { kind, imageId: id(a) };
+  else if (kind === 'labelmap' && parts.length === 3 && a === 'gt') candidate = { kind, imageId: id(b), source: 'gt' };
+  else if (kind === 'prediction' && parts.length === 3) candidate = { kind, runId: id(a), imageId: id(b) };
+  else if (kind === 'heatmap' && parts.length === 4) candidate = { kind, runId: id(a), sampleId: id(b), name: c };
+  const parsed = BlobRef.safeParse(candidate);
+  return parsed.success ? parsed.data : null;
 }

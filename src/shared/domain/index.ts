@@ -3,4 +3,5 @@ export * from './datasets';
 export * from './blobs';
 export * from './images';
 export * from './jobs';
+export * from './runs';
 export * from './palette';

@@ -8,6 +8,12 @@ describe('blob paths', () => {
     }
   });
 
+  it('parses prediction and heatmap refs', () => {
+    expect(parseBlobPath('prediction/3/12')).toEqual({ kind: 'prediction', runId: 3, imageId: 12 });
+    expect(parseBlobPath('heatmap/3/40/cam')).toEqual({ kind: 'heatmap', runId: 3, sampleId: 40, name: 'cam' });
+    expect(parseBlobPath('heatmap/3/40/..')).toBeNull();
+  });
+
   it('rejects paths that are not blob refs', () => {
     for (const p of ['', 'image', 'image/0', 'image/-1', 'image/1.5', 'image/12/x', 'labelmap/run/3', '../etc/passwd', 'image/007']) {
       expect(parseBlobPath(p)).toBeNull();

@@ -18,11 +18,15 @@ const BROWSER_FORMATS = new Set(['image/jpeg', 'image/png', 'image/webp', 'image
  * row id, never a path, so no request can reach an arbitrary file.
  */
 export function blobReader(deps: EngineDeps) {
+  async function imageRow(imageId: number) {
+    const image = deps.repos.images.get(imageId);
+    if (image === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
+    return image;
+  }
   return async function readBlob(ref: BlobRef): Promise<Blob> {
-    const image = deps.repos.images.get(ref.imageId);
-    if (image === undefined) throw new ApiError('NOT_FOUND', `image ${ref.imageId} not found`);
     switch (ref.kind) {
       case 'image': {
+        const image = await imageRow(ref.imageId);
         const bytes = await readFile(image.path).catch(() => {
           throw new ApiError('NOT_FOUND', `${image.path}: image file is missing (moved or deleted since import)`);
         });
@@ -31,10 +35,21 @@ export function blobReader(deps: EngineDeps) {
         return { bytes: await sharp(bytes).png().toBuffer(), contentType: 'image/png' };
       }
       case 'labelmap': {
+        const image = await imageRow(ref.imageId);
         const sampleId = deps.repos.images.semanticSampleId(ref.imageId);
         const regions = sampleId === undefined ? [] : deps.repos.annotations.currentForSample(sampleId);
-        const labels = paintLabelMap(regions, image.height, image.width);
-        return { bytes: labels, contentType: 'application/octet-stream' };
+        return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
+      }
+      case 'prediction': {
+        const image = await imageRow(ref.imageId);
+        const sampleId = deps.repos.images.semanticSampleId(ref.imageId);
+        const regions = sampleId === undefined ? [] : deps.repos.predictions.forSample(ref.runId, sampleId);
+        return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
+      }
+      case 'heatmap': {
+        const heatmap = deps.repos.predictions.heatmap(ref.runId, ref.sampleId, ref.name);
+        if (heatmap === undefined) throw new ApiError('NOT_FOUND', `heatmap "${ref.name}" of run ${ref.runId}, sample ${ref.sampleId} not found`);
+        return { bytes: heatmap.data, contentType: 'application/octet-stream' };
       }
     }
   };

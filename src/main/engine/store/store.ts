@@ -3,6 +3,8 @@ import { datasetsRepo } from './repos/datasets';
 import { imagesRepo } from './repos/images';
 import { annotationsRepo } from './repos/annotations';
 import { jobsRepo } from './repos/jobs';
+import { runsRepo } from './repos/runs';
+import { predictionsRepo } from './repos/predictions';
 
 /** All repositories over one database; each owns its tables. */
 export function createRepos(db: Db) {
@@ -11,6 +13,8 @@ export function createRepos(db: Db) {
     images: imagesRepo(db),
     annotations: annotationsRepo(db),
     jobs: jobsRepo(db),
+    runs: runsRepo(db),
+    predictions: predictionsRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -1,0 +1,74 @@
+import type { Db } from '../db';
+import type { Rle } from '../../masks/rle';
+
+export interface PredictionRegion {
+  runId: number;
+  sampleId: number;
+  classIdx: number;
+  /** Instance number within (run, sample, class); 0 for semantic label maps. */
+  instance?: number;
+  rle: Rle;
+  area: number;
+  score?: number | null;
+}
+
+export type HeatmapDtype = 'float16' | 'float32' | 'uint8';
+
+export interface Heatmap {
+  name: string;
+  shape: number[];
+  dtype: HeatmapDtype;
+  data: Uint8Array;
+  meta: Record<string, unknown>;
+}
+
+/**
+ * Owns `predictions` and `heatmaps`. Writes are upserts keyed by (run, sample, ...), so a resumed or
+ * repeated run item replaces its rows instead of duplicating them.
+ */
+export function predictionsRepo(db: Db) {
+  const upsert = db.prepare(
+    `INSERT INTO predictions (run_id, sample_id, class_idx, instance, height, width, rle, area, score)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, sample_id, class_idx, instance) DO UPDATE SET
+       height = excluded.height, width = excluded.width, rle = excluded.rle, area = excluded.area, score = excluded.score`,
+  );
+  const upsertHeatmap = db.prepare(
+    `INSERT INTO heatmaps (run_id, sample_id, name, shape, dtype, data, meta) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, sample_id, name) DO UPDATE SET shape = excluded.shape, dtype = excluded.dtype, data = excluded.data, meta = excluded.meta`,
+  );
+  return {
+    /** Replaces everything a run holds for one sample (one item of a job = one call, in one transaction). */
+    replaceForSample(runId: number, sampleId: number, regions: readonly PredictionRegion[]): void {
+      db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?').run(runId, sampleId);
+      for (const r of regions) upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
+    },
+    forSample(runId: number, sampleId: number): Array<{ classIdx: number; instance: number; rle: Rle; area: number; score: number | null }> {
+      const rows = db
+        .prepare('SELECT class_idx, instance, height, width, rle, area, score FROM predictions WHERE run_id = ? AND sample_id = ? ORDER BY class_idx, instance')
+        .all(runId, sampleId) as Array<{ class_idx: number; instance: number; height: number; width: number; rle: string; area: number; score: number | null }>;
+      return rows.map((r) => ({ classIdx: r.class_idx, instance: r.instance, rle: { size: [r.height, r.width], counts: r.rle }, area: r.area, score: r.score }));
+    },
+    /** Samples that already have results in this run: what a resumed job skips. */
+    doneSampleIds(runId: number): Set<number> {
+      const rows = db
+        .prepare('SELECT sample_id FROM predictions WHERE run_id = ? UNION SELECT sample_id FROM heatmaps WHERE run_id = ?')
+        .all(runId, runId) as Array<{ sample_id: number }>;
+      return new Set(rows.map((r) => r.sample_id));
+    },
+    saveHeatmap(runId: number, sampleId: number, h: Heatmap): void {
+      upsertHeatmap.run(runId, sampleId, h.name, JSON.stringify(h.shape), h.dtype, Buffer.from(h.data.buffer, h.data.byteOffset, h.data.byteLength), JSON.stringify(h.meta));
+    },
+    heatmap(runId: number, sampleId: number, name: string): Heatmap | undefined {
+      const row = db.prepare('SELECT name, shape, dtype, data, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? AND name = ?').get(runId, sampleId, name) as
+        | { name: string; shape: string; dtype: HeatmapDtype; data: Buffer; meta: string }
+        | undefined;
+      if (row === undefined) return undefined;
+      return { name: row.name, shape: JSON.parse(row.shape) as number[], dtype: row.dtype, data: new Uint8Array(row.data), meta: JSON.parse(row.meta) as Record<string, unknown> };
+    },
+    heatmapNames(runId: number, sampleId: number): string[] {
+      return (db.prepare('SELECT name FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{ name: string }>).map((r) => r.name);
+    },
+  };
+}
+export type PredictionsRepo = ReturnType<typeof predictionsRepo>;

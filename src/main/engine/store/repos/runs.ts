@@ -1,0 +1,88 @@
+import type { Db } from '../db';
+import type { RunStatus, RunSummary } from '../../../../shared/domain';
+
+export interface NewRun {
+  datasetId: number;
+  name: string;
+  source: 'model' | 'import';
+  modelId?: number | null;
+  status?: RunStatus;
+  executionProvider?: string | null;
+  params?: Record<string, unknown>;
+  provenance?: Record<string, unknown>;
+}
+
+interface RunRow {
+  id: number;
+  dataset_id: number;
+  name: string;
+  source: 'model' | 'import';
+  model_id: number | null;
+  status: RunStatus;
+  execution_provider: string | null;
+  params: string;
+  provenance: string;
+  created_at: string;
+  finished_at: string | null;
+  predicted_samples: number;
+}
+
+const selectSql = `
+  SELECT r.*, (SELECT COUNT(DISTINCT sample_id) FROM (
+      SELECT sample_id FROM predictions p WHERE p.run_id = r.id
+      UNION SELECT sample_id FROM heatmaps h WHERE h.run_id = r.id)) AS predicted_samples
+  FROM runs r`;
+
+function toSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    datasetId: r.dataset_id,
+    name: r.name,
+    source: r.source,
+    modelId: r.model_id,
+    status: r.status,
+    executionProvider: r.execution_provider,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    provenance: JSON.parse(r.provenance) as Record<string, unknown>,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    predictedSamples: r.predicted_samples,
+  };
+}
+
+/** Owns the `runs` table. */
+export function runsRepo(db: Db) {
+  return {
+    create(r: NewRun): number {
+      const info = db
+        .prepare(
+          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(r.datasetId, r.name, r.modelId ?? null, r.source, r.status ?? 'pending', r.executionProvider ?? null, JSON.stringify(r.params ?? {}), JSON.stringify(r.provenance ?? {}), new Date().toISOString());
+      return Number(info.lastInsertRowid);
+    },
+    get(id: number): RunSummary | undefined {
+      const row = db.prepare(`${selectSql} WHERE r.id = ?`).get(id) as RunRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+    byName(datasetId: number, name: string): RunSummary | undefined {
+      const row = db.prepare(`${selectSql} WHERE r.dataset_id = ? AND r.name = ?`).get(datasetId, name) as RunRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+    list(datasetId?: number): RunSummary[] {
+      const rows = (datasetId === undefined
+        ? db.prepare(`${selectSql} ORDER BY r.id`).all()
+        : db.prepare(`${selectSql} WHERE r.dataset_id = ? ORDER BY r.id`).all(datasetId)) as RunRow[];
+      return rows.map(toSummary);
+    },
+    setStatus(id: number, status: RunStatus, patch: { executionProvider?: string | null; provenance?: Record<string, unknown> } = {}): void {
+      const finished = status === 'complete' || status === 'failed' || status === 'cancelled' ? new Date().toISOString() : null;
+      db.prepare(
+        `UPDATE runs SET status = ?, finished_at = ?,
+           execution_provider = COALESCE(?, execution_provider),
+           provenance = COALESCE(?, provenance) WHERE id = ?`,
+      ).run(status, finished, patch.executionProvider ?? null, patch.provenance === undefined ? null : JSON.stringify(patch.provenance), id);
+    },
+  };
+}
+export type RunsRepo = ReturnType<typeof runsRepo>;

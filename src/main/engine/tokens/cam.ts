@@ -1,0 +1,108 @@
+/**
+ * ToCo's multi-scale, flip-augmented CAM inference (DESIGN §4 `cam`): fuse the raw CAMs a model
+ * produced at each scale, then min-max each class. The ONNX runs themselves (input resize to
+ * 448x448, then `int(s * 448)` per scale) belong to the model runtime; these functions take its
+ * outputs.
+ */
+import { planeResizer } from './interpolate';
+import { assertInteger, assertTensor } from './shape';
+
+/** ToCo's inference scales, in the order `multi_scale_cam2` visits them (1.0 first). */
+export const TOCO_CAM_SCALES: readonly number[] = [1.0, 0.5, 1.5];
+
+/** The raw CAMs of one scale: `cam` from the image, `flipped` from its horizontal flip. */
+export interface CamAtScale {
+  /** `[channels, h, w]`, the model's `cam` output for the image at this scale. */
+  cam: Float32Array;
+  /** `[channels, h, w]`, the same output for the horizontally flipped image (still flipped). */
+  flipped: Float32Array;
+  channels: number;
+  h: number;
+  w: number;
+}
+
+/**
+ * Input size of one scale: ToCo utils/camutils.py multi_scale_cam2 resizes the 448x448 input to
+ * `(int(s*h), int(s*w))`, truncating.
+ */
+export function scaledInputSize(height: number, width: number, scale: number): { height: number; width: number } {
+  return { height: Math.trunc(scale * height), width: Math.trunc(scale * width) };
+}
+
+/**
+ * `[channels, outH, outW]` sum over scales of ReLU(max(cam, unflip(flipped))), each CAM first
+ * resized to outH x outW (448x448 in ToCo): ToCo utils/camutils.py multi_scale_cam2 —
+ * `F.interpolate(_cam, size=(h,w), mode='bilinear', align_corners=False)`, then
+ * `torch.max(_cam[:b], _cam[b:].flip(-1))`, `F.relu`, `torch.sum(torch.stack(cam_list), dim=0)`.
+ * The flipped CAM is resized before it is flipped back, in that order. Scales are summed in the
+ * order given (ToCo: 1.0, 0.5, 1.5), accumulating in float32 as torch does.
+ */
+export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, outW: number): Float32Array {
+  const first = perScale[0];
+  if (first === undefined) throw new RangeError('fuseCamScales needs at least one scale');
+  assertInteger('outH', outH, 1);
+  assertInteger('outW', outW, 1);
+  const channels = first.channels;
+  const fused = new Float32Array(channels * outH * outW);
+  const direct = new Float32Array(outH * outW);
+  const mirrored = new Float32Array(outH * outW);
+  perScale.forEach((scale, s) => {
+    if (scale.channels !== channels) {
+      throw new RangeError(`scale ${s}: ${scale.channels} CAM channels, scale 0 has ${channels}`);
+    }
+    assertTensor(`scale ${s} cam`, scale.cam, [scale.channels, scale.h, scale.w]);
+    assertTensor(`scale ${s} flipped cam`, scale.flipped, [scale.channels, scale.h, scale.w]);
+    const resize = planeResizer(scale.h, scale.w, outH, outW);
+    for (let c = 0; c < channels; c++) {
+      resize(scale.cam, c * scale.h * scale.w, direct, 0);
+      resize(scale.flipped, c * scale.h * scale.w, mirrored, 0);
+      accumulatePair(fused, c * outH * outW, direct, mirrored, outH, outW);
+    }
+  });
+  return fused;
+}
+
+/** fused += ReLU(max(direct, horizontal flip of mirrored)) over one `[h, w]` plane at `offset`. */
+function accumulatePair(
+  fused: Float32Array,
+  offset: number,
+  direct: Float32Array,
+  mirrored: Float32Array,
+  h: number,
+  w: number,
+): void {
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const best = Math.max(direct[row + x]!, mirrored[row + w - 1 - x]!);
+      fused[offset + row + x] = fused[offset + row + x]! + Math.max(best, 0);
+    }
+  }
+}
+
+/**
+ * Per-class min-max of a `[channels, h, w]` CAM, ToCo utils/camutils.py multi_scale_cam2:
+ * `cam = cam + F.adaptive_max_pool2d(-cam, (1, 1))` (subtract the class minimum), then
+ * `cam /= F.adaptive_max_pool2d(cam, (1, 1)) + 1e-5` where that maximum is taken AFTER the
+ * subtraction, i.e. `(cam - min) / (max - min + 1e-5)`. Every step is rounded to float32 as torch
+ * computes it, so results match bit for bit. A constant class becomes all zeros.
+ */
+export function normalizeCamPerClass(cam: Float32Array, channels: number, h: number, w: number): Float32Array {
+  assertTensor('cam', cam, [channels, h, w]);
+  const size = h * w;
+  const out = new Float32Array(cam.length);
+  for (let c = 0; c < channels; c++) {
+    const start = c * size;
+    let min = Infinity;
+    for (let i = start; i < start + size; i++) min = Math.min(min, cam[i]!);
+    let max = -Infinity;
+    for (let i = start; i < start + size; i++) {
+      out[i] = cam[i]! - min;
+      max = Math.max(max, out[i]!);
+    }
+    // torch casts the Python scalar 1e-5 to float32 before the float32 addition.
+    const denominator = Math.fround(max + Math.fround(1e-5));
+    for (let i = start; i < start + size; i++) out[i] = out[i]! / denominator;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+/** Token analysis: pure functions over flat, row-major Float32Array tensors (DESIGN §4). */
+export { bilinearResize, bilinearTaps, planeResizer, type AxisTaps } from './interpolate';
+export {
+  fuseCamScales,
+  normalizeCamPerClass,
+  scaledInputSize,
+  TOCO_CAM_SCALES,
+  type CamAtScale,
+} from './cam';
+export {
+  camToPseudoLabel,
+  camToPseudoLabelThreeBand,
+  presentClassesFromLogits,
+  TOCO_THREE_BAND,
+  type PseudoLabelOptions,
+  type ThreeBandOptions,
+} from './pseudoLabel';
+export { queryPatchSimilarity, type PatchSimilarityMode } from './patchSimilarity';
+export { clsAttentionMap, tokenImportance } from './attention';
+export { hiPruneSets, roundHalfEven, type HiPruneOptions, type HiPruneSets } from './hiPrune';
+export { weightedPageRank, type PageRankOptions } from './pageRank';
+export { segSimilarity } from './segToken';
+export {
+  centreCropPadding,
+  fullResolutionMap,
+  fullResolutionSampler,
+  minMaxNormalize,
+  READ_CROP_UNDO,
+  type CropUndoOptions,
+  type FullResolutionSampler,
+  type ImageSize,
+} from './fullResolution';
+export {
+  READ_13B_SASP,
+  READ_7B_SASP,
+  similarityToPoints,
+  type SasPOptions,
+  type SasPPoint,
+} from './sasp';
+export { samResizedSize, toSamFrame } from './samFrame';

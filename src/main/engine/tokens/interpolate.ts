@@ -1,0 +1,89 @@
+/**
+ * Bilinear resizing of float tensors, exactly what torch `F.interpolate(x, size=(dh, dw),
+ * mode='bilinear', align_corners=False)` computes without antialiasing: ToCo and READ resize every
+ * CAM and similarity map this way, never with an image codec's resampler (DESIGN §4).
+ */
+import { assertInteger, assertTensor } from './shape';
+
+/** For each output index along one axis: the two source indices and the weight of the upper one. */
+export interface AxisTaps {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  /** Weight of `hi`; `lo` gets `1 - wHi`. */
+  readonly wHi: Float64Array;
+}
+
+/**
+ * The taps of one axis, torch aten/src/ATen/native/UpSample.h: `area_pixel_compute_scale` (in/out
+ * when only a size is given), `area_pixel_compute_source_index` (src = scale * (dst + 0.5) - 0.5,
+ * clamped to 0 below, never above), `guard_index_and_lambda` (index clamped to in - 1) and the
+ * upper neighbour clamped at the edge (`h1p = h1 < in - 1 ? 1 : 0`).
+ */
+export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
+  assertInteger('input size', inSize, 1);
+  assertInteger('output size', outSize, 1);
+  const scale = inSize / outSize;
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const wHi = new Float64Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const src = Math.max(scale * (i + 0.5) - 0.5, 0);
+    const index = Math.min(Math.floor(src), inSize - 1);
+    lo[i] = index;
+    hi[i] = index < inSize - 1 ? index + 1 : index;
+    wHi[i] = Math.min(Math.max(src - index, 0), 1);
+  }
+  return { lo, hi, wHi };
+}
+
+/**
+ * Resizes a `[channels, sh, sw]` tensor to `[channels, dh, dw]`, each channel on its own. Separable:
+ * a horizontal pass over the source rows, then a vertical pass, with the taps computed once per axis.
+ */
+export function bilinearResize(
+  src: Float32Array,
+  channels: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+): Float32Array {
+  assertTensor('bilinearResize input', src, [channels, sh, sw]);
+  const resizer = planeResizer(sh, sw, dh, dw);
+  const out = new Float32Array(channels * dh * dw);
+  for (let c = 0; c < channels; c++) resizer(src, c * sh * sw, out, c * dh * dw);
+  return out;
+}
+
+/**
+ * A reusable resizer of one `[sh, sw]` plane stored at `srcOffset` into `[dh, dw]` at `outOffset`,
+ * for callers that resize many planes into one buffer without allocating per tensor.
+ */
+export function planeResizer(
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+): (src: Float32Array, srcOffset: number, out: Float32Array, outOffset: number) => void {
+  const rows = bilinearTaps(sh, dh);
+  const cols = bilinearTaps(sw, dw);
+  const horizontal = new Float64Array(sh * dw);
+  return (src, srcOffset, out, outOffset) => {
+    for (let y = 0; y < sh; y++) {
+      const row = srcOffset + y * sw;
+      for (let x = 0; x < dw; x++) {
+        const w1 = cols.wHi[x]!;
+        horizontal[y * dw + x] = (1 - w1) * src[row + cols.lo[x]!]! + w1 * src[row + cols.hi[x]!]!;
+      }
+    }
+    for (let y = 0; y < dh; y++) {
+      const top = rows.lo[y]! * dw;
+      const bottom = rows.hi[y]! * dw;
+      const w1 = rows.wHi[y]!;
+      const base = outOffset + y * dw;
+      for (let x = 0; x < dw; x++) {
+        out[base + x] = (1 - w1) * horizontal[top + x]! + w1 * horizontal[bottom + x]!;
+      }
+    }
+  };
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { Id } from './ids';
+
+export const RunStatus = z.enum(['pending', 'running', 'complete', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** A run is one set of predictions on a dataset: made by a model here, or imported from elsewhere. */
+export const RunSummary = z.object({
+  id: Id,
+  datasetId: Id,
+  name: z.string(),
+  source: z.enum(['model', 'import']),
+  modelId: Id.nullable(),
+  status: RunStatus,
+  /** The execution provider actually used (cpu, cuda), null for imported runs. */
+  executionProvider: z.string().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  /** Model file hash, manifest, thresholds, prompt template, tool version (DESIGN §3). */
+  provenance: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  predictedSamples: z.number().int(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { bilinearResize, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
+import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
+
+describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', () => {
+  it('upsamples 2x2 to 4x4 to the values worked out by hand from torch formula', () => {
+    // Per axis: src = 0.5 * dst - 0.25 -> [0 (clamped), 0.25, 0.75, 1.25 (upper index clamped)].
+    const out = bilinearResize(Float32Array.of(1, 2, 3, 4), 1, 2, 2, 4, 4);
+    expect(Array.from(out)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
+  });
+
+  it('upsamples 1x3 to 1x5 with source coordinates 0, 0.4, 1, 1.6 and 2 (clamped from 2.2)', () => {
+    const out = bilinearResize(Float32Array.of(0, 10, 20), 1, 1, 3, 1, 5);
+    expect(Array.from(out)).toEqual([0, 4, 10, 16, 20]);
+  });
+
+  it('halving a side averages each 2x2 block exactly', () => {
+    const src = Float32Array.from({ length: 16 }, (_, i) => i * i);
+    const out = bilinearResize(src, 1, 4, 4, 2, 2);
+    const block = (r: number, c: number): number =>
+      (src[r * 4 + c]! + src[r * 4 + c + 1]! + src[(r + 1) * 4 + c]! + src[(r + 1) * 4 + c + 1]!) / 4;
+    expect(Array.from(out)).toEqual([block(0, 0), block(0, 2), block(2, 0), block(2, 2)]);
+  });
+
+  it('returns the input unchanged when the size does not change', () => {
+    const src = randomTensor(seededRandom(3), 2 * 5 * 7);
+    expect(Array.from(bilinearResize(src, 2, 5, 7, 5, 7))).toEqual(Array.from(src));
+  });
+
+  it.each([
+    [3, 6, 5, 17, 11],
+    [2, 28, 28, 448, 448],
+    [1, 13, 9, 4, 5],
+    [2, 7, 11, 10, 3],
+  ])('matches the per-pixel formula on a seeded %i-channel %ix%i -> %ix%i tensor', (channels, sh, sw, dh, dw) => {
+    const src = randomTensor(seededRandom(sh * 100 + dw), channels * sh * sw, -5, 5);
+    const out = bilinearResize(src, channels, sh, sw, dh, dw);
+    expect(maxAbsDiff(out, referenceResize(src, channels, sh, sw, dh, dw))).toBeLessThan(1e-5);
+  });
+
+  it('clamps source indices at both edges when shrinking', () => {
+    const taps = bilinearTaps(5, 2);
+    // scale 2.5: src = 2.5 * (dst + 0.5) - 0.5 -> 0.75 and 3.25.
+    expect(Array.from(taps.lo)).toEqual([0, 3]);
+    expect(Array.from(taps.hi)).toEqual([1, 4]);
+    expect(Array.from(taps.wHi)).toEqual([0.75, 0.25]);
+  });
+
+  it('rejects a tensor whose length does not match its shape', () => {
+    expect(() => bilinearResize(new Float32Array(5), 1, 2, 2, 4, 4)).toThrow(/expected 4/);
+  });
+});
