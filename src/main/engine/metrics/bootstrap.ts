@@ -1,0 +1,99 @@
+/**
+ * Paired comparison of two runs on the same images (DESIGN §5 Comparison): per-image wins / ties /
+ * losses, and a seeded bootstrap 95% interval of the difference in a dataset-level metric.
+ */
+import { mulberry32 } from './prng';
+
+export interface BootstrapInterval {
+  low: number;
+  high: number;
+  estimate: number;
+}
+
+export interface PairedDifferences {
+  wins: number;
+  ties: number;
+  losses: number;
+  /** Mean of b − a; null when there are no images. */
+  meanDiff: number | null;
+}
+
+/** Replicates when `samples` is not given: Efron & Tibshirani's suggested B for percentile intervals. */
+export const DEFAULT_BOOTSTRAP_SAMPLES = 1000;
+
+/**
+ * Percentile bootstrap (Efron & Tibshirani 1993, ch. 13): draw n image indices with replacement,
+ * let `statistic` recompute the dataset metric of A and of B on them and return B − A; the interval is
+ * the 2.5th and 97.5th percentiles of those replicates (linear interpolation between order
+ * statistics, numpy.percentile's default), `estimate` the statistic on all images once each.
+ * Images are resampled as pairs (one index drives both runs), which is what makes it paired; the
+ * statistic must recompute the metric from the indices (e.g. mIoU from summed counts), not average
+ * per-image scores, because dataset mIoU is not a mean of image mIoUs.
+ * Same seed and inputs, same interval (mulberry32, see prng.ts). A non-finite replicate throws.
+ */
+export function pairedBootstrap<T>(
+  perImageA: ArrayLike<T>,
+  perImageB: ArrayLike<T>,
+  statistic: (indices: Uint32Array) => number,
+  opts: { samples?: number; seed: number },
+): BootstrapInterval {
+  const n = perImageA.length;
+  if (perImageB.length !== n) {
+    throw new RangeError(`paired bootstrap needs the same images in both runs: ${n} vs ${perImageB.length}`);
+  }
+  if (n === 0) throw new RangeError('paired bootstrap needs at least one image');
+  const samples = opts.samples ?? DEFAULT_BOOTSTRAP_SAMPLES;
+  if (!Number.isInteger(samples) || samples < 1) {
+    throw new RangeError(`bootstrap samples ${samples} must be a positive integer`);
+  }
+  const estimate = finiteReplicate(statistic(Uint32Array.from({ length: n }, (_, i) => i)), 'the estimate');
+  const random = mulberry32(opts.seed);
+  const replicates = new Float64Array(samples);
+  const indices = new Uint32Array(n);
+  for (let r = 0; r < samples; r++) {
+    for (let i = 0; i < n; i++) indices[i] = Math.floor(random() * n);
+    replicates[r] = finiteReplicate(statistic(indices), `replicate ${r}`);
+  }
+  replicates.sort();
+  return { low: percentile(replicates, 0.025), high: percentile(replicates, 0.975), estimate };
+}
+
+/**
+ * Per-image b − a: a win for B when it exceeds `tieEps`, a loss when below −tieEps, else a tie
+ * (so "win" assumes higher is better, as for IoU).
+ */
+export function pairedDifferences(a: readonly number[], b: readonly number[], tieEps = 0): PairedDifferences {
+  if (a.length !== b.length) {
+    throw new RangeError(`paired differences need the same images in both runs: ${a.length} vs ${b.length}`);
+  }
+  if (!(tieEps >= 0)) throw new RangeError(`tie tolerance ${tieEps} must be >= 0`);
+  let wins = 0;
+  let ties = 0;
+  let losses = 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const diff = b[i]! - a[i]!;
+    if (Number.isNaN(diff)) throw new RangeError(`image ${i}: score ${a[i]} or ${b[i]} is not a number`);
+    sum += diff;
+    if (diff > tieEps) wins++;
+    else if (diff < -tieEps) losses++;
+    else ties++;
+  }
+  return { wins, ties, losses, meanDiff: a.length > 0 ? sum / a.length : null };
+}
+
+/** numpy.percentile's default ('linear'): interpolate between the order statistics around q·(n−1). */
+function percentile(sorted: Float64Array, q: number): number {
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  const low = sorted[below]!;
+  return low + (position - below) * (sorted[above]! - low);
+}
+
+function finiteReplicate(value: number, what: string): number {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`bootstrap statistic gave ${value} for ${what}; it must return a finite number`);
+  }
+  return value;
+}
