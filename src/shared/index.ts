@@ -3,3 +3,4 @@ export * from './api/contract';
 export * from './api/client';
 export * from './api/inProcess';
 export * from './domain';
+export * from './api/methods/tags';

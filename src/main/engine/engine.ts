@@ -11,6 +11,7 @@ import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
 import { jobHandlers } from './jobs/handlers';
 import { runHandlers } from './runs/handlers';
+import { tagHandlers } from './tags/handlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 
@@ -70,6 +71,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...imageHandlers(deps),
     ...jobHandlers(deps),
     ...runHandlers(deps),
+    ...tagHandlers(deps),
   };
   return {
     dispatch: createDispatcher(handlers, logger),

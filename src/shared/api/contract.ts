@@ -5,6 +5,7 @@ import { datasetMethods } from './methods/datasets';
 import { imageMethods } from './methods/images';
 import { jobMethods } from './methods/jobs';
 import { runMethods } from './methods/runs';
+import { tagMethods } from './methods/tags';
 
 /**
  * Everything a client may ask of the engine: `noun.verb` -> input and output schemas. One file per
@@ -16,6 +17,7 @@ export const methods = {
   ...imageMethods,
   ...jobMethods,
   ...runMethods,
+  ...tagMethods,
 } as const;
 
 /** What the engine announces; clients never poll. */
