@@ -1,0 +1,161 @@
+import { decode, encode } from 'fast-png';
+import { ApiError } from '../../../shared/api/errors';
+
+/**
+ * Mask PNGs: palette PNGs give class indices (VOC SegmentationClass: the palette INDEX is the
+ * label, never the colour); greyscale PNGs give grey values (SegmentationClassAug, 0/255 binary
+ * predictions). Colour, alpha and 16-bit PNGs are refused rather than guessed at.
+ */
+export interface DecodedMask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  kind: 'palette' | 'grey' | 'binary';
+}
+
+const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+const SUPPORTED = 'supported mask PNGs are palette (indexed, 1/2/4/8-bit: class indices) and greyscale (1/2/4/8-bit)';
+const COLOR_TYPE_NAMES: Record<number, string> = {
+  0: 'greyscale',
+  2: 'RGB',
+  3: 'palette',
+  4: 'greyscale+alpha',
+  6: 'RGBA',
+};
+
+interface Header {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlace: number;
+}
+
+/** PNG bytes -> per-pixel palette index or grey value. `file` names the file in error messages. */
+export function readMaskPng(bytes: Uint8Array, file = 'mask.png'): DecodedMask {
+  const header = readStructure(bytes, file);
+  const { width, height, depth, colorType, interlace } = header;
+  const typeName = `${depth}-bit ${COLOR_TYPE_NAMES[colorType] ?? `colour type ${colorType}`}`;
+  if ((colorType !== 0 && colorType !== 3) || depth > 8) {
+    throw new ApiError('UNSUPPORTED_FORMAT', `${file}: ${typeName} PNG is not a mask; ${SUPPORTED}`, {
+      file,
+      colorType,
+      depth,
+    });
+  }
+  if (depth < 8 && interlace !== 0) {
+    // fast-png de-interlaces packed sub-byte pixels incorrectly, so refuse instead of misreading.
+    throw new ApiError('UNSUPPORTED_FORMAT', `${file}: interlaced ${typeName} PNG is not supported; ${SUPPORTED}`);
+  }
+  let packed: Uint8Array;
+  try {
+    packed = decode(bytes, { checkCrc: true }).data as Uint8Array;
+  } catch (err) {
+    throw corrupt(file, err instanceof Error ? err.message : String(err));
+  }
+  const data = depth === 8 ? packed : unpack(packed, width, height, depth, colorType === 0);
+  if (data.length !== width * height) {
+    throw corrupt(file, `decoded ${data.length} pixels, expected ${width}x${height}`);
+  }
+  if (colorType === 3) return { width, height, data, kind: 'palette' };
+  return { width, height, data, kind: isBinary(data) ? 'binary' : 'grey' };
+}
+
+/** Class indices -> 8-bit indexed PNG with a 256-entry palette (missing entries black). */
+export function writePalettePng(labels: Uint8Array, width: number, height: number, palette: Array<[number, number, number]>): Uint8Array {
+  checkPixels(labels, width, height);
+  if (palette.length > 256) {
+    throw new ApiError('INVALID_INPUT', `palette has ${palette.length} colours; an 8-bit PNG holds 256`);
+  }
+  const full: number[][] = [];
+  for (let i = 0; i < 256; i++) {
+    const c = palette[i];
+    full.push(c === undefined ? [0, 0, 0] : [c[0], c[1], c[2]]);
+  }
+  return encode({ width, height, data: labels, depth: 8, channels: 1, palette: full });
+}
+
+/** Grey values -> 8-bit greyscale PNG. */
+export function writeGreyPng(values: Uint8Array, width: number, height: number): Uint8Array {
+  checkPixels(values, width, height);
+  return encode({ width, height, data: values, depth: 8, channels: 1 });
+}
+
+/**
+ * Walks the chunk layout before decoding, so that a truncated file (which a decoder may pad
+ * with zeros) is reported as corrupt, and returns the IHDR fields.
+ */
+function readStructure(bytes: Uint8Array, file: string): Header {
+  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    throw corrupt(file, 'not a PNG file (bad signature)');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 8;
+  let header: Header | undefined;
+  let sawData = false;
+  for (;;) {
+    if (offset + 12 > bytes.length) throw corrupt(file, `truncated at byte ${bytes.length} (no IEND chunk)`);
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    if (offset + 12 + length > bytes.length) {
+      throw corrupt(file, `truncated: chunk ${type} at byte ${offset} runs past the end of the file`);
+    }
+    if (type === 'IHDR') {
+      if (length !== 13) throw corrupt(file, 'IHDR chunk has the wrong length');
+      header = {
+        width: view.getUint32(offset + 8),
+        height: view.getUint32(offset + 12),
+        depth: view.getUint8(offset + 16),
+        colorType: view.getUint8(offset + 17),
+        interlace: view.getUint8(offset + 20),
+      };
+    } else if (type === 'IDAT') {
+      sawData = true;
+    } else if (type === 'IEND') {
+      break;
+    }
+    offset += 12 + length;
+  }
+  if (header === undefined) throw corrupt(file, 'no IHDR chunk');
+  if (!sawData) throw corrupt(file, 'no image data (IDAT chunk)');
+  return header;
+}
+
+/** Packed 1/2/4-bit rows -> one byte per pixel; grey samples are scaled to 0..255 (PNG spec). */
+function unpack(packed: Uint8Array, width: number, height: number, depth: number, scaleGrey: boolean): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const mask = (1 << depth) - 1;
+  const scale = scaleGrey ? 255 / mask : 1;
+  const perByte = 8 / depth;
+  for (let y = 0; y < height; y++) {
+    const row = y * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const byte = packed[row + Math.floor(x / perByte)] as number;
+      const shift = 8 - depth * ((x % perByte) + 1);
+      out[y * width + x] = ((byte >> shift) & mask) * scale;
+    }
+  }
+  return out;
+}
+
+function isBinary(data: Uint8Array): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v !== 0 && v !== 255) return false;
+  }
+  return true;
+}
+
+function checkPixels(data: Uint8Array, width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new ApiError('INVALID_INPUT', `PNG size ${width}x${height} must be positive integers`);
+  }
+  if (data.length !== width * height) {
+    throw new ApiError('INVALID_INPUT', `${data.length} pixels given for a ${width}x${height} PNG`);
+  }
+}
+
+function corrupt(file: string, why: string): ApiError {
+  return new ApiError('CORRUPT_FILE', `${file}: corrupt PNG: ${why}`, { file });
+}

@@ -1,0 +1,73 @@
+import { ApiError } from '../../../shared/api/errors';
+import { fillPoly, polylinesClosed, type Canvas } from './cvDraw';
+
+/** One LabelMe shape as ReasonSeg's JSON files store it. */
+export interface LabelMeShape {
+  label: string;
+  points: number[][];
+  shape_type?: string;
+}
+
+export const REASONSEG_TARGET = 1;
+export const REASONSEG_IGNORE = 255;
+
+/**
+ * ReasonSeg ground truth exactly as LISA builds it (utils/data_processing.py get_mask_from_json):
+ * labels compared lower-cased; `flag` shapes skipped; every other shape is a polygon whatever its
+ * shape_type, points truncated to int32; each polygon's "filled area" is the pixel count of
+ * cv2.polylines + cv2.fillPoly drawn alone on an empty mask; polygons are drawn largest first
+ * (numpy argsort(areas)[::-1], ties: the later polygon first) so small ones stay on top, each as
+ * a closed 1-px polyline plus fill with value 255 if the label contains `ignore`, else 1.
+ * A shape without points is skipped (LISA would fail on it).
+ */
+export function rasterizeReasonSeg(shapes: LabelMeShape[], height: number, width: number): Uint8Array {
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) {
+    throw new ApiError('INVALID_INPUT', `ReasonSeg mask size ${height}x${width} must be positive integers`);
+  }
+  const polygons: Array<{ xs: Int32Array; ys: Int32Array; value: number; area: number }> = [];
+  for (const [i, shape] of shapes.entries()) {
+    const label = shape.label.toLowerCase();
+    if (label === 'flag' || shape.points.length === 0) continue;
+    const { xs, ys } = toInt32Points(shape.points, i);
+    const value = label.includes('ignore') ? REASONSEG_IGNORE : REASONSEG_TARGET;
+    polygons.push({ xs, ys, value, area: filledArea(xs, ys, height, width) });
+  }
+
+  // Stable ascending sort then reverse: descending area, equal areas with the later one first.
+  const order = polygons.map((_, i) => i).sort((a, b) => (polygons[a]?.area ?? 0) - (polygons[b]?.area ?? 0));
+  order.reverse();
+
+  const canvas: Canvas = { data: new Uint8Array(height * width), width, height };
+  for (const i of order) {
+    const p = polygons[i];
+    if (p === undefined) continue;
+    polylinesClosed(canvas, p.xs, p.ys, p.value);
+    fillPoly(canvas, p.xs, p.ys, p.value);
+  }
+  return canvas.data;
+}
+
+function filledArea(xs: Int32Array, ys: Int32Array, height: number, width: number): number {
+  const canvas: Canvas = { data: new Uint8Array(height * width), width, height };
+  polylinesClosed(canvas, xs, ys, 1);
+  fillPoly(canvas, xs, ys, 1);
+  let area = 0;
+  for (let k = 0; k < canvas.data.length; k++) area += canvas.data[k] as number;
+  return area;
+}
+
+/** np.array(points, dtype=np.int32): each coordinate truncated toward zero. */
+function toInt32Points(points: number[][], shapeIndex: number): { xs: Int32Array; ys: Int32Array } {
+  const xs = new Int32Array(points.length);
+  const ys = new Int32Array(points.length);
+  for (const [j, p] of points.entries()) {
+    const x = p[0];
+    const y = p[1];
+    if (p.length !== 2 || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) {
+      throw new ApiError('INVALID_INPUT', `shape ${shapeIndex}: point ${j} is not a finite [x, y] pair`);
+    }
+    xs[j] = Math.trunc(x);
+    ys[j] = Math.trunc(y);
+  }
+  return { xs, ys };
+}

@@ -1,0 +1,119 @@
+import { encode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import { readMaskPng, writeGreyPng, writePalettePng } from '../../../../src/main/engine/masks/png';
+import { randomInt, seededRandom } from './golden';
+
+const VOC_LIKE: Array<[number, number, number]> = [
+  [0, 0, 0],
+  [128, 0, 0],
+  [0, 128, 0],
+];
+
+/** Packs one sample per pixel into rows of `depth` bits, as PNG stores sub-byte pixels. */
+function pack(values: number[], width: number, height: number, depth: number): Uint8Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const out = new Uint8Array(rowBytes * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      out[y * rowBytes + (bit >> 3)]! |= (values[y * width + x] as number) << (8 - depth - (bit & 7));
+    }
+  }
+  return out;
+}
+
+describe('readMaskPng', () => {
+  it('round-trips palette PNGs as class indices, whatever the palette colours', () => {
+    const random = seededRandom(21);
+    for (let t = 0; t < 40; t++) {
+      const w = randomInt(random, 1, 64);
+      const h = randomInt(random, 1, 64);
+      const labels = Uint8Array.from({ length: w * h }, () => (random() < 0.1 ? 255 : randomInt(random, 0, 20)));
+      const decoded = readMaskPng(writePalettePng(labels, w, h, VOC_LIKE), 'x.png');
+      expect(decoded).toEqual({ width: w, height: h, data: labels, kind: 'palette' });
+    }
+  });
+
+  it('round-trips grey PNGs and calls them binary only when every value is 0 or 255', () => {
+    const random = seededRandom(22);
+    for (let t = 0; t < 40; t++) {
+      const w = randomInt(random, 1, 64);
+      const h = randomInt(random, 1, 64);
+      const binary = t % 2 === 0;
+      const values = Uint8Array.from({ length: w * h }, () => (binary ? (random() < 0.5 ? 0 : 255) : randomInt(random, 0, 255)));
+      if (!binary) values[0] = 7;
+      const decoded = readMaskPng(writeGreyPng(values, w, h));
+      expect(decoded).toEqual({ width: w, height: h, data: values, kind: binary ? 'binary' : 'grey' });
+    }
+  });
+
+  it('reports a grey mask holding 0, 1 and 255 (VOC-style ignore) as grey, not binary', () => {
+    expect(readMaskPng(writeGreyPng(new Uint8Array([0, 1, 255, 0]), 2, 2)).kind).toBe('grey');
+  });
+
+  it('unpacks 1, 2 and 4-bit palette PNGs to indices and scales sub-byte grey samples to 0..255', () => {
+    const w = 5;
+    const h = 3;
+    for (const depth of [1, 2, 4] as const) {
+      const max = (1 << depth) - 1;
+      const values = Array.from({ length: w * h }, (_, i) => (i * 7) % (max + 1));
+      const palette = Array.from({ length: max + 1 }, (_, i) => [i, i, i]);
+      const indexed = encode({ width: w, height: h, data: pack(values, w, h, depth), depth, channels: 1, palette });
+      expect(readMaskPng(indexed).data).toEqual(Uint8Array.from(values));
+      const grey = encode({ width: w, height: h, data: pack(values, w, h, depth), depth, channels: 1 });
+      const decoded = readMaskPng(grey);
+      expect(decoded.data).toEqual(Uint8Array.from(values, (v) => (v * 255) / max));
+      expect(decoded.kind).toBe(depth === 1 ? 'binary' : 'grey');
+    }
+  });
+
+  it('refuses RGB, RGBA, grey+alpha and 16-bit PNGs with a message naming the file and the supported types', () => {
+    const rgb = encode({ width: 2, height: 1, data: new Uint8Array(6), channels: 3 });
+    const rgba = encode({ width: 2, height: 1, data: new Uint8Array(8), channels: 4 });
+    const greyAlpha = encode({ width: 2, height: 1, data: new Uint8Array(4), channels: 2 });
+    const grey16 = encode({ width: 2, height: 1, data: new Uint16Array(2), channels: 1, depth: 16 });
+    for (const [bytes, what] of [
+      [rgb, '8-bit RGB'],
+      [rgba, '8-bit RGBA'],
+      [greyAlpha, '8-bit greyscale\\+alpha'],
+      [grey16, '16-bit greyscale'],
+    ] as const) {
+      expect(() => readMaskPng(bytes, 'SegmentationClass/2007_000032.png')).toThrow(
+        new RegExp(`^SegmentationClass/2007_000032.png: ${what} PNG is not a mask; supported mask PNGs are palette .* and greyscale`),
+      );
+    }
+  });
+
+  it('refuses truncated, corrupted and non-PNG files with a message naming the file', () => {
+    const png = writePalettePng(
+      new Uint8Array(400).map((_, i) => i % 3),
+      20,
+      20,
+      VOC_LIKE,
+    );
+    for (const cut of [png.length - 1, png.length - 12, Math.floor(png.length / 2), 20, 9]) {
+      expect(() => readMaskPng(png.subarray(0, cut), 'a/b.png')).toThrow(/^a\/b\.png: corrupt PNG: truncated/);
+    }
+    const flipped = png.slice();
+    const idat = Buffer.from(flipped).indexOf('IDAT');
+    flipped[idat + 6] = (flipped[idat + 6] as number) ^ 0xff;
+    expect(() => readMaskPng(flipped, 'a/b.png')).toThrow(/^a\/b\.png: corrupt PNG/);
+    expect(() => readMaskPng(new Uint8Array([1, 2, 3]), 'c.png')).toThrow(/^c\.png: corrupt PNG: not a PNG file/);
+  });
+});
+
+describe('writePalettePng', () => {
+  it('writes a 256-entry palette and refuses more than 256 colours', () => {
+    const png = writePalettePng(new Uint8Array([0, 1]), 2, 1, VOC_LIKE);
+    const plte = Buffer.from(png).indexOf('PLTE');
+    expect(Buffer.from(png).readUInt32BE(plte - 4)).toBe(256 * 3);
+    expect(Array.from(png.subarray(plte + 4 + 3, plte + 4 + 6))).toEqual([128, 0, 0]);
+    const tooMany = Array.from({ length: 257 }, (): [number, number, number] => [0, 0, 0]);
+    expect(() => writePalettePng(new Uint8Array([0]), 1, 1, tooMany)).toThrow(/257 colours/);
+  });
+
+  it('refuses pixel buffers that do not match the size', () => {
+    expect(() => writePalettePng(new Uint8Array(3), 2, 2, VOC_LIKE)).toThrow(/3 pixels given for a 2x2 PNG/);
+    expect(() => writeGreyPng(new Uint8Array(0), 0, 0)).toThrow(/positive integers/);
+  });
+});
