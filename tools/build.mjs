@@ -11,8 +11,9 @@ rmSync('out', { recursive: true, force: true });
 
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
-  build({ ...node, entryPoints: { cli: 'src/main/cli/index.ts' }, outdir: 'out/node' }),
-  build({ ...node, entryPoints: { main: 'src/main/electron/main.ts' }, outdir: 'out/electron', external: ['electron'] }),
+  // The inference worker is its own entry beside each host bundle (InferenceClient looks for it there).
+  build({ ...node, entryPoints: { cli: 'src/main/cli/index.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' }, outdir: 'out/node' }),
+  build({ ...node, entryPoints: { main: 'src/main/electron/main.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' }, outdir: 'out/electron', external: ['electron'] }),
   // A sandboxed preload must be one CommonJS file that requires nothing but electron.
   build({ ...node, entryPoints: { index: 'src/preload/index.ts' }, outfile: undefined, outdir: 'out/preload', format: 'cjs', packages: undefined, external: ['electron'], outExtension: { '.js': '.cjs' } }),
 ]);

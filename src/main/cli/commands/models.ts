@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { withSession, type GlobalOptions } from '../context';
+import { printJson, printLine, table } from '../output';
+
+export function registerModels(program: Command, globals: () => GlobalOptions): void {
+  const models = program.command('models').description('register and list ONNX models');
+  models
+    .command('add')
+    .description('add a model from its manifest (JSON or YAML beside the .onnx); checks tensor names and shapes')
+    .argument('<manifest>', 'manifest file')
+    .option('--json', 'print JSON')
+    .action(async (manifest: string, opts: { json?: boolean }) => {
+      const m = await withSession(globals(), (s) => s.client.call('models.add', { manifestPath: manifest }));
+      if (opts.json === true) return printJson(m);
+      printLine(`added model "${m.name}" (${m.kind}${m.toy ? ', TOY' : ''}) id ${m.id}, sha256 ${m.sha256.slice(0, 12)}…`);
+    });
+  models
+    .command('list')
+    .description('list registered models')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withSession(globals(), (s) => s.client.call('models.list', {}));
+      if (opts.json === true) {
+        return printJson(
+          list.map((m) => ({ id: m.id, name: m.name, kind: m.kind, toy: m.toy, sha256: m.sha256, path: m.path, inputs: m.inputs, outputs: m.outputs, classes: m.classes })),
+        );
+      }
+      if (list.length === 0) return printLine('no models yet: try "tessera models add MANIFEST"');
+      printLine(
+        table([
+          ['ID', 'NAME', 'KIND', 'TOY', 'CLASSES', 'SHA256'],
+          ...list.map((m) => [String(m.id), m.name, m.kind, m.toy ? 'toy' : '', String(m.classes.length), m.sha256.slice(0, 12)]),
+        ]),
+      );
+    });
+}

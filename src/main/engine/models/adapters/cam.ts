@@ -1,0 +1,158 @@
+import type { Adapter, ModelRuntime } from './types';
+import { f32, outputNamed } from './types';
+import { imageToTensor } from '../preprocess';
+import { assertFinite } from './geometry';
+import { bilinearResize, camToPseudoLabel, fuseCamScales, normalizeCamPerClass, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from '../../tokens';
+
+/** The display map's size: a quarter of ToCo's 448 working resolution keeps blobs small. */
+const DISPLAY_DIVISOR = 4;
+
+function flipHorizontal(data: Float32Array, channels: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < h; y++) {
+      const row = c * h * w + y * w;
+      for (let x = 0; x < w; x++) out[row + x] = data[row + w - 1 - x] as number;
+    }
+  }
+  return out;
+}
+
+async function camAt(rt: ModelRuntime, tensor: Float32Array, h: number, w: number): Promise<{ cam: Float32Array; dims: number[]; cls: Float32Array | null }> {
+  const m = rt.manifest;
+  const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: [1, 3, h, w], data: tensor.slice().buffer } });
+  const camName = outputNamed(m, 'cam');
+  const cam = f32(out[camName], camName);
+  assertFinite(cam, camName);
+  const clsName = m.outputs['cls_logits'];
+  const cls = clsName === undefined ? null : f32(out[clsName], clsName);
+  if (cls !== null) assertFinite(cls, clsName as string);
+  return { cam, dims: out[camName]?.dims ?? [], cls };
+}
+
+/** The raw per-scale CAMs, exactly as the model produced them: everything else derives from these. */
+export interface RawCams {
+  scales: number[];
+  perScale: CamAtScale[];
+  clsLogits: Float32Array | null;
+  workingSize: [number, number];
+}
+
+/**
+ * ToCo inference (utils/camutils.py multi_scale_cam2): the image resized to the working size
+ * (448x448), then per scale the image and its horizontal flip; fusion, ReLU, sum over scales and
+ * per-class min-max happen in tokens/cam.ts.
+ */
+export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof imageToTensor>[0]): Promise<RawCams> {
+  const m = rt.manifest;
+  const scales = Array.isArray(m.params['scales']) ? (m.params['scales'] as number[]) : [...TOCO_CAM_SCALES];
+  const flip = m.params['flip'] !== false;
+  const base = imageToTensor(rgb, m.input);
+  const [H, W] = [base.dims[2], base.dims[3]];
+  const perScale: CamAtScale[] = [];
+  let clsLogits: Float32Array | null = null;
+  for (const s of scales) {
+    const size = scaledInputSize(H, W, s);
+    const scaled = s === 1 ? base.data : bilinearResize(base.data, 3, H, W, size.height, size.width);
+    const plain = await camAt(rt, scaled, size.height, size.width);
+    const [, c, h, w] = plain.dims as [number, number, number, number];
+    if (s === 1 || clsLogits === null) clsLogits = plain.cls;
+    const flipped = flip ? (await camAt(rt, flipHorizontal(scaled, 3, size.height, size.width), size.height, size.width)).cam : flipHorizontal(plain.cam, c, h, w);
+    perScale.push({ cam: plain.cam, flipped, channels: c, h, w });
+  }
+  return { scales, perScale, clsLogits, workingSize: [H, W] };
+}
+
+/** Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4). */
+export function fusedCamAtImageSize(raw: RawCams, imageH: number, imageW: number): { cam: Float32Array; channels: number } {
+  const [H, W] = raw.workingSize;
+  const channels = raw.perScale[0]?.channels ?? 0;
+  const fused = normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W);
+  return { cam: bilinearResize(fused, channels, H, W, imageH, imageW), channels };
+}
+
+export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
+  const total = raw.perScale.reduce((n, s) => n + 2 * s.cam.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const s of raw.perScale) {
+    all.set(s.cam, at);
+    all.set(s.flipped, at + s.cam.length);
+    at += 2 * s.cam.length;
+  }
+  return {
+    data: new Uint8Array(all.buffer),
+    shape: [total],
+    meta: {
+      scales: raw.scales,
+      shapes: raw.perScale.map((s) => [s.channels, s.h, s.w]),
+      workingSize: raw.workingSize,
+      clsLogits: raw.clsLogits === null ? null : Array.from(raw.clsLogits),
+      layout: 'per scale: the cam of the input, then the cam of the flipped input as the model returned it; each [C,h,w] float32',
+    },
+  };
+}
+
+export function decodeRawCams(data: Uint8Array, meta: Record<string, unknown>): RawCams {
+  const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const shapes = meta['shapes'] as Array<[number, number, number]>;
+  const perScale: CamAtScale[] = [];
+  let at = 0;
+  for (const [c, h, w] of shapes) {
+    const n = c * h * w;
+    perScale.push({ cam: values.slice(at, at + n), flipped: values.slice(at + n, at + 2 * n), channels: c, h, w });
+    at += 2 * n;
+  }
+  const cls = meta['clsLogits'];
+  return { scales: meta['scales'] as number[], perScale, clsLogits: Array.isArray(cls) ? Float32Array.from(cls as number[]) : null, workingSize: meta['workingSize'] as [number, number] };
+}
+
+/** `cam` (ToCo): raw CAMs stored exactly; a display CAM; the pseudo label as the run's prediction. */
+export const camAdapter: Adapter = {
+  requiredInputs: () => [],
+  async predict(rt, sample, ctx) {
+    const m = rt.manifest;
+    const raw = await computeRawCams(rt, sample.rgb);
+    const channels = raw.perScale[0]?.channels ?? 0;
+    const bgIndex = m.classes?.background ?? 0;
+    // Channel k is foreground class k+1 in model indices when the manifest has a background class.
+    const modelClassOf = (k: number): number => (m.params['cam_channels'] === 'all' || m.classes?.background === null ? k : k + (bgIndex === 0 ? 1 : 0));
+    let present: boolean[];
+    let presence: string;
+    if (sample.groundTruth !== null) {
+      const inGt = new Set(sample.groundTruth);
+      present = Array.from({ length: channels }, (_, k) => inGt.has(ctx.modelToDataset(modelClassOf(k))));
+      presence = 'ground-truth image labels';
+    } else if (raw.clsLogits !== null) {
+      present = Array.from(raw.clsLogits, (v) => v > 0);
+      presence = 'cls_logits > 0';
+    } else {
+      present = new Array<boolean>(channels).fill(true);
+      presence = 'all classes (no labels, no cls_logits)';
+    }
+    const threshold = typeof m.params['bg_threshold'] === 'number' ? m.params['bg_threshold'] : 0.5;
+    const full = fusedCamAtImageSize(raw, sample.height, sample.width);
+    const classIds = Array.from({ length: channels }, (_, k) => modelClassOf(k));
+    const labelMap = camToPseudoLabel(full.cam, channels, sample.height, sample.width, { present, threshold, classIds });
+    const [H, W] = raw.workingSize;
+    const dh = Math.max(1, Math.round(H / DISPLAY_DIVISOR));
+    const dw = Math.max(1, Math.round(W / DISPLAY_DIVISOR));
+    const display = bilinearResize(normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W), channels, H, W, dh, dw);
+    const rawBlob = encodeRawCams(raw);
+    return {
+      labelMap,
+      masks: [],
+      heatmaps: [
+        { name: 'cam_raw', shape: rawBlob.shape, dtype: 'float32', data: rawBlob.data, meta: rawBlob.meta },
+        {
+          name: 'cam',
+          shape: [channels, dh, dw],
+          dtype: 'float32',
+          data: new Uint8Array(display.buffer),
+          meta: { classIds: classIds.map((c) => ctx.modelToDataset(c)), present, presence, threshold, workingSize: raw.workingSize },
+        },
+      ],
+      notes: { presence },
+    };
+  },
+};

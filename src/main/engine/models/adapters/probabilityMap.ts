@@ -1,0 +1,30 @@
+import type { Adapter } from './types';
+import { f32, outputNamed } from './types';
+import { imageToTensor } from '../preprocess';
+import { assertFinite, mapToImage } from './geometry';
+
+/** `probability-map`: [1,1,h,w] (sigmoid if logits) -> bilinear to image -> threshold -> binary mask. */
+export const probabilityMapAdapter: Adapter = {
+  requiredInputs: () => [],
+  async predict(rt, sample) {
+    const m = rt.manifest;
+    const input = imageToTensor(sample.rgb, m.input);
+    const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } });
+    const role = m.outputs['probability'] !== undefined ? 'probability' : 'logits';
+    const name = outputNamed(m, role);
+    const values = f32(out[name], name);
+    assertFinite(values, name);
+    const [, , h, w] = (out[name]?.dims ?? []) as [number, number, number, number];
+    const isLogits = role === 'logits' || m.params['output_type'] === 'logits';
+    const prob = isLogits ? values.map((v) => 1 / (1 + Math.exp(-v))) : values;
+    const threshold = typeof m.params['threshold'] === 'number' ? m.params['threshold'] : 0.5;
+    const full = mapToImage(prob, 1, h, w, input.geometry, sample.height, sample.width, 0);
+    const mask = new Uint8Array(full.length);
+    for (let i = 0; i < full.length; i++) mask[i] = (full[i] as number) > threshold ? 1 : 0;
+    return {
+      labelMap: null,
+      masks: [{ modelClass: 1, mask }],
+      heatmaps: [{ name: 'probability', shape: [h, w], dtype: 'float32', data: new Uint8Array(prob.buffer), meta: { threshold } }],
+    };
+  },
+};

@@ -1,0 +1,87 @@
+import type { Adapter, ModelRuntime } from './types';
+import { f32, outputNamed } from './types';
+import { imageToTensor } from '../preprocess';
+import { assertFinite } from './geometry';
+import { fullResolutionMap, minMaxNormalize, segSimilarity, similarityToPoints } from '../../tokens';
+import { decodePrompt, samEmbedding } from './promptDecoderCore';
+import type { WireTensor } from '../inference/protocol';
+
+interface QuerySpec {
+  tensor: string;
+  encoding: 'one-hot';
+  vocabulary: string[];
+}
+
+/** Toy text encoding: the first vocabulary word found in the query, one-hot. Real READ models come with precomputed tensors. */
+function encodeQuery(spec: QuerySpec, query: string): WireTensor {
+  const words = query.toLowerCase().match(/[a-z]+/g) ?? [];
+  const index = words.map((w) => spec.vocabulary.indexOf(w)).find((i) => i >= 0);
+  if (index === undefined) throw new Error(`query "${query}" contains none of the model's words (${spec.vocabulary.join(', ')})`);
+  const v = new Float32Array(spec.vocabulary.length);
+  v[index] = 1;
+  return { type: 'float32', dims: [1, spec.vocabulary.length], data: v.buffer };
+}
+
+/**
+ * `seg-token` (READ / LISA): similarity = image_hidden . seg_hidden (plain dot product), SasP points
+ * with READ-7B defaults (overridable through params.sasp), then the SAM decoder named in
+ * params.decoder with the points and seg_embeds as text_embeds. Without a decoder the mask is the
+ * min-max full-resolution similarity above params.mask_threshold (0.5).
+ */
+export const segTokenAdapter: Adapter = {
+  requiredInputs: (m) => {
+    const q = m.params['query'] as QuerySpec | undefined;
+    return q === undefined ? [] : [q.tensor];
+  },
+  async predict(rt, sample) {
+    const m = rt.manifest;
+    if (sample.query === null) throw new Error('a seg-token model needs a text query: run it on a referring/reasoning dataset');
+    const input = imageToTensor(sample.rgb, m.input);
+    const feeds: Record<string, WireTensor> = { [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } };
+    const q = m.params['query'] as QuerySpec | undefined;
+    if (q !== undefined) feeds[q.tensor] = encodeQuery(q, sample.query);
+    const out = await rt.run(feeds);
+    const imgName = outputNamed(m, 'image_hidden');
+    const segName = outputNamed(m, 'seg_hidden');
+    const imageHidden = f32(out[imgName], imgName);
+    const segHidden = f32(out[segName], segName);
+    assertFinite(imageHidden, imgName);
+    assertFinite(segHidden, segName);
+    const [, g, c] = (out[imgName]?.dims ?? []) as [number, number, number];
+    const side = Math.round(Math.sqrt(g));
+    if (side * side !== g) throw new Error(`output ${imgName} has ${g} image tokens, not a square grid`);
+    const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c));
+    const image = { height: sample.height, width: sample.width };
+    const sasp = (m.params['sasp'] ?? {}) as Record<string, unknown>;
+    const points = similarityToPoints(sim, side, side, image, sasp);
+    let mask: Uint8Array;
+    let score: number | undefined;
+    const decoderName = typeof m.params['decoder'] === 'string' ? m.params['decoder'] : null;
+    if (decoderName !== null) {
+      const decoder: ModelRuntime = await rt.companion(decoderName);
+      const embedding = await samEmbedding(decoder, sample.imageSha, sample.rgb);
+      const embName = m.outputs['seg_embeds'];
+      const text = embName !== undefined && decoder.manifest.params['text_embeds'] === true ? f32(out[embName], embName) : undefined;
+      ({ mask, score } = await decodePrompt(decoder, embedding, sample, points, text));
+    } else {
+      const full = fullResolutionMap(sim, side, side, image);
+      const norm = minMaxNormalize(full) ?? new Float32Array(full.length);
+      const t = typeof m.params['mask_threshold'] === 'number' ? m.params['mask_threshold'] : 0.5;
+      mask = new Uint8Array(norm.length);
+      for (let i = 0; i < norm.length; i++) mask[i] = (norm[i] as number) > t ? 1 : 0;
+    }
+    return {
+      labelMap: null,
+      masks: [{ modelClass: 1, mask, ...(score === undefined ? {} : { score }) }],
+      heatmaps: [
+        {
+          name: 'seg_similarity',
+          shape: [side, side],
+          dtype: 'float32',
+          data: new Uint8Array(sim.buffer),
+          meta: { query: sample.query, points: points.map((p) => ({ x: p.x, y: p.y, label: p.label, score: p.score })), decoder: decoderName },
+        },
+      ],
+    };
+  },
+};

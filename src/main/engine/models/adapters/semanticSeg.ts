@@ -1,0 +1,24 @@
+import type { Adapter } from './types';
+import { f32, outputNamed } from './types';
+import { imageToTensor } from '../preprocess';
+import { argmax, assertFinite, mapToImage } from './geometry';
+
+/** `semantic-seg`: logits [1,C,h,w] -> bilinear to image size -> argmax (DESIGN §4). */
+export const semanticSegAdapter: Adapter = {
+  requiredInputs: () => [],
+  async predict(rt, sample) {
+    const m = rt.manifest;
+    const input = imageToTensor(sample.rgb, m.input);
+    const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } });
+    const name = outputNamed(m, 'logits');
+    const logits = f32(out[name], name);
+    const dims = out[name]?.dims ?? [];
+    const [, c, h, w] = dims as [number, number, number, number];
+    if (dims.length !== 4 || c === undefined) throw new Error(`output ${name} has shape [${dims.join(',')}], expected [1,C,h,w]`);
+    const classes = m.classes?.names.length;
+    if (classes !== undefined && c !== classes) throw new Error(`output ${name} has ${c} channels but the manifest lists ${classes} classes`);
+    assertFinite(logits, name);
+    const full = mapToImage(logits, c, h, w, input.geometry, sample.height, sample.width, -Infinity);
+    return { labelMap: argmax(full, c, sample.width * sample.height), masks: [], heatmaps: [] };
+  },
+};

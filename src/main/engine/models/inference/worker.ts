@@ -1,0 +1,80 @@
+// The inference worker: owns onnxruntime sessions so that session.run() (a synchronous native call
+// that blocks its thread for the whole inference) never blocks the engine's event loop.
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
+
+const sessions = new Map<string, ort.InferenceSession>();
+
+function meta(list: readonly ort.InferenceSession.ValueMetadata[]): TensorMeta[] {
+  return list.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] }));
+}
+
+async function load(path: string, providers: Provider[]): Promise<{ session: ort.InferenceSession; result: Omit<LoadResult, 'inputs' | 'outputs'> }> {
+  let fallback: string | null = null;
+  if (providers.includes('cuda')) {
+    try {
+      const session = await ort.InferenceSession.create(path, { executionProviders: ['cuda', 'cpu'] });
+      return { session, result: { provider: 'cuda', fallback: null } };
+    } catch (err) {
+      // Asking for CUDA without its libraries throws instead of falling back (DESIGN §9): retry on CPU, say why.
+      fallback = `CUDA unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); using CPU`;
+    }
+  }
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
+  return { session, result: { provider: 'cpu', fallback } };
+}
+
+function toOrt(t: WireTensor): ort.Tensor {
+  switch (t.type) {
+    case 'float32':
+      return new ort.Tensor('float32', new Float32Array(t.data), t.dims);
+    case 'int64':
+      return new ort.Tensor('int64', new BigInt64Array(t.data), t.dims);
+    case 'int32':
+      return new ort.Tensor('int32', new Int32Array(t.data), t.dims);
+    case 'bool':
+      return new ort.Tensor('bool', new Uint8Array(t.data), t.dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', new Uint8Array(t.data), t.dims);
+  }
+}
+
+function fromOrt(t: ort.Tensor): WireTensor {
+  const data = t.data as ArrayBufferView;
+  const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const type = (['float32', 'int64', 'int32', 'bool', 'uint8'] as const).find((x) => x === t.type) ?? 'float32';
+  return { type, dims: [...t.dims], data: copy };
+}
+
+async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transfer: ArrayBuffer[] }> {
+  switch (req.type) {
+    case 'load': {
+      const existing = sessions.get(req.key);
+      if (existing !== undefined) await existing.release();
+      const { session, result } = await load(req.path, req.providers);
+      sessions.set(req.key, session);
+      return { res: { id: req.id, ok: true, type: 'load', result: { ...result, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) } }, transfer: [] };
+    }
+    case 'run': {
+      const session = sessions.get(req.key);
+      if (session === undefined) throw new Error(`model ${req.key} is not loaded`);
+      const feeds = Object.fromEntries(Object.entries(req.feeds).map(([k, v]) => [k, toOrt(v)]));
+      const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
+      const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(v)]));
+      return { res: { id: req.id, ok: true, type: 'run', outputs }, transfer: Object.values(outputs).map((o) => o.data) };
+    }
+    case 'unload': {
+      await sessions.get(req.key)?.release();
+      sessions.delete(req.key);
+      return { res: { id: req.id, ok: true, type: 'unload' }, transfer: [] };
+    }
+  }
+}
+
+parentPort?.on('message', (req: WorkerRequest) => {
+  handle(req).then(
+    ({ res, transfer }) => parentPort?.postMessage(res, transfer),
+    (err: unknown) => parentPort?.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerResponse),
+  );
+});

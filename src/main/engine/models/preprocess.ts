@@ -1,0 +1,141 @@
+import sharp from 'sharp';
+import { ApiError } from '../../../shared/api/errors';
+import type { InputSpec } from '../../../shared/domain';
+import { bilinearResize } from '../tokens';
+
+/** A decoded image: interleaved 8-bit RGB, row-major. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Where the image sits inside the input tensor, so outputs can be mapped back to image pixels. */
+export interface InputGeometry {
+  /** Tensor size. */
+  height: number;
+  width: number;
+  /** Size of the resized image content inside the tensor (before padding / after cropping). */
+  contentHeight: number;
+  contentWidth: number;
+  /** Offsets of the crop window in resized-image pixels (shortest-side-center-crop), else 0. */
+  cropTop: number;
+  cropLeft: number;
+}
+
+export interface InputTensor {
+  data: Float32Array;
+  dims: [1, 3, number, number];
+  geometry: InputGeometry;
+}
+
+/** Decodes any image sharp reads into RGB (grey -> RGB, alpha dropped, EXIF orientation ignored like PIL). */
+export async function decodeRgb(path: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(path, { failOn: 'truncated' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) {
+      // Grey images come back with one channel: replicate it.
+      const rgb = new Uint8Array(info.width * info.height * 3);
+      for (let i = 0; i < info.width * info.height; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = data[i * info.channels] as number;
+      return { data: rgb, width: info.width, height: info.height };
+    }
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (err) {
+    throw new ApiError('CORRUPT_FILE', `${path}: cannot decode image (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { file: path });
+  }
+}
+
+/** Planar float CHW in the manifest's value range and channel order, before resizing. */
+function toPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
+  const { width: w, height: h, data } = img;
+  const plane = w * h;
+  const out = new Float32Array(3 * plane);
+  const k = spec.range === 1 ? 1 / 255 : 1;
+  const order = spec.channel_order === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const [c0, c1, c2] = order as [number, number, number];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const src = (y * w + (flip ? w - 1 - x : x)) * 3;
+      const dst = y * w + x;
+      out[dst] = (data[src + c0] as number) * k;
+      out[plane + dst] = (data[src + c1] as number) * k;
+      out[2 * plane + dst] = (data[src + c2] as number) * k;
+    }
+  }
+  return out;
+}
+
+function normalizeInPlace(planes: Float32Array, plane: number, spec: InputSpec): void {
+  for (let c = 0; c < 3; c++) {
+    // mean/std are listed per tensor channel, i.e. already in the manifest's channel order.
+    const mean = spec.mean[c] as number;
+    const std = spec.std[c] as number;
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) planes[base + i] = ((planes[base + i] as number) - mean) / std;
+  }
+}
+
+/**
+ * Image -> input tensor by the manifest's size policy. Every resize is torch-style bilinear
+ * (align_corners=False, no antialias) on the float image; normalization comes after resizing, as
+ * ToCo's and SAM's pipelines do it (both linear, so the order only matters for padding).
+ * `scale` multiplies the target size (ToCo's multi-scale inference: int(s*H), int(s*W)).
+ */
+export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boolean; scale?: number } = {}): InputTensor {
+  const planes = toPlanes(img, spec, opts.flip === true);
+  const [sizeH, sizeW] = spec.size;
+  const s = opts.scale ?? 1;
+  let contentH: number;
+  let contentW: number;
+  let outH: number;
+  let outW: number;
+  let cropTop = 0;
+  let cropLeft = 0;
+  switch (spec.policy) {
+    case 'fixed':
+      contentH = outH = Math.trunc(img.height * s);
+      contentW = outW = Math.trunc(img.width * s);
+      break;
+    case 'resize':
+      contentH = outH = Math.trunc(sizeH * s);
+      contentW = outW = Math.trunc(sizeW * s);
+      break;
+    case 'longest-side-pad': {
+      // SAM ResizeLongestSide.get_preprocess_shape: int(x * scale + 0.5).
+      const target = Math.trunc(Math.max(sizeH, sizeW) * s);
+      const k = target / Math.max(img.height, img.width);
+      contentH = Math.trunc(img.height * k + 0.5);
+      contentW = Math.trunc(img.width * k + 0.5);
+      outH = outW = target;
+      break;
+    }
+    case 'shortest-side-center-crop': {
+      const target = Math.trunc(Math.min(sizeH, sizeW) * s);
+      const k = target / Math.min(img.height, img.width);
+      contentH = Math.max(target, Math.trunc(img.height * k + 0.5));
+      contentW = Math.max(target, Math.trunc(img.width * k + 0.5));
+      outH = outW = target;
+      cropTop = Math.trunc((contentH - target) / 2);
+      cropLeft = Math.trunc((contentW - target) / 2);
+      break;
+    }
+  }
+  const resized = contentH === img.height && contentW === img.width ? planes : bilinearResize(planes, 3, img.height, img.width, contentH, contentW);
+  normalizeInPlace(resized, contentH * contentW, spec);
+  let data: Float32Array;
+  if (outH === contentH && outW === contentW) {
+    data = resized;
+  } else {
+    // Pad (zeros after normalization, as SAM pads the normalized tensor) or crop the centre window.
+    data = new Float32Array(3 * outH * outW);
+    const rows = Math.min(outH, contentH - cropTop);
+    const cols = Math.min(outW, contentW - cropLeft);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < rows; y++) {
+        const src = c * contentH * contentW + (y + cropTop) * contentW + cropLeft;
+        data.set(resized.subarray(src, src + cols), c * outH * outW + y * outW);
+      }
+    }
+  }
+  return { data, dims: [1, 3, outH, outW], geometry: { height: outH, width: outW, contentHeight: contentH, contentWidth: contentW, cropTop, cropLeft } };
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { ApiError } from '../../../shared/api/errors';
+import type { Device } from '../../../shared/domain';
+import type { EngineDeps } from '../deps';
+import type { JobContext } from '../jobs/JobRunner';
+import { labelMapToRles, paintLabelMap } from '../masks/labelMap';
+import { ADAPTERS } from './adapters';
+import type { AdapterOutput, SampleToPredict } from './adapters/types';
+import { mapClasses, type ClassMapping } from './classMapping';
+import { decodeRgb, type RgbImage } from './preprocess';
+import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
+import { LoadedModel, providersFor } from './runtime';
+import { samplesForRun, type RunSample } from './samples';
+
+export interface StartRunInput {
+  modelId: number;
+  datasetId: number;
+  runName?: string | undefined;
+  subset?: string | undefined;
+  device: Device;
+}
+
+/** Abort a run when its first items all fail the same way: that is a broken model, not bad images. */
+const EARLY_FAILURES = 3;
+
+function groundTruthOf(deps: EngineDeps, s: RunSample): Uint8Array | null {
+  const regions = deps.repos.annotations.currentForSample(s.sampleId);
+  return regions.length === 0 ? null : paintLabelMap(regions, s.height, s.width);
+}
+
+function toItemResult(out: AdapterOutput, s: RunSample, mapping: ClassMapping, referring: boolean): ItemResult {
+  const plane = s.width * s.height;
+  let labels: Uint8Array;
+  if (out.labelMap !== null) {
+    labels = out.labelMap.map((c) => (c === 255 ? 255 : mapping.toDataset(c)));
+  } else {
+    labels = new Uint8Array(plane);
+    for (const m of out.masks) {
+      const cls = referring ? 1 : (m.datasetClass ?? mapping.toDataset(m.modelClass));
+      for (let i = 0; i < plane; i++) if (m.mask[i] === 1) labels[i] = cls;
+    }
+  }
+  const score = out.masks.length === 1 ? (out.masks[0]?.score ?? null) : null;
+  const regions = labelMapToRles(labels, s.height, s.width)
+    .filter((p) => p.classIdx !== 0)
+    .map((p) => ({ classIdx: p.classIdx, instance: 0, rle: p.rle, area: p.area, score: score !== null && Number.isFinite(score) ? score : null }));
+  return { regions, heatmaps: out.heatmaps };
+}
+
+function cacheKey(modelSha: string, s: RunSample, gt: Uint8Array | null, params: unknown): string {
+  const h = createHash('sha256').update(modelSha).update('\0').update(s.imageSha).update('\0').update(s.query ?? '').update('\0').update(JSON.stringify(params));
+  if (gt !== null) h.update(gt);
+  return h.digest('hex');
+}
+
+/** Live jobs of other processes own their runs; a dead owner's run may be resumed. */
+function ownerAlive(pid: unknown): boolean {
+  if (typeof pid !== 'number') return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `runs.start`: checks everything a user can get wrong before any work (model, file, classes,
+ * dataset kind), creates or resumes the run, then starts the job. Each finished image is committed
+ * in its own transaction; a rerun after a crash or cancel skips them and never duplicates.
+ */
+export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<{ jobId: string; runId: number }> {
+  const summary = deps.repos.models.get(input.modelId);
+  if (summary === undefined) throw new ApiError('NOT_FOUND', `model ${input.modelId} not found`);
+  const dataset = deps.repos.datasets.get(input.datasetId);
+  if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${input.datasetId} not found`);
+  const adapter = ADAPTERS[summary.kind];
+  if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `models of kind ${summary.kind} cannot run over a dataset`);
+  const model = new LoadedModel(deps, summary, providersFor(input.device));
+  await model.verifyFile();
+  const referring = dataset.task === 'referring';
+  if (summary.kind === 'seg-token' && !referring) throw new ApiError('INVALID_INPUT', `model "${summary.name}" needs text queries: run it on a referring/reasoning dataset, not "${dataset.name}"`);
+  if (referring && ['semantic-seg', 'cam', 'patch-tokens'].includes(summary.kind)) {
+    throw new ApiError('INVALID_INPUT', `model "${summary.name}" (${summary.kind}) predicts classes, but "${dataset.name}" is a referring dataset`);
+  }
+  const mapping = mapClasses(model.manifest, deps.repos.datasets.classes(dataset.id), dataset.task, summary.name);
+  const samples = samplesForRun(deps, dataset.id, referring, input.subset);
+  if (samples.length === 0) throw new ApiError('INVALID_INPUT', `nothing to run: dataset "${dataset.name}" has no ${input.subset === undefined ? '' : `samples tagged "${input.subset}" (or the tag does not exist)`}${input.subset === undefined ? 'samples' : ''}`);
+
+  const runName = input.runName ?? summary.name;
+  const params = { device: input.device, subset: input.subset ?? null, manifestParams: model.manifest.params };
+  let run = deps.repos.runs.byName(dataset.id, runName);
+  if (run !== undefined) {
+    const prov = run.provenance;
+    if (run.source !== 'model' || prov['modelSha256'] !== summary.sha256 || JSON.stringify(prov['manifestParams']) !== JSON.stringify(model.manifest.params)) {
+      throw new ApiError('CONFLICT', `run "${runName}" already exists on "${dataset.name}" with another model or parameters; choose another --run name`);
+    }
+    const owner = deps.db.prepare("SELECT params FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?").all(run.id) as Array<{ params: string }>;
+    if (owner.some((o) => ownerAlive((JSON.parse(o.params) as { ownerPid?: unknown }).ownerPid))) {
+      throw new ApiError('CONFLICT', `run "${runName}" is being computed right now by another Tessera process`);
+    }
+  } else {
+    const id = deps.repos.runs.create({
+      datasetId: dataset.id,
+      name: runName,
+      source: 'model',
+      modelId: summary.id,
+      status: 'pending',
+      params,
+      provenance: {
+        model: summary.name,
+        modelKind: summary.kind,
+        modelSha256: summary.sha256,
+        toy: summary.toy,
+        manifest: summary.manifest,
+        manifestParams: model.manifest.params,
+        classMapping: mapping.how,
+        toolVersion: deps.toolVersion,
+      },
+    });
+    run = deps.repos.runs.get(id);
+    if (run === undefined) throw new ApiError('INTERNAL', 'run vanished after insert');
+  }
+  const runId = run.id;
+  const jobId = deps.jobs.start('runs.start', { runId, modelId: summary.id, datasetId: dataset.id, ownerPid: process.pid }, (ctx) =>
+    executeRun(deps, { runId, model, mapping, samples, referring, params }, ctx),
+  );
+  return { jobId, runId };
+}
+
+interface RunPlan {
+  runId: number;
+  model: LoadedModel;
+  mapping: ClassMapping;
+  samples: RunSample[];
+  referring: boolean;
+  params: Record<string, unknown>;
+}
+
+async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Promise<Record<string, unknown>> {
+  const { runId, model, mapping, samples, referring } = plan;
+  const adapter = ADAPTERS[model.summary.kind];
+  if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `no adapter for ${model.summary.kind}`);
+  deps.repos.runs.setStatus(runId, 'running');
+  try {
+    ctx.progress(0, samples.length, 'loading model');
+    await model.load();
+    const choice = model.choice ?? { provider: 'cpu', fallback: null };
+    const run = deps.repos.runs.get(runId);
+    deps.repos.runs.setStatus(runId, 'running', { executionProvider: choice.provider, provenance: { ...(run?.provenance ?? {}), executionProvider: choice.provider, providerFallback: choice.fallback } });
+    if (mapping.adopt.length > 0) {
+      const datasetId = run?.datasetId as number;
+      deps.db.transaction(() => {
+        if (deps.repos.datasets.classes(datasetId).length === 0) deps.repos.datasets.addClasses(datasetId, mapping.adopt);
+      })();
+    }
+    const done = deps.repos.predictions.doneSampleIds(runId);
+    const todo = samples.filter((s) => !done.has(s.sampleId));
+    const stage = `${model.summary.name} on ${choice.provider}${choice.fallback === null ? '' : ` (${choice.fallback})`}`;
+    let finished = samples.length - todo.length;
+    let computed = 0;
+    let cached = 0;
+    const failures: Array<{ item: string; reason: string }> = [];
+    ctx.progress(finished, samples.length, stage);
+
+    // Decoding the next image overlaps the current inference (sharp decodes on libuv threads).
+    const decode = (s: RunSample | undefined): Promise<RgbImage | Error> | null =>
+      s === undefined ? null : decodeRgb(s.imagePath).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    let next = decode(todo[0]);
+    for (let i = 0; i < todo.length; i++) {
+      ctx.signal.throwIfAborted();
+      const s = todo[i] as RunSample;
+      const current = next;
+      next = decode(todo[i + 1]);
+      const gt = groundTruthOf(deps, s);
+      const key = cacheKey(model.summary.sha256, s, gt, plan.params['manifestParams']);
+      let result: ItemResult | null = null;
+      const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
+      try {
+        if (hit !== undefined) {
+          result = decodeItemResult(hit.outputs);
+          cached++;
+        } else {
+          const rgb = await current;
+          if (rgb === null || rgb instanceof Error) throw rgb ?? new Error('image not decoded');
+          const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
+          result = toItemResult(await adapter.predict(model, sample, { modelToDataset: mapping.toDataset }), s, mapping, referring);
+          computed++;
+        }
+      } catch (err) {
+        if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        failures.push({ item: s.fileName + (s.query === null ? '' : ` "${s.query}"`), reason });
+        deps.db.prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)').run(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
+        if (failures.length >= EARLY_FAILURES && computed + cached === 0) {
+          throw new ApiError('MODEL_MISMATCH', `${model.summary.name}: the first ${failures.length} images all failed: ${failures[0]?.item}: ${failures[0]?.reason}`, { failures });
+        }
+        continue;
+      }
+      const r = result;
+      deps.db.transaction(() => {
+        deps.repos.predictions.replaceForSample(runId, s.sampleId, r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })));
+        for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
+        if (hit === undefined) deps.db.prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)').run(key, encodeItemResult(r), new Date().toISOString());
+      })();
+      finished++;
+      ctx.progress(finished, samples.length, stage);
+    }
+    const summary = { runId, samples: samples.length, computed, cached, resumed: samples.length - todo.length, failed: failures.length, failures, executionProvider: choice.provider, providerFallback: choice.fallback };
+    if (failures.length > 0) {
+      deps.repos.runs.setStatus(runId, 'failed');
+      deps.events.emit('data.changed', { topics: ['runs', 'images'] });
+      throw new ApiError('CORRUPT_FILE', `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved, run again to retry the failed ones`, summary);
+    }
+    deps.repos.runs.setStatus(runId, 'complete');
+    deps.events.emit('data.changed', { topics: ['runs', 'images', 'heatmaps', 'metrics'] });
+    return summary;
+  } catch (err) {
+    if (ctx.signal.aborted) deps.repos.runs.setStatus(runId, 'cancelled');
+    else if (deps.repos.runs.get(runId)?.status === 'running') deps.repos.runs.setStatus(runId, 'failed');
+    deps.events.emit('data.changed', { topics: ['runs'] });
+    throw err;
+  }
+}

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { ApiError } from '../../../shared/api/errors';
+import { ModelManifest, type Device, type ModelSummary } from '../../../shared/domain';
+import type { EngineDeps } from '../deps';
+import type { ModelRuntime } from './adapters/types';
+import type { LoadResult, Provider, WireTensor } from './inference/protocol';
+import { sha256File } from './registry';
+
+/** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+    return existsSync(join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+/** The providers to ask for: cuda first where it may work, else CPU. A CUDA request that fails falls back visibly. */
+export function providersFor(device: Device): Provider[] {
+  if (device === 'cpu') return ['cpu'];
+  if (device === 'cuda') return ['cuda'];
+  return cudaProviderInstalled() ? ['cuda'] : ['cpu'];
+}
+
+export interface ProviderChoice {
+  provider: Provider;
+  /** Why the requested provider was not used, or null. */
+  fallback: string | null;
+}
+
+/** A registered model opened in the inference worker. */
+export class LoadedModel implements ModelRuntime {
+  readonly manifest: ModelManifest;
+  readonly files: Record<string, string>;
+  private readonly loads = new Map<string, Promise<LoadResult>>();
+  choice: ProviderChoice | null = null;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    readonly summary: ModelSummary,
+    private readonly providers: Provider[],
+  ) {
+    const parsed = ModelManifest.safeParse(summary.manifest);
+    if (!parsed.success) throw new ApiError('MODEL_MISMATCH', `model ${summary.name}: stored manifest no longer validates; add it again`);
+    this.manifest = parsed.data;
+    this.files = parsed.data.files;
+  }
+
+  /** Fails clearly when the model file vanished or changed since `models add`. */
+  async verifyFile(): Promise<void> {
+    const path = this.summary.path;
+    if (!existsSync(path)) throw new ApiError('NOT_FOUND', `${path}: the model file of "${this.summary.name}" vanished (moved or deleted since it was added)`);
+    const sha = await sha256File(path);
+    if (sha !== this.summary.sha256) throw new ApiError('MODEL_MISMATCH', `${path}: the model file changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`);
+  }
+
+  private key(role: string): string {
+    return `${this.summary.sha256}:${role}:${this.providers.join('+')}`;
+  }
+
+  async load(role = 'model'): Promise<LoadResult> {
+    let p = this.loads.get(role);
+    if (p === undefined) {
+      const file = this.files[role];
+      if (file === undefined) throw new ApiError('MODEL_MISMATCH', `model ${this.summary.name} has no "${role}" file in its manifest`);
+      const cached = this.deps.inference.isLoaded(this.key(role));
+      p = cached !== undefined ? Promise.resolve(cached) : this.deps.inference.load(this.key(role), file, this.providers);
+      this.loads.set(role, p);
+      p.catch(() => this.loads.delete(role));
+    }
+    const result = await p;
+    if (role === 'model') this.choice = { provider: result.provider, fallback: result.fallback };
+    return result;
+  }
+
+  async run(feeds: Record<string, WireTensor>, role = 'model'): Promise<Record<string, WireTensor>> {
+    await this.load(role);
+    return this.deps.inference.run(this.key(role), feeds);
+  }
+
+  async embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor> {
+    const db = this.deps.db;
+    const row = db.prepare('SELECT shape, data FROM image_embeddings WHERE model_sha256 = ? AND image_sha256 = ?').get(this.summary.sha256, imageSha) as
+      | { shape: string; data: Buffer }
+      | undefined;
+    if (row !== undefined) {
+      const data = row.data.buffer.slice(row.data.byteOffset, row.data.byteOffset + row.data.byteLength) as ArrayBuffer;
+      return { type: 'float32', dims: JSON.parse(row.shape) as number[], data };
+    }
+    const emb = await compute();
+    db.prepare('INSERT OR REPLACE INTO image_embeddings (model_sha256, image_sha256, shape, data) VALUES (?, ?, ?, ?)').run(
+      this.summary.sha256,
+      imageSha,
+      JSON.stringify(emb.dims),
+      Buffer.from(emb.data.slice(0)),
+    );
+    return emb;
+  }
+
+  async companion(name: string): Promise<ModelRuntime> {
+    const summary = this.deps.repos.models.byName(name);
+    if (summary === undefined) throw new ApiError('NOT_FOUND', `model ${this.summary.name} needs the model "${name}" (params.decoder); add it with "tessera models add"`);
+    return new LoadedModel(this.deps, summary, this.providers);
+  }
+}

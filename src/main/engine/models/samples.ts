@@ -1,0 +1,34 @@
+import type { EngineDeps } from '../deps';
+
+export interface RunSample {
+  sampleId: number;
+  imageId: number;
+  imagePath: string;
+  imageSha: string;
+  fileName: string;
+  width: number;
+  height: number;
+  query: string | null;
+}
+
+/**
+ * The samples a run covers, in a stable order: semantic datasets one per image, referring datasets
+ * one per query. A subset is a tag on the image or on the sample.
+ */
+export function samplesForRun(deps: EngineDeps, datasetId: number, referring: boolean, subset?: string): RunSample[] {
+  const tagFilter =
+    subset === undefined
+      ? ''
+      : `AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = @tag)
+           OR EXISTS (SELECT 1 FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE st.sample_id = s.id AND t.name = @tag))`;
+  const rows = deps.db
+    .prepare(
+      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, i.sha256 AS imageSha, i.file_name AS fileName,
+              i.width, i.height, s.query
+       FROM samples s JOIN images i ON i.id = s.image_id
+       WHERE i.dataset_id = @datasetId AND ${referring ? 's.query IS NOT NULL' : 's.query IS NULL'} ${tagFilter}
+       ORDER BY i.file_name, i.id, s.id`,
+    )
+    .all({ datasetId, ...(subset === undefined ? {} : { tag: subset }) }) as RunSample[];
+  return rows;
+}

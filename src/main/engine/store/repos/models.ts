@@ -1,0 +1,66 @@
+import type { Db } from '../db';
+import type { ModelKind, ModelSummary, TensorInfo } from '../../../../shared/domain';
+
+interface ModelRow {
+  id: number;
+  name: string;
+  kind: ModelKind;
+  path: string;
+  sha256: string;
+  manifest: string;
+  is_toy: number;
+  added_at: string;
+}
+
+interface StoredManifest {
+  manifest: Record<string, unknown> & { classes?: { names: string[] } };
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+function toSummary(r: ModelRow): ModelSummary {
+  const stored = JSON.parse(r.manifest) as StoredManifest;
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    toy: r.is_toy === 1,
+    path: r.path,
+    sha256: r.sha256,
+    inputs: stored.inputs,
+    outputs: stored.outputs,
+    classes: stored.manifest.classes?.names ?? [],
+    manifest: stored.manifest,
+    addedAt: r.added_at,
+  };
+}
+
+/** Owns the `models` table: the manifest as validated at add time plus the ONNX file's real tensors. */
+export function modelsRepo(db: Db) {
+  return {
+    upsert(m: { name: string; kind: ModelKind; path: string; sha256: string; toy: boolean } & StoredManifest): number {
+      const manifest = JSON.stringify({ manifest: m.manifest, inputs: m.inputs, outputs: m.outputs });
+      const existing = db.prepare('SELECT id FROM models WHERE name = ?').get(m.name) as { id: number } | undefined;
+      if (existing !== undefined) {
+        db.prepare('UPDATE models SET kind = ?, path = ?, sha256 = ?, manifest = ?, is_toy = ? WHERE id = ?').run(m.kind, m.path, m.sha256, manifest, Number(m.toy), existing.id);
+        return existing.id;
+      }
+      const info = db
+        .prepare('INSERT INTO models (name, kind, path, sha256, manifest, is_toy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(m.name, m.kind, m.path, m.sha256, manifest, Number(m.toy), new Date().toISOString());
+      return Number(info.lastInsertRowid);
+    },
+    list(): ModelSummary[] {
+      return (db.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]).map(toSummary);
+    },
+    get(id: number): ModelSummary | undefined {
+      const row = db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+    byName(name: string): ModelSummary | undefined {
+      const row = db.prepare('SELECT * FROM models WHERE name = ?').get(name) as ModelRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+  };
+}
+export type ModelsRepo = ReturnType<typeof modelsRepo>;

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { Id } from './ids';
+
+export const ModelKind = z.enum(['semantic-seg', 'probability-map', 'cam', 'patch-tokens', 'seg-token', 'prompt-decoder', 'image-encoder']);
+export type ModelKind = z.infer<typeof ModelKind>;
+
+export const SizePolicy = z.enum(['fixed', 'resize', 'longest-side-pad', 'shortest-side-center-crop']);
+export type SizePolicy = z.infer<typeof SizePolicy>;
+
+const Triple = z.tuple([z.number(), z.number(), z.number()]);
+const Rgb255 = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
+
+/**
+ * How an image becomes the input tensor. Every resize of the network input is bilinear with
+ * align_corners=False and no antialiasing, on the float image (torch F.interpolate), so results
+ * match the PyTorch pipelines the models were exported from.
+ *  - fixed: the image at its own size (fully convolutional models with dynamic dims)
+ *  - resize: stretched to `size` (ToCo's 448x448)
+ *  - longest-side-pad: longest side scaled to size, zero-padded bottom/right (SAM)
+ *  - shortest-side-center-crop: shortest side scaled to size, centre crop (CLIP / LLaVA)
+ */
+export const InputSpec = z.object({
+  tensor: z.string().min(1),
+  policy: SizePolicy,
+  /** [height, width]; a single number means a square. */
+  size: z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]).transform((s) => (typeof s === 'number' ? ([s, s] as [number, number]) : s)),
+  mean: Triple.default([0, 0, 0]),
+  std: Triple.default([1, 1, 1]).refine((s) => s.every((v) => v !== 0), 'std values must be non-zero'),
+  /** Pixel values before normalization: [0, 1] or [0, 255] (also accepted as "0-1" / "0-255"). */
+  range: z
+    .union([z.tuple([z.literal(0), z.literal(1)]), z.tuple([z.literal(0), z.literal(255)]), z.enum(['0-1', '0-255']), z.literal(1), z.literal(255)])
+    .default([0, 255])
+    // Normalized to the maximum (1 or 255); accepting that form too keeps the schema idempotent for stored manifests.
+    .transform((r): 1 | 255 => (r === '0-1' || r === 1 || (Array.isArray(r) && r[1] === 1) ? 1 : 255)),
+  channel_order: z.enum(['RGB', 'BGR']).default('RGB'),
+});
+export type InputSpec = z.output<typeof InputSpec>;
+
+export const ClassSpec = z.object({
+  names: z.array(z.string().min(1)).max(255),
+  palette: z.array(Rgb255).optional(),
+  /** Index of the background class in `names`, or null when there is none. */
+  background: z.number().int().min(0).nullable().default(0),
+});
+export type ClassSpec = z.output<typeof ClassSpec>;
+
+/** DESIGN §4: a manifest (JSON or YAML) beside the .onnx. */
+export const ModelManifest = z
+  .object({
+    name: z.string().min(1).max(200),
+    kind: ModelKind,
+    description: z.string().optional(),
+    toy: z.boolean().default(false),
+    /** Role -> file name relative to the manifest; `model` is the main graph. */
+    files: z.object({ model: z.string().min(1) }).catchall(z.string().min(1)),
+    input: InputSpec,
+    /** Role -> output tensor name. */
+    outputs: z.record(z.string(), z.string().min(1)),
+    classes: ClassSpec.optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    execution_providers: z.array(z.enum(['cuda', 'cpu'])).default(['cuda', 'cpu']),
+  })
+  .strict();
+export type ModelManifest = z.output<typeof ModelManifest>;
+
+export const TensorInfo = z.object({ name: z.string(), type: z.string(), shape: z.array(z.union([z.number(), z.string()])) });
+export type TensorInfo = z.infer<typeof TensorInfo>;
+
+export const ModelSummary = z.object({
+  id: Id,
+  name: z.string(),
+  kind: ModelKind,
+  toy: z.boolean(),
+  path: z.string(),
+  sha256: z.string(),
+  inputs: z.array(TensorInfo),
+  outputs: z.array(TensorInfo),
+  classes: z.array(z.string()),
+  manifest: z.record(z.string(), z.unknown()),
+  addedAt: z.string(),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const Device = z.enum(['auto', 'cpu', 'cuda']);
+export type Device = z.infer<typeof Device>;
