@@ -87,6 +87,10 @@ export function segTokenToy(): ToyModel {
         patch_size: SEG_PATCH,
         seg_tokens: 1,
         similarity: 'dot',
+        // READ's pipeline: SasP points from the similarity map prompt this SAM decoder (by model name).
+        decoder: 'toy-colour-sam',
+        // Without the decoder registered, the mask is the full-resolution similarity above this.
+        mask_threshold: 0.75,
       },
       execution_providers: ['cpu'],
     },

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { tempDir } from '../../helpers/fixtures';
+import { writeSceneDataset, type Rect } from '../../helpers/scenes';
+import { planes, refArgmax, refBilinear } from '../../helpers/reference';
+import { decodeRawCams, fusedCamAtImageSize } from '../../../src/main/engine/models/adapters/cam';
+
+let t: ReturnType<typeof tempDir>;
+let env: ReturnType<typeof openTestEngine>;
+let modelsDir: string;
+
+beforeAll(() => {
+  t = tempDir();
+  env = openTestEngine(join(t.dir, 'ws'));
+  modelsDir = join(t.dir, 'models');
+  mkdirSync(modelsDir);
+  for (const g of TOY_GENERATORS.filter((x) => !x.bench)) {
+    for (const [name, bytes] of Object.entries(toyFiles(g.generate()))) writeFileSync(join(modelsDir, name), bytes);
+  }
+});
+afterAll(async () => {
+  await env.engine.close();
+  t.cleanup();
+});
+
+async function dataset(name: string, scenes: Array<{ name: string; width: number; height: number; rects: Rect[] }>) {
+  const data = await writeSceneDataset(join(t.dir, name), scenes);
+  const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name }));
+  expect(imp.status).toBe('succeeded');
+  return { ...data, datasetId: Number(imp.result?.['datasetId']) };
+}
+
+async function runModel(model: string, datasetId: number, runName?: string) {
+  const m = await env.client.call('models.add', { manifestPath: join(modelsDir, `${model}.manifest.json`) });
+  const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu', ...(runName === undefined ? {} : { runName }) }));
+  expect(done.error).toBeNull();
+  return { runId: Number(done.result?.['runId']), result: done.result };
+}
+
+async function imageIds(datasetId: number): Promise<Map<string, number>> {
+  const page = await env.client.call('images.page', { datasetId, offset: 0, limit: 1000 });
+  return new Map(page.items.map((i) => [i.fileName.replace(/\.png$/, ''), i.id]));
+}
+
+describe('model adapters against independent computations', () => {
+  it('semantic-seg: argmax of bilinearly upsampled colour-prototype logits, pixel for pixel', async () => {
+    const scenes = [
+      { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 24, h: 24, cls: 1 }, { x: 37, y: 10, w: 15, h: 41, cls: 3 }] },
+      { name: 's2', width: 64, height: 64, rects: [{ x: 3, y: 30, w: 50, h: 21, cls: 2 }] },
+    ];
+    const d = await dataset('semantic-scenes', scenes);
+    const { runId } = await runModel('toy-colour-semantic', d.datasetId);
+    const ids = await imageIds(d.datasetId);
+    const protos = [
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    for (const s of scenes) {
+      // Reference: 64x64 input (no resize), 4x4 average pool, logit_c = 2<p_c,x> - |p_c|^2, bilinear x4, argmax.
+      const x = planes(d.rgb.get(s.name) as Uint8Array, 64, 64);
+      const logits = new Float64Array(4 * 16 * 16);
+      for (let by = 0; by < 16; by++) {
+        for (let bx = 0; bx < 16; bx++) {
+          const mean = [0, 0, 0];
+          for (let c = 0; c < 3; c++) {
+            for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) mean[c] += (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+          }
+          protos.forEach((p, k) => {
+            logits[k * 256 + by * 16 + bx] = 2 * (p[0]! * mean[0]! + p[1]! * mean[1]! + p[2]! * mean[2]!) - (p[0]! ** 2 + p[1]! ** 2 + p[2]! ** 2);
+          });
+        }
+      }
+      const expected = refArgmax(refBilinear(logits, 4, 16, 16, 64, 64), 4, 4096);
+      const blob = await env.engine.blobs.read({ kind: 'prediction', runId, imageId: ids.get(s.name) as number });
+      expect(Buffer.from(blob.bytes).equals(Buffer.from(expected))).toBe(true);
+    }
+  });
+
+  it('probability-map: sigmoid of redness above 0.5, upsampled bilinearly', async () => {
+    const scenes = [{ name: 'p1', width: 64, height: 64, rects: [{ x: 10, y: 6, w: 30, h: 20, cls: 1 }, { x: 20, y: 40, w: 30, h: 20, cls: 2 }] }];
+    const data = await writeSceneDataset(join(t.dir, 'redness'), scenes);
+    // A binary dataset (0/255 masks of the red rectangle) so the model's 2 classes map onto it.
+    const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, name: 'redness' }));
+    const datasetId = Number(imp.result?.['datasetId']);
+    const { runId } = await runModel('toy-redness-probability', datasetId);
+    const x = planes(data.rgb.get('p1') as Uint8Array, 64, 64);
+    const prob = new Float64Array(256);
+    for (let by = 0; by < 16; by++) {
+      for (let bx = 0; bx < 16; bx++) {
+        const m = [0, 0, 0];
+        for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) m[c] += (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+        prob[by * 16 + bx] = 1 / (1 + Math.exp(-10 * (m[0]! - (m[1]! + m[2]!) / 2 - 0.25)));
+      }
+    }
+    const up = refBilinear(prob, 1, 16, 16, 64, 64);
+    const expected = Uint8Array.from(up, (v) => (v > 0.5 ? 1 : 0));
+    const ids = await imageIds(datasetId);
+    const blob = await env.engine.blobs.read({ kind: 'prediction', runId, imageId: ids.get('p1') as number });
+    expect(Buffer.from(blob.bytes).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('cam: ToCo multi-scale + flip fusion and the pseudo label match a plain re-implementation', async () => {
+    const W = 448;
+    const scenes = [{ name: 'c1', width: W, height: W, rects: [{ x: 0, y: 0, w: 224, h: W, cls: 1 }, { x: 224, y: 0, w: 224, h: W, cls: 3 }] }];
+    const d = await dataset('cam-scenes', scenes);
+    const { runId } = await runModel('toy-colour-cam', d.datasetId);
+    const x = planes(d.rgb.get('c1') as Uint8Array, W, W);
+    const fused = new Float64Array(3 * W * W);
+    for (const s of [1, 0.5, 1.5]) {
+      const size = Math.floor(W * s);
+      const g = size / 16;
+      const resized = s === 1 ? x : refBilinear(x, 3, W, W, size, size);
+      const camOf = (flip: boolean): Float64Array => {
+        const cam = new Float64Array(3 * g * g);
+        for (let py = 0; py < g; py++) {
+          for (let px = 0; px < g; px++) {
+            const m = [0, 0, 0];
+            for (let c = 0; c < 3; c++) {
+              for (let y = 0; y < 16; y++) {
+                for (let xx = 0; xx < 16; xx++) {
+                  const col = px * 16 + xx;
+                  m[c] += (resized[c * size * size + (py * 16 + y) * size + (flip ? size - 1 - col : col)] as number) / 256;
+                }
+              }
+            }
+            for (let c = 0; c < 3; c++) cam[c * g * g + py * g + px] = Math.max(0, m[c]! - (m[0]! + m[1]! + m[2]! - m[c]!));
+          }
+        }
+        return cam;
+      };
+      const up = refBilinear(camOf(false), 3, g, g, W, W);
+      const upFlipped = refBilinear(camOf(true), 3, g, g, W, W);
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < W; y++) {
+          for (let xx = 0; xx < W; xx++) {
+            const i = c * W * W + y * W + xx;
+            fused[i] = (fused[i] as number) + Math.max(0, Math.max(up[i] as number, upFlipped[c * W * W + y * W + (W - 1 - xx)] as number));
+          }
+        }
+      }
+    }
+    for (let c = 0; c < 3; c++) {
+      const plane = fused.subarray(c * W * W, (c + 1) * W * W);
+      let min = Infinity;
+      for (let i = 0; i < plane.length; i++) min = Math.min(min, plane[i] as number);
+      let max = -Infinity;
+      for (let i = 0; i < plane.length; i++) max = Math.max(max, (plane[i] as number) - min);
+      for (let i = 0; i < plane.length; i++) plane[i] = ((plane[i] as number) - min) / (max + 1e-5);
+    }
+    const ids = await imageIds(d.datasetId);
+    const imageId = ids.get('c1') as number;
+    const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;
+    const raw = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
+    expect(raw).toBeDefined();
+    const ours = fusedCamAtImageSize(decodeRawCams(raw!.data, raw!.meta), W, W);
+    expect(ours.channels).toBe(3);
+    let worst = 0;
+    for (let i = 0; i < fused.length; i++) worst = Math.max(worst, Math.abs((ours.cam[i] as number) - (fused[i] as number)));
+    expect(worst).toBeLessThan(1e-4);
+    // Pseudo label: GT image labels (red, blue) present, green masked; background where max <= 0.5.
+    const expected = new Uint8Array(W * W);
+    for (let i = 0; i < W * W; i++) {
+      const r = fused[i] as number;
+      const b = fused[2 * W * W + i] as number;
+      const best = b > r ? 3 : 1;
+      expected[i] = Math.max(r, b) <= 0.5 ? 0 : best;
+    }
+    const blob = await env.engine.blobs.read({ kind: 'prediction', runId, imageId });
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) if (blob.bytes[i] !== expected[i]) diff++;
+    expect(diff).toBe(0);
+  });
+});
+
+describe('token and prompt adapters', () => {
+  it('patch-tokens: stores the patch tokens of each 16x16 patch and attention maps on the token grid', async () => {
+    const scenes = [{ name: 't1', width: 224, height: 224, rects: [{ x: 0, y: 0, w: 112, h: 224, cls: 1 }, { x: 112, y: 96, w: 112, h: 64, cls: 2 }] }];
+    const d = await dataset('token-scenes', scenes);
+    const { runId } = await runModel('toy-colour-patch-tokens', d.datasetId);
+    const imageId = (await imageIds(d.datasetId)).get('t1') as number;
+    const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;
+    const tokens = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'patch_tokens');
+    expect(tokens?.shape).toEqual([196, 8]);
+    expect(tokens?.meta).toEqual({ gridH: 14, gridW: 14 });
+    const values = new Float32Array(tokens!.data.slice().buffer);
+    const x = planes(d.rgb.get('t1') as Uint8Array, 224, 224);
+    let worst = 0;
+    for (let p = 0; p < 196; p++) {
+      const [py, px] = [Math.floor(p / 14), p % 14];
+      const m = [0, 0, 0];
+      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] += (x[c * 224 * 224 + (py * 16 + y) * 224 + px * 16 + xx] as number) / 256;
+      const [r, g, b] = m as [number, number, number];
+      const expected = [2 * r - 1, 2 * g - 1, 2 * b - 1, r - g, g - b, b - r, (2 * (r + g + b)) / 3 - 1, 0.5];
+      expected.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - (values[p * 8 + k] as number)))));
+    }
+    expect(worst).toBeLessThan(1e-4);
+    const names = env.engine.deps.repos.predictions.heatmapNames(runId, sampleId);
+    expect(names).toEqual(['cls_attention', 'patch_tokens', 'token_importance', 'token_pagerank']);
+    const importance = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'token_importance');
+    expect(importance?.shape).toEqual([14, 14]);
+    expect(Object.keys(importance?.meta ?? {})).toEqual(expect.arrayContaining(['anchors', 'buffers', 'registers']));
+  });
+
+  it('prompt-decoder: an oracle click per ground-truth region grows that region and not beyond', async () => {
+    const scenes = [{ name: 'p1', width: 160, height: 128, rects: [{ x: 16, y: 16, w: 64, h: 48, cls: 1 }, { x: 96, y: 64, w: 48, h: 48, cls: 3 }] }];
+    const d = await dataset('sam-scenes', scenes);
+    const { runId } = await runModel('toy-colour-sam', d.datasetId);
+    const imageId = (await imageIds(d.datasetId)).get('p1') as number;
+    const pred = (await env.engine.blobs.read({ kind: 'prediction', runId, imageId })).bytes;
+    const gt = d.labels.get('p1') as Uint8Array;
+    for (const cls of [1, 3]) {
+      let inter = 0;
+      let union = 0;
+      for (let i = 0; i < gt.length; i++) {
+        const a = gt[i] === cls;
+        const b = pred[i] === cls;
+        if (a && b) inter++;
+        if (a || b) union++;
+      }
+      expect(inter / union).toBeGreaterThan(0.98);
+    }
+  });
+
+  it('seg-token: dot-product similarity peaks where the queried colour is, and the mask covers it', async () => {
+    const { engine } = env;
+    const data = await writeSceneDataset(join(t.dir, 'refer'), [
+      { name: 'r1', width: 384, height: 384, rects: [{ x: 32, y: 48, w: 128, h: 96, cls: 1 }, { x: 224, y: 192, w: 112, h: 144, cls: 3 }] },
+    ]);
+    const repos = engine.deps.repos;
+    const datasetId = engine.deps.db.transaction(() => {
+      const id = repos.datasets.create({ name: 'refer', format: 'folder', task: 'referring', sourcePath: null });
+      repos.datasets.addClasses(id, [
+        { index: 0, name: 'background', color: [0, 0, 0] },
+        { index: 1, name: 'target', color: [128, 0, 0] },
+      ]);
+      const imageId = repos.images.create({ datasetId: id, path: join(data.images, 'r1.png'), fileName: 'r1.png', sha256: 'r1', bytes: 1, width: 384, height: 384 });
+      repos.images.createSample(imageId, 'segment the blue box', ['segment the blue box'], false);
+      return id;
+    })();
+    await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json') });
+    const { runId } = await runModel('toy-colour-seg-token', datasetId);
+    const sample = engine.deps.db.prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?').get(datasetId) as { id: number; image_id: number };
+    const sim = repos.predictions.heatmap(runId, sample.id, 'seg_similarity');
+    expect(sim?.shape).toEqual([24, 24]);
+    const values = new Float32Array(sim!.data.slice().buffer);
+    const x = planes(data.rgb.get('r1') as Uint8Array, 384, 384);
+    let worst = 0;
+    for (let p = 0; p < 576; p++) {
+      const [py, px] = [Math.floor(p / 24), p % 24];
+      const m = [0, 0, 0];
+      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] += (x[c * 384 * 384 + (py * 16 + y) * 384 + px * 16 + xx] as number) / 256;
+      const q = [0, 0, 1];
+      const expected = m.reduce((s, v, c) => s + (2 * v - 1) * (2 * q[c]! - 1), 0);
+      worst = Math.max(worst, Math.abs(expected - (values[p] as number)));
+    }
+    expect(worst).toBeLessThan(1e-3);
+    const points = (sim?.meta['points'] ?? []) as Array<{ x: number; y: number; label: number }>;
+    const first = points.find((p) => p.label === 1);
+    expect(first).toBeDefined();
+    expect(first!.x).toBeGreaterThanOrEqual(224);
+    expect(first!.y).toBeGreaterThanOrEqual(192);
+    const pred = repos.predictions.forSample(runId, sample.id);
+    expect(pred.map((r) => r.classIdx)).toEqual([1]);
+    const blueArea = 112 * 144;
+    expect(Math.abs((pred[0]?.area ?? 0) - blueArea) / blueArea).toBeLessThan(0.1);
+  });
+});
