@@ -21,12 +21,14 @@ function electronBinary() {
 
 const electron = electronBinary();
 if (!existsSync(resolve(workspace, 'tessera.db'))) {
-  const init = spawnSync(process.execPath, [bin, '--workspace', workspace, 'init'], { stdio: 'inherit' });
+  // First start: a demo workspace (toy models labelled TOY, synthetic scenes, the sample photos).
+  const args = process.argv.includes('--no-demo') ? [] : ['--demo'];
+  const init = spawnSync(process.execPath, [bin, '--workspace', workspace, 'init', ...args], { stdio: 'inherit' });
   if (init.status !== 0) process.exit(init.status ?? 1);
 }
 const child = electron !== null
   ? spawn(electron, ['.', `--workspace=${workspace}`], { stdio: 'inherit' })
   : (console.log('Electron is not installed here: starting the browser UI instead.'),
-    spawn(process.execPath, [bin, '--workspace', workspace, 'serve', ...process.argv.slice(2)], { stdio: 'inherit' }));
+    spawn(process.execPath, [bin, '--workspace', workspace, 'serve', ...process.argv.slice(2).filter((a) => a !== '--no-demo')], { stdio: 'inherit' }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
