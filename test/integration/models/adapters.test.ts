@@ -68,7 +68,7 @@ describe('model adapters against independent computations', () => {
         for (let bx = 0; bx < 16; bx++) {
           const mean = [0, 0, 0];
           for (let c = 0; c < 3; c++) {
-            for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) mean[c] += (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+            for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) mean[c] = (mean[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
           }
           protos.forEach((p, k) => {
             logits[k * 256 + by * 16 + bx] = 2 * (p[0]! * mean[0]! + p[1]! * mean[1]! + p[2]! * mean[2]!) - (p[0]! ** 2 + p[1]! ** 2 + p[2]! ** 2);
@@ -93,7 +93,7 @@ describe('model adapters against independent computations', () => {
     for (let by = 0; by < 16; by++) {
       for (let bx = 0; bx < 16; bx++) {
         const m = [0, 0, 0];
-        for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) m[c] += (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+        for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) m[c] = (m[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
         prob[by * 16 + bx] = 1 / (1 + Math.exp(-10 * (m[0]! - (m[1]! + m[2]!) / 2 - 0.25)));
       }
     }
@@ -124,7 +124,7 @@ describe('model adapters against independent computations', () => {
               for (let y = 0; y < 16; y++) {
                 for (let xx = 0; xx < 16; xx++) {
                   const col = px * 16 + xx;
-                  m[c] += (resized[c * size * size + (py * 16 + y) * size + (flip ? size - 1 - col : col)] as number) / 256;
+                  m[c] = (m[c] ?? 0) + (resized[c * size * size + (py * 16 + y) * size + (flip ? size - 1 - col : col)] as number) / 256;
                 }
               }
             }
@@ -193,7 +193,7 @@ describe('token and prompt adapters', () => {
     for (let p = 0; p < 196; p++) {
       const [py, px] = [Math.floor(p / 14), p % 14];
       const m = [0, 0, 0];
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] += (x[c * 224 * 224 + (py * 16 + y) * 224 + px * 16 + xx] as number) / 256;
+      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 224 * 224 + (py * 16 + y) * 224 + px * 16 + xx] as number) / 256;
       const [r, g, b] = m as [number, number, number];
       const expected = [2 * r - 1, 2 * g - 1, 2 * b - 1, r - g, g - b, b - r, (2 * (r + g + b)) / 3 - 1, 0.5];
       expected.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - (values[p * 8 + k] as number)))));
@@ -253,7 +253,7 @@ describe('token and prompt adapters', () => {
     for (let p = 0; p < 576; p++) {
       const [py, px] = [Math.floor(p / 24), p % 24];
       const m = [0, 0, 0];
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] += (x[c * 384 * 384 + (py * 16 + y) * 384 + px * 16 + xx] as number) / 256;
+      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 384 * 384 + (py * 16 + y) * 384 + px * 16 + xx] as number) / 256;
       const q = [0, 0, 1];
       const expected = m.reduce((s, v, c) => s + (2 * v - 1) * (2 * q[c]! - 1), 0);
       worst = Math.max(worst, Math.abs(expected - (values[p] as number)));

@@ -7,7 +7,7 @@ import { labelMapToRles, paintLabelMap } from '../masks/labelMap';
 import { ADAPTERS } from './adapters';
 import type { AdapterOutput, SampleToPredict } from './adapters/types';
 import { mapClasses, type ClassMapping } from './classMapping';
-import { decodeRgb, type RgbImage } from './preprocess';
+import { decodeRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
 import { LoadedModel, providersFor } from './runtime';
 import { samplesForRun, type RunSample } from './samples';
@@ -22,6 +22,17 @@ export interface StartRunInput {
 
 /** Abort a run when its first items all fail the same way: that is a broken model, not bad images. */
 const EARLY_FAILURES = 3;
+
+/** Items in flight: one in inference while the next is decoded/preprocessed and the last committed. */
+const PIPELINE_DEPTH = 2;
+
+interface Computed {
+  s: RunSample;
+  key: string;
+  fromCache: boolean;
+  result?: ItemResult;
+  error?: unknown;
+}
 
 function groundTruthOf(deps: EngineDeps, s: RunSample): Uint8Array | null {
   const regions = deps.repos.annotations.currentForSample(s.sampleId);
@@ -164,31 +175,37 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     const failures: Array<{ item: string; reason: string }> = [];
     ctx.progress(finished, samples.length, stage);
 
-    // Decoding the next image overlaps the current inference (sharp decodes on libuv threads).
-    const decode = (s: RunSample | undefined): Promise<RgbImage | Error> | null =>
-      s === undefined ? null : decodeRgb(s.imagePath).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-    let next = decode(todo[0]);
-    for (let i = 0; i < todo.length; i++) {
-      ctx.signal.throwIfAborted();
-      const s = todo[i] as RunSample;
-      const current = next;
-      next = decode(todo[i + 1]);
+    // A two-deep pipeline: while the worker runs item i, the main thread decodes and preprocesses
+    // item i+1, then post-processes and commits item i while i+1 runs. Commits stay in order.
+    const compute = async (s: RunSample): Promise<Computed> => {
       const gt = groundTruthOf(deps, s);
       const key = cacheKey(model.summary.sha256, s, gt, plan.params['manifestParams']);
-      let result: ItemResult | null = null;
-      const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
       try {
-        if (hit !== undefined) {
-          result = decodeItemResult(hit.outputs);
-          cached++;
-        } else {
-          const rgb = await current;
-          if (rgb === null || rgb instanceof Error) throw rgb ?? new Error('image not decoded');
-          const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
-          result = toItemResult(await adapter.predict(model, sample, { modelToDataset: mapping.toDataset }), s, mapping, referring);
-          computed++;
-        }
-      } catch (err) {
+        const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
+        if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit.outputs) };
+        const rgb = await decodeRgb(s.imagePath);
+        const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
+        const out = await adapter.predict(model, sample, { modelToDataset: mapping.toDataset });
+        return { s, key, fromCache: false, result: toItemResult(out, s, mapping, referring) };
+      } catch (error) {
+        return { s, key, fromCache: false, error };
+      }
+    };
+    const window: Array<Promise<Computed>> = [];
+    let launched = 0;
+    const launch = (): void => {
+      const s = todo[launched++];
+      if (s !== undefined) window.push(compute(s));
+    };
+    while (launched < todo.length && window.length < PIPELINE_DEPTH) launch();
+    while (window.length > 0) {
+      ctx.signal.throwIfAborted();
+      const item = await (window.shift() as Promise<Computed>);
+      ctx.signal.throwIfAborted();
+      if (launched < todo.length) launch();
+      const { s, key } = item;
+      if (item.result === undefined) {
+        const err = item.error;
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
         const reason = err instanceof Error ? err.message : String(err);
         failures.push({ item: s.fileName + (s.query === null ? '' : ` "${s.query}"`), reason });
@@ -198,11 +215,13 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         }
         continue;
       }
-      const r = result;
+      const r = item.result;
+      if (item.fromCache) cached++;
+      else computed++;
       deps.db.transaction(() => {
         deps.repos.predictions.replaceForSample(runId, s.sampleId, r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })));
         for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
-        if (hit === undefined) deps.db.prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)').run(key, encodeItemResult(r), new Date().toISOString());
+        if (!item.fromCache) deps.db.prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)').run(key, encodeItemResult(r), new Date().toISOString());
       })();
       finished++;
       ctx.progress(finished, samples.length, stage);
