@@ -1,0 +1,25 @@
+// npm run bench: every hot path against a baseline measured in the same run. Select with args:
+//   npm run bench -- models eval import annotate
+const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
+  masks: () => import('./import'),
+  import: () => import('./import'),
+  eval: () => import('./eval'),
+  models: () => import('./models'),
+  annotate: () => import('./annotate'),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : ['import', 'eval', 'models', 'annotate'];
+console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+for (const name of names) {
+  const load = all[name];
+  if (load === undefined) {
+    console.error(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
+    process.exitCode = 2;
+    continue;
+  }
+  const mod = await load();
+  const fn = Object.values(mod).find((v): v is () => Promise<void> => typeof v === 'function');
+  if (fn === undefined) throw new Error(`bench/${name}.ts exports no function`);
+  await fn();
+}

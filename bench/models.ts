@@ -1,0 +1,94 @@
+// Model runs vs a bare session.run loop over the same preprocessed tensors, same process, same run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { TOY_GENERATORS, toyFiles } from '../tools/toy-models';
+import { createClient, inProcessTransport, type TesseraClient } from '../src/shared';
+import { createEngine } from '../src/main/engine/engine';
+import { decodeRgb, imageToTensor } from '../src/main/engine/models/preprocess';
+import { ModelManifest } from '../src/shared/domain';
+import { mulberry32 } from '../src/main/engine/metrics/prng';
+import { tempDir } from '../test/helpers/fixtures';
+
+async function noiseImages(dir: string, n: number, w: number, h: number): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const rand = mulberry32(3);
+  const files: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const px = Buffer.alloc(w * h * 3);
+    for (let j = 0; j < px.length; j++) px[j] = Math.floor(rand() * 256);
+    const file = join(dir, `img_${String(i).padStart(4, '0')}.png`);
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 1 }).toFile(file);
+    files.push(file);
+  }
+  return files;
+}
+
+async function waitJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let id = '';
+    const off = client.on('job.finished', (f) => {
+      if (f.jobId !== id) return;
+      off();
+      if (f.status === 'succeeded') resolve();
+      else reject(new Error(f.error?.message ?? f.status));
+    });
+    start().then((s) => (id = s.jobId), reject);
+  });
+}
+
+async function measure(label: string, toyId: string, images: number, size: [number, number], manifestPatch: (m: Record<string, unknown>) => void): Promise<void> {
+  const t = tempDir('tessera-bench-');
+  try {
+    const toy = TOY_GENERATORS.find((g) => g.id === toyId)?.generate();
+    if (toy === undefined) throw new Error(`no toy ${toyId}`);
+    manifestPatch(toy.manifest as unknown as Record<string, unknown>);
+    for (const [name, bytes] of Object.entries(toyFiles(toy))) writeFileSync(join(t.dir, name), bytes);
+    const files = await noiseImages(join(t.dir, 'images'), images, size[1], size[0]);
+    await noiseImages(join(t.dir, 'warmup'), 2, size[1], size[0]);
+    const manifest = ModelManifest.parse(toy.manifest);
+
+    // Baseline: preprocess everything first, then a bare session.run loop (what a script would do).
+    const tensors = await Promise.all(files.map(async (f) => imageToTensor(await decodeRgb(f), manifest.input)));
+    const session = await ort.InferenceSession.create(join(t.dir, toy.manifest.files.model), { executionProviders: ['cpu'] });
+    await session.run({ [manifest.input.tensor]: new ort.Tensor('float32', tensors[0]!.data, tensors[0]!.dims) });
+    const b0 = performance.now();
+    for (const x of tensors) await session.run({ [manifest.input.tensor]: new ort.Tensor('float32', x.data, x.dims) });
+    const bare = (performance.now() - b0) / 1000;
+    await session.release();
+
+    // Ours: the whole run job (decode, preprocess, worker inference, post-process, SQLite commit).
+    const engine = createEngine({ workspace: join(t.dir, 'ws'), create: true });
+    const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+    await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'images'), name: 'bench' }));
+    const model = await client.call('models.add', { manifestPath: join(t.dir, `${toy.manifest.name}.manifest.json`) });
+    const datasetId = (await client.call('datasets.list', {}))[0]!.id;
+    // Warm-up on other images (the cache would serve the same ones): loads the model into the worker,
+    // as the baseline's first session.run is excluded too.
+    await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'warmup'), name: 'warmup' }));
+    const warmupId = (await client.call('datasets.list', {})).find((d) => d.name === 'warmup')!.id;
+    await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId: warmupId, device: 'cpu' }));
+    const rss0 = process.memoryUsage().rss;
+    const r0 = performance.now();
+    await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId, device: 'cpu' }));
+    const ours = (performance.now() - r0) / 1000;
+    const rss1 = process.memoryUsage().rss;
+    await engine.close();
+    console.log(
+      `${label.padEnd(34)} ${String(images).padStart(5)} img  bare session.run ${(images / bare).toFixed(1).padStart(7)} img/s   tessera run ${(images / ours).toFixed(1).padStart(7)} img/s   ratio ${(ours / bare).toFixed(2)}x   overhead ${(((ours - bare) / images) * 1000).toFixed(1)} ms/img   rss +${((rss1 - rss0) / 1e6).toFixed(0)} MB`,
+    );
+  } finally {
+    t.cleanup();
+  }
+}
+
+export async function benchModels(): Promise<void> {
+  console.log('\n== model runs: tessera run vs a bare session.run loop over the same preprocessed tensors (CPU) ==');
+  const single = (m: Record<string, unknown>): void => {
+    m['params'] = { ...(m['params'] as object), scales: [1], flip: false };
+  };
+  await measure('vit-b16-bench (3 blocks) 448x448', 'vit-b16-bench', Number(process.env['BENCH_VIT_IMAGES'] ?? 12), [448, 448], single);
+  await measure('toy-colour-semantic 500x375', 'semantic-seg', 200, [375, 500], () => {});
+  await measure('toy-colour-semantic, memory over 1000', 'semantic-seg', 1000, [96, 128], () => {});
+}
