@@ -1,5 +1,7 @@
 // npm run bench: every hot path against a baseline measured in the same run. Select with args:
 //   npm run bench -- models eval import annotate
+import { cpus } from 'node:os';
+
 const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   masks: () => import('./import'),
   import: () => import('./import'),
@@ -10,7 +12,7 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : ['import', 'eval', 'models', 'annotate'];
-console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${cpus().length} CPUs`);
 for (const name of names) {
   const load = all[name];
   if (load === undefined) {
