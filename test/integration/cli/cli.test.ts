@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
 import { startServe, tessera } from '../../helpers/cli';
+import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
 
 let root: string;
 let cleanup: () => void;
@@ -19,7 +20,7 @@ describe('tessera CLI', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain(join(root, '.tessera'));
     const again = tessera(['init', '--json'], { cwd: root });
-    expect(JSON.parse(again.stdout)).toMatchObject({ path: join(root, '.tessera'), created: false, schemaVersion: 1 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ path: join(root, '.tessera'), created: false, schemaVersion: SCHEMA_VERSION });
   });
 
   it('imports a folder with masks and lists it as JSON', async () => {

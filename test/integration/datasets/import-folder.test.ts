@@ -28,13 +28,22 @@ describe('import folder', () => {
   it('imports images and masks, and serves each label map back pixel for pixel', async () => {
     const { root, engine, client } = await setup();
     const data = await makeFolderDataset(root, 3);
-    const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'shapes' }));
+    const done = await finishJob(client, () =>
+      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'shapes' }),
+    );
     expect(done.status).toBe('succeeded');
     const result = ImportResult.parse(done.result);
     expect(result).toMatchObject({ name: 'shapes', images: 3, annotated: 3, skipped: [] });
 
     const [dataset] = await client.call('datasets.list', {});
-    expect(dataset).toMatchObject({ name: 'shapes', format: 'folder', task: 'semantic', imageCount: 3, annotatedImageCount: 3, classCount: 4 });
+    expect(dataset).toMatchObject({
+      name: 'shapes',
+      format: 'folder',
+      task: 'semantic',
+      imageCount: 3,
+      annotatedImageCount: 3,
+      classCount: 4,
+    });
     const page = await client.call('images.page', { datasetId: result.datasetId });
     expect(page.items.map((i) => i.fileName)).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
     for (const [i, item] of page.items.entries()) {
@@ -76,7 +85,9 @@ describe('import folder', () => {
     await finishJob(client, () => client.call('datasets.importFolder', { dir: first.images, masksDir: first.masks, name: 'existing' }));
     const before = storeSnapshot(engine);
     writeGreyMask(join(data.masks, 'img_002.png'), 32, 32, rectLabels(32, 32, { x: 0, y: 0, w: 4, h: 4 }, 1));
-    const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'bad' }));
+    const done = await finishJob(client, () =>
+      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'bad' }),
+    );
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('INVALID_INPUT');
     expect(done.error?.message).toMatch(/img_002\.png: mask is 32x32 but its image img_002\.png is 64x48/);

@@ -1,16 +1,31 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ImportResult } from '../../../shared';
-import { withSession, type GlobalOptions } from '../context';
+import { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
+import { withSession, type GlobalOptions, type Session } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
+import { resolveDataset } from '../resolve';
 
 function report(result: ImportResult, json: boolean): void {
   if (json) return printJson(result);
   printLine(`imported ${result.images} images (${result.annotated} with masks) as dataset "${result.name}" (id ${result.datasetId})`);
-  if (result.skipped.length > 0) {
-    printLine(`skipped ${result.skipped.length} file(s):`);
-    for (const s of result.skipped) printLine(`  ${s.file}: ${s.reason}`);
-  }
+  printSkipped(result.skipped);
+}
+
+function printSkipped(skipped: Array<{ file: string; reason: string }>): void {
+  if (skipped.length === 0) return;
+  printLine(`skipped ${skipped.length} file(s):`);
+  for (const s of skipped) printLine(`  ${s.file}: ${s.reason}`);
+}
+
+/** Runs one import job and prints its ImportResult. */
+async function runImport(
+  globals: GlobalOptions,
+  json: boolean | undefined,
+  start: (s: Session) => Promise<{ jobId: string }>,
+): Promise<void> {
+  const raw = await withSession(globals, (s) => runJob(s.client, () => start(s)));
+  report(ImportResult.parse(raw), json === true);
 }
 
 export function registerImport(program: Command, globals: () => GlobalOptions): void {
@@ -23,9 +38,78 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { masks?: string; name?: string; json?: boolean }) => {
-      const raw = await withSession(globals(), (s) =>
-        runJob(s.client, () => s.client.call('datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name })),
+      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name }));
+    });
+  imp
+    .command('voc')
+    .description('import a PASCAL VOC root (JPEGImages, SegmentationClass[Aug], ImageSets/Segmentation)')
+    .argument('<root>', 'VOC root folder (e.g. VOCdevkit/VOC2012)')
+    .option('--split <split>', 'only the images of ImageSets/Segmentation/<split>.txt (default: every split list)')
+    .option('--name <name>', 'dataset name (default: the folder name)')
+    .option('--json', 'print the result as JSON')
+    .action(async (root: string, opts: { split?: string; name?: string; json?: boolean }) => {
+      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importVoc', { root, split: opts.split, name: opts.name }));
+    });
+  imp
+    .command('coco')
+    .description('import a COCO instances JSON (polygons, RLE, iscrowd; streamed)')
+    .argument('<annotations>', 'instances JSON, e.g. annotations/instances_val2017.json')
+    .requiredOption('--images <dir>', 'folder holding the images named by file_name')
+    .option('--name <name>', 'dataset name (default: the JSON file name)')
+    .option('--json', 'print the result as JSON')
+    .action(async (annotations: string, opts: { images: string; name?: string; json?: boolean }) => {
+      await runImport(globals(), opts.json, (s) =>
+        s.client.call('datasets.importCoco', { annotations, imagesDir: opts.images, name: opts.name }),
       );
-      report(ImportResult.parse(raw), opts.json === true);
+    });
+  imp
+    .command('reasonseg')
+    .description('import ReasonSeg: {train,val,test}/<name>.jpg + <name>.json (LISA)')
+    .argument('<dir>', 'ReasonSeg folder (holding train/ val/ test/, or one of them)')
+    .option('--name <name>', 'dataset name (default: the folder name)')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, opts: { name?: string; json?: boolean }) => {
+      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importReasonSeg', { dir, name: opts.name }));
+    });
+  imp
+    .command('refcoco')
+    .description('import RefCOCO-style refs pointing at COCO instances: one sample per sentence')
+    .argument('<refs>', 'refs JSON (a list of {ref_id, ann_id, image_id, split, sentences})')
+    .requiredOption('--instances <file>', 'the COCO instances JSON the refs point into')
+    .requiredOption('--images <dir>', 'folder holding the images named by file_name')
+    .option('--split <split>', 'only refs of this split (e.g. val, testA)')
+    .option('--name <name>', 'dataset name (default: the refs file name and split)')
+    .option('--json', 'print the result as JSON')
+    .action(async (refs: string, opts: { instances: string; images: string; split?: string; name?: string; json?: boolean }) => {
+      await runImport(globals(), opts.json, (s) =>
+        s.client.call('datasets.importRefCoco', {
+          refs,
+          instances: opts.instances,
+          imagesDir: opts.images,
+          split: opts.split,
+          name: opts.name,
+        }),
+      );
+    });
+  imp
+    .command('predictions')
+    .description('import predictions made elsewhere as a run of a dataset')
+    .argument('<path>', 'folder of per-image files (png, npy, toco-cam) or a results JSON (coco-results)')
+    .requiredOption('--dataset <dataset>', 'dataset name or id')
+    .requiredOption('--run <run>', 'name of the new run')
+    .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; json?: boolean }) => {
+      const raw = await withSession(globals(), async (s) => {
+        const dataset = await resolveDataset(s.client, opts.dataset);
+        return runJob(s.client, () =>
+          s.client.call('runs.importPredictions', { datasetId: dataset.id, run: opts.run, format: opts.format, path }),
+        );
+      });
+      const result = PredictionsImportResult.parse(raw);
+      if (opts.json === true) return printJson(result);
+      const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
+      printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);
+      printSkipped(result.skipped);
     });
 }

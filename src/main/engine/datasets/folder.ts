@@ -54,10 +54,11 @@ async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labe
 
 /** Classes from the label values the masks use: binary 0/255 masks become background/foreground. */
 function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
-  if (binary) return [
-    { index: 0, name: 'background', color: vocColor(0) },
-    { index: 1, name: 'foreground', color: vocColor(1) },
-  ];
+  if (binary)
+    return [
+      { index: 0, name: 'background', color: vocColor(0) },
+      { index: 1, name: 'foreground', color: vocColor(1) },
+    ];
   const max = Math.max(0, ...[...values].filter((v) => v !== 255));
   return Array.from({ length: max + 1 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class_${i}`, color: vocColor(i) }));
 }
@@ -75,14 +76,18 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     throw new ApiError('CONFLICT', `a dataset named "${name}" already exists in this workspace; choose another with --name`, { name });
   }
 
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+  const entries = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
   const skipped: SkippedFile[] = [];
   const candidates = entries.filter((f) => {
     if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) return true;
     if (!f.startsWith('.')) skipped.push({ file: f, reason: `not an image (extension "${extname(f) || 'none'}")` });
     return false;
   });
-  if (candidates.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})`);
+  if (candidates.length === 0)
+    throw new ApiError('INVALID_INPUT', `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})`);
 
   let done = 0;
   const probed = await mapWithConcurrency(candidates, 4, async (file) => {
@@ -98,7 +103,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     if (p.outcome.ok) staged.push({ file: p.file, path: p.path, probe: p.outcome.image, mask: null });
     else skipped.push({ file: p.file, reason: p.outcome.reason });
   }
-  if (staged.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
+  if (staged.length === 0)
+    throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
 
   const values = new Set<number>();
   let allBinary = true;

@@ -1,9 +1,31 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import type { JobContext } from '../jobs/JobRunner';
+import { importCoco } from './coco';
+import { exportDataset } from './export';
 import { importFolder } from './folder';
+import { importPredictions } from './predictions';
+import { datasetImages, requireDataset } from './readback';
+import { importReasonSeg } from './reasonseg';
+import { importRefCoco } from './refcoco';
+import { importVoc } from './voc';
 
+/** Dataset imports, exports and lookups. Each import or export is a job; an import announces the new data when it lands. */
 export function datasetHandlers(deps: EngineDeps) {
+  const startImport = (
+    format: string,
+    params: object,
+    body: (ctx: JobContext) => Promise<object>,
+    topics = ['datasets', 'images'],
+  ): { jobId: string } => {
+    const jobId = deps.jobs.start('datasets.import', { format, ...params }, async (ctx) => {
+      const result = await body(ctx);
+      deps.events.emit('data.changed', { topics });
+      return { ...result };
+    });
+    return { jobId };
+  };
   return {
     'datasets.list': async () => deps.repos.datasets.list(),
     'datasets.get': async ({ datasetId }) => {
@@ -11,12 +33,33 @@ export function datasetHandlers(deps: EngineDeps) {
       if (d === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
       return d;
     },
-    'datasets.importFolder': async (input) => {
-      const jobId = deps.jobs.start('datasets.import', { format: 'folder', ...input }, async (ctx) => {
-        const result = await importFolder(input, deps, ctx);
-        deps.events.emit('data.changed', { topics: ['datasets', 'images'] });
-        return result;
-      });
+    'datasets.importFolder': async (input) => startImport('folder', input, (ctx) => importFolder(input, deps, ctx)),
+    'datasets.importVoc': async (input) => startImport('voc', input, (ctx) => importVoc(input, deps, ctx)),
+    'datasets.importCoco': async (input) => startImport('coco', input, (ctx) => importCoco(input, deps, ctx)),
+    'datasets.importReasonSeg': async (input) => startImport('reasonseg', input, (ctx) => importReasonSeg(input, deps, ctx)),
+    'datasets.importRefCoco': async (input) => startImport('refcoco', input, (ctx) => importRefCoco(input, deps, ctx)),
+    'runs.importPredictions': async (input) => {
+      requireDataset(deps.db, input.datasetId);
+      return startImport(input.format, input, (ctx) => importPredictions(input, deps, ctx), ['runs', 'images']);
+    },
+    'datasets.selectImages': async ({ datasetId, fileNames, split }) => {
+      requireDataset(deps.db, datasetId);
+      const images = datasetImages(deps.db, datasetId);
+      const splits = [...new Set(images.map((i) => i.split).filter((s): s is string => s !== null))].sort();
+      let chosen = images;
+      if (split !== undefined) chosen = chosen.filter((i) => i.split === split);
+      let unknownFileNames: string[] = [];
+      if (fileNames !== undefined) {
+        const wanted = new Set(fileNames);
+        const known = new Set(chosen.map((i) => i.fileName));
+        unknownFileNames = fileNames.filter((f) => !known.has(f));
+        chosen = chosen.filter((i) => wanted.has(i.fileName));
+      }
+      return { imageIds: chosen.map((i) => i.id), unknownFileNames, splits };
+    },
+    'datasets.export': async (input) => {
+      requireDataset(deps.db, input.datasetId);
+      const jobId = deps.jobs.start('datasets.export', input, async (ctx) => ({ ...(await exportDataset(input, deps, ctx)) }));
       return { jobId };
     },
   } satisfies Partial<Handlers>;

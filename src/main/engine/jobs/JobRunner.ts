@@ -57,13 +57,17 @@ export class JobRunner {
   private async execute(jobId: string, controller: AbortController, body: JobBody): Promise<void> {
     let last = 0;
     let lastState = { done: 0, total: 0, stage: '' };
+    let reported = '';
     const ctx: JobContext = {
       jobId,
       signal: controller.signal,
       progress: (done, total, stage) => {
         lastState = { done, total, stage };
         const now = Date.now();
-        if (now - last < PROGRESS_INTERVAL_MS && done !== total) return;
+        // Throttled, except the last item and every stage change (stage timings stay visible).
+        const stageChanged = stage !== reported;
+        if (now - last < PROGRESS_INTERVAL_MS && done !== total && !stageChanged) return;
+        reported = stage;
         last = now;
         this.repo.update(jobId, { done, total, stage });
         this.events.emit('job.progress', { jobId, done, total, stage });

@@ -1,6 +1,32 @@
 import { z } from 'zod';
-import { DatasetSummary, Id, JobStarted } from '../../domain';
+import { DatasetSummary, Id, JobStarted, SkippedFile } from '../../domain';
 
+const Path = z.string().min(1);
+const DatasetName = z.string().min(1).max(200);
+const RunName = z.string().min(1).max(200);
+
+/** Formats `runs.importPredictions` reads (README "Import predictions" describes each layout). */
+export const PredictionFormat = z.enum(['png', 'coco-results', 'npy', 'toco-cam']);
+export type PredictionFormat = z.infer<typeof PredictionFormat>;
+
+/** The result of a `runs.importPredictions` job. */
+export const PredictionsImportResult = z.object({
+  runId: Id,
+  name: z.string(),
+  datasetId: Id,
+  /** Images that received at least one prediction or heatmap. */
+  images: z.number().int(),
+  /** Prediction regions (masks) and heatmaps written. */
+  regions: z.number().int(),
+  heatmaps: z.number().int(),
+  skipped: z.array(SkippedFile),
+});
+export type PredictionsImportResult = z.infer<typeof PredictionsImportResult>;
+
+/**
+ * Dataset import and lookup. Every import is a job whose result is an ImportResult; each validates
+ * all its input before writing, and writes in one transaction.
+ */
 export const datasetMethods = {
   'datasets.list': { input: z.object({}), output: z.array(DatasetSummary) },
   'datasets.get': { input: z.object({ datasetId: Id }), output: DatasetSummary },
@@ -11,6 +37,42 @@ export const datasetMethods = {
       masksDir: z.string().min(1).optional(),
       name: z.string().min(1).max(200).optional(),
     }),
+    output: JobStarted,
+  },
+  /** PASCAL VOC root (JPEGImages, SegmentationClass[Aug], ImageSets/Segmentation); all splits unless `split`. */
+  'datasets.importVoc': {
+    input: z.object({ root: Path, split: z.string().min(1).max(100).optional(), name: DatasetName.optional() }),
+    output: JobStarted,
+  },
+  /** COCO instances JSON (streamed) + the folder its `file_name`s live in. */
+  'datasets.importCoco': {
+    input: z.object({ annotations: Path, imagesDir: Path, name: DatasetName.optional() }),
+    output: JobStarted,
+  },
+  /** ReasonSeg folder: {train,val,test}/<name>.jpg + <name>.json (or one such folder). */
+  'datasets.importReasonSeg': {
+    input: z.object({ dir: Path, name: DatasetName.optional() }),
+    output: JobStarted,
+  },
+  /** RefCOCO-style refs JSON + the COCO instances JSON they point into + the image folder. */
+  'datasets.importRefCoco': {
+    input: z.object({
+      refs: Path,
+      instances: Path,
+      imagesDir: Path,
+      split: z.string().min(1).max(100).optional(),
+      name: DatasetName.optional(),
+    }),
+    output: JobStarted,
+  },
+  /** Image ids of a dataset chosen by file name and/or split (what the CLI's --images / --split mean). */
+  'datasets.selectImages': {
+    input: z.object({ datasetId: Id, fileNames: z.array(z.string().min(1)).max(100_000).optional(), split: z.string().min(1).optional() }),
+    output: z.object({ imageIds: z.array(Id), unknownFileNames: z.array(z.string()), splits: z.array(z.string()) }),
+  },
+  /** Long work: predictions made elsewhere become a run (source 'import'); the result is a PredictionsImportResult. */
+  'runs.importPredictions': {
+    input: z.object({ datasetId: Id, run: RunName, format: PredictionFormat, path: Path }),
     output: JobStarted,
   },
 } as const;

@@ -1,0 +1,45 @@
+import { Option, type Command } from 'commander';
+import { ApiError } from '../../../shared';
+import { ExportFormat, ExportResult } from '../../../shared/api/methods/exports';
+import { withSession, type GlobalOptions } from '../context';
+import { runJob } from '../jobs';
+import { printJson, printLine } from '../output';
+import { resolveDataset } from '../resolve';
+
+export function registerExport(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('export')
+    .description('write ground truth (or a run with --run) as VOC PNGs, COCO JSON or .npy heatmaps')
+    .requiredOption('--dataset <dataset>', 'dataset name or id')
+    .option('--run <run>', "export this run's predictions instead of the ground truth")
+    .addOption(
+      new Option('--format <format>', "voc: palette PNGs; coco: instances/results JSON; npy: a run's heatmaps")
+        .choices(ExportFormat.options)
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--out <dir>', 'output folder (created if needed)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; json?: boolean }) => {
+      const raw = await withSession(globals(), async (s) => {
+        const dataset = await resolveDataset(s.client, opts.dataset);
+        let runId: number | undefined;
+        if (opts.run !== undefined) {
+          const ref = opts.run;
+          const runs = await s.client.call('runs.list', { datasetId: dataset.id });
+          const run = runs.find((r) => r.name === ref) ?? (/^\d+$/.test(ref) ? runs.find((r) => r.id === Number(ref)) : undefined);
+          if (run === undefined)
+            throw new ApiError(
+              'NOT_FOUND',
+              `no run "${ref}" in dataset "${dataset.name}" (${runs.length === 0 ? 'it has no runs' : `runs: ${runs.map((r) => r.name).join(', ')}`})`,
+            );
+          runId = run.id;
+        }
+        return runJob(s.client, () =>
+          s.client.call('datasets.export', { datasetId: dataset.id, runId, format: opts.format, outDir: opts.out }),
+        );
+      });
+      const result = ExportResult.parse(raw);
+      if (opts.json === true) return printJson(result);
+      printLine(`wrote ${result.files} file(s) for ${result.images} image(s) to ${result.outDir}`);
+    });
+}

@@ -1,0 +1,135 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobContext } from '../jobs/JobRunner';
+import { rleArea, rleBbox } from '../masks/rle';
+import { datasetClasses, datasetImages, datasetRegions, type DatasetImage } from './readback';
+import type { StoreDeps } from './staging';
+import type { ExportCounts } from './exportVoc';
+
+const IGNORE = 255;
+
+/** Integer external ids when every image has a distinct one (a COCO import), else 1..N. */
+function cocoImageIds(images: DatasetImage[]): Map<number, number> {
+  const ids = images.map((i) => (i.externalId !== null && /^\d+$/.test(i.externalId) ? Number(i.externalId) : NaN));
+  const usable = ids.every((n) => Number.isSafeInteger(n)) && new Set(ids).size === ids.length;
+  return new Map(images.map((image, k) => [image.id, usable ? (ids[k] as number) : k + 1]));
+}
+
+/** Writes a JSON document piece by piece so a large export never holds the whole text. */
+function jsonWriter(path: string) {
+  const out = createWriteStream(path);
+  let buffered: string[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (buffered.length === 0) return;
+    const text = buffered.join('');
+    buffered = [];
+    size = 0;
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  return {
+    async write(text: string): Promise<void> {
+      buffered.push(text);
+      size += text.length;
+      if (size > 1 << 20) await flush();
+    },
+    async close(): Promise<void> {
+      await flush();
+      await new Promise<void>((resolveEnd, reject) => {
+        out.once('error', reject);
+        out.end(() => resolveEnd());
+      });
+    },
+  };
+}
+
+/**
+ * COCO instances JSON of the ground truth (segmentation = the stored compressed RLE, which is what
+ * pycocotools would give for the same mask; area and bbox as pycocotools computes them; iscrowd
+ * and the imported ids kept), or with a run a COCO results JSON (image_id, category_id,
+ * segmentation, score). Ignore regions (class 255) have no COCO form and are left out.
+ */
+export async function exportCoco(
+  deps: StoreDeps,
+  datasetId: number,
+  runId: number | undefined,
+  outDir: string,
+  ctx: JobContext,
+): Promise<ExportCounts> {
+  await mkdir(outDir, { recursive: true });
+  const images = datasetImages(deps.db, datasetId);
+  const imageIds = cocoImageIds(images);
+  const classes = datasetClasses(deps.db, datasetId);
+  const categoryOf = new Map(classes.map((c) => [c.index, c.externalId ?? c.index]));
+  const imageOfSample = new Map<number, DatasetImage>();
+  for (const image of images) for (const s of image.sampleIds) imageOfSample.set(s, image);
+
+  if (runId !== undefined) {
+    const w = jsonWriter(join(outDir, 'results.json'));
+    await w.write('[');
+    let first = true;
+    for (const [i, image] of images.entries()) {
+      ctx.progress(i, images.length, 'writing results');
+      for (const sampleId of image.sampleIds) {
+        for (const p of deps.repos.predictions.forSample(runId, sampleId)) {
+          if (p.classIdx === IGNORE) continue;
+          const row = {
+            image_id: imageIds.get(image.id),
+            category_id: categoryOf.get(p.classIdx) ?? p.classIdx,
+            segmentation: { size: p.rle.size, counts: p.rle.counts },
+            score: p.score ?? 1,
+          };
+          await w.write(`${first ? '' : ','}\n${JSON.stringify(row)}`);
+          first = false;
+        }
+      }
+    }
+    await w.write('\n]\n');
+    await w.close();
+    return { files: 1, images: images.length };
+  }
+
+  const used = new Set<number>();
+  const w = jsonWriter(join(outDir, 'instances.json'));
+  await w.write('{"info":{"description":"exported by Tessera"},"images":[');
+  for (const [i, image] of images.entries()) {
+    await w.write(
+      `${i === 0 ? '' : ','}\n${JSON.stringify({ id: imageIds.get(image.id), file_name: image.fileName, width: image.width, height: image.height })}`,
+    );
+  }
+  await w.write('\n],"annotations":[');
+  let first = true;
+  let nextId = 1;
+  const regions = [...datasetRegions(deps.db, datasetId)];
+  for (const r of regions) if (r.externalId !== null && /^\d+$/.test(r.externalId)) nextId = Math.max(nextId, Number(r.externalId) + 1);
+  for (const [i, r] of regions.entries()) {
+    if (i % 1000 === 0) {
+      ctx.signal.throwIfAborted();
+      ctx.progress(i, regions.length, 'writing annotations');
+    }
+    if (r.classIdx === IGNORE) continue;
+    const image = imageOfSample.get(r.sampleId) as DatasetImage;
+    const rle = { size: [r.height, r.width] as [number, number], counts: r.counts };
+    const id = r.externalId !== null && /^\d+$/.test(r.externalId) && !used.has(Number(r.externalId)) ? Number(r.externalId) : nextId++;
+    used.add(id);
+    const ann = {
+      id,
+      image_id: imageIds.get(image.id),
+      category_id: categoryOf.get(r.classIdx) ?? r.classIdx,
+      segmentation: rle,
+      area: rleArea(rle),
+      bbox: rleBbox(rle),
+      iscrowd: r.iscrowd ? 1 : 0,
+    };
+    await w.write(`${first ? '' : ','}\n${JSON.stringify(ann)}`);
+    first = false;
+  }
+  await w.write('\n],"categories":[');
+  const categories = classes.filter((c) => c.index !== 0 && c.index !== IGNORE);
+  await w.write(categories.map((c) => `\n${JSON.stringify({ id: c.externalId ?? c.index, name: c.name })}`).join(','));
+  await w.write('\n]}\n');
+  await w.close();
+  ctx.progress(regions.length, regions.length, 'done');
+  return { files: 1, images: images.length };
+}

@@ -1,0 +1,80 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { vocColor } from '../../../shared/domain';
+import type { JobContext } from '../jobs/JobRunner';
+import { paintLabelMap } from '../masks/labelMap';
+import { writePalettePng } from '../masks/png';
+import type { Rle } from '../masks/rle';
+import { datasetClasses, datasetImages } from './readback';
+import type { StoreDeps } from './staging';
+
+export interface ExportCounts {
+  files: number;
+  images: number;
+}
+
+/** 256 colours: the dataset's class colours over the VOC colour map (so 255 is 224,224,192). */
+function paletteFor(deps: StoreDeps, datasetId: number): Array<[number, number, number]> {
+  const palette = Array.from({ length: 256 }, (_, i) => vocColor(i));
+  for (const c of datasetClasses(deps.db, datasetId)) palette[c.index] = c.color;
+  return palette;
+}
+
+function stem(fileName: string): string {
+  return basename(fileName, extname(fileName));
+}
+
+/**
+ * Ground truth as a VOC root (JPEGImages copies, SegmentationClass palette PNGs whose palette index
+ * is the class, ImageSets/Segmentation/<split>.txt), which `import voc` reads back exactly. With a
+ * run: one palette PNG per predicted image, <image stem>.png, which `import predictions --format
+ * png` reads back.
+ */
+export async function exportVoc(
+  deps: StoreDeps,
+  datasetId: number,
+  runId: number | undefined,
+  outDir: string,
+  ctx: JobContext,
+): Promise<ExportCounts> {
+  const palette = paletteFor(deps, datasetId);
+  const images = datasetImages(deps.db, datasetId);
+  const masksDir = runId === undefined ? join(outDir, 'SegmentationClass') : outDir;
+  await mkdir(masksDir, { recursive: true });
+  if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
+  const splits = new Map<string, string[]>();
+  let files = 0;
+  let written = 0;
+  for (const [i, image] of images.entries()) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(i, images.length, 'writing PNGs');
+    const sampleId = image.sampleIds[0];
+    const regions: Array<{ classIdx: number; rle: Rle }> =
+      sampleId === undefined
+        ? []
+        : runId === undefined
+          ? deps.repos.annotations.currentForSample(sampleId)
+          : deps.repos.predictions.forSample(runId, sampleId);
+    if (runId === undefined) {
+      await copyFile(image.path, join(outDir, 'JPEGImages', image.fileName));
+      files++;
+      const list = splits.get(image.split ?? 'all') ?? [];
+      list.push(stem(image.fileName));
+      splits.set(image.split ?? 'all', list);
+    }
+    if (regions.length === 0) continue;
+    const labels = paintLabelMap(regions, image.height, image.width);
+    await writeFile(join(masksDir, `${stem(image.fileName)}.png`), writePalettePng(labels, image.width, image.height, palette));
+    files++;
+    written++;
+  }
+  if (runId === undefined) {
+    await mkdir(join(outDir, 'ImageSets', 'Segmentation'), { recursive: true });
+    for (const [split, ids] of splits) {
+      await writeFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
+      files++;
+    }
+  }
+  ctx.progress(images.length, images.length, 'done');
+  return { files, images: runId === undefined ? images.length : written };
+}

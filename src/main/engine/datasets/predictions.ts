@@ -1,0 +1,212 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import type { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
+import type { SkippedFile } from '../../../shared/domain';
+import type { JobContext } from '../jobs/JobRunner';
+import { labelMapToRles } from '../masks/labelMap';
+import { readMaskPng } from '../masks/png';
+import type { PredictionRegion } from '../store/repos/predictions';
+import { segmentationToRle } from './cocoReader';
+import { streamJsonArrays } from './jsonStream';
+import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
+import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from './readback';
+import type { StoreDeps } from './staging';
+
+export interface PredictionsImportParams {
+  datasetId: number;
+  run: string;
+  format: PredictionFormat;
+  path: string;
+}
+
+type Staged = Map<number, Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>>;
+
+/** Per-image predictions land on the image's only sample; several samples (queries) per image are ambiguous. */
+function sampleOf(datasetName: string) {
+  return (image: DatasetImage): number => {
+    const [first, second] = image.sampleIds;
+    if (first === undefined) throw new ApiError('INVALID_INPUT', `image ${image.fileName} of dataset "${datasetName}" has no sample`);
+    if (second !== undefined) {
+      throw new ApiError(
+        'INVALID_INPUT',
+        `dataset "${datasetName}" has several queries per image (${image.fileName}); per-image predictions cannot say which query they answer`,
+      );
+    }
+    return first;
+  };
+}
+
+async function stagePngs(
+  dir: string,
+  images: DatasetImage[],
+  classes: Set<number>,
+  pick: (i: DatasetImage) => number,
+  skipped: SkippedFile[],
+  ctx: JobContext,
+): Promise<Staged> {
+  const byStem = new Map(images.map((i) => [basename(i.fileName, extname(i.fileName)), i]));
+  const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
+  const staged: Staged = new Map();
+  for (const [n, f] of files.entries()) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(n + 1, files.length, 'reading prediction PNGs');
+    const image = byStem.get(basename(f, extname(f)));
+    if (image === undefined) {
+      skipped.push({ file: f, reason: 'no image of the dataset has this name' });
+      continue;
+    }
+    const path = join(dir, f);
+    const bytes = await readFile(path);
+    const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${path}: prediction is ${mask.width}x${mask.height} but image ${image.fileName} is ${image.width}x${image.height}`,
+        { file: path },
+      );
+    }
+    // 0/255 masks are binary predictions: 255 = foreground class 1.
+    const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
+    const parts = labelMapToRles(labels, mask.height, mask.width).filter((p) => p.classIdx !== 0);
+    for (const p of parts) {
+      if (classes.size > 0 && !classes.has(p.classIdx) && p.classIdx !== 255) {
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${[...classes].sort((a, b) => a - b).join(', ')})`,
+          { file: path },
+        );
+      }
+    }
+    staged.set(
+      pick(image),
+      parts.map((p) => ({ classIdx: p.classIdx, rle: p.rle, area: p.area })),
+    );
+  }
+  return staged;
+}
+
+async function stageCocoResults(
+  file: string,
+  images: DatasetImage[],
+  classOf: Map<number, number>,
+  pick: (i: DatasetImage) => number,
+  ctx: JobContext,
+): Promise<Staged> {
+  const label = basename(file);
+  const byId = new Map(images.filter((i) => i.externalId !== null).map((i) => [i.externalId as string, i]));
+  const staged: Staged = new Map();
+  const instance = new Map<string, number>();
+  await streamJsonArrays(file, {
+    label,
+    signal: ctx.signal,
+    onProgress: (d, t) => ctx.progress(d, t, `reading ${label}`),
+    arrays: {
+      '': (v, i) => {
+        const fail = (why: string): never => {
+          throw new ApiError('INVALID_INPUT', `${label}: result ${i}: ${why}`, { file: label, item: i });
+        };
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('not an object');
+        const o = v as Record<string, unknown>;
+        const image = byId.get(String(o['image_id']));
+        if (image === undefined)
+          return fail(
+            `image_id ${JSON.stringify(o['image_id'])} is not an image of the dataset (COCO results match images by their COCO id)`,
+          );
+        const classIdx = classOf.get(o['category_id'] as number);
+        if (classIdx === undefined) return fail(`category_id ${JSON.stringify(o['category_id'])} is not a category of the dataset`);
+        const score = o['score'];
+        if (score !== undefined && (typeof score !== 'number' || !Number.isFinite(score))) return fail('score is not a number');
+        let seg;
+        try {
+          seg = segmentationToRle(o['segmentation'], {
+            id: Number(image.externalId),
+            fileName: image.fileName,
+            width: image.width,
+            height: image.height,
+          });
+        } catch (err) {
+          return fail(err instanceof Error ? err.message : String(err));
+        }
+        const sampleId = pick(image);
+        const key = `${sampleId}/${classIdx}`;
+        const n = instance.get(key) ?? 0;
+        instance.set(key, n + 1);
+        const list = staged.get(sampleId) ?? [];
+        list.push({ classIdx, instance: n, rle: seg.rle, area: seg.area, score: (score as number | undefined) ?? null });
+        staged.set(sampleId, list);
+      },
+    },
+  });
+  return staged;
+}
+
+/**
+ * Imports predictions made elsewhere as a run (source 'import', status 'complete'): PNG label maps,
+ * COCO results JSON, .npy heatmaps or ToCo/IRN CAM dicts (.npz). Everything is read and checked
+ * first; the run and all its rows are then written in one transaction.
+ */
+export async function importPredictions(
+  params: PredictionsImportParams,
+  deps: StoreDeps,
+  ctx: JobContext,
+): Promise<PredictionsImportResult> {
+  const dataset = requireDataset(deps.db, params.datasetId);
+  if (deps.repos.runs.byName(dataset.id, params.run) !== undefined) {
+    throw new ApiError('CONFLICT', `run "${params.run}" already exists on dataset "${dataset.name}"; choose another name`, {
+      run: params.run,
+    });
+  }
+  const path = resolve(params.path);
+  const info = await stat(path).catch(() => null);
+  if (info === null) throw new ApiError('NOT_FOUND', `predictions not found: ${path}`);
+  const wantFile = params.format === 'coco-results';
+  if (wantFile !== info.isFile())
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${path}: --format ${params.format} expects ${wantFile ? 'a results JSON file' : 'a folder of per-image files'}`,
+    );
+
+  const images = datasetImages(deps.db, dataset.id);
+  const classes = datasetClasses(deps.db, dataset.id);
+  const pick = sampleOf(dataset.name);
+  const skipped: SkippedFile[] = [];
+  let staged: Staged = new Map();
+  let heatmaps: HeatmapPlanItem[] = [];
+  if (params.format === 'png') staged = await stagePngs(path, images, new Set(classes.map((c) => c.index)), pick, skipped, ctx);
+  else if (params.format === 'coco-results') {
+    const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
+    staged = await stageCocoResults(path, images, classOf, pick, ctx);
+  } else heatmaps = planHeatmaps(params.format, path, images, pick, skipped);
+  if (staged.size === 0 && heatmaps.length === 0)
+    throw new ApiError('INVALID_INPUT', `${path}: no predictions match any image of dataset "${dataset.name}"`, { skipped });
+
+  ctx.signal.throwIfAborted();
+  ctx.progress(0, staged.size + heatmaps.length, 'writing');
+  const format = params.format;
+  const runId = deps.db.transaction(() => {
+    const id = deps.repos.runs.create({
+      datasetId: dataset.id,
+      name: params.run,
+      source: 'import',
+      status: 'complete',
+      params: { format, path },
+    });
+    for (const [sampleId, regions] of staged)
+      deps.repos.predictions.replaceForSample(
+        id,
+        sampleId,
+        regions.map((r) => ({ ...r, runId: id, sampleId })),
+      );
+    if (format === 'npy' || format === 'toco-cam')
+      for (const item of heatmaps) deps.repos.predictions.saveHeatmap(id, item.sampleId, loadHeatmap(format, item));
+    deps.repos.runs.setStatus(id, 'complete', { provenance: { source: 'import', format, path } });
+    return id;
+  })();
+  const total = staged.size + heatmaps.length;
+  ctx.progress(total, total, 'done');
+  let regions = 0;
+  for (const r of staged.values()) regions += r.length;
+  const sampled = new Set([...staged.keys(), ...heatmaps.map((h) => h.sampleId)]);
+  return { runId, name: params.run, datasetId: dataset.id, images: sampled.size, regions, heatmaps: heatmaps.length, skipped };
+}

@@ -1,0 +1,147 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import { vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { IMAGE_EXTENSIONS } from '../images/probe';
+import type { JobContext } from '../jobs/JobRunner';
+import { labelMapToRles } from '../masks/labelMap';
+import { rasterizeReasonSeg, type LabelMeShape } from '../masks/reasonseg';
+import { probeAll, requireDirectory, requireFreeName, writeStagedDataset, type StagedImage, type StoreDeps } from './staging';
+
+export interface ReasonSegImportParams {
+  dir: string;
+  name?: string | undefined;
+}
+
+const SPLITS = ['train', 'val', 'test'];
+
+interface Entry {
+  split: string | null;
+  imagePath: string;
+  fileName: string;
+  jsonPath: string;
+  text: string[];
+  isSentence: boolean | null;
+  shapes: LabelMeShape[];
+}
+
+/** The split folders under dir, or dir itself when it holds the .json files directly. */
+async function splitFolders(dir: string): Promise<Array<{ split: string | null; dir: string }>> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const found = SPLITS.filter((s) => entries.some((e) => e.isDirectory() && e.name === s));
+  if (found.length > 0) return found.map((s) => ({ split: s, dir: join(dir, s) }));
+  const own = basename(dir);
+  return [{ split: SPLITS.includes(own) ? own : null, dir }];
+}
+
+function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | 'isSentence' | 'shapes'> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError('CORRUPT_FILE', `${jsonPath}: malformed JSON: ${err instanceof Error ? err.message : String(err)}`, {
+      file: jsonPath,
+    });
+  }
+  const bad = (why: string): ApiError => new ApiError('INVALID_INPUT', `${jsonPath}: ${why}`, { file: jsonPath });
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('expected a JSON object with "text" and "shapes"');
+  const o = doc as Record<string, unknown>;
+  const rawText = typeof o['text'] === 'string' ? [o['text']] : o['text'];
+  if (!Array.isArray(rawText) || rawText.length === 0 || rawText.some((t) => typeof t !== 'string'))
+    throw bad('"text" must be a non-empty list of query strings');
+  if (!Array.isArray(o['shapes'])) throw bad('"shapes" must be a list of LabelMe shapes');
+  const shapes = (o['shapes'] as unknown[]).map((s, i) => {
+    const shape = s as Record<string, unknown> | null;
+    if (typeof shape !== 'object' || shape === null || typeof shape['label'] !== 'string' || !Array.isArray(shape['points'])) {
+      throw bad(`shape ${i}: expected {label, points}`);
+    }
+    return { label: shape['label'], points: shape['points'] as number[][] };
+  });
+  const isSentence = typeof o['is_sentence'] === 'boolean' ? o['is_sentence'] : null;
+  return { text: rawText as string[], isSentence, shapes };
+}
+
+async function listEntries(dir: string, skipped: SkippedFile[]): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (const folder of await splitFolders(dir)) {
+    const files = (await readdir(folder.dir)).sort();
+    const images = new Map(files.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).map((f) => [basename(f, extname(f)), f]));
+    const jsons = new Set(files.filter((f) => f.toLowerCase().endsWith('.json')).map((f) => basename(f, extname(f))));
+    for (const [stem, file] of images)
+      if (!jsons.has(stem)) skipped.push({ file: join(folder.dir, file), reason: `no ${stem}.json beside it` });
+    for (const stem of jsons) {
+      const jsonPath = join(folder.dir, `${stem}.json`);
+      const image = images.get(stem);
+      if (image === undefined) throw new ApiError('NOT_FOUND', `${jsonPath}: no image ${stem}.jpg beside it`, { file: jsonPath });
+      const parsed = parseAnnotation(jsonPath, await readFile(jsonPath, 'utf8'));
+      out.push({ split: folder.split, imagePath: join(folder.dir, image), fileName: image, jsonPath, ...parsed });
+    }
+  }
+  return out;
+}
+
+/**
+ * Imports ReasonSeg (LISA): one sample per image, query = text[0] (what evaluation uses), every
+ * query kept in samples.queries. The mask is rasterized as LISA does (masks.rasterizeReasonSeg):
+ * target regions become class 1, `ignore` regions class 255.
+ */
+export async function importReasonSeg(params: ReasonSegImportParams, deps: StoreDeps, ctx: JobContext): Promise<ImportResult> {
+  const dir = await requireDirectory(params.dir, 'ReasonSeg folder');
+  const name = params.name ?? basename(dir);
+  requireFreeName(deps, name);
+  const skipped: SkippedFile[] = [];
+  const entries = await listEntries(dir, skipped);
+  if (entries.length === 0)
+    throw new ApiError('INVALID_INPUT', `${dir}: no ReasonSeg annotations (<name>.json beside <name>.jpg, in train/, val/ or test/)`);
+
+  const probed = await probeAll(
+    entries,
+    (e) => e.imagePath,
+    (e) => e.imagePath,
+    ctx,
+    skipped,
+  );
+  const images: StagedImage[] = [];
+  for (const [i, { item, probe }] of probed.entries()) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(i + 1, probed.length, 'rasterizing masks');
+    let labels: Uint8Array;
+    try {
+      labels = rasterizeReasonSeg(item.shapes, probe.height, probe.width);
+    } catch (err) {
+      throw new ApiError('INVALID_INPUT', `${item.jsonPath}: ${err instanceof Error ? err.message : String(err)}`, { file: item.jsonPath });
+    }
+    const regions = labelMapToRles(labels, probe.height, probe.width).filter((p) => p.classIdx !== 0);
+    images.push({
+      path: item.imagePath,
+      fileName: item.fileName,
+      probe,
+      split: item.split,
+      externalId: basename(item.fileName, extname(item.fileName)),
+      samples: [{ query: item.text[0] ?? null, queries: item.text, isSentence: item.isSentence, regions }],
+    });
+  }
+  if (images.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: none of the ${entries.length} images could be read`, { skipped });
+
+  ctx.progress(0, images.length, 'writing');
+  const datasetId = writeStagedDataset(deps, {
+    name,
+    format: 'reasonseg',
+    task: 'referring',
+    sourcePath: dir,
+    meta: { splits: [...new Set(images.map((i) => i.split))] },
+    classes: [
+      { index: 0, name: 'background', color: vocColor(0) },
+      { index: 1, name: 'target', color: vocColor(1) },
+    ],
+    images,
+  });
+  ctx.progress(images.length, images.length, 'done');
+  return {
+    datasetId,
+    name,
+    images: images.length,
+    annotated: images.filter((i) => (i.samples[0]?.regions.length ?? 0) > 0).length,
+    skipped,
+  };
+}

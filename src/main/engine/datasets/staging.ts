@@ -1,0 +1,158 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import type { ClassInfo, DatasetFormat, DatasetTask, SkippedFile } from '../../../shared/domain';
+import { probeImage, type ProbedImage } from '../images/probe';
+import type { JobContext } from '../jobs/JobRunner';
+import type { Rle } from '../masks/rle';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { mapWithConcurrency } from './concurrency';
+
+/**
+ * What every importer builds before it writes anything: the whole dataset, validated, with masks
+ * already compressed to RLE (so memory stays proportional to the annotations, not the pixels).
+ * writeStagedDataset then stores it in ONE transaction: a failure anywhere before leaves the store
+ * exactly as it was (CONTRIBUTING "Adding a dataset format").
+ */
+export interface StagedRegion {
+  classIdx: number;
+  rle: Rle;
+  area: number;
+  bbox: [number, number, number, number];
+  iscrowd?: boolean;
+  externalId?: string | null;
+}
+
+export interface StagedSample {
+  query?: string | null;
+  queries?: string[] | null;
+  isSentence?: boolean | null;
+  regions: StagedRegion[];
+}
+
+export interface StagedImage {
+  path: string;
+  fileName: string;
+  probe: ProbedImage;
+  split?: string | null;
+  externalId?: string | null;
+  samples: StagedSample[];
+}
+
+export interface StagedDataset {
+  name: string;
+  format: DatasetFormat;
+  task: DatasetTask;
+  sourcePath: string;
+  meta: Record<string, unknown>;
+  classes: Array<ClassInfo & { externalId?: number }>;
+  images: StagedImage[];
+}
+
+export type StoreDeps = { db: Db; repos: Repos };
+
+/** Writes a staged dataset in one transaction and returns its id. */
+export function writeStagedDataset(deps: StoreDeps, staged: StagedDataset): number {
+  return deps.db.transaction(() => {
+    const id = deps.repos.datasets.create({
+      name: staged.name,
+      format: staged.format,
+      task: staged.task,
+      sourcePath: staged.sourcePath,
+      meta: staged.meta,
+    });
+    deps.repos.datasets.addClasses(id, staged.classes);
+    for (const image of staged.images) {
+      const imageId = deps.repos.images.create({
+        datasetId: id,
+        path: image.path,
+        fileName: image.fileName,
+        sha256: image.probe.sha256,
+        bytes: image.probe.bytes,
+        width: image.probe.width,
+        height: image.probe.height,
+        split: image.split ?? null,
+        externalId: image.externalId ?? null,
+      });
+      for (const sample of image.samples) {
+        const sampleId = deps.repos.images.createSample(imageId, sample.query ?? null, sample.queries ?? null, sample.isSentence ?? null);
+        for (const r of sample.regions) {
+          deps.repos.annotations.create({
+            sampleId,
+            classIdx: r.classIdx,
+            rle: r.rle,
+            area: r.area,
+            bbox: r.bbox,
+            iscrowd: r.iscrowd === true,
+            externalId: r.externalId ?? null,
+          });
+        }
+      }
+    }
+    return id;
+  })();
+}
+
+/** A taken dataset name is refused before any work is done. */
+export function requireFreeName(deps: StoreDeps, name: string): void {
+  if (deps.repos.datasets.nameExists(name)) {
+    throw new ApiError('CONFLICT', `a dataset named "${name}" already exists in this workspace; choose another with --name`, { name });
+  }
+}
+
+export async function requireDirectory(dir: string, what: string): Promise<string> {
+  const abs = resolve(dir);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) throw new ApiError('NOT_FOUND', `${what} not found: ${abs}`);
+  if (!info.isDirectory()) throw new ApiError('INVALID_INPUT', `${what} is not a folder: ${abs}`);
+  return abs;
+}
+
+export async function requireFile(file: string, what: string): Promise<string> {
+  const abs = resolve(file);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) throw new ApiError('NOT_FOUND', `${what} not found: ${abs}`);
+  if (!info.isFile()) throw new ApiError('INVALID_INPUT', `${what} is not a file: ${abs}`);
+  return abs;
+}
+
+export async function isFile(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => null);
+  return info !== null && info.isFile();
+}
+
+export type Probed<T> = { item: T; probe: ProbedImage };
+
+/**
+ * Hashes and fully decodes each image (4 at a time). Unreadable files are skipped and listed, like
+ * the folder importer does; `label` names an item in the skipped list.
+ */
+export async function probeAll<T>(
+  items: readonly T[],
+  pathOf: (item: T) => string,
+  label: (item: T) => string,
+  ctx: JobContext,
+  skipped: SkippedFile[],
+): Promise<Array<Probed<T>>> {
+  let done = 0;
+  const outcomes = await mapWithConcurrency(items, 4, async (item) => {
+    ctx.signal.throwIfAborted();
+    const path = pathOf(item);
+    const bytes = await readFile(path).catch(() => null);
+    ctx.progress(++done, items.length, 'reading images');
+    if (bytes === null) throw new ApiError('NOT_FOUND', `${path}: image file not found or unreadable`, { file: path });
+    return { item, outcome: await probeImage(bytes) };
+  });
+  const out: Array<Probed<T>> = [];
+  for (const o of outcomes) {
+    if (o.outcome.ok) out.push({ item: o.item, probe: o.outcome.image });
+    else skipped.push({ file: label(o.item), reason: o.outcome.reason });
+  }
+  return out;
+}
+
+/** A message prefix naming the file and, when known, the item in it. */
+export function where(file: string, item?: string): string {
+  return item === undefined ? file : `${file}: ${item}`;
+}

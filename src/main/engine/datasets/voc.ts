@@ -1,0 +1,180 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { ApiError } from '../../../shared/api/errors';
+import { VOC_CLASSES, vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { IMAGE_EXTENSIONS } from '../images/probe';
+import type { JobContext } from '../jobs/JobRunner';
+import { labelMapToRles } from '../masks/labelMap';
+import { readMaskPng } from '../masks/png';
+import { isFile, probeAll, requireDirectory, requireFreeName, writeStagedDataset, type StagedImage, type StoreDeps } from './staging';
+
+export interface VocImportParams {
+  root: string;
+  split?: string | undefined;
+  name?: string | undefined;
+}
+
+const IGNORE = 255;
+const MASK_FOLDERS = ['SegmentationClass', 'SegmentationClassAug'] as const;
+
+interface Listed {
+  id: string;
+  split: string | null;
+}
+
+/** The VOC classes: index = palette index = label value (PASCAL VOC devkit). */
+export function vocClasses(): Array<{ index: number; name: string; color: [number, number, number] }> {
+  return VOC_CLASSES.map((name, index) => ({ index, name, color: vocColor(index) }));
+}
+
+async function listDir(dir: string): Promise<string[] | null> {
+  return readdir(dir).catch(() => null);
+}
+
+/**
+ * Which image ids to import and their split. ImageSets/Segmentation/<split>.txt lists ids one per
+ * line; without --split every list is used, except trainval when train and val are both there (it
+ * is their union). An id in several lists keeps the first (alphabetical) split.
+ */
+async function listIds(root: string, split: string | undefined, masks: Map<string, string>): Promise<Listed[]> {
+  const setsDir = join(root, 'ImageSets', 'Segmentation');
+  const files = ((await listDir(setsDir)) ?? []).filter((f) => f.endsWith('.txt')).sort();
+  const splits = files.map((f) => f.slice(0, -4));
+  if (split !== undefined) {
+    if (!splits.includes(split)) {
+      const have = splits.length === 0 ? 'there are no split lists' : `available: ${splits.join(', ')}`;
+      throw new ApiError('NOT_FOUND', `${join(setsDir, `${split}.txt`)}: split "${split}" not found (${have})`);
+    }
+    return readList(setsDir, split);
+  }
+  if (splits.length === 0) return [...masks.keys()].sort().map((id) => ({ id, split: null }));
+  const use = splits.includes('train') && splits.includes('val') ? splits.filter((s) => s !== 'trainval') : splits;
+  const seen = new Map<string, Listed>();
+  for (const s of use) for (const entry of await readList(setsDir, s)) if (!seen.has(entry.id)) seen.set(entry.id, entry);
+  return [...seen.values()];
+}
+
+async function readList(setsDir: string, split: string): Promise<Listed[]> {
+  const text = await readFile(join(setsDir, `${split}.txt`), 'utf8');
+  // VOC lists hold one id per line; SBD-style lists ("/JPEGImages/x.jpg /SegmentationClassAug/x.png") are read too.
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .map((l) => ({ id: basename(l.split(/\s+/)[0] ?? l, extname(l.split(/\s+/)[0] ?? l)), split }));
+}
+
+/** id -> image file in JPEGImages (any image extension; VOC itself uses .jpg). */
+async function imageFiles(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const f of ((await listDir(dir)) ?? []).sort()) {
+    if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) out.set(basename(f, extname(f)), f);
+  }
+  return out;
+}
+
+/** id -> mask path; SegmentationClass wins over SegmentationClassAug for an id in both (they agree on VOC ids). */
+async function maskFiles(root: string): Promise<{ masks: Map<string, string>; found: string[] }> {
+  const masks = new Map<string, string>();
+  const found: string[] = [];
+  for (const folder of [...MASK_FOLDERS].reverse()) {
+    const files = await listDir(join(root, folder));
+    if (files === null) continue;
+    found.push(folder);
+    for (const f of files) if (f.toLowerCase().endsWith('.png')) masks.set(basename(f, extname(f)), join(root, folder, f));
+  }
+  return { masks, found };
+}
+
+function notVoc(root: string, missing: string): ApiError {
+  return new ApiError(
+    'INVALID_INPUT',
+    `${root}: not a PASCAL VOC folder: ${missing} (expected JPEGImages/, SegmentationClass/ or SegmentationClassAug/, ImageSets/Segmentation/<split>.txt)`,
+    { root },
+  );
+}
+
+async function readVocMask(path: string, image: StagedImage): Promise<StagedImage['samples'][number]['regions']> {
+  const bytes = await readFile(path);
+  const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  if (mask.width !== image.probe.width || mask.height !== image.probe.height) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${path}: mask is ${mask.width}x${mask.height} but its image ${image.fileName} is ${image.probe.width}x${image.probe.height}`,
+      { file: path, image: image.fileName },
+    );
+  }
+  const parts = labelMapToRles(mask.data, mask.height, mask.width);
+  for (const p of parts) {
+    if (p.classIdx >= VOC_CLASSES.length && p.classIdx !== IGNORE) {
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${path}: label value ${p.classIdx} (${p.area} pixels) is not a VOC class (0..${VOC_CLASSES.length - 1}, 255 = ignore)`,
+        { file: path, value: p.classIdx },
+      );
+    }
+  }
+  // Background is what no region covers; 255 (void) is kept as its own region (class 255).
+  return parts.filter((p) => p.classIdx !== 0);
+}
+
+/**
+ * Imports a PASCAL VOC segmentation root: JPEGImages + SegmentationClass (palette PNGs, the palette
+ * INDEX is the label) or SegmentationClassAug (grey PNGs), split lists from ImageSets/Segmentation.
+ * Listed ids without a mask (VOC's test split) import without ground truth.
+ */
+export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: JobContext): Promise<ImportResult> {
+  const root = await requireDirectory(params.root, 'VOC root');
+  const name = params.name ?? basename(root);
+  requireFreeName(deps, name);
+  const jpegDir = join(root, 'JPEGImages');
+  if ((await listDir(jpegDir)) === null) throw notVoc(root, 'no JPEGImages/ folder');
+  const { masks, found } = await maskFiles(root);
+  if (found.length === 0) throw notVoc(root, 'no SegmentationClass/ or SegmentationClassAug/ folder');
+  const images = await imageFiles(jpegDir);
+  const listed = await listIds(root, params.split, masks);
+  if (listed.length === 0) throw new ApiError('INVALID_INPUT', `${root}: the split lists name no images`);
+  for (const entry of listed) {
+    if (!images.has(entry.id)) {
+      const list = entry.split === null ? join(root, found[0] ?? '') : join(root, 'ImageSets', 'Segmentation', `${entry.split}.txt`);
+      throw new ApiError('NOT_FOUND', `${list}: ${entry.id}: no image ${entry.id}.jpg in ${jpegDir}`, { id: entry.id });
+    }
+  }
+
+  const skipped: SkippedFile[] = [];
+  const probed = await probeAll(
+    listed,
+    (e) => join(jpegDir, images.get(e.id) as string),
+    (e) => images.get(e.id) as string,
+    ctx,
+    skipped,
+  );
+  const staged: StagedImage[] = probed.map(({ item, probe }) => {
+    const file = images.get(item.id) as string;
+    return { path: join(jpegDir, file), fileName: file, probe, split: item.split, externalId: item.id, samples: [{ regions: [] }] };
+  });
+  let annotated = 0;
+  for (const [i, image] of staged.entries()) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(i + 1, staged.length, 'reading masks');
+    const maskPath = masks.get(image.externalId as string);
+    if (maskPath === undefined || !(await isFile(maskPath))) continue;
+    (image.samples[0] as StagedImage['samples'][number]).regions = await readVocMask(maskPath, image);
+    annotated++;
+  }
+  if (staged.length === 0)
+    throw new ApiError('INVALID_INPUT', `${root}: none of the ${listed.length} listed images could be read`, { skipped });
+
+  ctx.progress(0, staged.length, 'writing');
+  const datasetId = writeStagedDataset(deps, {
+    name,
+    format: 'voc',
+    task: annotated > 0 ? 'semantic' : 'unlabelled',
+    sourcePath: root,
+    meta: { split: params.split ?? null, maskFolders: found },
+    classes: vocClasses(),
+    images: staged,
+  });
+  ctx.progress(staged.length, staged.length, 'done');
+  return { datasetId, name, images: staged.length, annotated, skipped };
+}

@@ -1,0 +1,213 @@
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { ImportResult, type JobState } from '../../../shared';
+import { client } from '../../api/client';
+import { apiQuery } from '../../api/queries';
+import { ErrorBanner } from '../../components/ErrorBanner';
+
+/** One import format: its label, its path fields (input key -> label) and the call that starts it. */
+interface FormatSpec {
+  label: string;
+  fields: Array<{ key: string; label: string; required: boolean }>;
+  start(values: Record<string, string | undefined>): Promise<{ jobId: string }>;
+}
+
+const NAME = { key: 'name', label: 'Dataset name (optional)', required: false };
+
+const FORMATS: Record<string, FormatSpec> = {
+  voc: {
+    label: 'PASCAL VOC',
+    fields: [
+      { key: 'root', label: 'VOC root (JPEGImages, SegmentationClass, ImageSets)', required: true },
+      { key: 'split', label: 'Split (optional, e.g. val)', required: false },
+      NAME,
+    ],
+    start: (v) => client.call('datasets.importVoc', { root: v['root'] ?? '', split: v['split'], name: v['name'] }),
+  },
+  coco: {
+    label: 'COCO instances JSON',
+    fields: [
+      { key: 'annotations', label: 'Instances JSON file', required: true },
+      { key: 'imagesDir', label: 'Image folder', required: true },
+      NAME,
+    ],
+    start: (v) =>
+      client.call('datasets.importCoco', { annotations: v['annotations'] ?? '', imagesDir: v['imagesDir'] ?? '', name: v['name'] }),
+  },
+  reasonseg: {
+    label: 'ReasonSeg',
+    fields: [{ key: 'dir', label: 'ReasonSeg folder (train/ val/ test/)', required: true }, NAME],
+    start: (v) => client.call('datasets.importReasonSeg', { dir: v['dir'] ?? '', name: v['name'] }),
+  },
+  refcoco: {
+    label: 'RefCOCO-style refs',
+    fields: [
+      { key: 'refs', label: 'Refs JSON file', required: true },
+      { key: 'instances', label: 'COCO instances JSON file', required: true },
+      { key: 'imagesDir', label: 'Image folder', required: true },
+      { key: 'split', label: 'Split (optional)', required: false },
+      NAME,
+    ],
+    start: (v) =>
+      client.call('datasets.importRefCoco', {
+        refs: v['refs'] ?? '',
+        instances: v['instances'] ?? '',
+        imagesDir: v['imagesDir'] ?? '',
+        split: v['split'],
+        name: v['name'],
+      }),
+  },
+  folder: {
+    label: 'Folder of images (+ masks)',
+    fields: [
+      { key: 'dir', label: 'Image folder', required: true },
+      { key: 'masksDir', label: 'Mask folder (optional)', required: false },
+      NAME,
+    ],
+    start: (v) => client.call('datasets.importFolder', { dir: v['dir'] ?? '', masksDir: v['masksDir'], name: v['name'] }),
+  },
+};
+
+const dialogStyle: React.CSSProperties = {
+  position: 'fixed',
+  inset: '10% auto auto 50%',
+  transform: 'translateX(-50%)',
+  width: 520,
+  maxHeight: '80vh',
+  overflow: 'auto',
+  background: 'var(--panel)',
+  border: '1px solid var(--line)',
+  borderRadius: 8,
+  padding: 16,
+  zIndex: 10,
+  boxShadow: '0 8px 32px rgba(0,0,0,0.5)',
+};
+const fieldStyle: React.CSSProperties = { display: 'flex', flexDirection: 'column', gap: 4, marginBottom: 10 };
+
+/** The job's progress, then its result (with the skipped files) or its one clear error. */
+function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
+  const job = useQuery({ ...apiQuery('jobs.get', { jobId }), refetchInterval: (q) => (isActive(q.state.data) ? 1000 : false) });
+  if (job.error) return <ErrorBanner error={job.error} />;
+  const state = job.data;
+  if (state === undefined) return <p className="muted">Starting…</p>;
+  if (isActive(state)) {
+    return (
+      <div data-testid="import-progress">
+        <progress value={state.done} max={Math.max(1, state.total)} style={{ width: '100%' }} />
+        <div className="muted">
+          {state.stage || 'queued'} {state.total > 0 ? `${state.done}/${state.total}` : ''}
+        </div>
+      </div>
+    );
+  }
+  if (state.status !== 'succeeded') {
+    return (
+      <div className="error-banner" role="alert" data-testid="import-error">
+        <strong>Import {state.status}</strong> {state.error?.message ?? ''}
+      </div>
+    );
+  }
+  const result = ImportResult.safeParse(state.result);
+  if (!result.success) return <p>Done.</p>;
+  return (
+    <div data-testid="import-result">
+      <p>
+        Imported {result.data.images} images ({result.data.annotated} with masks) as <strong>{result.data.name}</strong>.
+      </p>
+      {result.data.skipped.length > 0 ? (
+        <details open>
+          <summary>Skipped {result.data.skipped.length} file(s)</summary>
+          <ul data-testid="import-skipped">
+            {result.data.skipped.map((s) => (
+              <li key={s.file}>
+                <code>{s.file}</code>: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function isActive(state: JobState | undefined): boolean {
+  return state !== undefined && (state.status === 'queued' || state.status === 'running');
+}
+
+/**
+ * Import a dataset from paths on the machine that runs the engine (browser mode: typed paths).
+ * TODO(electron shell): offer the native folder/file picker (dialog.showOpenDialog through the
+ * preload bridge) beside each field when running inside Electron.
+ */
+export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
+  const [format, setFormat] = useState('voc');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [startError, setStartError] = useState<unknown>(null);
+  const spec = FORMATS[format] as FormatSpec;
+  const ready = spec.fields.every((f) => !f.required || (values[f.key] ?? '').trim() !== '');
+
+  async function submit(e: React.FormEvent): Promise<void> {
+    e.preventDefault();
+    setStartError(null);
+    const trimmed = Object.fromEntries(spec.fields.map((f) => [f.key, (values[f.key] ?? '').trim() || undefined]));
+    try {
+      setJobId((await spec.start(trimmed)).jobId);
+    } catch (err) {
+      setStartError(err);
+    }
+  }
+
+  return (
+    <div role="dialog" aria-modal="true" aria-label="Import a dataset" style={dialogStyle} data-testid="import-dialog">
+      <h3 style={{ marginTop: 0 }}>Import a dataset</h3>
+      <form onSubmit={(e) => void submit(e)}>
+        <label style={fieldStyle}>
+          Format
+          <select data-testid="import-format" value={format} onChange={(e) => setFormat(e.target.value)} disabled={jobId !== null}>
+            {Object.entries(FORMATS).map(([key, f]) => (
+              <option key={key} value={key}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {spec.fields.map((f) => (
+          <label key={`${format}.${f.key}`} style={fieldStyle}>
+            {f.label}
+            <input
+              data-testid={`import-field-${f.key}`}
+              value={values[f.key] ?? ''}
+              onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+              placeholder={f.required ? '/path/on/the/engine/machine' : ''}
+              disabled={jobId !== null}
+              spellCheck={false}
+            />
+          </label>
+        ))}
+        {startError !== null ? <ErrorBanner error={startError} /> : null}
+        {jobId !== null ? <JobStatus jobId={jobId} /> : null}
+        <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end', marginTop: 12 }}>
+          {jobId !== null ? (
+            <button
+              type="button"
+              onClick={() => {
+                setJobId(null);
+                setValues({});
+              }}
+            >
+              Import another
+            </button>
+          ) : (
+            <button type="submit" disabled={!ready} data-testid="import-start">
+              Import
+            </button>
+          )}
+          <button type="button" onClick={onClose} data-testid="import-close">
+            Close
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

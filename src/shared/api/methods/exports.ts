@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { Id, JobStarted } from '../../domain';
+
+/** voc: palette PNGs + split lists; coco: instances JSON (or results JSON for a run); npy: a run's heatmaps. */
+export const ExportFormat = z.enum(['voc', 'coco', 'npy']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** The result of a `datasets.export` job. */
+export const ExportResult = z.object({
+  outDir: z.string(),
+  format: ExportFormat,
+  /** Files written, relative to outDir. */
+  files: z.number().int(),
+  images: z.number().int(),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const exportMethods = {
+  /** Long work: writes ground truth (or, with runId, a run's predictions) into outDir; result is an ExportResult. */
+  'datasets.export': {
+    input: z.object({ datasetId: Id, runId: Id.optional(), format: ExportFormat, outDir: z.string().min(1) }),
+    output: JobStarted,
+  },
+} as const;

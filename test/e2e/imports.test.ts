@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { startServe, tessera } from '../helpers/cli';
+import { tempDir } from '../helpers/fixtures';
+import { makeVocRoot } from '../integration/datasets/generate';
+
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let root: string;
+let artifacts: string;
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-import-');
+  cleanup = t.cleanup;
+  root = t.dir;
+  artifacts = join(process.cwd(), 'test-results', 'e2e');
+  mkdirSync(artifacts, { recursive: true });
+  const voc = await makeVocRoot(join(root, 'VOC2012'), { n: 4 });
+  // One truncated JPEG: the import skips it and lists it.
+  const jpg = join(voc.root, 'JPEGImages', '2007_000003.jpg');
+  writeFileSync(jpg, readFileSync(jpg).subarray(0, 200));
+  const ws = join(root, 'ws');
+  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+  server = await startServe(ws);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+describe('import dialog in Chromium against tessera serve', () => {
+  it('shows a clear error for a non-VOC folder, then imports a VOC folder with progress and the skipped list; the new row appears', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.getByTestId('import-button').click();
+    await page.getByTestId('import-format').selectOption('voc');
+
+    await page.getByTestId('import-field-root').fill(root);
+    await page.getByTestId('import-start').click();
+    await expect
+      .poll(() => page.getByTestId('import-error').textContent(), { timeout: 15_000 })
+      .toContain('not a PASCAL VOC folder: no JPEGImages/ folder');
+
+    await page.getByRole('button', { name: 'Import another' }).click();
+    await page.getByTestId('import-field-root').fill(join(root, 'VOC2012'));
+    await page.getByTestId('import-field-name').fill('voc-from-ui');
+    await page.getByTestId('import-start').click();
+    await expect
+      .poll(() => page.getByTestId('import-result').textContent(), { timeout: 30_000 })
+      .toContain('Imported 3 images (3 with masks) as voc-from-ui');
+    expect(await page.getByTestId('import-skipped').textContent()).toMatch(/2007_000003\.jpg.*unreadable image/);
+    await page.screenshot({ path: join(artifacts, 'import-dialog.png') });
+
+    await page.getByTestId('import-close').click();
+    const row = page.getByTestId('dataset-row');
+    await expect.poll(() => row.count()).toBe(1);
+    const cells = await row.first().locator('td').allTextContents();
+    expect(cells).toEqual(['voc-from-ui', 'voc', 'semantic', '3', '3', '21']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tessera } from '../../helpers/cli';
+import { tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { makeCocoDataset, makeVocRoot } from './generate';
+
+let root: string;
+let cleanup: () => void;
+const run = (args: string[]) => tessera(['--workspace', join(root, 'ws'), ...args]);
+
+beforeAll(() => {
+  const t = tempDir();
+  root = t.dir;
+  cleanup = t.cleanup;
+});
+afterAll(() => cleanup());
+
+describe('tessera import / export (the built CLI)', () => {
+  it('imports VOC and COCO, imports predictions, exports them, with exit 0 and one summary line each', async () => {
+    const voc = await makeVocRoot(join(root, 'VOC2012'), { n: 3 });
+    const coco = await makeCocoDataset(join(root, 'coco'), { n: 2 });
+    expect(run(['init']).code).toBe(0);
+    const v = run(['import', 'voc', voc.root, '--split', 'train', '--name', 'voc-train']);
+    expect(v).toMatchObject({ code: 0, stderr: '' });
+    expect(v.stdout).toBe('imported 2 images (2 with masks) as dataset "voc-train" (id 1)\n');
+    const c = run(['import', 'coco', coco.annotations, '--images', coco.images, '--json']);
+    expect(JSON.parse(c.stdout)).toMatchObject({ name: 'instances', images: 2, annotated: 2 });
+
+    const preds = join(root, 'preds');
+    mkdirSync(preds);
+    writeGreyMask(join(preds, '2007_000000.png'), 48, 36, new Uint8Array(48 * 36).fill(15));
+    const p = run(['import', 'predictions', preds, '--dataset', 'voc-train', '--run', 'flat', '--format', 'png']);
+    expect(p.stdout).toBe('imported run "flat" (id 1): 1 regions on 1 images\n');
+    const e = run(['export', '--dataset', 'voc-train', '--run', 'flat', '--format', 'voc', '--out', join(root, 'pred-out')]);
+    expect(e.code).toBe(0);
+    expect(existsSync(join(root, 'pred-out', '2007_000000.png'))).toBe(true);
+    expect(run(['export', '--dataset', '2', '--format', 'coco', '--out', join(root, 'coco-out')]).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, 'coco-out', 'instances.json'), 'utf8')).annotations).toHaveLength(6);
+  });
+
+  it('input errors exit 1 with one line and no stack; usage errors exit 2', () => {
+    const notVoc = run(['import', 'voc', join(root, 'coco')]);
+    expect(notVoc.code).toBe(1);
+    expect(notVoc.stderr).toBe(
+      `error: ${join(root, 'coco')}: not a PASCAL VOC folder: no JPEGImages/ folder (expected JPEGImages/, SegmentationClass/ or SegmentationClassAug/, ImageSets/Segmentation/<split>.txt)\n`,
+    );
+    const npy = run(['export', '--dataset', 'voc-train', '--format', 'npy', '--out', join(root, 'x')]);
+    expect(npy).toMatchObject({ code: 1, stderr: "error: npy export writes a run's heatmaps: give --run\n" });
+    expect(run(['import', 'coco', join(root, 'coco', 'instances.json')]).code).toBe(2);
+    const badFormat = run(['import', 'predictions', join(root, 'preds'), '--dataset', 'voc-train', '--run', 'r', '--format', 'tiff']);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toMatch(/Allowed choices are png, coco-results, npy, toco-cam/);
+    const taken = run(['import', 'predictions', join(root, 'preds'), '--dataset', 'voc-train', '--run', 'flat', '--format', 'png']);
+    expect(taken).toMatchObject({ code: 1, stderr: 'error: run "flat" already exists on dataset "voc-train"; choose another name\n' });
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode } from 'fast-png';
+import { ImportResult } from '../../../src/shared';
+import { ExportResult } from '../../../src/shared/api/methods/exports';
+import { finishJob } from '../../helpers/engine';
+import { makeCocoDataset, makeVocRoot, vocPalette, type CocoDoc } from './generate';
+import { setup } from './store';
+
+describe('round trips on generated data', () => {
+  it('VOC -> store -> VOC: every palette PNG decodes to the same indices with the VOC palette; split lists kept', async () => {
+    const { root, client } = setup();
+    const voc = await makeVocRoot(join(root, 'in'), { n: 6 });
+    const imported = ImportResult.parse((await finishJob(client, () => client.call('datasets.importVoc', { root: voc.root }))).result);
+    const out = join(root, 'out');
+    const done = await finishJob(client, () =>
+      client.call('datasets.export', { datasetId: imported.datasetId, format: 'voc', outDir: out }),
+    );
+    expect(ExportResult.parse(done.result)).toMatchObject({ images: 6, format: 'voc' });
+    const palette = vocPalette();
+    for (const id of voc.ids) {
+      const png = decode(readFileSync(join(out, 'SegmentationClass', `${id}.png`)));
+      expect(png.palette?.slice(0, 21)).toEqual(palette.slice(0, 21));
+      expect(png.palette?.[255]).toEqual([224, 224, 192]);
+      expect(Buffer.from(png.data as Uint8Array).equals(Buffer.from(voc.labels.get(id) as Uint8Array))).toBe(true);
+      expect(readFileSync(join(out, 'JPEGImages', `${id}.jpg`)).equals(readFileSync(join(voc.root, 'JPEGImages', `${id}.jpg`)))).toBe(true);
+    }
+    for (const split of ['train', 'val']) {
+      const expected = voc.ids.filter((id) => voc.splits.get(id) === split);
+      expect(
+        readFileSync(join(out, 'ImageSets', 'Segmentation', `${split}.txt`), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toEqual(expected);
+    }
+    // And the export is itself a VOC root that imports back to the same label maps.
+    const again = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'again' }))).result,
+    );
+    expect(again).toMatchObject({ images: 6, annotated: 6 });
+  });
+
+  it('COCO -> store -> COCO: RLE strings, area, bbox, iscrowd, ids and categories identical', async () => {
+    const { root, client } = setup();
+    const coco = await makeCocoDataset(join(root, 'in'), { n: 4, polygons: false });
+    const imported = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importCoco', { annotations: coco.annotations, imagesDir: coco.images }))).result,
+    );
+    const out = join(root, 'out');
+    await finishJob(client, () => client.call('datasets.export', { datasetId: imported.datasetId, format: 'coco', outDir: out }));
+    const exported = JSON.parse(readFileSync(join(out, 'instances.json'), 'utf8')) as CocoDoc;
+    const input = coco.doc;
+    expect(exported.images).toEqual(input.images);
+    expect([...exported.categories].sort((a, b) => a.id - b.id)).toEqual([...input.categories].sort((a, b) => a.id - b.id));
+    expect(exported.annotations).toHaveLength(input.annotations.length);
+    for (const [i, a] of input.annotations.entries()) {
+      const e = exported.annotations[i] as CocoDoc['annotations'][number];
+      expect(e).toMatchObject({
+        id: a.id,
+        image_id: a.image_id,
+        category_id: a.category_id,
+        area: a.area,
+        bbox: a.bbox,
+        iscrowd: a.iscrowd,
+      });
+      const seg = a.segmentation as { size: number[]; counts: string | number[] };
+      const got = e.segmentation as { size: number[]; counts: string };
+      expect(got.size).toEqual(seg.size);
+      // Compressed input comes back as the same string; uncompressed (crowd) input comes back as
+      // the compressed string of the same counts, which decodes to the same runs.
+      if (typeof seg.counts === 'string') expect(got.counts).toBe(seg.counts);
+      else expect(decodeCounts(got.counts)).toEqual(seg.counts);
+    }
+    // Second lap: export -> import -> export is byte-identical.
+    const again = ImportResult.parse(
+      (
+        await finishJob(client, () =>
+          client.call('datasets.importCoco', { annotations: join(out, 'instances.json'), imagesDir: coco.images, name: 'again' }),
+        )
+      ).result,
+    );
+    const out2 = join(root, 'out2');
+    await finishJob(client, () => client.call('datasets.export', { datasetId: again.datasetId, format: 'coco', outDir: out2 }));
+    expect(readFileSync(join(out2, 'instances.json'), 'utf8')).toBe(readFileSync(join(out, 'instances.json'), 'utf8'));
+    expect(readdirSync(out2)).toEqual(['instances.json']);
+  });
+});
+
+/** COCO counts string -> run lengths, written from the format description (LEB128-like, 6 bits/char, delta from index 3). */
+function decodeCounts(s: string): number[] {
+  const out: number[] = [];
+  let p = 0;
+  while (p < s.length) {
+    let x = 0;
+    let k = 0;
+    let more = 1;
+    while (more) {
+      const c = s.charCodeAt(p) - 48;
+      x |= (c & 0x1f) << (5 * k);
+      more = c & 0x20;
+      p++;
+      k++;
+      if (!more && c & 0x10) x |= -1 << (5 * k);
+    }
+    if (out.length > 2) x += out[out.length - 2] as number;
+    out.push(x);
+  }
+  return out;
+}
