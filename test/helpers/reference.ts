@@ -41,3 +41,71 @@ export function refArgmax(values: ArrayLike<number>, c: number, plane: number): 
   }
   return out;
 }
+
+/**
+ * The toy CAM model (cam_c = ReLU(mean_c - sum of the other channel means) per 16x16 patch of the
+ * 0-1 image) through ToCo's inference, written out plainly: per scale (1.0, 0.5, 1.5) the image
+ * resized to int(s*W), its CAM and the CAM of its flip, each resized to W, the flip un-flipped, max,
+ * ReLU, sum over scales, per-class (cam - min) / (max(cam - min) + 1e-5). Square W x W inputs.
+ */
+export function refTocoCam(x: Float64Array, W: number): Float64Array {
+  const fused = new Float64Array(3 * W * W);
+  for (const s of [1, 0.5, 1.5]) {
+    const size = Math.floor(W * s);
+    const g = size / 16;
+    const resized = s === 1 ? x : refBilinear(x, 3, W, W, size, size);
+    const camOf = (flip: boolean): Float64Array => {
+      const cam = new Float64Array(3 * g * g);
+      for (let py = 0; py < g; py++) {
+        for (let px = 0; px < g; px++) {
+          const m = [0, 0, 0];
+          for (let c = 0; c < 3; c++) {
+            let sum = 0;
+            for (let y = 0; y < 16; y++) {
+              for (let xx = 0; xx < 16; xx++) {
+                const col = px * 16 + xx;
+                sum += resized[c * size * size + (py * 16 + y) * size + (flip ? size - 1 - col : col)] as number;
+              }
+            }
+            m[c] = sum / 256;
+          }
+          const total = (m[0] as number) + (m[1] as number) + (m[2] as number);
+          for (let c = 0; c < 3; c++) cam[c * g * g + py * g + px] = Math.max(0, (m[c] as number) - (total - (m[c] as number)));
+        }
+      }
+      return cam;
+    };
+    const up = refBilinear(camOf(false), 3, g, g, W, W);
+    const upFlipped = refBilinear(camOf(true), 3, g, g, W, W);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < W; y++) {
+        for (let xx = 0; xx < W; xx++) {
+          const i = c * W * W + y * W + xx;
+          fused[i] = (fused[i] as number) + Math.max(0, Math.max(up[i] as number, upFlipped[c * W * W + y * W + (W - 1 - xx)] as number));
+        }
+      }
+    }
+  }
+  for (let c = 0; c < 3; c++) {
+    const plane = fused.subarray(c * W * W, (c + 1) * W * W);
+    let min = Infinity;
+    for (let i = 0; i < plane.length; i++) min = Math.min(min, plane[i] as number);
+    let max = -Infinity;
+    for (let i = 0; i < plane.length; i++) max = Math.max(max, (plane[i] as number) - min);
+    for (let i = 0; i < plane.length; i++) plane[i] = ((plane[i] as number) - min) / (max + 1e-5);
+  }
+  return fused;
+}
+
+/** Reads a little-endian float32 C-order .npy written by anyone: returns shape and values. */
+export function parseNpyFloat32(bytes: Buffer): { shape: number[]; data: Float32Array } {
+  if (bytes.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw new Error('not an npy file');
+  const major = bytes[6] as number;
+  const headerLen = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = bytes.subarray(start, start + headerLen).toString('latin1');
+  if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False")) throw new Error(`unexpected npy header ${header}`);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0).map(Number);
+  const body = bytes.subarray(start + headerLen);
+  return { shape, data: new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) };
+}

@@ -5,7 +5,7 @@ import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset, type Rect } from '../../helpers/scenes';
-import { planes, refArgmax, refBilinear } from '../../helpers/reference';
+import { planes, refArgmax, refBilinear, refTocoCam } from '../../helpers/reference';
 import { decodeRawCams, fusedCamAtImageSize } from '../../../src/main/engine/models/adapters/cam';
 
 let t: ReturnType<typeof tempDir>;
@@ -109,49 +109,7 @@ describe('model adapters against independent computations', () => {
     const scenes = [{ name: 'c1', width: W, height: W, rects: [{ x: 0, y: 0, w: 224, h: W, cls: 1 }, { x: 224, y: 0, w: 224, h: W, cls: 3 }] }];
     const d = await dataset('cam-scenes', scenes);
     const { runId } = await runModel('toy-colour-cam', d.datasetId);
-    const x = planes(d.rgb.get('c1') as Uint8Array, W, W);
-    const fused = new Float64Array(3 * W * W);
-    for (const s of [1, 0.5, 1.5]) {
-      const size = Math.floor(W * s);
-      const g = size / 16;
-      const resized = s === 1 ? x : refBilinear(x, 3, W, W, size, size);
-      const camOf = (flip: boolean): Float64Array => {
-        const cam = new Float64Array(3 * g * g);
-        for (let py = 0; py < g; py++) {
-          for (let px = 0; px < g; px++) {
-            const m = [0, 0, 0];
-            for (let c = 0; c < 3; c++) {
-              for (let y = 0; y < 16; y++) {
-                for (let xx = 0; xx < 16; xx++) {
-                  const col = px * 16 + xx;
-                  m[c] = (m[c] ?? 0) + (resized[c * size * size + (py * 16 + y) * size + (flip ? size - 1 - col : col)] as number) / 256;
-                }
-              }
-            }
-            for (let c = 0; c < 3; c++) cam[c * g * g + py * g + px] = Math.max(0, m[c]! - (m[0]! + m[1]! + m[2]! - m[c]!));
-          }
-        }
-        return cam;
-      };
-      const up = refBilinear(camOf(false), 3, g, g, W, W);
-      const upFlipped = refBilinear(camOf(true), 3, g, g, W, W);
-      for (let c = 0; c < 3; c++) {
-        for (let y = 0; y < W; y++) {
-          for (let xx = 0; xx < W; xx++) {
-            const i = c * W * W + y * W + xx;
-            fused[i] = (fused[i] as number) + Math.max(0, Math.max(up[i] as number, upFlipped[c * W * W + y * W + (W - 1 - xx)] as number));
-          }
-        }
-      }
-    }
-    for (let c = 0; c < 3; c++) {
-      const plane = fused.subarray(c * W * W, (c + 1) * W * W);
-      let min = Infinity;
-      for (let i = 0; i < plane.length; i++) min = Math.min(min, plane[i] as number);
-      let max = -Infinity;
-      for (let i = 0; i < plane.length; i++) max = Math.max(max, (plane[i] as number) - min);
-      for (let i = 0; i < plane.length; i++) plane[i] = ((plane[i] as number) - min) / (max + 1e-5);
-    }
+    const fused = refTocoCam(planes(d.rgb.get('c1') as Uint8Array, W, W), W);
     const ids = await imageIds(d.datasetId);
     const imageId = ids.get('c1') as number;
     const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;

@@ -6,6 +6,7 @@ import { writeNpyFloat32 } from './npy';
 import { datasetImages } from './readback';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
+import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
 
 /** The map a per-image file holds: the CAM first, else a generic heatmap, else the first by name. */
 const PREFERRED = ['cam', 'heatmap'];
@@ -45,8 +46,18 @@ export async function exportNpy(deps: StoreDeps, datasetId: number, runId: numbe
     if (sampleId === undefined) continue;
     const names = deps.repos.predictions.heatmapNames(runId, sampleId);
     if (names.length === 0) continue;
-    const main = PREFERRED.find((n) => names.includes(n)) ?? names[0];
     const stem = basename(image.fileName, extname(image.fileName));
+    if (names.includes('cam_raw')) {
+      // A ToCo CAM run: <stem>.npy is the fused, min-max normalized CAM [C,H,W] at the image size,
+      // recomputed from the exact per-scale model outputs (DESIGN §4), not the small display map.
+      const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
+      const fused = fusedCamAtImageSize(decodeRawCams(raw.data, raw.meta), image.height, image.width);
+      await writeFile(join(outDir, `${stem}.npy`), writeNpyFloat32([fused.channels, image.height, image.width], fused.cam));
+      files++;
+      withMaps++;
+      continue;
+    }
+    const main = PREFERRED.find((n) => names.includes(n)) ?? names[0];
     for (const name of names) {
       const h = deps.repos.predictions.heatmap(runId, sampleId, name) as Heatmap;
       const file = name === main ? `${stem}.npy` : `${stem}.${name}.npy`;
