@@ -206,6 +206,33 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (model_sha256, image_sha256)
   );
   `,
+  /* 1 -> 2: engine-side undo history of label-map edits (crash-safe because it lives here) */ `
+  -- One row per applied edit of an image's label map: the touched box and its pixels before and after
+  -- (zlib-deflated, row-major, w*h bytes). Undo writes 'before' back as new annotation versions, redo
+  -- writes 'after'; a new edit drops the image's undone rows. Oldest rows go first when the workspace's
+  -- history outgrows its byte budget; annotation versions themselves are never deleted.
+  CREATE TABLE annotation_edits (
+    id INTEGER PRIMARY KEY,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    x INTEGER NOT NULL,
+    y INTEGER NOT NULL,
+    w INTEGER NOT NULL CHECK (w > 0),
+    h INTEGER NOT NULL CHECK (h > 0),
+    before BLOB NOT NULL,
+    after BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX annotation_edits_by_image ON annotation_edits(image_id, id);
+
+  -- Bumped by every edit, undo and redo of an image's label map, so a client can tell its copy is stale.
+  CREATE TABLE annotation_revisions (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    revision INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

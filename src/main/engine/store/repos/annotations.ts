@@ -20,18 +20,112 @@ export interface CurrentRegion {
   rle: Rle;
 }
 
-/** Owns `annotations` and `annotation_versions`: each region keeps every version; the imported one is never overwritten. */
+/** A new version of an existing region; `rle` with area 0 marks the region as gone (deleted = 1). */
+export interface NewVersion {
+  annotationId: number;
+  rle: Rle;
+  area: number;
+  bbox: [number, number, number, number];
+  source: 'edit' | 'prompt';
+}
+
+/** One row of the edit history (annotation_edits); before/after are zlib-deflated w*h label bytes. */
+export interface EditRow {
+  id: number;
+  imageId: number;
+  sampleId: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  before: Uint8Array;
+  after: Uint8Array;
+  undone: boolean;
+}
+
+export interface NewEdit {
+  imageId: number;
+  sampleId: number;
+  box: { x: number; y: number; w: number; h: number };
+  before: Uint8Array;
+  after: Uint8Array;
+}
+
+interface EditSqlRow {
+  id: number;
+  image_id: number;
+  sample_id: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  before: Buffer;
+  after: Buffer;
+  undone: number;
+}
+
+function toEdit(r: EditSqlRow): EditRow {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    sampleId: r.sample_id,
+    x: r.x,
+    y: r.y,
+    w: r.w,
+    h: r.h,
+    before: r.before,
+    after: r.after,
+    undone: r.undone === 1,
+  };
+}
+
+/**
+ * Owns `annotations`, `annotation_versions`, and the edit history (`annotation_edits`,
+ * `annotation_revisions`): each region keeps every version; the imported one is never overwritten.
+ */
 export function annotationsRepo(db: Db) {
   const insert = db.prepare('INSERT INTO annotations (sample_id, class_idx, iscrowd, external_id, current_version) VALUES (?, ?, ?, ?, 1)');
   const insertVersion = db.prepare(
-    'INSERT INTO annotation_versions (annotation_id, version, height, width, rle, area, bbox, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO annotation_versions (annotation_id, version, height, width, rle, area, bbox, source, deleted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const maxVersion = db.prepare('SELECT MAX(version) AS v FROM annotation_versions WHERE annotation_id = ?');
+  const setCurrent = db.prepare('UPDATE annotations SET current_version = ? WHERE id = ?');
   return {
     create(r: NewRegion): number {
       const info = insert.run(r.sampleId, r.classIdx, r.iscrowd === true ? 1 : 0, r.externalId ?? null);
       const id = Number(info.lastInsertRowid);
-      insertVersion.run(id, 1, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, JSON.stringify(r.bbox), r.source ?? 'import', new Date().toISOString());
+      insertVersion.run(
+        id,
+        1,
+        r.rle.size[0],
+        r.rle.size[1],
+        r.rle.counts,
+        r.area,
+        JSON.stringify(r.bbox),
+        r.source ?? 'import',
+        0,
+        new Date().toISOString(),
+      );
       return id;
+    },
+    /** Appends a version after the newest one (never overwrites) and makes it current; returns its number. */
+    addVersion(v: NewVersion): number {
+      const next = ((maxVersion.get(v.annotationId) as { v: number | null }).v ?? 0) + 1;
+      const deleted = v.area === 0 ? 1 : 0;
+      insertVersion.run(
+        v.annotationId,
+        next,
+        v.rle.size[0],
+        v.rle.size[1],
+        v.rle.counts,
+        v.area,
+        JSON.stringify(v.bbox),
+        v.source,
+        deleted,
+        new Date().toISOString(),
+      );
+      setCurrent.run(next, v.annotationId);
+      return next;
     },
     /** The current (non-deleted) version of every region of a sample, in id order. */
     currentForSample(sampleId: number): CurrentRegion[] {
@@ -41,7 +135,15 @@ export function annotationsRepo(db: Db) {
            FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
            WHERE a.sample_id = ? AND v.deleted = 0 ORDER BY a.id`,
         )
-        .all(sampleId) as Array<{ id: number; class_idx: number; iscrowd: number; version: number; height: number; width: number; rle: string }>;
+        .all(sampleId) as Array<{
+        id: number;
+        class_idx: number;
+        iscrowd: number;
+        version: number;
+        height: number;
+        width: number;
+        rle: string;
+      }>;
       return rows.map((r) => ({
         annotationId: r.id,
         classIdx: r.class_idx,
@@ -50,6 +152,124 @@ export function annotationsRepo(db: Db) {
         rle: { size: [r.height, r.width], counts: r.rle },
       }));
     },
+    /** Every region of a sample with its current version, deleted ones included, and how many versions it has. */
+    regionsForSample(sampleId: number): Array<{
+      annotationId: number;
+      classIdx: number;
+      version: number;
+      versions: number;
+      area: number;
+      deleted: boolean;
+      source: string;
+    }> {
+      const rows = db
+        .prepare(
+          `SELECT a.id, a.class_idx, a.current_version AS version, v.area, v.deleted, v.source,
+             (SELECT COUNT(*) FROM annotation_versions x WHERE x.annotation_id = a.id) AS versions
+           FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
+           WHERE a.sample_id = ? ORDER BY a.id`,
+        )
+        .all(sampleId) as Array<{
+        id: number;
+        class_idx: number;
+        version: number;
+        area: number;
+        deleted: number;
+        source: string;
+        versions: number;
+      }>;
+      return rows.map((r) => ({
+        annotationId: r.id,
+        classIdx: r.class_idx,
+        version: r.version,
+        versions: r.versions,
+        area: r.area,
+        deleted: r.deleted === 1,
+        source: r.source,
+      }));
+    },
+    history: historyRepo(db),
   };
 }
 export type AnnotationsRepo = ReturnType<typeof annotationsRepo>;
+
+/** The undo/redo rows and the per-image revision counter. */
+function historyRepo(db: Db) {
+  const insertEdit = db.prepare(
+    'INSERT INTO annotation_edits (image_id, sample_id, x, y, w, h, before, after, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const cols = 'id, image_id, sample_id, x, y, w, h, before, after, undone';
+  const lastActive = db.prepare(`SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1`);
+  const firstUndone = db.prepare(`SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND undone = 1 ORDER BY id ASC LIMIT 1`);
+  const depth = db.prepare(
+    'SELECT COALESCE(SUM(undone = 0), 0) AS undo, COALESCE(SUM(undone = 1), 0) AS redo FROM annotation_edits WHERE image_id = ?',
+  );
+  const getRevision = db.prepare('SELECT revision FROM annotation_revisions WHERE image_id = ?');
+  const bump = db.prepare(
+    'INSERT INTO annotation_revisions (image_id, revision) VALUES (?, 1) ON CONFLICT(image_id) DO UPDATE SET revision = revision + 1 RETURNING revision',
+  );
+  return {
+    revision(imageId: number): number {
+      return (getRevision.get(imageId) as { revision: number } | undefined)?.revision ?? 0;
+    },
+    bumpRevision(imageId: number): number {
+      return (bump.get(imageId) as { revision: number }).revision;
+    },
+    depth(imageId: number): { undo: number; redo: number } {
+      return depth.get(imageId) as { undo: number; redo: number };
+    },
+    /** Records an edit; a new edit ends the image's redo branch, so its undone rows go. */
+    record(e: NewEdit): number {
+      db.prepare('DELETE FROM annotation_edits WHERE image_id = ? AND undone = 1').run(e.imageId);
+      const bytes = e.before.byteLength + e.after.byteLength;
+      const info = insertEdit.run(
+        e.imageId,
+        e.sampleId,
+        e.box.x,
+        e.box.y,
+        e.box.w,
+        e.box.h,
+        e.before,
+        e.after,
+        bytes,
+        new Date().toISOString(),
+      );
+      return Number(info.lastInsertRowid);
+    },
+    lastActive(imageId: number): EditRow | undefined {
+      const r = lastActive.get(imageId) as EditSqlRow | undefined;
+      return r === undefined ? undefined : toEdit(r);
+    },
+    firstUndone(imageId: number): EditRow | undefined {
+      const r = firstUndone.get(imageId) as EditSqlRow | undefined;
+      return r === undefined ? undefined : toEdit(r);
+    },
+    setUndone(editId: number, undone: boolean): void {
+      db.prepare('UPDATE annotation_edits SET undone = ? WHERE id = ?').run(undone ? 1 : 0, editId);
+    },
+    totalBytes(): number {
+      return (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM annotation_edits').get() as { n: number }).n;
+    },
+    /**
+     * Drops the oldest rows of the whole workspace until the history fits `budgetBytes`; `keepId` (the
+     * edit just made) always stays, so the newest edit can be undone however large it is.
+     */
+    trimToBudget(budgetBytes: number, keepId: number): number {
+      let total = this.totalBytes();
+      if (total <= budgetBytes) return 0;
+      const rows = db.prepare('SELECT id, bytes FROM annotation_edits WHERE id <> ? ORDER BY id ASC').iterate(keepId) as IterableIterator<{
+        id: number;
+        bytes: number;
+      }>;
+      const drop: number[] = [];
+      for (const r of rows) {
+        if (total <= budgetBytes) break;
+        drop.push(r.id);
+        total -= r.bytes;
+      }
+      const del = db.prepare('DELETE FROM annotation_edits WHERE id = ?');
+      for (const id of drop) del.run(id);
+      return drop.length;
+    },
+  };
+}

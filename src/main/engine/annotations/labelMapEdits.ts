@@ -1,0 +1,151 @@
+import { ApiError } from '../../../shared/api/errors';
+import type { AnnotationRevision, MaskPatch } from '../../../shared/api/methods/annotations';
+import type { EngineDeps } from '../deps';
+import { decodePatchBytes, deflateLabels, inflateLabels } from './patchBytes';
+import { paintBox, planRegionChanges, type Box } from './regionEdit';
+
+/** 64 MiB of deflated patches per workspace: thousands of strokes; the oldest go first. */
+export const DEFAULT_HISTORY_BUDGET_BYTES = 64 * 1024 * 1024;
+
+export interface EditOptions {
+  historyBudgetBytes?: number;
+}
+
+interface Target {
+  imageId: number;
+  sampleId: number;
+  width: number;
+  height: number;
+  fileName: string;
+}
+
+type Deps = Pick<EngineDeps, 'db' | 'repos' | 'events'>;
+
+/** The image and the semantic sample whose label map an edit changes. */
+export function editTarget(deps: Deps, imageId: number): Target {
+  const image = deps.repos.images.get(imageId);
+  if (image === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
+  const sampleId = deps.repos.images.semanticSampleId(imageId);
+  if (sampleId === undefined) {
+    throw new ApiError('INVALID_INPUT', `image ${imageId} (${image.file_name}) has no label map to edit: its samples are all text queries`);
+  }
+  return { imageId, sampleId, width: image.width, height: image.height, fileName: image.file_name };
+}
+
+function state(deps: Deps, imageId: number, box: Box | null): AnnotationRevision {
+  const h = deps.repos.annotations.history;
+  const depth = h.depth(imageId);
+  return { imageId, revision: h.revision(imageId), canUndo: depth.undo > 0, canRedo: depth.redo > 0, box };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Replaces the box's pixels `before` -> `after` as new annotation versions, inside the caller's
+ * transaction. `before` must equal the stored pixels: a client working from an old copy gets CONFLICT
+ * instead of silently overwriting someone else's edit.
+ */
+function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): number {
+  const repo = deps.repos.annotations;
+  const regions = repo.currentForSample(t.sampleId);
+  for (const [i, r] of regions.entries()) {
+    if (r.rle.size[0] !== t.height || r.rle.size[1] !== t.width) {
+      throw new ApiError(
+        'CORRUPT_FILE',
+        `${t.fileName}: region ${r.annotationId} is ${r.rle.size[0]}x${r.rle.size[1]} but the image is ${t.height}x${t.width} (region ${i})`,
+      );
+    }
+  }
+  if (!sameBytes(paintBox(regions, box), before)) {
+    throw new ApiError(
+      'CONFLICT',
+      `${t.fileName}: ${what}: the label map in box ${box.w}x${box.h}+${box.x}+${box.y} has changed since it was read; reload it`,
+      {
+        imageId: t.imageId,
+      },
+    );
+  }
+  const changes = planRegionChanges(regions, t.height, t.width, box, after);
+  for (const c of changes) {
+    if (c.annotationId === null)
+      repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
+    else repo.addVersion({ annotationId: c.annotationId, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
+  }
+  return changes.length;
+}
+
+function checkBox(t: Target, box: Box): void {
+  if (box.x + box.w > t.width || box.y + box.h > t.height) {
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${t.fileName}: edit box ${box.w}x${box.h}+${box.x}+${box.y} reaches outside the image (${t.width}x${t.height})`,
+    );
+  }
+}
+
+/** annotations.applyEdit: one transaction for the versions, the history row and the revision. */
+export function applyEdit(
+  deps: Deps,
+  input: { imageId: number; baseRevision: number; patch: MaskPatch },
+  options: EditOptions = {},
+): AnnotationRevision {
+  const t = editTarget(deps, input.imageId);
+  const { x, y, w, h } = input.patch;
+  const box = { x, y, w, h };
+  checkBox(t, box);
+  const before = decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`);
+  const after = decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`);
+  const history = deps.repos.annotations.history;
+  const changed = deps.db.transaction(() => {
+    const current = history.revision(t.imageId);
+    if (current !== input.baseRevision) {
+      throw new ApiError(
+        'CONFLICT',
+        `${t.fileName}: the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}; reload it`,
+        {
+          imageId: t.imageId,
+          revision: current,
+        },
+      );
+    }
+    if (sameBytes(before, after)) return false;
+    if (writePatch(deps, t, box, before, after, 'edit') === 0) return false;
+    const editId = history.record({
+      imageId: t.imageId,
+      sampleId: t.sampleId,
+      box,
+      before: deflateLabels(before),
+      after: deflateLabels(after),
+    });
+    history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, editId);
+    history.bumpRevision(t.imageId);
+    return true;
+  })();
+  if (changed) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
+  return state(deps, t.imageId, changed ? box : null);
+}
+
+/** annotations.undo / annotations.redo: writes the stored before (or after) back as new versions. */
+export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 'redo'): AnnotationRevision {
+  const t = editTarget(deps, imageId);
+  const history = deps.repos.annotations.history;
+  const box = deps.db.transaction((): Box | null => {
+    const edit = direction === 'undo' ? history.lastActive(imageId) : history.firstUndone(imageId);
+    if (edit === undefined) return null;
+    const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };
+    const n = edit.w * edit.h;
+    const before = inflateLabels(edit.before, n, `edit ${edit.id}`);
+    const after = inflateLabels(edit.after, n, `edit ${edit.id}`);
+    if (direction === 'undo') writePatch(deps, t, editBox, after, before, `undo of edit ${edit.id}`);
+    else writePatch(deps, t, editBox, before, after, `redo of edit ${edit.id}`);
+    history.setUndone(edit.id, direction === 'undo');
+    history.bumpRevision(imageId);
+    return editBox;
+  })();
+  if (box !== null) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
+  return state(deps, imageId, box);
+}

@@ -1,0 +1,239 @@
+import { LocalHistory } from './history/localHistory';
+import { applyPatch, patchFromRegion, type MaskPatch } from './history/maskPatch';
+import type { Point, RegionMask } from './raster/regionMask';
+import type { ToolContext, ToolDefinition, ToolId, ToolPointer, ToolPreview, ToolState } from './Tool';
+import { toolById } from './registry';
+
+export const MIN_BRUSH_RADIUS = 0.5;
+export const MAX_BRUSH_RADIUS = 256;
+
+/** What the stage and the panels render; a new object on every change (useSyncExternalStore). */
+export interface EditorSnapshot {
+  toolId: ToolId;
+  /** `tool.state`, e.g. `brush.painting`: what tests assert on. */
+  toolPath: string;
+  activeClass: number;
+  brushRadius: number;
+  preview: ToolPreview | null;
+  cursor: Point | null;
+  /** Bumped whenever label pixels change; `dirty` says where (null: everywhere). */
+  labelsVersion: number;
+  dirty: { x: number; y: number; w: number; h: number } | null;
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export interface EditorOptions {
+  width: number;
+  height: number;
+  labels: Uint8Array;
+  /** Called with each committed edit, after it is applied on screen: the page sends it to the engine. */
+  onEdit?(patch: MaskPatch): void;
+  historyBudgetBytes?: number;
+  activeClass?: number;
+  brushRadius?: number;
+}
+
+/**
+ * The annotation editor without React or Konva: the label map, the active tool's state machine, the
+ * settings and the local undo stacks. The stage feeds it pointer events in image coordinates; tests
+ * drive it the same way in Node (tldraw's Editor/TestEditor split).
+ */
+export class AnnotationEditor {
+  readonly width: number;
+  readonly height: number;
+  labels: Uint8Array;
+  private readonly history: LocalHistory;
+  private readonly listeners = new Set<() => void>();
+  private snapshot: EditorSnapshot;
+  private tool: ToolDefinition;
+  private stateId: string;
+  private state: ToolState;
+  private previousTool: ToolId = 'brush';
+  private readonly onEdit: ((patch: MaskPatch) => void) | undefined;
+  private readonly ctx: ToolContext;
+
+  constructor(options: EditorOptions) {
+    this.width = options.width;
+    this.height = options.height;
+    if (options.labels.length !== options.width * options.height)
+      throw new Error(`label map has ${options.labels.length} pixels, expected ${options.width}x${options.height}`);
+    this.labels = options.labels;
+    this.onEdit = options.onEdit;
+    this.history = new LocalHistory(options.historyBudgetBytes);
+    this.tool = toolById('brush');
+    this.stateId = this.tool.initial;
+    this.snapshot = {
+      toolId: 'brush',
+      toolPath: `brush.${this.stateId}`,
+      activeClass: options.activeClass ?? 1,
+      brushRadius: options.brushRadius ?? 4,
+      preview: null,
+      cursor: null,
+      labelsVersion: 0,
+      dirty: null,
+      canUndo: false,
+      canRedo: false,
+    };
+    this.ctx = this.makeContext();
+    this.state = (this.tool.states[this.stateId] as () => ToolState)();
+  }
+
+  private makeContext(): ToolContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const editor = this;
+    return {
+      get width() {
+        return editor.width;
+      },
+      get height() {
+        return editor.height;
+      },
+      get labels() {
+        return editor.labels;
+      },
+      get activeClass() {
+        return editor.snapshot.activeClass;
+      },
+      get brushRadius() {
+        return editor.snapshot.brushRadius;
+      },
+      setPreview: (preview) => this.update({ preview }),
+      commit: (region, value) => this.commit(region, value),
+      setActiveClass: (classIdx) => this.setActiveClass(classIdx),
+      transition: (stateId, info) => this.transition(stateId, info),
+      returnToPreviousTool: () => this.setTool(this.previousTool),
+    };
+  }
+
+  getSnapshot = (): EditorSnapshot => this.snapshot;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private update(patch: Partial<EditorSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const l of [...this.listeners]) l();
+  }
+
+  private transition(stateId: string, info?: ToolPointer): void {
+    const make = this.tool.states[stateId];
+    if (make === undefined) throw new Error(`tool ${this.tool.id} has no state ${stateId}`);
+    this.state.onExit?.(this.ctx);
+    this.stateId = stateId;
+    this.state = make();
+    this.update({ toolPath: `${this.tool.id}.${stateId}` });
+    this.state.onEnter?.(this.ctx, info);
+  }
+
+  setTool(id: ToolId): void {
+    if (id === this.tool.id) return;
+    this.state.onCancel?.(this.ctx);
+    if (this.tool.id !== 'picker') this.previousTool = this.tool.id;
+    this.tool = toolById(id);
+    this.stateId = this.tool.initial;
+    this.state = (this.tool.states[this.stateId] as () => ToolState)();
+    this.update({ toolId: id, toolPath: `${id}.${this.stateId}`, preview: null });
+  }
+
+  setActiveClass(classIdx: number): void {
+    if (Number.isInteger(classIdx) && classIdx >= 0 && classIdx <= 255) this.update({ activeClass: classIdx });
+  }
+
+  setBrushRadius(radius: number): void {
+    this.update({ brushRadius: Math.min(MAX_BRUSH_RADIUS, Math.max(MIN_BRUSH_RADIUS, radius)) });
+  }
+
+  pointerDown(e: ToolPointer): void {
+    this.state.onPointerDown?.(this.ctx, e);
+  }
+
+  pointerMove(e: ToolPointer): void {
+    this.update({ cursor: { x: e.x, y: e.y } });
+    this.state.onPointerMove?.(this.ctx, e);
+  }
+
+  pointerUp(e: ToolPointer): void {
+    this.state.onPointerUp?.(this.ctx, e);
+  }
+
+  pointerLeave(): void {
+    this.update({ cursor: null });
+  }
+
+  /** Keys the active tool state uses (Enter, Backspace); Escape cancels. Returns whether it was used. */
+  keyDown(key: string): boolean {
+    if (key === 'Escape') {
+      this.cancel();
+      return true;
+    }
+    return this.state.onKeyDown?.(this.ctx, key) ?? false;
+  }
+
+  cancel(): void {
+    this.state.onCancel?.(this.ctx);
+  }
+
+  /** Finishes what is in progress so it gets saved (pagehide, visibilitychange, switching images). */
+  flush(): void {
+    this.state.onFlush?.(this.ctx);
+  }
+
+  private commit(region: RegionMask | null, value: number): void {
+    if (region === null) return;
+    const patch = patchFromRegion(this.labels, this.width, region, value);
+    if (patch === null) return;
+    applyPatch(this.labels, this.width, patch, 'after');
+    this.history.push(patch);
+    this.labelsChanged(patch);
+    this.onEdit?.(patch);
+  }
+
+  private labelsChanged(box: { x: number; y: number; w: number; h: number } | null): void {
+    const size = this.history.size;
+    this.update({
+      labelsVersion: this.snapshot.labelsVersion + 1,
+      dirty: box === null ? null : { x: box.x, y: box.y, w: box.w, h: box.h },
+      canUndo: size.undo > 0,
+      canRedo: size.redo > 0,
+    });
+  }
+
+  /** Reverts the newest local edit on screen and returns it; null when the local stack is empty. */
+  undo(): MaskPatch | null {
+    this.cancel();
+    const patch = this.history.undo();
+    if (patch === null) return null;
+    applyPatch(this.labels, this.width, patch, 'before');
+    this.labelsChanged(patch);
+    return patch;
+  }
+
+  redo(): MaskPatch | null {
+    this.cancel();
+    const patch = this.history.redo();
+    if (patch === null) return null;
+    applyPatch(this.labels, this.width, patch, 'after');
+    this.labelsChanged(patch);
+    return patch;
+  }
+
+  /** A fresh copy from the engine (after a conflict or an undo the local stack did not hold). */
+  replaceLabels(labels: Uint8Array, options: { keepHistory?: boolean } = {}): void {
+    if (labels.length !== this.width * this.height)
+      throw new Error(`label map has ${labels.length} pixels, expected ${this.width}x${this.height}`);
+    this.cancel();
+    this.labels = labels;
+    if (options.keepHistory !== true) this.history.clear();
+    this.labelsChanged(null);
+  }
+
+  /** Adjusts the brush by a step that grows with its size ([ and ]). */
+  stepBrush(direction: 1 | -1): void {
+    const r = this.snapshot.brushRadius;
+    const step = r < 4 ? 0.5 : r < 16 ? 1 : r < 64 ? 4 : 16;
+    this.setBrushRadius(r + direction * step);
+  }
+}

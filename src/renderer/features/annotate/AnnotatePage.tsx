@@ -1,0 +1,164 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { apiQuery } from '../../api/queries';
+import { client } from '../../api/client';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { routeHref } from '../../router';
+import { shortcutFor } from '../../canvas/tools/shortcuts';
+import { AnnotateCanvas } from './AnnotateCanvas';
+import { ToolPanel } from './ToolPanel';
+import { ReviewPanel } from './ReviewPanel';
+import { QueryEditor } from './QueryEditor';
+import { HelpOverlay } from './HelpOverlay';
+import { className, colorLookup, labelLut, pickableClasses } from './classes';
+import { useAnnotationSession, useSyncStatus, type AnnotationSession } from './session';
+import './annotate.css';
+
+function typingInto(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement ||
+    (target instanceof HTMLElement && target.isContentEditable)
+  );
+}
+
+function undo(s: AnnotationSession): void {
+  const local = s.editor.undo();
+  const st = s.sync.getStatus();
+  if (local !== null || st.canUndo || st.pending > 0) s.sync.undo(local);
+}
+
+function redo(s: AnnotationSession): void {
+  const local = s.editor.redo();
+  const st = s.sync.getStatus();
+  if (local !== null || st.canRedo || st.pending > 0) s.sync.redo(local);
+}
+
+/**
+ * #/annotate/<imageId>: correct the ground truth with brush, eraser, polygon, fill and class picker.
+ * Every edit is saved as it is made (a new annotation version; undo/redo live in the workspace).
+ */
+export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Element {
+  const detail = useQuery(apiQuery('images.get', { imageId }));
+  const state = useQuery(apiQuery('annotations.get', { imageId }));
+  const size = detail.data === undefined ? null : { width: detail.data.width, height: detail.data.height };
+  const { session, error } = useAnnotationSession(imageId, size);
+  const status = useSyncStatus(session, state.data?.revision);
+  const [help, setHelp] = useState(false);
+  const [opacity, setOpacity] = useState(0.6);
+  const [fitSeq, setFitSeq] = useState(0);
+  const [hover, setHover] = useState<{ x: number; y: number; label: number } | null>(null);
+  const classes = useMemo(() => pickableClasses(detail.data?.classes ?? []), [detail.data?.classes]);
+  const lut = useMemo(() => labelLut(classes), [classes]);
+  const colorOf = useMemo(() => colorLookup(classes), [classes]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (typingInto(e.target)) return;
+      if (help && (e.key === 'Escape' || e.key === '?')) {
+        setHelp(false);
+        return;
+      }
+      if (session === null) return;
+      if (session.editor.keyDown(e.key)) {
+        e.preventDefault();
+        return;
+      }
+      const action = shortcutFor(e);
+      if (action === null) return;
+      e.preventDefault();
+      if (action.kind === 'tool') session.editor.setTool(action.tool);
+      else if (action.kind === 'class' && classes.some((c) => c.index === action.slot)) session.editor.setActiveClass(action.slot);
+      else if (action.kind === 'brush') session.editor.stepBrush(action.step);
+      else if (action.kind === 'undo') undo(session);
+      else if (action.kind === 'redo') redo(session);
+      else if (action.kind === 'help') setHelp((h) => !h);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [session, classes, help]);
+
+  if (detail.error) return <ErrorBanner error={detail.error} />;
+  if (detail.isPending) return <p className="muted">Loading image…</p>;
+  const img = detail.data;
+  const noLabelMap = state.data?.sampleId === null;
+
+  return (
+    <section className="annotate">
+      <header className="page-header">
+        <a href={routeHref({ page: 'gallery', datasetId: img.datasetId })}>Gallery</a> /{' '}
+        <a href={routeHref({ page: 'viewer', imageId })}>{img.fileName}</a> / <h2>Annotate</h2>
+        <span className="muted">
+          {img.width}×{img.height}
+        </span>
+        <button className="annotate-help-button" data-testid="help-button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+          ?
+        </button>
+      </header>
+      <div className="annotate-body">
+        <aside className="layers-panel annotate-panel" aria-label="Annotation">
+          {session !== null ? (
+            <ToolPanel
+              editor={session.editor}
+              status={status}
+              classes={classes}
+              onUndo={() => undo(session)}
+              onRedo={() => redo(session)}
+            />
+          ) : null}
+          <label className="annotate-brush">
+            Mask opacity
+            <input
+              type="range"
+              data-testid="mask-opacity"
+              min={0}
+              max={1}
+              step={0.05}
+              value={opacity}
+              onChange={(e) => setOpacity(Number(e.target.value))}
+            />
+          </label>
+          <button onClick={() => setFitSeq(fitSeq + 1)}>Fit</button>
+          <h3>Inspector</h3>
+          <p className="inspector" data-testid="annotate-inspector">
+            {hover === null ? '—' : `x ${hover.x}, y ${hover.y} · ${hover.label === 0 ? 'background' : className(classes, hover.label)}`}
+          </p>
+          <ReviewPanel imageId={imageId} reviewState={img.reviewState} tags={img.tags} />
+          <QueryEditor samples={state.data?.querySamples ?? []} />
+          {state.data !== undefined && state.data.regions.length > 0 ? (
+            <>
+              <h3>Regions</h3>
+              <ul className="legend" data-testid="regions">
+                {state.data.regions.map((r) => (
+                  <li key={r.annotationId}>
+                    {className(classes, r.classIdx)}: v{r.version} of {r.versions}
+                    {r.deleted ? ' (erased)' : ` · ${r.area} px`}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          {error !== null ? <ErrorBanner error={error} /> : null}
+          {state.error ? <ErrorBanner error={state.error} /> : null}
+        </aside>
+        {noLabelMap ? (
+          <p className="muted">This image has only text-query samples; there is no label map to paint. Edit the queries on the left.</p>
+        ) : session !== null ? (
+          <AnnotateCanvas
+            editor={session.editor}
+            imageUrl={client.blobUrl(img.image)}
+            lut={lut}
+            maskOpacity={opacity}
+            colorOf={colorOf}
+            fitSeq={fitSeq}
+            onHover={setHover}
+          />
+        ) : (
+          <p className="muted">Loading label map…</p>
+        )}
+      </div>
+      {help ? <HelpOverlay onClose={() => setHelp(false)} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,98 @@
+import { useSyncExternalStore } from 'react';
+import type { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
+import { MAX_BRUSH_RADIUS, MIN_BRUSH_RADIUS } from '../../canvas/tools/AnnotationEditor';
+import { TOOLS } from '../../canvas/tools/registry';
+import type { SyncStatus } from './editSync';
+import type { PickableClass } from './classes';
+
+function saveText(status: SyncStatus): string {
+  if (status.error !== null) return status.error;
+  if (status.pending > 0) return `Saving… (${status.pending})`;
+  return `All edits saved · revision ${status.revision}`;
+}
+
+/** Tools, brush size, classes, undo/redo and the autosave status. */
+export function ToolPanel(props: {
+  editor: AnnotationEditor;
+  status: SyncStatus;
+  classes: readonly PickableClass[];
+  onUndo(): void;
+  onRedo(): void;
+}): React.JSX.Element {
+  const { editor, status } = props;
+  const snap = useSyncExternalStore(editor.subscribe, editor.getSnapshot);
+  return (
+    <>
+      <h3>Tools</h3>
+      <div className="annotate-tools" role="toolbar" aria-label="Annotation tools">
+        {TOOLS.map((t) => (
+          <button
+            key={t.id}
+            data-testid={`tool-${t.id}`}
+            aria-pressed={snap.toolId === t.id}
+            className={snap.toolId === t.id ? 'active' : ''}
+            title={`${t.label} (${t.shortcut.toUpperCase()}): ${t.hint}`}
+            onClick={() => editor.setTool(t.id)}
+          >
+            {t.label} <kbd>{t.shortcut.toUpperCase()}</kbd>
+          </button>
+        ))}
+      </div>
+      <label className="annotate-brush">
+        Brush radius {snap.brushRadius} px
+        <input
+          type="range"
+          data-testid="brush-size"
+          min={MIN_BRUSH_RADIUS}
+          max={64}
+          step={0.5}
+          value={Math.min(64, snap.brushRadius)}
+          onChange={(e) => editor.setBrushRadius(Math.min(MAX_BRUSH_RADIUS, Number(e.target.value)))}
+        />
+      </label>
+      <h3>Class</h3>
+      <ul className="annotate-classes">
+        {props.classes.map((c) => (
+          <li key={c.index}>
+            <button
+              data-testid={`class-${c.index}`}
+              aria-pressed={snap.activeClass === c.index}
+              className={snap.activeClass === c.index ? 'active' : ''}
+              onClick={() => editor.setActiveClass(c.index)}
+            >
+              <span className="swatch" style={{ background: `rgb(${c.color.join(',')})` }} />
+              {c.index <= 9 && c.index >= 1 ? <kbd>{c.index}</kbd> : null} {c.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <h3>History</h3>
+      <div className="view-buttons">
+        <button
+          data-testid="undo"
+          disabled={!snap.canUndo && !status.canUndo && status.pending === 0}
+          onClick={props.onUndo}
+          title="Undo (Ctrl+Z)"
+        >
+          Undo
+        </button>
+        <button
+          data-testid="redo"
+          disabled={!snap.canRedo && !status.canRedo && status.pending === 0}
+          onClick={props.onRedo}
+          title="Redo (Ctrl+Shift+Z)"
+        >
+          Redo
+        </button>
+      </div>
+      <p
+        className={status.error !== null ? 'annotate-save error' : 'annotate-save'}
+        data-testid="save-status"
+        data-pending={status.pending}
+        data-revision={status.revision}
+      >
+        {saveText(status)}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,39 @@
+import { vocColor, type ClassInfo } from '../../../shared';
+import { classLut } from '../../canvas/raster/maskToRgba';
+
+export interface PickableClass {
+  index: number;
+  name: string;
+  color: readonly [number, number, number];
+}
+
+/**
+ * The classes the picker offers: the dataset's (or background + class 1..9 for a dataset without a
+ * class list), and always "ignore" (255), which evaluation skips.
+ */
+export function pickableClasses(classes: readonly ClassInfo[]): PickableClass[] {
+  const list: PickableClass[] =
+    classes.length > 0
+      ? classes.filter((c) => c.index !== 255).map((c) => ({ index: c.index, name: c.name, color: c.color }))
+      : Array.from({ length: 10 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class ${i}`, color: vocColor(i) }));
+  list.push({ index: 255, name: 'ignore', color: vocColor(255) });
+  return list;
+}
+
+export function colorLookup(list: readonly PickableClass[]): (classIdx: number) => readonly [number, number, number] {
+  const byIndex = new Map(list.map((c) => [c.index, c.color]));
+  return (classIdx) => byIndex.get(classIdx) ?? vocColor(classIdx);
+}
+
+/** Colours for every label value (unlisted ones get their VOC colour), background transparent. */
+export function labelLut(list: readonly PickableClass[]): Uint8ClampedArray {
+  const colorOf = colorLookup(list);
+  return classLut(
+    Array.from({ length: 256 }, (_, i) => ({ index: i, color: colorOf(i) })),
+    { ignoreColor: colorOf(255) },
+  );
+}
+
+export function className(list: readonly PickableClass[], classIdx: number): string {
+  return list.find((c) => c.index === classIdx)?.name ?? `class ${classIdx}`;
+}

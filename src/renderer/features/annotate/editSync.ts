@@ -1,0 +1,148 @@
+import type { MaskPatch } from '../../canvas/tools/history/maskPatch';
+import type { AnnotationRevision, MaskPatch as WirePatch } from '../../../shared/api/methods/annotations';
+
+/** The three engine calls the sync needs; the page passes client.call, tests pass fakes. */
+export interface EditApi {
+  applyEdit(input: { imageId: number; baseRevision: number; patch: WirePatch }): Promise<AnnotationRevision>;
+  undo(input: { imageId: number }): Promise<AnnotationRevision>;
+  redo(input: { imageId: number }): Promise<AnnotationRevision>;
+}
+
+export interface SyncStatus {
+  /** Edits, undos and redos not yet confirmed by the engine. */
+  pending: number;
+  revision: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** The last failure, in words; cleared by the next success. */
+  error: string | null;
+  /** The on-screen map may differ from the stored one: the page must reload it. */
+  needsReload: boolean;
+}
+
+type Op = { kind: 'edit'; patch: MaskPatch } | { kind: 'undo' | 'redo'; local: MaskPatch | null };
+
+export interface EditSyncOptions {
+  imageId: number;
+  revision: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  api: EditApi;
+  encode(patch: MaskPatch): WirePatch;
+  /** Waits before retrying after a network failure (the page passes a timer; tests resolve at once). */
+  wait(ms: number): Promise<void>;
+}
+
+function errorCode(err: unknown): string | null {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : null;
+}
+
+/** Did the engine's undo/redo change the box the canvas already changed on screen (or, both, nothing)? */
+function sameStep(a: { x: number; y: number; w: number; h: number } | null, b: MaskPatch | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
+}
+
+/**
+ * Sends the canvas's edits to the engine one at a time, in order, each on the revision the previous
+ * one produced (autosave: every stroke is committed to SQLite on pointer-up). A network failure is
+ * retried, so an edit is never dropped while the page lives; a CONFLICT or any other refusal stops the
+ * queue and asks the page to reload the stored label map.
+ */
+export class EditSync {
+  private readonly queue: Op[] = [];
+  private running = false;
+  private status: SyncStatus;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly options: EditSyncOptions) {
+    this.status = {
+      pending: 0,
+      revision: options.revision,
+      canUndo: options.canUndo,
+      canRedo: options.canRedo,
+      error: null,
+      needsReload: false,
+    };
+  }
+
+  getStatus = (): SyncStatus => this.status;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private set(patch: Partial<SyncStatus>): void {
+    this.status = { ...this.status, ...patch, pending: this.queue.length };
+    for (const l of [...this.listeners]) l();
+  }
+
+  edit(patch: MaskPatch): void {
+    this.enqueue({ kind: 'edit', patch });
+  }
+
+  /** `local`: the patch the canvas already reverted on screen, or null when its stack was empty. */
+  undo(local: MaskPatch | null): void {
+    this.enqueue({ kind: 'undo', local });
+  }
+
+  redo(local: MaskPatch | null): void {
+    this.enqueue({ kind: 'redo', local });
+  }
+
+  /** After the page reloaded the map: start again from the engine's revision. */
+  reset(state: { revision: number; canUndo: boolean; canRedo: boolean }): void {
+    this.queue.length = 0;
+    this.set({ ...state, error: null, needsReload: false });
+  }
+
+  /** Resolves when everything queued so far is confirmed or has failed (tests; leaving the page). */
+  async idle(): Promise<void> {
+    while (this.running) await this.options.wait(10);
+  }
+
+  private enqueue(op: Op): void {
+    this.queue.push(op);
+    this.set({});
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      let failures = 0;
+      while (this.queue.length > 0 && !this.status.needsReload) {
+        const op = this.queue[0] as Op;
+        try {
+          const res = await this.send(op);
+          this.queue.shift();
+          failures = 0;
+          const reload = op.kind !== 'edit' && !sameStep(res.box, op.local);
+          this.set({ revision: res.revision, canUndo: res.canUndo, canRedo: res.canRedo, error: null, needsReload: reload });
+        } catch (err) {
+          const code = errorCode(err);
+          const message = err instanceof Error ? err.message : String(err);
+          if (code === null || (code === 'INTERNAL' && failures < 3)) {
+            // The engine was not reached (or hiccuped): keep the edit and try again, backing off.
+            failures++;
+            this.set({ error: `not saved yet, retrying: ${message}` });
+            await this.options.wait(Math.min(10_000, 500 * 2 ** Math.min(failures, 5)));
+            continue;
+          }
+          this.queue.length = 0;
+          this.set({ error: message, needsReload: true });
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private send(op: Op): Promise<AnnotationRevision> {
+    const { imageId, api } = this.options;
+    if (op.kind === 'edit') return api.applyEdit({ imageId, baseRevision: this.status.revision, patch: this.options.encode(op.patch) });
+    return op.kind === 'undo' ? api.undo({ imageId }) : api.redo({ imageId });
+  }
+}

@@ -1,0 +1,1 @@
+export { AnnotatePage } from './AnnotatePage';
