@@ -4,3 +4,4 @@ export * from './api/client';
 export * from './api/inProcess';
 export * from './domain';
 export * from './api/methods/tags';
+export * from './api/methods/prompts';
