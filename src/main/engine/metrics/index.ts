@@ -9,20 +9,13 @@ export {
   type PrecisionThreshold,
   type ReferringScores,
 } from './referring';
-export {
-  camThresholdSweep,
-  defaultCamThresholds,
-  pseudoLabelFromCam,
-  type CamItem,
-  type CamSweepResult,
-} from './camSweep';
-export {
-  DEFAULT_BOOTSTRAP_SAMPLES,
-  pairedBootstrap,
-  pairedDifferences,
-  type BootstrapInterval,
-  type PairedDifferences,
-} from './bootstrap';
+export { camThresholdSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem, type CamSweepResult } from './camSweep';
+export { DEFAULT_BOOTSTRAP_SAMPLES, pairedBootstrap, pairedDifferences, type BootstrapInterval, type PairedDifferences } from './bootstrap';
 export { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
 export { mulberry32 } from './prng';
 export { METRIC_DEFINITIONS, type MetricDefinition, type MetricDefinitionName } from './definitions';
+export { ensureFresh, evaluateRunJob, planEvaluation, type EvaluationSummary } from './evaluateRun';
+export { datasetSubsets, freshRun, perImageScores, runScores, type FreshRun } from './scores';
+export { compareRuns, type CompareOptions } from './compare';
+export { correctionScores } from './corrections';
+export { definitionsFor } from './aggregate';

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import type { Comparison } from '../../../shared/api/methods/metrics';
+import { withSession, type GlobalOptions } from '../context';
+import { runJob } from '../jobs';
+import { printJson, printLine, table } from '../output';
+import { resolveDataset, resolveRuns } from './eval';
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
+
+function printHuman(c: Comparison): void {
+  const [a, b] = c.runs;
+  printLine(
+    `dataset ${c.dataset}${c.subset === null ? '' : `, subset ${c.subset}`}: ${b} (B) vs ${a} (A) on ${c.images} images (scores in %)`,
+  );
+  const d = c.difference;
+  printLine(
+    table([
+      ['METRIC', 'A', 'B', 'B-A', '95% CI'],
+      [c.metric, pct(c.a), pct(c.b), d === null ? '-' : pct(d.estimate), d === null ? '-' : `[${pct(d.low)}, ${pct(d.high)}]`],
+    ]),
+  );
+  printLine(
+    `per image (${c.imageMetric}): B wins ${c.paired.wins}, ties ${c.paired.ties}, loses ${c.paired.losses}; mean difference ${pct(c.paired.meanDiff)}`,
+  );
+  printLine(`bootstrap: ${c.bootstrapSamples} paired resamples of images, seed ${c.seed}`);
+  const classes = c.classes.filter((k) => k.bWins > 0 || k.aWins > 0);
+  if (classes.length > 0) {
+    printLine();
+    printLine(
+      table([
+        ['ID', 'CLASS', 'B BETTER', 'A BETTER', 'LARGEST GAINS FOR B'],
+        ...classes.map((k) => [
+          String(k.id),
+          k.name,
+          String(k.bWins),
+          String(k.aWins),
+          k.images
+            .slice(0, 3)
+            .map((i) => i.fileName)
+            .join(' '),
+        ]),
+      ]),
+    );
+  }
+}
+
+export function registerCompare(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('compare')
+    .description('paired comparison of two runs: per-image wins/ties/losses and a bootstrap 95% interval of the difference')
+    .requiredOption('--dataset <dataset>', 'dataset name or id')
+    .requiredOption('--runs <a,b>', 'two runs (names or ids), A first')
+    .option('--subset <tag>', 'compare only images (or queries) carrying this tag')
+    .option('--seed <n>', 'bootstrap seed (same seed, same interval)', '1')
+    .option('--samples <n>', 'bootstrap resamples', '1000')
+    .option('--json', 'print the comparison as JSON')
+    .action(
+      async (opts: { dataset: string; runs: string; subset?: string; seed: string; samples: string; json?: boolean }, cmd: Command) => {
+        const refs = opts.runs
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== '');
+        if (refs.length !== 2) cmd.error(`error: --runs takes exactly two runs separated by a comma (got "${opts.runs}")`);
+        const seed = Number(opts.seed);
+        const samples = Number(opts.samples);
+        if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
+        if (!Number.isInteger(samples) || samples < 1) cmd.error(`error: --samples must be a positive integer (got "${opts.samples}")`);
+        const comparison = await withSession(globals(), async (s) => {
+          const dataset = await resolveDataset(s.client, opts.dataset);
+          const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
+          for (const run of runs) await runJob(s.client, () => s.client.call('metrics.evaluate', { datasetId: dataset.id, runId: run.id }));
+          return s.client.call('metrics.compare', {
+            datasetId: dataset.id,
+            runIds: [runs[0]!.id, runs[1]!.id],
+            subset: opts.subset,
+            seed,
+            samples,
+          });
+        });
+        if (opts.json === true) printJson(comparison);
+        else printHuman(comparison);
+      },
+    );
+}

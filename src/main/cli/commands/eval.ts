@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { ApiError, type TesseraClient } from '../../../shared';
+import type { EvalResult, RunScores } from '../../../shared/api/methods/metrics';
+import { withSession, type GlobalOptions } from '../context';
+import { runJob } from '../jobs';
+import { printJson, printLine, table } from '../output';
+
+/** A dataset by name, or by id when no dataset has that name. */
+export async function resolveDataset(client: TesseraClient, ref: string): Promise<{ id: number; name: string }> {
+  const list = await client.call('datasets.list', {});
+  const found = list.find((d) => d.name === ref) ?? (/^\d+$/.test(ref) ? list.find((d) => d.id === Number(ref)) : undefined);
+  if (found === undefined) throw new ApiError('NOT_FOUND', `no dataset "${ref}" (see "tessera datasets list")`);
+  return found;
+}
+
+/** Runs of the dataset by name or id, in the order given. */
+export async function resolveRuns(
+  client: TesseraClient,
+  datasetId: number,
+  datasetName: string,
+  refs: string[],
+): Promise<Array<{ id: number; name: string }>> {
+  const runs = await client.call('runs.list', { datasetId });
+  return refs.map((ref) => {
+    const found = runs.find((r) => r.name === ref) ?? (/^\d+$/.test(ref) ? runs.find((r) => r.id === Number(ref)) : undefined);
+    if (found === undefined) {
+      const known = runs.length === 0 ? 'it has no runs yet' : `its runs: ${runs.map((r) => r.name).join(', ')}`;
+      throw new ApiError('NOT_FOUND', `no run "${ref}" in dataset "${datasetName}" (${known})`);
+    }
+    return found;
+  });
+}
+
+/** Brings the stored counts up to date as a job (progress on a terminal), then reads the scores. */
+export async function evaluateAndScore(client: TesseraClient, datasetId: number, runId: number, subset?: string): Promise<RunScores> {
+  await runJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
+  return client.call('metrics.scores', { datasetId, runId, subset });
+}
+
+/** Exactly the DESIGN §6 object (plus `definitions`), in that key order. */
+export function evalJson(s: RunScores): EvalResult {
+  return { dataset: s.dataset, run: s.run, images: s.images, semantic: s.semantic, referring: s.referring, definitions: s.definitions };
+}
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
+
+function printHuman(s: RunScores): void {
+  printLine(`dataset ${s.dataset}, run ${s.run}${s.subset === null ? '' : `, subset ${s.subset}`}: ${s.images} images (scores in %)`);
+  if (s.semantic !== null) {
+    const m = s.semantic;
+    printLine(
+      table([
+        ['mIoU', 'mIoU (GT classes)', 'pixel acc', 'mean acc', 'fwIoU'],
+        [pct(m.miou), pct(m.miou_gt_classes), pct(m.pixel_acc), pct(m.mean_acc), pct(m.fwiou)],
+      ]),
+    );
+    printLine();
+    printLine(table([['ID', 'CLASS', 'IOU', 'ACC'], ...m.per_class.map((c) => [String(c.id), c.name, pct(c.iou), pct(c.acc)])]));
+  }
+  if (s.referring !== null) {
+    const r = s.referring;
+    const thresholds = Object.keys(r.precision);
+    printLine(
+      table([
+        ['gIoU', 'cIoU', 'pairs', ...thresholds.map((t) => `P@${t}`)],
+        [pct(r.giou), pct(r.ciou), String(r.pairs), ...thresholds.map((t) => pct(r.precision[t]))],
+      ]),
+    );
+  }
+  printLine(`definitions: ${s.definitions.join(', ')}`);
+}
+
+export function registerEval(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('eval')
+    .description('score a run against the ground truth (DESIGN §5 definitions)')
+    .requiredOption('--dataset <dataset>', 'dataset name or id')
+    .requiredOption('--run <run>', 'run name or id')
+    .option('--subset <tag>', 'score only images (or queries) carrying this tag')
+    .option('--json', 'print the eval object as JSON')
+    .action(async (opts: { dataset: string; run: string; subset?: string; json?: boolean }) => {
+      const scores = await withSession(globals(), async (s) => {
+        const dataset = await resolveDataset(s.client, opts.dataset);
+        const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
+        return evaluateAndScore(s.client, dataset.id, run!.id, opts.subset);
+      });
+      if (scores.unpredicted > 0) {
+        process.stderr.write(
+          `warning: run "${scores.run}" is not finished: ${scores.unpredicted} image(s) without results yet are not scored\n`,
+        );
+      }
+      if (opts.json === true) printJson(evalJson(scores));
+      else printHuman(scores);
+    });
+}

@@ -1,0 +1,153 @@
+/**
+ * Paired comparison of two runs on the same samples (DESIGN §5 Comparison): per-image differences,
+ * wins / ties / losses, per class the images where B beat A, and a seeded bootstrap 95% interval of
+ * the difference in the dataset metric (mmseg mIoU, or LISA gIoU for referring datasets).
+ */
+import { ApiError } from '../../../shared/api/errors';
+import type { Comparison, PairedImage } from '../../../shared/api/methods/metrics';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { classCountsOf, pairOf, sampleScore } from './aggregate';
+import { pairedBootstrap, pairedDifferences, type BootstrapInterval } from './bootstrap';
+import type { ClassCounts } from './confusion';
+import { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
+import type { EvaluationSample } from './evaluationSet';
+import { metricRowsStore, subsetFilter } from './metricRows';
+import { pairIou } from './referring';
+import { freshRun } from './scores';
+import type { CountRow } from './sampleCounts';
+
+export interface CompareOptions {
+  subset?: string | undefined;
+  seed: number;
+  samples: number;
+}
+
+/** Most images listed per class under "B beat A". */
+const CLASS_IMAGE_LIMIT = 10;
+
+export function compareRuns(deps: { db: Db; repos: Repos }, datasetId: number, runIds: [number, number], opts: CompareOptions): Comparison {
+  const fa = freshRun(deps, datasetId, runIds[0]);
+  const fb = freshRun(deps, datasetId, runIds[1]);
+  const filter = subsetFilter(deps.db, opts.subset);
+  const store = metricRowsStore(deps.db);
+  const rowsA = new Map(store.perSample(fa.run.id, filter).map((s) => [s.sampleId, s.rows]));
+  const rowsB = new Map(store.perSample(fb.run.id, filter).map((s) => [s.sampleId, s.rows]));
+  const paired: Array<{ sample: EvaluationSample; a: CountRow[]; b: CountRow[] }> = [];
+  for (const sample of fa.set.samples) {
+    const a = rowsA.get(sample.sampleId);
+    const b = rowsB.get(sample.sampleId);
+    if (a !== undefined && b !== undefined) paired.push({ sample, a, b });
+  }
+  const task = fa.set.task;
+  const perImage: PairedImage[] = paired.map(({ sample, a, b }) => {
+    const sa = sampleScore(task, a);
+    const sb = sampleScore(task, b);
+    return {
+      sampleId: sample.sampleId,
+      imageId: sample.imageId,
+      fileName: sample.fileName,
+      query: sample.query,
+      a: sa,
+      b: sb,
+      diff: sa === null || sb === null ? null : sb - sa,
+    };
+  });
+  const defined = perImage.filter((p) => p.a !== null && p.b !== null);
+  const differences = pairedDifferences(
+    defined.map((p) => p.a!),
+    defined.map((p) => p.b!),
+  );
+  const base = {
+    dataset: fa.dataset.name,
+    runs: [fa.run.name, fb.run.name] as [string, string],
+    subset: filter.tag,
+    images: paired.length,
+    seed: opts.seed,
+    bootstrapSamples: opts.samples,
+    paired: differences,
+    perImage,
+  };
+  if (task === 'referring') {
+    const iouA = paired.map((p) => pairIou(pairOf(p.a)));
+    const iouB = paired.map((p) => pairIou(pairOf(p.b)));
+    const mean = (values: number[], idx: ArrayLike<number>): number => {
+      let sum = 0;
+      for (let k = 0; k < idx.length; k++) sum += values[idx[k]!]!;
+      return sum / idx.length;
+    };
+    const all = paired.map((_, i) => i);
+    return {
+      ...base,
+      metric: 'lisa-giou',
+      imageMetric: 'lisa-pair-iou',
+      a: paired.length > 0 ? mean(iouA, all) : null,
+      b: paired.length > 0 ? mean(iouB, all) : null,
+      difference: interval(paired.length, () => pairedBootstrap(iouA, iouB, (idx) => mean(iouB, idx) - mean(iouA, idx), opts)),
+      classes: [],
+    };
+  }
+  const numClasses = fa.set.numClasses;
+  const countsA = paired.map((p) => classCountsOf(p.a, numClasses));
+  const countsB = paired.map((p) => classCountsOf(p.b, numClasses));
+  const all = paired.map((_, i) => i);
+  return {
+    ...base,
+    metric: 'mmseg-miou',
+    imageMetric: 'image-miou',
+    a: paired.length > 0 ? scoresOfSum(countsA, all).miou : null,
+    b: paired.length > 0 ? scoresOfSum(countsB, all).miou : null,
+    difference: interval(paired.length, () =>
+      pairedBootstrap(
+        countsA,
+        countsB,
+        semanticDifferenceStatistic(countsA, countsB, (s) => s.miou),
+        opts,
+      ),
+    ),
+    classes: classWins(deps.repos, fa.dataset.id, numClasses, paired, countsA, countsB),
+  };
+}
+
+function interval(n: number, run: () => BootstrapInterval): Comparison['difference'] {
+  if (n === 0) return null;
+  try {
+    return { ...run(), level: 0.95 };
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ApiError('INVALID_INPUT', `cannot bootstrap the difference: ${err.message} (the compared images have no scorable pixels)`);
+    }
+    throw err;
+  }
+}
+
+/** Per class, over images where both runs have a defined IoU for it (non-empty union in each). */
+function classWins(
+  repos: Repos,
+  datasetId: number,
+  numClasses: number,
+  paired: ReadonlyArray<{ sample: EvaluationSample }>,
+  countsA: readonly ClassCounts[],
+  countsB: readonly ClassCounts[],
+): Comparison['classes'] {
+  const names = new Map(repos.datasets.classes(datasetId).map((c) => [c.index, c.name]));
+  const iou = (c: ClassCounts, k: number): number | null => {
+    const union = c.tp[k]! + c.fp[k]! + c.fn[k]!;
+    return union > 0 ? c.tp[k]! / union : null;
+  };
+  const out: Comparison['classes'] = [];
+  for (let k = 0; k < numClasses; k++) {
+    let aWins = 0;
+    const gains: Array<{ imageId: number; fileName: string; a: number; b: number }> = [];
+    paired.forEach((p, i) => {
+      const a = iou(countsA[i]!, k);
+      const b = iou(countsB[i]!, k);
+      if (a === null || b === null) return;
+      if (b > a) gains.push({ imageId: p.sample.imageId, fileName: p.sample.fileName, a, b });
+      else if (a > b) aWins++;
+    });
+    gains.sort((x, y) => y.b - y.a - (x.b - x.a) || x.fileName.localeCompare(y.fileName));
+    out.push({ id: k, name: names.get(k) ?? `class_${k}`, bWins: gains.length, aWins, images: gains.slice(0, CLASS_IMAGE_LIMIT) });
+  }
+  return out;
+}

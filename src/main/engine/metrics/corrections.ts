@@ -1,0 +1,91 @@
+/**
+ * Corrections (DESIGN §5): a run's scores against the imported ground truth (every region at
+ * version 1) and against the current one, on a subset. Only corrected samples are recounted against
+ * their imported regions; every other sample reuses its stored rows, which are the same for both.
+ */
+import type { CorrectionScores } from '../../../shared/api/methods/metrics';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { evalResult, referringBlock, semanticBlock } from './aggregate';
+import { metricRowsStore, subsetFilter, type SampleRows } from './metricRows';
+import { LabelMapScratch, countSample, type CountRow, type Region } from './sampleCounts';
+import { freshRun, type FreshRun } from './scores';
+
+/** Samples of the dataset whose ground truth is no longer what was imported. */
+function correctedSampleIds(db: Db, datasetId: number): Set<number> {
+  const rows = db
+    .prepare(
+      `SELECT DISTINCT a.sample_id FROM annotations a
+       JOIN samples s ON s.id = a.sample_id JOIN images i ON i.id = s.image_id
+       JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
+       WHERE i.dataset_id = ? AND (a.current_version <> 1 OR v.source <> 'import')`,
+    )
+    .raw()
+    .all(datasetId) as Array<[number]>;
+  return new Set(rows.map((r) => r[0]));
+}
+
+/** The regions as imported: version 1 of each region that came from an import, in id order. */
+function importedRegions(db: Db, sampleId: number): Region[] {
+  const rows = db
+    .prepare(
+      `SELECT a.class_idx, v.height, v.width, v.rle FROM annotations a
+       JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
+       WHERE a.sample_id = ? AND v.source = 'import' AND v.deleted = 0 ORDER BY a.id`,
+    )
+    .raw()
+    .all(sampleId) as Array<[number, number, number, string]>;
+  return rows.map(([classIdx, height, width, counts]) => ({ classIdx, rle: { size: [height, width], counts } }));
+}
+
+function blockOf(deps: { repos: Repos }, fresh: FreshRun, samples: readonly SampleRows[]): ReturnType<typeof evalResult> {
+  const { dataset, run, set } = fresh;
+  const names = { dataset: dataset.name, run: run.name };
+  if (set.task === 'referring') {
+    const imageOf = new Map(set.samples.map((s) => [s.sampleId, s.imageId]));
+    const images = new Set(samples.map((s) => imageOf.get(s.sampleId))).size;
+    return evalResult(names, set.task, images, referringBlock(samples));
+  }
+  const sums = new Map<number, CountRow>();
+  for (const s of samples) {
+    for (const r of s.rows) {
+      const t = sums.get(r.classIdx) ?? { classIdx: r.classIdx, tp: 0, fp: 0, fn: 0, gtPixels: 0 };
+      sums.set(r.classIdx, { classIdx: r.classIdx, tp: t.tp + r.tp, fp: t.fp + r.fp, fn: t.fn + r.fn, gtPixels: t.gtPixels + r.gtPixels });
+    }
+  }
+  return evalResult(
+    names,
+    set.task,
+    samples.length,
+    semanticBlock([...sums.values()], deps.repos.datasets.classes(dataset.id), set.numClasses),
+  );
+}
+
+export function correctionScores(deps: { db: Db; repos: Repos }, datasetId: number, runId: number, subset?: string): CorrectionScores {
+  const fresh = freshRun(deps, datasetId, runId);
+  const filter = subsetFilter(deps.db, subset);
+  const after = metricRowsStore(deps.db).perSample(fresh.run.id, filter);
+  const corrected = correctedSampleIds(deps.db, datasetId);
+  const samples = new Map(fresh.set.samples.map((s) => [s.sampleId, s]));
+  const scratch = new LabelMapScratch();
+  let correctedImages = 0;
+  const before = after.map((s): SampleRows => {
+    const sample = samples.get(s.sampleId);
+    if (!corrected.has(s.sampleId) || sample === undefined) return s;
+    correctedImages++;
+    const rows = countSample(
+      {
+        task: fresh.set.task,
+        numClasses: fresh.set.numClasses,
+        sample,
+        groundTruth: importedRegions(deps.db, s.sampleId),
+        prediction: deps.repos.predictions.forSample(fresh.run.id, s.sampleId),
+        datasetLabel: `dataset "${fresh.dataset.name}"`,
+        runLabel: `run "${fresh.run.name}"`,
+      },
+      scratch,
+    );
+    return { sampleId: s.sampleId, rows };
+  });
+  return { subset: filter.tag, correctedImages, before: blockOf(deps, fresh, before), after: blockOf(deps, fresh, after) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Brings a run's metric rows up to date: counts are computed only for samples whose rows are
+ * missing or whose fingerprint (ground-truth versions + prediction hash) changed, and rows of samples
+ * that are no longer scored are dropped. Each sample is committed in its own transaction, so a
+ * cancelled or killed evaluation keeps what it finished and a rerun continues from there.
+ */
+import type { DatasetSummary, RunSummary } from '../../../shared/domain';
+import type { JobContext } from '../jobs/JobRunner';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { loadEvaluationSet, type EvaluationSample, type EvaluationSet } from './evaluationSet';
+import { metricRowsStore } from './metricRows';
+import { LabelMapScratch, countSample } from './sampleCounts';
+
+export interface EvaluationPlan {
+  set: EvaluationSet;
+  stale: EvaluationSample[];
+  /** Samples with stored rows that are no longer scored (prediction or ground truth removed). */
+  obsolete: number[];
+}
+
+export interface EvaluationSummary {
+  [key: string]: unknown;
+  images: number;
+  computed: number;
+  upToDate: number;
+  removed: number;
+  unpredicted: number;
+}
+
+interface EvalDeps {
+  db: Db;
+  repos: Repos;
+}
+
+export function planEvaluation(deps: EvalDeps, dataset: DatasetSummary, run: RunSummary): EvaluationPlan {
+  const set = loadEvaluationSet(deps.db, dataset, run);
+  const stored = metricRowsStore(deps.db).storedRevisions(run.id);
+  const stale = set.samples.filter((s) => stored.get(s.sampleId) !== s.rev);
+  const scored = new Set(set.samples.map((s) => s.sampleId));
+  const obsolete = [...stored.keys()].filter((id) => !scored.has(id));
+  return { set, stale, obsolete };
+}
+
+/**
+ * Computes and stores counts for `samples` (all inputs validated per sample before its write, so an
+ * out-of-range class fails with nothing half-written for that sample).
+ */
+export function evaluateSamples(
+  deps: EvalDeps,
+  dataset: DatasetSummary,
+  run: RunSummary,
+  set: EvaluationSet,
+  samples: readonly EvaluationSample[],
+  scratch = new LabelMapScratch(),
+): void {
+  const store = metricRowsStore(deps.db);
+  const write = deps.db.transaction((sample: EvaluationSample, rows: ReturnType<typeof countSample>) => {
+    store.replaceSample(run.id, sample.sampleId, sample.rev, rows);
+  });
+  for (const sample of samples) {
+    const rows = countSample(
+      {
+        task: set.task,
+        numClasses: set.numClasses,
+        sample,
+        groundTruth: deps.repos.annotations.currentForSample(sample.sampleId),
+        prediction: deps.repos.predictions.forSample(run.id, sample.sampleId),
+        datasetLabel: `dataset "${dataset.name}"`,
+        runLabel: `run "${run.name}"`,
+      },
+      scratch,
+    );
+    write(sample, rows);
+  }
+}
+
+function removeObsolete(deps: EvalDeps, runId: number, obsolete: readonly number[]): void {
+  const store = metricRowsStore(deps.db);
+  deps.db.transaction(() => obsolete.forEach((id) => store.deleteSample(runId, id)))();
+}
+
+function summarize(plan: EvaluationPlan): EvaluationSummary {
+  return {
+    images: plan.set.samples.length,
+    computed: plan.stale.length,
+    upToDate: plan.set.samples.length - plan.stale.length,
+    removed: plan.obsolete.length,
+    unpredicted: plan.set.unpredicted,
+  };
+}
+
+/** Synchronous catch-up before a score is read: after a correction this touches one sample. */
+export function ensureFresh(deps: EvalDeps, dataset: DatasetSummary, run: RunSummary): EvaluationSummary & { set: EvaluationSet } {
+  const plan = planEvaluation(deps, dataset, run);
+  if (plan.obsolete.length > 0) removeObsolete(deps, run.id, plan.obsolete);
+  if (plan.stale.length > 0) evaluateSamples(deps, dataset, run, plan.set, plan.stale);
+  return { ...summarize(plan), set: plan.set };
+}
+
+const CHUNK = 32;
+
+/** The `metrics.evaluate` job: the same catch-up with progress, cancel and a yield between chunks. */
+export async function evaluateRunJob(
+  deps: EvalDeps,
+  dataset: DatasetSummary,
+  run: RunSummary,
+  ctx: JobContext,
+): Promise<EvaluationSummary> {
+  const plan = planEvaluation(deps, dataset, run);
+  if (plan.obsolete.length > 0) removeObsolete(deps, run.id, plan.obsolete);
+  const scratch = new LabelMapScratch();
+  const total = plan.stale.length;
+  ctx.progress(0, total, 'scoring images');
+  for (let start = 0; start < total; start += CHUNK) {
+    ctx.signal.throwIfAborted();
+    evaluateSamples(deps, dataset, run, plan.set, plan.stale.slice(start, start + CHUNK), scratch);
+    ctx.progress(Math.min(total, start + CHUNK), total, 'scoring images');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  ctx.progress(total, total, 'done');
+  return summarize(plan);
+}

@@ -1,0 +1,27 @@
+import type { Handlers } from '../api/dispatch';
+import type { EngineDeps } from '../deps';
+import { compareRuns } from './compare';
+import { correctionScores } from './corrections';
+import { evaluateRunJob } from './evaluateRun';
+import { requireDatasetRun } from './lookup';
+import { datasetSubsets, perImageScores, runScores } from './scores';
+
+export function metricHandlers(deps: EngineDeps) {
+  return {
+    'metrics.evaluate': async ({ datasetId, runId }) => {
+      const { dataset, run } = requireDatasetRun(deps.repos, datasetId, runId);
+      const jobId = deps.jobs.start('metrics.evaluate', { datasetId, runId }, async (ctx) => {
+        const result = await evaluateRunJob(deps, dataset, run, ctx);
+        deps.events.emit('data.changed', { topics: ['metrics'] });
+        return result;
+      });
+      return { jobId };
+    },
+    'metrics.scores': async ({ datasetId, runId, subset }) => runScores(deps, datasetId, runId, subset),
+    'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => perImageScores(deps, datasetId, runId, subset, classIdx),
+    'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
+      compareRuns(deps, datasetId, runIds, { subset, seed, samples }),
+    'metrics.subsets': async ({ datasetId }) => datasetSubsets(deps.db, datasetId),
+    'metrics.corrections': async ({ datasetId, runId, subset }) => correctionScores(deps, datasetId, runId, subset),
+  } satisfies Partial<Handlers>;
+}

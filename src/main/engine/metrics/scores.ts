@@ -1,0 +1,93 @@
+/**
+ * The read side of evaluation: dataset scores, per-image scores and the tags that name subsets, all
+ * from metric_rows (after a catch-up of stale rows, usually none).
+ */
+import type { ImageScore, RunScores, SubsetSummary } from '../../../shared/api/methods/metrics';
+import type { DatasetSummary, RunSummary } from '../../../shared/domain';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { evalResult, referringBlock, sampleScore, semanticBlock } from './aggregate';
+import { ensureFresh } from './evaluateRun';
+import type { EvaluationSet } from './evaluationSet';
+import { requireDatasetRun } from './lookup';
+import { metricRowsStore, subsetFilter, type SampleRows } from './metricRows';
+
+interface ScoreDeps {
+  db: Db;
+  repos: Repos;
+}
+
+export interface FreshRun {
+  dataset: DatasetSummary;
+  run: RunSummary;
+  set: EvaluationSet;
+}
+
+/** Looks the run up and brings its rows up to date. */
+export function freshRun(deps: ScoreDeps, datasetId: number, runId: number): FreshRun {
+  const { dataset, run } = requireDatasetRun(deps.repos, datasetId, runId);
+  const { set } = ensureFresh(deps, dataset, run);
+  return { dataset, run, set };
+}
+
+export function runScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string): RunScores {
+  const { dataset, run, set } = freshRun(deps, datasetId, runId);
+  return scoresOfFresh(deps, { dataset, run, set }, subset);
+}
+
+/** Scores of a run already brought up to date (reports score several subsets of one run). */
+export function scoresOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string): RunScores {
+  const { dataset, run, set } = fresh;
+  const filter = subsetFilter(deps.db, subset);
+  const store = metricRowsStore(deps.db);
+  const sums = store.classSums(run.id, filter);
+  const block =
+    set.task === 'semantic'
+      ? semanticBlock(sums.rows, deps.repos.datasets.classes(dataset.id), set.numClasses)
+      : referringBlock(store.perSample(run.id, filter));
+  const images = set.task === 'semantic' ? sums.samples : sums.images;
+  return {
+    ...evalResult({ dataset: dataset.name, run: run.name }, set.task, images, block),
+    datasetId: dataset.id,
+    runId: run.id,
+    subset: filter.tag,
+    unpredicted: set.unpredicted,
+  };
+}
+
+/** Per-sample scores of a fresh run, in the evaluation set's order (file name). */
+export function perImageOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string, classIdx?: number): ImageScore[] {
+  const rows = metricRowsStore(deps.db).perSample(fresh.run.id, subsetFilter(deps.db, subset));
+  const bySample = new Map<number, SampleRows>(rows.map((r) => [r.sampleId, r]));
+  const out: ImageScore[] = [];
+  for (const s of fresh.set.samples) {
+    const sample = bySample.get(s.sampleId);
+    if (sample === undefined) continue;
+    out.push({
+      sampleId: s.sampleId,
+      imageId: s.imageId,
+      fileName: s.fileName,
+      query: s.query,
+      score: sampleScore(fresh.set.task, sample.rows, classIdx),
+    });
+  }
+  return out;
+}
+
+export function perImageScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string, classIdx?: number): ImageScore[] {
+  return perImageOfFresh(deps, freshRun(deps, datasetId, runId), subset, classIdx);
+}
+
+/** Tags naming a non-empty subset of the dataset, with how many samples each holds. */
+export function datasetSubsets(db: Db, datasetId: number): SubsetSummary[] {
+  return db
+    .prepare(
+      `SELECT t.name AS name, COUNT(DISTINCT s.id) AS samples
+       FROM tags t
+       JOIN (SELECT st.tag_id, st.sample_id FROM sample_tags st
+             UNION SELECT it.tag_id, s2.id FROM image_tags it JOIN samples s2 ON s2.image_id = it.image_id) x ON x.tag_id = t.id
+       JOIN samples s ON s.id = x.sample_id JOIN images i ON i.id = s.image_id
+       WHERE i.dataset_id = ? GROUP BY t.id ORDER BY t.name`,
+    )
+    .all(datasetId) as SubsetSummary[];
+}

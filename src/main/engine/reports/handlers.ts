@@ -1,0 +1,17 @@
+import type { Handlers } from '../api/dispatch';
+import type { EngineDeps } from '../deps';
+import { requireDatasetRun } from '../metrics/lookup';
+import { createReport } from './createReport';
+
+export function reportHandlers(deps: EngineDeps) {
+  return {
+    'reports.create': async (input) => {
+      // Unknown runs fail the call itself, before a job exists.
+      for (const runId of input.runIds) requireDatasetRun(deps.repos, input.datasetId, runId);
+      const jobId = deps.jobs.start('reports.create', input, async (ctx) => ({
+        ...(await createReport({ ...deps, workspaceRoot: deps.paths.root }, input, ctx)),
+      }));
+      return { jobId };
+    },
+  } satisfies Partial<Handlers>;
+}

@@ -1,0 +1,150 @@
+/**
+ * The self-contained HTML report: inline CSS, inline SVG charts and data: PNG thumbnails, so it opens
+ * anywhere and prints to PDF as is (pdf.ts prints this same document).
+ */
+import type { Comparison } from '../../../shared/api/methods/metrics';
+import { bestRow, escapeHtml as e, metricColumns, pct } from './format';
+import type { GallerySection } from './gallery';
+import type { ReportModel } from './model';
+import { groupedBarChart } from './svg';
+import type { Thumbnails } from './thumbnails';
+
+const CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px;max-width:1100px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:6px 0;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}
+p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{vertical-align:top;padding:2px}.grid img{display:block;width:160px;image-rendering:auto}
+.caption{font-size:10px;color:#555;max-width:160px;overflow-wrap:anywhere}section{break-inside:avoid}
+@media print{body{margin:0}h2{break-after:avoid}}`;
+
+function scoresTable(model: ReportModel): string {
+  const cols = metricColumns(model);
+  const best = cols.map((c) => bestRow(model.runs.map((r) => c.value(r.scores))));
+  const head = `<tr><th>Run</th><th class="num">Images</th>${cols.map((c) => `<th class="num" title="${c.definition}">${c.label}</th>`).join('')}</tr>`;
+  const rows = model.runs.map(
+    (r, i) =>
+      `<tr><td>${e(r.name)}</td><td class="num">${r.scores.images}</td>${cols
+        .map((c, k) => `<td class="num${best[k] === i ? ' best' : ''}">${pct(c.value(r.scores))}</td>`)
+        .join('')}</tr>`,
+  );
+  return `<table data-table="scores">${head}${rows.join('')}</table><p class="muted">Scores in %, best in bold. Column definitions: ${cols.map((c) => `${c.label} = <code>${c.definition}</code>`).join(', ')}.</p>`;
+}
+
+function provenanceTable(model: ReportModel): string {
+  const rows = model.runs.map(
+    (r) =>
+      `<tr><td>${e(r.name)}</td><td>${e(r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td></tr>`,
+  );
+  return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction</th></tr>${rows.join('')}</table>`;
+}
+
+function perClass(model: ReportModel): string {
+  if (model.dataset.task !== 'semantic') return '';
+  const classes = model.runs[0]?.scores.semantic?.per_class ?? [];
+  const groups = classes.map((c) => ({ label: c.name, values: model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null) }));
+  const rows = classes.map(
+    (c) =>
+      `<tr><td class="num">${c.id}</td><td>${e(c.name)}</td>${model.runs
+        .map((r) => {
+          const p = r.scores.semantic?.per_class[c.id];
+          return `<td class="num">${pct(p?.iou)}</td><td class="num">${pct(p?.acc)}</td>`;
+        })
+        .join('')}</tr>`,
+  );
+  const head = `<tr><th class="num">Id</th><th>Class</th>${model.runs.map((r) => `<th class="num">${e(r.name)} IoU</th><th class="num">Acc</th>`).join('')}</tr>`;
+  return `<section><h2>Per class</h2>${groupedBarChart(
+    groups,
+    model.runs.map((r) => r.name),
+  )}<table data-table="per-class">${head}${rows.join('')}</table><p class="muted">— : the class has no pixels in ground truth or prediction (IoU undefined).</p></section>`;
+}
+
+function comparison(c: Comparison): string {
+  const d = c.difference;
+  const interval = d === null ? '—' : `${pct(d.estimate)} [${pct(d.low)}, ${pct(d.high)}]`;
+  const beat = c.classes
+    .filter((k) => k.bWins > 0)
+    .map(
+      (k) =>
+        `${e(k.name)}: ${k.bWins} (${k.images
+          .slice(0, 3)
+          .map((i) => e(i.fileName))
+          .join(', ')}${k.bWins > 3 ? ', …' : ''})`,
+    )
+    .join('; ');
+  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}</td><td>${beat || '—'}</td></tr>`;
+}
+
+function comparisons(model: ReportModel): string {
+  if (model.comparisons.length === 0) return '';
+  return `<section><h2>Paired comparisons</h2><table data-table="comparisons"><tr><th>B − A</th><th>Metric</th><th class="num">A</th><th class="num">B</th><th class="num">Δ (95% CI)</th><th class="num">Images B wins / ties / loses</th><th>Images where B beat A, per class</th></tr>${model.comparisons.map(comparison).join('')}</table>
+<p class="muted">Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>).</p></section>`;
+}
+
+function subsets(model: ReportModel): string {
+  const names = model.runs[0]?.subsets.map((s) => s.name) ?? [];
+  if (names.length === 0) return '';
+  const col = metricColumns(model)[0]!;
+  const rows = names.map(
+    (name, i) =>
+      `<tr><td>${e(name)}</td><td class="num">${model.runs[0]?.subsets[i]?.scores.images ?? 0}</td>${model.runs.map((r) => `<td class="num">${pct(r.subsets[i] ? col.value(r.subsets[i].scores) : null)}</td>`).join('')}</tr>`,
+  );
+  return `<section><h2>Subsets (tags): ${col.label}</h2><table data-table="subsets"><tr><th>Tag</th><th class="num">Images</th>${model.runs.map((r) => `<th class="num">${e(r.name)}</th>`).join('')}</tr>${rows.join('')}</table></section>`;
+}
+
+function corrections(model: ReportModel): string {
+  const runs = model.runs.filter((r) => r.corrections !== null);
+  if (runs.length === 0) return '';
+  const col = metricColumns(model)[0]!;
+  const rows = runs.map((r) => {
+    const c = r.corrections!;
+    // col.value reads only the semantic / referring blocks, which EvalResult carries.
+    const before = pct(col.value({ ...r.scores, ...c.before }));
+    const after = pct(col.value({ ...r.scores, ...c.after }));
+    return `<tr><td>${e(r.name)}</td><td class="num">${c.correctedImages}</td><td class="num">${before}</td><td class="num">${after}</td></tr>`;
+  });
+  return `<section><h2>Ground-truth corrections: ${col.label}</h2><table data-table="corrections"><tr><th>Run</th><th class="num">Corrected images</th><th class="num">Imported GT</th><th class="num">Current GT</th></tr>${rows.join('')}</table></section>`;
+}
+
+function gallery(model: ReportModel, sections: readonly GallerySection[], thumbs: ReadonlyMap<number, Thumbnails>): string {
+  const head = `<tr><th>Image</th><th>Ground truth</th>${model.runs.map((r) => `<th>${e(r.name)}</th>`).join('')}<th>CAM</th></tr>`;
+  const img = (uri: string | null | undefined, caption: string): string =>
+    `<td>${uri ? `<img src="${uri}" alt="">` : '<span class="muted">—</span>'}<div class="caption">${caption}</div></td>`;
+  return sections
+    .filter((s) => s.items.length > 0)
+    .map((s) => {
+      const rows = s.items.map((item) => {
+        const t = thumbs.get(item.sampleId);
+        const name = e(item.fileName) + (item.query === null ? '' : `<br>“${e(item.query)}”`);
+        return `<tr>${img(t?.image, name)}${img(t?.groundTruth, '')}${model.runs.map((_, i) => img(t?.runs[i], pct(item.scores[i]))).join('')}${img(t?.cam?.uri, e(t?.cam?.label ?? ''))}</tr>`;
+      });
+      return `<section><h2>${e(s.title)}</h2><table class="grid">${head}${rows.join('')}</table></section>`;
+    })
+    .join('');
+}
+
+function definitions(model: ReportModel): string {
+  const rows = model.definitions.map(
+    (d) => `<tr><td><code>${e(d.name)}</code></td><td>${e(d.description)}</td><td class="muted">${e(d.reference)}</td></tr>`,
+  );
+  return `<section><h2>Metric definitions</h2><table data-table="definitions"><tr><th>Name</th><th>Definition</th><th>Reference implementation</th></tr>${rows.join('')}</table></section>`;
+}
+
+export function renderHtml(model: ReportModel, thumbs: ReadonlyMap<number, Thumbnails>): string {
+  const d = model.dataset;
+  const meta = [
+    ['Dataset', `${e(d.name)} (${e(d.format)}, ${e(d.task)}, ${d.images} images)`],
+    ['Dataset hash', `<code class="hash">${d.hash}</code> (sha256 of image hashes + ground-truth versions)`],
+    ['Subset', model.subset === null ? 'all scored images' : `tag “${e(model.subset)}”`],
+    ['Tool', `Tessera ${e(model.toolVersion)}`],
+    ['Generated', e(model.generatedAt)],
+  ];
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tessera report: ${e(d.name)}</title><style>${CSS}</style></head><body>
+<h1>Tessera report: ${e(d.name)}</h1>
+<table>${meta.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
+<section><h2>Runs</h2>${provenanceTable(model)}</section>
+<section><h2>Scores</h2>${scoresTable(model)}</section>
+${perClass(model)}${comparisons(model)}${subsets(model)}${corrections(model)}${gallery(model, model.gallery, thumbs)}${definitions(model)}
+</body></html>
+`;
+}

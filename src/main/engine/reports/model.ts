@@ -1,0 +1,149 @@
+/**
+ * Everything a report says, gathered once from the store; each format (html, pdf, csv, tex, json)
+ * only renders this object. Every report carries the metric definitions, the dataset hash, each
+ * run's model hash and execution provider, and the tool version.
+ */
+import { createHash } from 'node:crypto';
+import type { Comparison, CorrectionScores, ImageScore, RunScores } from '../../../shared/api/methods/metrics';
+import type { ClassInfo } from '../../../shared/domain';
+import type { JobContext } from '../jobs/JobRunner';
+import type { Db } from '../store/db';
+import type { Repos } from '../store/store';
+import { compareRuns } from '../metrics/compare';
+import { correctionScores } from '../metrics/corrections';
+import { definitionsFor } from '../metrics/aggregate';
+import { METRIC_DEFINITIONS } from '../metrics/definitions';
+import { datasetSubsets, freshRun, perImageOfFresh, scoresOfFresh, type FreshRun } from '../metrics/scores';
+import { selectGallery, type GallerySection } from './gallery';
+
+export interface ReportRun {
+  id: number;
+  name: string;
+  source: string;
+  modelHash: string | null;
+  executionProvider: string | null;
+  provenance: Record<string, unknown>;
+  scores: RunScores;
+  subsets: Array<{ name: string; scores: RunScores }>;
+  corrections: CorrectionScores | null;
+}
+
+export interface ReportModel {
+  toolVersion: string;
+  generatedAt: string;
+  dataset: { id: number; name: string; task: string; format: string; images: number; hash: string };
+  subset: string | null;
+  seed: number;
+  classes: ClassInfo[];
+  definitions: Array<{ name: string; field: string; description: string; reference: string }>;
+  runs: ReportRun[];
+  /** Every other run against the first. */
+  comparisons: Comparison[];
+  gallery: GallerySection[];
+}
+
+export interface ReportDeps {
+  db: Db;
+  repos: Repos;
+  toolVersion: string;
+}
+
+export interface ReportRequest {
+  datasetId: number;
+  runIds: number[];
+  subset?: string | undefined;
+  seed: number;
+}
+
+export async function buildReportModel(
+  deps: ReportDeps,
+  req: ReportRequest,
+  ctx: JobContext,
+): Promise<{ model: ReportModel; fresh: FreshRun[] }> {
+  const fresh: FreshRun[] = [];
+  for (const [i, runId] of req.runIds.entries()) {
+    ctx.signal.throwIfAborted();
+    ctx.progress(i, req.runIds.length, 'scoring runs');
+    fresh.push(freshRun(deps, req.datasetId, runId));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const first = fresh[0]!;
+  const tags = datasetSubsets(deps.db, req.datasetId).map((s) => s.name);
+  const runs = fresh.map((f): ReportRun => {
+    const corrections = correctionScores(deps, req.datasetId, f.run.id, req.subset);
+    return {
+      id: f.run.id,
+      name: f.run.name,
+      source: f.run.source,
+      modelHash: modelHashOf(f.run.provenance),
+      executionProvider: f.run.executionProvider ?? stringField(f.run.provenance, /execution.?provider/i),
+      provenance: f.run.provenance,
+      scores: scoresOfFresh(deps, f, req.subset),
+      subsets: req.subset === undefined ? tags.map((name) => ({ name, scores: scoresOfFresh(deps, f, name) })) : [],
+      corrections: corrections.correctedImages > 0 ? corrections : null,
+    };
+  });
+  ctx.progress(req.runIds.length, req.runIds.length, 'comparing runs');
+  const comparisons = fresh
+    .slice(1)
+    .map((f) => compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 }));
+  const perImage: ImageScore[][] = fresh.map((f) => perImageOfFresh(deps, f, req.subset));
+  const names = definitionsFor(first.set.task);
+  return {
+    fresh,
+    model: {
+      toolVersion: deps.toolVersion,
+      generatedAt: new Date().toISOString(),
+      dataset: {
+        id: first.dataset.id,
+        name: first.dataset.name,
+        task: first.dataset.task,
+        format: first.dataset.format,
+        images: first.dataset.imageCount,
+        hash: datasetHash(deps.db, first.dataset.id),
+      },
+      subset: req.subset ?? null,
+      seed: req.seed,
+      classes: deps.repos.datasets.classes(first.dataset.id),
+      definitions: names.map((name) => ({ name, ...METRIC_DEFINITIONS[name] })),
+      runs,
+      comparisons,
+      gallery: selectGallery(perImage),
+    },
+  };
+}
+
+/**
+ * sha256 over the images' content hashes and the ground-truth versions (annotation id.version), in
+ * image id order: two reports with the same hash scored the same pixels against the same labels.
+ */
+export function datasetHash(db: Db, datasetId: number): string {
+  const hash = createHash('sha256');
+  const rows = db
+    .prepare(
+      `SELECT i.sha256, (SELECT group_concat(a.id || '.' || a.current_version, ',' ORDER BY a.id)
+         FROM samples s JOIN annotations a ON a.sample_id = s.id WHERE s.image_id = i.id) AS gt
+       FROM images i WHERE i.dataset_id = ? ORDER BY i.id`,
+    )
+    .raw()
+    .iterate(datasetId) as IterableIterator<[string, string | null]>;
+  for (const [sha, gt] of rows) hash.update(`${sha} ${gt ?? ''}\n`);
+  return hash.digest('hex');
+}
+
+/** The model file hash a run recorded (provenance keys differ by writer: modelSha256, model.sha256, …). */
+export function modelHashOf(provenance: Record<string, unknown>): string | null {
+  return stringField(provenance, /sha256|hash/i);
+}
+
+function stringField(obj: Record<string, unknown>, key: RegExp, depth = 0): string | null {
+  for (const [k, v] of Object.entries(obj)) if (key.test(k) && typeof v === 'string') return v;
+  if (depth > 1) return null;
+  for (const v of Object.values(obj)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const found = stringField(v as Record<string, unknown>, key, depth + 1);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,141 @@
+/**
+ * The flat formats: CSV (long format, one value per row, every row self-describing so it survives
+ * filtering in pandas or a spreadsheet) and a LaTeX booktabs table ready to paste into a paper.
+ */
+import { bestRow, metricColumns, pct } from './format';
+import type { ReportModel, ReportRun } from './model';
+
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const CSV_HEADER = [
+  'dataset',
+  'dataset_hash',
+  'subset',
+  'run',
+  'model_hash',
+  'execution_provider',
+  'tool_version',
+  'metric',
+  'definition',
+  'class_id',
+  'class_name',
+  'value',
+];
+
+/** Values are fractions in [0, 1] (not %), undefined ones empty. */
+export function renderCsv(model: ReportModel): string {
+  const lines = [CSV_HEADER.join(',')];
+  const row = (
+    run: ReportRun,
+    subset: string | null,
+    metric: string,
+    definition: string,
+    classId: number | null,
+    className: string | null,
+    value: number | null,
+  ): void => {
+    const cells = [
+      model.dataset.name,
+      model.dataset.hash,
+      subset,
+      run.name,
+      run.modelHash,
+      run.executionProvider,
+      model.toolVersion,
+      metric,
+      definition,
+      classId,
+      className,
+      value,
+    ];
+    lines.push(cells.map(csvCell).join(','));
+  };
+  const cols = metricColumns(model);
+  for (const run of model.runs) {
+    const scoreSets = [{ name: model.subset, scores: run.scores }, ...run.subsets.map((s) => ({ name: s.name, scores: s.scores }))];
+    for (const set of scoreSets) {
+      row(run, set.name, 'images', '', null, null, set.scores.images);
+      for (const c of cols) row(run, set.name, c.key, c.definition, null, null, c.value(set.scores));
+      for (const p of set.scores.semantic?.per_class ?? []) {
+        row(run, set.name, 'class_iou', 'mmseg-miou', p.id, p.name, p.iou);
+        row(run, set.name, 'class_acc', 'mean-acc', p.id, p.name, p.acc);
+      }
+    }
+  }
+  for (const c of model.comparisons) {
+    const run = model.runs.find((r) => r.name === c.runs[1])!;
+    const tag = `${c.metric} difference vs ${c.runs[0]}`;
+    row(run, c.subset, 'difference', tag, null, null, c.difference?.estimate ?? null);
+    row(run, c.subset, 'difference_ci95_low', tag, null, null, c.difference?.low ?? null);
+    row(run, c.subset, 'difference_ci95_high', tag, null, null, c.difference?.high ?? null);
+    row(run, c.subset, 'image_wins', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.wins);
+    row(run, c.subset, 'image_ties', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.ties);
+    row(run, c.subset, 'image_losses', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.losses);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Escapes LaTeX's special characters in names (run and class names are user text). */
+export function texEscape(text: string): string {
+  return text.replace(/[\\{}&%$#_^~]/g, (c) =>
+    c === '\\' ? '\\textbackslash{}' : c === '^' ? '\\textasciicircum{}' : c === '~' ? '\\textasciitilde{}' : `\\${c}`,
+  );
+}
+
+/** Needs \usepackage{booktabs}. Scores in %, one decimal, best per column in bold. */
+export function renderTex(model: ReportModel): string {
+  const cols = metricColumns(model);
+  const best = cols.map((c) => bestRow(model.runs.map((r) => c.value(r.scores))));
+  const cell = (v: number | null, bold: boolean): string => (v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1));
+  const lines = [
+    `% Tessera ${model.toolVersion}; dataset ${model.dataset.name} sha256 ${model.dataset.hash}`,
+    ...model.runs.map((r) => `% run ${r.name}: model ${r.modelHash ?? 'n/a'}, execution provider ${r.executionProvider ?? 'n/a'}`),
+    `% definitions: ${model.definitions.map((d) => d.name).join(', ')}`,
+    '\\begin{table}[t]',
+    '\\centering',
+    `\\begin{tabular}{l${'r'.repeat(cols.length)}}`,
+    '\\toprule',
+    `Method & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
+    '\\midrule',
+    ...model.runs.map((r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => cell(c.value(r.scores), best[k] === i)).join(' & ')} \\\\`),
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Results on ${texEscape(model.dataset.name)}${model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`}, in \\%. Definitions: ${cols
+      .map((c) => `${texEscape(c.label)} = \\texttt{${texEscape(c.definition)}}`)
+      .join(', ')}. Computed with Tessera ${texEscape(model.toolVersion)}.}`,
+    '\\label{tab:results}',
+    '\\end{table}',
+  ];
+  if (model.dataset.task === 'semantic') lines.push('', ...perClassTex(model));
+  return `${lines.join('\n')}\n`;
+}
+
+function perClassTex(model: ReportModel): string[] {
+  const classes = model.runs[0]?.scores.semantic?.per_class ?? [];
+  const best = classes.map((c) => bestRow(model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null)));
+  return [
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    `\\begin{tabular}{l${'r'.repeat(model.runs.length)}}`,
+    '\\toprule',
+    `Class & ${model.runs.map((r) => texEscape(r.name)).join(' & ')} \\\\`,
+    '\\midrule',
+    ...classes.map((c, k) => {
+      const values = model.runs.map((r, i) => {
+        const v = r.scores.semantic?.per_class[c.id]?.iou ?? null;
+        return v === null ? '--' : best[k] === i ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
+      });
+      return `${texEscape(c.name)} & ${values.join(' & ')} \\\\`;
+    }),
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Per-class IoU (\\%) on ${texEscape(model.dataset.name)} (\\texttt{mmseg-miou} per class).}`,
+    '\\label{tab:per-class}',
+    '\\end{table}',
+  ];
+}

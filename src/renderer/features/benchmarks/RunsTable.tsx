@@ -1,0 +1,48 @@
+import type { RunScores } from '../../../shared/api/methods/metrics';
+import { columnsFor, pct } from './columns';
+
+/** Runs × metrics; the best value of each column in bold. */
+export function RunsTable({ task, scores }: { task: string; scores: RunScores[] }): React.JSX.Element {
+  const columns = columnsFor(task);
+  const best = columns.map((c) => {
+    const values = scores.map((s) => c.value(s));
+    const max = Math.max(...values.filter((v): v is number => v !== null));
+    return values.map((v) => v !== null && v === max);
+  });
+  return (
+    <table className="datasets bench-table" data-testid="bench-runs">
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th className="num">Images</th>
+          {columns.map((c) => (
+            <th key={c.key} className="num" title={c.definition}>
+              {c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {scores.map((s, i) => (
+          <tr key={s.runId} data-testid="bench-run-row" data-run={s.run}>
+            <td>{s.run}</td>
+            <td className="num" data-metric="images">
+              {s.images}
+              {s.unpredicted > 0 ? (
+                <span className="muted" title="images with ground truth but no prediction are not scored">
+                  {' '}
+                  (+{s.unpredicted} missing)
+                </span>
+              ) : null}
+            </td>
+            {columns.map((c, k) => (
+              <td key={c.key} className={best[k]?.[i] === true ? 'num best' : 'num'} data-metric={c.key}>
+                {pct(c.value(s))}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { Id, JobStarted } from '../../domain';
+
+/** A score that may be undefined (0/0): null, never NaN, so it survives JSON (DESIGN §6). */
+const Score = z.number().nullable();
+
+/** A tag name naming an evaluation subset: samples carrying it, or whose image carries it. */
+const SubsetTag = z.string().min(1).max(100);
+
+export const SemanticBlock = z.object({
+  miou: Score,
+  miou_gt_classes: Score,
+  pixel_acc: Score,
+  mean_acc: Score,
+  fwiou: Score,
+  per_class: z.array(z.object({ id: z.number().int(), name: z.string(), iou: Score, acc: Score })),
+});
+export type SemanticBlock = z.infer<typeof SemanticBlock>;
+
+export const ReferringBlock = z.object({
+  giou: Score,
+  ciou: Score,
+  pairs: z.number().int(),
+  precision: z.record(z.string(), Score),
+});
+export type ReferringBlock = z.infer<typeof ReferringBlock>;
+
+/** Exactly `tessera eval --json` (DESIGN §6) plus the names of the metric definitions used. */
+export const EvalResult = z.object({
+  dataset: z.string(),
+  run: z.string(),
+  images: z.number().int(),
+  semantic: SemanticBlock.nullable(),
+  referring: ReferringBlock.nullable(),
+  definitions: z.array(z.string()),
+});
+export type EvalResult = z.infer<typeof EvalResult>;
+
+/** What `metrics.scores` returns: the eval object and how much of the dataset it covers. */
+export const RunScores = EvalResult.extend({
+  datasetId: Id,
+  runId: Id,
+  subset: z.string().nullable(),
+  /** Samples with ground truth that an unfinished run has no result for yet: left out of every score. */
+  unpredicted: z.number().int(),
+});
+export type RunScores = z.infer<typeof RunScores>;
+
+/** One sample's score: image mIoU (semantic, mmseg convention within the image) or the pair IoU (referring). */
+export const ImageScore = z.object({
+  sampleId: Id,
+  imageId: Id,
+  fileName: z.string(),
+  query: z.string().nullable(),
+  score: Score,
+});
+export type ImageScore = z.infer<typeof ImageScore>;
+
+export const PairedImage = ImageScore.omit({ score: true }).extend({ a: Score, b: Score, diff: Score });
+export type PairedImage = z.infer<typeof PairedImage>;
+
+export const Comparison = z.object({
+  dataset: z.string(),
+  runs: z.tuple([z.string(), z.string()]),
+  subset: z.string().nullable(),
+  /** The dataset metric whose difference (B − A) is bootstrapped: `mmseg-miou` or `lisa-giou`. */
+  metric: z.string(),
+  /** The per-image score paired for wins/ties/losses: `image-miou` or `lisa-pair-iou`. */
+  imageMetric: z.string(),
+  images: z.number().int(),
+  a: Score,
+  b: Score,
+  difference: z.object({ estimate: z.number(), low: z.number(), high: z.number(), level: z.number() }).nullable(),
+  seed: z.number().int(),
+  bootstrapSamples: z.number().int(),
+  /** Over images where both runs have a defined per-image score. */
+  paired: z.object({ wins: z.number().int(), ties: z.number().int(), losses: z.number().int(), meanDiff: Score }),
+  /** Semantic only: per class, images where B's IoU for the class beat A's (largest gain first). */
+  classes: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      bWins: z.number().int(),
+      aWins: z.number().int(),
+      images: z.array(z.object({ imageId: Id, fileName: z.string(), a: z.number(), b: z.number() })),
+    }),
+  ),
+  perImage: z.array(PairedImage),
+});
+export type Comparison = z.infer<typeof Comparison>;
+
+export const SubsetSummary = z.object({ name: z.string(), samples: z.number().int() });
+export type SubsetSummary = z.infer<typeof SubsetSummary>;
+
+export const CorrectionScores = z.object({
+  subset: z.string().nullable(),
+  /** Samples in the subset whose ground truth differs from the imported version. */
+  correctedImages: z.number().int(),
+  /** Against the imported ground truth (every region at version 1). */
+  before: EvalResult,
+  /** Against the current ground truth. */
+  after: EvalResult,
+});
+export type CorrectionScores = z.infer<typeof CorrectionScores>;
+
+const RunRef = z.object({ datasetId: Id, runId: Id, subset: SubsetTag.optional() });
+
+export const metricMethods = {
+  /** Long work: brings the run's stored per-sample counts up to date (only missing or stale ones). */
+  'metrics.evaluate': { input: z.object({ datasetId: Id, runId: Id }), output: JobStarted },
+  /** Scores as a SQL aggregate of the stored counts; stale counts are recomputed first. */
+  'metrics.scores': { input: RunRef, output: RunScores },
+  'metrics.perImage': {
+    input: RunRef.extend({ classIdx: z.number().int().min(0).max(254).optional() }),
+    output: z.array(ImageScore),
+  },
+  'metrics.compare': {
+    input: z.object({
+      datasetId: Id,
+      runIds: z.tuple([Id, Id]),
+      subset: SubsetTag.optional(),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .default(1),
+      samples: z.number().int().min(1).max(100_000).default(1000),
+    }),
+    output: Comparison,
+  },
+  /** Tags that name a non-empty subset of the dataset's samples. */
+  'metrics.subsets': { input: z.object({ datasetId: Id }), output: z.array(SubsetSummary) },
+  /** A run's scores before and after human corrections of the ground truth. */
+  'metrics.corrections': { input: RunRef, output: CorrectionScores },
+} as const;

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { startServe } from '../helpers/cli';
+import { openTestEngine } from '../helpers/engine';
+import { rectLabels, tempDir } from '../helpers/fixtures';
+import { addSemanticRun, importSemantic } from '../integration/metrics/helpers';
+
+// Two 20x10 images, GT = left half class 1, right half background. Run "perfect" predicts the GT;
+// run "half" predicts class 1 everywhere. By hand, for "half": class 1 IoU 200/400 = 50%, background
+// IoU 0 -> mIoU 25.00, mIoU over GT classes 25.00, pixel acc 50.00, mean acc (0 + 100)/2 = 50.00,
+// fwIoU 0.5·0 + 0.5·50 = 25.00. "half" − "perfect" = −75.00 on every resample, and loses on both images.
+const W = 20;
+const H = 10;
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let datasetId: number;
+let artifacts: string;
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-bench-');
+  cleanup = t.cleanup;
+  artifacts = join(process.cwd(), 'test-results', 'e2e');
+  mkdirSync(artifacts, { recursive: true });
+  const ws = join(t.dir, 'ws');
+  const { engine, client } = openTestEngine(ws);
+  const gt = rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1);
+  const fx = await importSemantic(client, engine, t.dir, [gt, gt], { w: W, h: H }, 'halves');
+  datasetId = fx.datasetId;
+  addSemanticRun(engine, datasetId, 'perfect', new Map(fx.samples.map((s) => [s.sampleId, gt])), { w: W, h: H });
+  addSemanticRun(engine, datasetId, 'half', new Map(fx.samples.map((s) => [s.sampleId, new Uint8Array(W * H).fill(1)])), { w: W, h: H });
+  await client.call('tags.apply', { tag: 'first', imageIds: [fx.samples[0]!.imageId] });
+  await engine.close();
+  server = await startServe(ws);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+describe('benchmarks page in Chromium against tessera serve', () => {
+  it('shows the runs × metrics table, per-class bars, subsets, a comparison and exports a report', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'halves' }).click();
+    await page.getByTestId('open-benchmarks').click();
+    const cell = (run: string, metric: string) =>
+      page.locator(`[data-testid="bench-run-row"][data-run="${run}"] td[data-metric="${metric}"]`);
+    await expect.poll(() => cell('half', 'miou').textContent(), { timeout: 15_000 }).toBe('25.00');
+    const expected: Record<string, Record<string, string>> = {
+      perfect: { images: '2', miou: '100.00', miou_gt_classes: '100.00', pixel_acc: '100.00', mean_acc: '100.00', fwiou: '100.00' },
+      half: { images: '2', miou: '25.00', miou_gt_classes: '25.00', pixel_acc: '50.00', mean_acc: '50.00', fwiou: '25.00' },
+    };
+    for (const [run, metrics] of Object.entries(expected)) {
+      for (const [metric, text] of Object.entries(metrics)) expect(await cell(run, metric).textContent(), `${run} ${metric}`).toBe(text);
+    }
+    expect(await page.locator('[data-testid="bench-class"][data-class="class_1"]').textContent()).toContain('50.00');
+
+    const subsetCell = page.locator('[data-testid="bench-subset-row"][data-subset="first"] td[data-run="half"]');
+    await expect.poll(() => subsetCell.textContent()).toBe('25.00');
+
+    await page.getByTestId('compare-a').selectOption({ label: 'perfect' });
+    await page.getByTestId('compare-b').selectOption({ label: 'half' });
+    await expect.poll(() => page.getByTestId('compare-diff').textContent()).toBe('-75.00');
+    expect(await page.getByTestId('compare-interval').textContent()).toBe('[-75.00, -75.00]');
+    expect(await page.getByTestId('compare-wins').textContent()).toBe('0 / 0 / 2');
+    await page.screenshot({ path: join(artifacts, 'benchmarks.png'), fullPage: true });
+
+    await page.getByTestId('bench-subset').selectOption('first');
+    await expect.poll(() => cell('perfect', 'images').textContent()).toBe('1');
+
+    await page.getByTestId('report-format').selectOption('csv');
+    await page.getByTestId('report-export').click();
+    const path = page.getByTestId('report-path').locator('code');
+    await expect.poll(() => path.textContent(), { timeout: 30_000 }).toMatch(/halves-.*\.csv$/);
+    const written = (await path.textContent())!;
+    expect(existsSync(written)).toBe(true);
+    expect(readFileSync(written, 'utf8')).toContain(',first,half,');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { tessera } from '../../helpers/cli';
+import { openTestEngine } from '../../helpers/engine';
+import { tempDir } from '../../helpers/fixtures';
+import {
+  addSemanticRun,
+  expectClose,
+  importSemantic,
+  naiveSemantic,
+  noisyPrediction,
+  randomScene,
+  testRandom,
+  type SemanticFixture,
+} from './helpers';
+
+// Runs the BUILT CLI (node tools/build.mjs first). The workspace is built in-process (folder import +
+// runs through the repos, as the run/import features will write them), then closed.
+const SIZE = { w: 24, h: 18 };
+const CLASSES = 4;
+let ws: string;
+let cleanup: () => void;
+let fx: SemanticFixture;
+let predsA: Map<number, Uint8Array>;
+
+beforeAll(async () => {
+  const t = tempDir('tessera-cli-eval-');
+  cleanup = t.cleanup;
+  ws = join(t.dir, 'ws');
+  const { engine, client } = openTestEngine(ws);
+  const random = testRandom(5);
+  const gts = Array.from({ length: 6 }, () => randomScene(random, SIZE.w, SIZE.h, CLASSES, true));
+  gts[0]![0] = CLASSES - 1;
+  fx = await importSemantic(client, engine, t.dir, gts, SIZE, 'street');
+  predsA = new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, CLASSES, 0.3)]));
+  addSemanticRun(engine, fx.datasetId, 'base', predsA, SIZE);
+  addSemanticRun(
+    engine,
+    fx.datasetId,
+    'better',
+    new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, CLASSES, 0.1)])),
+    SIZE,
+  );
+  await client.call('tags.apply', { tag: 'night', imageIds: fx.samples.slice(0, 2).map((s) => s.imageId) });
+  await engine.close();
+});
+
+afterAll(() => cleanup?.());
+
+const cli = (...args: string[]) => tessera(['--workspace', ws, ...args]);
+
+describe('tessera eval / compare', () => {
+  it('eval --json prints exactly the DESIGN §6 object with the reference scores', () => {
+    const r = cli('eval', '--dataset', 'street', '--run', 'base', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown> & { semantic: Record<string, number | null> };
+    expect(Object.keys(out)).toEqual(['dataset', 'run', 'images', 'semantic', 'referring', 'definitions']);
+    expect(out).toMatchObject({ dataset: 'street', run: 'base', images: 6, referring: null });
+    expect(Object.keys(out.semantic)).toEqual(['miou', 'miou_gt_classes', 'pixel_acc', 'mean_acc', 'fwiou', 'per_class']);
+    const ref = naiveSemantic(
+      fx.samples.map((s) => ({ gt: s.gt, pred: predsA.get(s.sampleId)! })),
+      CLASSES,
+    );
+    expectClose(out.semantic['miou'], ref.miou, 'miou');
+    expectClose(out.semantic['fwiou'], ref.fwiou, 'fwiou');
+  });
+
+  it('accepts ids, scores a subset, and prints a human table', () => {
+    const sub = JSON.parse(cli('eval', '--dataset', String(fx.datasetId), '--run', 'base', '--subset', 'night', '--json').stdout) as {
+      images: number;
+    };
+    expect(sub.images).toBe(2);
+    const human = cli('eval', '--dataset', 'street', '--run', 'base');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/mIoU\s+mIoU \(GT classes\)/);
+    expect(human.stdout).toContain('definitions: mmseg-miou, toco-miou, pixel-acc, mean-acc, fwiou');
+  });
+
+  it('compare --json is reproducible and the interval brackets the difference', () => {
+    const one = cli('compare', '--dataset', 'street', '--runs', 'base,better', '--json');
+    const two = cli('compare', '--dataset', 'street', '--runs', 'base,better', '--json');
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe(two.stdout);
+    const c = JSON.parse(one.stdout) as {
+      runs: string[];
+      a: number;
+      b: number;
+      difference: { estimate: number; low: number; high: number };
+      paired: { wins: number };
+    };
+    expect(c.runs).toEqual(['base', 'better']);
+    expect(c.difference.estimate).toBeCloseTo(c.b - c.a, 12);
+    expect(c.difference.low).toBeLessThanOrEqual(c.difference.estimate);
+    expect(c.difference.high).toBeGreaterThanOrEqual(c.difference.estimate);
+    const human = cli('compare', '--dataset', 'street', '--runs', 'base,better');
+    expect(human.stdout).toContain('95% CI');
+    expect(human.stdout).toMatch(/B wins \d+, ties \d+, loses \d+/);
+  });
+
+  it('fails with one clear line: unknown run (exit 1), wrong --runs (exit 2)', () => {
+    const missing = cli('eval', '--dataset', 'street', '--run', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('error: no run "nope" in dataset "street" (its runs: base, better)\n');
+    const usage = cli('compare', '--dataset', 'street', '--runs', 'base');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--runs takes exactly two runs');
+    const tag = cli('eval', '--dataset', 'street', '--run', 'base', '--subset', 'nope');
+    expect(tag.code).toBe(1);
+    expect(tag.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
