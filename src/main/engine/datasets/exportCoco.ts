@@ -73,7 +73,7 @@ export async function exportCoco(
       ctx.progress(i, images.length, 'writing results');
       for (const sampleId of image.sampleIds) {
         for (const p of deps.repos.predictions.forSample(runId, sampleId)) {
-          if (p.classIdx === IGNORE) continue;
+          if (p.classIdx === IGNORE || p.classIdx === 0) continue;
           const row = {
             image_id: imageIds.get(image.id),
             category_id: categoryOf.get(p.classIdx) ?? p.classIdx,
@@ -108,7 +108,7 @@ export async function exportCoco(
       ctx.signal.throwIfAborted();
       ctx.progress(i, regions.length, 'writing annotations');
     }
-    if (r.classIdx === IGNORE) continue;
+    if (r.classIdx === IGNORE || r.classIdx === 0) continue;
     const image = imageOfSample.get(r.sampleId) as DatasetImage;
     const rle = { size: [r.height, r.width] as [number, number], counts: r.counts };
     const id = r.externalId !== null && /^\d+$/.test(r.externalId) && !used.has(Number(r.externalId)) ? Number(r.externalId) : nextId++;

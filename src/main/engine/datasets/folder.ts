@@ -149,8 +149,11 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       const sampleId = deps.repos.images.createSample(imageId);
       if (image.mask === null) continue;
       const labels = binary ? image.mask.map((v) => (v === 255 ? 1 : 0)) : image.mask;
-      for (const part of labelMapToRles(labels, image.probe.height, image.probe.width)) {
-        if (part.classIdx === 0) continue; // background is what no region covers
+      const parts = labelMapToRles(labels, image.probe.height, image.probe.width);
+      for (const part of parts) {
+        // Background is what no region covers, except in an all-background mask: its class-0 region
+        // keeps the image annotated, so evaluation scores false positives on it.
+        if (part.classIdx === 0 && parts.length > 1) continue;
         deps.repos.annotations.create({ sampleId, classIdx: part.classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
       }
     }

@@ -70,10 +70,11 @@ async function stagePngs(
     const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
     const parts = labelMapToRles(labels, mask.height, mask.width).filter((p) => p.classIdx !== 0);
     for (const p of parts) {
-      if (classes.size > 0 && !classes.has(p.classIdx) && p.classIdx !== 255) {
+      // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (DESIGN §5).
+      if ((classes.size > 0 && !classes.has(p.classIdx)) || p.classIdx === 255) {
         throw new ApiError(
           'INVALID_INPUT',
-          `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${[...classes].sort((a, b) => a - b).join(', ')})`,
+          `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${[...classes].sort((a, b) => a - b).join(', ')})${p.classIdx === 255 ? '; predictions cannot mark pixels as ignore' : ''}`,
           { file: path },
         );
       }

@@ -114,8 +114,10 @@ async function readVocMask(path: string, image: StagedImage): Promise<StagedImag
       );
     }
   }
-  // Background is what no region covers; 255 (void) is kept as its own region (class 255).
-  return parts.filter((p) => p.classIdx !== 0);
+  // Background is what no region covers; 255 (void) is kept as its own region (class 255). An
+  // all-background mask keeps its class-0 region so the image still counts as annotated (and scored).
+  const regions = parts.filter((p) => p.classIdx !== 0);
+  return regions.length > 0 ? regions : parts;
 }
 
 /**
