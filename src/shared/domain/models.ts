@@ -44,23 +44,42 @@ export const ClassSpec = z.object({
 });
 export type ClassSpec = z.output<typeof ClassSpec>;
 
+/** Bundle-only seg-token manifests need no image input; this placeholder keeps the type uniform. */
+const BUNDLE_INPUT = { tensor: 'image', policy: 'fixed', size: [1, 1] };
+
 /** DESIGN §4: a manifest (JSON or YAML) beside the .onnx. */
-export const ModelManifest = z
-  .object({
-    name: z.string().min(1).max(200),
-    kind: ModelKind,
-    description: z.string().optional(),
-    toy: z.boolean().default(false),
-    /** Role -> file name relative to the manifest; `model` is the main graph. */
-    files: z.object({ model: z.string().min(1) }).catchall(z.string().min(1)),
-    input: InputSpec,
-    /** Role -> output tensor name. */
-    outputs: z.record(z.string(), z.string().min(1)),
-    classes: ClassSpec.optional(),
-    params: z.record(z.string(), z.unknown()).default({}),
-    execution_providers: z.array(z.enum(['cuda', 'cpu'])).default(['cuda', 'cpu']),
-  })
-  .strict();
+export const ModelManifest = z.preprocess(
+  (raw) => {
+    // A seg-token model may be precomputed tensors only (files.bundles: .npz/.safetensors per sample).
+    if (typeof raw !== 'object' || raw === null) return raw;
+    const r = raw as Record<string, unknown>;
+    const files = r['files'] as Record<string, unknown> | undefined;
+    if (r['kind'] === 'seg-token' && files?.['bundles'] !== undefined && files['model'] === undefined && r['input'] === undefined) {
+      return { ...r, input: BUNDLE_INPUT };
+    }
+    return raw;
+  },
+  z
+    .object({
+      name: z.string().min(1).max(200),
+      kind: ModelKind,
+      description: z.string().optional(),
+      toy: z.boolean().default(false),
+      /** Role -> file name relative to the manifest; `model` is the main graph, `bundles` a folder of per-sample tensors. */
+      files: z.object({ model: z.string().min(1).optional(), bundles: z.string().min(1).optional() }).catchall(z.string().min(1)),
+      input: InputSpec,
+      /** Role -> output tensor name. */
+      outputs: z.record(z.string(), z.string().min(1)),
+      classes: ClassSpec.optional(),
+      params: z.record(z.string(), z.unknown()).default({}),
+      execution_providers: z.array(z.enum(['cuda', 'cpu'])).default(['cuda', 'cpu']),
+    })
+    .strict()
+    .refine((m) => m.files.model !== undefined || (m.kind === 'seg-token' && m.files.bundles !== undefined), {
+      message: 'files.model is required (only a seg-token model may instead give files.bundles, a folder of .npz/.safetensors per sample)',
+      path: ['files', 'model'],
+    }),
+);
 export type ModelManifest = z.output<typeof ModelManifest>;
 
 export const TensorInfo = z.object({ name: z.string(), type: z.string(), shape: z.array(z.union([z.number(), z.string()])) });

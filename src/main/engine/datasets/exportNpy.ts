@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Heatmap } from '../store/repos/predictions';
-import { writeNpyFloat32 } from './npy';
+import { writeNpyFloat32 } from '../tensors/npy';
 import { datasetImages } from './readback';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { SkippedFile } from '../../../shared/domain';
 import type { Heatmap } from '../store/repos/predictions';
-import { parseNpy, parseNpz, toFloat32, type NpyArray } from './npy';
+import { parseNpy, parseNpz, toFloat32, type NpyArray } from '../tensors/npy';
 import type { DatasetImage } from './readback';
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { ModelManifest, ModelSummary, TensorInfo } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
@@ -55,6 +56,38 @@ export function checkAgainstModel(manifest: ModelManifest, file: string, inputs:
   }
 }
 
+/** A folder's identity: sha256 over its bundle files' names and contents, in name order. */
+export async function sha256Folder(dir: string): Promise<{ sha256: string; files: number }> {
+  const names = (await readdir(dir)).filter((n) => /\.(npz|safetensors)$/.test(n)).sort();
+  const hash = createHash('sha256');
+  for (const name of names) {
+    hash.update(name).update('\0');
+    for await (const chunk of createReadStream(join(dir, name))) hash.update(chunk as Buffer);
+  }
+  return { sha256: hash.digest('hex'), files: names.length };
+}
+
+/** A seg-token model given as precomputed tensors (READ/LISA bundles): no ONNX graph to check. */
+async function addBundleModel(deps: EngineDeps, manifest: ModelManifest, files: Record<string, string>): Promise<ModelSummary> {
+  const dir = files['bundles'] as string;
+  const { sha256, files: count } = await sha256Folder(dir);
+  if (count === 0) throw new ApiError('INVALID_INPUT', `${dir}: no .npz or .safetensors bundles in this folder`);
+  const id = deps.repos.models.upsert({
+    name: manifest.name,
+    kind: manifest.kind,
+    path: dir,
+    sha256,
+    toy: manifest.toy,
+    manifest: { ...(manifest as unknown as Record<string, unknown>), files },
+    inputs: [],
+    outputs: ['image_hidden', 'seg_hidden', 'seg_embeds'].map((name) => ({ name, type: 'float32', shape: [] })),
+  });
+  deps.events.emit('data.changed', { topics: ['models'] });
+  const summary = deps.repos.models.get(id);
+  if (summary === undefined) throw new ApiError('INTERNAL', 'model vanished after insert');
+  return summary;
+}
+
 function toInfo(list: TensorMeta[]): TensorInfo[] {
   return list.map((t) => ({ name: t.name, type: t.type, shape: t.shape }));
 }
@@ -65,9 +98,11 @@ export async function addModel(deps: EngineDeps, inference: InferenceClient, man
   const { manifest, files } = loaded;
   for (const [role, file] of Object.entries(files)) {
     const info = await stat(file).catch(() => null);
-    if (info === null || !info.isFile()) throw new ApiError('NOT_FOUND', `${loaded.path}: files.${role} = ${file} does not exist`);
+    const ok = role === 'bundles' ? info?.isDirectory() === true : info?.isFile() === true;
+    if (!ok) throw new ApiError('NOT_FOUND', `${loaded.path}: files.${role} = ${file} does not exist${role === 'bundles' ? ' (a folder of .npz/.safetensors files)' : ''}`);
   }
-  const main = files['model'] as string;
+  if (files['model'] === undefined) return addBundleModel(deps, manifest, files);
+  const main = files['model'];
   const key = `check:${main}`;
   let meta;
   try {

@@ -52,6 +52,11 @@ export class LoadedModel implements ModelRuntime {
   /** Fails clearly when the model file vanished or changed since `models add`. */
   async verifyFile(): Promise<void> {
     const path = this.summary.path;
+    if (this.files['model'] === undefined) {
+      // Bundle folders can be large; their content hash is checked at `models add`, presence here.
+      if (!existsSync(path)) throw new ApiError('NOT_FOUND', `${path}: the bundle folder of "${this.summary.name}" vanished`);
+      return;
+    }
     if (!existsSync(path)) throw new ApiError('NOT_FOUND', `${path}: the model file of "${this.summary.name}" vanished (moved or deleted since it was added)`);
     const sha = await sha256File(path);
     if (sha !== this.summary.sha256) throw new ApiError('MODEL_MISMATCH', `${path}: the model file changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`);
@@ -62,6 +67,11 @@ export class LoadedModel implements ModelRuntime {
   }
 
   async load(role = 'model'): Promise<LoadResult> {
+    if (role === 'model' && this.files['model'] === undefined) {
+      // Precomputed tensors: nothing runs, so nothing is accelerated.
+      this.choice = { provider: 'cpu', fallback: null };
+      return { provider: 'cpu', fallback: null, inputs: [], outputs: [] };
+    }
     let p = this.loads.get(role);
     if (p === undefined) {
       const file = this.files[role];

@@ -9,6 +9,8 @@ export interface RunSample {
   width: number;
   height: number;
   query: string | null;
+  /** 0-based position of this sample among its image's query samples. */
+  queryIndex: number;
 }
 
 /**
@@ -24,7 +26,8 @@ export function samplesForRun(deps: EngineDeps, datasetId: number, referring: bo
   const rows = deps.db
     .prepare(
       `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, i.sha256 AS imageSha, i.file_name AS fileName,
-              i.width, i.height, s.query
+              i.width, i.height, s.query,
+              (SELECT COUNT(*) FROM samples s2 WHERE s2.image_id = s.image_id AND s2.query IS NOT NULL AND s2.id < s.id) AS queryIndex
        FROM samples s JOIN images i ON i.id = s.image_id
        WHERE i.dataset_id = @datasetId AND ${referring ? 's.query IS NOT NULL' : 's.query IS NULL'} ${tagFilter}
        ORDER BY i.file_name, i.id, s.id`,

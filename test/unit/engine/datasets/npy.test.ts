@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
-import { parseNpy, parseNpz, writeNpyFloat32 } from '../../../../src/main/engine/datasets/npy';
+import { parseNpy, parseNpz, writeNpyFloat32 } from '../../../../src/main/engine/tensors/npy';
 import { npyBytes } from './npyBytes';
 
 describe('.npy reader and writer', () => {

@@ -5,6 +5,7 @@ import { assertFinite } from './geometry';
 import { fullResolutionMap, minMaxNormalize, segSimilarity, similarityToPoints } from '../../tokens';
 import { decodePrompt, samEmbedding } from './promptDecoderCore';
 import type { WireTensor } from '../inference/protocol';
+import { loadSegTokenBundle } from '../bundles';
 
 interface QuerySpec {
   tensor: string;
@@ -36,18 +37,24 @@ export const segTokenAdapter: Adapter = {
   async predict(rt, sample) {
     const m = rt.manifest;
     if (sample.query === null) throw new Error('a seg-token model needs a text query: run it on a referring/reasoning dataset');
-    const input = imageToTensor(sample.rgb, m.input);
-    const feeds: Record<string, WireTensor> = { [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } };
-    const q = m.params['query'] as QuerySpec | undefined;
-    if (q !== undefined) feeds[q.tensor] = encodeQuery(q, sample.query);
-    const out = await rt.run(feeds);
+    let out: Record<string, WireTensor>;
+    if (m.files.bundles !== undefined) {
+      out = await loadSegTokenBundle(m.files.bundles, sample.fileName, sample.queryIndex);
+    } else {
+      const input = imageToTensor(sample.rgb, m.input);
+      const feeds: Record<string, WireTensor> = { [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } };
+      const q = m.params['query'] as QuerySpec | undefined;
+      if (q !== undefined) feeds[q.tensor] = encodeQuery(q, sample.query);
+      out = await rt.run(feeds);
+    }
     const imgName = outputNamed(m, 'image_hidden');
     const segName = outputNamed(m, 'seg_hidden');
     const imageHidden = f32(out[imgName], imgName);
     const segHidden = f32(out[segName], segName);
     assertFinite(imageHidden, imgName);
     assertFinite(segHidden, segName);
-    const [, g, c] = (out[imgName]?.dims ?? []) as [number, number, number];
+    const dims = out[imgName]?.dims ?? [];
+    const [g, c] = (dims.length === 3 ? dims.slice(1) : dims) as [number, number];
     const side = Math.round(Math.sqrt(g));
     if (side * side !== g) throw new Error(`output ${imgName} has ${g} image tokens, not a square grid`);
     const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c));

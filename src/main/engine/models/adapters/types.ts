@@ -20,8 +20,11 @@ export interface SampleToPredict {
   imageSha: string;
   width: number;
   height: number;
+  fileName: string;
   /** The text query of referring/reasoning samples, else null. */
   query: string | null;
+  /** Which query of its image this sample is (0-based, import order): names its tensor bundle. */
+  queryIndex: number;
   rgb: RgbImage;
   /** Ground-truth label map when the sample has one (CAM present classes, oracle prompts). */
   groundTruth: Uint8Array | null;
