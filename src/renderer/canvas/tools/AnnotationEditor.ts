@@ -1,7 +1,7 @@
 import { LocalHistory } from './history/localHistory';
 import { applyPatch, patchFromRegion, type MaskPatch } from './history/maskPatch';
 import type { Point, RegionMask } from './raster/regionMask';
-import type { ToolContext, ToolDefinition, ToolId, ToolPointer, ToolPreview, ToolState } from './Tool';
+import type { ToolContext, ToolDefinition, ToolId, ToolIntent, ToolMessage, ToolPointer, ToolPreview, ToolState } from './Tool';
 import { toolById } from './registry';
 
 export const MIN_BRUSH_RADIUS = 0.5;
@@ -45,6 +45,7 @@ export class AnnotationEditor {
   labels: Uint8Array;
   private readonly history: LocalHistory;
   private readonly listeners = new Set<() => void>();
+  private readonly intentListeners = new Set<(intent: ToolIntent) => void>();
   private snapshot: EditorSnapshot;
   private tool: ToolDefinition;
   private stateId: string;
@@ -103,6 +104,9 @@ export class AnnotationEditor {
       setActiveClass: (classIdx) => this.setActiveClass(classIdx),
       transition: (stateId, info) => this.transition(stateId, info),
       returnToPreviousTool: () => this.setTool(this.previousTool),
+      emit: (intent) => {
+        for (const l of [...this.intentListeners]) l(intent);
+      },
     };
   }
 
@@ -112,6 +116,17 @@ export class AnnotationEditor {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
+
+  /** The page listens for what tools ask of it (a proposal from a model) and answers with deliver(). */
+  onIntent = (listener: (intent: ToolIntent) => void): (() => void) => {
+    this.intentListeners.add(listener);
+    return () => this.intentListeners.delete(listener);
+  };
+
+  /** Hands the page's answer to the active tool state (a state that moved on ignores it). */
+  deliver(message: ToolMessage): void {
+    this.state.onMessage?.(this.ctx, message);
+  }
 
   private update(patch: Partial<EditorSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...patch };

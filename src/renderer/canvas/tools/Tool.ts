@@ -1,17 +1,45 @@
 import type { Point, RegionMask } from './raster/regionMask';
 
-export type ToolId = 'brush' | 'eraser' | 'polygon' | 'fill' | 'picker';
+export type ToolId = 'brush' | 'eraser' | 'polygon' | 'fill' | 'picker' | 'prompt';
 
 /** A pointer event already in image coordinates (the stage converts through viewport.ts). */
 export interface ToolPointer extends Point {
   /** How far one screen pixel reaches in image pixels at the current zoom (for hit tolerances). */
   imagePixelsPerScreenPixel: number;
+  /** The mouse button (0 primary, 2 secondary) and modifiers; absent means a plain primary press. */
+  button?: number;
+  shiftKey?: boolean;
+  altKey?: boolean;
 }
+
+/** A click of the prompt tool: label 1 = part of the object, 0 = not (SAM's point labels). */
+export interface PromptPoint extends Point {
+  label: 1 | 0;
+}
+
+/**
+ * What a tool asks of the page that the canvas layer cannot do itself (it never fetches): the page
+ * performs it and answers through `AnnotationEditor.deliver` with a ToolMessage of the same requestId.
+ */
+export type ToolIntent = { kind: 'propose'; requestId: number; points: readonly PromptPoint[] };
+
+/** The page's answer to a ToolIntent; `region` is null when the model proposed no pixel. */
+export type ToolMessage =
+  | { kind: 'proposal'; requestId: number; region: RegionMask | null; score: number | null }
+  | { kind: 'proposal-failed'; requestId: number; error: string };
 
 /** What is drawn on the tool layer while a tool works; never part of the label map until committed. */
 export type ToolPreview =
   | { kind: 'stroke'; points: readonly Point[]; radius: number; value: number }
-  | { kind: 'polygon'; points: readonly Point[]; cursor: Point | null; value: number; closable: boolean };
+  | { kind: 'polygon'; points: readonly Point[]; cursor: Point | null; value: number; closable: boolean }
+  | {
+      kind: 'prompt';
+      points: readonly PromptPoint[];
+      proposal: RegionMask | null;
+      score: number | null;
+      pending: boolean;
+      error: string | null;
+    };
 
 /** What a tool state may do: read the label map and settings, show a preview, commit a region, move on. */
 export interface ToolContext {
@@ -28,6 +56,8 @@ export interface ToolContext {
   transition(stateId: string, info?: ToolPointer): void;
   /** Switches to the tool used before this one (the class picker returns to the brush). */
   returnToPreviousTool(): void;
+  /** Asks the page for something async (a model proposal); the answer comes back as onMessage. */
+  emit(intent: ToolIntent): void;
 }
 
 /** One state of a tool's state machine (tldraw's StateNode, reduced to what masks need). */
@@ -43,6 +73,8 @@ export interface ToolState {
   onCancel?(ctx: ToolContext): void;
   /** The window is going away: finish what is in progress so it is saved (a stroke is committed). */
   onFlush?(ctx: ToolContext): void;
+  /** The page's answer to an intent this tool emitted (possibly stale: compare requestId). */
+  onMessage?(ctx: ToolContext, message: ToolMessage): void;
 }
 
 export interface ToolDefinition {

@@ -4,9 +4,10 @@ import { eraserTool } from './eraser';
 import { polygonTool } from './polygon';
 import { fillTool } from './fill';
 import { pickerTool } from './picker';
+import { promptTool } from './prompt';
 
 /** Every annotation tool, in toolbar order. A new tool is a folder plus one line here. */
-export const TOOLS: readonly ToolDefinition[] = [brushTool, eraserTool, polygonTool, fillTool, pickerTool];
+export const TOOLS: readonly ToolDefinition[] = [brushTool, eraserTool, polygonTool, fillTool, pickerTool, promptTool];
 
 export function toolById(id: ToolId): ToolDefinition {
   const tool = TOOLS.find((t) => t.id === id);

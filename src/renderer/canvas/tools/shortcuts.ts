@@ -40,8 +40,11 @@ export const SHORTCUT_HELP: ReadonlyArray<{ keys: string; what: string }> = [
   { keys: '[  ]', what: 'brush size smaller / larger' },
   { keys: 'Ctrl+Z', what: 'undo (saved in the workspace: works after a reload)' },
   { keys: 'Ctrl+Shift+Z, Ctrl+Y', what: 'redo' },
-  { keys: 'Esc', what: 'drop the stroke or polygon in progress' },
-  { keys: 'Enter, Backspace', what: 'polygon: close and fill / remove the last vertex' },
+  { keys: 'Esc', what: 'drop the stroke, polygon or prompt points in progress' },
+  {
+    keys: 'Enter, Backspace',
+    what: 'polygon: close and fill / remove the last vertex; prompt: accept the proposal / remove the last point',
+  },
   { keys: 'Wheel, Space+drag, middle drag', what: 'zoom to the cursor, pan' },
   { keys: '?', what: 'show or hide this help' },
 ];

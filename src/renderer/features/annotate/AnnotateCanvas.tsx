@@ -77,9 +77,15 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
     const rect = el.getBoundingClientRect();
     return { x: e.clientX - rect.left - el.clientLeft, y: e.clientY - rect.top - el.clientTop };
   };
-  const toImage = (e: { clientX: number; clientY: number }) => {
+  const toImage = (e: { clientX: number; clientY: number; button: number; shiftKey: boolean; altKey: boolean }) => {
     const v = viewport as Viewport;
-    return { ...screenToImage(v, local(e)), imagePixelsPerScreenPixel: 1 / v.scale };
+    return {
+      ...screenToImage(v, local(e)),
+      imagePixelsPerScreenPixel: 1 / v.scale,
+      button: e.button,
+      shiftKey: e.shiftKey,
+      altKey: e.altKey,
+    };
   };
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>): void => {
@@ -90,7 +96,8 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
       pan.current = { ...local(e), start: viewport };
       return;
     }
-    if (e.button === 0) editor.pointerDown(toImage(e));
+    // The secondary button reaches only the prompt tool (a negative point); it never paints.
+    if (e.button === 0 || (e.button === 2 && editor.getSnapshot().toolId === 'prompt')) editor.pointerDown(toImage(e));
   };
   const onPointerMove = (e: React.PointerEvent<HTMLDivElement>): void => {
     if (viewport === null) return;
@@ -155,7 +162,7 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
           <Layer listening={false} imageSmoothingEnabled={false}>
             <KonvaImage ref={maskNode} image={bitmap.canvas} width={editor.width} height={editor.height} opacity={props.maskOpacity} />
           </Layer>
-          <Layer listening={false}>
+          <Layer listening={false} imageSmoothingEnabled={false}>
             <ToolOverlay snap={snap} scale={viewport.scale} colorOf={props.colorOf} />
           </Layer>
         </Stage>

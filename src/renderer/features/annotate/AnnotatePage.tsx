@@ -7,6 +7,7 @@ import { routeHref } from '../../router';
 import { shortcutFor } from '../../canvas/tools/shortcuts';
 import { AnnotateCanvas } from './AnnotateCanvas';
 import { ToolPanel } from './ToolPanel';
+import { PromptPanel } from './PromptPanel';
 import { ReviewPanel } from './ReviewPanel';
 import { QueryEditor } from './QueryEditor';
 import { HelpOverlay } from './HelpOverlay';
@@ -107,6 +108,7 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
               onRedo={() => redo(session)}
             />
           ) : null}
+          {session !== null ? <PromptPanel editor={session.editor} imageId={imageId} /> : null}
           <label className="annotate-brush">
             Mask opacity
             <input

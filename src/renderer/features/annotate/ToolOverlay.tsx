@@ -1,5 +1,6 @@
 import { Circle, Line } from 'react-konva';
 import type { EditorSnapshot } from '../../canvas/tools/AnnotationEditor';
+import { PromptOverlay } from './PromptOverlay';
 
 function rgba(color: readonly [number, number, number], alpha: number): string {
   return `rgba(${color[0]},${color[1]},${color[2]},${alpha})`;
@@ -58,6 +59,7 @@ export function ToolOverlay({
           ))}
         </>
       ) : null}
+      {p?.kind === 'prompt' ? <PromptOverlay preview={p} scale={scale} color={colorOf(snap.activeClass)} /> : null}
       {brushLike && snap.cursor !== null ? (
         <Circle
           x={snap.cursor.x}
