@@ -6,6 +6,13 @@ import { registerInit } from './commands/init';
 import { registerDatasets } from './commands/datasets';
 import { registerImport } from './commands/import';
 import { registerServe } from './commands/serve';
+import { registerExport } from './commands/export';
+import { registerTags } from './commands/tags';
+import { registerModels } from './commands/models';
+import { registerRun } from './commands/run';
+import { registerEval } from './commands/eval';
+import { registerCompare } from './commands/compare';
+import { registerReport } from './commands/report';
 
 /** Exit codes (DESIGN §6): 0 ok; 1 anything the user caused, one line on stderr; 2 usage errors. */
 export async function main(argv: string[]): Promise<number> {
@@ -24,6 +31,13 @@ export async function main(argv: string[]): Promise<number> {
   registerDatasets(program, globals);
   registerImport(program, globals);
   registerServe(program, globals);
+  registerExport(program, globals);
+  registerTags(program, globals);
+  registerModels(program, globals);
+  registerRun(program, globals);
+  registerEval(program, globals);
+  registerCompare(program, globals);
+  registerReport(program, globals);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();
 

@@ -4,6 +4,7 @@ import type { EventHub } from './events';
 import type { JobRunner } from './jobs/JobRunner';
 import type { Logger } from './logger';
 import type { WorkspacePaths } from './workspace';
+import type { InferenceClient } from './models/inference/InferenceClient';
 
 /** What every capability's handlers receive. No module-level state: each engine has its own. */
 export interface EngineDeps {
@@ -14,4 +15,6 @@ export interface EngineDeps {
   logger: Logger;
   paths: WorkspacePaths;
   toolVersion: string;
+  /** The inference worker (onnxruntime sessions), started on first use. */
+  inference: InferenceClient;
 }

@@ -11,7 +11,13 @@ import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
 import { jobHandlers } from './jobs/handlers';
 import { runHandlers } from './runs/handlers';
+import { metricHandlers } from './metrics/handlers';
+import { reportHandlers } from './reports/handlers';
 import { tagHandlers } from './tags/handlers';
+import { modelHandlers } from './models/handlers';
+import { InferenceClient, type WorkerSpec } from './models/inference/InferenceClient';
+import { annotationHandlers } from './annotations/handlers';
+import { heatmapHandlers } from './runs/heatmapHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 
@@ -21,6 +27,8 @@ export interface EngineOptions {
   create?: boolean;
   /** Also print log lines (stacks) to stderr. */
   debug?: boolean;
+  /** Where the inference worker script is (defaults to the built file beside the bundle, else tsx). */
+  workerSpec?: WorkerSpec;
 }
 
 export interface Engine {
@@ -64,14 +72,20 @@ export function createEngine(options: EngineOptions): Engine {
   repos.jobs.markInterrupted();
   const events = new EventHub();
   const jobs = new JobRunner(repos.jobs, events, logger);
-  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION };
+  const inference = new InferenceClient(options.workerSpec);
+  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference };
   const handlers: Handlers = {
     'workspace.info': async () => ({ path: paths.root, schemaVersion: schemaVersion(db), toolVersion: TOOL_VERSION }),
     ...datasetHandlers(deps),
     ...imageHandlers(deps),
     ...jobHandlers(deps),
     ...runHandlers(deps),
+    ...metricHandlers(deps),
+    ...reportHandlers(deps),
     ...tagHandlers(deps),
+    ...modelHandlers(deps),
+    ...annotationHandlers(deps),
+    ...heatmapHandlers(deps),
   };
   return {
     dispatch: createDispatcher(handlers, logger),
@@ -81,6 +95,7 @@ export function createEngine(options: EngineOptions): Engine {
     deps,
     async close() {
       await jobs.idle();
+      await inference.close();
       db.close();
     },
   };

@@ -1,59 +1,132 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Image as KonvaImage, Layer, Stage } from 'react-konva';
+import { memo, useEffect, useRef, useState } from 'react';
+import { Circle, Group, Image as KonvaImage, Layer, Rect, Shape, Stage } from 'react-konva';
 import type Konva from 'konva';
 import { actualSize, fitViewport, screenToImage, zoomAt, type Viewport } from './viewport';
-import { labelMapCanvas } from './MaskBitmap';
 import { useImageElement } from './useImageElement';
+import { useElementSize } from './useElementSize';
+import { mipLevel } from './mipmap';
+import { Minimap } from './Minimap';
 
 export interface LayerState {
   visible: boolean;
   opacity: number;
 }
 
+/** One bitmap over the image (mask, heatmap, diff, token overlay), stretched to the image's size. */
+export interface BitmapLayer {
+  id: string;
+  bitmap: HTMLCanvasElement;
+  opacity: number;
+  /** Bilinear when scaled (heatmaps); label maps stay crisp (false). */
+  smooth: boolean;
+  /** Show only this part, in image pixels (the compare swipe). */
+  clip?: { x: number; y: number; width: number; height: number };
+}
+
+export interface PointMarker {
+  x: number;
+  y: number;
+  color: string;
+}
+
 export interface ViewerProps {
   imageUrl: string;
   width: number;
   height: number;
-  classes: ReadonlyArray<{ index: number; name: string; color: readonly [number, number, number] }>;
-  groundTruth: Uint8Array | null;
-  layers: { image: LayerState; gt: LayerState };
+  image: LayerState;
+  /** Drawn bottom to top over the image. */
+  layers: readonly BitmapLayer[];
+  /** Token grid lines (rows x cols cells over the image) and an outlined cell (the clicked patch). */
+  grid?: { rows: number; cols: number; highlight: number | null } | null;
+  /** Point prompts (SasP), in image pixels. */
+  points?: readonly PointMarker[];
   /** Bumped by the toolbar to request fit / 1:1. */
   command: { kind: 'fit' | 'actual'; seq: number };
-  onHover(info: { x: number; y: number; label: number | null } | null): void;
+  /** Controlled viewport (linked views); omit to let the viewer keep its own. */
+  viewport?: Viewport | null;
+  onViewportChange?(v: Viewport): void;
+  onHover(p: { x: number; y: number } | null): void;
+  onClick?(p: { x: number; y: number }): void;
+  testId?: string;
 }
 
-function useElementSize(ref: React.RefObject<HTMLDivElement | null>): { w: number; h: number } {
-  const [size, setSize] = useState({ w: 0, h: 0 });
-  useEffect(() => {
-    const el = ref.current;
-    if (el === null) return;
-    const observer = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
-    observer.observe(el);
-    setSize({ w: el.clientWidth, h: el.clientHeight });
-    return () => observer.disconnect();
-  }, [ref]);
-  return size;
+function GridLines({
+  rows,
+  cols,
+  width,
+  height,
+  scale,
+}: {
+  rows: number;
+  cols: number;
+  width: number;
+  height: number;
+  scale: number;
+}): React.JSX.Element {
+  // One shape with a custom draw: a 32x32 grid is 64 lines, not 64 nodes.
+  return (
+    <Shape
+      listening={false}
+      sceneFunc={(ctx, shape) => {
+        ctx.beginPath();
+        for (let c = 0; c <= cols; c++) {
+          ctx.moveTo((c * width) / cols, 0);
+          ctx.lineTo((c * width) / cols, height);
+        }
+        for (let r = 0; r <= rows; r++) {
+          ctx.moveTo(0, (r * height) / rows);
+          ctx.lineTo(width, (r * height) / rows);
+        }
+        ctx.strokeShape(shape);
+      }}
+      stroke="rgba(255,255,255,0.35)"
+      strokeWidth={1 / scale}
+    />
+  );
 }
 
-/** The canvas: image + mask bitmaps on Konva layers, zoom to cursor, drag to pan. No fetching here. */
-export function Viewer(props: ViewerProps): React.JSX.Element {
+/**
+ * The canvas: the image and bitmap layers on Konva, zoom to the cursor with the wheel, drag to pan,
+ * fit / 1:1, a minimap while part of the image is out of view. No fetching here: data comes in as
+ * props. Large bitmaps are drawn from a mip level near the on-screen resolution (mipmap.ts).
+ */
+export const Viewer = memo(function Viewer(props: ViewerProps): React.JSX.Element {
   const container = useRef<HTMLDivElement>(null);
   const size = useElementSize(container);
   const { image, error } = useImageElement(props.imageUrl);
-  const [viewport, setViewport] = useState<Viewport | null>(null);
-  const gtCanvas = useMemo(
-    () => (props.groundTruth === null ? null : labelMapCanvas(props.groundTruth, props.width, props.height, props.classes)),
-    [props.groundTruth, props.width, props.height, props.classes],
-  );
+  const [own, setOwn] = useState<Viewport | null>(null);
+  const controlled = props.viewport !== undefined;
+  const viewport = controlled ? (props.viewport ?? null) : own;
+  const setViewport = (v: Viewport): void => {
+    if (!controlled) setOwn(v);
+    props.onViewportChange?.(v);
+  };
+  const latest = useRef({ setViewport, viewport });
+  latest.current = { setViewport, viewport };
 
   useEffect(() => {
-    if (size.w > 0 && size.h > 0) setViewport(fitViewport(props.width, props.height, size.w, size.h));
-  }, [props.imageUrl, props.width, props.height, size.w, size.h]);
+    if (size.w > 0 && size.h > 0 && (latest.current.viewport === null || !controlled)) {
+      latest.current.setViewport(fitViewport(props.width, props.height, size.w, size.h));
+    }
+  }, [props.imageUrl, props.width, props.height, size.w, size.h, controlled]);
 
   useEffect(() => {
     if (size.w === 0 || props.command.seq === 0) return;
-    setViewport((v) => (props.command.kind === 'fit' || v === null ? fitViewport(props.width, props.height, size.w, size.h) : actualSize(v, size.w, size.h)));
+    const v = latest.current.viewport;
+    latest.current.setViewport(
+      props.command.kind === 'fit' || v === null ? fitViewport(props.width, props.height, size.w, size.h) : actualSize(v, size.w, size.h),
+    );
   }, [props.command, props.width, props.height, size.w, size.h]);
+
+  const pointerImage = (e: Konva.KonvaEventObject<MouseEvent>): { x: number; y: number } | null => {
+    const stage = e.target.getStage();
+    const pointer = stage?.getPointerPosition();
+    if (pointer == null || stage == null) return null;
+    const p = screenToImage({ scale: stage.scaleX(), x: stage.x(), y: stage.y() }, pointer);
+    const x = Math.floor(p.x);
+    const y = Math.floor(p.y);
+    return x < 0 || y < 0 || x >= props.width || y >= props.height ? null : { x, y };
+  };
 
   const onWheel = (e: Konva.KonvaEventObject<WheelEvent>): void => {
     e.evt.preventDefault();
@@ -62,18 +135,9 @@ export function Viewer(props: ViewerProps): React.JSX.Element {
     setViewport(zoomAt(viewport, pointer, Math.exp(-e.evt.deltaY * 0.0015)));
   };
 
-  const onMouseMove = (e: Konva.KonvaEventObject<MouseEvent>): void => {
-    const pointer = e.target.getStage()?.getPointerPosition();
-    if (pointer == null || viewport === null) return;
-    const p = screenToImage(viewport, pointer);
-    const x = Math.floor(p.x);
-    const y = Math.floor(p.y);
-    if (x < 0 || y < 0 || x >= props.width || y >= props.height) return props.onHover(null);
-    props.onHover({ x, y, label: props.groundTruth === null ? null : (props.groundTruth[y * props.width + x] ?? null) });
-  };
-
+  const scale = viewport?.scale ?? 1;
   return (
-    <div className="viewer-canvas" ref={container} data-testid="viewer-canvas">
+    <div className="viewer-canvas" ref={container} data-testid={props.testId ?? 'viewer-canvas'}>
       {error !== null ? <div className="canvas-error">{error}</div> : null}
       {viewport !== null && size.w > 0 ? (
         <Stage
@@ -84,25 +148,60 @@ export function Viewer(props: ViewerProps): React.JSX.Element {
           scaleX={viewport.scale}
           scaleY={viewport.scale}
           draggable
+          onDragMove={(e) => {
+            if (e.target === e.target.getStage()) setViewport({ scale: viewport.scale, x: e.target.x(), y: e.target.y() });
+          }}
           onDragEnd={(e) => {
-            if (e.target === e.target.getStage()) setViewport({ ...viewport, x: e.target.x(), y: e.target.y() });
+            if (e.target === e.target.getStage()) setViewport({ scale: viewport.scale, x: e.target.x(), y: e.target.y() });
           }}
           onWheel={onWheel}
-          onMouseMove={onMouseMove}
+          onMouseMove={(e) => props.onHover(pointerImage(e))}
           onMouseLeave={() => props.onHover(null)}
+          onClick={(e) => {
+            const p = pointerImage(e);
+            if (p !== null) props.onClick?.(p);
+          }}
         >
-          <Layer listening={false} imageSmoothingEnabled={viewport.scale < 1}>
-            {image !== null && props.layers.image.visible ? (
-              <KonvaImage image={image} width={props.width} height={props.height} opacity={props.layers.image.opacity} />
+          <Layer listening={false} imageSmoothingEnabled={scale < 1}>
+            {image !== null && props.image.visible ? (
+              <KonvaImage image={mipLevel(image, scale, true)} width={props.width} height={props.height} opacity={props.image.opacity} />
             ) : null}
           </Layer>
-          <Layer listening={false} imageSmoothingEnabled={false}>
-            {gtCanvas !== null && props.layers.gt.visible ? (
-              <KonvaImage image={gtCanvas} width={props.width} height={props.height} opacity={props.layers.gt.opacity} />
+          {props.layers.map((l) => (
+            <Layer
+              key={l.id}
+              listening={false}
+              imageSmoothingEnabled={l.smooth}
+              {...(l.clip === undefined ? {} : { clipX: l.clip.x, clipY: l.clip.y, clipWidth: l.clip.width, clipHeight: l.clip.height })}
+            >
+              <KonvaImage image={mipLevel(l.bitmap, scale, l.smooth)} width={props.width} height={props.height} opacity={l.opacity} />
+            </Layer>
+          ))}
+          <Layer listening={false}>
+            {props.grid != null ? (
+              <Group>
+                <GridLines rows={props.grid.rows} cols={props.grid.cols} width={props.width} height={props.height} scale={scale} />
+                {props.grid.highlight !== null ? (
+                  <Rect
+                    x={((props.grid.highlight % props.grid.cols) * props.width) / props.grid.cols}
+                    y={(Math.floor(props.grid.highlight / props.grid.cols) * props.height) / props.grid.rows}
+                    width={props.width / props.grid.cols}
+                    height={props.height / props.grid.rows}
+                    stroke="#ffffff"
+                    strokeWidth={2 / scale}
+                  />
+                ) : null}
+              </Group>
             ) : null}
+            {(props.points ?? []).map((p, i) => (
+              <Circle key={i} x={p.x} y={p.y} radius={5 / scale} fill={p.color} stroke="#000" strokeWidth={1 / scale} />
+            ))}
           </Layer>
         </Stage>
       ) : null}
+      {viewport !== null && image !== null ? (
+        <Minimap image={image} width={props.width} height={props.height} viewport={viewport} stage={size} onMove={setViewport} />
+      ) : null}
     </div>
   );
-}
+});

@@ -5,7 +5,14 @@ import { datasetMethods } from './methods/datasets';
 import { imageMethods } from './methods/images';
 import { jobMethods } from './methods/jobs';
 import { runMethods } from './methods/runs';
+import { metricMethods } from './methods/metrics';
+import { reportMethods } from './methods/reports';
 import { tagMethods } from './methods/tags';
+import { annotationMethods } from './methods/annotations';
+import { exportMethods } from './methods/exports';
+import { heatmapMethods } from './methods/heatmaps';
+import { modelMethods } from './methods/models';
+import { promptMethods } from './methods/prompts';
 
 /**
  * Everything a client may ask of the engine: `noun.verb` -> input and output schemas. One file per
@@ -17,7 +24,14 @@ export const methods = {
   ...imageMethods,
   ...jobMethods,
   ...runMethods,
+  ...metricMethods,
+  ...reportMethods,
   ...tagMethods,
+  ...annotationMethods,
+  ...exportMethods,
+  ...heatmapMethods,
+  ...modelMethods,
+  ...promptMethods,
 } as const;
 
 /** What the engine announces; clients never poll. */

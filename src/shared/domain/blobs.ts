@@ -10,14 +10,19 @@ export const BlobRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('image'), imageId: Id }),
   /** Raw row-major uint8 ground-truth label map (width x height bytes); 255 = ignore. */
   z.object({ kind: z.literal('labelmap'), imageId: Id, source: z.literal('gt') }),
-  /** Raw row-major uint8 label map of a run's predictions for an image. */
-  z.object({ kind: z.literal('prediction'), runId: Id, imageId: Id }),
+  /**
+   * Raw row-major uint8 label map of a run's predictions for an image: its semantic sample, or the
+   * sample `sampleId` (a referring query's mask) when given.
+   */
+  z.object({ kind: z.literal('prediction'), runId: Id, imageId: Id, sampleId: Id.optional() }),
   /** Raw little-endian float32 values of a stored heatmap (shape comes with the API response). */
   z.object({ kind: z.literal('heatmap'), runId: Id, sampleId: Id, name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/) }),
+  /** A small WebP preview of the image (longest side 256), made once and cached under the workspace cache. */
+  z.object({ kind: z.literal('thumb'), imageId: Id }),
 ]);
 export type BlobRef = z.infer<typeof BlobRef>;
 
-/** The path part of a blob URL, e.g. `image/12`, `labelmap/gt/12`, `prediction/3/12`, `heatmap/3/40/cam`. */
+/** The path part of a blob URL, e.g. `image/12`, `labelmap/gt/12`, `prediction/3/12`, `heatmap/3/40/cam`, `thumb/12`. */
 export function blobPath(ref: BlobRef): string {
   switch (ref.kind) {
     case 'image':
@@ -25,9 +30,13 @@ export function blobPath(ref: BlobRef): string {
     case 'labelmap':
       return `labelmap/${ref.source}/${ref.imageId}`;
     case 'prediction':
-      return `prediction/${ref.runId}/${ref.imageId}`;
+      return ref.sampleId === undefined
+        ? `prediction/${ref.runId}/${ref.imageId}`
+        : `prediction/${ref.runId}/${ref.imageId}/${ref.sampleId}`;
     case 'heatmap':
       return `heatmap/${ref.runId}/${ref.sampleId}/${ref.name}`;
+    case 'thumb':
+      return `thumb/${ref.imageId}`;
   }
 }
 
@@ -43,7 +52,9 @@ export function parseBlobPath(path: string): BlobRef | null {
   if (kind === 'image' && parts.length === 2) candidate = { kind, imageId: id(a) };
   else if (kind === 'labelmap' && parts.length === 3 && a === 'gt') candidate = { kind, imageId: id(b), source: 'gt' };
   else if (kind === 'prediction' && parts.length === 3) candidate = { kind, runId: id(a), imageId: id(b) };
+  else if (kind === 'prediction' && parts.length === 4) candidate = { kind, runId: id(a), imageId: id(b), sampleId: id(c) };
   else if (kind === 'heatmap' && parts.length === 4) candidate = { kind, runId: id(a), sampleId: id(b), name: c };
+  else if (kind === 'thumb' && parts.length === 2) candidate = { kind, imageId: id(a) };
   const parsed = BlobRef.safeParse(candidate);
   return parsed.success ? parsed.data : null;
 }

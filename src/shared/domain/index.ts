@@ -4,4 +4,5 @@ export * from './blobs';
 export * from './images';
 export * from './jobs';
 export * from './runs';
+export * from './models';
 export * from './palette';

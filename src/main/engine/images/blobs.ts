@@ -5,6 +5,7 @@ import type { BlobRef } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
 import type { EngineDeps } from '../deps';
 import { contentTypeFor } from './probe';
+import { thumbnailCache } from './thumbs';
 
 export interface Blob {
   bytes: Uint8Array;
@@ -23,6 +24,7 @@ export function blobReader(deps: EngineDeps) {
     if (image === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
     return image;
   }
+  const thumbnail = thumbnailCache(deps.paths.cache);
   return async function readBlob(ref: BlobRef): Promise<Blob> {
     switch (ref.kind) {
       case 'image': {
@@ -42,14 +44,22 @@ export function blobReader(deps: EngineDeps) {
       }
       case 'prediction': {
         const image = await imageRow(ref.imageId);
-        const sampleId = deps.repos.images.semanticSampleId(ref.imageId);
+        const sampleId = ref.sampleId ?? deps.repos.images.semanticSampleId(ref.imageId);
+        if (ref.sampleId !== undefined && !deps.repos.images.samples(ref.imageId).some((s) => s.id === ref.sampleId)) {
+          throw new ApiError('NOT_FOUND', `sample ${ref.sampleId} is not a sample of image ${ref.imageId}`);
+        }
         const regions = sampleId === undefined ? [] : deps.repos.predictions.forSample(ref.runId, sampleId);
         return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
       }
       case 'heatmap': {
         const heatmap = deps.repos.predictions.heatmap(ref.runId, ref.sampleId, ref.name);
-        if (heatmap === undefined) throw new ApiError('NOT_FOUND', `heatmap "${ref.name}" of run ${ref.runId}, sample ${ref.sampleId} not found`);
+        if (heatmap === undefined)
+          throw new ApiError('NOT_FOUND', `heatmap "${ref.name}" of run ${ref.runId}, sample ${ref.sampleId} not found`);
         return { bytes: heatmap.data, contentType: 'application/octet-stream' };
+      }
+      case 'thumb': {
+        const image = await imageRow(ref.imageId);
+        return { bytes: await thumbnail(image), contentType: 'image/webp' };
       }
     }
   };

@@ -2,12 +2,20 @@ import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { toImageSummary } from '../store/repos/images';
+import { rankByRunDisagreement } from './disagreement';
 
 export function imageHandlers(deps: EngineDeps) {
+  function requireDataset(datasetId: number): void {
+    if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  }
   return {
-    'images.page': async ({ datasetId, offset, limit }) => {
-      if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
-      return deps.repos.images.page(datasetId, offset, limit);
+    'images.page': async ({ datasetId, offset, limit, ...filter }) => {
+      requireDataset(datasetId);
+      return deps.repos.images.page(datasetId, offset, limit, filter);
+    },
+    'images.ids': async ({ datasetId, ...filter }) => {
+      requireDataset(datasetId);
+      return deps.repos.images.ids(datasetId, filter);
     },
     'images.get': async ({ imageId }) => {
       const row = deps.repos.images.get(imageId);
@@ -20,7 +28,12 @@ export function imageHandlers(deps: EngineDeps) {
         classes: deps.repos.datasets.classes(row.dataset_id),
         image: { kind: 'image' as const, imageId },
         groundTruth: row.has_gt === 1 ? { kind: 'labelmap' as const, imageId, source: 'gt' as const } : null,
+        samples: deps.repos.images.samples(imageId),
       };
+    },
+    'images.rankByRunDisagreement': async ({ datasetId, runA, runB, limit }) => {
+      requireDataset(datasetId);
+      return rankByRunDisagreement(deps, datasetId, runA, runB, limit);
     },
   } satisfies Partial<Handlers>;
 }

@@ -26,7 +26,7 @@ export async function probeImage(bytes: Buffer): Promise<ProbeOutcome> {
     await decoder.raw().toBuffer();
     return { ok: true, image: { width: meta.width, height: meta.height, sha256, bytes: bytes.length, format: meta.format ?? 'unknown' } };
   } catch (err) {
-    const text = err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err);
+    const text = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
     return { ok: false, reason: `unreadable image (${text.trim() || 'decoder error'})` };
   }
 }

@@ -5,6 +5,8 @@ import { annotationsRepo } from './repos/annotations';
 import { jobsRepo } from './repos/jobs';
 import { runsRepo } from './repos/runs';
 import { predictionsRepo } from './repos/predictions';
+import { tagsRepo } from './repos/tags';
+import { modelsRepo } from './repos/models';
 
 /** All repositories over one database; each owns its tables. */
 export function createRepos(db: Db) {
@@ -15,6 +17,8 @@ export function createRepos(db: Db) {
     jobs: jobsRepo(db),
     runs: runsRepo(db),
     predictions: predictionsRepo(db),
+    tags: tagsRepo(db),
+    models: modelsRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -1,5 +1,8 @@
 /** A 256-entry RGBA lookup table from class colours; unlisted labels and background are transparent. */
-export function classLut(colors: ReadonlyArray<{ index: number; color: readonly [number, number, number] }>, options: { hideBackground?: boolean; ignoreColor?: readonly [number, number, number] } = {}): Uint8ClampedArray {
+export function classLut(
+  colors: ReadonlyArray<{ index: number; color: readonly [number, number, number] }>,
+  options: { hideBackground?: boolean; ignoreColor?: readonly [number, number, number] } = {},
+): Uint8ClampedArray {
   const lut = new Uint8ClampedArray(256 * 4);
   for (const c of colors) {
     if (c.index === 0 && options.hideBackground !== false) continue;

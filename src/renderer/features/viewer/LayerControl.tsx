@@ -1,6 +1,12 @@
 import type { LayerState } from '../../canvas/Viewer';
 
-export function LayerControl(props: { id: string; label: string; state: LayerState; disabled?: boolean; onChange(s: LayerState): void }): React.JSX.Element {
+export function LayerControl(props: {
+  id: string;
+  label: string;
+  state: LayerState;
+  disabled?: boolean;
+  onChange(s: LayerState): void;
+}): React.JSX.Element {
   return (
     <div className="layer-control">
       <label>

@@ -1,0 +1,51 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ApiError } from '../../../shared/api/errors';
+
+/** Longest side of a gallery thumbnail, in pixels (tiles are 160-220 CSS px wide; 256 stays sharp on 1.25x screens). */
+export const THUMB_SIZE = 256;
+
+export interface ThumbSource {
+  path: string;
+  sha256: string;
+}
+
+/**
+ * Gallery thumbnails, made with sharp on first request and cached on disk under
+ * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256.webp`. Keyed by content hash, so identical images
+ * share one file and a changed file gets a new thumbnail. Concurrent requests for one hash share
+ * one encode (the gallery asks for a screenful at once).
+ */
+export function thumbnailCache(cacheDir: string) {
+  const inFlight = new Map<string, Promise<Uint8Array>>();
+
+  async function make(src: ThumbSource, file: string): Promise<Uint8Array> {
+    const original = await readFile(src.path).catch(() => {
+      throw new ApiError('NOT_FOUND', `${src.path}: image file is missing (moved or deleted since import)`);
+    });
+    const bytes = await sharp(original, { limitInputPixels: 1 << 28 })
+      .rotate()
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 78 })
+      .toBuffer();
+    await mkdir(join(file, '..'), { recursive: true });
+    // Write then rename: a reader never sees half a file, and a crash leaves no truncated cache entry.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+    return bytes;
+  }
+
+  return async function thumbnail(src: ThumbSource): Promise<Uint8Array> {
+    const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}.webp`);
+    const cached = await readFile(file).catch(() => null);
+    if (cached !== null) return cached;
+    let pending = inFlight.get(file);
+    if (pending === undefined) {
+      pending = make(src, file).finally(() => inFlight.delete(file));
+      inFlight.set(file, pending);
+    }
+    return pending;
+  };
+}

@@ -1,0 +1,30 @@
+import { ApiError } from '../../../shared/api/errors';
+import type { Handlers } from '../api/dispatch';
+import type { EngineDeps } from '../deps';
+
+/** heatmaps.*: what a run stored per sample (CAMs, patch tokens, <SEG> similarity, token importance), served as blob refs. */
+export function heatmapHandlers(deps: EngineDeps) {
+  return {
+    'heatmaps.list': async ({ runId, imageId }) => {
+      if (deps.repos.runs.get(runId) === undefined) throw new ApiError('NOT_FOUND', `run ${runId} not found`);
+      if (deps.repos.images.get(imageId) === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
+      const out = [];
+      for (const sample of deps.repos.images.samples(imageId)) {
+        for (const name of deps.repos.predictions.heatmapNames(runId, sample.id)) {
+          const h = deps.repos.predictions.heatmap(runId, sample.id, name);
+          if (h === undefined) continue;
+          out.push({
+            name,
+            sampleId: sample.id,
+            query: sample.query,
+            shape: h.shape,
+            dtype: h.dtype,
+            meta: h.meta,
+            blob: { kind: 'heatmap' as const, runId, sampleId: sample.id, name },
+          });
+        }
+      }
+      return out;
+    },
+  } satisfies Partial<Handlers>;
+}

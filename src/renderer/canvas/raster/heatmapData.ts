@@ -1,0 +1,59 @@
+/** Heatmap blobs as the engine stores them: raw little-endian values, row-major over `shape`. */
+export type HeatmapDtype = 'float16' | 'float32' | 'uint8';
+
+/** IEEE 754 half -> number (subnormals, infinities and NaN included). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/** Decodes a heatmap blob to float32 values; uint8 maps become value / 255. */
+export function decodeHeatmap(bytes: Uint8Array, dtype: HeatmapDtype, count: number): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = dtype === 'float32' ? 4 : dtype === 'float16' ? 2 : 1;
+  if (bytes.byteLength < count * size)
+    throw new RangeError(`heatmap holds ${bytes.byteLength} bytes, expected ${count * size} for ${count} ${dtype} values`);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    if (dtype === 'float32') out[i] = view.getFloat32(i * 4, true);
+    else if (dtype === 'float16') out[i] = halfToFloat(view.getUint16(i * 2, true));
+    else out[i] = (bytes[i] as number) / 255;
+  }
+  return out;
+}
+
+/** The [h, w] plane `index` of a [C, h, w] tensor (a view, no copy). */
+export function channel(values: Float32Array, h: number, w: number, index: number): Float32Array {
+  return values.subarray(index * h * w, (index + 1) * h * w);
+}
+
+/** Smallest and largest finite value (0, 0 when there are none). */
+export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min === Infinity ? { min: 0, max: 0 } : { min, max };
+}
+
+/** Grid cell under an image pixel when an [h, w] map is stretched over a W x H image (nearest, as drawn). */
+export function cellAt(
+  x: number,
+  y: number,
+  imageW: number,
+  imageH: number,
+  h: number,
+  w: number,
+): { row: number; col: number; index: number } {
+  const col = Math.min(w - 1, Math.max(0, Math.floor((x * w) / imageW)));
+  const row = Math.min(h - 1, Math.max(0, Math.floor((y * h) / imageH)));
+  return { row, col, index: row * w + col };
+}

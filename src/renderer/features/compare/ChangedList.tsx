@@ -1,0 +1,80 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { apiQuery } from '../../api/queries';
+
+export interface ChangedRow {
+  imageId: number;
+  fileName: string;
+  /** Share of pixels the two runs label differently. */
+  fraction: number | null;
+  /** Per-image score of B minus A (metrics.compare), when scores exist. */
+  delta: number | null;
+}
+
+/**
+ * Images ranked by how much the two runs differ: by |score delta| when metrics.compare has per-image
+ * scores for both runs, else by pixel disagreement (images.rankByRunDisagreement).
+ */
+export function useChangedImages(
+  datasetId: number,
+  runA: number | null,
+  runB: number | null,
+): { rows: ChangedRow[]; byScore: boolean; error: unknown } {
+  const enabled = runA !== null && runB !== null && runA !== runB;
+  const ids = { a: runA ?? 0, b: runB ?? 0 };
+  const disagreement = useQuery({
+    ...apiQuery('images.rankByRunDisagreement', { datasetId, runA: ids.a, runB: ids.b, limit: 200 }),
+    enabled,
+  });
+  const compare = useQuery({ ...apiQuery('metrics.compare', { datasetId, runIds: [ids.a, ids.b] }), enabled, retry: false });
+  return useMemo(() => {
+    const deltas = new Map<number, number>();
+    for (const p of compare.data?.perImage ?? []) if (p.diff !== null) deltas.set(p.imageId, p.diff);
+    const byScore = deltas.size > 0;
+    const rows: ChangedRow[] = (disagreement.data ?? []).map((d) => ({
+      imageId: d.imageId,
+      fileName: d.fileName,
+      fraction: d.fraction,
+      delta: deltas.get(d.imageId) ?? null,
+    }));
+    if (byScore) {
+      for (const p of compare.data?.perImage ?? []) {
+        if (!rows.some((r) => r.imageId === p.imageId))
+          rows.push({ imageId: p.imageId, fileName: p.fileName, fraction: null, delta: p.diff });
+      }
+      rows.sort((x, y) => Math.abs(y.delta ?? 0) - Math.abs(x.delta ?? 0) || (y.fraction ?? 0) - (x.fraction ?? 0));
+    }
+    return { rows, byScore, error: disagreement.error };
+  }, [disagreement.data, disagreement.error, compare.data]);
+}
+
+export function ChangedList(p: {
+  rows: readonly ChangedRow[];
+  byScore: boolean;
+  current: number | null;
+  onPick(imageId: number): void;
+}): React.JSX.Element {
+  return (
+    <div className="changed-list">
+      <h3>Changed most {p.byScore ? '(by |Δ score|)' : '(by pixel disagreement)'}</h3>
+      <ol data-testid="changed-list">
+        {p.rows.map((r) => (
+          <li key={r.imageId}>
+            <button
+              className={r.imageId === p.current ? 'link current' : 'link'}
+              data-testid="changed-item"
+              data-image-id={r.imageId}
+              onClick={() => p.onPick(r.imageId)}
+            >
+              {r.fileName}
+            </button>{' '}
+            <span className="muted small">
+              {r.fraction === null ? '' : `${(r.fraction * 100).toFixed(1)}% px`}
+              {r.delta === null ? '' : ` · Δ ${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { useQueries, useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import type { ImageFilter, ImageReviewState } from '../../../shared';
+import { apiQuery } from '../../api/queries';
+
+export const PAGE_SIZE = 200;
+
+/** What a tile shows. Score-sorted views know only the id, name and score of an image. */
+export interface GalleryItem {
+  id: number;
+  fileName: string;
+  hasGroundTruth?: boolean;
+  reviewState?: ImageReviewState;
+  tags?: readonly string[];
+  score?: number | null;
+}
+
+export type GallerySort = { by: 'name' } | { by: 'score'; runId: number; order: 'asc' | 'desc' };
+
+export interface GalleryItems {
+  total: number | null;
+  itemAt(index: number): GalleryItem | undefined;
+  error: unknown;
+}
+
+/**
+ * Name order: pages of 200 fetched as they scroll into view (only the pages covering `visible`, so a
+ * 10,000-image dataset costs a few requests). Score order: the run's per-image scores
+ * (metrics.perImage) sorted here and intersected with the filtered ids (images.ids).
+ */
+export function useGalleryItems(
+  datasetId: number,
+  filter: ImageFilter,
+  sort: GallerySort,
+  visible: { start: number; end: number },
+): GalleryItems {
+  const firstPage = Math.floor(visible.start / PAGE_SIZE);
+  const lastPage = Math.floor(Math.max(visible.start, visible.end) / PAGE_SIZE);
+  // Page 0 is always held: it carries the total, which must not flicker to "unknown" while a far page
+  // loads (the grid would collapse to zero rows and lose its scroll position).
+  const head = useQuery({ ...apiQuery('images.page', { datasetId, offset: 0, limit: PAGE_SIZE, ...filter }), enabled: sort.by === 'name' });
+  const pageNumbers =
+    sort.by === 'name' ? Array.from({ length: lastPage - firstPage + 1 }, (_, k) => firstPage + k).filter((p) => p > 0) : [];
+  const pages = useQueries({
+    queries: pageNumbers.map((p) => apiQuery('images.page', { datasetId, offset: p * PAGE_SIZE, limit: PAGE_SIZE, ...filter })),
+  });
+  const scores = useQuery({
+    ...apiQuery('metrics.perImage', { datasetId, runId: sort.by === 'score' ? sort.runId : 0 }),
+    enabled: sort.by === 'score',
+  });
+  const ids = useQuery({ ...apiQuery('images.ids', { datasetId, ...filter }), enabled: sort.by === 'score' });
+
+  const scored = useMemo(() => {
+    if (sort.by !== 'score' || scores.data === undefined || ids.data === undefined) return null;
+    const allowed = new Set(ids.data);
+    const seen = new Set<number>();
+    const rows = scores.data.filter((r) => allowed.has(r.imageId) && !seen.has(r.imageId) && seen.add(r.imageId));
+    const dir = sort.order === 'asc' ? 1 : -1;
+    // Undefined scores (no ground truth, 0/0) go last in both orders.
+    rows.sort(
+      (a, b) =>
+        (a.score === null ? 1 : 0) - (b.score === null ? 1 : 0) ||
+        dir * ((a.score ?? 0) - (b.score ?? 0)) ||
+        a.fileName.localeCompare(b.fileName),
+    );
+    return rows.map((r) => ({ id: r.imageId, fileName: r.fileName, score: r.score }));
+  }, [sort, scores.data, ids.data]);
+
+  if (sort.by === 'score') {
+    return { total: scored?.length ?? null, itemAt: (i) => scored?.[i], error: scores.error ?? ids.error };
+  }
+  const byPage = new Map(pageNumbers.map((p, k) => [p, pages[k]?.data]));
+  byPage.set(0, head.data);
+  const total = head.data?.total ?? null;
+  return {
+    total,
+    itemAt(i) {
+      const page = byPage.get(Math.floor(i / PAGE_SIZE));
+      return page?.items[i % PAGE_SIZE];
+    },
+    error: head.error ?? pages.find((q) => q.error)?.error ?? null,
+  };
+}

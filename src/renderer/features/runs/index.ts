@@ -1,0 +1,1 @@
+export { RunModelPanel } from './RunModelPanel';

@@ -1,0 +1,117 @@
+import { camPseudoLabel } from '../../canvas/raster/pseudoLabel';
+import { patchCosineSimilarity } from '../../canvas/raster/patchSimilarity';
+import { channel, valueRange } from '../../canvas/raster/heatmapData';
+import { tokenSetsFromMeta, type TokenSets } from '../../canvas/raster/tokenSets';
+
+/** What the viewer needs to know about a stored heatmap (heatmaps.list row, minus the blob). */
+export interface HeatmapMeta {
+  name: string;
+  shape: readonly number[];
+  meta: Record<string, unknown>;
+  query: string | null;
+}
+
+export interface HeatmapSettings {
+  /** Channel of a [C,h,w] map (CAM class). */
+  channel: number;
+  /** Clicked patch (0-based, prefix tokens excluded) for `patch_tokens`. */
+  patch: number | null;
+  /** CAM background threshold. */
+  threshold: number;
+}
+
+export interface SasPoint {
+  x: number;
+  y: number;
+  /** 1 positive, 0 negative, -1 neutral (READ's SasP labels). */
+  label: number;
+}
+
+/** One heatmap turned into what is drawn: a plane of values, its colour range, and its token overlays. */
+export interface HeatmapView {
+  kind: 'cam' | 'patch' | 'seg' | 'importance' | 'plain';
+  /** The [h, w] values shown, or null (a patch map before any click). */
+  plane: Float32Array | null;
+  h: number;
+  w: number;
+  min: number;
+  max: number;
+  channels: number;
+  /** Class index of each channel (CAM: meta.classIds, default channel + 1). */
+  classIds: number[];
+  /** Token grid over the image (patch maps, importance) or null. */
+  grid: { rows: number; cols: number } | null;
+  points: SasPoint[];
+  query: string | null;
+  sets: TokenSets | null;
+  /** CAM pseudo label at [h, w] for the current threshold. */
+  pseudoLabel: Uint8Array | null;
+}
+
+function intMeta(meta: Record<string, unknown>, key: string): number | null {
+  const v = meta[key];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null;
+}
+
+function pointsFromMeta(meta: Record<string, unknown>): SasPoint[] {
+  const raw = meta['points'];
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((p: unknown) => {
+    if (typeof p !== 'object' || p === null) return [];
+    const { x, y, label } = p as Record<string, unknown>;
+    return typeof x === 'number' && typeof y === 'number' ? [{ x, y, label: typeof label === 'number' ? label : -1 }] : [];
+  });
+}
+
+/** [C,h,w] or [h,w] -> channels, h, w. */
+function planeShape(shape: readonly number[]): { channels: number; h: number; w: number } {
+  if (shape.length >= 3)
+    return { channels: shape[shape.length - 3] ?? 1, h: shape[shape.length - 2] ?? 1, w: shape[shape.length - 1] ?? 1 };
+  return { channels: 1, h: shape[0] ?? 1, w: shape[1] ?? 1 };
+}
+
+/** CAMs are min-max normalized to [0, 1] (ToCo); show them on that scale so the threshold reads the same as the colours. */
+function unitOrDataRange(values: Float32Array): { min: number; max: number } {
+  const r = valueRange(values);
+  return r.min >= 0 && r.max <= 1 ? { min: 0, max: 1 } : r;
+}
+
+/**
+ * Interprets a heatmap by the names model runs write (see src/shared/api/methods/heatmaps.ts):
+ * `cam` [C,h,w] per-class maps + pseudo label at the threshold; `patch_tokens` [N,D] -> cosine map of
+ * the clicked patch over the {gridH, gridW} grid (N beyond gridH*gridW are prefix tokens, e.g. CLS,
+ * at the front); `seg_similarity` [h,w] + SasP points; `token_importance` [h,w] + HiPrune sets;
+ * anything else is shown as a plain map.
+ */
+export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapSettings): HeatmapView {
+  const base = { points: [] as SasPoint[], query: info.query, sets: null, pseudoLabel: null, grid: null, classIds: [] as number[] };
+  if (info.name === 'patch_tokens' && info.shape.length === 2) {
+    const [n = 0, d = 0] = info.shape;
+    const rows = intMeta(info.meta, 'gridH') ?? Math.round(Math.sqrt(n));
+    const cols = intMeta(info.meta, 'gridW') ?? rows;
+    const prefix = Math.max(0, n - rows * cols);
+    let plane: Float32Array | null = null;
+    if (s.patch !== null && s.patch < rows * cols)
+      plane = patchCosineSimilarity(values, n, d, prefix + s.patch).slice(prefix, prefix + rows * cols);
+    return { ...base, kind: 'patch', plane, h: rows, w: cols, min: -1, max: 1, channels: 1, grid: { rows, cols } };
+  }
+  const { channels, h, w } = planeShape(info.shape);
+  const c = Math.min(Math.max(0, s.channel), channels - 1);
+  const plane = channels > 1 ? channel(values, h, w, c) : values.subarray(0, h * w);
+  if (info.name === 'cam') {
+    const given = info.meta['classIds'];
+    const valid = Array.isArray(given) && given.length === channels && given.every((x) => Number.isInteger(x) && x >= 1 && x <= 254);
+    const classIds = valid ? (given as number[]) : Array.from({ length: channels }, (_, k) => k + 1);
+    const pseudoLabel = camPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
+    return { ...base, kind: 'cam', plane, h, w, ...unitOrDataRange(values), channels, classIds, pseudoLabel };
+  }
+  const range = valueRange(plane);
+  if (info.name === 'seg_similarity') {
+    const query = typeof info.meta['query'] === 'string' ? info.meta['query'] : info.query;
+    return { ...base, kind: 'seg', plane, h, w, ...range, channels, points: pointsFromMeta(info.meta), query };
+  }
+  if (info.name === 'token_importance') {
+    return { ...base, kind: 'importance', plane, h, w, ...range, channels, sets: tokenSetsFromMeta(info.meta), grid: { rows: h, cols: w } };
+  }
+  return { ...base, kind: 'plain', plane, h, w, ...range, channels };
+}

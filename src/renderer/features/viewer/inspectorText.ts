@@ -1,0 +1,45 @@
+import type { ClassInfo } from '../../../shared';
+import { cellAt } from '../../canvas/raster/heatmapData';
+import { tokenSetOf } from '../../canvas/raster/tokenSets';
+import type { HeatmapView } from './heatmapView';
+
+export function classLabel(classes: readonly ClassInfo[], label: number): string {
+  if (label === 255) return 'ignore (255)';
+  return classes.find((c) => c.index === label)?.name ?? `class ${label}`;
+}
+
+function heat(v: number): string {
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : v.toFixed(3);
+}
+
+/**
+ * The pixel inspector's line for an image pixel: position, ground-truth and predicted class, heat
+ * value, token index (row, col) and what the token tools say about that token.
+ */
+export function inspectorText(
+  p: { x: number; y: number } | null,
+  d: {
+    width: number;
+    height: number;
+    classes: readonly ClassInfo[];
+    gt: Uint8Array | null;
+    pred: Uint8Array | null;
+    view: HeatmapView | null;
+  },
+): string {
+  if (p === null) return '—';
+  const parts = [`x ${p.x}, y ${p.y}`];
+  const i = p.y * d.width + p.x;
+  if (d.gt !== null && d.gt.length === d.width * d.height) parts.push(`gt ${classLabel(d.classes, d.gt[i] ?? 0)}`);
+  if (d.pred !== null && d.pred.length === d.width * d.height) parts.push(`pred ${classLabel(d.classes, d.pred[i] ?? 0)}`);
+  const v = d.view;
+  if (v !== null) {
+    const cell = cellAt(p.x, p.y, d.width, d.height, v.h, v.w);
+    if (v.plane !== null) parts.push(`heat ${heat(v.plane[cell.index] ?? NaN)}`);
+    parts.push(`token ${cell.index} (r${cell.row} c${cell.col})`);
+    if (v.pseudoLabel !== null) parts.push(`pseudo ${classLabel(d.classes, v.pseudoLabel[cell.index] ?? 0)}`);
+    const set = v.sets === null ? null : tokenSetOf(cell.index, v.sets);
+    if (set !== null) parts.push(set);
+  }
+  return parts.join(' · ');
+}

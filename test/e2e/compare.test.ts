@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { startServe } from '../helpers/cli';
+import { tempDir } from '../helpers/fixtures';
+import type { Pixels } from '../helpers/pixels';
+import { fitViewport } from '../../src/renderer/canvas/viewport';
+import { DIFF_COLORS } from '../../src/renderer/canvas/raster/diffToRgba';
+import { createRun, imageIdsByName, savePrediction, withEngine } from './support/seed';
+import { CLASS1, GREY, importScenes, labelsOf, pixelAtImage } from './support/scene';
+import { elementPixels, near, openPage, waitForPixel } from './support/page';
+
+// Two 64x48 images with class 1 on the left half. Run A predicts both exactly. Run B predicts the
+// left quarter on scene_00 (768 of 3072 pixels differ from A: 25%) and x < 33 on scene_01 (48 pixels,
+// 1.6%), so scene_00 is the image that changed most.
+const W = 64;
+const H = 48;
+const BACKGROUND: [number, number, number] = [11, 12, 14];
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let datasetId = 0;
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-compare-');
+  cleanup = t.cleanup;
+  const half = labelsOf(W, H, (x) => (x < W / 2 ? 1 : 0));
+  const ws = await importScenes(t.dir, W, H, [half, half]);
+  await withEngine(ws, (engine) => {
+    datasetId = engine.deps.repos.datasets.list()[0]!.id;
+    const ids = imageIdsByName(engine, datasetId);
+    const a = createRun(engine, datasetId, 'A');
+    const b = createRun(engine, datasetId, 'B');
+    for (const name of ['scene_00.png', 'scene_01.png']) savePrediction(engine, a, ids.get(name)!, half, W, H);
+    savePrediction(
+      engine,
+      b,
+      ids.get('scene_00.png')!,
+      labelsOf(W, H, (x) => (x < W / 4 ? 1 : 0)),
+      W,
+      H,
+    );
+    savePrediction(
+      engine,
+      b,
+      ids.get('scene_01.png')!,
+      labelsOf(W, H, (x) => (x < 33 ? 1 : 0)),
+      W,
+      H,
+    );
+  });
+  server = await startServe(ws);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+/** First row from the top, in the middle column, that is not the canvas background: the image's top edge on screen. */
+function topEdge(px: Pixels): number {
+  for (let y = 1; y < px.height - 1; y++) if (!near(px.at(px.width / 2, y), BACKGROUND, 4)) return y;
+  return -1;
+}
+
+async function openCompare(): Promise<{ page: Page; errors: string[] }> {
+  const opened = await openPage(browser, server.url, `#/compare/${datasetId}`);
+  await opened.page.getByTestId('compare-a').locator('canvas').first().waitFor();
+  await opened.page.getByTestId('compare-opacity').fill('1');
+  return opened;
+}
+
+describe('compare two runs in Chromium', () => {
+  it('lists the images that changed most and shows both runs side by side', async () => {
+    const { page, errors } = await openCompare();
+    await expect.poll(() => page.getByTestId('changed-item').allTextContents()).toEqual(['scene_00.png', 'scene_01.png']);
+    expect(await page.getByTestId('changed-list').locator('li').first().textContent()).toContain('25.0% px');
+    await waitForPixel(
+      page,
+      'compare-a',
+      'compare-side-a',
+      (px) => fitPointOf(px, 24, 24),
+      (c) => near(c, CLASS1, 0),
+    );
+    await waitForPixel(
+      page,
+      'compare-b',
+      'compare-side-b',
+      (px) => fitPointOf(px, 24, 24),
+      (c) => near(c, GREY, 0),
+    );
+    expect(pixelAtImage(await elementPixels(page, 'compare-b', 'compare-side-b'), W, H, 8, 24)).toEqual(CLASS1);
+
+    // Errors vs ground truth: A is all true positives on the left half; B misses x in [16, 32).
+    await page.getByTestId('compare-errors').check();
+    await waitForPixel(
+      page,
+      'compare-b',
+      'compare-errors-b',
+      (px) => fitPointOf(px, 24, 24),
+      (c) => near(c, DIFF_COLORS.falseNegative.slice(0, 3), 0),
+    );
+    expect(pixelAtImage(await elementPixels(page, 'compare-a', 'compare-errors-a'), W, H, 24, 24)).toEqual([
+      ...DIFF_COLORS.truePositive.slice(0, 3),
+    ]);
+    await expect.poll(() => page.getByTestId('counts-b').textContent()).toBe('TP 768 · FP 0 · FN 768');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('links zoom and pan between the two panes', async () => {
+    const { page, errors } = await openCompare();
+    await waitForPixel(
+      page,
+      'compare-a',
+      'linked-before',
+      (px) => fitPointOf(px, 24, 24),
+      (c) => near(c, CLASS1, 0),
+    );
+    const a0 = await elementPixels(page, 'compare-a', 'linked-a0');
+    const b0 = await elementPixels(page, 'compare-b', 'linked-b0');
+    expect(topEdge(a0)).toBe(topEdge(b0));
+    // Drag pane A down by 60 px: pane B's image moves with it.
+    await page.mouse.move(a0.box.x + a0.box.width / 2, a0.box.y + a0.box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a0.box.x + a0.box.width / 2, a0.box.y + a0.box.height / 2 + 30, { steps: 4 });
+    await page.mouse.move(a0.box.x + a0.box.width / 2, a0.box.y + a0.box.height / 2 + 60, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(async () => topEdge(await elementPixels(page, 'compare-b', 'linked-b1')) - topEdge(b0)).toBeGreaterThan(55);
+    expect(topEdge(await elementPixels(page, 'compare-a', 'linked-a1'))).toBe(topEdge(await elementPixels(page, 'compare-b', 'linked-b1')));
+    // Zoom out over pane A: both panes shrink the image the same way.
+    await page.mouse.wheel(0, 300);
+    await expect.poll(async () => topEdge(await elementPixels(page, 'compare-b', 'linked-b2'))).toBeGreaterThan(topEdge(b0) + 60);
+    expect(topEdge(await elementPixels(page, 'compare-a', 'linked-a2'))).toBe(topEdge(await elementPixels(page, 'compare-b', 'linked-b2')));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('swipes between run A on the left and run B on the right', async () => {
+    const { page, errors } = await openCompare();
+    await page.getByTestId('mode-swipe').check();
+    await page.getByTestId('compare-swipe').locator('canvas').first().waitFor();
+    await page.getByTestId('compare-opacity').fill('1');
+    await page.getByTestId('swipe').fill('0.3');
+    // Image x under the swipe line at 30% of the stage, from the same fit the viewer uses.
+    const shot = await elementPixels(page, 'compare-swipe', 'swipe-0.3');
+    const v = fitViewport(W, H, shot.width - 2, shot.height - 2);
+    const lineX = (0.3 * (shot.width - 2) - v.x) / v.scale;
+    expect(lineX).toBeGreaterThan(16);
+    expect(lineX).toBeLessThan(30);
+    // Left of the line: run A (class 1 up to x = 32); right of it: run B (class 1 only up to x = 16).
+    await waitForPixel(
+      page,
+      'compare-swipe',
+      'swipe-0.3',
+      (px) => fitPointOf(px, 8, 24),
+      (c) => near(c, CLASS1, 0),
+    );
+    const px = await elementPixels(page, 'compare-swipe', 'swipe-0.3');
+    expect(pixelAtImage(px, W, H, Math.floor(lineX) - 1.5, 24)).toEqual(CLASS1);
+    expect(pixelAtImage(px, W, H, Math.ceil(lineX) + 2.5, 24)).toEqual(GREY);
+    await page.getByTestId('swipe').fill('1');
+    await waitForPixel(
+      page,
+      'compare-swipe',
+      'swipe-1',
+      (p) => fitPointOf(p, Math.ceil(lineX) + 2.5, 24),
+      (c) => near(c, CLASS1, 0),
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('jumps to another image from the changed list', async () => {
+    const { page, errors } = await openCompare();
+    await page.getByTestId('changed-item').nth(1).click();
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('image=');
+    await expect.poll(() => page.locator('.compare .page-header a.muted').textContent()).toBe('scene_01.png');
+    // On scene_01, B also labels column 32; A does not.
+    await waitForPixel(
+      page,
+      'compare-b',
+      'compare-scene01-b',
+      (px) => fitPointOf(px, 32.5, 24),
+      (c) => near(c, CLASS1, 0),
+    );
+    expect(pixelAtImage(await elementPixels(page, 'compare-a', 'compare-scene01-a'), W, H, 32.5, 24)).toEqual(GREY);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+function fitPointOf(px: { width: number; height: number }, x: number, y: number): [number, number] {
+  const v = fitViewport(W, H, px.width - 2, px.height - 2);
+  return [1 + v.x + x * v.scale, 1 + v.y + y * v.scale];
+}

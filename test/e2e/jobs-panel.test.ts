@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
+import { startServe, tessera } from '../helpers/cli';
+import { tempDir, writeSolidImage } from '../helpers/fixtures';
+import { ARTIFACTS, openPage } from './support/page';
+
+// A long job to watch and cancel: importing 1,500 copies (hard links) of one 1024x1024 JPEG, each of
+// which the importer decodes in full. Cancel takes effect at the next item, and an import that is
+// cancelled writes nothing (one transaction at the end).
+const COPIES = 1500;
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let ws = '';
+let images = '';
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-jobs-');
+  cleanup = t.cleanup;
+  images = join(t.dir, 'images');
+  mkdirSync(images);
+  const original = join(t.dir, 'big.jpg');
+  await writeSolidImage(original, 1024, 1024, [90, 90, 200]);
+  for (let i = 0; i < COPIES; i++) linkSync(original, join(images, `copy_${String(i).padStart(4, '0')}.jpg`));
+  ws = join(t.dir, 'ws');
+  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+  server = await startServe(ws);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+describe('jobs and models panels', () => {
+  it('shows a running import with progress and cancels it', async () => {
+    const { page, errors } = await openPage(browser, server.url, '#/jobs');
+    await expect.poll(() => page.locator('main').textContent()).toContain('No jobs yet');
+    const started = await page.evaluate(async (dir) => {
+      const token = new URLSearchParams(window.location.search).get('token') ?? '';
+      const res = await fetch('/api/call/datasets.importFolder', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ dir, name: 'copies' }),
+      });
+      return (await res.json()) as { ok: boolean; value: { jobId: string } };
+    }, images);
+    expect(started.ok).toBe(true);
+    const row = page.locator(`[data-testid="job-row"][data-job-id="${started.value.jobId}"]`);
+    await expect.poll(() => row.getAttribute('data-status')).toBe('running');
+    await expect
+      .poll(() => row.getByTestId('job-progress').evaluate((p: HTMLProgressElement) => p.value), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'jobs-running.png') });
+    await row.getByTestId('job-cancel').click();
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled');
+    await page.screenshot({ path: join(ARTIFACTS, 'jobs-cancelled.png') });
+
+    const db = new Database(join(ws, 'tessera.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT status FROM jobs WHERE id = ?').get(started.value.jobId)).toEqual({ status: 'cancelled' });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM datasets').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM images').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens the models panel from the top bar', async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.getByTestId('nav-models').click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('No models yet');
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
