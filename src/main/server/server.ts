@@ -87,7 +87,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (ref === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       try {
         const blob = await opts.engine.blobs.read(ref);
-        return send(res, 200, blob.bytes, blob.contentType);
+        // Thumbnails and image files are immutable for a registered image: let the gallery reuse them
+        // while scrolling. Masks and maps change with edits and runs, so they are never cached.
+        const cache = ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
+        return send(res, 200, blob.bytes, blob.contentType, cache);
       } catch (err) {
         const status = err instanceof ApiError && err.code === 'NOT_FOUND' ? 404 : 500;
         return send(res, status, `${err instanceof ApiError ? err.message : 'internal error'}\n`, 'text/plain; charset=utf-8');

@@ -8,8 +8,11 @@ import { Id } from './ids';
 export const BlobRef = z.discriminatedUnion('kind', [
   /** The image file as imported (transcoded to PNG when a browser cannot show its format). */
   z.object({ kind: z.literal('image'), imageId: Id }),
-  /** Raw row-major uint8 ground-truth label map (width x height bytes); 255 = ignore. */
-  z.object({ kind: z.literal('labelmap'), imageId: Id, source: z.literal('gt') }),
+  /**
+   * Raw row-major uint8 ground-truth label map (width x height bytes); 255 = ignore. The image's
+   * semantic sample, or the sample `sampleId` (a referring query's mask) when given.
+   */
+  z.object({ kind: z.literal('labelmap'), imageId: Id, source: z.literal('gt'), sampleId: Id.optional() }),
   /**
    * Raw row-major uint8 label map of a run's predictions for an image: its semantic sample, or the
    * sample `sampleId` (a referring query's mask) when given.
@@ -28,7 +31,7 @@ export function blobPath(ref: BlobRef): string {
     case 'image':
       return `image/${ref.imageId}`;
     case 'labelmap':
-      return `labelmap/${ref.source}/${ref.imageId}`;
+      return ref.sampleId === undefined ? `labelmap/${ref.source}/${ref.imageId}` : `labelmap/${ref.source}/${ref.imageId}/${ref.sampleId}`;
     case 'prediction':
       return ref.sampleId === undefined
         ? `prediction/${ref.runId}/${ref.imageId}`
@@ -51,6 +54,7 @@ export function parseBlobPath(path: string): BlobRef | null {
   let candidate: unknown = null;
   if (kind === 'image' && parts.length === 2) candidate = { kind, imageId: id(a) };
   else if (kind === 'labelmap' && parts.length === 3 && a === 'gt') candidate = { kind, imageId: id(b), source: 'gt' };
+  else if (kind === 'labelmap' && parts.length === 4 && a === 'gt') candidate = { kind, imageId: id(b), source: 'gt', sampleId: id(c) };
   else if (kind === 'prediction' && parts.length === 3) candidate = { kind, runId: id(a), imageId: id(b) };
   else if (kind === 'prediction' && parts.length === 4) candidate = { kind, runId: id(a), imageId: id(b), sampleId: id(c) };
   else if (kind === 'heatmap' && parts.length === 4) candidate = { kind, runId: id(a), sampleId: id(b), name: c };

@@ -8,6 +8,11 @@ describe('blob paths', () => {
     }
   });
 
+  it("parses a referring sample's ground-truth ref", () => {
+    expect(parseBlobPath('labelmap/gt/12/40')).toEqual({ kind: 'labelmap', imageId: 12, source: 'gt', sampleId: 40 });
+    expect(blobPath({ kind: 'labelmap', imageId: 12, source: 'gt', sampleId: 40 })).toBe('labelmap/gt/12/40');
+  });
+
   it('parses prediction and heatmap refs', () => {
     expect(parseBlobPath('prediction/3/12')).toEqual({ kind: 'prediction', runId: 3, imageId: 12 });
     expect(parseBlobPath('heatmap/3/40/cam')).toEqual({ kind: 'heatmap', runId: 3, sampleId: 40, name: 'cam' });

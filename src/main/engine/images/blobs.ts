@@ -38,7 +38,12 @@ export function blobReader(deps: EngineDeps) {
       }
       case 'labelmap': {
         const image = await imageRow(ref.imageId);
-        const sampleId = deps.repos.images.semanticSampleId(ref.imageId);
+        const samples = deps.repos.images.samples(ref.imageId);
+        if (ref.sampleId !== undefined && !samples.some((s) => s.id === ref.sampleId)) {
+          throw new ApiError('NOT_FOUND', `sample ${ref.sampleId} is not a sample of image ${ref.imageId}`);
+        }
+        // Referring images have no semantic sample: show their first query's mask by default.
+        const sampleId = ref.sampleId ?? deps.repos.images.semanticSampleId(ref.imageId) ?? samples[0]?.id;
         const regions = sampleId === undefined ? [] : deps.repos.annotations.currentForSample(sampleId);
         return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
       }

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { RunModelPanel } from '../runs';
 
 /** The model registry (models.list): what `tessera models add` registered, toys labelled as such. */
 export function ModelsPage(): React.JSX.Element {
@@ -10,6 +11,7 @@ export function ModelsPage(): React.JSX.Element {
   return (
     <section>
       <h2>Models</h2>
+      {models.data.length > 0 ? <RunModelPanel /> : null}
       {models.data.length === 0 ? (
         <p className="muted">
           No models yet. Add one from a terminal: <code>npx tessera models add MANIFEST</code>

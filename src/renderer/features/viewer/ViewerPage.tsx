@@ -44,7 +44,13 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
       ? { kind: 'prediction', runId, imageId, sampleId: sample.id }
       : { kind: 'prediction', runId, imageId };
   }, [runId, imageId, selected?.sampleId, detail.data?.samples]);
-  const gt = useBlobBytes(detail.data?.groundTruth ?? null);
+  // Ground truth follows the same sample: a referring query's own mask.
+  const gtRef: BlobRef | null = useMemo(() => {
+    const base = detail.data?.groundTruth ?? null;
+    const sample = detail.data?.samples.find((s) => s.id === selected?.sampleId);
+    return base !== null && sample !== undefined && sample.query !== null ? { kind: 'labelmap', imageId, source: 'gt', sampleId: sample.id } : base;
+  }, [imageId, selected?.sampleId, detail.data?.groundTruth, detail.data?.samples]);
+  const gt = useBlobBytes(gtRef);
   const pred = useBlobBytes(predRef);
 
   const [layers, setLayers] = useState<LayerStates>(DEFAULT_LAYERS);
