@@ -18,9 +18,16 @@ export function BenchmarksPage({ datasetId }: { datasetId: number }): React.JSX.
   const subsets = useQuery(apiQuery('metrics.subsets', { datasetId }));
   const [subset, setSubset] = useState<string>('');
   const tag = subset === '' ? undefined : subset;
-  const runList = runs.data ?? [];
-  const scores = useQueries({ queries: runList.map((r) => apiQuery('metrics.scores', { datasetId, runId: r.id, subset: tag })) });
-  const failed = dataset.error ?? runs.error ?? scores.find((q) => q.error)?.error;
+  const allRuns = runs.data ?? [];
+  const allScores = useQueries({ queries: allRuns.map((r) => apiQuery('metrics.scores', { datasetId, runId: r.id, subset: tag })) });
+  // Runs that cannot be scored (heatmap-only runs such as patch tokens) are listed apart, not fatal.
+  const unscored = allRuns.flatMap((r, i) => {
+    const error = allScores[i]?.error;
+    return error ? [{ run: r, message: error instanceof Error ? error.message : String(error) }] : [];
+  });
+  const runList = allRuns.filter((_, i) => !allScores[i]?.error);
+  const scores = allScores.filter((q) => !q.error);
+  const failed = dataset.error ?? runs.error;
   if (failed) return <ErrorBanner error={failed} />;
   if (dataset.data === undefined || runs.data === undefined) return <p className="muted">Loading…</p>;
   const task = dataset.data.task;
@@ -43,7 +50,12 @@ export function BenchmarksPage({ datasetId }: { datasetId: number }): React.JSX.
         </label>
       </header>
       {task === 'unlabelled' ? <p className="muted">This dataset has no ground truth, so runs on it cannot be scored.</p> : null}
-      {runList.length === 0 ? <p className="muted">No runs on this dataset yet: run a model or import predictions.</p> : null}
+      {allRuns.length === 0 ? <p className="muted">No runs on this dataset yet: run a model or import predictions.</p> : null}
+      {unscored.length > 0 ? (
+        <p className="muted" data-testid="bench-unscored">
+          Not scored: {unscored.map((u) => `${u.run.name} (${u.message})`).join('; ')}
+        </p>
+      ) : null}
       {runList.length > 0 && task !== 'unlabelled' ? (
         <>
           <h3>Runs</h3>
