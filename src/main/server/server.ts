@@ -89,7 +89,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const blob = await opts.engine.blobs.read(ref);
         // Thumbnails and image files are immutable for a registered image: let the gallery reuse them
         // while scrolling. Masks and maps change with edits and runs, so they are never cached.
-        const cache = ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
+        const cache: Record<string, string> = ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
         return send(res, 200, blob.bytes, blob.contentType, cache);
       } catch (err) {
         const status = err instanceof ApiError && err.code === 'NOT_FOUND' ? 404 : 500;

@@ -78,7 +78,20 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
     .requiredOption('--run <run>', 'run name or id')
     .option('--subset <tag>', 'score only images (or queries) carrying this tag')
     .option('--json', 'print the eval object as JSON')
-    .action(async (opts: { dataset: string; run: string; subset?: string; json?: boolean }) => {
+    .option('--cam-sweep', 'CAM quality of a cam run: pseudo-label mIoU over background thresholds 0.00-0.95, best threshold')
+    .action(async (opts: { dataset: string; run: string; subset?: string; json?: boolean; camSweep?: boolean }) => {
+      if (opts.camSweep === true) {
+        const sweep = await withSession(globals(), async (s) => {
+          const dataset = await resolveDataset(s.client, opts.dataset);
+          const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
+          return s.client.call('metrics.camSweep', { datasetId: dataset.id, runId: run!.id, subset: opts.subset });
+        });
+        if (opts.json === true) return printJson(sweep);
+        printLine(`CAM quality of run "${sweep.run}" on "${sweep.dataset}" (${sweep.images} images, ${sweep.definition}: mIoU over GT classes)`);
+        printLine(table([['threshold', 'mIoU'], ...sweep.thresholds.map((t, i) => [t.toFixed(2), pct(sweep.miou[i] ?? null)])]));
+        printLine(`best: threshold ${sweep.best.threshold?.toFixed(2) ?? '-'} with mIoU ${pct(sweep.best.miou)}`);
+        return;
+      }
       const scores = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);

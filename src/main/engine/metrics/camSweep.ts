@@ -58,20 +58,35 @@ export function camThresholdSweep(
   numClasses: number,
   thresholds: number[] = defaultCamThresholds(),
 ): CamSweepResult {
+  const sweep = createCamSweep(numClasses, thresholds);
+  items.forEach((item) => sweep.add(item));
+  return sweep.result();
+}
+
+/**
+ * The same sweep one item at a time, so a dataset's full-resolution CAMs never have to be in
+ * memory together (a VOC val CAM set is gigabytes).
+ */
+export function createCamSweep(numClasses: number, thresholds: number[] = defaultCamThresholds()): { add(item: CamItem): void; result(): CamSweepResult } {
   assertNumClasses(numClasses);
   if (thresholds.length === 0) throw new RangeError('the threshold sweep needs at least one threshold');
   const matrices = thresholds.map(() => new Float64Array(numClasses * numClasses));
-  for (const [index, item] of items.entries()) {
-    assertCamItem(item, index, numClasses);
-    const { maxScore, argKey } = camArgmax(item.cam, item.keys, item.height, item.width);
-    const label = new Uint8Array(maxScore.length);
-    thresholds.forEach((threshold, t) => {
-      fillPseudoLabel(label, maxScore, argKey, threshold);
-      accumulateConfusion(matrices[t]!, numClasses, item.gt, label);
-    });
-  }
-  const miou = matrices.map((matrix) => semanticScoresFromConfusion(matrix, numClasses).miou_gt_classes);
-  return { thresholds: [...thresholds], miou, best: bestThreshold(thresholds, miou) };
+  let index = 0;
+  return {
+    add(item) {
+      assertCamItem(item, index++, numClasses);
+      const { maxScore, argKey } = camArgmax(item.cam, item.keys, item.height, item.width);
+      const label = new Uint8Array(maxScore.length);
+      thresholds.forEach((threshold, t) => {
+        fillPseudoLabel(label, maxScore, argKey, threshold);
+        accumulateConfusion(matrices[t]!, numClasses, item.gt, label);
+      });
+    },
+    result() {
+      const miou = matrices.map((matrix) => semanticScoresFromConfusion(matrix, numClasses).miou_gt_classes);
+      return { thresholds: [...thresholds], miou, best: bestThreshold(thresholds, miou) };
+    },
+  };
 }
 
 /** Per pixel: the highest channel score and its key (computed once, reused for every threshold). */

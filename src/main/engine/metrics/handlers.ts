@@ -1,5 +1,6 @@
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import { camQuality } from './camQuality';
 import { compareRuns } from './compare';
 import { correctionScores } from './corrections';
 import { evaluateRunJob } from './evaluateRun';
@@ -18,6 +19,7 @@ export function metricHandlers(deps: EngineDeps) {
       return { jobId };
     },
     'metrics.scores': async ({ datasetId, runId, subset }) => runScores(deps, datasetId, runId, subset),
+    'metrics.camSweep': async ({ datasetId, runId, subset }) => camQuality(deps, datasetId, runId, subset),
     'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => perImageScores(deps, datasetId, runId, subset, classIdx),
     'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
       compareRuns(deps, datasetId, runIds, { subset, seed, samples }),

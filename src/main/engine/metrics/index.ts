@@ -9,7 +9,7 @@ export {
   type PrecisionThreshold,
   type ReferringScores,
 } from './referring';
-export { camThresholdSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem, type CamSweepResult } from './camSweep';
+export { camThresholdSweep, createCamSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem, type CamSweepResult } from './camSweep';
 export { DEFAULT_BOOTSTRAP_SAMPLES, pairedBootstrap, pairedDifferences, type BootstrapInterval, type PairedDifferences } from './bootstrap';
 export { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
 export { mulberry32 } from './prng';

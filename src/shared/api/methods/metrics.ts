@@ -110,6 +110,19 @@ export const metricMethods = {
   'metrics.evaluate': { input: z.object({ datasetId: Id, runId: Id }), output: JobStarted },
   /** Scores as a SQL aggregate of the stored counts; stale counts are recomputed first. */
   'metrics.scores': { input: RunRef, output: RunScores },
+  /** CAM quality of a cam-kind run: pseudo-label mIoU (GT classes) over background thresholds 0.00-0.95. */
+  'metrics.camSweep': {
+    input: RunRef,
+    output: z.object({
+      dataset: z.string(),
+      run: z.string(),
+      images: z.number().int(),
+      definition: z.literal('toco-cam-sweep'),
+      thresholds: z.array(z.number()),
+      miou: z.array(z.number().nullable()),
+      best: z.object({ threshold: z.number().nullable(), miou: z.number().nullable() }),
+    }),
+  },
   'metrics.perImage': {
     input: RunRef.extend({ classIdx: z.number().int().min(0).max(254).optional() }),
     output: z.array(ImageScore),

@@ -1,0 +1,50 @@
+import { ApiError } from '../../../shared/api/errors';
+import type { EngineDeps } from '../deps';
+import { paintLabelMap } from '../masks/labelMap';
+import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
+import { resolveSubset } from '../tags/subset';
+import { createCamSweep, defaultCamThresholds, type CamSweepResult } from './camSweep';
+
+export interface CamQuality extends CamSweepResult {
+  dataset: string;
+  run: string;
+  images: number;
+  definition: 'toco-cam-sweep';
+}
+
+/**
+ * CAM quality of a ToCo CAM run (DESIGN §5): the fused, normalized CAM of each image at its size,
+ * keeping the channels of the classes its ground truth contains (ToCo scores CAMs with GT image
+ * labels), pseudo labels at each background threshold 0.00-0.95, mIoU over classes present in GT.
+ * One image at a time, so memory does not grow with the dataset.
+ */
+export function camQuality(deps: EngineDeps, datasetId: number, runId: number, subset?: string): CamQuality {
+  const dataset = deps.repos.datasets.get(datasetId);
+  const run = deps.repos.runs.get(runId);
+  if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  if (run === undefined || run.datasetId !== datasetId) throw new ApiError('NOT_FOUND', `run ${runId} is not a run of dataset "${dataset.name}"`);
+  if (dataset.task !== 'semantic') throw new ApiError('INVALID_INPUT', `CAM quality needs a semantic dataset; "${dataset.name}" is ${dataset.task}`);
+  const numClasses = Math.max(0, ...deps.repos.datasets.classes(datasetId).map((c) => c.index)) + 1;
+  const sweep = createCamSweep(numClasses, defaultCamThresholds());
+  let images = 0;
+  for (const sampleId of resolveSubset(deps, datasetId, subset).sampleIds) {
+    const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
+    const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
+    if (raw === undefined || display === undefined) continue;
+    const regions = deps.repos.annotations.currentForSample(sampleId);
+    if (regions.length === 0) continue;
+    const image = deps.db.prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').get(sampleId) as { width: number; height: number };
+    const gt = paintLabelMap(regions, image.height, image.width);
+    const present = new Set(gt);
+    const classIds = (display.meta['classIds'] ?? []) as number[];
+    const fused = fusedCamAtImageSize(decodeRawCams(raw.data, raw.meta), image.height, image.width);
+    const plane = image.width * image.height;
+    const keep = classIds.map((c, k) => [c, k] as const).filter(([c]) => c > 0 && c < 255 && present.has(c));
+    const cam = new Float32Array(keep.length * plane);
+    keep.forEach(([, k], j) => cam.set(fused.cam.subarray(k * plane, (k + 1) * plane), j * plane));
+    sweep.add({ cam, keys: keep.map(([c]) => c), gt, height: image.height, width: image.width });
+    images++;
+  }
+  if (images === 0) throw new ApiError('INVALID_INPUT', `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`);
+  return { dataset: dataset.name, run: run.name, images, definition: 'toco-cam-sweep', ...sweep.result() };
+}
