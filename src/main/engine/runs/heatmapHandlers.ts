@@ -10,9 +10,10 @@ export function heatmapHandlers(deps: EngineDeps) {
       if (deps.repos.images.get(imageId) === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
       const out = [];
       for (const sample of deps.repos.images.samples(imageId)) {
-        for (const name of deps.repos.predictions.heatmapNames(runId, sample.id)) {
-          const h = deps.repos.predictions.heatmap(runId, sample.id, name);
-          if (h === undefined) continue;
+        for (const h of deps.repos.predictions.heatmapInfos(runId, sample.id)) {
+          // cam_raw holds the exact per-scale model outputs for export and scoring; the viewer shows `cam`.
+          if (h.name === 'cam_raw') continue;
+          const name = h.name;
           out.push({
             name,
             sampleId: sample.id,

@@ -66,6 +66,16 @@ export function predictionsRepo(db: Db) {
       if (row === undefined) return undefined;
       return { name: row.name, shape: JSON.parse(row.shape) as number[], dtype: row.dtype, data: new Uint8Array(row.data), meta: JSON.parse(row.meta) as Record<string, unknown> };
     },
+    /** Name, shape, dtype and meta of a sample's heatmaps, without reading their data. */
+    heatmapInfos(runId: number, sampleId: number): Array<Omit<Heatmap, 'data'>> {
+      const rows = db.prepare('SELECT name, shape, dtype, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{
+        name: string;
+        shape: string;
+        dtype: HeatmapDtype;
+        meta: string;
+      }>;
+      return rows.map((r) => ({ name: r.name, shape: JSON.parse(r.shape) as number[], dtype: r.dtype, meta: JSON.parse(r.meta) as Record<string, unknown> }));
+    },
     heatmapNames(runId: number, sampleId: number): string[] {
       return (db.prepare('SELECT name FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{ name: string }>).map((r) => r.name);
     },
