@@ -5,3 +5,4 @@ export * from './api/inProcess';
 export * from './domain';
 export * from './api/methods/tags';
 export * from './api/methods/prompts';
+export * from './api/methods/filters';

@@ -15,6 +15,7 @@ import { metricHandlers } from './metrics/handlers';
 import { reportHandlers } from './reports/handlers';
 import { tagHandlers } from './tags/handlers';
 import { modelHandlers } from './models/handlers';
+import { filterHandlers } from './datasets/filterHandlers';
 import { InferenceClient, type WorkerSpec } from './models/inference/InferenceClient';
 import { annotationHandlers } from './annotations/handlers';
 import { heatmapHandlers } from './runs/heatmapHandlers';
@@ -84,6 +85,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...reportHandlers(deps),
     ...tagHandlers(deps),
     ...modelHandlers(deps),
+    ...filterHandlers(deps),
     ...annotationHandlers(deps),
     ...heatmapHandlers(deps),
   };

@@ -13,6 +13,7 @@ import { exportMethods } from './methods/exports';
 import { heatmapMethods } from './methods/heatmaps';
 import { modelMethods } from './methods/models';
 import { promptMethods } from './methods/prompts';
+import { filterMethods } from './methods/filters';
 
 /**
  * Everything a client may ask of the engine: `noun.verb` -> input and output schemas. One file per
@@ -32,6 +33,7 @@ export const methods = {
   ...heatmapMethods,
   ...modelMethods,
   ...promptMethods,
+  ...filterMethods,
 } as const;
 
 /** What the engine announces; clients never poll. */

@@ -7,6 +7,7 @@ import { runsRepo } from './repos/runs';
 import { predictionsRepo } from './repos/predictions';
 import { tagsRepo } from './repos/tags';
 import { modelsRepo } from './repos/models';
+import { savedFiltersRepo } from './repos/savedFilters';
 
 /** All repositories over one database; each owns its tables. */
 export function createRepos(db: Db) {
@@ -19,6 +20,7 @@ export function createRepos(db: Db) {
     predictions: predictionsRepo(db),
     tags: tagsRepo(db),
     models: modelsRepo(db),
+    savedFilters: savedFiltersRepo(db),
   };
 }
 export type Repos = ReturnType<typeof createRepos>;

@@ -6,6 +6,7 @@ import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { navigate, routeHref } from '../../router';
 import { FilterBar } from './FilterBar';
+import { SavedFilters } from './SavedFilters';
 import { GalleryGrid } from './GalleryGrid';
 import { SelectionBar } from './SelectionBar';
 import { useGalleryItems, type GalleryItem, type GallerySort } from './galleryItems';
@@ -91,6 +92,7 @@ export function GalleryPage({ datasetId }: { datasetId: number }): React.JSX.Ele
         runs={runList}
         scoresAvailable={SCORES_IN_CONTRACT}
       />
+      <SavedFilters datasetId={datasetId} filter={filter} onApply={(f) => changeView(f, sort)} />
       <SelectionBar
         selected={[...selected]}
         total={items.total ?? 0}
