@@ -8,11 +8,17 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/electron',
-      rollupOptions: { input: { main: resolve('src/main/electron/main.ts') }, external: ['better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
+      rollupOptions: {
+        input: { main: resolve('src/main/electron/main.ts') },
+        external: ['better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'],
+      },
     },
   },
   preload: {
-    build: { outDir: 'out/preload', rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } } },
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
   },
   renderer: {
     root: 'src/renderer',

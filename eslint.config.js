@@ -24,17 +24,26 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name=/^(it|describe|test)$/][callee.property.name='only']", message: 'No .only in committed tests.' },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|describe|test)$/][callee.property.name='only']",
+          message: 'No .only in committed tests.',
+        },
       ],
     },
   },
   {
     files: ['src/shared/**'],
-    rules: ban([...nodeBuiltins, ...nativeModules, 'electron', 'react', 'react-dom', 'konva', 'react-konva', '@tanstack/react-query'], 'src/shared is pure TypeScript + zod.'),
+    rules: ban(
+      [...nodeBuiltins, ...nativeModules, 'electron', 'react', 'react-dom', 'konva', 'react-konva', '@tanstack/react-query'],
+      'src/shared is pure TypeScript + zod.',
+    ),
   },
   {
     files: ['src/main/engine/**', 'src/main/server/**', 'src/main/cli/**'],
-    rules: ban(['electron', 'react', 'react-dom', 'konva', 'react-konva'], 'The engine, server and CLI run under plain Node without Electron.'),
+    rules: ban(
+      ['electron', 'react', 'react-dom', 'konva', 'react-konva'],
+      'The engine, server and CLI run under plain Node without Electron.',
+    ),
   },
   {
     files: ['src/renderer/**'],
@@ -46,7 +55,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['*', '!electron'], allowTypeImports: true, message: 'Sandboxed preload: runtime imports from electron only.' }] },
+        {
+          patterns: [
+            { group: ['*', '!electron'], allowTypeImports: true, message: 'Sandboxed preload: runtime imports from electron only.' },
+          ],
+        },
       ],
     },
   },

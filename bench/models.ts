@@ -19,7 +19,9 @@ async function noiseImages(dir: string, n: number, w: number, h: number): Promis
     const px = Buffer.alloc(w * h * 3);
     for (let j = 0; j < px.length; j++) px[j] = Math.floor(rand() * 256);
     const file = join(dir, `img_${String(i).padStart(4, '0')}.png`);
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png({ compressionLevel: 1 }).toFile(file);
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toFile(file);
     files.push(file);
   }
   return files;
@@ -38,7 +40,13 @@ async function waitJob(client: TesseraClient, start: () => Promise<{ jobId: stri
   });
 }
 
-async function measure(label: string, toyId: string, images: number, size: [number, number], manifestPatch: (m: Record<string, unknown>) => void): Promise<void> {
+async function measure(
+  label: string,
+  toyId: string,
+  images: number,
+  size: [number, number],
+  manifestPatch: (m: Record<string, unknown>) => void,
+): Promise<void> {
   const t = tempDir('tessera-bench-');
   try {
     const toy = TOY_GENERATORS.find((g) => g.id === toyId)?.generate();

@@ -9,13 +9,39 @@ const quiet = process.argv.includes('--quiet');
 const t0 = Date.now();
 rmSync('out', { recursive: true, force: true });
 
-const node = { bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', sourcemap: true, logLevel: 'warning' };
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 await Promise.all([
   // The inference worker is its own entry beside each host bundle (InferenceClient looks for it there).
-  build({ ...node, entryPoints: { cli: 'src/main/cli/index.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' }, outdir: 'out/node' }),
-  build({ ...node, entryPoints: { main: 'src/main/electron/main.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' }, outdir: 'out/electron', external: ['electron'] }),
+  build({
+    ...node,
+    entryPoints: { cli: 'src/main/cli/index.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' },
+    outdir: 'out/node',
+  }),
+  build({
+    ...node,
+    entryPoints: { main: 'src/main/electron/main.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' },
+    outdir: 'out/electron',
+    external: ['electron'],
+  }),
   // A sandboxed preload must be one CommonJS file that requires nothing but electron.
-  build({ ...node, entryPoints: { index: 'src/preload/index.ts' }, outfile: undefined, outdir: 'out/preload', format: 'cjs', packages: undefined, external: ['electron'], outExtension: { '.js': '.cjs' } }),
+  build({
+    ...node,
+    entryPoints: { index: 'src/preload/index.ts' },
+    outfile: undefined,
+    outdir: 'out/preload',
+    format: 'cjs',
+    packages: undefined,
+    external: ['electron'],
+    outExtension: { '.js': '.cjs' },
+  }),
 ]);
 await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
 console.log(`build done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

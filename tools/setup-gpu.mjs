@@ -17,7 +17,9 @@ const binDir = join(ortRoot, 'bin', 'napi-v6', process.platform, process.arch);
 const providers = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'];
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.log(`setup:gpu: CUDA provider install is for linux-x64; on ${process.platform}-${process.arch} Tessera uses the CPU (DirectML/CoreML are not wired yet).`);
+  console.log(
+    `setup:gpu: CUDA provider install is for linux-x64; on ${process.platform}-${process.arch} Tessera uses the CPU (DirectML/CoreML are not wired yet).`,
+  );
   process.exit(0);
 }
 
@@ -39,7 +41,10 @@ if (process.argv.includes('--from-npm')) {
   }
   const tmp = mkdtempSync(join(tmpdir(), 'tessera-gpu-'));
   try {
-    execFileSync('npm', ['pack', 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9', '--silent'], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync('npm', ['pack', 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9', '--silent'], {
+      cwd: tmp,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     execFileSync('tar', ['xzf', tgz], { cwd: tmp });
     for (const name of providers) {
@@ -52,9 +57,14 @@ if (process.argv.includes('--from-npm')) {
     rmSync(tmp, { recursive: true, force: true });
   }
 } else {
-  const r = spawnSync(process.execPath, [join(ortRoot, 'script', 'install.js'), '--onnxruntime-node-install=cuda12'], { cwd: ortRoot, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(ortRoot, 'script', 'install.js'), '--onnxruntime-node-install=cuda12'], {
+    cwd: ortRoot,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
-    console.error('error: the CUDA provider download failed; on a machine that reaches only the npm registry use "npm run setup:gpu -- --from-npm"');
+    console.error(
+      'error: the CUDA provider download failed; on a machine that reaches only the npm registry use "npm run setup:gpu -- --from-npm"',
+    );
     process.exit(1);
   }
 }

@@ -26,9 +26,12 @@ if (!existsSync(resolve(workspace, 'tessera.db'))) {
   const init = spawnSync(process.execPath, [bin, '--workspace', workspace, 'init', ...args], { stdio: 'inherit' });
   if (init.status !== 0) process.exit(init.status ?? 1);
 }
-const child = electron !== null
-  ? spawn(electron, ['.', `--workspace=${workspace}`], { stdio: 'inherit' })
-  : (console.log('Electron is not installed here: starting the browser UI instead.'),
-    spawn(process.execPath, [bin, '--workspace', workspace, 'serve', ...process.argv.slice(2).filter((a) => a !== '--no-demo')], { stdio: 'inherit' }));
+const child =
+  electron !== null
+    ? spawn(electron, ['.', `--workspace=${workspace}`], { stdio: 'inherit' })
+    : (console.log('Electron is not installed here: starting the browser UI instead.'),
+      spawn(process.execPath, [bin, '--workspace', workspace, 'serve', ...process.argv.slice(2).filter((a) => a !== '--no-demo')], {
+        stdio: 'inherit',
+      }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

@@ -72,10 +72,13 @@ describe('gallery and viewer in Chromium against tessera serve', () => {
     await page.getByTestId('viewer-canvas').locator('canvas').first().waitFor();
     // Wait until the mask bitmap is drawn: the left half turns from grey to the class colour.
     await expect
-      .poll(async () => {
-        const { px } = await canvasPixels(page, 'viewer-overlay-on');
-        return px.at(px.width / 2 - 40, px.height / 2)[1];
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const { px } = await canvasPixels(page, 'viewer-overlay-on');
+          return px.at(px.width / 2 - 40, px.height / 2)[1];
+        },
+        { timeout: 15_000 },
+      )
       .toBeLessThan(100);
     const on = await canvasPixels(page, 'viewer-overlay-on');
     const left = on.px.at(on.px.width / 2 - 40, on.px.height / 2);

@@ -20,12 +20,26 @@ beforeAll(async () => {
   ws = join(t.dir, 'ws');
   const models = join(t.dir, 'models');
   mkdirSync(models);
-  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'semantic-seg')!.generate()))) writeFileSync(join(models, name), bytes);
+  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'semantic-seg')!.generate())))
+    writeFileSync(join(models, name), bytes);
   const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-    { name: 's0', width: 64, height: 64, rects: [{ x: 0, y: 0, w: 32, h: 64, cls: 1 }, { x: 40, y: 8, w: 16, h: 16, cls: 2 }, { x: 40, y: 40, w: 16, h: 16, cls: 3 }] },
+    {
+      name: 's0',
+      width: 64,
+      height: 64,
+      rects: [
+        { x: 0, y: 0, w: 32, h: 64, cls: 1 },
+        { x: 40, y: 8, w: 16, h: 16, cls: 2 },
+        { x: 40, y: 40, w: 16, h: 16, cls: 3 },
+      ],
+    },
     { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 48, h: 48, cls: 3 }] },
   ]);
-  for (const args of [['init'], ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes'], ['models', 'add', join(models, 'toy-colour-semantic.manifest.json')]]) {
+  for (const args of [
+    ['init'],
+    ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes'],
+    ['models', 'add', join(models, 'toy-colour-semantic.manifest.json')],
+  ]) {
     expect(tessera(['--workspace', ws, ...args]).code).toBe(0);
   }
   server = await startServe(ws);
@@ -54,7 +68,11 @@ describe('running a model from the UI', () => {
     await expect.poll(() => page.getByTestId('run-provider').textContent()).toBe('cpu');
 
     const db = new Database(join(ws, 'tessera.db'), { readonly: true });
-    const run = db.prepare("SELECT status, execution_provider, (SELECT COUNT(DISTINCT sample_id) FROM predictions p WHERE p.run_id = runs.id) AS n FROM runs WHERE name = 'from-ui'").get();
+    const run = db
+      .prepare(
+        "SELECT status, execution_provider, (SELECT COUNT(DISTINCT sample_id) FROM predictions p WHERE p.run_id = runs.id) AS n FROM runs WHERE name = 'from-ui'",
+      )
+      .get();
     db.close();
     expect(run).toEqual({ status: 'complete', execution_provider: 'cpu', n: 2 });
 
@@ -65,14 +83,22 @@ describe('running a model from the UI', () => {
     await page.getByTestId('layer-gt').uncheck();
     const pred = page.getByTestId('layer-pred');
     if ((await pred.count()) > 0) await pred.check();
-    await page.getByTestId('opacity-pred').fill('1').catch(() => undefined);
+    await page
+      .getByTestId('opacity-pred')
+      .fill('1')
+      .catch(() => undefined);
     await expect
-      .poll(async () => {
-        const canvas = page.getByTestId('viewer-canvas');
-        const px = await decodeScreenshot(await canvas.screenshot({ path: join(process.cwd(), 'test-results', 'e2e', 'run-from-ui.png') }));
-        const [r, g, b] = px.at(px.width / 2 - 60, px.height / 2);
-        return r > 100 && g < 60 && b < 60;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const canvas = page.getByTestId('viewer-canvas');
+          const px = await decodeScreenshot(
+            await canvas.screenshot({ path: join(process.cwd(), 'test-results', 'e2e', 'run-from-ui.png') }),
+          );
+          const [r, g, b] = px.at(px.width / 2 - 60, px.height / 2);
+          return r > 100 && g < 60 && b < 60;
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     await page.close();
   });

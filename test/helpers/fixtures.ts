@@ -21,7 +21,13 @@ export function writeGreyMask(path: string, width: number, height: number, value
 }
 
 /** A palette PNG (VOC SegmentationClass style): pixel = palette index. */
-export function writePaletteMask(path: string, width: number, height: number, indices: Uint8Array, palette: Array<[number, number, number]>): void {
+export function writePaletteMask(
+  path: string,
+  width: number,
+  height: number,
+  indices: Uint8Array,
+  palette: Array<[number, number, number]>,
+): void {
   writeFileSync(path, encode({ width, height, data: indices, channels: 1, depth: 8, palette }));
 }
 
@@ -36,7 +42,11 @@ export function rectLabels(width: number, height: number, rect: { x: number; y: 
  * A small folder dataset: `images/` with n solid images and `masks/` with a labelled rectangle each,
  * plus the label maps, so tests can compare what comes back against what went in.
  */
-export async function makeFolderDataset(root: string, n = 3, size = { w: 64, h: 48 }): Promise<{ images: string; masks: string; labels: Uint8Array[] }> {
+export async function makeFolderDataset(
+  root: string,
+  n = 3,
+  size = { w: 64, h: 48 },
+): Promise<{ images: string; masks: string; labels: Uint8Array[] }> {
   const images = join(root, 'images');
   const masks = join(root, 'masks');
   mkdirSync(images, { recursive: true });

@@ -18,7 +18,8 @@ export function refBilinear(src: ArrayLike<number>, c: number, sh: number, sw: n
         const x1 = Math.min(x0 + 1, sw - 1);
         const lx = fx - x0;
         const at = (yy: number, xx: number): number => src[ch * sh * sw + yy * sw + xx] as number;
-        out[ch * dh * dw + y * dw + x] = (1 - ly) * ((1 - lx) * at(y0, x0) + lx * at(y0, x1)) + ly * ((1 - lx) * at(y1, x0) + lx * at(y1, x1));
+        out[ch * dh * dw + y * dw + x] =
+          (1 - ly) * ((1 - lx) * at(y0, x0) + lx * at(y0, x1)) + ly * ((1 - lx) * at(y1, x0) + lx * at(y1, x1));
       }
     }
   }
@@ -105,7 +106,11 @@ export function parseNpyFloat32(bytes: Buffer): { shape: number[]; data: Float32
   const start = major === 1 ? 10 : 12;
   const header = bytes.subarray(start, start + headerLen).toString('latin1');
   if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False")) throw new Error(`unexpected npy header ${header}`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0).map(Number);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0)
+    .map(Number);
   const body = bytes.subarray(start + headerLen);
   return { shape, data: new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) };
 }

@@ -30,7 +30,10 @@ export function renderScene(width: number, height: number, rects: readonly Rect[
   return { rgb, labels };
 }
 
-export async function writeSceneDataset(root: string, scenes: ReadonlyArray<{ name: string; width: number; height: number; rects: Rect[] }>): Promise<{ images: string; masks: string; labels: Map<string, Uint8Array>; rgb: Map<string, Uint8Array> }> {
+export async function writeSceneDataset(
+  root: string,
+  scenes: ReadonlyArray<{ name: string; width: number; height: number; rects: Rect[] }>,
+): Promise<{ images: string; masks: string; labels: Map<string, Uint8Array>; rgb: Map<string, Uint8Array> }> {
   const images = join(root, 'images');
   const masks = join(root, 'masks');
   mkdirSync(images, { recursive: true });
@@ -39,7 +42,9 @@ export async function writeSceneDataset(root: string, scenes: ReadonlyArray<{ na
   const rgbs = new Map<string, Uint8Array>();
   for (const s of scenes) {
     const { rgb, labels: l } = renderScene(s.width, s.height, s.rects);
-    await sharp(Buffer.from(rgb), { raw: { width: s.width, height: s.height, channels: 3 } }).png().toFile(join(images, `${s.name}.png`));
+    await sharp(Buffer.from(rgb), { raw: { width: s.width, height: s.height, channels: 3 } })
+      .png()
+      .toFile(join(images, `${s.name}.png`));
     writeFileSync(join(masks, `${s.name}.png`), encode({ width: s.width, height: s.height, data: l, channels: 1, depth: 8 }));
     labels.set(s.name, l);
     rgbs.set(s.name, rgb);

@@ -145,4 +145,3 @@ export function float32Bytes(values: ArrayLike<number>): Uint8Array {
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? 0, true);
   return out;
 }
-

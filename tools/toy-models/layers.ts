@@ -17,7 +17,14 @@ export function unitRgbFromNormalized(g: GraphBuilder, x: TensorRef, input: Inpu
  * A patchify Conv (kernel = stride = patch) whose output channel o is `rows[o] . meanColour + bias[o]`,
  * meanColour being the patch's mean 0-1 RGB: each of the patch^2 taps carries rows[o][k] / patch^2.
  */
-export function patchLinear(g: GraphBuilder, x: TensorRef, rows: readonly (readonly number[])[], bias: readonly number[], patch: number, prefix: string): TensorRef {
+export function patchLinear(
+  g: GraphBuilder,
+  x: TensorRef,
+  rows: readonly (readonly number[])[],
+  bias: readonly number[],
+  patch: number,
+  prefix: string,
+): TensorRef {
   const taps = patch * patch;
   const weight = new Float32Array(rows.length * 3 * taps);
   rows.forEach((row, o) => {

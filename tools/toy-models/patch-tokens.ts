@@ -71,8 +71,7 @@ export function patchTokensToy(): ToyModel {
       name,
       kind: 'patch-tokens',
       toy: true,
-      description:
-        'Toy: 8-d colour tokens per 16x16 patch; one 2-head attention layer (Q = K) whose CLS token is pure red.',
+      description: 'Toy: 8-d colour tokens per 16x16 patch; one 2-head attention layer (Q = K) whose CLS token is pure red.',
       files: { model: `${name}.onnx` },
       input,
       outputs: { patch_tokens: 'patch_tokens', attn_l0: 'attn_l0' },

@@ -34,7 +34,14 @@ export function probabilityMapToy(): ToyModel {
       files: { model: `${name}.onnx` },
       input,
       outputs: { probability: 'prob' },
-      classes: { names: ['background', 'red'], palette: [[0, 0, 0], [255, 0, 0]], background: 0 },
+      classes: {
+        names: ['background', 'red'],
+        palette: [
+          [0, 0, 0],
+          [255, 0, 0],
+        ],
+        background: 0,
+      },
       params: { output_stride: PROBABILITY_STRIDE, output_type: 'probability', threshold: 0.5 },
       execution_providers: ['cpu'],
     },

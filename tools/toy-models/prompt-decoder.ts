@@ -30,7 +30,11 @@ function meanAtLabel(g: GraphBuilder, pointEmbeds: TensorRef, labels: TensorRef,
 
 /** Embeddings [N,256] at the grid cells under point_coords (1024 frame; cell = floor(coord / 16), clamped). */
 function embeddingsAtPoints(g: GraphBuilder, embeddings: TensorRef, coords: TensorRef): TensorRef {
-  const cells = g.op('Clip', [g.op('Floor', [g.op('Div', [coords, g.constFloat(SAM_PATCH)])]), g.constFloat(0), g.constFloat(SAM_GRID - 1)]);
+  const cells = g.op('Clip', [
+    g.op('Floor', [g.op('Div', [coords, g.constFloat(SAM_PATCH)])]),
+    g.constFloat(0),
+    g.constFloat(SAM_GRID - 1),
+  ]);
   const col = g.op('Gather', [cells, g.constInt64(0)], { axis: 2 }); // x -> column
   const row = g.op('Gather', [cells, g.constInt64(1)], { axis: 2 }); // y -> row
   const flat = g.op('Add', [g.op('Mul', [row, g.constFloat(SAM_GRID)]), col]);
@@ -104,7 +108,14 @@ export function promptDecoderToy(): ToyModel {
       files: { model: `${name}.decoder.onnx`, encoder: encoderFile },
       input: SAM_INPUT,
       outputs: { masks: 'masks', iou_predictions: 'iou_predictions', low_res_masks: 'low_res_masks' },
-      classes: { names: ['background', 'object'], palette: [[0, 0, 0], [255, 255, 255]], background: 0 },
+      classes: {
+        names: ['background', 'object'],
+        palette: [
+          [0, 0, 0],
+          [255, 255, 255],
+        ],
+        background: 0,
+      },
       params: {
         encoder: { file: 'encoder', input: 'image', output: 'image_embeddings' },
         image_size: SAM_IMAGE_SIZE,

@@ -80,7 +80,14 @@ export function segTokenToy(): ToyModel {
       files: { model: `${name}.onnx` },
       input,
       outputs: { image_hidden: 'image_hidden', seg_hidden: 'seg_hidden', seg_embeds: 'seg_embeds' },
-      classes: { names: ['background', 'target'], palette: [[0, 0, 0], [255, 255, 255]], background: 0 },
+      classes: {
+        names: ['background', 'target'],
+        palette: [
+          [0, 0, 0],
+          [255, 255, 255],
+        ],
+        background: 0,
+      },
       params: {
         query: { tensor: 'query', encoding: 'one-hot', vocabulary: SEG_VOCABULARY.map((w) => w.word) },
         grid: [SEG_GRID, SEG_GRID],

@@ -32,8 +32,7 @@ export function semanticSegToy(): ToyModel {
       name,
       kind: 'semantic-seg',
       toy: true,
-      description:
-        'Toy: each 4x4 block is labelled with the nearest of four colour prototypes (black = background, red, green, blue).',
+      description: 'Toy: each 4x4 block is labelled with the nearest of four colour prototypes (black = background, red, green, blue).',
       files: { model: `${name}.onnx` },
       input,
       outputs: { logits: 'logits' },

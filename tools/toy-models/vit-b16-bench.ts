@@ -31,7 +31,15 @@ class Weights {
   }
   /** Normal(0, 0.02): timm's ViT init scale, which keeps activations tame through the LayerNorms. */
   normal(name: string, dims: number[]): TensorRef {
-    return this.g.initializer(name, normalSamples(dims.reduce((a, b) => a * b, 1), 0.02, this.random), dims);
+    return this.g.initializer(
+      name,
+      normalSamples(
+        dims.reduce((a, b) => a * b, 1),
+        0.02,
+        this.random,
+      ),
+      dims,
+    );
   }
   filled(name: string, dims: number[], value: number): TensorRef {
     return this.g.initializer(name, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value), dims);
@@ -75,12 +83,18 @@ function block(g: GraphBuilder, w: Weights, x: TensorRef, name: string): TensorR
 
 /** Patch embedding plus a 28x28 position table resized bilinearly to the input's grid (ToCo runs 3 scales). */
 function embed(g: GraphBuilder, w: Weights, image: TensorRef): { tokens: TensorRef; gridShape: TensorRef } {
-  const patches = g.op('Conv', [image, w.normal('patch_embed.weight', [VIT_DIM, 3, VIT_PATCH, VIT_PATCH]), w.filled('patch_embed.bias', [VIT_DIM], 0)], {
-    kernel_shape: [VIT_PATCH, VIT_PATCH],
-    strides: [VIT_PATCH, VIT_PATCH],
-  }); // [1,D,h,w]
+  const patches = g.op(
+    'Conv',
+    [image, w.normal('patch_embed.weight', [VIT_DIM, 3, VIT_PATCH, VIT_PATCH]), w.filled('patch_embed.bias', [VIT_DIM], 0)],
+    {
+      kernel_shape: [VIT_PATCH, VIT_PATCH],
+      strides: [VIT_PATCH, VIT_PATCH],
+    },
+  ); // [1,D,h,w]
   const gridShape = g.op('Shape', [patches]);
-  const pos = g.op('Resize', [w.normal('pos_embed', [1, VIT_DIM, VIT_BASE_GRID, VIT_BASE_GRID]), null, null, gridShape], { mode: 'linear' });
+  const pos = g.op('Resize', [w.normal('pos_embed', [1, VIT_DIM, VIT_BASE_GRID, VIT_BASE_GRID]), null, null, gridShape], {
+    mode: 'linear',
+  });
   const flat = g.op('Reshape', [g.op('Add', [patches, pos]), g.constInt64([1, VIT_DIM, -1])]);
   const tokens = g.op('Transpose', [flat], { perm: [0, 2, 1] }); // [1,N,D]
   return { tokens: g.op('Concat', [w.normal('cls_token', [1, 1, VIT_DIM]), tokens], { axis: 1 }), gridShape };

@@ -20,9 +20,7 @@ export interface Session {
 /** Opens the engine in this process and a client over it: the CLI speaks the same contract as the UI. */
 export function openSession(opts: GlobalOptions, create = false): Session {
   const engine = createEngine({ workspace: workspaceDir(opts), create, debug: opts.debug === true });
-  const client = createClient(
-    inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }),
-  );
+  const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
   return { engine, client };
 }
 

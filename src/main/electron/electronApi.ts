@@ -40,7 +40,11 @@ export interface ElectronApi {
     registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void;
     handle(scheme: string, handler: (request: Request) => Promise<Response> | Response): void;
   };
-  session: { defaultSession: { setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void } };
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+    };
+  };
 }
 
 export function loadElectron(): ElectronApi {

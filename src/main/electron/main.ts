@@ -14,7 +14,8 @@ protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: 
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const workspace = app.commandLine.getSwitchValue('workspace') || process.env['TESSERA_WORKSPACE'] || join(app.getPath('userData'), 'workspace');
+  const workspace =
+    app.commandLine.getSwitchValue('workspace') || process.env['TESSERA_WORKSPACE'] || join(app.getPath('userData'), 'workspace');
   const engine = createEngine({ workspace: resolve(workspace), create: true });
   hardenContents(electron);
   protocol.handle(SCHEME, protocolHandler(engine, join(here, '../renderer')));

@@ -66,7 +66,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const via = presentedToken(req, url, opts.token);
-    if (via === null) return send(res, 401, 'unauthorized: open the URL that "tessera serve" printed (it carries the token)\n', 'text/plain; charset=utf-8');
+    if (via === null)
+      return send(
+        res,
+        401,
+        'unauthorized: open the URL that "tessera serve" printed (it carries the token)\n',
+        'text/plain; charset=utf-8',
+      );
     if (!originAllowed(req, hosts)) return send(res, 403, 'forbidden: cross-origin request\n', 'text/plain; charset=utf-8');
 
     if (url.pathname.startsWith('/api/call/')) {
@@ -89,7 +95,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const blob = await opts.engine.blobs.read(ref);
         // Thumbnails and image files are immutable for a registered image: let the gallery reuse them
         // while scrolling. Masks and maps change with edits and runs, so they are never cached.
-        const cache: Record<string, string> = ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
+        const cache: Record<string, string> =
+          ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
         return send(res, 200, blob.bytes, blob.contentType, cache);
       } catch (err) {
         const status = err instanceof ApiError && err.code === 'NOT_FOUND' ? 404 : 500;

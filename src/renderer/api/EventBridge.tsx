@@ -12,7 +12,9 @@ export function EventBridge(): null {
       });
     });
     const offProgress = client.on('job.progress', (p) => {
-      queryClient.setQueryData(['jobs.get', { jobId: p.jobId }], (old: unknown) => (old === undefined ? old : { ...(old as object), ...p }));
+      queryClient.setQueryData(['jobs.get', { jobId: p.jobId }], (old: unknown) =>
+        old === undefined ? old : { ...(old as object), ...p },
+      );
     });
     const offFinished = client.on('job.finished', () => {
       void queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('jobs.') });

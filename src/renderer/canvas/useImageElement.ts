@@ -2,7 +2,11 @@ import { useEffect, useState } from 'react';
 
 /** Loads an <img>; a late load for a previous URL is dropped. */
 export function useImageElement(url: string | null): { image: HTMLImageElement | null; error: string | null } {
-  const [state, setState] = useState<{ url: string | null; image: HTMLImageElement | null; error: string | null }>({ url: null, image: null, error: null });
+  const [state, setState] = useState<{ url: string | null; image: HTMLImageElement | null; error: string | null }>({
+    url: null,
+    image: null,
+    error: null,
+  });
   useEffect(() => {
     if (url === null) return;
     let live = true;

@@ -23,12 +23,20 @@ export const InputSpec = z.object({
   tensor: z.string().min(1),
   policy: SizePolicy,
   /** [height, width]; a single number means a square. */
-  size: z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]).transform((s) => (typeof s === 'number' ? ([s, s] as [number, number]) : s)),
+  size: z
+    .union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])])
+    .transform((s) => (typeof s === 'number' ? ([s, s] as [number, number]) : s)),
   mean: Triple.default([0, 0, 0]),
   std: Triple.default([1, 1, 1]).refine((s) => s.every((v) => v !== 0), 'std values must be non-zero'),
   /** Pixel values before normalization: [0, 1] or [0, 255] (also accepted as "0-1" / "0-255"). */
   range: z
-    .union([z.tuple([z.literal(0), z.literal(1)]), z.tuple([z.literal(0), z.literal(255)]), z.enum(['0-1', '0-255']), z.literal(1), z.literal(255)])
+    .union([
+      z.tuple([z.literal(0), z.literal(1)]),
+      z.tuple([z.literal(0), z.literal(255)]),
+      z.enum(['0-1', '0-255']),
+      z.literal(1),
+      z.literal(255),
+    ])
     .default([0, 255])
     // Normalized to the maximum (1 or 255); accepting that form too keeps the schema idempotent for stored manifests.
     .transform((r): 1 | 255 => (r === '0-1' || r === 1 || (Array.isArray(r) && r[1] === 1) ? 1 : 255)),

@@ -18,14 +18,29 @@ describe('tessera init --demo', () => {
     const out = JSON.parse(r.stdout) as { demo: { datasets: string[]; models: string[]; runs: string[] } };
     expect(out.demo.datasets).toEqual(['demo-scenes', 'demo-referring', 'demo-photos']);
     expect(out.demo.runs).toHaveLength(6);
-    const datasets = JSON.parse(tessera(['--workspace', ws, 'datasets', 'list', '--json']).stdout) as Array<{ name: string; imageCount: number; task: string }>;
+    const datasets = JSON.parse(tessera(['--workspace', ws, 'datasets', 'list', '--json']).stdout) as Array<{
+      name: string;
+      imageCount: number;
+      task: string;
+    }>;
     expect(datasets.map((d) => [d.name, d.task, d.imageCount])).toEqual([
       ['demo-scenes', 'semantic', 24],
       ['demo-referring', 'referring', 12],
       ['demo-photos', 'unlabelled', 10],
     ]);
-    const models = JSON.parse(tessera(['--workspace', ws, 'models', 'list', '--json']).stdout) as Array<{ name: string; kind: string; toy: boolean }>;
-    expect(models.map((m) => m.kind).sort()).toEqual(['cam', 'patch-tokens', 'probability-map', 'prompt-decoder', 'seg-token', 'semantic-seg']);
+    const models = JSON.parse(tessera(['--workspace', ws, 'models', 'list', '--json']).stdout) as Array<{
+      name: string;
+      kind: string;
+      toy: boolean;
+    }>;
+    expect(models.map((m) => m.kind).sort()).toEqual([
+      'cam',
+      'patch-tokens',
+      'probability-map',
+      'prompt-decoder',
+      'seg-token',
+      'semantic-seg',
+    ]);
     expect(models.every((m) => m.toy)).toBe(true);
     expect(tessera(['--workspace', ws, 'init', '--demo']).stderr).toMatch(/already has the demo datasets/);
   });

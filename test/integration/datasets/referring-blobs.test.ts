@@ -23,10 +23,24 @@ describe('referring ground truth blobs', () => {
     const b = rectLabels(20, 10, { x: 10, y: 2, w: 6, h: 5 }, 1);
     const { imageId, sampleIds } = db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'reasonseg', task: 'referring', sourcePath: null });
-      const img = repos.images.create({ datasetId: id, path: join(t.dir, 'r.png'), fileName: 'r.png', sha256: 'x', bytes: 1, width: 20, height: 10 });
+      const img = repos.images.create({
+        datasetId: id,
+        path: join(t.dir, 'r.png'),
+        fileName: 'r.png',
+        sha256: 'x',
+        bytes: 1,
+        width: 20,
+        height: 10,
+      });
       const ids = [a, b].map((mask, k) => {
         const sid = repos.images.createSample(img, `query ${k}`, [`query ${k}`], false);
-        repos.annotations.create({ sampleId: sid, classIdx: 1, rle: encodeMask(mask, 10, 20), area: mask.reduce((x, y) => x + y, 0), bbox: [0, 0, 1, 1] });
+        repos.annotations.create({
+          sampleId: sid,
+          classIdx: 1,
+          rle: encodeMask(mask, 10, 20),
+          area: mask.reduce((x, y) => x + y, 0),
+          bbox: [0, 0, 1, 1],
+        });
         return sid;
       });
       return { imageId: img, sampleIds: ids };
@@ -35,6 +49,8 @@ describe('referring ground truth blobs', () => {
     expect(Array.from(byDefault.bytes)).toEqual(Array.from(a));
     const second = await env.engine.blobs.read({ kind: 'labelmap', imageId, source: 'gt', sampleId: sampleIds[1] as number });
     expect(Array.from(second.bytes)).toEqual(Array.from(b));
-    await expect(env.engine.blobs.read({ kind: 'labelmap', imageId, source: 'gt', sampleId: 999 })).rejects.toThrow(/not a sample of image/);
+    await expect(env.engine.blobs.read({ kind: 'labelmap', imageId, source: 'gt', sampleId: 999 })).rejects.toThrow(
+      /not a sample of image/,
+    );
   });
 });

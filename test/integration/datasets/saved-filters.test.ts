@@ -17,7 +17,9 @@ afterAll(async () => {
 describe('saved filters', () => {
   it('save, list, replace and delete named gallery filters that select the same images again', async () => {
     const data = await makeFolderDataset(t.dir, 4);
-    const done = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'd' }));
+    const done = await finishJob(env.client, () =>
+      env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'd' }),
+    );
     const datasetId = Number(done.result?.['datasetId']);
     const page = await env.client.call('images.page', { datasetId });
     await env.client.call('tags.apply', { tag: 'hard', imageIds: [page.items[1]!.id, page.items[3]!.id] });

@@ -41,7 +41,12 @@ describe('the tessera:// protocol of the Electron shell', () => {
   });
 
   it('never serves a file outside the renderer folder', async () => {
-    for (const url of ['tessera://app/../secret.txt', 'tessera://app/%2e%2e/secret.txt', 'tessera://app/..%2fsecret.txt', 'tessera://app/%2e%2e%2f%2e%2e%2fws%2ftessera.db']) {
+    for (const url of [
+      'tessera://app/../secret.txt',
+      'tessera://app/%2e%2e/secret.txt',
+      'tessera://app/..%2fsecret.txt',
+      'tessera://app/%2e%2e%2f%2e%2e%2fws%2ftessera.db',
+    ]) {
       const res = await handle(new Request(url));
       expect([403, 404], url).toContain(res.status);
       expect(await res.text()).not.toContain('not for the page');

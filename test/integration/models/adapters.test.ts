@@ -35,7 +35,9 @@ async function dataset(name: string, scenes: Array<{ name: string; width: number
 
 async function runModel(model: string, datasetId: number, runName?: string) {
   const m = await env.client.call('models.add', { manifestPath: join(modelsDir, `${model}.manifest.json`) });
-  const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu', ...(runName === undefined ? {} : { runName }) }));
+  const done = await finishJob(env.client, () =>
+    env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu', ...(runName === undefined ? {} : { runName }) }),
+  );
   expect(done.error).toBeNull();
   return { runId: Number(done.result?.['runId']), result: done.result };
 }
@@ -48,7 +50,15 @@ async function imageIds(datasetId: number): Promise<Map<string, number>> {
 describe('model adapters against independent computations', () => {
   it('semantic-seg: argmax of bilinearly upsampled colour-prototype logits, pixel for pixel', async () => {
     const scenes = [
-      { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 24, h: 24, cls: 1 }, { x: 37, y: 10, w: 15, h: 41, cls: 3 }] },
+      {
+        name: 's1',
+        width: 64,
+        height: 64,
+        rects: [
+          { x: 8, y: 8, w: 24, h: 24, cls: 1 },
+          { x: 37, y: 10, w: 15, h: 41, cls: 3 },
+        ],
+      },
       { name: 's2', width: 64, height: 64, rects: [{ x: 3, y: 30, w: 50, h: 21, cls: 2 }] },
     ];
     const d = await dataset('semantic-scenes', scenes);
@@ -68,10 +78,12 @@ describe('model adapters against independent computations', () => {
         for (let bx = 0; bx < 16; bx++) {
           const mean = [0, 0, 0];
           for (let c = 0; c < 3; c++) {
-            for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) mean[c] = (mean[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+            for (let y = 0; y < 4; y++)
+              for (let xx = 0; xx < 4; xx++) mean[c] = (mean[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
           }
           protos.forEach((p, k) => {
-            logits[k * 256 + by * 16 + bx] = 2 * (p[0]! * mean[0]! + p[1]! * mean[1]! + p[2]! * mean[2]!) - (p[0]! ** 2 + p[1]! ** 2 + p[2]! ** 2);
+            logits[k * 256 + by * 16 + bx] =
+              2 * (p[0]! * mean[0]! + p[1]! * mean[1]! + p[2]! * mean[2]!) - (p[0]! ** 2 + p[1]! ** 2 + p[2]! ** 2);
           });
         }
       }
@@ -82,7 +94,17 @@ describe('model adapters against independent computations', () => {
   });
 
   it('probability-map: sigmoid of redness above 0.5, upsampled bilinearly', async () => {
-    const scenes = [{ name: 'p1', width: 64, height: 64, rects: [{ x: 10, y: 6, w: 30, h: 20, cls: 1 }, { x: 20, y: 40, w: 30, h: 20, cls: 2 }] }];
+    const scenes = [
+      {
+        name: 'p1',
+        width: 64,
+        height: 64,
+        rects: [
+          { x: 10, y: 6, w: 30, h: 20, cls: 1 },
+          { x: 20, y: 40, w: 30, h: 20, cls: 2 },
+        ],
+      },
+    ];
     const data = await writeSceneDataset(join(t.dir, 'redness'), scenes);
     // A binary dataset (0/255 masks of the red rectangle) so the model's 2 classes map onto it.
     const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, name: 'redness' }));
@@ -93,7 +115,9 @@ describe('model adapters against independent computations', () => {
     for (let by = 0; by < 16; by++) {
       for (let bx = 0; bx < 16; bx++) {
         const m = [0, 0, 0];
-        for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let xx = 0; xx < 4; xx++) m[c] = (m[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
+        for (let c = 0; c < 3; c++)
+          for (let y = 0; y < 4; y++)
+            for (let xx = 0; xx < 4; xx++) m[c] = (m[c] ?? 0) + (x[c * 4096 + (by * 4 + y) * 64 + bx * 4 + xx] as number) / 16;
         prob[by * 16 + bx] = 1 / (1 + Math.exp(-10 * (m[0]! - (m[1]! + m[2]!) / 2 - 0.25)));
       }
     }
@@ -106,7 +130,17 @@ describe('model adapters against independent computations', () => {
 
   it('cam: ToCo multi-scale + flip fusion and the pseudo label match a plain re-implementation', async () => {
     const W = 448;
-    const scenes = [{ name: 'c1', width: W, height: W, rects: [{ x: 0, y: 0, w: 224, h: W, cls: 1 }, { x: 224, y: 0, w: 224, h: W, cls: 3 }] }];
+    const scenes = [
+      {
+        name: 'c1',
+        width: W,
+        height: W,
+        rects: [
+          { x: 0, y: 0, w: 224, h: W, cls: 1 },
+          { x: 224, y: 0, w: 224, h: W, cls: 3 },
+        ],
+      },
+    ];
     const d = await dataset('cam-scenes', scenes);
     const { runId } = await runModel('toy-colour-cam', d.datasetId);
     const fused = refTocoCam(planes(d.rgb.get('c1') as Uint8Array, W, W), W);
@@ -137,7 +171,17 @@ describe('model adapters against independent computations', () => {
 
 describe('token and prompt adapters', () => {
   it('patch-tokens: stores the patch tokens of each 16x16 patch and attention maps on the token grid', async () => {
-    const scenes = [{ name: 't1', width: 224, height: 224, rects: [{ x: 0, y: 0, w: 112, h: 224, cls: 1 }, { x: 112, y: 96, w: 112, h: 64, cls: 2 }] }];
+    const scenes = [
+      {
+        name: 't1',
+        width: 224,
+        height: 224,
+        rects: [
+          { x: 0, y: 0, w: 112, h: 224, cls: 1 },
+          { x: 112, y: 96, w: 112, h: 64, cls: 2 },
+        ],
+      },
+    ];
     const d = await dataset('token-scenes', scenes);
     const { runId } = await runModel('toy-colour-patch-tokens', d.datasetId);
     const imageId = (await imageIds(d.datasetId)).get('t1') as number;
@@ -151,7 +195,9 @@ describe('token and prompt adapters', () => {
     for (let p = 0; p < 196; p++) {
       const [py, px] = [Math.floor(p / 14), p % 14];
       const m = [0, 0, 0];
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 224 * 224 + (py * 16 + y) * 224 + px * 16 + xx] as number) / 256;
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 16; y++)
+          for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 224 * 224 + (py * 16 + y) * 224 + px * 16 + xx] as number) / 256;
       const [r, g, b] = m as [number, number, number];
       const expected = [2 * r - 1, 2 * g - 1, 2 * b - 1, r - g, g - b, b - r, (2 * (r + g + b)) / 3 - 1, 0.5];
       expected.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - (values[p * 8 + k] as number)))));
@@ -165,7 +211,17 @@ describe('token and prompt adapters', () => {
   });
 
   it('prompt-decoder: an oracle click per ground-truth region grows that region and not beyond', async () => {
-    const scenes = [{ name: 'p1', width: 160, height: 128, rects: [{ x: 16, y: 16, w: 64, h: 48, cls: 1 }, { x: 96, y: 64, w: 48, h: 48, cls: 3 }] }];
+    const scenes = [
+      {
+        name: 'p1',
+        width: 160,
+        height: 128,
+        rects: [
+          { x: 16, y: 16, w: 64, h: 48, cls: 1 },
+          { x: 96, y: 64, w: 48, h: 48, cls: 3 },
+        ],
+      },
+    ];
     const d = await dataset('sam-scenes', scenes);
     const { runId } = await runModel('toy-colour-sam', d.datasetId);
     const imageId = (await imageIds(d.datasetId)).get('p1') as number;
@@ -187,7 +243,15 @@ describe('token and prompt adapters', () => {
   it('seg-token: dot-product similarity peaks where the queried colour is, and the mask covers it', async () => {
     const { engine } = env;
     const data = await writeSceneDataset(join(t.dir, 'refer'), [
-      { name: 'r1', width: 384, height: 384, rects: [{ x: 32, y: 48, w: 128, h: 96, cls: 1 }, { x: 224, y: 192, w: 112, h: 144, cls: 3 }] },
+      {
+        name: 'r1',
+        width: 384,
+        height: 384,
+        rects: [
+          { x: 32, y: 48, w: 128, h: 96, cls: 1 },
+          { x: 224, y: 192, w: 112, h: 144, cls: 3 },
+        ],
+      },
     ]);
     const repos = engine.deps.repos;
     const datasetId = engine.deps.db.transaction(() => {
@@ -196,13 +260,23 @@ describe('token and prompt adapters', () => {
         { index: 0, name: 'background', color: [0, 0, 0] },
         { index: 1, name: 'target', color: [128, 0, 0] },
       ]);
-      const imageId = repos.images.create({ datasetId: id, path: join(data.images, 'r1.png'), fileName: 'r1.png', sha256: 'r1', bytes: 1, width: 384, height: 384 });
+      const imageId = repos.images.create({
+        datasetId: id,
+        path: join(data.images, 'r1.png'),
+        fileName: 'r1.png',
+        sha256: 'r1',
+        bytes: 1,
+        width: 384,
+        height: 384,
+      });
       repos.images.createSample(imageId, 'segment the blue box', ['segment the blue box'], false);
       return id;
     })();
     await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json') });
     const { runId } = await runModel('toy-colour-seg-token', datasetId);
-    const sample = engine.deps.db.prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?').get(datasetId) as { id: number; image_id: number };
+    const sample = engine.deps.db
+      .prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')
+      .get(datasetId) as { id: number; image_id: number };
     const sim = repos.predictions.heatmap(runId, sample.id, 'seg_similarity');
     expect(sim?.shape).toEqual([24, 24]);
     const values = new Float32Array(sim!.data.slice().buffer);
@@ -211,7 +285,9 @@ describe('token and prompt adapters', () => {
     for (let p = 0; p < 576; p++) {
       const [py, px] = [Math.floor(p / 24), p % 24];
       const m = [0, 0, 0];
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 16; y++) for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 384 * 384 + (py * 16 + y) * 384 + px * 16 + xx] as number) / 256;
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < 16; y++)
+          for (let xx = 0; xx < 16; xx++) m[c] = (m[c] ?? 0) + (x[c * 384 * 384 + (py * 16 + y) * 384 + px * 16 + xx] as number) / 256;
       const q = [0, 0, 1];
       const expected = m.reduce((s, v, c) => s + (2 * v - 1) * (2 * q[c]! - 1), 0);
       worst = Math.max(worst, Math.abs(expected - (values[p] as number)));

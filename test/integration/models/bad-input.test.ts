@@ -21,10 +21,17 @@ beforeAll(async () => {
   for (const g of TOY_GENERATORS.filter((x) => x.id === 'semantic-seg')) {
     for (const [name, bytes] of Object.entries(toyFiles(g.generate()))) writeFileSync(join(modelsDir, name), bytes);
   }
-  const scenes = ['a', 'b', 'c', 'd'].map((name, i) => ({ name, width: 64, height: 48, rects: [{ x: 4 + i, y: 4, w: 20, h: 20, cls: 1 + (i % 3) }] }));
+  const scenes = ['a', 'b', 'c', 'd'].map((name, i) => ({
+    name,
+    width: 64,
+    height: 48,
+    rects: [{ x: 4 + i, y: 4, w: 20, h: 20, cls: 1 + (i % 3) }],
+  }));
   const data = await writeSceneDataset(join(t.dir, 'scenes'), scenes);
   images = data.images;
-  const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }));
+  const imp = await finishJob(env.client, () =>
+    env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }),
+  );
   datasetId = Number(imp.result?.['datasetId']);
 });
 afterAll(async () => {
@@ -34,7 +41,9 @@ afterAll(async () => {
 
 function counts(): number[] {
   const db = env.engine.deps.db;
-  return ['runs', 'predictions', 'heatmaps', 'models'].map((tbl) => (db.prepare(`SELECT COUNT(*) AS n FROM ${tbl}`).get() as { n: number }).n);
+  return ['runs', 'predictions', 'heatmaps', 'models'].map(
+    (tbl) => (db.prepare(`SELECT COUNT(*) AS n FROM ${tbl}`).get() as { n: number }).n,
+  );
 }
 
 function manifestFor(name: string, file: string, extra: Record<string, unknown> = {}): string {
@@ -58,22 +67,37 @@ describe('models and runs: bad input', () => {
   it('refuses a file that is not ONNX, naming it, and stores nothing', async () => {
     writeFileSync(join(modelsDir, 'garbage.onnx'), 'this is not a protobuf');
     const before = counts();
-    await expect(env.client.call('models.add', { manifestPath: manifestFor('garbage', 'garbage.onnx') })).rejects.toThrow(/garbage\.onnx: not a loadable ONNX model/);
+    await expect(env.client.call('models.add', { manifestPath: manifestFor('garbage', 'garbage.onnx') })).rejects.toThrow(
+      /garbage\.onnx: not a loadable ONNX model/,
+    );
     expect(counts()).toEqual(before);
   });
 
   it('refuses a manifest whose tensor names disagree with the model', async () => {
     await expect(
-      env.client.call('models.add', { manifestPath: manifestFor('wrong-names', 'toy-colour-semantic.onnx', { outputs: { logits: 'scores' } }) }),
+      env.client.call('models.add', {
+        manifestPath: manifestFor('wrong-names', 'toy-colour-semantic.onnx', { outputs: { logits: 'scores' } }),
+      }),
     ).rejects.toThrow(/manifest output logits = "scores" is not an output of the model \(model inputs: image; outputs: logits\)/);
     await expect(
-      env.client.call('models.add', { manifestPath: manifestFor('wrong-input', 'toy-colour-semantic.onnx', { input: { tensor: 'pixels', policy: 'resize', size: 64 } }) }),
+      env.client.call('models.add', {
+        manifestPath: manifestFor('wrong-input', 'toy-colour-semantic.onnx', { input: { tensor: 'pixels', policy: 'resize', size: 64 } }),
+      }),
     ).rejects.toThrow(/manifest input "pixels" is not an input of the model/);
   });
 
   it('refuses a malformed manifest with the field named', async () => {
     const path = join(modelsDir, 'broken.manifest.json');
-    writeFileSync(path, JSON.stringify({ name: 'x', kind: 'semantic-seg', files: { model: 'toy-colour-semantic.onnx' }, input: { tensor: 'image', policy: 'stretch', size: 64 }, outputs: {} }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        name: 'x',
+        kind: 'semantic-seg',
+        files: { model: 'toy-colour-semantic.onnx' },
+        input: { tensor: 'image', policy: 'stretch', size: 64 },
+        outputs: {},
+      }),
+    );
     await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(/broken\.manifest\.json: input\.policy: /);
     writeFileSync(path, '{ "name": ');
     await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(/broken\.manifest\.json: not valid JSON/);
@@ -98,9 +122,13 @@ describe('models and runs: bad input', () => {
   });
 
   it('refuses a model whose classes do not fit the dataset', async () => {
-    const m = await env.client.call('models.add', {
-      manifestPath: manifestFor('two-class', 'toy-colour-semantic.onnx', { classes: { names: ['background', 'red', 'green', 'blue', 'cyan'] } }),
-    }).catch((e: unknown) => e);
+    const m = await env.client
+      .call('models.add', {
+        manifestPath: manifestFor('two-class', 'toy-colour-semantic.onnx', {
+          classes: { names: ['background', 'red', 'green', 'blue', 'cyan'] },
+        }),
+      })
+      .catch((e: unknown) => e);
     expect(String(m)).toMatch(/output logits has 4 channels but the manifest lists 5 classes/);
   });
 
@@ -109,7 +137,9 @@ describe('models and runs: bad input', () => {
     const victim = join(images, 'c.png');
     const size = statSync(victim).size;
     truncateSync(victim, Math.floor(size / 2));
-    const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu', runName: 'partial' }));
+    const done = await finishJob(env.client, () =>
+      env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu', runName: 'partial' }),
+    );
     expect(done.status).toBe('failed');
     expect(done.error?.message).toMatch(/^1 of 4 images failed \(first: c\.png: .*c\.png: cannot decode image/);
     const run = (await env.client.call('runs.list', { datasetId })).find((r) => r.name === 'partial');
@@ -117,15 +147,22 @@ describe('models and runs: bad input', () => {
   });
 
   it('reports a model file that vanished since it was added', async () => {
-    writeFileSync(join(modelsDir, 'gone.onnx'), toyFiles(TOY_GENERATORS.find((g) => g.id === 'semantic-seg')!.generate())['toy-colour-semantic.onnx'] as Uint8Array);
+    writeFileSync(
+      join(modelsDir, 'gone.onnx'),
+      toyFiles(TOY_GENERATORS.find((g) => g.id === 'semantic-seg')!.generate())['toy-colour-semantic.onnx'] as Uint8Array,
+    );
     const m = await env.client.call('models.add', { manifestPath: manifestFor('gone', 'gone.onnx') });
     rmSync(join(modelsDir, 'gone.onnx'));
-    await expect(env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu' })).rejects.toThrow(/gone\.onnx: the model file of "gone" vanished/);
+    await expect(env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu' })).rejects.toThrow(
+      /gone\.onnx: the model file of "gone" vanished/,
+    );
   });
 
   it('falls back to the CPU visibly when CUDA is requested but not installed', async () => {
     const m = await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-semantic.manifest.json') });
-    const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cuda', runName: 'on-cuda', subset: undefined }));
+    const done = await finishJob(env.client, () =>
+      env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cuda', runName: 'on-cuda', subset: undefined }),
+    );
     const run = (await env.client.call('runs.list', { datasetId })).find((r) => r.name === 'on-cuda');
     // On a machine with a working CUDA provider this run uses it; here it must say why it did not.
     if (run?.executionProvider === 'cpu') {

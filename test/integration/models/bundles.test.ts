@@ -55,13 +55,29 @@ describe('seg-token models from precomputed tensor bundles', () => {
   it('reads .npz and .safetensors bundles per sample and turns the similarity into masks', async () => {
     const S = 384;
     const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-      { name: 'a', width: S, height: S, rects: [{ x: 32, y: 32, w: 160, h: 128, cls: 1 }, { x: 224, y: 224, w: 128, h: 128, cls: 3 }] },
+      {
+        name: 'a',
+        width: S,
+        height: S,
+        rects: [
+          { x: 32, y: 32, w: 160, h: 128, cls: 1 },
+          { x: 224, y: 224, w: 128, h: 128, cls: 3 },
+        ],
+      },
     ]);
     const { engine } = env;
     const repos = engine.deps.repos;
     const datasetId = engine.deps.db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'reasonseg', task: 'referring', sourcePath: null });
-      const imageId = repos.images.create({ datasetId: id, path: join(data.images, 'a.png'), fileName: 'a.png', sha256: 'a', bytes: 1, width: S, height: S });
+      const imageId = repos.images.create({
+        datasetId: id,
+        path: join(data.images, 'a.png'),
+        fileName: 'a.png',
+        sha256: 'a',
+        bytes: 1,
+        width: S,
+        height: S,
+      });
       repos.images.createSample(imageId, 'the red box', ['the red box'], false);
       repos.images.createSample(imageId, 'the blue box', ['the blue box'], false);
       return id;
@@ -73,10 +89,25 @@ describe('seg-token models from precomputed tensor bundles', () => {
     const query = (cls: number): Float32Array => Float32Array.from([0, 1, 2, 3], (c) => (c === cls ? 1 : 0));
     const bundles = join(t.dir, 'bundles');
     mkdirSync(bundles);
-    writeFileSync(join(bundles, 'a_0.npz'), zipSync({ 'image_hidden.npy': npy([1, 576, 4], imageHidden), 'seg_hidden.npy': npy([1, 1, 4], query(1)) }));
-    writeFileSync(join(bundles, 'a_1.safetensors'), safetensors({ image_hidden: { shape: [1, 576, 4], data: imageHidden }, seg_hidden: { shape: [1, 1, 4], data: query(3) } }));
+    writeFileSync(
+      join(bundles, 'a_0.npz'),
+      zipSync({ 'image_hidden.npy': npy([1, 576, 4], imageHidden), 'seg_hidden.npy': npy([1, 1, 4], query(1)) }),
+    );
+    writeFileSync(
+      join(bundles, 'a_1.safetensors'),
+      safetensors({ image_hidden: { shape: [1, 576, 4], data: imageHidden }, seg_hidden: { shape: [1, 1, 4], data: query(3) } }),
+    );
     const manifest = join(t.dir, 'read-bundles.manifest.json');
-    writeFileSync(manifest, JSON.stringify({ name: 'read-bundles', kind: 'seg-token', files: { bundles: 'bundles' }, outputs: { image_hidden: 'image_hidden', seg_hidden: 'seg_hidden' }, params: { mask_threshold: 0.5 } }));
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        name: 'read-bundles',
+        kind: 'seg-token',
+        files: { bundles: 'bundles' },
+        outputs: { image_hidden: 'image_hidden', seg_hidden: 'seg_hidden' },
+        params: { mask_threshold: 0.5 },
+      }),
+    );
     const m = await env.client.call('models.add', { manifestPath: manifest });
     expect(m.path).toBe(bundles);
     const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu' }));

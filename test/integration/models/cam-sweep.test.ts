@@ -18,10 +18,27 @@ describe('CAM quality (eval --cam-sweep)', () => {
     const W = 448;
     const models = join(t.dir, 'models');
     mkdirSync(models);
-    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate()))) writeFileSync(join(models, name), bytes);
+    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate())))
+      writeFileSync(join(models, name), bytes);
     const scenes = [
-      { name: 'a', width: W, height: W, rects: [{ x: 20, y: 30, w: 180, h: 200, cls: 1 }, { x: 260, y: 200, w: 150, h: 150, cls: 3 }] },
-      { name: 'b', width: W, height: W, rects: [{ x: 100, y: 40, w: 250, h: 120, cls: 2 }, { x: 60, y: 300, w: 90, h: 90, cls: 1 }] },
+      {
+        name: 'a',
+        width: W,
+        height: W,
+        rects: [
+          { x: 20, y: 30, w: 180, h: 200, cls: 1 },
+          { x: 260, y: 200, w: 150, h: 150, cls: 3 },
+        ],
+      },
+      {
+        name: 'b',
+        width: W,
+        height: W,
+        rects: [
+          { x: 100, y: 40, w: 250, h: 120, cls: 2 },
+          { x: 60, y: 300, w: 90, h: 90, cls: 1 },
+        ],
+      },
     ];
     const data = await writeSceneDataset(join(t.dir, 'scenes'), scenes);
     const ws = join(t.dir, 'ws');
@@ -36,7 +53,12 @@ describe('CAM quality (eval --cam-sweep)', () => {
     }
     const r = tessera(['--workspace', ws, 'eval', '--dataset', 'scenes', '--run', 'toy-colour-cam', '--cam-sweep', '--json']);
     expect(r.stderr).toBe('');
-    const sweep = JSON.parse(r.stdout) as { images: number; thresholds: number[]; miou: number[]; best: { threshold: number; miou: number } };
+    const sweep = JSON.parse(r.stdout) as {
+      images: number;
+      thresholds: number[];
+      miou: number[];
+      best: { threshold: number; miou: number };
+    };
     expect(sweep.images).toBe(2);
 
     // Reference: per image, CAM channels of the classes in its GT (channel k = class k+1), argmax,

@@ -18,9 +18,19 @@ describe('a CAM run from the CLI', () => {
     const W = 448;
     const models = join(t.dir, 'models');
     mkdirSync(models);
-    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate()))) writeFileSync(join(models, name), bytes);
+    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate())))
+      writeFileSync(join(models, name), bytes);
     const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-      { name: 'half', width: W, height: W, rects: [{ x: 0, y: 0, w: 200, h: W, cls: 1 }, { x: 200, y: 96, w: 248, h: 160, cls: 2 }, { x: 300, y: 300, w: 100, h: 100, cls: 3 }] },
+      {
+        name: 'half',
+        width: W,
+        height: W,
+        rects: [
+          { x: 0, y: 0, w: 200, h: W, cls: 1 },
+          { x: 200, y: 96, w: 248, h: 160, cls: 2 },
+          { x: 300, y: 300, w: 100, h: 100, cls: 3 },
+        ],
+      },
     ]);
     const ws = join(t.dir, 'ws');
     for (const args of [

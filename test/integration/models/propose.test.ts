@@ -21,9 +21,18 @@ describe('annotations.propose', () => {
   it('turns a positive click into the clicked object mask, and a negative click on the background changes nothing', async () => {
     const models = join(t.dir, 'models');
     mkdirSync(models);
-    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'prompt-decoder')!.generate()))) writeFileSync(join(models, name), bytes);
+    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'prompt-decoder')!.generate())))
+      writeFileSync(join(models, name), bytes);
     const data = await writeSceneDataset(join(t.dir, 'scene'), [
-      { name: 'a', width: 200, height: 160, rects: [{ x: 20, y: 30, w: 64, h: 48, cls: 1 }, { x: 120, y: 90, w: 48, h: 48, cls: 1 }] },
+      {
+        name: 'a',
+        width: 200,
+        height: 160,
+        rects: [
+          { x: 20, y: 30, w: 64, h: 48, cls: 1 },
+          { x: 120, y: 90, w: 48, h: 48, cls: 1 },
+        ],
+      },
     ]);
     const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, name: 'scene' }));
     const imageId = (await env.client.call('images.page', { datasetId: Number(imp.result?.['datasetId']) })).items[0]!.id;
@@ -33,15 +42,30 @@ describe('annotations.propose', () => {
     // The toy decoder grows over similar colour: both red squares, nothing else.
     expect(Math.abs(both.area - (64 * 48 + 48 * 48)) / (64 * 48 + 48 * 48)).toBeLessThan(0.05);
     // A negative click on the background keeps the objects; the crop is the union's bounding box.
-    const withNegative = await env.client.call('annotations.propose', { imageId, modelId: sam.id, points: [{ x: 50, y: 50, label: 1 }, { x: 100, y: 10, label: 0 }] });
+    const withNegative = await env.client.call('annotations.propose', {
+      imageId,
+      modelId: sam.id,
+      points: [
+        { x: 50, y: 50, label: 1 },
+        { x: 100, y: 10, label: 0 },
+      ],
+    });
     expect(Math.abs(withNegative.area - both.area)).toBeLessThanOrEqual(0.01 * both.area);
     const box = withNegative.box!;
-    for (const [got, want] of [[box.x, 20], [box.y, 30], [box.x + box.w, 168], [box.y + box.h, 138]] as const) expect(Math.abs(got - want)).toBeLessThanOrEqual(2);
+    for (const [got, want] of [
+      [box.x, 20],
+      [box.y, 30],
+      [box.x + box.w, 168],
+      [box.y + box.h, 138],
+    ] as const)
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(2);
     const bytes = Buffer.from(withNegative.mask, 'base64');
     expect(bytes.length).toBe(box.w * box.h);
     const at = (x: number, y: number): number | undefined => bytes[(y - box.y) * box.w + (x - box.x)];
     expect(at(50, 50)).toBe(1);
     expect(at(100, 95)).toBe(0);
-    await expect(env.client.call('annotations.propose', { imageId, modelId: sam.id, points: [{ x: 500, y: 5, label: 1 }] })).rejects.toThrow(/outside the 200x160 image/);
+    await expect(
+      env.client.call('annotations.propose', { imageId, modelId: sam.id, points: [{ x: 500, y: 5, label: 1 }] }),
+    ).rejects.toThrow(/outside the 200x160 image/);
   });
 });

@@ -16,12 +16,16 @@ beforeAll(async () => {
   t = tempDir();
   modelsDir = join(t.dir, 'models');
   mkdirSync(modelsDir);
-  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate()))) writeFileSync(join(modelsDir, name), bytes);
+  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate())))
+    writeFileSync(join(modelsDir, name), bytes);
   const scenes = Array.from({ length: 40 }, (_, i) => ({
     name: `s${String(i).padStart(2, '0')}`,
     width: 160,
     height: 120,
-    rects: [{ x: (i * 7) % 80, y: (i * 5) % 50, w: 50, h: 40, cls: 1 + (i % 3) }, { x: 100, y: 60, w: 40, h: 40, cls: 1 + ((i + 1) % 3) }],
+    rects: [
+      { x: (i * 7) % 80, y: (i * 5) % 50, w: 50, h: 40, cls: 1 + (i % 3) },
+      { x: 100, y: 60, w: 40, h: 40, cls: 1 + ((i + 1) % 3) },
+    ],
   }));
   data = await writeSceneDataset(join(t.dir, 'scenes'), scenes);
 });
@@ -36,7 +40,9 @@ function setup(ws: string): void {
 function rows(ws: string): Array<{ file: string; cls: number; rle: string }> {
   const db = new Database(join(ws, 'tessera.db'), { readonly: true });
   const r = db
-    .prepare('SELECT i.file_name AS file, p.class_idx AS cls, p.rle FROM predictions p JOIN samples s ON s.id = p.sample_id JOIN images i ON i.id = s.image_id ORDER BY i.file_name, p.class_idx')
+    .prepare(
+      'SELECT i.file_name AS file, p.class_idx AS cls, p.rle FROM predictions p JOIN samples s ON s.id = p.sample_id JOIN images i ON i.id = s.image_id ORDER BY i.file_name, p.class_idx',
+    )
     .all() as Array<{ file: string; cls: number; rle: string }>;
   db.close();
   return r;
@@ -60,11 +66,20 @@ describe('run resume after kill -9', () => {
     const r = tessera(['--workspace', clean, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ samples: 40, computed: 40, resumed: 0, run: { status: 'complete', executionProvider: 'cpu' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      samples: 40,
+      computed: 40,
+      resumed: 0,
+      run: { status: 'complete', executionProvider: 'cpu' },
+    });
 
     const killed = join(t.dir, 'killed');
     setup(killed);
-    const child = spawn(process.execPath, [BIN, '--workspace', killed, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--workspace', killed, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu'],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const deadline = Date.now() + 60_000;
     while (finishedSamples(killed) < 5 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));

@@ -27,15 +27,32 @@ afterAll(async () => {
 describe('model runs (smoke)', () => {
   it('adds every toy and runs the semantic one over a scene dataset', async () => {
     const { client } = env;
-    for (const f of ['toy-colour-semantic', 'toy-redness-probability', 'toy-colour-cam', 'toy-colour-patch-tokens', 'toy-colour-seg-token', 'toy-colour-sam']) {
+    for (const f of [
+      'toy-colour-semantic',
+      'toy-redness-probability',
+      'toy-colour-cam',
+      'toy-colour-patch-tokens',
+      'toy-colour-seg-token',
+      'toy-colour-sam',
+    ]) {
       const m = await client.call('models.add', { manifestPath: join(modelsDir, `${f}.manifest.json`) });
       expect(m.name).toBe(f);
     }
     const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-      { name: 'a', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 24, h: 24, cls: 1 }, { x: 40, y: 12, w: 16, h: 40, cls: 3 }] },
+      {
+        name: 'a',
+        width: 64,
+        height: 64,
+        rects: [
+          { x: 8, y: 8, w: 24, h: 24, cls: 1 },
+          { x: 40, y: 12, w: 16, h: 40, cls: 3 },
+        ],
+      },
       { name: 'b', width: 64, height: 64, rects: [{ x: 4, y: 32, w: 48, h: 20, cls: 2 }] },
     ]);
-    const imp = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }));
+    const imp = await finishJob(client, () =>
+      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }),
+    );
     expect(imp.status).toBe('succeeded');
     const datasetId = Number(imp.result?.['datasetId']);
     const models = await client.call('models.list', {});
@@ -48,7 +65,9 @@ describe('model runs (smoke)', () => {
     await env.engine.deps.jobs.idle();
     const runs = await client.call('runs.list', { datasetId });
     const jobs = await client.call('jobs.list', {});
-    expect(jobs.filter((j) => j.kind === 'runs.start').map((j) => [j.status, j.error?.message ?? null])).toEqual(runs.map(() => ['succeeded', null]));
+    expect(jobs.filter((j) => j.kind === 'runs.start').map((j) => [j.status, j.error?.message ?? null])).toEqual(
+      runs.map(() => ['succeeded', null]),
+    );
     expect(runs.map((r) => [r.name, r.status, r.executionProvider, r.predictedSamples])).toEqual([
       ['toy-colour-semantic', 'complete', 'cpu', 2],
       ['toy-colour-cam', 'complete', 'cpu', 2],

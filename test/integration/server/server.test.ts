@@ -14,7 +14,10 @@ let cleanup: Array<() => unknown> = [];
 let imageId = 0;
 
 /** Raw HTTP so the test controls the Host header (fetch does not allow it). */
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolveReq, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -86,11 +89,18 @@ describe('tessera serve transport', () => {
 
   it('answers contract calls with Result envelopes, including typed errors', async () => {
     const call = (method: string, body: string) =>
-      fetch(`${base}/api/call/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body });
+      fetch(`${base}/api/call/${method}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body,
+      });
     const list = (await (await call('datasets.list', '{}')).json()) as { ok: boolean; value: Array<{ imageCount: number }> };
     expect(list.ok).toBe(true);
     expect(list.value[0]?.imageCount).toBe(1);
-    expect(await (await call('images.get', JSON.stringify({ imageId: 424242 }))).json()).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'image 424242 not found' } });
+    expect(await (await call('images.get', JSON.stringify({ imageId: 424242 }))).json()).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'image 424242 not found' },
+    });
     expect(((await (await call('images.get', '{"imageId":"x"}')).json()) as { error: { code: string } }).error.code).toBe('INVALID_INPUT');
     expect(((await (await call('no.such', '{}')).json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     expect((await call('datasets.list', '{not json')).status).toBe(400);
@@ -101,9 +111,13 @@ describe('tessera serve transport', () => {
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(64 * 48);
     expect((await fetch(`${base}/blob/image/999999`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
-    const escape = await raw('/blob/../../../../etc/passwd', { headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` } });
+    const escape = await raw('/blob/../../../../etc/passwd', {
+      headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` },
+    });
     expect(escape.body.toString()).not.toContain('root:');
-    const staticEscape = await raw('/..%2f..%2f..%2fetc%2fpasswd', { headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` } });
+    const staticEscape = await raw('/..%2f..%2f..%2fetc%2fpasswd', {
+      headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${TOKEN}` },
+    });
     expect(staticEscape.body.toString()).not.toContain('root:');
   });
 

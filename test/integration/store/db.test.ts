@@ -22,8 +22,26 @@ describe('workspace database', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    for (const t of ['datasets', 'classes', 'images', 'samples', 'annotations', 'annotation_versions', 'runs', 'predictions', 'heatmaps', 'metric_rows', 'tags', 'image_tags', 'sample_tags', 'jobs', 'models']) {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    for (const t of [
+      'datasets',
+      'classes',
+      'images',
+      'samples',
+      'annotations',
+      'annotation_versions',
+      'runs',
+      'predictions',
+      'heatmaps',
+      'metric_rows',
+      'tags',
+      'image_tags',
+      'sample_tags',
+      'jobs',
+      'models',
+    ]) {
       expect(tables).toContain(t);
     }
     db.close();
@@ -35,7 +53,11 @@ describe('workspace database', () => {
     createRepos(first).datasets.create({ name: 'kept', format: 'folder', task: 'unlabelled', sourcePath: null });
     first.close();
     const second = openDatabase(file);
-    expect(createRepos(second).datasets.list().map((d) => d.name)).toEqual(['kept']);
+    expect(
+      createRepos(second)
+        .datasets.list()
+        .map((d) => d.name),
+    ).toEqual(['kept']);
     second.close();
   });
 

@@ -69,7 +69,9 @@ export function removeTempDirs(): void {
 }
 
 /** Writes a toy's files into a fresh temp dir and opens its main graph (and companions) from disk. */
-export async function openToy(toy: ToyModel): Promise<{ dir: string; session: ort.InferenceSession; open: (role: string) => Promise<ort.InferenceSession> }> {
+export async function openToy(
+  toy: ToyModel,
+): Promise<{ dir: string; session: ort.InferenceSession; open: (role: string) => Promise<ort.InferenceSession> }> {
   const dir = tempDir();
   for (const [name, bytes] of Object.entries(toyFiles(toy))) writeFileSync(join(dir, name), bytes);
   const open = (role: string): Promise<ort.InferenceSession> => {

@@ -11,7 +11,22 @@ import { promptDecoderToy } from '../../../tools/toy-models/prompt-decoder';
 import { segTokenToy } from '../../../tools/toy-models/seg-token';
 import { semanticSegToy } from '../../../tools/toy-models/semantic-seg';
 import { vitB16BenchOnnx, vitB16BenchToy } from '../../../tools/toy-models/vit-b16-bench';
-import { bilinear, blockMean, crop, dist2, dot, maxAbsDiff, normalized, openToy, paint, pixel, removeTempDirs, tempDir, values, type Rgb } from './scenes';
+import {
+  bilinear,
+  blockMean,
+  crop,
+  dist2,
+  dot,
+  maxAbsDiff,
+  normalized,
+  openToy,
+  paint,
+  pixel,
+  removeTempDirs,
+  tempDir,
+  values,
+  type Rgb,
+} from './scenes';
 
 afterAll(removeTempDirs);
 
@@ -265,11 +280,18 @@ describe('seg-token toy (colour-word [SEG] queries)', () => {
     const sims = Array.from({ length: 576 }, (_, gi) => dot(image.subarray(gi * 16, gi * 16 + 16), seg));
     sims.forEach((s, gi) => {
       const x = blockMean(scene, gi % 24, Math.floor(gi / 24), 16);
-      expect(s).toBeCloseTo(dot(x.map((v) => 2 * v - 1), p.map((v) => 2 * v - 1)), 4);
+      expect(s).toBeCloseTo(
+        dot(
+          x.map((v) => 2 * v - 1),
+          p.map((v) => 2 * v - 1),
+        ),
+        4,
+      );
     });
     const peak = Math.max(...sims);
     const colourAtPeak = pixel(scene, (sims.indexOf(peak) % 24) * 16, Math.floor(sims.indexOf(peak) / 24) * 16);
-    if (word === 'blue') expect(peak).toBeLessThan(3 - 1e-3); // not in the image
+    if (word === 'blue')
+      expect(peak).toBeLessThan(3 - 1e-3); // not in the image
     else {
       expect(peak).toBeCloseTo(3, 4);
       expect(colourAtPeak).toEqual(p);
@@ -359,7 +381,13 @@ describe('prompt-decoder toy (similarity-growing SAM)', () => {
     const inRect = (x: number, y: number): boolean => x >= 320 && x < 640 && y >= 256 && y < 512;
     const scene = paint(1024, 1024, (x, y) => (inRect(x, y) ? RED : BLUE));
     const embeddings = await embed(scene, 768);
-    const prompt: Prompt = { points: [[480, 384, 1], [0, 0, PAD_LABEL]], origSize: [480, 640] };
+    const prompt: Prompt = {
+      points: [
+        [480, 384, 1],
+        [0, 0, PAD_LABEL],
+      ],
+      origSize: [480, 640],
+    };
     const out = await decode(embeddings, prompt);
     expect(out.masks?.dims).toEqual([1, 1, 480, 640]);
     expect(out.low_res_masks?.dims).toEqual([1, 1, 256, 256]);
@@ -403,9 +431,25 @@ describe('prompt-decoder toy (similarity-growing SAM)', () => {
       for (let y = 160; y < 352; y++) for (let x = x0; x < x1; x++) on += (masks[y * 1024 + x] ?? 0) > 0 ? 1 : 0;
       return on / (192 * (x1 - x0));
     };
-    const positiveOnly: Prompt = { points: [[256, 256, 1], [0, 0, PAD_LABEL]], origSize: [1024, 1024] };
-    const withNegative: Prompt = { points: [[256, 256, 1], [768, 256, 0], [0, 0, PAD_LABEL]], origSize: [1024, 1024] };
-    for (const [prompt, orangeIn] of [[positiveOnly, 1], [withNegative, 0]] as const) {
+    const positiveOnly: Prompt = {
+      points: [
+        [256, 256, 1],
+        [0, 0, PAD_LABEL],
+      ],
+      origSize: [1024, 1024],
+    };
+    const withNegative: Prompt = {
+      points: [
+        [256, 256, 1],
+        [768, 256, 0],
+        [0, 0, PAD_LABEL],
+      ],
+      origSize: [1024, 1024],
+    };
+    for (const [prompt, orangeIn] of [
+      [positiveOnly, 1],
+      [withNegative, 0],
+    ] as const) {
       const out = await decode(embeddings, prompt);
       const masks = values(out.masks);
       expect(fraction(masks, 160, 352)).toBe(1);
@@ -418,9 +462,25 @@ describe('prompt-decoder toy (similarity-growing SAM)', () => {
   it('ignores the padding point and gives an empty mask with iou 0 when there is no positive point', async () => {
     const embeddings = await embed(paint(1024, 1024, (x) => (x < 512 ? RED : GREEN)));
     const base = values((await decode(embeddings, { points: [[100, 100, 1]], origSize: [1024, 1024] })).masks);
-    const padded = values((await decode(embeddings, { points: [[100, 100, 1], [0, 0, PAD_LABEL]], origSize: [1024, 1024] })).masks);
+    const padded = values(
+      (
+        await decode(embeddings, {
+          points: [
+            [100, 100, 1],
+            [0, 0, PAD_LABEL],
+          ],
+          origSize: [1024, 1024],
+        })
+      ).masks,
+    );
     expect(Buffer.from(padded.buffer).equals(Buffer.from(base.buffer))).toBe(true);
-    const none = await decode(embeddings, { points: [[900, 100, 0], [0, 0, PAD_LABEL]], origSize: [1024, 1024] });
+    const none = await decode(embeddings, {
+      points: [
+        [900, 100, 0],
+        [0, 0, PAD_LABEL],
+      ],
+      origSize: [1024, 1024],
+    });
     expect(values(none.masks).every((v) => v < 0)).toBe(true);
     expect(values(none.iou_predictions)[0]).toBe(0);
   });
@@ -437,7 +497,10 @@ describe('vit-b16-bench (benchmark model)', () => {
 
   it('gives cam [1,20,28,28] and cls_logits [1,20] at 448 and a 14x14 CAM at 224 (1-block variant)', async () => {
     const session = await ort.InferenceSession.create(vitB16BenchOnnx({ blocks: 1 }));
-    for (const [size, grid] of [[448, 28], [224, 14]] as const) {
+    for (const [size, grid] of [
+      [448, 28],
+      [224, 14],
+    ] as const) {
       const scene = paint(size, size, (x, y) => [x / size, y / size, 0.5]);
       const out = await session.run({ image: normalized(scene, IMAGENET) });
       expect(out.cam?.dims).toEqual([1, 20, grid, grid]);

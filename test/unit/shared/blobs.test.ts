@@ -3,7 +3,10 @@ import { blobPath, parseBlobPath, vocColor } from '../../../src/shared';
 
 describe('blob paths', () => {
   it('round-trips every ref kind', () => {
-    for (const ref of [{ kind: 'image', imageId: 7 }, { kind: 'labelmap', imageId: 12, source: 'gt' }] as const) {
+    for (const ref of [
+      { kind: 'image', imageId: 7 },
+      { kind: 'labelmap', imageId: 12, source: 'gt' },
+    ] as const) {
       expect(parseBlobPath(blobPath(ref))).toEqual(ref);
     }
   });

@@ -15,7 +15,15 @@ export function registerDatasets(program: Command, globals: () => GlobalOptions)
       printLine(
         table([
           ['ID', 'NAME', 'FORMAT', 'TASK', 'IMAGES', 'ANNOTATED', 'CLASSES'],
-          ...list.map((d) => [String(d.id), d.name, d.format, d.task, String(d.imageCount), String(d.annotatedImageCount), String(d.classCount)]),
+          ...list.map((d) => [
+            String(d.id),
+            d.name,
+            d.format,
+            d.task,
+            String(d.imageCount),
+            String(d.annotatedImageCount),
+            String(d.classCount),
+          ]),
         ]),
       );
     });

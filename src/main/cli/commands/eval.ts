@@ -87,7 +87,9 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
           return s.client.call('metrics.camSweep', { datasetId: dataset.id, runId: run!.id, subset: opts.subset });
         });
         if (opts.json === true) return printJson(sweep);
-        printLine(`CAM quality of run "${sweep.run}" on "${sweep.dataset}" (${sweep.images} images, ${sweep.definition}: mIoU over GT classes)`);
+        printLine(
+          `CAM quality of run "${sweep.run}" on "${sweep.dataset}" (${sweep.images} images, ${sweep.definition}: mIoU over GT classes)`,
+        );
         printLine(table([['threshold', 'mIoU'], ...sweep.thresholds.map((t, i) => [t.toFixed(2), pct(sweep.miou[i] ?? null)])]));
         printLine(`best: threshold ${sweep.best.threshold?.toFixed(2) ?? '-'} with mIoU ${pct(sweep.best.miou)}`);
         return;

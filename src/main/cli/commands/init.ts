@@ -20,7 +20,8 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
           const info = await s.client.call('workspace.info', {});
           if (opts.demo !== true) return { info, demo: null };
           const datasets = await s.client.call('datasets.list', {});
-          if (datasets.some((d) => d.name.startsWith('demo-'))) throw new ApiError('CONFLICT', `${info.path} already has the demo datasets`);
+          if (datasets.some((d) => d.name.startsWith('demo-')))
+            throw new ApiError('CONFLICT', `${info.path} already has the demo datasets`);
           const demo = await buildDemo(s.engine, s.client, (line) => {
             if (opts.json !== true) printLine(line);
           });
@@ -29,7 +30,11 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
         true,
       );
       if (opts.json === true) return printJson({ ...result.info, created: !existed, demo: result.demo });
-      printLine(existed ? `workspace already exists: ${result.info.path} (schema ${result.info.schemaVersion})` : `created workspace ${result.info.path}`);
+      printLine(
+        existed
+          ? `workspace already exists: ${result.info.path} (schema ${result.info.schemaVersion})`
+          : `created workspace ${result.info.path}`,
+      );
       if (result.demo !== null) printLine('demo ready: toy models are labelled TOY; open it with "tessera serve"');
     });
 }

@@ -22,7 +22,17 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
       const list = await withSession(globals(), (s) => s.client.call('models.list', {}));
       if (opts.json === true) {
         return printJson(
-          list.map((m) => ({ id: m.id, name: m.name, kind: m.kind, toy: m.toy, sha256: m.sha256, path: m.path, inputs: m.inputs, outputs: m.outputs, classes: m.classes })),
+          list.map((m) => ({
+            id: m.id,
+            name: m.name,
+            kind: m.kind,
+            toy: m.toy,
+            sha256: m.sha256,
+            path: m.path,
+            inputs: m.inputs,
+            outputs: m.outputs,
+            classes: m.classes,
+          })),
         );
       }
       if (list.length === 0) return printLine('no models yet: try "tessera models add MANIFEST"');

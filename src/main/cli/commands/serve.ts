@@ -26,7 +26,9 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       }
       const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
       if (!loopback) {
-        process.stderr.write(`warning: serving on ${opts.host}: anyone who can reach this address and learns the token can read and change this workspace\n`);
+        process.stderr.write(
+          `warning: serving on ${opts.host}: anyone who can reach this address and learns the token can read and change this workspace\n`,
+        );
       }
       const { engine } = openSession(globals());
       const staticDir = rendererDir();

@@ -34,13 +34,28 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
   const { db, repos } = engine.deps;
   const hashes = await Promise.all(scenes.map((s) => sha256File(s.file)));
   return db.transaction(() => {
-    const id = repos.datasets.create({ name: 'demo-referring', format: 'reasonseg', task: 'referring', sourcePath: root, meta: { demo: true } });
+    const id = repos.datasets.create({
+      name: 'demo-referring',
+      format: 'reasonseg',
+      task: 'referring',
+      sourcePath: root,
+      meta: { demo: true },
+    });
     repos.datasets.addClasses(id, [
       { index: 0, name: 'background', color: [0, 0, 0] },
       { index: 1, name: 'target', color: [220, 20, 60] },
     ]);
     scenes.forEach((s, i) => {
-      const imageId = repos.images.create({ datasetId: id, path: s.file, fileName: basename(s.file), sha256: hashes[i] as string, bytes: 0, width: s.width, height: s.height, split: 'val' });
+      const imageId = repos.images.create({
+        datasetId: id,
+        path: s.file,
+        fileName: basename(s.file),
+        sha256: hashes[i] as string,
+        bytes: 0,
+        width: s.width,
+        height: s.height,
+        split: 'val',
+      });
       for (const q of s.queries) {
         const sampleId = repos.images.createSample(imageId, q.text, [q.text], false);
         const bbox: [number, number, number, number] = [0, 0, s.width, s.height];
@@ -77,7 +92,10 @@ export async function buildDemo(engine: Engine, client: TesseraClient, log: (lin
   const scenesId = await importFolder(client, scenes.images, scenes.masks, 'demo-scenes');
   // Give the scene classes the toys' names so runs map by name.
   engine.deps.db.transaction(() => {
-    for (const c of DEMO_COLOURS) engine.deps.db.prepare('UPDATE classes SET name = ?, color = ? WHERE dataset_id = ? AND idx = ?').run(c.name, JSON.stringify(c.rgb), scenesId, c.cls);
+    for (const c of DEMO_COLOURS)
+      engine.deps.db
+        .prepare('UPDATE classes SET name = ?, color = ? WHERE dataset_id = ? AND idx = ?')
+        .run(c.name, JSON.stringify(c.rgb), scenesId, c.cls);
   })();
   const referringId = await createReferring(engine, join(root, 'referring'));
   const photos = photosDir();

@@ -72,7 +72,9 @@ export async function writeSemanticScenes(root: string, count: number, seed = 7)
     const [w, h] = [256, 192];
     const { rgb, labels } = draw(w, h, randomShapes(rand, w, h, 1 + Math.floor(rand() * 3)), rand);
     const name = `scene_${String(i).padStart(3, '0')}`;
-    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(images, `${name}.png`));
+    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toFile(join(images, `${name}.png`));
     writeFileSync(join(masks, `${name}.png`), writeGreyPng(labels, w, h));
   }
   return { images, masks };
@@ -97,12 +99,28 @@ export async function writeReferringScenes(root: string, count: number, seed = 1
     const first = 1 + Math.floor(rand() * 3);
     const second = 1 + ((first + Math.floor(rand() * 2)) % 3);
     const shapes: Shape[] = [
-      { cls: first, kind: rand() < 0.5 ? 'rect' : 'disc', x: 24 + Math.round(rand() * 60), y: 24 + Math.round(rand() * 60), w: 120 + Math.round(rand() * 40), h: 110 + Math.round(rand() * 40) },
-      { cls: second, kind: rand() < 0.5 ? 'rect' : 'disc', x: 210 + Math.round(rand() * 30), y: 200 + Math.round(rand() * 30), w: 110, h: 120 },
+      {
+        cls: first,
+        kind: rand() < 0.5 ? 'rect' : 'disc',
+        x: 24 + Math.round(rand() * 60),
+        y: 24 + Math.round(rand() * 60),
+        w: 120 + Math.round(rand() * 40),
+        h: 110 + Math.round(rand() * 40),
+      },
+      {
+        cls: second,
+        kind: rand() < 0.5 ? 'rect' : 'disc',
+        x: 210 + Math.round(rand() * 30),
+        y: 200 + Math.round(rand() * 30),
+        w: 110,
+        h: 120,
+      },
     ];
     const { rgb, labels } = draw(size, size, shapes, rand);
     const file = join(root, `ref_${String(i).padStart(3, '0')}.png`);
-    await sharp(Buffer.from(rgb), { raw: { width: size, height: size, channels: 3 } }).png().toFile(file);
+    await sharp(Buffer.from(rgb), { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(file);
     const queries = [first, second].map((cls) => {
       const mask = labels.map((v) => (v === cls ? 1 : 0));
       const rle = encodeMask(mask, size, size);

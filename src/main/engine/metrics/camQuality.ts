@@ -22,8 +22,10 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
   const dataset = deps.repos.datasets.get(datasetId);
   const run = deps.repos.runs.get(runId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
-  if (run === undefined || run.datasetId !== datasetId) throw new ApiError('NOT_FOUND', `run ${runId} is not a run of dataset "${dataset.name}"`);
-  if (dataset.task !== 'semantic') throw new ApiError('INVALID_INPUT', `CAM quality needs a semantic dataset; "${dataset.name}" is ${dataset.task}`);
+  if (run === undefined || run.datasetId !== datasetId)
+    throw new ApiError('NOT_FOUND', `run ${runId} is not a run of dataset "${dataset.name}"`);
+  if (dataset.task !== 'semantic')
+    throw new ApiError('INVALID_INPUT', `CAM quality needs a semantic dataset; "${dataset.name}" is ${dataset.task}`);
   const numClasses = Math.max(0, ...deps.repos.datasets.classes(datasetId).map((c) => c.index)) + 1;
   const sweep = createCamSweep(numClasses, defaultCamThresholds());
   let images = 0;
@@ -33,7 +35,9 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     if (raw === undefined || display === undefined) continue;
     const regions = deps.repos.annotations.currentForSample(sampleId);
     if (regions.length === 0) continue;
-    const image = deps.db.prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').get(sampleId) as { width: number; height: number };
+    const image = deps.db
+      .prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?')
+      .get(sampleId) as { width: number; height: number };
     const gt = paintLabelMap(regions, image.height, image.width);
     const present = new Set(gt);
     const classIds = (display.meta['classIds'] ?? []) as number[];
@@ -45,6 +49,10 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     sweep.add({ cam, keys: keep.map(([c]) => c), gt, height: image.height, width: image.width });
     images++;
   }
-  if (images === 0) throw new ApiError('INVALID_INPUT', `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`);
+  if (images === 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`,
+    );
   return { dataset: dataset.name, run: run.name, images, definition: 'toco-cam-sweep', ...sweep.result() };
 }

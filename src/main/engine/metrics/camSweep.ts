@@ -35,13 +35,7 @@ export function defaultCamThresholds(): number[] {
  * cast the Python threshold to the CAM's dtype), so the threshold is rounded to float32 here too:
  * a score exactly float32(0.05) is background at threshold 0.05.
  */
-export function pseudoLabelFromCam(
-  cam: Float32Array,
-  keys: number[],
-  height: number,
-  width: number,
-  threshold: number,
-): Uint8Array {
+export function pseudoLabelFromCam(cam: Float32Array, keys: number[], height: number, width: number, threshold: number): Uint8Array {
   const { maxScore, argKey } = camArgmax(cam, keys, height, width);
   const label = new Uint8Array(maxScore.length);
   fillPseudoLabel(label, maxScore, argKey, threshold);
@@ -67,7 +61,10 @@ export function camThresholdSweep(
  * The same sweep one item at a time, so a dataset's full-resolution CAMs never have to be in
  * memory together (a VOC val CAM set is gigabytes).
  */
-export function createCamSweep(numClasses: number, thresholds: number[] = defaultCamThresholds()): { add(item: CamItem): void; result(): CamSweepResult } {
+export function createCamSweep(
+  numClasses: number,
+  thresholds: number[] = defaultCamThresholds(),
+): { add(item: CamItem): void; result(): CamSweepResult } {
   assertNumClasses(numClasses);
   if (thresholds.length === 0) throw new RangeError('the threshold sweep needs at least one threshold');
   const matrices = thresholds.map(() => new Float64Array(numClasses * numClasses));
@@ -90,12 +87,7 @@ export function createCamSweep(numClasses: number, thresholds: number[] = defaul
 }
 
 /** Per pixel: the highest channel score and its key (computed once, reused for every threshold). */
-function camArgmax(
-  cam: Float32Array,
-  keys: number[],
-  height: number,
-  width: number,
-): { maxScore: Float32Array; argKey: Uint8Array } {
+function camArgmax(cam: Float32Array, keys: number[], height: number, width: number): { maxScore: Float32Array; argKey: Uint8Array } {
   assertCamShape(cam, keys, height, width);
   const pixels = height * width;
   const maxScore = new Float32Array(pixels).fill(-Infinity);
@@ -148,9 +140,7 @@ function assertCamShape(cam: Float32Array, keys: number[], height: number, width
 
 function assertCamItem(item: CamItem, index: number, numClasses: number): void {
   if (item.gt.length !== item.height * item.width) {
-    throw new RangeError(
-      `CAM item ${index}: ground truth has ${item.gt.length} pixels, expected ${item.height}x${item.width}`,
-    );
+    throw new RangeError(`CAM item ${index}: ground truth has ${item.gt.length} pixels, expected ${item.height}x${item.width}`);
   }
   for (const key of item.keys) {
     if (key >= numClasses) {

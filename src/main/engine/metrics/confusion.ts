@@ -42,9 +42,7 @@ export function assertNumClasses(numClasses: number): void {
 export function accumulateConfusion(matrix: Float64Array, numClasses: number, gt: Uint8Array, pred: Uint8Array): void {
   assertNumClasses(numClasses);
   if (matrix.length !== numClasses * numClasses) {
-    throw new RangeError(
-      `confusion matrix has ${matrix.length} cells, expected ${numClasses}x${numClasses} = ${numClasses * numClasses}`,
-    );
+    throw new RangeError(`confusion matrix has ${matrix.length} cells, expected ${numClasses}x${numClasses} = ${numClasses * numClasses}`);
   }
   assertSameLength(gt, pred);
   const n = gt.length;

@@ -13,10 +13,8 @@ export interface MetricDefinition {
 export const METRIC_DEFINITIONS = {
   'mmseg-miou': {
     field: 'semantic.miou',
-    description:
-      'Mean IoU over classes with a non-empty union (TP+FP+FN > 0); a class predicted but absent from GT counts with IoU 0.',
-    reference:
-      'open-mmlab/mmsegmentation mmseg/evaluation/metrics/iou_metric.py IoUMetric.total_area_to_metrics + np.nanmean',
+    description: 'Mean IoU over classes with a non-empty union (TP+FP+FN > 0); a class predicted but absent from GT counts with IoU 0.',
+    reference: 'open-mmlab/mmsegmentation mmseg/evaluation/metrics/iou_metric.py IoUMetric.total_area_to_metrics + np.nanmean',
   },
   'toco-miou': {
     field: 'semantic.miou_gt_classes',
@@ -36,8 +34,7 @@ export const METRIC_DEFINITIONS = {
   fwiou: {
     field: 'semantic.fwiou',
     description: 'IoU per class weighted by its share of the non-ignored ground-truth pixels, summed.',
-    reference:
-      'Long et al. FCN (CVPR 2015) frequency weighted IU; kazuto1011/deeplab-pytorch libs/utils/metric.py scores() fwavacc',
+    reference: 'Long et al. FCN (CVPR 2015) frequency weighted IU; kazuto1011/deeplab-pytorch libs/utils/metric.py scores() fwavacc',
   },
   'lisa-giou': {
     field: 'referring.giou',
@@ -46,8 +43,7 @@ export const METRIC_DEFINITIONS = {
   },
   'lisa-ciou': {
     field: 'referring.ciou',
-    description:
-      'Summed foreground intersection over summed union across all pairs; undefined (null) when every union is 0.',
+    description: 'Summed foreground intersection over summed union across all pairs; undefined (null) when every union is 0.',
     reference: 'dvlab-research/LISA train_ds.py validate() intersection_meter.sum / union_meter.sum',
   },
   'lisa-precision': {

@@ -73,9 +73,10 @@ export function referringScores(pairs: readonly IntersectionUnion[]): ReferringS
       if (iou >= t) hits[k]!++;
     });
   }
-  const precision = Object.fromEntries(
-    PRECISION_THRESHOLDS.map((key, k) => [key, n > 0 ? hits[k]! / n : null]),
-  ) as Record<PrecisionThreshold, number | null>;
+  const precision = Object.fromEntries(PRECISION_THRESHOLDS.map((key, k) => [key, n > 0 ? hits[k]! / n : null])) as Record<
+    PrecisionThreshold,
+    number | null
+  >;
   return {
     giou: n > 0 ? iouSum / n : null,
     ciou: unionSum > 0 ? intersectionSum / unionSum : null,
@@ -92,8 +93,6 @@ export function pairIou(pair: IntersectionUnion): number {
 function assertValidPair(pair: IntersectionUnion, index: number): void {
   const { intersection, union } = pair;
   if (!(intersection >= 0) || !(union >= intersection) || !Number.isFinite(union)) {
-    throw new RangeError(
-      `pair ${index}: intersection ${intersection} and union ${union} must satisfy 0 <= intersection <= union`,
-    );
+    throw new RangeError(`pair ${index}: intersection ${intersection} and union ${union} must satisfy 0 <= intersection <= union`);
   }
 }

@@ -26,12 +26,7 @@ export interface SemanticScores {
  *   (`fwavacc = (freq[freq > 0] * iu[freq > 0]).sum()`, freq = GT share of the non-ignored pixels).
  *   Classes without GT pixels have weight 0, so restricting to them only avoids 0·NaN.
  */
-export function semanticScores(
-  tp: Float64Array,
-  fp: Float64Array,
-  fn: Float64Array,
-  gtPixels: Float64Array,
-): SemanticScores {
+export function semanticScores(tp: Float64Array, fp: Float64Array, fn: Float64Array, gtPixels: Float64Array): SemanticScores {
   const numClasses = tp.length;
   if (fp.length !== numClasses || fn.length !== numClasses || gtPixels.length !== numClasses) {
     throw new RangeError(

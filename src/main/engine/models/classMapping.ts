@@ -14,7 +14,12 @@ export interface ClassMapping {
  * by index when the counts agree, adopting the model's classes on a dataset without any. Anything
  * else is a class-count mismatch the user must resolve, not something to guess.
  */
-export function mapClasses(manifest: ModelManifest, dataset: ClassInfo[], task: 'semantic' | 'referring' | 'unlabelled', modelName: string): ClassMapping {
+export function mapClasses(
+  manifest: ModelManifest,
+  dataset: ClassInfo[],
+  task: 'semantic' | 'referring' | 'unlabelled',
+  modelName: string,
+): ClassMapping {
   const names = manifest.classes?.names ?? [];
   if (manifest.kind === 'prompt-decoder') return { toDataset: (c) => c, how: 'ground-truth classes of the clicked regions', adopt: [] };
   if (task === 'referring' || names.length === 0) return { toDataset: (c) => (c === 0 ? 0 : 1), how: 'binary', adopt: [] };

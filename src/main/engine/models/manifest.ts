@@ -26,7 +26,10 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw new ApiError('INVALID_INPUT', `${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML/JSON'} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML/JSON'} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+    );
   }
   const parsed = ModelManifest.safeParse(raw);
   if (!parsed.success) {
@@ -35,6 +38,8 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
     });
   }
-  const files = Object.fromEntries(Object.entries(parsed.data.files).map(([role, f]) => [role, isAbsolute(f) ? f : resolve(dirname(path), f)]));
+  const files = Object.fromEntries(
+    Object.entries(parsed.data.files).map(([role, f]) => [role, isAbsolute(f) ? f : resolve(dirname(path), f)]),
+  );
   return { manifest: parsed.data, path, files };
 }

@@ -32,7 +32,11 @@ export interface InputTensor {
 /** Decodes any image sharp reads into RGB (grey -> RGB, alpha dropped, EXIF orientation ignored like PIL). */
 export async function decodeRgb(path: string): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(path, { failOn: 'truncated' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path, { failOn: 'truncated' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       // Grey images come back with one channel: replicate it.
       const rgb = new Uint8Array(info.width * info.height * 3);
@@ -41,7 +45,11 @@ export async function decodeRgb(path: string): Promise<RgbImage> {
     }
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (err) {
-    throw new ApiError('CORRUPT_FILE', `${path}: cannot decode image (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { file: path });
+    throw new ApiError(
+      'CORRUPT_FILE',
+      `${path}: cannot decode image (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      { file: path },
+    );
   }
 }
 
@@ -120,7 +128,8 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
       break;
     }
   }
-  const resized = contentH === img.height && contentW === img.width ? planes : bilinearResize(planes, 3, img.height, img.width, contentH, contentW);
+  const resized =
+    contentH === img.height && contentW === img.width ? planes : bilinearResize(planes, 3, img.height, img.width, contentH, contentW);
   normalizeInPlace(resized, contentH * contentW, spec);
   let data: Float32Array;
   if (outH === contentH && outW === contentW) {
@@ -137,5 +146,9 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
       }
     }
   }
-  return { data, dims: [1, 3, outH, outW], geometry: { height: outH, width: outW, contentHeight: contentH, contentWidth: contentW, cropTop, cropLeft } };
+  return {
+    data,
+    dims: [1, 3, outH, outW],
+    geometry: { height: outH, width: outW, contentHeight: contentH, contentWidth: contentW, cropTop, cropLeft },
+  };
 }

@@ -16,15 +16,20 @@ export interface ProposedMask {
  * registered prompt-decoder model. The image embedding is computed once per (model, image) and
  * cached in the workspace, so later clicks only run the small decoder.
  */
-export async function runPromptDecoder(deps: EngineDeps, input: { modelId: number; imageId: number; points: PromptPoint[] }): Promise<ProposedMask> {
+export async function runPromptDecoder(
+  deps: EngineDeps,
+  input: { modelId: number; imageId: number; points: PromptPoint[] },
+): Promise<ProposedMask> {
   const summary = deps.repos.models.get(input.modelId);
   if (summary === undefined) throw new ApiError('NOT_FOUND', `model ${input.modelId} not found`);
-  if (summary.kind !== 'prompt-decoder') throw new ApiError('INVALID_INPUT', `model "${summary.name}" is a ${summary.kind} model, not a prompt decoder`);
+  if (summary.kind !== 'prompt-decoder')
+    throw new ApiError('INVALID_INPUT', `model "${summary.name}" is a ${summary.kind} model, not a prompt decoder`);
   const image = deps.repos.images.get(input.imageId);
   if (image === undefined) throw new ApiError('NOT_FOUND', `image ${input.imageId} not found`);
   if (!input.points.some((p) => p.label === 1)) throw new ApiError('INVALID_INPUT', 'add at least one positive point');
   for (const p of input.points) {
-    if (p.x < 0 || p.y < 0 || p.x > image.width || p.y > image.height) throw new ApiError('INVALID_INPUT', `point (${p.x}, ${p.y}) is outside the ${image.width}x${image.height} image`);
+    if (p.x < 0 || p.y < 0 || p.x > image.width || p.y > image.height)
+      throw new ApiError('INVALID_INPUT', `point (${p.x}, ${p.y}) is outside the ${image.width}x${image.height} image`);
   }
   const model = new LoadedModel(deps, summary, providersFor('auto'));
   const rgb = await decodeRgb(image.path);

@@ -25,11 +25,16 @@ export function checkAgainstModel(manifest: ModelManifest, file: string, inputs:
   const inputNames = new Set(inputs.map((i) => i.name));
   const outputNames = new Set(outputs.map((o) => o.name));
   const mismatch = (what: string): never => {
-    throw new ApiError('MODEL_MISMATCH', `${file}: ${what} (model inputs: ${[...inputNames].join(', ')}; outputs: ${[...outputNames].join(', ')})`);
+    throw new ApiError(
+      'MODEL_MISMATCH',
+      `${file}: ${what} (model inputs: ${[...inputNames].join(', ')}; outputs: ${[...outputNames].join(', ')})`,
+    );
   };
-  const expectedInputs = manifest.kind === 'prompt-decoder' ? requiredInputs(manifest) : [manifest.input.tensor, ...requiredInputs(manifest)];
+  const expectedInputs =
+    manifest.kind === 'prompt-decoder' ? requiredInputs(manifest) : [manifest.input.tensor, ...requiredInputs(manifest)];
   for (const name of expectedInputs) if (!inputNames.has(name)) mismatch(`manifest input "${name}" is not an input of the model`);
-  for (const [role, name] of Object.entries(manifest.outputs)) if (!outputNames.has(name)) mismatch(`manifest output ${role} = "${name}" is not an output of the model`);
+  for (const [role, name] of Object.entries(manifest.outputs))
+    if (!outputNames.has(name)) mismatch(`manifest output ${role} = "${name}" is not an output of the model`);
   if (manifest.kind !== 'prompt-decoder') {
     const image = inputs.find((i) => i.name === manifest.input.tensor);
     if (image !== undefined && image.shape.length > 0) {
@@ -38,7 +43,13 @@ export function checkAgainstModel(manifest: ModelManifest, file: string, inputs:
       if (typeof c === 'number' && c !== 3) mismatch(`input "${image.name}" has ${c} channels, expected 3`);
       const [h, w] = [image.shape[2], image.shape[3]];
       const [sh, sw] = manifest.input.size;
-      if (manifest.input.policy !== 'fixed' && typeof h === 'number' && typeof w === 'number' && (h !== sh || w !== sw) && !Array.isArray(manifest.params['scales'])) {
+      if (
+        manifest.input.policy !== 'fixed' &&
+        typeof h === 'number' &&
+        typeof w === 'number' &&
+        (h !== sh || w !== sw) &&
+        !Array.isArray(manifest.params['scales'])
+      ) {
         mismatch(`input "${image.name}" is fixed at ${h}x${w} but the manifest resizes to ${sh}x${sw}`);
       }
     }
@@ -49,7 +60,8 @@ export function checkAgainstModel(manifest: ModelManifest, file: string, inputs:
     const bg = manifest.classes?.background === null ? 0 : 1;
     const check = (role: string, expected: number, what: string): void => {
       const ch = channelsOf(role);
-      if (typeof ch === 'number' && ch !== expected) mismatch(`output ${role} has ${ch} channels but the manifest lists ${expected} ${what}`);
+      if (typeof ch === 'number' && ch !== expected)
+        mismatch(`output ${role} has ${ch} channels but the manifest lists ${expected} ${what}`);
     };
     if (manifest.kind === 'semantic-seg') check('logits', classes, 'classes');
     if (manifest.kind === 'cam') check('cam', manifest.params['cam_channels'] === 'all' ? classes : classes - bg, 'foreground classes');
@@ -99,7 +111,11 @@ export async function addModel(deps: EngineDeps, inference: InferenceClient, man
   for (const [role, file] of Object.entries(files)) {
     const info = await stat(file).catch(() => null);
     const ok = role === 'bundles' ? info?.isDirectory() === true : info?.isFile() === true;
-    if (!ok) throw new ApiError('NOT_FOUND', `${loaded.path}: files.${role} = ${file} does not exist${role === 'bundles' ? ' (a folder of .npz/.safetensors files)' : ''}`);
+    if (!ok)
+      throw new ApiError(
+        'NOT_FOUND',
+        `${loaded.path}: files.${role} = ${file} does not exist${role === 'bundles' ? ' (a folder of .npz/.safetensors files)' : ''}`,
+      );
   }
   if (files['model'] === undefined) return addBundleModel(deps, manifest, files);
   const main = files['model'];
@@ -108,7 +124,8 @@ export async function addModel(deps: EngineDeps, inference: InferenceClient, man
   try {
     meta = await inference.load(key, main, ['cpu']);
   } catch (err) {
-    const why = err instanceof Error ? err.message.replace(/^.*cannot load the model \((.*)\)$/s, '$1').replace(/^\((.*)\)$/s, '$1') : String(err);
+    const why =
+      err instanceof Error ? err.message.replace(/^.*cannot load the model \((.*)\)$/s, '$1').replace(/^\((.*)\)$/s, '$1') : String(err);
     throw new ApiError('MODEL_MISMATCH', `${main}: not a loadable ONNX model (${why})`);
   } finally {
     await inference.unload(key).catch(() => undefined);

@@ -54,12 +54,25 @@ function toItemResult(out: AdapterOutput, s: RunSample, mapping: ClassMapping, r
   const score = out.masks.length === 1 ? (out.masks[0]?.score ?? null) : null;
   const regions = labelMapToRles(labels, s.height, s.width)
     .filter((p) => p.classIdx !== 0)
-    .map((p) => ({ classIdx: p.classIdx, instance: 0, rle: p.rle, area: p.area, score: score !== null && Number.isFinite(score) ? score : null }));
+    .map((p) => ({
+      classIdx: p.classIdx,
+      instance: 0,
+      rle: p.rle,
+      area: p.area,
+      score: score !== null && Number.isFinite(score) ? score : null,
+    }));
   return { regions, heatmaps: out.heatmaps };
 }
 
 function cacheKey(modelSha: string, s: RunSample, gt: Uint8Array | null, params: unknown): string {
-  const h = createHash('sha256').update(modelSha).update('\0').update(s.imageSha).update('\0').update(s.query ?? '').update('\0').update(JSON.stringify(params));
+  const h = createHash('sha256')
+    .update(modelSha)
+    .update('\0')
+    .update(s.imageSha)
+    .update('\0')
+    .update(s.query ?? '')
+    .update('\0')
+    .update(JSON.stringify(params));
   if (gt !== null) h.update(gt);
   return h.digest('hex');
 }
@@ -91,23 +104,45 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
   const model = new LoadedModel(deps, summary, providersFor(input.device));
   await model.verifyFile();
   const referring = dataset.task === 'referring';
-  if (summary.kind === 'seg-token' && !referring) throw new ApiError('INVALID_INPUT', `model "${summary.name}" needs text queries: run it on a referring/reasoning dataset, not "${dataset.name}"`);
+  if (summary.kind === 'seg-token' && !referring)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `model "${summary.name}" needs text queries: run it on a referring/reasoning dataset, not "${dataset.name}"`,
+    );
   if (referring && ['semantic-seg', 'cam', 'patch-tokens'].includes(summary.kind)) {
-    throw new ApiError('INVALID_INPUT', `model "${summary.name}" (${summary.kind}) predicts classes, but "${dataset.name}" is a referring dataset`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `model "${summary.name}" (${summary.kind}) predicts classes, but "${dataset.name}" is a referring dataset`,
+    );
   }
   const mapping = mapClasses(model.manifest, deps.repos.datasets.classes(dataset.id), dataset.task, summary.name);
   const samples = samplesForRun(deps, dataset.id, referring, input.subset);
-  if (samples.length === 0) throw new ApiError('INVALID_INPUT', `nothing to run: dataset "${dataset.name}" has no ${input.subset === undefined ? '' : `samples tagged "${input.subset}" (or the tag does not exist)`}${input.subset === undefined ? 'samples' : ''}`);
+  if (samples.length === 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `nothing to run: dataset "${dataset.name}" has no ${input.subset === undefined ? '' : `samples tagged "${input.subset}" (or the tag does not exist)`}${input.subset === undefined ? 'samples' : ''}`,
+    );
 
   const runName = input.runName ?? summary.name;
   const params = { device: input.device, subset: input.subset ?? null, manifestParams: model.manifest.params };
   let run = deps.repos.runs.byName(dataset.id, runName);
   if (run !== undefined) {
     const prov = run.provenance;
-    if (run.source !== 'model' || prov['modelSha256'] !== summary.sha256 || JSON.stringify(prov['manifestParams']) !== JSON.stringify(model.manifest.params)) {
-      throw new ApiError('CONFLICT', `run "${runName}" already exists on "${dataset.name}" with another model or parameters; choose another --run name`);
+    if (
+      run.source !== 'model' ||
+      prov['modelSha256'] !== summary.sha256 ||
+      JSON.stringify(prov['manifestParams']) !== JSON.stringify(model.manifest.params)
+    ) {
+      throw new ApiError(
+        'CONFLICT',
+        `run "${runName}" already exists on "${dataset.name}" with another model or parameters; choose another --run name`,
+      );
     }
-    const owner = deps.db.prepare("SELECT params FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?").all(run.id) as Array<{ params: string }>;
+    const owner = deps.db
+      .prepare(
+        "SELECT params FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?",
+      )
+      .all(run.id) as Array<{ params: string }>;
     if (owner.some((o) => ownerAlive((JSON.parse(o.params) as { ownerPid?: unknown }).ownerPid))) {
       throw new ApiError('CONFLICT', `run "${runName}" is being computed right now by another Tessera process`);
     }
@@ -159,7 +194,10 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     await model.load();
     const choice = model.choice ?? { provider: 'cpu', fallback: null };
     const run = deps.repos.runs.get(runId);
-    deps.repos.runs.setStatus(runId, 'running', { executionProvider: choice.provider, provenance: { ...(run?.provenance ?? {}), executionProvider: choice.provider, providerFallback: choice.fallback } });
+    deps.repos.runs.setStatus(runId, 'running', {
+      executionProvider: choice.provider,
+      provenance: { ...(run?.provenance ?? {}), executionProvider: choice.provider, providerFallback: choice.fallback },
+    });
     if (mapping.adopt.length > 0) {
       const datasetId = run?.datasetId as number;
       deps.db.transaction(() => {
@@ -209,9 +247,15 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
         const reason = err instanceof Error ? err.message : String(err);
         failures.push({ item: s.fileName + (s.query === null ? '' : ` "${s.query}"`), reason });
-        deps.db.prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)').run(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
+        deps.db
+          .prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)')
+          .run(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
         if (failures.length >= EARLY_FAILURES && computed + cached === 0) {
-          throw new ApiError('MODEL_MISMATCH', `${model.summary.name}: the first ${failures.length} images all failed: ${failures[0]?.item}: ${failures[0]?.reason}`, { failures });
+          throw new ApiError(
+            'MODEL_MISMATCH',
+            `${model.summary.name}: the first ${failures.length} images all failed: ${failures[0]?.item}: ${failures[0]?.reason}`,
+            { failures },
+          );
         }
         continue;
       }
@@ -219,18 +263,39 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       if (item.fromCache) cached++;
       else computed++;
       deps.db.transaction(() => {
-        deps.repos.predictions.replaceForSample(runId, s.sampleId, r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })));
+        deps.repos.predictions.replaceForSample(
+          runId,
+          s.sampleId,
+          r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })),
+        );
         for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
-        if (!item.fromCache) deps.db.prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)').run(key, encodeItemResult(r), new Date().toISOString());
+        if (!item.fromCache)
+          deps.db
+            .prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)')
+            .run(key, encodeItemResult(r), new Date().toISOString());
       })();
       finished++;
       ctx.progress(finished, samples.length, stage);
     }
-    const summary = { runId, samples: samples.length, computed, cached, resumed: samples.length - todo.length, failed: failures.length, failures, executionProvider: choice.provider, providerFallback: choice.fallback };
+    const summary = {
+      runId,
+      samples: samples.length,
+      computed,
+      cached,
+      resumed: samples.length - todo.length,
+      failed: failures.length,
+      failures,
+      executionProvider: choice.provider,
+      providerFallback: choice.fallback,
+    };
     if (failures.length > 0) {
       deps.repos.runs.setStatus(runId, 'failed');
       deps.events.emit('data.changed', { topics: ['runs', 'images'] });
-      throw new ApiError('CORRUPT_FILE', `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved, run again to retry the failed ones`, summary);
+      throw new ApiError(
+        'CORRUPT_FILE',
+        `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved, run again to retry the failed ones`,
+        summary,
+      );
     }
     deps.repos.runs.setStatus(runId, 'complete');
     deps.events.emit('data.changed', { topics: ['runs', 'images', 'heatmaps', 'metrics'] });

@@ -57,9 +57,14 @@ export class LoadedModel implements ModelRuntime {
       if (!existsSync(path)) throw new ApiError('NOT_FOUND', `${path}: the bundle folder of "${this.summary.name}" vanished`);
       return;
     }
-    if (!existsSync(path)) throw new ApiError('NOT_FOUND', `${path}: the model file of "${this.summary.name}" vanished (moved or deleted since it was added)`);
+    if (!existsSync(path))
+      throw new ApiError('NOT_FOUND', `${path}: the model file of "${this.summary.name}" vanished (moved or deleted since it was added)`);
     const sha = await sha256File(path);
-    if (sha !== this.summary.sha256) throw new ApiError('MODEL_MISMATCH', `${path}: the model file changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`);
+    if (sha !== this.summary.sha256)
+      throw new ApiError(
+        'MODEL_MISMATCH',
+        `${path}: the model file changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`,
+      );
   }
 
   private key(role: string): string {
@@ -93,9 +98,9 @@ export class LoadedModel implements ModelRuntime {
 
   async embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor> {
     const db = this.deps.db;
-    const row = db.prepare('SELECT shape, data FROM image_embeddings WHERE model_sha256 = ? AND image_sha256 = ?').get(this.summary.sha256, imageSha) as
-      | { shape: string; data: Buffer }
-      | undefined;
+    const row = db
+      .prepare('SELECT shape, data FROM image_embeddings WHERE model_sha256 = ? AND image_sha256 = ?')
+      .get(this.summary.sha256, imageSha) as { shape: string; data: Buffer } | undefined;
     if (row !== undefined) {
       const data = row.data.buffer.slice(row.data.byteOffset, row.data.byteOffset + row.data.byteLength) as ArrayBuffer;
       return { type: 'float32', dims: JSON.parse(row.shape) as number[], data };
@@ -112,7 +117,11 @@ export class LoadedModel implements ModelRuntime {
 
   async companion(name: string): Promise<ModelRuntime> {
     const summary = this.deps.repos.models.byName(name);
-    if (summary === undefined) throw new ApiError('NOT_FOUND', `model ${this.summary.name} needs the model "${name}" (params.decoder); add it with "tessera models add"`);
+    if (summary === undefined)
+      throw new ApiError(
+        'NOT_FOUND',
+        `model ${this.summary.name} needs the model "${name}" (params.decoder); add it with "tessera models add"`,
+      );
     return new LoadedModel(this.deps, summary, this.providers);
   }
 }

@@ -43,7 +43,8 @@ export function parseSafetensors(bytes: Uint8Array, file: string): Map<string, S
     let data: Float32Array;
     if (t.dtype === 'F32') data = new Float32Array(raw.buffer, 0, n);
     else if (t.dtype === 'F16') data = Float32Array.from(new Uint16Array(raw.buffer, 0, n), halfToFloat);
-    else if (t.dtype === 'BF16') data = Float32Array.from(new Uint16Array(raw.buffer, 0, n), (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0] as number);
+    else if (t.dtype === 'BF16')
+      data = Float32Array.from(new Uint16Array(raw.buffer, 0, n), (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0] as number);
     else throw bad(`tensor ${name} has dtype ${t.dtype}; only F32, F16 and BF16 are read`);
     if (data.length !== n) throw bad(`tensor ${name}: ${data.length} values for shape [${t.shape.join(',')}]`);
     out.set(name, { shape: t.shape, data });

@@ -63,14 +63,7 @@ export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, out
 }
 
 /** fused += ReLU(max(direct, horizontal flip of mirrored)) over one `[h, w]` plane at `offset`. */
-function accumulatePair(
-  fused: Float32Array,
-  offset: number,
-  direct: Float32Array,
-  mirrored: Float32Array,
-  h: number,
-  w: number,
-): void {
+function accumulatePair(fused: Float32Array, offset: number, direct: Float32Array, mirrored: Float32Array, h: number, w: number): void {
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {

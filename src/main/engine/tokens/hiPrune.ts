@@ -42,13 +42,7 @@ export interface HiPruneSets {
  *   set (their repeats would only be deduplicated by the index mask).
  * Ties go to the lower index (torch.topk leaves tie order unspecified).
  */
-export function hiPruneSets(
-  objectAttn: Float32Array,
-  deepAttn: Float32Array,
-  heads: number,
-  t: number,
-  opts: HiPruneOptions,
-): HiPruneSets {
+export function hiPruneSets(objectAttn: Float32Array, deepAttn: Float32Array, heads: number, t: number, opts: HiPruneOptions): HiPruneSets {
   const prefix = opts.prefixTokens ?? 1;
   const alpha = opts.alpha ?? 0.1;
   assertInteger('prefixTokens', prefix, 0);

@@ -1,12 +1,6 @@
 /** Token analysis: pure functions over flat, row-major Float32Array tensors (DESIGN §4). */
 export { bilinearResize, bilinearTaps, planeResizer, type AxisTaps } from './interpolate';
-export {
-  fuseCamScales,
-  normalizeCamPerClass,
-  scaledInputSize,
-  TOCO_CAM_SCALES,
-  type CamAtScale,
-} from './cam';
+export { fuseCamScales, normalizeCamPerClass, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from './cam';
 export {
   camToPseudoLabel,
   camToPseudoLabelThreeBand,
@@ -30,11 +24,5 @@ export {
   type FullResolutionSampler,
   type ImageSize,
 } from './fullResolution';
-export {
-  READ_13B_SASP,
-  READ_7B_SASP,
-  similarityToPoints,
-  type SasPOptions,
-  type SasPPoint,
-} from './sasp';
+export { READ_13B_SASP, READ_7B_SASP, similarityToPoints, type SasPOptions, type SasPPoint } from './sasp';
 export { samResizedSize, toSamFrame } from './samFrame';

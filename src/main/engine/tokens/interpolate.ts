@@ -40,14 +40,7 @@ export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
  * Resizes a `[channels, sh, sw]` tensor to `[channels, dh, dw]`, each channel on its own. Separable:
  * a horizontal pass over the source rows, then a vertical pass, with the taps computed once per axis.
  */
-export function bilinearResize(
-  src: Float32Array,
-  channels: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-): Float32Array {
+export function bilinearResize(src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number): Float32Array {
   assertTensor('bilinearResize input', src, [channels, sh, sw]);
   const resizer = planeResizer(sh, sw, dh, dw);
   const out = new Float32Array(channels * dh * dw);

@@ -40,13 +40,7 @@ export function presentClassesFromLogits(clsLogits: ArrayLike<number>): boolean[
  * does), background 0 where that maximum is <= threshold. The threshold is rounded to float32
  * before comparing, as torch casts the Python scalar to the CAM's dtype.
  */
-export function camToPseudoLabel(
-  cam: Float32Array,
-  channels: number,
-  h: number,
-  w: number,
-  opts: PseudoLabelOptions,
-): Uint8Array {
+export function camToPseudoLabel(cam: Float32Array, channels: number, h: number, w: number, opts: PseudoLabelOptions): Uint8Array {
   const ids = channelLabels(channels, opts.present, opts.classIds, 255);
   const { value, arg } = maskedArgmax(cam, channels, h, w, opts.present);
   const threshold = Math.fround(opts.threshold);
@@ -60,13 +54,7 @@ export function camToPseudoLabel(
  * argmax; 0 where score <= background; `ignoreIndex` where score <= high; 0 where score <= low. So
  * with the defaults: > 0.7 keeps its class, (0.25, 0.7] is 255, <= 0.25 is background.
  */
-export function camToPseudoLabelThreeBand(
-  cam: Float32Array,
-  channels: number,
-  h: number,
-  w: number,
-  opts: ThreeBandOptions,
-): Uint8Array {
+export function camToPseudoLabelThreeBand(cam: Float32Array, channels: number, h: number, w: number, opts: ThreeBandOptions): Uint8Array {
   const ignoreIndex = opts.ignoreIndex ?? 255;
   assertInteger('ignoreIndex', ignoreIndex, 1);
   if (ignoreIndex > 255) throw new RangeError(`ignoreIndex must fit a byte, got ${ignoreIndex}`);

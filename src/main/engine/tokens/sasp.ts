@@ -3,13 +3,7 @@
  * prompts for SAM. READ model/READ.py `similarity_map_to_points`, step for step.
  */
 import { bilinearResize } from './interpolate';
-import {
-  centreCropPadding,
-  fullResolutionSampler,
-  minMaxNormalize,
-  type FullResolutionSampler,
-  type ImageSize,
-} from './fullResolution';
+import { centreCropPadding, fullResolutionSampler, minMaxNormalize, type FullResolutionSampler, type ImageSize } from './fullResolution';
 import { assertInteger, assertTensor } from './shape';
 
 export interface SasPOptions {

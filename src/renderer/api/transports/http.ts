@@ -45,7 +45,11 @@ export function httpTransport(): Transport {
         credentials: 'same-origin',
         ...(opts?.signal === undefined ? {} : { signal: opts.signal as AbortSignal }),
       });
-      if (res.status === 401) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'the server refused the token: reopen the URL that "tessera serve" printed' } };
+      if (res.status === 401)
+        return {
+          ok: false,
+          error: { code: 'UNAUTHORIZED', message: 'the server refused the token: reopen the URL that "tessera serve" printed' },
+        };
       return (await res.json()) as unknown;
     },
     subscribe(listener) {

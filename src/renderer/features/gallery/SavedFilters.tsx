@@ -9,7 +9,10 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 export function SavedFilters(props: { datasetId: number; filter: ImageFilter; onApply(f: ImageFilter): void }): React.JSX.Element {
   const saved = useQuery(apiQuery('filters.list', { datasetId: props.datasetId }));
   const [name, setName] = useState('');
-  const save = useMutation({ mutationFn: () => client.call('filters.save', { datasetId: props.datasetId, name, filter: props.filter }), onSuccess: () => setName('') });
+  const save = useMutation({
+    mutationFn: () => client.call('filters.save', { datasetId: props.datasetId, name, filter: props.filter }),
+    onSuccess: () => setName(''),
+  });
   const remove = useMutation({ mutationFn: (id: number) => client.call('filters.delete', { id }) });
   const list = saved.data ?? [];
   return (
@@ -33,7 +36,11 @@ export function SavedFilters(props: { datasetId: number; filter: ImageFilter; on
         </select>
       </label>
       <input data-testid="saved-filter-name" placeholder="name this filter" value={name} onChange={(e) => setName(e.target.value)} />
-      <button data-testid="saved-filter-save" disabled={name.trim() === '' || Object.keys(props.filter).length === 0} onClick={() => save.mutate()}>
+      <button
+        data-testid="saved-filter-save"
+        disabled={name.trim() === '' || Object.keys(props.filter).length === 0}
+        onClick={() => save.mutate()}
+      >
         Save
       </button>
       {list.map((f) => (

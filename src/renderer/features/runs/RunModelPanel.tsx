@@ -24,7 +24,8 @@ function useJobEvents(jobId: string | null): { progress: JobProgress | null; fin
     const offF = client.on('job.finished', (f) => f.jobId === jobId && setFinished(f));
     // The job may have finished before we subscribed: ask once.
     void client.call('jobs.get', { jobId }).then((j) => {
-      if (j.status === 'succeeded' || j.status === 'failed' || j.status === 'cancelled') setFinished({ jobId, status: j.status, error: j.error, result: j.result });
+      if (j.status === 'succeeded' || j.status === 'failed' || j.status === 'cancelled')
+        setFinished({ jobId, status: j.status, error: j.error, result: j.result });
       else setProgress({ jobId, done: j.done, total: j.total, stage: j.stage });
     });
     return () => {
@@ -70,7 +71,11 @@ export function RunModelPanel(): React.JSX.Element {
       <div className="form-row">
         <label>
           Model
-          <select data-testid="run-model-select" value={modelId ?? ''} onChange={(e) => setModelId(e.target.value === '' ? null : Number(e.target.value))}>
+          <select
+            data-testid="run-model-select"
+            value={modelId ?? ''}
+            onChange={(e) => setModelId(e.target.value === '' ? null : Number(e.target.value))}
+          >
             <option value="">choose…</option>
             {modelList.map((m) => (
               <option key={m.id} value={m.id}>
@@ -81,7 +86,11 @@ export function RunModelPanel(): React.JSX.Element {
         </label>
         <label>
           Dataset
-          <select data-testid="run-dataset-select" value={datasetId ?? ''} onChange={(e) => setDatasetId(e.target.value === '' ? null : Number(e.target.value))}>
+          <select
+            data-testid="run-dataset-select"
+            value={datasetId ?? ''}
+            onChange={(e) => setDatasetId(e.target.value === '' ? null : Number(e.target.value))}
+          >
             <option value="">choose…</option>
             {datasetList.map((d) => (
               <option key={d.id} value={d.id}>
@@ -126,8 +135,11 @@ export function RunModelPanel(): React.JSX.Element {
         <div data-testid="run-result" data-status={finished.status}>
           {finished.status === 'succeeded' ? (
             <p>
-              Run <strong>{run.data?.name ?? ''}</strong> {run.data?.status ?? 'complete'} on <strong data-testid="run-provider">{run.data?.executionProvider ?? '…'}</strong>
-              {typeof finished.result?.['providerFallback'] === 'string' ? <span className="muted"> ({String(finished.result['providerFallback'])})</span> : null}
+              Run <strong>{run.data?.name ?? ''}</strong> {run.data?.status ?? 'complete'} on{' '}
+              <strong data-testid="run-provider">{run.data?.executionProvider ?? '…'}</strong>
+              {typeof finished.result?.['providerFallback'] === 'string' ? (
+                <span className="muted"> ({String(finished.result['providerFallback'])})</span>
+              ) : null}
               {' · '}
               <a href={routeHref({ page: 'gallery', datasetId: started.datasetId })}>open the dataset</a>
             </p>

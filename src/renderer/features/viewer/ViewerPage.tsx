@@ -48,7 +48,9 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const gtRef: BlobRef | null = useMemo(() => {
     const base = detail.data?.groundTruth ?? null;
     const sample = detail.data?.samples.find((s) => s.id === selected?.sampleId);
-    return base !== null && sample !== undefined && sample.query !== null ? { kind: 'labelmap', imageId, source: 'gt', sampleId: sample.id } : base;
+    return base !== null && sample !== undefined && sample.query !== null
+      ? { kind: 'labelmap', imageId, source: 'gt', sampleId: sample.id }
+      : base;
   }, [imageId, selected?.sampleId, detail.data?.groundTruth, detail.data?.samples]);
   const gt = useBlobBytes(gtRef);
   const pred = useBlobBytes(predRef);

@@ -13,7 +13,11 @@ export const TagSummary = z.object({
 });
 export type TagSummary = z.infer<typeof TagSummary>;
 
-const TagName = z.string().min(1).max(100).regex(/^[^,\s][^,]*$/, 'tag names cannot contain commas or start with a space');
+const TagName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^,\s][^,]*$/, 'tag names cannot contain commas or start with a space');
 
 /** Tags build evaluation subsets (`--subset TAG`); review state tracks correction work per image. */
 export const tagMethods = {

@@ -17,7 +17,10 @@ const handlers = {
 describe('dispatch', () => {
   it('answers unknown methods with NOT_FOUND', async () => {
     const { logger } = recordingLogger();
-    expect(await createDispatcher(handlers, logger)('nope.nope', {})).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'unknown method: nope.nope' } });
+    expect(await createDispatcher(handlers, logger)('nope.nope', {})).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'unknown method: nope.nope' },
+    });
   });
 
   it('rejects invalid input with INVALID_INPUT naming the field', async () => {

@@ -16,8 +16,7 @@ const C = 5;
 function twoRuns(seed: number, images: number): { gts: Uint8Array[]; a: Uint8Array[]; b: Uint8Array[] } {
   const random = testRandom(seed);
   const gts = Array.from({ length: images }, () => randomLabelMap(random, 400, [0, 1, 2, 3, 4], 0.05));
-  const noisy = (gt: Uint8Array, keep: number): Uint8Array =>
-    gt.map((g) => (random() < keep && g !== 255 ? g : Math.floor(random() * C)));
+  const noisy = (gt: Uint8Array, keep: number): Uint8Array => gt.map((g) => (random() < keep && g !== 255 ? g : Math.floor(random() * C)));
   return { gts, a: gts.map((gt) => noisy(gt, 0.5)), b: gts.map((gt) => noisy(gt, 0.7)) };
 }
 

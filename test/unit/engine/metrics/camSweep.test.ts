@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  camThresholdSweep,
-  defaultCamThresholds,
-  pseudoLabelFromCam,
-  type CamItem,
-} from '../../../../src/main/engine/metrics';
-import {
-  expectClose,
-  naiveCounts,
-  naivePseudoLabel,
-  naiveSemantic,
-  randomClassSubset,
-  randomLabelMap,
-  testRandom,
-} from './naive';
+import { camThresholdSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem } from '../../../../src/main/engine/metrics';
+import { expectClose, naiveCounts, naivePseudoLabel, naiveSemantic, randomClassSubset, randomLabelMap, testRandom } from './naive';
 
 function randomCamItem(random: () => number, numClasses: number, height: number, width: number): CamItem {
   const keys = randomClassSubset(random, numClasses).filter((c) => c !== 0);
@@ -56,9 +43,7 @@ describe('pseudoLabelFromCam', () => {
     for (let k = 0; k < 5; k++) {
       const item = randomCamItem(random, 21, 13, 17);
       for (const t of [0, 0.3, 0.55, 0.95]) {
-        expect(pseudoLabelFromCam(item.cam, item.keys, 13, 17, t)).toEqual(
-          naivePseudoLabel(item.cam, item.keys, 13 * 17, t),
-        );
+        expect(pseudoLabelFromCam(item.cam, item.keys, 13, 17, t)).toEqual(naivePseudoLabel(item.cam, item.keys, 13 * 17, t));
       }
     }
   });

@@ -47,46 +47,32 @@ describe('accumulateConfusion', () => {
 
   it('rejects an out-of-range prediction even where the ground truth is 255', () => {
     const matrix = new Float64Array(C * C);
-    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(0, 255), Uint8Array.of(0, 255))).toThrow(
-      /prediction value 255 at pixel 1/,
-    );
+    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(0, 255), Uint8Array.of(0, 255))).toThrow(/prediction value 255 at pixel 1/);
   });
 
   it('names the first bad pixel wherever it falls, including the last pixel of an odd-length map', () => {
     const matrix = new Float64Array(C * C);
-    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(0, 0, 0), Uint8Array.of(0, 0, 30))).toThrow(
-      /prediction value 30 at pixel 2/,
-    );
+    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(0, 0, 0), Uint8Array.of(0, 0, 30))).toThrow(/prediction value 30 at pixel 2/);
     expect(() => accumulateConfusion(matrix, C, Uint8Array.of(0, 0, 99), Uint8Array.of(0, 0, 0))).toThrow(
       /ground-truth value 99 at pixel 2/,
     );
-    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(50, 0), Uint8Array.of(0, 60))).toThrow(
-      /ground-truth value 50 at pixel 0/,
-    );
+    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(50, 0), Uint8Array.of(0, 60))).toThrow(/ground-truth value 50 at pixel 0/);
   });
 
   it('leaves the matrix unchanged when an image is rejected', () => {
     const matrix = new Float64Array(4).fill(7);
-    expect(() => accumulateConfusion(matrix, 2, Uint8Array.of(0, 1, 1, 0, 1), Uint8Array.of(0, 1, 1, 0, 2))).toThrow(
-      RangeError,
-    );
+    expect(() => accumulateConfusion(matrix, 2, Uint8Array.of(0, 1, 1, 0, 1), Uint8Array.of(0, 1, 1, 0, 2))).toThrow(RangeError);
     expect(Array.from(matrix)).toEqual([7, 7, 7, 7]);
   });
 
   it('throws a RangeError naming a ground-truth value that is neither a class nor 255', () => {
     const matrix = new Float64Array(C * C);
-    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(3, 40), Uint8Array.of(3, 3))).toThrow(
-      /ground-truth value 40 at pixel 1/,
-    );
+    expect(() => accumulateConfusion(matrix, C, Uint8Array.of(3, 40), Uint8Array.of(3, 3))).toThrow(/ground-truth value 40 at pixel 1/);
   });
 
   it('refuses maps of different sizes and a matrix of the wrong size', () => {
-    expect(() => accumulateConfusion(new Float64Array(C * C), C, new Uint8Array(4), new Uint8Array(5))).toThrow(
-      RangeError,
-    );
-    expect(() => accumulateConfusion(new Float64Array(10), C, new Uint8Array(4), new Uint8Array(4))).toThrow(
-      RangeError,
-    );
+    expect(() => accumulateConfusion(new Float64Array(C * C), C, new Uint8Array(4), new Uint8Array(5))).toThrow(RangeError);
+    expect(() => accumulateConfusion(new Float64Array(10), C, new Uint8Array(4), new Uint8Array(4))).toThrow(RangeError);
     expect(() => accumulateConfusion(new Float64Array(0), 0, new Uint8Array(0), new Uint8Array(0))).toThrow(RangeError);
   });
 });

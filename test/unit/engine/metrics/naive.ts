@@ -18,12 +18,7 @@ export function testRandom(seed: number): () => number {
 }
 
 /** A label map over `classes` (a random subset stands in for an image's objects) with some 255s. */
-export function randomLabelMap(
-  random: () => number,
-  pixels: number,
-  classes: number[],
-  ignoreShare: number,
-): Uint8Array {
+export function randomLabelMap(random: () => number, pixels: number, classes: number[], ignoreShare: number): Uint8Array {
   const map = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {
     map[i] = random() < ignoreShare ? 255 : (classes[Math.floor(random() * classes.length)] ?? 0);

@@ -6,15 +6,7 @@ import {
   semanticScoresFromConfusion,
   type SemanticScores,
 } from '../../../../src/main/engine/metrics';
-import {
-  expectClose,
-  naiveCounts,
-  naiveSemantic,
-  randomClassSubset,
-  randomLabelMap,
-  testRandom,
-  type NaiveSemantic,
-} from './naive';
+import { expectClose, naiveCounts, naiveSemantic, randomClassSubset, randomLabelMap, testRandom, type NaiveSemantic } from './naive';
 
 function expectAgrees(actual: SemanticScores, expected: NaiveSemantic): void {
   expectClose(actual.miou, expected.miou, 'miou');
@@ -119,8 +111,6 @@ describe('semanticScores', () => {
   });
 
   it('refuses per-class count arrays of different lengths', () => {
-    expect(() =>
-      semanticScores(new Float64Array(3), new Float64Array(3), new Float64Array(2), new Float64Array(3)),
-    ).toThrow(RangeError);
+    expect(() => semanticScores(new Float64Array(3), new Float64Array(3), new Float64Array(2), new Float64Array(3))).toThrow(RangeError);
   });
 });

@@ -4,8 +4,24 @@ import { randomAttention } from './reference';
 
 // Two heads, three tokens (CLS + 2 patches); rows are queries.
 const attn = Float32Array.of(
-  0.5, 0.25, 0.25, 0.1, 0.6, 0.3, 0.2, 0.2, 0.6, // head 0
-  0.2, 0.7, 0.1, 0.3, 0.3, 0.4, 0.0, 0.5, 0.5, // head 1
+  0.5,
+  0.25,
+  0.25,
+  0.1,
+  0.6,
+  0.3,
+  0.2,
+  0.2,
+  0.6, // head 0
+  0.2,
+  0.7,
+  0.1,
+  0.3,
+  0.3,
+  0.4,
+  0.0,
+  0.5,
+  0.5, // head 1
 );
 
 describe('clsAttentionMap', () => {

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import {
-  camToPseudoLabel,
-  camToPseudoLabelThreeBand,
-  presentClassesFromLogits,
-} from '../../../../src/main/engine/tokens/pseudoLabel';
+import { camToPseudoLabel, camToPseudoLabelThreeBand, presentClassesFromLogits } from '../../../../src/main/engine/tokens/pseudoLabel';
 import { randomTensor, seededRandom } from './reference';
 
 // Two foreground channels over four pixels.
 const cam = Float32Array.of(
-  0.9, 0.2, 0.6, 0.5, // channel 0 (label 1)
-  0.1, 0.3, 0.7, 0.4, // channel 1 (label 2)
+  0.9,
+  0.2,
+  0.6,
+  0.5, // channel 0 (label 1)
+  0.1,
+  0.3,
+  0.7,
+  0.4, // channel 1 (label 2)
 );
 
 describe('camToPseudoLabel (ToCo cam_to_label)', () => {

@@ -46,14 +46,7 @@ export function bilinearPixel(
 }
 
 /** A whole `[channels, dh, dw]` resize, pixel by pixel with bilinearPixel. */
-export function referenceResize(
-  src: ArrayLike<number>,
-  channels: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-): Float64Array {
+export function referenceResize(src: ArrayLike<number>, channels: number, sh: number, sw: number, dh: number, dw: number): Float64Array {
   const out = new Float64Array(channels * dh * dw);
   for (let c = 0; c < channels; c++) {
     const plane = (y: number, x: number): number => src[c * sh * sw + y * sw + x]!;

@@ -78,7 +78,13 @@ function readContinuous(points: Point[], sim: Float32Array, side: number, height
 /** A 24x24 map that is 1 on the 2x2 block averaging into 12x12 cell (row, col), 0 elsewhere. */
 function peakAtCell(row: number, col: number): Float32Array {
   const sim = new Float32Array(24 * 24);
-  for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) sim[(2 * row + dy) * 24 + 2 * col + dx] = 1;
+  for (const [dy, dx] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ] as const)
+    sim[(2 * row + dy) * 24 + 2 * col + dx] = 1;
   return sim;
 }
 
@@ -101,11 +107,17 @@ describe('similarityToPoints (READ SasP)', () => {
     sim[100] = 0.2; // exactly t_neg in float32: negative
     sim[90] = 0;
     sim[40] = 0.1;
-    const points = similarityToPoints(sim, 12, 12, { height: 120, width: 120 }, {
-      downSample: 1,
-      maxPoints: 8,
-      continuous: false,
-    });
+    const points = similarityToPoints(
+      sim,
+      12,
+      12,
+      { height: 120, width: 120 },
+      {
+        downSample: 1,
+        maxPoints: 8,
+        continuous: false,
+      },
+    );
     expect(points.map((p) => [p.x, p.y, p.label])).toEqual([
       [35, 5, 1], // index 3
       [75, 5, 1], // index 7

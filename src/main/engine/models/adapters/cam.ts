@@ -2,7 +2,15 @@ import type { Adapter, ModelRuntime } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
-import { bilinearResize, camToPseudoLabel, fuseCamScales, normalizeCamPerClass, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from '../../tokens';
+import {
+  bilinearResize,
+  camToPseudoLabel,
+  fuseCamScales,
+  normalizeCamPerClass,
+  scaledInputSize,
+  TOCO_CAM_SCALES,
+  type CamAtScale,
+} from '../../tokens';
 
 /** The display map's size: a quarter of ToCo's 448 working resolution keeps blobs small. */
 const DISPLAY_DIVISOR = 4;
@@ -18,7 +26,12 @@ function flipHorizontal(data: Float32Array, channels: number, h: number, w: numb
   return out;
 }
 
-async function camAt(rt: ModelRuntime, tensor: Float32Array, h: number, w: number): Promise<{ cam: Float32Array; dims: number[]; cls: Float32Array | null }> {
+async function camAt(
+  rt: ModelRuntime,
+  tensor: Float32Array,
+  h: number,
+  w: number,
+): Promise<{ cam: Float32Array; dims: number[]; cls: Float32Array | null }> {
   const m = rt.manifest;
   const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: [1, 3, h, w], data: tensor.slice().buffer } });
   const camName = outputNamed(m, 'cam');
@@ -57,7 +70,9 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
     const plain = await camAt(rt, scaled, size.height, size.width);
     const [, c, h, w] = plain.dims as [number, number, number, number];
     if (s === 1 || clsLogits === null) clsLogits = plain.cls;
-    const flipped = flip ? (await camAt(rt, flipHorizontal(scaled, 3, size.height, size.width), size.height, size.width)).cam : flipHorizontal(plain.cam, c, h, w);
+    const flipped = flip
+      ? (await camAt(rt, flipHorizontal(scaled, 3, size.height, size.width), size.height, size.width)).cam
+      : flipHorizontal(plain.cam, c, h, w);
     perScale.push({ cam: plain.cam, flipped, channels: c, h, w });
   }
   return { scales, perScale, clsLogits, workingSize: [H, W] };
@@ -104,7 +119,12 @@ export function decodeRawCams(data: Uint8Array, meta: Record<string, unknown>): 
     at += 2 * n;
   }
   const cls = meta['clsLogits'];
-  return { scales: meta['scales'] as number[], perScale, clsLogits: Array.isArray(cls) ? Float32Array.from(cls as number[]) : null, workingSize: meta['workingSize'] as [number, number] };
+  return {
+    scales: meta['scales'] as number[],
+    perScale,
+    clsLogits: Array.isArray(cls) ? Float32Array.from(cls as number[]) : null,
+    workingSize: meta['workingSize'] as [number, number],
+  };
 }
 
 /** `cam` (ToCo): raw CAMs stored exactly; a display CAM; the pseudo label as the run's prediction. */
@@ -116,7 +136,8 @@ export const camAdapter: Adapter = {
     const channels = raw.perScale[0]?.channels ?? 0;
     const bgIndex = m.classes?.background ?? 0;
     // Channel k is foreground class k+1 in model indices when the manifest has a background class.
-    const modelClassOf = (k: number): number => (m.params['cam_channels'] === 'all' || m.classes?.background === null ? k : k + (bgIndex === 0 ? 1 : 0));
+    const modelClassOf = (k: number): number =>
+      m.params['cam_channels'] === 'all' || m.classes?.background === null ? k : k + (bgIndex === 0 ? 1 : 0);
     let present: boolean[];
     let presence: string;
     if (sample.groundTruth !== null) {

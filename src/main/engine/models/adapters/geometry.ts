@@ -7,7 +7,16 @@ import type { InputGeometry } from '../preprocess';
  * For 'resize' and 'fixed' inputs this is one bilinear resize to the image size (DESIGN §4).
  * Pixels outside a centre crop get `outside`.
  */
-export function mapToImage(map: Float32Array, channels: number, h: number, w: number, g: InputGeometry, imageH: number, imageW: number, outside = 0): Float32Array {
+export function mapToImage(
+  map: Float32Array,
+  channels: number,
+  h: number,
+  w: number,
+  g: InputGeometry,
+  imageH: number,
+  imageW: number,
+  outside = 0,
+): Float32Array {
   const directly = g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0;
   if (directly) return h === imageH && w === imageW ? map : bilinearResize(map, channels, h, w, imageH, imageW);
   const full = bilinearResize(map, channels, h, w, g.height, g.width);

@@ -23,10 +23,19 @@ export const patchTokensAdapter: Adapter = {
     const gridH = Math.round(input.dims[2] / patch);
     const gridW = Math.round(input.dims[3] / patch);
     const prefix = typeof m.params['patch_tokens_prefix_tokens'] === 'number' ? m.params['patch_tokens_prefix_tokens'] : 0;
-    if ((n - prefix) !== gridH * gridW) throw new Error(`output ${tokName} has ${n} tokens; a ${gridH}x${gridW} grid (+${prefix} prefix) was expected from patch size ${patch}`);
+    if (n - prefix !== gridH * gridW)
+      throw new Error(
+        `output ${tokName} has ${n} tokens; a ${gridH}x${gridW} grid (+${prefix} prefix) was expected from patch size ${patch}`,
+      );
     const patchTokens = prefix === 0 ? tokens : tokens.slice(prefix * d);
     const heatmaps: Awaited<ReturnType<Adapter['predict']>>['heatmaps'] = [
-      { name: 'patch_tokens', shape: [gridH * gridW, d], dtype: 'float32', data: new Uint8Array(patchTokens.buffer), meta: { gridH, gridW } },
+      {
+        name: 'patch_tokens',
+        shape: [gridH * gridW, d],
+        dtype: 'float32',
+        data: new Uint8Array(patchTokens.buffer),
+        meta: { gridH, gridW },
+      },
     ];
     const attnRole = Object.keys(m.outputs).find((r) => r.startsWith('attn'));
     if (attnRole !== undefined) {
@@ -37,7 +46,8 @@ export const patchTokensAdapter: Adapter = {
       const attnPrefix = typeof m.params['attention_prefix_tokens'] === 'number' ? m.params['attention_prefix_tokens'] : 1;
       const cls = clsAttentionMap(attn, heads, t, attnPrefix);
       const importance = tokenImportance(attn, heads, t).slice(attnPrefix);
-      const retention = typeof m.params['hiprune_retention'] === 'number' ? m.params['hiprune_retention'] : Math.round((t - attnPrefix) / 4);
+      const retention =
+        typeof m.params['hiprune_retention'] === 'number' ? m.params['hiprune_retention'] : Math.round((t - attnPrefix) / 4);
       const sets = hiPruneSets(attn, attn, heads, t, { retention, gridWidth: gridW, prefixTokens: attnPrefix });
       const pagerank = weightedPageRank(attn, heads, t, { iterations: 20 }).slice(attnPrefix);
       heatmaps.push(
@@ -47,9 +57,21 @@ export const patchTokensAdapter: Adapter = {
           shape: [gridH, gridW],
           dtype: 'float32',
           data: new Uint8Array(importance.buffer),
-          meta: { score: 'HiPrune head-mean column-mean attention', retention, anchors: sets.anchors, buffers: sets.buffers, registers: sets.registers },
+          meta: {
+            score: 'HiPrune head-mean column-mean attention',
+            retention,
+            anchors: sets.anchors,
+            buffers: sets.buffers,
+            registers: sets.registers,
+          },
         },
-        { name: 'token_pagerank', shape: [gridH, gridW], dtype: 'float32', data: new Uint8Array(pagerank.buffer), meta: { iterations: 20, method: 'Zero-TPrune weighted PageRank' } },
+        {
+          name: 'token_pagerank',
+          shape: [gridH, gridW],
+          dtype: 'float32',
+          data: new Uint8Array(pagerank.buffer),
+          meta: { iterations: 20, method: 'Zero-TPrune weighted PageRank' },
+        },
       );
     }
     return { labelMap: null, masks: [], heatmaps };

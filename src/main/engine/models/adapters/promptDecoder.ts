@@ -10,7 +10,8 @@ import { decodePrompt, interiorPoint, samEmbedding } from './promptDecoderCore';
 export const promptDecoderAdapter: Adapter = {
   requiredInputs: () => ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'],
   async predict(rt, sample) {
-    if (sample.groundTruth === null) throw new Error('a prompt-decoder run needs ground truth to place its oracle clicks; this image has none');
+    if (sample.groundTruth === null)
+      throw new Error('a prompt-decoder run needs ground truth to place its oracle clicks; this image has none');
     const embedding = await samEmbedding(rt, sample.imageSha, sample.rgb);
     const classes = [...new Set(sample.groundTruth)].filter((v) => v !== 0 && v !== 255).sort((a, b) => a - b);
     const masks: ModelRegion[] = [];

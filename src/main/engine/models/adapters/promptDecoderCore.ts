@@ -16,7 +16,10 @@ export async function samEmbedding(rt: ModelRuntime, imageSha: string, rgb: RgbI
   const encoder = (rt.manifest.params['encoder'] ?? {}) as { input?: string; output?: string };
   return rt.embedding(imageSha, async () => {
     const input = imageToTensor(rgb, rt.manifest.input);
-    const out = await rt.run({ [encoder.input ?? rt.manifest.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } }, 'encoder');
+    const out = await rt.run(
+      { [encoder.input ?? rt.manifest.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } },
+      'encoder',
+    );
     const emb = out[encoder.output ?? 'image_embeddings'];
     if (emb === undefined) throw new Error(`the image encoder has no output "${encoder.output ?? 'image_embeddings'}"`);
     return emb;
@@ -56,7 +59,8 @@ export async function decodePrompt(
     has_mask_input: { type: 'float32', dims: [1], data: new Float32Array([0]).buffer },
     orig_im_size: { type: 'float32', dims: [2], data: new Float32Array([image.height, image.width]).buffer },
   };
-  if (textEmbeds !== undefined) feeds['text_embeds'] = { type: 'float32', dims: [1, 1, textEmbeds.length], data: textEmbeds.slice().buffer };
+  if (textEmbeds !== undefined)
+    feeds['text_embeds'] = { type: 'float32', dims: [1, 1, textEmbeds.length], data: textEmbeds.slice().buffer };
   const out = await rt.run(feeds);
   const masksName = outputNamed(m, 'masks');
   const logits = f32(out[masksName], masksName);

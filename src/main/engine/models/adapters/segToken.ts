@@ -42,7 +42,9 @@ export const segTokenAdapter: Adapter = {
       out = await loadSegTokenBundle(m.files.bundles, sample.fileName, sample.queryIndex);
     } else {
       const input = imageToTensor(sample.rgb, m.input);
-      const feeds: Record<string, WireTensor> = { [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } };
+      const feeds: Record<string, WireTensor> = {
+        [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer },
+      };
       const q = m.params['query'] as QuerySpec | undefined;
       if (q !== undefined) feeds[q.tensor] = encodeQuery(q, sample.query);
       out = await rt.run(feeds);
@@ -86,7 +88,11 @@ export const segTokenAdapter: Adapter = {
           shape: [side, side],
           dtype: 'float32',
           data: new Uint8Array(sim.buffer),
-          meta: { query: sample.query, points: points.map((p) => ({ x: p.x, y: p.y, label: p.label, score: p.score })), decoder: decoderName },
+          meta: {
+            query: sample.query,
+            points: points.map((p) => ({ x: p.x, y: p.y, label: p.label, score: p.score })),
+            decoder: decoderName,
+          },
         },
       ],
     };

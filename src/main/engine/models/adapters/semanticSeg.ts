@@ -16,7 +16,8 @@ export const semanticSegAdapter: Adapter = {
     const [, c, h, w] = dims as [number, number, number, number];
     if (dims.length !== 4 || c === undefined) throw new Error(`output ${name} has shape [${dims.join(',')}], expected [1,C,h,w]`);
     const classes = m.classes?.names.length;
-    if (classes !== undefined && c !== classes) throw new Error(`output ${name} has ${c} channels but the manifest lists ${classes} classes`);
+    if (classes !== undefined && c !== classes)
+      throw new Error(`output ${name} has ${c} channels but the manifest lists ${classes} classes`);
     assertFinite(logits, name);
     const full = mapToImage(logits, c, h, w, input.geometry, sample.height, sample.width, -Infinity);
     return { labelMap: argmax(full, c, sample.width * sample.height), masks: [], heatmaps: [] };

@@ -7,10 +7,15 @@ import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, Worke
 const sessions = new Map<string, ort.InferenceSession>();
 
 function meta(list: readonly ort.InferenceSession.ValueMetadata[]): TensorMeta[] {
-  return list.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] }));
+  return list.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] },
+  );
 }
 
-async function load(path: string, providers: Provider[]): Promise<{ session: ort.InferenceSession; result: Omit<LoadResult, 'inputs' | 'outputs'> }> {
+async function load(
+  path: string,
+  providers: Provider[],
+): Promise<{ session: ort.InferenceSession; result: Omit<LoadResult, 'inputs' | 'outputs'> }> {
   let fallback: string | null = null;
   if (providers.includes('cuda')) {
     try {
@@ -54,7 +59,15 @@ async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transf
       if (existing !== undefined) await existing.release();
       const { session, result } = await load(req.path, req.providers);
       sessions.set(req.key, session);
-      return { res: { id: req.id, ok: true, type: 'load', result: { ...result, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) } }, transfer: [] };
+      return {
+        res: {
+          id: req.id,
+          ok: true,
+          type: 'load',
+          result: { ...result, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) },
+        },
+        transfer: [],
+      };
     }
     case 'run': {
       const session = sessions.get(req.key);
@@ -75,6 +88,11 @@ async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transf
 parentPort?.on('message', (req: WorkerRequest) => {
   handle(req).then(
     ({ res, transfer }) => parentPort?.postMessage(res, transfer),
-    (err: unknown) => parentPort?.postMessage({ id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies WorkerResponse),
+    (err: unknown) =>
+      parentPort?.postMessage({
+        id: req.id,
+        ok: false,
+        message: err instanceof Error ? err.message : String(err),
+      } satisfies WorkerResponse),
   );
 });

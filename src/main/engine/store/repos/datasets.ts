@@ -48,9 +48,7 @@ function toSummary(row: SummaryRow): DatasetSummary {
 
 /** Owns the `datasets` and `classes` tables. */
 export function datasetsRepo(db: Db) {
-  const insert = db.prepare(
-    'INSERT INTO datasets (name, format, task, source_path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO datasets (name, format, task, source_path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
   return {
     create(d: NewDataset): number {

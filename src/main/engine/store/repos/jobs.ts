@@ -44,7 +44,10 @@ export function jobsRepo(db: Db) {
         now,
       );
     },
-    update(id: string, patch: { status?: JobStatus; done?: number; total?: number; stage?: string; error?: ApiErrorData | null; result?: unknown }): void {
+    update(
+      id: string,
+      patch: { status?: JobStatus; done?: number; total?: number; stage?: string; error?: ApiErrorData | null; result?: unknown },
+    ): void {
       const cur = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
       if (cur === undefined) return;
       db.prepare('UPDATE jobs SET status = ?, done = ?, total = ?, stage = ?, error = ?, result = ?, updated_at = ? WHERE id = ?').run(
@@ -68,10 +71,11 @@ export function jobsRepo(db: Db) {
     /** Jobs a previous process left 'running' or 'queued' died with it. */
     markInterrupted(): number {
       return db
-        .prepare(
-          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE status IN ('queued','running')`,
-        )
-        .run(JSON.stringify({ code: 'CANCELLED', message: 'interrupted: the process stopped while this job ran; start it again to resume' }), new Date().toISOString()).changes;
+        .prepare(`UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE status IN ('queued','running')`)
+        .run(
+          JSON.stringify({ code: 'CANCELLED', message: 'interrupted: the process stopped while this job ran; start it again to resume' }),
+          new Date().toISOString(),
+        ).changes;
     },
   };
 }

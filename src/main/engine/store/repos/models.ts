@@ -42,7 +42,14 @@ export function modelsRepo(db: Db) {
       const manifest = JSON.stringify({ manifest: m.manifest, inputs: m.inputs, outputs: m.outputs });
       const existing = db.prepare('SELECT id FROM models WHERE name = ?').get(m.name) as { id: number } | undefined;
       if (existing !== undefined) {
-        db.prepare('UPDATE models SET kind = ?, path = ?, sha256 = ?, manifest = ?, is_toy = ? WHERE id = ?').run(m.kind, m.path, m.sha256, manifest, Number(m.toy), existing.id);
+        db.prepare('UPDATE models SET kind = ?, path = ?, sha256 = ?, manifest = ?, is_toy = ? WHERE id = ?').run(
+          m.kind,
+          m.path,
+          m.sha256,
+          manifest,
+          Number(m.toy),
+          existing.id,
+        );
         return existing.id;
       }
       const info = db

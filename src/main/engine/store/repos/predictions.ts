@@ -41,13 +41,33 @@ export function predictionsRepo(db: Db) {
     /** Replaces everything a run holds for one sample (one item of a job = one call, in one transaction). */
     replaceForSample(runId: number, sampleId: number, regions: readonly PredictionRegion[]): void {
       db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?').run(runId, sampleId);
-      for (const r of regions) upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
+      for (const r of regions)
+        upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
     },
-    forSample(runId: number, sampleId: number): Array<{ classIdx: number; instance: number; rle: Rle; area: number; score: number | null }> {
+    forSample(
+      runId: number,
+      sampleId: number,
+    ): Array<{ classIdx: number; instance: number; rle: Rle; area: number; score: number | null }> {
       const rows = db
-        .prepare('SELECT class_idx, instance, height, width, rle, area, score FROM predictions WHERE run_id = ? AND sample_id = ? ORDER BY class_idx, instance')
-        .all(runId, sampleId) as Array<{ class_idx: number; instance: number; height: number; width: number; rle: string; area: number; score: number | null }>;
-      return rows.map((r) => ({ classIdx: r.class_idx, instance: r.instance, rle: { size: [r.height, r.width], counts: r.rle }, area: r.area, score: r.score }));
+        .prepare(
+          'SELECT class_idx, instance, height, width, rle, area, score FROM predictions WHERE run_id = ? AND sample_id = ? ORDER BY class_idx, instance',
+        )
+        .all(runId, sampleId) as Array<{
+        class_idx: number;
+        instance: number;
+        height: number;
+        width: number;
+        rle: string;
+        area: number;
+        score: number | null;
+      }>;
+      return rows.map((r) => ({
+        classIdx: r.class_idx,
+        instance: r.instance,
+        rle: { size: [r.height, r.width], counts: r.rle },
+        area: r.area,
+        score: r.score,
+      }));
     },
     /** Samples that already have results in this run: what a resumed job skips. */
     doneSampleIds(runId: number): Set<number> {
@@ -57,27 +77,52 @@ export function predictionsRepo(db: Db) {
       return new Set(rows.map((r) => r.sample_id));
     },
     saveHeatmap(runId: number, sampleId: number, h: Heatmap): void {
-      upsertHeatmap.run(runId, sampleId, h.name, JSON.stringify(h.shape), h.dtype, Buffer.from(h.data.buffer, h.data.byteOffset, h.data.byteLength), JSON.stringify(h.meta));
+      upsertHeatmap.run(
+        runId,
+        sampleId,
+        h.name,
+        JSON.stringify(h.shape),
+        h.dtype,
+        Buffer.from(h.data.buffer, h.data.byteOffset, h.data.byteLength),
+        JSON.stringify(h.meta),
+      );
     },
     heatmap(runId: number, sampleId: number, name: string): Heatmap | undefined {
-      const row = db.prepare('SELECT name, shape, dtype, data, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? AND name = ?').get(runId, sampleId, name) as
-        | { name: string; shape: string; dtype: HeatmapDtype; data: Buffer; meta: string }
-        | undefined;
+      const row = db
+        .prepare('SELECT name, shape, dtype, data, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? AND name = ?')
+        .get(runId, sampleId, name) as { name: string; shape: string; dtype: HeatmapDtype; data: Buffer; meta: string } | undefined;
       if (row === undefined) return undefined;
-      return { name: row.name, shape: JSON.parse(row.shape) as number[], dtype: row.dtype, data: new Uint8Array(row.data), meta: JSON.parse(row.meta) as Record<string, unknown> };
+      return {
+        name: row.name,
+        shape: JSON.parse(row.shape) as number[],
+        dtype: row.dtype,
+        data: new Uint8Array(row.data),
+        meta: JSON.parse(row.meta) as Record<string, unknown>,
+      };
     },
     /** Name, shape, dtype and meta of a sample's heatmaps, without reading their data. */
     heatmapInfos(runId: number, sampleId: number): Array<Omit<Heatmap, 'data'>> {
-      const rows = db.prepare('SELECT name, shape, dtype, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{
+      const rows = db
+        .prepare('SELECT name, shape, dtype, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name')
+        .all(runId, sampleId) as Array<{
         name: string;
         shape: string;
         dtype: HeatmapDtype;
         meta: string;
       }>;
-      return rows.map((r) => ({ name: r.name, shape: JSON.parse(r.shape) as number[], dtype: r.dtype, meta: JSON.parse(r.meta) as Record<string, unknown> }));
+      return rows.map((r) => ({
+        name: r.name,
+        shape: JSON.parse(r.shape) as number[],
+        dtype: r.dtype,
+        meta: JSON.parse(r.meta) as Record<string, unknown>,
+      }));
     },
     heatmapNames(runId: number, sampleId: number): string[] {
-      return (db.prepare('SELECT name FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{ name: string }>).map((r) => r.name);
+      return (
+        db.prepare('SELECT name FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{
+          name: string;
+        }>
+      ).map((r) => r.name);
     },
   };
 }

@@ -58,7 +58,17 @@ export function runsRepo(db: Db) {
         .prepare(
           'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(r.datasetId, r.name, r.modelId ?? null, r.source, r.status ?? 'pending', r.executionProvider ?? null, JSON.stringify(r.params ?? {}), JSON.stringify(r.provenance ?? {}), new Date().toISOString());
+        .run(
+          r.datasetId,
+          r.name,
+          r.modelId ?? null,
+          r.source,
+          r.status ?? 'pending',
+          r.executionProvider ?? null,
+          JSON.stringify(r.params ?? {}),
+          JSON.stringify(r.provenance ?? {}),
+          new Date().toISOString(),
+        );
       return Number(info.lastInsertRowid);
     },
     get(id: number): RunSummary | undefined {
@@ -70,18 +80,30 @@ export function runsRepo(db: Db) {
       return row === undefined ? undefined : toSummary(row);
     },
     list(datasetId?: number): RunSummary[] {
-      const rows = (datasetId === undefined
-        ? db.prepare(`${selectSql} ORDER BY r.id`).all()
-        : db.prepare(`${selectSql} WHERE r.dataset_id = ? ORDER BY r.id`).all(datasetId)) as RunRow[];
+      const rows = (
+        datasetId === undefined
+          ? db.prepare(`${selectSql} ORDER BY r.id`).all()
+          : db.prepare(`${selectSql} WHERE r.dataset_id = ? ORDER BY r.id`).all(datasetId)
+      ) as RunRow[];
       return rows.map(toSummary);
     },
-    setStatus(id: number, status: RunStatus, patch: { executionProvider?: string | null; provenance?: Record<string, unknown> } = {}): void {
+    setStatus(
+      id: number,
+      status: RunStatus,
+      patch: { executionProvider?: string | null; provenance?: Record<string, unknown> } = {},
+    ): void {
       const finished = status === 'complete' || status === 'failed' || status === 'cancelled' ? new Date().toISOString() : null;
       db.prepare(
         `UPDATE runs SET status = ?, finished_at = ?,
            execution_provider = COALESCE(?, execution_provider),
            provenance = COALESCE(?, provenance) WHERE id = ?`,
-      ).run(status, finished, patch.executionProvider ?? null, patch.provenance === undefined ? null : JSON.stringify(patch.provenance), id);
+      ).run(
+        status,
+        finished,
+        patch.executionProvider ?? null,
+        patch.provenance === undefined ? null : JSON.stringify(patch.provenance),
+        id,
+      );
     },
   };
 }

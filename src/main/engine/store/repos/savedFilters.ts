@@ -18,19 +18,23 @@ export function savedFiltersRepo(db: Db) {
   });
   return {
     list(datasetId: number): SavedFilterRow[] {
-      return (db.prepare('SELECT id, dataset_id, name, query FROM saved_filters WHERE dataset_id = ? ORDER BY name').all(datasetId) as Array<{
-        id: number;
-        dataset_id: number;
-        name: string;
-        query: string;
-      }>).map(toRow);
+      return (
+        db.prepare('SELECT id, dataset_id, name, query FROM saved_filters WHERE dataset_id = ? ORDER BY name').all(datasetId) as Array<{
+          id: number;
+          dataset_id: number;
+          name: string;
+          query: string;
+        }>
+      ).map(toRow);
     },
     save(datasetId: number, name: string, filter: ImageFilter): SavedFilterRow {
       db.prepare(
         `INSERT INTO saved_filters (dataset_id, name, query) VALUES (?, ?, ?)
          ON CONFLICT (dataset_id, name) DO UPDATE SET query = excluded.query`,
       ).run(datasetId, name, JSON.stringify(filter));
-      const row = db.prepare('SELECT id, dataset_id, name, query FROM saved_filters WHERE dataset_id = ? AND name = ?').get(datasetId, name) as {
+      const row = db
+        .prepare('SELECT id, dataset_id, name, query FROM saved_filters WHERE dataset_id = ? AND name = ?')
+        .get(datasetId, name) as {
         id: number;
         dataset_id: number;
         name: string;
