@@ -21,6 +21,10 @@ const bridge = {
     ipcRenderer.on('tessera:event', handler);
     return () => ipcRenderer.removeListener('tessera:event', handler);
   },
+  pickPath: async (kind: 'folder' | 'file') => {
+    const picked = await ipcRenderer.invoke('tessera:pickPath', kind);
+    return typeof picked === 'string' ? picked : null;
+  },
 } satisfies PreloadBridge;
 
 contextBridge.exposeInMainWorld('tessera', bridge);

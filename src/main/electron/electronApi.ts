@@ -40,6 +40,12 @@ export interface ElectronApi {
     registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void;
     handle(scheme: string, handler: (request: Request) => Promise<Response> | Response): void;
   };
+  dialog: {
+    showOpenDialog(
+      window: BrowserWindowLike,
+      options: { properties: Array<'openDirectory' | 'openFile'> },
+    ): Promise<{ canceled: boolean; filePaths: string[] }>;
+  };
   session: {
     defaultSession: {
       setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;

@@ -7,7 +7,7 @@ import { hardenContents, isTrustedSender } from './security';
 
 // The Electron shell: window, IPC bridge, protocol. No business logic lives here.
 const electron = loadElectron();
-const { app, BrowserWindow, ipcMain, protocol } = electron;
+const { app, BrowserWindow, ipcMain, protocol, dialog } = electron;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -38,6 +38,11 @@ async function start(): Promise<void> {
       webSecurity: true,
       spellcheck: false,
     },
+  });
+  ipcMain.handle('tessera:pickPath', async (event, kind) => {
+    if (!isTrustedSender(event)) return null;
+    const result = await dialog.showOpenDialog(win, { properties: [kind === 'file' ? 'openFile' : 'openDirectory'] });
+    return result.canceled ? null : (result.filePaths[0] ?? null);
   });
   const unsubscribe = engine.events.subscribe((ev) => {
     if (!win.webContents.isDestroyed()) win.webContents.send('tessera:event', ev);

@@ -4,6 +4,8 @@ import type { EngineEvent, Transport } from '../../../shared';
 export interface TesseraBridge {
   call(method: string, input: unknown): Promise<unknown>;
   subscribe(listener: (event: unknown) => void): () => void;
+  /** Electron only: the native open dialog; resolves with the chosen path or null. */
+  pickPath?(kind: 'folder' | 'file'): Promise<string | null>;
 }
 
 export function ipcTransport(bridge: TesseraBridge): Transport {

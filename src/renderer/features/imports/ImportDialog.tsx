@@ -135,9 +135,8 @@ function isActive(state: JobState | undefined): boolean {
 }
 
 /**
- * Import a dataset from paths on the machine that runs the engine (browser mode: typed paths).
- * TODO(electron shell): offer the native folder/file picker (dialog.showOpenDialog through the
- * preload bridge) beside each field when running inside Electron.
+ * Import a dataset from paths on the machine that runs the engine: typed paths in the browser, plus
+ * the native picker ("Browse…", through the preload bridge) inside Electron.
  */
 export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.Element {
   const [format, setFormat] = useState('voc');
@@ -183,6 +182,19 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
               disabled={jobId !== null}
               spellCheck={false}
             />
+            {window.tessera?.pickPath !== undefined ? (
+              <button
+                type="button"
+                disabled={jobId !== null}
+                onClick={() =>
+                  void window.tessera?.pickPath?.(/json/i.test(f.label) ? 'file' : 'folder').then((p) => {
+                    if (p !== null) setValues((v) => ({ ...v, [f.key]: p }));
+                  })
+                }
+              >
+                Browse…
+              </button>
+            ) : null}
           </label>
         ))}
         {startError !== null ? <ErrorBanner error={startError} /> : null}
