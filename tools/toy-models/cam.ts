@@ -22,15 +22,16 @@ export function camToy(): ToyModel {
   };
   const foreground = COLOUR_CLASSES.slice(1);
   const g = new GraphBuilder('toy_colour_cam');
-  // Dynamic H and W: ToCo runs the image at 0.5x, 1x and 1.5x of 448.
-  const rgb = unitRgbFromNormalized(g, g.input('image', 'float32', [1, 3, 'H', 'W']), input);
+  // Dynamic H and W: ToCo runs the image at 0.5x, 1x and 1.5x of 448; dynamic N: the image and its
+  // flip go through as one batch.
+  const rgb = unitRgbFromNormalized(g, g.input('image', 'float32', ['N', 3, 'H', 'W']), input);
   const rows = foreground.map((_, c) => [0, 1, 2].map((k) => (k === c ? 1 : -1)));
   const patches = patchLinear(g, rgb, rows, [0, 0, 0], CAM_PATCH, 'patch_embed');
   const cam = g.op('Relu', [patches]);
-  g.output(cam, 'cam', 'float32', [1, foreground.length, 'h', 'w']);
+  g.output(cam, 'cam', 'float32', ['N', foreground.length, 'h', 'w']);
   const peak = g.op('ReduceMax', [cam], { axes: [2, 3], keepdims: 0 });
   const centred = g.op('Sub', [peak, g.constFloat(CAM_CLS_MIDPOINT)]);
-  g.output(g.op('Mul', [centred, g.constFloat(CAM_CLS_GAIN)]), 'cls_logits', 'float32', [1, foreground.length]);
+  g.output(g.op('Mul', [centred, g.constFloat(CAM_CLS_GAIN)]), 'cls_logits', 'float32', ['N', foreground.length]);
   const name = 'toy-colour-cam';
   return {
     onnx: g.toModel({ docString: 'Tessera toy: per-patch colour purity CAM for red, green and blue.' }),

@@ -142,7 +142,10 @@ describe('model adapters against independent computations', () => {
       },
     ];
     const d = await dataset('cam-scenes', scenes);
+    const callsBefore = env.engine.deps.inference.runCalls;
     const { runId } = await runModel('toy-colour-cam', d.datasetId);
+    // Three scales, each image + flip in one batch (the toy's batch axis is dynamic): 3 calls, not 6.
+    expect(env.engine.deps.inference.runCalls - callsBefore).toBe(3);
     const fused = refTocoCam(planes(d.rgb.get('c1') as Uint8Array, W, W), W);
     const ids = await imageIds(d.datasetId);
     const imageId = ids.get('c1') as number;

@@ -96,6 +96,12 @@ export class LoadedModel implements ModelRuntime {
     return this.deps.inference.run(this.key(role), feeds);
   }
 
+  async batchable(): Promise<boolean> {
+    const loaded = await this.load();
+    const shape = loaded.inputs.find((i) => i.name === this.manifest.input.tensor)?.shape;
+    return shape !== undefined && shape.length > 0 && typeof shape[0] !== 'number';
+  }
+
   async embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor> {
     const db = this.deps.db;
     const row = db

@@ -32,15 +32,36 @@ async function camAt(
   h: number,
   w: number,
 ): Promise<{ cam: Float32Array; dims: number[]; cls: Float32Array | null }> {
+  const [only] = await camBatch(rt, [tensor], h, w);
+  return only as { cam: Float32Array; dims: number[]; cls: Float32Array | null };
+}
+
+/** One session.run over several same-size inputs stacked on the batch axis; results split per input. */
+async function camBatch(
+  rt: ModelRuntime,
+  tensors: Float32Array[],
+  h: number,
+  w: number,
+): Promise<Array<{ cam: Float32Array; dims: number[]; cls: Float32Array | null }>> {
   const m = rt.manifest;
-  const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: [1, 3, h, w], data: tensor.slice().buffer } });
+  const n = tensors.length;
+  const stacked = new Float32Array(n * 3 * h * w);
+  tensors.forEach((t, i) => stacked.set(t, i * 3 * h * w));
+  const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: [n, 3, h, w], data: stacked.buffer } });
   const camName = outputNamed(m, 'cam');
   const cam = f32(out[camName], camName);
   assertFinite(cam, camName);
+  const dims = out[camName]?.dims ?? [];
   const clsName = m.outputs['cls_logits'];
   const cls = clsName === undefined ? null : f32(out[clsName], clsName);
   if (cls !== null) assertFinite(cls, clsName as string);
-  return { cam, dims: out[camName]?.dims ?? [], cls };
+  const per = cam.length / n;
+  const perCls = cls === null ? 0 : cls.length / n;
+  return tensors.map((_, i) => ({
+    cam: cam.slice(i * per, (i + 1) * per),
+    dims: [1, ...dims.slice(1)],
+    cls: cls === null ? null : cls.slice(i * perCls, (i + 1) * perCls),
+  }));
 }
 
 /** The raw per-scale CAMs, exactly as the model produced them: everything else derives from these. */
@@ -62,17 +83,26 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
   const flip = m.params['flip'] !== false;
   const base = imageToTensor(rgb, m.input);
   const [H, W] = [base.dims[2], base.dims[3]];
+  const batch = await rt.batchable();
   const perScale: CamAtScale[] = [];
   let clsLogits: Float32Array | null = null;
   for (const s of scales) {
     const size = scaledInputSize(H, W, s);
     const scaled = s === 1 ? base.data : bilinearResize(base.data, 3, H, W, size.height, size.width);
-    const plain = await camAt(rt, scaled, size.height, size.width);
+    // ToCo runs the image and its flip as one batch (torch.cat([x, x.flip(-1)])); so do we when the
+    // model's batch axis is dynamic, else two runs.
+    const mirrored = flip ? flipHorizontal(scaled, 3, size.height, size.width) : null;
+    const results =
+      mirrored !== null && batch
+        ? await camBatch(rt, [scaled, mirrored], size.height, size.width)
+        : [
+            await camAt(rt, scaled, size.height, size.width),
+            ...(mirrored === null ? [] : [await camAt(rt, mirrored, size.height, size.width)]),
+          ];
+    const plain = results[0] as { cam: Float32Array; dims: number[]; cls: Float32Array | null };
     const [, c, h, w] = plain.dims as [number, number, number, number];
     if (s === 1 || clsLogits === null) clsLogits = plain.cls;
-    const flipped = flip
-      ? (await camAt(rt, flipHorizontal(scaled, 3, size.height, size.width), size.height, size.width)).cam
-      : flipHorizontal(plain.cam, c, h, w);
+    const flipped = results[1]?.cam ?? flipHorizontal(plain.cam, c, h, w);
     perScale.push({ cam: plain.cam, flipped, channels: c, h, w });
   }
   return { scales, perScale, clsLogits, workingSize: [H, W] };

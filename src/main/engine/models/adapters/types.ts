@@ -9,6 +9,8 @@ export interface ModelRuntime {
   run(feeds: Record<string, WireTensor>, role?: string): Promise<Record<string, WireTensor>>;
   /** Cached image embeddings (SAM encoders): computed once per (model, image). */
   embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor>;
+  /** True when the model's image input has a dynamic batch dimension (several images per run). */
+  batchable(): Promise<boolean>;
   /** A registered companion model by name (READ's seg-token -> SAM decoder). */
   companion(name: string): Promise<ModelRuntime>;
 }

@@ -30,6 +30,8 @@ export class InferenceClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly loaded = new Map<string, LoadResult>();
+  /** session.run calls made so far (how well batching works shows here). */
+  runCalls = 0;
 
   constructor(private readonly spec: WorkerSpec = defaultWorkerSpec()) {}
 
@@ -83,6 +85,7 @@ export class InferenceClient {
   }
 
   async run(key: string, feeds: Record<string, WireTensor>, fetches?: string[]): Promise<Record<string, WireTensor>> {
+    this.runCalls++;
     const transfer = Object.values(feeds).map((f) => f.data);
     const res = await this.request({ type: 'run', key, feeds, ...(fetches === undefined ? {} : { fetches }) }, transfer);
     if (!res.ok) throw new ApiError('MODEL_MISMATCH', `inference failed: ${res.message}`);
