@@ -23,7 +23,7 @@ async function start(): Promise<void> {
   ipcMain.handle('tessera:call', async (event, method, input) => {
     // Electron keeps only `message` of a thrown error, so errors travel as Result data.
     if (!isTrustedSender(event)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'untrusted sender' } };
-    return engine.dispatch(String(method), input);
+    return engine.dispatch(String(method), input, { transport: 'ipc' });
   });
 
   const win = new BrowserWindow({

@@ -86,7 +86,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const message = err instanceof ApiError ? err.message : 'request body is not valid JSON';
         return sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message } });
       }
-      return sendJson(res, 200, await opts.engine.dispatch(method, input));
+      return sendJson(res, 200, await opts.engine.dispatch(method, input, { transport: 'http' }));
     }
     if (url.pathname.startsWith('/blob/')) {
       const ref = parseBlobPath(url.pathname.slice('/blob/'.length));

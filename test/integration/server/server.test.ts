@@ -106,6 +106,26 @@ describe('tessera serve transport', () => {
     expect((await call('datasets.list', '{not json')).status).toBe(400);
   });
 
+  it('refuses to write files outside the workspace for web clients', async () => {
+    const res = await fetch(`${base}/api/call/datasets.export`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ datasetId: 1, format: 'voc', outDir: '/tmp/elsewhere-tessera' }),
+    });
+    const body = (await res.json()) as { ok: boolean; error: { code: string; message: string } };
+    expect(body.ok).toBe(false);
+    expect(body.error.code).toBe('UNAUTHORIZED');
+    expect(body.error.message).toMatch(/only inside the workspace/);
+    const inside = (await (
+      await fetch(`${base}/api/call/datasets.export`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ datasetId: 1, format: 'voc', outDir: 'exports/voc' }),
+      })
+    ).json()) as { ok: boolean };
+    expect(inside.ok).toBe(true);
+  });
+
   it('serves label maps as raw bytes and 404s for unknown blobs', async () => {
     const res = await fetch(`${base}/blob/labelmap/gt/${imageId}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);

@@ -4,6 +4,11 @@ import type { Logger } from '../logger';
 
 export interface CallContext {
   signal?: AbortSignal | undefined;
+  /**
+   * Which door the call came through. Browser clients of `tessera serve` may be on another machine,
+   * so calls that write files accept only paths inside the workspace from them.
+   */
+  transport?: 'in-process' | 'ipc' | 'http' | undefined;
 }
 
 /** One handler per contract method: a missing one is a type error, not a review comment. */

@@ -1,6 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import { writablePath } from '../api/writablePath';
 import type { JobContext } from '../jobs/JobRunner';
 import { importCoco } from './coco';
 import { exportDataset } from './export';
@@ -57,8 +58,9 @@ export function datasetHandlers(deps: EngineDeps) {
       }
       return { imageIds: chosen.map((i) => i.id), unknownFileNames, splits };
     },
-    'datasets.export': async (input) => {
+    'datasets.export': async (input, call) => {
       requireDataset(deps.db, input.datasetId);
+      input = { ...input, outDir: writablePath(input.outDir, call, deps.paths.root, 'export') };
       const jobId = deps.jobs.start('datasets.export', input, async (ctx) => ({ ...(await exportDataset(input, deps, ctx)) }));
       return { jobId };
     },
