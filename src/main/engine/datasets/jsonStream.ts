@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { jsonParser } from 'stream-json/core/parser.js';
 import { ApiError } from '../../../shared/api/errors';
 
 /** Called with each element of a streamed array and its index in that array. */
@@ -13,157 +12,292 @@ export interface StreamOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** The name used in error messages (default: the file's path). */
   label?: string;
+  /** Read size in bytes (default 1 MiB); tests use tiny chunks to exercise every boundary. */
+  chunkSize?: number;
 }
 
-type Container = unknown[] | Record<string, unknown>;
-type Token = { name: string; value?: unknown };
+const WS = new Set([0x20, 0x0a, 0x0d, 0x09]);
+
+/** JSON.parse that drops `__proto__` keys (only when the text has one: a reviver costs time). */
+function parseElement(text: string): unknown {
+  if (!text.includes('__proto__')) return JSON.parse(text) as unknown;
+  return JSON.parse(text, (k: string, v: unknown) => (k === '__proto__' ? undefined : v)) as unknown;
+}
+
+class NeedMore extends Error {}
 
 /**
  * Streams a JSON file and hands over the elements of chosen top-level arrays one at a time, so a
- * COCO instances file of any size costs memory for one annotation, never for the whole document.
- * Values outside the chosen arrays are tokenized and dropped. Uses stream-json's tokenizer with
- * packed values (one token per string/number) and a small assembler of our own (values are built
- * as JSON.parse would, minus `__proto__` keys). Malformed or truncated JSON is an ApiError naming
- * the file and the byte where reading stopped. Returns the top-level keys seen.
+ * COCO instances file of any size costs memory for one element, never for the whole document.
+ * A small scanner finds where each element starts and ends (strings and escapes respected) and
+ * JSON.parse builds it: about ten times faster than a token-by-token parser, same values (minus
+ * `__proto__` keys). Values outside the chosen arrays are scanned and dropped. Malformed or
+ * truncated JSON is an ApiError naming the file and how far reading got. Returns the top-level keys.
  */
 export async function streamJsonArrays(file: string, opts: StreamOptions): Promise<Set<string>> {
   const label = opts.label ?? file;
   const total = (await stat(file)).size;
-  const tokenize = jsonParser({ packValues: true, streamValues: false });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const keys = new Set<string>();
+  let read = 0;
+  const malformed = (why: string): ApiError =>
+    new ApiError('CORRUPT_FILE', `${label}: malformed JSON before byte ${read}: ${why}`, { file: label });
 
-  let depth = 0;
+  type State = 'start' | 'key-or-end' | 'colon' | 'value' | 'after-value' | 'elements' | 'after-element' | 'after-comma' | 'skip' | 'done';
+  let state: State = 'start';
   let top: 'object' | 'array' | 'value' | null = null;
   let topKey: string | null = null;
   let handler: ElementHandler | null = null;
   let index = 0;
-  /** Depth at which the elements of the array being handed over live (1: top-level array, 2: keyed). */
-  let elementDepth = 0;
-  const stack: Container[] = [];
-  const keyStack: Array<string | null> = [];
-  let key: string | null = null;
-  let closed = false;
+  let buf = '';
+  let pos = 0;
+  // Incremental extent scan of one value: where it started (-1: none), how far scanned, nesting, string state.
+  let start = -1;
+  let scan = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let eof = false;
 
-  const deliver = (value: unknown): void => {
-    if (stack.length === 0) {
-      (handler as ElementHandler)(value, index++);
-      return;
-    }
-    const parent = stack[stack.length - 1] as Container;
-    if (Array.isArray(parent)) parent.push(value);
-    else if (key !== null && key !== '__proto__') parent[key] = value;
+  /** Skips whitespace; false at the true end of the file, NeedMore at the end of what was read. */
+  const skipWs = (): boolean => {
+    while (pos < buf.length && WS.has(buf.charCodeAt(pos))) pos++;
+    if (pos < buf.length) return true;
+    if (eof) return false;
+    throw new NeedMore();
   };
-  const building = (): boolean => handler !== null && depth >= elementDepth;
 
-  const onToken = (t: Token): void => {
-    switch (t.name) {
-      case 'startObject':
-      case 'startArray': {
-        const isArray = t.name === 'startArray';
-        if (depth === 0) {
-          top = isArray ? 'array' : 'object';
-          if (isArray) handler = opts.arrays[''] ?? null;
-          elementDepth = 1;
-        } else if (depth === 1 && top === 'object' && isArray && topKey !== null && opts.arrays[topKey] !== undefined) {
-          handler = opts.arrays[topKey] ?? null;
-          index = 0;
-          elementDepth = 2;
-        } else if (building()) {
-          keyStack.push(key);
-          stack.push(isArray ? [] : {});
-          key = null;
-        }
-        depth++;
-        return;
+  const beginValue = (): void => {
+    start = pos;
+    scan = pos;
+  };
+
+  /** Extends the scan of the value starting at `start` (which survives chunk boundaries); returns its end. */
+  const valueEnd = (): number => {
+    const first = buf.charCodeAt(start);
+    if (first !== 0x7b && first !== 0x5b && first !== 0x22) {
+      // A number or literal: up to the next delimiter.
+      while (scan < buf.length) {
+        const c = buf.charCodeAt(scan);
+        if (c === 0x2c || c === 0x5d || c === 0x7d || c === 0x3a || WS.has(c)) return scan;
+        scan++;
       }
-      case 'endObject':
-      case 'endArray': {
+      if (eof) return scan;
+      throw new NeedMore();
+    }
+    if (scan === start) {
+      scan = start + 1;
+      depth = first === 0x22 ? 0 : 1;
+      inString = first === 0x22;
+      escaped = false;
+    }
+    while (scan < buf.length) {
+      const c = buf.charCodeAt(scan++);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) {
+          inString = false;
+          if (depth === 0) return scan;
+        }
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) {
         depth--;
-        if (depth === 0) closed = true;
-        if (handler !== null && depth === elementDepth - 1 && stack.length === 0) {
-          handler = null; // the chosen array (or the top-level array) ends
-        } else if (handler !== null && stack.length > 0) {
-          const value = stack.pop() as Container;
-          key = keyStack.pop() ?? null;
-          deliver(value);
+        if (depth === 0) return scan;
+      }
+    }
+    throw new NeedMore();
+  };
+
+  const closeArray = (): void => {
+    pos++;
+    handler = null;
+    state = top === 'array' ? 'done' : 'after-value';
+  };
+
+  const step = (): void => {
+    switch (state) {
+      case 'start': {
+        if (!skipWs()) return;
+        const c = buf[pos];
+        if (c === '{') {
+          top = 'object';
+          pos++;
+          state = 'key-or-end';
+        } else if (c === '[') {
+          top = 'array';
+          handler = opts.arrays[''] ?? null;
+          index = 0;
+          pos++;
+          state = 'elements';
+        } else {
+          top = 'value';
+          beginValue();
+          state = 'skip';
         }
-        if (depth === 0) handler = null;
         return;
       }
-      case 'keyValue':
-        if (depth === 1 && top === 'object') {
-          topKey = t.value as string;
-          keys.add(topKey);
-        } else if (building()) key = t.value as string;
-        return;
-      default: {
-        if (depth === 0) {
-          top = 'value';
-          closed = true;
-          return;
+      case 'key-or-end': {
+        if (start < 0) {
+          if (!skipWs()) return;
+          if (buf[pos] === '}' && keys.size === 0) {
+            pos++;
+            state = 'done';
+            return;
+          }
+          if (buf[pos] !== '"') throw malformed(`expected a key, found "${buf[pos]}"`);
+          beginValue();
         }
-        if (!building()) return;
-        const v =
-          t.name === 'numberValue'
-            ? Number(t.value)
-            : t.name === 'stringValue'
-              ? t.value
-              : t.name === 'nullValue'
-                ? null
-                : t.name === 'trueValue'
-                  ? true
-                  : t.name === 'falseValue'
-                    ? false
-                    : undefined;
-        if (v !== undefined) deliver(v);
+        const end = valueEnd();
+        topKey = JSON.parse(buf.slice(start, end)) as string;
+        keys.add(topKey);
+        pos = end;
+        start = -1;
+        state = 'colon';
+        return;
+      }
+      case 'colon':
+        if (!skipWs()) return;
+        if (buf[pos] !== ':') throw malformed(`expected ":" after key "${topKey}"`);
+        pos++;
+        state = 'value';
+        return;
+      case 'value': {
+        if (!skipWs()) return;
+        const wanted = topKey === null ? undefined : opts.arrays[topKey];
+        if (wanted !== undefined && buf[pos] === '[') {
+          handler = wanted;
+          index = 0;
+          pos++;
+          state = 'elements';
+        } else {
+          beginValue();
+          state = 'skip';
+        }
+        return;
+      }
+      case 'skip': {
+        pos = valueEnd();
+        start = -1;
+        state = top === 'value' ? 'done' : 'after-value';
+        return;
+      }
+      case 'after-value':
+        if (!skipWs()) return;
+        if (buf[pos] === ',') {
+          pos++;
+          state = 'key-or-end';
+          // After a comma another key must follow.
+          if (!skipWs()) return;
+          if (buf[pos] !== '"') throw malformed(`expected a key after ",", found "${buf[pos]}"`);
+        } else if (buf[pos] === '}') {
+          pos++;
+          state = 'done';
+        } else throw malformed(`expected "," or "}" after the value of "${topKey}"`);
+        return;
+      case 'elements': {
+        if (start < 0) {
+          if (!skipWs()) return;
+          if (buf[pos] === ']') return closeArray();
+          if (buf[pos] === ',') throw malformed('unexpected ","');
+          beginValue();
+        }
+        const end = valueEnd();
+        let value: unknown;
+        try {
+          value = parseElement(buf.slice(start, end));
+        } catch (err) {
+          throw malformed(err instanceof Error ? err.message : String(err));
+        }
+        if (handler !== null) handler(value, index++);
+        pos = end;
+        start = -1;
+        state = 'after-element';
+        return;
+      }
+      case 'after-element':
+        if (!skipWs()) return;
+        if (buf[pos] === ',') {
+          pos++;
+          state = 'after-comma';
+        } else if (buf[pos] === ']') closeArray();
+        else throw malformed(`expected "," or "]" between array elements, found "${buf[pos]}"`);
+        return;
+      case 'after-comma':
+        if (!skipWs()) return;
+        if (buf[pos] === ']' || buf[pos] === ',') throw malformed(`unexpected "${buf[pos]}" after ","`);
+        state = 'elements';
+        return;
+      case 'done':
+        if (skipWs()) throw malformed('unexpected data after the end of the document');
+        return;
+    }
+  };
+
+  const run = (): void => {
+    for (;;) {
+      const before = `${state}:${pos}:${start}`;
+      try {
+        step();
+      } catch (err) {
+        if (err instanceof NeedMore) break;
+        throw err;
+      }
+      if (`${state}:${pos}:${start}` === before) break;
+    }
+    // Keep only what is still needed: the value being scanned, else the unread rest.
+    const keep = start >= 0 ? Math.min(start, pos) : pos;
+    if (keep > 0) {
+      buf = buf.slice(keep);
+      pos -= keep;
+      if (start >= 0) {
+        start -= keep;
+        scan -= keep;
       }
     }
   };
 
-  let read = 0;
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       opts.signal?.throwIfAborted();
-      let text: string;
       try {
-        text = decoder.decode(chunk, { stream: true });
+        buf += decoder.decode(chunk, { stream: true });
       } catch {
         throw new ApiError('CORRUPT_FILE', `${label}: not UTF-8 text (near byte ${read})`, { file: label });
       }
       read += chunk.length;
-      let tokens: unknown;
-      try {
-        tokens = tokenize(text);
-      } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
-        throw new ApiError('CORRUPT_FILE', `${label}: malformed JSON before byte ${read}: ${why}`, { file: label });
-      }
-      const list = (tokens as { values?: Token[] }).values;
-      if (list !== undefined) for (const t of list) onToken(t);
+      run();
       opts.onProgress?.(read, total);
     }
+    eof = true;
+    run();
   } finally {
     stream.destroy();
   }
-  if (!closed || depth !== 0) {
+  // `state` changes inside the closures above; TypeScript's narrowing cannot see that.
+  const finalState = state as State;
+  if (finalState !== 'done') {
     throw new ApiError(
       'CORRUPT_FILE',
-      `${label}: truncated JSON: the file ends after ${read} bytes inside an unfinished ${depth > 1 ? 'array or object' : 'document'}`,
+      `${label}: truncated JSON: the file ends after ${read} bytes inside an unfinished ${finalState === 'start' ? 'document' : 'array or object'}`,
       {
         file: label,
       },
     );
   }
-  if (top !== 'object' && opts.arrays[''] === undefined) {
+  const finalTop = top as 'object' | 'array' | 'value' | null;
+  if (finalTop !== 'object' && opts.arrays[''] === undefined) {
     throw new ApiError(
       'INVALID_INPUT',
-      `${label}: expected a JSON object at the top level, found ${top === 'array' ? 'an array' : 'a single value'}`,
-      { file: label },
+      `${label}: expected a JSON object at the top level, found ${finalTop === 'array' ? 'an array' : 'a single value'}`,
+      {
+        file: label,
+      },
     );
   }
-  if (top !== 'array' && opts.arrays[''] !== undefined && Object.keys(opts.arrays).length === 1) {
+  if (finalTop !== 'array' && opts.arrays[''] !== undefined && Object.keys(opts.arrays).length === 1) {
     throw new ApiError('INVALID_INPUT', `${label}: expected a JSON array at the top level`, { file: label });
   }
   return keys;

@@ -48,4 +48,39 @@ describe('streamJsonArrays', () => {
       /^x\.json: expected a JSON object at the top level, found an array$/,
     );
   });
+
+  it('gives the same elements as JSON.parse for random documents read in chunks of any size', async () => {
+    let seed = 12345;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pieces = ['a', 'é', '\u2603', '"', '\\', '\n', ']', '}', '[', '{', ',', ':', ' ', '\u{1F600}'];
+    const str = (): string => Array.from({ length: Math.floor(rand() * 6) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+    const value = (d: number): unknown => {
+      const r = rand();
+      if (d > 3 || r < 0.3) return [1.5e-3, -7, 0, true, false, null, str()][Math.floor(rand() * 7)];
+      if (r < 0.65) return Array.from({ length: Math.floor(rand() * 4) }, () => value(d + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 4) }, () => [str(), value(d + 1)]));
+    };
+    for (let n = 0; n < 60; n++) {
+      const doc = { info: value(0), images: Array.from({ length: Math.floor(rand() * 5) }, () => value(1)), tail: value(0) };
+      const text = rand() < 0.5 ? JSON.stringify(doc) : JSON.stringify(doc, null, 1);
+      const path = file(`r${n}.json`, text);
+      for (const chunkSize of [1, 2, 3, 7, 64]) {
+        const got: unknown[] = [];
+        await streamJsonArrays(path, { arrays: { images: (v) => got.push(v) }, chunkSize });
+        expect(got, `doc ${n}, chunk ${chunkSize}`).toEqual(doc.images);
+      }
+      // Cut anywhere inside the document: always an error, never fewer elements in silence.
+      const bytes = Buffer.from(text);
+      const cut = 1 + Math.floor(rand() * (bytes.length - 2));
+      const cutPath = join(dir, `cut${n}.json`);
+      writeFileSync(cutPath, bytes.subarray(0, cut));
+      await expect(
+        streamJsonArrays(cutPath, { arrays: { images: () => undefined }, chunkSize: 5 }),
+        `doc ${n} cut at ${cut}`,
+      ).rejects.toThrow(/truncated JSON|malformed JSON|not UTF-8/);
+    }
+  });
 });
