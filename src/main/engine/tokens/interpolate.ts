@@ -42,6 +42,8 @@ export function bilinearTaps(inSize: number, outSize: number): AxisTaps {
  */
 export function bilinearResize(src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number): Float32Array {
   assertTensor('bilinearResize input', src, [channels, sh, sw]);
+  // Same size: with align_corners=False every source coordinate is exactly its pixel (weights 1, 0).
+  if (sh === dh && sw === dw) return src.slice();
   const resizer = planeResizer(sh, sw, dh, dw);
   const out = new Float32Array(channels * dh * dw);
   for (let c = 0; c < channels; c++) resizer(src, c * sh * sw, out, c * dh * dw);

@@ -108,12 +108,22 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
   return { scales, perScale, clsLogits, workingSize: [H, W] };
 }
 
-/** Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4). */
-export function fusedCamAtImageSize(raw: RawCams, imageH: number, imageW: number): { cam: Float32Array; channels: number } {
+/** Fused, normalized CAM [C,H,W] at the working size (ToCo's 448x448). */
+export function fusedCamAtWorkingSize(raw: RawCams): { cam: Float32Array; channels: number } {
   const [H, W] = raw.workingSize;
   const channels = raw.perScale[0]?.channels ?? 0;
-  const fused = normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W);
-  return { cam: bilinearResize(fused, channels, H, W, imageH, imageW), channels };
+  return { cam: normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W), channels };
+}
+
+/** Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4). */
+export function fusedCamAtImageSize(
+  raw: RawCams,
+  imageH: number,
+  imageW: number,
+  working = fusedCamAtWorkingSize(raw),
+): { cam: Float32Array; channels: number } {
+  const [H, W] = raw.workingSize;
+  return { cam: bilinearResize(working.cam, working.channels, H, W, imageH, imageW), channels: working.channels };
 }
 
 export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
@@ -182,13 +192,15 @@ export const camAdapter: Adapter = {
       presence = 'all classes (no labels, no cls_logits)';
     }
     const threshold = typeof m.params['bg_threshold'] === 'number' ? m.params['bg_threshold'] : 0.5;
-    const full = fusedCamAtImageSize(raw, sample.height, sample.width);
+    // Fuse once; the pseudo label (image size) and the display map (a quarter of 448) both derive from it.
+    const working = fusedCamAtWorkingSize(raw);
+    const full = fusedCamAtImageSize(raw, sample.height, sample.width, working);
     const classIds = Array.from({ length: channels }, (_, k) => modelClassOf(k));
     const labelMap = camToPseudoLabel(full.cam, channels, sample.height, sample.width, { present, threshold, classIds });
     const [H, W] = raw.workingSize;
     const dh = Math.max(1, Math.round(H / DISPLAY_DIVISOR));
     const dw = Math.max(1, Math.round(W / DISPLAY_DIVISOR));
-    const display = bilinearResize(normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W), channels, H, W, dh, dw);
+    const display = bilinearResize(working.cam, channels, H, W, dh, dw);
     const rawBlob = encodeRawCams(raw);
     return {
       labelMap,
