@@ -3,7 +3,7 @@ import type { Comparison } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine, table } from '../output';
-import { resolveDataset, resolveRuns } from './eval';
+import { resolveDataset, resolveRuns } from '../resolve';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 

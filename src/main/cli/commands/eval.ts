@@ -1,35 +1,10 @@
 import type { Command } from 'commander';
-import { ApiError, type TesseraClient } from '../../../shared';
+import type { TesseraClient } from '../../../shared';
+import { resolveDataset, resolveRuns } from '../resolve';
 import type { EvalResult, RunScores } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine, table } from '../output';
-
-/** A dataset by name, or by id when no dataset has that name. */
-export async function resolveDataset(client: TesseraClient, ref: string): Promise<{ id: number; name: string }> {
-  const list = await client.call('datasets.list', {});
-  const found = list.find((d) => d.name === ref) ?? (/^\d+$/.test(ref) ? list.find((d) => d.id === Number(ref)) : undefined);
-  if (found === undefined) throw new ApiError('NOT_FOUND', `no dataset "${ref}" (see "tessera datasets list")`);
-  return found;
-}
-
-/** Runs of the dataset by name or id, in the order given. */
-export async function resolveRuns(
-  client: TesseraClient,
-  datasetId: number,
-  datasetName: string,
-  refs: string[],
-): Promise<Array<{ id: number; name: string }>> {
-  const runs = await client.call('runs.list', { datasetId });
-  return refs.map((ref) => {
-    const found = runs.find((r) => r.name === ref) ?? (/^\d+$/.test(ref) ? runs.find((r) => r.id === Number(ref)) : undefined);
-    if (found === undefined) {
-      const known = runs.length === 0 ? 'it has no runs yet' : `its runs: ${runs.map((r) => r.name).join(', ')}`;
-      throw new ApiError('NOT_FOUND', `no run "${ref}" in dataset "${datasetName}" (${known})`);
-    }
-    return found;
-  });
-}
 
 /** Brings the stored counts up to date as a job (progress on a terminal), then reads the scores. */
 export async function evaluateAndScore(client: TesseraClient, datasetId: number, runId: number, subset?: string): Promise<RunScores> {

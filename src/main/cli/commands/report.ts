@@ -4,7 +4,7 @@ import { ReportFormat, ReportResult } from '../../../shared/api/methods/reports'
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
-import { resolveDataset, resolveRuns } from './eval';
+import { resolveDataset, resolveRuns } from '../resolve';
 
 export function registerReport(program: Command, globals: () => GlobalOptions): void {
   program

@@ -7,19 +7,10 @@ import { datasetImages } from './readback';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
+import { halfToFloat } from '../tensors/float16';
 
 /** The map a per-image file holds: the CAM first, else a generic heatmap, else the first by name. */
 const PREFERRED = ['cam', 'heatmap'];
-
-/** IEEE 754 half -> float (stored float16 heatmaps are written out as float32). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
 
 function asFloat32(h: Heatmap): Float32Array {
   const bytes = h.data;

@@ -1,18 +1,10 @@
 import { ApiError } from '../../../shared/api/errors';
+import { halfToFloat } from './float16';
 
 /** One tensor of a .safetensors file, as float32 values. */
 export interface SafeTensor {
   shape: number[];
   data: Float32Array;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /**

@@ -6,7 +6,7 @@ import { useImageElement } from '../../canvas/useImageElement';
 import type { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
 import { MaskBitmap } from './maskBitmap';
 import { ToolOverlay } from './ToolOverlay';
-import { useElementSize } from './useElementSize';
+import { useElementSize } from '../../canvas/useElementSize';
 
 export interface AnnotateCanvasProps {
   editor: AnnotationEditor;
