@@ -3,7 +3,7 @@
 // embeddings are therefore those of the centred colours: ||e1 - e2||^2 = 4 ||x1 - x2||^2.
 import { GraphBuilder } from '../onnx/index';
 import { hadamardRows, unitRgbFromNormalized } from './layers';
-import { IMAGENET_MEAN_255, IMAGENET_STD_255, type InputSpec } from './manifest';
+import { IMAGENET_MEAN_255, IMAGENET_STD_255, type InputSpec, type ToyModel } from './manifest';
 
 export const EMBED_DIM = 256;
 export const SAM_IMAGE_SIZE = 1024;
@@ -41,4 +41,29 @@ export function imageEncoderOnnx(): Uint8Array {
   const b = g.initializer('lift.bias', bias, [EMBED_DIM]);
   g.output(g.op('Conv', [means, w, b], { kernel_shape: [1, 1] }), 'image_embeddings', 'float32', [1, EMBED_DIM, SAM_GRID, SAM_GRID]);
   return g.toModel({ docString: 'Tessera toy SAM encoder: 16x16 mean colours lifted into 256 channels.' });
+}
+
+/**
+ * The toy SAM encoder as a model of its own (kind `image-encoder`): a run over a dataset fills the
+ * persistent embedding cache, so later point prompts only run the decoder. Each embedding is
+ * e = sum_k (2 x_k - 1) h_k over orthonormal Hadamard rows h_k, so ||e|| = ||2x - 1|| for the
+ * 16x16 mean colour x of its cell: sqrt(3) for black or any pure colour, ~0 for mid-grey.
+ */
+export function imageEncoderToy(): ToyModel {
+  const name = 'toy-colour-sam-encoder';
+  return {
+    onnx: imageEncoderOnnx(),
+    manifest: {
+      name,
+      kind: 'image-encoder',
+      toy: true,
+      description: 'Toy SAM image encoder: 16x16 mean colours lifted into 256 orthonormal channels (||e|| = ||2x - 1||).',
+      files: { model: `${name}.onnx` },
+      input: SAM_INPUT,
+      outputs: { image_embeddings: 'image_embeddings' },
+      classes: { names: [], palette: [], background: null },
+      params: { embedding_grid: [SAM_GRID, SAM_GRID] },
+      execution_providers: ['cpu'],
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // Every toy generator, one line each: adding a toy is a new file plus one line here.
 import { camToy } from './cam';
+import { imageEncoderToy } from './image-encoder';
 import type { ToyModel } from './manifest';
 import { patchTokensToy } from './patch-tokens';
 import { probabilityMapToy } from './probability-map';
@@ -22,6 +23,7 @@ export const TOY_GENERATORS: readonly ToyGenerator[] = [
   { id: 'patch-tokens', bench: false, generate: patchTokensToy },
   { id: 'seg-token', bench: false, generate: segTokenToy },
   { id: 'prompt-decoder', bench: false, generate: promptDecoderToy },
+  { id: 'image-encoder', bench: false, generate: imageEncoderToy },
   { id: 'vit-b16-bench', bench: true, generate: () => vitB16BenchToy() },
 ];
 

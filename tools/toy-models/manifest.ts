@@ -1,7 +1,7 @@
 // The manifest written beside each toy `.onnx` (DESIGN §4 "Models"). Kept here, not in src/shared, because
 // the engine owns the manifest schema; this is the shape the toys promise to follow.
 
-export type ModelKind = 'semantic-seg' | 'probability-map' | 'cam' | 'patch-tokens' | 'seg-token' | 'prompt-decoder';
+export type ModelKind = 'semantic-seg' | 'probability-map' | 'cam' | 'patch-tokens' | 'seg-token' | 'prompt-decoder' | 'image-encoder';
 export type SizePolicy = 'fixed' | 'resize' | 'longest-side-pad' | 'shortest-side-center-crop';
 export type Rgb = [number, number, number];
 

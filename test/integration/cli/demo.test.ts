@@ -35,6 +35,7 @@ describe('tessera init --demo', () => {
     }>;
     expect(models.map((m) => m.kind).sort()).toEqual([
       'cam',
+      'image-encoder',
       'patch-tokens',
       'probability-map',
       'prompt-decoder',

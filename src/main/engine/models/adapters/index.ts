@@ -6,6 +6,7 @@ import { camAdapter } from './cam';
 import { patchTokensAdapter } from './patchTokens';
 import { segTokenAdapter } from './segToken';
 import { promptDecoderAdapter } from './promptDecoder';
+import { imageEncoderAdapter } from './imageEncoder';
 
 /** One adapter per model kind: a new kind is a new file plus one line here. */
 export const ADAPTERS: Partial<Record<ModelKind, Adapter>> = {
@@ -15,6 +16,7 @@ export const ADAPTERS: Partial<Record<ModelKind, Adapter>> = {
   'patch-tokens': patchTokensAdapter,
   'seg-token': segTokenAdapter,
   'prompt-decoder': promptDecoderAdapter,
+  'image-encoder': imageEncoderAdapter,
 };
 
 export function requiredInputs(manifest: ModelManifest): string[] {

@@ -11,8 +11,24 @@ export interface PromptPoint {
   label: 1 | 0 | -1;
 }
 
-/** SAM image encoder (files.encoder), cached per (model, image). */
+/**
+ * SAM image embedding, cached per (model, image): from the registered image-encoder model named in
+ * `params.encoder_model` when there is one (its runs prefill the cache), else files.encoder.
+ */
 export async function samEmbedding(rt: ModelRuntime, imageSha: string, rgb: RgbImage): Promise<WireTensor> {
+  const shared = rt.manifest.params['encoder_model'];
+  if (typeof shared === 'string') {
+    const enc = await rt.companion(shared);
+    return enc.embedding(imageSha, async () => {
+      const input = imageToTensor(rgb, enc.manifest.input);
+      const out = await enc.run({
+        [enc.manifest.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer },
+      });
+      const e = out[enc.manifest.outputs['image_embeddings'] ?? 'image_embeddings'];
+      if (e === undefined) throw new Error(`encoder model ${shared} has no image_embeddings output`);
+      return e;
+    });
+  }
   const encoder = (rt.manifest.params['encoder'] ?? {}) as { input?: string; output?: string };
   return rt.embedding(imageSha, async () => {
     const input = imageToTensor(rgb, rt.manifest.input);

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { tempDir } from '../../helpers/fixtures';
+import { writeSceneDataset } from '../../helpers/scenes';
+
+let t: ReturnType<typeof tempDir>;
+let env: ReturnType<typeof openTestEngine>;
+beforeAll(() => {
+  t = tempDir();
+  env = openTestEngine(join(t.dir, 'ws'));
+});
+afterAll(async () => {
+  await env.engine.close();
+  t.cleanup();
+});
+
+describe('image-encoder models', () => {
+  it('fill the persistent embedding cache that a prompt decoder then reuses, and store the embedding norm', async () => {
+    const models = join(t.dir, 'models');
+    mkdirSync(models);
+    for (const id of ['image-encoder', 'prompt-decoder']) {
+      for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === id)!.generate())))
+        writeFileSync(join(models, name), bytes);
+    }
+    // The decoder names the encoder model, so both share one cache entry per image.
+    const sam = JSON.parse(readFileSync(join(models, 'toy-colour-sam.manifest.json'), 'utf8')) as { params: Record<string, unknown> };
+    sam.params['encoder_model'] = 'toy-colour-sam-encoder';
+    writeFileSync(join(models, 'toy-colour-sam.manifest.json'), JSON.stringify(sam));
+    const data = await writeSceneDataset(join(t.dir, 'scenes'), [
+      { name: 'a', width: 256, height: 256, rects: [{ x: 0, y: 0, w: 128, h: 256, cls: 1 }] },
+      { name: 'b', width: 256, height: 256, rects: [{ x: 64, y: 64, w: 128, h: 128, cls: 3 }] },
+    ]);
+    const imp = await finishJob(env.client, () =>
+      env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }),
+    );
+    const datasetId = Number(imp.result?.['datasetId']);
+    const encoder = await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-sam-encoder.manifest.json') });
+    expect(encoder).toMatchObject({ kind: 'image-encoder', toy: true });
+    const encRun = await finishJob(env.client, () => env.client.call('runs.start', { modelId: encoder.id, datasetId, device: 'cpu' }));
+    expect(encRun.error).toBeNull();
+    const db = env.engine.deps.db;
+    expect(db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE model_sha256 = ?').get(encoder.sha256)).toEqual({ n: 2 });
+
+    // ||e|| = ||2x - 1|| of each 16x16 cell's mean colour in SAM's 1024 frame: the 256x256 image fills it
+    // (longest side 1024, no padding), so each cell is a 4x4 block of the image: black or red, both sqrt(3),
+    // except the two columns of cells beside the red/black edge that the bilinear x4 resize blends.
+    const runId = Number(encRun.result?.['runId']);
+    const sampleId = (
+      db.prepare('SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.file_name = ?').get('a.png') as { id: number }
+    ).id;
+    const norm = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'embedding_norm');
+    expect(norm?.shape).toEqual([64, 64]);
+    const values = new Float32Array(norm!.data.slice().buffer);
+    values.forEach((v, i) => {
+      const col = i % 64;
+      if (col === 31 || col === 32) expect(v).toBeLessThan(Math.sqrt(3));
+      else expect(v).toBeCloseTo(Math.sqrt(3), 4);
+    });
+
+    const sam2 = await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-sam.manifest.json') });
+    const before = env.engine.deps.inference.runCalls;
+    const decRun = await finishJob(env.client, () => env.client.call('runs.start', { modelId: sam2.id, datasetId, device: 'cpu' }));
+    expect(decRun.error).toBeNull();
+    // One decoder call per GT region (a: red, b: blue) and no encoder call: the cache served both images.
+    expect(env.engine.deps.inference.runCalls - before).toBe(2);
+  });
+});
