@@ -23,8 +23,14 @@ export function ReportExport({
     mutationFn: () => client.call('reports.create', { datasetId, runIds: runs.slice(0, 8).map((r) => r.id), format, subset }),
   });
   const jobId = start.data?.jobId;
-  // job.progress events patch this query's cache (EventBridge); job.finished invalidates it.
-  const job = useQuery({ ...apiQuery('jobs.get', { jobId: jobId ?? '' }), enabled: jobId !== undefined, staleTime: 0 });
+  // job.progress events patch this query's cache (EventBridge); job.finished invalidates it. A slow
+  // poll while the job is live covers events missed during a WebSocket reconnect.
+  const job = useQuery({
+    ...apiQuery('jobs.get', { jobId: jobId ?? '' }),
+    enabled: jobId !== undefined,
+    staleTime: 0,
+    refetchInterval: (q) => (q.state.data !== undefined && !LIVE.has(q.state.data.status) ? false : 1000),
+  });
   const state = job.data;
   const result = state?.status === 'succeeded' ? ReportResult.safeParse(state.result) : null;
   return (

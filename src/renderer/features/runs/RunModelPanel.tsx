@@ -20,15 +20,29 @@ function useJobEvents(jobId: string | null): { progress: JobProgress | null; fin
     setProgress(null);
     setFinished(null);
     if (jobId === null) return;
+    // The job may have finished before we subscribed, or events may be missed during a WebSocket
+    // reconnect: ask now, then every two seconds until it is over.
+    let over = false;
     const offP = client.on('job.progress', (p) => p.jobId === jobId && setProgress(p));
-    const offF = client.on('job.finished', (f) => f.jobId === jobId && setFinished(f));
-    // The job may have finished before we subscribed: ask once.
-    void client.call('jobs.get', { jobId }).then((j) => {
-      if (j.status === 'succeeded' || j.status === 'failed' || j.status === 'cancelled')
-        setFinished({ jobId, status: j.status, error: j.error, result: j.result });
-      else setProgress({ jobId, done: j.done, total: j.total, stage: j.stage });
+    const offF = client.on('job.finished', (f) => {
+      if (f.jobId !== jobId) return;
+      over = true;
+      setFinished(f);
     });
+    const ask = (): void => {
+      void client.call('jobs.get', { jobId }).then((j) => {
+        if (j.status === 'succeeded' || j.status === 'failed' || j.status === 'cancelled') {
+          over = true;
+          setFinished({ jobId, status: j.status, error: j.error, result: j.result });
+        } else setProgress({ jobId, done: j.done, total: j.total, stage: j.stage });
+      });
+    };
+    ask();
+    const timer = window.setInterval(() => {
+      if (!over) ask();
+    }, 2000);
     return () => {
+      window.clearInterval(timer);
       offP();
       offF();
     };
