@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
-import { TOY_GENERATORS, toyFiles } from '../../tools/toy-models';
+import { writeToys } from '../../tools/toy-models';
 import { launchChromium } from '../helpers/browser';
 import { startServe, tessera } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
@@ -20,8 +20,7 @@ beforeAll(async () => {
   ws = join(t.dir, 'ws');
   const models = join(t.dir, 'models');
   mkdirSync(models);
-  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'semantic-seg')!.generate())))
-    writeFileSync(join(models, name), bytes);
+  writeToys(models, ['semantic-seg']);
   const data = await writeSceneDataset(join(t.dir, 'scenes'), [
     {
       name: 's0',

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 // Every toy generator, one line each: adding a toy is a new file plus one line here.
 import { camToy } from './cam';
 import { imageEncoderToy } from './image-encoder';
@@ -32,6 +34,21 @@ export function toyFiles(toy: ToyModel): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = { [toy.manifest.files.model]: toy.onnx, ...(toy.companions ?? {}) };
   files[`${toy.manifest.name}.manifest.json`] = new TextEncoder().encode(`${JSON.stringify(toy.manifest, null, 2)}\n`);
   return files;
+}
+
+/**
+ * Writes toys into `dir` (every non-benchmark toy, or the given generator ids) and returns their
+ * manifest paths by toy id: what the CLI demo, the tests and the benchmarks all need.
+ */
+export function writeToys(dir: string, ids?: readonly string[]): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const out: Record<string, string> = {};
+  for (const generator of TOY_GENERATORS.filter((g) => (ids === undefined ? !g.bench : ids.includes(g.id)))) {
+    const toy = generator.generate();
+    for (const [name, bytes] of Object.entries(toyFiles(toy))) writeFileSync(join(dir, name), bytes);
+    out[generator.id] = join(dir, `${toy.manifest.name}.manifest.json`);
+  }
+  return out;
 }
 
 export type { ToyManifest, ToyModel } from './manifest';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset, type Rect } from '../../helpers/scenes';
@@ -17,9 +17,7 @@ beforeAll(() => {
   env = openTestEngine(join(t.dir, 'ws'));
   modelsDir = join(t.dir, 'models');
   mkdirSync(modelsDir);
-  for (const g of TOY_GENERATORS.filter((x) => !x.bench)) {
-    for (const [name, bytes] of Object.entries(toyFiles(g.generate()))) writeFileSync(join(modelsDir, name), bytes);
-  }
+  writeToys(modelsDir);
 });
 afterAll(async () => {
   await env.engine.close();

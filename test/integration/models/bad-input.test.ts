@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder } from '../../../tools/onnx';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { TOY_GENERATORS, toyFiles, writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
@@ -18,9 +18,7 @@ beforeAll(async () => {
   env = openTestEngine(join(t.dir, 'ws'));
   modelsDir = join(t.dir, 'models');
   mkdirSync(modelsDir);
-  for (const g of TOY_GENERATORS.filter((x) => x.id === 'semantic-seg')) {
-    for (const [name, bytes] of Object.entries(toyFiles(g.generate()))) writeFileSync(join(modelsDir, name), bytes);
-  }
+  writeToys(modelsDir, ['semantic-seg']);
   const scenes = ['a', 'b', 'c', 'd'].map((name, i) => ({
     name,
     width: 64,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { writeToys } from '../../../tools/toy-models';
 import { tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
@@ -18,8 +18,7 @@ describe('CAM quality (eval --cam-sweep)', () => {
     const W = 448;
     const models = join(t.dir, 'models');
     mkdirSync(models);
-    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate())))
-      writeFileSync(join(models, name), bytes);
+    writeToys(models, ['cam']);
     const scenes = [
       {
         name: 'a',

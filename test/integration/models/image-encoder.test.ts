@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
@@ -22,8 +22,7 @@ describe('image-encoder models', () => {
     const models = join(t.dir, 'models');
     mkdirSync(models);
     for (const id of ['image-encoder', 'prompt-decoder']) {
-      for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === id)!.generate())))
-        writeFileSync(join(models, name), bytes);
+      writeToys(models, [id]);
     }
     // The decoder names the encoder model, so both share one cache entry per image.
     const sam = JSON.parse(readFileSync(join(models, 'toy-colour-sam.manifest.json'), 'utf8')) as { params: Record<string, unknown> };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
@@ -21,8 +21,7 @@ describe('annotations.propose', () => {
   it('turns a positive click into the clicked object mask, and a negative click on the background changes nothing', async () => {
     const models = join(t.dir, 'models');
     mkdirSync(models);
-    for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'prompt-decoder')!.generate())))
-      writeFileSync(join(models, name), bytes);
+    writeToys(models, ['prompt-decoder']);
     const data = await writeSceneDataset(join(t.dir, 'scene'), [
       {
         name: 'a',

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { TOY_GENERATORS, toyFiles } from '../../../tools/toy-models';
+import { writeToys } from '../../../tools/toy-models';
 import { BIN, tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
@@ -16,8 +16,7 @@ beforeAll(async () => {
   t = tempDir();
   modelsDir = join(t.dir, 'models');
   mkdirSync(modelsDir);
-  for (const [name, bytes] of Object.entries(toyFiles(TOY_GENERATORS.find((g) => g.id === 'cam')!.generate())))
-    writeFileSync(join(modelsDir, name), bytes);
+  writeToys(modelsDir, ['cam']);
   const scenes = Array.from({ length: 40 }, (_, i) => ({
     name: `s${String(i).padStart(2, '0')}`,
     width: 160,

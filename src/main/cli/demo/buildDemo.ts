@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImportResult, type TesseraClient } from '../../../shared';
-import { TOY_GENERATORS, toyFiles } from '../../../../tools/toy-models';
+import { writeToys } from '../../../../tools/toy-models';
 import type { Engine } from '../../engine/engine';
 import { sha256File } from '../../engine/models/registry';
 import { runJob } from '../jobs';
@@ -73,13 +73,8 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
 export async function buildDemo(engine: Engine, client: TesseraClient, log: (line: string) => void): Promise<DemoSummary> {
   const root = join(engine.paths.root, 'demo');
   const modelsDir = join(root, 'models');
-  mkdirSync(modelsDir, { recursive: true });
-  const models: string[] = [];
-  for (const g of TOY_GENERATORS.filter((x) => !x.bench)) {
-    const toy = g.generate();
-    for (const [name, bytes] of Object.entries(toyFiles(toy))) writeFileSync(join(modelsDir, name), bytes);
-    models.push(toy.manifest.name);
-  }
+  const manifests = writeToys(modelsDir);
+  const models = Object.values(manifests).map((path) => basename(path, '.manifest.json'));
   const ids = new Map<string, number>();
   // The SAM decoder first: the seg-token toy names it as its decoder.
   for (const name of [...models].sort((a, b) => Number(b === 'toy-colour-sam') - Number(a === 'toy-colour-sam'))) {
