@@ -24,12 +24,20 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 type Pending = { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void };
 
+/** A session the worker holds for a key: one load request however many holders, and their count. */
+interface SessionEntry {
+  result: Promise<LoadResult>;
+  /** Set once the load succeeded. */
+  settled: LoadResult | undefined;
+  refs: number;
+}
+
 /** The engine side of the inference worker: one worker per engine, started on first use. */
 export class InferenceClient {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly loaded = new Map<string, LoadResult>();
+  private readonly sessions = new Map<string, SessionEntry>();
   /** session.run calls made so far (how well batching works shows here). */
   runCalls = 0;
 
@@ -48,14 +56,14 @@ export class InferenceClient {
     const fail = (err: Error): void => {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      this.loaded.clear();
+      this.sessions.clear();
       this.worker = null;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
       if (this.pending.size > 0) fail(new Error(`inference worker exited with code ${code}`));
       this.worker = null;
-      this.loaded.clear();
+      this.sessions.clear();
     });
     worker.unref();
     this.worker = worker;
@@ -72,15 +80,38 @@ export class InferenceClient {
     });
   }
 
+  /** The load result of a session that is open now, else undefined. */
   isLoaded(key: string): LoadResult | undefined {
-    return this.loaded.get(key);
+    return this.sessions.get(key)?.settled;
   }
 
+  /**
+   * Opens the session for `key` or takes another reference to it: concurrent loads of one key share
+   * one worker load, and the session stays open until every load has been matched by an unload.
+   */
   async load(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
+    let entry = this.sessions.get(key);
+    if (entry === undefined) {
+      const created: SessionEntry = { result: this.requestLoad(key, path, providers), settled: undefined, refs: 0 };
+      created.result.then(
+        (r) => {
+          created.settled = r;
+        },
+        () => {
+          if (this.sessions.get(key) === created) this.sessions.delete(key);
+        },
+      );
+      this.sessions.set(key, created);
+      entry = created;
+    }
+    entry.refs++;
+    return entry.result;
+  }
+
+  private async requestLoad(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
     const res = await this.request({ type: 'load', key, path, providers });
     if (!res.ok) throw new ApiError('MODEL_MISMATCH', `${path}: cannot load the model (${res.message})`);
     if (res.type !== 'load') throw new Error('unexpected worker response');
-    this.loaded.set(key, res.result);
     return res.result;
   }
 
@@ -93,16 +124,24 @@ export class InferenceClient {
     return res.outputs;
   }
 
+  /** Drops one reference taken by `load`; the worker releases the session with the last one, once no run uses it. */
   async unload(key: string): Promise<void> {
-    if (this.worker === null) return;
-    this.loaded.delete(key);
-    await this.request({ type: 'unload', key });
+    const entry = this.sessions.get(key);
+    if (entry === undefined) return;
+    entry.refs--;
+    if (entry.refs > 0) return;
+    this.sessions.delete(key);
+    const loaded = await entry.result.then(
+      () => true,
+      () => false,
+    );
+    if (loaded && this.worker !== null) await this.request({ type: 'unload', key });
   }
 
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    this.loaded.clear();
+    this.sessions.clear();
     if (w !== null) await w.terminate();
   }
 }

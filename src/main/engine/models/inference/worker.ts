@@ -4,7 +4,27 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
 
-const sessions = new Map<string, ort.InferenceSession>();
+/**
+ * One session per key, reference counted: every `load` of a key takes a reference (a second load
+ * shares the session, or the one still being created), every `unload` drops one. A session is
+ * released only when no reference is left and no run is using it.
+ */
+interface Entry {
+  session: Promise<{ session: ort.InferenceSession; result: LoadResult }>;
+  refs: number;
+  running: number;
+  released: boolean;
+}
+const sessions = new Map<string, Entry>();
+
+function releaseIfUnused(entry: Entry): void {
+  if (entry.refs > 0 || entry.running > 0 || entry.released) return;
+  entry.released = true;
+  void entry.session.then(
+    ({ session }) => session.release(),
+    () => undefined,
+  );
+}
 
 function meta(list: readonly ort.InferenceSession.ValueMetadata[]): TensorMeta[] {
   return list.map((m) =>
@@ -55,31 +75,56 @@ function fromOrt(t: ort.Tensor): WireTensor {
 async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transfer: ArrayBuffer[] }> {
   switch (req.type) {
     case 'load': {
-      const existing = sessions.get(req.key);
-      if (existing !== undefined) await existing.release();
-      const { session, result } = await load(req.path, req.providers);
-      sessions.set(req.key, session);
-      return {
-        res: {
-          id: req.id,
-          ok: true,
-          type: 'load',
-          result: { ...result, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) },
-        },
-        transfer: [],
-      };
+      let entry = sessions.get(req.key);
+      if (entry === undefined) {
+        const created: Entry = {
+          session: load(req.path, req.providers).then(({ session, result }) => ({
+            session,
+            result: { ...result, inputs: meta(session.inputMetadata), outputs: meta(session.outputMetadata) },
+          })),
+          refs: 0,
+          running: 0,
+          released: false,
+        };
+        created.session.catch(() => {
+          if (sessions.get(req.key) === created) sessions.delete(req.key);
+        });
+        sessions.set(req.key, created);
+        entry = created;
+      }
+      entry.refs++;
+      try {
+        const { result } = await entry.session;
+        return { res: { id: req.id, ok: true, type: 'load', result }, transfer: [] };
+      } catch (err) {
+        entry.refs--;
+        throw err;
+      }
     }
     case 'run': {
-      const session = sessions.get(req.key);
-      if (session === undefined) throw new Error(`model ${req.key} is not loaded`);
-      const feeds = Object.fromEntries(Object.entries(req.feeds).map(([k, v]) => [k, toOrt(v)]));
-      const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
-      const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(v)]));
-      return { res: { id: req.id, ok: true, type: 'run', outputs }, transfer: Object.values(outputs).map((o) => o.data) };
+      const entry = sessions.get(req.key);
+      if (entry === undefined) throw new Error(`model ${req.key} is not loaded`);
+      entry.running++;
+      try {
+        const { session } = await entry.session;
+        const feeds = Object.fromEntries(Object.entries(req.feeds).map(([k, v]) => [k, toOrt(v)]));
+        const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
+        const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(v)]));
+        return { res: { id: req.id, ok: true, type: 'run', outputs }, transfer: Object.values(outputs).map((o) => o.data) };
+      } finally {
+        entry.running--;
+        releaseIfUnused(entry);
+      }
     }
     case 'unload': {
-      await sessions.get(req.key)?.release();
-      sessions.delete(req.key);
+      const entry = sessions.get(req.key);
+      if (entry !== undefined && entry.refs > 0) {
+        entry.refs--;
+        if (entry.refs === 0) {
+          sessions.delete(req.key);
+          releaseIfUnused(entry);
+        }
+      }
       return { res: { id: req.id, ok: true, type: 'unload' }, transfer: [] };
     }
   }
