@@ -81,8 +81,9 @@ export class LoadedModel implements ModelRuntime {
     if (p === undefined) {
       const file = this.files[role];
       if (file === undefined) throw new ApiError('MODEL_MISMATCH', `model ${this.summary.name} has no "${role}" file in its manifest`);
-      const cached = this.deps.inference.isLoaded(this.key(role));
-      p = cached !== undefined ? Promise.resolve(cached) : this.deps.inference.load(this.key(role), file, this.providers);
+      // One reference per (model object, role): the worker shares the session among all holders and
+      // never releases it while one is left (sessions stay open for later runs and prompts).
+      p = this.deps.inference.load(this.key(role), file, this.providers);
       this.loads.set(role, p);
       p.catch(() => this.loads.delete(role));
     }
@@ -121,13 +122,20 @@ export class LoadedModel implements ModelRuntime {
     return emb;
   }
 
+  /** Companion models by name, opened once per run (every sample of the run shares them). */
+  private readonly companions = new Map<string, LoadedModel>();
+
   async companion(name: string): Promise<ModelRuntime> {
+    const known = this.companions.get(name);
+    if (known !== undefined) return known;
     const summary = this.deps.repos.models.byName(name);
     if (summary === undefined)
       throw new ApiError(
         'NOT_FOUND',
         `model ${this.summary.name} needs the model "${name}" (params.decoder); add it with "tessera models add"`,
       );
-    return new LoadedModel(this.deps, summary, this.providers);
+    const model = new LoadedModel(this.deps, summary, this.providers);
+    this.companions.set(name, model);
+    return model;
   }
 }
