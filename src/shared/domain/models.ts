@@ -44,6 +44,16 @@ export const InputSpec = z.object({
 });
 export type InputSpec = z.output<typeof InputSpec>;
 
+/** One-line summary of an input spec (`models list`, the Models page), e.g. `448x448 resize RGB 0-255 mean/std`. */
+export function describeInput(spec: InputSpec): string {
+  const [h, w] = spec.size;
+  // fixed: the image's own size, so `size` plays no part; keep-aspect: longest-side limit / multiple.
+  const size =
+    spec.policy === 'fixed' ? '' : spec.policy === 'keep-aspect' ? `max ${Math.max(h, w)} /${spec.multiple ?? 1} ` : `${h}x${w} `;
+  const normalized = spec.mean.some((v) => v !== 0) || spec.std.some((v) => v !== 1);
+  return `${size}${spec.policy} ${spec.channel_order} ${spec.range === 1 ? '0-1' : '0-255'}${normalized ? ' mean/std' : ''}`;
+}
+
 export const ClassSpec = z.object({
   names: z.array(z.string().min(1)).max(255),
   palette: z.array(Rgb255).optional(),
@@ -103,6 +113,8 @@ export const ModelSummary = z.object({
   inputs: z.array(TensorInfo),
   outputs: z.array(TensorInfo),
   classes: z.array(z.string()),
+  /** How images become the input tensor (the manifest's `input`, normalized); null for a model that takes no image (precomputed bundles). */
+  input: InputSpec.nullable(),
   manifest: z.record(z.string(), z.unknown()),
   addedAt: z.string(),
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeInput } from '../../../shared/domain';
 import { withSession, type GlobalOptions } from '../context';
 import { printJson, printLine, table } from '../output';
 
@@ -32,14 +33,23 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
             inputs: m.inputs,
             outputs: m.outputs,
             classes: m.classes,
+            input: m.input,
           })),
         );
       }
       if (list.length === 0) return printLine('no models yet: try "tessera models add MANIFEST"');
       printLine(
         table([
-          ['ID', 'NAME', 'KIND', 'TOY', 'CLASSES', 'SHA256'],
-          ...list.map((m) => [String(m.id), m.name, m.kind, m.toy ? 'toy' : '', String(m.classes.length), m.sha256.slice(0, 12)]),
+          ['ID', 'NAME', 'KIND', 'TOY', 'INPUT', 'CLASSES', 'SHA256'],
+          ...list.map((m) => [
+            String(m.id),
+            m.name,
+            m.kind,
+            m.toy ? 'toy' : '',
+            m.input === null ? '(precomputed bundles)' : describeInput(m.input),
+            String(m.classes.length),
+            m.sha256.slice(0, 12),
+          ]),
         ]),
       );
     });

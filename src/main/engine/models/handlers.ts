@@ -2,11 +2,13 @@ import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { addModel } from './registry';
+import { modelInspectHandlers } from './inspectHandlers';
 import { startRun } from './runJob';
 import { runPromptDecoder } from './promptDecoder';
 
 export function modelHandlers(deps: EngineDeps) {
   return {
+    ...modelInspectHandlers(deps),
     'models.add': async ({ manifestPath }) => addModel(deps, deps.inference, manifestPath),
     'models.list': async () => deps.repos.models.list(),
     'models.get': async ({ modelId }) => {

@@ -1,20 +1,32 @@
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { RunModelPanel } from '../runs';
+import { AddModelPanel } from './AddModelPanel';
+import { InputSpecView, shapeText } from './InputSpecView';
 
-/** The model registry (models.list): what `tessera models add` registered, toys labelled as such. */
+/** The model registry (models.list) with each model's input spec, "Add model" and the run panel; toys labelled as such. */
 export function ModelsPage(): React.JSX.Element {
   const models = useQuery(apiQuery('models.list', {}));
+  const [adding, setAdding] = useState(false);
   if (models.error) return <ErrorBanner error={models.error} />;
   if (models.data === undefined) return <p className="muted">Loading models…</p>;
   return (
     <section>
-      <h2>Models</h2>
+      <div className="page-header">
+        <h2>Models</h2>
+        {adding ? null : (
+          <button type="button" data-testid="add-model-button" onClick={() => setAdding(true)}>
+            Add model…
+          </button>
+        )}
+      </div>
+      {adding ? <AddModelPanel onClose={() => setAdding(false)} /> : null}
       {models.data.length > 0 ? <RunModelPanel /> : null}
       {models.data.length === 0 ? (
         <p className="muted">
-          No models yet. Add one from a terminal: <code>npx tessera models add MANIFEST</code>
+          No models yet. Use <strong>Add model…</strong> or, from a terminal, <code>npx tessera models add MANIFEST</code>
         </p>
       ) : (
         <table className="datasets" data-testid="models-table">
@@ -22,27 +34,41 @@ export function ModelsPage(): React.JSX.Element {
             <tr>
               <th>Name</th>
               <th>Kind</th>
-              <th>Inputs</th>
+              <th>Input</th>
               <th>Outputs</th>
               <th>Classes</th>
               <th>File</th>
             </tr>
           </thead>
           <tbody>
-            {models.data.map((m) => (
-              <tr key={m.id} data-testid="model-row">
-                <td>
-                  {m.name} {m.toy ? <span className="badge toy">toy</span> : null}
-                </td>
-                <td>{m.kind}</td>
-                <td className="small">{m.inputs.map((t) => `${t.name}`).join(', ')}</td>
-                <td className="small">{m.outputs.map((t) => `${t.name}`).join(', ')}</td>
-                <td>{m.classes.length}</td>
-                <td className="muted small" title={`sha256 ${m.sha256}`}>
-                  {m.path}
-                </td>
-              </tr>
-            ))}
+            {models.data.map((m) => {
+              const others = m.inputs.filter((t) => t.name !== m.input?.tensor);
+              return (
+                <tr key={m.id} data-testid="model-row" style={{ verticalAlign: 'top' }}>
+                  <td>
+                    {m.name} {m.toy ? <span className="badge toy">toy</span> : null}
+                  </td>
+                  <td>{m.kind}</td>
+                  <td>
+                    <InputSpecView spec={m.input} tensor={m.inputs.find((t) => t.name === m.input?.tensor)} />
+                    {others.length > 0 ? (
+                      <div className="small muted">also: {others.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ')}</div>
+                    ) : null}
+                  </td>
+                  <td className="small">
+                    {m.outputs.map((t) => (
+                      <div key={t.name}>
+                        {t.name} <span className="muted">{shapeText(t.shape)}</span>
+                      </div>
+                    ))}
+                  </td>
+                  <td>{m.classes.length}</td>
+                  <td className="muted small" title={`sha256 ${m.sha256}`} style={{ wordBreak: 'break-all', maxWidth: 320 }}>
+                    {m.path}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import type { ModelKind, ModelSummary, TensorInfo } from '../../../../shared/domain';
+import { InputSpec, type ModelKind, type ModelSummary, type TensorInfo } from '../../../../shared/domain';
 
 interface ModelRow {
   id: number;
@@ -18,6 +18,14 @@ interface StoredManifest {
   outputs: TensorInfo[];
 }
 
+/** The stored manifest's input spec (already normalized at add time); null for bundle-only models, which take no image. */
+function inputOf(manifest: StoredManifest['manifest']): InputSpec | null {
+  const files = manifest['files'] as Record<string, unknown> | undefined;
+  if (files?.['model'] === undefined) return null;
+  const parsed = InputSpec.safeParse(manifest['input']);
+  return parsed.success ? parsed.data : null;
+}
+
 function toSummary(r: ModelRow): ModelSummary {
   const stored = JSON.parse(r.manifest) as StoredManifest;
   return {
@@ -30,6 +38,7 @@ function toSummary(r: ModelRow): ModelSummary {
     inputs: stored.inputs,
     outputs: stored.outputs,
     classes: stored.manifest.classes?.names ?? [],
+    input: inputOf(stored.manifest),
     manifest: stored.manifest,
     addedAt: r.added_at,
   };
