@@ -12,7 +12,25 @@ export interface LayerState {
   opacity: number;
 }
 
-/** One bitmap over the image (mask, heatmap, diff, token overlay), stretched to the image's size. */
+/** A rectangle in image pixels. */
+export interface ImageRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Where a bitmap goes when it does not cover exactly the image (a model's heatmap with padding or a
+ * centre crop): stretched over `frame`, shown only inside `visible` (heatmapPlacement in
+ * src/shared/domain/heatmapGeometry.ts).
+ */
+export interface BitmapPlacement {
+  frame: ImageRect;
+  visible: ImageRect;
+}
+
+/** One bitmap over the image (mask, heatmap, diff, token overlay), stretched to the image's size unless placed. */
 export interface BitmapLayer {
   id: string;
   bitmap: HTMLCanvasElement;
@@ -21,6 +39,8 @@ export interface BitmapLayer {
   smooth: boolean;
   /** Show only this part, in image pixels (the compare swipe). */
   clip?: { x: number; y: number; width: number; height: number };
+  /** Stretch over this frame and show only its valid part instead of covering the image. */
+  place?: BitmapPlacement;
 }
 
 export interface PointMarker {
@@ -36,8 +56,8 @@ export interface ViewerProps {
   image: LayerState;
   /** Drawn bottom to top over the image. */
   layers: readonly BitmapLayer[];
-  /** Token grid lines (rows x cols cells over the image) and an outlined cell (the clicked patch). */
-  grid?: { rows: number; cols: number; highlight: number | null } | null;
+  /** Token grid lines (rows x cols cells over the image, or over `place`) and an outlined cell (the clicked patch). */
+  grid?: { rows: number; cols: number; highlight: number | null; place?: BitmapPlacement } | null;
   /** Point prompts (SasP), in image pixels. */
   points?: readonly PointMarker[];
   /** Bumped by the toolbar to request fit / 1:1. */
@@ -53,12 +73,16 @@ export interface ViewerProps {
 function GridLines({
   rows,
   cols,
+  x = 0,
+  y = 0,
   width,
   height,
   scale,
 }: {
   rows: number;
   cols: number;
+  x?: number;
+  y?: number;
   width: number;
   height: number;
   scale: number;
@@ -70,12 +94,12 @@ function GridLines({
       sceneFunc={(ctx, shape) => {
         ctx.beginPath();
         for (let c = 0; c <= cols; c++) {
-          ctx.moveTo((c * width) / cols, 0);
-          ctx.lineTo((c * width) / cols, height);
+          ctx.moveTo(x + (c * width) / cols, y);
+          ctx.lineTo(x + (c * width) / cols, y + height);
         }
         for (let r = 0; r <= rows; r++) {
-          ctx.moveTo(0, (r * height) / rows);
-          ctx.lineTo(width, (r * height) / rows);
+          ctx.moveTo(x, y + (r * height) / rows);
+          ctx.lineTo(x + width, y + (r * height) / rows);
         }
         ctx.strokeShape(shape);
       }}
@@ -83,6 +107,10 @@ function GridLines({
       strokeWidth={1 / scale}
     />
   );
+}
+
+function clipProps(r: ImageRect): { clipX: number; clipY: number; clipWidth: number; clipHeight: number } {
+  return { clipX: r.x, clipY: r.y, clipWidth: r.width, clipHeight: r.height };
 }
 
 /**
@@ -136,6 +164,7 @@ export const Viewer = memo(function Viewer(props: ViewerProps): React.JSX.Elemen
   };
 
   const scale = viewport?.scale ?? 1;
+  const gridFrame = props.grid?.place?.frame ?? { x: 0, y: 0, width: props.width, height: props.height };
   return (
     <div className="viewer-canvas" ref={container} data-testid={props.testId ?? 'viewer-canvas'}>
       {error !== null ? <div className="canvas-error">{error}</div> : null}
@@ -174,19 +203,25 @@ export const Viewer = memo(function Viewer(props: ViewerProps): React.JSX.Elemen
               imageSmoothingEnabled={l.smooth}
               {...(l.clip === undefined ? {} : { clipX: l.clip.x, clipY: l.clip.y, clipWidth: l.clip.width, clipHeight: l.clip.height })}
             >
-              <KonvaImage image={mipLevel(l.bitmap, scale, l.smooth)} width={props.width} height={props.height} opacity={l.opacity} />
+              {l.place === undefined ? (
+                <KonvaImage image={mipLevel(l.bitmap, scale, l.smooth)} width={props.width} height={props.height} opacity={l.opacity} />
+              ) : (
+                <Group {...clipProps(l.place.visible)}>
+                  <KonvaImage image={mipLevel(l.bitmap, scale, l.smooth)} {...l.place.frame} opacity={l.opacity} />
+                </Group>
+              )}
             </Layer>
           ))}
           <Layer listening={false}>
             {props.grid != null ? (
-              <Group>
-                <GridLines rows={props.grid.rows} cols={props.grid.cols} width={props.width} height={props.height} scale={scale} />
+              <Group {...(props.grid.place === undefined ? {} : clipProps(props.grid.place.visible))}>
+                <GridLines rows={props.grid.rows} cols={props.grid.cols} {...gridFrame} scale={scale} />
                 {props.grid.highlight !== null ? (
                   <Rect
-                    x={((props.grid.highlight % props.grid.cols) * props.width) / props.grid.cols}
-                    y={(Math.floor(props.grid.highlight / props.grid.cols) * props.height) / props.grid.rows}
-                    width={props.width / props.grid.cols}
-                    height={props.height / props.grid.rows}
+                    x={gridFrame.x + ((props.grid.highlight % props.grid.cols) * gridFrame.width) / props.grid.cols}
+                    y={gridFrame.y + (Math.floor(props.grid.highlight / props.grid.cols) * gridFrame.height) / props.grid.rows}
+                    width={gridFrame.width / props.grid.cols}
+                    height={gridFrame.height / props.grid.rows}
                     stroke="#ffffff"
                     strokeWidth={2 / scale}
                   />

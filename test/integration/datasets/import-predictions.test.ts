@@ -98,7 +98,7 @@ describe('import predictions as a run', () => {
     );
   });
 
-  it('npy: [C,h,w] CAMs and [h,w] heatmaps stored as float32, exported back as the same .npy values', async () => {
+  it('npy: [C,h,w] CAMs and [h,w] heatmaps stored as float32, exported back raw as the same .npy values, else at image size', async () => {
     const s = setup();
     const { datasetId, images } = await vocDataset(s);
     const dir = join(s.root, 'cams');
@@ -119,13 +119,25 @@ describe('import predictions as a run', () => {
 
     const out = join(s.root, 'npy-out');
     const exp = await finishJob(s.client, () =>
-      s.client.call('datasets.export', { datasetId, runId: result.runId, format: 'npy', outDir: out }),
+      s.client.call('datasets.export', { datasetId, runId: result.runId, format: 'npy', outDir: out, raw: true }),
     );
-    expect(exp.result).toMatchObject({ files: 2, images: 2 });
+    expect(exp.result).toMatchObject({ files: 3, images: 2 }); // + heatmaps.json
     expect(Buffer.from(readFileSync(join(out, '2007_000000.npy'))).equals(Buffer.from(npyBytes('<f4', [2, 3, 4], cam)))).toBe(true);
     expect(
       Buffer.from(readFileSync(join(out, '2007_000002.npy'))).equals(Buffer.from(npyBytes('<f4', [3, 4], Float32Array.from(heat)))),
     ).toBe(true);
+    const index = JSON.parse(readFileSync(join(out, 'heatmaps.json'), 'utf8')) as { files: Array<{ file: string; geometry: unknown }> };
+    expect(index.files.map((f) => [f.file, f.geometry])).toEqual([
+      ['2007_000000.npy', null],
+      ['2007_000002.npy', null],
+    ]);
+
+    // By default at the image size: an imported map has no geometry, so it covers the whole image.
+    const sized = join(s.root, 'npy-sized');
+    await finishJob(s.client, () => s.client.call('datasets.export', { datasetId, runId: result.runId, format: 'npy', outDir: sized }));
+    const header = (file: string): string => readFileSync(join(sized, file)).subarray(10, 80).toString('latin1');
+    expect(header('2007_000000.npy')).toContain(`'shape': (2, ${H}, ${W})`);
+    expect(header('2007_000002.npy')).toContain(`'shape': (${H}, ${W})`);
   });
 
   it('toco-cam: .npz dicts with keys and high_res; pickled .npy dicts get a re-save hint', async () => {

@@ -189,7 +189,21 @@ describe('token and prompt adapters', () => {
     const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;
     const tokens = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'patch_tokens');
     expect(tokens?.shape).toEqual([196, 8]);
-    expect(tokens?.meta).toEqual({ gridH: 14, gridW: 14 });
+    expect(tokens?.meta).toEqual({
+      gridH: 14,
+      gridW: 14,
+      // A 224x224 input under `resize`: the 14x14 grid covers the whole tensor, which is the whole image.
+      geometry: {
+        tensorHeight: 224,
+        tensorWidth: 224,
+        contentHeight: 224,
+        contentWidth: 224,
+        cropTop: 0,
+        cropLeft: 0,
+        gridHeight: 14,
+        gridWidth: 14,
+      },
+    });
     const values = new Float32Array(tokens!.data.slice().buffer);
     const x = planes(d.rgb.get('t1') as Uint8Array, 224, 224);
     let worst = 0;

@@ -18,8 +18,12 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
         .makeOptionMandatory(),
     )
     .requiredOption('--out <dir>', 'output folder (created if needed)')
+    .option(
+      '--raw',
+      'npy: heatmaps as the model produced them (model resolution) plus heatmaps.json with their geometry, not at image size',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; json?: boolean }) => {
+    .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; raw?: boolean; json?: boolean }) => {
       const raw = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         let runId: number | undefined;
@@ -35,7 +39,13 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
           runId = run.id;
         }
         return runJob(s.client, () =>
-          s.client.call('datasets.export', { datasetId: dataset.id, runId, format: opts.format, outDir: opts.out }),
+          s.client.call('datasets.export', {
+            datasetId: dataset.id,
+            runId,
+            format: opts.format,
+            outDir: opts.out,
+            ...(opts.raw === true ? { raw: true } : {}),
+          }),
         );
       });
       const result = ExportResult.parse(raw);

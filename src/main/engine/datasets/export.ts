@@ -13,12 +13,16 @@ export interface ExportParams {
   runId?: number | undefined;
   format: ExportFormat;
   outDir: string;
+  /** npy: heatmaps at model resolution instead of the image size. */
+  raw?: boolean | undefined;
 }
 
 /** One exporter per format; the dataset (and run) must exist before anything is written. */
 export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: JobContext): Promise<ExportResult> {
   requireDataset(deps.db, params.datasetId);
   if (params.runId !== undefined) requireRun(deps.db, params.datasetId, params.runId);
+  if (params.raw === true && params.format !== 'npy')
+    throw new ApiError('INVALID_INPUT', `raw applies to npy heatmaps only, not to ${params.format} export`);
   const outDir = resolve(params.outDir);
   let counts;
   switch (params.format) {
@@ -30,7 +34,7 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
       break;
     case 'npy':
       if (params.runId === undefined) throw new ApiError('INVALID_INPUT', "npy export writes a run's heatmaps: give --run");
-      counts = await exportNpy(deps, params.datasetId, params.runId, outDir, ctx);
+      counts = await exportNpy(deps, params.datasetId, params.runId, outDir, ctx, { raw: params.raw === true });
       break;
   }
   return { outDir, format: params.format, ...counts };

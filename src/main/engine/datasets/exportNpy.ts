@@ -1,16 +1,32 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { geometryFromMeta, type HeatmapGeometry } from '../../../shared/domain/heatmapGeometry';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Heatmap } from '../store/repos/predictions';
 import { writeNpyFloat32 } from '../tensors/npy';
 import { datasetImages } from './readback';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
-import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
+import { decodeRawCams, fusedCamAtImageSize, fusedCamAtWorkingSize } from '../models/adapters/cam';
+import { heatmapAtImageSize } from '../models/adapters/heatmapGeometry';
 import { halfToFloat } from '../tensors/float16';
 
 /** The map a per-image file holds: the CAM first, else a generic heatmap, else the first by name. */
 const PREFERRED = ['cam', 'heatmap'];
+
+/** The index written next to raw maps: what each file is and how to put it on its image. */
+export const RAW_INDEX_FILE = 'heatmaps.json';
+
+interface RawIndexEntry {
+  file: string;
+  image: string;
+  /** [height, width] of the image. */
+  imageSize: [number, number];
+  heatmap: string;
+  shape: number[];
+  /** Null: the map covers the whole image (imported maps). */
+  geometry: HeatmapGeometry | null;
+}
 
 function asFloat32(h: Heatmap): Float32Array {
   const bytes = h.data;
@@ -21,13 +37,35 @@ function asFloat32(h: Heatmap): Float32Array {
 }
 
 /**
- * A run's stored heatmaps as float32 C-order .npy files: <image stem>.npy holds the image's CAM
- * ([C,H,W]) or heatmap ([h,w]) with its stored shape; any other named maps go to
- * <image stem>.<name>.npy.
+ * [C, h, w] of a map that lies on the image ([h, w] or [C, h, w], on its geometry's grid), or null
+ * for maps that are not images of the grid (patch tokens [N, D]).
  */
-export async function exportNpy(deps: StoreDeps, datasetId: number, runId: number, outDir: string, ctx: JobContext): Promise<ExportCounts> {
+function spatialShape(shape: readonly number[], g: HeatmapGeometry | null): [number, number, number] | null {
+  if (shape.length !== 2 && shape.length !== 3) return null;
+  const [c, h, w] = (shape.length === 2 ? [1, ...shape] : shape) as [number, number, number];
+  if (g !== null && (g.gridHeight !== h || g.gridWidth !== w)) return null;
+  return [c, h, w];
+}
+
+/**
+ * A run's stored heatmaps as float32 C-order .npy files: <image stem>.npy holds the image's CAM
+ * ([C,H,W]) or heatmap ([H,W]); any other named maps go to <image stem>.<name>.npy. By default every
+ * map lying on the image is written at the image size, mapped through its geometry (README,
+ * "Heatmap geometry"); maps that are not images (patch tokens [N,D]) are written as stored. `raw`
+ * writes every map as stored, at model resolution, plus heatmaps.json with each file's geometry.
+ */
+export async function exportNpy(
+  deps: StoreDeps,
+  datasetId: number,
+  runId: number,
+  outDir: string,
+  ctx: JobContext,
+  opts: { raw?: boolean } = {},
+): Promise<ExportCounts> {
+  const raw = opts.raw === true;
   await mkdir(outDir, { recursive: true });
   const images = datasetImages(deps.db, datasetId);
+  const index: RawIndexEntry[] = [];
   let files = 0;
   let withMaps = 0;
   for (const [i, image] of images.entries()) {
@@ -38,13 +76,24 @@ export async function exportNpy(deps: StoreDeps, datasetId: number, runId: numbe
     const names = deps.repos.predictions.heatmapNames(runId, sampleId);
     if (names.length === 0) continue;
     const stem = basename(image.fileName, extname(image.fileName));
+    const write = async (file: string, name: string, shape: number[], values: Float32Array, g: HeatmapGeometry | null) => {
+      await writeFile(join(outDir, file), writeNpyFloat32(shape, values));
+      files++;
+      if (raw) index.push({ file, image: image.fileName, imageSize: [image.height, image.width], heatmap: name, shape, geometry: g });
+    };
     if (names.includes('cam_raw')) {
       // A ToCo CAM run: <stem>.npy is the fused, min-max normalized CAM [C,H,W] at the image size,
-      // recomputed from the exact per-scale model outputs (DESIGN §4), not the small display map.
-      const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
-      const fused = fusedCamAtImageSize(decodeRawCams(raw.data, raw.meta), image.height, image.width);
-      await writeFile(join(outDir, `${stem}.npy`), writeNpyFloat32([fused.channels, image.height, image.width], fused.cam));
-      files++;
+      // recomputed from the exact per-scale model outputs (DESIGN §4), not the small display map;
+      // raw: the same CAM at the working size the model saw (ToCo's 448x448).
+      const blob = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
+      const cams = decodeRawCams(blob.data, blob.meta);
+      if (raw) {
+        const working = fusedCamAtWorkingSize(cams);
+        await write(`${stem}.npy`, 'cam', [working.channels, ...cams.workingSize], working.cam, cams.geometry);
+      } else {
+        const fused = fusedCamAtImageSize(cams, image.height, image.width);
+        await write(`${stem}.npy`, 'cam', [fused.channels, image.height, image.width], fused.cam, null);
+      }
       withMaps++;
       continue;
     }
@@ -52,10 +101,25 @@ export async function exportNpy(deps: StoreDeps, datasetId: number, runId: numbe
     for (const name of names) {
       const h = deps.repos.predictions.heatmap(runId, sampleId, name) as Heatmap;
       const file = name === main ? `${stem}.npy` : `${stem}.${name}.npy`;
-      await writeFile(join(outDir, file), writeNpyFloat32(h.shape, asFloat32(h)));
-      files++;
+      const g = geometryFromMeta(h.meta);
+      const values = asFloat32(h);
+      const spatial = raw ? null : spatialShape(h.shape, g);
+      if (spatial === null) {
+        await write(file, name, h.shape, values, g);
+        continue;
+      }
+      const [c, mh, mw] = spatial;
+      const mapped = heatmapAtImageSize(values, c, mh, mw, g, image.height, image.width);
+      await write(file, name, h.shape.length === 2 ? [image.height, image.width] : [c, image.height, image.width], mapped, null);
     }
     withMaps++;
+  }
+  if (raw) {
+    await writeFile(
+      join(outDir, RAW_INDEX_FILE),
+      `${JSON.stringify({ mode: 'raw', note: 'model-resolution maps; geometry places each on its image (README: Heatmap geometry)', files: index }, null, 2)}\n`,
+    );
+    files++;
   }
   ctx.progress(images.length, images.length, 'done');
   return { files, images: withMaps };

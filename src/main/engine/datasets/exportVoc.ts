@@ -25,10 +25,29 @@ function stem(fileName: string): string {
 }
 
 /**
+ * The images a run covers: those tagged with the subset it was run on (image or sample tag), else
+ * every image of the dataset.
+ */
+function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: number) => boolean {
+  const subset = deps.repos.runs.get(runId)?.params['subset'];
+  if (typeof subset !== 'string') return () => true;
+  const rows = deps.db
+    .prepare(
+      `SELECT i.id FROM images i WHERE i.dataset_id = @datasetId AND (
+         EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = @tag)
+         OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id JOIN tags t ON t.id = st.tag_id
+                    WHERE s.image_id = i.id AND t.name = @tag))`,
+    )
+    .all({ datasetId, tag: subset }) as Array<{ id: number }>;
+  const ids = new Set(rows.map((r) => r.id));
+  return (imageId) => ids.has(imageId);
+}
+
+/**
  * Ground truth as a VOC root (JPEGImages copies, SegmentationClass palette PNGs whose palette index
  * is the class, ImageSets/Segmentation/<split>.txt), which `import voc` reads back exactly. With a
- * run: one palette PNG per predicted image, <image stem>.png, which `import predictions --format
- * png` reads back.
+ * run: one palette PNG per image the run covers, <image stem>.png, all background (0) where it
+ * predicted nothing, which `import predictions --format png` reads back.
  */
 export async function exportVoc(
   deps: StoreDeps,
@@ -43,11 +62,13 @@ export async function exportVoc(
   await mkdir(masksDir, { recursive: true });
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
   const splits = new Map<string, string[]>();
+  const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
   let files = 0;
   let written = 0;
   for (const [i, image] of images.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i, images.length, 'writing PNGs');
+    if (!inScope(image.id)) continue;
     const sampleId = image.sampleIds[0];
     const regions: Array<{ classIdx: number; rle: Rle }> =
       sampleId === undefined
@@ -62,7 +83,8 @@ export async function exportVoc(
       list.push(stem(image.fileName));
       splits.set(image.split ?? 'all', list);
     }
-    if (regions.length === 0) continue;
+    // Ground truth: an image without annotations has no mask. A run: an empty prediction is a mask of background.
+    if (runId === undefined && regions.length === 0) continue;
     const labels = paintLabelMap(regions, image.height, image.width);
     await writeFile(join(masksDir, `${stem(image.fileName)}.png`), writePalettePng(labels, image.width, image.height, palette));
     files++;

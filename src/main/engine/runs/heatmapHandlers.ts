@@ -1,4 +1,5 @@
 import { ApiError } from '../../../shared/api/errors';
+import { geometryFromMeta } from '../../../shared/domain/heatmapGeometry';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 
@@ -21,6 +22,7 @@ export function heatmapHandlers(deps: EngineDeps) {
             shape: h.shape,
             dtype: h.dtype,
             meta: h.meta,
+            geometry: geometryFromMeta(h.meta),
             blob: { kind: 'heatmap' as const, runId, sampleId: sample.id, name },
           });
         }

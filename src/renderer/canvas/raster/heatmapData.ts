@@ -1,3 +1,5 @@
+import { heatmapCellAt, heatmapPlacement } from '../../../shared/domain/heatmapGeometry';
+
 /** Heatmap blobs as the engine stores them: raw little-endian values, row-major over `shape`. */
 export type HeatmapDtype = 'float16' | 'float32' | 'uint8';
 
@@ -44,7 +46,10 @@ export function valueRange(values: ArrayLike<number>): { min: number; max: numbe
   return min === Infinity ? { min: 0, max: 0 } : { min, max };
 }
 
-/** Grid cell under an image pixel when an [h, w] map is stretched over a W x H image (nearest, as drawn). */
+/**
+ * Grid cell under an image pixel (its centre) when an [h, w] map is stretched over the whole W x H
+ * image (a map without geometry). Maps with geometry: heatmapCellAt in src/shared/domain/heatmapGeometry.ts.
+ */
 export function cellAt(
   x: number,
   y: number,
@@ -53,7 +58,8 @@ export function cellAt(
   h: number,
   w: number,
 ): { row: number; col: number; index: number } {
-  const col = Math.min(w - 1, Math.max(0, Math.floor((x * w) / imageW)));
-  const row = Math.min(h - 1, Math.max(0, Math.floor((y * h) / imageH)));
-  return { row, col, index: row * w + col };
+  const p = heatmapPlacement(null, { h, w }, { width: imageW, height: imageH });
+  const px = Math.min(imageW - 1, Math.max(0, x));
+  const py = Math.min(imageH - 1, Math.max(0, y));
+  return heatmapCellAt(px, py, p, { h, w }) ?? { row: 0, col: 0, index: 0 };
 }

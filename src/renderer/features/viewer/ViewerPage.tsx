@@ -7,14 +7,14 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { routeHref } from '../../router';
 import { Viewer, type PointMarker } from '../../canvas/Viewer';
 import type { ColormapName } from '../../canvas/raster/colormaps';
-import { cellAt } from '../../canvas/raster/heatmapData';
+import { heatmapCellAt } from '../../../shared/domain/heatmapGeometry';
 import { LayerControl } from './LayerControl';
 import { ClassLegend } from './ClassLegend';
 import { TokenPanel } from './TokenPanel';
 import { useBlobBytes, useHeatmapValues } from './blobData';
-import { heatmapView, type HeatmapSettings } from './heatmapView';
+import { heatmapView, viewPlacement, type HeatmapSettings } from './heatmapView';
 import { inspectorText } from './inspectorText';
-import { DEFAULT_LAYERS, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
+import { DEFAULT_LAYERS, gridPlacement, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
 
 const POINT_COLORS: Record<string, string> = { '1': '#00e676', '0': '#ff1744' };
 const NO_CLASSES = new Set<number>();
@@ -88,14 +88,16 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
         : view.points.map((p) => ({ x: p.x, y: p.y, color: POINT_COLORS[String(p.label)] ?? '#bdbdbd' })),
     [view, layers.tokens.visible],
   );
-  const grid = useMemo(
-    () =>
-      view?.grid == null || !layers.tokens.visible ? null : { ...view.grid, highlight: view.kind === 'patch' ? settings.patch : null },
-    [view, layers.tokens.visible, settings.patch],
-  );
+  const grid = useMemo(() => {
+    if (view?.grid == null || !layers.tokens.visible) return null;
+    const place = gridPlacement(view, width, height);
+    return { ...view.grid, highlight: view.kind === 'patch' ? settings.patch : null, ...(place === undefined ? {} : { place }) };
+  }, [view, layers.tokens.visible, settings.patch, width, height]);
   const onClick = useCallback(
     (p: { x: number; y: number }) => {
-      if (view?.kind === 'patch') setSettings((s) => ({ ...s, patch: cellAt(p.x, p.y, width, height, view.h, view.w).index }));
+      if (view?.kind !== 'patch') return;
+      const cell = heatmapCellAt(p.x, p.y, viewPlacement(view, { width, height }), { h: view.h, w: view.w });
+      if (cell !== null) setSettings((s) => ({ ...s, patch: cell.index }));
     },
     [view, width, height],
   );

@@ -2,6 +2,7 @@ import { camPseudoLabel } from '../../canvas/raster/pseudoLabel';
 import { patchCosineSimilarity } from '../../canvas/raster/patchSimilarity';
 import { channel, valueRange } from '../../canvas/raster/heatmapData';
 import { tokenSetsFromMeta, type TokenSets } from '../../canvas/raster/tokenSets';
+import { heatmapPlacement, type HeatmapGeometry, type HeatmapPlacement } from '../../../shared/domain/heatmapGeometry';
 
 /** What the viewer needs to know about a stored heatmap (heatmaps.list row, minus the blob). */
 export interface HeatmapMeta {
@@ -9,6 +10,8 @@ export interface HeatmapMeta {
   shape: readonly number[];
   meta: Record<string, unknown>;
   query: string | null;
+  /** Where a model's map sits on the image; null or absent: the map covers the whole image. */
+  geometry?: HeatmapGeometry | null;
 }
 
 export interface HeatmapSettings {
@@ -46,6 +49,18 @@ export interface HeatmapView {
   sets: TokenSets | null;
   /** CAM pseudo label at [h, w] for the current threshold. */
   pseudoLabel: Uint8Array | null;
+  /** The map's geometry when it is on this [h, w] grid, else null (whole image). */
+  geometry: HeatmapGeometry | null;
+}
+
+/** Where the view's [h, w] grid (heatmap, pseudo label, token sets, grid lines) lands on the image. */
+export function viewPlacement(view: HeatmapView, image: { width: number; height: number }): HeatmapPlacement {
+  return heatmapPlacement(view.geometry, { h: view.h, w: view.w }, image);
+}
+
+function geometryOn(info: HeatmapMeta, h: number, w: number): HeatmapGeometry | null {
+  const g = info.geometry ?? null;
+  return g !== null && g.gridHeight === h && g.gridWidth === w ? g : null;
 }
 
 function intMeta(meta: Record<string, unknown>, key: string): number | null {
@@ -84,7 +99,15 @@ function unitOrDataRange(values: Float32Array): { min: number; max: number } {
  * anything else is shown as a plain map.
  */
 export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapSettings): HeatmapView {
-  const base = { points: [] as SasPoint[], query: info.query, sets: null, pseudoLabel: null, grid: null, classIds: [] as number[] };
+  const base = {
+    points: [] as SasPoint[],
+    query: info.query,
+    sets: null,
+    pseudoLabel: null,
+    grid: null,
+    classIds: [] as number[],
+    geometry: null as HeatmapGeometry | null,
+  };
   if (info.name === 'patch_tokens' && info.shape.length === 2) {
     const [n = 0, d = 0] = info.shape;
     const rows = intMeta(info.meta, 'gridH') ?? Math.round(Math.sqrt(n));
@@ -93,9 +116,11 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
     let plane: Float32Array | null = null;
     if (s.patch !== null && s.patch < rows * cols)
       plane = patchCosineSimilarity(values, n, d, prefix + s.patch).slice(prefix, prefix + rows * cols);
-    return { ...base, kind: 'patch', plane, h: rows, w: cols, min: -1, max: 1, channels: 1, grid: { rows, cols } };
+    const geometry = geometryOn(info, rows, cols);
+    return { ...base, kind: 'patch', plane, h: rows, w: cols, min: -1, max: 1, channels: 1, grid: { rows, cols }, geometry };
   }
   const { channels, h, w } = planeShape(info.shape);
+  base.geometry = geometryOn(info, h, w);
   const c = Math.min(Math.max(0, s.channel), channels - 1);
   const plane = channels > 1 ? channel(values, h, w, c) : values.subarray(0, h * w);
   if (info.name === 'cam') {

@@ -1,7 +1,7 @@
 import type { ClassInfo } from '../../../shared';
-import { cellAt } from '../../canvas/raster/heatmapData';
+import { heatmapCellAt } from '../../../shared/domain/heatmapGeometry';
 import { tokenSetOf } from '../../canvas/raster/tokenSets';
-import type { HeatmapView } from './heatmapView';
+import { viewPlacement, type HeatmapView } from './heatmapView';
 
 export function classLabel(classes: readonly ClassInfo[], label: number): string {
   if (label === 255) return 'ignore (255)';
@@ -33,8 +33,9 @@ export function inspectorText(
   if (d.gt !== null && d.gt.length === d.width * d.height) parts.push(`gt ${classLabel(d.classes, d.gt[i] ?? 0)}`);
   if (d.pred !== null && d.pred.length === d.width * d.height) parts.push(`pred ${classLabel(d.classes, d.pred[i] ?? 0)}`);
   const v = d.view;
-  if (v !== null) {
-    const cell = cellAt(p.x, p.y, d.width, d.height, v.h, v.w);
+  // Outside the part of the image the map covers (beyond a centre crop) there is no heat and no token.
+  const cell = v === null ? null : heatmapCellAt(p.x, p.y, viewPlacement(v, d), { h: v.h, w: v.w });
+  if (v !== null && cell !== null) {
     if (v.plane !== null) parts.push(`heat ${heat(v.plane[cell.index] ?? NaN)}`);
     parts.push(`token ${cell.index} (r${cell.row} c${cell.col})`);
     if (v.pseudoLabel !== null) parts.push(`pseudo ${classLabel(d.classes, v.pseudoLabel[cell.index] ?? 0)}`);

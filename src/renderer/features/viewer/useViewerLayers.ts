@@ -1,12 +1,12 @@
 import { useMemo } from 'react';
 import type { ClassInfo } from '../../../shared';
-import type { BitmapLayer, LayerState } from '../../canvas/Viewer';
+import type { BitmapLayer, BitmapPlacement, LayerState } from '../../canvas/Viewer';
 import { labelMapCanvas, rgbaCanvas } from '../../canvas/MaskBitmap';
 import { colormapLut, type ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapToRgba } from '../../canvas/raster/heatmapToRgba';
 import { diffToRgba } from '../../canvas/raster/diffToRgba';
 import { tokenSetsToRgba } from '../../canvas/raster/tokenSets';
-import type { HeatmapView } from './heatmapView';
+import { viewPlacement, type HeatmapView } from './heatmapView';
 
 export type LayerId = 'image' | 'gt' | 'pred' | 'diff' | 'heatmap' | 'pseudo' | 'tokens';
 export type LayerStates = Record<LayerId, LayerState>;
@@ -41,6 +41,17 @@ export interface LayerInputs {
   view: HeatmapView | null;
   colormap: ColormapName;
   states: LayerStates;
+}
+
+/**
+ * Where the view's grid-sized bitmaps go: a model's map with geometry is stretched over its frame
+ * and shown only over the image content (padding cut off, a centre crop put in place); undefined
+ * when the map covers the whole image.
+ */
+export function gridPlacement(view: HeatmapView | null, width: number, height: number): BitmapPlacement | undefined {
+  if (view === null || view.geometry === null) return undefined;
+  const p = viewPlacement(view, { width, height });
+  return { frame: p.frame, visible: p.dst };
 }
 
 function sizeMatches(labels: Uint8Array | null, w: number, h: number): labels is Uint8Array {
@@ -83,18 +94,22 @@ export function useViewerLayers(i: LayerInputs): BitmapLayer[] {
     [view],
   );
 
+  const place = useMemo(() => gridPlacement(view, i.width, i.height), [view, i.width, i.height]);
+
   const s = i.states;
   return useMemo(() => {
     const out: BitmapLayer[] = [];
-    const add = (id: LayerId, bitmap: HTMLCanvasElement | null, smooth: boolean): void => {
-      if (bitmap !== null && s[id].visible) out.push({ id, bitmap, opacity: s[id].opacity, smooth });
+    const add = (id: LayerId, bitmap: HTMLCanvasElement | null, smooth: boolean, at?: BitmapPlacement): void => {
+      if (bitmap !== null && s[id].visible)
+        out.push({ id, bitmap, opacity: s[id].opacity, smooth, ...(at === undefined ? {} : { place: at }) });
     };
     add('gt', gtCanvas, false);
     add('pred', predCanvas, false);
     add('diff', diffCanvas, false);
-    add('heatmap', heatCanvas, true);
-    add('pseudo', pseudoCanvas, false);
-    add('tokens', setsCanvas, false);
+    // Grid-sized layers (heatmap, its pseudo label, token sets) share the heatmap's placement.
+    add('heatmap', heatCanvas, true, place);
+    add('pseudo', pseudoCanvas, false, place);
+    add('tokens', setsCanvas, false, place);
     return out;
-  }, [s, gtCanvas, predCanvas, diffCanvas, heatCanvas, pseudoCanvas, setsCanvas]);
+  }, [s, gtCanvas, predCanvas, diffCanvas, heatCanvas, pseudoCanvas, setsCanvas, place]);
 }

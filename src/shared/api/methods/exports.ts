@@ -18,7 +18,14 @@ export type ExportResult = z.infer<typeof ExportResult>;
 export const exportMethods = {
   /** Long work: writes ground truth (or, with runId, a run's predictions) into outDir; result is an ExportResult. */
   'datasets.export': {
-    input: z.object({ datasetId: Id, runId: Id.optional(), format: ExportFormat, outDir: z.string().min(1) }),
+    input: z.object({
+      datasetId: Id,
+      runId: Id.optional(),
+      format: ExportFormat,
+      outDir: z.string().min(1),
+      /** npy only: write heatmaps as stored, at model resolution, plus heatmaps.json with their geometry (default: at the image size). */
+      raw: z.boolean().optional(),
+    }),
     output: JobStarted,
   },
 } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BlobRef, Id } from '../../domain';
+import { HeatmapGeometry } from '../../domain/heatmapGeometry';
 
 /**
  * One stored heatmap of a run for one sample of an image. Names the UI knows (written by model runs):
@@ -14,6 +15,8 @@ export const HeatmapInfo = z.object({
   shape: z.array(z.number().int().nonnegative()),
   dtype: z.enum(['float16', 'float32', 'uint8']),
   meta: z.record(z.string(), z.unknown()),
+  /** Where the map sits on the image (model runs); null: the map covers the whole image (imported maps). */
+  geometry: HeatmapGeometry.nullable(),
   /** Raw little-endian values in `dtype`, row-major over `shape`. */
   blob: BlobRef,
 });

@@ -1,7 +1,9 @@
 import type { Adapter, ModelRuntime } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
-import { assertFinite } from './geometry';
+import { assertFinite, mapToImage } from './geometry';
+import { heatmapGeometry, inputGeometryOf } from './heatmapGeometry';
+import { geometryFromMeta, type HeatmapGeometry } from '../../../../shared/domain/heatmapGeometry';
 import {
   bilinearResize,
   camToPseudoLabel,
@@ -70,6 +72,8 @@ export interface RawCams {
   perScale: CamAtScale[];
   clsLogits: Float32Array | null;
   workingSize: [number, number];
+  /** Where the working-size tensor sits on the image (grid = working size); null in runs stored before it was recorded. */
+  geometry: HeatmapGeometry | null;
 }
 
 /**
@@ -105,7 +109,7 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
     const flipped = results[1]?.cam ?? flipHorizontal(plain.cam, c, h, w);
     perScale.push({ cam: plain.cam, flipped, channels: c, h, w });
   }
-  return { scales, perScale, clsLogits, workingSize: [H, W] };
+  return { scales, perScale, clsLogits, workingSize: [H, W], geometry: heatmapGeometry(base.geometry, H, W) };
 }
 
 /** Fused, normalized CAM [C,H,W] at the working size (ToCo's 448x448). */
@@ -115,7 +119,11 @@ export function fusedCamAtWorkingSize(raw: RawCams): { cam: Float32Array; channe
   return { cam: normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W), channels };
 }
 
-/** Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4). */
+/**
+ * Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4).
+ * Mapped through the input geometry (padding dropped, a centre crop put back, 0 outside it); for
+ * a `resize` input that is one bilinear resize.
+ */
 export function fusedCamAtImageSize(
   raw: RawCams,
   imageH: number,
@@ -123,7 +131,11 @@ export function fusedCamAtImageSize(
   working = fusedCamAtWorkingSize(raw),
 ): { cam: Float32Array; channels: number } {
   const [H, W] = raw.workingSize;
-  return { cam: bilinearResize(working.cam, working.channels, H, W, imageH, imageW), channels: working.channels };
+  const cam =
+    raw.geometry === null
+      ? bilinearResize(working.cam, working.channels, H, W, imageH, imageW)
+      : mapToImage(working.cam, working.channels, H, W, inputGeometryOf(raw.geometry), imageH, imageW, 0);
+  return { cam, channels: working.channels };
 }
 
 export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
@@ -143,6 +155,7 @@ export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]
       shapes: raw.perScale.map((s) => [s.channels, s.h, s.w]),
       workingSize: raw.workingSize,
       clsLogits: raw.clsLogits === null ? null : Array.from(raw.clsLogits),
+      geometry: raw.geometry,
       layout: 'per scale: the cam of the input, then the cam of the flipped input as the model returned it; each [C,h,w] float32',
     },
   };
@@ -164,6 +177,7 @@ export function decodeRawCams(data: Uint8Array, meta: Record<string, unknown>): 
     perScale,
     clsLogits: Array.isArray(cls) ? Float32Array.from(cls as number[]) : null,
     workingSize: meta['workingSize'] as [number, number],
+    geometry: geometryFromMeta(meta),
   };
 }
 
@@ -212,7 +226,14 @@ export const camAdapter: Adapter = {
           shape: [channels, dh, dw],
           dtype: 'float32',
           data: new Uint8Array(display.buffer),
-          meta: { classIds: classIds.map((c) => ctx.modelToDataset(c)), present, presence, threshold, workingSize: raw.workingSize },
+          meta: {
+            classIds: classIds.map((c) => ctx.modelToDataset(c)),
+            present,
+            presence,
+            threshold,
+            workingSize: raw.workingSize,
+            ...(raw.geometry === null ? {} : { geometry: { ...raw.geometry, gridHeight: dh, gridWidth: dw } }),
+          },
         },
       ],
       notes: { presence },

@@ -22,12 +22,18 @@ export function mapToImage(
   const full = bilinearResize(map, channels, h, w, g.height, g.width);
   // Rebuild the resized-image canvas (content size) and place the tensor window in it.
   const content = new Float32Array(channels * g.contentHeight * g.contentWidth).fill(outside);
-  const rows = Math.min(g.height, g.contentHeight - g.cropTop);
-  const cols = Math.min(g.width, g.contentWidth - g.cropLeft);
+  // Tensor rows/columns that fall inside the content (offsets may be negative: READ's crop undo).
+  const y0 = Math.max(0, -g.cropTop);
+  const y1 = Math.min(g.height, g.contentHeight - g.cropTop);
+  const x0 = Math.max(0, -g.cropLeft);
+  const x1 = Math.min(g.width, g.contentWidth - g.cropLeft);
   for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < rows; y++) {
+    for (let y = y0; y < y1; y++) {
       const src = c * g.height * g.width + y * g.width;
-      content.set(full.subarray(src, src + cols), c * g.contentHeight * g.contentWidth + (y + g.cropTop) * g.contentWidth + g.cropLeft);
+      content.set(
+        full.subarray(src + x0, src + x1),
+        c * g.contentHeight * g.contentWidth + (y + g.cropTop) * g.contentWidth + x0 + g.cropLeft,
+      );
     }
   }
   return bilinearResize(content, channels, g.contentHeight, g.contentWidth, imageH, imageW);

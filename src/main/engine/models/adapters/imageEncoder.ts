@@ -2,6 +2,7 @@ import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
+import { heatmapGeometry } from './heatmapGeometry';
 
 /**
  * `image-encoder` (SAM's): a run computes each image's embedding once into the workspace's
@@ -13,8 +14,9 @@ export const imageEncoderAdapter: Adapter = {
   async predict(rt, sample) {
     const m = rt.manifest;
     const name = outputNamed(m, 'image_embeddings');
+    // The tensor's geometry is needed even when the embedding comes from the cache.
+    const input = imageToTensor(sample.rgb, m.input);
     const emb = await rt.embedding(sample.imageSha, async () => {
-      const input = imageToTensor(sample.rgb, m.input);
       const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } });
       const e = out[name];
       if (e === undefined) throw new Error(`model output ${name} is missing`);
@@ -38,7 +40,7 @@ export const imageEncoderAdapter: Adapter = {
           shape: [h, w],
           dtype: 'float32',
           data: new Uint8Array(norm.buffer),
-          meta: { channels: c, frame: m.input.policy },
+          meta: { channels: c, frame: m.input.policy, geometry: heatmapGeometry(input.geometry, h, w) },
         },
       ],
     };

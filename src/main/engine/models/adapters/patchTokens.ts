@@ -2,6 +2,7 @@ import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
+import { heatmapGeometry } from './heatmapGeometry';
 import { clsAttentionMap, hiPruneSets, tokenImportance, weightedPageRank } from '../../tokens';
 
 /**
@@ -28,13 +29,15 @@ export const patchTokensAdapter: Adapter = {
         `output ${tokName} has ${n} tokens; a ${gridH}x${gridW} grid (+${prefix} prefix) was expected from patch size ${patch}`,
       );
     const patchTokens = prefix === 0 ? tokens : tokens.slice(prefix * d);
+    // Every map here is on the gridH x gridW patch grid over the whole input tensor.
+    const geometry = heatmapGeometry(input.geometry, gridH, gridW);
     const heatmaps: Awaited<ReturnType<Adapter['predict']>>['heatmaps'] = [
       {
         name: 'patch_tokens',
         shape: [gridH * gridW, d],
         dtype: 'float32',
         data: new Uint8Array(patchTokens.buffer),
-        meta: { gridH, gridW },
+        meta: { gridH, gridW, geometry },
       },
     ];
     const attnRole = Object.keys(m.outputs).find((r) => r.startsWith('attn'));
@@ -51,7 +54,13 @@ export const patchTokensAdapter: Adapter = {
       const sets = hiPruneSets(attn, attn, heads, t, { retention, gridWidth: gridW, prefixTokens: attnPrefix });
       const pagerank = weightedPageRank(attn, heads, t, { iterations: 20 }).slice(attnPrefix);
       heatmaps.push(
-        { name: 'cls_attention', shape: [gridH, gridW], dtype: 'float32', data: new Uint8Array(cls.buffer), meta: { layer: attnRole } },
+        {
+          name: 'cls_attention',
+          shape: [gridH, gridW],
+          dtype: 'float32',
+          data: new Uint8Array(cls.buffer),
+          meta: { layer: attnRole, geometry },
+        },
         {
           name: 'token_importance',
           shape: [gridH, gridW],
@@ -63,6 +72,7 @@ export const patchTokensAdapter: Adapter = {
             anchors: sets.anchors,
             buffers: sets.buffers,
             registers: sets.registers,
+            geometry,
           },
         },
         {
@@ -70,7 +80,7 @@ export const patchTokensAdapter: Adapter = {
           shape: [gridH, gridW],
           dtype: 'float32',
           data: new Uint8Array(pagerank.buffer),
-          meta: { iterations: 20, method: 'Zero-TPrune weighted PageRank' },
+          meta: { iterations: 20, method: 'Zero-TPrune weighted PageRank', geometry },
         },
       );
     }

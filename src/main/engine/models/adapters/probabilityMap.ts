@@ -2,6 +2,7 @@ import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite, mapToImage } from './geometry';
+import { heatmapGeometry } from './heatmapGeometry';
 
 /** `probability-map`: [1,1,h,w] (sigmoid if logits) -> bilinear to image -> threshold -> binary mask. */
 export const probabilityMapAdapter: Adapter = {
@@ -24,7 +25,15 @@ export const probabilityMapAdapter: Adapter = {
     return {
       labelMap: null,
       masks: [{ modelClass: 1, mask }],
-      heatmaps: [{ name: 'probability', shape: [h, w], dtype: 'float32', data: new Uint8Array(prob.buffer), meta: { threshold } }],
+      heatmaps: [
+        {
+          name: 'probability',
+          shape: [h, w],
+          dtype: 'float32',
+          data: new Uint8Array(prob.buffer),
+          meta: { threshold, geometry: heatmapGeometry(input.geometry, h, w) },
+        },
+      ],
     };
   },
 };

@@ -2,10 +2,11 @@ import type { Adapter, ModelRuntime } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
-import { fullResolutionMap, minMaxNormalize, segSimilarity, similarityToPoints } from '../../tokens';
+import { fullResolutionMap, minMaxNormalize, READ_7B_SASP, segSimilarity, similarityToPoints } from '../../tokens';
 import { decodePrompt, samEmbedding } from './promptDecoderCore';
 import type { WireTensor } from '../inference/protocol';
 import { loadSegTokenBundle } from '../bundles';
+import { geometryMeta, readCropGeometry } from './heatmapGeometry';
 
 interface QuerySpec {
   tensor: string;
@@ -92,6 +93,9 @@ export const segTokenAdapter: Adapter = {
             query: sample.query,
             points: points.map((p) => ({ x: p.x, y: p.y, label: p.label, score: p.score })),
             decoder: decoderName,
+            ...geometryMeta(
+              readCropGeometry(image, typeof sasp['cropSize'] === 'number' ? sasp['cropSize'] : READ_7B_SASP.cropSize, side, side),
+            ),
           },
         },
       ],

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { Rle } from '../../masks/rle';
+import { geometryFromMeta } from '../../../../shared/domain/heatmapGeometry';
 
 export interface PredictionRegion {
   runId: number;
@@ -19,6 +20,10 @@ export interface Heatmap {
   shape: number[];
   dtype: HeatmapDtype;
   data: Uint8Array;
+  /**
+   * Free-form facts about the map; `geometry` (a HeatmapGeometry, src/shared/domain/heatmapGeometry.ts)
+   * places a model's map on the image. Without it (imported maps) the map covers the whole image.
+   */
   meta: Record<string, unknown>;
 }
 
@@ -77,6 +82,7 @@ export function predictionsRepo(db: Db) {
       return new Set(rows.map((r) => r.sample_id));
     },
     saveHeatmap(runId: number, sampleId: number, h: Heatmap): void {
+      geometryFromMeta(h.meta); // a malformed geometry is a bug in whatever made the map: never store it
       upsertHeatmap.run(
         runId,
         sampleId,

@@ -1,0 +1,92 @@
+import { HeatmapGeometry } from '../../../../shared/domain/heatmapGeometry';
+import type { InputGeometry } from '../preprocess';
+import { mapToImage } from './geometry';
+import { centreCropPadding } from '../../tokens';
+
+/** The geometry stored with a heatmap: the input tensor's geometry plus the map's own grid size. */
+export function heatmapGeometry(input: InputGeometry, gridHeight: number, gridWidth: number): HeatmapGeometry {
+  return HeatmapGeometry.parse({
+    tensorHeight: input.height,
+    tensorWidth: input.width,
+    contentHeight: input.contentHeight,
+    contentWidth: input.contentWidth,
+    cropTop: input.cropTop,
+    cropLeft: input.cropLeft,
+    gridHeight,
+    gridWidth,
+  });
+}
+
+/** Back to preprocess's terms (tensor = height/width), for mapToImage. */
+export function inputGeometryOf(g: HeatmapGeometry): InputGeometry {
+  return {
+    height: g.tensorHeight,
+    width: g.tensorWidth,
+    contentHeight: g.contentHeight,
+    contentWidth: g.contentWidth,
+    cropTop: g.cropTop,
+    cropLeft: g.cropLeft,
+  };
+}
+
+/**
+ * A [C, h, w] heatmap at the image size: with geometry, mapToImage (bilinear, torch
+ * align_corners=False, grid -> tensor size; the content window cut out of it, or put back into the
+ * resized image for a centre crop, `outside` where the tensor did not reach; bilinear content ->
+ * image size); without geometry (imported maps) one bilinear resize of the whole map to the image.
+ * A map already at the image size without geometry is returned as it is.
+ */
+export function heatmapAtImageSize(
+  values: Float32Array,
+  channels: number,
+  h: number,
+  w: number,
+  g: HeatmapGeometry | null,
+  imageH: number,
+  imageW: number,
+  outside = 0,
+): Float32Array {
+  if (g === null)
+    return mapToImage(
+      values,
+      channels,
+      h,
+      w,
+      { height: h, width: w, contentHeight: h, contentWidth: w, cropTop: 0, cropLeft: 0 },
+      imageH,
+      imageW,
+    );
+  if (g.gridHeight !== h || g.gridWidth !== w) throw new Error(`heatmap is ${h}x${w} but its geometry says ${g.gridHeight}x${g.gridWidth}`);
+  return mapToImage(values, channels, h, w, inputGeometryOf(g), imageH, imageW, outside);
+}
+
+/**
+ * READ's `<SEG>` similarity grid covers the centre crop of CLIP's preprocessing (shortest side to
+ * `cropSize`, centre crop `cropSize` squared); READ's get_similarity_map undoes it by padding the
+ * crop with `centreCropPadding` on each side (-1 when Python's float rounding lands one short) and
+ * resizing the padded square to the image. Null when the image is too small for that.
+ */
+export function readCropGeometry(
+  image: { height: number; width: number },
+  cropSize: number,
+  gridHeight: number,
+  gridWidth: number,
+): HeatmapGeometry | null {
+  const pad = centreCropPadding(image, cropSize);
+  const parsed = HeatmapGeometry.safeParse({
+    tensorHeight: cropSize,
+    tensorWidth: cropSize,
+    contentHeight: cropSize + 2 * pad.top,
+    contentWidth: cropSize + 2 * pad.left,
+    cropTop: pad.top,
+    cropLeft: pad.left,
+    gridHeight,
+    gridWidth,
+  });
+  return parsed.success ? parsed.data : null;
+}
+
+/** `{ geometry }` for a heatmap's meta, or nothing when there is none. */
+export function geometryMeta(g: HeatmapGeometry | null): { geometry?: HeatmapGeometry } {
+  return g === null ? {} : { geometry: g };
+}
