@@ -9,6 +9,8 @@ import type { ClassInfo, Rgb } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
 import type { Repos } from '../store/store';
 import type { Heatmap } from '../store/repos/predictions';
+import { geometryFromMeta } from '../../../shared/domain/heatmapGeometry';
+import { heatmapAtImageSize } from '../models/adapters/heatmapGeometry';
 
 export const THUMB_WIDTH = 160;
 const IGNORE_COLOR: Rgb = [224, 224, 192];
@@ -66,29 +68,41 @@ export function heatmapValues(h: Heatmap): Float32Array {
   return Float32Array.from({ length: bytes.byteLength / 2 }, (_, i) => halfToFloat(view.getUint16(i * 2, true)));
 }
 
-/** Max over channels of a [..., C, h, w] or [h, w] map, min-max scaled, through a jet-like ramp. */
-export function heatmapRgb(h: Heatmap): { rgb: Uint8Array; width: number; height: number } | null {
+/**
+ * Max over channels of a [..., C, h, w] or [h, w] map, min-max scaled, through a jet-like ramp. A
+ * model's map with geometry is first mapped onto the image at `size` (padding dropped, a centre crop
+ * put in place, black outside it), so the thumbnail lines up with the image's.
+ */
+export function heatmapRgb(
+  h: Heatmap,
+  size?: { width: number; height: number },
+): { rgb: Uint8Array; width: number; height: number } | null {
   const dims = h.shape;
   const height = dims[dims.length - 2];
   const width = dims[dims.length - 1];
   if (height === undefined || width === undefined || height < 1 || width < 1) return null;
   const values = heatmapValues(h);
-  const pixels = height * width;
-  const channels = Math.floor(values.length / pixels);
+  const cells = height * width;
+  const channels = Math.floor(values.length / cells);
   if (channels < 1) return null;
-  const max = new Float32Array(pixels).fill(-Infinity);
-  for (let c = 0; c < channels; c++) for (let i = 0; i < pixels; i++) max[i] = Math.max(max[i]!, values[c * pixels + i]!);
+  const perCell = new Float32Array(cells).fill(-Infinity);
+  for (let c = 0; c < channels; c++) for (let i = 0; i < cells; i++) perCell[i] = Math.max(perCell[i]!, values[c * cells + i]!);
+  const g = geometryFromMeta(h.meta);
+  const placed = g !== null && size !== undefined && g.gridHeight === height && g.gridWidth === width;
+  const max = placed ? heatmapAtImageSize(perCell, 1, height, width, g, size.height, size.width, NaN) : perCell;
+  const pixels = max.length;
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of max) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   const span = hi > lo ? hi - lo : 1;
   const rgb = new Uint8Array(pixels * 3);
   for (let i = 0; i < pixels; i++) {
+    if (placed && !Number.isFinite(max[i]!)) continue; // no map there (beyond a centre crop): black
     const t = Number.isFinite(max[i]!) ? (max[i]! - lo) / span : 0;
     const ramp = (x: number): number => Math.round(255 * Math.max(0, Math.min(1, 1.5 - Math.abs(4 * t - x))));
     rgb.set([ramp(3), ramp(2), ramp(1)], i * 3);
   }
-  return { rgb, width, height };
+  return placed ? { rgb, width: size.width, height: size.height } : { rgb, width, height };
 }
 
 export async function sampleThumbnails(
@@ -115,9 +129,9 @@ export async function sampleThumbnails(
   for (const run of runs) {
     const name = repos.predictions.heatmapNames(run.id, sample.sampleId)[0];
     const heatmap = name === undefined ? undefined : repos.predictions.heatmap(run.id, sample.sampleId, name);
-    const map = heatmap === undefined ? null : heatmapRgb(heatmap);
-    if (map === null) continue;
     const thumbHeight = Math.max(1, Math.round((height * THUMB_WIDTH) / width));
+    const map = heatmap === undefined ? null : heatmapRgb(heatmap, { width: THUMB_WIDTH, height: thumbHeight });
+    if (map === null) continue;
     const png = await sharp(map.rgb, { raw: { width: map.width, height: map.height, channels: 3 } })
       .resize({ width: THUMB_WIDTH, height: thumbHeight, fit: 'fill', kernel: 'cubic' })
       .png()
