@@ -25,4 +25,4 @@ export {
   type ImageSize,
 } from './fullResolution';
 export { READ_13B_SASP, READ_7B_SASP, similarityToPoints, type SasPOptions, type SasPPoint } from './sasp';
-export { samResizedSize, toSamFrame } from './samFrame';
+export { samResizedSize, toSamFrame, type SamFramePrecision } from './samFrame';

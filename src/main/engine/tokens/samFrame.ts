@@ -21,14 +21,29 @@ export function samResizedSize(image: ImageSize, target = 1024): ImageSize {
 }
 
 /**
- * SAM ResizeLongestSide.apply_coords: x times `newW / w`, y times `newH / h`, with the rounded
- * resized sides — not exactly `target / max(h, w)` on the shorter axis. In float64 as SAM's numpy
- * code; READ's copy (model/READ.py generate_pred_masks) does the same in float32, < 1e-4 px apart.
- * Every other field of a point is kept.
+ * How a caller's copy of ResizeLongestSide.apply_coords computes: SAM's own (SamPredictor, the
+ * official ONNX example) in float64 numpy, cast to float32 afterwards; READ's (model/READ.py
+ * generate_pred_masks) on float32 tensors, so a coordinate becomes float32(float32(x) *
+ * float32(newW / w)) (PyTorch casts the Python scalar to the tensor's float32).
  */
-export function toSamFrame<P extends { x: number; y: number }>(points: readonly P[], image: ImageSize, target = 1024): P[] {
+export type SamFramePrecision = 'float64' | 'float32';
+
+/**
+ * SAM ResizeLongestSide.apply_coords: x times `newW / w`, y times `newH / h`, with the rounded
+ * resized sides — not exactly `target / max(h, w)` on the shorter axis. The two precisions differ
+ * by < 1e-4 px. Every other field of a point is kept.
+ */
+export function toSamFrame<P extends { x: number; y: number }>(
+  points: readonly P[],
+  image: ImageSize,
+  target = 1024,
+  precision: SamFramePrecision = 'float64',
+): P[] {
   const resized = samResizedSize(image, target);
   const sx = resized.width / image.width;
   const sy = resized.height / image.height;
-  return points.map((point) => ({ ...point, x: point.x * sx, y: point.y * sy }));
+  if (precision === 'float64') return points.map((point) => ({ ...point, x: point.x * sx, y: point.y * sy }));
+  const fx = Math.fround(sx);
+  const fy = Math.fround(sy);
+  return points.map((point) => ({ ...point, x: Math.fround(Math.fround(point.x) * fx), y: Math.fround(Math.fround(point.y) * fy) }));
 }

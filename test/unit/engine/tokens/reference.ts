@@ -105,3 +105,82 @@ export function readSimilarityMap(
   }
   return referenceResize(padded, 1, ph, pw, height, width);
 }
+
+export interface SaspReferencePoint {
+  x: number;
+  y: number;
+  label: number;
+  score: number;
+}
+
+/**
+ * READ-7B similarity_map_to_points written out plainly for an even square grid: a 2x2 block average
+ * (what the bilinear halving computes), float32 min-max, -1 padding, three lists, cell centres.
+ */
+export function readPoints(sim: Float32Array, side: number, height: number, width: number, maxPoints: number): SaspReferencePoint[] {
+  const half = side / 2;
+  const down: number[] = [];
+  for (let r = 0; r < half; r++) {
+    for (let c = 0; c < half; c++) {
+      const at = (y: number, x: number): number => sim[y * side + x]!;
+      down.push(Math.fround((at(2 * r, 2 * c) + at(2 * r, 2 * c + 1) + at(2 * r + 1, 2 * c) + at(2 * r + 1, 2 * c + 1)) / 4));
+    }
+  }
+  const min = Math.min(...down);
+  const range = Math.fround(Math.max(...down) - min);
+  const norm = down.map((v) => Math.fround(Math.fround(v - min) / range));
+  const scale = half / Math.min(height, width);
+  const padH = Math.floor((Math.trunc(height * scale) - half) / 2);
+  const padW = Math.floor((Math.trunc(width * scale) - half) / 2);
+  const h = half + 2 * padH;
+  const w = half + 2 * padW;
+  const cells: number[] = [];
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const inside = r - padH >= 0 && r - padH < half && c - padW >= 0 && c - padW < half;
+      cells.push(inside ? norm[(r - padH) * half + (c - padW)]! : -1);
+    }
+  }
+  const tPos = Math.fround(0.8);
+  const tNeg = Math.fround(0.2);
+  const indices = [...cells.keys()];
+  const pos = indices.filter((i) => cells[i]! >= tPos).sort((a, b) => cells[b]! - cells[a]! || a - b);
+  const neg = indices.filter((i) => cells[i]! >= 0 && cells[i]! <= tNeg).sort((a, b) => cells[a]! - cells[b]! || a - b);
+  const neutral = indices.filter((i) => cells[i]! > tNeg && cells[i]! < tPos);
+  const chosen = [...pos.map((i) => [i, 1]), ...neg.map((i) => [i, 0]), ...neutral.map((i) => [i, -1])].slice(0, maxPoints);
+  const scaleW = Math.fround(width / w);
+  const scaleH = Math.fround(height / h);
+  return chosen.map(([i, label]) => ({
+    x: Math.trunc(Math.min(Math.fround(((i! % w) + 0.5) * scaleW), width - 1)),
+    y: Math.trunc(Math.min(Math.fround((Math.floor(i! / w) + 0.5) * scaleH), height - 1)),
+    label: label!,
+    score: cells[i!]!,
+  }));
+}
+
+/** READ Discrete_to_Continuous over the whole image: softmax of the full map times exp(-d²). */
+export function readContinuous(
+  points: SaspReferencePoint[],
+  sim: Float32Array,
+  side: number,
+  height: number,
+  width: number,
+): SaspReferencePoint[] {
+  const map = readSimilarityMap(sim, side, side, height, width, 336);
+  let z = 0;
+  for (const v of map) z += Math.exp(v);
+  return points.map((p) => {
+    let total = 0;
+    let sx = 0;
+    let sy = 0;
+    for (let gy = 0; gy < height; gy++) {
+      for (let gx = 0; gx < width; gx++) {
+        const weight = Math.exp(-((gx - p.x) ** 2 + (gy - p.y) ** 2)) * (Math.exp(map[gy * width + gx]!) / z);
+        total += weight;
+        sx += gx * weight;
+        sy += gy * weight;
+      }
+    }
+    return { ...p, x: sx / total, y: sy / total };
+  });
+}

@@ -1,14 +1,46 @@
 import type { ModelRuntime } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor, type RgbImage } from '../preprocess';
-import { toSamFrame } from '../../tokens';
+import { toSamFrame, type SamFramePrecision } from '../../tokens';
 import type { WireTensor } from '../inference/protocol';
 
 export interface PromptPoint {
   x: number;
   y: number;
-  /** 1 positive, 0 negative (SAM's labels); -1 points are dropped before the decoder. */
+  /** 1 positive, 0 negative, -1 neutral: SAM embeds it as "not a point" (READ's neutral SasP points). */
   label: 1 | 0 | -1;
+}
+
+/**
+ * A point prompt exactly as the decoder receives it (`point_coords` [1, N, 2], `point_labels`
+ * [1, N]): every point in the caller's order with its label, in SAM's input frame, then SAM's
+ * padding point (0, 0) with label -1. SAM's prompt encoder appends that point when no box is given
+ * (`_embed_points(..., pad=True)`); the official ONNX export expects the caller to add it.
+ */
+export interface DecoderPrompt {
+  /** The side SAM resizes the longest image side to (1024). */
+  frame: number;
+  /** [x, y] in the frame, float32 values as fed; the last one is the padding point. */
+  coords: Array<[number, number]>;
+  labels: Array<1 | 0 | -1>;
+}
+
+/**
+ * The decoder prompt for points in original-image pixels. `precision` follows the code being
+ * matched: 'float32' as READ's generate_pred_masks, 'float64' as SAM's predictor (see toSamFrame).
+ */
+export function decoderPrompt(
+  points: readonly PromptPoint[],
+  image: { width: number; height: number },
+  frame = 1024,
+  precision: SamFramePrecision = 'float64',
+): DecoderPrompt {
+  const framed = toSamFrame(points, { height: image.height, width: image.width }, frame, precision);
+  return {
+    frame,
+    coords: [...framed.map((p): [number, number] => [Math.fround(p.x), Math.fround(p.y)]), [0, 0]],
+    labels: [...framed.map((p) => p.label), -1],
+  };
 }
 
 /**
@@ -43,30 +75,24 @@ export async function samEmbedding(rt: ModelRuntime, imageSha: string, rgb: RgbI
 }
 
 /**
- * One decoder call with the official SAM ONNX signature: points mapped to the 1024 frame, a (0,0)
- * padding point with label -1 appended (there is no box), no mask input; mask = logits > 0.
+ * One decoder call with the official SAM ONNX signature: the prompt (points, or a prepared
+ * `decoderPrompt` in the decoder's frame) with its padding point, no mask input; mask = logits > 0.
  * `textEmbeds` feeds READ/LISA decoders that take the <SEG> embedding.
  */
 export async function decodePrompt(
   rt: ModelRuntime,
   embedding: WireTensor,
   image: { width: number; height: number },
-  points: readonly PromptPoint[],
+  prompt: readonly PromptPoint[] | DecoderPrompt,
   textEmbeds?: Float32Array,
 ): Promise<{ mask: Uint8Array; score: number }> {
   const m = rt.manifest;
-  const used = points.filter((p) => p.label !== -1);
-  const target = Math.max(...m.input.size);
-  const framed = toSamFrame(used, { height: image.height, width: image.width }, target);
-  const n = framed.length + 1;
-  const coords = new Float32Array(n * 2);
-  const labels = new Float32Array(n);
-  framed.forEach((p, i) => {
-    coords[i * 2] = p.x;
-    coords[i * 2 + 1] = p.y;
-    labels[i] = p.label;
-  });
-  labels[n - 1] = -1;
+  const frame = Math.max(...m.input.size);
+  const fed = 'coords' in prompt ? prompt : decoderPrompt(prompt, image, frame);
+  if (fed.frame !== frame) throw new Error(`the prompt is in a ${fed.frame} frame but the decoder takes ${frame}`);
+  const n = fed.labels.length;
+  const coords = Float32Array.from(fed.coords.flat());
+  const labels = Float32Array.from(fed.labels);
   const feeds: Record<string, WireTensor> = {
     image_embeddings: { type: 'float32', dims: embedding.dims, data: embedding.data.slice(0) },
     point_coords: { type: 'float32', dims: [1, n, 2], data: coords.buffer },

@@ -3,7 +3,7 @@ import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
 import { fullResolutionMap, minMaxNormalize, READ_7B_SASP, segSimilarity, similarityToPoints } from '../../tokens';
-import { decodePrompt, samEmbedding } from './promptDecoderCore';
+import { decodePrompt, decoderPrompt, samEmbedding, type DecoderPrompt } from './promptDecoderCore';
 import type { WireTensor } from '../inference/protocol';
 import { loadSegTokenBundle } from '../bundles';
 import { geometryMeta, readCropGeometry } from './heatmapGeometry';
@@ -66,13 +66,17 @@ export const segTokenAdapter: Adapter = {
     const points = similarityToPoints(sim, side, side, image, sasp);
     let mask: Uint8Array;
     let score: number | undefined;
+    let prompt: DecoderPrompt | null = null;
     const decoderName = typeof m.params['decoder'] === 'string' ? m.params['decoder'] : null;
     if (decoderName !== null) {
       const decoder: ModelRuntime = await rt.companion(decoderName);
       const embedding = await samEmbedding(decoder, sample.imageSha, sample.rgb);
       const embName = m.outputs['seg_embeds'];
       const text = embName !== undefined && decoder.manifest.params['text_embeds'] === true ? f32(out[embName], embName) : undefined;
-      ({ mask, score } = await decodePrompt(decoder, embedding, sample, points, text));
+      // READ feeds all num_points points (labels 1, 0 and -1) in SasP order, mapped to the 1024
+      // frame in float32 as its generate_pred_masks, plus SAM's (0, 0) / -1 padding point.
+      prompt = decoderPrompt(points, image, Math.max(...decoder.manifest.input.size), 'float32');
+      ({ mask, score } = await decodePrompt(decoder, embedding, sample, prompt, text));
     } else {
       const full = fullResolutionMap(sim, side, side, image);
       const norm = minMaxNormalize(full) ?? new Float32Array(full.length);
@@ -93,6 +97,8 @@ export const segTokenAdapter: Adapter = {
             query: sample.query,
             points: points.map((p) => ({ x: p.x, y: p.y, label: p.label, score: p.score })),
             decoder: decoderName,
+            // Exactly what the decoder received (null without a decoder).
+            decoderPrompt: prompt,
             ...geometryMeta(
               readCropGeometry(image, typeof sasp['cropSize'] === 'number' ? sasp['cropSize'] : READ_7B_SASP.cropSize, side, side),
             ),
