@@ -32,11 +32,30 @@ export type DatasetSummary = z.infer<typeof DatasetSummary>;
 export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
 export type SkippedFile = z.infer<typeof SkippedFile>;
 
+/**
+ * An image's pixel grid, chosen at import: 'raw' = the pixels as stored (PIL, EXIF orientation
+ * ignored), 'oriented' = EXIF orientation applied (OpenCV imread, LabelMe). See README "Pixel grid".
+ */
+export const PixelGrid = z.enum(['raw', 'oriented']);
+export type PixelGrid = z.infer<typeof PixelGrid>;
+
+/** An imported image whose EXIF orientation is not 1, and the grid chosen for it (with that grid's size). */
+export const ImageOrientationNote = z.object({
+  file: z.string(),
+  orientation: z.number().int().min(2).max(8),
+  grid: PixelGrid,
+  width: z.number().int(),
+  height: z.number().int(),
+});
+export type ImageOrientationNote = z.infer<typeof ImageOrientationNote>;
+
 export const ImportResult = z.object({
   datasetId: Id,
   name: z.string(),
   images: z.number().int(),
   annotated: z.number().int(),
   skipped: z.array(SkippedFile),
+  /** Every imported image with an EXIF orientation other than 1, and its grid. */
+  orientations: z.array(ImageOrientationNote).default([]),
 });
 export type ImportResult = z.infer<typeof ImportResult>;

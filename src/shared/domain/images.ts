@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id } from './ids';
 import { BlobRef } from './blobs';
-import { ClassInfo } from './datasets';
+import { ClassInfo, PixelGrid } from './datasets';
 
 /** Where an image stands in correction work; mirrors the CHECK on images.review_state (and tags' ReviewState). */
 export const ImageReviewState = z.enum(['unreviewed', 'in-review', 'reviewed', 'rejected']);
@@ -47,6 +47,9 @@ export const ImageDetail = ImageSummary.extend({
   path: z.string(),
   sha256: z.string(),
   bytes: z.number().int(),
+  /** EXIF orientation tag of the file (1 when absent) and the pixel grid chosen at import; width/height are the grid's. */
+  exifOrientation: z.number().int().min(1).max(8),
+  grid: PixelGrid,
   classes: z.array(ClassInfo),
   image: BlobRef,
   groundTruth: BlobRef.nullable(),

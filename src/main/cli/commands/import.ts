@@ -10,6 +10,13 @@ function report(result: ImportResult, json: boolean): void {
   if (json) return printJson(result);
   printLine(`imported ${result.images} images (${result.annotated} with masks) as dataset "${result.name}" (id ${result.datasetId})`);
   printSkipped(result.skipped);
+  if (result.orientations.length > 0) {
+    printLine(`${result.orientations.length} image(s) carry an EXIF orientation (pixel grid chosen per image; see README "Pixel grid"):`);
+    for (const o of result.orientations)
+      printLine(
+        `  ${o.file}: orientation ${o.orientation}, ${o.grid === 'raw' ? 'raw grid (EXIF ignored, as PIL)' : 'oriented grid (EXIF applied, as OpenCV)'} ${o.width}x${o.height}`,
+      );
+  }
 }
 
 function printSkipped(skipped: Array<{ file: string; reason: string }>): void {

@@ -1,6 +1,7 @@
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { allowedSizes, chooseGrid } from '../images/orientation';
 import type { JobContext } from '../jobs/JobRunner';
 import { readCocoInstances, type CocoImageEntry, type CocoInstances } from './cocoReader';
 import {
@@ -9,6 +10,7 @@ import {
   requireDirectory,
   requireFile,
   requireFreeName,
+  stagedOrientationNotes,
   writeStagedDataset,
   type StagedImage,
   type StagedRegion,
@@ -56,7 +58,10 @@ export async function requireImageFiles(
   }
 }
 
-/** Probes each image and checks its real size against the JSON's width/height. */
+/**
+ * Probes each image and checks its real size against the JSON's width/height, which also picks the
+ * image's pixel grid: raw unless the JSON has the EXIF-rotated size (images/orientation.ts).
+ */
 export async function probeCocoImages(
   label: string,
   entries: CocoImageEntry[],
@@ -71,16 +76,17 @@ export async function probeCocoImages(
     ctx,
     skipped,
   );
-  for (const { item, probe } of probed) {
-    if (probe.width !== item.width || probe.height !== item.height) {
+  return probed.map(({ item, probe }) => {
+    const grid = chooseGrid(probe, item, 'raw');
+    if (grid === null) {
       throw new ApiError(
         'INVALID_INPUT',
-        `${label}: image ${item.id} (${item.fileName}): the file is ${probe.width}x${probe.height} but the JSON says ${item.width}x${item.height}`,
+        `${label}: image ${item.id} (${item.fileName}): the file is ${allowedSizes(probe)} but the JSON says ${item.width}x${item.height}`,
         { image: item.id },
       );
     }
-  }
-  return probed;
+    return { item, probe, grid };
+  });
 }
 
 /**
@@ -123,10 +129,11 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
     const n = entry === undefined ? 0 : (regionsOf.get(entry.id)?.length ?? 0);
     if (n > 0) s.reason += `; its ${n} annotation(s) were left out`;
   }
-  const images: StagedImage[] = probed.map(({ item, probe }) => ({
+  const images: StagedImage[] = probed.map(({ item, probe, grid }) => ({
     path: join(imagesDir, item.fileName),
     fileName: item.fileName,
     probe,
+    grid,
     externalId: String(item.id),
     samples: [{ regions: regionsOf.get(item.id) ?? [] }],
   }));
@@ -146,5 +153,5 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
     images,
   });
   ctx.progress(images.length, images.length, 'done');
-  return { datasetId, name, images: images.length, annotated, skipped };
+  return { datasetId, name, images: images.length, annotated, skipped, orientations: stagedOrientationNotes(images) };
 }

@@ -1,10 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import { vocColor, type ClassInfo, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { vocColor, type ClassInfo, type ImportResult, type PixelGrid, type SkippedFile } from '../../../shared/domain';
 import { readMaskPng } from '../masks/png';
 import { labelMapToRles } from '../masks/labelMap';
 import { IMAGE_EXTENSIONS, probeImage, type ProbedImage } from '../images/probe';
+import { allowedSizes, chooseGrid, gridSize, orientationNotes } from '../images/orientation';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -20,6 +21,8 @@ interface StagedImage {
   file: string;
   path: string;
   probe: ProbedImage;
+  /** Raw unless the image's mask has the EXIF-oriented size (images/orientation.ts). */
+  grid: PixelGrid;
   mask: Uint8Array | null;
 }
 
@@ -31,7 +34,7 @@ async function requireDirectory(dir: string, what: string): Promise<string> {
   return abs;
 }
 
-async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labels: Uint8Array; kind: string } | null> {
+async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labels: Uint8Array; kind: string; grid: PixelGrid } | null> {
   const stem = basename(image.file, extname(image.file));
   const maskPath = join(masksDir, `${stem}.png`);
   const bytes = await readFile(maskPath).catch(() => null);
@@ -42,14 +45,16 @@ async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labe
   } catch (err) {
     throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
   }
-  if (mask.width !== image.probe.width || mask.height !== image.probe.height) {
+  // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
+  const grid = chooseGrid(image.probe, mask, 'raw');
+  if (grid === null) {
     throw new ApiError(
       'INVALID_INPUT',
-      `${maskPath}: mask is ${mask.width}x${mask.height} but its image ${image.file} is ${image.probe.width}x${image.probe.height}`,
+      `${maskPath}: mask is ${mask.width}x${mask.height} but its image ${image.file} is ${allowedSizes(image.probe)}`,
       { file: maskPath, image: image.file },
     );
   }
-  return { labels: mask.data, kind: mask.kind };
+  return { labels: mask.data, kind: mask.kind, grid };
 }
 
 /** Classes from the label values the masks use: binary 0/255 masks become background/foreground. */
@@ -100,7 +105,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
 
   const staged: StagedImage[] = [];
   for (const p of probed) {
-    if (p.outcome.ok) staged.push({ file: p.file, path: p.path, probe: p.outcome.image, mask: null });
+    if (p.outcome.ok) staged.push({ file: p.file, path: p.path, probe: p.outcome.image, grid: 'raw', mask: null });
     else skipped.push({ file: p.file, reason: p.outcome.reason });
   }
   if (staged.length === 0)
@@ -117,6 +122,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       if (mask === null) continue;
       anyMask = true;
       image.mask = mask.labels;
+      image.grid = mask.grid;
       if (mask.kind !== 'binary') allBinary = false;
       for (const v of new Set(mask.labels)) values.add(v);
     }
@@ -137,19 +143,21 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     });
     deps.repos.datasets.addClasses(id, classes);
     for (const image of staged) {
+      const size = gridSize(image.probe, image.grid);
       const imageId = deps.repos.images.create({
         datasetId: id,
         path: image.path,
         fileName: image.file,
         sha256: image.probe.sha256,
         bytes: image.probe.bytes,
-        width: image.probe.width,
-        height: image.probe.height,
+        ...size,
+        exifOrientation: image.probe.orientation,
+        grid: image.grid,
       });
       const sampleId = deps.repos.images.createSample(imageId);
       if (image.mask === null) continue;
       const labels = binary ? image.mask.map((v) => (v === 255 ? 1 : 0)) : image.mask;
-      const parts = labelMapToRles(labels, image.probe.height, image.probe.width);
+      const parts = labelMapToRles(labels, size.height, size.width);
       for (const part of parts) {
         // Background is what no region covers, except in an all-background mask: its class-0 region
         // keeps the image annotated, so evaluation scores false positives on it.
@@ -160,5 +168,14 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     return id;
   })();
   ctx.progress(staged.length, staged.length, 'done');
-  return { datasetId, name, images: staged.length, annotated: staged.filter((s) => s.mask !== null).length, skipped };
+  return {
+    datasetId,
+    name,
+    images: staged.length,
+    annotated: staged.filter((s) => s.mask !== null).length,
+    skipped,
+    orientations: orientationNotes(
+      staged.map((s) => ({ file: s.file, orientation: s.probe.orientation, grid: s.grid, ...gridSize(s.probe, s.grid) })),
+    ),
+  };
 }

@@ -3,10 +3,19 @@ import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
 import { IMAGE_EXTENSIONS } from '../images/probe';
+import { chooseGrid, gridSize } from '../images/orientation';
 import type { JobContext } from '../jobs/JobRunner';
 import { labelMapToRles } from '../masks/labelMap';
 import { rasterizeReasonSeg, type LabelMeShape } from '../masks/reasonseg';
-import { probeAll, requireDirectory, requireFreeName, writeStagedDataset, type StagedImage, type StoreDeps } from './staging';
+import {
+  probeAll,
+  requireDirectory,
+  requireFreeName,
+  stagedOrientationNotes,
+  writeStagedDataset,
+  type StagedImage,
+  type StoreDeps,
+} from './staging';
 
 export interface ReasonSegImportParams {
   dir: string;
@@ -23,6 +32,8 @@ interface Entry {
   text: string[];
   isSentence: boolean | null;
   shapes: LabelMeShape[];
+  /** LabelMe's imageWidth/imageHeight, when the JSON has them. */
+  size: { width: number; height: number } | null;
 }
 
 /** The split folders under dir, or dir itself when it holds the .json files directly. */
@@ -34,7 +45,7 @@ async function splitFolders(dir: string): Promise<Array<{ split: string | null; 
   return [{ split: SPLITS.includes(own) ? own : null, dir }];
 }
 
-function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | 'isSentence' | 'shapes'> {
+function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | 'isSentence' | 'shapes' | 'size'> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -58,7 +69,9 @@ function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | '
     return { label: shape['label'], points: shape['points'] as number[][] };
   });
   const isSentence = typeof o['is_sentence'] === 'boolean' ? o['is_sentence'] : null;
-  return { text: rawText as string[], isSentence, shapes };
+  const [w, h] = [o['imageWidth'], o['imageHeight']];
+  const size = Number.isInteger(w) && Number.isInteger(h) ? { width: w as number, height: h as number } : null;
+  return { text: rawText as string[], isSentence, shapes, size };
 }
 
 async function listEntries(dir: string, skipped: SkippedFile[]): Promise<Entry[]> {
@@ -105,17 +118,22 @@ export async function importReasonSeg(params: ReasonSegImportParams, deps: Store
   for (const [i, { item, probe }] of probed.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i + 1, probed.length, 'rasterizing masks');
+    // LISA reads images with cv2.imread, which applies EXIF orientation, and LabelMe annotates the
+    // rotated image: the oriented grid, unless the JSON's imageWidth/imageHeight is the raw size only.
+    const grid = chooseGrid(probe, item.size, 'oriented') ?? 'oriented';
+    const size = gridSize(probe, grid);
     let labels: Uint8Array;
     try {
-      labels = rasterizeReasonSeg(item.shapes, probe.height, probe.width);
+      labels = rasterizeReasonSeg(item.shapes, size.height, size.width);
     } catch (err) {
       throw new ApiError('INVALID_INPUT', `${item.jsonPath}: ${err instanceof Error ? err.message : String(err)}`, { file: item.jsonPath });
     }
-    const regions = labelMapToRles(labels, probe.height, probe.width).filter((p) => p.classIdx !== 0);
+    const regions = labelMapToRles(labels, size.height, size.width).filter((p) => p.classIdx !== 0);
     images.push({
       path: item.imagePath,
       fileName: item.fileName,
       probe,
+      grid,
       split: item.split,
       externalId: basename(item.fileName, extname(item.fileName)),
       samples: [{ query: item.text[0] ?? null, queries: item.text, isSentence: item.isSentence, regions }],
@@ -143,5 +161,6 @@ export async function importReasonSeg(params: ReasonSegImportParams, deps: Store
     images: images.length,
     annotated: images.filter((i) => (i.samples[0]?.regions.length ?? 0) > 0).length,
     skipped,
+    orientations: stagedOrientationNotes(images),
   };
 }

@@ -9,6 +9,7 @@ import {
   requireDirectory,
   requireFile,
   requireFreeName,
+  stagedOrientationNotes,
   writeStagedDataset,
   type StagedImage,
   type StagedSample,
@@ -143,10 +144,11 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
     }
     samplesOf.set(ref.imageId, entry);
   }
-  const images: StagedImage[] = probed.map(({ item, probe }) => ({
+  const images: StagedImage[] = probed.map(({ item, probe, grid }) => ({
     path: join(imagesDir, item.fileName),
     fileName: item.fileName,
     probe,
+    grid,
     split: samplesOf.get(item.id)?.split ?? null,
     externalId: String(item.id),
     samples: samplesOf.get(item.id)?.samples ?? [],
@@ -168,5 +170,12 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
     images,
   });
   ctx.progress(images.length, images.length, 'done');
-  return { datasetId, name, images: images.length, annotated: images.length, skipped };
+  return {
+    datasetId,
+    name,
+    images: images.length,
+    annotated: images.length,
+    skipped,
+    orientations: stagedOrientationNotes(images),
+  };
 }

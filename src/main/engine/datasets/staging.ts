@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import type { ClassInfo, DatasetFormat, DatasetTask, SkippedFile } from '../../../shared/domain';
+import type { ClassInfo, DatasetFormat, DatasetTask, ImageOrientationNote, PixelGrid, SkippedFile } from '../../../shared/domain';
+import { gridSize, orientationNotes } from '../images/orientation';
 import { probeImage, type ProbedImage } from '../images/probe';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Rle } from '../masks/rle';
@@ -34,7 +35,10 @@ export interface StagedSample {
 export interface StagedImage {
   path: string;
   fileName: string;
+  /** The file as stored: raw size and EXIF orientation. */
   probe: ProbedImage;
+  /** The pixel grid chosen (images/orientation.ts); its size is what masks and the store use. Default 'raw'. */
+  grid?: PixelGrid;
   split?: string | null;
   externalId?: string | null;
   samples: StagedSample[];
@@ -70,8 +74,9 @@ export function writeStagedDataset(deps: StoreDeps, staged: StagedDataset): numb
         fileName: image.fileName,
         sha256: image.probe.sha256,
         bytes: image.probe.bytes,
-        width: image.probe.width,
-        height: image.probe.height,
+        ...gridSize(image.probe, image.grid ?? 'raw'),
+        exifOrientation: image.probe.orientation,
+        grid: image.grid ?? 'raw',
         split: image.split ?? null,
         externalId: image.externalId ?? null,
       });
@@ -92,6 +97,13 @@ export function writeStagedDataset(deps: StoreDeps, staged: StagedDataset): numb
     }
     return id;
   })();
+}
+
+/** The import result's list of images with an EXIF orientation other than 1, and the grid chosen. */
+export function stagedOrientationNotes(images: readonly StagedImage[]): ImageOrientationNote[] {
+  return orientationNotes(
+    images.map((i) => ({ file: i.path, orientation: i.probe.orientation, grid: i.grid ?? 'raw', ...gridSize(i.probe, i.grid ?? 'raw') })),
+  );
 }
 
 /** A taken dataset name is refused before any work is done. */

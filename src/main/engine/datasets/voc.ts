@@ -6,7 +6,17 @@ import { IMAGE_EXTENSIONS } from '../images/probe';
 import type { JobContext } from '../jobs/JobRunner';
 import { labelMapToRles } from '../masks/labelMap';
 import { readMaskPng } from '../masks/png';
-import { isFile, probeAll, requireDirectory, requireFreeName, writeStagedDataset, type StagedImage, type StoreDeps } from './staging';
+import { allowedSizes, chooseGrid } from '../images/orientation';
+import {
+  isFile,
+  probeAll,
+  requireDirectory,
+  requireFreeName,
+  stagedOrientationNotes,
+  writeStagedDataset,
+  type StagedImage,
+  type StoreDeps,
+} from './staging';
 
 export interface VocImportParams {
   root: string;
@@ -97,13 +107,16 @@ function notVoc(root: string, missing: string): ApiError {
 async function readVocMask(path: string, image: StagedImage): Promise<StagedImage['samples'][number]['regions']> {
   const bytes = await readFile(path);
   const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
-  if (mask.width !== image.probe.width || mask.height !== image.probe.height) {
+  // The mask's size picks the image's grid: raw unless it has the EXIF-rotated size (images/orientation.ts).
+  const grid = chooseGrid(image.probe, mask, 'raw');
+  if (grid === null) {
     throw new ApiError(
       'INVALID_INPUT',
-      `${path}: mask is ${mask.width}x${mask.height} but its image ${image.fileName} is ${image.probe.width}x${image.probe.height}`,
+      `${path}: mask is ${mask.width}x${mask.height} but its image ${image.fileName} is ${allowedSizes(image.probe)}`,
       { file: path, image: image.fileName },
     );
   }
+  image.grid = grid;
   const parts = labelMapToRles(mask.data, mask.height, mask.width);
   for (const p of parts) {
     if (p.classIdx >= VOC_CLASSES.length && p.classIdx !== IGNORE) {
@@ -178,5 +191,5 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
     images: staged,
   });
   ctx.progress(staged.length, staged.length, 'done');
-  return { datasetId, name, images: staged.length, annotated, skipped };
+  return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged) };
 }

@@ -4,6 +4,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { BlobRef } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
 import type { EngineDeps } from '../deps';
+import { appliedOrientation, applyOrientation, jpegWithoutOrientation } from './orientation';
 import { contentTypeFor } from './probe';
 import { thumbnailCache } from './thumbs';
 
@@ -33,8 +34,13 @@ export function blobReader(deps: EngineDeps) {
           throw new ApiError('NOT_FOUND', `${image.path}: image file is missing (moved or deleted since import)`);
         });
         const type = contentTypeFor(image.path);
-        if (BROWSER_FORMATS.has(type)) return { bytes, contentType: type };
-        return { bytes: await sharp(bytes).png().toBuffer(), contentType: 'image/png' };
+        // The bytes show the image's pixel grid with nothing left for the browser to rotate: a raw-grid
+        // JPEG goes out with its EXIF orientation tag set to 1 (pixels untouched); an oriented grid,
+        // and any other format carrying an orientation, are rotated here and sent as PNG (no EXIF).
+        const orientation = appliedOrientation(image.grid, image.exif_orientation);
+        if (orientation === 1 && type === 'image/jpeg') return { bytes: jpegWithoutOrientation(bytes) ?? bytes, contentType: type };
+        if (orientation === 1 && image.exif_orientation === 1 && BROWSER_FORMATS.has(type)) return { bytes, contentType: type };
+        return { bytes: await applyOrientation(sharp(bytes), orientation).png().toBuffer(), contentType: 'image/png' };
       }
       case 'labelmap': {
         const image = await imageRow(ref.imageId);
@@ -64,7 +70,10 @@ export function blobReader(deps: EngineDeps) {
       }
       case 'thumb': {
         const image = await imageRow(ref.imageId);
-        return { bytes: await thumbnail(image), contentType: 'image/webp' };
+        return {
+          bytes: await thumbnail({ ...image, orientation: appliedOrientation(image.grid, image.exif_orientation) }),
+          contentType: 'image/webp',
+        };
       }
     }
   };

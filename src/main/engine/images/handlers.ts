@@ -25,6 +25,8 @@ export function imageHandlers(deps: EngineDeps) {
         path: row.path,
         sha256: row.sha256,
         bytes: row.bytes,
+        exifOrientation: row.exif_orientation,
+        grid: row.grid,
         classes: deps.repos.datasets.classes(row.dataset_id),
         image: { kind: 'image' as const, imageId },
         groundTruth: row.has_gt === 1 ? { kind: 'labelmap' as const, imageId, source: 'gt' as const } : null,

@@ -9,6 +9,8 @@ export interface ProbedImage {
   sha256: string;
   bytes: number;
   format: string;
+  /** EXIF orientation tag (1..8; 1 when absent). width/height above are the stored (raw) grid's. */
+  orientation: number;
 }
 
 export type ProbeOutcome = { ok: true; image: ProbedImage } | { ok: false; reason: string };
@@ -44,7 +46,11 @@ export async function probeImage(bytes: Buffer): Promise<ProbeOutcome> {
     if (meta.width === undefined || meta.height === undefined) return { ok: false, reason: 'unreadable image: no dimensions' };
     // No end marker (a cut file, or a camera trailer after EOI): let a full decode decide.
     if (endsComplete(bytes, meta.format) !== true) await decoder.raw().toBuffer();
-    return { ok: true, image: { width: meta.width, height: meta.height, sha256, bytes: bytes.length, format: meta.format ?? 'unknown' } };
+    const orientation = meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
+    return {
+      ok: true,
+      image: { width: meta.width, height: meta.height, sha256, bytes: bytes.length, format: meta.format ?? 'unknown', orientation },
+    };
   } catch (err) {
     const text = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
     return { ok: false, reason: `unreadable image (${text.trim() || 'decoder error'})` };

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../../shared/api/errors';
+import { applyOrientation } from './orientation';
 
 /** Longest side of a gallery thumbnail, in pixels (tiles are 160-220 CSS px wide; 256 stays sharp on 1.25x screens). */
 export const THUMB_SIZE = 256;
@@ -9,12 +10,14 @@ export const THUMB_SIZE = 256;
 export interface ThumbSource {
   path: string;
   sha256: string;
+  /** EXIF orientation to apply: the image's pixel grid (1 = raw, as stored). */
+  orientation: number;
 }
 
 /**
  * Gallery thumbnails, made with sharp on first request and cached on disk under
- * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256.webp`. Keyed by content hash, so identical images
- * share one file and a changed file gets a new thumbnail. Concurrent requests for one hash share
+ * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256-o<orientation>.webp`. Keyed by content hash and
+ * pixel grid, so identical images in the same grid share one file and a changed file gets a new thumbnail. Concurrent requests for one hash share
  * one encode (the gallery asks for a screenful at once).
  */
 export function thumbnailCache(cacheDir: string) {
@@ -24,8 +27,7 @@ export function thumbnailCache(cacheDir: string) {
     const original = await readFile(src.path).catch(() => {
       throw new ApiError('NOT_FOUND', `${src.path}: image file is missing (moved or deleted since import)`);
     });
-    const bytes = await sharp(original, { limitInputPixels: 1 << 28 })
-      .rotate()
+    const bytes = await applyOrientation(sharp(original, { limitInputPixels: 1 << 28 }), src.orientation)
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
       .toBuffer();
@@ -38,7 +40,7 @@ export function thumbnailCache(cacheDir: string) {
   }
 
   return async function thumbnail(src: ThumbSource): Promise<Uint8Array> {
-    const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}.webp`);
+    const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}-o${src.orientation}.webp`);
     const cached = await readFile(file).catch(() => null);
     if (cached !== null) return cached;
     let pending = inFlight.get(file);

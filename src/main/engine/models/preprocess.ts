@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { ApiError } from '../../../shared/api/errors';
 import type { InputSpec } from '../../../shared/domain';
 import { bilinearResize } from '../tokens';
+import { applyOrientation } from '../images/orientation';
 
 /** A decoded image: interleaved 8-bit RGB, row-major. */
 export interface RgbImage {
@@ -29,14 +30,29 @@ export interface InputTensor {
   geometry: InputGeometry;
 }
 
-/** Decodes any image sharp reads into RGB (grey -> RGB, alpha dropped, EXIF orientation ignored like PIL). */
-export async function decodeRgb(path: string): Promise<RgbImage> {
+/**
+ * Version of the decoding rules below; part of every output cache key (with the image's orientation),
+ * so a change to how pixels are decoded never serves outputs computed from the old pixels.
+ * 2: no colour-profile conversion (PIL/OpenCV values), EXIF orientation applied only for the oriented grid.
+ */
+export const DECODE_RULES_VERSION = 2;
+
+/** What decides the decoded pixels of one image besides its bytes, for cache keys. */
+export function decodingFingerprint(orientation: number): string {
+  return `decode-v${DECODE_RULES_VERSION};orientation=${orientation}`;
+}
+
+/**
+ * Decodes any image sharp reads into RGB exactly as PIL's `Image.open(p).convert('RGB')` does (and
+ * OpenCV's imread, BGR->RGB): grey -> RGB, alpha dropped, and NO colour-profile conversion (an
+ * embedded ICC profile is ignored, as PIL and OpenCV ignore it; sharp's default would convert to sRGB).
+ * `orientation` is the EXIF orientation to apply (the image's pixel grid, chosen at import): 1 keeps
+ * the stored grid as PIL loads it; 2..8 rotate/mirror it as OpenCV's imread does.
+ */
+export async function decodeRgb(path: string, orientation = 1): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(path, { failOn: 'truncated' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const pipeline = applyOrientation(sharp(path, { failOn: 'truncated', ignoreIcc: true }), orientation);
+    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       // Grey images come back with one channel: replicate it.
       const rgb = new Uint8Array(info.width * info.height * 3);

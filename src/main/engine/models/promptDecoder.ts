@@ -1,6 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { EngineDeps } from '../deps';
 import { decodePrompt, samEmbedding, type PromptPoint } from './adapters/promptDecoderCore';
+import { appliedOrientation } from '../images/orientation';
 import { decodeRgb } from './preprocess';
 import { LoadedModel, providersFor } from './runtime';
 
@@ -32,7 +33,7 @@ export async function runPromptDecoder(
       throw new ApiError('INVALID_INPUT', `point (${p.x}, ${p.y}) is outside the ${image.width}x${image.height} image`);
   }
   const model = new LoadedModel(deps, summary, providersFor('auto'));
-  const rgb = await decodeRgb(image.path);
+  const rgb = await decodeRgb(image.path, appliedOrientation(image.grid, image.exif_orientation));
   const embedding = await samEmbedding(model, image.sha256, rgb);
   const { mask, score } = await decodePrompt(model, embedding, { width: image.width, height: image.height }, input.points);
   return { mask, width: image.width, height: image.height, score };

@@ -221,7 +221,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       try {
         const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
         if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit.outputs) };
-        const rgb = await decodeRgb(s.imagePath);
+        const rgb = await decodeRgb(s.imagePath, s.orientation);
         const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
         const out = await adapter.predict(model, sample, { modelToDataset: mapping.toDataset });
         return { s, key, fromCache: false, result: toItemResult(out, s, mapping, referring) };

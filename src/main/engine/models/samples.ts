@@ -6,8 +6,11 @@ export interface RunSample {
   imagePath: string;
   imageSha: string;
   fileName: string;
+  /** Size of the image's pixel grid (chosen at import). */
   width: number;
   height: number;
+  /** EXIF orientation decodeRgb applies to reach that grid: 1 for the raw grid. */
+  orientation: number;
   query: string | null;
   /** 0-based position of this sample among its image's query samples. */
   queryIndex: number;
@@ -26,7 +29,7 @@ export function samplesForRun(deps: EngineDeps, datasetId: number, referring: bo
   const rows = deps.db
     .prepare(
       `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, i.sha256 AS imageSha, i.file_name AS fileName,
-              i.width, i.height, s.query,
+              i.width, i.height, CASE WHEN i.grid = 'oriented' THEN i.exif_orientation ELSE 1 END AS orientation, s.query,
               (SELECT COUNT(*) FROM samples s2 WHERE s2.image_id = s.image_id AND s2.query IS NOT NULL AND s2.id < s.id) AS queryIndex
        FROM samples s JOIN images i ON i.id = s.image_id
        WHERE i.dataset_id = @datasetId AND ${referring ? 's.query IS NOT NULL' : 's.query IS NULL'} ${tagFilter}

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ClassInfo, Rgb } from '../../../shared/domain';
+import { appliedOrientation, applyOrientation } from '../images/orientation';
 import { paintLabelMap } from '../masks/labelMap';
 import type { Repos } from '../store/store';
 import type { Heatmap } from '../store/repos/predictions';
@@ -116,7 +117,11 @@ export async function sampleThumbnails(
   const { width, height } = image;
   const photo = await readFile(image.path)
     .then(async (bytes) => {
-      const png = await sharp(bytes).resize({ width: THUMB_WIDTH }).png().toBuffer();
+      // The image's pixel grid (chosen at import), like its masks below.
+      const png = await applyOrientation(sharp(bytes), appliedOrientation(image.grid, image.exif_orientation))
+        .resize({ width: THUMB_WIDTH })
+        .png()
+        .toBuffer();
       return `data:image/png;base64,${png.toString('base64')}`;
     })
     .catch(() => null); // a moved image file leaves a blank cell, not a failed report

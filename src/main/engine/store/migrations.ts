@@ -233,6 +233,14 @@ export const migrations: readonly string[] = [
     revision INTEGER NOT NULL
   );
   `,
+  /* 2 -> 3: each image's pixel grid, chosen at import (images/orientation.ts) */ `
+  -- exif_orientation: the EXIF orientation tag of the file (1..8; 1 also for "none"). grid: 'raw' = the
+  -- stored pixels as PIL loads them (EXIF ignored), 'oriented' = EXIF orientation applied as OpenCV's
+  -- imread does. width/height are the chosen grid's; models, masks, metrics and the viewer all use it.
+  -- Rows from before this migration keep the raw grid their stored sizes already describe.
+  ALTER TABLE images ADD COLUMN exif_orientation INTEGER NOT NULL DEFAULT 1 CHECK (exif_orientation BETWEEN 1 AND 8);
+  ALTER TABLE images ADD COLUMN grid TEXT NOT NULL DEFAULT 'raw' CHECK (grid IN ('raw','oriented'));
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -126,6 +126,19 @@ function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
           </ul>
         </details>
       ) : null}
+      {result.data.orientations.length > 0 ? (
+        <details open>
+          <summary>{result.data.orientations.length} image(s) with an EXIF orientation</summary>
+          <ul data-testid="import-orientations">
+            {result.data.orientations.map((o) => (
+              <li key={o.file}>
+                <code>{o.file}</code>: orientation {o.orientation},{' '}
+                {o.grid === 'raw' ? 'raw grid (EXIF ignored, as PIL)' : 'oriented grid (EXIF applied, as OpenCV)'} {o.width}x{o.height}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import type { ImageFilter, ImageReviewState, ImageSummary } from '../../../../shared/domain';
+import type { ImageFilter, ImageReviewState, ImageSummary, PixelGrid } from '../../../../shared/domain';
 
 export interface NewImage {
   datasetId: number;
@@ -7,8 +7,12 @@ export interface NewImage {
   fileName: string;
   sha256: string;
   bytes: number;
+  /** The chosen grid's size (images/orientation.ts gridSize). */
   width: number;
   height: number;
+  /** EXIF orientation tag of the file (1..8) and the pixel grid chosen at import; default 1 / 'raw'. */
+  exifOrientation?: number;
+  grid?: PixelGrid;
   split?: string | null;
   externalId?: string | null;
 }
@@ -22,6 +26,8 @@ export interface ImageRow {
   bytes: number;
   width: number;
   height: number;
+  exif_orientation: number;
+  grid: PixelGrid;
   has_gt: number;
   review_state: ImageReviewState;
   /** Tag names joined by U+001F (a character a tag name cannot hold), or null. */
@@ -33,7 +39,7 @@ const TAG_SEPARATOR = '\u001f';
 const hasGtSql = 'EXISTS (SELECT 1 FROM samples s JOIN annotations a ON a.sample_id = s.id WHERE s.image_id = i.id)';
 
 const selectSql = `
-  SELECT i.id, i.dataset_id, i.path, i.file_name, i.sha256, i.bytes, i.width, i.height, i.review_state,
+  SELECT i.id, i.dataset_id, i.path, i.file_name, i.sha256, i.bytes, i.width, i.height, i.exif_orientation, i.grid, i.review_state,
     ${hasGtSql} AS has_gt,
     (SELECT group_concat(name, char(31)) FROM (
        SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id
@@ -88,12 +94,25 @@ function filterSql(datasetId: number, f: ImageFilter): { where: string; params: 
 /** Owns the `images` and `samples` tables. */
 export function imagesRepo(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height, split, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height, exif_orientation, grid, split, external_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSample = db.prepare('INSERT INTO samples (image_id, query, queries, is_sentence, external_id) VALUES (?, ?, ?, ?, ?)');
   return {
     create(i: NewImage): number {
-      const info = insert.run(i.datasetId, i.path, i.fileName, i.sha256, i.bytes, i.width, i.height, i.split ?? null, i.externalId ?? null);
+      const info = insert.run(
+        i.datasetId,
+        i.path,
+        i.fileName,
+        i.sha256,
+        i.bytes,
+        i.width,
+        i.height,
+        i.exifOrientation ?? 1,
+        i.grid ?? 'raw',
+        i.split ?? null,
+        i.externalId ?? null,
+      );
       return Number(info.lastInsertRowid);
     },
     createSample(imageId: number, query: string | null = null, queries: string[] | null = null, isSentence: boolean | null = null): number {

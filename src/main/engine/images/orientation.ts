@@ -1,0 +1,136 @@
+import type { Sharp } from 'sharp';
+import type { ImageOrientationNote, PixelGrid } from '../../../shared/domain';
+
+/**
+ * One pixel grid per image, chosen at import and recorded (images.grid, images.exif_orientation).
+ * Research loaders disagree on EXIF orientation: PIL ignores it (the raw grid), OpenCV's imread and
+ * LabelMe apply it (the oriented grid). Tessera uses the raw grid unless the dataset's annotations
+ * are in the oriented one; models, masks, metrics, exports, thumbnails and the viewer all follow it.
+ */
+
+/** Orientations 5..8 swap width and height. */
+export function swapsAxes(orientation: number): boolean {
+  return orientation >= 5 && orientation <= 8;
+}
+
+/** The EXIF transform the decoder applies for a grid: the orientation for 'oriented', none (1) for 'raw'. */
+export function appliedOrientation(grid: PixelGrid, exifOrientation: number): number {
+  return grid === 'oriented' ? exifOrientation : 1;
+}
+
+/** Width and height of an image in a grid, from its raw (stored) size. */
+export function gridSize(raw: { width: number; height: number; orientation: number }, grid: PixelGrid): { width: number; height: number } {
+  return grid === 'oriented' && swapsAxes(raw.orientation)
+    ? { width: raw.height, height: raw.width }
+    : { width: raw.width, height: raw.height };
+}
+
+/**
+ * The grid an annotation of `size` is drawn in: 'raw' or 'oriented' when only one grid has that
+ * size, `fallback` when both do (orientation 1-4, a square image) or no size is known, null when
+ * neither does (the caller reports the mismatch).
+ */
+export function chooseGrid(
+  raw: { width: number; height: number; orientation: number },
+  size: { width: number; height: number } | null,
+  fallback: PixelGrid,
+): PixelGrid | null {
+  if (raw.orientation === 1) return size === null || (size.width === raw.width && size.height === raw.height) ? 'raw' : null;
+  if (size === null) return fallback;
+  const fits = (g: PixelGrid): boolean => {
+    const s = gridSize(raw, g);
+    return s.width === size.width && s.height === size.height;
+  };
+  const rawFits = fits('raw');
+  const orientedFits = fits('oriented');
+  if (rawFits && orientedFits) return fallback;
+  if (rawFits) return 'raw';
+  if (orientedFits) return 'oriented';
+  return null;
+}
+
+/** "48x32 (raw) or 32x48 (EXIF-oriented)": the sizes an annotation may have, for mismatch messages. */
+export function allowedSizes(raw: { width: number; height: number; orientation: number }): string {
+  const o = gridSize(raw, 'oriented');
+  if (raw.orientation === 1 || !swapsAxes(raw.orientation)) return `${raw.width}x${raw.height}`;
+  return `${raw.width}x${raw.height} (as stored) or ${o.width}x${o.height} (EXIF orientation ${raw.orientation} applied)`;
+}
+
+/** The import result's list: every image whose EXIF orientation is not 1, with the grid chosen. */
+export function orientationNotes(
+  images: ReadonlyArray<{ file: string; orientation: number; grid: PixelGrid; width: number; height: number }>,
+): ImageOrientationNote[] {
+  return images
+    .filter((i) => i.orientation !== 1)
+    .map((i) => ({ file: i.file, orientation: i.orientation, grid: i.grid, width: i.width, height: i.height }));
+}
+
+/**
+ * Applies an EXIF orientation (1..8) to a sharp pipeline: the transform that turns the stored grid
+ * into the displayed one, as OpenCV's imread and sharp's autoOrient do (sharp mirrors before it rotates).
+ */
+export function applyOrientation(pipeline: Sharp, orientation: number): Sharp {
+  switch (orientation) {
+    case 2:
+      return pipeline.flop();
+    case 3:
+      return pipeline.rotate(180);
+    case 4:
+      return pipeline.flip();
+    case 5:
+      return pipeline.flop().rotate(270);
+    case 6:
+      return pipeline.rotate(90);
+    case 7:
+      return pipeline.flop().rotate(90);
+    case 8:
+      return pipeline.rotate(270);
+    default:
+      return pipeline;
+  }
+}
+
+/**
+ * A copy of a JPEG whose EXIF orientation tag (IFD0 0x0112) is set to 1, every other byte unchanged;
+ * null when the file has no such tag or already says 1. Serving this for a raw-grid image keeps the
+ * browser from rotating what Tessera treats as unrotated (the original file is never written).
+ */
+export function jpegWithoutOrientation(bytes: Uint8Array): Uint8Array | null {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 2;
+  while (pos + 4 <= bytes.length && bytes[pos] === 0xff) {
+    const marker = bytes[pos + 1] as number;
+    if (marker === 0xda || marker === 0xd9) return null; // image data starts: no EXIF before it
+    if (marker === 0xff || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      pos += marker === 0xff ? 1 : 2;
+      continue;
+    }
+    const length = view.getUint16(pos + 2);
+    const start = pos + 4;
+    const end = pos + 2 + length;
+    if (length < 2 || end > bytes.length) return null;
+    const isExif = marker === 0xe1 && length >= 16 && String.fromCharCode(...bytes.subarray(start, start + 6)) === 'Exif\0\0';
+    if (isExif) {
+      const tiff = start + 6;
+      const order = String.fromCharCode(bytes[tiff] as number, bytes[tiff + 1] as number);
+      if (order !== 'II' && order !== 'MM') return null;
+      const le = order === 'II';
+      const ifd = tiff + view.getUint32(tiff + 4, le);
+      if (ifd + 2 > end) return null;
+      const count = view.getUint16(ifd, le);
+      for (let i = 0; i < count; i++) {
+        const entry = ifd + 2 + i * 12;
+        if (entry + 12 > end) return null;
+        if (view.getUint16(entry, le) !== 0x0112) continue;
+        if (view.getUint16(entry + 2, le) !== 3 || view.getUint16(entry + 8, le) === 1) return null; // SHORT; already 1
+        const copy = new Uint8Array(bytes);
+        new DataView(copy.buffer).setUint16(entry + 8, 1, le);
+        return copy;
+      }
+      return null;
+    }
+    pos = end;
+  }
+  return null;
+}
