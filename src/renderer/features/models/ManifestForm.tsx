@@ -43,7 +43,7 @@ export function ManifestForm({
   );
   const keepAspect = draft.policy === 'keep-aspect';
   return (
-    <fieldset disabled={disabled} style={{ border: 'none', padding: 0, margin: 0 }} data-testid="manifest-form">
+    <fieldset disabled={disabled} style={{ border: 'none', padding: 0, margin: '12px 0 0' }} data-testid="manifest-form">
       <div style={grid}>
         {text('name', 'Name')}
         <label style={label}>
@@ -191,6 +191,14 @@ export function ManifestForm({
           <textarea
             data-testid="manifest-classes"
             rows={3}
+            style={{
+              background: 'var(--panel)',
+              color: 'var(--text)',
+              border: '1px solid var(--line)',
+              borderRadius: 4,
+              padding: '2px 4px',
+              font: 'inherit',
+            }}
             value={draft.classes}
             spellCheck={false}
             onChange={(e) => set('classes', e.target.value)}
