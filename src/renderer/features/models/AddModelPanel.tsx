@@ -203,8 +203,8 @@ export function AddModelPanel({ onClose }: { onClose: () => void }): React.JSX.E
               <TensorTable inputs={inspection.inputs} outputs={inspection.outputs} />
               <p className="small muted" style={{ margin: '10px 0 0' }}>
                 The manifest goes to <code data-testid="manifest-target">{inspection.manifestPath.replace(/yaml$/, draft.format)}</code>
-                {inspection.manifestExists && draft.format === 'yaml' ? ' (that file exists already)' : ''}. In the browser UI Tessera
-                writes only inside the workspace folder.
+                {inspection.manifestExists && draft.format === 'yaml' ? ' (that file exists already)' : ''}.
+                {window.tessera === undefined ? ' In the browser UI Tessera writes only inside the workspace folder.' : ''}
               </p>
               <ManifestForm draft={draft} onChange={setDraft} inputs={inspection.inputs} outputs={inspection.outputs} disabled={working} />
               <div style={{ ...row, marginTop: 12 }}>
