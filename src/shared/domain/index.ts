@@ -6,3 +6,4 @@ export * from './jobs';
 export * from './runs';
 export * from './models';
 export * from './palette';
+export * from './modelParams';

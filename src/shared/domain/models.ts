@@ -4,7 +4,7 @@ import { Id } from './ids';
 export const ModelKind = z.enum(['semantic-seg', 'probability-map', 'cam', 'patch-tokens', 'seg-token', 'prompt-decoder', 'image-encoder']);
 export type ModelKind = z.infer<typeof ModelKind>;
 
-export const SizePolicy = z.enum(['fixed', 'resize', 'longest-side-pad', 'shortest-side-center-crop']);
+export const SizePolicy = z.enum(['fixed', 'resize', 'longest-side-pad', 'shortest-side-center-crop', 'keep-aspect']);
 export type SizePolicy = z.infer<typeof SizePolicy>;
 
 const Triple = z.tuple([z.number(), z.number(), z.number()]);
@@ -18,8 +18,12 @@ const Rgb255 = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0
  *  - resize: stretched to `size` (ToCo's 448x448)
  *  - longest-side-pad: longest side scaled to size, zero-padded bottom/right (SAM)
  *  - shortest-side-center-crop: shortest side scaled to size, centre crop (CLIP / LLaVA)
+ *  - keep-aspect: PaddleOCR's DetResizeForTest (limit_type "max"): when the longest side exceeds
+ *    `size` it is scaled down to it (ratio = size / longest, each side truncated), otherwise kept;
+ *    then each side is rounded (half to even, as Python's round) to a multiple of `multiple`, at
+ *    least `multiple`. The image is stretched to that size: no padding, no crop.
  */
-export const InputSpec = z.object({
+export const InputSpec = z.strictObject({
   tensor: z.string().min(1),
   policy: SizePolicy,
   /** [height, width]; a single number means a square. */
@@ -41,6 +45,8 @@ export const InputSpec = z.object({
     // Normalized to the maximum (1 or 255); accepting that form too keeps the schema idempotent for stored manifests.
     .transform((r): 1 | 255 => (r === '0-1' || r === 1 || (Array.isArray(r) && r[1] === 1) ? 1 : 255)),
   channel_order: z.enum(['RGB', 'BGR']).default('RGB'),
+  /** keep-aspect only: each side becomes a multiple of this (PaddleOCR: 32). */
+  multiple: z.number().int().min(1).max(1024).optional(),
 });
 export type InputSpec = z.output<typeof InputSpec>;
 

@@ -287,7 +287,7 @@ describe('token and prompt adapters', () => {
       repos.images.createSample(imageId, 'segment the blue box', ['segment the blue box'], false);
       return id;
     })();
-    await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json') });
+    await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json'), replace: true });
     const { runId } = await runModel('toy-colour-seg-token', datasetId);
     const sample = engine.deps.db
       .prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')

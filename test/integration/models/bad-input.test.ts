@@ -76,12 +76,12 @@ describe('models and runs: bad input', () => {
       env.client.call('models.add', {
         manifestPath: manifestFor('wrong-names', 'toy-colour-semantic.onnx', { outputs: { logits: 'scores' } }),
       }),
-    ).rejects.toThrow(/manifest output logits = "scores" is not an output of the model \(model inputs: image; outputs: logits\)/);
+    ).rejects.toThrow(/outputs\.logits: "scores" is not an output of the model \(its outputs: logits\)/);
     await expect(
       env.client.call('models.add', {
         manifestPath: manifestFor('wrong-input', 'toy-colour-semantic.onnx', { input: { tensor: 'pixels', policy: 'resize', size: 64 } }),
       }),
-    ).rejects.toThrow(/manifest input "pixels" is not an input of the model/);
+    ).rejects.toThrow(/input\.tensor: "pixels" is not an input of the model \(its inputs: image\)/);
   });
 
   it('refuses a malformed manifest with the field named', async () => {
@@ -127,7 +127,7 @@ describe('models and runs: bad input', () => {
         }),
       })
       .catch((e: unknown) => e);
-    expect(String(m)).toMatch(/output logits has 4 channels but the manifest lists 5 classes/);
+    expect(String(m)).toMatch(/outputs\.logits: "logits" has 4 channels but 5 channels \(classes\.names\) are expected/);
   });
 
   it('lists a truncated image as a per-image failure, keeps the others and leaves the run not complete', async () => {
@@ -157,7 +157,7 @@ describe('models and runs: bad input', () => {
   });
 
   it('falls back to the CPU visibly when CUDA is requested but not installed', async () => {
-    const m = await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-semantic.manifest.json') });
+    const m = await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-semantic.manifest.json'), replace: true });
     const done = await finishJob(env.client, () =>
       env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cuda', runName: 'on-cuda', subset: undefined }),
     );

@@ -9,9 +9,12 @@ export function registerModels(program: Command, globals: () => GlobalOptions): 
     .command('add')
     .description('add a model from its manifest (JSON or YAML beside the .onnx); checks tensor names and shapes')
     .argument('<manifest>', 'manifest file')
+    .option('--replace', 'replace a registered model of the same name (its runs keep their own provenance)')
     .option('--json', 'print JSON')
-    .action(async (manifest: string, opts: { json?: boolean }) => {
-      const m = await withSession(globals(), (s) => s.client.call('models.add', { manifestPath: manifest }));
+    .action(async (manifest: string, opts: { json?: boolean; replace?: boolean }) => {
+      const m = await withSession(globals(), (s) =>
+        s.client.call('models.add', { manifestPath: manifest, replace: opts.replace === true }),
+      );
       if (opts.json === true) return printJson(m);
       printLine(`added model "${m.name}" (${m.kind}${m.toy ? ', TOY' : ''}) id ${m.id}, sha256 ${m.sha256.slice(0, 12)}…`);
     });

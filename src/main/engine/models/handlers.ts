@@ -9,7 +9,7 @@ import { runPromptDecoder } from './promptDecoder';
 export function modelHandlers(deps: EngineDeps) {
   return {
     ...modelInspectHandlers(deps),
-    'models.add': async ({ manifestPath }) => addModel(deps, deps.inference, manifestPath),
+    'models.add': async ({ manifestPath, replace }) => addModel(deps, deps.inference, manifestPath, { replace: replace === true }),
     'models.list': async () => deps.repos.models.list(),
     'models.get': async ({ modelId }) => {
       const m = deps.repos.models.get(modelId);

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ApiError } from '../../../shared/api/errors';
-import { ModelManifest } from '../../../shared/domain';
+import { ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
+import { REQUIRED_OUTPUT_ROLES } from './adapters';
 
 export interface LoadedManifest {
   manifest: ModelManifest;
@@ -12,8 +13,56 @@ export interface LoadedManifest {
   files: Record<string, string>;
 }
 
-function where(path: PropertyKey[]): string {
-  return path.length === 0 ? '' : `${path.map(String).join('.')}: `;
+/** One thing wrong with a manifest: the field (dotted path, '' for the whole file) and what is allowed. */
+export interface ManifestProblem {
+  path: string;
+  message: string;
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/**
+ * All problems of a manifest in one error: one line per problem, each naming the field, so a
+ * researcher fixes the file once instead of once per run of `models add`.
+ */
+export function manifestError(
+  file: string,
+  problems: readonly ManifestProblem[],
+  code: 'INVALID_INPUT' | 'MODEL_MISMATCH' = 'INVALID_INPUT',
+): ApiError {
+  const lines = problems.map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`));
+  const message =
+    lines.length === 1 ? `${file}: ${lines[0]}` : `${file}: ${lines.length} problems\n${lines.map((l) => `  ${l}`).join('\n')}`;
+  return new ApiError(code, message, { issues: problems.map((p) => ({ path: p.path, message: p.message })) });
+}
+
+/** Checks that need the manifest alone: per-kind params, output roles, input policy fields. */
+export function manifestProblems(manifest: ModelManifest): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const params = PARAMS_SCHEMAS[manifest.kind].safeParse(manifest.params);
+  if (!params.success)
+    for (const issue of params.error.issues) problems.push({ path: joinPath(['params', ...issue.path]), message: issue.message });
+  if (manifest.files.model !== undefined || manifest.kind !== 'seg-token') {
+    for (const alternatives of REQUIRED_OUTPUT_ROLES[manifest.kind]) {
+      if (!alternatives.some((role) => manifest.outputs[role] !== undefined))
+        problems.push({
+          path: 'outputs',
+          message: `a ${manifest.kind} model needs the output role ${alternatives.map((r) => `"${r}"`).join(' or ')} (role: output tensor name)`,
+        });
+    }
+  }
+  const input = manifest.input;
+  if (input.policy === 'keep-aspect') {
+    if (input.size[0] !== input.size[1])
+      problems.push({ path: 'input.size', message: 'keep-aspect takes one number: the longest side allowed (e.g. 960)' });
+  } else if (input.multiple !== undefined) {
+    problems.push({ path: 'input.multiple', message: `only the keep-aspect policy rounds to a multiple (policy is ${input.policy})` });
+  }
+  if (input.size[0] * input.size[1] > 8192 * 8192)
+    problems.push({ path: 'input.size', message: `${input.size[0]}x${input.size[1]} is larger than 8192x8192` });
+  return problems;
 }
 
 /** Reads a JSON or YAML manifest and validates it; every problem names the file and the field. */
@@ -26,18 +75,21 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw new ApiError(
-      'INVALID_INPUT',
-      `${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML/JSON'} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
-    );
+    // The parser's own message can quote the file's contents: say only where it broke.
+    const text = err instanceof Error ? err.message : '';
+    const at = /position (\d+)/.exec(text) ?? /line (\d+)/i.exec(text);
+    const where = at === null ? '' : ` (${at[0]})`;
+    throw new ApiError('INVALID_INPUT', `${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML/JSON'}${where}`);
   }
   const parsed = ModelManifest.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError('INVALID_INPUT', `${path}: ${issue === undefined ? 'invalid manifest' : `${where(issue.path)}${issue.message}`}`, {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    });
+    throw manifestError(
+      path,
+      parsed.error.issues.map((i) => ({ path: joinPath(i.path), message: i.message })),
+    );
   }
+  const problems = manifestProblems(parsed.data);
+  if (problems.length > 0) throw manifestError(path, problems);
   const files = Object.fromEntries(
     Object.entries(parsed.data.files).map(([role, f]) => [role, isAbsolute(f) ? f : resolve(dirname(path), f)]),
   );

@@ -99,6 +99,23 @@ function normalizeInPlace(planes: Float32Array, plane: number, spec: InputSpec):
   }
 }
 
+/** Python 3's round(): halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The `keep-aspect` tensor size, as PaddleOCR's DetResizeForTest (limit_type "max") computes it:
+ * ratio = limit / longest side when the image is larger, else 1; sides int(side * ratio), then
+ * max(round(side / multiple) * multiple, multiple).
+ */
+export function keepAspectSize(height: number, width: number, limit: number, multiple: number): [number, number] {
+  const ratio = Math.max(height, width) > limit ? limit / Math.max(height, width) : 1;
+  const side = (v: number): number => Math.max(roundHalfEven(Math.trunc(v * ratio) / multiple) * multiple, multiple);
+  return [side(height), side(width)];
+}
+
 /**
  * Image -> input tensor by the manifest's size policy. Every resize is torch-style bilinear
  * (align_corners=False, no antialias) on the float image; normalization comes after resizing, as
@@ -131,6 +148,12 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
       contentH = Math.trunc(img.height * k + 0.5);
       contentW = Math.trunc(img.width * k + 0.5);
       outH = outW = target;
+      break;
+    }
+    case 'keep-aspect': {
+      const [h, w] = keepAspectSize(img.height, img.width, Math.trunc(Math.max(sizeH, sizeW) * s), spec.multiple ?? 1);
+      contentH = outH = h;
+      contentW = outW = w;
       break;
     }
     case 'shortest-side-center-crop': {

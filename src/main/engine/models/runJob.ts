@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ApiError } from '../../../shared/api/errors';
 import type { Device } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
 import type { JobContext } from '../jobs/JobRunner';
 import { labelMapToRles, paintLabelMap } from '../masks/labelMap';
-import { ADAPTERS } from './adapters';
+import { ADAPTERS, ADAPTER_VERSIONS } from './adapters';
+import { canonicalJson, manifestFingerprint, outputCacheKey } from './cacheKey';
 import type { AdapterOutput, SampleToPredict } from './adapters/types';
 import { mapClasses, type ClassMapping } from './classMapping';
 import { decodeRgb } from './preprocess';
@@ -64,17 +64,37 @@ function toItemResult(out: AdapterOutput, s: RunSample, mapping: ClassMapping, r
   return { regions, heatmaps: out.heatmaps };
 }
 
-function cacheKey(modelSha: string, s: RunSample, gt: Uint8Array | null, params: unknown): string {
-  const h = createHash('sha256')
-    .update(modelSha)
-    .update('\0')
-    .update(s.imageSha)
-    .update('\0')
-    .update(s.query ?? '')
-    .update('\0')
-    .update(JSON.stringify(params));
-  if (gt !== null) h.update(gt);
-  return h.digest('hex');
+/**
+ * How pixels reach a model: RGB exactly as PIL's `convert('RGB')` gives them (no colour-profile
+ * conversion) on the image's recorded pixel grid. Bump when decoding changes.
+ */
+const DECODING_RULES = 'pil-rgb-no-icc:v2';
+
+/** What makes a run's outputs what they are, apart from the image: recorded on the run, part of every cache key. */
+interface RunFingerprint {
+  fileHashes: Record<string, string>;
+  manifest: unknown;
+  companions: Array<{ name: string; fileHashes: Record<string, string>; manifest: unknown }>;
+  adapterVersion: number;
+}
+
+async function runFingerprint(model: LoadedModel): Promise<RunFingerprint> {
+  return {
+    fileHashes: await model.fileHashes(),
+    manifest: manifestFingerprint(model.manifest),
+    companions: await model.companionFingerprints(),
+    adapterVersion: ADAPTER_VERSIONS[model.summary.kind],
+  };
+}
+
+function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null): string {
+  return outputCacheKey({
+    ...f,
+    decoding: `${DECODING_RULES}:orientation=${s.orientation}`,
+    imageSha: s.imageSha,
+    query: s.query,
+    groundTruth: gt,
+  });
 }
 
 /** Live jobs of other processes own their runs; a dead owner's run may be resumed. */
@@ -125,14 +145,17 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
 
   const runName = input.runName ?? summary.name;
   const params = { device: input.device, subset: input.subset ?? null, manifestParams: model.manifest.params };
+  const fingerprint = await runFingerprint(model);
+  const fingerprintText = canonicalJson(fingerprint);
   let run = deps.repos.runs.byName(dataset.id, runName);
   if (run !== undefined) {
     const prov = run.provenance;
-    if (
-      run.source !== 'model' ||
-      prov['modelSha256'] !== summary.sha256 ||
-      JSON.stringify(prov['manifestParams']) !== JSON.stringify(model.manifest.params)
-    ) {
+    const recorded = prov['outputFingerprint'];
+    const sameOutputs =
+      recorded === undefined
+        ? prov['modelSha256'] === summary.sha256 && JSON.stringify(prov['manifestParams']) === JSON.stringify(model.manifest.params)
+        : canonicalJson(recorded) === fingerprintText;
+    if (run.source !== 'model' || !sameOutputs) {
       throw new ApiError(
         'CONFLICT',
         `run "${runName}" already exists on "${dataset.name}" with another model or parameters; choose another --run name`,
@@ -163,6 +186,7 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
         manifestParams: model.manifest.params,
         classMapping: mapping.how,
         toolVersion: deps.toolVersion,
+        outputFingerprint: fingerprint,
       },
     });
     run = deps.repos.runs.get(id);
@@ -170,7 +194,7 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
   }
   const runId = run.id;
   const jobId = deps.jobs.start('runs.start', { runId, modelId: summary.id, datasetId: dataset.id, ownerPid: process.pid }, (ctx) =>
-    executeRun(deps, { runId, model, mapping, samples, referring, params }, ctx),
+    executeRun(deps, { runId, model, mapping, samples, referring, params, fingerprint }, ctx),
   );
   return { jobId, runId };
 }
@@ -182,6 +206,7 @@ interface RunPlan {
   samples: RunSample[];
   referring: boolean;
   params: Record<string, unknown>;
+  fingerprint: RunFingerprint;
 }
 
 async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Promise<Record<string, unknown>> {
@@ -210,14 +235,14 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     let finished = samples.length - todo.length;
     let computed = 0;
     let cached = 0;
-    const failures: Array<{ item: string; reason: string }> = [];
+    const failures: Array<{ item: string; reason: string; modelError: boolean }> = [];
     ctx.progress(finished, samples.length, stage);
 
     // A two-deep pipeline: while the worker runs item i, the main thread decodes and preprocesses
     // item i+1, then post-processes and commits item i while i+1 runs. Commits stay in order.
     const compute = async (s: RunSample): Promise<Computed> => {
       const gt = groundTruthOf(deps, s);
-      const key = cacheKey(model.summary.sha256, s, gt, plan.params['manifestParams']);
+      const key = sampleCacheKey(plan.fingerprint, s, gt);
       try {
         const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
         if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit.outputs) };
@@ -245,8 +270,13 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       if (item.result === undefined) {
         const err = item.error;
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
-        const reason = err instanceof Error ? err.message : String(err);
-        failures.push({ item: s.fileName + (s.query === null ? '' : ` "${s.query}"`), reason });
+        // onnxruntime's messages span lines: keep the failure one line.
+        const reason = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, '; ');
+        failures.push({
+          item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
+          reason,
+          modelError: !(err instanceof ApiError && err.code === 'CORRUPT_FILE'),
+        });
         deps.db
           .prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)')
           .run(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
@@ -293,7 +323,11 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       deps.events.emit('data.changed', { topics: ['runs', 'images'] });
       throw new ApiError(
         'CORRUPT_FILE',
-        `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved, run again to retry the failed ones`,
+        `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved${
+          failures.some((f) => f.modelError)
+            ? '; the model rejected its input: check the manifest (input.policy, input.size) against the model'
+            : '; fix or remove those images, then run again to compute only them'
+        }`,
         summary,
       );
     }

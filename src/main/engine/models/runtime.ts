@@ -7,6 +7,7 @@ import type { EngineDeps } from '../deps';
 import type { ModelRuntime } from './adapters/types';
 import type { LoadResult, Provider, WireTensor } from './inference/protocol';
 import { sha256File } from './registry';
+import { manifestFingerprint } from './cacheKey';
 
 /** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
 export function cudaProviderInstalled(): boolean {
@@ -93,8 +94,58 @@ export class LoadedModel implements ModelRuntime {
   }
 
   async run(feeds: Record<string, WireTensor>, role = 'model'): Promise<Record<string, WireTensor>> {
-    await this.load(role);
-    return this.deps.inference.run(this.key(role), feeds);
+    const loaded = await this.load(role);
+    return this.deps.inference.run(this.key(role), feeds, this.fetches(role, loaded));
+  }
+
+  /**
+   * Only the outputs the adapter reads are fetched (ISNet computes 13 side outputs, ~119 MB per
+   * image, of which one is used): the manifest's output roles for the main graph, the encoder's
+   * embedding output for the encoder.
+   */
+  private fetches(role: string, loaded: LoadResult): string[] | undefined {
+    const wanted =
+      role === 'model'
+        ? Object.values(this.manifest.outputs)
+        : role === 'encoder'
+          ? [((this.manifest.params['encoder'] ?? {}) as { output?: string }).output ?? 'image_embeddings']
+          : [];
+    const present = wanted.filter((name, i) => wanted.indexOf(name) === i && loaded.outputs.some((o) => o.name === name));
+    return present.length === 0 ? undefined : present;
+  }
+
+  private hashes: Promise<Record<string, string>> | null = null;
+
+  /** sha256 of every file the manifest names (the main graph's hash was verified by verifyFile). */
+  fileHashes(): Promise<Record<string, string>> {
+    this.hashes ??= (async () => {
+      const out: Record<string, string> = {};
+      for (const [role, file] of Object.entries(this.files))
+        out[role] = role === 'model' || role === 'bundles' ? this.summary.sha256 : await sha256File(file);
+      return out;
+    })();
+    return this.hashes;
+  }
+
+  /** Registered models this one calls by name (params.decoder, params.encoder_model), transitively. */
+  async companionFingerprints(): Promise<Array<{ name: string; fileHashes: Record<string, string>; manifest: unknown }>> {
+    const seen = new Map<string, { name: string; fileHashes: Record<string, string>; manifest: unknown }>();
+    const visit = async (m: LoadedModel): Promise<void> => {
+      for (const key of ['decoder', 'encoder_model']) {
+        const name = m.manifest.params[key];
+        if (typeof name !== 'string' || seen.has(name)) continue;
+        const summary = this.deps.repos.models.byName(name);
+        if (summary === undefined) {
+          seen.set(name, { name, fileHashes: {}, manifest: null });
+          continue;
+        }
+        const other = new LoadedModel(this.deps, summary, this.providers);
+        seen.set(name, { name, fileHashes: await other.fileHashes(), manifest: manifestFingerprint(other.manifest) });
+        await visit(other);
+      }
+    };
+    await visit(this);
+    return [...seen.values()];
   }
 
   async batchable(): Promise<boolean> {

@@ -15,7 +15,8 @@ export type ModelInspection = z.infer<typeof ModelInspection>;
 
 export const modelMethods = {
   /** Validates the manifest, hashes the ONNX file and checks its real tensor names/shapes against it. */
-  'models.add': { input: z.object({ manifestPath: z.string().min(1) }), output: ModelSummary },
+  /** A taken name is refused (CONFLICT) unless `replace`; manifest problems come all at once in details.issues. */
+  'models.add': { input: z.object({ manifestPath: z.string().min(1), replace: z.boolean().optional() }), output: ModelSummary },
   'models.list': { input: z.object({}), output: z.array(ModelSummary) },
   'models.get': { input: z.object({ modelId: Id }), output: ModelSummary },
   /** Opens an ONNX file once (CPU) and returns its real input/output names, types and shapes. */
