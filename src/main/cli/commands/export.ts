@@ -9,11 +9,14 @@ import { resolveDataset } from '../resolve';
 export function registerExport(program: Command, globals: () => GlobalOptions): void {
   program
     .command('export')
-    .description('write ground truth (or a run with --run) as VOC PNGs, COCO JSON or .npy heatmaps')
+    .description('write ground truth (or a run with --run) as VOC PNGs, COCO JSON, .npy heatmaps or point-prompt JSON')
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .option('--run <run>', "export this run's predictions instead of the ground truth")
     .addOption(
-      new Option('--format <format>', "voc: palette PNGs; coco: instances/results JSON; npy: a run's heatmaps")
+      new Option(
+        '--format <format>',
+        "voc: palette PNGs; coco: instances/results JSON; npy: a run's heatmaps; points: a seg-token run's point prompts (JSON per sample)",
+      )
         .choices(ExportFormat.options)
         .makeOptionMandatory(),
     )

@@ -4,6 +4,7 @@ import type { ExportFormat, ExportResult } from '../../../shared/api/methods/exp
 import type { JobContext } from '../jobs/JobRunner';
 import { exportCoco } from './exportCoco';
 import { exportNpy } from './exportNpy';
+import { exportPoints } from './exportPoints';
 import { exportVoc } from './exportVoc';
 import { requireDataset, requireRun } from './readback';
 import type { StoreDeps } from './staging';
@@ -35,6 +36,11 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
     case 'npy':
       if (params.runId === undefined) throw new ApiError('INVALID_INPUT', "npy export writes a run's heatmaps: give --run");
       counts = await exportNpy(deps, params.datasetId, params.runId, outDir, ctx, { raw: params.raw === true });
+      break;
+    case 'points':
+      if (params.runId === undefined)
+        throw new ApiError('INVALID_INPUT', "points export writes a seg-token run's point prompts: give --run");
+      counts = await exportPoints(deps, params.datasetId, params.runId, outDir, ctx);
       break;
   }
   return { outDir, format: params.format, ...counts };

@@ -2,6 +2,7 @@ import { ApiError } from '../../../shared/api/errors';
 import { geometryFromMeta } from '../../../shared/domain/heatmapGeometry';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import { imagePoints } from '../datasets/exportPoints';
 
 /** heatmaps.*: what a run stored per sample (CAMs, patch tokens, <SEG> similarity, token importance), served as blob refs. */
 export function heatmapHandlers(deps: EngineDeps) {
@@ -29,5 +30,6 @@ export function heatmapHandlers(deps: EngineDeps) {
       }
       return out;
     },
+    'heatmaps.points': async ({ runId, imageId }) => imagePoints(deps, runId, imageId),
   } satisfies Partial<Handlers>;
 }

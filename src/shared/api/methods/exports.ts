@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { Id, JobStarted } from '../../domain';
 
-/** voc: palette PNGs + split lists; coco: instances JSON (or results JSON for a run); npy: a run's heatmaps. */
-export const ExportFormat = z.enum(['voc', 'coco', 'npy']);
+/**
+ * voc: palette PNGs + split lists; coco: instances JSON (or results JSON for a run); npy: a run's
+ * heatmaps; points: a seg-token run's point prompts, one JSON (SamplePoints) per sample.
+ */
+export const ExportFormat = z.enum(['voc', 'coco', 'npy', 'points']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 /** The result of a `datasets.export` job. */

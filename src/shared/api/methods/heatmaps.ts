@@ -5,7 +5,7 @@ import { HeatmapGeometry } from '../../domain/heatmapGeometry';
 /**
  * One stored heatmap of a run for one sample of an image. Names the UI knows (written by model runs):
  * `cam` [C,h,w] meta {classIds?}; `patch_tokens` [N,D] meta {gridH, gridW}; `seg_similarity` [h,w]
- * meta {points: [{x,y,label}], query}; `token_importance` [h,w] meta {anchors, buffers, registers}.
+ * meta {points: [{x,y,label,score}], decoderPrompt, query} (see SamplePoints); `token_importance` [h,w] meta {anchors, buffers, registers}.
  */
 export const HeatmapInfo = z.object({
   name: z.string(),
@@ -22,7 +22,52 @@ export const HeatmapInfo = z.object({
 });
 export type HeatmapInfo = z.infer<typeof HeatmapInfo>;
 
+/** A point label as SAM reads it: 1 positive, 0 negative, -1 "not a point" (READ's neutral points, SAM's padding point). */
+export const PointLabel = z.union([z.literal(1), z.literal(0), z.literal(-1)]);
+
+const Xy = z.tuple([z.number(), z.number()]);
+
+/**
+ * The point prompts of one sample of a seg-token run (READ's Similarity as Points) and exactly
+ * what its SAM decoder received. Also the content of each `export --format points` file.
+ */
+export const SamplePoints = z.object({
+  sampleId: Id,
+  imageId: Id,
+  fileName: z.string(),
+  query: z.string().nullable(),
+  /** The image in pixels: the frame of `points`. */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** [rows, cols] of the <SEG> similarity map the points were picked from (READ-7B: [24, 24]). */
+  similaritySize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  /**
+   * [x, y] in image pixels in READ's order: positives by descending similarity, negatives by
+   * ascending similarity, then neutral cells row-major; the first num_points of that list.
+   */
+  points: z.array(Xy),
+  labels: z.array(PointLabel),
+  /** Each point's cell value in the downsampled, min-max normalized map, in [0, 1]. */
+  scores: z.array(z.number()),
+  /** The decoder model's name, or null (no decoder: the mask is the thresholded similarity). */
+  decoder: z.string().nullable(),
+  /** What the decoder was fed; null without a decoder (or for runs made before it was recorded). */
+  decoderPrompt: z
+    .object({
+      /** SAM's input frame: the longest image side resized to this many pixels (1024). */
+      frame: z.number().int().positive(),
+      /** point_coords [N + 1, 2] in that frame (float32 values), SAM's (0, 0) padding point last. */
+      coords: z.array(Xy),
+      /** point_labels [N + 1]: the points' labels, then -1 for the padding point. */
+      labels: z.array(PointLabel),
+    })
+    .nullable(),
+});
+export type SamplePoints = z.infer<typeof SamplePoints>;
+
 export const heatmapMethods = {
   /** Every heatmap a run stored for any sample of the image, by sample then name. */
   'heatmaps.list': { input: z.object({ runId: Id, imageId: Id }), output: z.array(HeatmapInfo) },
+  /** The SasP point prompts (and the decoder's exact prompt) of each sample of the image in a seg-token run; [] for other runs. */
+  'heatmaps.points': { input: z.object({ runId: Id, imageId: Id }), output: z.array(SamplePoints) },
 } as const;
