@@ -7,3 +7,4 @@ export * from './runs';
 export * from './models';
 export * from './palette';
 export * from './modelParams';
+export * from './heatmapGeometry';
