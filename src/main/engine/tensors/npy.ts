@@ -61,7 +61,8 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length - dataStart < needed)
     throw bad(file, `truncated: shape (${shape.join(', ')}) needs ${needed} data bytes, the file has ${bytes.length - dataStart}`);
   // Copy into a fresh buffer: the data offset is not always aligned for a typed-array view.
-  const raw = bytes.slice(dataStart, dataStart + needed);
+  // (Uint8Array's slice, never Buffer's: Buffer.slice is a view into the whole file.)
+  const raw = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + needed);
   const data =
     type.dtype === 'float32'
       ? new Float32Array(raw.buffer)
