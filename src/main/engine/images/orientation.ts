@@ -18,6 +18,11 @@ export function appliedOrientation(grid: PixelGrid, exifOrientation: number): nu
   return grid === 'oriented' ? exifOrientation : 1;
 }
 
+/** An image's pixel identity for caches: its sha256, plus `:o<n>` when its grid applies EXIF orientation n. */
+export function pixelKey(sha256: string, orientation: number): string {
+  return orientation > 1 ? `${sha256}:o${orientation}` : sha256;
+}
+
 /** Width and height of an image in a grid, from its raw (stored) size. */
 export function gridSize(raw: { width: number; height: number; orientation: number }, grid: PixelGrid): { width: number; height: number } {
   return grid === 'oriented' && swapsAxes(raw.orientation)

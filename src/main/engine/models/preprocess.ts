@@ -31,18 +31,6 @@ export interface InputTensor {
 }
 
 /**
- * Version of the decoding rules below; part of every output cache key (with the image's orientation),
- * so a change to how pixels are decoded never serves outputs computed from the old pixels.
- * 2: no colour-profile conversion (PIL/OpenCV values), EXIF orientation applied only for the oriented grid.
- */
-export const DECODE_RULES_VERSION = 2;
-
-/** What decides the decoded pixels of one image besides its bytes, for cache keys. */
-export function decodingFingerprint(orientation: number): string {
-  return `decode-v${DECODE_RULES_VERSION};orientation=${orientation}`;
-}
-
-/**
  * Decodes any image sharp reads into RGB exactly as PIL's `Image.open(p).convert('RGB')` does (and
  * OpenCV's imread, BGR->RGB): grey -> RGB, alpha dropped, and NO colour-profile conversion (an
  * embedded ICC profile is ignored, as PIL and OpenCV ignore it; sharp's default would convert to sRGB).

@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { EngineDeps } from '../deps';
 import { decodePrompt, samEmbedding, type PromptPoint } from './adapters/promptDecoderCore';
-import { appliedOrientation } from '../images/orientation';
+import { appliedOrientation, pixelKey } from '../images/orientation';
 import { decodeRgb } from './preprocess';
 import { LoadedModel, providersFor } from './runtime';
 
@@ -33,8 +33,9 @@ export async function runPromptDecoder(
       throw new ApiError('INVALID_INPUT', `point (${p.x}, ${p.y}) is outside the ${image.width}x${image.height} image`);
   }
   const model = new LoadedModel(deps, summary, providersFor('auto'));
-  const rgb = await decodeRgb(image.path, appliedOrientation(image.grid, image.exif_orientation));
-  const embedding = await samEmbedding(model, image.sha256, rgb);
+  const orientation = appliedOrientation(image.grid, image.exif_orientation);
+  const rgb = await decodeRgb(image.path, orientation);
+  const embedding = await samEmbedding(model, pixelKey(image.sha256, orientation), rgb);
   const { mask, score } = await decodePrompt(model, embedding, { width: image.width, height: image.height }, input.points);
   return { mask, width: image.width, height: image.height, score };
 }

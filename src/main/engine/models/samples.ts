@@ -4,6 +4,11 @@ export interface RunSample {
   sampleId: number;
   imageId: number;
   imagePath: string;
+  /**
+   * The image's pixel identity: its sha256, plus `:o<n>` when its grid applies EXIF orientation n
+   * (images/orientation.ts pixelKey). Keys the SAM embedding cache, so one file in two grids never
+   * shares an embedding.
+   */
   imageSha: string;
   fileName: string;
   /** Size of the image's pixel grid (chosen at import). */
@@ -28,7 +33,7 @@ export function samplesForRun(deps: EngineDeps, datasetId: number, referring: bo
            OR EXISTS (SELECT 1 FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE st.sample_id = s.id AND t.name = @tag))`;
   const rows = deps.db
     .prepare(
-      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, i.sha256 AS imageSha, i.file_name AS fileName,
+      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, CASE WHEN i.grid = 'oriented' AND i.exif_orientation > 1 THEN i.sha256 || ':o' || i.exif_orientation ELSE i.sha256 END AS imageSha, i.file_name AS fileName,
               i.width, i.height, CASE WHEN i.grid = 'oriented' THEN i.exif_orientation ELSE 1 END AS orientation, s.query,
               (SELECT COUNT(*) FROM samples s2 WHERE s2.image_id = s.image_id AND s2.query IS NOT NULL AND s2.id < s.id) AS queryIndex
        FROM samples s JOIN images i ON i.id = s.image_id

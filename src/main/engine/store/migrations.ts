@@ -240,6 +240,8 @@ export const migrations: readonly string[] = [
   -- Rows from before this migration keep the raw grid their stored sizes already describe.
   ALTER TABLE images ADD COLUMN exif_orientation INTEGER NOT NULL DEFAULT 1 CHECK (exif_orientation BETWEEN 1 AND 8);
   ALTER TABLE images ADD COLUMN grid TEXT NOT NULL DEFAULT 'raw' CHECK (grid IN ('raw','oriented'));
+  -- Decoding no longer converts embedded ICC profiles to sRGB: embeddings cached from converted pixels go.
+  DELETE FROM image_embeddings;
   `,
 ];
 
