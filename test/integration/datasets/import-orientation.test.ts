@@ -6,7 +6,7 @@ import { ImportResult } from '../../../src/shared';
 import { decodeRgb } from '../../../src/main/engine/models/preprocess';
 import { samplesForRun } from '../../../src/main/engine/models/samples';
 import { finishJob } from '../../helpers/engine';
-import { rectLabels, writeGreyMask } from '../../helpers/fixtures';
+import { rectLabels, writeGreyMask, writePaletteMask } from '../../helpers/fixtures';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
 
 /**
@@ -99,6 +99,51 @@ describe('EXIF orientation: one pixel grid per image, chosen at import', () => {
     expect(data.equals(await reference('orient6.cv2.png'))).toBe(true);
     const thumb = await engine.blobs.read({ kind: 'thumb', imageId: image?.id ?? 0 });
     expect(await sharp(Buffer.from(thumb.bytes)).metadata()).toMatchObject({ ...ORIENTED, format: 'webp' });
+  });
+
+  it('VOC mask and COCO width/height of the rotated size pick the oriented grid; COCO of the raw size the raw one', async () => {
+    const { root, engine, client } = setup();
+    const voc = join(root, 'VOC');
+    for (const d of ['JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation']) mkdirSync(join(voc, d), { recursive: true });
+    copyFileSync(join(FIX, 'orient6.jpg'), join(voc, 'JPEGImages', 'photo.jpg'));
+    const labels = rectLabels(ORIENTED.width, ORIENTED.height, { x: 2, y: 30, w: 8, h: 12 }, 1);
+    writePaletteMask(join(voc, 'SegmentationClass', 'photo.png'), ORIENTED.width, ORIENTED.height, labels, [
+      [0, 0, 0],
+      [128, 0, 0],
+    ]);
+    writeFileSync(join(voc, 'ImageSets', 'Segmentation', 'val.txt'), 'photo\n');
+    const vocDone = await finishJob(client, () => client.call('datasets.importVoc', { root: voc }));
+    expect(vocDone.error).toBeNull();
+    const vocResult = ImportResult.parse(vocDone.result);
+    expect(vocResult.orientations).toEqual([{ file: join(voc, 'JPEGImages', 'photo.jpg'), orientation: 6, grid: 'oriented', ...ORIENTED }]);
+    const vocImage = imagesByName(engine, vocResult.datasetId).get('photo.jpg');
+    expect(Array.from(sampleLabels(engine, vocImage?.sampleIds[0] ?? 0, ORIENTED.height, ORIENTED.width))).toEqual(Array.from(labels));
+
+    for (const [name, size] of [
+      ['coco-oriented', ORIENTED],
+      ['coco-raw', RAW],
+    ] as const) {
+      const json = join(root, `${name}.json`);
+      writeFileSync(
+        json,
+        JSON.stringify({
+          images: [{ id: 7, file_name: 'photo.jpg', ...size }],
+          annotations: [
+            { id: 1, image_id: 7, category_id: 3, segmentation: [[1, 1, 9, 1, 9, 9, 1, 9]], area: 64, bbox: [1, 1, 8, 8], iscrowd: 0 },
+          ],
+          categories: [{ id: 3, name: 'thing' }],
+        }),
+      );
+      const done = await finishJob(client, () =>
+        client.call('datasets.importCoco', { annotations: json, imagesDir: join(voc, 'JPEGImages'), name }),
+      );
+      expect(done.error).toBeNull();
+      const result = ImportResult.parse(done.result);
+      expect(result.orientations[0]).toMatchObject({ orientation: 6, grid: size === RAW ? 'raw' : 'oriented', ...size });
+      const { sample, bytes } = await runPixels(engine, result.datasetId, false);
+      expect(sample).toMatchObject(size);
+      expect(bytes.equals(await reference(size === RAW ? 'orient6.pil.png' : 'orient6.cv2.png'))).toBe(true);
+    }
   });
 
   it('a mask that fits neither grid fails the import with both sizes named, writing nothing', async () => {
