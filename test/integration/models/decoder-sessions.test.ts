@@ -109,6 +109,14 @@ describe('inference sessions', () => {
       await client.unload(key);
       expect(client.isLoaded(key)).toBeUndefined();
       await expect(client.run(key, feeds())).rejects.toThrow(/not loaded/);
+      // open: one reference for the engine's lifetime however often it is called; a transient
+      // load/unload of the same key leaves it open.
+      const opened = await client.open('kept', file, ['cpu']);
+      expect(await client.open('kept', file, ['cpu'])).toBe(opened);
+      await client.load('kept', file, ['cpu']);
+      await client.unload('kept');
+      expect(client.isLoaded('kept')).toBe(opened);
+      expect(Object.keys(await client.run('kept', feeds())).length).toBeGreaterThan(0);
     } finally {
       await client.close();
     }

@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeToys(models, ['seg-token', 'prompt-decoder', 'semantic-seg']);
   await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-sam.manifest.json') });
   const model = await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-seg-token.manifest.json') });
-  const stored = [];
+  const stored: Array<(typeof images)[number] & { file: string; sha: string }> = [];
   for (const image of images) {
     const { rgb } = renderScene(image.width, image.height, [
       { x: 2, y: 3, w: 20, h: 16, cls: 1 },

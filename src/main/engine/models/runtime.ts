@@ -82,9 +82,9 @@ export class LoadedModel implements ModelRuntime {
     if (p === undefined) {
       const file = this.files[role];
       if (file === undefined) throw new ApiError('MODEL_MISMATCH', `model ${this.summary.name} has no "${role}" file in its manifest`);
-      // One reference per (model object, role): the worker shares the session among all holders and
-      // never releases it while one is left (sessions stay open for later runs and prompts).
-      p = this.deps.inference.load(this.key(role), file, this.providers);
+      // One session per key shared by every model object (concurrent samples, companions), kept
+      // open for later runs and prompts; the worker never releases a session a run is using.
+      p = this.deps.inference.open(this.key(role), file, this.providers);
       this.loads.set(role, p);
       p.catch(() => this.loads.delete(role));
     }

@@ -30,6 +30,8 @@ interface SessionEntry {
   /** Set once the load succeeded. */
   settled: LoadResult | undefined;
   refs: number;
+  /** Holds the reference `open` took, for the engine's lifetime. */
+  pinned: boolean;
 }
 
 /** The engine side of the inference worker: one worker per engine, started on first use. */
@@ -92,7 +94,7 @@ export class InferenceClient {
   async load(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
     let entry = this.sessions.get(key);
     if (entry === undefined) {
-      const created: SessionEntry = { result: this.requestLoad(key, path, providers), settled: undefined, refs: 0 };
+      const created: SessionEntry = { result: this.requestLoad(key, path, providers), settled: undefined, refs: 0, pinned: false };
       created.result.then(
         (r) => {
           created.settled = r;
@@ -106,6 +108,19 @@ export class InferenceClient {
     }
     entry.refs++;
     return entry.result;
+  }
+
+  /**
+   * Opens the session for `key` for as long as the engine runs (registered models: later runs and
+   * prompts reuse it): one reference, however many model objects open it.
+   */
+  async open(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
+    const entry = this.sessions.get(key);
+    if (entry?.pinned === true) return entry.result;
+    const result = this.load(key, path, providers);
+    const opened = this.sessions.get(key);
+    if (opened !== undefined) opened.pinned = true;
+    return result;
   }
 
   private async requestLoad(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
