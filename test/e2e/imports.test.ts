@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServe, tessera } from '../helpers/cli';
@@ -23,6 +24,9 @@ beforeAll(async () => {
   // One truncated JPEG: the import skips it and lists it.
   const jpg = join(voc.root, 'JPEGImages', '2007_000003.jpg');
   writeFileSync(jpg, readFileSync(jpg).subarray(0, 200));
+  // One JPEG re-tagged with EXIF orientation 6: its mask has the stored size, so it keeps the raw grid, listed.
+  const tagged = join(voc.root, 'JPEGImages', '2007_000001.jpg');
+  writeFileSync(tagged, await sharp(readFileSync(tagged)).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer());
   const ws = join(root, 'ws');
   expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
   server = await startServe(ws);
@@ -58,6 +62,9 @@ describe('import dialog in Chromium against tessera serve', () => {
       .poll(() => page.getByTestId('import-result').textContent(), { timeout: 30_000 })
       .toContain('Imported 3 images (3 with masks) as voc-from-ui');
     expect(await page.getByTestId('import-skipped').textContent()).toMatch(/2007_000003\.jpg.*unreadable image/);
+    expect(await page.getByTestId('import-orientations').textContent()).toMatch(
+      /2007_000001\.jpg: orientation 6, raw grid \(EXIF ignored, as PIL\) 48x36/,
+    );
     await page.screenshot({ path: join(artifacts, 'import-dialog.png') });
 
     await page.getByTestId('import-close').click();

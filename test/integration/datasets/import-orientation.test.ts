@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { ImportResult } from '../../../src/shared';
 import { decodeRgb } from '../../../src/main/engine/models/preprocess';
 import { samplesForRun } from '../../../src/main/engine/models/samples';
+import { sampleThumbnails } from '../../../src/main/engine/reports/thumbnails';
 import { finishJob } from '../../helpers/engine';
 import { rectLabels, writeGreyMask, writePaletteMask } from '../../helpers/fixtures';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
@@ -99,6 +100,12 @@ describe('EXIF orientation: one pixel grid per image, chosen at import', () => {
     expect(data.equals(await reference('orient6.cv2.png'))).toBe(true);
     const thumb = await engine.blobs.read({ kind: 'thumb', imageId: image?.id ?? 0 });
     expect(await sharp(Buffer.from(thumb.bytes)).metadata()).toMatchObject({ ...ORIENTED, format: 'webp' });
+    // Report thumbnails: the photo in the same grid as its mask (160 wide, 240 high).
+    const report = await sampleThumbnails(engine.deps.repos, { sampleId: sample.sampleId, imageId: sample.imageId }, [], []);
+    for (const uri of [report.image, report.groundTruth]) {
+      const png = Buffer.from((uri ?? '').replace('data:image/png;base64,', ''), 'base64');
+      expect(await sharp(png).metadata()).toMatchObject({ width: 160, height: 240 });
+    }
   });
 
   it('VOC mask and COCO width/height of the rotated size pick the oriented grid; COCO of the raw size the raw one', async () => {
