@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
+import { realPathOf } from './api/writablePath';
 import { openDatabase, schemaVersion } from './store/db';
 import { createRepos } from './store/store';
 import { EventHub } from './events';
@@ -76,7 +77,12 @@ export function createEngine(options: EngineOptions): Engine {
   const inference = new InferenceClient(options.workerSpec);
   const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference };
   const handlers: Handlers = {
-    'workspace.info': async () => ({ path: paths.root, schemaVersion: schemaVersion(db), toolVersion: TOOL_VERSION }),
+    'workspace.info': async (_input, call) => ({
+      path: paths.root,
+      schemaVersion: schemaVersion(db),
+      toolVersion: TOOL_VERSION,
+      readRoots: call.transport === 'http' ? [...(call.pathAccess?.readRoots ?? [realPathOf(paths.root, 'workspace')])] : null,
+    }),
     ...datasetHandlers(deps),
     ...imageHandlers(deps),
     ...jobHandlers(deps),

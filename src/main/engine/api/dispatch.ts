@@ -1,14 +1,18 @@
 import { ApiError, type Result } from '../../../shared/api/errors';
 import { isMethodName, methods, type MethodName, type Output, type ParsedInput } from '../../../shared/api/contract';
 import type { Logger } from '../logger';
+import type { PathAccess } from './writablePath';
 
 export interface CallContext {
   signal?: AbortSignal | undefined;
   /**
    * Which door the call came through. Browser clients of `tessera serve` may be on another machine,
-   * so calls that write files accept only paths inside the workspace from them.
+   * so calls that write files accept only paths inside the workspace from them, and calls that read
+   * files only paths under `pathAccess.readRoots` (see writablePath.ts).
    */
   transport?: 'in-process' | 'ipc' | 'http' | undefined;
+  /** Set by `tessera serve` on every web call: the folders its clients may read. */
+  pathAccess?: PathAccess | undefined;
 }
 
 /** One handler per contract method: a missing one is a type error, not a review comment. */

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ApiError } from '../../../shared/api/errors';
-import { ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
+import type { z } from 'zod';
+import { ClassSpec, InputSpec, ModelKind, ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
 import { REQUIRED_OUTPUT_ROLES } from './adapters';
 
 export interface LoadedManifest {
@@ -53,6 +54,12 @@ export function manifestProblems(manifest: ModelManifest): ManifestProblem[] {
         });
     }
   }
+  if (manifest.kind === 'prompt-decoder' && manifest.files['encoder'] === undefined && manifest.params['encoder_model'] === undefined)
+    problems.push({
+      path: 'files.encoder',
+      message:
+        'a prompt-decoder needs image embeddings: give files.encoder (its ONNX encoder) or params.encoder_model (a registered image-encoder)',
+    });
   const input = manifest.input;
   if (input.policy === 'keep-aspect') {
     if (input.size[0] !== input.size[1])
@@ -62,6 +69,40 @@ export function manifestProblems(manifest: ModelManifest): ManifestProblem[] {
   }
   if (input.size[0] * input.size[1] > 8192 * 8192)
     problems.push({ path: 'input.size', message: `${input.size[0]}x${input.size[1]} is larger than 8192x8192` });
+  return problems;
+}
+
+/** Keys a manifest object may have, by where it sits (for "unknown key" messages). */
+const ALLOWED_KEYS: Record<string, readonly string[]> = {
+  '': ['name', 'kind', 'description', 'toy', 'files', 'input', 'outputs', 'classes', 'params', 'execution_providers'],
+  input: Object.keys(InputSpec.shape),
+  classes: Object.keys(ClassSpec.shape),
+};
+
+function describeIssue(issue: z.core.$ZodIssue): ManifestProblem {
+  const path = joinPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = ALLOWED_KEYS[path];
+    return {
+      path,
+      message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${allowed === undefined ? '' : ` (allowed: ${allowed.join(', ')})`}`,
+    };
+  }
+  return { path, message: issue.message };
+}
+
+/** Per-kind params of a manifest that failed the schema elsewhere (its kind must be valid). */
+function rawProblems(raw: unknown): ManifestProblem[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const r = raw as Record<string, unknown>;
+  const kind = ModelKind.safeParse(r['kind']);
+  if (!kind.success) return [];
+  const problems: ManifestProblem[] = [];
+  if (r['params'] !== undefined && typeof r['params'] === 'object' && r['params'] !== null) {
+    const params = PARAMS_SCHEMAS[kind.data].safeParse(r['params']);
+    if (!params.success)
+      for (const issue of params.error.issues) problems.push({ ...describeIssue(issue), path: joinPath(['params', ...issue.path]) });
+  }
   return problems;
 }
 
@@ -83,10 +124,8 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   }
   const parsed = ModelManifest.safeParse(raw);
   if (!parsed.success) {
-    throw manifestError(
-      path,
-      parsed.error.issues.map((i) => ({ path: joinPath(i.path), message: i.message })),
-    );
+    // Schema problems plus the per-kind rules that can still be checked, so one edit fixes all.
+    throw manifestError(path, [...parsed.error.issues.map(describeIssue), ...rawProblems(raw)]);
   }
   const problems = manifestProblems(parsed.data);
   if (problems.length > 0) throw manifestError(path, problems);

@@ -68,12 +68,12 @@ export function modelProblems(manifest: ModelManifest, inputs: TensorMeta[], out
             path: 'input.policy',
             message: `"${image.name}" is fixed at ${h}x${w}, but policy ${manifest.input.policy} gives every image its own size: use resize, longest-side-pad or shortest-side-center-crop with size [${h}, ${w}]`,
           });
-        else if (fixedSize && (h !== sh || w !== sw))
+        else if (fixedSize && (h !== sh || w !== sw) && !multiScale)
           problems.push({
             path: 'input.size',
-            message: `"${image.name}" is fixed at ${h}x${w} but the manifest resizes to ${sh}x${sw}${multiScale ? ' (multi-scale inference needs dynamic H and W)' : ''}`,
+            message: `"${image.name}" is fixed at ${h}x${w} but the manifest resizes to ${sh}x${sw}`,
           });
-        else if (!fixedSize && multiScale && (typeof h === 'number' || typeof w === 'number'))
+        else if (multiScale && (typeof h === 'number' || typeof w === 'number'))
           problems.push({
             path: 'params.scales',
             message: `multi-scale inference needs dynamic H and W; "${image.name}" is ${dimsText(image.shape)}`,

@@ -8,7 +8,16 @@ import { decodePrompt, interiorPoint, samEmbedding } from './promptDecoderCore';
  * annotations.propose instead.
  */
 export const promptDecoderAdapter: Adapter = {
-  requiredInputs: () => ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size'],
+  requiredInputs: (m) => [
+    'image_embeddings',
+    'point_coords',
+    'point_labels',
+    'mask_input',
+    'has_mask_input',
+    'orig_im_size',
+    // READ/LISA decoders take the <SEG> embedding as well.
+    ...(m.params['text_embeds'] === true ? ['text_embeds'] : []),
+  ],
   async predict(rt, sample) {
     if (sample.groundTruth === null)
       throw new Error('a prompt-decoder run needs ground truth to place its oracle clicks; this image has none');
