@@ -20,7 +20,13 @@ function cookieValue(header: string | undefined, name: string): string | null {
   if (header === undefined) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return null; // a malformed %-escape is no token
+      }
+    }
   }
   return null;
 }
@@ -36,12 +42,16 @@ export function presentedToken(req: IncomingMessage, url: URL, token: string): '
   return null;
 }
 
-/** A cross-site page may not drive the API even with a leaked cookie: Origin, when sent, must be ours. */
+/**
+ * A cross-site page may not drive the API even with a leaked cookie: Origin, when sent, must be ours,
+ * scheme, host and port alike (the server speaks plain http, so an https:// page is another origin).
+ */
 export function originAllowed(req: IncomingMessage, hosts: Set<string>): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   try {
-    return hosts.has(new URL(origin).host);
+    const url = new URL(origin);
+    return url.protocol === 'http:' && hosts.has(`${url.hostname}:${url.port === '' ? '80' : url.port}`);
   } catch {
     return false;
   }

@@ -1,8 +1,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError, parseBlobPath } from '../../shared';
 import type { Engine } from '../engine/engine';
+import { deniedDirs, realPathOf, type PathAccess } from '../engine/api/writablePath';
 import { allowedHosts, originAllowed, presentedToken, TOKEN_COOKIE } from './auth';
 import { readStatic } from './staticFiles';
 
@@ -13,11 +17,18 @@ export interface ServerOptions {
   token: string;
   /** The built renderer (index.html + assets); null serves the API only. */
   staticDir: string | null;
+  /**
+   * Folders web clients may read files from (imports, models), besides the workspace, which is
+   * always allowed. Default: the folder the server was started in and the user's home directory.
+   */
+  allowDirs?: readonly string[] | undefined;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** Real paths of the folders web clients may read from (writes: the workspace only). */
+  readRoots: readonly string[];
   close(): Promise<void>;
 }
 
@@ -28,11 +39,39 @@ const CSP = [
   "img-src 'self' blob: data:",
   "style-src 'self' 'unsafe-inline'",
   "script-src 'self'",
-  "connect-src 'self' ws: wss:",
   "object-src 'none'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
-].join('; ');
+];
+
+/** The page's policy: it may talk to this server only (its own origin, and its WebSocket there). */
+function csp(host: string): string {
+  return [...CSP.slice(0, 4), `connect-src 'self' ws://${host}`, ...CSP.slice(4)].join('; ');
+}
+
+/**
+ * The real paths web clients may read under. The workspace always; then the given folders, or by
+ * default the server's folder and the home directory (each skipped when it is the filesystem root,
+ * which would open the whole disk: name "/" explicitly with --allow-dir if that is really meant).
+ * A folder that is missing, not a folder or inside a system folder is refused.
+ */
+export function readRootsFor(workspace: string, allowDirs: readonly string[] | undefined): string[] {
+  const roots = [realPathOf(workspace, 'workspace')];
+  const asked = allowDirs ?? [process.cwd(), homedir()].filter((d) => resolve(d) !== resolve('/'));
+  for (const dir of asked) {
+    const info = statSync(dir, { throwIfNoEntry: false });
+    if (info === undefined || !info.isDirectory()) throw new ApiError('INVALID_INPUT', `--allow-dir ${dir}: not a folder`);
+    const real = realPathOf(resolve(dir), '--allow-dir');
+    if (!roots.includes(real)) roots.push(real);
+  }
+  const denied = deniedDirs(roots);
+  for (const r of roots) {
+    const sys = denied.find((d) => r === d || r.startsWith(`${d}/`));
+    if (sys !== undefined && process.platform !== 'win32')
+      throw new ApiError('INVALID_INPUT', `--allow-dir ${r}: system folders (${sys}) are never opened to web clients`);
+  }
+  return roots;
+}
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...extra });
@@ -60,11 +99,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let hosts = new Set<string>();
+  const readRoots = readRootsFor(opts.engine.paths.root, opts.allowDirs);
+  const pathAccess: PathAccess = { readRoots };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.headers.host === undefined || !hosts.has(req.headers.host)) {
       return send(res, 403, 'forbidden: unexpected Host header\n', 'text/plain; charset=utf-8');
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const host = req.headers.host;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`);
+      // Everything below decodes the path; a malformed %-escape is the client's mistake, not ours.
+      decodeURIComponent(url.pathname);
+    } catch {
+      return send(res, 400, 'bad request: malformed URL\n', 'text/plain; charset=utf-8');
+    }
     const via = presentedToken(req, url, opts.token);
     if (via === null)
       return send(
@@ -86,7 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const message = err instanceof ApiError ? err.message : 'request body is not valid JSON';
         return sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message } });
       }
-      return sendJson(res, 200, await opts.engine.dispatch(method, input, { transport: 'http' }));
+      return sendJson(res, 200, await opts.engine.dispatch(method, input, { transport: 'http', pathAccess }));
     }
     if (url.pathname.startsWith('/blob/')) {
       const ref = parseBlobPath(url.pathname.slice('/blob/'.length));
@@ -106,7 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (opts.staticDir === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
     const file = await readStatic(opts.staticDir, url.pathname);
     if (file === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
-    const extra: Record<string, string> = { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' };
+    const extra: Record<string, string> = { 'Content-Security-Policy': csp(host), 'Referrer-Policy': 'no-referrer' };
     // The first page load carries ?token=; a strict, HTTP-only cookie then authorizes the page's own fetches and <img> loads.
     if (via === 'query') extra['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(opts.token)}; HttpOnly; SameSite=Strict; Path=/`;
     return send(res, 200, file.bytes, file.type, extra);
@@ -127,8 +176,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
+    let url: URL | null;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
+    } catch {
+      url = null;
+    }
     const ok =
+      url !== null &&
       req.headers.host !== undefined &&
       hosts.has(req.headers.host) &&
       url.pathname === '/api/events' &&
@@ -155,6 +210,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     url: `http://${shownHost}:${port}/?token=${opts.token}`,
     port,
+    readRoots,
     async close() {
       unsubscribe();
       for (const ws of sockets) ws.terminate();

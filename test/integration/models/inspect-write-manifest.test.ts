@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, describeInput, type InputSpec, type ModelSummary } from '../../../src/shared';
@@ -182,7 +182,8 @@ describe('models.writeManifest', () => {
     const outside = await env.engine.dispatch(
       'models.writeManifest',
       { onnxPath: onnx, manifest: { ...FORM_MANIFEST, name: 'web' }, format: 'yaml', overwrite: true },
-      { transport: 'http' },
+      // The model may be read (its folder is an allowed root), but the manifest beside it is outside the workspace.
+      { transport: 'http', pathAccess: { readRoots: [realpathSync(ws), realpathSync(t.dir)] } },
     );
     expect(outside.ok).toBe(false);
     if (!outside.ok) {

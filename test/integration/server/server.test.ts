@@ -12,6 +12,7 @@ let server: RunningServer;
 let base: string;
 let cleanup: Array<() => unknown> = [];
 let imageId = 0;
+let workspace = '';
 
 /** Raw HTTP so the test controls the Host header (fetch does not allow it). */
 function raw(
@@ -35,7 +36,8 @@ beforeAll(async () => {
   const staticDir = join(t.dir, 'renderer');
   mkdirSync(staticDir);
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tessera</title>');
-  const { engine, client } = openTestEngine(join(t.dir, 'ws'));
+  workspace = join(t.dir, 'ws');
+  const { engine, client } = openTestEngine(workspace);
   const data = await makeFolderDataset(t.dir, 1);
   const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks }));
   imageId = (await client.call('images.page', { datasetId: Number(done.result?.['datasetId']) })).items[0]?.id ?? 0;
@@ -69,6 +71,16 @@ describe('tessera serve transport', () => {
     const withCookie = await fetch(`${base}/blob/image/${imageId}`, { headers: { cookie: `tessera_token=${TOKEN}` } });
     expect(withCookie.status).toBe(200);
     expect(withCookie.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('lets the page connect only to its own origin (CSP connect-src)', async () => {
+    const res = await fetch(`${base}/?token=${TOKEN}`);
+    const policy = res.headers.get('content-security-policy') ?? '';
+    const connect = policy
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('connect-src'));
+    expect(connect).toBe(`connect-src 'self' ws://127.0.0.1:${server.port}`);
   });
 
   it('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
@@ -162,7 +174,7 @@ describe('tessera serve transport', () => {
     const res = await fetch(`${base}/api/call/datasets.importFolder`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ dir: '/definitely/not/here' }),
+      body: JSON.stringify({ dir: join(workspace, 'not-here') }),
     });
     expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
     await finished;

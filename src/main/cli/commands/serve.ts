@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../server/server';
+import { ApiError } from '../../../shared/api/errors';
+import { startServer, type RunningServer } from '../../server/server';
 import { openSession, type GlobalOptions } from '../context';
 import { printLine } from '../output';
 
@@ -18,7 +19,12 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
     .description('serve the browser UI and the API on this machine (token-protected)')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', '0')
-    .action(async (opts: { host: string; port: string }) => {
+    .option(
+      '--allow-dir <dir>',
+      'a folder browser clients may import and add models from (repeatable; default: the current folder and your home folder; the workspace always)',
+      (dir: string, all: string[] | undefined) => [...(all ?? []), dir],
+    )
+    .action(async (opts: { host: string; port: string; allowDir?: string[] }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`error: --port must be an integer 0-65535, got "${opts.port}"\n`);
@@ -33,8 +39,24 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const { engine } = openSession(globals());
       const staticDir = rendererDir();
       if (staticDir === null) process.stderr.write('warning: the UI is not built (run "npm run build"); serving the API only\n');
-      const server = await startServer({ engine, host: opts.host, port, token: randomBytes(24).toString('base64url'), staticDir });
+      let server: RunningServer;
+      try {
+        server = await startServer({
+          engine,
+          host: opts.host,
+          port,
+          token: randomBytes(24).toString('base64url'),
+          staticDir,
+          allowDirs: opts.allowDir,
+        });
+      } catch (err) {
+        await engine.close();
+        if (!(err instanceof ApiError)) throw err;
+        process.stderr.write(`error: ${err.message}\n`);
+        process.exit(2);
+      }
       printLine(`Tessera is serving ${engine.paths.root}`);
+      printLine(`browser clients may read files under: ${server.readRoots.join(', ')} (and write only inside the workspace)`);
       printLine(`open ${server.url}`);
       const stop = async (): Promise<void> => {
         await server.close();

@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
-import type { Handlers } from '../api/dispatch';
+import type { CallContext, Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
-import { writablePath } from '../api/writablePath';
+import { readablePath, writablePath } from '../api/writablePath';
 import type { JobContext } from '../jobs/JobRunner';
 import { importCoco } from './coco';
 import { exportDataset } from './export';
@@ -27,6 +27,8 @@ export function datasetHandlers(deps: EngineDeps) {
     });
     return { jobId };
   };
+  // Web clients may read only under the roots `tessera serve` allows; checked before any job starts.
+  const readable = (path: string, call: CallContext, what: string): string => readablePath(path, call, deps.paths.root, what);
   return {
     'datasets.list': async () => deps.repos.datasets.list(),
     'datasets.get': async ({ datasetId }) => {
@@ -34,13 +36,42 @@ export function datasetHandlers(deps: EngineDeps) {
       if (d === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
       return d;
     },
-    'datasets.importFolder': async (input) => startImport('folder', input, (ctx) => importFolder(input, deps, ctx)),
-    'datasets.importVoc': async (input) => startImport('voc', input, (ctx) => importVoc(input, deps, ctx)),
-    'datasets.importCoco': async (input) => startImport('coco', input, (ctx) => importCoco(input, deps, ctx)),
-    'datasets.importReasonSeg': async (input) => startImport('reasonseg', input, (ctx) => importReasonSeg(input, deps, ctx)),
-    'datasets.importRefCoco': async (input) => startImport('refcoco', input, (ctx) => importRefCoco(input, deps, ctx)),
-    'runs.importPredictions': async (input) => {
+    'datasets.importFolder': async (input, call) => {
+      input = {
+        ...input,
+        dir: readable(input.dir, call, 'image folder'),
+        ...(input.masksDir === undefined ? {} : { masksDir: readable(input.masksDir, call, 'mask folder') }),
+      };
+      return startImport('folder', input, (ctx) => importFolder(input, deps, ctx));
+    },
+    'datasets.importVoc': async (input, call) => {
+      input = { ...input, root: readable(input.root, call, 'VOC root') };
+      return startImport('voc', input, (ctx) => importVoc(input, deps, ctx));
+    },
+    'datasets.importCoco': async (input, call) => {
+      input = {
+        ...input,
+        annotations: readable(input.annotations, call, 'COCO annotations'),
+        imagesDir: readable(input.imagesDir, call, 'image folder'),
+      };
+      return startImport('coco', input, (ctx) => importCoco(input, deps, ctx));
+    },
+    'datasets.importReasonSeg': async (input, call) => {
+      input = { ...input, dir: readable(input.dir, call, 'ReasonSeg folder') };
+      return startImport('reasonseg', input, (ctx) => importReasonSeg(input, deps, ctx));
+    },
+    'datasets.importRefCoco': async (input, call) => {
+      input = {
+        ...input,
+        refs: readable(input.refs, call, 'refs JSON'),
+        instances: readable(input.instances, call, 'COCO instances'),
+        imagesDir: readable(input.imagesDir, call, 'image folder'),
+      };
+      return startImport('refcoco', input, (ctx) => importRefCoco(input, deps, ctx));
+    },
+    'runs.importPredictions': async (input, call) => {
       requireDataset(deps.db, input.datasetId);
+      input = { ...input, path: readable(input.path, call, 'predictions') };
       return startImport(input.format, input, (ctx) => importPredictions(input, deps, ctx), ['runs', 'images']);
     },
     'datasets.selectImages': async ({ datasetId, fileNames, split }) => {

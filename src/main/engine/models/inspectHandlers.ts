@@ -5,7 +5,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { ApiError } from '../../../shared/api/errors';
 import { ModelManifest, type TensorInfo } from '../../../shared/domain';
 import type { CallContext, Handlers } from '../api/dispatch';
-import { writablePath } from '../api/writablePath';
+import { readablePath, writablePath } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
 import type { InferenceClient } from './inference/InferenceClient';
 import { manifestError, manifestProblems } from './manifest';
@@ -71,12 +71,15 @@ export async function writeManifest(
   input: { onnxPath: string; manifest: Record<string, unknown>; format: 'yaml' | 'json'; overwrite: boolean },
   ctx: CallContext,
 ): Promise<{ manifestPath: string }> {
-  const onnx = await requireFile(input.onnxPath);
+  const onnx = await requireFile(readablePath(input.onnxPath, ctx, deps.paths.root, 'model'));
   const target = writablePath(manifestPathFor(onnx, input.format), ctx, deps.paths.root, 'manifest');
   const files = (typeof input.manifest['files'] === 'object' && input.manifest['files'] !== null ? input.manifest['files'] : {}) as Record<
     string,
     unknown
   >;
+  // The other files it names (encoder, bundles) are read when the manifest is added: same rule.
+  for (const [role, file] of Object.entries(files))
+    if (typeof file === 'string' && role !== 'model') readablePath(resolve(dirname(onnx), file), ctx, deps.paths.root, `files.${role}`);
   // The manifest sits beside the model, so the model is named by its file name alone.
   const raw = { ...input.manifest, files: { ...files, model: basename(onnx) } };
   const parsed = ModelManifest.safeParse(raw);
@@ -116,7 +119,8 @@ export async function writeManifest(
 /** Register-from-the-UI helpers: what an ONNX file really has, and a manifest written beside it. */
 export function modelInspectHandlers(deps: EngineDeps) {
   return {
-    'models.inspect': async ({ path }) => {
+    'models.inspect': async ({ path: asked }, ctx) => {
+      const path = readablePath(asked, ctx, deps.paths.root, 'model');
       const { inputs, outputs } = await inspectOnnx(deps.inference, path);
       const manifestPath = manifestPathFor(path);
       return { path: resolve(path), inputs, outputs, manifestPath, manifestExists: await exists(manifestPath) };

@@ -1,0 +1,272 @@
+/**
+ * Web clients stay in their lane: over `tessera serve` (a real server on loopback, real files, real
+ * symlinks) path-taking calls read only under the allowed roots and write only inside the
+ * workspace, wherever a symlink leads; system folders never; errors never quote file contents.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { readRootsFor, startServer, type RunningServer } from '../../../src/main/server/server';
+import { writeToys } from '../../../tools/toy-models';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../helpers/fixtures';
+
+const TOKEN = 'confinement-token-0123456789';
+let t: ReturnType<typeof tempDir>;
+let env: ReturnType<typeof openTestEngine>;
+let server: RunningServer;
+let base: string;
+let ws: string; // the workspace
+let allowed: string; // the one extra folder web clients may read
+let outside: string; // neither
+let datasetId = 0;
+let runId = 0;
+
+interface Envelope {
+  ok: boolean;
+  value?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+async function call(method: string, input: unknown): Promise<Envelope> {
+  const res = await fetch(`${base}/api/call/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  return (await res.json()) as Envelope;
+}
+
+async function refused(method: string, input: unknown): Promise<string> {
+  const r = await call(method, input);
+  expect(r.ok, `${method} ${JSON.stringify(input)} should be refused`).toBe(false);
+  expect(r.error?.code, r.error?.message).toBe('UNAUTHORIZED');
+  return r.error?.message ?? '';
+}
+
+/** Raw HTTP: the test controls the path bytes and the headers. */
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolveReq, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path, method: 'GET', headers: { Authorization: `Bearer ${TOKEN}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolveReq({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function count(table: string): number {
+  return (env.engine.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+beforeAll(async () => {
+  t = tempDir();
+  ws = join(t.dir, 'ws');
+  allowed = join(t.dir, 'allowed');
+  outside = join(t.dir, 'outside');
+  mkdirSync(allowed);
+  mkdirSync(outside);
+  env = openTestEngine(ws);
+  // One dataset with a run, imported in-process (the CLI may read anywhere).
+  const data = await makeFolderDataset(join(t.dir, 'seed'), 2);
+  const imported = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks }));
+  datasetId = Number(imported.result?.['datasetId']);
+  const preds = join(t.dir, 'seed', 'preds');
+  mkdirSync(preds);
+  for (const name of ['img_000', 'img_001'])
+    writeGreyMask(join(preds, `${name}.png`), 64, 48, rectLabels(64, 48, { x: 4, y: 4, w: 20, h: 20 }, 1));
+  const run = await finishJob(env.client, () =>
+    env.client.call('runs.importPredictions', { datasetId, run: 'seed-run', format: 'png', path: preds }),
+  );
+  runId = Number(run.result?.['runId']);
+  if (!Number.isInteger(runId)) throw new Error(JSON.stringify(run));
+  await makeFolderDataset(join(outside, 'data'), 1);
+  await makeFolderDataset(join(allowed, 'data'), 1);
+  writeToys(join(outside, 'models'), ['semantic-seg']);
+  writeToys(join(allowed, 'models'), ['semantic-seg']);
+  writeFileSync(join(outside, 'secret.json'), '{"password": "hunter2-in-the-file"}');
+  server = await startServer({ engine: env.engine, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: null, allowDirs: [allowed] });
+  base = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(async () => {
+  await server.close();
+  await env.engine.close();
+  t.cleanup();
+});
+
+describe('writes from web clients follow symlinks before the containment check', () => {
+  it('refuses reports.create and datasets.export through a symlink inside the workspace that leads outside', async () => {
+    symlinkSync(outside, join(ws, 'escape'));
+    const before = readdirSync(outside).sort();
+    expect(await refused('reports.create', { datasetId, runIds: [runId], format: 'csv', out: 'escape/report.csv' })).toMatch(
+      /only inside the workspace .*which leads to .*outside/,
+    );
+    expect(await refused('reports.create', { datasetId, runIds: [runId], format: 'csv', out: join(ws, 'escape', 'r.csv') })).toMatch(
+      /only inside the workspace/,
+    );
+    expect(await refused('datasets.export', { datasetId, format: 'voc', outDir: 'escape/voc' })).toMatch(/only inside the workspace/);
+    expect(await refused('datasets.export', { datasetId, format: 'voc', outDir: 'escape' })).toMatch(/only inside the workspace/);
+    expect(readdirSync(outside).sort()).toEqual(before);
+    // A real folder of the workspace still takes a report.
+    const ok = await call('reports.create', { datasetId, runIds: [runId], format: 'csv', out: 'reports/ok.csv' });
+    expect(ok.ok).toBe(true);
+  });
+
+  it('refuses a dangling symlink whose target would be created outside', async () => {
+    symlinkSync(join(outside, 'created-by-web.csv'), join(ws, 'dangling.csv'));
+    expect(await refused('reports.create', { datasetId, runIds: [runId], format: 'csv', out: 'dangling.csv' })).toMatch(
+      /broken symbolic link/,
+    );
+    expect(existsSync(join(outside, 'created-by-web.csv'))).toBe(false);
+  });
+
+  it("refuses writes over the store's own files", async () => {
+    const db = readFileSync(join(ws, 'tessera.db'));
+    expect(await refused('reports.create', { datasetId, runIds: [runId], format: 'csv', out: 'tessera.db' })).toMatch(/own files/);
+    expect(await refused('datasets.export', { datasetId, format: 'voc', outDir: 'cache/x' })).toMatch(/own files/);
+    expect(await refused('datasets.export', { datasetId, format: 'voc', outDir: '.' })).toMatch(/own files/);
+    expect(readFileSync(join(ws, 'tessera.db')).length).toBeGreaterThanOrEqual(db.length);
+  });
+
+  it('refuses models.writeManifest beside a model reached through a symlinked folder', async () => {
+    symlinkSync(join(allowed, 'models'), join(ws, 'linked-models'));
+    const manifest = {
+      name: 'web-written',
+      kind: 'semantic-seg',
+      input: { tensor: 'image', policy: 'resize', size: [64, 64], mean: [0, 0, 0], std: [1, 1, 1], range: '0-1', channel_order: 'RGB' },
+      outputs: { logits: 'logits' },
+      classes: { names: ['background', 'red', 'green', 'blue'], background: 0 },
+    };
+    const onnx = join(ws, 'linked-models', 'toy-colour-semantic.onnx');
+    expect(await refused('models.writeManifest', { onnxPath: onnx, manifest, format: 'yaml' })).toMatch(
+      /^manifest: over the web UI, files can be written only inside the workspace/,
+    );
+    expect(existsSync(join(allowed, 'models', 'toy-colour-semantic.tessera.yaml'))).toBe(false);
+    // A manifest naming a companion file outside the allowed roots is refused before anything is written.
+    mkdirSync(join(ws, 'models'));
+    writeFileSync(join(ws, 'models', 'm.onnx'), readFileSync(join(allowed, 'models', 'toy-colour-semantic.onnx')));
+    expect(
+      await refused('models.writeManifest', {
+        onnxPath: join(ws, 'models', 'm.onnx'),
+        manifest: { ...manifest, files: { encoder: join(outside, 'models', 'toy-colour-semantic.onnx') } },
+      }),
+    ).toMatch(/^files\.encoder: over the web UI, files can be read only under/);
+    expect(existsSync(join(ws, 'models', 'm.tessera.yaml'))).toBe(false);
+  });
+});
+
+describe('reads from web clients stay under the allowed roots', () => {
+  it('refuses models.add of a system file without quoting it', async () => {
+    for (const p of ['/etc/passwd', '/etc/shadow', '/proc/self/environ']) {
+      const message = await refused('models.add', { manifestPath: p });
+      expect(message).toMatch(/system folders/);
+      expect(message).not.toMatch(/root:|PATH=/);
+    }
+    const secret = await refused('models.add', { manifestPath: join(outside, 'secret.json') });
+    expect(secret).toMatch(/can be read only under/);
+    expect(secret).not.toContain('hunter2');
+    expect(count('models')).toBe(0);
+  });
+
+  it('refuses imports of every kind from outside the allowed roots, and through a symlink', async () => {
+    const datasets = count('datasets');
+    const jobs = count('jobs');
+    symlinkSync(join(outside, 'data'), join(allowed, 'looks-allowed'));
+    symlinkSync('/etc', join(allowed, 'etc-link'));
+    await refused('datasets.importFolder', { dir: join(outside, 'data', 'images') });
+    await refused('datasets.importFolder', { dir: join(allowed, 'data', 'images'), masksDir: join(outside, 'data', 'masks') });
+    expect(await refused('datasets.importFolder', { dir: join(allowed, 'looks-allowed', 'images') })).toMatch(/which leads to/);
+    expect(await refused('datasets.importFolder', { dir: join(allowed, 'etc-link') })).toMatch(/system folders \(\/etc\)/);
+    await refused('datasets.importFolder', { dir: '/' });
+    await refused('datasets.importVoc', { root: outside });
+    await refused('datasets.importCoco', { annotations: join(outside, 'secret.json'), imagesDir: join(allowed, 'data', 'images') });
+    await refused('datasets.importCoco', { annotations: join(allowed, 'x.json'), imagesDir: join(outside, 'data', 'images') });
+    await refused('datasets.importReasonSeg', { dir: outside });
+    await refused('datasets.importRefCoco', { refs: join(outside, 'secret.json'), instances: join(allowed, 'i.json'), imagesDir: allowed });
+    await refused('runs.importPredictions', { datasetId, run: 'from-outside', format: 'png', path: join(outside, 'data', 'masks') });
+    await refused('models.inspect', { path: join(outside, 'models', 'toy-colour-semantic.onnx') });
+    expect(count('datasets')).toBe(datasets);
+    expect(count('jobs')).toBe(jobs);
+  });
+
+  it('imports from an allowed root and serves those images', async () => {
+    const started = await call('datasets.importFolder', { dir: join(allowed, 'data', 'images'), name: 'allowed-data' });
+    expect(started.ok).toBe(true);
+    const jobId = String(started.value?.['jobId']);
+    let state: Record<string, unknown> | undefined;
+    for (;;) {
+      state = (await call('jobs.get', { jobId })).value;
+      if (state?.['status'] !== 'queued' && state?.['status'] !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state?.['status']).toBe('succeeded');
+    const inspected = await call('models.inspect', { path: join(allowed, 'models', 'toy-colour-semantic.onnx') });
+    expect(inspected.ok).toBe(true);
+  });
+
+  it('tells the web client which folders it may read', async () => {
+    const info = await call('workspace.info', {});
+    expect(info.value?.['readRoots']).toEqual([realpathSync(ws), realpathSync(allowed)]);
+    expect(server.readRoots).toEqual([realpathSync(ws), realpathSync(allowed)]);
+    // In-process callers (CLI, desktop) are not confined.
+    expect((await env.client.call('workspace.info', {})).readRoots).toBeNull();
+  });
+
+  it('chooses the roots: defaults, "/" never by default, system folders refused', () => {
+    const roots = readRootsFor(ws, undefined);
+    expect(roots[0]).toBe(realpathSync(ws));
+    expect(roots).toContain(realpathSync(process.cwd()) === '/' ? realpathSync(ws) : realpathSync(process.cwd()));
+    expect(roots).not.toContain('/');
+    expect(() => readRootsFor(ws, ['/etc'])).toThrow(/system folders \(\/etc\)/);
+    expect(() => readRootsFor(ws, ['/proc/self'])).toThrow(/system folders/);
+    expect(() => readRootsFor(ws, [join(outside, 'nope')])).toThrow(/not a folder/);
+    expect(readRootsFor(ws, ['/'])).toEqual([realpathSync(ws), '/']);
+  });
+});
+
+describe('the HTTP edge', () => {
+  it('answers malformed percent-encoding with 400, never 500', async () => {
+    for (const path of ['/api/call/%E0%A4%A', '/blob/image/%zz', '/%', '/assets/%C0%AF']) {
+      const res = await raw(path);
+      expect(res.status, path).toBe(400);
+    }
+    const badCookie = await raw('/', { Authorization: '', Cookie: 'tessera_token=%zz' });
+    expect(badCookie.status).toBe(401);
+  });
+
+  it('compares the Origin by scheme, host and port', async () => {
+    const post = (origin: string) =>
+      fetch(`${base}/api/call/datasets.list`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, Origin: origin },
+        body: '{}',
+      });
+    expect((await post(`https://127.0.0.1:${server.port}`)).status).toBe(403);
+    expect((await post(`http://127.0.0.1:${server.port + 1}`)).status).toBe(403);
+    expect((await post('null')).status).toBe(403);
+    expect((await post(`http://127.0.0.1:${server.port}`)).status).toBe(200);
+    expect((await post(`http://localhost:${server.port}`)).status).toBe(200);
+    const socket = (origin: string) =>
+      new Promise<string>((r) => {
+        const s = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?token=${TOKEN}`, { origin });
+        s.on('error', () => r('error'));
+        s.on('open', () => {
+          s.close();
+          r('open');
+        });
+      });
+    expect(await socket(`https://127.0.0.1:${server.port}`)).toBe('error');
+    expect(await socket(`http://127.0.0.1:${server.port}`)).toBe('open');
+  });
+});
