@@ -18,13 +18,20 @@ export interface Session {
 }
 
 /** Opens the engine in this process and a client over it: the CLI speaks the same contract as the UI. */
-export function openSession(opts: GlobalOptions, create = false): Session {
-  const engine = createEngine({ workspace: workspaceDir(opts), create, debug: opts.debug === true });
+export function openSession(opts: GlobalOptions, create: boolean | 'init' = false): Session {
+  const engine = createEngine({
+    workspace: workspaceDir(opts),
+    create: create !== false,
+    init: create === 'init',
+    debug: opts.debug === true,
+  });
+  if (engine.store.damage !== null)
+    process.stderr.write(`warning: ${engine.store.file} is damaged; it is open read-only (run "tessera check")\n`);
   const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
   return { engine, client };
 }
 
-export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, create = false): Promise<T> {
+export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, create: boolean | 'init' = false): Promise<T> {
   const session = openSession(opts, create);
   try {
     return await fn(session);

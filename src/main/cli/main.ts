@@ -13,6 +13,7 @@ import { registerRun } from './commands/run';
 import { registerEval } from './commands/eval';
 import { registerCompare } from './commands/compare';
 import { registerReport } from './commands/report';
+import { registerCheck } from './commands/check';
 
 /** Exit codes (DESIGN §6): 0 ok; 1 anything the user caused, one line on stderr; 2 usage errors. */
 export async function main(argv: string[]): Promise<number> {
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   registerEval(program, globals);
   registerCompare(program, globals);
   registerReport(program, globals);
+  registerCheck(program, globals);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();
 

@@ -1,7 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { realPathOf } from './api/writablePath';
-import { openDatabase, schemaVersion } from './store/db';
+import { openStore, quickCheck, schemaVersion } from './store/db';
+import { memoryJobsRepo } from './store/repos/jobs';
+import { describeStoreError, userFacingError, type StoreState } from './jobs/faults';
 import { createRepos } from './store/store';
 import { EventHub } from './events';
 import { JobRunner } from './jobs/JobRunner';
@@ -27,6 +29,8 @@ export interface EngineOptions {
   workspace: string;
   /** Create the workspace when it does not exist (init, npm start); otherwise it must exist. */
   create?: boolean;
+  /** `tessera init`: an existing empty (0-byte) tessera.db may become a new workspace. */
+  init?: boolean;
   /** Also print log lines (stacks) to stderr. */
   debug?: boolean;
   /** Where the inference worker script is (defaults to the built file beside the bundle, else tsx). */
@@ -38,6 +42,8 @@ export interface Engine {
   events: EventHub;
   blobs: { read: BlobReader };
   paths: EngineDeps['paths'];
+  /** The database file and whether it is open read-only (and why) or damaged. */
+  store: StoreState;
   /** Waits for jobs in flight, then closes the database. */
   close(): Promise<void>;
   /** For tests and the CLI: the repositories and database, read-only by convention. */
@@ -69,11 +75,14 @@ function fileLogger(logFile: string, debug: boolean): Logger {
 export function createEngine(options: EngineOptions): Engine {
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
-  const db = openDatabase(paths.db);
+  const { db, state: store } = openStore(paths.db, { allowEmpty: options.init === true });
+  if (store.damage !== null) logger.error(`${paths.db} is damaged: ${store.damage.join(' | ')}`);
   const repos = createRepos(db);
-  repos.jobs.markInterrupted();
+  // Only jobs whose owning process is gone were interrupted; a read-only store keeps new jobs in memory.
+  if (store.readOnly === null) repos.jobs.markInterrupted();
+  else repos.jobs = memoryJobsRepo(repos.jobs);
   const events = new EventHub();
-  const jobs = new JobRunner(repos.jobs, events, logger);
+  const jobs = new JobRunner(repos.jobs, events, logger, store);
   const inference = new InferenceClient(options.workerSpec);
   const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference };
   const handlers: Handlers = {
@@ -83,6 +92,10 @@ export function createEngine(options: EngineOptions): Engine {
       toolVersion: TOOL_VERSION,
       readRoots: call.transport === 'http' ? [...(call.pathAccess?.readRoots ?? [realPathOf(paths.root, 'workspace')])] : null,
     }),
+    'workspace.check': async () => {
+      const problems = quickCheck(db);
+      return { file: paths.db, ok: problems.length === 0, problems, readOnly: store.readOnly, schemaVersion: schemaVersion(db) };
+    },
     ...datasetHandlers(deps),
     ...imageHandlers(deps),
     ...jobHandlers(deps),
@@ -96,10 +109,16 @@ export function createEngine(options: EngineOptions): Engine {
     ...heatmapHandlers(deps),
   };
   return {
-    dispatch: createDispatcher(handlers, logger),
+    dispatch: createDispatcher(
+      handlers,
+      logger,
+      (err) => userFacingError(err, store),
+      (err) => describeStoreError(err, paths.db),
+    ),
     events,
     blobs: { read: blobReader(deps) },
     paths,
+    store,
     deps,
     async close() {
       await jobs.idle();

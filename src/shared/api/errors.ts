@@ -11,6 +11,10 @@ export const ErrorCode = z.enum([
   'CANCELLED',
   'UNAUTHORIZED',
   'SCHEMA_TOO_NEW',
+  /** The machine refused: disk full, permission denied, a read-only file system (the message names the path). */
+  'IO_ERROR',
+  /** The workspace is open read-only (a read-only folder or a damaged database) and the call needs to write. */
+  'READ_ONLY',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -27,7 +27,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
           });
           return { info, demo };
         },
-        true,
+        'init',
       );
       if (opts.json === true) return printJson({ ...result.info, created: !existed, demo: result.demo });
       printLine(

@@ -26,7 +26,14 @@ function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string
  * The engine's door: unknown method -> NOT_FOUND, bad input -> INVALID_INPUT with zod's issues,
  * ApiError passes through, anything else is a bug: logged with its stack, returned as INTERNAL.
  */
-export function createDispatcher(handlers: Handlers, logger: Logger) {
+export function createDispatcher(
+  handlers: Handlers,
+  logger: Logger,
+  /** Machine faults (disk full, read-only, damaged store) as one user-facing line; null for a bug. */
+  translate: (err: unknown) => ApiError | null = () => null,
+  /** A bug's error as the user sees it (database errors name the file). */
+  describe: (err: unknown) => string = () => '',
+) {
   return async function dispatch(method: string, rawInput: unknown, ctx: CallContext = {}): Promise<Result<unknown>> {
     try {
       if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `unknown method: ${method}`);
@@ -40,8 +47,17 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
       return { ok: true, value: await handler(parsed.data, ctx) };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, error: err.toData() };
-      logger.error(`${method} failed`, err);
-      return { ok: false, error: { code: 'INTERNAL', message: `internal error in ${method}; see tessera.log in the workspace` } };
+      const known = translate(err);
+      logger.error(`${method} failed${known === null ? '' : `: ${known.message}`}`, err);
+      if (known !== null) return { ok: false, error: known.toData() };
+      const what = describe(err);
+      return {
+        ok: false,
+        error: {
+          code: 'INTERNAL',
+          message: `internal error in ${method}${what === '' ? '' : ` (${what})`}; see tessera.log in the workspace`,
+        },
+      };
     }
   };
 }

@@ -3,6 +3,8 @@ import { ApiError, type ApiErrorData } from '../../../shared/api/errors';
 import type { JobsRepo } from '../store/repos/jobs';
 import type { EventHub } from '../events';
 import type { Logger } from '../logger';
+import { currentOwner, HEARTBEAT_MS } from './owner';
+import { userFacingError, type StoreState } from './faults';
 
 export interface JobContext {
   readonly jobId: string;
@@ -27,11 +29,15 @@ export class JobRunner {
     private readonly repo: JobsRepo,
     private readonly events: EventHub,
     private readonly logger: Logger,
+    /** The workspace database (and why it is read-only, if it is), named in store errors. */
+    private readonly store: StoreState | string = '',
   ) {}
 
   start(kind: string, params: unknown, body: JobBody): string {
     const jobId = randomUUID();
-    this.repo.create(jobId, kind, params);
+    // The owner lets another process opening this workspace tell a live job from one that died.
+    const owned = typeof params === 'object' && params !== null && !Array.isArray(params) ? params : { params };
+    this.repo.create(jobId, kind, { ...owned, jobOwner: currentOwner() });
     const controller = new AbortController();
     this.controllers.set(jobId, controller);
     const done = this.execute(jobId, controller, body).finally(() => {
@@ -74,6 +80,14 @@ export class JobRunner {
       },
     };
     this.repo.update(jobId, { status: 'running' });
+    const heartbeat = setInterval(() => {
+      try {
+        this.repo.touch(jobId);
+      } catch {
+        // A busy or failing store: the job's own writes will say so.
+      }
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     // Let the caller receive the job id (and subscribe) before the first event.
     await Promise.resolve();
     try {
@@ -83,15 +97,24 @@ export class JobRunner {
       this.events.emit('job.finished', { jobId, status: 'succeeded', error: null, result });
     } catch (err) {
       const cancelled = controller.signal.aborted;
+      // Disk full, permissions, a damaged or read-only store: one line naming the file, logged too.
+      const known = err instanceof ApiError ? err : userFacingError(err, this.store);
       const error: ApiErrorData = cancelled
         ? { code: 'CANCELLED', message: 'cancelled by the user' }
-        : err instanceof ApiError
-          ? err.toData()
+        : known !== null
+          ? known.toData()
           : { code: 'INTERNAL', message: `internal error in job ${jobId}; see the log` };
-      if (!cancelled && !(err instanceof ApiError)) this.logger.error(`job ${jobId} failed`, err);
+      if (!cancelled && !(err instanceof ApiError)) this.logger.error(`job ${jobId} failed: ${error.message}`, err);
       const status = cancelled ? 'cancelled' : 'failed';
-      this.repo.update(jobId, { status, error });
+      try {
+        this.repo.update(jobId, { status, error });
+      } catch (storeErr) {
+        // The store itself refuses (full disk, read-only): the event still tells the client.
+        this.logger.error(`job ${jobId}: could not record its end`, storeErr);
+      }
       this.events.emit('job.finished', { jobId, status, error, result: null });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

@@ -1,18 +1,37 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import { jobOwnerOf } from '../store/repos/jobs';
+import { currentOwner, parseOwner } from './owner';
 
 export function jobHandlers(deps: EngineDeps) {
+  // A job another process was running may have died since this engine opened: look again on every read.
+  const reap = (): void => {
+    deps.repos.jobs.markInterrupted();
+  };
   return {
-    'jobs.list': async () => deps.repos.jobs.list(),
+    'jobs.list': async () => {
+      reap();
+      return deps.repos.jobs.list();
+    },
     'jobs.get': async ({ jobId }) => {
+      reap();
       const job = deps.repos.jobs.get(jobId);
       if (job === undefined) throw new ApiError('NOT_FOUND', `job ${jobId} not found`);
       return job;
     },
     'jobs.cancel': async ({ jobId }) => {
-      if (deps.repos.jobs.get(jobId) === undefined) throw new ApiError('NOT_FOUND', `job ${jobId} not found`);
-      deps.jobs.cancel(jobId);
+      const job = deps.repos.jobs.get(jobId);
+      if (job === undefined) throw new ApiError('NOT_FOUND', `job ${jobId} not found`);
+      if (deps.jobs.cancel(jobId) || (job.status !== 'running' && job.status !== 'queued')) return {};
+      const owner = parseOwner(jobOwnerOf(deps.repos.jobs.params(jobId) ?? '{}'));
+      const me = currentOwner();
+      if (owner !== null && (owner.pid !== me.pid || owner.host !== me.host)) {
+        throw new ApiError(
+          'CONFLICT',
+          `job ${jobId} runs in another Tessera process (pid ${owner.pid} on ${owner.host}): cancel it there, or stop that process`,
+        );
+      }
       return {};
     },
   } satisfies Partial<Handlers>;

@@ -1,3 +1,5 @@
+import { ownerAlive as jobOwnerAlive, parseOwner } from '../jobs/owner';
+import { jobOwnerOf } from '../store/repos/jobs';
 import { ApiError } from '../../../shared/api/errors';
 import type { Device } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
@@ -97,10 +99,13 @@ function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null):
   });
 }
 
-/** Live jobs of other processes own their runs; a dead owner's run may be resumed. */
-function ownerAlive(pid: unknown): boolean {
+/** Live jobs of other processes own their runs; a dead owner's run may be resumed (jobs/owner.ts). */
+function runOwnerAlive(job: { params: string; updated_at: string }): boolean {
+  const owner = parseOwner(jobOwnerOf(job.params));
+  if (owner !== null) return jobOwnerAlive(owner, job.updated_at);
+  // Jobs recorded before owners carried only the pid.
+  const pid = (JSON.parse(job.params) as { ownerPid?: unknown }).ownerPid;
   if (typeof pid !== 'number') return false;
-  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -163,10 +168,10 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
     }
     const owner = deps.db
       .prepare(
-        "SELECT params FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?",
+        "SELECT params, updated_at FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?",
       )
-      .all(run.id) as Array<{ params: string }>;
-    if (owner.some((o) => ownerAlive((JSON.parse(o.params) as { ownerPid?: unknown }).ownerPid))) {
+      .all(run.id) as Array<{ params: string; updated_at: string }>;
+    if (owner.some(runOwnerAlive)) {
       throw new ApiError('CONFLICT', `run "${runName}" is being computed right now by another Tessera process`);
     }
   } else {
@@ -272,6 +277,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
         // onnxruntime's messages span lines: keep the failure one line.
         const reason = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, '; ');
+        deps.logger.error(`run ${runId}: ${s.fileName} failed`, err);
         failures.push({
           item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
           reason,

@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
+import { recoveryAdvice, type StoreState } from '../jobs/faults';
 import { migrations, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -11,16 +14,20 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   const db = new Database(file);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
+    configureReadWrite(db);
     return db;
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+function configureReadWrite(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
 }
 
 function migrate(db: Db): void {
@@ -44,4 +51,177 @@ function migrate(db: Db): void {
 
 export function schemaVersion(db: Db): number {
   return Number(db.pragma('user_version', { simple: true }));
+}
+
+export interface OpenStoreOptions {
+  /** `tessera init`: an existing 0-byte file may become a new workspace (otherwise it is refused). */
+  allowEmpty?: boolean;
+  /** Skip PRAGMA quick_check (tests of the check itself). */
+  skipCheck?: boolean;
+}
+
+export interface OpenedStore {
+  db: Db;
+  state: StoreState;
+}
+
+/** What the open logic learns about the files before choosing how to open (kept apart so it is testable). */
+export interface StoreProbe {
+  dirWritable: boolean;
+  fileExists: boolean;
+  fileWritable: boolean;
+  fileBytes: number;
+  walBytes: number | null;
+  shmExists: boolean;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function probeStore(file: string): StoreProbe {
+  const fileExists = existsSync(file);
+  const wal = `${file}-wal`;
+  return {
+    dirWritable: writable(dirname(file)),
+    fileExists,
+    fileWritable: fileExists ? writable(file) : true,
+    fileBytes: fileExists ? statSync(file).size : 0,
+    walBytes: existsSync(wal) ? statSync(wal).size : null,
+    shmExists: existsSync(`${file}-shm`),
+  };
+}
+
+/**
+ * How to open a workspace database: read-write; read-only on the file (when the folder or the
+ * file is not writable: a read-only mount, another user's workspace); or refused (an empty file
+ * that is not being initialised). `reason` says why it is read-only, for every refused write.
+ */
+export type StoreAccess = { mode: 'readwrite' } | { mode: 'readonly'; reason: string } | { mode: 'refuse'; error: ApiError };
+
+export function chooseStoreAccess(file: string, p: StoreProbe, options: OpenStoreOptions = {}): StoreAccess {
+  if (p.fileExists && p.fileBytes === 0 && (p.walBytes ?? 0) === 0 && options.allowEmpty !== true) {
+    return {
+      mode: 'refuse',
+      error: new ApiError(
+        'CORRUPT_FILE',
+        `${file} is empty (0 bytes), not a workspace database: restore it from a backup, or run "tessera init" there to start a new, empty workspace`,
+      ),
+    };
+  }
+  const dir = dirname(file);
+  if (!p.dirWritable) return { mode: 'readonly', reason: `the folder ${dir} is not writable` };
+  if (!p.fileWritable) return { mode: 'readonly', reason: `${file} is not writable` };
+  return { mode: 'readwrite' };
+}
+
+/** PRAGMA quick_check: an empty list when the file is sound, else SQLite's findings. */
+export function quickCheck(db: Db): string[] {
+  const rows = db.pragma('quick_check') as Array<Record<string, unknown>>;
+  const found = rows.map((r) =>
+    String(Object.values(r)[0])
+      .replace(/^\*\*\* in database \w+ \*\*\*\s*/, '')
+      .replace(/\s*\n\s*/g, '; '),
+  );
+  return found.length === 1 && found[0] === 'ok' ? [] : found;
+}
+
+function damagedFile(file: string, err: unknown): ApiError | null {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return null;
+  return new ApiError('CORRUPT_FILE', `${file} is damaged (${(err as Error).message}); ${recoveryAdvice(file)}`);
+}
+
+/**
+ * A read-only connection. SQLite reads a WAL-mode file only with its -shm beside it; on a
+ * read-only folder without one (a workspace closed cleanly, then mounted read-only) the file is
+ * read into memory instead, as a rollback-mode image (there is no WAL content to miss).
+ */
+function openReadOnly(file: string, p: StoreProbe): Db {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_CANTOPEN')) throw err;
+    if ((p.walBytes ?? 0) > 0) {
+      throw new ApiError(
+        'READ_ONLY',
+        `${file} has changes in ${file}-wal that were never checkpointed and its folder is read-only: open the workspace once where it is writable (or copy it), then try again`,
+      );
+    }
+    const image = readFileSync(file);
+    // Bytes 18-19: file format read/write versions; 2 = WAL, 1 = rollback journal (same pages).
+    if (image.length >= 20) image.fill(1, 18, 20);
+    const db = new Database(image, { readonly: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  }
+}
+
+/**
+ * Opens a workspace database the way its files allow: read-write (WAL, migrations) when it can
+ * write, read-only otherwise; PRAGMA quick_check on every open, and a damaged file is opened
+ * read-only so nothing writes to it (reads still work as far as the damage allows). A 0-byte file
+ * is refused unless `allowEmpty` (init). Every refusal leaves the files as they were.
+ */
+export function openStore(file: string, options: OpenStoreOptions = {}): OpenedStore {
+  const probe = probeStore(file);
+  const access = chooseStoreAccess(file, probe, options);
+  if (access.mode === 'refuse') throw access.error;
+  let readOnly = access.mode === 'readonly' ? access.reason : null;
+  let db: Db;
+  try {
+    db = readOnly === null ? new Database(file) : openReadOnly(file, probe);
+  } catch (err) {
+    throw damagedFile(file, err) ?? err;
+  }
+  let damage: string[] | null = null;
+  try {
+    if (options.skipCheck !== true) {
+      try {
+        const found = quickCheck(db);
+        damage = found.length === 0 ? null : found;
+      } catch (err) {
+        if (damagedFile(file, err) === null) throw err;
+        damage = [(err as Error).message];
+      }
+    }
+    if (damage !== null && readOnly === null) {
+      // Nothing may write to a damaged file: reopen it read-only, before any pragma or migration.
+      db.close();
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      readOnly = `it is damaged: ${damage[0] ?? 'quick_check failed'}`;
+    } else if (damage !== null) {
+      readOnly = `${readOnly}; it is also damaged: ${damage[0] ?? 'quick_check failed'}`;
+    }
+    if (readOnly === null) {
+      configureReadWrite(db);
+    } else {
+      db.pragma('busy_timeout = 5000');
+      const version = schemaVersion(db);
+      if (damage === null && version !== SCHEMA_VERSION) {
+        if (version > SCHEMA_VERSION) migrate(db); // throws SCHEMA_TOO_NEW
+        throw new ApiError(
+          'READ_ONLY',
+          `${file} has workspace schema ${version} and needs an upgrade to ${SCHEMA_VERSION}, but ${readOnly}: open it once where it is writable`,
+        );
+      }
+    }
+    return { db, state: { file, readOnly, damage } };
+  } catch (err) {
+    db.close();
+    throw damagedFile(file, err) ?? err;
+  }
 }

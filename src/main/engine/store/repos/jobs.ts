@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { ApiErrorData } from '../../../../shared/api/errors';
 import type { JobState, JobStatus } from '../../../../shared/domain';
+import { ownerAlive, parseOwner } from '../../jobs/owner';
 
 interface JobRow {
   id: string;
@@ -13,6 +14,21 @@ interface JobRow {
   result: string | null;
   created_at: string;
   updated_at: string;
+}
+
+const INTERRUPTED: ApiErrorData = {
+  code: 'CANCELLED',
+  message: 'interrupted: the process stopped while this job ran; start it again to resume',
+};
+
+/** The owner recorded in a job's params (`jobOwner`), or null for jobs from before owners. */
+export function jobOwnerOf(params: string): unknown {
+  try {
+    const p = JSON.parse(params) as unknown;
+    return typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['jobOwner'] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toState(r: JobRow): JobState {
@@ -68,15 +84,83 @@ export function jobsRepo(db: Db) {
     list(limit = 100): JobState[] {
       return (db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as JobRow[]).map(toState);
     },
-    /** Jobs a previous process left 'running' or 'queued' died with it. */
+    /** The params a job was started with (owner included), or undefined. */
+    params(id: string): string | undefined {
+      return (db.prepare('SELECT params FROM jobs WHERE id = ?').get(id) as { params: string } | undefined)?.params;
+    },
+    /** Heartbeat: a live owner refreshes updated_at while the job runs (how another host tells it is alive). */
+    touch(id: string): void {
+      db.prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status IN ('queued','running')").run(new Date().toISOString(), id);
+    },
+    /**
+     * Jobs left 'running' or 'queued' by a process that is gone died with it. Jobs whose owner
+     * (pid + start time, or a fresh heartbeat from another host) is alive are another process's
+     * live work and stay as they are.
+     */
     markInterrupted(): number {
-      return db
-        .prepare(`UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE status IN ('queued','running')`)
-        .run(
-          JSON.stringify({ code: 'CANCELLED', message: 'interrupted: the process stopped while this job ran; start it again to resume' }),
-          new Date().toISOString(),
-        ).changes;
+      const live = db.prepare("SELECT id, params, updated_at FROM jobs WHERE status IN ('queued','running')").all() as Array<{
+        id: string;
+        params: string;
+        updated_at: string;
+      }>;
+      const dead = live.filter((j) => !ownerAlive(parseOwner(jobOwnerOf(j.params)), j.updated_at));
+      if (dead.length === 0) return 0;
+      const mark = db.prepare(
+        `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status IN ('queued','running')`,
+      );
+      const now = new Date().toISOString();
+      const error = JSON.stringify(INTERRUPTED);
+      return db.transaction(() => dead.reduce((n, j) => n + mark.run(error, now, j.id).changes, 0))();
     },
   };
 }
 export type JobsRepo = ReturnType<typeof jobsRepo>;
+
+/**
+ * Job state kept in memory, for a workspace opened read-only (a read-only mount, or a damaged
+ * store): browsing, eval of stored results and exports still run as jobs; nothing is written.
+ */
+export function memoryJobsRepo(stored?: JobsRepo): JobsRepo {
+  const rows = new Map<string, JobRow & { params: string }>();
+  const repo: JobsRepo = {
+    create(id, kind, params) {
+      const now = new Date().toISOString();
+      rows.set(id, {
+        id,
+        kind,
+        params: JSON.stringify(params),
+        status: 'queued',
+        done: 0,
+        total: 0,
+        stage: '',
+        error: null,
+        result: null,
+        created_at: now,
+        updated_at: now,
+      });
+    },
+    update(id, patch) {
+      const cur = rows.get(id);
+      if (cur === undefined) return;
+      rows.set(id, {
+        ...cur,
+        status: patch.status ?? cur.status,
+        done: patch.done ?? cur.done,
+        total: patch.total ?? cur.total,
+        stage: patch.stage ?? cur.stage,
+        error: patch.error === undefined ? cur.error : patch.error === null ? null : JSON.stringify(patch.error),
+        result: patch.result === undefined ? cur.result : JSON.stringify(patch.result),
+        updated_at: new Date().toISOString(),
+      });
+    },
+    get: (id) => {
+      const row = rows.get(id);
+      return row === undefined ? stored?.get(id) : toState(row);
+    },
+    list: (limit = 100) => [...[...rows.values()].reverse().map(toState), ...(stored?.list(limit) ?? [])].slice(0, limit),
+    params: (id) => rows.get(id)?.params ?? stored?.params(id),
+    touch: () => {},
+    markInterrupted: () => 0,
+  };
+  return repo;
+}
