@@ -139,7 +139,7 @@ export function renderHtml(model: ReportModel, thumbs: ReadonlyMap<number, Thumb
     ['Tool', `Tessera ${e(model.toolVersion)}`],
     ['Generated', e(model.generatedAt)],
   ];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tessera report: ${e(d.name)}</title><style>${CSS}</style></head><body>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"><title>Tessera report: ${e(d.name)}</title><style>${CSS}</style></head><body>
 <h1>Tessera report: ${e(d.name)}</h1>
 <table>${meta.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>
 <section><h2>Runs</h2>${provenanceTable(model)}</section>

