@@ -65,6 +65,17 @@ function raw(
   });
 }
 
+/** Polls a job over HTTP until it ends; returns its final state. */
+async function jobOf(started: Envelope): Promise<Record<string, unknown>> {
+  expect(started.ok, JSON.stringify(started.error)).toBe(true);
+  const jobId = String(started.value?.['jobId']);
+  for (;;) {
+    const state = (await call('jobs.get', { jobId })).value;
+    if (state !== undefined && state['status'] !== 'queued' && state['status'] !== 'running') return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function count(table: string): number {
   return (env.engine.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
@@ -201,16 +212,8 @@ describe('reads from web clients stay under the allowed roots', () => {
   });
 
   it('imports from an allowed root and serves those images', async () => {
-    const started = await call('datasets.importFolder', { dir: join(allowed, 'data', 'images'), name: 'allowed-data' });
-    expect(started.ok).toBe(true);
-    const jobId = String(started.value?.['jobId']);
-    let state: Record<string, unknown> | undefined;
-    for (;;) {
-      state = (await call('jobs.get', { jobId })).value;
-      if (state?.['status'] !== 'queued' && state?.['status'] !== 'running') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(state?.['status']).toBe('succeeded');
+    const state = await jobOf(await call('datasets.importFolder', { dir: join(allowed, 'data', 'images'), name: 'allowed-data' }));
+    expect(state['status']).toBe('succeeded');
     const inspected = await call('models.inspect', { path: join(allowed, 'models', 'toy-colour-semantic.onnx') });
     expect(inspected.ok).toBe(true);
   });
@@ -232,6 +235,85 @@ describe('reads from web clients stay under the allowed roots', () => {
     expect(() => readRootsFor(ws, ['/proc/self'])).toThrow(/system folders/);
     expect(() => readRootsFor(ws, [join(outside, 'nope')])).toThrow(/not a folder/);
     expect(readRootsFor(ws, ['/'])).toEqual([realpathSync(ws), '/']);
+  });
+});
+
+describe('errors never quote the files they are about', () => {
+  const SECRET = 'SECRETVALUE1234';
+  const message = (state: Record<string, unknown>): string => {
+    expect(state['status']).toBe('failed');
+    return String((state['error'] as { message?: string } | null)?.message ?? '');
+  };
+
+  it('COCO / JSON: malformed elements, keys and characters are located, not repeated', async () => {
+    const dir = join(allowed, 'coco');
+    mkdirSync(dir);
+    const cases = [
+      `{"images": [{"id": ${SECRET}}], "annotations": [], "categories": []}`,
+      `{"images": [${SECRET}], "annotations": [], "categories": []}`,
+      `{"${SECRET} key" 1}`,
+      `{"images": [] ${SECRET}}`,
+      `{"images": [1 ${SECRET}]}`,
+      `{${SECRET}: 1}`,
+    ];
+    for (const [i, text] of cases.entries()) {
+      writeFileSync(join(dir, `${i}.json`), text);
+      const m = message(await jobOf(await call('datasets.importCoco', { annotations: join(dir, `${i}.json`), imagesDir: dir })));
+      expect(m, text).toMatch(/^\d\.json: /);
+      expect(m, text).not.toContain(SECRET);
+      expect(m, text).not.toMatch(/SECRET|VALUE/);
+    }
+  });
+
+  it('ReasonSeg: a malformed annotation is named, its text is not quoted', async () => {
+    const dir = join(allowed, 'reasonseg');
+    mkdirSync(dir);
+    await makeFolderDataset(join(dir, 'tmp'), 1);
+    writeFileSync(join(dir, 'a.png'), readFileSync(join(dir, 'tmp', 'images', 'img_000.png')));
+    writeFileSync(join(dir, 'a.json'), `{"text": ["x"], "shapes": [${SECRET}]}`);
+    const m = message(await jobOf(await call('datasets.importReasonSeg', { dir })));
+    expect(m).toMatch(/a\.json: malformed JSON: not valid JSON/);
+    expect(m).not.toContain(SECRET);
+  });
+
+  it('.npy predictions: a bad header, dtype or shape is described, not echoed', async () => {
+    const npy = (header: string): Buffer => {
+      const text = `${header}`.padEnd(118, ' ') + '\n';
+      const head = Buffer.alloc(10);
+      Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+      head.writeUInt16LE(text.length, 8);
+      return Buffer.concat([head, Buffer.from(text), Buffer.alloc(64)]);
+    };
+    const headers = [
+      `{'${SECRET}': 1}`,
+      `{'descr': '${SECRET}', 'fortran_order': False, 'shape': (2, 2), }`,
+      `{'descr': '<f4', 'fortran_order': False, 'shape': (${SECRET}), }`,
+    ];
+    for (const [i, header] of headers.entries()) {
+      const dir = join(allowed, `npy${i}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'img_000.npy'), npy(header));
+      const state = await jobOf(await call('runs.importPredictions', { datasetId, run: `npy-${i}`, format: 'npy', path: dir }));
+      const text = JSON.stringify(state);
+      expect(text, header).not.toContain(SECRET);
+    }
+  });
+
+  it('models.add: a manifest with bad values is described without quoting them', async () => {
+    const dir = join(allowed, 'manifests');
+    mkdirSync(dir);
+    const cases: Array<[string, string]> = [
+      ['a.json', `{"name": "${SECRET}", "kind": "${SECRET}", "files": {"model": "${SECRET}.onnx"}, "input": "${SECRET}", "outputs": {}}`],
+      ['b.json', `{"name": ${SECRET}}`],
+      ['c.yaml', `name: ${SECRET}\nkind: [${SECRET}\n`],
+      ['d.yaml', `name: x\nkind: ${SECRET}\ninput: {size: ${SECRET}}\n`],
+    ];
+    for (const [name, text] of cases) {
+      writeFileSync(join(dir, name), text);
+      const r = await call('models.add', { manifestPath: join(dir, name) });
+      expect(r.ok).toBe(false);
+      expect(JSON.stringify(r.error), text).not.toContain(SECRET);
+    }
   });
 });
 

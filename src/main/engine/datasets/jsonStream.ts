@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApiError } from '../../../shared/api/errors';
+import { fieldName, jsonChar, jsonSyntaxError } from '../api/fileErrors';
 
 /** Called with each element of a streamed array and its index in that array. */
 export type ElementHandler = (value: unknown, index: number) => void;
@@ -146,7 +147,7 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
             state = 'done';
             return;
           }
-          if (buf[pos] !== '"') throw malformed(`expected a key, found "${buf[pos]}"`);
+          if (buf[pos] !== '"') throw malformed(`expected a key, found ${jsonChar(buf[pos])}`);
           beginValue();
         }
         const end = valueEnd();
@@ -159,7 +160,7 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
       }
       case 'colon':
         if (!skipWs()) return;
-        if (buf[pos] !== ':') throw malformed(`expected ":" after key "${topKey}"`);
+        if (buf[pos] !== ':') throw malformed(`expected ":" after key ${fieldName(topKey)}`);
         pos++;
         state = 'value';
         return;
@@ -190,11 +191,11 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
           state = 'key-or-end';
           // After a comma another key must follow.
           if (!skipWs()) return;
-          if (buf[pos] !== '"') throw malformed(`expected a key after ",", found "${buf[pos]}"`);
+          if (buf[pos] !== '"') throw malformed(`expected a key after ",", found ${jsonChar(buf[pos])}`);
         } else if (buf[pos] === '}') {
           pos++;
           state = 'done';
-        } else throw malformed(`expected "," or "}" after the value of "${topKey}"`);
+        } else throw malformed(`expected "," or "}" after the value of ${fieldName(topKey)}`);
         return;
       case 'elements': {
         if (start < 0) {
@@ -208,7 +209,7 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
         try {
           value = parseElement(buf.slice(start, end));
         } catch (err) {
-          throw malformed(err instanceof Error ? err.message : String(err));
+          throw malformed(jsonSyntaxError(err));
         }
         if (handler !== null) handler(value, index++);
         pos = end;
@@ -222,11 +223,11 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
           pos++;
           state = 'after-comma';
         } else if (buf[pos] === ']') closeArray();
-        else throw malformed(`expected "," or "]" between array elements, found "${buf[pos]}"`);
+        else throw malformed(`expected "," or "]" between array elements, found ${jsonChar(buf[pos])}`);
         return;
       case 'after-comma':
         if (!skipWs()) return;
-        if (buf[pos] === ']' || buf[pos] === ',') throw malformed(`unexpected "${buf[pos]}" after ","`);
+        if (buf[pos] === ']' || buf[pos] === ',') throw malformed(`unexpected ${jsonChar(buf[pos])} after ","`);
         state = 'elements';
         return;
       case 'done':

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
+import { jsonSyntaxError } from '../api/fileErrors';
 import { vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
 import { IMAGE_EXTENSIONS } from '../images/probe';
 import { chooseGrid, gridSize } from '../images/orientation';
@@ -50,7 +51,7 @@ function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | '
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ApiError('CORRUPT_FILE', `${jsonPath}: malformed JSON: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new ApiError('CORRUPT_FILE', `${jsonPath}: malformed JSON: ${jsonSyntaxError(err)}`, {
       file: jsonPath,
     });
   }

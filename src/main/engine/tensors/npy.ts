@@ -44,17 +44,22 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined)
-    throw bad(file, `unreadable .npy header ${JSON.stringify(header.trim())}`);
+    throw bad(file, 'unreadable .npy header (it needs descr, fortran_order and shape)');
   if (fortran === 'True')
     throw bad(file, 'fortran_order arrays are not supported; save a C-order array (np.ascontiguousarray)', 'UNSUPPORTED_FORMAT');
   const type = DTYPES[descr];
-  if (type === undefined) throw bad(file, `dtype '${descr}' is not supported (${SUPPORTED})`, 'UNSUPPORTED_FORMAT');
+  if (type === undefined) {
+    // The header is the file's own text: name the dtype only when it is one (e.g. '<f2').
+    const shown = /^[<>|=]?[a-zA-Z]\d{0,2}$/.test(descr) ? `dtype '${descr}'` : 'this dtype';
+    throw bad(file, `${shown} is not supported (${SUPPORTED})`, 'UNSUPPORTED_FORMAT');
+  }
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
-  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw bad(file, `bad shape (${shapeText})`);
+  if (shape.some((n) => !Number.isInteger(n) || n < 0))
+    throw bad(file, /^[\d\s,.+\-eE]{0,80}$/.test(shapeText) ? `bad shape (${shapeText})` : 'bad shape in the .npy header');
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLength;
   const needed = count * type.bytes;
