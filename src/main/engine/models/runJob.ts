@@ -219,10 +219,14 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
   const adapter = ADAPTERS[model.summary.kind];
   if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `no adapter for ${model.summary.kind}`);
   deps.repos.runs.setStatus(runId, 'running');
+  // Items still in inference when the run ends early (a failure, a cancel): the job ends only after
+  // them, so closing the engine never releases a session under a running inference.
+  const inFlight: Array<Promise<Computed>> = [];
   try {
     ctx.progress(0, samples.length, 'loading model');
     await model.load();
     const choice = model.choice ?? { provider: 'cpu', fallback: null };
+    if (choice.fallback !== null) deps.logger.info(`run ${runId}: ${choice.fallback}`);
     const run = deps.repos.runs.get(runId);
     deps.repos.runs.setStatus(runId, 'running', {
       executionProvider: choice.provider,
@@ -259,7 +263,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         return { s, key, fromCache: false, error };
       }
     };
-    const window: Array<Promise<Computed>> = [];
+    const window = inFlight;
     let launched = 0;
     const launch = (): void => {
       const s = todo[launched++];
@@ -274,10 +278,14 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       const { s, key } = item;
       if (item.result === undefined) {
         const err = item.error;
+        // The user gets one line; the log keeps onnxruntime's full text.
+        deps.logger.error(
+          `run ${runId}: ${s.fileName} failed${err instanceof ApiError && typeof err.details?.['detail'] === 'string' ? `: ${err.details['detail']}` : ''}`,
+          err,
+        );
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
         // onnxruntime's messages span lines: keep the failure one line.
         const reason = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, '; ');
-        deps.logger.error(`run ${runId}: ${s.fileName} failed`, err);
         failures.push({
           item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
           reason,
@@ -341,6 +349,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     deps.events.emit('data.changed', { topics: ['runs', 'images', 'heatmaps', 'metrics'] });
     return summary;
   } catch (err) {
+    await Promise.allSettled(inFlight);
     if (ctx.signal.aborted) deps.repos.runs.setStatus(runId, 'cancelled');
     else if (deps.repos.runs.get(runId)?.status === 'running') deps.repos.runs.setStatus(runId, 'failed');
     deps.events.emit('data.changed', { topics: ['runs'] });

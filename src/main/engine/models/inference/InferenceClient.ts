@@ -125,7 +125,7 @@ export class InferenceClient {
 
   private async requestLoad(key: string, path: string, providers: Provider[]): Promise<LoadResult> {
     const res = await this.request({ type: 'load', key, path, providers });
-    if (!res.ok) throw new ApiError('MODEL_MISMATCH', `${path}: cannot load the model (${res.message})`);
+    if (!res.ok) throw new ApiError('MODEL_MISMATCH', `${path}: cannot load the model (${oneLine(res.message)})`, { detail: res.message });
     if (res.type !== 'load') throw new Error('unexpected worker response');
     return res.result;
   }
@@ -134,7 +134,7 @@ export class InferenceClient {
     this.runCalls++;
     const transfer = Object.values(feeds).map((f) => f.data);
     const res = await this.request({ type: 'run', key, feeds, ...(fetches === undefined ? {} : { fetches }) }, transfer);
-    if (!res.ok) throw new ApiError('MODEL_MISMATCH', `inference failed: ${res.message}`);
+    if (!res.ok) throw new ApiError('MODEL_MISMATCH', `inference failed: ${oneLine(res.message)}`, { detail: res.message });
     if (res.type !== 'run') throw new Error('unexpected worker response');
     return res.outputs;
   }
@@ -159,4 +159,14 @@ export class InferenceClient {
     this.sessions.clear();
     if (w !== null) await w.terminate();
   }
+}
+
+/** onnxruntime's messages span several lines (and may carry its log prefix): one line for the user. */
+export function oneLine(message: string): string {
+  return message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .trim()
+    .split(/\s*\n\s*/)
+    .filter((l) => l.length > 0)
+    .join('; ');
 }

@@ -2,6 +2,12 @@
 // that blocks its thread for the whole inference) never blocks the engine's event loop.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+
+// onnxruntime's own logger writes multi-line, coloured text straight to stderr (e.g. a missing CUDA
+// provider library). Everything it says also comes back in the thrown error, which the engine turns
+// into one line for the user and logs in full to tessera.log: keep the native logger to fatal only.
+const QUIET = 4;
+ort.env.logLevel = 'fatal';
 import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
 
 /**
@@ -39,14 +45,14 @@ async function load(
   let fallback: string | null = null;
   if (providers.includes('cuda')) {
     try {
-      const session = await ort.InferenceSession.create(path, { executionProviders: ['cuda', 'cpu'] });
+      const session = await ort.InferenceSession.create(path, { executionProviders: ['cuda', 'cpu'], logSeverityLevel: QUIET });
       return { session, result: { provider: 'cuda', fallback: null } };
     } catch (err) {
       // Asking for CUDA without its libraries throws instead of falling back (DESIGN §9): retry on CPU, say why.
       fallback = `CUDA unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); using CPU`;
     }
   }
-  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], logSeverityLevel: QUIET });
   return { session, result: { provider: 'cpu', fallback } };
 }
 
