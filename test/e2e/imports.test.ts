@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
@@ -47,6 +47,14 @@ describe('import dialog in Chromium against tessera serve', () => {
     await page.goto(server.url);
     await page.getByTestId('import-button').click();
     await page.getByTestId('import-format').selectOption('voc');
+
+    // Over tessera serve the dialog says where it may read from, and a system folder is refused.
+    expect(await page.getByTestId('import-allowed-roots').textContent()).toContain(realpathSync(root));
+    await page.getByTestId('import-field-root').fill('/etc');
+    await page.getByTestId('import-start').click();
+    await expect
+      .poll(() => page.getByTestId('error-banner').textContent(), { timeout: 15_000 })
+      .toMatch(/may not read system folders \(\/etc\)/);
 
     await page.getByTestId('import-field-root').fill(root);
     await page.getByTestId('import-start').click();

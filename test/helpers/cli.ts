@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,9 +22,15 @@ export function tessera(args: string[], opts: { cwd?: string; env?: Record<strin
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `tessera serve` and resolves with the printed URL once it listens. */
-export function startServe(workspace: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, '--workspace', workspace, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `tessera serve` in the workspace's parent folder (as a user starts it in their project
+ * folder, which browser clients may then read from) and resolves with the printed URL once it listens.
+ */
+export function startServe(workspace: string, extraArgs: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, '--workspace', workspace, 'serve', '--port', '0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dirname(resolve(workspace)),
+  });
   return new Promise((resolveStart, reject) => {
     let out = '';
     let err = '';

@@ -157,6 +157,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
   const [jobId, setJobId] = useState<string | null>(null);
   const [startError, setStartError] = useState<unknown>(null);
   const spec = FORMATS[format] as FormatSpec;
+  // Over `tessera serve` the engine reads only under the folders its operator allowed: say which.
+  const info = useQuery(apiQuery('workspace.info', {}));
+  const readRoots = info.data?.readRoots ?? null;
   const ready = spec.fields.every((f) => !f.required || (values[f.key] ?? '').trim() !== '');
 
   async function submit(e: React.FormEvent): Promise<void> {
@@ -173,6 +176,18 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
   return (
     <div role="dialog" aria-modal="true" aria-label="Import a dataset" style={dialogStyle} data-testid="import-dialog">
       <h3 style={{ marginTop: 0 }}>Import a dataset</h3>
+      {readRoots !== null ? (
+        <p className="muted" data-testid="import-allowed-roots">
+          Paths on the engine machine under{' '}
+          {readRoots.map((r, i) => (
+            <span key={r}>
+              {i > 0 ? ', ' : ''}
+              <code>{r}</code>
+            </span>
+          ))}{' '}
+          only (start <code>tessera serve --allow-dir DIR</code> to allow another folder; system folders such as /etc never).
+        </p>
+      ) : null}
       <form onSubmit={(e) => void submit(e)}>
         <label style={fieldStyle}>
           Format
