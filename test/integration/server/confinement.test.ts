@@ -323,6 +323,8 @@ describe('the HTTP edge', () => {
       const res = await raw(path);
       expect(res.status, path).toBe(400);
     }
+    const post = await fetch(`${base}/api/call/%E0%A4%A`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{}' });
+    expect(post.status).toBe(400);
     const badCookie = await raw('/', { Authorization: '', Cookie: 'tessera_token=%zz' });
     expect(badCookie.status).toBe(401);
   });
