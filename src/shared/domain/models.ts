@@ -11,9 +11,19 @@ const Triple = z.tuple([z.number(), z.number(), z.number()]);
 const Rgb255 = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
 
 /**
- * How an image becomes the input tensor. Every resize of the network input is bilinear with
- * align_corners=False and no antialiasing, on the float image (torch F.interpolate), so results
- * match the PyTorch pipelines the models were exported from.
+ * How the resize step samples the image (see docs/manifest.md):
+ *  - torch-bilinear: F.interpolate(bilinear, align_corners=False, no antialias) on the float image
+ *  - pil-bilinear: Pillow's Image.resize(BILINEAR) on the 8-bit image (antialiased; torchvision's PIL path, SAM)
+ *  - pil-bicubic: Pillow's Image.resize(BICUBIC) on the 8-bit image (CLIP image processors)
+ *  - cv2-linear: OpenCV's cv2.resize(INTER_LINEAR) on the 8-bit image (PaddleOCR)
+ */
+export const Interpolation = z.enum(['torch-bilinear', 'pil-bilinear', 'pil-bicubic', 'cv2-linear']);
+export type Interpolation = z.infer<typeof Interpolation>;
+
+/**
+ * How an image becomes the input tensor. By default every resize of the network input is bilinear
+ * with align_corners=False and no antialiasing, on the float image (torch F.interpolate); with
+ * `interpolation` the 8-bit image is resized first, as PIL or OpenCV do it (SAM, CLIP, PaddleOCR).
  *  - fixed: the image at its own size (fully convolutional models with dynamic dims)
  *  - resize: stretched to `size` (ToCo's 448x448)
  *  - longest-side-pad: longest side scaled to size, zero-padded bottom/right (SAM)
@@ -47,6 +57,8 @@ export const InputSpec = z.strictObject({
   channel_order: z.enum(['RGB', 'BGR']).default('RGB'),
   /** keep-aspect only: each side becomes a multiple of this (PaddleOCR: 32). */
   multiple: z.number().int().min(1).max(1024).optional(),
+  /** The resize step's sampling: torch on the float image (default) or PIL / OpenCV on the 8-bit image. */
+  interpolation: Interpolation.default('torch-bilinear'),
 });
 export type InputSpec = z.output<typeof InputSpec>;
 

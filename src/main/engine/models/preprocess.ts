@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { ApiError } from '../../../shared/api/errors';
 import type { InputSpec } from '../../../shared/domain';
 import { bilinearResize } from '../tokens';
+import { resizeRgb8 } from './resample';
 import { applyOrientation } from '../images/orientation';
 
 /** A decoded image: interleaved 8-bit RGB, row-major. */
@@ -105,13 +106,13 @@ export function keepAspectSize(height: number, width: number, limit: number, mul
 }
 
 /**
- * Image -> input tensor by the manifest's size policy. Every resize is torch-style bilinear
- * (align_corners=False, no antialias) on the float image; normalization comes after resizing, as
- * ToCo's and SAM's pipelines do it (both linear, so the order only matters for padding).
+ * Image -> input tensor by the manifest's size policy. The resize follows `spec.interpolation`:
+ * torch-style bilinear (align_corners=False, no antialias) on the float image by default, or PIL's /
+ * OpenCV's resize of the 8-bit image (resample/); normalization comes after resizing, as ToCo's, SAM's
+ * and PaddleOCR's pipelines do it.
  * `scale` multiplies the target size (ToCo's multi-scale inference: int(s*H), int(s*W)).
  */
 export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boolean; scale?: number } = {}): InputTensor {
-  const planes = toPlanes(img, spec, opts.flip === true);
   const [sizeH, sizeW] = spec.size;
   const s = opts.scale ?? 1;
   let contentH: number;
@@ -155,8 +156,16 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
       break;
     }
   }
+  const same = contentH === img.height && contentW === img.width;
+  const interpolation = spec.interpolation ?? 'torch-bilinear';
+  // torch-bilinear resizes the float planes; PIL / OpenCV resize the 8-bit image first (then the flip,
+  // range and normalization, as those pipelines flip the resized tensor).
   const resized =
-    contentH === img.height && contentW === img.width ? planes : bilinearResize(planes, 3, img.height, img.width, contentH, contentW);
+    interpolation === 'torch-bilinear'
+      ? same
+        ? toPlanes(img, spec, opts.flip === true)
+        : bilinearResize(toPlanes(img, spec, opts.flip === true), 3, img.height, img.width, contentH, contentW)
+      : toPlanes(same ? img : resizeRgb8(img, contentW, contentH, interpolation), spec, opts.flip === true);
   normalizeInPlace(resized, contentH * contentW, spec);
   let data: Float32Array;
   if (outH === contentH && outW === contentW) {
