@@ -86,7 +86,23 @@ function fillEdgeCollection(img: Canvas, edges: Edge[], color: number): void {
   yMax = Math.min(yMax, img.height);
   let next = 0;
   let active: Edge[] = [];
-  for (let y = (edges[0] as Edge).y0; y < yMax; y++) {
+  let y = (edges[0] as Edge).y0;
+  if (y < 0) {
+    // Rows above the image draw nothing, and OpenCV walks them one by one (a vertex at y = -1e9
+    // means a billion rows). Skip them: a closed polygon has an even number of active edges on
+    // every row, so every active edge advances by dx per row, and a row's spans depend only on
+    // the active x values in x order. Start at row 0 with the edges that span it, advanced to it.
+    while (next < total && (edges[next] as Edge).y0 < 0) {
+      const e = edges[next++] as Edge;
+      if (e.y1 > 0) {
+        e.x += -e.y0 * e.dx;
+        active.push(e);
+      }
+    }
+    active = stableSortByX(active);
+    y = 0;
+  }
+  for (; y < yMax; y++) {
     // Drop edges that end here, then merge in edges that start here (a new edge goes before an
     // active one with equal or greater x), as the linked-list walk in OpenCV does.
     const merged: Edge[] = [];

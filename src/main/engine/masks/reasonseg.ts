@@ -66,6 +66,12 @@ function toInt32Points(points: number[][], shapeIndex: number): { xs: Int32Array
     if (p.length !== 2 || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) {
       throw new ApiError('INVALID_INPUT', `shape ${shapeIndex}: point ${j} is not a finite [x, y] pair`);
     }
+    if (Math.abs(x) >= 2 ** 31 || Math.abs(y) >= 2 ** 31) {
+      throw new ApiError(
+        'INVALID_INPUT',
+        `shape ${shapeIndex}: point ${j} [${x}, ${y}] is outside the int32 range LISA's np.int32 points have`,
+      );
+    }
     xs[j] = Math.trunc(x);
     ys[j] = Math.trunc(y);
   }
