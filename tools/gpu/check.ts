@@ -370,7 +370,7 @@ async function compareModels(dir: string, ids: readonly string[], cuda: CudaStat
       const row: Record<string, unknown> = { toy: generator.id, kind: toy.manifest.kind, file };
       results.push(row);
       const path = join(dir, file);
-      const runs = generator.bench ? 1 : 3;
+      const runs = generator.bench || target === 'cpu' ? 1 : 3;
       try {
         const cpuSession = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
         const input = feeds(cpuOutputs, cpuSession.inputMetadata);
@@ -388,7 +388,7 @@ async function compareModels(dir: string, ids: readonly string[], cuda: CudaStat
           continue;
         }
         const cudaSession = await ort.InferenceSession.create(path, { executionProviders: [target] });
-        const gpu = await timedRuns(cudaSession, input, generator.bench ? 20 : 10);
+        const gpu = await timedRuns(cudaSession, input, target === 'cpu' ? 1 : generator.bench ? 20 : 10);
         await cudaSession.release();
         row['cuda'] = true;
         row['cudaMs'] = round(gpu.ms, 3);
