@@ -57,8 +57,12 @@ export const InputSpec = z.strictObject({
   channel_order: z.enum(['RGB', 'BGR']).default('RGB'),
   /** keep-aspect only: each side becomes a multiple of this (PaddleOCR: 32). */
   multiple: z.number().int().min(1).max(1024).optional(),
-  /** The resize step's sampling: torch on the float image (default) or PIL / OpenCV on the 8-bit image. */
-  interpolation: Interpolation.default('torch-bilinear'),
+  /**
+   * The resize step's sampling: torch on the float image (absent = `torch-bilinear`) or PIL / OpenCV
+   * on the 8-bit image. Left absent rather than defaulted so manifests without it keep their
+   * normalized form (and so their cache keys and stored specs).
+   */
+  interpolation: Interpolation.optional(),
 });
 export type InputSpec = z.output<typeof InputSpec>;
 

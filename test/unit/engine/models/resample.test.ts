@@ -120,8 +120,13 @@ describe('8-bit resize vs PIL 9.4 / OpenCV 4.6 (model-size cases)', () => {
 describe('imageToTensor with input.interpolation', () => {
   const spec = (extra: Record<string, unknown>): InputSpec => InputSpec.parse({ tensor: 'x', ...extra });
 
-  it('defaults to torch-bilinear', () => {
-    expect(spec({ policy: 'resize', size: 8 }).interpolation).toBe('torch-bilinear');
+  it('absent means torch-bilinear; unknown values are refused', async () => {
+    const img = await source('chelsea');
+    const plain = spec({ policy: 'resize', size: [40, 30] });
+    expect(plain.interpolation).toBeUndefined();
+    expect(Array.from(imageToTensor(img, plain).data)).toEqual(
+      Array.from(imageToTensor(img, spec({ policy: 'resize', size: [40, 30], interpolation: 'torch-bilinear' })).data),
+    );
     expect(InputSpec.safeParse({ tensor: 'x', policy: 'resize', size: 8, interpolation: 'bilinear' }).success).toBe(false);
   });
 
