@@ -6,6 +6,7 @@ import { exportCoco } from './exportCoco';
 import { exportNpy } from './exportNpy';
 import { exportPoints } from './exportPoints';
 import { exportVoc } from './exportVoc';
+import { writeStaged } from './exportStaging';
 import { requireDataset, requireRun } from './readback';
 import type { StoreDeps } from './staging';
 
@@ -25,23 +26,22 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
   if (params.raw === true && params.format !== 'npy')
     throw new ApiError('INVALID_INPUT', `raw applies to npy heatmaps only, not to ${params.format} export`);
   const outDir = resolve(params.outDir);
-  let counts;
-  switch (params.format) {
-    case 'voc':
-      counts = await exportVoc(deps, params.datasetId, params.runId, outDir, ctx);
-      break;
-    case 'coco':
-      counts = await exportCoco(deps, params.datasetId, params.runId, outDir, ctx);
-      break;
-    case 'npy':
-      if (params.runId === undefined) throw new ApiError('INVALID_INPUT', "npy export writes a run's heatmaps: give --run");
-      counts = await exportNpy(deps, params.datasetId, params.runId, outDir, ctx, { raw: params.raw === true });
-      break;
-    case 'points':
-      if (params.runId === undefined)
-        throw new ApiError('INVALID_INPUT', "points export writes a seg-token run's point prompts: give --run");
-      counts = await exportPoints(deps, params.datasetId, params.runId, outDir, ctx);
-      break;
-  }
+  if (params.format === 'npy' && params.runId === undefined)
+    throw new ApiError('INVALID_INPUT', "npy export writes a run's heatmaps: give --run");
+  if (params.format === 'points' && params.runId === undefined)
+    throw new ApiError('INVALID_INPUT', "points export writes a seg-token run's point prompts: give --run");
+  // All or nothing: written into a staging folder beside outDir, renamed into place at the end.
+  const counts = await writeStaged(outDir, async (dir) => {
+    switch (params.format) {
+      case 'voc':
+        return exportVoc(deps, params.datasetId, params.runId, dir, ctx);
+      case 'coco':
+        return exportCoco(deps, params.datasetId, params.runId, dir, ctx);
+      case 'npy':
+        return exportNpy(deps, params.datasetId, params.runId as number, dir, ctx, { raw: params.raw === true });
+      case 'points':
+        return exportPoints(deps, params.datasetId, params.runId as number, dir, ctx);
+    }
+  });
   return { outDir, format: params.format, ...counts };
 }

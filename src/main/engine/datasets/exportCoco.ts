@@ -19,14 +19,29 @@ function cocoImageIds(images: DatasetImage[]): Map<number, number> {
 /** Writes a JSON document piece by piece so a large export never holds the whole text. */
 function jsonWriter(path: string) {
   const out = createWriteStream(path);
+  // A write error (a full disk) arrives as an event: keep it and fail the next write or close.
+  let failed: Error | null = null;
+  out.on('error', (err) => {
+    failed ??= err;
+  });
   let buffered: string[] = [];
   let size = 0;
   const flush = async (): Promise<void> => {
+    if (failed !== null) throw failed;
     if (buffered.length === 0) return;
     const text = buffered.join('');
     buffered = [];
     size = 0;
-    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+    if (!out.write(text))
+      await new Promise<void>((r, reject) => {
+        const onError = (err: Error): void => reject(err);
+        out.once('error', onError);
+        out.once('drain', () => {
+          out.off('error', onError);
+          r();
+        });
+      });
+    if (failed !== null) throw failed;
   };
   return {
     async write(text: string): Promise<void> {
@@ -35,10 +50,16 @@ function jsonWriter(path: string) {
       if (size > 1 << 20) await flush();
     },
     async close(): Promise<void> {
-      await flush();
+      try {
+        await flush();
+      } catch (err) {
+        out.destroy();
+        throw err;
+      }
       await new Promise<void>((resolveEnd, reject) => {
+        if (failed !== null) return reject(failed);
         out.once('error', reject);
-        out.end(() => resolveEnd());
+        out.end(() => (failed !== null ? reject(failed) : resolveEnd()));
       });
     },
   };

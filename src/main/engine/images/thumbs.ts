@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../../shared/api/errors';
@@ -31,11 +31,16 @@ export function thumbnailCache(cacheDir: string) {
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
       .toBuffer();
-    await mkdir(join(file, '..'), { recursive: true });
     // Write then rename: a reader never sees half a file, and a crash leaves no truncated cache entry.
+    // The cache is best effort: a full disk or a read-only workspace still serves the thumbnail.
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    try {
+      await mkdir(join(file, '..'), { recursive: true });
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
     return bytes;
   }
 

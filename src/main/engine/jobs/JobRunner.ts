@@ -4,7 +4,10 @@ import type { JobsRepo } from '../store/repos/jobs';
 import type { EventHub } from '../events';
 import type { Logger } from '../logger';
 import { currentOwner, HEARTBEAT_MS } from './owner';
-import { userFacingError, type StoreState } from './faults';
+import { readOnlyError, userFacingError, type StoreState } from './faults';
+
+/** Job kinds whose whole point is writing to the store: refused up front on a read-only store. */
+const STORE_WRITERS = new Set(['datasets.import', 'runs.start']);
 
 export interface JobContext {
   readonly jobId: string;
@@ -34,6 +37,7 @@ export class JobRunner {
   ) {}
 
   start(kind: string, params: unknown, body: JobBody): string {
+    if (typeof this.store !== 'string' && this.store.readOnly !== null && STORE_WRITERS.has(kind)) throw readOnlyError(this.store);
     const jobId = randomUUID();
     // The owner lets another process opening this workspace tell a live job from one that died.
     const owned = typeof params === 'object' && params !== null && !Array.isArray(params) ? params : { params };

@@ -33,7 +33,8 @@ export function fileFault(err: unknown, shownPath?: string): ApiError | null {
   if (!(err instanceof Error)) return null;
   const e = err as NodeJS.ErrnoException;
   const make = e.code === undefined ? undefined : FILE_FAULTS[e.code];
-  const path = shownPath ?? e.path ?? (e as { dest?: string }).dest;
+  // copyFile's errors carry the source as `path` and the file being written as `dest`.
+  const path = shownPath ?? (e as { dest?: string }).dest ?? e.path;
   if (make === undefined || path === undefined) return null;
   return new ApiError('IO_ERROR', make(path), { errno: e.code, path });
 }
@@ -47,24 +48,28 @@ function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && err.name === 'SqliteError' && typeof (err as { code?: unknown }).code === 'string';
 }
 
+/** Why a write to a read-only store is refused: a damaged file (with how to recover) or a read-only folder. */
+export function readOnlyError(store: StoreState, sqliteMessage = 'attempt to write a readonly database'): ApiError {
+  const file = store.file;
+  if (store.damage !== null)
+    return new ApiError(
+      'CORRUPT_FILE',
+      `${file} is damaged (${store.damage[0] ?? 'quick_check failed'}); Tessera will not write to it: ${recoveryAdvice(file)}`,
+    );
+  return new ApiError(
+    'READ_ONLY',
+    store.readOnly !== null
+      ? `${file} is open read-only (${store.readOnly}): this needs to write to the workspace`
+      : `${file} is read-only: ${sqliteMessage}`,
+  );
+}
+
 /** The one line for a database error that is the machine's or the file's fault (never a bug's). */
 export function storeFault(err: unknown, store: StoreState): ApiError | null {
   if (!isSqliteError(err)) return null;
   const code = err.code;
   const file = store.file;
-  if (code.startsWith('SQLITE_READONLY')) {
-    if (store.damage !== null)
-      return new ApiError(
-        'CORRUPT_FILE',
-        `${file} is damaged (${store.damage[0] ?? 'quick_check failed'}); Tessera will not write to it: ${recoveryAdvice(file)}`,
-      );
-    return new ApiError(
-      'READ_ONLY',
-      store.readOnly !== null
-        ? `${file} is open read-only (${store.readOnly}): this needs to write to the workspace`
-        : `${file} is read-only: ${err.message}`,
-    );
-  }
+  if (code.startsWith('SQLITE_READONLY')) return readOnlyError(store, err.message);
   if (code === 'SQLITE_FULL') return new ApiError('IO_ERROR', `no space left on the device for ${file}; free some space and try again`);
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
     return new ApiError('CORRUPT_FILE', `${file} is damaged (${err.message}); ${recoveryAdvice(file)}`);

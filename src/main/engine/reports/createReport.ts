@@ -2,6 +2,7 @@
  * The `reports.create` job: gather the model, render it in the format the file name asks for, and
  * write the file atomically (a temp file renamed into place, so a failed report leaves no half file).
  */
+import { fileFault } from '../jobs/faults';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
@@ -72,13 +73,16 @@ export async function createReport(
   const path = reportPath(input, dataset.name, deps.workspaceRoot);
   const { model } = await buildReportModel(deps, input, ctx);
   const body = await render(deps, model, input.format, ctx);
-  await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${ctx.jobId}.tmp`;
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temp, body);
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
+    // A full disk or a permission: one line naming the report's path (not the temp name).
+    const fault = fileFault(err, path);
+    if (fault !== null) throw new ApiError(fault.code, `cannot write the report: ${fault.message}`, fault.details);
     const reason = err instanceof Error ? err.message : String(err);
     throw new ApiError('INVALID_INPUT', `${path}: cannot write the report (${reason})`);
   }

@@ -122,7 +122,15 @@ export function chooseStoreAccess(file: string, p: StoreProbe, options: OpenStor
 
 /** PRAGMA quick_check: an empty list when the file is sound, else SQLite's findings. */
 export function quickCheck(db: Db): string[] {
-  const rows = db.pragma('quick_check') as Array<Record<string, unknown>>;
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = db.pragma('quick_check') as Array<Record<string, unknown>>;
+  } catch (err) {
+    // Damage bad enough that the check itself stops: that is its finding.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) return [(err as Error).message];
+    throw err;
+  }
   const found = rows.map((r) =>
     String(Object.values(r)[0])
       .replace(/^\*\*\* in database \w+ \*\*\*\s*/, '')
@@ -190,13 +198,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
   let damage: string[] | null = null;
   try {
     if (options.skipCheck !== true) {
-      try {
-        const found = quickCheck(db);
-        damage = found.length === 0 ? null : found;
-      } catch (err) {
-        if (damagedFile(file, err) === null) throw err;
-        damage = [(err as Error).message];
-      }
+      const found = quickCheck(db);
+      damage = found.length === 0 ? null : found;
     }
     if (damage !== null && readOnly === null) {
       // Nothing may write to a damaged file: reopen it read-only, before any pragma or migration.

@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { writeToys } from '../../../tools/toy-models';
+import { BIN, tessera } from '../../helpers/cli';
+import { tempDir } from '../../helpers/fixtures';
+import { writeSceneDataset } from '../../helpers/scenes';
+
+// Faults of the machine, made for real: a full file system (a 16 KiB tmpfs in a private mount
+// namespace), a folder the user may not write (the CLI run as another user when the tests run as
+// root, since root ignores permissions), a read-only mount (a read-only bind mount), a database
+// file with a page overwritten on purpose, an empty tessera.db.
+
+const root = process.getuid?.() === 0;
+/** `unshare` for a private mount namespace: as root directly, otherwise as root of a user namespace. */
+const unshareArgs = root ? ['-m'] : ['-rm'];
+const canMount =
+  spawnSync('unshare', [...unshareArgs, 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=16k tmpfs "$d" && umount "$d" && rmdir "$d"'])
+    .status === 0;
+
+let t: ReturnType<typeof tempDir>;
+let data: Awaited<ReturnType<typeof writeSceneDataset>>;
+let ws: string;
+
+beforeAll(async () => {
+  t = tempDir();
+  data = await writeSceneDataset(
+    join(t.dir, 'scenes'),
+    Array.from({ length: 12 }, (_, i) => ({
+      name: `s${String(i).padStart(2, '0')}`,
+      width: 160,
+      height: 120,
+      rects: [{ x: (i * 7) % 80, y: (i * 5) % 50, w: 50, h: 40, cls: 1 + (i % 3) }],
+    })),
+  );
+  ws = join(t.dir, 'ws');
+  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+  expect(tessera(['--workspace', ws, 'import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes']).code).toBe(0);
+}, 120_000);
+afterAll(() => t.cleanup());
+
+/** Runs a shell script in a private mount namespace (mounts vanish with it). */
+function inMountNamespace(script: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('unshare', [...unshareArgs, 'sh', '-c', script], {
+    env: { ...process.env, TESSERA_WORKSPACE: '', NODE: process.execPath, BIN },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function counts(dbFile: string): Record<string, number> {
+  const db = new Database(dbFile, { readonly: true });
+  const out: Record<string, number> = {};
+  for (const table of ['datasets', 'images', 'samples', 'annotations', 'runs', 'predictions'])
+    out[table] = (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  out['integrity'] = db.pragma('integrity_check', { simple: true }) === 'ok' ? 1 : 0;
+  db.close();
+  return out;
+}
+
+const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe.skipIf(!canMount)('a full disk', () => {
+  it('an export that runs out of space says so in one line naming the file and leaves no folder behind', () => {
+    const before = counts(join(ws, 'tessera.db'));
+    const small = join(t.dir, 'small');
+    mkdirSync(small);
+    const r = inMountNamespace(
+      `mount -t tmpfs -o size=16k tmpfs "${small}" || exit 99
+       "$NODE" "$BIN" --workspace "${ws}" export --dataset scenes --format voc --out "${small}/out"; echo "rc=$?"
+       echo "left:$(ls -A "${small}")"`,
+    );
+    expect(r.stdout).toContain('rc=1');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`^error: no space left on the device while writing ${small}/out/\\S+; free some space and try again$`),
+    );
+    expect(r.stdout).toContain('left:\n');
+    expect(counts(join(ws, 'tessera.db'))).toEqual(before);
+  });
+
+  it('an import into a workspace on a full disk names the database file, and the workspace stays as it was', () => {
+    const small = join(t.dir, 'small-ws');
+    const copy = join(t.dir, 'after-full');
+    mkdirSync(small);
+    // The tmpfs holds the workspace with a little room to spare; the import needs more.
+    const bytes = Math.ceil(statSync(join(ws, 'tessera.db')).size / 4096) * 4096 + 16 * 4096;
+    const r = inMountNamespace(
+      `mount -t tmpfs -o size=${bytes} tmpfs "${small}" || exit 99
+       cp -a "${ws}" "${small}/ws" || exit 98
+       for i in 1 2 3 4 5 6; do
+         "$NODE" "$BIN" --workspace "${small}/ws" import folder "${data.images}" --masks "${data.masks}" --name "more$i" 2>>"${small}/../err.txt" >/dev/null
+         echo "rc$i=$?"
+       done
+       cp -a "${small}/ws" "${copy}"`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/rc\d=1/);
+    const err = readFileSync(join(t.dir, 'err.txt'), 'utf8').trim().split('\n');
+    const full = err.filter((l) => l.includes('no space left'));
+    expect(full.length).toBeGreaterThan(0);
+    for (const line of full) expect(line).toMatch(/^error: no space left on the device (for|while writing) \S*small-ws\/ws\/tessera\.db/);
+    expect(err.filter((l) => /internal error/.test(l))).toEqual([]);
+    // Every import that failed left nothing: the datasets present are exactly the ones that finished.
+    const db = new Database(join(copy, 'tessera.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const names = (db.prepare('SELECT name FROM datasets ORDER BY id').all() as Array<{ name: string }>).map((d) => d.name);
+    const ok = [...r.stdout.matchAll(/rc(\d)=0/g)].map((m) => `more${m[1]}`);
+    expect(names).toEqual(['scenes', ...ok]);
+    for (const name of names) {
+      const n = db.prepare('SELECT count(*) AS n FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ?').get(name) as {
+        n: number;
+      };
+      expect(n.n).toBe(12);
+    }
+    db.close();
+  });
+});
+
+describe('a folder the user may not write', () => {
+  it('an export into it fails with "permission denied" naming the folder and writes nothing', () => {
+    const locked = join(t.dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    const out = join(locked, 'out');
+    let r;
+    if (root) {
+      // Root ignores permissions: run the CLI as "nobody" on a copy of the workspace it owns.
+      chmodSync(t.dir, 0o755); // mkdtemp made it 0700
+      const mine = join(t.dir, 'nobody-ws');
+      cpSync(ws, mine, { recursive: true });
+      spawnSync('chown', ['-R', '65534:65534', mine]);
+      const s = spawnSync(process.execPath, [BIN, '--workspace', mine, 'export', '--dataset', 'scenes', '--format', 'coco', '--out', out], {
+        uid: 65534,
+        gid: 65534,
+        env: { ...process.env, TESSERA_WORKSPACE: '', HOME: '/nonexistent' },
+        encoding: 'utf8',
+      });
+      r = { code: s.status, stderr: s.stderr };
+    } else {
+      r = tessera(['--workspace', ws, 'export', '--dataset', 'scenes', '--format', 'coco', '--out', out]);
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: permission denied: ${out}\n`);
+    expect(readdirSync(locked)).toEqual([]);
+  });
+});
+
+describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
+  it('lists, scores and exports read-only; a write fails in one line; nothing changes', () => {
+    const evaluated = join(t.dir, 'ro-src');
+    cpSync(ws, evaluated, { recursive: true });
+    const modelsDir = join(t.dir, 'ro-models');
+    mkdirSync(modelsDir);
+    writeToys(modelsDir, ['cam']);
+    expect(tessera(['--workspace', evaluated, 'models', 'add', join(modelsDir, 'toy-colour-cam.manifest.json')]).code).toBe(0);
+    expect(
+      tessera(['--workspace', evaluated, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--run', 'r1']).code,
+    ).toBe(0);
+    const scored = tessera(['--workspace', evaluated, 'eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
+    expect(scored.code).toBe(0);
+    const file = join(evaluated, 'tessera.db');
+    const hash = sha(file);
+    const ro = join(t.dir, 'ro');
+    const out = join(t.dir, 'ro-export');
+    mkdirSync(ro);
+    const r = inMountNamespace(
+      `mount --bind "${evaluated}" "${ro}" && mount -o remount,bind,ro "${ro}" || exit 99
+       "$NODE" "$BIN" --workspace "${ro}" datasets list --json > "${t.dir}/ro-list.json"; echo "list=$?"
+       "$NODE" "$BIN" --workspace "${ro}" eval --dataset scenes --run r1 --json > "${t.dir}/ro-eval.json"; echo "eval=$?"
+       "$NODE" "$BIN" --workspace "${ro}" export --dataset scenes --format coco --out "${out}"; echo "export=$?"
+       "$NODE" "$BIN" --workspace "${ro}" tags add hard --dataset scenes --all; echo "tag=$?"
+       "$NODE" "$BIN" --workspace "${ro}" import folder "${data.images}" --name again; echo "import=$?"
+       "$NODE" "$BIN" --workspace "${ro}" check; echo "check=$?"`,
+    );
+    expect(r.stdout).toContain('list=0');
+    const list = JSON.parse(readFileSync(join(t.dir, 'ro-list.json'), 'utf8')) as Array<{ name: string; imageCount: number }>;
+    expect(list.map((d) => [d.name, d.imageCount])).toEqual([['scenes', 12]]);
+    expect(r.stdout).toContain('eval=0');
+    expect(JSON.parse(readFileSync(join(t.dir, 'ro-eval.json'), 'utf8'))).toEqual(JSON.parse(scored.stdout));
+    expect(r.stdout).toContain('export=0');
+    expect(existsSync(join(out, 'instances.json'))).toBe(true);
+    expect(r.stdout).toContain('tag=1');
+    expect(r.stdout).toContain('import=1');
+    expect(r.stderr).toContain(
+      `error: ${ro}/tessera.db is open read-only (the folder ${ro} is not writable): this needs to write to the workspace\n`,
+    );
+    expect(r.stdout).toContain(`ok: ${ro}/tessera.db`);
+    expect(r.stdout).toContain('check=0');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(sha(file)).toBe(hash);
+    expect(readdirSync(evaluated).sort()).toEqual(readdirSync(ws).sort());
+    expect(counts(file)).toMatchObject({ datasets: 1, images: 12, runs: 1, integrity: 1 });
+  });
+});
+
+describe('a damaged or empty database', () => {
+  it('quick_check finds an overwritten table page; the workspace opens read-only and refuses writes, naming the file and how to recover', async () => {
+    // Enough annotation rows that their table spans several b-tree leaf pages.
+    const many = await writeSceneDataset(
+      join(t.dir, 'many'),
+      Array.from({ length: 150 }, (_, i) => ({
+        name: `m${String(i).padStart(3, '0')}`,
+        width: 48,
+        height: 32,
+        rects: [{ x: i % 20, y: 4, w: 20, h: 12, cls: 1 + (i % 3) }],
+      })),
+    );
+    const dir = join(t.dir, 'damaged');
+    expect(tessera(['--workspace', dir, 'init']).code).toBe(0);
+    expect(tessera(['--workspace', dir, 'import', 'folder', many.images, '--masks', many.masks, '--name', 'scenes']).code).toBe(0);
+    const file = join(dir, 'tessera.db');
+    const db = new Database(file);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const table = (
+      db
+        .prepare(
+          "SELECT name FROM dbstat WHERE pagetype = 'leaf' AND name NOT LIKE 'sqlite_%' GROUP BY name ORDER BY count(*) DESC LIMIT 1",
+        )
+        .get() as {
+        name: string;
+      }
+    ).name;
+    const pages = (
+      db.prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno").all(table) as Array<{
+        pageno: number;
+      }>
+    ).map((p) => p.pageno);
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.close();
+    expect(pages.length).toBeGreaterThan(2);
+    const page = pages[Math.floor(pages.length / 2)] as number;
+    const bytes = readFileSync(file);
+    // Keep the page type byte, scramble the cell count, the cell pointers and the first cells.
+    bytes.fill(0xa5, (page - 1) * pageSize + 3, (page - 1) * pageSize + 400);
+    writeFileSync(file, bytes);
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('quick_check', { simple: true })).not.toBe('ok');
+    raw.close();
+    const hash = sha(file);
+
+    const check = tessera(['--workspace', dir, 'check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(new RegExp(`^damaged: ${file}\n  \\S`));
+    expect(check.stderr).toMatch(
+      new RegExp(`error: ${file} is damaged; Tessera opens it read-only\\. Recover it with: sqlite3 "${file}" "\\.recover"`),
+    );
+
+    const imp = tessera(['--workspace', dir, 'import', 'folder', data.images, '--name', 'more']);
+    expect(imp.code).toBe(1);
+    const lines = imp.stderr.trim().split('\n');
+    expect(lines[0]).toBe(`warning: ${file} is damaged; it is open read-only (run "tessera check")`);
+    expect(lines[1]).toMatch(
+      new RegExp(`^error: ${file} is damaged \\(.+\\); Tessera will not write to it: recover it with: sqlite3 "${file}" "\\.recover"`),
+    );
+    expect(lines).toHaveLength(2);
+
+    const tag = tessera(['--workspace', dir, 'tags', 'add', 'hard', '--dataset', 'scenes', '--all']);
+    expect(tag.code).toBe(1);
+    // Reading the damaged table, or writing: either way one line naming the file and the way back.
+    expect(tag.stderr.trim().split('\n')[1]).toMatch(
+      new RegExp(`^error: ${file} is damaged \\(.+\\); .*recover it with: sqlite3 "${file}" "\\.recover"`),
+    );
+    expect(sha(file)).toBe(hash);
+  });
+
+  it('a 0-byte tessera.db is refused (not taken for a new workspace) unless init is asked for', () => {
+    const dir = join(t.dir, 'empty');
+    mkdirSync(dir);
+    const file = join(dir, 'tessera.db');
+    writeFileSync(file, '');
+    const r = tessera(['--workspace', dir, 'datasets', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: ${file} is empty (0 bytes), not a workspace database: restore it from a backup, or run "tessera init" there to start a new, empty workspace\n`,
+    );
+    expect(statSync(file).size).toBe(0);
+    expect(readdirSync(dir)).toEqual(['tessera.db']);
+    const init = tessera(['--workspace', dir, 'init']);
+    expect(init.code).toBe(0);
+    expect(tessera(['--workspace', dir, 'datasets', 'list']).code).toBe(0);
+  });
+});
