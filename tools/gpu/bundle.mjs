@@ -194,6 +194,7 @@ export async function createBundleFolder(outDir, options = {}) {
   }
   const info = {
     name: BUNDLE_NAME,
+    glibcRequired: glibcRequired(bundleDir),
     tessera: pkg.version,
     node: nodeVersion,
     nodeSpec,
@@ -208,6 +209,45 @@ export async function createBundleFolder(outDir, options = {}) {
   };
   writeFileSync(join(bundleDir, 'BUNDLE.json'), `${JSON.stringify(info, null, 2)}\n`);
   return { bundleDir, info, bytes: folderBytes(bundleDir) };
+}
+
+/** Native files of the bundle: node, *.node, *.so*. */
+function nativeFiles(dir, acc = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) nativeFiles(full, acc);
+    else if (entry.isFile() && (/\.node$|\.so(\.\d+)*$/.test(entry.name) || full.endsWith(join('node', 'bin', 'node')))) acc.push(full);
+  }
+  return acc;
+}
+
+/**
+ * The newest glibc symbol version any native file of the bundle needs (better-sqlite3 compiled on the
+ * build machine usually sets it), so gpu-check.sh can refuse an older lab machine in one line.
+ * Null when objdump is not installed.
+ */
+export function glibcRequired(bundleDir) {
+  let newest = null;
+  const newer = (a, b) => {
+    const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+    return false;
+  };
+  for (const file of nativeFiles(bundleDir)) {
+    let symbols;
+    try {
+      symbols = execFileSync('objdump', ['-T', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 256 * 1024 * 1024,
+      });
+    } catch (err) {
+      if (err.code === 'ENOENT') return null;
+      continue;
+    }
+    for (const m of symbols.matchAll(/GLIBC_(\d+(?:\.\d+)+)/g)) if (newest === null || newer(m[1], newest)) newest = m[1];
+  }
+  return newest;
 }
 
 function sha256File(path) {

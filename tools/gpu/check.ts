@@ -158,7 +158,9 @@ function libVersion(key: string, file: string): string | null {
 }
 
 function cudaLibraries(ortBin: string): Record<string, unknown> {
-  const dirs = (process.env['TESSERA_CUDA_LIB_DIRS'] ?? '').split(':').filter((d) => d !== '');
+  const searched = (process.env['TESSERA_CUDA_LIB_DIRS'] ?? '').split(':').filter((d) => d !== '');
+  // Everything on LD_LIBRARY_PATH: the folders gpu-check.sh found first, then any the user had set.
+  const dirs = [...new Set([...searched, ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter((d) => d !== '')])];
   const cache = ldconfigLibs();
   const found: Record<string, { path: string; version: string | null; via: string } | null> = {};
   for (const [key, pattern] of Object.entries(CUDA_LIBS)) {
@@ -193,7 +195,7 @@ function cudaLibraries(ortBin: string): Record<string, unknown> {
             .filter((l) => l.includes('not found'))
             .map((l) => l.trim().split(/\s+/)[0]!);
   }
-  return { searchedDirs: dirs, ldLibraryPath: process.env['LD_LIBRARY_PATH'] ?? '', found, providerMissingLibraries: providerMissing };
+  return { searchedDirs: searched, ldLibraryPath: process.env['LD_LIBRARY_PATH'] ?? '', found, providerMissingLibraries: providerMissing };
 }
 
 // ---- inputs and comparisons --------------------------------------------------------------------------

@@ -160,6 +160,13 @@ if [ ! -x "$NODE" ] || [ ! -f "$CHECK" ]; then
   echo "error: $HERE is not an unpacked tessera-gpu bundle (no node/bin/node or app/gpu/check.mjs)" >&2
   exit 1
 fi
+# Native modules built on the bundle machine need its glibc or newer (BUNDLE.json glibcRequired).
+NEED="$(sed -n 's/.*"glibcRequired": "\([0-9.]*\)".*/\1/p' "$HERE/BUNDLE.json" 2>/dev/null)"
+HAVE="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
+if [ -n "$NEED" ] && [ -n "$HAVE" ] && [ "$(printf '%s\n%s\n' "$NEED" "$HAVE" | sort -V | head -1)" != "$NEED" ]; then
+  echo "error: this machine has glibc $HAVE; the bundle's native modules need glibc $NEED or newer (build the bundle on a machine with glibc <= $HAVE)" >&2
+  exit 1
+fi
 if [ -n "$LIB_DIRS" ]; then
   export LD_LIBRARY_PATH="$LIB_DIRS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   say "CUDA library folders: $LIB_DIRS"

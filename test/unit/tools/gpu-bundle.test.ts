@@ -169,6 +169,13 @@ describe('gpu-bundle', () => {
     const cuda = join('app', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so');
     expect(sha256(join(into, 'tessera-gpu', cuda))).toBe(sha256(join(out, 'tessera-gpu', cuda)));
     expect(sha256(join(into, 'tessera-gpu', 'app', 'gpu', 'check.mjs'))).toBe(sha256(join(out, 'tessera-gpu', 'app', 'gpu', 'check.mjs')));
+
+    // A lab machine older than the build machine's glibc is refused in one line.
+    const info = join(into, 'tessera-gpu', 'BUNDLE.json');
+    writeFileSync(info, readFileSync(info, 'utf8').replace(/"glibcRequired": [^,]*,/, '"glibcRequired": "99.1",'));
+    const old = spawnSync('bash', [join(into, 'tessera-gpu', 'gpu-check.sh')], { encoding: 'utf8' });
+    expect(old.status).toBe(1);
+    expect(old.stderr).toMatch(/^error: this machine has glibc [\d.]+; the bundle's native modules need glibc 99\.1 or newer/m);
   });
 });
 
