@@ -65,5 +65,19 @@ describe('image-encoder models', () => {
     expect(decRun.error).toBeNull();
     // One decoder call per GT region (a: red, b: blue) and no encoder call: the cache served both images.
     expect(env.engine.deps.inference.runCalls - before).toBe(2);
+
+    // The encoder re-added with another input spec: its embeddings are computed anew, never reused.
+    const encManifest = join(models, 'toy-colour-sam-encoder.manifest.json');
+    const spec = JSON.parse(readFileSync(encManifest, 'utf8')) as { input: Record<string, unknown> };
+    spec.input['mean'] = [0.1, 0.1, 0.1];
+    writeFileSync(encManifest, JSON.stringify(spec));
+    const encoder2 = await env.client.call('models.add', { manifestPath: encManifest, replace: true });
+    const calls = env.engine.deps.inference.runCalls;
+    const encRun2 = await finishJob(env.client, () =>
+      env.client.call('runs.start', { modelId: encoder2.id, datasetId, device: 'cpu', runName: 'encoder-mean-0.1' }),
+    );
+    expect(encRun2.error).toBeNull();
+    expect(env.engine.deps.inference.runCalls - calls).toBe(2);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE model_sha256 = ?').get(encoder.sha256)).toEqual({ n: 4 });
   });
 });

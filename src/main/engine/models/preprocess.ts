@@ -147,9 +147,12 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
     }
     case 'shortest-side-center-crop': {
       const target = Math.trunc(Math.min(sizeH, sizeW) * s);
-      const k = target / Math.min(img.height, img.width);
-      contentH = Math.max(target, Math.trunc(img.height * k + 0.5));
-      contentW = Math.max(target, Math.trunc(img.width * k + 0.5));
+      // CLIP's processors (Hugging Face CLIPImageProcessor, torchvision Resize(int)): the short side
+      // becomes `target`, the long side int(target * long / short), truncated.
+      const portrait = img.height > img.width;
+      const long = Math.trunc((target * Math.max(img.height, img.width)) / Math.min(img.height, img.width));
+      contentH = portrait ? long : target;
+      contentW = portrait ? target : long;
       outH = outW = target;
       cropTop = Math.trunc((contentH - target) / 2);
       cropLeft = Math.trunc((contentW - target) / 2);

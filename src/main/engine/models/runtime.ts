@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -7,7 +8,7 @@ import type { EngineDeps } from '../deps';
 import type { ModelRuntime } from './adapters/types';
 import type { LoadResult, Provider, WireTensor } from './inference/protocol';
 import { sha256File } from './registry';
-import { manifestFingerprint } from './cacheKey';
+import { canonicalJson, manifestFingerprint } from './cacheKey';
 
 /** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
 export function cudaProviderInstalled(): boolean {
@@ -154,8 +155,23 @@ export class LoadedModel implements ModelRuntime {
     return shape !== undefined && shape.length > 0 && typeof shape[0] !== 'number';
   }
 
+  /**
+   * What an embedding depends on besides the image: every file of the manifest (a decoder's own
+   * encoder file included) and how the image becomes the encoder's input. A re-added encoder with
+   * another input spec never reuses old embeddings.
+   */
+  private async embeddingVariant(): Promise<string> {
+    const fingerprint = canonicalJson({
+      files: await this.fileHashes(),
+      input: this.manifest.input,
+      encoder: this.manifest.params['encoder'] ?? null,
+    });
+    return createHash('sha256').update(fingerprint).digest('hex').slice(0, 16);
+  }
+
   async embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor> {
     const db = this.deps.db;
+    imageSha = `${imageSha}|${await this.embeddingVariant()}`;
     const row = db
       .prepare('SELECT shape, data FROM image_embeddings WHERE model_sha256 = ? AND image_sha256 = ?')
       .get(this.summary.sha256, imageSha) as { shape: string; data: Buffer } | undefined;

@@ -61,6 +61,7 @@ describe('output cache key', () => {
     ['input.size', withManifest((m) => (input(m)['size'] = [736, 736]))],
     ['input.multiple', withManifest((m) => (input(m)['multiple'] = 16))],
     ['input.tensor', withManifest((m) => (input(m)['tensor'] = 'image'))],
+    ['input.interpolation', withManifest((m) => (input(m)['interpolation'] = 'cv2-linear'))],
     ['outputs', withManifest((m) => (m['outputs'] = { probability: 'other' }))],
     ['classes', withManifest((m) => (m['classes'] = { names: ['bg', 'text'], background: 0 }))],
     ['params', withManifest((m) => (m['params'] = { threshold: 0.5 }))],

@@ -41,3 +41,21 @@ describe('keep-aspect input policy', () => {
     expect(r.success).toBe(false);
   });
 });
+
+describe('shortest-side-center-crop', () => {
+  it('sizes the long side as CLIP processors do: int(336 * long / short), truncated', () => {
+    const spec = InputSpec.parse({ tensor: 'x', policy: 'shortest-side-center-crop', size: 336 });
+    // 500x333: 336 * 500 / 333 = 504.5 -> 504 (rounding would give 505 and shift the crop by one pixel).
+    const img = { width: 500, height: 333, data: new Uint8Array(500 * 333 * 3) };
+    expect(imageToTensor(img, spec).geometry).toEqual({
+      height: 336,
+      width: 336,
+      contentHeight: 336,
+      contentWidth: 504,
+      cropTop: 0,
+      cropLeft: 84,
+    });
+    const tall = { width: 333, height: 500, data: new Uint8Array(500 * 333 * 3) };
+    expect(imageToTensor(tall, spec).geometry).toMatchObject({ contentHeight: 504, contentWidth: 336, cropTop: 84, cropLeft: 0 });
+  });
+});
