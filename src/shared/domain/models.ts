@@ -73,7 +73,9 @@ export function describeInput(spec: InputSpec): string {
   const size =
     spec.policy === 'fixed' ? '' : spec.policy === 'keep-aspect' ? `max ${Math.max(h, w)} /${spec.multiple ?? 1} ` : `${h}x${w} `;
   const normalized = spec.mean.some((v) => v !== 0) || spec.std.some((v) => v !== 1);
-  return `${size}${spec.policy} ${spec.channel_order} ${spec.range === 1 ? '0-1' : '0-255'}${normalized ? ' mean/std' : ''}`;
+  // The resize method only when it is not the default torch-bilinear (e.g. "cv2-linear" for PaddleOCR).
+  const resize = spec.interpolation === undefined || spec.interpolation === 'torch-bilinear' ? '' : ` ${spec.interpolation}`;
+  return `${size}${spec.policy}${resize} ${spec.channel_order} ${spec.range === 1 ? '0-1' : '0-255'}${normalized ? ' mean/std' : ''}`;
 }
 
 export const ClassSpec = z.object({

@@ -1,4 +1,4 @@
-import { ModelKind, SizePolicy, type TensorInfo } from '../../../shared';
+import { ModelKind, SizePolicy, type Interpolation, type TensorInfo } from '../../../shared';
 import { NORMALIZATION_PRESETS, rolesFor, type ManifestDraft } from './manifestDraft';
 
 const grid: React.CSSProperties = { display: 'grid', gridTemplateColumns: 'repeat(4, minmax(160px, 1fr))', gap: '8px 16px' };
@@ -137,6 +137,22 @@ export function ManifestForm({
           >
             <option value="RGB">RGB</option>
             <option value="BGR">BGR</option>
+          </select>
+        </label>
+        <label
+          style={label}
+          title="Which library's resize the model was trained with (SAM: PIL bilinear, PaddleOCR: OpenCV, CLIP: PIL bicubic)"
+        >
+          Resize as
+          <select
+            data-testid="manifest-interpolation"
+            value={draft.interpolation}
+            onChange={(e) => set('interpolation', e.target.value as Interpolation)}
+          >
+            <option value="torch-bilinear">torch bilinear (float)</option>
+            <option value="pil-bilinear">PIL bilinear (8-bit, antialiased)</option>
+            <option value="pil-bicubic">PIL bicubic (8-bit, antialiased)</option>
+            <option value="cv2-linear">OpenCV INTER_LINEAR (8-bit)</option>
           </select>
         </label>
       </div>

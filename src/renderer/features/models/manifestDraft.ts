@@ -1,4 +1,4 @@
-import type { ModelKind, SizePolicy, TensorInfo } from '../../../shared';
+import type { Interpolation, ModelKind, SizePolicy, TensorInfo } from '../../../shared';
 
 /** What the "ONNX file + form" fields hold (strings as typed); `buildManifest` turns it into a manifest. */
 export interface ManifestDraft {
@@ -14,6 +14,8 @@ export interface ManifestDraft {
   std: string;
   range: '0-1' | '0-255';
   channelOrder: 'RGB' | 'BGR';
+  /** How the image is resized (docs/manifest.md): torch-bilinear unless the model's own pipeline says otherwise. */
+  interpolation: Interpolation;
   outputs: Array<{ role: string; tensor: string }>;
   /** Class names, one per line or comma-separated. */
   classes: string;
@@ -79,6 +81,7 @@ export function draftFromInspection(path: string, inputs: TensorInfo[], outputs:
     std: '1, 1, 1',
     range: '0-1',
     channelOrder: 'RGB',
+    interpolation: 'torch-bilinear',
     outputs: rolesFor(kind, outputs),
     classes: '',
     background: 'first',
@@ -122,6 +125,7 @@ export function buildManifest(d: ManifestDraft): { manifest: Record<string, unkn
     std: numbers(d.std),
     range: d.range,
     channel_order: d.channelOrder,
+    ...(d.interpolation === 'torch-bilinear' ? {} : { interpolation: d.interpolation }),
   };
   const outputs = Object.fromEntries(
     d.outputs.filter((o) => o.role.trim() !== '' && o.tensor !== '').map((o) => [o.role.trim(), o.tensor]),
