@@ -47,8 +47,14 @@ function parseArgs(argv: readonly string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--app') opts.app = resolve(argv[++i] ?? '.');
-    else if (a === '--images') opts.images = Math.max(2, Number(argv[++i]));
-    else if (a === '--no-bench') opts.bench = false;
+    else if (a === '--images') {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 2) {
+        console.error(`error: --images must be an integer >= 2, got ${argv[i]}`);
+        process.exit(2);
+      }
+      opts.images = n;
+    } else if (a === '--no-bench') opts.bench = false;
     else if (a === '--self-test-provider') target = argv[++i] === 'cpu' ? 'cpu' : 'cuda';
     else if (a === '--out') opts.out = resolve(argv[++i] ?? 'gpu-report.json');
     else if (a === '--help' || a === '-h') {
