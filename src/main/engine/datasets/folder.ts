@@ -39,22 +39,29 @@ async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labe
   const maskPath = join(masksDir, `${stem}.png`);
   const bytes = await readFile(maskPath).catch(() => null);
   if (bytes === null) return null;
+  // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
+  // It is checked from the PNG header, before the pixels are inflated.
+  const chosen: { grid: PixelGrid | null } = { grid: null };
+  const sizeProblem = (size: { width: number; height: number }): ApiError =>
+    new ApiError(
+      'INVALID_INPUT',
+      `${maskPath}: mask is ${size.width}x${size.height} but its image ${image.file} is ${allowedSizes(image.probe)}`,
+      {
+        file: maskPath,
+        image: image.file,
+      },
+    );
   let mask;
   try {
-    mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath);
+    mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath, (size) => {
+      chosen.grid = chooseGrid(image.probe, size, 'raw');
+      if (chosen.grid === null) throw sizeProblem(size);
+    });
   } catch (err) {
+    if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
     throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
   }
-  // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
-  const grid = chooseGrid(image.probe, mask, 'raw');
-  if (grid === null) {
-    throw new ApiError(
-      'INVALID_INPUT',
-      `${maskPath}: mask is ${mask.width}x${mask.height} but its image ${image.file} is ${allowedSizes(image.probe)}`,
-      { file: maskPath, image: image.file },
-    );
-  }
-  return { labels: mask.data, kind: mask.kind, grid };
+  return { labels: mask.data, kind: mask.kind, grid: chosen.grid ?? 'raw' };
 }
 
 /** Classes from the label values the masks use: binary 0/255 masks become background/foreground. */

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { SkippedFile } from '../../../shared/domain';
 import type { Heatmap } from '../store/repos/predictions';
-import { parseNpy, parseNpz, toFloat32, type NpyArray } from '../tensors/npy';
+import { parseNpy, parseNpyHeader, parseNpz, toFloat32, type NpyArray, type NpyHeader } from '../tensors/npy';
 import type { DatasetImage } from './readback';
 
 /**
@@ -16,7 +16,14 @@ export interface HeatmapPlanItem {
   image: DatasetImage;
   sampleId: number;
   file: string;
+  /** The dataset's class indices (background included); empty for an unlabelled dataset. */
+  classes: ReadonlySet<number>;
 }
+
+/** Channels allowed in a heatmap of a dataset without classes. */
+export const MAX_HEATMAP_CHANNELS = 256;
+/** Values (all channels) allowed in one heatmap: 2^28, 1 GiB as float32. */
+export const MAX_HEATMAP_VALUES = 1 << 28;
 
 export type HeatmapFormat = 'npy' | 'toco-cam';
 
@@ -40,7 +47,9 @@ export function planHeatmaps(
   images: DatasetImage[],
   sampleOf: (image: DatasetImage) => number,
   skipped: SkippedFile[],
+  classIndices: readonly number[] = [],
 ): HeatmapPlanItem[] {
+  const classes = new Set(classIndices);
   const ext = format === 'npy' ? '.npy' : '.npz';
   const files = byStem(dir, ext);
   if (files.size === 0 && format === 'toco-cam' && byStem(dir, '.npy').size > 0)
@@ -53,7 +62,7 @@ export function planHeatmaps(
       skipped.push({ file, reason: 'no image of the dataset has this name' });
       continue;
     }
-    const item = { image, sampleId: sampleOf(image), file: join(dir, file) };
+    const item = { image, sampleId: sampleOf(image), file: join(dir, file), classes };
     loadHeatmap(format, item); // validates now; the data is read again at write time
     plan.push(item);
   }
@@ -71,17 +80,94 @@ function asHeatmap(name: string, a: NpyArray, meta: Record<string, unknown>): He
   return { name, shape: a.shape, dtype: 'float32', data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength), meta };
 }
 
+function invalid(file: string, why: string): ApiError {
+  return new ApiError('INVALID_INPUT', `${file}: ${why}`, { file });
+}
+
+/** The most channels (CAM classes) a heatmap of this dataset may have. */
+function channelLimit(item: HeatmapPlanItem): number {
+  return item.classes.size > 0 ? item.classes.size : MAX_HEATMAP_CHANNELS;
+}
+
+/** Shape checks made from the header alone, before the data is read or inflated. */
+function checkHeatmapShape(file: string, header: NpyHeader, item: HeatmapPlanItem, what: string): void {
+  const { shape } = header;
+  if (shape.some((n) => n === 0)) throw invalid(file, `${what} has shape (${shape.join(', ')}): it holds no values`);
+  if (shape.length === 3 && (shape[0] as number) > channelLimit(item)) {
+    const limit = item.classes.size > 0 ? `the dataset has ${item.classes.size} classes` : `at most ${MAX_HEATMAP_CHANNELS} are allowed`;
+    throw invalid(file, `${what} has ${shape[0]} channels (shape (${shape.join(', ')})); ${limit}`);
+  }
+  const values = shape.reduce((a, b) => a * b, 1);
+  if (values > MAX_HEATMAP_VALUES)
+    throw invalid(file, `${what} has ${values} values (shape (${shape.join(', ')})), more than the ${MAX_HEATMAP_VALUES} allowed`);
+}
+
+/** NaN and ±Inf cannot be scored or drawn: refuse the file, naming the first such value and where it is. */
+function checkFinite(file: string, a: NpyArray, what: string): void {
+  if (a.dtype === 'uint8' || a.dtype === 'int32') return;
+  const data = a.data;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (Number.isFinite(v)) continue;
+    const index: number[] = [];
+    let rest = i;
+    for (let d = a.shape.length - 1; d >= 0; d--) {
+      const n = a.shape[d] as number;
+      index.unshift(rest % n);
+      rest = Math.floor(rest / n);
+    }
+    let count = 0;
+    for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j] as number)) count++;
+    const all = count === data.length ? ' (every value is)' : ` (${count} of ${data.length} values are not finite)`;
+    throw invalid(file, `${what} holds ${String(v)} at [${index.join(', ')}]${all}; heatmaps must be finite numbers`);
+  }
+}
+
+/** The first bytes of a file, enough for a .npy header. */
+function fileHead(path: string, length: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(length);
+    const n = readSync(fd, buf, 0, length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and checks one file: [C,h,w] (`cam`) or [h,w] (`heatmap`); a CAM dict's high_res must be [K,H,W] at image size. */
 export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatmap {
-  const bytes = fileBytes(item.file);
   if (format === 'npy') {
-    const a = parseNpy(bytes, item.file);
-    if (a.shape.length !== 2 && a.shape.length !== 3) {
-      throw new ApiError('INVALID_INPUT', `${item.file}: shape (${a.shape.join(', ')}) is neither [C,h,w] nor [h,w]`, { file: item.file });
+    // The header is checked before the file is read whole.
+    const head = fileHead(item.file, 65536);
+    let header: NpyHeader;
+    try {
+      header = parseNpyHeader(head, item.file);
+    } catch (err) {
+      if (head.length < 65536) throw err;
+      header = parseNpyHeader(fileBytes(item.file), item.file); // a header longer than 64 KiB
     }
+    if (header.shape.length !== 2 && header.shape.length !== 3) {
+      throw invalid(item.file, `shape (${header.shape.join(', ')}) is neither [C,h,w] nor [h,w]`);
+    }
+    checkHeatmapShape(item.file, header, item, 'the array');
+    const a = parseNpy(fileBytes(item.file), item.file);
+    checkFinite(item.file, a, 'the array');
     return asHeatmap(a.shape.length === 3 ? 'cam' : 'heatmap', a, { source: basename(item.file) });
   }
-  const arrays = parseNpz(bytes, item.file);
+  const bytes = fileBytes(item.file);
+  // Bounded by the image and the dataset's classes: a CAM dict holds at most one float64 map per
+  // class at image size, plus its keys (and a little room for headers and other small arrays).
+  const maps = channelLimit(item);
+  const maxBytes = maps * item.image.width * item.image.height * 8 + maps * 8 + (1 << 20);
+  const arrays = parseNpz(bytes, item.file, {
+    maxBytes,
+    checkHeader: (name, header) => {
+      if (name === 'high_res') checkHeatmapShape(`${item.file}/high_res.npy`, header, item, 'high_res');
+      if (name === 'keys' && header.shape.length === 1 && (header.shape[0] as number) > maps)
+        throw invalid(item.file, `keys has ${header.shape[0]} entries; the dataset has ${item.classes.size} classes`);
+    },
+  });
   const keys = arrays.get('keys');
   const highRes = arrays.get('high_res');
   if (keys === undefined || highRes === undefined) {
@@ -108,6 +194,26 @@ export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatm
     );
   }
   const keyList = Array.from(keys.data as ArrayLike<number>);
+  // Keys are foreground class ids: key k is class k + 1 of the dataset.
+  for (const key of keyList) {
+    if (!Number.isInteger(key) || key < 0 || (item.classes.size > 0 && !item.classes.has(key + 1))) {
+      const known = [...item.classes]
+        .filter((c) => c > 0 && c !== 255)
+        .sort((a, b) => a - b)
+        .map((c) => c - 1);
+      const range = item.classes.size > 0 ? ` (its foreground classes are keys ${describeRange(known)})` : '';
+      throw invalid(item.file, `key ${String(key)} is not a class of the dataset${range}; keys are class indices without background`);
+    }
+  }
+  checkFinite(item.file, highRes, 'high_res');
   // IRN/ToCo keys are foreground class ids without background (IRN eval pads with keys + 1).
   return asHeatmap('cam', highRes, { source: basename(item.file), keys: keyList, classIndices: keyList.map((x) => x + 1) });
+}
+
+/** 0..19, or a list when the ids are not contiguous. */
+function describeRange(ids: number[]): string {
+  if (ids.length === 0) return 'none';
+  const first = ids[0] as number;
+  const last = ids[ids.length - 1] as number;
+  return last - first + 1 === ids.length ? `${first}..${last}` : ids.join(', ');
 }

@@ -58,14 +58,16 @@ async function stagePngs(
     }
     const path = join(dir, f);
     const bytes = await readFile(path);
-    const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
-    if (mask.width !== image.width || mask.height !== image.height) {
-      throw new ApiError(
-        'INVALID_INPUT',
-        `${path}: prediction is ${mask.width}x${mask.height} but image ${image.fileName} is ${image.width}x${image.height}`,
-        { file: path },
-      );
-    }
+    // The size is checked from the PNG header, before the pixels are inflated.
+    const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, (size) => {
+      if (size.width !== image.width || size.height !== image.height) {
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${path}: prediction is ${size.width}x${size.height} but image ${image.fileName} is ${image.width}x${image.height}`,
+          { file: path },
+        );
+      }
+    });
     // 0/255 masks are binary predictions: 255 = foreground class 1.
     const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
     const parts = labelMapToRles(labels, mask.height, mask.width).filter((p) => p.classIdx !== 0);
@@ -178,7 +180,15 @@ export async function importPredictions(
   else if (params.format === 'coco-results') {
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     staged = await stageCocoResults(path, images, classOf, pick, ctx);
-  } else heatmaps = planHeatmaps(params.format, path, images, pick, skipped);
+  } else
+    heatmaps = planHeatmaps(
+      params.format,
+      path,
+      images,
+      pick,
+      skipped,
+      classes.map((c) => c.index),
+    );
   if (staged.size === 0 && heatmaps.length === 0)
     throw new ApiError('INVALID_INPUT', `${path}: no predictions match any image of dataset "${dataset.name}"`, { skipped });
 

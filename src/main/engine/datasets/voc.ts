@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import { VOC_CLASSES, vocColor, type ImportResult, type SkippedFile } from '../../../shared/domain';
+import { VOC_CLASSES, vocColor, type ImportResult, type PixelGrid, type SkippedFile } from '../../../shared/domain';
 import { IMAGE_EXTENSIONS } from '../images/probe';
 import type { JobContext } from '../jobs/JobRunner';
 import { labelMapToRles } from '../masks/labelMap';
@@ -106,17 +106,20 @@ function notVoc(root: string, missing: string): ApiError {
 
 async function readVocMask(path: string, image: StagedImage): Promise<StagedImage['samples'][number]['regions']> {
   const bytes = await readFile(path);
-  const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
   // The mask's size picks the image's grid: raw unless it has the EXIF-rotated size (images/orientation.ts).
-  const grid = chooseGrid(image.probe, mask, 'raw');
-  if (grid === null) {
-    throw new ApiError(
-      'INVALID_INPUT',
-      `${path}: mask is ${mask.width}x${mask.height} but its image ${image.fileName} is ${allowedSizes(image.probe)}`,
-      { file: path, image: image.fileName },
-    );
-  }
-  image.grid = grid;
+  // It is checked from the PNG header, before the pixels are inflated.
+  const chosen: { grid: PixelGrid | null } = { grid: null };
+  const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, (size) => {
+    chosen.grid = chooseGrid(image.probe, size, 'raw');
+    if (chosen.grid === null) {
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${path}: mask is ${size.width}x${size.height} but its image ${image.fileName} is ${allowedSizes(image.probe)}`,
+        { file: path, image: image.fileName },
+      );
+    }
+  });
+  image.grid = chosen.grid ?? 'raw';
   const parts = labelMapToRles(mask.data, mask.height, mask.width);
   for (const p of parts) {
     if (p.classIdx >= VOC_CLASSES.length && p.classIdx !== IGNORE) {

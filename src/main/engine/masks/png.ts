@@ -31,10 +31,29 @@ interface Header {
   interlace: number;
 }
 
-/** PNG bytes -> per-pixel palette index or grey value. `file` names the file in error messages. */
-export function readMaskPng(bytes: Uint8Array, file = 'mask.png'): DecodedMask {
+/** Masks larger than this (as images: sharp's limitInputPixels in images/probe) are refused before decoding. */
+export const MAX_MASK_PIXELS = 1 << 28;
+
+/**
+ * PNG bytes -> per-pixel palette index or grey value. `file` names the file in error messages.
+ * The size is read from the IHDR chunk and checked before anything is inflated: by `checkSize`
+ * (the caller's image-size check, which throws), then against MAX_MASK_PIXELS, so a tiny
+ * file declaring 30000x30000 is refused at once instead of after decoding 900 MB.
+ */
+export function readMaskPng(
+  bytes: Uint8Array,
+  file = 'mask.png',
+  checkSize?: (size: { width: number; height: number }) => void,
+): DecodedMask {
   const header = readStructure(bytes, file);
   const { width, height, depth, colorType, interlace } = header;
+  if (width === 0 || height === 0) throw corrupt(file, `IHDR size ${width}x${height} is empty`);
+  checkSize?.({ width, height });
+  if (width * height > MAX_MASK_PIXELS) {
+    throw new ApiError('INVALID_INPUT', `${file}: mask is ${width}x${height}, more than the ${MAX_MASK_PIXELS} pixels allowed`, {
+      file,
+    });
+  }
   const typeName = `${depth}-bit ${COLOR_TYPE_NAMES[colorType] ?? `colour type ${colorType}`}`;
   if ((colorType !== 0 && colorType !== 3) || depth > 8) {
     throw new ApiError('UNSUPPORTED_FORMAT', `${file}: ${typeName} PNG is not a mask; ${SUPPORTED}`, {

@@ -1,4 +1,4 @@
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate, type AsyncFlateStreamHandler, type UnzipDecoder } from 'fflate';
 import { ApiError } from '../../../shared/api/errors';
 
 /**
@@ -26,18 +26,37 @@ const DTYPES: Record<string, { dtype: NpyDtype; bytes: number }> = {
 };
 const SUPPORTED = "float32 '<f4', float64 '<f8', uint8 '|u1', int32 '<i4', int64 '<i8'";
 
-function bad(file: string, why: string, code: 'CORRUPT_FILE' | 'UNSUPPORTED_FORMAT' = 'CORRUPT_FILE'): ApiError {
+function bad(file: string, why: string, code: 'CORRUPT_FILE' | 'UNSUPPORTED_FORMAT' | 'INVALID_INPUT' = 'CORRUPT_FILE'): ApiError {
   return new ApiError(code, `${file}: ${why}`, { file });
 }
 
-/** Parses one .npy file's bytes. `file` names the file in error messages. */
-export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+/** What a .npy header says: dtype, shape and where the data starts and how long it is. */
+export interface NpyHeader {
+  shape: number[];
+  dtype: NpyDtype;
+  dataStart: number;
+  dataBytes: number;
+}
+
+/** The prefix length needed to read the header, or null when fewer than 12 bytes are at hand. */
+function headerEnd(bytes: Uint8Array): number | null {
+  if (bytes.length < 12) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes[6] === 1 ? 10 + view.getUint16(8, true) : 12 + view.getUint32(8, true);
+}
+
+/**
+ * Reads only the header of a .npy file (the file's first bytes suffice), so its size can be
+ * checked before the data is read or inflated. `file` names the file in error messages.
+ */
+export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad(file, 'not a .npy file (no \\x93NUMPY magic)');
   const major = bytes[6] as number;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (major < 1 || major > 3) throw bad(file, `.npy format version ${major} is not supported (1 to 3 are)`, 'UNSUPPORTED_FORMAT');
+  if (major !== 1 && bytes.length < 12) throw bad(file, 'truncated .npy header');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
-  if (major < 1 || major > 3) throw bad(file, `.npy format version ${major} is not supported (1 to 3 are)`, 'UNSUPPORTED_FORMAT');
   if (start + headerLength > bytes.length) throw bad(file, 'truncated .npy header');
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
@@ -61,8 +80,13 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (shape.some((n) => !Number.isInteger(n) || n < 0))
     throw bad(file, /^[\d\s,.+\-eE]{0,80}$/.test(shapeText) ? `bad shape (${shapeText})` : 'bad shape in the .npy header');
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = start + headerLength;
-  const needed = count * type.bytes;
+  return { shape, dtype: type.dtype, dataStart: start + headerLength, dataBytes: count * type.bytes };
+}
+
+/** Parses one .npy file's bytes. `file` names the file in error messages. */
+export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  const { shape, dtype, dataStart, dataBytes: needed } = parseNpyHeader(bytes, file);
+  const type = { dtype };
   if (bytes.length - dataStart < needed)
     throw bad(file, `truncated: shape (${shape.join(', ')}) needs ${needed} data bytes, the file has ${bytes.length - dataStart}`);
   // Copy into a fresh buffer: the data offset is not always aligned for a typed-array view.
@@ -99,18 +123,127 @@ export function writeNpyFloat32(shape: readonly number[], data: Float32Array): U
   return out;
 }
 
-/** The arrays of an .npz archive (np.savez or np.savez_compressed), by name without `.npy`. */
-export function parseNpz(bytes: Uint8Array, file: string): Map<string, NpyArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (err) {
-    throw bad(file, `not a readable .npz (zip) archive: ${err instanceof Error ? err.message : String(err)}`);
+/** Default bound on what an .npz may inflate to, all arrays together. */
+export const MAX_NPZ_BYTES = 1 << 30;
+
+export interface NpzOptions {
+  /** The most bytes all arrays together may inflate to (default MAX_NPZ_BYTES). */
+  maxBytes?: number;
+  /** Called with each array's header as soon as it is inflated, before its data; throws to refuse. */
+  checkHeader?: (name: string, header: NpyHeader) => void;
+}
+
+/** fflate's inflater for zip entries, with a terminate that really stops inflating (it has none). */
+class StoppableInflate implements UnzipDecoder {
+  static compression = 8;
+  ondata: AsyncFlateStreamHandler = () => undefined;
+  private readonly inner = new UnzipInflate();
+  private stopped = false;
+  constructor() {
+    this.inner.ondata = (err, data, final) => this.ondata(err, data, final);
   }
+  push(data: Uint8Array, final: boolean): void {
+    if (!this.stopped) this.inner.push(data, final);
+  }
+  terminate(): void {
+    this.stopped = true;
+  }
+}
+
+interface EntryState {
+  name: string;
+  chunks: Uint8Array[];
+  got: number;
+  done: boolean;
+}
+
+/**
+ * The arrays of an .npz archive (np.savez or np.savez_compressed), by name without `.npy`. The
+ * archive is inflated as a stream and bounded: an entry whose declared size, or whose .npy header
+ * (shape x dtype), exceeds what is left of `maxBytes` is refused before its data is inflated, and
+ * inflating stops at the end of the data its header declares, so a small zip cannot expand into
+ * gigabytes.
+ */
+export function parseNpz(bytes: Uint8Array, file: string, options: NpzOptions = {}): Map<string, NpyArray> {
+  const maxBytes = options.maxBytes ?? MAX_NPZ_BYTES;
+  const zipStart = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
+  if (!zipStart) throw bad(file, 'not a readable .npz (zip) archive');
+  const tooBig = (member: string, size: number): ApiError =>
+    bad(member, `inflates to ${size} bytes, more than the ${maxBytes} allowed for ${file}`, 'INVALID_INPUT');
+  let failure: unknown = null;
+  let used = 0;
+  const entries: EntryState[] = [];
+  const unzip = new Unzip((entry) => {
+    if (failure !== null || !entry.name.endsWith('.npy')) return;
+    const member = `${file}/${entry.name}`;
+    if (entry.originalSize !== undefined && entry.originalSize > maxBytes - used) {
+      failure = tooBig(member, entry.originalSize);
+      return;
+    }
+    const state: EntryState = { name: entry.name, chunks: [], got: 0, done: false };
+    entries.push(state);
+    let cap = maxBytes - used;
+    let header: NpyHeader | null = null;
+    entry.ondata = (err, chunk, final) => {
+      if (failure !== null || state.done) return;
+      if (err !== null) {
+        failure = bad(member, `unreadable zip entry (${err.message})`);
+        return;
+      }
+      state.chunks.push(chunk);
+      state.got += chunk.length;
+      try {
+        if (header === null) {
+          const head = state.chunks.length === 1 ? chunk : concat(state.chunks, state.got);
+          const end = headerEnd(head);
+          if (end !== null && head.length >= end) {
+            header = parseNpyHeader(head, member);
+            const size = header.dataStart + header.dataBytes;
+            if (size > cap) throw tooBig(member, size);
+            options.checkHeader?.(entry.name.slice(0, -4), header);
+            cap = size; // nothing past the declared data is needed: stop there
+          }
+        }
+        if (state.got > cap) {
+          if (header === null) throw tooBig(member, state.got);
+          state.done = true;
+        }
+      } catch (e) {
+        failure = e;
+      }
+      if (final) state.done = true;
+      if (state.done) used += Math.min(state.got, cap);
+      if (failure !== null || (state.done && !final)) entry.terminate();
+    };
+    entry.start();
+  });
+  unzip.register(StoppableInflate);
+  try {
+    // Fed in small slices: deflate expands at most ~1032:1, so no single step inflates much past
+    // the bound before an entry is checked and terminated.
+    const step = 16384;
+    for (let at = 0; at < bytes.length && failure === null; at += step) {
+      unzip.push(bytes.subarray(at, Math.min(bytes.length, at + step)), at + step >= bytes.length);
+    }
+  } catch (err) {
+    failure ??= bad(file, `not a readable .npz (zip) archive: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (failure !== null) throw failure;
   const out = new Map<string, NpyArray>();
-  for (const [name, data] of Object.entries(entries)) {
-    if (!name.endsWith('.npy')) continue;
-    out.set(name.slice(0, -4), parseNpy(data, `${file}/${name}`));
+  for (const e of entries) {
+    if (!e.done) throw bad(`${file}/${e.name}`, 'truncated zip entry');
+    out.set(e.name.slice(0, -4), parseNpy(concat(e.chunks, e.got), `${file}/${e.name}`));
+  }
+  return out;
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
   }
   return out;
 }
