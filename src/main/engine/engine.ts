@@ -12,6 +12,7 @@ import { createWorkspaceFolders, requireWorkspace } from './workspace';
 import type { EngineDeps } from './deps';
 import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
+import { imageNavigationHandlers } from './images/neighbors';
 import { jobHandlers } from './jobs/handlers';
 import { runHandlers } from './runs/handlers';
 import { metricHandlers } from './metrics/handlers';
@@ -22,8 +23,10 @@ import { filterHandlers } from './datasets/filterHandlers';
 import { InferenceClient, type WorkerSpec } from './models/inference/InferenceClient';
 import { annotationHandlers } from './annotations/handlers';
 import { heatmapHandlers } from './runs/heatmapHandlers';
+import { manageHandlers } from './datasets/manageHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
+import { ReadWorker } from './store/readWorker/ReadWorker';
 
 export interface EngineOptions {
   workspace: string;
@@ -35,6 +38,8 @@ export interface EngineOptions {
   debug?: boolean;
   /** Where the inference worker script is (defaults to the built file beside the bundle, else tsx). */
   workerSpec?: WorkerSpec;
+  /** Serve gallery and score reads from a worker thread (default true; false keeps them in this thread). */
+  readWorker?: boolean;
 }
 
 export interface Engine {
@@ -84,7 +89,14 @@ export function createEngine(options: EngineOptions): Engine {
   const events = new EventHub();
   const jobs = new JobRunner(repos.jobs, events, logger, store);
   const inference = new InferenceClient(options.workerSpec);
-  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference };
+  // Heavy reads in a worker thread; a read-only or damaged store keeps them in this thread.
+  const reads = new ReadWorker({
+    file: paths.db,
+    db,
+    logger,
+    enabled: options.readWorker !== false && store.readOnly === null && store.damage === null,
+  });
+  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference, reads };
   const handlers: Handlers = {
     'workspace.info': async (_input, call) => ({
       path: paths.root,
@@ -98,6 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     ...datasetHandlers(deps),
     ...imageHandlers(deps),
+    ...imageNavigationHandlers(deps),
     ...jobHandlers(deps),
     ...runHandlers(deps),
     ...metricHandlers(deps),
@@ -107,6 +120,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...filterHandlers(deps),
     ...annotationHandlers(deps),
     ...heatmapHandlers(deps),
+    ...manageHandlers(deps),
   };
   return {
     dispatch: createDispatcher(
@@ -123,6 +137,7 @@ export function createEngine(options: EngineOptions): Engine {
     async close() {
       await jobs.idle();
       await inference.close();
+      await reads.close();
       db.close();
     },
   };
