@@ -51,7 +51,28 @@ function intField(o: Obj, field: string, what: string): number {
   const v = o[field];
   if (typeof v !== 'number' || !Number.isInteger(v))
     throw new Error(`${what}: "${field}" is ${v === undefined ? 'missing' : JSON.stringify(v)}, expected an integer`);
+  // Ids become SQLite integers and text: beyond 2^53 they are no longer exact (1e30 reads back as another number).
+  if (!Number.isSafeInteger(v)) throw new Error(`${what}: "${field}" is ${v}, outside the exact integer range ±(2^53 - 1)`);
   return v;
+}
+
+/** COCO's iscrowd is 0 or 1 (booleans and a missing field accepted); anything else is refused, not guessed. */
+function crowdField(o: Obj, what: string): boolean {
+  const v = o['iscrowd'];
+  if (v === undefined || v === 0 || v === false) return false;
+  if (v === 1 || v === true) return true;
+  throw new Error(`${what}: "iscrowd" is ${JSON.stringify(v)}, expected 0 or 1`);
+}
+
+/**
+ * A file_name must stay inside the images folder: relative, no `..` segment, no drive or NUL.
+ * Subfolders (`train2017/0001.jpg`) are fine.
+ */
+function fileNameProblem(name: string): string | null {
+  if (name.includes('\0')) return 'contains a NUL character';
+  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
+  if (name.split(/[\\/]/).includes('..')) return 'leads out of the images folder ("..")';
+  return null;
 }
 
 /**
@@ -151,6 +172,8 @@ export async function readCocoInstances(file: string, opts: CocoReadOptions = {}
           if (opts.keepImage !== undefined && !opts.keepImage(id)) return;
           const fileName = v['file_name'];
           if (typeof fileName !== 'string' || fileName.length === 0) fail(item, '"file_name" is missing');
+          const problem = fileNameProblem(fileName as string);
+          if (problem !== null) fail(item, `file_name ${JSON.stringify(fileName)} ${problem}`);
           const width = intField(v, 'width', item);
           const height = intField(v, 'height', item);
           if (width <= 0 || height <= 0) fail(item, `size ${width}x${height} is not positive`);
@@ -178,7 +201,7 @@ export async function readCocoInstances(file: string, opts: CocoReadOptions = {}
             id,
             imageId: intField(v, 'image_id', item),
             categoryId: intField(v, 'category_id', item),
-            iscrowd: v['iscrowd'] === 1 || v['iscrowd'] === true,
+            iscrowd: crowdField(v, item),
             segmentation: v['segmentation'],
           };
           if (images.has(a.imageId)) encode(a);

@@ -64,7 +64,60 @@ async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labe
   return { labels: mask.data, kind: mask.kind, grid: chosen.grid ?? 'raw' };
 }
 
-/** Classes from the label values the masks use: binary 0/255 masks become background/foreground. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A file name as text; bytes that are not UTF-8 shown as \\xNN. */
+function shownName(name: Buffer): string {
+  let out = '';
+  for (const b of name) out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/**
+ * The regular files of a folder, sorted. Names that are not valid UTF-8 (which no path string can
+ * reach) and symbolic links (never followed: a link can lead anywhere) are left out and listed.
+ */
+async function listFiles(dir: string, skipped: SkippedFile[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    let name: string;
+    try {
+      name = UTF8.decode(entry.name);
+    } catch {
+      if (entry.isFile() || entry.isSymbolicLink())
+        skipped.push({ file: shownName(entry.name), reason: 'file name is not valid UTF-8; rename the file' });
+      continue;
+    }
+    if (entry.isSymbolicLink()) {
+      if (!name.startsWith('.')) skipped.push({ file: name, reason: 'symbolic link (links are not followed; copy the file in)' });
+    } else if (entry.isFile()) files.push(name);
+  }
+  return files.sort();
+}
+
+/** Masks are matched by file stem: a mask whose stem two images share would silently belong to both. */
+async function refuseSharedMasks(masksDir: string, staged: StagedImage[]): Promise<void> {
+  const byStem = new Map<string, string[]>();
+  for (const image of staged) {
+    const stem = basename(image.file, extname(image.file));
+    byStem.set(stem, [...(byStem.get(stem) ?? []), image.file]);
+  }
+  for (const [stem, files] of byStem) {
+    if (files.length < 2) continue;
+    const maskPath = join(masksDir, `${stem}.png`);
+    if ((await stat(maskPath).catch(() => null)) === null) continue;
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${maskPath}: this mask would belong to ${files.length} images with the stem "${stem}" (${files.join(', ')}); rename them so each mask has one image`,
+      { file: maskPath, images: files },
+    );
+  }
+}
+
+/**
+ * Classes from the label values the masks use: binary 0/255 masks become background/foreground;
+ * other values get placeholders ("class 1", ...) to rename with `tessera classes rename` or in the UI.
+ */
 function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
   if (binary)
     return [
@@ -72,7 +125,7 @@ function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
       { index: 1, name: 'foreground', color: vocColor(1) },
     ];
   const max = Math.max(0, ...[...values].filter((v) => v !== 255));
-  return Array.from({ length: max + 1 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class_${i}`, color: vocColor(i) }));
+  return Array.from({ length: max + 1 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class ${i}`, color: vocColor(i) }));
 }
 
 /**
@@ -88,11 +141,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     throw new ApiError('CONFLICT', `a dataset named "${name}" already exists in this workspace; choose another with --name`, { name });
   }
 
-  const entries = (await readdir(dir, { withFileTypes: true }))
-    .filter((e) => e.isFile())
-    .map((e) => e.name)
-    .sort();
   const skipped: SkippedFile[] = [];
+  const entries = await listFiles(dir, skipped);
   const candidates = entries.filter((f) => {
     if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) return true;
     if (!f.startsWith('.')) skipped.push({ file: f, reason: `not an image (extension "${extname(f) || 'none'}")` });
@@ -122,6 +172,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   let allBinary = true;
   let anyMask = false;
   if (masksDir !== null) {
+    await refuseSharedMasks(masksDir, staged);
     for (const [i, image] of staged.entries()) {
       ctx.signal.throwIfAborted();
       const mask = await readMaskFor(masksDir, image);
