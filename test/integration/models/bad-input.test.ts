@@ -171,3 +171,31 @@ describe('models and runs: bad input', () => {
     }
   });
 });
+
+describe('models add refuses what would only fail at run time', () => {
+  it('a rank-2 logits output and a 100000x100000 static input, with the store unchanged', async () => {
+    const g = new GraphBuilder('rank-two');
+    const x = g.input('image', 'float32', [1, 3, 64, 64]);
+    const flat = g.op('Flatten', [x], { axis: 1 });
+    g.output(flat, 'logits', 'float32', [1, 12288]);
+    writeFileSync(join(modelsDir, 'rank-two.onnx'), g.toModel());
+    const before = counts();
+    await expect(env.client.call('models.add', { manifestPath: manifestFor('rank-two', 'rank-two.onnx') })).rejects.toThrow(
+      /outputs\.logits: "logits" has rank 2 \[1,12288\], a logits output has rank 4/,
+    );
+    const huge = new GraphBuilder('huge-input');
+    const y = huge.input('image', 'float32', [1, 3, 100000, 100000]);
+    huge.output(huge.op('Identity', [y]), 'logits', 'float32', [1, 3, 100000, 100000]);
+    writeFileSync(join(modelsDir, 'huge.onnx'), huge.toModel());
+    // As the model says (size 100000) or as the researcher hoped (size 64): refused either way, at add time.
+    await expect(
+      env.client.call('models.add', {
+        manifestPath: manifestFor('huge', 'huge.onnx', { input: { tensor: 'image', policy: 'resize', size: 100000 } }),
+      }),
+    ).rejects.toThrow(/input\.size: 100000x100000 is larger than 8192x8192/);
+    await expect(env.client.call('models.add', { manifestPath: manifestFor('huge', 'huge.onnx') })).rejects.toThrow(
+      /input\.size: "image" is fixed at 100000x100000 but the manifest resizes to 64x64/,
+    );
+    expect(counts()).toEqual(before);
+  });
+});
