@@ -19,15 +19,23 @@ const node = {
   logLevel: 'warning',
 };
 await Promise.all([
-  // The inference worker is its own entry beside each host bundle (InferenceClient looks for it there).
+  // The inference and read workers are entries beside each host bundle (InferenceClient and ReadWorker look there).
   build({
     ...node,
-    entryPoints: { cli: 'src/main/cli/index.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' },
+    entryPoints: {
+      cli: 'src/main/cli/index.ts',
+      inferenceWorker: 'src/main/engine/models/inference/worker.ts',
+      readWorker: 'src/main/engine/store/readWorker/worker.ts',
+    },
     outdir: 'out/node',
   }),
   build({
     ...node,
-    entryPoints: { main: 'src/main/electron/main.ts', inferenceWorker: 'src/main/engine/models/inference/worker.ts' },
+    entryPoints: {
+      main: 'src/main/electron/main.ts',
+      inferenceWorker: 'src/main/engine/models/inference/worker.ts',
+      readWorker: 'src/main/engine/store/readWorker/worker.ts',
+    },
     outdir: 'out/electron',
     external: ['electron'],
   }),

@@ -5,6 +5,7 @@ import type { JobRunner } from './jobs/JobRunner';
 import type { Logger } from './logger';
 import type { WorkspacePaths } from './workspace';
 import type { InferenceClient } from './models/inference/InferenceClient';
+import type { ReadWorker } from './store/readWorker/ReadWorker';
 
 /** What every capability's handlers receive. No module-level state: each engine has its own. */
 export interface EngineDeps {
@@ -17,4 +18,6 @@ export interface EngineDeps {
   toolVersion: string;
   /** The inference worker (onnxruntime sessions), started on first use. */
   inference: InferenceClient;
+  /** Gallery and score reads on a read-only connection in a worker thread (store/readWorker). */
+  reads: ReadWorker;
 }

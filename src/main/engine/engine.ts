@@ -25,6 +25,7 @@ import { annotationHandlers } from './annotations/handlers';
 import { heatmapHandlers } from './runs/heatmapHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
+import { ReadWorker } from './store/readWorker/ReadWorker';
 
 export interface EngineOptions {
   workspace: string;
@@ -36,6 +37,8 @@ export interface EngineOptions {
   debug?: boolean;
   /** Where the inference worker script is (defaults to the built file beside the bundle, else tsx). */
   workerSpec?: WorkerSpec;
+  /** Serve gallery and score reads from a worker thread (default true; false keeps them in this thread). */
+  readWorker?: boolean;
 }
 
 export interface Engine {
@@ -85,7 +88,14 @@ export function createEngine(options: EngineOptions): Engine {
   const events = new EventHub();
   const jobs = new JobRunner(repos.jobs, events, logger, store);
   const inference = new InferenceClient(options.workerSpec);
-  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference };
+  // Heavy reads in a worker thread; a read-only or damaged store keeps them in this thread.
+  const reads = new ReadWorker({
+    file: paths.db,
+    db,
+    logger,
+    enabled: options.readWorker !== false && store.readOnly === null && store.damage === null,
+  });
+  const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference, reads };
   const handlers: Handlers = {
     'workspace.info': async (_input, call) => ({
       path: paths.root,
@@ -125,6 +135,7 @@ export function createEngine(options: EngineOptions): Engine {
     async close() {
       await jobs.idle();
       await inference.close();
+      await reads.close();
       db.close();
     },
   };

@@ -9,14 +9,10 @@ export function imageHandlers(deps: EngineDeps) {
     if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   }
   return {
-    'images.page': async ({ datasetId, offset, limit, ...filter }) => {
-      requireDataset(datasetId);
-      return deps.repos.images.page(datasetId, offset, limit, filter);
-    },
-    'images.ids': async ({ datasetId, ...filter }) => {
-      requireDataset(datasetId);
-      return deps.repos.images.ids(datasetId, filter);
-    },
+    // Pages and id lists are read in the read worker (store/readWorker): never on the engine's event loop.
+    'images.page': async ({ datasetId, offset, limit, ...filter }) =>
+      deps.reads.read({ op: 'images.page', datasetId, offset, limit, filter }),
+    'images.ids': async ({ datasetId, ...filter }) => deps.reads.read({ op: 'images.ids', datasetId, filter }),
     'images.get': async ({ imageId }) => {
       const row = deps.repos.images.get(imageId);
       if (row === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);

@@ -18,9 +18,13 @@ export function metricHandlers(deps: EngineDeps) {
       });
       return { jobId };
     },
-    'metrics.scores': async ({ datasetId, runId, subset }) => runScores(deps, datasetId, runId, subset),
+    // Up-to-date runs are scored in the read worker; a run whose rows need a catch-up (a write) here.
+    'metrics.scores': async ({ datasetId, runId, subset }) =>
+      (await deps.reads.read({ op: 'metrics.scores', datasetId, runId, subset })) ?? runScores(deps, datasetId, runId, subset),
     'metrics.camSweep': async ({ datasetId, runId, subset }) => camQuality(deps, datasetId, runId, subset),
-    'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => perImageScores(deps, datasetId, runId, subset, classIdx),
+    'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) =>
+      (await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx })) ??
+      perImageScores(deps, datasetId, runId, subset, classIdx),
     'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
       compareRuns(deps, datasetId, runIds, { subset, seed, samples }),
     'metrics.subsets': async ({ datasetId }) => datasetSubsets(deps.db, datasetId),

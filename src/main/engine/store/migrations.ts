@@ -243,6 +243,13 @@ export const migrations: readonly string[] = [
   -- Decoding no longer converts embedded ICC profiles to sRGB: embeddings cached from converted pixels go.
   DELETE FROM image_embeddings;
   `,
+  /* 3 -> 4: gallery reads at 20k-100k images (store/repos/images.ts) */ `
+  -- The gallery's order (file name, id) within a dataset: pages and id lists walk this index instead of
+  -- sorting the dataset, and a filter's matches come out already in order.
+  CREATE INDEX images_gallery_order ON images(dataset_id, file_name, id);
+  -- "Has pixels of class c" looks up an image's regions of one class.
+  CREATE INDEX annotations_by_sample_class ON annotations(sample_id, class_idx);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -63,13 +63,17 @@ export function toImageSummary(r: ImageRow): ImageSummary {
 /**
  * The gallery filters as SQL conditions on `images i`. Reads tags, annotations and run results through
  * joins only (each of those tables is owned by its own repository; nothing here writes them).
+ * Every condition is driven from the image: each subquery is an index seek on the image's samples
+ * (a run's results by (run_id, sample_id), a tag by its id, resolved once), never a walk over all of
+ * a run's predictions per image (that took 100 s at 20k images: test/integration/store/gallery-plan).
  */
-function filterSql(datasetId: number, f: ImageFilter): { where: string; params: unknown[] } {
+export function filterSql(datasetId: number, f: ImageFilter): { where: string; params: unknown[] } {
   const conditions = ['i.dataset_id = ?'];
   const params: unknown[] = [datasetId];
   if (f.tag !== undefined) {
-    conditions.push(`(EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = ?)
-      OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id JOIN tags t ON t.id = st.tag_id WHERE s.image_id = i.id AND t.name = ?))`);
+    conditions.push(`(EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = (SELECT id FROM tags WHERE name = ?))
+      OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id
+        WHERE s.image_id = i.id AND st.tag_id = (SELECT id FROM tags WHERE name = ?)))`);
     params.push(f.tag, f.tag);
   }
   if (f.reviewState !== undefined) {
@@ -84,12 +88,104 @@ function filterSql(datasetId: number, f: ImageFilter): { where: string; params: 
     params.push(f.classPresent);
   }
   if (f.runId !== undefined) {
-    conditions.push(`(EXISTS (SELECT 1 FROM samples s JOIN predictions p ON p.sample_id = s.id WHERE s.image_id = i.id AND p.run_id = ?)
-      OR EXISTS (SELECT 1 FROM samples s JOIN heatmaps h ON h.sample_id = s.id WHERE s.image_id = i.id AND h.run_id = ?))`);
+    conditions.push(`EXISTS (SELECT 1 FROM samples s WHERE s.image_id = i.id AND (
+      EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.sample_id = s.id)
+      OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = ? AND h.sample_id = s.id)))`);
     params.push(f.runId, f.runId);
   }
   return { where: conditions.join(' AND '), params };
 }
+
+/** The statement behind a filtered id list, in gallery order (exported for the query-plan test). */
+export function filteredIdsSql(datasetId: number, f: ImageFilter): { sql: string; params: unknown[] } {
+  const { where, params } = filterSql(datasetId, f);
+  return { sql: `SELECT i.id FROM images i WHERE ${where} ORDER BY i.dataset_id, i.file_name, i.id`, params };
+}
+
+const CACHE_ENTRIES = 32;
+
+/**
+ * Filtered id lists, remembered until the database changes: a gallery asks for many pages (and the
+ * total) of one filter, and each page after the first is then a slice plus 200 rows. The version is
+ * PRAGMA data_version (bumped by every other connection's commit: another process, or the engine's
+ * connection when this is the read worker's) with total_changes() (this connection's own writes).
+ */
+export class GalleryCache {
+  private version = '';
+  private readonly lists = new Map<string, number[]>();
+  private readonly values = new Map<string, unknown>();
+
+  constructor(private readonly db: Db) {}
+
+  private fresh(): void {
+    const v = `${String(this.db.pragma('data_version', { simple: true }))}:${String(
+      (this.db.prepare('SELECT total_changes() AS c').get() as { c: number }).c,
+    )}`;
+    if (v !== this.version) {
+      this.version = v;
+      this.lists.clear();
+      this.values.clear();
+    }
+  }
+
+  /** Any derived read (per-image scores) under the same invalidation. */
+  memo<T>(key: string, compute: () => T): T {
+    this.fresh();
+    if (this.values.has(key)) return this.values.get(key) as T;
+    const value = compute();
+    if (this.values.size >= CACHE_ENTRIES) this.values.delete(this.values.keys().next().value as string);
+    this.values.set(key, value);
+    return value;
+  }
+
+  ids(datasetId: number, f: ImageFilter): number[] {
+    this.fresh();
+    const key = JSON.stringify([datasetId, f.tag, f.reviewState, f.hasGroundTruth, f.classPresent, f.runId]);
+    let ids = this.lists.get(key);
+    if (ids === undefined) {
+      const { sql, params } = filteredIdsSql(datasetId, f);
+      ids = this.db
+        .prepare(sql)
+        .pluck()
+        .all(...params) as number[];
+      if (this.lists.size >= CACHE_ENTRIES) this.lists.delete(this.lists.keys().next().value as string);
+      this.lists.set(key, ids);
+    } else {
+      // Most recently used last, so the oldest goes first when the cache is full.
+      this.lists.delete(key);
+      this.lists.set(key, ids);
+    }
+    return ids;
+  }
+}
+
+/** The gallery's reads over any connection: the engine's, or the read worker's read-only one. */
+export function imageReads(db: Db, cache = new GalleryCache(db)) {
+  const byIds = db.prepare(`${selectSql} WHERE i.id IN (SELECT value FROM json_each(?))`);
+  const datasetExists = db.prepare('SELECT 1 FROM datasets WHERE id = ?').pluck();
+  return {
+    cache,
+    datasetExists(datasetId: number): boolean {
+      return datasetExists.get(datasetId) !== undefined;
+    },
+    page(datasetId: number, offset: number, limit: number, filter: ImageFilter = {}): { total: number; items: ImageSummary[] } {
+      const ids = cache.ids(datasetId, filter);
+      const slice = ids.slice(offset, offset + limit);
+      if (slice.length === 0) return { total: ids.length, items: [] };
+      const rows = new Map((byIds.all(JSON.stringify(slice)) as ImageRow[]).map((r) => [r.id, r]));
+      const items: ImageSummary[] = [];
+      for (const id of slice) {
+        const row = rows.get(id);
+        if (row !== undefined) items.push(toImageSummary(row));
+      }
+      return { total: ids.length, items };
+    },
+    ids(datasetId: number, filter: ImageFilter = {}): number[] {
+      return cache.ids(datasetId, filter).slice();
+    },
+  };
+}
+export type ImageReads = ReturnType<typeof imageReads>;
 
 /** Owns the `images` and `samples` tables. */
 export function imagesRepo(db: Db) {
@@ -98,6 +194,7 @@ export function imagesRepo(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSample = db.prepare('INSERT INTO samples (image_id, query, queries, is_sentence, external_id) VALUES (?, ?, ?, ?, ?)');
+  const reads = imageReads(db);
   return {
     create(i: NewImage): number {
       const info = insert.run(
@@ -125,19 +222,12 @@ export function imagesRepo(db: Db) {
       );
       return Number(info.lastInsertRowid);
     },
+    /** A page in gallery order and the filter's total (see imageReads). */
     page(datasetId: number, offset: number, limit: number, filter: ImageFilter = {}): { total: number; items: ImageSummary[] } {
-      const { where, params } = filterSql(datasetId, filter);
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM images i WHERE ${where}`).get(...params) as { n: number }).n;
-      const rows = db
-        .prepare(`${selectSql} WHERE ${where} ORDER BY i.file_name, i.id LIMIT ? OFFSET ?`)
-        .all(...params, limit, offset) as ImageRow[];
-      return { total, items: rows.map(toImageSummary) };
+      return reads.page(datasetId, offset, limit, filter);
     },
     ids(datasetId: number, filter: ImageFilter = {}): number[] {
-      const { where, params } = filterSql(datasetId, filter);
-      return (
-        db.prepare(`SELECT i.id FROM images i WHERE ${where} ORDER BY i.file_name, i.id`).all(...params) as Array<{ id: number }>
-      ).map((r) => r.id);
+      return reads.ids(datasetId, filter);
     },
     get(id: number): ImageRow | undefined {
       return db.prepare(`${selectSql} WHERE i.id = ?`).get(id) as ImageRow | undefined;
@@ -158,7 +248,7 @@ export function imagesRepo(db: Db) {
     /** Id, size and file name of every image of a dataset, in gallery order (for whole-dataset passes). */
     listForDataset(datasetId: number): Array<{ id: number; file_name: string; width: number; height: number }> {
       return db
-        .prepare('SELECT id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY file_name, id')
+        .prepare('SELECT id, file_name, width, height FROM images WHERE dataset_id = ? ORDER BY dataset_id, file_name, id')
         .all(datasetId) as Array<{
         id: number;
         file_name: string;

@@ -1,0 +1,125 @@
+/**
+ * The engine's side of the read worker (worker.ts): heavy reads (gallery pages, id lists, scores) go
+ * to a read-only connection in a worker thread, so while one runs the engine keeps answering every
+ * other call (workspace.info, blobs, job events). Started on first use; requests are queued in the
+ * worker in arrival order. Without a worker (a read-only or damaged store, `enabled: false`) or when
+ * it cannot start or dies, the same reads run in the engine's thread, as they did before.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ApiError } from '../../../../shared/api/errors';
+import type { Logger } from '../../logger';
+import type { Db } from '../db';
+import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
+import { readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
+
+/** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx. */
+function workerUrl(): URL {
+  const built = new URL('./readWorker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  return new URL('./devWorker.mjs', import.meta.url);
+}
+
+type Pending = { req: ReadRequest; resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+export interface ReadWorkerOptions {
+  /** The database file (opened read-only in the worker). */
+  file: string;
+  /** The engine's connection, for reads in this thread. */
+  db: Db;
+  logger: Logger;
+  /** False: every read runs in the engine's thread (a read-only or damaged store). */
+  enabled: boolean;
+}
+
+export class ReadWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private local: ReadContext | null = null;
+  private enabled: boolean;
+  private closed = false;
+
+  constructor(private readonly opts: ReadWorkerOptions) {
+    this.enabled = opts.enabled;
+  }
+
+  /** Whether reads currently go to a worker thread. */
+  get threaded(): boolean {
+    return this.enabled && !this.closed;
+  }
+
+  read<R extends ReadRequest>(req: R): Promise<ReadResults[R['op']]> {
+    if (!this.threaded) return Promise.resolve(this.inThread(req));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { req, resolve: resolve as (v: unknown) => void, reject });
+      const worker = this.start();
+      if (worker === null) return;
+      worker.ref();
+      worker.postMessage({ id, req } satisfies ReadMessage);
+    });
+  }
+
+  private inThread<R extends ReadRequest>(req: R): ReadResults[R['op']] {
+    this.local ??= readContext(this.opts.db);
+    return runRead(this.local, req);
+  }
+
+  private start(): Worker | null {
+    if (this.worker !== null) return this.worker;
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(), { workerData: { file: this.opts.file } satisfies ReadWorkerData });
+    } catch (err) {
+      this.fallBack(err);
+      return null;
+    }
+    worker.on('message', (reply: ReadReply) => this.settle(reply));
+    worker.on('error', (err) => this.fallBack(err));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      if (!this.closed && this.pending.size > 0) this.fallBack(new Error(`read worker exited with code ${code}`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: ReadReply): void {
+    const p = this.pending.get(reply.id);
+    if (p === undefined) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (reply.ok) p.resolve(JSON.parse(reply.json));
+    else if ('apiError' in reply) p.reject(ApiError.fromData(reply.apiError));
+    else p.reject(Object.assign(new Error(reply.message), { code: reply.code }));
+  }
+
+  /** The worker failed (could not start, crashed): log once, answer what was waiting here, and stay here. */
+  private fallBack(err: unknown): void {
+    if (this.enabled) this.opts.logger.error('read worker failed; gallery and score reads run in the engine thread from now on', err);
+    this.enabled = false;
+    const worker = this.worker;
+    this.worker = null;
+    void worker?.terminate();
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) {
+      try {
+        p.resolve(this.inThread(p.req));
+      } catch (e) {
+        p.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    for (const p of this.pending.values()) p.reject(new ApiError('CANCELLED', 'the workspace was closed'));
+    this.pending.clear();
+    if (worker !== null) await worker.terminate();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The reads the read worker serves (store/readWorker/ReadWorker.ts): the gallery's pages and id
+ * lists, and per-image and dataset scores of a run whose metric rows are up to date. They only read,
+ * so they run on a read-only connection in a worker thread and never hold the engine's event loop;
+ * the same code runs in the engine's thread when there is no worker (a read-only store, or a worker
+ * that could not start).
+ */
+import { ApiError } from '../../../../shared/api/errors';
+import type { ImageScore, RunScores } from '../../../../shared/api/methods/metrics';
+import type { ImageFilter, ImageSummary } from '../../../../shared/domain';
+import { planEvaluation } from '../../metrics/evaluateRun';
+import { requireDatasetRun } from '../../metrics/lookup';
+import { perImageOfFresh, scoresOfFresh, type FreshRun } from '../../metrics/scores';
+import type { Db } from '../db';
+import { imageReads, type ImageReads } from '../repos/images';
+import { createRepos, type Repos } from '../store';
+
+export type ReadRequest =
+  | { op: 'images.page'; datasetId: number; offset: number; limit: number; filter: ImageFilter }
+  | { op: 'images.ids'; datasetId: number; filter: ImageFilter }
+  /** null when the run's metric rows need a catch-up first (a write: the engine's thread does it). */
+  | { op: 'metrics.perImage'; datasetId: number; runId: number; subset?: string | undefined; classIdx?: number | undefined }
+  | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined };
+
+export interface ReadResults {
+  'images.page': { total: number; items: ImageSummary[] };
+  'images.ids': number[];
+  'metrics.perImage': ImageScore[] | null;
+  'metrics.scores': RunScores | null;
+}
+
+export interface ReadContext {
+  db: Db;
+  repos: Repos;
+  images: ImageReads;
+}
+
+export function readContext(db: Db): ReadContext {
+  return { db, repos: createRepos(db), images: imageReads(db) };
+}
+
+function requireDataset(ctx: ReadContext, datasetId: number): void {
+  if (!ctx.images.datasetExists(datasetId)) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+}
+
+/** The run, its dataset and its evaluation set, when every stored metric row is current; else null. */
+function freshWithoutWrites(ctx: ReadContext, datasetId: number, runId: number): FreshRun | null {
+  const { dataset, run } = requireDatasetRun(ctx.repos, datasetId, runId);
+  const plan = planEvaluation(ctx, dataset, run);
+  if (plan.stale.length > 0 || plan.obsolete.length > 0) return null;
+  return { dataset, run, set: plan.set };
+}
+
+export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadResults[R['op']] {
+  return runAny(ctx, req) as ReadResults[R['op']];
+}
+
+function runAny(ctx: ReadContext, req: ReadRequest): unknown {
+  switch (req.op) {
+    case 'images.page':
+      requireDataset(ctx, req.datasetId);
+      return ctx.images.page(req.datasetId, req.offset, req.limit, req.filter);
+    case 'images.ids':
+      requireDataset(ctx, req.datasetId);
+      return ctx.images.ids(req.datasetId, req.filter);
+    case 'metrics.perImage':
+      return ctx.images.cache.memo(JSON.stringify(['perImage', req.datasetId, req.runId, req.subset, req.classIdx]), () => {
+        const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
+        return fresh === null ? null : perImageOfFresh(ctx, fresh, req.subset, req.classIdx);
+      });
+    case 'metrics.scores':
+      return ctx.images.cache.memo(JSON.stringify(['scores', req.datasetId, req.runId, req.subset]), () => {
+        const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
+        return fresh === null ? null : scoresOfFresh(ctx, fresh, req.subset);
+      });
+  }
+}
