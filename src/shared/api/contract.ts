@@ -14,6 +14,7 @@ import { heatmapMethods } from './methods/heatmaps';
 import { modelMethods } from './methods/models';
 import { promptMethods } from './methods/prompts';
 import { filterMethods } from './methods/filters';
+import { manageMethods } from './methods/manage';
 
 /**
  * Everything a client may ask of the engine: `noun.verb` -> input and output schemas. One file per
@@ -34,6 +35,7 @@ export const methods = {
   ...modelMethods,
   ...promptMethods,
   ...filterMethods,
+  ...manageMethods,
 } as const;
 
 /** What the engine announces; clients never poll. */
