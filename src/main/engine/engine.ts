@@ -23,6 +23,7 @@ import { filterHandlers } from './datasets/filterHandlers';
 import { InferenceClient, type WorkerSpec } from './models/inference/InferenceClient';
 import { annotationHandlers } from './annotations/handlers';
 import { heatmapHandlers } from './runs/heatmapHandlers';
+import { manageHandlers } from './datasets/manageHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 import { ReadWorker } from './store/readWorker/ReadWorker';
@@ -119,6 +120,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...filterHandlers(deps),
     ...annotationHandlers(deps),
     ...heatmapHandlers(deps),
+    ...manageHandlers(deps),
   };
   return {
     dispatch: createDispatcher(
