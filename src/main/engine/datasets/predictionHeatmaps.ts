@@ -1,5 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { imagesByStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
 import type { SkippedFile } from '../../../shared/domain';
 import type { Heatmap } from '../store/repos/predictions';
@@ -54,10 +55,10 @@ export function planHeatmaps(
   const files = byStem(dir, ext);
   if (files.size === 0 && format === 'toco-cam' && byStem(dir, '.npy').size > 0)
     throw new ApiError('UNSUPPORTED_FORMAT', `${dir}: ${PICKLE_HINT}`);
-  const byImageStem = new Map(images.map((i) => [basename(i.fileName, extname(i.fileName)), i]));
+  const byImageStem = imagesByStem(images);
   const plan: HeatmapPlanItem[] = [];
   for (const [stem, file] of files) {
-    const image = byImageStem.get(stem);
+    const image = byImageStem.lookup(stem, join(dir, file));
     if (image === undefined) {
       skipped.push({ file, reason: 'no image of the dataset has this name' });
       continue;

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
+import { imagesByStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
 import type { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
 import type { SkippedFile } from '../../../shared/domain';
@@ -45,13 +46,13 @@ async function stagePngs(
   skipped: SkippedFile[],
   ctx: JobContext,
 ): Promise<Staged> {
-  const byStem = new Map(images.map((i) => [basename(i.fileName, extname(i.fileName)), i]));
+  const byStem = imagesByStem(images);
   const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
   const staged: Staged = new Map();
   for (const [n, f] of files.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(n + 1, files.length, 'reading prediction PNGs');
-    const image = byStem.get(basename(f, extname(f)));
+    const image = byStem.lookup(basename(f, extname(f)), join(dir, f));
     if (image === undefined) {
       skipped.push({ file: f, reason: 'no image of the dataset has this name' });
       continue;
