@@ -99,6 +99,11 @@ function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null):
   });
 }
 
+/** Whether a stored run was made from the same model file (so only parameters or the manifest differ). */
+function sameModelFile(run: { provenance: Record<string, unknown> }, sha: string): boolean {
+  return run.provenance['modelSha256'] === sha;
+}
+
 /** Live jobs of other processes own their runs; a dead owner's run may be resumed (jobs/owner.ts). */
 function runOwnerAlive(job: { params: string; updated_at: string }): boolean {
   const owner = parseOwner(jobOwnerOf(job.params));
@@ -161,9 +166,17 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
         ? prov['modelSha256'] === summary.sha256 && JSON.stringify(prov['manifestParams']) === JSON.stringify(model.manifest.params)
         : canonicalJson(recorded) === fingerprintText;
     if (run.source !== 'model' || !sameOutputs) {
+      // Both ways out: a new name, or resuming this run with what made it (or deleting it first).
+      const madeBy =
+        run.source === 'import'
+          ? 'imported predictions'
+          : `model "${typeof run.provenance['model'] === 'string' ? run.provenance['model'] : '?'}"${sameModelFile(run, summary.sha256) ? ' with other parameters' : ''}`;
       throw new ApiError(
         'CONFLICT',
-        `run "${runName}" already exists on "${dataset.name}" with another model or parameters; choose another --run name`,
+        `run "${runName}" already exists on "${dataset.name}" with another model or parameters (${madeBy}, ${run.predictedSamples} samples done): pick a new name with --run NEW, ${
+          run.source === 'import' ? 'or' : 'resume it by running the model that made it under the same name, or'
+        } delete it first (tessera runs delete "${runName}" --dataset "${dataset.name}")`,
+        { runId: run.id, existing: true, resumable: false },
       );
     }
     const owner = deps.db
@@ -315,8 +328,8 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
         if (!item.fromCache)
           deps.db
-            .prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at) VALUES (?, ?, ?)')
-            .run(key, encodeItemResult(r), new Date().toISOString());
+            .prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)')
+            .run(key, encodeItemResult(r), new Date().toISOString(), model.summary.sha256, s.imageSha);
       })();
       finished++;
       ctx.progress(finished, samples.length, stage);

@@ -250,6 +250,19 @@ export const migrations: readonly string[] = [
   -- "Has pixels of class c" looks up an image's regions of one class.
   CREATE INDEX annotations_by_sample_class ON annotations(sample_id, class_idx);
   `,
+  /* 4 -> 5: deletes that stay fast and collect what nothing references (datasets/manage.ts) */ `
+  -- Which model file and image each cached output is for, so deleting a model or a dataset removes its
+  -- cached outputs. Entries cached before this migration have NULLs and stay until the cache is cleared.
+  ALTER TABLE inference_cache ADD COLUMN model_sha256 TEXT;
+  ALTER TABLE inference_cache ADD COLUMN image_sha256 TEXT;
+  CREATE INDEX inference_cache_by_model ON inference_cache(model_sha256);
+  CREATE INDEX inference_cache_by_image ON inference_cache(image_sha256);
+  -- Deleting samples cascades into these tables by sample_id: without an index each sample scans them.
+  CREATE INDEX IF NOT EXISTS heatmaps_by_sample ON heatmaps(sample_id);
+  CREATE INDEX IF NOT EXISTS metric_rows_by_sample ON metric_rows(sample_id);
+  CREATE INDEX IF NOT EXISTS annotation_edits_by_sample ON annotation_edits(sample_id);
+  CREATE INDEX IF NOT EXISTS runs_by_model ON runs(model_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
