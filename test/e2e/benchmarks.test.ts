@@ -62,7 +62,7 @@ describe('benchmarks page in Chromium against tessera serve', () => {
     for (const [run, metrics] of Object.entries(expected)) {
       for (const [metric, text] of Object.entries(metrics)) expect(await cell(run, metric).textContent(), `${run} ${metric}`).toBe(text);
     }
-    expect(await page.locator('[data-testid="bench-class"][data-class="class_1"]').textContent()).toContain('50.00');
+    expect(await page.locator('[data-testid="bench-class"][data-class="class 1"]').textContent()).toContain('50.00');
 
     const subsetCell = page.locator('[data-testid="bench-subset-row"][data-subset="first"] td[data-run="half"]');
     await expect.poll(() => subsetCell.textContent()).toBe('25.00');

@@ -141,7 +141,7 @@ describe('viewer layers and token tools in Chromium', () => {
     await page.mouse.move(shot.box.x + sx, shot.box.y + sy);
     await expect
       .poll(() => page.getByTestId('inspector').textContent())
-      .toBe('x 10, y 50 · gt class_1 · pred background · heat 0.600 · token 18 (r3 c0) · pseudo class_1');
+      .toBe('x 10, y 50 · gt class 1 · pred background · heat 0.600 · token 18 (r3 c0) · pseudo class 1');
 
     expect(await page.getByTestId('open-annotate').getAttribute('href')).toBe(`#/annotate/${imageId}`);
     expect(errors).toEqual([]);

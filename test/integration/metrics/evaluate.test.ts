@@ -66,7 +66,7 @@ describe('semantic evaluation through the store', () => {
     expect(scores.definitions).toEqual(['mmseg-miou', 'toco-miou', 'pixel-acc', 'mean-acc', 'fwiou']);
     for (const key of ['miou', 'miou_gt_classes', 'pixel_acc', 'mean_acc', 'fwiou'] as const)
       expectClose(scores.semantic![key], ref[key], key);
-    expect(scores.semantic!.per_class.map((c) => c.name)).toEqual(['background', 'class_1', 'class_2', 'class_3', 'class_4', 'class_5']);
+    expect(scores.semantic!.per_class.map((c) => c.name)).toEqual(['background', 'class 1', 'class 2', 'class 3', 'class 4', 'class 5']);
     for (const c of ref.perClass) {
       expectClose(scores.semantic!.per_class[c.id]!.iou, c.iou, `iou ${c.id}`);
       expectClose(scores.semantic!.per_class[c.id]!.acc, c.acc, `acc ${c.id}`);
