@@ -14,6 +14,8 @@ import { registerEval } from './commands/eval';
 import { registerCompare } from './commands/compare';
 import { registerReport } from './commands/report';
 import { registerCheck } from './commands/check';
+import { registerRuns } from './commands/runs';
+import { registerClasses } from './commands/classes';
 
 /** Exit codes (DESIGN §6): 0 ok; 1 anything the user caused, one line on stderr; 2 usage errors. */
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   registerExport(program, globals);
   registerTags(program, globals);
   registerModels(program, globals);
+  registerRuns(program, globals);
+  registerClasses(program, globals);
   registerRun(program, globals);
   registerEval(program, globals);
   registerCompare(program, globals);

@@ -4,6 +4,7 @@ export * from './blobs';
 export * from './images';
 export * from './jobs';
 export * from './runs';
+export * from './runLabel';
 export * from './models';
 export * from './palette';
 export * from './modelParams';
