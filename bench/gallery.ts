@@ -1,0 +1,127 @@
+/**
+ * Gallery benchmark (issue 10): generated 20,000- and 100,000-image workspaces (bench/galleryWorkspace.ts),
+ * timed through the engine's dispatch as the UI calls it (read worker included):
+ *  1. single calls: images.page (first/far page, each filter, run filter), images.ids, metrics.perImage
+ *     (the score sort), cold (first call after a change) and warm;
+ *  2. 20 gallery calls in parallel (pages of several filters): p50 and p99;
+ *  3. workspace.info while a cold per-image score read is in flight.
+ * Targets: any page/filter/sort call <= 100 ms at 20k; 20 in parallel p99 <= 250 ms; 100k within 2x.
+ * Run with `npm run bench -- gallery` or `npx tsx bench/gallery.ts [count...]`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../src/main/engine/engine';
+import { createGalleryWorkspace, type GalleryWorkspace } from './galleryWorkspace';
+
+const TARGET_SINGLE_MS = 100;
+const TARGET_P99_MS = 250;
+
+async function timed(engine: Engine, method: string, input: unknown): Promise<number> {
+  const t = performance.now();
+  const r = await engine.dispatch(method, input);
+  const ms = performance.now() - t;
+  if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
+  return ms;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+let touches = 0;
+/** A real write (the first image's review state, flipped) so the next reads are cold; a no-op UPDATE would not count. */
+function touch(engine: Engine, g: GalleryWorkspace): void {
+  touches++;
+  engine.deps.db
+    .prepare('UPDATE images SET review_state = ? WHERE id = (SELECT MIN(id) FROM images WHERE dataset_id = ?)')
+    .run(touches % 2 === 0 ? 'unreviewed' : 'in-review', g.datasetId);
+}
+
+async function one(count: number, scale: number): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-gallery-'));
+  try {
+    const t0 = performance.now();
+    const { engine, gallery: g } = createGalleryWorkspace(join(dir, 'ws'), count);
+    console.log(`\n${count.toLocaleString('en')} images: workspace generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const d = g.datasetId;
+    await timed(engine, 'images.page', { datasetId: d, limit: 1 }); // starts the read worker
+    const limitMs = TARGET_SINGLE_MS * scale;
+    const calls: Array<[string, string, Record<string, unknown>]> = [
+      ['page 0', 'images.page', { datasetId: d, offset: 0, limit: 200 }],
+      ['page last', 'images.page', { datasetId: d, offset: count - 200, limit: 200 }],
+      ['filter tag', 'images.page', { datasetId: d, limit: 200, tag: g.tag }],
+      ['filter review state', 'images.page', { datasetId: d, limit: 200, reviewState: 'reviewed' }],
+      ['filter no ground truth', 'images.page', { datasetId: d, limit: 200, hasGroundTruth: false }],
+      ['filter class present', 'images.page', { datasetId: d, limit: 200, classPresent: 5 }],
+      ['filter run (partial)', 'images.page', { datasetId: d, limit: 200, runId: g.partialRunId }],
+      ['filter run + tag, page 5', 'images.page', { datasetId: d, offset: 1000, limit: 200, runId: g.runId, tag: g.tag }],
+      ['ids (select all)', 'images.ids', { datasetId: d }],
+      ['sort: ids of run filter', 'images.ids', { datasetId: d, runId: g.runId }],
+      ['sort: metrics.perImage', 'metrics.perImage', { datasetId: d, runId: g.runId }],
+    ];
+    const out: Record<string, number> = {};
+    console.log(`  ${'call'.padEnd(28)} ${'cold ms'.padStart(9)} ${'warm ms'.padStart(9)}   target <= ${limitMs} ms`);
+    for (const [name, method, input] of calls) {
+      touch(engine, g);
+      const cold = await timed(engine, method, input);
+      const warm = await timed(engine, method, input);
+      out[`${name} cold`] = cold;
+      out[`${name} warm`] = warm;
+      const mark = (ms: number): string => (ms <= limitMs ? ' ' : '!');
+      console.log(`  ${name.padEnd(28)} ${cold.toFixed(1).padStart(8)}${mark(cold)} ${warm.toFixed(1).padStart(8)}${mark(warm)}`);
+    }
+
+    // 20 gallery calls at once: pages of the unfiltered view and of three filters, as a scrolling
+    // gallery with filter changes would send them (data changed just before: the first of each is cold).
+    for (const state of ['cold', 'warm'] as const) {
+      if (state === 'cold') touch(engine, g);
+      const filters = [{}, { tag: g.tag }, { runId: g.partialRunId }, { reviewState: 'in-review' }];
+      const started = performance.now();
+      const times = await Promise.all(
+        Array.from({ length: 20 }, (_, k) =>
+          timed(engine, 'images.page', { datasetId: d, offset: (k % 5) * 200, limit: 200, ...filters[k % filters.length] }),
+        ),
+      );
+      const wall = performance.now() - started;
+      times.sort((a, b) => a - b);
+      const p50 = quantile(times, 0.5);
+      const p99 = quantile(times, 0.99);
+      out[`parallel20 ${state} p50`] = p50;
+      out[`parallel20 ${state} p99`] = p99;
+      console.log(
+        `  20 parallel pages (${state}): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (target p99 <= ${TARGET_P99_MS * scale} ms), all done in ${wall.toFixed(1)} ms`,
+      );
+    }
+
+    // The event loop while a heavy read runs: workspace.info during a cold per-image score read.
+    touch(engine, g);
+    const heavyStart = performance.now();
+    const heavy = timed(engine, 'metrics.perImage', { datasetId: d, runId: g.runId });
+    const info = await timed(engine, 'workspace.info', {});
+    const heavyMs = await heavy;
+    out['workspace.info during heavy read'] = info;
+    console.log(
+      `  workspace.info while a cold metrics.perImage runs: ${info.toFixed(1)} ms (target < 100 ms); the read took ${heavyMs.toFixed(1)} ms (${(performance.now() - heavyStart).toFixed(0)} ms wall)`,
+    );
+    await engine.close();
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchGallery(counts: number[] = [20_000, 100_000]): Promise<void> {
+  console.log('\n== gallery (images.page / filters / sort on generated workspaces) ==');
+  const base = counts[0] ?? 20_000;
+  for (const count of counts) await one(count, count === base ? 1 : 2);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const counts = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  await benchGallery(counts.length > 0 ? counts : undefined);
+}
