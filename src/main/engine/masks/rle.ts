@@ -31,9 +31,21 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
 export function decodeMask(rle: Rle): Uint8Array {
   const [height, width] = rle.size;
   const runs = runsOf(rle);
-  const out = new Uint8Array(height * width);
+  const out = uninitializedBytes(height * width);
+  out.fill(0);
   decodeRunsInto(runs, height, width, out, 1);
   return out;
+}
+
+/**
+ * A fresh Uint8Array whose contents the caller overwrites. Node's uninitialized allocation is a
+ * plain malloc, several times cheaper for a VOC-sized mask than the zeroed `new Uint8Array` (calloc)
+ * when masks are decoded one after another; it is returned as a plain Uint8Array, not a Buffer.
+ */
+function uninitializedBytes(n: number): Uint8Array {
+  if (typeof Buffer === 'undefined' || n < 4096) return new Uint8Array(n);
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }
 
 /** COCO's uncompressed (iscrowd) form -> compressed RLE, as pycocotools frPyObjects. */

@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Rle } from './rle';
 import { stringToCounts } from './rleString';
-import { scratchU32 } from './scratch';
+import { decodeColumnRunsInto, encodeColumnRuns } from './rleCodec';
 
 /**
  * Operations on uncompressed COCO runs: column-major run lengths of a binary mask, starting with
@@ -11,46 +11,12 @@ import { scratchU32 } from './scratch';
 
 /** Row-major mask (nonzero = foreground) -> column-major runs (pycocotools maskApi.c rleEncode). */
 export function encodeRuns(mask: Uint8Array, height: number, width: number): Uint32Array {
-  const area = height * width;
-  const runs = scratchU32(area + 1);
-  let k = 0;
-  let current = 0;
-  let count = 0;
-  // Walk down each column of the row-major buffer: COCO counts go column by column. Branch-free
-  // (the count is always written, k only advances on a change) so noisy masks cost no more than
-  // smooth ones.
-  for (let x = 0; x < width; x++) {
-    for (let i = x; i < area; i += width) {
-      const value = ((mask[i] as number) + 255) >> 8; // 0 for 0, 1 for 1..255
-      const changed = value ^ current;
-      runs[k] = count;
-      k += changed;
-      count = (count & (changed - 1)) + 1;
-      current = value;
-    }
-  }
-  runs[k++] = count;
-  return runs.slice(0, k);
+  return encodeColumnRuns(mask, height, width);
 }
 
-/** Column-major runs -> row-major 0/1 mask (pycocotools maskApi.c rleDecode). */
+/** Column-major runs -> `value` at the foreground pixels of row-major `out` (pycocotools maskApi.c rleDecode). */
 export function decodeRunsInto(runs: ArrayLike<number>, height: number, width: number, out: Uint8Array, value: number): void {
-  let pos = 0;
-  for (let j = 0; j < runs.length; j++) {
-    const n = runs[j] as number;
-    if ((j & 1) === 1 && n > 0) {
-      let y = pos % height;
-      let x = (pos - y) / height;
-      for (let t = 0; t < n; t++) {
-        out[y * width + x] = value;
-        if (++y === height) {
-          y = 0;
-          x++;
-        }
-      }
-    }
-    pos += n;
-  }
+  decodeColumnRunsInto(runs, height, width, out, value);
 }
 
 /** Sum of all runs: must equal height*width for a well-formed RLE. */
