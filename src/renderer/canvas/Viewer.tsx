@@ -6,6 +6,7 @@ import { useImageElement } from './useImageElement';
 import { useElementSize } from './useElementSize';
 import { mipLevel } from './mipmap';
 import { Minimap } from './Minimap';
+import { ZoomReadout } from './ZoomReadout';
 
 export interface LayerState {
   visible: boolean;
@@ -60,8 +61,8 @@ export interface ViewerProps {
   grid?: { rows: number; cols: number; highlight: number | null; place?: BitmapPlacement } | null;
   /** Point prompts (SasP), in image pixels. */
   points?: readonly PointMarker[];
-  /** Bumped by the toolbar to request fit / 1:1. */
-  command: { kind: 'fit' | 'actual'; seq: number };
+  /** Bumped by the toolbar to request fit / 1:1 / zoom in or out (x2 about the centre). */
+  command: { kind: 'fit' | 'actual' | 'in' | 'out'; seq: number };
   /** Controlled viewport (linked views); omit to let the viewer keep its own. */
   viewport?: Viewport | null;
   onViewportChange?(v: Viewport): void;
@@ -141,8 +142,13 @@ export const Viewer = memo(function Viewer(props: ViewerProps): React.JSX.Elemen
   useEffect(() => {
     if (size.w === 0 || props.command.seq === 0) return;
     const v = latest.current.viewport;
+    const kind = props.command.kind;
     latest.current.setViewport(
-      props.command.kind === 'fit' || v === null ? fitViewport(props.width, props.height, size.w, size.h) : actualSize(v, size.w, size.h),
+      kind === 'fit' || v === null
+        ? fitViewport(props.width, props.height, size.w, size.h)
+        : kind === 'actual'
+          ? actualSize(v, size.w, size.h)
+          : zoomAt(v, { x: size.w / 2, y: size.h / 2 }, kind === 'in' ? 2 : 0.5),
     );
   }, [props.command, props.width, props.height, size.w, size.h]);
 
@@ -234,6 +240,7 @@ export const Viewer = memo(function Viewer(props: ViewerProps): React.JSX.Elemen
           </Layer>
         </Stage>
       ) : null}
+      {viewport !== null ? <ZoomReadout scale={viewport.scale} /> : null}
       {viewport !== null && image !== null ? (
         <Minimap image={image} width={props.width} height={props.height} viewport={viewport} stage={size} onMove={setViewport} />
       ) : null}

@@ -5,10 +5,11 @@ export interface Viewport {
   y: number;
 }
 
-export const MIN_SCALE = 1 / 64;
+/** Zoom limits of every canvas (viewer, compare, annotate): 1/32x to 64x. */
+export const MIN_SCALE = 1 / 32;
 export const MAX_SCALE = 64;
 
-function clampScale(s: number): number {
+export function clampScale(s: number): number {
   return Math.min(MAX_SCALE, Math.max(MIN_SCALE, s));
 }
 
@@ -32,4 +33,10 @@ export function zoomAt(v: Viewport, pointer: { x: number; y: number }, factor: n
 
 export function screenToImage(v: Viewport, p: { x: number; y: number }): { x: number; y: number } {
   return { x: (p.x - v.x) / v.scale, y: (p.y - v.y) / v.scale };
+}
+
+/** The zoom readout: 100% is one image pixel per screen pixel (3.1% at 1/32x, 6400% at 64x). */
+export function zoomLabel(scale: number): string {
+  const pct = scale * 100;
+  return `${pct < 10 ? pct.toFixed(1) : Math.round(pct)}%`;
 }

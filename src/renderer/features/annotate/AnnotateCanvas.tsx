@@ -7,6 +7,7 @@ import type { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
 import { MaskBitmap } from './maskBitmap';
 import { ToolOverlay } from './ToolOverlay';
 import { useElementSize } from '../../canvas/useElementSize';
+import { ZoomReadout } from '../../canvas/ZoomReadout';
 
 export interface AnnotateCanvasProps {
   editor: AnnotationEditor;
@@ -167,6 +168,7 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
           </Layer>
         </Stage>
       ) : null}
+      {viewport !== null ? <ZoomReadout scale={viewport.scale} /> : null}
     </div>
   );
 }

@@ -3,7 +3,6 @@ import { useQuery } from '@tanstack/react-query';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { routeHref } from '../../router';
 import { shortcutFor } from '../../canvas/tools/shortcuts';
 import { AnnotateCanvas } from './AnnotateCanvas';
 import { ToolPanel } from './ToolPanel';
@@ -13,6 +12,8 @@ import { QueryEditor } from './QueryEditor';
 import { HelpOverlay } from './HelpOverlay';
 import { className, colorLookup, labelLut, pickableClasses } from './classes';
 import { useAnnotationSession, useSyncStatus, type AnnotationSession } from './session';
+import { NAV_SHORTCUTS, NavButtons, useImageNav, useNavKeys } from '../viewer/ImageNav';
+import { galleryHref, viewerHref } from '../gallery/galleryView';
 import './annotate.css';
 
 function typingInto(target: EventTarget | null): boolean {
@@ -53,6 +54,9 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
   const classes = useMemo(() => pickableClasses(detail.data?.classes ?? []), [detail.data?.classes]);
   const lut = useMemo(() => labelLut(classes), [classes]);
   const colorOf = useMemo(() => colorLookup(classes), [classes]);
+  // Previous / next in the gallery's view (edits are saved as made; leaving flushes the one in progress).
+  const nav = useImageNav(imageId, detail.data?.datasetId, 'annotate');
+  useNavKeys(nav);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -88,11 +92,18 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
   return (
     <section className="annotate">
       <header className="page-header">
-        <a href={routeHref({ page: 'gallery', datasetId: img.datasetId })}>Gallery</a> /{' '}
-        <a href={routeHref({ page: 'viewer', imageId })}>{img.fileName}</a> / <h2>Annotate</h2>
+        <a href={galleryHref(img.datasetId, nav.query)} data-testid="back-to-gallery">
+          Gallery
+        </a>{' '}
+        /{' '}
+        <a href={viewerHref(imageId, nav.query)} title={img.path} data-testid="back-to-viewer">
+          {img.fileName}
+        </a>{' '}
+        / <h2>Annotate</h2>
         <span className="muted">
           {img.width}×{img.height}
         </span>
+        <NavButtons nav={nav} />
         <button className="annotate-help-button" data-testid="help-button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
           ?
         </button>
@@ -160,7 +171,7 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
           <p className="muted">Loading label map…</p>
         )}
       </div>
-      {help ? <HelpOverlay onClose={() => setHelp(false)} /> : null}
+      {help ? <HelpOverlay onClose={() => setHelp(false)} extra={NAV_SHORTCUTS} /> : null}
     </section>
   );
 }

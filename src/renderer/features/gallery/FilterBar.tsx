@@ -1,5 +1,6 @@
 import type { ClassInfo, ImageFilter, ImageReviewState, RunSummary } from '../../../shared';
 import type { GallerySort } from './galleryItems';
+import type { TileOverlay } from './galleryView';
 
 const REVIEW_STATES: readonly ImageReviewState[] = ['unreviewed', 'in-review', 'reviewed', 'rejected'];
 
@@ -13,6 +14,8 @@ export interface FilterBarProps {
   runs: readonly RunSummary[];
   /** metrics.perImage is in the contract: offer score order per run. */
   scoresAvailable: boolean;
+  overlay: TileOverlay;
+  onOverlay(o: TileOverlay): void;
 }
 
 function without<K extends keyof ImageFilter>(f: ImageFilter, key: K): ImageFilter {
@@ -21,7 +24,7 @@ function without<K extends keyof ImageFilter>(f: ImageFilter, key: K): ImageFilt
   return next;
 }
 
-/** Gallery filters (tag, review state, ground truth, class present, run) and sort order. */
+/** Gallery filters (tag, review state, ground truth, class present, run), sort order and the tile overlay. */
 export function FilterBar(p: FilterBarProps): React.JSX.Element {
   const set = <K extends keyof ImageFilter>(key: K, value: ImageFilter[K] | undefined): void =>
     p.onFilter(value === undefined ? without(p.filter, key) : { ...p.filter, [key]: value });
@@ -123,6 +126,27 @@ export function FilterBar(p: FilterBarProps): React.JSX.Element {
                 </option>,
               ])
             : null}
+        </select>
+      </label>
+      <label>
+        Overlay
+        <select
+          data-testid="tile-overlay"
+          value={p.overlay.kind === 'pred' ? `pred:${p.overlay.runId}` : p.overlay.kind}
+          onChange={(e) => {
+            const v = e.target.value;
+            p.onOverlay(
+              v === 'gt' ? { kind: 'gt' } : v.startsWith('pred:') ? { kind: 'pred', runId: Number(v.slice(5)) } : { kind: 'none' },
+            );
+          }}
+        >
+          <option value="none">none</option>
+          <option value="gt">ground truth</option>
+          {p.runs.map((r) => (
+            <option key={r.id} value={`pred:${r.id}`}>
+              prediction of {r.name}
+            </option>
+          ))}
         </select>
       </label>
     </div>

@@ -3,6 +3,8 @@ import { useEffect, useRef } from 'react';
 import { client } from '../../api/client';
 import { useElementSize } from '../../canvas/useElementSize';
 import type { GalleryItem } from './galleryItems';
+import type { TileOverlay } from './galleryView';
+import { TileMask } from './TileMask';
 
 const MIN_TILE = 160;
 const GAP = 10;
@@ -17,6 +19,15 @@ export interface GalleryGridProps {
   onOpen(item: GalleryItem): void;
   focus: number;
   onFocus(index: number): void;
+  /** Mask drawn over each thumbnail, with its colours (class LUT, background transparent). */
+  overlay: TileOverlay;
+  lut: Uint8ClampedArray;
+  /** Referring queries per image id (referring datasets). */
+  queries: ReadonlyMap<number, readonly string[]>;
+  /** Scroll position to restore once (first tile of the first visible row, pixels into that row). */
+  initialAnchor: { at: number; dy: number };
+  /** Reports the scroll position as it changes (same shape). */
+  onAnchor(anchor: { at: number; dy: number }): void;
 }
 
 /** Columns that fit a width with tiles at least MIN_TILE wide. */
@@ -48,6 +59,23 @@ export function GalleryGrid(p: GalleryGridProps): React.JSX.Element {
     () => onVisibleRange({ start: first * cols, end: Math.min(p.count - 1, (last + 1) * cols - 1) }),
     [first, last, cols, p.count, onVisibleRange],
   );
+
+  // Restore the scroll position once the rows exist (the total is known and the width gives the columns).
+  const restored = useRef(false);
+  const { initialAnchor, onAnchor } = p;
+  useEffect(() => {
+    const el = scroller.current;
+    if (restored.current || el === null || size.w === 0 || p.count === 0) return;
+    restored.current = true;
+    const row = Math.floor(Math.min(initialAnchor.at, p.count - 1) / cols);
+    el.scrollTop = row * ROW_HEIGHT + Math.min(initialAnchor.dy, ROW_HEIGHT - 1);
+  }, [size.w, p.count, cols, initialAnchor]);
+  const onScroll = (): void => {
+    const el = scroller.current;
+    if (el === null || !restored.current) return;
+    const row = Math.floor(el.scrollTop / ROW_HEIGHT);
+    onAnchor({ at: row * cols, dy: Math.round(el.scrollTop - row * ROW_HEIGHT) });
+  };
 
   const move = (to: number): void => {
     const next = Math.max(0, Math.min(p.count - 1, to));
@@ -85,7 +113,16 @@ export function GalleryGrid(p: GalleryGridProps): React.JSX.Element {
 
   const tileWidth = (size.w - 2 - GAP * (cols - 1)) / cols;
   return (
-    <div className="gallery-scroll" ref={scroller} tabIndex={0} role="grid" aria-label="Images" data-testid="gallery" onKeyDown={onKeyDown}>
+    <div
+      className="gallery-scroll"
+      ref={scroller}
+      tabIndex={0}
+      role="grid"
+      aria-label="Images"
+      data-testid="gallery"
+      onKeyDown={onKeyDown}
+      onScroll={onScroll}
+    >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualRows.map((row) => (
           <div
@@ -108,6 +145,9 @@ export function GalleryGrid(p: GalleryGridProps): React.JSX.Element {
                   selected={item !== undefined && p.selected.has(item.id)}
                   onToggle={(extend) => item !== undefined && p.onToggle(index, item, extend)}
                   onOpen={() => item !== undefined && p.onOpen(item)}
+                  overlay={p.overlay}
+                  lut={p.lut}
+                  queries={item === undefined ? undefined : p.queries.get(item.id)}
                 />
               );
             })}
@@ -126,9 +166,14 @@ function Tile(t: {
   selected: boolean;
   onToggle(extend: boolean): void;
   onOpen(): void;
+  overlay: TileOverlay;
+  lut: Uint8ClampedArray;
+  queries: readonly string[] | undefined;
 }): React.JSX.Element {
   const item = t.item;
   if (item === undefined) return <div className="tile placeholder" style={{ width: t.width }} />;
+  const queries = t.queries ?? [];
+  const title = queries.length === 0 ? item.fileName : `${item.fileName}\n${queries.map((q) => `“${q}”`).join('\n')}`;
   return (
     <div
       role="gridcell"
@@ -137,16 +182,26 @@ function Tile(t: {
       data-testid="gallery-item"
       data-image-id={item.id}
       data-index={t.index}
-      title={item.fileName}
+      title={title}
       onClick={(e) => (e.ctrlKey || e.metaKey || e.shiftKey ? t.onToggle(e.shiftKey) : t.onOpen())}
     >
-      <img
-        src={client.blobUrl({ kind: 'thumb', imageId: item.id })}
-        alt={item.fileName}
-        loading="lazy"
-        decoding="async"
-        draggable={false}
-      />
+      <div className="tile-thumb">
+        <img
+          src={client.blobUrl({ kind: 'thumb', imageId: item.id })}
+          alt={item.fileName}
+          loading="lazy"
+          decoding="async"
+          draggable={false}
+        />
+        {t.overlay.kind !== 'none' ? (
+          <TileMask imageId={item.id} width={item.width} height={item.height} overlay={t.overlay} lut={t.lut} />
+        ) : null}
+        {queries.length > 0 ? (
+          <span className="tile-query" data-testid="tile-query">
+            “{queries[0]}”{queries.length > 1 ? <span className="tile-query-more"> +{queries.length - 1}</span> : null}
+          </span>
+        ) : null}
+      </div>
       <input
         type="checkbox"
         className="tile-select"
@@ -159,7 +214,7 @@ function Tile(t: {
       <span className="tile-name">
         <span className="tile-file">{item.fileName}</span>
         {item.score !== undefined ? (
-          <span className="badge score" data-testid="tile-score">
+          <span className="badge score" data-testid="tile-score" title="per-image score of the sort run">
             {item.score === null ? '—' : item.score.toFixed(3)}
           </span>
         ) : null}

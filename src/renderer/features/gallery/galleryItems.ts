@@ -1,6 +1,8 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { ImageFilter, ImageReviewState } from '../../../shared';
+import type { ImageSort } from '../../../shared/api/methods/images';
+import { orderScored } from '../../../shared/domain/imageOrder';
 import { apiQuery } from '../../api/queries';
 
 export const PAGE_SIZE = 200;
@@ -9,13 +11,16 @@ export const PAGE_SIZE = 200;
 export interface GalleryItem {
   id: number;
   fileName: string;
+  /** Image size (name order carries it; score order does not). */
+  width?: number;
+  height?: number;
   hasGroundTruth?: boolean;
   reviewState?: ImageReviewState;
   tags?: readonly string[];
   score?: number | null;
 }
 
-export type GallerySort = { by: 'name' } | { by: 'score'; runId: number; order: 'asc' | 'desc' };
+export type GallerySort = ImageSort;
 
 export interface GalleryItems {
   total: number | null;
@@ -52,18 +57,8 @@ export function useGalleryItems(
 
   const scored = useMemo(() => {
     if (sort.by !== 'score' || scores.data === undefined || ids.data === undefined) return null;
-    const allowed = new Set(ids.data);
-    const seen = new Set<number>();
-    const rows = scores.data.filter((r) => allowed.has(r.imageId) && !seen.has(r.imageId) && seen.add(r.imageId));
-    const dir = sort.order === 'asc' ? 1 : -1;
-    // Undefined scores (no ground truth, 0/0) go last in both orders.
-    rows.sort(
-      (a, b) =>
-        (a.score === null ? 1 : 0) - (b.score === null ? 1 : 0) ||
-        dir * ((a.score ?? 0) - (b.score ?? 0)) ||
-        a.fileName.localeCompare(b.fileName),
-    );
-    return rows.map((r) => ({ id: r.imageId, fileName: r.fileName, score: r.score }));
+    // The engine's images.neighbors orders with the same function: previous/next follow these tiles.
+    return orderScored(scores.data, new Set(ids.data), sort.order).map((r) => ({ id: r.imageId, fileName: r.fileName, score: r.score }));
   }, [sort, scores.data, ids.data]);
 
   if (sort.by === 'score') {

@@ -1,10 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BlobRef } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { routeHref } from '../../router';
 import { Viewer, type PointMarker } from '../../canvas/Viewer';
 import type { ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapCellAt } from '../../../shared/domain/heatmapGeometry';
@@ -15,17 +14,69 @@ import { useBlobBytes, useHeatmapValues } from './blobData';
 import { heatmapView, viewPlacement, type HeatmapSettings } from './heatmapView';
 import { inspectorText } from './inspectorText';
 import { DEFAULT_LAYERS, gridPlacement, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
+import { NavButtons, keysBelongTo, useImageNav } from './ImageNav';
+import { ShortcutHelp } from './ShortcutHelp';
+import { VIEWER_SHORTCUTS, viewerAction } from './viewerShortcuts';
+import { annotateHref, galleryHref, parseGalleryView } from '../gallery/galleryView';
+import './viewer.css';
 
 const POINT_COLORS: Record<string, string> = { '1': '#00e676', '0': '#ff1744' };
 const NO_CLASSES = new Set<number>();
 
+/**
+ * What the viewer keeps from one image to the next (previous/next remounts the page): the run picked,
+ * layers, hidden classes, colormap, CAM threshold and which panel sections are open.
+ */
+const kept: {
+  datasetId: number | null;
+  runChoice: number | 'none' | null;
+  layers: LayerStates;
+  hidden: Set<number>;
+  colormap: ColormapName;
+  threshold: number;
+  open: Record<string, boolean>;
+} = { datasetId: null, runChoice: null, layers: DEFAULT_LAYERS, hidden: NO_CLASSES, colormap: 'jet', threshold: 0.5, open: {} };
+
+/** A panel section that folds away (its open state is kept across images). */
+function Section(p: { id: string; title: string; children: React.ReactNode; defaultOpen?: boolean }): React.JSX.Element {
+  const [open, setOpen] = useState(kept.open[p.id] ?? p.defaultOpen ?? true);
+  return (
+    <details
+      className="panel-section"
+      data-testid={`section-${p.id}`}
+      open={open}
+      onToggle={(e) => {
+        const now = (e.currentTarget as HTMLDetailsElement).open;
+        kept.open[p.id] = now;
+        setOpen(now);
+      }}
+    >
+      <summary>{p.title}</summary>
+      {p.children}
+    </details>
+  );
+}
+
 export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element {
   const detail = useQuery(apiQuery('images.get', { imageId }));
   const datasetId = detail.data?.datasetId;
+  const sameDataset = datasetId === undefined || kept.datasetId === null || kept.datasetId === datasetId;
   const runs = useQuery({ ...apiQuery('runs.list', { datasetId: datasetId ?? 0 }), enabled: datasetId !== undefined });
-  const [runChoice, setRunChoice] = useState<number | 'none' | null>(null);
+  const nav = useImageNav(imageId, datasetId, 'viewer');
+  const galleryView = parseGalleryView(nav.query);
+  const [runChoice, setRunChoice] = useState<number | 'none' | null>(() => kept.runChoice);
   const runList = runs.data ?? [];
-  const runId = runChoice === 'none' ? null : (runChoice ?? runList[runList.length - 1]?.id ?? null);
+  // The run shown: the one picked here, else the gallery's overlay or sort run, else the newest.
+  const galleryRun =
+    galleryView.overlay.kind === 'pred' ? galleryView.overlay.runId : galleryView.sort.by === 'score' ? galleryView.sort.runId : null;
+  const pick = sameDataset ? runChoice : null;
+  const runId =
+    pick === 'none'
+      ? null
+      : ((pick !== null && runList.some((r) => r.id === pick) ? pick : null) ??
+        (galleryRun !== null && runList.some((r) => r.id === galleryRun) ? galleryRun : null) ??
+        runList[runList.length - 1]?.id ??
+        null);
 
   const heatmaps = useQuery({ ...apiQuery('heatmaps.list', { runId: runId ?? 0, imageId }), enabled: runId !== null });
   const [heatmapKey, setHeatmapKey] = useState<string | null>(null);
@@ -33,8 +84,8 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const selected = heatmapList.find((h) => `${h.sampleId}:${h.name}` === heatmapKey) ?? heatmapList[0] ?? null;
   const count = selected === null ? 0 : selected.shape.reduce((a, b) => a * b, 1);
   const values = useHeatmapValues(selected?.blob ?? null, selected?.dtype ?? 'float32', count);
-  const [settings, setSettings] = useState<HeatmapSettings>({ channel: 0, patch: null, threshold: 0.5 });
-  const [colormap, setColormap] = useState<ColormapName>('jet');
+  const [settings, setSettings] = useState<HeatmapSettings>({ channel: 0, patch: null, threshold: kept.threshold });
+  const [colormap, setColormap] = useState<ColormapName>(kept.colormap);
 
   // The prediction shown follows the heatmap's sample: a <SEG> map of a referring query shows that query's mask.
   const predRef: BlobRef | null = useMemo(() => {
@@ -55,10 +106,43 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const gt = useBlobBytes(gtRef);
   const pred = useBlobBytes(predRef);
 
-  const [layers, setLayers] = useState<LayerStates>(DEFAULT_LAYERS);
-  const [hidden, setHidden] = useState<Set<number>>(NO_CLASSES);
-  const [command, setCommand] = useState<{ kind: 'fit' | 'actual'; seq: number }>({ kind: 'fit', seq: 0 });
+  const [layers, setLayers] = useState<LayerStates>(kept.layers);
+  const [hidden, setHidden] = useState<Set<number>>(() => (sameDataset ? kept.hidden : NO_CLASSES));
+  const [command, setCommand] = useState<{ kind: 'fit' | 'actual' | 'in' | 'out'; seq: number }>({ kind: 'fit', seq: 0 });
   const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    if (datasetId === undefined) return;
+    Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
+  }, [datasetId, runChoice, layers, hidden, colormap, settings.threshold]);
+
+  // Keyboard: previous/next, zoom, layers, annotate, back to the gallery, ? for the list.
+  const keyState = { nav, help, datasetId, query: nav.query };
+  const keys = useRef(keyState);
+  keys.current = keyState;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (keysBelongTo(e.target)) return;
+      const k = keys.current;
+      if (k.help && (e.key === 'Escape' || e.key === '?')) {
+        e.preventDefault();
+        setHelp(false);
+        return;
+      }
+      const action = viewerAction(e);
+      if (action === null) return;
+      e.preventDefault();
+      if (action.kind === 'nav') k.nav.go(action.step);
+      else if (action.kind === 'zoom') setCommand((c) => ({ kind: action.to, seq: c.seq + 1 }));
+      else if (action.kind === 'layer')
+        setLayers((l) => ({ ...l, [action.layer]: { ...l[action.layer], visible: !l[action.layer].visible } }));
+      else if (action.kind === 'annotate') window.location.hash = annotateHref(imageId, k.query);
+      else if (action.kind === 'gallery' && k.datasetId !== undefined) window.location.hash = galleryHref(k.datasetId, k.query);
+      else if (action.kind === 'help') setHelp((h) => !h);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [imageId]);
 
   const view = useMemo(
     () => (selected === null || values.data === undefined ? null : heatmapView(selected, values.data, settings)),
@@ -110,12 +194,16 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   return (
     <section className="viewer">
       <header className="page-header">
-        <a href={routeHref({ page: 'gallery', datasetId: img.datasetId })}>Gallery</a> / <h2>{img.fileName}</h2>
+        <a href={galleryHref(img.datasetId, nav.query)} data-testid="back-to-gallery">
+          Gallery
+        </a>{' '}
+        / <h2 title={img.path}>{img.fileName}</h2>
         <span className="muted">
           {img.width}×{img.height} · {img.reviewState}
           {img.tags.length > 0 ? ` · ${img.tags.join(', ')}` : ''}
         </span>
-        <a className="button" data-testid="open-annotate" href={`#/annotate/${img.id}`}>
+        <NavButtons nav={nav} />
+        <a className="button" data-testid="open-annotate" href={annotateHref(img.id, nav.query)}>
           Annotate
         </a>
         {runList.length >= 2 ? (
@@ -123,63 +211,69 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
             Compare runs
           </a>
         ) : null}
+        <button className="help-button" data-testid="help-button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+          ?
+        </button>
       </header>
       <div className="viewer-body">
         <aside className="layers-panel" aria-label="Layers">
-          <h3>Run</h3>
-          <select
-            data-testid="run-select"
-            value={runId ?? 'none'}
-            onChange={(e) => setRunChoice(e.target.value === 'none' ? 'none' : Number(e.target.value))}
-          >
-            <option value="none">no run</option>
-            {runList.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-          <h3>Layers</h3>
-          <LayerControl id="image" label="Image" state={layers.image} onChange={setLayer('image')} />
-          <LayerControl id="gt" label="Ground truth" disabled={img.groundTruth === null} state={layers.gt} onChange={setLayer('gt')} />
-          <LayerControl id="pred" label="Prediction" disabled={!hasPred} state={layers.pred} onChange={setLayer('pred')} />
-          <LayerControl
-            id="diff"
-            label="Errors vs GT (TP/FP/FN)"
-            disabled={!hasPred || img.groundTruth === null}
-            state={layers.diff}
-            onChange={setLayer('diff')}
-          />
-          <LayerControl id="heatmap" label="Heatmap" disabled={view === null} state={layers.heatmap} onChange={setLayer('heatmap')} />
-          <LayerControl
-            id="pseudo"
-            label="CAM pseudo label"
-            disabled={view?.pseudoLabel == null}
-            state={layers.pseudo}
-            onChange={setLayer('pseudo')}
-          />
-          <LayerControl
-            id="tokens"
-            label="Tokens and points"
-            disabled={view === null || (view.grid === null && view.points.length === 0)}
-            state={layers.tokens}
-            onChange={setLayer('tokens')}
-          />
+          <Section id="run" title="Run">
+            <select
+              data-testid="run-select"
+              value={runId ?? 'none'}
+              onChange={(e) => setRunChoice(e.target.value === 'none' ? 'none' : Number(e.target.value))}
+            >
+              <option value="none">no run</option>
+              {runList.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </Section>
+          <Section id="layers" title="Layers">
+            <LayerControl id="image" label="Image" state={layers.image} onChange={setLayer('image')} />
+            <LayerControl id="gt" label="Ground truth" disabled={img.groundTruth === null} state={layers.gt} onChange={setLayer('gt')} />
+            <LayerControl id="pred" label="Prediction" disabled={!hasPred} state={layers.pred} onChange={setLayer('pred')} />
+            <LayerControl
+              id="diff"
+              label="Errors vs GT (TP/FP/FN)"
+              disabled={!hasPred || img.groundTruth === null}
+              state={layers.diff}
+              onChange={setLayer('diff')}
+            />
+            <LayerControl id="heatmap" label="Heatmap" disabled={view === null} state={layers.heatmap} onChange={setLayer('heatmap')} />
+            <LayerControl
+              id="pseudo"
+              label="CAM pseudo label"
+              disabled={view?.pseudoLabel == null}
+              state={layers.pseudo}
+              onChange={setLayer('pseudo')}
+            />
+            <LayerControl
+              id="tokens"
+              label="Tokens and points"
+              disabled={view === null || (view.grid === null && view.points.length === 0)}
+              state={layers.tokens}
+              onChange={setLayer('tokens')}
+            />
+          </Section>
           <div className="view-buttons">
-            <button data-testid="fit" onClick={() => setCommand({ kind: 'fit', seq: command.seq + 1 })}>
+            <button data-testid="fit" onClick={() => setCommand({ kind: 'fit', seq: command.seq + 1 })} title="Fit (F)">
               Fit
             </button>
-            <button data-testid="actual-size" onClick={() => setCommand({ kind: 'actual', seq: command.seq + 1 })}>
+            <button data-testid="actual-size" onClick={() => setCommand({ kind: 'actual', seq: command.seq + 1 })} title="1:1 (1)">
               1:1
             </button>
+            <button data-testid="zoom-out" onClick={() => setCommand({ kind: 'out', seq: command.seq + 1 })} title="Zoom out (−)">
+              −
+            </button>
+            <button data-testid="zoom-in" onClick={() => setCommand({ kind: 'in', seq: command.seq + 1 })} title="Zoom in (+)">
+              +
+            </button>
           </div>
-          <h3>Inspector</h3>
-          <p className="inspector" data-testid="inspector">
-            {inspectorText(hover, { width, height, classes, gt: gt.data ?? null, pred: hasPred ? (pred.data ?? null) : null, view })}
-          </p>
           {heatmapList.length > 0 ? (
-            <>
-              <h3>Token tools</h3>
+            <Section id="tokens" title="Token tools">
               <TokenPanel
                 choices={heatmapList.map((h) => ({
                   key: `${h.sampleId}:${h.name}`,
@@ -194,29 +288,34 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
                 onColormap={setColormap}
                 classes={classes}
               />
-            </>
+            </Section>
           ) : null}
           {classes.length > 0 ? (
-            <>
-              <h3>Classes</h3>
+            <Section id="classes" title="Classes">
               <ClassLegend classes={classes} hidden={hidden} onChange={setHidden} />
-            </>
+            </Section>
           ) : null}
           {[gt.error, pred.error, values.error, heatmaps.error, runs.error].map((e, i) => (e ? <ErrorBanner key={i} error={e} /> : null))}
         </aside>
-        <Viewer
-          imageUrl={client.blobUrl(img.image)}
-          width={img.width}
-          height={img.height}
-          image={layers.image}
-          layers={bitmaps}
-          grid={grid}
-          points={points}
-          command={command}
-          onHover={setHover}
-          onClick={onClick}
-        />
+        <div className="viewer-main">
+          <Viewer
+            imageUrl={client.blobUrl(img.image)}
+            width={img.width}
+            height={img.height}
+            image={layers.image}
+            layers={bitmaps}
+            grid={grid}
+            points={points}
+            command={command}
+            onHover={setHover}
+            onClick={onClick}
+          />
+          <p className="inspector viewer-status" data-testid="inspector">
+            {inspectorText(hover, { width, height, classes, gt: gt.data ?? null, pred: hasPred ? (pred.data ?? null) : null, view })}
+          </p>
+        </div>
       </div>
+      {help ? <ShortcutHelp rows={VIEWER_SHORTCUTS} onClose={() => setHelp(false)} /> : null}
     </section>
   );
 }

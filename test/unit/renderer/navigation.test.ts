@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_SCALE, MIN_SCALE, fitViewport, zoomAt, zoomLabel } from '../../../src/renderer/canvas/viewport';
+import { galleryViewQuery, hashQuery, parseGalleryView } from '../../../src/renderer/features/gallery/galleryView';
+import { compareScored, orderScored } from '../../../src/shared/domain/imageOrder';
+
+describe('zoom limits and readout', () => {
+  it('clamps every zoom to 1/32x .. 64x', () => {
+    let v = { scale: 1, x: 0, y: 0 };
+    for (let i = 0; i < 40; i++) v = zoomAt(v, { x: 10, y: 10 }, 2);
+    expect(v.scale).toBe(64);
+    for (let i = 0; i < 40; i++) v = zoomAt(v, { x: 10, y: 10 }, 0.5);
+    expect(v.scale).toBe(1 / 32);
+    expect([MIN_SCALE, MAX_SCALE]).toEqual([1 / 32, 64]);
+    expect(fitViewport(100_000, 10, 1000, 1000).scale).toBe(1 / 32);
+  });
+  it('reads the zoom as a percentage', () => {
+    expect([1, 2.5, 64, 1 / 32, 0.5].map(zoomLabel)).toEqual(['100%', '250%', '6400%', '3.1%', '50%']);
+  });
+});
+
+describe('gallery view in the URL', () => {
+  it('round-trips filters, sort, overlay and scroll; defaults leave no query', () => {
+    const view = {
+      filter: { tag: 'hard cases', reviewState: 'in-review' as const, hasGroundTruth: false, classPresent: 0, runId: 4 },
+      sort: { by: 'score' as const, runId: 3, order: 'desc' as const },
+      overlay: { kind: 'pred' as const, runId: 3 },
+      at: 240,
+      dy: 37,
+    };
+    const q = galleryViewQuery(view);
+    expect(parseGalleryView(q)).toEqual(view);
+    expect(galleryViewQuery(parseGalleryView(''))).toBe('');
+    expect(hashQuery(`#/images/7?${q}`)).toBe(q);
+  });
+  it('drops what it cannot read instead of failing', () => {
+    expect(parseGalleryView('review=nope&class=300&run=0&sort=up:3&overlay=pred:x&at=-4&gt=maybe')).toEqual({
+      filter: {},
+      sort: { by: 'name' },
+      overlay: { kind: 'none' },
+      at: 0,
+      dy: 0,
+    });
+  });
+});
+
+describe('score order shared by the gallery and images.neighbors', () => {
+  it('sorts defined scores, puts undefined ones last, breaks ties by name then id, keeps one row per image', () => {
+    const rows = [
+      { imageId: 1, fileName: 'b.png', score: 0.5 },
+      { imageId: 2, fileName: 'a.png', score: null },
+      { imageId: 3, fileName: 'a.png', score: 0.5 },
+      { imageId: 3, fileName: 'a.png', score: 0.1 },
+      { imageId: 4, fileName: 'c.png', score: 0.9 },
+      { imageId: 5, fileName: 'd.png', score: 0 },
+    ];
+    const ids = (order: 'asc' | 'desc', allowed = [1, 2, 3, 4, 5]) => orderScored(rows, new Set(allowed), order).map((r) => r.imageId);
+    expect(ids('asc')).toEqual([5, 3, 1, 4, 2]);
+    expect(ids('desc')).toEqual([4, 3, 1, 5, 2]);
+    expect(ids('asc', [1, 4])).toEqual([1, 4]);
+    expect(compareScored('asc')({ imageId: 9, fileName: 'x', score: 0.5 }, { imageId: 8, fileName: 'x', score: 0.5 })).toBeGreaterThan(0);
+  });
+});
