@@ -1,5 +1,6 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Rle } from './rle';
+import { columnToggles } from './rleCodec';
 import { countsToString } from './rleString';
 import { decodeRunsInto, runsBbox, runsOf } from './runs';
 
@@ -12,7 +13,7 @@ export interface ClassRle {
 
 /**
  * Label map (row-major, one class index per pixel) -> one RLE per value present, 255 (ignore)
- * and 0 (background) included, sorted by class index. A single column-major pass: each run of
+ * and 0 (background) included, sorted by class index. One pass over the column-major runs: each run of
  * one value becomes a run of ones in that value's RLE, preceded by the gap since its last run;
  * the result equals pycocotools mask.encode(labels == value) for every value.
  */
@@ -33,14 +34,40 @@ export function labelMapToRles(labels: Uint8Array, height: number, width: number
 
   let current = labels[0] as number;
   let start = 0;
-  let pos = 0;
-  for (let x = 0; x < width; x++) {
-    for (let i = x; i < area; i += width, pos++) {
-      const value = labels[i] as number;
-      if (value !== current) {
-        closeRun(current, start, pos);
-        current = value;
-        start = pos;
+  const toggles = columnToggles(labels, height, width, true);
+  if (toggles !== null) {
+    // Only where the value changes down a column (found from row differences, masks/rleCodec.ts),
+    // plus a column whose top differs from the bottom of the column before.
+    const { ends, rows } = toggles;
+    let from = 0;
+    for (let x = 0; x < width; x++) {
+      const base = x * height;
+      const top = labels[x] as number;
+      if (top !== current) {
+        closeRun(current, start, base);
+        current = top;
+        start = base;
+      }
+      const to = ends[x] as number;
+      for (let f = from; f < to; f++) {
+        const y = rows[f] as number;
+        closeRun(current, start, base + y);
+        current = labels[y * width + x] as number;
+        start = base + y;
+      }
+      from = to;
+    }
+  } else {
+    // Noise: the plain walk down each column.
+    let pos = 0;
+    for (let x = 0; x < width; x++) {
+      for (let i = x; i < area; i += width, pos++) {
+        const value = labels[i] as number;
+        if (value !== current) {
+          closeRun(current, start, pos);
+          current = value;
+          start = pos;
+        }
       }
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { labelMapToRles } from '../../../../src/main/engine/masks/labelMap';
 import { decodeMask, encodeMask } from '../../../../src/main/engine/masks/rle';
 import { decodeRunsInto, encodeRuns } from '../../../../src/main/engine/masks/runs';
 import { firstDifference, randomInt, seededRandom } from './golden';
@@ -181,6 +182,44 @@ describe('row-difference codec equals the per-pixel reference', () => {
       decodeRunsInto(runs, h, w, ours, value);
       referencePaint(runs, h, w, reference, value);
       expect(firstDifference(ours, reference), `${h}x${w} runs ${runs.join(',')}`).toBe(-1);
+    }
+  });
+
+  it('splits random label maps into per-class RLEs equal to the reference runs of each class', () => {
+    const random = seededRandom(21);
+    for (let trial = 0; trial < 400; trial++) {
+      const [h, w] =
+        trial < 6
+          ? ([
+              [375, 500],
+              [500, 375],
+              [1, 200],
+              [200, 1],
+              [17, 33],
+              [64, 64],
+            ][trial] as [number, number])
+          : randomSize(random);
+      // Several textures layered with different class values, 0 and 255 included.
+      const labels = new Uint8Array(h * w);
+      for (let layer = randomInt(random, 1, 4); layer > 0; layer--) {
+        const texture = TEXTURES[randomInt(random, 0, TEXTURES.length - 1)] as Texture;
+        const cls = [0, 255, randomInt(random, 1, 20)][randomInt(random, 0, 2)] as number;
+        textured(random, h, w, texture).forEach((v, i) => {
+          if (v !== 0) labels[i] = cls;
+        });
+      }
+      const input = trial % 2 === 0 ? atOffset(labels, randomInt(random, 1, 7)) : labels;
+      const parts = labelMapToRles(input, h, w);
+      const present = [...new Set(labels)].sort((a, b) => a - b);
+      expect(parts.map((p) => p.classIdx)).toEqual(h * w === 0 ? [] : present);
+      for (const part of parts) {
+        const runs = referenceRuns(
+          labels.map((v) => (v === part.classIdx ? 1 : 0)),
+          h,
+          w,
+        );
+        expect(part.rle.counts, `${h}x${w} class ${part.classIdx} trial ${trial}`).toBe(referenceString(runs));
+      }
     }
   });
 });
