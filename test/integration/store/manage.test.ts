@@ -343,3 +343,22 @@ describe('classes.list / update / add', () => {
     consistent();
   });
 });
+
+describe('jobs.list subjects', () => {
+  it('names what each job is about, with current names, deleted things marked and TOY', async () => {
+    const jobs = await env.client.call('jobs.list', {});
+    const titles = jobs.map((j) => j.subject?.title);
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Import folder dataset scenes',
+        'Import folder dataset photos',
+        'Run toy-colour-semantic on other as toy-colour-semantic',
+        'Run toy-colour-semantic on scenes (deleted) as toy-colour-semantic',
+        'Evaluate toy-colour-semantic on other',
+      ]),
+    );
+    const run = jobs.find((j) => j.subject?.title === 'Run toy-colour-semantic on other as toy-colour-semantic');
+    expect(run?.subject).toMatchObject({ datasetId: ids.other, datasetName: 'other', toy: true, modelName: 'toy-colour-semantic' });
+    expect(run?.subject?.modelSha).toMatch(/^[0-9a-f]{12}$/);
+  });
+});

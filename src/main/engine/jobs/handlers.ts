@@ -3,6 +3,7 @@ import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { jobOwnerOf } from '../store/repos/jobs';
 import { currentOwner, parseOwner } from './owner';
+import { jobSubject } from './subject';
 
 export function jobHandlers(deps: EngineDeps) {
   // A job another process was running may have died since this engine opened: look again on every read.
@@ -12,13 +13,13 @@ export function jobHandlers(deps: EngineDeps) {
   return {
     'jobs.list': async () => {
       reap();
-      return deps.repos.jobs.list();
+      return deps.repos.jobs.list().map((j) => ({ ...j, subject: jobSubject(deps, j) }));
     },
     'jobs.get': async ({ jobId }) => {
       reap();
       const job = deps.repos.jobs.get(jobId);
       if (job === undefined) throw new ApiError('NOT_FOUND', `job ${jobId} not found`);
-      return job;
+      return { ...job, subject: jobSubject(deps, job) };
     },
     'jobs.cancel': async ({ jobId }) => {
       const job = deps.repos.jobs.get(jobId);

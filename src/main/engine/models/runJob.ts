@@ -211,8 +211,11 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
     if (run === undefined) throw new ApiError('INTERNAL', 'run vanished after insert');
   }
   const runId = run.id;
-  const jobId = deps.jobs.start('runs.start', { runId, modelId: summary.id, datasetId: dataset.id, ownerPid: process.pid }, (ctx) =>
-    executeRun(deps, { runId, model, mapping, samples, referring, params, fingerprint }, ctx),
+  const jobId = deps.jobs.start(
+    'runs.start',
+    // Names as they were, for the Jobs list once a run, model or dataset is renamed or deleted.
+    { runId, modelId: summary.id, datasetId: dataset.id, ownerPid: process.pid, run: runName, model: summary.name, dataset: dataset.name },
+    (ctx) => executeRun(deps, { runId, model, mapping, samples, referring, params, fingerprint }, ctx),
   );
   return { jobId, runId };
 }
