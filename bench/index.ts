@@ -9,6 +9,7 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   models: () => import('./models'),
   annotate: () => import('./annotate'),
   rle: () => import('./rle'),
+  rle: () => import('./rle'),
   gallery: () => import('./gallery'),
 };
 
