@@ -9,7 +9,6 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   models: () => import('./models'),
   annotate: () => import('./annotate'),
   rle: () => import('./rle'),
-  rle: () => import('./rle'),
   gallery: () => import('./gallery'),
 };
 
