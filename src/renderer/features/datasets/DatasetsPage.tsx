@@ -1,13 +1,20 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { routeHref } from '../../router';
 import { ImportDialog } from '../imports';
+import { client } from '../../api/client';
+import { RunsManagePanel } from '../runs';
+import { ClassesPanel } from './ClassesPanel';
+import { ConfirmDelete } from './ConfirmDelete';
+import { RenameInline } from './RenameInline';
 
 export function DatasetsPage(): React.JSX.Element {
   const { data, error, isPending } = useQuery(apiQuery('datasets.list', {}));
   const [importing, setImporting] = useState(false);
+  const [managing, setManaging] = useState<number | null>(null);
+  const [deleting, setDeleting] = useState<number | null>(null);
   // First child of both <section>s below, so the dialog keeps its job when the empty list fills.
   const dialog = importing ? <ImportDialog onClose={() => setImporting(false)} /> : null;
   const importButton = (
@@ -32,6 +39,13 @@ export function DatasetsPage(): React.JSX.Element {
   return (
     <section>
       {dialog}
+      {deleting !== null ? (
+        <ConfirmDelete
+          target={{ kind: 'dataset', id: deleting }}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => setManaging((m) => (m === deleting ? null : m))}
+        />
+      ) : null}
       <h2>Datasets</h2>
       {importButton}
       <table className="datasets" data-testid="datasets-table">
@@ -43,20 +57,52 @@ export function DatasetsPage(): React.JSX.Element {
             <th>Images</th>
             <th>Annotated</th>
             <th>Classes</th>
+            <th />
           </tr>
         </thead>
         <tbody>
           {data.map((d) => (
-            <tr key={d.id} data-testid="dataset-row">
-              <td>
-                <a href={routeHref({ page: 'gallery', datasetId: d.id })}>{d.name}</a>
-              </td>
-              <td>{d.format}</td>
-              <td>{d.task}</td>
-              <td>{d.imageCount}</td>
-              <td>{d.annotatedImageCount}</td>
-              <td>{d.classCount}</td>
-            </tr>
+            <Fragment key={d.id}>
+              <tr data-testid="dataset-row" data-dataset={d.name}>
+                <td>
+                  <RenameInline
+                    value={d.name}
+                    testId="dataset"
+                    onRename={(name) => client.call('datasets.rename', { datasetId: d.id, name })}
+                  >
+                    <a href={routeHref({ page: 'gallery', datasetId: d.id })}>{d.name}</a>
+                  </RenameInline>
+                </td>
+                <td>{d.format}</td>
+                <td>{d.task}</td>
+                <td>{d.imageCount}</td>
+                <td>{d.annotatedImageCount}</td>
+                <td>{d.classCount}</td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    data-testid="dataset-manage"
+                    aria-expanded={managing === d.id}
+                    onClick={() => setManaging(managing === d.id ? null : d.id)}
+                  >
+                    {managing === d.id ? 'Close' : 'Classes & runs…'}
+                  </button>{' '}
+                  <button type="button" className="danger" data-testid="dataset-delete" onClick={() => setDeleting(d.id)}>
+                    Delete…
+                  </button>
+                </td>
+              </tr>
+              {managing === d.id ? (
+                <tr data-testid="dataset-manage-row">
+                  <td colSpan={7}>
+                    <div className="manage-panels">
+                      <ClassesPanel datasetId={d.id} task={d.task} />
+                      <RunsManagePanel datasetId={d.id} />
+                    </div>
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
           ))}
         </tbody>
       </table>

@@ -4,12 +4,16 @@ import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { RunModelPanel } from '../runs';
 import { AddModelPanel } from './AddModelPanel';
+import { client } from '../../api/client';
+import { ConfirmDelete } from '../datasets/ConfirmDelete';
+import { RenameInline } from '../datasets/RenameInline';
 import { InputSpecView, shapeText } from './InputSpecView';
 
 /** The model registry (models.list) with each model's input spec, "Add model" and the run panel; toys labelled as such. */
 export function ModelsPage(): React.JSX.Element {
   const models = useQuery(apiQuery('models.list', {}));
   const [adding, setAdding] = useState(false);
+  const [deleting, setDeleting] = useState<number | null>(null);
   if (models.error) return <ErrorBanner error={models.error} />;
   if (models.data === undefined) return <p className="muted">Loading models…</p>;
   return (
@@ -23,6 +27,7 @@ export function ModelsPage(): React.JSX.Element {
         )}
       </div>
       {adding ? <AddModelPanel onClose={() => setAdding(false)} /> : null}
+      {deleting !== null ? <ConfirmDelete target={{ kind: 'model', id: deleting }} onClose={() => setDeleting(null)} /> : null}
       {models.data.length > 0 ? <RunModelPanel /> : null}
       {models.data.length === 0 ? (
         <p className="muted">
@@ -46,7 +51,15 @@ export function ModelsPage(): React.JSX.Element {
               return (
                 <tr key={m.id} data-testid="model-row" style={{ verticalAlign: 'top' }}>
                   <td>
-                    {m.name} {m.toy ? <span className="badge toy">toy</span> : null}
+                    <RenameInline value={m.name} testId="model" onRename={(name) => client.call('models.rename', { modelId: m.id, name })}>
+                      {m.name}
+                    </RenameInline>{' '}
+                    {m.toy ? <span className="badge toy">toy</span> : null}
+                    <div>
+                      <button type="button" className="danger small" data-testid="model-delete" onClick={() => setDeleting(m.id)}>
+                        Delete…
+                      </button>
+                    </div>
                   </td>
                   <td>{m.kind}</td>
                   <td>

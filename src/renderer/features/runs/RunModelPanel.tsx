@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import type { Device, JobFinished, JobProgress } from '../../../shared';
+import { runOriginText, type Device, type JobFinished, type JobProgress } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -76,6 +76,26 @@ export function RunModelPanel(): React.JSX.Element {
     onSuccess: (s) => setStarted(s),
   });
   const run = useQuery({ ...apiQuery('runs.get', { runId: started?.runId ?? 1 }), enabled: started !== null && finished !== null });
+  // Coming back to this page while a run is still computing: follow it again (its job is in jobs.list).
+  const jobs = useQuery(apiQuery('jobs.list', {}));
+  useEffect(() => {
+    if (started !== null || jobs.data === undefined) return;
+    const live = jobs.data.find((j) => j.kind === 'runs.start' && (j.status === 'running' || j.status === 'queued'));
+    const subject = live?.subject;
+    if (live !== undefined && subject?.runId != null && subject.datasetId !== null)
+      setStarted({ jobId: live.id, runId: subject.runId, datasetId: subject.datasetId });
+  }, [jobs.data, started]);
+  // A taken run name: say so before Run, and offer to continue it or to pick a free name.
+  const model = models.data?.find((m) => m.id === modelId);
+  const effectiveName = runName.trim() === '' ? (model?.name ?? '') : runName.trim();
+  const datasetRuns = useQuery({ ...apiQuery('runs.list', { datasetId: datasetId ?? 1 }), enabled: datasetId !== null });
+  const existing = datasetId === null ? undefined : datasetRuns.data?.find((r) => r.name === effectiveName);
+  const freeName = (): string => {
+    const taken = new Set((datasetRuns.data ?? []).map((r) => r.name));
+    let i = 2;
+    while (taken.has(`${effectiveName}-${i}`)) i++;
+    return `${effectiveName}-${i}`;
+  };
   const modelList = models.data ?? [];
   const datasetList = datasets.data ?? [];
   const running = started !== null && finished === null;
@@ -130,7 +150,7 @@ export function RunModelPanel(): React.JSX.Element {
           </select>
         </label>
         <button data-testid="run-start" disabled={modelId === null || datasetId === null || running} onClick={() => start.mutate()}>
-          Run
+          {existing !== undefined && !running ? 'Continue run' : 'Run'}
         </button>
         {running ? (
           <button data-testid="run-cancel" onClick={() => void client.call('jobs.cancel', { jobId: started.jobId })}>
@@ -138,6 +158,17 @@ export function RunModelPanel(): React.JSX.Element {
           </button>
         ) : null}
       </div>
+      {existing !== undefined && !running && finished === null ? (
+        <p className="notice" data-testid="run-name-taken">
+          A run named <strong>{existing.name}</strong> exists on this dataset already ({runOriginText(existing)},{' '}
+          {existing.predictedSamples} samples done, {existing.status}). <strong>Continue run</strong> resumes it when the same model and
+          parameters made it;{' '}
+          <button type="button" className="link-button" data-testid="run-new-name" onClick={() => setRunName(freeName())}>
+            use a new name ({freeName()})
+          </button>{' '}
+          to start over beside it.
+        </p>
+      ) : null}
       {start.error ? <ErrorBanner error={start.error} /> : null}
       {running ? (
         <p data-testid="run-progress">

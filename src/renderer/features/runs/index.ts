@@ -1,1 +1,2 @@
 export { RunModelPanel } from './RunModelPanel';
+export { RunOrigin, RunsManagePanel } from './RunsManagePanel';
