@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser } from 'playwright-core';
+import { writeToys } from '../../tools/toy-models';
+import { launchChromium } from '../helpers/browser';
+import { startServe } from '../helpers/cli';
+import { finishJob, openTestEngine } from '../helpers/engine';
+import { tempDir } from '../helpers/fixtures';
+import { writeSceneDataset } from '../helpers/scenes';
+import { ARTIFACTS, openPage } from './support/page';
+
+// Two small scenes imported from a folder (placeholder class names "class 1".."class 3") and one run
+// of the semantic toy model over them: enough for the Jobs page, the class panel and both deletes.
+let browser: Browser;
+let server: { url: string; stop(): Promise<void> };
+let cleanup: () => void;
+let ws = '';
+let datasetId = 0;
+let imageId = 0;
+let predictions = 0;
+
+const withDb = <T>(f: (db: Database.Database) => T): T => {
+  const db = new Database(join(ws, 'tessera.db'), { readonly: true });
+  try {
+    return f(db);
+  } finally {
+    db.close();
+  }
+};
+
+beforeAll(async () => {
+  const t = tempDir('tessera-e2e-manage-');
+  cleanup = t.cleanup;
+  ws = join(t.dir, 'ws');
+  const toys = writeToys(join(t.dir, 'models'), ['semantic-seg']);
+  const data = await writeSceneDataset(join(t.dir, 'scenes'), [
+    {
+      name: 'a',
+      width: 48,
+      height: 32,
+      rects: [
+        { x: 2, y: 2, w: 16, h: 12, cls: 1 },
+        { x: 24, y: 4, w: 12, h: 12, cls: 2 },
+        { x: 6, y: 18, w: 10, h: 10, cls: 3 },
+      ],
+    },
+    { name: 'b', width: 48, height: 32, rects: [{ x: 10, y: 10, w: 20, h: 12, cls: 1 }] },
+  ]);
+  const { engine, client } = openTestEngine(ws);
+  const model = await client.call('models.add', { manifestPath: toys['semantic-seg'] as string });
+  const imp = await finishJob(client, () =>
+    client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'scenes' }),
+  );
+  datasetId = Number(imp.result?.['datasetId']);
+  const run = await finishJob(client, () => client.call('runs.start', { modelId: model.id, datasetId, device: 'cpu' }));
+  expect(run.status).toBe('succeeded');
+  imageId = (await client.call('images.page', { datasetId })).items[0]!.id;
+  predictions = (engine.deps.db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n;
+  await engine.close();
+  server = await startServe(ws);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  cleanup?.();
+});
+
+describe('managing what accumulates, in Chromium against tessera serve', () => {
+  it('Jobs page names each job, marks the toy run and links to its result', async () => {
+    const { page, errors } = await openPage(browser, server.url, '#/jobs');
+    const titles = page.getByTestId('job-title');
+    await expect.poll(() => titles.allTextContents()).toHaveLength(2);
+    const texts = await titles.allTextContents();
+    expect(texts[0]).toMatch(/^Run toy-colour-semantic on scenes as toy-colour-semantic TOYtoy-colour-semantic [0-9a-f]{12}$/);
+    expect(texts[1]).toBe('Import folder dataset scenes');
+    const runRow = page.locator('[data-testid="job-row"]').first();
+    expect(await runRow.getByTestId('job-result').getAttribute('href')).toBe(`#/datasets/${datasetId}`);
+    expect(await runRow.getByTestId('job-result').textContent()).toBe('open toy-colour-semantic');
+    expect(await runRow.getByTestId('job-time').textContent()).toMatch(/^\d+ s$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'manage-jobs.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('renames and recolours a class on the dataset page; the viewer legend shows it', async () => {
+    const { page, errors } = await openPage(browser, server.url, '#/');
+    await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-manage').click();
+    const row1 = page.locator('[data-testid="class-row"][data-index="1"]');
+    await expect.poll(() => row1.getByTestId('class-name').inputValue()).toBe('class 1');
+    await row1.getByTestId('class-name').fill('car');
+    await row1.getByTestId('class-name').press('Enter');
+    await expect
+      .poll(() => withDb((db) => db.prepare('SELECT name FROM classes WHERE dataset_id = ? AND idx = 1').get(datasetId)))
+      .toEqual({ name: 'car' });
+    await row1.getByTestId('class-color').fill('#ff8800');
+    await expect
+      .poll(() => withDb((db) => db.prepare('SELECT color FROM classes WHERE dataset_id = ? AND idx = 1').get(datasetId)))
+      .toEqual({ color: '[255,136,0]' });
+    await page.screenshot({ path: join(ARTIFACTS, 'manage-classes.png') });
+
+    await page.goto(`${server.url}#/images/${imageId}`);
+    const legend = page.getByTestId('legend');
+    await expect.poll(() => legend.textContent(), { timeout: 15_000 }).toContain('1 car');
+    expect(await legend.textContent()).not.toContain('class 1');
+    const swatch = legend.locator('li').nth(1).locator('.swatch');
+    expect(await swatch.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 136, 0)');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('deletes a run, then the dataset, each after a confirmation that says what goes', async () => {
+    const { page, errors } = await openPage(browser, server.url, '#/');
+    await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-manage').click();
+    const runRow = page.locator('[data-testid="run-row"][data-run="toy-colour-semantic"]');
+    expect(await runRow.getByTestId('run-origin').textContent()).toMatch(/^toy-colour-semantic [0-9a-f]{12} TOY$/);
+    await runRow.getByTestId('run-delete').click();
+    const dialog = page.getByTestId('confirm-delete');
+    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Delete run “toy-colour-semantic”?');
+    expect(await dialog.getByTestId('delete-goes').locator('li').allTextContents()).toEqual([`${predictions} predictions`]);
+    await page.screenshot({ path: join(ARTIFACTS, 'manage-delete-run.png') });
+    // Cancel deletes nothing.
+    await dialog.getByTestId('delete-cancel').click();
+    expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM runs').get())).toEqual({ n: 1 });
+    await runRow.getByTestId('run-delete').click();
+    await page.getByTestId('delete-confirm').click();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
+    expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM predictions').get())).toEqual({ n: 0 });
+
+    await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-delete').click();
+    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Delete dataset “scenes”?');
+    expect(await dialog.getByTestId('delete-goes').locator('li').allTextContents()).toEqual([
+      '2 images (their rows; the image files stay on disk)',
+      '2 samples',
+      '4 annotation regions (all versions and edit history)',
+      '4 classes',
+      '2 cached model outputs',
+    ]);
+    expect(await dialog.getByTestId('delete-keeps').textContent()).toContain('Kept: the image files stay where they are');
+    await page.screenshot({ path: join(ARTIFACTS, 'manage-delete-dataset.png') });
+    await page.getByTestId('delete-confirm').click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('No datasets yet');
+    withDb((db) => {
+      expect(db.prepare('SELECT COUNT(*) AS n FROM images').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM inference_cache').get()).toEqual({ n: 0 });
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
