@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
-import { applyEdit, stepHistory, type EditOptions } from './labelMapEdits';
+import { applyEdit, editTarget, stepHistory, type EditOptions } from './labelMapEdits';
 import { querySamples, setSampleQuery } from './sampleQuery';
 
 /**
@@ -10,28 +10,38 @@ import { querySamples, setSampleQuery } from './sampleQuery';
  */
 export function annotationHandlers(deps: EngineDeps, options: EditOptions = {}) {
   return {
-    'annotations.get': async ({ imageId }) => {
+    'annotations.get': async ({ imageId, sampleId: asked }) => {
       if (deps.repos.images.get(imageId) === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
-      const sampleId = deps.repos.images.semanticSampleId(imageId);
+      const samples = deps.repos.images.samples(imageId);
+      const hasSample = asked !== undefined || samples.length > 0;
+      const target = hasSample ? editTarget(deps, imageId, asked) : null;
+      const sample = target === null ? undefined : samples.find((s) => s.id === target.sampleId);
+      const query = sample?.query ?? null;
       const history = deps.repos.annotations.history;
-      const depth = history.depth(imageId);
+      const depth = target === null ? { undo: 0, redo: 0 } : history.depth(imageId, target.sampleId);
       return {
         imageId,
-        sampleId: sampleId ?? null,
+        sampleId: target?.sampleId ?? null,
+        query,
         revision: history.revision(imageId),
         canUndo: depth.undo > 0,
         canRedo: depth.redo > 0,
-        labelMap: { kind: 'labelmap' as const, imageId, source: 'gt' as const },
+        labelMap:
+          target !== null && query !== null
+            ? { kind: 'labelmap' as const, imageId, source: 'gt' as const, sampleId: target.sampleId }
+            : { kind: 'labelmap' as const, imageId, source: 'gt' as const },
         regions:
-          sampleId === undefined
+          target === null
             ? []
-            : deps.repos.annotations.regionsForSample(sampleId).map((r) => ({ ...r, source: r.source as 'import' | 'edit' | 'prompt' })),
+            : deps.repos.annotations
+                .regionsForSample(target.sampleId)
+                .map((r) => ({ ...r, source: r.source as 'import' | 'edit' | 'prompt' })),
         querySamples: querySamples(deps.db, imageId),
       };
     },
     'annotations.applyEdit': async (input) => applyEdit(deps, input, options),
-    'annotations.undo': async ({ imageId }) => stepHistory(deps, imageId, 'undo'),
-    'annotations.redo': async ({ imageId }) => stepHistory(deps, imageId, 'redo'),
+    'annotations.undo': async ({ imageId, sampleId }) => stepHistory(deps, imageId, 'undo', sampleId),
+    'annotations.redo': async ({ imageId, sampleId }) => stepHistory(deps, imageId, 'redo', sampleId),
     'samples.setQuery': async ({ sampleId, query }) => {
       const result = setSampleQuery(deps.db, sampleId, query);
       deps.events.emit('data.changed', { topics: ['samples', 'images', 'annotations'] });

@@ -21,21 +21,28 @@ interface Target {
 
 type Deps = Pick<EngineDeps, 'db' | 'repos' | 'events'>;
 
-/** The image and the semantic sample whose label map an edit changes. */
-export function editTarget(deps: Deps, imageId: number): Target {
+/**
+ * The image and the sample whose map an edit changes: `sampleId` when given (it must be the image's),
+ * else the image's semantic sample, else (a referring/reasoning image) its first query's mask.
+ */
+export function editTarget(deps: Deps, imageId: number, sampleId?: number): Target {
   const image = deps.repos.images.get(imageId);
   if (image === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
-  const sampleId = deps.repos.images.semanticSampleId(imageId);
-  if (sampleId === undefined) {
-    throw new ApiError('INVALID_INPUT', `image ${imageId} (${image.file_name}) has no label map to edit: its samples are all text queries`);
+  const samples = deps.repos.images.samples(imageId);
+  if (sampleId !== undefined && !samples.some((s) => s.id === sampleId)) {
+    throw new ApiError('NOT_FOUND', `sample ${sampleId} is not a sample of image ${imageId} (${image.file_name})`);
   }
-  return { imageId, sampleId, width: image.width, height: image.height, fileName: image.file_name };
+  const target = sampleId ?? deps.repos.images.semanticSampleId(imageId) ?? samples[0]?.id;
+  if (target === undefined) {
+    throw new ApiError('INVALID_INPUT', `image ${imageId} (${image.file_name}) has no label map or query mask to edit`);
+  }
+  return { imageId, sampleId: target, width: image.width, height: image.height, fileName: image.file_name };
 }
 
-function state(deps: Deps, imageId: number, box: Box | null): AnnotationRevision {
+function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
   const h = deps.repos.annotations.history;
-  const depth = h.depth(imageId);
-  return { imageId, revision: h.revision(imageId), canUndo: depth.undo > 0, canRedo: depth.redo > 0, box };
+  const depth = h.depth(t.imageId, t.sampleId);
+  return { imageId: t.imageId, revision: h.revision(t.imageId), canUndo: depth.undo > 0, canRedo: depth.redo > 0, box };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -90,10 +97,10 @@ function checkBox(t: Target, box: Box): void {
 /** annotations.applyEdit: one transaction for the versions, the history row and the revision. */
 export function applyEdit(
   deps: Deps,
-  input: { imageId: number; baseRevision: number; patch: MaskPatch },
+  input: { imageId: number; sampleId?: number | undefined; baseRevision: number; patch: MaskPatch },
   options: EditOptions = {},
 ): AnnotationRevision {
-  const t = editTarget(deps, input.imageId);
+  const t = editTarget(deps, input.imageId, input.sampleId);
   const { x, y, w, h } = input.patch;
   const box = { x, y, w, h };
   checkBox(t, box);
@@ -126,15 +133,15 @@ export function applyEdit(
     return true;
   })();
   if (changed) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
-  return state(deps, t.imageId, changed ? box : null);
+  return state(deps, t, changed ? box : null);
 }
 
 /** annotations.undo / annotations.redo: writes the stored before (or after) back as new versions. */
-export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 'redo'): AnnotationRevision {
-  const t = editTarget(deps, imageId);
+export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 'redo', sampleId?: number): AnnotationRevision {
+  const t = editTarget(deps, imageId, sampleId);
   const history = deps.repos.annotations.history;
   const box = deps.db.transaction((): Box | null => {
-    const edit = direction === 'undo' ? history.lastActive(imageId) : history.firstUndone(imageId);
+    const edit = direction === 'undo' ? history.lastActive(imageId, t.sampleId) : history.firstUndone(imageId, t.sampleId);
     if (edit === undefined) return null;
     const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };
     const n = edit.w * edit.h;
@@ -147,5 +154,5 @@ export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 're
     return editBox;
   })();
   if (box !== null) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
-  return state(deps, imageId, box);
+  return state(deps, t, box);
 }

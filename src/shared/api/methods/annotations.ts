@@ -50,8 +50,14 @@ export const QuerySample = z.object({ sampleId: Id, query: z.string(), queries: 
 export type QuerySample = z.infer<typeof QuerySample>;
 
 export const AnnotationState = AnnotationRevision.omit({ box: true }).extend({
-  /** The semantic sample whose label map is edited; null when the image has none. */
+  /**
+   * The sample whose map is edited: the image's semantic sample, or a referring/reasoning query's
+   * binary mask (the one asked for, else the image's first query when it has no label map); null
+   * when the image has no sample at all.
+   */
   sampleId: Id.nullable(),
+  /** The query of that sample (its mask is 1 = what the query names, 255 = ignore); null for a label map. */
+  query: z.string().nullable(),
   /** The current label map (raw row-major uint8, 255 = ignore). */
   labelMap: BlobRef,
   regions: z.array(AnnotationRegion),
@@ -59,18 +65,21 @@ export const AnnotationState = AnnotationRevision.omit({ box: true }).extend({
 });
 export type AnnotationState = z.infer<typeof AnnotationState>;
 
-const ImageInput = z.object({ imageId: Id });
+/** `sampleId`: a referring/reasoning query of the image whose mask is edited (default: the image's label map). */
+const ImageInput = z.object({ imageId: Id, sampleId: Id.optional() });
 
 /**
  * Editing ground truth. Every edit is a new annotation version (the imported version stays), the
  * history lives in SQLite (undo/redo survive a crash or a closed window), and an edit never changes a
- * pixel outside its box. Errors: NOT_FOUND (image), CONFLICT (stale baseRevision, or `before` differs
- * from the stored pixels), INVALID_INPUT (box outside the image, wrong byte count).
+ * pixel outside its box. A referring/reasoning sample's binary mask is edited the same way, with
+ * `sampleId`; undo/redo step through that sample's edits. Errors: NOT_FOUND (image, or a sample not
+ * of the image), CONFLICT (stale baseRevision, or `before` differs from the stored pixels),
+ * INVALID_INPUT (box outside the image, wrong byte count).
  */
 export const annotationMethods = {
   'annotations.get': { input: ImageInput, output: AnnotationState },
   'annotations.applyEdit': {
-    input: z.object({ imageId: Id, baseRevision: z.number().int().min(0), patch: MaskPatch }),
+    input: z.object({ imageId: Id, sampleId: Id.optional(), baseRevision: z.number().int().min(0), patch: MaskPatch }),
     output: AnnotationRevision,
   },
   'annotations.undo': { input: ImageInput, output: AnnotationRevision },

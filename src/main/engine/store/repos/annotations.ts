@@ -199,10 +199,16 @@ function historyRepo(db: Db) {
     'INSERT INTO annotation_edits (image_id, sample_id, x, y, w, h, before, after, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const cols = 'id, image_id, sample_id, x, y, w, h, before, after, undone';
-  const lastActive = db.prepare(`SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1`);
-  const firstUndone = db.prepare(`SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND undone = 1 ORDER BY id ASC LIMIT 1`);
+  // Undo and redo step through one sample's edits (an image's label map, or one referring query's mask);
+  // the revision counts every edit of the image.
+  const lastActive = db.prepare(
+    `SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND sample_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1`,
+  );
+  const firstUndone = db.prepare(
+    `SELECT ${cols} FROM annotation_edits WHERE image_id = ? AND sample_id = ? AND undone = 1 ORDER BY id ASC LIMIT 1`,
+  );
   const depth = db.prepare(
-    'SELECT COALESCE(SUM(undone = 0), 0) AS undo, COALESCE(SUM(undone = 1), 0) AS redo FROM annotation_edits WHERE image_id = ?',
+    'SELECT COALESCE(SUM(undone = 0), 0) AS undo, COALESCE(SUM(undone = 1), 0) AS redo FROM annotation_edits WHERE image_id = ? AND sample_id = ?',
   );
   const getRevision = db.prepare('SELECT revision FROM annotation_revisions WHERE image_id = ?');
   const bump = db.prepare(
@@ -215,12 +221,12 @@ function historyRepo(db: Db) {
     bumpRevision(imageId: number): number {
       return (bump.get(imageId) as { revision: number }).revision;
     },
-    depth(imageId: number): { undo: number; redo: number } {
-      return depth.get(imageId) as { undo: number; redo: number };
+    depth(imageId: number, sampleId: number): { undo: number; redo: number } {
+      return depth.get(imageId, sampleId) as { undo: number; redo: number };
     },
-    /** Records an edit; a new edit ends the image's redo branch, so its undone rows go. */
+    /** Records an edit; a new edit ends the sample's redo branch, so its undone rows go. */
     record(e: NewEdit): number {
-      db.prepare('DELETE FROM annotation_edits WHERE image_id = ? AND undone = 1').run(e.imageId);
+      db.prepare('DELETE FROM annotation_edits WHERE image_id = ? AND sample_id = ? AND undone = 1').run(e.imageId, e.sampleId);
       const bytes = e.before.byteLength + e.after.byteLength;
       const info = insertEdit.run(
         e.imageId,
@@ -236,12 +242,12 @@ function historyRepo(db: Db) {
       );
       return Number(info.lastInsertRowid);
     },
-    lastActive(imageId: number): EditRow | undefined {
-      const r = lastActive.get(imageId) as EditSqlRow | undefined;
+    lastActive(imageId: number, sampleId: number): EditRow | undefined {
+      const r = lastActive.get(imageId, sampleId) as EditSqlRow | undefined;
       return r === undefined ? undefined : toEdit(r);
     },
-    firstUndone(imageId: number): EditRow | undefined {
-      const r = firstUndone.get(imageId) as EditSqlRow | undefined;
+    firstUndone(imageId: number, sampleId: number): EditRow | undefined {
+      const r = firstUndone.get(imageId, sampleId) as EditSqlRow | undefined;
       return r === undefined ? undefined : toEdit(r);
     },
     setUndone(editId: number, undone: boolean): void {
