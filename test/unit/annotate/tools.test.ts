@@ -212,12 +212,21 @@ describe('keyboard shortcuts', () => {
     for (const t of TOOLS) expect(SHORTCUT_HELP.some((h) => h.keys === t.shortcut.toUpperCase() && h.what.startsWith(t.label))).toBe(true);
   });
 
-  it('steps the brush size with [ and ]', () => {
+  it('steps the brush size with [ and ] proportionally (x / 1.25, half pixels, clamped)', () => {
     const v = new TestViewer(W, H, undefined, { brushRadius: 4 });
-    v.editor.stepBrush(1);
-    v.editor.stepBrush(1);
-    expect(v.editor.getSnapshot().brushRadius).toBe(6);
+    const radii: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      v.editor.stepBrush(1);
+      radii.push(v.editor.getSnapshot().brushRadius);
+    }
+    expect(radii).toEqual([5, 6.5, 8, 10]);
+    v.editor.stepBrush(-1);
+    expect(v.editor.getSnapshot().brushRadius).toBe(8);
     for (let i = 0; i < 50; i++) v.editor.stepBrush(-1);
     expect(v.editor.getSnapshot().brushRadius).toBe(0.5);
+    v.editor.stepBrush(1);
+    expect(v.editor.getSnapshot().brushRadius).toBe(1);
+    for (let i = 0; i < 50; i++) v.editor.stepBrush(1);
+    expect(v.editor.getSnapshot().brushRadius).toBe(256);
   });
 });

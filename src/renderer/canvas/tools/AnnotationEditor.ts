@@ -21,7 +21,20 @@ export interface EditorSnapshot {
   dirty: { x: number; y: number; w: number; h: number } | null;
   canUndo: boolean;
   canRedo: boolean;
+  /** Whether a reference layer (a run's prediction) is set: what the copy tool and copyFromReference read. */
+  hasReference: boolean;
+  /**
+   * The newest committed edit: which tool made it and the class it wrote (null: several, as a whole
+   * prediction copy). `seq` grows with every commit, so the page can flash the class once per edit.
+   */
+  lastCommit: { seq: number; toolId: ToolId | 'copy-all' | 'copy-class'; value: number | null } | null;
 }
+
+/** Which pixels of the reference layer copyFromReference writes into the labels. */
+export type CopyScope = { kind: 'all' } | { kind: 'class'; classIdx: number };
+
+/** `[` and `]` multiply or divide the brush radius by this. */
+export const BRUSH_STEP_FACTOR = 1.25;
 
 export interface EditorOptions {
   width: number;
@@ -43,6 +56,7 @@ export class AnnotationEditor {
   readonly width: number;
   readonly height: number;
   labels: Uint8Array;
+  private reference: Uint8Array | null = null;
   private readonly history: LocalHistory;
   private readonly listeners = new Set<() => void>();
   private readonly intentListeners = new Set<(intent: ToolIntent) => void>();
@@ -75,6 +89,8 @@ export class AnnotationEditor {
       dirty: null,
       canUndo: false,
       canRedo: false,
+      hasReference: false,
+      lastCommit: null,
     };
     this.ctx = this.makeContext();
     this.state = (this.tool.states[this.stateId] as () => ToolState)();
@@ -98,6 +114,9 @@ export class AnnotationEditor {
       },
       get brushRadius() {
         return editor.snapshot.brushRadius;
+      },
+      get reference() {
+        return editor.reference;
       },
       setPreview: (preview) => this.update({ preview }),
       commit: (region, value) => this.commit(region, value),
@@ -200,20 +219,85 @@ export class AnnotationEditor {
     if (region === null) return;
     const patch = patchFromRegion(this.labels, this.width, region, value);
     if (patch === null) return;
+    this.commitPatch(patch, this.tool.id, value);
+  }
+
+  /** Applies a patch on screen as one edit: one local undo step, one onEdit (one saved version). */
+  private commitPatch(patch: MaskPatch, toolId: ToolId | 'copy-all' | 'copy-class', value: number | null): void {
     applyPatch(this.labels, this.width, patch, 'after');
     this.history.push(patch);
-    this.labelsChanged(patch);
+    const seq = (this.snapshot.lastCommit?.seq ?? 0) + 1;
+    this.labelsChanged(patch, { lastCommit: { seq, toolId, value } });
     this.onEdit?.(patch);
   }
 
-  private labelsChanged(box: { x: number; y: number; w: number; h: number } | null): void {
+  private labelsChanged(box: { x: number; y: number; w: number; h: number } | null, extra: Partial<EditorSnapshot> = {}): void {
     const size = this.history.size;
     this.update({
       labelsVersion: this.snapshot.labelsVersion + 1,
       dirty: box === null ? null : { x: box.x, y: box.y, w: box.w, h: box.h },
       canUndo: size.undo > 0,
       canRedo: size.redo > 0,
+      ...extra,
     });
+  }
+
+  /**
+   * Shows a layer for reference (a run's prediction of this image, one label per pixel, same size as
+   * the labels) that the copy tool and copyFromReference read; null removes it.
+   */
+  setReference(reference: Uint8Array | null): void {
+    if (reference !== null && reference.length !== this.width * this.height)
+      throw new Error(`reference layer has ${reference.length} pixels, expected ${this.width}x${this.height}`);
+    this.reference = reference;
+    this.update({ hasReference: reference !== null });
+  }
+
+  /**
+   * Copies the reference layer into the labels as one edit (one undo step, one saved version): every
+   * pixel (`all`: the labels become the reference), or the pixels the reference gives one class
+   * (`class`: they get that class; other pixels keep theirs). The patch covers only the box of the
+   * pixels that change. Returns how many pixels changed (0: nothing to do, no edit).
+   */
+  copyFromReference(scope: CopyScope): number {
+    const ref = this.reference;
+    if (ref === null) return 0;
+    this.cancel();
+    const { width, height, labels } = this;
+    const wanted = (v: number): boolean => scope.kind === 'all' || v === scope.classIdx;
+    let x0 = width;
+    let y0 = height;
+    let x1 = -1;
+    let y1 = -1;
+    let changed = 0;
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) {
+        const v = ref[row + x] as number;
+        if (!wanted(v) || labels[row + x] === v) continue;
+        changed++;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+    if (changed === 0) return 0;
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const before = new Uint8Array(w * h);
+    for (let r = 0; r < h; r++) before.set(labels.subarray((y0 + r) * width + x0, (y0 + r) * width + x0 + w), r * w);
+    const after = before.slice();
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) {
+        const v = ref[(y0 + r) * width + x0 + c] as number;
+        if (wanted(v)) after[r * w + c] = v;
+      }
+    }
+    const patch: MaskPatch = { x: x0, y: y0, w, h, before, after };
+    if (scope.kind === 'all') this.commitPatch(patch, 'copy-all', null);
+    else this.commitPatch(patch, 'copy-class', scope.classIdx);
+    return changed;
   }
 
   /** Reverts the newest local edit on screen and returns it; null when the local stack is empty. */
@@ -245,10 +329,13 @@ export class AnnotationEditor {
     this.labelsChanged(null);
   }
 
-  /** Adjusts the brush by a step that grows with its size ([ and ]). */
+  /**
+   * `]` / `[`: the brush radius times / divided by 1.25 (proportional, so every size is a few presses
+   * away), rounded to half pixels, always moving at least half a pixel, clamped to the limits.
+   */
   stepBrush(direction: 1 | -1): void {
     const r = this.snapshot.brushRadius;
-    const step = r < 4 ? 0.5 : r < 16 ? 1 : r < 64 ? 4 : 16;
-    this.setBrushRadius(r + direction * step);
+    const scaled = Math.round((direction === 1 ? r * BRUSH_STEP_FACTOR : r / BRUSH_STEP_FACTOR) * 2) / 2;
+    this.setBrushRadius(direction === 1 ? Math.max(scaled, r + 0.5) : Math.min(scaled, r - 0.5));
   }
 }

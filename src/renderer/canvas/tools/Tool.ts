@@ -1,6 +1,6 @@
 import type { Point, RegionMask } from './raster/regionMask';
 
-export type ToolId = 'brush' | 'eraser' | 'polygon' | 'fill' | 'picker' | 'prompt';
+export type ToolId = 'brush' | 'eraser' | 'polygon' | 'fill' | 'picker' | 'prompt' | 'copy';
 
 /** A pointer event already in image coordinates (the stage converts through viewport.ts). */
 export interface ToolPointer extends Point {
@@ -48,6 +48,8 @@ export interface ToolContext {
   readonly labels: Uint8Array;
   readonly activeClass: number;
   readonly brushRadius: number;
+  /** The layer shown for reference (a run's prediction, same size as labels), or null when none is shown. */
+  readonly reference: Uint8Array | null;
   setPreview(preview: ToolPreview | null): void;
   /** Sets the region's pixels to `value` as one edit (one undo step, one applyEdit). */
   commit(region: RegionMask | null, value: number): void;

@@ -6,6 +6,7 @@ export type ShortcutAction =
   | { kind: 'tool'; tool: ToolId }
   | { kind: 'class'; slot: number }
   | { kind: 'brush'; step: 1 | -1 }
+  | { kind: 'find-class' }
   | { kind: 'undo' }
   | { kind: 'redo' }
   | { kind: 'help' };
@@ -30,6 +31,7 @@ export function shortcutFor(e: KeyPress): ShortcutAction | null {
   if (/^[1-9]$/.test(key)) return { kind: 'class', slot: Number(key) };
   if (key === '[') return { kind: 'brush', step: -1 };
   if (key === ']') return { kind: 'brush', step: 1 };
+  if (key === '/') return { kind: 'find-class' };
   if (e.key === '?') return { kind: 'help' };
   return null;
 }
@@ -37,7 +39,8 @@ export function shortcutFor(e: KeyPress): ShortcutAction | null {
 export const SHORTCUT_HELP: ReadonlyArray<{ keys: string; what: string }> = [
   ...TOOLS.map((t) => ({ keys: t.shortcut.toUpperCase(), what: `${t.label}: ${t.hint}` })),
   { keys: '1 – 9', what: 'active class: the class with that index' },
-  { keys: '[  ]', what: 'brush size smaller / larger' },
+  { keys: '/', what: 'find a class by name (type to filter, Enter picks the first match)' },
+  { keys: '[  ]', what: 'brush radius ÷ / × 1.25' },
   { keys: 'Ctrl+Z', what: 'undo (saved in the workspace: works after a reload)' },
   { keys: 'Ctrl+Shift+Z, Ctrl+Y', what: 'redo' },
   { keys: 'Esc', what: 'drop the stroke, polygon or prompt points in progress' },
