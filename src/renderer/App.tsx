@@ -9,6 +9,7 @@ import { AnnotatePage } from './features/annotate';
 import { ComparePage } from './features/compare/ComparePage';
 import { JobsPage } from './features/jobs/JobsPage';
 import { ModelsPage } from './features/models/ModelsPage';
+import { HomeIntro, NotFoundPage } from './features/home/HomePage';
 
 export function App(): React.JSX.Element {
   const route = useRoute();
@@ -35,7 +36,12 @@ export function App(): React.JSX.Element {
         </span>
       </header>
       <main>
-        {route.page === 'datasets' ? <DatasetsPage /> : null}
+        {route.page === 'datasets' ? (
+          <>
+            <HomeIntro />
+            <DatasetsPage />
+          </>
+        ) : null}
         {route.page === 'gallery' ? <GalleryPage key={route.datasetId} datasetId={route.datasetId} /> : null}
         {route.page === 'benchmarks' ? <BenchmarksPage key={route.datasetId} datasetId={route.datasetId} /> : null}
         {route.page === 'viewer' ? <ViewerPage key={route.imageId} imageId={route.imageId} /> : null}
@@ -43,6 +49,7 @@ export function App(): React.JSX.Element {
         {route.page === 'compare' ? <ComparePage key={route.datasetId} route={route} /> : null}
         {route.page === 'jobs' ? <JobsPage /> : null}
         {route.page === 'models' ? <ModelsPage /> : null}
+        {route.page === 'notFound' ? <NotFoundPage hash={route.hash} /> : null}
       </main>
     </div>
   );

@@ -8,7 +8,8 @@ export type Route =
   | { page: 'annotate'; imageId: number }
   | { page: 'compare'; datasetId: number; imageId: number | null; runA: number | null; runB: number | null }
   | { page: 'jobs' }
-  | { page: 'models' };
+  | { page: 'models' }
+  | { page: 'notFound'; hash: string };
 
 function positiveInt(s: string | null | undefined): number | null {
   const n = Number(s);
@@ -39,7 +40,8 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'jobs') return { page: 'jobs' };
   if (parts[0] === 'models') return { page: 'models' };
-  return { page: 'datasets' };
+  if (path === '' || (parts[0] === 'datasets' && parts.length === 1)) return { page: 'datasets' };
+  return { page: 'notFound', hash: hash === '' ? '#/' : hash };
 }
 
 export function routeHref(route: Route): string {
@@ -66,6 +68,8 @@ export function routeHref(route: Route): string {
       return '#/jobs';
     case 'models':
       return '#/models';
+    case 'notFound':
+      return route.hash;
   }
 }
 

@@ -31,6 +31,7 @@ beforeAll(async () => {
     const ids = imageIdsByName(engine, datasetId);
     const a = createRun(engine, datasetId, 'A');
     const b = createRun(engine, datasetId, 'B');
+    const c = createRun(engine, datasetId, 'C');
     for (const name of ['scene_00.png', 'scene_01.png']) savePrediction(engine, a, ids.get(name)!, half, W, H);
     savePrediction(
       engine,
@@ -45,6 +46,15 @@ beforeAll(async () => {
       b,
       ids.get('scene_01.png')!,
       labelsOf(W, H, (x) => (x < 33 ? 1 : 0)),
+      W,
+      H,
+    );
+    // Run C (for switching runs): class 1 on x < 48 of scene_00.
+    savePrediction(
+      engine,
+      c,
+      ids.get('scene_00.png')!,
+      labelsOf(W, H, (x) => (x < 48 ? 1 : 0)),
       W,
       H,
     );
@@ -76,7 +86,8 @@ describe('compare two runs in Chromium', () => {
   it('lists the images that changed most and shows both runs side by side', async () => {
     const { page, errors } = await openCompare();
     await expect.poll(() => page.getByTestId('changed-item').allTextContents()).toEqual(['scene_00.png', 'scene_01.png']);
-    expect(await page.getByTestId('changed-list').locator('li').first().textContent()).toContain('25.0% px');
+    expect(await page.getByTestId('changed-list').locator('li').first().textContent()).toContain('25% px');
+    expect(await page.getByTestId('changed-explain').textContent()).toMatch(/pixels the (two )?runs label differently/);
     await waitForPixel(
       page,
       'compare-a',
@@ -99,10 +110,11 @@ describe('compare two runs in Chromium', () => {
       page,
       'compare-b',
       'compare-errors-b',
-      (px) => fitPointOf(px, 24, 24),
+      (px) => fitPointOf(px, 24.5, 24.5),
       (c) => near(c, DIFF_COLORS.falseNegative.slice(0, 3), 0),
     );
-    expect(pixelAtImage(await elementPixels(page, 'compare-a', 'compare-errors-a'), W, H, 24, 24)).toEqual([
+    // Hatched: FN bars on x % 4 < 2 (24 is on one), TP "/" stripes on (x + y) % 4 < 2 (48 is).
+    expect(pixelAtImage(await elementPixels(page, 'compare-a', 'compare-errors-a'), W, H, 24.5, 24.5)).toEqual([
       ...DIFF_COLORS.truePositive.slice(0, 3),
     ]);
     await expect.poll(() => page.getByTestId('counts-b').textContent()).toBe('TP 768 · FP 0 · FN 768');
@@ -187,6 +199,67 @@ describe('compare two runs in Chromium', () => {
       (c) => near(c, CLASS1, 0),
     );
     expect(pixelAtImage(await elementPixels(page, 'compare-a', 'compare-scene01-a'), W, H, 32.5, 24)).toEqual(GREY);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('compare: switching runs and the error legend', () => {
+  it('keeps both canvases drawn when a run is switched, side by side and in swipe mode', async () => {
+    const { page, errors } = await openCompare();
+    await waitForPixel(
+      page,
+      'compare-b',
+      'switch-before-b',
+      (px) => fitPointOf(px, 8.5, 24.5),
+      (c) => near(c, CLASS1, 0),
+    );
+    // B -> C: pane B now shows class 1 up to x = 48 and pane A still shows run A, without pressing Fit.
+    await page.getByTestId('compare-run-b').selectOption({ label: 'C' });
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('b=');
+    await waitForPixel(
+      page,
+      'compare-b',
+      'switch-after-b',
+      (px) => fitPointOf(px, 40.5, 24.5),
+      (c) => near(c, CLASS1, 0),
+    );
+    const a = await elementPixels(page, 'compare-a', 'switch-after-a');
+    expect(pixelAtImage(a, W, H, 24.5, 24.5)).toEqual(CLASS1);
+    expect(pixelAtImage(a, W, H, 40.5, 24.5)).toEqual(GREY);
+    expect(pixelAtImage(await elementPixels(page, 'compare-b', 'switch-after-b2'), W, H, 56.5, 24.5)).toEqual(GREY);
+
+    // Swipe mode, switch A -> C: left of the line is now run C (class 1 at x = 40), right is still B.
+    await page.getByTestId('mode-swipe').check();
+    await page.getByTestId('compare-swipe').locator('canvas').first().waitFor();
+    await page.getByTestId('swipe').fill('1');
+    await page.getByTestId('compare-run-a').selectOption({ label: 'C' });
+    await waitForPixel(
+      page,
+      'compare-swipe',
+      'switch-swipe',
+      (px) => fitPointOf(px, 40.5, 24.5),
+      (c) => near(c, CLASS1, 0),
+    );
+    expect(pixelAtImage(await elementPixels(page, 'compare-swipe', 'switch-swipe-2'), W, H, 56.5, 24.5)).toEqual(GREY);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a TP/FP/FN legend in hatching whose colours are none of the class colours', async () => {
+    const { page, errors } = await openCompare();
+    await page.getByTestId('compare-errors').check();
+    const legend = page.getByTestId('compare-error-legend');
+    await legend.waitFor();
+    expect(await legend.textContent()).toBe('TPFPFN');
+    for (const k of ['tp', 'fp', 'fn']) {
+      const item = legend.getByTestId(`legend-${k}`);
+      const color = (await item.getAttribute('data-color'))!.split(',').map(Number);
+      // Far from every class colour of the scene (background black, class 1) in RGB.
+      for (const cls of [[0, 0, 0], CLASS1]) expect(Math.hypot(...color.map((v, i) => v - cls[i]!))).toBeGreaterThan(100);
+      const bg = await item.locator('.legend-swatch').evaluate((el) => getComputedStyle(el).backgroundImage);
+      expect(bg).toContain('repeating-linear-gradient');
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -129,10 +129,11 @@ describe('viewer layers and token tools in Chromium', () => {
     await page.getByTestId('layer-pred').uncheck();
     await page.getByTestId('layer-diff').check();
     await page.getByTestId('opacity-diff').fill('1');
-    await waitForPixel(page, 'viewer-canvas', 'viewer-errors', at(10, 50), (c) => near(c, [41, 121, 255], 0));
+    // Errors are hatched (period 4 here): FN vertical bars on x % 4 < 2, FP "\\" stripes on (x - y) % 4 < 2.
+    await waitForPixel(page, 'viewer-canvas', 'viewer-errors', at(8.5, 50.5), (c) => near(c, [41, 121, 255], 0));
     const px = await elementPixels(page, 'viewer-canvas', 'viewer-errors');
-    expect(pixelAtImage(px, W, H, 10, 10)).toEqual([255, 61, 0]);
-    expect(pixelAtImage(px, W, H, 70, 10)).toEqual([255, 61, 0]);
+    expect(pixelAtImage(px, W, H, 10.5, 10.5)).toEqual([255, 61, 0]);
+    expect(pixelAtImage(px, W, H, 70.5, 10.5)).toEqual([255, 61, 0]);
     expect(pixelAtImage(px, W, H, 70, 50)).toEqual(GREY);
 
     // The inspector reads the classes, the CAM value and the token under the cursor.

@@ -19,7 +19,7 @@ export function useChangedImages(
   datasetId: number,
   runA: number | null,
   runB: number | null,
-): { rows: ChangedRow[]; byScore: boolean; error: unknown } {
+): { rows: ChangedRow[]; byScore: boolean; metric: string; error: unknown } {
   const enabled = runA !== null && runB !== null && runA !== runB;
   const ids = { a: runA ?? 0, b: runB ?? 0 };
   const disagreement = useQuery({
@@ -44,19 +44,42 @@ export function useChangedImages(
       }
       rows.sort((x, y) => Math.abs(y.delta ?? 0) - Math.abs(x.delta ?? 0) || (y.fraction ?? 0) - (x.fraction ?? 0));
     }
-    return { rows, byScore, error: disagreement.error };
+    return { rows, byScore, metric: metricName(compare.data?.imageMetric), error: disagreement.error };
   }, [disagreement.data, disagreement.error, compare.data]);
+}
+
+/** The per-image score that Δ is the difference of, in words. */
+export function metricName(imageMetric: string | undefined): string {
+  if (imageMetric === 'image-miou') return 'image mIoU';
+  if (imageMetric === 'lisa-pair-iou') return 'IoU';
+  return imageMetric ?? 'score';
+}
+
+/** A share or a score in [0, 1] as whole percent / points; never "-0". */
+export function wholePercent(x: number): number {
+  const r = Math.round(x * 100);
+  return r === 0 ? 0 : r;
 }
 
 export function ChangedList(p: {
   rows: readonly ChangedRow[];
   byScore: boolean;
+  metric: string;
   current: number | null;
   onPick(imageId: number): void;
 }): React.JSX.Element {
+  const signed = (d: number): string => {
+    const v = wholePercent(d);
+    return v > 0 ? `+${v}` : v < 0 ? `\u2212${-v}` : '0';
+  };
   return (
     <div className="changed-list">
-      <h3>Changed most {p.byScore ? '(by |Δ score|)' : '(by pixel disagreement)'}</h3>
+      <h3>Changed most</h3>
+      <p className="muted small" data-testid="changed-explain">
+        {p.byScore
+          ? `Ordered by |Δ|. Δ = B − A of the ${p.metric} per image, in points (0–100); px = pixels the runs label differently.`
+          : 'Ordered by px: the share of pixels the two runs label differently.'}
+      </p>
       <ol data-testid="changed-list">
         {p.rows.map((r) => (
           <li key={r.imageId}>
@@ -68,9 +91,10 @@ export function ChangedList(p: {
             >
               {r.fileName}
             </button>{' '}
-            <span className="muted small">
-              {r.fraction === null ? '' : `${(r.fraction * 100).toFixed(1)}% px`}
-              {r.delta === null ? '' : ` · Δ ${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`}
+            <span className="muted small" data-testid="changed-values">
+              {[r.fraction === null ? null : `${wholePercent(r.fraction)}% px`, r.delta === null ? null : `Δ ${signed(r.delta)}`]
+                .filter((x) => x !== null)
+                .join(' · ')}
             </span>
           </li>
         ))}

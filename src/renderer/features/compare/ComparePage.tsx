@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
-import type { ClassInfo } from '../../../shared';
+import { runDisplayName, type ClassInfo } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -9,8 +9,9 @@ import { Viewer, type BitmapLayer } from '../../canvas/Viewer';
 import type { Viewport } from '../../canvas/viewport';
 import { useElementSize } from '../../canvas/useElementSize';
 import { labelMapCanvas, rgbaCanvas } from '../../canvas/MaskBitmap';
-import { diffCounts, diffToRgba, DIFF_COLORS } from '../../canvas/raster/diffToRgba';
-import { useBlobBytes } from '../viewer';
+import { diffCounts, DIFF_COLORS } from '../../canvas/raster/diffToRgba';
+import { hatchedDiffToRgba } from '../../canvas/raster/overlayStyle';
+import { ErrorLegend, useBlobBytes } from '../viewer';
 import { ChangedList, useChangedImages } from './ChangedList';
 
 type CompareRoute = Extract<Route, { page: 'compare' }>;
@@ -26,7 +27,7 @@ function maskBitmap(
   errors: boolean,
 ): HTMLCanvasElement | null {
   if (labels === undefined || labels.length !== w * h) return null;
-  if (errors) return gt !== undefined && gt.length === w * h ? rgbaCanvas(diffToRgba(gt, labels), w, h) : null;
+  if (errors) return gt !== undefined && gt.length === w * h ? rgbaCanvas(hatchedDiffToRgba(gt, labels, w, h), w, h) : null;
   return labelMapCanvas(labels, w, h, classes);
 }
 
@@ -71,12 +72,16 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
   const swipeBox = useRef<HTMLDivElement>(null);
   const swipeSize = useElementSize(swipeBox);
 
+  // Never drop the shared viewport to null while the canvases stay mounted: a Viewer fits a null
+  // viewport only when its image or size changes, so switching a run (same image, same size) used to
+  // leave both canvases blank until Fit. Instead ask both for a fit; a run switch keeps zoom and pan.
+  const refit = (): void => setCommand((c) => ({ kind: 'fit', seq: c.seq + 1 }));
   const switchMode = (m: 'side' | 'swipe'): void => {
     setMode(m);
-    setViewport(null); // the panes change size: fit again
+    refit(); // the panes change size
   };
   const go = (patch: Partial<CompareRoute>): void => {
-    setViewport(null);
+    if (patch.imageId !== undefined && patch.imageId !== imageId) refit();
     navigate({ ...route, runA, runB, imageId, ...patch });
   };
   const img = detail.data;
@@ -122,7 +127,7 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
     <select data-testid={testId} value={value ?? ''} onChange={(e) => go({ [which]: Number(e.target.value) })}>
       {list.map((r) => (
         <option key={r.id} value={r.id}>
-          {r.name}
+          {runDisplayName(r)}
         </option>
       ))}
     </select>
@@ -159,6 +164,7 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
           />{' '}
           errors vs GT (TP/FP/FN)
         </label>
+        {errors ? <ErrorLegend testId="compare-error-legend" /> : null}
         <label>
           opacity{' '}
           <input
@@ -185,13 +191,19 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
             />
           </label>
         ) : null}
-        <button data-testid="fit" onClick={() => setCommand({ kind: 'fit', seq: command.seq + 1 })}>
+        <button data-testid="fit" onClick={refit}>
           Fit
         </button>
       </div>
       {[changed.error, detail.error, gt.error, predA.error, predB.error].map((e, i) => (e ? <ErrorBanner key={i} error={e} /> : null))}
       <div className="compare-body">
-        <ChangedList rows={changed.rows} byScore={changed.byScore} current={imageId} onPick={(id) => go({ imageId: id })} />
+        <ChangedList
+          rows={changed.rows}
+          byScore={changed.byScore}
+          metric={changed.metric}
+          current={imageId}
+          onPick={(id) => go({ imageId: id })}
+        />
         <div className="compare-main" ref={swipeBox}>
           {img === undefined ? (
             <p className="muted">{imageId === null ? 'No image to compare yet.' : 'Loading image…'}</p>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BlobRef } from '../../../shared';
+import { runDisplayName, type BlobRef } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -9,6 +9,7 @@ import type { ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapCellAt } from '../../../shared/domain/heatmapGeometry';
 import { LayerControl } from './LayerControl';
 import { ClassLegend } from './ClassLegend';
+import { OverlayLegend, gtDrawnAs, useGtStyle } from './OverlayLegend';
 import { TokenPanel } from './TokenPanel';
 import { useBlobBytes, useHeatmapValues } from './blobData';
 import { heatmapView, viewPlacement, type HeatmapSettings } from './heatmapView';
@@ -154,7 +155,10 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const width = img?.width ?? 1;
   const height = img?.height ?? 1;
   const classes = useMemo(() => img?.classes ?? [], [img?.classes]);
+  const [gtStyle, setGtStyle] = useGtStyle();
+  const predShown = runId !== null && pred.data !== undefined && layers.pred.visible;
   const bitmaps = useViewerLayers({
+    gtStyle: gtDrawnAs(gtStyle, predShown),
     width,
     height,
     classes,
@@ -226,7 +230,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
               <option value="none">no run</option>
               {runList.map((r) => (
                 <option key={r.id} value={r.id}>
-                  {r.name}
+                  {runDisplayName(r)}
                 </option>
               ))}
             </select>
@@ -256,6 +260,13 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
               disabled={view === null || (view.grid === null && view.points.length === 0)}
               state={layers.tokens}
               onChange={setLayer('tokens')}
+            />
+            <OverlayLegend
+              gt={img.groundTruth !== null && layers.gt.visible}
+              pred={predShown}
+              errors={hasPred && img.groundTruth !== null && layers.diff.visible}
+              style={gtStyle}
+              onStyle={setGtStyle}
             />
           </Section>
           <div className="view-buttons">

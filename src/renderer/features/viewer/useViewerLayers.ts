@@ -4,7 +4,7 @@ import type { BitmapLayer, BitmapPlacement, LayerState } from '../../canvas/View
 import { labelMapCanvas, rgbaCanvas } from '../../canvas/MaskBitmap';
 import { colormapLut, type ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapToRgba } from '../../canvas/raster/heatmapToRgba';
-import { diffToRgba } from '../../canvas/raster/diffToRgba';
+import { hatchedDiffToRgba, outlineLabels } from '../../canvas/raster/overlayStyle';
 import { tokenSetsToRgba } from '../../canvas/raster/tokenSets';
 import { viewPlacement, type HeatmapView } from './heatmapView';
 
@@ -41,6 +41,8 @@ export interface LayerInputs {
   view: HeatmapView | null;
   colormap: ColormapName;
   states: LayerStates;
+  /** Ground truth drawn as an outline (over a filled prediction) or filled; default fill. */
+  gtStyle?: 'outline' | 'fill';
 }
 
 /**
@@ -66,8 +68,11 @@ function sizeMatches(labels: Uint8Array | null, w: number, h: number): labels is
 export function useViewerLayers(i: LayerInputs): BitmapLayer[] {
   const shown = useMemo(() => visibleClasses(i.classes, i.hidden), [i.classes, i.hidden]);
   const gtCanvas = useMemo(
-    () => (sizeMatches(i.gt, i.width, i.height) ? labelMapCanvas(i.gt, i.width, i.height, shown) : null),
-    [i.gt, i.width, i.height, shown],
+    () =>
+      sizeMatches(i.gt, i.width, i.height)
+        ? labelMapCanvas(i.gtStyle === 'outline' ? outlineLabels(i.gt, i.width, i.height) : i.gt, i.width, i.height, shown)
+        : null,
+    [i.gt, i.width, i.height, shown, i.gtStyle],
   );
   const predCanvas = useMemo(
     () => (sizeMatches(i.pred, i.width, i.height) ? labelMapCanvas(i.pred, i.width, i.height, withFallback(shown, i.pred)) : null),
@@ -76,7 +81,7 @@ export function useViewerLayers(i: LayerInputs): BitmapLayer[] {
   const diffCanvas = useMemo(
     () =>
       sizeMatches(i.gt, i.width, i.height) && sizeMatches(i.pred, i.width, i.height)
-        ? rgbaCanvas(diffToRgba(i.gt, i.pred), i.width, i.height)
+        ? rgbaCanvas(hatchedDiffToRgba(i.gt, i.pred, i.width, i.height), i.width, i.height)
         : null,
     [i.gt, i.pred, i.width, i.height],
   );
