@@ -1,14 +1,16 @@
 /**
  * A generated large workspace for the gallery benchmark and the event-loop tests: N images of one
  * semantic dataset (21 classes), each with its semantic sample, 2-3 ground-truth regions, a complete
- * run's 2-3 predicted regions and its metric rows (fingerprinted as evaluation would, so score reads
+ * run's 2-3 predicted regions and its metric rows (fingerprinted as evaluation does, so score reads
  * find them fresh), a tag on every 10th image and a spread of review states. Written straight through
  * the store in one transaction (what importers and evaluation would write), without image files:
  * gallery reads never open them.
  */
 import { createEngine, type Engine } from '../src/main/engine/engine';
 import { labelMapToRles, type ClassRle } from '../src/main/engine/masks';
-import { cyrb53 } from '../src/main/engine/metrics/evaluationSet';
+import { cyrb53, sampleFingerprint } from '../src/main/engine/metrics/evaluationSet';
+import { metricRowsStore } from '../src/main/engine/metrics/metricRows';
+import type { CountRow } from '../src/main/engine/metrics/sampleCounts';
 
 export interface GalleryWorkspace {
   datasetId: number;
@@ -53,9 +55,7 @@ export function fillGalleryWorkspace(engine: Engine, count: number): GalleryWork
   const insertPrediction = db.prepare(
     'INSERT INTO predictions (run_id, sample_id, class_idx, instance, height, width, rle, area, score) VALUES (?, ?, ?, 0, ?, ?, ?, ?, NULL)',
   );
-  const insertMetric = db.prepare(
-    'INSERT INTO metric_rows (run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const metrics = metricRowsStore(db);
   return db.transaction((): GalleryWorkspace => {
     const datasetId = repos.datasets.create({ name: `gallery-${count}`, format: 'voc', task: 'semantic', sourcePath: null });
     repos.datasets.addClasses(
@@ -93,15 +93,16 @@ export function fillGalleryWorkspace(engine: Engine, count: number): GalleryWork
       for (const r of predRegions) insertPrediction.run(runId, sampleId, r.classIdx, H, W, r.rle.counts, r.area);
       if (n % 2 === 0) for (const r of predRegions) insertPrediction.run(partialRunId, sampleId, r.classIdx, H, W, r.rle.counts, r.area);
       if (gtIds.length === 0) continue;
-      const predText = predRegions.map((r) => `${r.classIdx}:0:${H}x${W}:${r.rle.counts}`).join('|');
-      const rev = `gt=${gtIds.map((id) => `${id}.1`).join(',')};pred=${cyrb53(predText)}`;
+      const rev = sampleFingerprint(db, runId, sampleId);
       const classes = new Set([...gtRegions.map((r) => r.classIdx), ...predRegions.map((r) => r.classIdx)]);
+      const rows: CountRow[] = [];
       for (const c of classes) {
         const g = gtRegions.find((r) => r.classIdx === c)?.area ?? 0;
         const p = predRegions.find((r) => r.classIdx === c)?.area ?? 0;
-        const tp = Math.min(g, p) - (n % 13);
-        insertMetric.run(runId, sampleId, c, Math.max(0, tp), p - Math.max(0, tp), g - Math.max(0, tp), g, rev);
+        const tp = Math.max(0, Math.min(g, p) - (n % 13));
+        rows.push({ classIdx: c, tp, fp: p - tp, fn: g - tp, gtPixels: g });
       }
+      metrics.replaceSample(runId, sampleId, rev, rows, 'semantic');
     }
     return { datasetId, runId, partialRunId, images: count, classes: CLASSES, tag };
   })();

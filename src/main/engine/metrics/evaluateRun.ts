@@ -35,10 +35,16 @@ interface EvalDeps {
 
 export function planEvaluation(deps: EvalDeps, dataset: DatasetSummary, run: RunSummary): EvaluationPlan {
   const set = loadEvaluationSet(deps.db, dataset, run);
-  const stored = metricRowsStore(deps.db).storedRevisions(run.id);
-  const stale = set.samples.filter((s) => stored.get(s.sampleId) !== s.rev);
-  const scored = new Set(set.samples.map((s) => s.sampleId));
-  const obsolete = [...stored.keys()].filter((id) => !scored.has(id));
+  const stale = set.samples.filter((s) => s.stored !== s.rev);
+  let withRows = 0;
+  for (const s of set.samples) if (s.stored !== null) withRows++;
+  const store = metricRowsStore(deps.db);
+  // Rows of samples outside the set are looked for only when the counts say there are some.
+  let obsolete: number[] = [];
+  if (store.sampleCount(run.id) !== withRows) {
+    const scored = new Set(set.samples.map((s) => s.sampleId));
+    obsolete = store.sampleIds(run.id).filter((id) => !scored.has(id));
+  }
   return { set, stale, obsolete };
 }
 
@@ -56,7 +62,9 @@ export function evaluateSamples(
 ): void {
   const store = metricRowsStore(deps.db);
   const write = deps.db.transaction((sample: EvaluationSample, rows: ReturnType<typeof countSample>) => {
-    store.replaceSample(run.id, sample.sampleId, sample.rev, rows);
+    // The set's sample now describes what is stored (scores read right after use it).
+    sample.storedScore = store.replaceSample(run.id, sample.sampleId, sample.rev, rows, set.task);
+    sample.stored = sample.rev;
   });
   for (const sample of samples) {
     const rows = countSample(

@@ -15,8 +15,12 @@ export interface EvaluationSample {
   query: string | null;
   height: number;
   width: number;
-  /** `gt=<annotation>.<version>,…;pred=<hash>`: what metric_rows.annotation_rev holds. */
+  /** `g<ground-truth rev>p<prediction rev>` (migration 6's counters): what metric_rows.annotation_rev holds. */
   rev: string;
+  /** The fingerprint the sample's stored metric rows were computed from; null when it has none. */
+  stored: string | null;
+  /** The stored per-sample score (metric_samples), valid when `stored === rev`. */
+  storedScore: number | null;
 }
 
 export interface EvaluationSet {
@@ -57,29 +61,55 @@ export function loadEvaluationSet(db: Db, dataset: DatasetSummary, run: RunSumma
   const complete = run.status === 'complete';
   const scored =
     task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
+  // A complete run scores every sample, so "predicted" is only looked up for unfinished runs.
+  const predicted = complete
+    ? '1'
+    : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
+         OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
   const rows = db
     .prepare(
-      `SELECT s.id AS sampleId, s.image_id AS imageId, i.file_name AS fileName, s.query, i.height, i.width,
-         (EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.sample_id = s.id)
-           OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = ? AND h.sample_id = s.id)) AS predicted,
-         (SELECT group_concat(a.id || '.' || a.current_version, ',' ORDER BY a.id) FROM annotations a WHERE a.sample_id = s.id) AS gtRev
-       FROM samples s JOIN images i ON i.id = s.image_id
-       WHERE i.dataset_id = ? AND ${scored}
+      `SELECT s.id, s.image_id, i.file_name, s.query, i.height, i.width, ${predicted},
+         (SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id),
+         (SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id),
+         m.rev, m.score
+       FROM images i JOIN samples s ON s.image_id = i.id
+       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
+       WHERE i.dataset_id = $dataset AND ${scored}
        ORDER BY i.file_name, i.id, s.id`,
     )
-    .all(run.id, run.id, dataset.id) as Array<Omit<EvaluationSample, 'rev'> & { predicted: number; gtRev: string | null }>;
-  const predictionHashes = predictionFingerprints(db, run.id);
+    .raw()
+    .all({ run: run.id, dataset: dataset.id }) as Array<
+    [number, number, string, string | null, number, number, number, number | null, number | null, string | null, number | null]
+  >;
   const samples: EvaluationSample[] = [];
   let unpredicted = 0;
-  for (const r of rows) {
-    if (r.predicted !== 1 && !complete) {
+  for (const [sampleId, imageId, fileName, query, height, width, isPredicted, gtRev, predRev, stored, storedScore] of rows) {
+    if (isPredicted !== 1) {
       unpredicted++;
       continue;
     }
-    const rev = `gt=${r.gtRev ?? ''};pred=${predictionHashes.get(r.sampleId) ?? ''}`;
-    samples.push({ sampleId: r.sampleId, imageId: r.imageId, fileName: r.fileName, query: r.query, height: r.height, width: r.width, rev });
+    samples.push({ sampleId, imageId, fileName, query, height, width, rev: fingerprint(gtRev, predRev), stored, storedScore });
   }
   return { task, numClasses: classCount(db, dataset), samples, unpredicted };
+}
+
+/**
+ * What a sample's counts were computed from: its ground-truth and prediction counters (migration 6
+ * keeps them in step with every write by triggers), so a changed mask on either side changes it.
+ */
+export function fingerprint(gtRev: number | null, predRev: number | null): string {
+  return `g${gtRev ?? 0}p${predRev ?? 0}`;
+}
+
+/** The current fingerprint of one sample's inputs (writers that store counts with the masks they score). */
+export function sampleFingerprint(db: Db, runId: number, sampleId: number): string {
+  const row = db
+    .prepare(
+      `SELECT (SELECT rev FROM ground_truth_revs WHERE sample_id = $sample), (SELECT rev FROM prediction_revs WHERE run_id = $run AND sample_id = $sample)`,
+    )
+    .raw()
+    .get({ run: runId, sample: sampleId }) as [number | null, number | null];
+  return fingerprint(row[0], row[1]);
 }
 
 /** Class ids are label values, so the label set is [0, max index + 1). */
@@ -91,23 +121,7 @@ function classCount(db: Db, dataset: DatasetSummary): number {
   return row.max + 1;
 }
 
-/**
- * One hash per sample over its prediction regions (class, instance, size, RLE): a rerun that changes
- * a mask changes the hash, so its counts are recomputed. SQLite concatenates each sample's RLE
- * strings; they are hashed, never decoded. cyrb53 (bryc, public domain) rather than sha1: this runs
- * before every score read, it only has to notice changes, and it is ~4x faster here.
- */
-function predictionFingerprints(db: Db, runId: number): Map<number, string> {
-  const rows = db
-    .prepare(
-      `SELECT sample_id, group_concat(class_idx || ':' || instance || ':' || height || 'x' || width || ':' || rle, '|' ORDER BY class_idx, instance)
-       FROM predictions WHERE run_id = ? GROUP BY sample_id`,
-    )
-    .raw()
-    .all(runId) as Array<[number, string]>;
-  return new Map(rows.map(([sampleId, text]) => [sampleId, cyrb53(text)]));
-}
-
+/** A fast 53-bit string hash (cyrb53, bryc, public domain): stand-in hashes in generated workspaces. */
 export function cyrb53(text: string, seed = 0): string {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;

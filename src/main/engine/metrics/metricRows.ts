@@ -4,6 +4,8 @@
  */
 import { ApiError } from '../../../shared/api/errors';
 import type { Db } from '../store/db';
+import { sampleScore } from './aggregate';
+import type { EvaluationTask } from './evaluationSet';
 import type { CountRow } from './sampleCounts';
 
 /** A subset restriction as SQL over `m.sample_id`; the empty string when there is none. */
@@ -41,22 +43,56 @@ export function metricRowsStore(db: Db) {
     'INSERT INTO metric_rows (run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const deleteSample = db.prepare('DELETE FROM metric_rows WHERE run_id = ? AND sample_id = ?');
+  const upsertSample = db.prepare(
+    `INSERT INTO metric_samples (run_id, sample_id, rev, score) VALUES (?, ?, ?, ?)
+     ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = excluded.rev, score = excluded.score`,
+  );
+  const deleteSampleRow = db.prepare('DELETE FROM metric_samples WHERE run_id = ? AND sample_id = ?');
   return {
-    /** The fingerprint each stored sample was computed from. */
-    storedRevisions(runId: number): Map<number, string> {
-      const rows = db
-        .prepare('SELECT sample_id, MIN(annotation_rev) AS rev FROM metric_rows WHERE run_id = ? GROUP BY sample_id')
-        .raw()
-        .all(runId) as Array<[number, string]>;
-      return new Map(rows);
+    /** How many samples have rows in the run. */
+    sampleCount(runId: number): number {
+      return (db.prepare('SELECT COUNT(*) FROM metric_samples WHERE run_id = ?').pluck().get(runId) as number) ?? 0;
     },
-    /** Call inside a transaction. */
-    replaceSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[]): void {
+    /** The samples with rows in the run. */
+    sampleIds(runId: number): number[] {
+      return db.prepare('SELECT sample_id FROM metric_samples WHERE run_id = ?').pluck().all(runId) as number[];
+    },
+    /** Call inside a transaction. `task` decides the stored per-sample score (aggregate.ts sampleScore), which is returned. */
+    replaceSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null {
       deleteSample.run(runId, sampleId);
       for (const r of rows) insert.run(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
+      const score = sampleScore(task, rows);
+      upsertSample.run(runId, sampleId, rev, score);
+      return score;
     },
     deleteSample(runId: number, sampleId: number): void {
       deleteSample.run(runId, sampleId);
+      deleteSampleRow.run(runId, sampleId);
+    },
+    /** Samples in the subset with their stored score (null: no pixel of any class), in sample id order. */
+    sampleScores(runId: number, subset: SubsetFilter): Map<number, number | null> {
+      const rows = db
+        .prepare(`SELECT m.sample_id, m.score FROM metric_samples m WHERE m.run_id = ? ${subset.sql}`)
+        .raw()
+        .all(runId, ...subset.params) as Array<[number, number | null]>;
+      return new Map(rows);
+    },
+    /** Each subset sample's score for one class (semantic): IoU of that class, null when it has no pixel of it. */
+    classScores(runId: number, subset: SubsetFilter, classIdx: number): Map<number, number | null> {
+      const rows = db
+        .prepare(
+          `SELECT m.sample_id, r.tp, r.fp, r.fn FROM metric_samples m
+           LEFT JOIN metric_rows r ON r.run_id = m.run_id AND r.sample_id = m.sample_id AND r.class_idx = ?
+           WHERE m.run_id = ? ${subset.sql}`,
+        )
+        .raw()
+        .all(classIdx, runId, ...subset.params) as Array<[number, number | null, number | null, number | null]>;
+      const out = new Map<number, number | null>();
+      for (const [sampleId, tp, fp, fn] of rows) {
+        const union = (tp ?? 0) + (fp ?? 0) + (fn ?? 0);
+        out.set(sampleId, union > 0 ? (tp ?? 0) / union : null);
+      }
+      return out;
     },
     /** Per-class sums over the subset: what a dataset score is computed from. */
     classSums(runId: number, subset: SubsetFilter): { samples: number; images: number; rows: CountRow[] } {

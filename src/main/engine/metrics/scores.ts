@@ -6,11 +6,11 @@ import type { ImageScore, RunScores, SubsetSummary } from '../../../shared/api/m
 import type { DatasetSummary, RunSummary } from '../../../shared/domain';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
-import { evalResult, referringBlock, sampleScore, semanticBlock } from './aggregate';
+import { evalResult, referringBlock, semanticBlock } from './aggregate';
 import { ensureFresh } from './evaluateRun';
 import type { EvaluationSet } from './evaluationSet';
 import { requireDatasetRun } from './lookup';
-import { metricRowsStore, subsetFilter, type SampleRows } from './metricRows';
+import { metricRowsStore, subsetFilter } from './metricRows';
 
 interface ScoreDeps {
   db: Db;
@@ -55,21 +55,30 @@ export function scoresOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string)
   };
 }
 
-/** Per-sample scores of a fresh run, in the evaluation set's order (file name). */
+/**
+ * Per-sample scores of a fresh run, in the evaluation set's order (file name). The whole-sample score
+ * is stored with the counts (metric_samples), so this reads one row per sample; a class's score reads
+ * that class's row.
+ */
 export function perImageOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string, classIdx?: number): ImageScore[] {
-  const rows = metricRowsStore(deps.db).perSample(fresh.run.id, subsetFilter(deps.db, subset));
-  const bySample = new Map<number, SampleRows>(rows.map((r) => [r.sampleId, r]));
+  const filter = subsetFilter(deps.db, subset);
+  const store = metricRowsStore(deps.db);
+  const scores =
+    classIdx !== undefined && fresh.set.task === 'semantic'
+      ? store.classScores(fresh.run.id, filter, classIdx)
+      : filter.tag !== null
+        ? store.sampleScores(fresh.run.id, filter)
+        : null;
   const out: ImageScore[] = [];
   for (const s of fresh.set.samples) {
-    const sample = bySample.get(s.sampleId);
-    if (sample === undefined) continue;
-    out.push({
-      sampleId: s.sampleId,
-      imageId: s.imageId,
-      fileName: s.fileName,
-      query: s.query,
-      score: sampleScore(fresh.set.task, sample.rows, classIdx),
-    });
+    let score: number | null;
+    if (scores === null) score = s.storedScore;
+    else {
+      const found = scores.get(s.sampleId);
+      if (found === undefined) continue;
+      score = found;
+    }
+    out.push({ sampleId: s.sampleId, imageId: s.imageId, fileName: s.fileName, query: s.query, score });
   }
   return out;
 }

@@ -263,6 +263,69 @@ export const migrations: readonly string[] = [
   CREATE INDEX IF NOT EXISTS annotation_edits_by_sample ON annotation_edits(sample_id);
   CREATE INDEX IF NOT EXISTS runs_by_model ON runs(model_id);
   `,
+  /* 5 -> 6: evaluation fingerprints kept at write time (metrics/evaluationSet.ts) */ `
+  -- A counter per (run, sample) bumped by every insert, update and delete of the sample's prediction
+  -- regions, and one per sample bumped by every change of its ground-truth regions (a new region, a
+  -- new current version, a deleted region). A metric row records the pair it was computed from, so
+  -- finding stale rows reads two integers per sample instead of hashing every prediction RLE.
+  -- Rows go with their run or sample (cascade); a counter never restarts while rows computed from it
+  -- can exist.
+  CREATE TABLE prediction_revs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    rev INTEGER NOT NULL,
+    PRIMARY KEY (run_id, sample_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX prediction_revs_by_sample ON prediction_revs(sample_id);
+  CREATE TABLE ground_truth_revs (
+    sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+    rev INTEGER NOT NULL
+  );
+  INSERT INTO prediction_revs (run_id, sample_id, rev) SELECT run_id, sample_id, 1 FROM predictions GROUP BY run_id, sample_id;
+  INSERT INTO ground_truth_revs (sample_id, rev) SELECT sample_id, 1 FROM annotations GROUP BY sample_id;
+  CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions BEGIN
+    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
+      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER prediction_revs_update AFTER UPDATE ON predictions BEGIN
+    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
+    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
+      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER prediction_revs_delete AFTER DELETE ON predictions BEGIN
+    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
+  END;
+  CREATE TRIGGER ground_truth_revs_insert AFTER INSERT ON annotations BEGIN
+    INSERT INTO ground_truth_revs (sample_id, rev) VALUES (NEW.sample_id, 1)
+      ON CONFLICT (sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER ground_truth_revs_update AFTER UPDATE ON annotations BEGIN
+    UPDATE ground_truth_revs SET rev = rev + 1 WHERE sample_id = OLD.sample_id;
+    INSERT INTO ground_truth_revs (sample_id, rev) VALUES (NEW.sample_id, 1)
+      ON CONFLICT (sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER ground_truth_revs_delete AFTER DELETE ON annotations BEGIN
+    UPDATE ground_truth_revs SET rev = rev + 1 WHERE sample_id = OLD.sample_id;
+  END;
+  -- One row per scored (run, sample): the fingerprint its metric_rows were computed from and the
+  -- sample's score (metrics/aggregate.ts sampleScore), so sorting a gallery by score reads one row per
+  -- image. Rows scored before this migration carry the old fingerprint: they go, and are recomputed.
+  CREATE TABLE metric_samples (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    rev TEXT NOT NULL,
+    score REAL,
+    PRIMARY KEY (run_id, sample_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX metric_samples_by_sample ON metric_samples(sample_id);
+  DELETE FROM metric_rows;
+  `,
+  /* 6 -> 7: SAM image embeddings live in files beside the database (models/embeddingCache.ts) */ `
+  -- ~4 MB per image and model made them most of a workspace's database. They are a cache: the rows go
+  -- (a run recomputes what it needs into cache/embeddings/) and the table with them. The freed pages
+  -- are reused by later writes; the file itself shrinks only with VACUUM.
+  DROP TABLE image_embeddings;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;
