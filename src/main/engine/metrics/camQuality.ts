@@ -1,6 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { EngineDeps } from '../deps';
 import { paintLabelMap } from '../masks/labelMap';
+import type { Heatmap } from '../store/repos/predictions';
 import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
 import { resolveSubset } from '../tags/subset';
 import { createCamSweep, defaultCamThresholds, type CamSweepResult } from './camSweep';
@@ -16,6 +17,10 @@ export interface CamQuality extends CamSweepResult {
  * CAM quality of a ToCo CAM run (DESIGN §5): the fused, normalized CAM of each image at its size,
  * keeping the channels of the classes its ground truth contains (ToCo scores CAMs with GT image
  * labels), pseudo labels at each background threshold 0.00-0.95, mIoU over classes present in GT.
+ * A run imported from ToCo/IRN CAM dicts (`import predictions --format toco-cam`) has no raw CAMs:
+ * its stored `high_res` [K,H,W] with its own keys is scored exactly as ToCo's tools/eval_cam.py does
+ * (a background channel of value t padded in front, argmax, keys + 1; the keys are the ones ToCo
+ * saved, i.e. the image's GT labels at inference).
  * One image at a time, so memory does not grow with the dataset.
  */
 export function camQuality(deps: EngineDeps, datasetId: number, runId: number, subset?: string): CamQuality {
@@ -30,14 +35,21 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
   const sweep = createCamSweep(numClasses, defaultCamThresholds());
   let images = 0;
   for (const sampleId of resolveSubset(deps, datasetId, subset).sampleIds) {
-    const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
-    if (raw === undefined || display === undefined) continue;
+    if (display === undefined) continue;
+    const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     const regions = deps.repos.annotations.currentForSample(sampleId);
     if (regions.length === 0) continue;
     const image = deps.db
       .prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?')
       .get(sampleId) as { width: number; height: number };
+    if (raw === undefined) {
+      const imported = importedCamItem(display, image.height, image.width);
+      if (imported === null) continue;
+      sweep.add({ ...imported, gt: paintLabelMap(regions, image.height, image.width), height: image.height, width: image.width });
+      images++;
+      continue;
+    }
     const gt = paintLabelMap(regions, image.height, image.width);
     const present = new Set(gt);
     const classIds = (display.meta['classIds'] ?? []) as number[];
@@ -55,4 +67,22 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
       `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`,
     );
   return { dataset: dataset.name, run: run.name, images, definition: 'toco-cam-sweep', ...sweep.result() };
+}
+
+/**
+ * An imported ToCo/IRN CAM dict (`cam` [K,H,W] float32 at image size, `meta.classIndices` = keys + 1)
+ * as a sweep item, channels and keys as saved; null for any other map (an npy heatmap without keys).
+ */
+export function importedCamItem(map: Heatmap, height: number, width: number): { cam: Float32Array; keys: number[] } | null {
+  const classIndices = map.meta['classIndices'];
+  if (!Array.isArray(classIndices) || map.dtype !== 'float32' || map.shape.length !== 3) return null;
+  const [k, h, w] = map.shape as [number, number, number];
+  if (h !== height || w !== width || k !== classIndices.length) return null;
+  const bytes = map.data;
+  // Stored blobs are not always 4-byte aligned: copy when they are not.
+  const cam =
+    bytes.byteOffset % 4 === 0
+      ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+      : new Float32Array(bytes.slice().buffer);
+  return { cam, keys: classIndices.map(Number) };
 }

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { tessera } from '../../helpers/cli';
+import { tempDir } from '../../helpers/fixtures';
+import { writeSceneDataset } from '../../helpers/scenes';
+import { npyBytes } from '../../unit/engine/datasets/npyBytes';
+
+let t: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  t = tempDir();
+});
+afterAll(() => t.cleanup());
+
+const W = 40;
+const H = 30;
+
+/** A deterministic CAM channel: high inside the class's rectangles, a spread of lower values elsewhere. */
+function channel(labels: Uint8Array, cls: number, seed: number): Float32Array {
+  const out = new Float32Array(W * H);
+  for (let i = 0; i < out.length; i++) {
+    const noise = ((i * 7919 + seed * 104729) % 1000) / 1000;
+    out[i] = labels[i] === cls ? 0.35 + 0.65 * noise : 0.6 * noise;
+  }
+  return out;
+}
+
+describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
+  it("scores the saved high_res as ToCo's tools/eval_cam.py does: background channel t padded in front, argmax, keys + 1", async () => {
+    const scenes = [
+      {
+        name: 'a',
+        width: W,
+        height: H,
+        rects: [
+          { x: 2, y: 3, w: 15, h: 12, cls: 1 },
+          { x: 22, y: 10, w: 14, h: 16, cls: 3 },
+        ],
+      },
+      { name: 'b', width: W, height: H, rects: [{ x: 5, y: 5, w: 30, h: 10, cls: 2 }] },
+    ];
+    const data = await writeSceneDataset(join(t.dir, 'scenes'), scenes);
+    // The dicts ToCo saves: keys = foreground ids (class - 1) of the image's labels, high_res [K,H,W].
+    // Image b also gets a channel for class 1, which its GT lacks: it is scored as saved.
+    const dicts = new Map<string, { keys: number[]; cams: Float32Array[] }>();
+    const camDir = join(t.dir, 'cams');
+    mkdirSync(camDir);
+    for (const [name, classes] of [
+      ['a', [1, 3]],
+      ['b', [1, 2]],
+    ] as const) {
+      const labels = data.labels.get(name)!;
+      const cams = classes.map((c, k) => channel(labels, c, k + 1));
+      const keys = classes.map((c) => c - 1);
+      dicts.set(name, { keys, cams });
+      const highRes = new Float32Array(cams.length * W * H);
+      cams.forEach((c, k) => highRes.set(c, k * W * H));
+      writeFileSync(
+        join(camDir, `${name}.npz`),
+        zipSync({
+          'keys.npy': npyBytes('<i8', [keys.length], BigInt64Array.from(keys.map(BigInt))),
+          'high_res.npy': npyBytes('<f4', [cams.length, H, W], highRes),
+        }),
+      );
+    }
+    const ws = join(t.dir, 'ws');
+    for (const args of [
+      ['init'],
+      ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes'],
+      ['import', 'predictions', camDir, '--dataset', 'scenes', '--run', 'toco', '--format', 'toco-cam'],
+    ]) {
+      const r = tessera(['--workspace', ws, ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const r = tessera(['--workspace', ws, 'eval', '--dataset', 'scenes', '--run', 'toco', '--cam-sweep', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const sweep = JSON.parse(r.stdout) as {
+      images: number;
+      thresholds: number[];
+      miou: number[];
+      best: { threshold: number; miou: number };
+    };
+    expect(sweep.images).toBe(2);
+
+    // Reference: eval_cam.py line by line. np.pad(cams, ((1,0),(0,0),(0,0)), constant_values=t) in
+    // float32, np.argmax (first maximum wins, so the background wins ties), keys = pad(keys + 1),
+    // one confusion matrix over both images, mIoU over classes present in GT (utils/evaluate.py).
+    const C = 4;
+    const expected = sweep.thresholds.map((thr) => {
+      const conf = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+      for (const s of scenes) {
+        const { keys, cams } = dicts.get(s.name)!;
+        const padded = [0, ...keys.map((k) => k + 1)];
+        const gt = data.labels.get(s.name)!;
+        for (let i = 0; i < W * H; i++) {
+          let arg = 0;
+          let max = Math.fround(thr);
+          cams.forEach((c, k) => {
+            if (c[i]! > max) {
+              max = c[i]!;
+              arg = k + 1;
+            }
+          });
+          conf[gt[i]!]![padded[arg]!]! += 1;
+        }
+      }
+      const ious: number[] = [];
+      for (let c = 0; c < C; c++) {
+        const gtc = conf[c]!.reduce((a, b) => a + b, 0);
+        if (gtc === 0) continue;
+        const tp = conf[c]![c]!;
+        const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
+        ious.push(tp / (gtc + fp));
+      }
+      return ious.reduce((a, b) => a + b, 0) / ious.length;
+    });
+    sweep.miou.forEach((m, i) => expect(Math.abs(m - expected[i]!), `t = ${sweep.thresholds[i]}`).toBeLessThan(1e-12));
+    // The sweep is not flat: the threshold matters, and the best one is where the reference peaks.
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
+    const bestIndex = expected.indexOf(Math.max(...expected));
+    expect(sweep.best.threshold).toBe(sweep.thresholds[bestIndex]);
+    expect(sweep.best.miou).toBeCloseTo(expected[bestIndex]!, 12);
+  });
+});
