@@ -2,6 +2,7 @@
  * The self-contained HTML report: inline CSS, inline SVG charts and data: PNG thumbnails, so it opens
  * anywhere and prints to PDF as is (pdf.ts prints this same document).
  */
+import { runOriginText } from '../../../shared/domain';
 import type { Comparison } from '../../../shared/api/methods/metrics';
 import { bestRow, escapeHtml as e, metricColumns, pct } from './format';
 import type { GallerySection } from './gallery';
@@ -34,7 +35,7 @@ function scoresTable(model: ReportModel): string {
 function provenanceTable(model: ReportModel): string {
   const rows = model.runs.map(
     (r) =>
-      `<tr><td>${e(r.name)}</td><td>${e(r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td></tr>`,
+      `<tr><td>${e(r.name)}</td><td>${e(r.source === 'model' ? `model ${runOriginText({ source: 'model', provenance: r.provenance })}` : r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td></tr>`,
   );
   return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction</th></tr>${rows.join('')}</table>`;
 }

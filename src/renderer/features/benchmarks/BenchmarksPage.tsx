@@ -59,7 +59,11 @@ export function BenchmarksPage({ datasetId }: { datasetId: number }): React.JSX.
       {runList.length > 0 && task !== 'unlabelled' ? (
         <>
           <h3>Runs</h3>
-          {loaded.length < runList.length ? <p className="muted">Scoring runs…</p> : <RunsTable task={task} scores={loaded} />}
+          {loaded.length < runList.length ? (
+            <p className="muted">Scoring runs…</p>
+          ) : (
+            <RunsTable task={task} scores={loaded} runs={runList} />
+          )}
           <p className="muted definitions">
             Definitions: {loaded[0]?.definitions.join(', ') ?? '…'} (hover a column for its name). Scores in %.
           </p>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { RunSummary } from '../../../shared';
+import { runDisplayName, type RunSummary } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { pct } from './columns';
@@ -23,7 +23,7 @@ export function ComparePanel({
     <select data-testid={testId} value={value ?? ''} onChange={(e) => set(Number(e.target.value))}>
       {runs.map((r) => (
         <option key={r.id} value={r.id}>
-          {r.name}
+          {runDisplayName(r)}
         </option>
       ))}
     </select>

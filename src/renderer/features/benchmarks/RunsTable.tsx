@@ -1,8 +1,17 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
+import { runOrigin, type RunSummary } from '../../../shared';
 import { columnsFor, pct } from './columns';
 
 /** Runs × metrics; the best value of each column in bold. */
-export function RunsTable({ task, scores }: { task: string; scores: RunScores[] }): React.JSX.Element {
+export function RunsTable({
+  task,
+  scores,
+  runs = [],
+}: {
+  task: string;
+  scores: RunScores[];
+  runs?: readonly RunSummary[];
+}): React.JSX.Element {
   const columns = columnsFor(task);
   const best = columns.map((c) => {
     const values = scores.map((s) => c.value(s));
@@ -25,7 +34,17 @@ export function RunsTable({ task, scores }: { task: string; scores: RunScores[] 
       <tbody>
         {scores.map((s, i) => (
           <tr key={s.runId} data-testid="bench-run-row" data-run={s.run}>
-            <td>{s.run}</td>
+            <td>
+              {s.run}
+              {runs.some((r) => r.id === s.runId && runOrigin(r).toy) ? (
+                <>
+                  {' '}
+                  <span className="badge toy" data-testid="bench-toy">
+                    TOY
+                  </span>
+                </>
+              ) : null}
+            </td>
             <td className="num" data-metric="images">
               {s.images}
               {s.unpredicted > 0 ? (
