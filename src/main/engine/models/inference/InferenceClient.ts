@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../../shared/api/errors';
 import type { LoadResult, Provider, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
+import { inferenceTiming } from './timing';
 
 export interface WorkerSpec {
   url: URL;
@@ -132,8 +133,28 @@ export class InferenceClient {
 
   async run(key: string, feeds: Record<string, WireTensor>, fetches?: string[]): Promise<Record<string, WireTensor>> {
     this.runCalls++;
-    const transfer = Object.values(feeds).map((f) => f.data);
-    const res = await this.request({ type: 'run', key, feeds, ...(fetches === undefined ? {} : { fetches }) }, transfer);
+    const timing = inferenceTiming.getStore();
+    const t0 = performance.now();
+    // Feeds are transferred, never copied (a buffer shared by two feeds is transferred once).
+    const transfer = [...new Set(Object.values(feeds).map((f) => f.data))];
+    const reply = this.request({ type: 'run', key, feeds, ...(fetches === undefined ? {} : { fetches }) }, transfer);
+    if (timing !== undefined) {
+      if (timing.calls === 0) timing.firstCallAt = t0;
+      timing.calls++;
+      timing.onCall?.();
+    }
+    let res: WorkerResponse;
+    try {
+      res = await reply;
+    } finally {
+      if (timing !== undefined) {
+        const t1 = performance.now();
+        timing.lastReturnAt = t1;
+        timing.roundTripMs += t1 - t0;
+        timing.onReply?.();
+      }
+    }
+    if (timing !== undefined && res.ok && res.type === 'run') timing.inferenceMs += res.ms ?? 0;
     if (!res.ok) throw new ApiError('MODEL_MISMATCH', `inference failed: ${oneLine(res.message)}`, { detail: res.message });
     if (res.type !== 'run') throw new Error('unexpected worker response');
     return res.outputs;
@@ -161,10 +182,13 @@ export class InferenceClient {
   }
 }
 
+/** Terminal colour codes (onnxruntime colours its log lines). */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /** onnxruntime's messages span several lines (and may carry its log prefix): one line for the user. */
 export function oneLine(message: string): string {
   return message
-    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(ANSI_COLOUR, '')
     .trim()
     .split(/\s*\n\s*/)
     .filter((l) => l.length > 0)
