@@ -1,5 +1,5 @@
 // npm run bench: every hot path against a baseline measured in the same run. Select with args:
-//   npm run bench -- models eval import rle annotate gallery
+//   npm run bench -- models models-real eval import rle annotate gallery
 import { cpus } from 'node:os';
 
 const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
@@ -7,13 +7,14 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   import: () => import('./import'),
   eval: () => import('./eval'),
   models: () => import('./models'),
+  'models-real': () => import('./modelsReal'),
   annotate: () => import('./annotate'),
   rle: () => import('./rle'),
   gallery: () => import('./gallery'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = wanted.length > 0 ? wanted : ['import', 'rle', 'eval', 'models', 'annotate', 'gallery'];
+const names = wanted.length > 0 ? wanted : ['import', 'rle', 'eval', 'models', 'models-real', 'annotate', 'gallery'];
 console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${cpus().length} CPUs`);
 for (const name of names) {
   const load = all[name];

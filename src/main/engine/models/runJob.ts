@@ -12,6 +12,8 @@ import { mapClasses, type ClassMapping } from './classMapping';
 import { decodeRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
 import { LoadedModel, providersFor } from './runtime';
+import { inferenceTiming, newInferenceTiming } from './inference/timing';
+import type { RunProfile } from '../../../shared/api/methods/runs';
 import { samplesForRun, type RunSample } from './samples';
 
 export interface StartRunInput {
@@ -25,8 +27,13 @@ export interface StartRunInput {
 /** Abort a run when its first items all fail the same way: that is a broken model, not bad images. */
 const EARLY_FAILURES = 3;
 
-/** Items in flight: one in inference while the next is decoded/preprocessed and the last committed. */
+/**
+ * Items at the inference worker or being prepared for it: one in inference while the next waits
+ * there, decoded and preprocessed. One more may be post-processed and committed meanwhile.
+ */
 const PIPELINE_DEPTH = 2;
+
+type Stages = RunProfile['stages'];
 
 interface Computed {
   s: RunSample;
@@ -34,6 +41,8 @@ interface Computed {
   fromCache: boolean;
   result?: ItemResult;
   error?: unknown;
+  /** Where this item's time went (computed items only). */
+  stages?: Omit<Stages, 'commit'>;
 }
 
 function groundTruthOf(deps: EngineDeps, s: RunSample): Uint8Array | null {
@@ -238,6 +247,8 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
   // Items still in inference when the run ends early (a failure, a cancel): the job ends only after
   // them, so closing the engine never releases a session under a running inference.
   const inFlight: Array<Promise<Computed>> = [];
+  // Set when the run ends early: nothing new starts while the items in flight finish.
+  let stopped = false;
   try {
     ctx.progress(0, samples.length, 'loading model');
     await model.load();
@@ -263,34 +274,102 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     const failures: Array<{ item: string; reason: string; modelError: boolean }> = [];
     ctx.progress(finished, samples.length, stage);
 
-    // A two-deep pipeline: while the worker runs item i, the main thread decodes and preprocesses
-    // item i+1, then post-processes and commits item i while i+1 runs. Commits stay in order.
+    // A two-deep pipeline: while the worker runs item i, item i+1 waits at the worker, decoded and
+    // preprocessed, so the worker never waits for the engine thread. As item i's reply arrives,
+    // item i+2 starts decoding (sharp's threads) while the engine thread post-processes and
+    // commits item i. One item is prepared at a time; commits stay in order.
+    const cacheLookup = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?');
+    let preparing = 0;
+    let atWorker = 0;
     const compute = async (s: RunSample): Promise<Computed> => {
+      // preparing -> at the worker (first inference call) -> past it (first reply, or no call at all).
+      let state: 'preparing' | 'worker' | 'past' = 'preparing';
+      const advance = (to: 'worker' | 'past'): void => {
+        if (state === 'past' || state === to) return;
+        if (state === 'preparing') preparing--;
+        else atWorker--;
+        if (to === 'worker') atWorker++;
+        state = to;
+        topUp();
+      };
+      try {
+        return await computeItem(
+          s,
+          () => advance('worker'),
+          () => advance('past'),
+        );
+      } finally {
+        advance('past');
+      }
+    };
+    const computeItem = async (s: RunSample, onCall: () => void, onReply: () => void): Promise<Computed> => {
       const gt = groundTruthOf(deps, s);
       const key = sampleCacheKey(plan.fingerprint, s, gt);
       try {
-        const hit = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?').get(key) as { outputs: Buffer } | undefined;
+        const hit = cacheLookup.get(key) as { outputs: Buffer } | undefined;
         if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit.outputs) };
+        const t0 = performance.now();
         const rgb = await decodeRgb(s.imagePath, s.orientation);
         const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
-        const out = await adapter.predict(model, sample, { modelToDataset: mapping.toDataset });
-        return { s, key, fromCache: false, result: toItemResult(out, s, mapping, referring) };
+        const t1 = performance.now();
+        // Inference calls made by this item report into `timing` (InferenceClient.run).
+        const timing = { ...newInferenceTiming(), onCall, onReply };
+        const out = await inferenceTiming.run(timing, () => adapter.predict(model, sample, { modelToDataset: mapping.toDataset }));
+        const result = toItemResult(out, s, mapping, referring);
+        const t2 = performance.now();
+        const called = timing.calls > 0;
+        // Before the first call and between calls: preprocessing; after the last reply: post-processing.
+        const between = called ? timing.lastReturnAt - timing.firstCallAt - timing.roundTripMs : 0;
+        const stages = {
+          decode: t1 - t0,
+          preprocess: called ? timing.firstCallAt - t1 + between : 0,
+          inference: timing.inferenceMs,
+          transfer: timing.roundTripMs - timing.inferenceMs,
+          postprocess: called ? t2 - timing.lastReturnAt : t2 - t1,
+        };
+        return { s, key, fromCache: false, result, stages };
       } catch (error) {
         return { s, key, fromCache: false, error };
       }
     };
+    const profile: RunProfile = {
+      images: 0,
+      wallMs: 0,
+      mainBusyMs: 0,
+      stages: { decode: 0, preprocess: 0, inference: 0, transfer: 0, postprocess: 0, commit: 0 },
+    };
+    const wall0 = performance.now();
+    // Items not committed yet, in order.
     const window = inFlight;
     let launched = 0;
-    const launch = (): void => {
-      const s = todo[launched++];
-      if (s !== undefined) window.push(compute(s));
-    };
-    while (launched < todo.length && window.length < PIPELINE_DEPTH) launch();
+    let toppingUp = false;
+    // Called by the loop and as items move on; never re-entered (a cache hit moves on at once).
+    function topUp(): void {
+      if (toppingUp) return;
+      toppingUp = true;
+      try {
+        while (
+          !stopped &&
+          !ctx.signal.aborted &&
+          launched < todo.length &&
+          preparing === 0 &&
+          preparing + atWorker < PIPELINE_DEPTH &&
+          window.length <= PIPELINE_DEPTH
+        ) {
+          const s = todo[launched++] as RunSample;
+          preparing++;
+          window.push(compute(s));
+        }
+      } finally {
+        toppingUp = false;
+      }
+    }
+    topUp();
     while (window.length > 0) {
       ctx.signal.throwIfAborted();
       const item = await (window.shift() as Promise<Computed>);
       ctx.signal.throwIfAborted();
-      if (launched < todo.length) launch();
+      topUp();
       const { s, key } = item;
       if (item.result === undefined) {
         const err = item.error;
@@ -322,6 +401,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       const r = item.result;
       if (item.fromCache) cached++;
       else computed++;
+      const c0 = performance.now();
       deps.db.transaction(() => {
         deps.repos.predictions.replaceForSample(
           runId,
@@ -334,6 +414,12 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
             .prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)')
             .run(key, encodeItemResult(r), new Date().toISOString(), model.summary.sha256, s.imageSha);
       })();
+      if (item.stages !== undefined) {
+        const st = profile.stages;
+        for (const k of ['decode', 'preprocess', 'inference', 'transfer', 'postprocess'] as const) st[k] += item.stages[k];
+        st.commit += performance.now() - c0;
+        profile.images++;
+      }
       finished++;
       ctx.progress(finished, samples.length, stage);
     }
@@ -347,6 +433,11 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       failures,
       executionProvider: choice.provider,
       providerFallback: choice.fallback,
+      profile: {
+        ...profile,
+        wallMs: performance.now() - wall0,
+        mainBusyMs: profile.stages.preprocess + profile.stages.postprocess + profile.stages.commit,
+      },
     };
     if (failures.length > 0) {
       deps.repos.runs.setStatus(runId, 'failed');
@@ -365,6 +456,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     deps.events.emit('data.changed', { topics: ['runs', 'images', 'heatmaps', 'metrics'] });
     return summary;
   } catch (err) {
+    stopped = true;
     await Promise.allSettled(inFlight);
     if (ctx.signal.aborted) deps.repos.runs.setStatus(runId, 'cancelled');
     else if (deps.repos.runs.get(runId)?.status === 'running') deps.repos.runs.setStatus(runId, 'failed');

@@ -82,3 +82,46 @@ export function planeResizer(
     }
   };
 }
+
+/**
+ * `bilinearResize` of one `[sh, sw]` plane, then `value > threshold` on each resized float32 value:
+ * the same mask as thresholding `bilinearResize(src, 1, sh, sw, dh, dw)`, without building the
+ * resized plane (one output row at a time; only the source rows it needs are resampled).
+ */
+export function bilinearResizeAbove(src: Float32Array, sh: number, sw: number, dh: number, dw: number, threshold: number): Uint8Array {
+  assertTensor('bilinearResizeAbove input', src, [1, sh, sw]);
+  const mask = new Uint8Array(dh * dw);
+  if (sh === dh && sw === dw) {
+    for (let i = 0; i < mask.length; i++) mask[i] = src[i]! > threshold ? 1 : 0;
+    return mask;
+  }
+  const rows = bilinearTaps(sh, dh);
+  const cols = bilinearTaps(sw, dw);
+  // Horizontally resampled source rows, two kept (consecutive output rows share them), as doubles like planeResizer's.
+  const cache = [new Float64Array(dw), new Float64Array(dw)];
+  const cachedY = [-1, -1];
+  const horizontal = (y: number, keep: number): Float64Array => {
+    if (cachedY[0] === y) return cache[0]!;
+    if (cachedY[1] === y) return cache[1]!;
+    const slot = cachedY[0] === keep ? 1 : 0;
+    const out = cache[slot]!;
+    const row = y * sw;
+    for (let x = 0; x < dw; x++) {
+      const w1 = cols.wHi[x]!;
+      out[x] = (1 - w1) * src[row + cols.lo[x]!]! + w1 * src[row + cols.hi[x]!]!;
+    }
+    cachedY[slot] = y;
+    return out;
+  };
+  for (let y = 0; y < dh; y++) {
+    const lo = rows.lo[y]!;
+    const hi = rows.hi[y]!;
+    const top = horizontal(lo, hi);
+    const bottom = horizontal(hi, lo);
+    const w1 = rows.wHi[y]!;
+    const base = y * dw;
+    // Math.fround: the float32 bilinearResize would store, compared as it is.
+    for (let x = 0; x < dw; x++) mask[base + x] = Math.fround((1 - w1) * top[x]! + w1 * bottom[x]!) > threshold ? 1 : 0;
+  }
+  return mask;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bilinearResize, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
+import { bilinearResize, bilinearResizeAbove, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
 import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
 
 describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', () => {
@@ -48,5 +48,33 @@ describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', 
 
   it('rejects a tensor whose length does not match its shape', () => {
     expect(() => bilinearResize(new Float32Array(5), 1, 2, 2, 4, 4)).toThrow(/expected 4/);
+  });
+});
+
+describe('bilinearResizeAbove (resize + threshold without the resized plane)', () => {
+  const sizes: Array<[number, number, number, number]> = [
+    [1, 1, 1, 1],
+    [1, 1, 7, 5],
+    [4, 4, 4, 4],
+    [5, 7, 11, 3],
+    [32, 24, 33, 23],
+    [30, 40, 61, 79],
+    [64, 64, 13, 9],
+    [16, 48, 480, 160],
+  ];
+  it.each(sizes)('equals bilinearResize then > threshold for %ix%i -> %ix%i, thresholds on exact resized values', (sh, sw, dh, dw) => {
+    const rand = seededRandom(sh * 1000 + dw);
+    const src = randomTensor(rand, sh * sw);
+    const full = bilinearResize(src, 1, sh, sw, dh, dw);
+    // Thresholds equal to values the resize produced (ties must stay 0), between them, and outside.
+    const thresholds = [full[0]!, full[full.length >> 1]!, full[full.length - 1]!, 0.3, -10, 10];
+    for (const t of thresholds) {
+      const expected = Uint8Array.from(full, (v) => (v > t ? 1 : 0));
+      expect(Array.from(bilinearResizeAbove(src, sh, sw, dh, dw, t))).toEqual(Array.from(expected));
+    }
+  });
+
+  it('rejects a plane whose length does not match its shape', () => {
+    expect(() => bilinearResizeAbove(new Float32Array(5), 2, 3, 4, 4, 0.5)).toThrow();
   });
 });

@@ -3,6 +3,7 @@ import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite, mapToImage } from './geometry';
 import { heatmapGeometry } from './heatmapGeometry';
+import { bilinearResizeAbove } from '../../tokens';
 
 /** `probability-map`: [1,1,h,w] (sigmoid if logits) -> bilinear to image -> threshold -> binary mask. */
 export const probabilityMapAdapter: Adapter = {
@@ -19,9 +20,16 @@ export const probabilityMapAdapter: Adapter = {
     const isLogits = role === 'logits' || m.params['output_type'] === 'logits';
     const prob = isLogits ? values.map((v) => 1 / (1 + Math.exp(-v))) : values;
     const threshold = typeof m.params['threshold'] === 'number' ? m.params['threshold'] : 0.5;
-    const full = mapToImage(prob, 1, h, w, input.geometry, sample.height, sample.width, 0);
-    const mask = new Uint8Array(full.length);
-    for (let i = 0; i < full.length; i++) mask[i] = (full[i] as number) > threshold ? 1 : 0;
+    const g = input.geometry;
+    let mask: Uint8Array;
+    if (g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0) {
+      // One bilinear resize to the image (mapToImage's direct case), thresholded row by row.
+      mask = bilinearResizeAbove(prob, h, w, sample.height, sample.width, threshold);
+    } else {
+      const full = mapToImage(prob, 1, h, w, g, sample.height, sample.width, 0);
+      mask = new Uint8Array(full.length);
+      for (let i = 0; i < full.length; i++) mask[i] = (full[i] as number) > threshold ? 1 : 0;
+    }
     return {
       labelMap: null,
       masks: [{ modelClass: 1, mask }],

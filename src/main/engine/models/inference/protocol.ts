@@ -30,6 +30,6 @@ export interface LoadResult {
 
 export type WorkerResponse =
   | { id: number; ok: true; type: 'load'; result: LoadResult }
-  | { id: number; ok: true; type: 'run'; outputs: Record<string, WireTensor> }
+  | { id: number; ok: true; type: 'run'; outputs: Record<string, WireTensor>; /** session.run time in ms. */ ms?: number }
   | { id: number; ok: true; type: 'unload' }
   | { id: number; ok: false; message: string };

@@ -71,9 +71,14 @@ function toOrt(t: WireTensor): ort.Tensor {
   }
 }
 
+/**
+ * An output tensor for the engine. onnxruntime-node hands each output its own ArrayBuffer: that
+ * buffer is transferred as it is (no copy). Only a view on part of a larger buffer is copied.
+ */
 function fromOrt(t: ort.Tensor): WireTensor {
   const data = t.data as ArrayBufferView;
-  const copy = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  const copy = whole ? data.buffer : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
   const type = (['float32', 'int64', 'int32', 'bool', 'uint8'] as const).find((x) => x === t.type) ?? 'float32';
   return { type, dims: [...t.dims], data: copy };
 }
@@ -114,9 +119,12 @@ async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transf
       try {
         const { session } = await entry.session;
         const feeds = Object.fromEntries(Object.entries(req.feeds).map(([k, v]) => [k, toOrt(v)]));
+        const t0 = performance.now();
         const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
+        const ms = performance.now() - t0;
         const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(v)]));
-        return { res: { id: req.id, ok: true, type: 'run', outputs }, transfer: Object.values(outputs).map((o) => o.data) };
+        const transfer = [...new Set(Object.values(outputs).map((o) => o.data))];
+        return { res: { id: req.id, ok: true, type: 'run', outputs, ms }, transfer };
       } finally {
         entry.running--;
         releaseIfUnused(entry);
