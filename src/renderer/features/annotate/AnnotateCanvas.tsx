@@ -6,6 +6,7 @@ import { useImageElement } from '../../canvas/useImageElement';
 import type { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
 import { MaskBitmap } from './maskBitmap';
 import { ToolOverlay } from './ToolOverlay';
+import { predictionCanvas } from './predictionLayer';
 import { useElementSize } from '../../canvas/useElementSize';
 import { ZoomReadout } from '../../canvas/ZoomReadout';
 
@@ -17,6 +18,8 @@ export interface AnnotateCanvasProps {
   colorOf(classIdx: number): readonly [number, number, number];
   /** Bumped by the page to fit the image again. */
   fitSeq: number;
+  /** A run's prediction drawn over the ground truth as outlines (null: none shown). */
+  prediction?: { labels: Uint8Array; opacity: number } | null;
   onHover(p: { x: number; y: number; label: number } | null): void;
 }
 
@@ -37,6 +40,14 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
   const maskNode = useRef<Konva.Image>(null);
   const bitmap = useMemo(() => new MaskBitmap(editor.width, editor.height), [editor]);
   const painted = useRef<{ bitmap: MaskBitmap; version: number; lut: Uint8ClampedArray } | null>(null);
+  const predLabels = props.prediction?.labels ?? null;
+  const predBitmap = useMemo(
+    () =>
+      predLabels !== null && predLabels.length === editor.width * editor.height
+        ? predictionCanvas(predLabels, editor.width, editor.height, props.lut)
+        : null,
+    [predLabels, editor, props.lut],
+  );
 
   // Repaint only the edited box when one edit landed since the last paint; everything otherwise
   // (first paint, new colours, a reloaded map, several edits at once).
@@ -163,6 +174,11 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
           <Layer listening={false} imageSmoothingEnabled={false}>
             <KonvaImage ref={maskNode} image={bitmap.canvas} width={editor.width} height={editor.height} opacity={props.maskOpacity} />
           </Layer>
+          {predBitmap !== null ? (
+            <Layer listening={false} imageSmoothingEnabled={false}>
+              <KonvaImage image={predBitmap} width={editor.width} height={editor.height} opacity={props.prediction?.opacity ?? 1} />
+            </Layer>
+          ) : null}
           <Layer listening={false} imageSmoothingEnabled={false}>
             <ToolOverlay snap={snap} scale={viewport.scale} colorOf={props.colorOf} />
           </Layer>

@@ -10,10 +10,15 @@ import { PromptPanel } from './PromptPanel';
 import { ReviewPanel } from './ReviewPanel';
 import { QueryEditor } from './QueryEditor';
 import { HelpOverlay } from './HelpOverlay';
-import { className, colorLookup, labelLut, pickableClasses } from './classes';
+import { className, colorLookup, labelLut, pickableClasses, queryMaskClasses } from './classes';
+import { PredictionPanel } from './PredictionPanel';
+import { usePredictionLayer } from './predictionLayer';
+import { CLASS_FILTER_ID, CommitFlash } from './ClassPicker';
+import { useRememberedClass } from './rememberedClass';
+import { MaskSamplePicker } from './MaskSamplePicker';
 import { useAnnotationSession, useSyncStatus, type AnnotationSession } from './session';
 import { NAV_SHORTCUTS, NavButtons, useImageNav, useNavKeys } from '../viewer/ImageNav';
-import { galleryHref, viewerHref } from '../gallery/galleryView';
+import { galleryHref, parseGalleryView, viewerHref } from '../gallery/galleryView';
 import './annotate.css';
 
 function typingInto(target: EventTarget | null): boolean {
@@ -23,6 +28,10 @@ function typingInto(target: EventTarget | null): boolean {
     target instanceof HTMLSelectElement ||
     (target instanceof HTMLElement && target.isContentEditable)
   );
+}
+
+function predictedName(classes: Parameters<typeof className>[0], label: number): string {
+  return label === 0 ? 'background' : className(classes, label);
 }
 
 function undo(s: AnnotationSession): void {
@@ -43,20 +52,37 @@ function redo(s: AnnotationSession): void {
  */
 export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Element {
   const detail = useQuery(apiQuery('images.get', { imageId }));
-  const state = useQuery(apiQuery('annotations.get', { imageId }));
+  // Which mask is edited: the image's label map, or one referring/reasoning query's binary mask.
+  const [askedSample, setAskedSample] = useState<number | undefined>(undefined);
+  const state = useQuery(apiQuery('annotations.get', askedSample === undefined ? { imageId } : { imageId, sampleId: askedSample }));
   const size = detail.data === undefined ? null : { width: detail.data.width, height: detail.data.height };
-  const { session, error } = useAnnotationSession(imageId, size);
+  const { session, error } = useAnnotationSession(imageId, size, askedSample);
+  const editedQuery = state.data?.query ?? null;
   const status = useSyncStatus(session, state.data?.revision);
   const [help, setHelp] = useState(false);
   const [opacity, setOpacity] = useState(0.6);
   const [fitSeq, setFitSeq] = useState(0);
   const [hover, setHover] = useState<{ x: number; y: number; label: number } | null>(null);
-  const classes = useMemo(() => pickableClasses(detail.data?.classes ?? []), [detail.data?.classes]);
+  const binary = editedQuery !== null;
+  const classes = useMemo(
+    () => (binary ? queryMaskClasses(detail.data?.classes ?? []) : pickableClasses(detail.data?.classes ?? [])),
+    [binary, detail.data?.classes],
+  );
   const lut = useMemo(() => labelLut(classes), [classes]);
   const colorOf = useMemo(() => colorLookup(classes), [classes]);
   // Previous / next in the gallery's view (edits are saved as made; leaving flushes the one in progress).
   const nav = useImageNav(imageId, detail.data?.datasetId, 'annotate');
   useNavKeys(nav);
+  const galleryView = parseGalleryView(nav.query);
+  const prediction = usePredictionLayer({
+    datasetId: detail.data?.datasetId,
+    imageId,
+    querySampleId: binary ? (state.data?.sampleId ?? undefined) : undefined,
+    galleryRunId:
+      galleryView.overlay.kind === 'pred' ? galleryView.overlay.runId : galleryView.sort.by === 'score' ? galleryView.sort.runId : null,
+    editor: session?.editor ?? null,
+  });
+  useRememberedClass(session?.editor ?? null, detail.data?.datasetId, classes, binary);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -76,6 +102,7 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
       if (action.kind === 'tool') session.editor.setTool(action.tool);
       else if (action.kind === 'class' && classes.some((c) => c.index === action.slot)) session.editor.setActiveClass(action.slot);
       else if (action.kind === 'brush') session.editor.stepBrush(action.step);
+      else if (action.kind === 'find-class') document.getElementById(CLASS_FILTER_ID)?.focus();
       else if (action.kind === 'undo') undo(session);
       else if (action.kind === 'redo') redo(session);
       else if (action.kind === 'help') setHelp((h) => !h);
@@ -88,6 +115,8 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
   if (detail.isPending) return <p className="muted">Loading image…</p>;
   const img = detail.data;
   const noLabelMap = state.data?.sampleId === null;
+  const showPrediction =
+    prediction.visible && prediction.labels !== null ? { labels: prediction.labels, opacity: prediction.opacity } : null;
 
   return (
     <section className="annotate">
@@ -119,6 +148,7 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
               onRedo={() => redo(session)}
             />
           ) : null}
+          {session !== null ? <PredictionPanel editor={session.editor} layer={prediction} classes={classes} /> : null}
           {session !== null ? <PromptPanel editor={session.editor} imageId={imageId} /> : null}
           <label className="annotate-brush">
             Mask opacity
@@ -136,8 +166,12 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
           <h3>Inspector</h3>
           <p className="inspector" data-testid="annotate-inspector">
             {hover === null ? '—' : `x ${hover.x}, y ${hover.y} · ${hover.label === 0 ? 'background' : className(classes, hover.label)}`}
+            {hover !== null && prediction.labels !== null && prediction.labels.length === img.width * img.height
+              ? ` · predicted ${predictedName(classes, prediction.labels[hover.y * img.width + hover.x] as number)}`
+              : ''}
           </p>
           <ReviewPanel imageId={imageId} reviewState={img.reviewState} tags={img.tags} />
+          <MaskSamplePicker samples={img.samples} selected={state.data?.sampleId ?? null} onSelect={(id) => setAskedSample(id)} />
           <QueryEditor samples={state.data?.querySamples ?? []} />
           {state.data !== undefined && state.data.regions.length > 0 ? (
             <>
@@ -156,17 +190,26 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
           {state.error ? <ErrorBanner error={state.error} /> : null}
         </aside>
         {noLabelMap ? (
-          <p className="muted">This image has only text-query samples; there is no label map to paint. Edit the queries on the left.</p>
+          <p className="muted">This image has no label map and no query mask to paint.</p>
         ) : session !== null ? (
-          <AnnotateCanvas
-            editor={session.editor}
-            imageUrl={client.blobUrl(img.image)}
-            lut={lut}
-            maskOpacity={opacity}
-            colorOf={colorOf}
-            fitSeq={fitSeq}
-            onHover={setHover}
-          />
+          <div className="annotate-main">
+            {session.query !== null ? (
+              <p className="annotate-query" data-testid="annotate-query">
+                <span className="muted">Query</span> “{session.query}” <span className="muted">· paint what it names</span>
+              </p>
+            ) : null}
+            <AnnotateCanvas
+              editor={session.editor}
+              imageUrl={client.blobUrl(img.image)}
+              lut={lut}
+              maskOpacity={opacity}
+              colorOf={colorOf}
+              fitSeq={fitSeq}
+              onHover={setHover}
+              prediction={showPrediction}
+            />
+            <CommitFlash editor={session.editor} classes={classes} />
+          </div>
         ) : (
           <p className="muted">Loading label map…</p>
         )}

@@ -4,6 +4,7 @@ import { MAX_BRUSH_RADIUS, MIN_BRUSH_RADIUS } from '../../canvas/tools/Annotatio
 import { TOOLS } from '../../canvas/tools/registry';
 import type { SyncStatus } from './editSync';
 import type { PickableClass } from './classes';
+import { ClassPicker } from './ClassPicker';
 
 function saveText(status: SyncStatus): string {
   if (status.error !== null) return status.error;
@@ -39,7 +40,9 @@ export function ToolPanel(props: {
         ))}
       </div>
       <label className="annotate-brush">
-        Brush radius {snap.brushRadius} px
+        <span data-testid="brush-radius">
+          Brush radius {snap.brushRadius} px <kbd>[</kbd> <kbd>]</kbd>
+        </span>
         <input
           type="range"
           data-testid="brush-size"
@@ -51,21 +54,7 @@ export function ToolPanel(props: {
         />
       </label>
       <h3>Class</h3>
-      <ul className="annotate-classes">
-        {props.classes.map((c) => (
-          <li key={c.index}>
-            <button
-              data-testid={`class-${c.index}`}
-              aria-pressed={snap.activeClass === c.index}
-              className={snap.activeClass === c.index ? 'active' : ''}
-              onClick={() => editor.setActiveClass(c.index)}
-            >
-              <span className="swatch" style={{ background: `rgb(${c.color.join(',')})` }} />
-              {c.index <= 9 && c.index >= 1 ? <kbd>{c.index}</kbd> : null} {c.name}
-            </button>
-          </li>
-        ))}
-      </ul>
+      <ClassPicker editor={editor} classes={props.classes} />
       <h3>History</h3>
       <div className="view-buttons">
         <button

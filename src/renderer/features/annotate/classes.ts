@@ -20,6 +20,19 @@ export function pickableClasses(classes: readonly ClassInfo[]): PickableClass[] 
   return list;
 }
 
+/**
+ * The classes of a referring/reasoning query's binary mask: 1 = what the query names (painted in the
+ * dataset's class-1 colour, else VOC's), background, and ignore (255).
+ */
+export function queryMaskClasses(classes: readonly ClassInfo[]): PickableClass[] {
+  const one = classes.find((c) => c.index === 1)?.color ?? vocColor(1);
+  return [
+    { index: 0, name: 'background', color: vocColor(0) },
+    { index: 1, name: "the query's object", color: one },
+    { index: 255, name: 'ignore', color: vocColor(255) },
+  ];
+}
+
 export function colorLookup(list: readonly PickableClass[]): (classIdx: number) => readonly [number, number, number] {
   const byIndex = new Map(list.map((c) => [c.index, c.color]));
   return (classIdx) => byIndex.get(classIdx) ?? vocColor(classIdx);

@@ -3,9 +3,9 @@ import type { AnnotationRevision, MaskPatch as WirePatch } from '../../../shared
 
 /** The three engine calls the sync needs; the page passes client.call, tests pass fakes. */
 export interface EditApi {
-  applyEdit(input: { imageId: number; baseRevision: number; patch: WirePatch }): Promise<AnnotationRevision>;
-  undo(input: { imageId: number }): Promise<AnnotationRevision>;
-  redo(input: { imageId: number }): Promise<AnnotationRevision>;
+  applyEdit(input: { imageId: number; sampleId?: number; baseRevision: number; patch: WirePatch }): Promise<AnnotationRevision>;
+  undo(input: { imageId: number; sampleId?: number }): Promise<AnnotationRevision>;
+  redo(input: { imageId: number; sampleId?: number }): Promise<AnnotationRevision>;
 }
 
 export interface SyncStatus {
@@ -24,6 +24,8 @@ type Op = { kind: 'edit'; patch: MaskPatch } | { kind: 'undo' | 'redo'; local: M
 
 export interface EditSyncOptions {
   imageId: number;
+  /** A referring/reasoning query whose mask is edited; absent for the image's label map. */
+  sampleId?: number;
   revision: number;
   canUndo: boolean;
   canRedo: boolean;
@@ -141,8 +143,12 @@ export class EditSync {
   }
 
   private send(op: Op): Promise<AnnotationRevision> {
-    const { imageId, api } = this.options;
-    if (op.kind === 'edit') return api.applyEdit({ imageId, baseRevision: this.status.revision, patch: this.options.encode(op.patch) });
-    return op.kind === 'undo' ? api.undo({ imageId }) : api.redo({ imageId });
+    const { api } = this.options;
+    const target =
+      this.options.sampleId === undefined
+        ? { imageId: this.options.imageId }
+        : { imageId: this.options.imageId, sampleId: this.options.sampleId };
+    if (op.kind === 'edit') return api.applyEdit({ ...target, baseRevision: this.status.revision, patch: this.options.encode(op.patch) });
+    return op.kind === 'undo' ? api.undo(target) : api.redo(target);
   }
 }

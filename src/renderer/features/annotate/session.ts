@@ -10,6 +10,9 @@ export interface AnnotationSession {
   sync: EditSync;
   /** Fetches the stored label map and revision again (after a conflict or another window's edit). */
   reload(): Promise<void>;
+  /** The sample edited, and its query (null: the image's label map; else the query's binary mask). */
+  sampleId: number;
+  query: string | null;
 }
 
 async function fetchLabels(state: AnnotationState): Promise<Uint8Array> {
@@ -29,6 +32,8 @@ const wait = (ms: number): Promise<void> => new Promise((r) => window.setTimeout
 export function useAnnotationSession(
   imageId: number,
   size: { width: number; height: number } | null,
+  /** A referring/reasoning query whose binary mask is edited; undefined: the image's label map (or first query). */
+  sampleId?: number,
 ): { session: AnnotationSession | null; error: unknown } {
   const [session, setSession] = useState<AnnotationSession | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -39,12 +44,14 @@ export function useAnnotationSession(
     let live = true;
     let built: AnnotationSession | null = null;
     void (async () => {
-      const state = await client.call('annotations.get', { imageId });
+      const target = sampleId === undefined ? { imageId } : { imageId, sampleId };
+      const state = await client.call('annotations.get', target);
       if (state.sampleId === null) return;
       const labels = await fetchLabels(state);
       if (!live) return;
       const sync = new EditSync({
         imageId,
+        ...(state.query === null ? {} : { sampleId: state.sampleId }),
         revision: state.revision,
         canUndo: state.canUndo,
         canRedo: state.canRedo,
@@ -61,14 +68,14 @@ export function useAnnotationSession(
       const reload = (): Promise<void> =>
         (reloading ??= (async () => {
           try {
-            const fresh = await client.call('annotations.get', { imageId });
+            const fresh = await client.call('annotations.get', target);
             editor.replaceLabels(await fetchLabels(fresh));
             sync.reset(fresh);
           } finally {
             reloading = null;
           }
         })());
-      built = { editor, sync, reload };
+      built = { editor, sync, reload, sampleId: state.sampleId, query: state.query };
       setSession(built);
     })().catch((err: unknown) => live && setError(err));
     const flush = (): void => built?.editor.flush();
@@ -84,7 +91,7 @@ export function useAnnotationSession(
       window.removeEventListener('pagehide', flush);
       setSession(null);
     };
-  }, [imageId, width, height]);
+  }, [imageId, width, height, sampleId]);
   return { session, error };
 }
 
