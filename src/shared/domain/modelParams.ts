@@ -63,6 +63,8 @@ export const SegTokenParams = z.looseObject({
   mask_threshold: unit.optional(),
   sasp: SaspParams.optional(),
   similarity: z.literal('dot').optional(),
+  /** READ runs in bf16: `bfloat16` reproduces its rounding of (image * seg).sum(-1); default float64. */
+  similarity_precision: z.enum(['float64', 'bfloat16']).optional(),
 });
 
 const EncoderRef = z.strictObject({

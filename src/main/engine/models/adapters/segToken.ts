@@ -60,7 +60,8 @@ export const segTokenAdapter: Adapter = {
     const [g, c] = (dims.length === 3 ? dims.slice(1) : dims) as [number, number];
     const side = Math.round(Math.sqrt(g));
     if (side * side !== g) throw new Error(`output ${imgName} has ${g} image tokens, not a square grid`);
-    const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c));
+    const precision = m.params['similarity_precision'] === 'bfloat16' ? 'bfloat16' : 'float64';
+    const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c), precision);
     const image = { height: sample.height, width: sample.width };
     const sasp = (m.params['sasp'] ?? {}) as Record<string, unknown>;
     const points = similarityToPoints(sim, side, side, image, sasp);
