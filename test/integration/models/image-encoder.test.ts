@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
@@ -16,6 +17,20 @@ afterAll(async () => {
   await env.engine.close();
   t.cleanup();
 });
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Embedding files cached for a model file (cache/embeddings/<sha256[0:16]>/*.f32). */
+function embeddingFiles(modelSha: string): string[] {
+  const dir = join(env.engine.deps.paths.cache, 'embeddings', modelSha.slice(0, 16));
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.f32'))
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
 
 describe('image-encoder models', () => {
   it('fill the persistent embedding cache that a prompt decoder then reuses, and store the embedding norm', async () => {
@@ -41,7 +56,7 @@ describe('image-encoder models', () => {
     const encRun = await finishJob(env.client, () => env.client.call('runs.start', { modelId: encoder.id, datasetId, device: 'cpu' }));
     expect(encRun.error).toBeNull();
     const db = env.engine.deps.db;
-    expect(db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE model_sha256 = ?').get(encoder.sha256)).toEqual({ n: 2 });
+    expect(embeddingFiles(encoder.sha256)).toHaveLength(2);
 
     // ||e|| = ||2x - 1|| of each 16x16 cell's mean colour in SAM's 1024 frame: the 256x256 image fills it
     // (longest side 1024, no padding), so each cell is a 4x4 block of the image: black or red, both sqrt(3),
@@ -65,6 +80,32 @@ describe('image-encoder models', () => {
     expect(decRun.error).toBeNull();
     // One decoder call per GT region (a: red, b: blue) and no encoder call: the cache served both images.
     expect(env.engine.deps.inference.runCalls - before).toBe(2);
+    const predictions = (id: number): unknown[] =>
+      db
+        .prepare('SELECT sample_id, class_idx, instance, rle, area FROM predictions WHERE run_id = ? ORDER BY sample_id, class_idx')
+        .all(id);
+    const decoded = predictions(Number(decRun.result?.['runId']));
+    expect(decoded).toHaveLength(2);
+
+    // A truncated file and one with a flipped byte are recomputed, never fed to the decoder: the run
+    // calls the encoder for both images again and predicts what it predicted from the good cache.
+    const files = embeddingFiles(encoder.sha256).sort();
+    const good = files.map((f) => readFileSync(f));
+    truncateSync(files[0]!, good[0]!.length - 4);
+    const flipped = Buffer.from(good[1]!);
+    flipped[flipped.length - 100] = (flipped[flipped.length - 100] ?? 0) ^ 0x40;
+    writeFileSync(files[1]!, flipped);
+    db.prepare('DELETE FROM inference_cache').run(); // the run outputs are cached too: make the decoder run again
+    const beforeRepair = env.engine.deps.inference.runCalls;
+    const repairRun = await finishJob(env.client, () =>
+      env.client.call('runs.start', { modelId: sam2.id, datasetId, device: 'cpu', runName: 'after-corrupt-cache' }),
+    );
+    expect(repairRun.error).toBeNull();
+    expect(env.engine.deps.inference.runCalls - beforeRepair).toBe(4);
+    expect(predictions(Number(repairRun.result?.['runId']))).toEqual(decoded);
+    // The rewritten files hold the encoder's values bit for bit, as before.
+    expect(embeddingFiles(encoder.sha256).sort()).toEqual(files);
+    expect(files.map((f) => sha256(readFileSync(f)))).toEqual(good.map(sha256));
 
     // The encoder re-added with another input spec: its embeddings are computed anew, never reused.
     const encManifest = join(models, 'toy-colour-sam-encoder.manifest.json');
@@ -78,6 +119,6 @@ describe('image-encoder models', () => {
     );
     expect(encRun2.error).toBeNull();
     expect(env.engine.deps.inference.runCalls - calls).toBe(2);
-    expect(db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE model_sha256 = ?').get(encoder.sha256)).toEqual({ n: 4 });
+    expect(embeddingFiles(encoder.sha256)).toHaveLength(4);
   });
 });

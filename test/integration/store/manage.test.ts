@@ -25,6 +25,12 @@ const thumbFiles = (): string[] => {
   if (!existsSync(root)) return [];
   return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => f.split('-')[0] ?? ''));
 };
+/** Image hashes of the cached SAM embedding files (cache/embeddings/<model>/<image sha256[0:32]>-<key>.f32), one per file. */
+const embeddingFiles = (): string[] => {
+  const root = join(env.engine.paths.cache, 'embeddings');
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => f.split('-')[0] ?? ''));
+};
 /** A store is consistent: no dangling foreign keys, SQLite's own check passes. */
 const consistent = (): void => {
   expect(db().pragma('foreign_key_check')).toEqual([]);
@@ -155,7 +161,7 @@ describe('datasets.rename / deletePlan / delete', () => {
     const metricRows = n('SELECT COUNT(*) AS n FROM metric_rows m JOIN runs r ON r.id = m.run_id WHERE r.dataset_id = ?', ids.scenes);
     const cachedA = n('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 = ?', shaA);
     const cachedB = n('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 = ?', shaB);
-    const embeddingsA = n("SELECT COUNT(*) AS n FROM image_embeddings WHERE image_sha256 LIKE ? || '|%'", shaA);
+    const embeddingsA = embeddingFiles().filter((s) => s === shaA.slice(0, 32)).length;
     expect([scenesRuns, predictions > 0, metricRows > 0, cachedA, cachedB > 0, embeddingsA]).toEqual([2, true, true, 2, true, 1]);
     expect(thumbFiles().filter((s) => s === shaA || s === shaB)).toHaveLength(2);
 
@@ -191,7 +197,8 @@ describe('datasets.rename / deletePlan / delete', () => {
     expect(n('SELECT COUNT(*) AS n FROM samples WHERE image_id NOT IN (SELECT id FROM images)')).toBe(0);
     expect(n('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 = ?', shaA)).toBe(0);
     expect(n('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 = ?', shaB)).toBe(cachedB);
-    expect(n("SELECT COUNT(*) AS n FROM image_embeddings WHERE image_sha256 LIKE ? || '|%'", shaA)).toBe(0);
+    expect(embeddingFiles()).not.toContain(shaA.slice(0, 32));
+    expect(embeddingFiles()).toContain(shaB.slice(0, 32));
     expect(thumbFiles()).not.toContain(shaA);
     expect(thumbFiles()).toContain(shaB);
     expect((await client.call('tags.list', {})).map((tag) => tag.name)).toEqual(['keep']);

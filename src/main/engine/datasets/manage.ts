@@ -40,7 +40,7 @@ export function datasetDeletePlan(deps: EngineDeps, datasetId: number): DeletePl
     deps.db.prepare('SELECT name FROM runs WHERE dataset_id = ? ORDER BY id').all(datasetId) as Array<{ name: string }>
   ).map((r) => r.name);
   const orphans = orphanedImageShas(deps.db, datasetId);
-  const caches = withShaTable(deps.db, orphans, () => imageCacheCounts(deps.db));
+  const caches = withShaTable(deps.db, orphans, () => imageCacheCounts(deps.db, deps.paths.cache));
   const thumbnails = thumbnailFiles(deps.paths.cache, orphans).length;
   const goes = [
     { key: 'images', label: 'images (their rows; the image files stay on disk)', count: d.imageCount },
@@ -100,7 +100,7 @@ export function deleteDataset(deps: EngineDeps, datasetId: number): DeleteResult
     deps.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(datasetId);
     deps.db.prepare('DELETE FROM annotation_edits WHERE image_id IN (SELECT id FROM images WHERE dataset_id = ?)').run(datasetId);
     deps.db.prepare('DELETE FROM datasets WHERE id = ?').run(datasetId);
-    withShaTable(deps.db, orphans, () => deleteImageCaches(deps.db));
+    withShaTable(deps.db, orphans, () => deleteImageCaches(deps.db, deps.paths.cache));
   })();
   const filesRemoved = removeFiles(thumbs);
   deps.logger.info(`deleted dataset ${datasetId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);

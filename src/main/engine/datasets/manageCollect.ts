@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../store/db';
+import { EmbeddingCache } from '../models/embeddingCache';
 
 /**
  * What deletes share: the jobs that block them, and the caches that only content hashes tie to the
@@ -68,22 +69,23 @@ export function withShaTable<T>(db: Db, shas: readonly string[], fn: () => T): T
   }
 }
 
-/** Cached outputs and embeddings of the images in `_shas` (call inside withShaTable). */
-export function imageCacheCounts(db: Db): { cachedOutputs: number; embeddings: number } {
+/** Image hashes in `_shas` (call inside withShaTable). */
+function shasInTable(db: Db): string[] {
+  return (db.prepare('SELECT sha FROM temp._shas').all() as Array<{ sha: string }>).map((r) => r.sha);
+}
+
+/** Cached outputs and embedding files (under `cacheDir`) of the images in `_shas` (call inside withShaTable). */
+export function imageCacheCounts(db: Db, cacheDir: string): { cachedOutputs: number; embeddings: number } {
   const cachedOutputs = cacheHasOwners(db)
     ? (db.prepare('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 IN (SELECT sha FROM temp._shas)').get() as { n: number }).n
     : 0;
-  const embeddings = (
-    db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE substr(image_sha256, 1, 64) IN (SELECT sha FROM temp._shas)').get() as {
-      n: number;
-    }
-  ).n;
+  const embeddings = new EmbeddingCache(cacheDir, 0).imageFiles(shasInTable(db)).length;
   return { cachedOutputs, embeddings };
 }
 
-export function deleteImageCaches(db: Db): void {
+export function deleteImageCaches(db: Db, cacheDir: string): void {
   if (cacheHasOwners(db)) db.prepare('DELETE FROM inference_cache WHERE image_sha256 IN (SELECT sha FROM temp._shas)').run();
-  db.prepare('DELETE FROM image_embeddings WHERE substr(image_sha256, 1, 64) IN (SELECT sha FROM temp._shas)').run();
+  EmbeddingCache.remove(new EmbeddingCache(cacheDir, 0).imageFiles(shasInTable(db)));
 }
 
 /** Whether another model than `modelId` has the same file (sha256): then its caches stay. */
@@ -91,17 +93,17 @@ export function modelShaShared(db: Db, modelId: number, sha: string): boolean {
   return db.prepare('SELECT 1 FROM models WHERE sha256 = ? AND id != ?').get(sha, modelId) !== undefined;
 }
 
-export function modelCacheCounts(db: Db, sha: string): { cachedOutputs: number; embeddings: number } {
+export function modelCacheCounts(db: Db, cacheDir: string, sha: string): { cachedOutputs: number; embeddings: number } {
   const cachedOutputs = cacheHasOwners(db)
     ? (db.prepare('SELECT COUNT(*) AS n FROM inference_cache WHERE model_sha256 = ?').get(sha) as { n: number }).n
     : 0;
-  const embeddings = (db.prepare('SELECT COUNT(*) AS n FROM image_embeddings WHERE model_sha256 = ?').get(sha) as { n: number }).n;
+  const embeddings = new EmbeddingCache(cacheDir, 0).modelFiles(sha).length;
   return { cachedOutputs, embeddings };
 }
 
-export function deleteModelCaches(db: Db, sha: string): void {
+export function deleteModelCaches(db: Db, cacheDir: string, sha: string): void {
   if (cacheHasOwners(db)) db.prepare('DELETE FROM inference_cache WHERE model_sha256 = ?').run(sha);
-  db.prepare('DELETE FROM image_embeddings WHERE model_sha256 = ?').run(sha);
+  EmbeddingCache.remove(new EmbeddingCache(cacheDir, 0).modelFiles(sha));
 }
 
 /** Thumbnail files of these image hashes (cache/thumbs/<sha[0:2]>/<sha>-<size>-o<orientation>.webp). */

@@ -51,7 +51,7 @@ export function modelDeletePlan(deps: EngineDeps, modelId: number): DeletePlan {
   deps.repos.jobs.markInterrupted();
   const m = requireModel(deps, modelId);
   const shared = modelShaShared(deps.db, modelId, m.sha256);
-  const caches = shared ? { cachedOutputs: 0, embeddings: 0 } : modelCacheCounts(deps.db, m.sha256);
+  const caches = shared ? { cachedOutputs: 0, embeddings: 0 } : modelCacheCounts(deps.db, deps.paths.cache, m.sha256);
   const runs = deps.db
     .prepare('SELECT r.name, d.name AS dataset FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.model_id = ? ORDER BY r.id')
     .all(modelId) as Array<{ name: string; dataset: string }>;
@@ -88,7 +88,7 @@ export function deleteModel(deps: EngineDeps, modelId: number): DeleteResult {
   const shared = modelShaShared(deps.db, modelId, m.sha256);
   deps.db.transaction(() => {
     deps.db.prepare('DELETE FROM models WHERE id = ?').run(modelId);
-    if (!shared) deleteModelCaches(deps.db, m.sha256);
+    if (!shared) deleteModelCaches(deps.db, deps.paths.cache, m.sha256);
   })();
   deps.logger.info(`deleted model ${modelId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);
   deps.events.emit('data.changed', { topics: ['models', 'runs'] });

@@ -9,6 +9,7 @@ import type { ModelRuntime } from './adapters/types';
 import type { LoadResult, Provider, WireTensor } from './inference/protocol';
 import { sha256File } from './registry';
 import { canonicalJson, manifestFingerprint } from './cacheKey';
+import { EmbeddingCache } from './embeddingCache';
 
 /** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
 export function cudaProviderInstalled(): boolean {
@@ -169,23 +170,18 @@ export class LoadedModel implements ModelRuntime {
     return createHash('sha256').update(fingerprint).digest('hex').slice(0, 16);
   }
 
+  /**
+   * The image's embedding from the workspace's file cache (models/embeddingCache.ts), else computed
+   * and stored there. Keyed by this model file's sha256 and the image key (content hash, pixel grid)
+   * plus the manifest variant; the cached values are the encoder's float32 output, bit for bit.
+   */
   async embedding(imageSha: string, compute: () => Promise<WireTensor>): Promise<WireTensor> {
-    const db = this.deps.db;
-    imageSha = `${imageSha}|${await this.embeddingVariant()}`;
-    const row = db
-      .prepare('SELECT shape, data FROM image_embeddings WHERE model_sha256 = ? AND image_sha256 = ?')
-      .get(this.summary.sha256, imageSha) as { shape: string; data: Buffer } | undefined;
-    if (row !== undefined) {
-      const data = row.data.buffer.slice(row.data.byteOffset, row.data.byteOffset + row.data.byteLength) as ArrayBuffer;
-      return { type: 'float32', dims: JSON.parse(row.shape) as number[], data };
-    }
+    const cache = new EmbeddingCache(this.deps.paths.cache);
+    const key = `${imageSha}|${await this.embeddingVariant()}`;
+    const cached = await cache.get(this.summary.sha256, key);
+    if (cached !== null) return cached;
     const emb = await compute();
-    db.prepare('INSERT OR REPLACE INTO image_embeddings (model_sha256, image_sha256, shape, data) VALUES (?, ?, ?, ?)').run(
-      this.summary.sha256,
-      imageSha,
-      JSON.stringify(emb.dims),
-      Buffer.from(emb.data.slice(0)),
-    );
+    await cache.put(this.summary.sha256, key, emb);
     return emb;
   }
 
