@@ -20,10 +20,11 @@ export async function loadSegTokenBundle(dir: string, fileName: string, queryInd
   if (found.endsWith('.npz')) for (const [k, v] of parseNpz(bytes, found)) tensors.set(k, { shape: v.shape, data: toFloat32(v) });
   else for (const [k, v] of parseSafetensors(bytes, found)) tensors.set(k, v);
   const out: Record<string, WireTensor> = {};
-  for (const name of ['image_hidden', 'seg_hidden', 'seg_embeds']) {
+  // read_similarity: READ's own map (tools/export/read_seg_tokens.py), to check ours against.
+  for (const name of ['image_hidden', 'seg_hidden', 'seg_embeds', 'read_similarity']) {
     const t = tensors.get(name);
     if (t === undefined) {
-      if (name === 'seg_embeds') continue;
+      if (name === 'seg_embeds' || name === 'read_similarity') continue;
       throw new ApiError('MODEL_MISMATCH', `${found}: bundle has no "${name}" (it has ${[...tensors.keys()].join(', ')})`);
     }
     out[name] = { type: 'float32', dims: t.shape, data: t.data.slice().buffer };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkAgainstRead } from '../../../../src/main/engine/models/adapters/segToken';
 import { segSimilarity, toBfloat16 } from '../../../../src/main/engine/tokens/segToken';
 
 // READ's (image * seg).sum(-1) on bf16 tensors, computed by torch (test/fixtures/bf16/make_fixture.py).
@@ -36,5 +37,17 @@ describe('READ similarity in bf16', () => {
     expect(exact).toBe(64); // measured: every value equal
     const f64Exact = fixture.sim.filter((want, i) => f64[i] === want).length;
     expect(f64Exact).toBeLessThan(10);
+  });
+});
+
+describe("a bundle with READ's own similarity map", () => {
+  it('is checked against it: bf16 agrees, a float64 dot product is refused with the fix named', () => {
+    const image = new Float32Array(fixture.image);
+    const seg = new Float32Array(fixture.seg);
+    const read = new Float32Array(fixture.sim);
+    expect(() => checkAgainstRead(segSimilarity(image, 64, 256, seg, 'bfloat16'), read, 'bfloat16')).not.toThrow();
+    expect(() => checkAgainstRead(segSimilarity(image, 64, 256, seg), read, 'float64')).toThrow(
+      /differs from READ's own .* set params\.similarity_precision: bfloat16/,
+    );
   });
 });

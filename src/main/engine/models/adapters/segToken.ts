@@ -62,6 +62,8 @@ export const segTokenAdapter: Adapter = {
     if (side * side !== g) throw new Error(`output ${imgName} has ${g} image tokens, not a square grid`);
     const precision = m.params['similarity_precision'] === 'bfloat16' ? 'bfloat16' : 'float64';
     const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c), precision);
+    const readSim = out['read_similarity'];
+    if (readSim !== undefined) checkAgainstRead(sim, f32(readSim, 'read_similarity'), precision);
     const image = { height: sample.height, width: sample.width };
     const sasp = (m.params['sasp'] ?? {}) as Record<string, unknown>;
     const points = similarityToPoints(sim, side, side, image, sasp);
@@ -109,3 +111,25 @@ export const segTokenAdapter: Adapter = {
     };
   },
 };
+
+/**
+ * A bundle that carries READ's own similarity map must agree with ours within one bf16 step of each
+ * value (torch may sum in another order), or the points (and so the masks) would silently differ.
+ */
+export function checkAgainstRead(sim: Float32Array, read: Float32Array, precision: 'float64' | 'bfloat16'): void {
+  if (read.length !== sim.length)
+    throw new Error(`the bundle's read_similarity has ${read.length} values, the similarity map ${sim.length}`);
+  let off = 0;
+  let worst = 0;
+  for (let i = 0; i < read.length; i++) {
+    const r = read[i]!;
+    const step = r === 0 ? 2 ** -133 : 2 ** (Math.floor(Math.log2(Math.abs(r))) - 7);
+    const d = Math.abs(r - sim[i]!);
+    if (d > step) off++;
+    worst = Math.max(worst, d);
+  }
+  if (off > 0)
+    throw new Error(
+      `the similarity differs from READ's own (read_similarity) by more than one bf16 step at ${off} of ${read.length} tokens (up to ${worst.toPrecision(3)})${precision === 'float64' ? '; READ computes it in bf16: set params.similarity_precision: bfloat16' : ''}`,
+    );
+}
