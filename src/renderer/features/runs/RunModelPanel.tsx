@@ -77,7 +77,7 @@ export function RunModelPanel(): React.JSX.Element {
   });
   const run = useQuery({ ...apiQuery('runs.get', { runId: started?.runId ?? 1 }), enabled: started !== null && finished !== null });
   // Coming back to this page while a run is still computing: follow it again (its job is in jobs.list).
-  const jobs = useQuery(apiQuery('jobs.list', {}));
+  const jobs = useQuery({ ...apiQuery('jobs.list', {}), refetchOnMount: 'always' });
   useEffect(() => {
     if (started !== null || jobs.data === undefined) return;
     const live = jobs.data.find((j) => j.kind === 'runs.start' && (j.status === 'running' || j.status === 'queued'));
