@@ -181,6 +181,9 @@ describe('the prompt tool in Chromium against tessera serve', () => {
       )
       .toEqual([String(start + 1), '0']);
     expect(await page.getByTestId('annotate-canvas').getAttribute('data-tool-path')).toBe('prompt.idle');
+    // The class the proposal went to flashes: over the canvas and on its button in the class list.
+    expect(await page.getByTestId('commit-flash').getAttribute('data-class')).toBe(String(CLASS));
+    expect(await page.getByTestId(`class-${CLASS}`).getByTestId('class-flash-ring').count()).toBe(1);
 
     // In the store: a new class-2 region (source edit) covering the rectangle, within 3% of its area.
     const saved = classTwo();
