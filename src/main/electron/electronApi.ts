@@ -14,10 +14,21 @@ export interface WebContentsLike {
   isDestroyed(): boolean;
 }
 
+/** A window's contents, which can also print (Electron >= 20: margins in inches, pageSize a name such as 'A4'). */
+export interface PrintableWebContentsLike extends WebContentsLike {
+  printToPDF(options: {
+    pageSize?: string;
+    printBackground?: boolean;
+    margins?: { top: number; bottom: number; left: number; right: number };
+  }): Promise<Uint8Array>;
+}
+
 export interface BrowserWindowLike {
-  webContents: WebContentsLike;
+  webContents: PrintableWebContentsLike;
   loadURL(url: string): Promise<void>;
+  loadFile(path: string): Promise<void>;
   on(event: 'closed', listener: () => void): void;
+  destroy(): void;
 }
 
 export interface IpcMainInvokeEventLike {

@@ -4,6 +4,7 @@ import { createEngine } from '../engine/engine';
 import { loadElectron } from './electronApi';
 import { protocolHandler, APP_ORIGIN, SCHEME } from './protocol';
 import { hardenContents, isTrustedSender } from './security';
+import { electronPdfPrinter } from './pdfPrinter';
 
 // The Electron shell: window, IPC bridge, protocol. No business logic lives here.
 const electron = loadElectron();
@@ -16,7 +17,8 @@ async function start(): Promise<void> {
   await app.whenReady();
   const workspace =
     app.commandLine.getSwitchValue('workspace') || process.env['TESSERA_WORKSPACE'] || join(app.getPath('userData'), 'workspace');
-  const engine = createEngine({ workspace: resolve(workspace), create: true });
+  // PDF reports print through Electron itself: no system Chromium needed (Windows, macOS).
+  const engine = createEngine({ workspace: resolve(workspace), create: true, pdfPrinter: electronPdfPrinter(electron) });
   hardenContents(electron);
   protocol.handle(SCHEME, protocolHandler(engine, join(here, '../renderer')));
 

@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import type { WorkspacePaths } from './workspace';
 import type { InferenceClient } from './models/inference/InferenceClient';
 import type { ReadWorker } from './store/readWorker/ReadWorker';
+import type { PdfPrinter } from './reports/pdf';
 
 /** What every capability's handlers receive. No module-level state: each engine has its own. */
 export interface EngineDeps {
@@ -20,4 +21,6 @@ export interface EngineDeps {
   inference: InferenceClient;
   /** Gallery and score reads on a read-only connection in a worker thread (store/readWorker). */
   reads: ReadWorker;
+  /** Prints PDF reports; the desktop app gives Electron's printToPDF, otherwise headless Chromium. */
+  pdfPrinter?: PdfPrinter;
 }

@@ -27,6 +27,7 @@ import { manageHandlers } from './datasets/manageHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 import { ReadWorker } from './store/readWorker/ReadWorker';
+import type { PdfPrinter } from './reports/pdf';
 
 export interface EngineOptions {
   workspace: string;
@@ -40,6 +41,8 @@ export interface EngineOptions {
   workerSpec?: WorkerSpec;
   /** Serve gallery and score reads from a worker thread (default true; false keeps them in this thread). */
   readWorker?: boolean;
+  /** Who prints PDF reports (the desktop app: Electron's printToPDF); default headless Chromium (reports/pdf.ts). */
+  pdfPrinter?: PdfPrinter;
 }
 
 export interface Engine {
@@ -97,6 +100,7 @@ export function createEngine(options: EngineOptions): Engine {
     enabled: options.readWorker !== false && store.readOnly === null && store.damage === null,
   });
   const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference, reads };
+  if (options.pdfPrinter !== undefined) deps.pdfPrinter = options.pdfPrinter;
   const handlers: Handlers = {
     'workspace.info': async (_input, call) => ({
       path: paths.root,

@@ -200,7 +200,7 @@ describe('tessera report', () => {
     const r = report('pdf', { TESSERA_CHROMIUM: '/nonexistent/chromium' });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'error: PDF reports need Chromium: TESSERA_CHROMIUM=/nonexistent/chromium does not exist; fix it, or write .html and print that\n',
+      "error: PDF reports need Chromium or Chrome: TESSERA_CHROMIUM=/nonexistent/chromium does not exist; set it to the browser's executable (e.g. TESSERA_CHROMIUM=/usr/bin/chromium), or write .html and print that\n",
     );
     const bad = tessera(['--workspace', ws, 'report', '--dataset', 'scenes', '--runs', 'ours', '--out', join(root, 'x.docx')]);
     expect(bad.code).toBe(2);

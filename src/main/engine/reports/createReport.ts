@@ -10,7 +10,7 @@ import type { ReportFormat, ReportResult } from '../../../shared/api/methods/rep
 import type { JobContext } from '../jobs/JobRunner';
 import { renderHtml } from './html';
 import { buildReportModel, type ReportDeps, type ReportModel, type ReportRequest } from './model';
-import { htmlToPdf } from './pdf';
+import { chromiumPdfPrinter, type PdfPrinter } from './pdf';
 import { renderCsv, renderTex } from './tables';
 import { sampleThumbnails, type Thumbnails } from './thumbnails';
 
@@ -45,7 +45,9 @@ async function galleryThumbnails(deps: ReportDeps, model: ReportModel, ctx: JobC
   return thumbs;
 }
 
-async function render(deps: ReportDeps, model: ReportModel, format: ReportFormat, ctx: JobContext): Promise<string | Uint8Array> {
+type RenderDeps = ReportDeps & { pdfPrinter?: PdfPrinter | undefined };
+
+async function render(deps: RenderDeps, model: ReportModel, format: ReportFormat, ctx: JobContext): Promise<string | Uint8Array> {
   switch (format) {
     case 'json':
       return `${JSON.stringify(model, null, 2)}\n`;
@@ -57,14 +59,15 @@ async function render(deps: ReportDeps, model: ReportModel, format: ReportFormat
       return renderHtml(model, await galleryThumbnails(deps, model, ctx));
     case 'pdf': {
       const html = renderHtml(model, await galleryThumbnails(deps, model, ctx));
-      ctx.progress(0, 1, 'printing PDF');
-      return htmlToPdf(html);
+      const printer = deps.pdfPrinter ?? chromiumPdfPrinter();
+      ctx.progress(0, 1, `printing PDF (${printer.name})`);
+      return printer.printHtml(html);
     }
   }
 }
 
 export async function createReport(
-  deps: ReportDeps & { workspaceRoot: string },
+  deps: RenderDeps & { workspaceRoot: string },
   input: CreateReportInput,
   ctx: JobContext,
 ): Promise<ReportResult> {

@@ -8,6 +8,7 @@ import { bestRow, escapeHtml as e, metricColumns, pct } from './format';
 import type { GallerySection } from './gallery';
 import type { ReportModel } from './model';
 import { groupedBarChart } from './svg';
+import { classesInGroundTruth } from '../../../shared/domain/classPresence';
 import type { Thumbnails } from './thumbnails';
 
 const CSS = `
@@ -16,8 +17,10 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;margin:6px 0;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}
 p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{vertical-align:top;padding:2px}.grid img{display:block;width:160px;image-rendering:auto}
-.caption{font-size:10px;color:#555;max-width:160px;overflow-wrap:anywhere}section{break-inside:avoid}
-@media print{body{margin:0}h2{break-after:avoid}}`;
+.caption{font-size:10px;color:#555;max-width:160px;overflow-wrap:anywhere}
+@media print{body{margin:0}h2{break-after:avoid}svg,tr,img{break-inside:avoid}}`;
+// Sections may break across pages (only charts, rows and images stay whole): a section kept whole
+// that is taller than what is left of page 1 used to push everything after the header to page 2.
 
 function scoresTable(model: ReportModel): string {
   const cols = metricColumns(model);
@@ -42,7 +45,10 @@ function provenanceTable(model: ReportModel): string {
 
 function perClass(model: ReportModel): string {
   if (model.dataset.task !== 'semantic') return '';
-  const classes = model.runs[0]?.scores.semantic?.per_class ?? [];
+  const all = model.runs[0]?.scores.semantic?.per_class ?? [];
+  const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
+  const classes = all.filter((c) => present.has(c.id));
+  const absent = all.filter((c) => !present.has(c.id));
   const groups = classes.map((c) => ({ label: c.name, values: model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null) }));
   const rows = classes.map(
     (c) =>
@@ -57,7 +63,11 @@ function perClass(model: ReportModel): string {
   return `<section><h2>Per class</h2>${groupedBarChart(
     groups,
     model.runs.map((r) => r.name),
-  )}<table data-table="per-class">${head}${rows.join('')}</table><p class="muted">— : the class has no pixels in ground truth or prediction (IoU undefined).</p></section>`;
+  )}<table data-table="per-class">${head}${rows.join('')}</table><p class="muted">— : the class has no pixels in ground truth or prediction (IoU undefined).${
+    absent.length === 0
+      ? ''
+      : ` Left out: ${absent.length} class${absent.length === 1 ? '' : 'es'} without ground-truth pixels (${absent.map((c) => e(c.name)).join(', ')}).`
+  }</p></section>`;
 }
 
 function comparison(c: Comparison): string {

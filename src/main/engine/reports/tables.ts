@@ -2,6 +2,7 @@
  * The flat formats: CSV (long format, one value per row, every row self-describing so it survives
  * filtering in pandas or a spreadsheet) and a LaTeX booktabs table ready to paste into a paper.
  */
+import { classesInGroundTruth } from '../../../shared/domain/classPresence';
 import { bestRow, metricColumns, pct } from './format';
 import type { ReportModel, ReportRun } from './model';
 
@@ -138,7 +139,8 @@ export function renderTex(model: ReportModel): string {
 }
 
 function perClassTex(model: ReportModel): string[] {
-  const classes = model.runs[0]?.scores.semantic?.per_class ?? [];
+  const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
+  const classes = (model.runs[0]?.scores.semantic?.per_class ?? []).filter((c) => present.has(c.id));
   const best = classes.map((c) => bestRow(model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null)));
   return [
     '\\begin{table}[t]',

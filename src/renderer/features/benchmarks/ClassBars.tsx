@@ -1,9 +1,17 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
+import { classesInGroundTruth } from '../../../shared/domain/classPresence';
 import { RUN_COLORS, pct } from './columns';
 
-/** Per-class IoU, one bar per run; an undefined IoU (class absent from GT and prediction) is a dash, not a 0 bar. */
+/**
+ * Per-class IoU, one bar per run, on a 0-100 axis with each value written beside its bar; classes
+ * without ground-truth pixels in the dataset (or subset) are left out and counted below. An
+ * undefined IoU is a dash, not a 0 bar.
+ */
 export function ClassBars({ scores }: { scores: RunScores[] }): React.JSX.Element | null {
-  const classes = scores[0]?.semantic?.per_class ?? [];
+  const all = scores[0]?.semantic?.per_class ?? [];
+  const present = classesInGroundTruth(scores.map((s) => s.semantic?.per_class));
+  const classes = all.filter((c) => present.has(c.id));
+  const absent = all.filter((c) => !present.has(c.id));
   if (classes.length === 0) return null;
   return (
     <div className="bench-bars" data-testid="bench-class-bars">
@@ -38,6 +46,16 @@ export function ClassBars({ scores }: { scores: RunScores[] }): React.JSX.Elemen
           </div>
         </div>
       ))}
+      {absent.length > 0 ? (
+        <p className="muted small" data-testid="bench-absent-classes" title={absent.map((c) => c.name).join(', ')}>
+          Not shown: {absent.length} class{absent.length === 1 ? '' : 'es'} without ground-truth pixels here (
+          {absent
+            .slice(0, 6)
+            .map((c) => c.name)
+            .join(', ')}
+          {absent.length > 6 ? ', …' : ''}).
+        </p>
+      ) : null}
     </div>
   );
 }
