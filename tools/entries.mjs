@@ -1,0 +1,25 @@
+// The bundles Tessera is made of, in one list for both builds: tools/build.mjs (`npm run build`,
+// esbuild) and electron.vite.config.ts (`npm run dev`, electron-vite). Keys are output names
+// (<outdir>/<key>.js); values are sources relative to the repository root.
+
+/**
+ * Workers started from a file beside their host bundle (InferenceClient, ReadWorker and workers/pool.ts
+ * look for <key>.js next to the bundle that imports them), so every host bundle carries them.
+ */
+export const workerEntries = {
+  inferenceWorker: 'src/main/engine/models/inference/worker.ts',
+  readWorker: 'src/main/engine/store/readWorker/worker.ts',
+  poolWorker: 'src/main/engine/workers/worker.ts',
+};
+
+/** out/node: the CLI and `tessera serve` (plain Node, no Electron). */
+export const nodeEntries = { cli: 'src/main/cli/index.ts', ...workerEntries };
+
+/** out/electron: the Electron main process. */
+export const electronEntries = { main: 'src/main/electron/main.ts', ...workerEntries };
+
+/** out/preload: the sandboxed preload, one CommonJS file (index.cjs) that requires nothing but electron. */
+export const preloadEntries = { index: 'src/preload/index.ts' };
+
+/** Native modules and other packages that stay outside every Node bundle. */
+export const nodeExternals = ['better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'];
