@@ -245,6 +245,7 @@ describe('correcting masks from a prediction', () => {
     await page.keyboard.press('c');
     await click(page, 45.5, 15.5);
     await waitSaved(page, 5);
+    await page.screenshot({ path: join(ARTIFACTS, 'correct-copy-region-flash.png') });
     expect(same(storedMask(sample), GT_A)).toBe(true);
     expect(edits(imageId).at(-1)).toEqual({ box: '10x10+40+10', undone: 0 });
     expect(await page.getByTestId('commit-flash').textContent()).toContain('class 2');

@@ -38,7 +38,7 @@ export function ClassPicker({ editor, classes }: { editor: AnnotationEditor; cla
         id={CLASS_FILTER_ID}
         data-testid="class-filter"
         type="search"
-        placeholder={`Find a class (/) · ${classes.length}`}
+        placeholder={`Find one of ${classes.length} classes (/)`}
         value={text}
         onChange={(e) => {
           setText(e.target.value);
