@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { writeToys } from '../../tools/toy-models';
 import { launchChromium } from '../helpers/browser';
-import { startServe } from '../helpers/cli';
+import { REPO, startServe } from '../helpers/cli';
 import { finishJob, openTestEngine } from '../helpers/engine';
 import { tempDir } from '../helpers/fixtures';
 import { writeSceneDataset } from '../helpers/scenes';
@@ -20,6 +21,8 @@ let ws = '';
 let datasetId = 0;
 let imageId = 0;
 let predictions = 0;
+let runId = 0;
+let modelId = 0;
 
 const thumbnailFiles = (): string[] => {
   const root = join(ws, 'cache', 'thumbs');
@@ -60,6 +63,8 @@ beforeAll(async () => {
   datasetId = Number(imp.result?.['datasetId']);
   const run = await finishJob(client, () => client.call('runs.start', { modelId: model.id, datasetId, device: 'cpu' }));
   expect(run.status).toBe('succeeded');
+  runId = Number(run.result?.['runId']);
+  modelId = model.id;
   imageId = (await client.call('images.page', { datasetId })).items[0]!.id;
   predictions = (engine.deps.db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n;
   await engine.close();
@@ -131,6 +136,27 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     expect(await page.getByTestId('run-name').inputValue()).toBe('toy-colour-semantic-2');
     await expect.poll(() => notice.count()).toBe(0);
     expect(await page.getByTestId('run-start').textContent()).toBe('Run');
+
+    // A run still computing (here: a job another process holds open) is picked up again on return.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'test/helpers/holdJob.ts'), ws, 'runs.start', JSON.stringify({ runId, datasetId, modelId })],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => (d.toString().includes('JOB ') ? resolve() : undefined));
+        child.once('exit', (code) => reject(new Error(`holdJob exited with ${code}`)));
+      });
+      await page.goto(`${server.url}#/`);
+      await page.goto(`${server.url}#/models`);
+      await expect.poll(() => page.getByTestId('run-progress').count(), { timeout: 10_000 }).toBe(1);
+      expect(await page.getByTestId('run-cancel').count()).toBe(1);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
