@@ -1,29 +1,37 @@
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
+import { electronEntries, nodeExternals, preloadEntries } from './tools/entries.mjs';
 
-// `npm run dev`: the Electron app with renderer hot reload. Production builds use tools/build.mjs,
-// which emits the same three entries into out/ (electron, preload, renderer).
+const resolved = (entries: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(entries).map(([name, source]) => [name, resolve(source)]));
+
+// `npm run dev`: the Electron app built by electron-vite (watching). Production builds use
+// tools/build.mjs; both take their entries from tools/entries.mjs, so out/electron gets the same
+// main.js and worker files (inferenceWorker.js, readWorker.js, ...) here as there, and out/preload index.cjs.
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/electron',
+      sourcemap: true,
       rollupOptions: {
-        input: { main: resolve('src/main/electron/main.ts') },
-        external: ['better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'],
+        input: resolved(electronEntries),
+        external: [...nodeExternals],
+        output: { entryFileNames: '[name].js' },
       },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+      sourcemap: true,
+      rollupOptions: { input: resolved(preloadEntries), output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {
     root: 'src/renderer',
     base: './',
     plugins: [react()],
-    build: { outDir: 'out/renderer', rollupOptions: { input: resolve('src/renderer/index.html') } },
+    build: { outDir: 'out/renderer', sourcemap: true, rollupOptions: { input: resolve('src/renderer/index.html') } },
   },
 });

@@ -14,6 +14,7 @@ import { createClient, inProcessTransport, type TesseraClient } from '../src/sha
 import { createEngine, type Engine } from '../src/main/engine/engine';
 import { labelMapToRles, paintLabelMap } from '../src/main/engine/masks';
 import { accumulateConfusion, semanticScoresFromConfusion } from '../src/main/engine/metrics';
+import { benchEvalEndToEnd } from './evalEndToEnd';
 
 const IMAGES = 1449;
 const W = 500;
@@ -146,6 +147,7 @@ async function finish(client: TesseraClient, jobId: string): Promise<void> {
 }
 
 export async function benchEval(): Promise<void> {
+  await benchEvalEndToEnd();
   const rand = random(1449);
   const pairs = Array.from({ length: IMAGES }, () => scene(rand));
   console.log(`eval: ${IMAGES} label maps ${W}x${H}, ${C} classes`);

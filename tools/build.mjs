@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { rmSync } from 'node:fs';
+import { electronEntries, nodeEntries, preloadEntries } from './entries.mjs';
 
 const quiet = process.argv.includes('--quiet');
 const t0 = Date.now();
@@ -19,30 +20,13 @@ const node = {
   logLevel: 'warning',
 };
 await Promise.all([
-  // The inference and read workers are entries beside each host bundle (InferenceClient and ReadWorker look there).
-  build({
-    ...node,
-    entryPoints: {
-      cli: 'src/main/cli/index.ts',
-      inferenceWorker: 'src/main/engine/models/inference/worker.ts',
-      readWorker: 'src/main/engine/store/readWorker/worker.ts',
-    },
-    outdir: 'out/node',
-  }),
-  build({
-    ...node,
-    entryPoints: {
-      main: 'src/main/electron/main.ts',
-      inferenceWorker: 'src/main/engine/models/inference/worker.ts',
-      readWorker: 'src/main/engine/store/readWorker/worker.ts',
-    },
-    outdir: 'out/electron',
-    external: ['electron'],
-  }),
+  // The workers are entries beside each host bundle (tools/entries.mjs says who looks there).
+  build({ ...node, entryPoints: nodeEntries, outdir: 'out/node' }),
+  build({ ...node, entryPoints: electronEntries, outdir: 'out/electron', external: ['electron'] }),
   // A sandboxed preload must be one CommonJS file that requires nothing but electron.
   build({
     ...node,
-    entryPoints: { index: 'src/preload/index.ts' },
+    entryPoints: preloadEntries,
     outfile: undefined,
     outdir: 'out/preload',
     format: 'cjs',

@@ -1,13 +1,17 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { imagesByStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
 import type { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
 import type { SkippedFile } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
-import { labelMapToRles } from '../masks/labelMap';
-import { readMaskPng } from '../masks/png';
+import { fingerprint } from '../metrics/evaluationSet';
+import { metricRowsStore } from '../metrics/metricRows';
+import type { CountRow } from '../metrics/sampleCounts';
+import type { Db } from '../store/db';
 import type { PredictionRegion } from '../store/repos/predictions';
+import { mapInPool, sharedPool } from '../workers/pool';
+import type { PredictionPngTask } from '../workers/tasks';
 import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
@@ -38,56 +42,60 @@ function sampleOf(datasetName: string) {
   };
 }
 
+/** Counts of a staged PNG prediction against the ground truth it was read with (its counter value then). */
+type StagedCounts = Map<number, { rows: CountRow[]; gtRev: number | null }>;
+
+/**
+ * Decodes, checks and encodes the PNGs in the worker pool (one task per file, in file order) and,
+ * on a semantic dataset, counts each against its image's ground truth while the map is decoded, so
+ * the run's metric rows are written with its predictions and `eval` afterwards has nothing to do.
+ */
 async function stagePngs(
   dir: string,
   images: DatasetImage[],
-  classes: Set<number>,
+  classes: number[],
+  counting: { db: Db; repos: StoreDeps['repos']; numClasses: number } | null,
   pick: (i: DatasetImage) => number,
   skipped: SkippedFile[],
   ctx: JobContext,
-): Promise<Staged> {
+): Promise<{ staged: Staged; counts: StagedCounts }> {
   const byStem = imagesByStem(images);
   const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
-  const staged: Staged = new Map();
-  for (const [n, f] of files.entries()) {
-    ctx.signal.throwIfAborted();
-    ctx.progress(n + 1, files.length, 'reading prediction PNGs');
+  const matched: Array<{ file: string; image: DatasetImage }> = [];
+  for (const f of files) {
     const image = byStem.lookup(basename(f, extname(f)), join(dir, f));
-    if (image === undefined) {
-      skipped.push({ file: f, reason: 'no image of the dataset has this name' });
-      continue;
-    }
-    const path = join(dir, f);
-    const bytes = await readFile(path);
-    // The size is checked from the PNG header, before the pixels are inflated.
-    const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, (size) => {
-      if (size.width !== image.width || size.height !== image.height) {
-        throw new ApiError(
-          'INVALID_INPUT',
-          `${path}: prediction is ${size.width}x${size.height} but image ${image.fileName} is ${image.width}x${image.height}`,
-          { file: path },
-        );
-      }
-    });
-    // 0/255 masks are binary predictions: 255 = foreground class 1.
-    const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
-    const parts = labelMapToRles(labels, mask.height, mask.width).filter((p) => p.classIdx !== 0);
-    for (const p of parts) {
-      // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (DESIGN §5).
-      if ((classes.size > 0 && !classes.has(p.classIdx)) || p.classIdx === 255) {
-        throw new ApiError(
-          'INVALID_INPUT',
-          `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${[...classes].sort((a, b) => a - b).join(', ')})${p.classIdx === 255 ? '; predictions cannot mark pixels as ignore' : ''}`,
-          { file: path },
-        );
-      }
-    }
-    staged.set(
-      pick(image),
-      parts.map((p) => ({ classIdx: p.classIdx, rle: p.rle, area: p.area })),
-    );
+    if (image === undefined) skipped.push({ file: f, reason: 'no image of the dataset has this name' });
+    else matched.push({ file: f, image });
   }
-  return staged;
+  const staged: Staged = new Map();
+  const counts: StagedCounts = new Map();
+  const gtRevs = new Map<number, number | null>();
+  const gtRevOf = counting?.db.prepare('SELECT rev FROM ground_truth_revs WHERE sample_id = ?').pluck();
+  await mapInPool(
+    sharedPool(),
+    matched,
+    'predictionPng',
+    ({ file, image }) => {
+      let count: PredictionPngTask['count'] = null;
+      if (counting !== null && image.sampleIds.length === 1) {
+        const sampleId = image.sampleIds[0]!;
+        const groundTruth = counting.repos.annotations.currentForSample(sampleId);
+        gtRevs.set(sampleId, (gtRevOf?.get(sampleId) as number | undefined) ?? null);
+        // Only samples evaluation scores (semantic ones with ground truth) are counted.
+        if (groundTruth.length > 0)
+          count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };
+      }
+      return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, count };
+    },
+    (result, { image }, n) => {
+      ctx.progress(n + 1, matched.length, 'reading prediction PNGs');
+      const sampleId = pick(image);
+      staged.set(sampleId, result.regions);
+      if (result.rows !== null) counts.set(sampleId, { rows: result.rows, gtRev: gtRevs.get(sampleId) ?? null });
+    },
+    ctx.signal,
+  );
+  return { staged, counts };
 }
 
 async function stageCocoResults(
@@ -176,9 +184,23 @@ export async function importPredictions(
   const pick = sampleOf(dataset.name);
   const skipped: SkippedFile[] = [];
   let staged: Staged = new Map();
+  let counts: StagedCounts = new Map();
   let heatmaps: HeatmapPlanItem[] = [];
-  if (params.format === 'png') staged = await stagePngs(path, images, new Set(classes.map((c) => c.index)), pick, skipped, ctx);
-  else if (params.format === 'coco-results') {
+  if (params.format === 'png') {
+    const counting =
+      dataset.task === 'semantic' && classes.length > 0
+        ? { db: deps.db, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
+        : null;
+    ({ staged, counts } = await stagePngs(
+      path,
+      images,
+      classes.map((c) => c.index),
+      counting,
+      pick,
+      skipped,
+      ctx,
+    ));
+  } else if (params.format === 'coco-results') {
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     staged = await stageCocoResults(path, images, classOf, pick, ctx);
   } else
@@ -204,12 +226,22 @@ export async function importPredictions(
       status: 'complete',
       params: { format, path },
     });
-    for (const [sampleId, regions] of staged)
+    const metrics = metricRowsStore(deps.db);
+    const predRevOf = deps.db.prepare('SELECT rev FROM prediction_revs WHERE run_id = ? AND sample_id = ?').pluck();
+    for (const [sampleId, regions] of staged) {
       deps.repos.predictions.replaceForSample(
         id,
         sampleId,
         regions.map((r) => ({ ...r, runId: id, sampleId })),
       );
+      // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
+      // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
+      const counted = counts.get(sampleId);
+      if (counted !== undefined) {
+        const rev = fingerprint(counted.gtRev, (predRevOf.get(id, sampleId) as number | undefined) ?? null);
+        metrics.replaceSample(id, sampleId, rev, counted.rows, 'semantic');
+      }
+    }
     if (format === 'npy' || format === 'toco-cam')
       for (const item of heatmaps) deps.repos.predictions.saveHeatmap(id, item.sampleId, loadHeatmap(format, item));
     deps.repos.runs.setStatus(id, 'complete', { provenance: { source: 'import', format, path } });

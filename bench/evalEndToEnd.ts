@@ -1,0 +1,141 @@
+/**
+ * Scoring 1,449 prediction PNGs end to end (issue 12): `import predictions` + `eval` through the
+ * engine, against the numpy script researchers use (bench/eval_numpy.py: PIL read of the GT and
+ * prediction PNGs + np.bincount confusion) run by Debian's python3 in the same run on the same files.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, inProcessTransport, type JobFinished, type TesseraClient } from '../src/shared';
+import { createEngine } from '../src/main/engine/engine';
+import { decode as fastPngDecode } from 'fast-png';
+import { readMaskPng } from '../src/main/engine/masks';
+import { scoringData, seedScoringDataset, type ScoringData } from './evalData';
+
+export interface NumpyResult {
+  images: number;
+  seconds: number;
+  miou: number;
+  miou_gt_classes: number;
+}
+
+const SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'eval_numpy.py');
+
+/** The numpy anchor's result, or null where python3 with numpy and PIL is missing. */
+export function runNumpy(data: ScoringData, python = process.env['TESSERA_PYTHON'] ?? '/usr/bin/python3'): NumpyResult | null {
+  const out = spawnSync(python, [SCRIPT, data.gtDir, data.predDir, String(data.classes)], { encoding: 'utf8' });
+  if (out.status !== 0) return null;
+  return JSON.parse(out.stdout.trim().split('\n').pop() ?? 'null') as NumpyResult;
+}
+
+export function hasNumpy(python = process.env['TESSERA_PYTHON'] ?? '/usr/bin/python3'): boolean {
+  return spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' }).status === 0;
+}
+
+/** Starts a job and resolves with its result when its job.finished event arrives (no polling). */
+async function finishJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<Record<string, unknown>> {
+  const seen = new Map<string, JobFinished>();
+  let wanted: string | null = null;
+  let resolveWait: ((f: JobFinished) => void) | null = null;
+  const off = client.on('job.finished', (f) => {
+    if (f.jobId === wanted && resolveWait !== null) resolveWait(f);
+    else seen.set(f.jobId, f);
+  });
+  try {
+    const { jobId } = await start();
+    wanted = jobId;
+    const f = seen.get(jobId) ?? (await new Promise<JobFinished>((r) => (resolveWait = r)));
+    if (f.status !== 'succeeded') throw new Error(`job ${f.status}: ${f.error?.message}`);
+    return (f.result ?? {}) as Record<string, unknown>;
+  } finally {
+    off();
+  }
+}
+
+export interface TesseraScoring {
+  importMs: number;
+  evalMs: number;
+  miou: number | null;
+  miouGtClasses: number | null;
+  computed: number;
+}
+
+/** `import predictions` + `eval` in a fresh workspace holding `data`'s ground truth. */
+export async function scoreWithTessera(data: ScoringData, dir: string): Promise<TesseraScoring> {
+  const engine = createEngine({ workspace: join(dir, 'ws'), create: true });
+  const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+  try {
+    const datasetId = seedScoringDataset(engine, data, (stem) => readMaskPng(readFileSync(join(data.gtDir, `${stem}.png`))).data);
+    const t0 = performance.now();
+    const imported = await finishJob(client, () =>
+      client.call('runs.importPredictions', { datasetId, run: 'pred', format: 'png', path: data.predDir }),
+    );
+    const runId = Number(imported['runId']);
+    const t1 = performance.now();
+    const summary = await finishJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
+    const scores = await client.call('metrics.scores', { datasetId, runId });
+    const t2 = performance.now();
+    return {
+      importMs: t1 - t0,
+      evalMs: t2 - t1,
+      miou: scores.semantic?.miou ?? null,
+      miouGtClasses: scores.semantic?.miou_gt_classes ?? null,
+      computed: Number(summary['computed']),
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The mask PNG decoders on these files: readMaskPng (node zlib + row filters) vs fast-png; both bit-exact. */
+function pngDecoders(data: ScoringData): void {
+  const sample = data.stems.slice(0, 200);
+  const files = sample.flatMap((s) => [readFileSync(join(data.gtDir, `${s}.png`)), readFileSync(join(data.predDir, `${s}.png`))]);
+  const time = (fn: (b: Buffer) => Uint8Array): { ms: number; out: Uint8Array[] } => {
+    const t0 = performance.now();
+    const out = files.map(fn);
+    return { ms: (performance.now() - t0) / files.length, out };
+  };
+  const ours = time((b) => readMaskPng(b).data);
+  const theirs = time((b) => fastPngDecode(b).data as Uint8Array);
+  const same = ours.out.every((o, i) => Buffer.compare(Buffer.from(o), Buffer.from(theirs.out[i]!)) === 0);
+  console.log(
+    `  mask PNG decode (palette GT + grey predictions): readMaskPng ${ours.ms.toFixed(2)} ms/file vs fast-png ${theirs.ms.toFixed(2)} ms/file (${(theirs.ms / ours.ms).toFixed(1)}x), identical: ${same}; sharp/libspng is not a candidate for palette masks (it expands them to RGB)`,
+  );
+}
+
+export async function benchEvalEndToEnd(count = 1449): Promise<void> {
+  const t0 = performance.now();
+  const data = scoringData(count);
+  console.log(
+    `eval end to end: ${count} prediction PNGs ${data.width}x${data.height}, ${data.classes} classes (data ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${data.predDir})`,
+  );
+  pngDecoders(data);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-e2e-'));
+  try {
+    const tessera = await scoreWithTessera(data, dir);
+    const total = tessera.importMs + tessera.evalMs;
+    const numpy = runNumpy(data);
+    console.log(
+      `  Tessera import predictions ${tessera.importMs.toFixed(0)} ms + eval ${tessera.evalMs.toFixed(0)} ms (${tessera.computed} samples counted by eval) = ${total.toFixed(0)} ms`,
+    );
+    if (numpy === null) {
+      console.log('  numpy anchor: skipped (no /usr/bin/python3 with numpy and PIL; set TESSERA_PYTHON)');
+      return;
+    }
+    const ms = numpy.seconds * 1000;
+    console.log(`  numpy script (PIL + np.bincount, bench/eval_numpy.py): ${ms.toFixed(0)} ms`);
+    console.log(`  => Tessera ${(ms / total).toFixed(2)}x faster than the numpy script (target >= 3x)`);
+    const d1 = Math.abs((tessera.miou ?? NaN) - numpy.miou);
+    const d2 = Math.abs((tessera.miouGtClasses ?? NaN) - numpy.miou_gt_classes);
+    console.log(
+      `  mIoU Tessera ${tessera.miou} vs numpy ${numpy.miou} (|d| ${d1.toExponential(1)}); ToCo mIoU (GT classes) ${tessera.miouGtClasses} vs ${numpy.miou_gt_classes} (|d| ${d2.toExponential(1)}); within 1e-12: ${d1 <= 1e-12 && d2 <= 1e-12}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchEvalEndToEnd(Number(process.argv[2] ?? 1449));
