@@ -179,8 +179,16 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
     expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM predictions').get())).toEqual({ n: 0 });
 
-    await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-delete').click();
-    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Delete dataset “scenes”?');
+    // Rename in place: the button sits with the row's actions, the name becomes an input.
+    await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-rename').click();
+    await page.getByTestId('dataset-name-input').fill('street scenes');
+    await page.getByTestId('dataset-name-input').press('Enter');
+    const renamed = page.locator('[data-testid="dataset-row"][data-dataset="street scenes"]');
+    await expect.poll(() => renamed.count()).toBe(1);
+    expect((await renamed.locator('td').first().textContent())?.trim()).toBe('street scenes');
+
+    await renamed.getByTestId('dataset-delete').click();
+    await expect.poll(() => dialog.locator('h3').textContent()).toBe('Delete dataset “street scenes”?');
     // Thumbnails exist when a page has shown the dataset's tiles (the landing page may): counted apart.
     const goes = await dialog.getByTestId('delete-goes').locator('li').allTextContents();
     expect(goes.filter((line) => !/^\d+ thumbnails$/.test(line))).toEqual([

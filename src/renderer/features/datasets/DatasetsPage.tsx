@@ -15,6 +15,7 @@ export function DatasetsPage(): React.JSX.Element {
   const [importing, setImporting] = useState(false);
   const [managing, setManaging] = useState<number | null>(null);
   const [deleting, setDeleting] = useState<number | null>(null);
+  const [renaming, setRenaming] = useState<number | null>(null);
   // First child of both <section>s below, so the dialog keeps its job when the empty list fills.
   const dialog = importing ? <ImportDialog onClose={() => setImporting(false)} /> : null;
   const importButton = (
@@ -68,6 +69,8 @@ export function DatasetsPage(): React.JSX.Element {
                   <RenameInline
                     value={d.name}
                     testId="dataset"
+                    editing={renaming === d.id}
+                    onEditingChange={(e) => setRenaming(e ? d.id : null)}
                     onRename={(name) => client.call('datasets.rename', { datasetId: d.id, name })}
                   >
                     <a href={routeHref({ page: 'gallery', datasetId: d.id })}>{d.name}</a>
@@ -79,6 +82,9 @@ export function DatasetsPage(): React.JSX.Element {
                 <td>{d.annotatedImageCount}</td>
                 <td>{d.classCount}</td>
                 <td className="row-actions">
+                  <button type="button" data-testid="dataset-rename" onClick={() => setRenaming(d.id)}>
+                    Rename
+                  </button>{' '}
                   <button
                     type="button"
                     data-testid="dataset-manage"

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
@@ -8,15 +8,26 @@ export function RenameInline({
   onRename,
   testId,
   children,
+  editing: controlled,
+  onEditingChange,
 }: {
   value: string;
   onRename: (name: string) => Promise<unknown>;
   testId: string;
   children?: React.ReactNode;
+  /** Controlled mode: the caller shows its own Rename button elsewhere (a table's actions column). */
+  editing?: boolean;
+  onEditingChange?: (editing: boolean) => void;
 }): React.JSX.Element {
-  const [editing, setEditing] = useState(false);
+  const [own, setOwn] = useState(false);
+  const editing = controlled ?? own;
+  const setEditing = (e: boolean): void => (onEditingChange === undefined ? setOwn(e) : onEditingChange(e));
   const [draft, setDraft] = useState(value);
   const save = useMutation({ mutationFn: (name: string) => onRename(name), onSuccess: () => setEditing(false) });
+  useEffect(() => {
+    if (editing) setDraft(value);
+  }, [editing, value]);
+  if (!editing && controlled !== undefined) return <>{children ?? value}</>;
   if (!editing) {
     return (
       <span className="rename-inline">
