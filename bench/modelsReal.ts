@@ -207,12 +207,13 @@ async function measure(c: Case): Promise<void> {
       `${''.padEnd(36)} ratio wall ${median(ratios).toFixed(3)}x (runs: ${ratios.map((r) => r.toFixed(3)).join(', ')})   process CPU ${median(cpuRatios).toFixed(3)}x (${cpuRatios.map((r) => r.toFixed(3)).join(', ')})   target <= 1.05x`,
     );
     const p = profiles[profiles.length >> 1];
+    const outside = median(ours.map((o, i) => o.wall * 1000 - (profiles[i]?.wallMs ?? NaN)));
     if (p !== undefined) {
       const stages = Object.entries(p.stages)
         .map(([k, ms]) => `${k} ${(ms / p.images).toFixed(1)}`)
         .join(', ');
       console.log(
-        `${''.padEnd(36)} per image (ms, run --profile): ${stages}; main thread busy ${(p.mainBusyMs / p.images).toFixed(1)}, wall ${(p.wallMs / p.images).toFixed(1)}`,
+        `${''.padEnd(36)} per image (ms, run --profile): ${stages}; main thread busy ${(p.mainBusyMs / p.images).toFixed(1)}, wall ${(p.wallMs / p.images).toFixed(1)}; runs.start + finishing ${outside.toFixed(0)} ms per run`,
       );
     }
   } finally {

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
-import { printJson, printLine } from '../output';
+import { RunProfile } from '../../../shared';
+import { printJson, printLine, table } from '../output';
 import { resolveDataset, resolveModel } from '../resolve';
 
 export function registerRun(program: Command, globals: () => GlobalOptions): void {
@@ -14,8 +15,17 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
     .option('--subset <tag>', 'only images/samples with this tag')
     .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda']).default('auto'))
     .option('--json', 'print the run summary as JSON')
+    .option('--profile', 'print where the time went: decode, preprocess, inference, post-process, commit (totals and per image)')
     .action(
-      async (opts: { model: string; dataset: string; run?: string; subset?: string; device: 'auto' | 'cpu' | 'cuda'; json?: boolean }) => {
+      async (opts: {
+        model: string;
+        dataset: string;
+        run?: string;
+        subset?: string;
+        device: 'auto' | 'cpu' | 'cuda';
+        json?: boolean;
+        profile?: boolean;
+      }) => {
         const result = await withSession(globals(), async (s) => {
           const model = await resolveModel(s.client, opts.model);
           const dataset = await resolveDataset(s.client, opts.dataset);
@@ -40,6 +50,29 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           `run "${r.name}" complete: ${s.samples} samples (${s.computed} computed, ${s.cached} from cache, ${s.resumed} already done) on ${r.executionProvider ?? 'cpu'}`,
         );
         if (s.providerFallback !== null) printLine(`note: ${s.providerFallback}`);
+        if (opts.profile === true) printProfile(result.summary['profile']);
       },
     );
+}
+
+/** `run --profile`: each stage's total and per-image time over the images computed (not cached). */
+function printProfile(value: unknown): void {
+  const parsed = RunProfile.safeParse(value);
+  if (!parsed.success) return printLine('profile: not available');
+  const p = parsed.data;
+  if (p.images === 0) return printLine('profile: no image was computed (all from cache or already done)');
+  const rows: Array<[string, number]> = [
+    ['decode', p.stages.decode],
+    ['preprocess', p.stages.preprocess],
+    ['inference', p.stages.inference],
+    ['transfer/queue', p.stages.transfer],
+    ['post-process', p.stages.postprocess],
+    ['commit', p.stages.commit],
+  ];
+  const fmt = (ms: number): string[] => [`${(ms / 1000).toFixed(2)} s`, `${(ms / p.images).toFixed(1)} ms/image`];
+  printLine(`profile: ${p.images} images computed in ${(p.wallMs / 1000).toFixed(2)} s (${(p.wallMs / p.images).toFixed(1)} ms/image)`);
+  printLine(
+    table([['stage', 'total', 'per image'], ...rows.map(([name, ms]) => [name, ...fmt(ms)]), ['engine thread busy', ...fmt(p.mainBusyMs)]]),
+  );
+  printLine('(stages overlap: one image decodes and post-processes while the next is in inference)');
 }

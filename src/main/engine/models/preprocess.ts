@@ -78,6 +78,35 @@ function toPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
   return out;
 }
 
+/**
+ * `toPlanes` then `normalizeInPlace` in one pass, bit for bit: an 8-bit value v in tensor channel c
+ * becomes float32((float32(v * k) - mean[c]) / std[c]), so a 256-entry table per channel gives it.
+ */
+function toNormalizedPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
+  const { width: w, height: h, data } = img;
+  const plane = w * h;
+  const out = new Float32Array(3 * plane);
+  const k = spec.range === 1 ? 1 / 255 : 1;
+  const lut = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) {
+    const mean = spec.mean[c] as number;
+    const std = spec.std[c] as number;
+    for (let v = 0; v < 256; v++) lut[c * 256 + v] = (Math.fround(v * k) - mean) / std;
+  }
+  const [c0, c1, c2] = (spec.channel_order === 'BGR' ? [2, 1, 0] : [0, 1, 2]) as [number, number, number];
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const src = (row + (flip ? w - 1 - x : x)) * 3;
+      const dst = row + x;
+      out[dst] = lut[data[src + c0] as number] as number;
+      out[plane + dst] = lut[256 + (data[src + c1] as number)] as number;
+      out[2 * plane + dst] = lut[512 + (data[src + c2] as number)] as number;
+    }
+  }
+  return out;
+}
+
 function normalizeInPlace(planes: Float32Array, plane: number, spec: InputSpec): void {
   for (let c = 0; c < 3; c++) {
     // mean/std are listed per tensor channel, i.e. already in the manifest's channel order.
@@ -163,13 +192,15 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
   const interpolation = spec.interpolation ?? 'torch-bilinear';
   // torch-bilinear resizes the float planes; PIL / OpenCV resize the 8-bit image first (then the flip,
   // range and normalization, as those pipelines flip the resized tensor).
-  const resized =
-    interpolation === 'torch-bilinear'
-      ? same
-        ? toPlanes(img, spec, opts.flip === true)
-        : bilinearResize(toPlanes(img, spec, opts.flip === true), 3, img.height, img.width, contentH, contentW)
-      : toPlanes(same ? img : resizeRgb8(img, contentW, contentH, interpolation), spec, opts.flip === true);
-  normalizeInPlace(resized, contentH * contentW, spec);
+  let resized: Float32Array;
+  if (interpolation === 'torch-bilinear' && !same) {
+    resized = bilinearResize(toPlanes(img, spec, opts.flip === true), 3, img.height, img.width, contentH, contentW);
+    normalizeInPlace(resized, contentH * contentW, spec);
+  } else {
+    // 8-bit pixels straight to normalized planes.
+    const source = same || interpolation === 'torch-bilinear' ? img : resizeRgb8(img, contentW, contentH, interpolation);
+    resized = toNormalizedPlanes(source, spec, opts.flip === true);
+  }
   let data: Float32Array;
   if (outH === contentH && outW === contentW) {
     data = resized;

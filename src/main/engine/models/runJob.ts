@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { ownerAlive as jobOwnerAlive, parseOwner } from '../jobs/owner';
 import { jobOwnerOf } from '../store/repos/jobs';
 import { ApiError } from '../../../shared/api/errors';
@@ -108,6 +109,33 @@ function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null):
   });
 }
 
+/**
+ * Model files this engine hashed and found unchanged, by path: size, mtime, ctime, inode and the
+ * sha256 they had. A run re-hashes the file only when one of them moved (a ViT or ISNet file is
+ * 100+ MB, about a second of hashing per run); any write to the file changes its ctime.
+ */
+const verifiedFiles = new WeakMap<EngineDeps, Map<string, string>>();
+
+function fileStamp(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : null;
+  } catch {
+    return null;
+  }
+}
+
+async function verifyModelFile(deps: EngineDeps, model: LoadedModel): Promise<void> {
+  const path = model.summary.path;
+  const stamp = model.files['model'] === undefined ? null : fileStamp(path);
+  let known = verifiedFiles.get(deps);
+  if (stamp !== null && known?.get(path) === `${stamp}:${model.summary.sha256}`) return;
+  await model.verifyFile();
+  if (stamp === null || fileStamp(path) !== stamp) return;
+  if (known === undefined) verifiedFiles.set(deps, (known = new Map()));
+  known.set(path, `${stamp}:${model.summary.sha256}`);
+}
+
 /** Whether a stored run was made from the same model file (so only parameters or the manifest differ). */
 function sameModelFile(run: { provenance: Record<string, unknown> }, sha: string): boolean {
   return run.provenance['modelSha256'] === sha;
@@ -141,7 +169,7 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
   const adapter = ADAPTERS[summary.kind];
   if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `models of kind ${summary.kind} cannot run over a dataset`);
   const model = new LoadedModel(deps, summary, providersFor(input.device));
-  await model.verifyFile();
+  await verifyModelFile(deps, model);
   const referring = dataset.task === 'referring';
   if (summary.kind === 'seg-token' && !referring)
     throw new ApiError(
