@@ -307,6 +307,9 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     // item i+2 starts decoding (sharp's threads) while the engine thread post-processes and
     // commits item i. One item is prepared at a time; commits stay in order.
     const cacheLookup = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?');
+    const cacheInsert = deps.db.prepare(
+      'INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)',
+    );
     let preparing = 0;
     let atWorker = 0;
     const compute = async (s: RunSample): Promise<Computed> => {
@@ -437,10 +440,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
           r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })),
         );
         for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
-        if (!item.fromCache)
-          deps.db
-            .prepare('INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)')
-            .run(key, encodeItemResult(r), new Date().toISOString(), model.summary.sha256, s.imageSha);
+        if (!item.fromCache) cacheInsert.run(key, encodeItemResult(r), new Date().toISOString(), model.summary.sha256, s.imageSha);
       })();
       if (item.stages !== undefined) {
         const st = profile.stages;
