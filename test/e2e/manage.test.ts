@@ -91,6 +91,13 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     expect(await runRow.getByTestId('job-result').textContent()).toBe('open toy-colour-semantic');
     expect(await runRow.getByTestId('job-time').textContent()).toMatch(/^\d+ s$/);
     await page.screenshot({ path: join(ARTIFACTS, 'manage-jobs.png') });
+
+    // The same run on the Benchmarks page: TOY, with the model's name beside its hash.
+    await page.goto(`${server.url}#/benchmarks/${datasetId}`);
+    const benchRow = page.locator('[data-testid="bench-run-row"][data-run="toy-colour-semantic"]');
+    await expect.poll(() => benchRow.count(), { timeout: 20_000 }).toBe(1);
+    expect(await benchRow.getByTestId('bench-toy').textContent()).toBe('TOY');
+    expect(await benchRow.getByTestId('bench-run-origin').textContent()).toMatch(/^toy-colour-semantic [0-9a-f]{12}$/);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -169,7 +176,13 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     await runRow.getByTestId('run-delete').click();
     const dialog = page.getByTestId('confirm-delete');
     await expect.poll(() => dialog.locator('h3').textContent()).toBe('Delete run “toy-colour-semantic”?');
-    expect(await dialog.getByTestId('delete-goes').locator('li').allTextContents()).toEqual([`${predictions} predictions`]);
+    // The Benchmarks page scored the run: its metric rows go too.
+    const metricRows = withDb((db) => (db.prepare('SELECT COUNT(*) AS n FROM metric_rows').get() as { n: number }).n);
+    expect(metricRows).toBeGreaterThan(0);
+    expect(await dialog.getByTestId('delete-goes').locator('li').allTextContents()).toEqual([
+      `${predictions} predictions`,
+      `${metricRows} metric rows`,
+    ]);
     await page.screenshot({ path: join(ARTIFACTS, 'manage-delete-run.png') });
     // Cancel deletes nothing.
     await dialog.getByTestId('delete-cancel').click();
@@ -178,6 +191,7 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     await page.getByTestId('delete-confirm').click();
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
     expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM predictions').get())).toEqual({ n: 0 });
+    expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM metric_rows').get())).toEqual({ n: 0 });
 
     // Rename in place: the button sits with the row's actions, the name becomes an input.
     await page.locator('[data-testid="dataset-row"][data-dataset="scenes"]').getByTestId('dataset-rename').click();

@@ -1,5 +1,5 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
-import { runOrigin, type RunSummary } from '../../../shared';
+import { runOrigin, runOriginText, type RunSummary } from '../../../shared';
 import { columnsFor, pct } from './columns';
 
 /** Runs × metrics; the best value of each column in bold. */
@@ -44,6 +44,13 @@ export function RunsTable({
                   </span>
                 </>
               ) : null}
+              {runs
+                .filter((r) => r.id === s.runId && r.source === 'model')
+                .map((r) => (
+                  <div key={r.id} className="muted small" data-testid="bench-run-origin">
+                    {runOriginText({ source: r.source, provenance: { ...r.provenance, toy: false } })}
+                  </div>
+                ))}
             </td>
             <td className="num" data-metric="images">
               {s.images}
