@@ -1,10 +1,11 @@
 // npm run bench: every hot path against a baseline measured in the same run. Select with args:
-//   npm run bench -- models models-real eval import rle annotate gallery
+//   npm run bench -- models models-real eval import import-folder rle annotate gallery
 import { cpus } from 'node:os';
 
 const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   masks: () => import('./import'),
   import: () => import('./import'),
+  'import-folder': () => import('./importFolder'),
   eval: () => import('./eval'),
   models: () => import('./models'),
   'models-real': () => import('./modelsReal'),
@@ -14,7 +15,7 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = wanted.length > 0 ? wanted : ['import', 'rle', 'eval', 'models', 'models-real', 'annotate', 'gallery'];
+const names = wanted.length > 0 ? wanted : ['import', 'import-folder', 'rle', 'eval', 'models', 'models-real', 'annotate', 'gallery'];
 console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${cpus().length} CPUs`);
 for (const name of names) {
   const load = all[name];

@@ -1,15 +1,15 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { vocColor, type ClassInfo, type ImportResult, type PixelGrid, type SkippedFile } from '../../../shared/domain';
-import { readMaskPng } from '../masks/png';
-import { labelMapToRles } from '../masks/labelMap';
-import { IMAGE_EXTENSIONS, probeImage, type ProbedImage } from '../images/probe';
-import { allowedSizes, chooseGrid, gridSize, orientationNotes } from '../images/orientation';
+import type { ClassRle } from '../masks/labelMap';
+import { IMAGE_EXTENSIONS, type ProbedImage } from '../images/probe';
+import { gridSize, orientationNotes } from '../images/orientation';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
-import { mapWithConcurrency } from './concurrency';
+import { mapInPool, sharedPool } from '../workers/pool';
+import type { FolderMaskOutcome } from '../workers/tasks';
 
 export interface FolderImportParams {
   dir: string;
@@ -23,7 +23,8 @@ interface StagedImage {
   probe: ProbedImage;
   /** Raw unless the image's mask has the EXIF-oriented size (images/orientation.ts). */
   grid: PixelGrid;
-  mask: Uint8Array | null;
+  /** The mask encoded to one RLE per value present (raw values), as read; null: no mask. */
+  mask: ClassRle[] | null;
 }
 
 async function requireDirectory(dir: string, what: string): Promise<string> {
@@ -32,36 +33,6 @@ async function requireDirectory(dir: string, what: string): Promise<string> {
   if (info === null) throw new ApiError('NOT_FOUND', `${what} not found: ${abs}`);
   if (!info.isDirectory()) throw new ApiError('INVALID_INPUT', `${what} is not a folder: ${abs}`);
   return abs;
-}
-
-async function readMaskFor(masksDir: string, image: StagedImage): Promise<{ labels: Uint8Array; kind: string; grid: PixelGrid } | null> {
-  const stem = basename(image.file, extname(image.file));
-  const maskPath = join(masksDir, `${stem}.png`);
-  const bytes = await readFile(maskPath).catch(() => null);
-  if (bytes === null) return null;
-  // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
-  // It is checked from the PNG header, before the pixels are inflated.
-  const chosen: { grid: PixelGrid | null } = { grid: null };
-  const sizeProblem = (size: { width: number; height: number }): ApiError =>
-    new ApiError(
-      'INVALID_INPUT',
-      `${maskPath}: mask is ${size.width}x${size.height} but its image ${image.file} is ${allowedSizes(image.probe)}`,
-      {
-        file: maskPath,
-        image: image.file,
-      },
-    );
-  let mask;
-  try {
-    mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath, (size) => {
-      chosen.grid = chooseGrid(image.probe, size, 'raw');
-      if (chosen.grid === null) throw sizeProblem(size);
-    });
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
-    throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
-  }
-  return { labels: mask.data, kind: mask.kind, grid: chosen.grid ?? 'raw' };
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -95,11 +66,13 @@ async function listFiles(dir: string, skipped: SkippedFile[]): Promise<string[]>
   return files.sort();
 }
 
+const stemOf = (file: string): string => basename(file, extname(file));
+
 /** Masks are matched by file stem: a mask whose stem two images share would silently belong to both. */
-async function refuseSharedMasks(masksDir: string, staged: StagedImage[]): Promise<void> {
+async function refuseSharedMasks(masksDir: string, staged: Array<{ file: string }>): Promise<void> {
   const byStem = new Map<string, string[]>();
   for (const image of staged) {
-    const stem = basename(image.file, extname(image.file));
+    const stem = stemOf(image.file);
     byStem.set(stem, [...(byStem.get(stem) ?? []), image.file]);
   }
   for (const [stem, files] of byStem) {
@@ -151,39 +124,65 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   if (candidates.length === 0)
     throw new ApiError('INVALID_INPUT', `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})`);
 
-  let done = 0;
-  const probed = await mapWithConcurrency(candidates, 4, async (file) => {
-    ctx.signal.throwIfAborted();
-    const path = join(dir, file);
-    const outcome = await probeImage(await readFile(path));
-    ctx.progress(++done, candidates.length, 'reading images');
-    return { file, path, outcome };
-  });
+  // Images sharing a stem with another candidate have their mask read only once it is known that
+  // at most one of them is readable (refuseSharedMasks, below); every other image is probed, hashed
+  // and has its mask read, checked and encoded in one pool task (workers/tasks.ts folderImage).
+  const stemCount = new Map<string, number>();
+  for (const f of candidates) stemCount.set(stemOf(f), (stemCount.get(stemOf(f)) ?? 0) + 1);
+  const sharedStem = (file: string): boolean => (stemCount.get(stemOf(file)) ?? 0) > 1;
+  const maskPathOf = (file: string): string | null => (masksDir === null ? null : join(masksDir, `${stemOf(file)}.png`));
 
   const staged: StagedImage[] = [];
-  for (const p of probed) {
-    if (p.outcome.ok) staged.push({ file: p.file, path: p.path, probe: p.outcome.image, grid: 'raw', mask: null });
-    else skipped.push({ file: p.file, reason: p.outcome.reason });
-  }
-  if (staged.length === 0)
-    throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
-
+  const maskErrors: Array<{ at: number; error: ApiError }> = [];
   const values = new Set<number>();
   let allBinary = true;
   let anyMask = false;
+  const takeMask = (image: StagedImage, at: number, outcome: FolderMaskOutcome | null): void => {
+    if (outcome === null) return;
+    if (!outcome.ok) {
+      const { code, message, details } = outcome.error;
+      maskErrors.push({ at, error: new ApiError(code, message, details) });
+      return;
+    }
+    anyMask = true;
+    image.mask = outcome.parts;
+    image.grid = outcome.grid;
+    if (outcome.kind !== 'binary') allBinary = false;
+    for (const p of outcome.parts) values.add(p.classIdx);
+  };
+  const deferred: Array<{ image: StagedImage; at: number }> = [];
+  await mapInPool(
+    sharedPool(),
+    candidates,
+    'folderImage',
+    (file) => ({ path: join(dir, file), file, maskPath: sharedStem(file) ? null : maskPathOf(file) }),
+    (result, file, n) => {
+      ctx.progress(n + 1, candidates.length, masksDir === null ? 'reading images' : 'reading images and masks');
+      if (!result.probe.ok) {
+        skipped.push({ file, reason: result.probe.reason });
+        return;
+      }
+      const image: StagedImage = { file, path: join(dir, file), probe: result.probe.image, grid: 'raw', mask: null };
+      staged.push(image);
+      if (masksDir !== null && sharedStem(file)) deferred.push({ image, at: staged.length - 1 });
+      else takeMask(image, staged.length - 1, result.mask);
+      // Without shared stems no other error can come first: stop at the first bad mask.
+      if (maskErrors.length > 0 && stemCount.size === candidates.length) throw maskErrors[0]!.error;
+    },
+    ctx.signal,
+  );
+  if (staged.length === 0)
+    throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
+
   if (masksDir !== null) {
     await refuseSharedMasks(masksDir, staged);
-    for (const [i, image] of staged.entries()) {
-      ctx.signal.throwIfAborted();
-      const mask = await readMaskFor(masksDir, image);
-      ctx.progress(i + 1, staged.length, 'reading masks');
-      if (mask === null) continue;
-      anyMask = true;
-      image.mask = mask.labels;
-      image.grid = mask.grid;
-      if (mask.kind !== 'binary') allBinary = false;
-      for (const v of new Set(mask.labels)) values.add(v);
+    // A stem shared with only unreadable files: its one readable image takes the mask.
+    for (const { image, at } of deferred) {
+      const result = await sharedPool().run('folderImage', { path: image.path, file: image.file, maskPath: maskPathOf(image.file) });
+      takeMask(image, at, result.mask);
     }
+    maskErrors.sort((a, b) => a.at - b.at);
+    if (maskErrors.length > 0) throw maskErrors[0]!.error;
     if (!anyMask) throw new ApiError('INVALID_INPUT', `${masksDir}: no mask PNG matches any image name (expected <image stem>.png)`);
   }
   const binary = anyMask && allBinary;
@@ -214,13 +213,14 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       });
       const sampleId = deps.repos.images.createSample(imageId);
       if (image.mask === null) continue;
-      const labels = binary ? image.mask.map((v) => (v === 255 ? 1 : 0)) : image.mask;
-      const parts = labelMapToRles(labels, size.height, size.width);
+      const parts = image.mask;
       for (const part of parts) {
         // Background is what no region covers, except in an all-background mask: its class-0 region
         // keeps the image annotated, so evaluation scores false positives on it.
         if (part.classIdx === 0 && parts.length > 1) continue;
-        deps.repos.annotations.create({ sampleId, classIdx: part.classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
+        // A binary set's 255 is foreground, class 1: the same pixels, relabelled.
+        const classIdx = binary && part.classIdx === 255 ? 1 : part.classIdx;
+        deps.repos.annotations.create({ sampleId, classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
       }
     }
     return id;

@@ -3,6 +3,7 @@
  * encoding to RLE and counting, one image per task. Pure functions of their input (and the files
  * they name), so the same code runs inline when no worker can start.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '../../../shared/api/errors';
 import { labelMapToRles } from '../masks/labelMap';
@@ -11,6 +12,11 @@ import type { Rle } from '../masks/rle';
 import { countLabelMaps } from '../metrics/pixelCounts';
 import type { CountRow } from '../metrics/sampleCounts';
 import { paintLabelMap } from '../masks/labelMap';
+import type { ClassRle } from '../masks/labelMap';
+import { probeImage, type ProbeOutcome } from '../images/probe';
+import { allowedSizes, chooseGrid } from '../images/orientation';
+import type { PixelGrid } from '../../../shared/domain';
+import type { ErrorCode } from '../../../shared/api/errors';
 
 export interface PredictionPngTask {
   path: string;
@@ -69,7 +75,76 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   return { regions: parts.map((p) => ({ classIdx: p.classIdx, rle: p.rle, area: p.area })), rows };
 }
 
-export const tasks = { predictionPng } as const;
+export interface FolderImageTask {
+  /** The image file, and its name in messages. */
+  path: string;
+  file: string;
+  /** The mask PNG to read with it (<stem>.png in the mask folder); null: none. */
+  maskPath: string | null;
+}
+
+export type FolderMaskOutcome =
+  | { ok: true; kind: 'palette' | 'grey' | 'binary'; grid: PixelGrid; parts: ClassRle[] }
+  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined } };
+
+export interface FolderImageResult {
+  probe: ProbeOutcome;
+  /** null: no mask was asked for, the image is unreadable, or no mask file could be read. */
+  mask: FolderMaskOutcome | null;
+}
+
+/**
+ * One image of a folder import: hashed and probed, then its mask (if any) read, its size checked
+ * against the image from the PNG header (which picks the grid: raw unless only the EXIF-oriented
+ * size fits), decoded and encoded to one RLE per value present, raw values (a binary set's
+ * 255 -> 1 is a relabelling the importer does at the end). Only RLEs come back: no pixels are kept.
+ * A mask error comes back as a value so the importer reports errors in file order.
+ */
+export async function folderImage(task: FolderImageTask): Promise<FolderImageResult> {
+  // Small files read synchronously: in a pool worker this blocks nothing else, and it is one
+  // open/read/close instead of four thread-pool round trips per file (fs/promises readFile).
+  const probe = await probeImage(readFileSync(task.path));
+  if (!probe.ok || task.maskPath === null) return { probe, mask: null };
+  const maskPath = task.maskPath;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(maskPath);
+  } catch {
+    return { probe, mask: null };
+  }
+  const image = probe.image;
+  const chosen: { grid: PixelGrid | null } = { grid: null };
+  try {
+    let mask;
+    try {
+      mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath, (size) => {
+        // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
+        chosen.grid = chooseGrid(image, size, 'raw');
+        if (chosen.grid === null)
+          throw new ApiError(
+            'INVALID_INPUT',
+            `${maskPath}: mask is ${size.width}x${size.height} but its image ${task.file} is ${allowedSizes(image)}`,
+            {
+              file: maskPath,
+              image: task.file,
+            },
+          );
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
+      throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
+    }
+    return {
+      probe,
+      mask: { ok: true, kind: mask.kind, grid: chosen.grid ?? 'raw', parts: labelMapToRles(mask.data, mask.height, mask.width) },
+    };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    return { probe, mask: { ok: false, error: { code: err.code, message: err.message, details: err.details } } };
+  }
+}
+
+export const tasks = { predictionPng, folderImage } as const;
 export type TaskName = keyof typeof tasks;
 export type TaskInput<K extends TaskName> = Parameters<(typeof tasks)[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof tasks)[K]>>;
