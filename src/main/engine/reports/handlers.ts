@@ -3,6 +3,7 @@ import type { EngineDeps } from '../deps';
 import { writablePath } from '../api/writablePath';
 import { requireDatasetRun } from '../metrics/lookup';
 import { createReport } from './createReport';
+import { readReportFile } from './reportFile';
 
 export function reportHandlers(deps: EngineDeps) {
   return {
@@ -15,5 +16,6 @@ export function reportHandlers(deps: EngineDeps) {
       }));
       return { jobId };
     },
+    'reports.file': async ({ path }) => readReportFile(deps.paths.root, path),
   } satisfies Partial<Handlers>;
 }

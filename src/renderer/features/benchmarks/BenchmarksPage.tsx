@@ -4,6 +4,7 @@ import type { RunScores } from '../../../shared/api/methods/metrics';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { routeHref } from '../../router';
+import { CamSweepChart, isCamRun } from './CamSweepChart';
 import { ClassBars } from './ClassBars';
 import { ComparePanel } from './ComparePanel';
 import { ReportExport } from './ReportExport';
@@ -71,6 +72,12 @@ export function BenchmarksPage({ datasetId }: { datasetId: number }): React.JSX.
             <>
               <h3>Per class IoU</h3>
               <ClassBars scores={loaded} />
+            </>
+          ) : null}
+          {task === 'semantic' && allRuns.some(isCamRun) ? (
+            <>
+              <h3>CAM threshold sweep</h3>
+              <CamSweepChart datasetId={datasetId} runs={allRuns} subset={tag} />
             </>
           ) : null}
           {tag === undefined ? (

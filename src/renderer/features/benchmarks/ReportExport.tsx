@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { RunSummary } from '../../../shared';
 import { ReportFormat, ReportResult } from '../../../shared/api/methods/reports';
 import { apiQuery } from '../../api/queries';
@@ -7,6 +7,37 @@ import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
 const LIVE = new Set(['queued', 'running']);
+
+const MIME: Record<ReportFormat, string> = {
+  html: 'text/html',
+  pdf: 'application/pdf',
+  csv: 'text/csv',
+  tex: 'application/x-tex',
+  json: 'application/json',
+};
+
+/** The written report as a download link (an object URL of its bytes, fetched through reports.file). */
+function ReportLink({ path }: { path: string }): React.JSX.Element {
+  const file = useQuery({ ...apiQuery('reports.file', { path }), staleTime: Infinity, retry: false });
+  const [url, setUrl] = useState<string | null>(null);
+  const data = file.data;
+  useEffect(() => {
+    if (data === undefined) return undefined;
+    const raw = atob(data.base64);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    const u = URL.createObjectURL(new Blob([bytes], { type: MIME[data.format] }));
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [data]);
+  if (file.error) return <ErrorBanner error={file.error} />;
+  if (data === undefined || url === null) return <span className="muted">preparing the link…</span>;
+  return (
+    <a className="button" data-testid="report-link" href={url} download={data.fileName} title={path}>
+      Download {data.fileName} ({Math.max(1, Math.round(data.bytes / 1024))} KB)
+    </a>
+  );
+}
 
 /** Writes a report of every run (compared with the first) into the workspace's reports/ folder, with job progress. */
 export function ReportExport({
@@ -55,9 +86,12 @@ export function ReportExport({
         </span>
       ) : null}
       {result?.success === true ? (
-        <span data-testid="report-path">
-          wrote <code>{result.data.path}</code>
-        </span>
+        <>
+          <span data-testid="report-path">
+            wrote <code>{result.data.path}</code>
+          </span>
+          <ReportLink path={result.data.path} />
+        </>
       ) : null}
       {state?.error ? <ErrorBanner error={new Error(state.error.message)} /> : null}
       {start.error ? <ErrorBanner error={start.error} /> : null}

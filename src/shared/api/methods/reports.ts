@@ -30,4 +30,12 @@ export const reportMethods = {
     }),
     output: JobStarted,
   },
+  /**
+   * A report written into the workspace's `reports/` folder, as bytes (base64) for the UI's download
+   * link. Any other path is refused.
+   */
+  'reports.file': {
+    input: z.object({ path: z.string().min(1) }),
+    output: z.object({ fileName: z.string(), format: ReportFormat, bytes: z.number().int(), base64: z.string() }),
+  },
 } as const;
