@@ -23,8 +23,8 @@ interface StagedImage {
   probe: ProbedImage;
   /** Raw unless the image's mask has the EXIF-oriented size (images/orientation.ts). */
   grid: PixelGrid;
-  /** The mask encoded to one RLE per value present (raw values), as read; null: no mask. */
-  mask: ClassRle[] | null;
+  /** The mask's regions to store, raw values, as JSON of ClassRle[] (workers/tasks.ts folderImage); null: no mask. */
+  mask: string | null;
 }
 
 async function requireDirectory(dir: string, what: string): Promise<string> {
@@ -145,10 +145,10 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       return;
     }
     anyMask = true;
-    image.mask = outcome.parts;
+    image.mask = outcome.regions;
     image.grid = outcome.grid;
     if (outcome.kind !== 'binary') allBinary = false;
-    for (const p of outcome.parts) values.add(p.classIdx);
+    for (const v of outcome.values) values.add(v);
   };
   const deferred: Array<{ image: StagedImage; at: number }> = [];
   await mapInPool(
@@ -213,11 +213,9 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       });
       const sampleId = deps.repos.images.createSample(imageId);
       if (image.mask === null) continue;
-      const parts = image.mask;
-      for (const part of parts) {
-        // Background is what no region covers, except in an all-background mask: its class-0 region
-        // keeps the image annotated, so evaluation scores false positives on it.
-        if (part.classIdx === 0 && parts.length > 1) continue;
+      // Background is what no region covers, except in an all-background mask: its class-0 region
+      // (the only one kept then) keeps the image annotated, so evaluation scores false positives on it.
+      for (const part of JSON.parse(image.mask) as ClassRle[]) {
         // A binary set's 255 is foreground, class 1: the same pixels, relabelled.
         const classIdx = binary && part.classIdx === 255 ? 1 : part.classIdx;
         deps.repos.annotations.create({ sampleId, classIdx, rle: part.rle, area: part.area, bbox: part.bbox });

@@ -84,7 +84,19 @@ export interface FolderImageTask {
 }
 
 export type FolderMaskOutcome =
-  | { ok: true; kind: 'palette' | 'grey' | 'binary'; grid: PixelGrid; parts: ClassRle[] }
+  | {
+      ok: true;
+      kind: 'palette' | 'grey' | 'binary';
+      grid: PixelGrid;
+      /** Every value present (0 and 255 included). */
+      values: number[];
+      /**
+       * The regions to store, as JSON of ClassRle[] (one string per image keeps the importer's
+       * memory small until its one write): every value but 0, or the 0 region alone in an
+       * all-background mask (it keeps the image annotated, so evaluation scores false positives on it).
+       */
+      regions: string;
+    }
   | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined } };
 
 export interface FolderImageResult {
@@ -134,9 +146,11 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
       if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
       throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
     }
+    const parts: ClassRle[] = labelMapToRles(mask.data, mask.height, mask.width);
+    const kept = parts.length > 1 ? parts.filter((p) => p.classIdx !== 0) : parts;
     return {
       probe,
-      mask: { ok: true, kind: mask.kind, grid: chosen.grid ?? 'raw', parts: labelMapToRles(mask.data, mask.height, mask.width) },
+      mask: { ok: true, kind: mask.kind, grid: chosen.grid ?? 'raw', values: parts.map((p) => p.classIdx), regions: JSON.stringify(kept) },
     };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
