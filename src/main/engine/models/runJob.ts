@@ -55,7 +55,12 @@ function toItemResult(out: AdapterOutput, s: RunSample, mapping: ClassMapping, r
   const plane = s.width * s.height;
   let labels: Uint8Array;
   if (out.labelMap !== null) {
-    labels = out.labelMap.map((c) => (c === 255 ? 255 : mapping.toDataset(c)));
+    // Model class -> dataset class through a table (the mapping is a pure function of the class).
+    const table = new Uint8Array(256);
+    for (let c = 0; c < 256; c++) table[c] = c === 255 ? 255 : mapping.toDataset(c);
+    const map = out.labelMap;
+    labels = new Uint8Array(map.length);
+    for (let i = 0; i < map.length; i++) labels[i] = table[map[i] as number] as number;
   } else {
     labels = new Uint8Array(plane);
     for (const m of out.masks) {

@@ -1,5 +1,5 @@
 /** Token analysis: pure functions over flat, row-major Float32Array tensors (DESIGN §4). */
-export { bilinearResize, bilinearResizeAbove, bilinearTaps, planeResizer, type AxisTaps } from './interpolate';
+export { bilinearResize, bilinearResizeAbove, bilinearResizeArgmax, bilinearTaps, planeResizer, type AxisTaps } from './interpolate';
 export { fuseCamScales, normalizeCamPerClass, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from './cam';
 export {
   camToPseudoLabel,

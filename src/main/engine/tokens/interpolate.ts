@@ -84,6 +84,34 @@ export function planeResizer(
 }
 
 /**
+ * Horizontally resampled rows of one `[sh, sw]` plane at `offset` (doubles, as planeResizer keeps
+ * them), two at a time: consecutive output rows share their source rows.
+ */
+function horizontalRows(
+  src: Float32Array,
+  offset: number,
+  sw: number,
+  dw: number,
+  cols: AxisTaps,
+): (y: number, keep: number) => Float64Array {
+  const cache = [new Float64Array(dw), new Float64Array(dw)];
+  const cachedY = [-1, -1];
+  return (y, keep) => {
+    if (cachedY[0] === y) return cache[0]!;
+    if (cachedY[1] === y) return cache[1]!;
+    const slot = cachedY[0] === keep ? 1 : 0;
+    const out = cache[slot]!;
+    const row = offset + y * sw;
+    for (let x = 0; x < dw; x++) {
+      const w1 = cols.wHi[x]!;
+      out[x] = (1 - w1) * src[row + cols.lo[x]!]! + w1 * src[row + cols.hi[x]!]!;
+    }
+    cachedY[slot] = y;
+    return out;
+  };
+}
+
+/**
  * `bilinearResize` of one `[sh, sw]` plane, then `value > threshold` on each resized float32 value:
  * the same mask as thresholding `bilinearResize(src, 1, sh, sw, dh, dw)`, without building the
  * resized plane (one output row at a time; only the source rows it needs are resampled).
@@ -96,23 +124,7 @@ export function bilinearResizeAbove(src: Float32Array, sh: number, sw: number, d
     return mask;
   }
   const rows = bilinearTaps(sh, dh);
-  const cols = bilinearTaps(sw, dw);
-  // Horizontally resampled source rows, two kept (consecutive output rows share them), as doubles like planeResizer's.
-  const cache = [new Float64Array(dw), new Float64Array(dw)];
-  const cachedY = [-1, -1];
-  const horizontal = (y: number, keep: number): Float64Array => {
-    if (cachedY[0] === y) return cache[0]!;
-    if (cachedY[1] === y) return cache[1]!;
-    const slot = cachedY[0] === keep ? 1 : 0;
-    const out = cache[slot]!;
-    const row = y * sw;
-    for (let x = 0; x < dw; x++) {
-      const w1 = cols.wHi[x]!;
-      out[x] = (1 - w1) * src[row + cols.lo[x]!]! + w1 * src[row + cols.hi[x]!]!;
-    }
-    cachedY[slot] = y;
-    return out;
-  };
+  const horizontal = horizontalRows(src, 0, sw, dw, bilinearTaps(sw, dw));
   for (let y = 0; y < dh; y++) {
     const lo = rows.lo[y]!;
     const hi = rows.hi[y]!;
@@ -124,4 +136,41 @@ export function bilinearResizeAbove(src: Float32Array, sh: number, sw: number, d
     for (let x = 0; x < dw; x++) mask[base + x] = Math.fround((1 - w1) * top[x]! + w1 * bottom[x]!) > threshold ? 1 : 0;
   }
   return mask;
+}
+
+/**
+ * `bilinearResize` of a `[channels, sh, sw]` tensor, then the per-pixel argmax over channels (the
+ * first channel wins ties, as torch.argmax): the same labels, without building the resized tensor.
+ */
+export function bilinearResizeArgmax(src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number): Uint8Array {
+  assertTensor('bilinearResizeArgmax input', src, [channels, sh, sw]);
+  if (channels > 256) throw new Error(`bilinearResizeArgmax: ${channels} channels do not fit a byte label`);
+  const labels = new Uint8Array(dh * dw);
+  const rows = bilinearTaps(sh, dh);
+  const cols = bilinearTaps(sw, dw);
+  const planes = Array.from({ length: channels }, (_, c) => horizontalRows(src, c * sh * sw, sw, dw, cols));
+  const best = new Float32Array(dw);
+  for (let y = 0; y < dh; y++) {
+    const lo = rows.lo[y]!;
+    const hi = rows.hi[y]!;
+    const w1 = rows.wHi[y]!;
+    const base = y * dw;
+    for (let c = 0; c < channels; c++) {
+      const plane = planes[c]!;
+      const top = plane(lo, hi);
+      const bottom = plane(hi, lo);
+      if (c === 0) {
+        for (let x = 0; x < dw; x++) best[x] = (1 - w1) * top[x]! + w1 * bottom[x]!;
+        continue;
+      }
+      for (let x = 0; x < dw; x++) {
+        const v = Math.fround((1 - w1) * top[x]! + w1 * bottom[x]!);
+        if (v > best[x]!) {
+          best[x] = v;
+          labels[base + x] = c;
+        }
+      }
+    }
+  }
+  return labels;
 }

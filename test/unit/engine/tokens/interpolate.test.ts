@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bilinearResize, bilinearResizeAbove, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
+import { bilinearResize, bilinearResizeAbove, bilinearResizeArgmax, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
 import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
 
 describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', () => {
@@ -76,5 +76,40 @@ describe('bilinearResizeAbove (resize + threshold without the resized plane)', (
 
   it('rejects a plane whose length does not match its shape', () => {
     expect(() => bilinearResizeAbove(new Float32Array(5), 2, 3, 4, 4, 0.5)).toThrow();
+  });
+});
+
+describe('bilinearResizeArgmax (resize + argmax without the resized tensor)', () => {
+  /** The reference: bilinearResize, then the first channel with the largest float32 value. */
+  function reference(src: Float32Array, c: number, sh: number, sw: number, dh: number, dw: number): number[] {
+    const full = bilinearResize(src, c, sh, sw, dh, dw);
+    const plane = dh * dw;
+    return Array.from({ length: plane }, (_, i) => {
+      let best = 0;
+      for (let k = 1; k < c; k++) if (full[k * plane + i]! > full[best * plane + i]!) best = k;
+      return best;
+    });
+  }
+  it.each([
+    [1, 4, 4, 9, 7],
+    [3, 5, 7, 11, 3],
+    [21, 16, 12, 75, 50],
+    [4, 30, 40, 17, 23],
+    [2, 8, 8, 8, 8],
+  ])('equals bilinearResize then argmax for %i channels %ix%i -> %ix%i', (c, sh, sw, dh, dw) => {
+    const src = randomTensor(seededRandom(c * 31 + sh), c * sh * sw);
+    expect(Array.from(bilinearResizeArgmax(src, c, sh, sw, dh, dw))).toEqual(reference(src, c, sh, sw, dh, dw));
+  });
+  it('keeps the first channel on exact ties, as torch.argmax', () => {
+    // Channels 0 and 2 identical, channel 1 lower: every pixel is a tie between 0 and 2.
+    const a = randomTensor(seededRandom(5), 6 * 5);
+    const src = new Float32Array(3 * 30);
+    src.set(a, 0);
+    src.set(
+      a.map((v) => v - 1),
+      30,
+    );
+    src.set(a, 60);
+    expect(Array.from(bilinearResizeArgmax(src, 3, 6, 5, 13, 9)).every((l) => l === 0)).toBe(true);
   });
 });

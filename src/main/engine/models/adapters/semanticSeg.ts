@@ -2,6 +2,7 @@ import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { argmax, assertFinite, mapToImage } from './geometry';
+import { bilinearResizeArgmax } from '../../tokens';
 
 /** `semantic-seg`: logits [1,C,h,w] -> bilinear to image size -> argmax (DESIGN §4). */
 export const semanticSegAdapter: Adapter = {
@@ -19,7 +20,13 @@ export const semanticSegAdapter: Adapter = {
     if (classes !== undefined && c !== classes)
       throw new Error(`output ${name} has ${c} channels but the manifest lists ${classes} classes`);
     assertFinite(logits, name);
-    const full = mapToImage(logits, c, h, w, input.geometry, sample.height, sample.width, -Infinity);
+    const g = input.geometry;
+    const direct = g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0;
+    if (direct && (h !== sample.height || w !== sample.width)) {
+      // mapToImage's one bilinear resize to the image, with the argmax taken row by row.
+      return { labelMap: bilinearResizeArgmax(logits, c, h, w, sample.height, sample.width), masks: [], heatmaps: [] };
+    }
+    const full = mapToImage(logits, c, h, w, g, sample.height, sample.width, -Infinity);
     return { labelMap: argmax(full, c, sample.width * sample.height), masks: [], heatmaps: [] };
   },
 };
