@@ -120,4 +120,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Typed rules: type information from the tsconfig that owns each file (TypeScript's project service).
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
 );
