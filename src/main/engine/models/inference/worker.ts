@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 const QUIET = 4;
 ort.env.logLevel = 'fatal';
 import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
+import { SESSION_THREADING } from './sessionOptions';
 
 /**
  * One session per key, reference counted: every `load` of a key takes a reference (a second load
@@ -45,14 +46,18 @@ async function load(
   let fallback: string | null = null;
   if (providers.includes('cuda')) {
     try {
-      const session = await ort.InferenceSession.create(path, { executionProviders: ['cuda', 'cpu'], logSeverityLevel: QUIET });
+      const session = await ort.InferenceSession.create(path, {
+        executionProviders: ['cuda', 'cpu'],
+        logSeverityLevel: QUIET,
+        ...SESSION_THREADING,
+      });
       return { session, result: { provider: 'cuda', fallback: null } };
     } catch (err) {
       // Asking for CUDA without its libraries throws instead of falling back (DESIGN §9): retry on CPU, say why.
       fallback = `CUDA unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); using CPU`;
     }
   }
-  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], logSeverityLevel: QUIET });
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], logSeverityLevel: QUIET, ...SESSION_THREADING });
   return { session, result: { provider: 'cpu', fallback } };
 }
 
