@@ -116,8 +116,8 @@ function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null):
 
 /**
  * Model files this engine hashed and found unchanged, by path: size, mtime, ctime, inode and the
- * sha256 they had. A run re-hashes the file only when one of them moved (a ViT or ISNet file is
- * 100+ MB, about a second of hashing per run); any write to the file changes its ctime.
+ * sha256 they had. A run re-hashes the file only when one of them moved (hashing a 100+ MB ViT or
+ * ISNet file takes a noticeable part of a second per run); any write to the file changes its ctime.
  */
 const verifiedFiles = new WeakMap<EngineDeps, Map<string, string>>();
 
