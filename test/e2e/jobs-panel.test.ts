@@ -5,13 +5,15 @@ import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServe, tessera } from '../helpers/cli';
-import { tempDir, writeSolidImage } from '../helpers/fixtures';
+import sharp from 'sharp';
+import { tempDir } from '../helpers/fixtures';
 import { ARTIFACTS, openPage } from './support/page';
 
-// A long job to watch and cancel: importing 1,500 copies (hard links) of one 1024x1024 JPEG, each of
-// which the importer decodes in full. Cancel takes effect at the next item, and an import that is
-// cancelled writes nothing (one transaction at the end).
-const COPIES = 1500;
+// A long job to watch and cancel: importing 12,000 copies (hard links) of one 1024x1024 noise JPEG
+// (~1 MB: every copy is read and hashed in full; the header probe alone is fast now, so the work is
+// the bytes). Cancel takes effect at the next item, and an import that is cancelled writes nothing
+// (one transaction at the end).
+const COPIES = 12_000;
 let browser: Browser;
 let server: { url: string; stop(): Promise<void> };
 let cleanup: () => void;
@@ -24,8 +26,15 @@ beforeAll(async () => {
   images = join(t.dir, 'images');
   mkdirSync(images);
   const original = join(t.dir, 'big.jpg');
-  await writeSolidImage(original, 1024, 1024, [90, 90, 200]);
-  for (let i = 0; i < COPIES; i++) linkSync(original, join(images, `copy_${String(i).padStart(4, '0')}.jpg`));
+  const noise = Buffer.alloc(1024 * 1024 * 3);
+  for (let i = 0, x = 12345; i < noise.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    noise[i] = x >>> 24;
+  }
+  await sharp(noise, { raw: { width: 1024, height: 1024, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toFile(original);
+  for (let i = 0; i < COPIES; i++) linkSync(original, join(images, `copy_${String(i).padStart(5, '0')}.jpg`));
   ws = join(t.dir, 'ws');
   expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
   server = await startServe(ws);

@@ -46,6 +46,10 @@ describe('saved gallery filters', () => {
         return rows;
       })
       .toEqual([{ name: 'annotated only', query: JSON.stringify({ hasGroundTruth: true }) }]);
+    // The filter lives in the URL: a reload keeps it; the gallery's plain address shows everything.
+    await page.reload();
+    await expect.poll(titles).toHaveLength(2);
+    await page.goto(`${server.url}#/datasets/1`);
     await page.reload();
     await expect.poll(titles).toHaveLength(4);
     await page.getByTestId('saved-filter-select').selectOption({ label: 'annotated only' });
