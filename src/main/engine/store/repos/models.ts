@@ -12,7 +12,7 @@ interface ModelRow {
   added_at: string;
 }
 
-interface StoredManifest {
+export interface StoredManifest {
   manifest: Record<string, unknown> & { classes?: { names: string[] } };
   inputs: TensorInfo[];
   outputs: TensorInfo[];
