@@ -107,6 +107,7 @@ export function applyEdit(
   const before = decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`);
   const after = decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`);
   const history = deps.repos.annotations.history;
+  let nowLabelled = false;
   const changed = deps.db.transaction(() => {
     const current = history.revision(t.imageId);
     if (current !== input.baseRevision) {
@@ -130,9 +131,11 @@ export function applyEdit(
     });
     history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, editId);
     history.bumpRevision(t.imageId);
+    nowLabelled = deps.repos.datasets.markLabelledByImage(t.imageId);
     return true;
   })();
   if (changed) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
+  if (nowLabelled) deps.events.emit('data.changed', { topics: ['datasets'] });
   return state(deps, t, changed ? box : null);
 }
 

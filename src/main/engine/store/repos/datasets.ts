@@ -65,6 +65,13 @@ export function datasetsRepo(db: Db) {
       const row = db.prepare(`${summarySql} WHERE d.id = ?`).get(id) as SummaryRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
+    /** A dataset imported without masks becomes semantic once someone paints ground truth in it (so it can be scored). */
+    markLabelledByImage(imageId: number): boolean {
+      const info = db
+        .prepare("UPDATE datasets SET task = 'semantic' WHERE task = 'unlabelled' AND id = (SELECT dataset_id FROM images WHERE id = ?)")
+        .run(imageId);
+      return info.changes > 0;
+    },
     nameExists(name: string): boolean {
       return db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
     },
