@@ -93,6 +93,67 @@ export function loadEvaluationSet(db: Db, dataset: DatasetSummary, run: RunSumma
   return { task, numClasses: classCount(db, dataset), samples, unpredicted };
 }
 
+/** A scored sample as the per-image read needs it (no sizes, no fingerprint strings). */
+export interface CurrentSample {
+  sampleId: number;
+  imageId: number;
+  fileName: string;
+  query: string | null;
+  storedScore: number | null;
+}
+
+/**
+ * The read side's shortcut to a run's evaluation set (metrics.perImage in the read worker): one query
+ * that lists the scored samples with their stored scores and compares each stored fingerprint with
+ * the current counters in SQL, so no per-sample fingerprint string or summary count is built in JS.
+ * 'stale' when some row needs a catch-up (or rows of samples outside the set are left); undefined when
+ * the dataset or run is missing or cannot be scored (the full path, loadEvaluationSet, throws the
+ * error); else the samples in loadEvaluationSet's order.
+ */
+export function currentSamples(
+  db: Db,
+  datasetId: number,
+  runId: number,
+): { task: EvaluationTask; samples: CurrentSample[] } | 'stale' | undefined {
+  const dataset = db.prepare('SELECT task FROM datasets WHERE id = ?').get(datasetId) as { task: string } | undefined;
+  const run = db.prepare('SELECT dataset_id, status FROM runs WHERE id = ?').get(runId) as
+    { dataset_id: number; status: string } | undefined;
+  if (dataset === undefined || run === undefined || run.dataset_id !== datasetId) return undefined;
+  if (dataset.task !== 'semantic' && dataset.task !== 'referring') return undefined;
+  const task: EvaluationTask = dataset.task;
+  if (db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) === undefined) return undefined;
+  if (db.prepare('SELECT 1 FROM classes WHERE dataset_id = ? LIMIT 1').get(datasetId) === undefined) return undefined;
+  const scored =
+    task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
+  const predicted =
+    run.status === 'complete'
+      ? '1'
+      : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
+           OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
+  // The last column: 0 current, 1 stale (fingerprint() in SQL), NULL not predicted by an unfinished run.
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.image_id, i.file_name, s.query, m.score,
+         CASE WHEN ${predicted} THEN m.rev IS NOT ('g' || COALESCE((SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id), 0)
+           || 'p' || COALESCE((SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id), 0)) END
+       FROM images i JOIN samples s ON s.image_id = i.id
+       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
+       WHERE i.dataset_id = $dataset AND ${scored}
+       ORDER BY i.file_name, i.id, s.id`,
+    )
+    .raw()
+    .all({ run: runId, dataset: datasetId }) as Array<[number, number, string, string | null, number | null, number | null]>;
+  const samples: CurrentSample[] = [];
+  for (const [sampleId, imageId, fileName, query, storedScore, stale] of rows) {
+    if (stale === null) continue;
+    if (stale === 1) return 'stale';
+    samples.push({ sampleId, imageId, fileName, query, storedScore });
+  }
+  // Every set sample has its row (none is stale), so any other row belongs to a sample outside the set.
+  const stored = db.prepare('SELECT COUNT(*) FROM metric_samples WHERE run_id = ?').pluck().get(runId) as number;
+  return stored === samples.length ? { task, samples } : 'stale';
+}
+
 /**
  * What a sample's counts were computed from: its ground-truth and prediction counters (migration 6
  * keeps them in step with every write by triggers), so a changed mask on either side changes it.

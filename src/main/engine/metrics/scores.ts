@@ -8,7 +8,7 @@ import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { evalResult, referringBlock, semanticBlock } from './aggregate';
 import { ensureFresh } from './evaluateRun';
-import type { EvaluationSet } from './evaluationSet';
+import type { CurrentSample, EvaluationSet, EvaluationTask } from './evaluationSet';
 import { requireDatasetRun } from './lookup';
 import { metricRowsStore, subsetFilter } from './metricRows';
 
@@ -61,16 +61,28 @@ export function scoresOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string)
  * that class's row.
  */
 export function perImageOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string, classIdx?: number): ImageScore[] {
-  const filter = subsetFilter(deps.db, subset);
-  const store = metricRowsStore(deps.db);
+  return perImageOfSamples(deps.db, fresh.run.id, fresh.set.task, fresh.set.samples, subset, classIdx);
+}
+
+/** perImageOfFresh over the samples of a current run (evaluationSet.ts currentSamples or a fresh set). */
+export function perImageOfSamples(
+  db: Db,
+  runId: number,
+  task: EvaluationTask,
+  samples: readonly CurrentSample[],
+  subset?: string,
+  classIdx?: number,
+): ImageScore[] {
+  const filter = subsetFilter(db, subset);
+  const store = metricRowsStore(db);
   const scores =
-    classIdx !== undefined && fresh.set.task === 'semantic'
-      ? store.classScores(fresh.run.id, filter, classIdx)
+    classIdx !== undefined && task === 'semantic'
+      ? store.classScores(runId, filter, classIdx)
       : filter.tag !== null
-        ? store.sampleScores(fresh.run.id, filter)
+        ? store.sampleScores(runId, filter)
         : null;
   const out: ImageScore[] = [];
-  for (const s of fresh.set.samples) {
+  for (const s of samples) {
     let score: number | null;
     if (scores === null) score = s.storedScore;
     else {

@@ -10,7 +10,8 @@ import type { ImageScore, RunScores } from '../../../../shared/api/methods/metri
 import type { ImageFilter, ImageSummary } from '../../../../shared/domain';
 import { planEvaluation } from '../../metrics/evaluateRun';
 import { requireDatasetRun } from '../../metrics/lookup';
-import { perImageOfFresh, scoresOfFresh, type FreshRun } from '../../metrics/scores';
+import { currentSamples } from '../../metrics/evaluationSet';
+import { perImageOfFresh, perImageOfSamples, scoresOfFresh, type FreshRun } from '../../metrics/scores';
 import type { Db } from '../db';
 import { imageReads, type ImageReads } from '../repos/images';
 import { createRepos, type Repos } from '../store';
@@ -65,6 +66,10 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
       return ctx.images.ids(req.datasetId, req.filter);
     case 'metrics.perImage':
       return ctx.images.cache.memo(JSON.stringify(['perImage', req.datasetId, req.runId, req.subset, req.classIdx]), () => {
+        // One query over the stored per-sample scores; the full path only to throw its errors.
+        const current = currentSamples(ctx.db, req.datasetId, req.runId);
+        if (current === 'stale') return null;
+        if (current !== undefined) return perImageOfSamples(ctx.db, req.runId, current.task, current.samples, req.subset, req.classIdx);
         const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
         return fresh === null ? null : perImageOfFresh(ctx, fresh, req.subset, req.classIdx);
       });
