@@ -7,7 +7,7 @@
  * for the same maps.
  */
 import { IGNORE_INDEX } from './confusion';
-import type { CountRow } from './sampleCounts';
+import { semanticRows, type CountRow } from './sampleCounts';
 
 /**
  * Semantic rows: class 0 always, then every class with TP+FP+FN > 0 (sampleCounts.ts semanticRows).
@@ -31,18 +31,5 @@ export function countLabelMaps(gt: Uint8Array, pred: Uint8Array, numClasses: num
     if (g === ignoreRow) break;
     for (let p = 0; p < numClasses; p++) matrix[g * numClasses + p] = h[(g << 8) | p]!;
   }
-  const rows: CountRow[] = [];
-  for (let c = 0; c < numClasses; c++) {
-    let gtPixels = 0;
-    let predPixels = 0;
-    for (let k = 0; k < numClasses; k++) {
-      gtPixels += matrix[c * numClasses + k]!;
-      predPixels += matrix[k * numClasses + c]!;
-    }
-    const tp = matrix[c * numClasses + c]!;
-    const fn = gtPixels - tp;
-    const fp = predPixels - tp;
-    if (c === 0 || tp + fp + fn > 0) rows.push({ classIdx: c, tp, fp, fn, gtPixels });
-  }
-  return rows;
+  return semanticRows(matrix, numClasses, numClasses);
 }

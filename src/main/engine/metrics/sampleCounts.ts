@@ -116,7 +116,7 @@ function forEachInterval(scratch: LabelMapScratch, pixels: number, visit: (start
 }
 
 /** The dim-wide confusion (rows GT, columns prediction) -> per-class rows. */
-function semanticRows(matrix: Float64Array, dim: number, numClasses: number): CountRow[] {
+export function semanticRows(matrix: Float64Array, dim: number, numClasses: number): CountRow[] {
   const rows: CountRow[] = [];
   for (let c = 0; c < numClasses; c++) {
     let gtPixels = 0;

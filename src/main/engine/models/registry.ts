@@ -7,6 +7,7 @@ import type { ModelManifest, ModelSummary, TensorInfo } from '../../../shared/do
 import type { EngineDeps } from '../deps';
 import type { InferenceClient } from './inference/InferenceClient';
 import type { TensorMeta } from './inference/protocol';
+import { inspectOnnx } from './inspectHandlers';
 import { loadManifest, manifestError, type ManifestProblem } from './manifest';
 import { requiredInputs } from './adapters';
 
@@ -160,23 +161,6 @@ function refuseTaken(deps: EngineDeps, name: string, replace: boolean, manifestP
     );
 }
 
-/** Opens an ONNX file on the CPU to read its tensors; a file that is not ONNX fails in one line. */
-async function readTensors(inference: InferenceClient, file: string): Promise<{ inputs: TensorMeta[]; outputs: TensorMeta[] }> {
-  const key = `check:${file}`;
-  try {
-    const meta = await inference.load(key, file, ['cpu']);
-    return { inputs: meta.inputs, outputs: meta.outputs };
-  } catch (err) {
-    const why = (err instanceof Error ? err.message : String(err))
-      .replace(/^.*cannot load the model \((.*)\)$/s, '$1')
-      .replace(/^\((.*)\)$/s, '$1')
-      .split('\n')[0];
-    throw new ApiError('MODEL_MISMATCH', `${file}: not a loadable ONNX model (${why})`);
-  } finally {
-    await inference.unload(key).catch(() => undefined);
-  }
-}
-
 /**
  * `models add`: validate the manifest (every problem at once), open the ONNX file(s) to check the
  * manifest against their real tensors, hash the file, register. Nothing is written on any problem.
@@ -201,10 +185,10 @@ export async function addModel(
   }
   if (files['model'] === undefined) return addBundleModel(deps, manifest, files);
   const main = files['model'];
-  const meta = await readTensors(inference, main);
+  const meta = await inspectOnnx(inference, main);
   const problems = modelProblems(manifest, meta.inputs, meta.outputs);
   if (files['encoder'] !== undefined) {
-    const enc = await readTensors(inference, files['encoder']);
+    const enc = await inspectOnnx(inference, files['encoder']);
     const encoder = (manifest.params['encoder'] ?? {}) as { input?: string; output?: string };
     const input = encoder.input ?? manifest.input.tensor;
     const output = encoder.output ?? 'image_embeddings';

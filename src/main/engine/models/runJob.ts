@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { ownerAlive as jobOwnerAlive, parseOwner } from '../jobs/owner';
 import { jobOwnerOf } from '../store/repos/jobs';
+import { oneLine } from './inference/InferenceClient';
 import { ApiError } from '../../../shared/api/errors';
 import type { Device } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
@@ -416,7 +417,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
         );
         if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && computed === 0) throw err;
         // onnxruntime's messages span lines: keep the failure one line.
-        const reason = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, '; ');
+        const reason = oneLine(err instanceof Error ? err.message : String(err));
         failures.push({
           item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
           reason,
