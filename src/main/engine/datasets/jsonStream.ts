@@ -25,7 +25,310 @@ function parseElement(text: string): unknown {
   return JSON.parse(text, (k: string, v: unknown) => (k === '__proto__' ? undefined : v)) as unknown;
 }
 
+/** Thrown inside a step when the text read so far ends before the step can finish. */
 class NeedMore extends Error {}
+
+type State = 'start' | 'key-or-end' | 'colon' | 'value' | 'after-value' | 'elements' | 'after-element' | 'after-comma' | 'skip' | 'done';
+type Top = 'object' | 'array' | 'value' | null;
+
+/**
+ * The scanner behind streamJsonArrays: text goes in with `feed`, each step method moves the state
+ * machine one token on, and the elements of wanted arrays go to their handlers as they complete.
+ * A step that runs out of text throws NeedMore and is retried, unchanged, after the next chunk.
+ */
+class JsonArrayScanner {
+  readonly keys = new Set<string>();
+  state: State = 'start';
+  top: Top = null;
+  /** Bytes read so far (for error messages). */
+  read = 0;
+  private topKey: string | null = null;
+  private handler: ElementHandler | null = null;
+  private index = 0;
+  private buf = '';
+  private pos = 0;
+  // Incremental extent scan of one value: where it started (-1: none), how far scanned, nesting, string state.
+  private start = -1;
+  private scan = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private eof = false;
+
+  constructor(
+    private readonly arrays: Record<string, ElementHandler>,
+    private readonly label: string,
+  ) {}
+
+  /** Adds decoded text (`bytes` long in the file) and scans as far as it allows. */
+  feed(text: string, bytes: number): void {
+    this.buf += text;
+    this.read += bytes;
+    this.run();
+  }
+
+  /** The file has ended: scans what is left. */
+  finish(): void {
+    this.eof = true;
+    this.run();
+  }
+
+  private malformed(why: string): ApiError {
+    return new ApiError('CORRUPT_FILE', `${this.label}: malformed JSON before byte ${this.read}: ${why}`, { file: this.label });
+  }
+
+  private run(): void {
+    for (;;) {
+      const before = `${this.state}:${this.pos}:${this.start}`;
+      try {
+        this.step();
+      } catch (err) {
+        if (err instanceof NeedMore) break;
+        throw err;
+      }
+      if (`${this.state}:${this.pos}:${this.start}` === before) break;
+    }
+    this.compact();
+  }
+
+  /** Keeps only what is still needed: the value being scanned, else the unread rest. */
+  private compact(): void {
+    const keep = this.start >= 0 ? Math.min(this.start, this.pos) : this.pos;
+    if (keep <= 0) return;
+    this.buf = this.buf.slice(keep);
+    this.pos -= keep;
+    if (this.start >= 0) {
+      this.start -= keep;
+      this.scan -= keep;
+    }
+  }
+
+  private step(): void {
+    switch (this.state) {
+      case 'start':
+        return this.onStart();
+      case 'key-or-end':
+        return this.onKeyOrEnd();
+      case 'colon':
+        return this.onColon();
+      case 'value':
+        return this.onValue();
+      case 'skip':
+        return this.onSkip();
+      case 'after-value':
+        return this.onAfterValue();
+      case 'elements':
+        return this.onElement();
+      case 'after-element':
+        return this.onAfterElement();
+      case 'after-comma':
+        return this.onAfterComma();
+      case 'done':
+        if (this.skipWs()) throw this.malformed('unexpected data after the end of the document');
+        return;
+    }
+  }
+
+  /** Skips whitespace; false at the true end of the file, NeedMore at the end of what was read. */
+  private skipWs(): boolean {
+    while (this.pos < this.buf.length && WS.has(this.buf.charCodeAt(this.pos))) this.pos++;
+    if (this.pos < this.buf.length) return true;
+    if (this.eof) return false;
+    throw new NeedMore();
+  }
+
+  private beginValue(): void {
+    this.start = this.pos;
+    this.scan = this.pos;
+  }
+
+  private openArray(handler: ElementHandler | null): void {
+    this.handler = handler;
+    this.index = 0;
+    this.pos++;
+    this.state = 'elements';
+  }
+
+  private closeArray(): void {
+    this.pos++;
+    this.handler = null;
+    this.state = this.top === 'array' ? 'done' : 'after-value';
+  }
+
+  /** Extends the scan of the value starting at `start` (which survives chunk boundaries); returns its end. */
+  private valueEnd(): number {
+    const first = this.buf.charCodeAt(this.start);
+    if (first !== 0x7b && first !== 0x5b && first !== 0x22) return this.literalEnd();
+    if (this.scan === this.start) {
+      this.scan = this.start + 1;
+      this.depth = first === 0x22 ? 0 : 1;
+      this.inString = first === 0x22;
+      this.escaped = false;
+    }
+    while (this.scan < this.buf.length) {
+      const c = this.buf.charCodeAt(this.scan++);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) {
+          this.inString = false;
+          if (this.depth === 0) return this.scan;
+        }
+      } else if (c === 0x22) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) this.depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        this.depth--;
+        if (this.depth === 0) return this.scan;
+      }
+    }
+    throw new NeedMore();
+  }
+
+  /** A number or literal: up to the next delimiter. */
+  private literalEnd(): number {
+    while (this.scan < this.buf.length) {
+      const c = this.buf.charCodeAt(this.scan);
+      if (c === 0x2c || c === 0x5d || c === 0x7d || c === 0x3a || WS.has(c)) return this.scan;
+      this.scan++;
+    }
+    if (this.eof) return this.scan;
+    throw new NeedMore();
+  }
+
+  private onStart(): void {
+    if (!this.skipWs()) return;
+    const c = this.buf[this.pos];
+    if (c === '{') {
+      this.top = 'object';
+      this.pos++;
+      this.state = 'key-or-end';
+    } else if (c === '[') {
+      this.top = 'array';
+      this.openArray(this.arrays[''] ?? null);
+    } else {
+      this.top = 'value';
+      this.beginValue();
+      this.state = 'skip';
+    }
+  }
+
+  private onKeyOrEnd(): void {
+    if (this.start < 0) {
+      if (!this.skipWs()) return;
+      if (this.buf[this.pos] === '}' && this.keys.size === 0) {
+        this.pos++;
+        this.state = 'done';
+        return;
+      }
+      if (this.buf[this.pos] !== '"') throw this.malformed(`expected a key, found ${jsonChar(this.buf[this.pos])}`);
+      this.beginValue();
+    }
+    const end = this.valueEnd();
+    this.topKey = JSON.parse(this.buf.slice(this.start, end)) as string;
+    this.keys.add(this.topKey);
+    this.pos = end;
+    this.start = -1;
+    this.state = 'colon';
+  }
+
+  private onColon(): void {
+    if (!this.skipWs()) return;
+    if (this.buf[this.pos] !== ':') throw this.malformed(`expected ":" after key ${fieldName(this.topKey)}`);
+    this.pos++;
+    this.state = 'value';
+  }
+
+  private onValue(): void {
+    if (!this.skipWs()) return;
+    const wanted = this.topKey === null ? undefined : this.arrays[this.topKey];
+    if (wanted !== undefined && this.buf[this.pos] === '[') this.openArray(wanted);
+    else {
+      this.beginValue();
+      this.state = 'skip';
+    }
+  }
+
+  private onSkip(): void {
+    this.pos = this.valueEnd();
+    this.start = -1;
+    this.state = this.top === 'value' ? 'done' : 'after-value';
+  }
+
+  private onAfterValue(): void {
+    if (!this.skipWs()) return;
+    const c = this.buf[this.pos];
+    if (c === ',') {
+      this.pos++;
+      this.state = 'key-or-end';
+      // After a comma another key must follow.
+      if (!this.skipWs()) return;
+      if (this.buf[this.pos] !== '"') throw this.malformed(`expected a key after ",", found ${jsonChar(this.buf[this.pos])}`);
+    } else if (c === '}') {
+      this.pos++;
+      this.state = 'done';
+    } else throw this.malformed(`expected "," or "}" after the value of ${fieldName(this.topKey)}`);
+  }
+
+  private onElement(): void {
+    if (this.start < 0) {
+      if (!this.skipWs()) return;
+      if (this.buf[this.pos] === ']') return this.closeArray();
+      if (this.buf[this.pos] === ',') throw this.malformed('unexpected ","');
+      this.beginValue();
+    }
+    const end = this.valueEnd();
+    let value: unknown;
+    try {
+      value = parseElement(this.buf.slice(this.start, end));
+    } catch (err) {
+      throw this.malformed(jsonSyntaxError(err));
+    }
+    if (this.handler !== null) this.handler(value, this.index++);
+    this.pos = end;
+    this.start = -1;
+    this.state = 'after-element';
+  }
+
+  private onAfterElement(): void {
+    if (!this.skipWs()) return;
+    const c = this.buf[this.pos];
+    if (c === ',') {
+      this.pos++;
+      this.state = 'after-comma';
+    } else if (c === ']') this.closeArray();
+    else throw this.malformed(`expected "," or "]" between array elements, found ${jsonChar(c)}`);
+  }
+
+  private onAfterComma(): void {
+    if (!this.skipWs()) return;
+    const c = this.buf[this.pos];
+    if (c === ']' || c === ',') throw this.malformed(`unexpected ${jsonChar(c)} after ","`);
+    this.state = 'elements';
+  }
+
+  /** After the whole file: a truncated document, or a top level of the wrong shape, is an error. */
+  check(): void {
+    const label = this.label;
+    if (this.state !== 'done') {
+      const inside = this.state === 'start' ? 'document' : 'array or object';
+      throw new ApiError(
+        'CORRUPT_FILE',
+        `${label}: truncated JSON: the file ends after ${this.read} bytes inside an unfinished ${inside}`,
+        {
+          file: label,
+        },
+      );
+    }
+    const topArray = this.arrays[''] !== undefined;
+    if (this.top !== 'object' && !topArray) {
+      const found = this.top === 'array' ? 'an array' : 'a single value';
+      throw new ApiError('INVALID_INPUT', `${label}: expected a JSON object at the top level, found ${found}`, { file: label });
+    }
+    if (this.top !== 'array' && topArray && Object.keys(this.arrays).length === 1) {
+      throw new ApiError('INVALID_INPUT', `${label}: expected a JSON array at the top level`, { file: label });
+    }
+  }
+}
 
 /**
  * Streams a JSON file and hands over the elements of chosen top-level arrays one at a time, so a
@@ -39,267 +342,24 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
   const label = opts.label ?? file;
   const total = (await stat(file)).size;
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const keys = new Set<string>();
-  let read = 0;
-  const malformed = (why: string): ApiError =>
-    new ApiError('CORRUPT_FILE', `${label}: malformed JSON before byte ${read}: ${why}`, { file: label });
-
-  type State = 'start' | 'key-or-end' | 'colon' | 'value' | 'after-value' | 'elements' | 'after-element' | 'after-comma' | 'skip' | 'done';
-  let state: State = 'start';
-  let top: 'object' | 'array' | 'value' | null = null;
-  let topKey: string | null = null;
-  let handler: ElementHandler | null = null;
-  let index = 0;
-  let buf = '';
-  let pos = 0;
-  // Incremental extent scan of one value: where it started (-1: none), how far scanned, nesting, string state.
-  let start = -1;
-  let scan = 0;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let eof = false;
-
-  /** Skips whitespace; false at the true end of the file, NeedMore at the end of what was read. */
-  const skipWs = (): boolean => {
-    while (pos < buf.length && WS.has(buf.charCodeAt(pos))) pos++;
-    if (pos < buf.length) return true;
-    if (eof) return false;
-    throw new NeedMore();
-  };
-
-  const beginValue = (): void => {
-    start = pos;
-    scan = pos;
-  };
-
-  /** Extends the scan of the value starting at `start` (which survives chunk boundaries); returns its end. */
-  const valueEnd = (): number => {
-    const first = buf.charCodeAt(start);
-    if (first !== 0x7b && first !== 0x5b && first !== 0x22) {
-      // A number or literal: up to the next delimiter.
-      while (scan < buf.length) {
-        const c = buf.charCodeAt(scan);
-        if (c === 0x2c || c === 0x5d || c === 0x7d || c === 0x3a || WS.has(c)) return scan;
-        scan++;
-      }
-      if (eof) return scan;
-      throw new NeedMore();
-    }
-    if (scan === start) {
-      scan = start + 1;
-      depth = first === 0x22 ? 0 : 1;
-      inString = first === 0x22;
-      escaped = false;
-    }
-    while (scan < buf.length) {
-      const c = buf.charCodeAt(scan++);
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) {
-          inString = false;
-          if (depth === 0) return scan;
-        }
-      } else if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
-      else if (c === 0x7d || c === 0x5d) {
-        depth--;
-        if (depth === 0) return scan;
-      }
-    }
-    throw new NeedMore();
-  };
-
-  const closeArray = (): void => {
-    pos++;
-    handler = null;
-    state = top === 'array' ? 'done' : 'after-value';
-  };
-
-  const step = (): void => {
-    switch (state) {
-      case 'start': {
-        if (!skipWs()) return;
-        const c = buf[pos];
-        if (c === '{') {
-          top = 'object';
-          pos++;
-          state = 'key-or-end';
-        } else if (c === '[') {
-          top = 'array';
-          handler = opts.arrays[''] ?? null;
-          index = 0;
-          pos++;
-          state = 'elements';
-        } else {
-          top = 'value';
-          beginValue();
-          state = 'skip';
-        }
-        return;
-      }
-      case 'key-or-end': {
-        if (start < 0) {
-          if (!skipWs()) return;
-          if (buf[pos] === '}' && keys.size === 0) {
-            pos++;
-            state = 'done';
-            return;
-          }
-          if (buf[pos] !== '"') throw malformed(`expected a key, found ${jsonChar(buf[pos])}`);
-          beginValue();
-        }
-        const end = valueEnd();
-        topKey = JSON.parse(buf.slice(start, end)) as string;
-        keys.add(topKey);
-        pos = end;
-        start = -1;
-        state = 'colon';
-        return;
-      }
-      case 'colon':
-        if (!skipWs()) return;
-        if (buf[pos] !== ':') throw malformed(`expected ":" after key ${fieldName(topKey)}`);
-        pos++;
-        state = 'value';
-        return;
-      case 'value': {
-        if (!skipWs()) return;
-        const wanted = topKey === null ? undefined : opts.arrays[topKey];
-        if (wanted !== undefined && buf[pos] === '[') {
-          handler = wanted;
-          index = 0;
-          pos++;
-          state = 'elements';
-        } else {
-          beginValue();
-          state = 'skip';
-        }
-        return;
-      }
-      case 'skip': {
-        pos = valueEnd();
-        start = -1;
-        state = top === 'value' ? 'done' : 'after-value';
-        return;
-      }
-      case 'after-value':
-        if (!skipWs()) return;
-        if (buf[pos] === ',') {
-          pos++;
-          state = 'key-or-end';
-          // After a comma another key must follow.
-          if (!skipWs()) return;
-          if (buf[pos] !== '"') throw malformed(`expected a key after ",", found ${jsonChar(buf[pos])}`);
-        } else if (buf[pos] === '}') {
-          pos++;
-          state = 'done';
-        } else throw malformed(`expected "," or "}" after the value of ${fieldName(topKey)}`);
-        return;
-      case 'elements': {
-        if (start < 0) {
-          if (!skipWs()) return;
-          if (buf[pos] === ']') return closeArray();
-          if (buf[pos] === ',') throw malformed('unexpected ","');
-          beginValue();
-        }
-        const end = valueEnd();
-        let value: unknown;
-        try {
-          value = parseElement(buf.slice(start, end));
-        } catch (err) {
-          throw malformed(jsonSyntaxError(err));
-        }
-        if (handler !== null) handler(value, index++);
-        pos = end;
-        start = -1;
-        state = 'after-element';
-        return;
-      }
-      case 'after-element':
-        if (!skipWs()) return;
-        if (buf[pos] === ',') {
-          pos++;
-          state = 'after-comma';
-        } else if (buf[pos] === ']') closeArray();
-        else throw malformed(`expected "," or "]" between array elements, found ${jsonChar(buf[pos])}`);
-        return;
-      case 'after-comma':
-        if (!skipWs()) return;
-        if (buf[pos] === ']' || buf[pos] === ',') throw malformed(`unexpected ${jsonChar(buf[pos])} after ","`);
-        state = 'elements';
-        return;
-      case 'done':
-        if (skipWs()) throw malformed('unexpected data after the end of the document');
-        return;
-    }
-  };
-
-  const run = (): void => {
-    for (;;) {
-      const before = `${state}:${pos}:${start}`;
-      try {
-        step();
-      } catch (err) {
-        if (err instanceof NeedMore) break;
-        throw err;
-      }
-      if (`${state}:${pos}:${start}` === before) break;
-    }
-    // Keep only what is still needed: the value being scanned, else the unread rest.
-    const keep = start >= 0 ? Math.min(start, pos) : pos;
-    if (keep > 0) {
-      buf = buf.slice(keep);
-      pos -= keep;
-      if (start >= 0) {
-        start -= keep;
-        scan -= keep;
-      }
-    }
-  };
-
+  const scanner = new JsonArrayScanner(opts.arrays, label);
   const stream = createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       opts.signal?.throwIfAborted();
+      let text: string;
       try {
-        buf += decoder.decode(chunk, { stream: true });
+        text = decoder.decode(chunk, { stream: true });
       } catch {
-        throw new ApiError('CORRUPT_FILE', `${label}: not UTF-8 text (near byte ${read})`, { file: label });
+        throw new ApiError('CORRUPT_FILE', `${label}: not UTF-8 text (near byte ${scanner.read})`, { file: label });
       }
-      read += chunk.length;
-      run();
-      opts.onProgress?.(read, total);
+      scanner.feed(text, chunk.length);
+      opts.onProgress?.(scanner.read, total);
     }
-    eof = true;
-    run();
+    scanner.finish();
   } finally {
     stream.destroy();
   }
-  // `state` changes inside the closures above; TypeScript's narrowing cannot see that.
-  const finalState = state as State;
-  if (finalState !== 'done') {
-    throw new ApiError(
-      'CORRUPT_FILE',
-      `${label}: truncated JSON: the file ends after ${read} bytes inside an unfinished ${finalState === 'start' ? 'document' : 'array or object'}`,
-      {
-        file: label,
-      },
-    );
-  }
-  const finalTop = top as 'object' | 'array' | 'value' | null;
-  if (finalTop !== 'object' && opts.arrays[''] === undefined) {
-    throw new ApiError(
-      'INVALID_INPUT',
-      `${label}: expected a JSON object at the top level, found ${finalTop === 'array' ? 'an array' : 'a single value'}`,
-      {
-        file: label,
-      },
-    );
-  }
-  if (finalTop !== 'array' && opts.arrays[''] !== undefined && Object.keys(opts.arrays).length === 1) {
-    throw new ApiError('INVALID_INPUT', `${label}: expected a JSON array at the top level`, { file: label });
-  }
-  return keys;
+  scanner.check();
+  return scanner.keys;
 }
