@@ -90,6 +90,11 @@ export function annotationsRepo(db: Db) {
   );
   const maxVersion = db.prepare('SELECT MAX(version) AS v FROM annotation_versions WHERE annotation_id = ?');
   const setCurrent = db.prepare('UPDATE annotations SET current_version = ? WHERE id = ?');
+  const currentOfSample = db.prepare(
+    `SELECT a.id, a.class_idx, a.iscrowd, v.version, v.height, v.width, v.rle
+     FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
+     WHERE a.sample_id = ? AND v.deleted = 0 ORDER BY a.id`,
+  );
   return {
     create(r: NewRegion): number {
       const info = insert.run(r.sampleId, r.classIdx, r.iscrowd === true ? 1 : 0, r.externalId ?? null);
@@ -129,13 +134,7 @@ export function annotationsRepo(db: Db) {
     },
     /** The current (non-deleted) version of every region of a sample, in id order. */
     currentForSample(sampleId: number): CurrentRegion[] {
-      const rows = db
-        .prepare(
-          `SELECT a.id, a.class_idx, a.iscrowd, v.version, v.height, v.width, v.rle
-           FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
-           WHERE a.sample_id = ? AND v.deleted = 0 ORDER BY a.id`,
-        )
-        .all(sampleId) as Array<{
+      const rows = currentOfSample.all(sampleId) as Array<{
         id: number;
         class_idx: number;
         iscrowd: number;

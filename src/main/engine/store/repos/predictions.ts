@@ -38,6 +38,7 @@ export function predictionsRepo(db: Db) {
      ON CONFLICT (run_id, sample_id, class_idx, instance) DO UPDATE SET
        height = excluded.height, width = excluded.width, rle = excluded.rle, area = excluded.area, score = excluded.score`,
   );
+  const deleteForSample = db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?');
   const upsertHeatmap = db.prepare(
     `INSERT INTO heatmaps (run_id, sample_id, name, shape, dtype, data, meta) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, sample_id, name) DO UPDATE SET shape = excluded.shape, dtype = excluded.dtype, data = excluded.data, meta = excluded.meta`,
@@ -45,7 +46,7 @@ export function predictionsRepo(db: Db) {
   return {
     /** Replaces everything a run holds for one sample (one item of a job = one call, in one transaction). */
     replaceForSample(runId: number, sampleId: number, regions: readonly PredictionRegion[]): void {
-      db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?').run(runId, sampleId);
+      deleteForSample.run(runId, sampleId);
       for (const r of regions)
         upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
     },
