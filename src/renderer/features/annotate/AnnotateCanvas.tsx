@@ -4,7 +4,7 @@ import type Konva from 'konva';
 import { fitViewport, screenToImage, zoomAt, type Viewport } from '../../canvas/viewport';
 import { useImageElement } from '../../canvas/useImageElement';
 import type { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
-import { MaskBitmap } from './maskBitmap';
+import { MaskBitmap } from './MaskBitmap';
 import { ToolOverlay } from './ToolOverlay';
 import { predictionCanvas } from './predictionLayer';
 import { useElementSize } from '../../canvas/useElementSize';

@@ -8,7 +8,7 @@ import { navigate, routeHref, type Route } from '../../router';
 import { Viewer, type BitmapLayer } from '../../canvas/Viewer';
 import type { Viewport } from '../../canvas/viewport';
 import { useElementSize } from '../../canvas/useElementSize';
-import { labelMapCanvas, rgbaCanvas } from '../../canvas/MaskBitmap';
+import { labelMapCanvas, rgbaCanvas } from '../../canvas/offscreenCanvas';
 import { diffCounts, DIFF_COLORS } from '../../canvas/raster/diffToRgba';
 import { hatchedDiffToRgba } from '../../canvas/raster/overlayStyle';
 import { ErrorLegend, useBlobBytes } from '../viewer';

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ClassInfo } from '../../../shared';
 import type { BitmapLayer, BitmapPlacement, LayerState } from '../../canvas/Viewer';
-import { labelMapCanvas, rgbaCanvas } from '../../canvas/MaskBitmap';
+import { labelMapCanvas, rgbaCanvas } from '../../canvas/offscreenCanvas';
 import { colormapLut, type ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapToRgba } from '../../canvas/raster/heatmapToRgba';
 import { hatchedDiffToRgba, outlineLabels } from '../../canvas/raster/overlayStyle';
