@@ -79,6 +79,15 @@ export default tseslint.config(
     ),
   },
   {
+    // Runtime-neutral code both the engine and the renderer import: no packages at all, not even zod.
+    files: ['src/shared/pure/**'],
+    rules: ban(
+      [...nodeBuiltins, ...nativeModules, 'electron', 'react', 'react-dom', 'konva', 'react-konva', '@tanstack/react-query', 'zod'],
+      'src/shared/pure is dependency-free TypeScript (no packages, no Node, no DOM).',
+      ['electron'],
+    ),
+  },
+  {
     files: ['src/main/engine/**', 'src/main/server/**', 'src/main/cli/**'],
     rules: ban(
       ['electron', 'react', 'react-dom', 'konva', 'react-konva'],

@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const rules = [
   { from: /^src\/shared\//, to: /^src\/(main|renderer|preload)\//, why: 'src/shared imports nothing of ours' },
+  { from: /^src\/shared\/pure\//, to: /^(?!src\/shared\/pure\/)/, why: 'src/shared/pure imports nothing outside itself' },
   { from: /^src\/main\/engine\//, to: /^src\/(main\/(electron|server|cli)|renderer|preload)\//, why: 'the engine knows no host' },
   { from: /^src\/main\/(server|cli)\//, to: /^src\/(main\/electron|renderer|preload)\//, why: 'server and CLI never load Electron code' },
   { from: /^src\/renderer\//, to: /^src\/(main|preload)\//, why: 'the renderer reaches the engine only through the contract' },
@@ -62,7 +63,12 @@ for (const file of walk(join(root, 'src'))) {
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (!spec || !spec.startsWith('.')) continue;
+    if (!spec) continue;
+    if (!spec.startsWith('.')) {
+      if (/^src\/shared\/pure\//.test(rel))
+        problems.push(`${rel}: imports ${spec} (src/shared/pure is dependency-free: no packages, no Node)`);
+      continue;
+    }
     const target = relative(root, resolve(dirname(file), spec)).replaceAll('\\', '/');
     for (const rule of rules) {
       if (rule.from.test(rel) && rule.to.test(target + '/')) problems.push(`${rel}: imports ${spec} (${rule.why})`);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { TOY_GENERATORS, toyFiles, writeToys, type ToyModel } from '../toy-models/index';
 import { createEngine } from '../../src/main/engine/engine';
 import { decodeRgb, imageToTensor, type RgbImage } from '../../src/main/engine/models/preprocess';
-import { camToPseudoLabel, presentClassesFromLogits } from '../../src/main/engine/tokens/pseudoLabel';
+import { camToPseudoLabel, presentClassesFromLogits } from '../../src/shared/pure/pseudoLabel';
 import { createClient, inProcessTransport, ModelManifest, type TesseraClient } from '../../src/shared';
 
 const TOLERANCE = 1e-3;

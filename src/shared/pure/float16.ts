@@ -1,4 +1,4 @@
-/** IEEE 754 binary16 -> number (stored float16 heatmaps, F16 safetensors). */
+/** IEEE 754 binary16 -> number, subnormals, infinities and NaN included (stored float16 heatmaps, F16 safetensors, report thumbnails, the viewer). */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;

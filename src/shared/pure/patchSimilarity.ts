@@ -1,6 +1,6 @@
 /**
  * Query-patch maps over a ViT's patch tokens (DESIGN §4 `patch-tokens`): click a patch, see which
- * patches the model groups with it.
+ * patches the model groups with it. The viewer computes the clicked patch's map with this function.
  */
 import { assertInteger, assertTensor } from './shape';
 

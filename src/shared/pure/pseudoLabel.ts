@@ -1,7 +1,8 @@
 /**
  * CAM -> pseudo label, ToCo utils/camutils.py `cam_to_label`. The CAM has one channel per
  * foreground class (ToCo's classifier has `num_classes - 1` outputs); channel k becomes label
- * `classIds[k]` (default k + 1, ToCo's `_pseudo_label += 1`) and background is 0.
+ * `classIds[k]` (default k + 1, ToCo's `_pseudo_label += 1`) and background is 0. Runtime-neutral:
+ * the engine labels a run's CAMs with it and the viewer relabels at the threshold slider's value.
  */
 import { assertInteger, assertTensor } from './shape';
 
@@ -9,8 +10,8 @@ import { assertInteger, assertTensor } from './shape';
 export const TOCO_THREE_BAND = { high: 0.7, low: 0.25, background: 0.5 } as const;
 
 export interface PseudoLabelOptions {
-  /** One flag per channel; absent classes are masked (GT image labels, else `cls_logits > 0`). */
-  present: readonly boolean[];
+  /** One flag per channel; absent classes are masked (GT image labels, else `cls_logits > 0`). Default: all present. */
+  present?: readonly boolean[];
   /** Background where the best present score is <= this (VOC 0.5, COCO 0.45). */
   threshold: number;
   /** Label of each channel; default channel index + 1. Each in [1, 254]. */
@@ -41,8 +42,9 @@ export function presentClassesFromLogits(clsLogits: ArrayLike<number>): boolean[
  * before comparing, as torch casts the Python scalar to the CAM's dtype.
  */
 export function camToPseudoLabel(cam: Float32Array, channels: number, h: number, w: number, opts: PseudoLabelOptions): Uint8Array {
-  const ids = channelLabels(channels, opts.present, opts.classIds, 255);
-  const { value, arg } = maskedArgmax(cam, channels, h, w, opts.present);
+  const present = opts.present ?? new Array<boolean>(channels).fill(true);
+  const ids = channelLabels(channels, present, opts.classIds, 255);
+  const { value, arg } = maskedArgmax(cam, channels, h, w, present);
   const threshold = Math.fround(opts.threshold);
   const label = new Uint8Array(h * w);
   for (let i = 0; i < label.length; i++) label[i] = value[i]! <= threshold ? 0 : ids[arg[i]!]!;

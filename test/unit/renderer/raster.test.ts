@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { colormapLut, lutIndex } from '../../../src/renderer/canvas/raster/colormaps';
 import { heatmapToRgba } from '../../../src/renderer/canvas/raster/heatmapToRgba';
 import { diffCounts, diffToRgba, DIFF_COLORS } from '../../../src/renderer/canvas/raster/diffToRgba';
-import { camPseudoLabel } from '../../../src/renderer/canvas/raster/pseudoLabel';
-import { patchCosineSimilarity } from '../../../src/renderer/canvas/raster/patchSimilarity';
-import { cellAt, decodeHeatmap, halfToFloat } from '../../../src/renderer/canvas/raster/heatmapData';
+import { camToPseudoLabel } from '../../../src/shared/pure/pseudoLabel';
+import { queryPatchSimilarity } from '../../../src/shared/pure/patchSimilarity';
+import { halfToFloat } from '../../../src/shared/pure/float16';
+import { cellAt, decodeHeatmap } from '../../../src/renderer/canvas/raster/heatmapData';
 import { tokenSetsToRgba, TOKEN_SET_COLORS } from '../../../src/renderer/canvas/raster/tokenSets';
 
 const entry = (lut: Uint8ClampedArray, i: number): number[] => Array.from(lut.subarray(i * 4, i * 4 + 4));
@@ -65,33 +66,33 @@ describe('diffToRgba', () => {
   });
 });
 
-describe('camPseudoLabel (ToCo cam_to_label)', () => {
+describe('camToPseudoLabel as the viewer calls it (ToCo cam_to_label)', () => {
   // Two channels over a 2x2 grid, labelled 3 and 7. Worked by hand:
   //   pixel 0: 0.9 vs 0.3 -> channel 0 -> 3;  pixel 1: 0.2 vs 0.8 -> 7;
   //   pixel 2: 0.5 vs 0.5 -> tie, 0.5 <= 0.5 -> background;  pixel 3: 0.6 vs 0.6 -> tie -> first channel -> 3.
   const cam = new Float32Array([0.9, 0.2, 0.5, 0.6, 0.3, 0.8, 0.5, 0.6]);
   it('takes the argmax, first channel on ties, background at or under the threshold', () => {
-    expect(Array.from(camPseudoLabel(cam, 2, 2, 2, { threshold: 0.5, classIds: [3, 7] }))).toEqual([3, 7, 0, 3]);
-    expect(Array.from(camPseudoLabel(cam, 2, 2, 2, { threshold: 0.7, classIds: [3, 7] }))).toEqual([3, 7, 0, 0]);
+    expect(Array.from(camToPseudoLabel(cam, 2, 2, 2, { threshold: 0.5, classIds: [3, 7] }))).toEqual([3, 7, 0, 3]);
+    expect(Array.from(camToPseudoLabel(cam, 2, 2, 2, { threshold: 0.7, classIds: [3, 7] }))).toEqual([3, 7, 0, 0]);
   });
   it('scores absent classes 0 and defaults labels to channel + 1', () => {
-    expect(Array.from(camPseudoLabel(cam, 2, 2, 2, { threshold: 0.5, present: [false, true] }))).toEqual([0, 2, 0, 2]);
+    expect(Array.from(camToPseudoLabel(cam, 2, 2, 2, { threshold: 0.5, present: [false, true] }))).toEqual([0, 2, 0, 2]);
   });
   it('compares the threshold in float32 (0.6 as float32 is above the float32 score 0.6)', () => {
-    expect(Array.from(camPseudoLabel(new Float32Array([0.6]), 1, 1, 1, { threshold: 0.6 }))).toEqual([0]);
+    expect(Array.from(camToPseudoLabel(new Float32Array([0.6]), 1, 1, 1, { threshold: 0.6 }))).toEqual([0]);
   });
 });
 
-describe('patchCosineSimilarity (ToCo PTC)', () => {
+describe('queryPatchSimilarity as the viewer calls it (ToCo PTC)', () => {
   it('gives the cosine of the clicked token with every token; a zero token scores 0', () => {
     const tokens = new Float32Array([1, 0, 0, 2, 3, 3, 0, 0, -2, 0]);
-    const sim = patchCosineSimilarity(tokens, 5, 2, 0);
+    const sim = queryPatchSimilarity(tokens, 5, 2, 0, 'cosine');
     expect(sim[0]).toBeCloseTo(1, 6);
     expect(sim[1]).toBeCloseTo(0, 6);
     expect(sim[2]).toBeCloseTo(Math.SQRT1_2, 6);
     expect(sim[3]).toBe(0);
     expect(sim[4]).toBeCloseTo(-1, 6);
-    expect(patchCosineSimilarity(tokens, 5, 2, 0, true)[4]).toBeCloseTo(1, 6);
+    expect(queryPatchSimilarity(tokens, 5, 2, 0, 'abs-cosine')[4]).toBeCloseTo(1, 6);
   });
 });
 

@@ -9,7 +9,7 @@ import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 import { decodeRawCams, fusedCamAtImageSize, fusedCamAtWorkingSize } from '../models/adapters/cam';
 import { heatmapAtImageSize } from '../models/adapters/heatmapGeometry';
-import { halfToFloat } from '../tensors/float16';
+import { halfToFloat } from '../../../shared/pure/float16';
 
 /** The map a per-image file holds: the CAM first, else a generic heatmap, else the first by name. */
 const PREFERRED = ['cam', 'heatmap'];

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ClassInfo, Rgb } from '../../../shared/domain';
+import { halfToFloat } from '../../../shared/pure/float16';
 import { appliedOrientation, applyOrientation } from '../images/orientation';
 import { paintLabelMap } from '../masks/labelMap';
 import type { Repos } from '../store/store';
@@ -49,16 +50,6 @@ export function colorizeLabels(labels: Uint8Array, classes: readonly ClassInfo[]
     rgb[i * 3 + 2] = palette[p + 2]!;
   }
   return rgb;
-}
-
-/** float16 bits -> number (IEEE 754 half precision). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 export function heatmapValues(h: Heatmap): Float32Array {

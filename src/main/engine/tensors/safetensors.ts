@@ -1,5 +1,5 @@
 import { ApiError } from '../../../shared/api/errors';
-import { halfToFloat } from './float16';
+import { halfToFloat } from '../../../shared/pure/float16';
 
 /** One tensor of a .safetensors file, as float32 values. */
 export interface SafeTensor {

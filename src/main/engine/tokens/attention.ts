@@ -2,7 +2,7 @@
  * Maps read off one layer's post-softmax attention `[heads, T, T]` (row = query, column = key;
  * each row sums to 1), with the prefix tokens (CLS, then any registers) first in T.
  */
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 /**
  * Length `t - prefixTokens`: the head-mean attention of the CLS query (row 0) to each patch key,

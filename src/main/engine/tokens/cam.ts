@@ -5,7 +5,7 @@
  * outputs.
  */
 import { planeResizer } from './interpolate';
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 /** ToCo's inference scales, in the order `multi_scale_cam2` visits them (1.0 first). */
 export const TOCO_CAM_SCALES: readonly number[] = [1.0, 0.5, 1.5];

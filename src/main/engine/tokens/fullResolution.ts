@@ -5,7 +5,7 @@
  * the grid to the crop size, pad both sides back to the resized image's aspect, resize to the image.
  */
 import { bilinearResize, bilinearTaps } from './interpolate';
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 export interface ImageSize {
   height: number;

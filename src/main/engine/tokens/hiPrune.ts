@@ -4,7 +4,7 @@
  * show which patches a HiPrune-pruned VLM would keep.
  */
 import { tokenImportance } from './attention';
-import { assertInteger } from './shape';
+import { assertInteger } from '../../../shared/pure/shape';
 
 export interface HiPruneOptions {
   /** N', the token budget (`HIPRUNE_RETENTION`; LLaVA-1.5: 192, 128 or 64). */

@@ -8,8 +8,8 @@ export {
   TOCO_THREE_BAND,
   type PseudoLabelOptions,
   type ThreeBandOptions,
-} from './pseudoLabel';
-export { queryPatchSimilarity, type PatchSimilarityMode } from './patchSimilarity';
+} from '../../../shared/pure/pseudoLabel';
+export { queryPatchSimilarity, type PatchSimilarityMode } from '../../../shared/pure/patchSimilarity';
 export { clsAttentionMap, tokenImportance } from './attention';
 export { hiPruneSets, roundHalfEven, type HiPruneOptions, type HiPruneSets } from './hiPrune';
 export { weightedPageRank, type PageRankOptions } from './pageRank';

@@ -3,7 +3,7 @@
  * mode='bilinear', align_corners=False)` computes without antialiasing: ToCo and READ resize every
  * CAM and similarity map this way, never with an image codec's resampler (DESIGN §4).
  */
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 /** For each output index along one axis: the two source indices and the weight of the upper one. */
 export interface AxisTaps {

@@ -3,7 +3,7 @@
  * Pruning through Leveraging of the Attention Graph in Pre-Trained Transformers"): the attention
  * matrix is a graph's adjacency matrix and importance is its weighted PageRank.
  */
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 export interface PageRankOptions {
   /** Power iterations; Zero-TPrune uses 30-50 in the first layers, 5-10 in the middle, 1 at the end. */

@@ -3,7 +3,7 @@
  * which the official SAM ONNX decoder expects in `point_coords`.
  */
 import type { ImageSize } from './fullResolution';
-import { assertInteger } from './shape';
+import { assertInteger } from '../../../shared/pure/shape';
 
 /**
  * SAM segment_anything/utils/transforms.py ResizeLongestSide.get_preprocess_shape:

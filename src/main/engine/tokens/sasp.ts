@@ -4,7 +4,7 @@
  */
 import { bilinearResize } from './interpolate';
 import { centreCropPadding, fullResolutionSampler, minMaxNormalize, type FullResolutionSampler, type ImageSize } from './fullResolution';
-import { assertInteger, assertTensor } from './shape';
+import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 export interface SasPOptions {
   /** Grid downsampling factor before picking cells (`down_sample`): READ-7B 2, READ-13B 1. */

@@ -2,7 +2,7 @@
  * READ's `<SEG>` similarity map (DESIGN §4 `seg-token`): how strongly each image token's last-layer
  * hidden state agrees with the `<SEG>` token's.
  */
-import { assertTensor } from './shape';
+import { assertTensor } from '../../../shared/pure/shape';
 
 /**
  * Length-G map: `imageHidden [G, C]` dotted with `segHidden [C]`, a plain dot product, not a cosine.

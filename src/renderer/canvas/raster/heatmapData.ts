@@ -1,17 +1,8 @@
 import { heatmapCellAt, heatmapPlacement } from '../../../shared/domain/heatmapGeometry';
+import { halfToFloat } from '../../../shared/pure/float16';
 
 /** Heatmap blobs as the engine stores them: raw little-endian values, row-major over `shape`. */
 export type HeatmapDtype = 'float16' | 'float32' | 'uint8';
-
-/** IEEE 754 half -> number (subnormals, infinities and NaN included). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
 
 /** Decodes a heatmap blob to float32 values; uint8 maps become value / 255. */
 export function decodeHeatmap(bytes: Uint8Array, dtype: HeatmapDtype, count: number): Float32Array {

@@ -1,5 +1,5 @@
-import { camPseudoLabel } from '../../canvas/raster/pseudoLabel';
-import { patchCosineSimilarity } from '../../canvas/raster/patchSimilarity';
+import { camToPseudoLabel } from '../../../shared/pure/pseudoLabel';
+import { queryPatchSimilarity } from '../../../shared/pure/patchSimilarity';
 import { channel, valueRange } from '../../canvas/raster/heatmapData';
 import { tokenSetsFromMeta, type TokenSets } from '../../canvas/raster/tokenSets';
 import { heatmapPlacement, type HeatmapGeometry, type HeatmapPlacement } from '../../../shared/domain/heatmapGeometry';
@@ -115,7 +115,7 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
     const prefix = Math.max(0, n - rows * cols);
     let plane: Float32Array | null = null;
     if (s.patch !== null && s.patch < rows * cols)
-      plane = patchCosineSimilarity(values, n, d, prefix + s.patch).slice(prefix, prefix + rows * cols);
+      plane = queryPatchSimilarity(values, n, d, prefix + s.patch, 'cosine').slice(prefix, prefix + rows * cols);
     const geometry = geometryOn(info, rows, cols);
     return { ...base, kind: 'patch', plane, h: rows, w: cols, min: -1, max: 1, channels: 1, grid: { rows, cols }, geometry };
   }
@@ -127,7 +127,7 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
     const given = info.meta['classIds'];
     const valid = Array.isArray(given) && given.length === channels && given.every((x) => Number.isInteger(x) && x >= 1 && x <= 254);
     const classIds = valid ? (given as number[]) : Array.from({ length: channels }, (_, k) => k + 1);
-    const pseudoLabel = camPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
+    const pseudoLabel = camToPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
     return { ...base, kind: 'cam', plane, h, w, ...unitOrDataRange(values), channels, classIds, pseudoLabel };
   }
   const range = valueRange(plane);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queryPatchSimilarity } from '../../../../src/main/engine/tokens/patchSimilarity';
+import { queryPatchSimilarity } from '../../../../src/shared/pure/patchSimilarity';
 import { randomTensor, seededRandom } from './reference';
 
 describe('queryPatchSimilarity', () => {

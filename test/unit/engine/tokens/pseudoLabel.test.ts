@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { camToPseudoLabel, camToPseudoLabelThreeBand, presentClassesFromLogits } from '../../../../src/main/engine/tokens/pseudoLabel';
+import { camToPseudoLabel, camToPseudoLabelThreeBand, presentClassesFromLogits } from '../../../../src/shared/pure/pseudoLabel';
 import { randomTensor, seededRandom } from './reference';
 
 // Two foreground channels over four pixels.
