@@ -3,7 +3,7 @@ import type { Repos } from './store/store';
 import type { EventHub } from './events';
 import type { JobRunner } from './jobs/JobRunner';
 import type { Logger } from './logger';
-import type { WorkspacePaths } from './workspace';
+import type { WorkspacePaths } from './workspace/paths';
 import type { InferenceClient } from './models/inference/InferenceClient';
 import type { ReadWorker } from './store/readWorker/ReadWorker';
 import type { PdfPrinter } from './reports/pdf';

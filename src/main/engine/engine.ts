@@ -1,14 +1,15 @@
 import { appendFileSync } from 'node:fs';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
-import { realPathOf } from './api/writablePath';
-import { openStore, quickCheck, schemaVersion } from './store/db';
+import { mergeHandlers } from './api/mergeHandlers';
+import { openStore } from './store/db';
 import { memoryJobsRepo } from './store/repos/jobs';
 import { describeStoreError, userFacingError, type StoreState } from './jobs/faults';
 import { createRepos } from './store/store';
 import { EventHub } from './events';
 import { JobRunner } from './jobs/JobRunner';
 import type { Logger } from './logger';
-import { createWorkspaceFolders, requireWorkspace } from './workspace';
+import { createWorkspaceFolders, requireWorkspace } from './workspace/paths';
+import { workspaceHandlers } from './workspace/handlers';
 import type { EngineDeps } from './deps';
 import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
@@ -101,31 +102,22 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference, reads };
   if (options.pdfPrinter !== undefined) deps.pdfPrinter = options.pdfPrinter;
-  const handlers: Handlers = {
-    'workspace.info': async (_input, call) => ({
-      path: paths.root,
-      schemaVersion: schemaVersion(db),
-      toolVersion: TOOL_VERSION,
-      readRoots: call.transport === 'http' ? [...(call.pathAccess?.readRoots ?? [realPathOf(paths.root, 'workspace')])] : null,
-    }),
-    'workspace.check': async () => {
-      const problems = quickCheck(db);
-      return { file: paths.db, ok: problems.length === 0, problems, readOnly: store.readOnly, schemaVersion: schemaVersion(db) };
-    },
-    ...datasetHandlers(deps),
-    ...imageHandlers(deps),
-    ...imageNavigationHandlers(deps),
-    ...jobHandlers(deps),
-    ...runHandlers(deps),
-    ...metricHandlers(deps),
-    ...reportHandlers(deps),
-    ...tagHandlers(deps),
-    ...modelHandlers(deps),
-    ...filterHandlers(deps),
-    ...annotationHandlers(deps),
-    ...heatmapHandlers(deps),
-    ...manageHandlers(deps),
-  };
+  const handlers: Handlers = mergeHandlers(
+    workspaceHandlers(deps, store),
+    datasetHandlers(deps),
+    imageHandlers(deps),
+    imageNavigationHandlers(deps),
+    jobHandlers(deps),
+    runHandlers(deps),
+    metricHandlers(deps),
+    reportHandlers(deps),
+    tagHandlers(deps),
+    modelHandlers(deps),
+    filterHandlers(deps),
+    annotationHandlers(deps),
+    heatmapHandlers(deps),
+    manageHandlers(deps),
+  );
   return {
     dispatch: createDispatcher(
       handlers,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../../shared';
-import { workspaceExists } from '../../engine/workspace';
+import { workspaceExists } from '../../engine/workspace/paths';
 import { workspaceDir, withSession, type GlobalOptions } from '../context';
 import { buildDemo } from '../demo/buildDemo';
 import { printJson, printLine } from '../output';

@@ -1,11 +1,13 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
+import { cropMaskToBox } from '../masks/cropToBox';
+import { runPromptDecoder } from '../models/promptDecoder';
 import { applyEdit, editTarget, stepHistory, type EditOptions } from './labelMapEdits';
 import { querySamples, setSampleQuery } from './sampleQuery';
 
 /**
- * annotations.* and samples.setQuery: label-map edits as new annotation versions with an undo history
+ * annotations.* and samples.setQuery: proposals from a prompt decoder, label-map edits as new annotation versions with an undo history
  * in SQLite, and query editing of reasoning samples. `options` exists for tests (a small history budget).
  */
 export function annotationHandlers(deps: EngineDeps, options: EditOptions = {}) {
@@ -46,6 +48,13 @@ export function annotationHandlers(deps: EngineDeps, options: EditOptions = {}) 
       const result = setSampleQuery(deps.db, sampleId, query);
       deps.events.emit('data.changed', { topics: ['samples', 'images', 'annotations'] });
       return result;
+    },
+    'annotations.propose': async (input) => {
+      const { mask, width, height, score } = await runPromptDecoder(deps, input);
+      const found = cropMaskToBox(mask, width, height);
+      const scoreOrNull = Number.isFinite(score) ? score : null;
+      if (found === null) return { width, height, box: null, mask: '', area: 0, score: scoreOrNull };
+      return { width, height, box: found.box, mask: Buffer.from(found.crop).toString('base64'), area: found.area, score: scoreOrNull };
     },
   } satisfies Partial<Handlers>;
 }

@@ -6,7 +6,7 @@ import type { JobContext } from '../jobs/JobRunner';
 import { importCoco } from './coco';
 import { exportDataset } from './export';
 import { importFolder } from './folder';
-import { importPredictions } from './predictions';
+import { startImportJob } from './importJob';
 import { datasetImages, requireDataset } from './readback';
 import { importReasonSeg } from './reasonseg';
 import { importRefCoco } from './refcoco';
@@ -14,19 +14,8 @@ import { importVoc } from './voc';
 
 /** Dataset imports, exports and lookups. Each import or export is a job; an import announces the new data when it lands. */
 export function datasetHandlers(deps: EngineDeps) {
-  const startImport = (
-    format: string,
-    params: object,
-    body: (ctx: JobContext) => Promise<object>,
-    topics = ['datasets', 'images'],
-  ): { jobId: string } => {
-    const jobId = deps.jobs.start('datasets.import', { format, ...params }, async (ctx) => {
-      const result = await body(ctx);
-      deps.events.emit('data.changed', { topics });
-      return { ...result };
-    });
-    return { jobId };
-  };
+  const startImport = (format: string, params: object, body: (ctx: JobContext) => Promise<object>): { jobId: string } =>
+    startImportJob(deps, format, params, body);
   // Web clients may read only under the roots `tessera serve` allows; checked before any job starts.
   const readable = (path: string, call: CallContext, what: string): string => readablePath(path, call, deps.paths.root, what);
   return {
@@ -68,11 +57,6 @@ export function datasetHandlers(deps: EngineDeps) {
         imagesDir: readable(input.imagesDir, call, 'image folder'),
       };
       return startImport('refcoco', input, (ctx) => importRefCoco(input, deps, ctx));
-    },
-    'runs.importPredictions': async (input, call) => {
-      requireDataset(deps.db, input.datasetId);
-      input = { ...input, path: readable(input.path, call, 'predictions') };
-      return startImport(input.format, input, (ctx) => importPredictions(input, deps, ctx), ['runs', 'images']);
     },
     'datasets.selectImages': async ({ datasetId, fileNames, split }) => {
       requireDataset(deps.db, datasetId);

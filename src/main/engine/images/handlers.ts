@@ -33,5 +33,14 @@ export function imageHandlers(deps: EngineDeps) {
       requireDataset(datasetId);
       return rankByRunDisagreement(deps, datasetId, runA, runB, limit);
     },
+    // Review state is stored beside tags; announced as data.changed ['tags', 'images'] like a tag change.
+    'images.setReviewState': async ({ imageIds, state }) => {
+      const missing = deps.repos.tags.missing('images', imageIds);
+      if (missing.length > 0)
+        throw new ApiError('NOT_FOUND', `image ${missing[0]} not found${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`);
+      const updated = deps.db.transaction(() => deps.repos.tags.setReviewState(imageIds, state))();
+      deps.events.emit('data.changed', { topics: ['tags', 'images'] });
+      return { updated };
+    },
   } satisfies Partial<Handlers>;
 }

@@ -1,6 +1,12 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
+import { readablePath } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
+import { importPredictions } from '../datasets/predictions';
+import { startImportJob } from '../datasets/importJob';
+import { requireDataset } from '../datasets/readback';
+import { startRun } from '../models/runJob';
+import { deleteRun, renameRun, runDeletePlan } from './manage';
 
 export function runHandlers(deps: EngineDeps) {
   return {
@@ -10,5 +16,15 @@ export function runHandlers(deps: EngineDeps) {
       if (run === undefined) throw new ApiError('NOT_FOUND', `run ${runId} not found`);
       return run;
     },
+    'runs.start': async (input) => startRun(deps, input),
+    'runs.importPredictions': async (input, call) => {
+      requireDataset(deps.db, input.datasetId);
+      // Web clients may read only under the roots `tessera serve` allows; checked before the job starts.
+      input = { ...input, path: readablePath(input.path, call, deps.paths.root, 'predictions') };
+      return startImportJob(deps, input.format, input, (ctx) => importPredictions(input, deps, ctx), ['runs', 'images']);
+    },
+    'runs.rename': async ({ runId, name }) => renameRun(deps, runId, name),
+    'runs.deletePlan': async ({ runId }) => runDeletePlan(deps, runId),
+    'runs.delete': async ({ runId }) => deleteRun(deps, runId),
   } satisfies Partial<Handlers>;
 }

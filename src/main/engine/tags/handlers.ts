@@ -3,8 +3,8 @@ import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 
 /**
- * Tags (evaluation subsets) and per-image review state. Every change is one transaction and is
- * announced as data.changed ['tags', 'images'] so galleries and tag lists refetch.
+ * Tags (evaluation subsets). Every change is one transaction and is announced as data.changed
+ * ['tags', 'images'] so galleries and tag lists refetch. Per-image review state: images/handlers.ts.
  */
 export function tagHandlers(deps: EngineDeps) {
   const tags = deps.repos.tags;
@@ -39,12 +39,6 @@ export function tagHandlers(deps: EngineDeps) {
       const removed = deps.db.transaction(() => tags.remove(tagId, imageIds, sampleIds))();
       changed();
       return { removed };
-    },
-    'images.setReviewState': async ({ imageIds, state }) => {
-      requireRows(imageIds, []);
-      const updated = deps.db.transaction(() => tags.setReviewState(imageIds, state))();
-      changed();
-      return { updated };
     },
   } satisfies Partial<Handlers>;
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../../shared/api/errors';
+import { ApiError } from '../../../shared/api/errors';
 
 export const DB_FILE = 'tessera.db';
 
