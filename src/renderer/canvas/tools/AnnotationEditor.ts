@@ -1,3 +1,4 @@
+import { cropBox } from '../../../shared/pure/maskBox';
 import { LocalHistory } from './history/localHistory';
 import { applyPatch, patchFromRegion, type MaskPatch } from './history/maskPatch';
 import type { Point, RegionMask } from './raster/regionMask';
@@ -285,8 +286,7 @@ export class AnnotationEditor {
     if (changed === 0) return 0;
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
-    const before = new Uint8Array(w * h);
-    for (let r = 0; r < h; r++) before.set(labels.subarray((y0 + r) * width + x0, (y0 + r) * width + x0 + w), r * w);
+    const before = cropBox(labels, width, { x: x0, y: y0, w, h });
     const after = before.slice();
     for (let r = 0; r < h; r++) {
       for (let c = 0; c < w; c++) {

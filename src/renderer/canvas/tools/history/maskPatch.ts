@@ -1,3 +1,4 @@
+import { cropBox } from '../../../../shared/pure/maskBox';
 import type { RegionMask } from '../raster/regionMask';
 
 /**
@@ -16,8 +17,7 @@ export interface MaskPatch {
 /** The patch that sets the region's pixels to `value`; null when no pixel would change. */
 export function patchFromRegion(labels: Uint8Array, width: number, region: RegionMask, value: number): MaskPatch | null {
   const { x, y, w, h } = region;
-  const before = new Uint8Array(w * h);
-  for (let row = 0; row < h; row++) before.set(labels.subarray((y + row) * width + x, (y + row) * width + x + w), row * w);
+  const before = cropBox(labels, width, region);
   const after = before.slice();
   let changed = false;
   for (let i = 0; i < after.length; i++) {
