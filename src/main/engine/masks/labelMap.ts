@@ -15,9 +15,15 @@ export interface ClassRle {
  * Label map (row-major, one class index per pixel) -> one RLE per value present, 255 (ignore)
  * and 0 (background) included, sorted by class index. One pass over the column-major runs: each run of
  * one value becomes a run of ones in that value's RLE, preceded by the gap since its last run;
- * the result equals pycocotools mask.encode(labels == value) for every value.
+ * the result equals pycocotools mask.encode(labels == value) for every value. `onRun` sees every
+ * run of the walk in column-major order (its value and end), e.g. to count without another pass.
  */
-export function labelMapToRles(labels: Uint8Array, height: number, width: number): ClassRle[] {
+export function labelMapToRles(
+  labels: Uint8Array,
+  height: number,
+  width: number,
+  onRun?: (value: number, end: number) => void,
+): ClassRle[] {
   const area = height * width;
   if (labels.length !== area) {
     throw new ApiError('INVALID_INPUT', `label map has ${labels.length} pixels, expected ${height}x${width}`);
@@ -30,6 +36,7 @@ export function labelMapToRles(labels: Uint8Array, height: number, width: number
     (runs[value] ??= []).push(start - (lastEnd[value] as number), end - start);
     lastEnd[value] = end;
     areas[value] = (areas[value] as number) + (end - start);
+    onRun?.(value, end);
   };
 
   let current = labels[0] as number;

@@ -20,12 +20,124 @@ import { semanticRows, type CountRow } from './sampleCounts';
  */
 export function countLabelMaps(gt: Uint8Array, pred: Uint8Array, numClasses: number): CountRow[] | null {
   if (gt.length !== pred.length || numClasses < 1 || numClasses > 255 || gt.length >= 2 ** 32) return null;
+  const rowOf = rowTable(numClasses);
+  return rowsFromHistogram(histogram(gt, pred, rowOf, (numClasses + 2) << 8), numClasses);
+}
+
+/**
+ * The same rows from two column-major run sequences covering the same pixels (values[k] holds up to
+ * ends[k], exclusive): a merge of the two, one histogram add per overlap of runs. What prediction
+ * import uses where the ground truth's regions do not overlap: no pixel is touched.
+ */
+export function countRunSequences(gt: RunSequence, pred: RunSequence, numClasses: number): CountRow[] | null {
+  if (numClasses < 1 || numClasses > 255) return null;
+  const total = gt.length === 0 ? 0 : gt.ends[gt.length - 1]!;
+  if (pred.length === 0 || pred.ends[pred.length - 1] !== total) return null;
+  const rowOf = rowTable(numClasses);
+  const h = new Uint32Array((numClasses + 2) << 8);
+  let i = 0;
+  let j = 0;
+  let pos = 0;
+  while (pos < total) {
+    const ge = gt.ends[i]!;
+    const pe = pred.ends[j]!;
+    const end = ge < pe ? ge : pe;
+    h[rowOf[gt.values[i]!]! | pred.values[j]!]! += end - pos;
+    pos = end;
+    if (ge === end) i++;
+    if (pe === end) j++;
+  }
+  return rowsFromHistogram(h, numClasses);
+}
+
+/** A label map as column-major runs: run k has value values[k] and ends at pixel ends[k] (exclusive). */
+export interface RunSequence {
+  values: Uint8Array;
+  ends: Uint32Array;
+  length: number;
+}
+
+/** Collects runs in order (labelMapToRles' `onRun`), growing its arrays as needed. */
+export class RunSequenceBuilder implements RunSequence {
+  values = new Uint8Array(1024);
+  ends = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number, end: number): void {
+    if (this.length === this.ends.length) {
+      const values = new Uint8Array(this.length * 2);
+      values.set(this.values);
+      const ends = new Uint32Array(this.length * 2);
+      ends.set(this.ends);
+      this.values = values;
+      this.ends = ends;
+    }
+    this.values[this.length] = value;
+    this.ends[this.length++] = end;
+  }
+}
+
+/**
+ * Ground-truth parts (class index + column-major RLE counts, zeros first) as one run sequence over
+ * `area` pixels, uncovered pixels `fill`. Null when two parts overlap: paintLabelMap's "later part
+ * wins" then decides pixels, and the caller paints instead.
+ */
+export function partsToRunSequence(
+  parts: ReadonlyArray<{ classIdx: number; runs: ArrayLike<number> }>,
+  area: number,
+  fill = 0,
+): RunSequence | null {
+  const out = new RunSequenceBuilder();
+  const k = parts.length;
+  const at = new Uint32Array(k); // index of the part's next zeros run
+  const pos = new Float64Array(k); // pixel where that zeros run starts
+  /** Start of part q's next non-empty run of ones (Infinity when none), skipping empty ones. */
+  const nextStart = (q: number): number => {
+    const runs = parts[q]!.runs;
+    while (at[q]! + 1 < runs.length && runs[at[q]! + 1] === 0) {
+      pos[q] = pos[q]! + (runs[at[q]!] as number);
+      at[q] = at[q]! + 2;
+    }
+    return at[q]! + 1 < runs.length ? pos[q]! + (runs[at[q]!] as number) : Infinity;
+  };
+  let cursor = 0;
+  for (;;) {
+    let best = -1;
+    let bestStart = Infinity;
+    for (let q = 0; q < k; q++) {
+      const start = nextStart(q);
+      if (start < bestStart) {
+        bestStart = start;
+        best = q;
+      }
+    }
+    if (best < 0) break;
+    if (bestStart < cursor) return null;
+    const runs = parts[best]!.runs;
+    const a = at[best]!;
+    const end = bestStart + (runs[a + 1] as number);
+    if (end > area) return null;
+    if (bestStart > cursor) out.push(fill, bestStart);
+    out.push(parts[best]!.classIdx, end);
+    cursor = end;
+    pos[best] = end;
+    at[best] = a + 2;
+  }
+  if (cursor < area) out.push(fill, area);
+  return out;
+}
+
+function rowTable(numClasses: number): Uint16Array {
+  const rowOf = new Uint16Array(256).fill((numClasses + 1) << 8);
+  for (let v = 0; v < numClasses; v++) rowOf[v] = v << 8;
+  rowOf[IGNORE_INDEX] = numClasses << 8;
+  return rowOf;
+}
+
+/** Rows from the (GT row | prediction) histogram; null where a value is out of the classes. */
+function rowsFromHistogram(h: Uint32Array, numClasses: number): CountRow[] | null {
   const ignoreRow = numClasses;
   const invalidRow = numClasses + 1;
-  const rowOf = new Uint16Array(256).fill(invalidRow << 8);
-  for (let v = 0; v < numClasses; v++) rowOf[v] = v << 8;
-  rowOf[IGNORE_INDEX] = ignoreRow << 8;
-  const h = histogram(gt, pred, rowOf, (numClasses + 2) << 8);
   for (let p = 0; p < 256; p++) if (h[(invalidRow << 8) | p] !== 0) return null;
   const matrix = new Float64Array(numClasses * numClasses);
   for (let g = 0; g <= ignoreRow; g++) {

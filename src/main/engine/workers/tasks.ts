@@ -9,7 +9,8 @@ import { ApiError } from '../../../shared/api/errors';
 import { labelMapToRles } from '../masks/labelMap';
 import { readMaskPng } from '../masks/png';
 import type { Rle } from '../masks/rle';
-import { countLabelMaps } from '../metrics/pixelCounts';
+import { countLabelMaps, countRunSequences, partsToRunSequence, RunSequenceBuilder, type RunSequence } from '../metrics/pixelCounts';
+import { runsOf } from '../masks/runs';
 import type { CountRow } from '../metrics/sampleCounts';
 import { paintLabelMap } from '../masks/labelMap';
 import type { ClassRle } from '../masks/labelMap';
@@ -54,7 +55,10 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   });
   // 0/255 masks are binary predictions: 255 = foreground class 1.
   const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
-  const parts = labelMapToRles(labels, mask.height, mask.width).filter((p) => p.classIdx !== 0);
+  const predRuns = task.count !== null ? new RunSequenceBuilder() : null;
+  const parts = labelMapToRles(labels, mask.height, mask.width, predRuns === null ? undefined : (v, end) => predRuns.push(v, end)).filter(
+    (p) => p.classIdx !== 0,
+  );
   const classes = new Set(task.classes);
   for (const p of parts) {
     // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (DESIGN §5).
@@ -70,9 +74,29 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   if (task.count !== null) {
     const { numClasses, groundTruth } = task.count;
     const sized = groundTruth.every((r) => r.rle.size[0] === mask.height && r.rle.size[1] === mask.width);
-    if (sized) rows = countLabelMaps(paintLabelMap(groundTruth, mask.height, mask.width), labels, numClasses);
+    if (sized) rows = countAgainst(groundTruth, labels, predRuns!, mask.height, mask.width, numClasses);
   }
   return { regions: parts.map((p) => ({ classIdx: p.classIdx, rle: p.rle, area: p.area })), rows };
+}
+
+/**
+ * Counts a prediction against its ground truth in run space (no pixel touched) where the GT's
+ * regions do not overlap, else on the painted label map ("later region wins"); the same rows either way.
+ */
+function countAgainst(
+  groundTruth: ReadonlyArray<{ classIdx: number; rle: Rle }>,
+  labels: Uint8Array,
+  predRuns: RunSequence,
+  height: number,
+  width: number,
+  numClasses: number,
+): CountRow[] | null {
+  const gtRuns = partsToRunSequence(
+    groundTruth.map((r) => ({ classIdx: r.classIdx, runs: runsOf(r.rle) })),
+    height * width,
+  );
+  if (gtRuns !== null) return countRunSequences(gtRuns, predRuns, numClasses);
+  return countLabelMaps(paintLabelMap([...groundTruth], height, width), labels, numClasses);
 }
 
 export interface FolderImageTask {
