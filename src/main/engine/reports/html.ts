@@ -18,9 +18,10 @@ table{border-collapse:collapse;margin:6px 0;font-size:12px}th,td{padding:3px 8px
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}
 p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{vertical-align:top;padding:2px}.grid img{display:block;width:160px;image-rendering:auto}
 .caption{font-size:10px;color:#555;max-width:160px;overflow-wrap:anywhere}
-@media print{body{margin:0}h2{break-after:avoid}svg,tr,img{break-inside:avoid}}`;
+@media print{body{margin:0}h2{break-after:avoid}svg,tr,img{break-inside:avoid}.grid thead tr{break-after:avoid}}`;
 // Sections may break across pages (only charts, rows and images stay whole): a section kept whole
 // that is taller than what is left of page 1 used to push everything after the header to page 2.
+// A gallery's header row stays with its first row of images (and repeats on each page it spans).
 
 function scoresTable(model: ReportModel): string {
   const cols = metricColumns(model);
@@ -129,7 +130,7 @@ function gallery(model: ReportModel, sections: readonly GallerySection[], thumbs
         const name = e(item.fileName) + (item.query === null ? '' : `<br>“${e(item.query)}”`);
         return `<tr>${img(t?.image, name)}${img(t?.groundTruth, '')}${model.runs.map((_, i) => img(t?.runs[i], pct(item.scores[i]))).join('')}${img(t?.cam?.uri, e(t?.cam?.label ?? ''))}</tr>`;
       });
-      return `<section><h2>${e(s.title)}</h2><table class="grid">${head}${rows.join('')}</table></section>`;
+      return `<section><h2>${e(s.title)}</h2><table class="grid"><thead>${head}</thead>${rows.join('')}</table></section>`;
     })
     .join('');
 }
