@@ -1,20 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { runDisplayName, type BlobRef } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Viewer, type PointMarker } from '../../canvas/Viewer';
-import type { ColormapName } from '../../canvas/raster/colormaps';
 import { heatmapCellAt } from '../../../shared/domain/heatmapGeometry';
 import { LayerControl } from './LayerControl';
 import { ClassLegend } from './ClassLegend';
 import { OverlayLegend, gtDrawnAs, useGtStyle } from './OverlayLegend';
 import { TokenPanel } from './TokenPanel';
 import { useBlobBytes, useHeatmapValues } from './blobData';
-import { heatmapView, viewPlacement, type HeatmapSettings } from './heatmapView';
+import { heatmapView, viewPlacement } from './heatmapView';
 import { inspectorText } from './inspectorText';
-import { DEFAULT_LAYERS, gridPlacement, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
+import { gridPlacement, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
+import { useSectionOpen, useViewerState } from './useViewerState';
 import { NavButtons, keysBelongTo, useImageNav } from './ImageNav';
 import { ShortcutHelp } from './ShortcutHelp';
 import { VIEWER_SHORTCUTS, viewerAction } from './viewerShortcuts';
@@ -22,34 +22,16 @@ import { annotateHref, galleryHref, parseGalleryView } from '../gallery/galleryV
 import './viewer.css';
 
 const POINT_COLORS: Record<string, string> = { '1': '#00e676', '0': '#ff1744' };
-const NO_CLASSES = new Set<number>();
-
-/**
- * What the viewer keeps from one image to the next (previous/next remounts the page): the run picked,
- * layers, hidden classes, colormap, CAM threshold and which panel sections are open.
- */
-const kept: {
-  datasetId: number | null;
-  runChoice: number | 'none' | null;
-  layers: LayerStates;
-  hidden: Set<number>;
-  colormap: ColormapName;
-  threshold: number;
-  open: Record<string, boolean>;
-} = { datasetId: null, runChoice: null, layers: DEFAULT_LAYERS, hidden: NO_CLASSES, colormap: 'jet', threshold: 0.5, open: {} };
-
 /** A panel section that folds away (its open state is kept across images). */
 function Section(p: { id: string; title: string; children: React.ReactNode; defaultOpen?: boolean }): React.JSX.Element {
-  const [open, setOpen] = useState(kept.open[p.id] ?? p.defaultOpen ?? true);
+  const [open, setOpen] = useSectionOpen(p.id, p.defaultOpen ?? true);
   return (
     <details
       className="panel-section"
       data-testid={`section-${p.id}`}
       open={open}
       onToggle={(e) => {
-        const now = (e.currentTarget as HTMLDetailsElement).open;
-        kept.open[p.id] = now;
-        setOpen(now);
+        setOpen((e.currentTarget as HTMLDetailsElement).open);
       }}
     >
       <summary>{p.title}</summary>
@@ -61,11 +43,12 @@ function Section(p: { id: string; title: string; children: React.ReactNode; defa
 export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element {
   const detail = useQuery(apiQuery('images.get', { imageId }));
   const datasetId = detail.data?.datasetId;
-  const sameDataset = datasetId === undefined || kept.datasetId === null || kept.datasetId === datasetId;
+  const state = useViewerState(datasetId);
+  const { sameDataset, runChoice, setRunChoice, heatmapKey, setHeatmapKey, settings, setSettings, colormap, setColormap } = state;
+  const { layers, setLayers, hidden, setHidden, command, zoom, hover, setHover, help, setHelp } = state;
   const runs = useQuery({ ...apiQuery('runs.list', { datasetId: datasetId ?? 0 }), enabled: datasetId !== undefined });
   const nav = useImageNav(imageId, datasetId, 'viewer');
   const galleryView = parseGalleryView(nav.query);
-  const [runChoice, setRunChoice] = useState<number | 'none' | null>(() => kept.runChoice);
   const runList = runs.data ?? [];
   // The run shown: the one picked here, else the gallery's overlay or sort run, else the newest.
   const galleryRun =
@@ -80,13 +63,10 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
         null);
 
   const heatmaps = useQuery({ ...apiQuery('heatmaps.list', { runId: runId ?? 0, imageId }), enabled: runId !== null });
-  const [heatmapKey, setHeatmapKey] = useState<string | null>(null);
   const heatmapList = runId === null ? [] : (heatmaps.data ?? []);
   const selected = heatmapList.find((h) => `${h.sampleId}:${h.name}` === heatmapKey) ?? heatmapList[0] ?? null;
   const count = selected === null ? 0 : selected.shape.reduce((a, b) => a * b, 1);
   const values = useHeatmapValues(selected?.blob ?? null, selected?.dtype ?? 'float32', count);
-  const [settings, setSettings] = useState<HeatmapSettings>({ channel: 0, patch: null, threshold: kept.threshold });
-  const [colormap, setColormap] = useState<ColormapName>(kept.colormap);
 
   // The prediction shown follows the heatmap's sample: a <SEG> map of a referring query shows that query's mask.
   const predRef: BlobRef | null = useMemo(() => {
@@ -107,16 +87,6 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const gt = useBlobBytes(gtRef);
   const pred = useBlobBytes(predRef);
 
-  const [layers, setLayers] = useState<LayerStates>(kept.layers);
-  const [hidden, setHidden] = useState<Set<number>>(() => (sameDataset ? kept.hidden : NO_CLASSES));
-  const [command, setCommand] = useState<{ kind: 'fit' | 'actual' | 'in' | 'out'; seq: number }>({ kind: 'fit', seq: 0 });
-  const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
-  const [help, setHelp] = useState(false);
-  useEffect(() => {
-    if (datasetId === undefined) return;
-    Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
-  }, [datasetId, runChoice, layers, hidden, colormap, settings.threshold]);
-
   // Keyboard: previous/next, zoom, layers, annotate, back to the gallery, ? for the list.
   const keyState = { nav, help, datasetId, query: nav.query };
   const keys = useRef(keyState);
@@ -134,7 +104,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
       if (action === null) return;
       e.preventDefault();
       if (action.kind === 'nav') k.nav.go(action.step);
-      else if (action.kind === 'zoom') setCommand((c) => ({ kind: action.to, seq: c.seq + 1 }));
+      else if (action.kind === 'zoom') zoom(action.to);
       else if (action.kind === 'layer')
         setLayers((l) => ({ ...l, [action.layer]: { ...l[action.layer], visible: !l[action.layer].visible } }));
       else if (action.kind === 'annotate') window.location.hash = annotateHref(imageId, k.query);
@@ -270,16 +240,16 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
             />
           </Section>
           <div className="view-buttons">
-            <button data-testid="fit" onClick={() => setCommand({ kind: 'fit', seq: command.seq + 1 })} title="Fit (F)">
+            <button data-testid="fit" onClick={() => zoom('fit')} title="Fit (F)">
               Fit
             </button>
-            <button data-testid="actual-size" onClick={() => setCommand({ kind: 'actual', seq: command.seq + 1 })} title="1:1 (1)">
+            <button data-testid="actual-size" onClick={() => zoom('actual')} title="1:1 (1)">
               1:1
             </button>
-            <button data-testid="zoom-out" onClick={() => setCommand({ kind: 'out', seq: command.seq + 1 })} title="Zoom out (−)">
+            <button data-testid="zoom-out" onClick={() => zoom('out')} title="Zoom out (−)">
               −
             </button>
-            <button data-testid="zoom-in" onClick={() => setCommand({ kind: 'in', seq: command.seq + 1 })} title="Zoom in (+)">
+            <button data-testid="zoom-in" onClick={() => zoom('in')} title="Zoom in (+)">
               +
             </button>
           </div>

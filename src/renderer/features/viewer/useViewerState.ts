@@ -1,0 +1,77 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ColormapName } from '../../canvas/raster/colormaps';
+import type { HeatmapSettings } from './heatmapView';
+import { DEFAULT_LAYERS, type LayerStates } from './useViewerLayers';
+
+const NO_CLASSES = new Set<number>();
+
+/**
+ * What the viewer keeps from one image to the next (previous/next remounts the page): the run picked,
+ * layers, hidden classes, colormap, CAM threshold and which panel sections are open.
+ */
+const kept: {
+  datasetId: number | null;
+  runChoice: number | 'none' | null;
+  layers: LayerStates;
+  hidden: Set<number>;
+  colormap: ColormapName;
+  threshold: number;
+  open: Record<string, boolean>;
+} = { datasetId: null, runChoice: null, layers: DEFAULT_LAYERS, hidden: NO_CLASSES, colormap: 'jet', threshold: 0.5, open: {} };
+
+export type ZoomKind = 'fit' | 'actual' | 'in' | 'out';
+
+/** Whether a folding panel section is open, kept across images. */
+export function useSectionOpen(id: string, defaultOpen: boolean): [boolean, (open: boolean) => void] {
+  const [open, setOpen] = useState(kept.open[id] ?? defaultOpen);
+  const set = (now: boolean): void => {
+    kept.open[id] = now;
+    setOpen(now);
+  };
+  return [open, set];
+}
+
+/**
+ * The viewer page's own state in one place: the picks that carry over to the next image (run,
+ * layers, hidden classes, colormap, CAM threshold; classes and run only within one dataset) and the
+ * per-page ones (heatmap chosen, zoom command, hover point, shortcut help).
+ */
+export function useViewerState(datasetId: number | undefined) {
+  const sameDataset = datasetId === undefined || kept.datasetId === null || kept.datasetId === datasetId;
+  const [runChoice, setRunChoice] = useState<number | 'none' | null>(() => kept.runChoice);
+  const [heatmapKey, setHeatmapKey] = useState<string | null>(null);
+  const [settings, setSettings] = useState<HeatmapSettings>({ channel: 0, patch: null, threshold: kept.threshold });
+  const [colormap, setColormap] = useState<ColormapName>(kept.colormap);
+  const [layers, setLayers] = useState<LayerStates>(kept.layers);
+  const [hidden, setHidden] = useState<Set<number>>(() => (sameDataset ? kept.hidden : NO_CLASSES));
+  const [command, setCommand] = useState<{ kind: ZoomKind; seq: number }>({ kind: 'fit', seq: 0 });
+  const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    if (datasetId === undefined) return;
+    Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
+  }, [datasetId, runChoice, layers, hidden, colormap, settings.threshold]);
+  /** Asks the canvas for a zoom step (a new sequence number, so the same step twice still counts). */
+  const zoom = useCallback((kind: ZoomKind): void => setCommand((c) => ({ kind, seq: c.seq + 1 })), []);
+  return {
+    sameDataset,
+    runChoice,
+    setRunChoice,
+    heatmapKey,
+    setHeatmapKey,
+    settings,
+    setSettings,
+    colormap,
+    setColormap,
+    layers,
+    setLayers,
+    hidden,
+    setHidden,
+    command,
+    zoom,
+    hover,
+    setHover,
+    help,
+    setHelp,
+  };
+}
