@@ -132,4 +132,3 @@ export function metricRowsStore(db: Db) {
     },
   };
 }
-export type MetricRowsStore = ReturnType<typeof metricRowsStore>;

@@ -84,8 +84,3 @@ export function lutIndex(t: number): number {
   if (t >= 1) return 255;
   return Math.floor(t * 256);
 }
-
-/** CSS colour of a LUT entry (colour bars, legends). */
-export function lutCss(lut: Uint8ClampedArray, index: number): string {
-  return `rgb(${lut[index * 4]},${lut[index * 4 + 1]},${lut[index * 4 + 2]})`;
-}

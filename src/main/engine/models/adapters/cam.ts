@@ -236,7 +236,6 @@ export const camAdapter: Adapter = {
           },
         },
       ],
-      notes: { presence },
     };
   },
 };

@@ -33,6 +33,6 @@ export const promptDecoderAdapter: Adapter = {
       masks.push({ modelClass: 1, datasetClass: c, mask, score });
       points.push({ ...p, label: 1, classIdx: c });
     }
-    return { labelMap: null, masks, heatmaps: [], notes: { prompts: 'one oracle click per ground-truth region' } };
+    return { labelMap: null, masks, heatmaps: [] };
   },
 };

@@ -47,8 +47,6 @@ export interface AdapterOutput {
   /** Binary masks (referring samples: class 1), or empty. */
   masks: ModelRegion[];
   heatmaps: Heatmap[];
-  /** Facts worth recording on the run (e.g. which class-presence rule the CAM used). */
-  notes?: Record<string, unknown>;
 }
 
 export interface Adapter {
