@@ -26,10 +26,15 @@ export function tessera(args: string[], opts: { cwd?: string; env?: Record<strin
  * Starts `tessera serve` in the workspace's parent folder (as a user starts it in their project
  * folder, which browser clients may then read from) and resolves with the printed URL once it listens.
  */
-export function startServe(workspace: string, extraArgs: string[] = []): Promise<{ url: string; stop(): Promise<void> }> {
+export function startServe(
+  workspace: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [BIN, '--workspace', workspace, 'serve', '--port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: dirname(resolve(workspace)),
+    env: { ...process.env, ...env },
   });
   return new Promise((resolveStart, reject) => {
     let out = '';

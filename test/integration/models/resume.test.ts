@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { writeToys } from '../../../tools/toy-models';
@@ -74,14 +74,17 @@ describe('run resume after kill -9', () => {
 
     const killed = join(t.dir, 'killed');
     setup(killed);
+    // The test gate (src/main/engine/jobs/testGate.ts) holds the run before its 6th item, so the kill
+    // lands mid-run after exactly 5 committed items, however fast this machine is.
+    const gate = join(t.dir, 'gate');
     const child = spawn(
       process.execPath,
       [BIN, '--workspace', killed, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu'],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: { ...process.env, TESSERA_WORKSPACE: '', TESSERA_TEST_GATE: `5:${gate}` } },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const deadline = Date.now() + 60_000;
-    while (finishedSamples(killed) < 5 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    while (!existsSync(`${gate}.waiting`) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
     child.kill('SIGKILL');
     await exited;
     const partial = finishedSamples(killed);

@@ -17,6 +17,7 @@ import { LoadedModel, providersFor } from './runtime';
 import { inferenceTiming, newInferenceTiming } from './inference/timing';
 import type { RunProfile } from '../../../shared/api/methods/runs';
 import { samplesForRun, type RunSample } from './samples';
+import { testGate } from '../jobs/testGate';
 
 export interface StartRunInput {
   modelId: number;
@@ -404,6 +405,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     topUp();
     while (window.length > 0) {
       ctx.signal.throwIfAborted();
+      await testGate(finished, ctx.signal);
       const item = await (window.shift() as Promise<Computed>);
       ctx.signal.throwIfAborted();
       topUp();

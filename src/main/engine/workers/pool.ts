@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../shared/api/errors';
 import type { PoolRequest, PoolResponse } from './protocol';
 import { tasks, type TaskInput, type TaskName, type TaskOutput } from './tasks';
+import { testGate } from '../jobs/testGate';
 
 /** Beside the bundle when built (out/node/poolWorker.js), else the TypeScript source through tsx. */
 function workerUrl(): URL {
@@ -142,7 +143,8 @@ export function sharedPool(): WorkerPool {
 
 /**
  * Maps items through pool tasks with enough in flight to keep every worker busy, in input order.
- * `onResult` runs on the engine's thread as results arrive, in input order.
+ * `onResult` runs on the engine's thread as results arrive, in input order. With a job's `signal`,
+ * tests can hold the job before an item (jobs/testGate.ts).
  */
 export async function mapInPool<T, K extends TaskName>(
   pool: WorkerPool,
@@ -166,6 +168,7 @@ export async function mapInPool<T, K extends TaskName>(
   fill();
   while (done < items.length) {
     signal?.throwIfAborted();
+    if (signal !== undefined) await testGate(done, signal);
     const result = await inFlight[done]!;
     inFlight[done] = undefined as never; // let the result go
     onResult(result, items[done] as T, done);

@@ -1,0 +1,22 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A pause point for tests, so a test can catch a job in the middle without depending on how long
+ * its work takes. With `TESSERA_TEST_GATE=N:FILE` in the environment (set only by tests), a job
+ * about to take its item number N (0-based: N items are done) writes `FILE.waiting` and waits until
+ * FILE exists or the job is cancelled. Without the variable, or once FILE exists, it returns at once.
+ */
+export async function testGate(index: number, signal: AbortSignal): Promise<void> {
+  const spec = process.env['TESSERA_TEST_GATE'];
+  if (spec === undefined || spec === '') return;
+  const colon = spec.indexOf(':');
+  if (Number(spec.slice(0, colon)) !== index) return;
+  const file = spec.slice(colon + 1);
+  if (existsSync(file)) return;
+  writeFileSync(`${file}.waiting`, `${index}\n`);
+  while (!existsSync(file)) {
+    signal.throwIfAborted();
+    await sleep(20);
+  }
+}
