@@ -7,3 +7,4 @@ export * from './api/methods/tags';
 export { RunProfile } from './api/methods/runs';
 export * from './api/methods/prompts';
 export * from './api/methods/filters';
+export * from './api/jobKinds';

@@ -1,10 +1,26 @@
-import { ApiError, type JobFinished, type TesseraClient } from '../../shared';
+import {
+  ApiError,
+  jobResult,
+  type Input,
+  type JobFinished,
+  type JobMethod,
+  type JobResult,
+  type Output,
+  type TesseraClient,
+} from '../../shared';
 
 /**
- * Starts a job and waits for it, printing progress to stderr on a terminal. Ctrl-C cancels the job
- * (each finished item is already committed), then exits once the engine says it stopped.
+ * Calls a method that starts a job and waits for the job, printing progress to stderr on a
+ * terminal; resolves with the job's result as its kind defines it (src/shared/api/jobKinds.ts).
+ * Ctrl-C cancels the job (each finished item is already committed), then exits once the engine
+ * says it stopped. `onStarted` sees the method's own output (e.g. `runs.start`'s runId).
  */
-export async function runJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<Record<string, unknown>> {
+export async function runJob<M extends JobMethod>(
+  client: TesseraClient,
+  method: M,
+  input: Input<M>,
+  onStarted?: (started: Output<M>) => void,
+): Promise<JobResult<M>> {
   const finished = new Map<string, JobFinished>();
   const waiters = new Map<string, (f: JobFinished) => void>();
   const offFinished = client.on('job.finished', (f) => {
@@ -22,7 +38,8 @@ export async function runJob(client: TesseraClient, start: () => Promise<{ jobId
   };
   process.once('SIGINT', onSigint);
   try {
-    const started = await start();
+    const started = await client.call(method, input);
+    onStarted?.(started);
     jobId = started.jobId;
     const id = jobId;
     const result = await new Promise<JobFinished>((resolveWait) => {
@@ -34,7 +51,9 @@ export async function runJob(client: TesseraClient, start: () => Promise<{ jobId
     if (result.status !== 'succeeded') {
       throw result.error === null ? new ApiError('INTERNAL', `job ${result.status}`) : ApiError.fromData(result.error);
     }
-    return result.result ?? {};
+    const typed = jobResult(method, result);
+    if (typed === null) throw new ApiError('INTERNAL', `${method}: the job's result does not match its kind`);
+    return typed;
   } finally {
     process.off('SIGINT', onSigint);
     offFinished();

@@ -68,7 +68,7 @@ export function registerCompare(program: Command, globals: () => GlobalOptions):
         const comparison = await withSession(globals(), async (s) => {
           const dataset = await resolveDataset(s.client, opts.dataset);
           const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
-          for (const run of runs) await runJob(s.client, () => s.client.call('metrics.evaluate', { datasetId: dataset.id, runId: run.id }));
+          for (const run of runs) await runJob(s.client, 'metrics.evaluate', { datasetId: dataset.id, runId: run.id });
           return s.client.call('metrics.compare', {
             datasetId: dataset.id,
             runIds: [runs[0]!.id, runs[1]!.id],

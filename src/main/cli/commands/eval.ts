@@ -8,7 +8,7 @@ import { printJson, printLine, table } from '../output';
 
 /** Brings the stored counts up to date as a job (progress on a terminal), then reads the scores. */
 export async function evaluateAndScore(client: TesseraClient, datasetId: number, runId: number, subset?: string): Promise<RunScores> {
-  await runJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
+  await runJob(client, 'metrics.evaluate', { datasetId, runId });
   return client.call('metrics.scores', { datasetId, runId, subset });
 }
 

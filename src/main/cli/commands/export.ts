@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ApiError } from '../../../shared';
-import { ExportFormat, ExportResult } from '../../../shared/api/methods/exports';
+import { ExportFormat } from '../../../shared/api/methods/exports';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
@@ -27,7 +27,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
     )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; raw?: boolean; json?: boolean }) => {
-      const raw = await withSession(globals(), async (s) => {
+      const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         let runId: number | undefined;
         if (opts.run !== undefined) {
@@ -41,17 +41,14 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
             );
           runId = run.id;
         }
-        return runJob(s.client, () =>
-          s.client.call('datasets.export', {
-            datasetId: dataset.id,
-            runId,
-            format: opts.format,
-            outDir: opts.out,
-            ...(opts.raw === true ? { raw: true } : {}),
-          }),
-        );
+        return runJob(s.client, 'datasets.export', {
+          datasetId: dataset.id,
+          runId,
+          format: opts.format,
+          outDir: opts.out,
+          ...(opts.raw === true ? { raw: true } : {}),
+        });
       });
-      const result = ExportResult.parse(raw);
       if (opts.json === true) return printJson(result);
       printLine(`wrote ${result.files} file(s) for ${result.images} image(s) to ${result.outDir}`);
     });

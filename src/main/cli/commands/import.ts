@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { ImportResult } from '../../../shared';
-import { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
-import { withSession, type GlobalOptions, type Session } from '../context';
+import type { ImportResult, Input } from '../../../shared';
+import { PredictionFormat } from '../../../shared/api/methods/datasets';
+import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
 import { resolveDataset } from '../resolve';
@@ -25,14 +25,17 @@ function printSkipped(skipped: Array<{ file: string; reason: string }>): void {
   for (const s of skipped) printLine(`  ${s.file}: ${s.reason}`);
 }
 
+type DatasetImport =
+  'datasets.importFolder' | 'datasets.importVoc' | 'datasets.importCoco' | 'datasets.importReasonSeg' | 'datasets.importRefCoco';
+
 /** Runs one import job and prints its ImportResult. */
-async function runImport(
+async function runImport<M extends DatasetImport>(
   globals: GlobalOptions,
   json: boolean | undefined,
-  start: (s: Session) => Promise<{ jobId: string }>,
+  method: M,
+  input: Input<M>,
 ): Promise<void> {
-  const raw = await withSession(globals, (s) => runJob(s.client, () => start(s)));
-  report(ImportResult.parse(raw), json === true);
+  report(await withSession(globals, (s) => runJob(s.client, method, input)), json === true);
 }
 
 export function registerImport(program: Command, globals: () => GlobalOptions): void {
@@ -45,7 +48,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { masks?: string; name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name }));
+      await runImport(globals(), opts.json, 'datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name });
     });
   imp
     .command('voc')
@@ -55,7 +58,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
     .action(async (root: string, opts: { split?: string; name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importVoc', { root, split: opts.split, name: opts.name }));
+      await runImport(globals(), opts.json, 'datasets.importVoc', { root, split: opts.split, name: opts.name });
     });
   imp
     .command('coco')
@@ -65,9 +68,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the JSON file name)')
     .option('--json', 'print the result as JSON')
     .action(async (annotations: string, opts: { images: string; name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, (s) =>
-        s.client.call('datasets.importCoco', { annotations, imagesDir: opts.images, name: opts.name }),
-      );
+      await runImport(globals(), opts.json, 'datasets.importCoco', { annotations, imagesDir: opts.images, name: opts.name });
     });
   imp
     .command('reasonseg')
@@ -76,7 +77,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, (s) => s.client.call('datasets.importReasonSeg', { dir, name: opts.name }));
+      await runImport(globals(), opts.json, 'datasets.importReasonSeg', { dir, name: opts.name });
     });
   imp
     .command('refcoco')
@@ -88,15 +89,13 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the refs file name and split)')
     .option('--json', 'print the result as JSON')
     .action(async (refs: string, opts: { instances: string; images: string; split?: string; name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, (s) =>
-        s.client.call('datasets.importRefCoco', {
-          refs,
-          instances: opts.instances,
-          imagesDir: opts.images,
-          split: opts.split,
-          name: opts.name,
-        }),
-      );
+      await runImport(globals(), opts.json, 'datasets.importRefCoco', {
+        refs,
+        instances: opts.instances,
+        imagesDir: opts.images,
+        split: opts.split,
+        name: opts.name,
+      });
     });
   imp
     .command('predictions')
@@ -107,13 +106,10 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; json?: boolean }) => {
-      const raw = await withSession(globals(), async (s) => {
+      const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
-        return runJob(s.client, () =>
-          s.client.call('runs.importPredictions', { datasetId: dataset.id, run: opts.run, format: opts.format, path }),
-        );
+        return runJob(s.client, 'runs.importPredictions', { datasetId: dataset.id, run: opts.run, format: opts.format, path });
       });
-      const result = PredictionsImportResult.parse(raw);
       if (opts.json === true) return printJson(result);
       const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
       printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { ReportFormat, ReportResult } from '../../../shared/api/methods/reports';
+import { ReportFormat } from '../../../shared/api/methods/reports';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
@@ -26,21 +26,18 @@ export function registerReport(program: Command, globals: () => GlobalOptions): 
       if (refs.length < 1 || refs.length > 8) cmd.error('error: --runs takes 1 to 8 runs separated by commas');
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
-      const raw = await withSession(globals(), async (s) => {
+      const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
-        return runJob(s.client, () =>
-          s.client.call('reports.create', {
-            datasetId: dataset.id,
-            runIds: runs.map((r) => r.id),
-            format: format.data!,
-            out: opts.out,
-            subset: opts.subset,
-            seed,
-          }),
-        );
+        return runJob(s.client, 'reports.create', {
+          datasetId: dataset.id,
+          runIds: runs.map((r) => r.id),
+          format: format.data!,
+          out: opts.out,
+          subset: opts.subset,
+          seed,
+        });
       });
-      const result = ReportResult.parse(raw);
       if (opts.json === true) printJson(result);
       else printLine(`wrote ${result.path} (${result.bytes} bytes)`);
     });

@@ -29,28 +29,23 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         const result = await withSession(globals(), async (s) => {
           const model = await resolveModel(s.client, opts.model);
           const dataset = await resolveDataset(s.client, opts.dataset);
-          let runId = 0;
-          const summary = await runJob(s.client, async () => {
-            const started = await s.client.call('runs.start', {
-              modelId: model.id,
-              datasetId: dataset.id,
-              runName: opts.run,
-              subset: opts.subset,
-              device: opts.device,
-            });
-            runId = started.runId;
-            return started;
+          const summary = await runJob(s.client, 'runs.start', {
+            modelId: model.id,
+            datasetId: dataset.id,
+            runName: opts.run,
+            subset: opts.subset,
+            device: opts.device,
           });
-          return { summary, run: await s.client.call('runs.get', { runId }) };
+          return { summary, run: await s.client.call('runs.get', { runId: summary.runId }) };
         });
         if (opts.json === true) return printJson({ ...result.summary, run: result.run });
-        const s = result.summary as { samples: number; computed: number; cached: number; resumed: number; providerFallback: string | null };
+        const s = result.summary;
         const r = result.run;
         printLine(
           `run "${r.name}" complete: ${s.samples} samples (${s.computed} computed, ${s.cached} from cache, ${s.resumed} already done) on ${r.executionProvider ?? 'cpu'}`,
         );
         if (s.providerFallback !== null) printLine(`note: ${s.providerFallback}`);
-        if (opts.profile === true) printProfile(result.summary['profile']);
+        if (opts.profile === true) printProfile(s.profile);
       },
     );
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImportResult, type TesseraClient } from '../../../shared';
+import type { TesseraClient } from '../../../shared';
 import { writeToys } from '../../../../tools/toy-models';
 import type { Engine } from '../../engine/engine';
 import { sha256File } from '../../engine/models/registry';
@@ -24,8 +24,7 @@ export interface DemoSummary {
 }
 
 async function importFolder(client: TesseraClient, dir: string, masksDir: string | undefined, name: string): Promise<number> {
-  const raw = await runJob(client, () => client.call('datasets.importFolder', { dir, masksDir, name }));
-  return ImportResult.parse(raw).datasetId;
+  return (await runJob(client, 'datasets.importFolder', { dir, masksDir, name })).datasetId;
 }
 
 /** A referring dataset straight into the store (the demo's own generator, one transaction). */
@@ -112,7 +111,7 @@ export async function buildDemo(engine: Engine, client: TesseraClient, log: (lin
   ];
   const runs: string[] = [];
   for (const [model, datasetId] of plan) {
-    await runJob(client, () => client.call('runs.start', { modelId: ids.get(model) as number, datasetId, device: 'cpu' }));
+    await runJob(client, 'runs.start', { modelId: ids.get(model) as number, datasetId, device: 'cpu' });
     runs.push(`${model} on ${datasetId === scenesId ? 'demo-scenes' : datasetId === referringId ? 'demo-referring' : 'demo-photos'}`);
   }
   log(`ran ${runs.length} toy runs`);

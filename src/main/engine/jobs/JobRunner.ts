@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type ApiErrorData } from '../../../shared/api/errors';
+import { jobKinds, type JobKind } from '../../../shared/api/jobKinds';
 import type { JobsRepo } from '../store/repos/jobs';
 import type { EventHub } from '../events';
 import type { Logger } from '../logger';
@@ -7,7 +8,7 @@ import { currentOwner, HEARTBEAT_MS } from './owner';
 import { readOnlyError, userFacingError, type StoreState } from './faults';
 
 /** Job kinds whose whole point is writing to the store: refused up front on a read-only store. */
-const STORE_WRITERS = new Set(['datasets.import', 'runs.start']);
+const STORE_WRITERS = new Set<JobKind>(['datasets.import', 'runs.start']);
 
 export interface JobContext {
   readonly jobId: string;
@@ -16,7 +17,8 @@ export interface JobContext {
   progress(done: number, total: number, stage: string): void;
 }
 
-export type JobBody = (ctx: JobContext) => Promise<Record<string, unknown>>;
+/** A job's work; what it resolves with must match its kind's result schema (src/shared/api/jobKinds.ts). */
+export type JobBody = (ctx: JobContext) => Promise<object>;
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -36,15 +38,15 @@ export class JobRunner {
     private readonly store: StoreState | string = '',
   ) {}
 
-  start(kind: string, params: unknown, body: JobBody): string {
+  /** Starts a job of a registered kind (src/shared/api/jobKinds.ts); `params` are stored with it for the Jobs list. */
+  start(kind: JobKind, params: object, body: JobBody): string {
     if (typeof this.store !== 'string' && this.store.readOnly !== null && STORE_WRITERS.has(kind)) throw readOnlyError(this.store);
     const jobId = randomUUID();
     // The owner lets another process opening this workspace tell a live job from one that died.
-    const owned = typeof params === 'object' && params !== null && !Array.isArray(params) ? params : { params };
-    this.repo.create(jobId, kind, { ...owned, jobOwner: currentOwner() });
+    this.repo.create(jobId, kind, { ...params, jobOwner: currentOwner() });
     const controller = new AbortController();
     this.controllers.set(jobId, controller);
-    const done = this.execute(jobId, controller, body).finally(() => {
+    const done = this.execute(jobId, kind, controller, body).finally(() => {
       this.controllers.delete(jobId);
       this.running.delete(jobId);
     });
@@ -64,7 +66,7 @@ export class JobRunner {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  private async execute(jobId: string, controller: AbortController, body: JobBody): Promise<void> {
+  private async execute(jobId: string, kind: JobKind, controller: AbortController, body: JobBody): Promise<void> {
     let last = 0;
     let lastState = { done: 0, total: 0, stage: '' };
     let reported = '';
@@ -95,7 +97,7 @@ export class JobRunner {
     // Let the caller receive the job id (and subscribe) before the first event.
     await Promise.resolve();
     try {
-      const result = await body(ctx);
+      const result = checkedResult(kind, await body(ctx));
       this.repo.update(jobId, { status: 'succeeded', ...lastState, result });
       this.events.emit('job.progress', { jobId, ...lastState });
       this.events.emit('job.finished', { jobId, status: 'succeeded', error: null, result });
@@ -121,4 +123,12 @@ export class JobRunner {
       clearInterval(heartbeat);
     }
   }
+}
+
+/** A job's result, validated against its kind's schema: a mismatch is a bug in the engine, so the job fails as INTERNAL (and is logged). */
+function checkedResult(kind: JobKind, value: object): Record<string, unknown> {
+  const parsed = jobKinds[kind].result.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(`${kind}: job result does not match the job kind (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''})`);
 }

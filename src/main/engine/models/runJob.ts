@@ -16,6 +16,7 @@ import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCod
 import { LoadedModel, providersFor } from './runtime';
 import { inferenceTiming, newInferenceTiming } from './inference/timing';
 import type { RunProfile } from '../../../shared/api/methods/runs';
+import type { RunResult } from '../../../shared/api/jobKinds';
 import { samplesForRun, type RunSample } from './samples';
 import { testGate } from '../jobs/testGate';
 
@@ -274,7 +275,7 @@ interface RunPlan {
   fingerprint: RunFingerprint;
 }
 
-async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Promise<Record<string, unknown>> {
+async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Promise<RunResult> {
   const { runId, model, mapping, samples, referring } = plan;
   const adapter = ADAPTERS[model.summary.kind];
   if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `no adapter for ${model.summary.kind}`);
@@ -459,7 +460,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       finished++;
       ctx.progress(finished, samples.length, stage);
     }
-    const summary = {
+    const summary: RunResult = {
       runId,
       samples: samples.length,
       computed,
