@@ -9,3 +9,4 @@ export * from './models';
 export * from './palette';
 export * from './modelParams';
 export * from './heatmapGeometry';
+export * from './heatmapMeta';

@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { heatmapView } from '../../../src/renderer/features/viewer/heatmapView';
+import { heatmapView, type HeatmapMeta } from '../../../src/renderer/features/viewer/heatmapView';
 import { blobPath, parseBlobPath } from '../../../src/shared';
+import { NamedHeatmapMeta } from '../../../src/shared/domain/heatmapMeta';
 
 const settings = { channel: 0, patch: null, threshold: 0.5 };
+
+/** A heatmaps.list row as the client receives it: meta parsed by name at the boundary. */
+function row(raw: { name: string; shape: number[]; meta: Record<string, unknown>; query: null }): HeatmapMeta {
+  return { ...NamedHeatmapMeta.parse({ name: raw.name, meta: raw.meta }), shape: raw.shape, query: raw.query };
+}
 
 describe('heatmapView', () => {
   it('reads a CAM with its class ids, shows the chosen channel on [0, 1] and derives the pseudo label', () => {
     const cam = new Float32Array([0.9, 0.2, 0.1, 0.8]); // [2, 1, 2]
-    const v = heatmapView({ name: 'cam', shape: [2, 1, 2], meta: { classIds: [5, 9] }, query: null }, cam, { ...settings, channel: 1 });
+    const v = heatmapView(row({ name: 'cam', shape: [2, 1, 2], meta: { classIds: [5, 9] }, query: null }), cam, {
+      ...settings,
+      channel: 1,
+    });
     expect(v.kind).toBe('cam');
     expect(Array.from(v.plane ?? [])).toEqual([Math.fround(0.1), Math.fround(0.8)]);
     expect([v.min, v.max]).toEqual([0, 1]);
@@ -17,10 +26,10 @@ describe('heatmapView', () => {
   it('treats patch tokens beyond gridH x gridW as prefix tokens and maps the clicked patch', () => {
     // CLS + a 1x2 grid: patch 0 = (1, 0), patch 1 = (0, 1).
     const tokens = new Float32Array([5, 5, 1, 0, 0, 1]);
-    const none = heatmapView({ name: 'patch_tokens', shape: [3, 2], meta: { gridH: 1, gridW: 2 }, query: null }, tokens, settings);
+    const none = heatmapView(row({ name: 'patch_tokens', shape: [3, 2], meta: { gridH: 1, gridW: 2 }, query: null }), tokens, settings);
     expect(none.plane).toBeNull();
     expect(none.grid).toEqual({ rows: 1, cols: 2 });
-    const clicked = heatmapView({ name: 'patch_tokens', shape: [3, 2], meta: { gridH: 1, gridW: 2 }, query: null }, tokens, {
+    const clicked = heatmapView(row({ name: 'patch_tokens', shape: [3, 2], meta: { gridH: 1, gridW: 2 }, query: null }), tokens, {
       ...settings,
       patch: 1,
     });
@@ -29,7 +38,12 @@ describe('heatmapView', () => {
 
   it('keeps SasP points and the query of a <SEG> map, and HiPrune sets of token importance', () => {
     const seg = heatmapView(
-      { name: 'seg_similarity', shape: [1, 2], meta: { points: [{ x: 1, y: 2, label: 1 }, { bad: true }], query: 'the dog' }, query: null },
+      row({
+        name: 'seg_similarity',
+        shape: [1, 2],
+        meta: { points: [{ x: 1, y: 2, label: 1 }, { bad: true }], query: 'the dog' },
+        query: null,
+      }),
       new Float32Array([2, 4]),
       settings,
     );
@@ -37,7 +51,7 @@ describe('heatmapView', () => {
     expect(seg.query).toBe('the dog');
     expect([seg.min, seg.max]).toEqual([2, 4]);
     const imp = heatmapView(
-      { name: 'token_importance', shape: [1, 2], meta: { anchors: [1], buffers: [0], registers: 'x' }, query: null },
+      row({ name: 'token_importance', shape: [1, 2], meta: { anchors: [1], buffers: [0], registers: 'x' }, query: null }),
       new Float32Array([0, 1]),
       settings,
     );

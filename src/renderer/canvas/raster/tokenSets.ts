@@ -11,12 +11,6 @@ export interface TokenSets {
   registers: readonly number[];
 }
 
-/** Reads {anchors, buffers, registers} index arrays from heatmap meta; missing or malformed lists are empty. */
-export function tokenSetsFromMeta(meta: Record<string, unknown>): TokenSets {
-  const list = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && (x as number) >= 0) : []);
-  return { anchors: list(meta['anchors']), buffers: list(meta['buffers']), registers: list(meta['registers']) };
-}
-
 /**
  * HiPrune anchor / buffer / register overlay at token-grid resolution (one pixel per patch, drawn
  * stretched over the image without smoothing). Anchors win over buffers over registers where a

@@ -1,18 +1,17 @@
 import { camToPseudoLabel } from '../../../shared/pure/pseudoLabel';
 import { queryPatchSimilarity } from '../../../shared/pure/patchSimilarity';
 import { channel, valueRange } from '../../canvas/raster/heatmapData';
-import { tokenSetsFromMeta, type TokenSets } from '../../canvas/raster/tokenSets';
+import type { TokenSets } from '../../canvas/raster/tokenSets';
 import { heatmapPlacement, type HeatmapGeometry, type HeatmapPlacement } from '../../../shared/domain/heatmapGeometry';
+import type { NamedHeatmapMeta, SasPoint } from '../../../shared/domain/heatmapMeta';
 
-/** What the viewer needs to know about a stored heatmap (heatmaps.list row, minus the blob). */
-export interface HeatmapMeta {
-  name: string;
+/** What the viewer needs to know about a stored heatmap (a heatmaps.list row, its meta parsed by name, minus the blob). */
+export type HeatmapMeta = NamedHeatmapMeta & {
   shape: readonly number[];
-  meta: Record<string, unknown>;
   query: string | null;
   /** Where a model's map sits on the image; null or absent: the map covers the whole image. */
   geometry?: HeatmapGeometry | null;
-}
+};
 
 export interface HeatmapSettings {
   /** Channel of a [C,h,w] map (CAM class). */
@@ -23,12 +22,7 @@ export interface HeatmapSettings {
   threshold: number;
 }
 
-export interface SasPoint {
-  x: number;
-  y: number;
-  /** 1 positive, 0 negative, -1 neutral (READ's SasP labels). */
-  label: number;
-}
+export type { SasPoint };
 
 /** One heatmap turned into what is drawn: a plane of values, its colour range, and its token overlays. */
 export interface HeatmapView {
@@ -63,21 +57,6 @@ function geometryOn(info: HeatmapMeta, h: number, w: number): HeatmapGeometry | 
   return g !== null && g.gridHeight === h && g.gridWidth === w ? g : null;
 }
 
-function intMeta(meta: Record<string, unknown>, key: string): number | null {
-  const v = meta[key];
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null;
-}
-
-function pointsFromMeta(meta: Record<string, unknown>): SasPoint[] {
-  const raw = meta['points'];
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((p: unknown) => {
-    if (typeof p !== 'object' || p === null) return [];
-    const { x, y, label } = p as Record<string, unknown>;
-    return typeof x === 'number' && typeof y === 'number' ? [{ x, y, label: typeof label === 'number' ? label : -1 }] : [];
-  });
-}
-
 /** [C,h,w] or [h,w] -> channels, h, w. */
 function planeShape(shape: readonly number[]): { channels: number; h: number; w: number } {
   if (shape.length >= 3)
@@ -92,7 +71,7 @@ function unitOrDataRange(values: Float32Array): { min: number; max: number } {
 }
 
 /**
- * Interprets a heatmap by the names model runs write (see src/shared/api/methods/heatmaps.ts):
+ * Interprets a heatmap by its name (meta typed by NamedHeatmapMeta, src/shared/domain/heatmapMeta.ts):
  * `cam` [C,h,w] per-class maps + pseudo label at the threshold; `patch_tokens` [N,D] -> cosine map of
  * the clicked patch over the {gridH, gridW} grid (N beyond gridH*gridW are prefix tokens, e.g. CLS,
  * at the front); `seg_similarity` [h,w] + SasP points; `token_importance` [h,w] + HiPrune sets;
@@ -110,8 +89,8 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
   };
   if (info.name === 'patch_tokens' && info.shape.length === 2) {
     const [n = 0, d = 0] = info.shape;
-    const rows = intMeta(info.meta, 'gridH') ?? Math.round(Math.sqrt(n));
-    const cols = intMeta(info.meta, 'gridW') ?? rows;
+    const rows = info.meta.gridH ?? Math.round(Math.sqrt(n));
+    const cols = info.meta.gridW ?? rows;
     const prefix = Math.max(0, n - rows * cols);
     let plane: Float32Array | null = null;
     if (s.patch !== null && s.patch < rows * cols)
@@ -124,19 +103,28 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
   const c = Math.min(Math.max(0, s.channel), channels - 1);
   const plane = channels > 1 ? channel(values, h, w, c) : values.subarray(0, h * w);
   if (info.name === 'cam') {
-    const given = info.meta['classIds'];
-    const valid = Array.isArray(given) && given.length === channels && given.every((x) => Number.isInteger(x) && x >= 1 && x <= 254);
-    const classIds = valid ? (given as number[]) : Array.from({ length: channels }, (_, k) => k + 1);
+    const given = info.meta.classIds;
+    const classIds = given !== undefined && given.length === channels ? given : Array.from({ length: channels }, (_, k) => k + 1);
     const pseudoLabel = camToPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
     return { ...base, kind: 'cam', plane, h, w, ...unitOrDataRange(values), channels, classIds, pseudoLabel };
   }
   const range = valueRange(plane);
   if (info.name === 'seg_similarity') {
-    const query = typeof info.meta['query'] === 'string' ? info.meta['query'] : info.query;
-    return { ...base, kind: 'seg', plane, h, w, ...range, channels, points: pointsFromMeta(info.meta), query };
+    return { ...base, kind: 'seg', plane, h, w, ...range, channels, points: info.meta.points, query: info.meta.query ?? info.query };
   }
   if (info.name === 'token_importance') {
-    return { ...base, kind: 'importance', plane, h, w, ...range, channels, sets: tokenSetsFromMeta(info.meta), grid: { rows: h, cols: w } };
+    const { anchors, buffers, registers } = info.meta;
+    return {
+      ...base,
+      kind: 'importance',
+      plane,
+      h,
+      w,
+      ...range,
+      channels,
+      sets: { anchors, buffers, registers },
+      grid: { rows: h, cols: w },
+    };
   }
   return { ...base, kind: 'plain', plane, h, w, ...range, channels };
 }

@@ -1,26 +1,30 @@
 import { z } from 'zod';
 import { BlobRef, Id } from '../../domain';
 import { HeatmapGeometry } from '../../domain/heatmapGeometry';
+import { NamedHeatmapMeta } from '../../domain/heatmapMeta';
 
 /**
- * One stored heatmap of a run for one sample of an image. Names the UI knows (written by model runs):
- * `cam` [C,h,w] meta {classIds?}; `patch_tokens` [N,D] meta {gridH, gridW}; `seg_similarity` [h,w]
- * meta {points: [{x,y,label,score}], decoderPrompt, query} (see SamplePoints); `token_importance` [h,w] meta {anchors, buffers, registers}.
+ * One stored heatmap of a run for one sample of an image, its `meta` typed by its name (see
+ * NamedHeatmapMeta in domain/heatmapMeta.ts): `cam` [C,h,w] {classIds?}; `patch_tokens` [N,D]
+ * {gridH, gridW}; `seg_similarity` [h,w] {points: [{x,y,label,score}], decoder, query} (see
+ * SamplePoints); `token_importance` [h,w] {anchors, buffers, registers}; `probability` [h,w]
+ * {threshold}; `cls_attention`, `token_pagerank`, `embedding_norm` and imported `heatmap` maps as they are.
  */
-export const HeatmapInfo = z.object({
-  name: z.string(),
-  sampleId: Id,
-  /** The sample's text query (referring / reasoning samples); null for the image's semantic sample. */
-  query: z.string().nullable(),
-  shape: z.array(z.number().int().nonnegative()),
-  dtype: z.enum(['float16', 'float32', 'uint8']),
-  meta: z.record(z.string(), z.unknown()),
-  /** Where the map sits on the image (model runs); null: the map covers the whole image (imported maps). */
-  geometry: HeatmapGeometry.nullable(),
-  /** Raw little-endian values in `dtype`, row-major over `shape`. */
-  blob: BlobRef,
-});
-export type HeatmapInfo = z.infer<typeof HeatmapInfo>;
+export const HeatmapInfo = z.intersection(
+  NamedHeatmapMeta,
+  z.object({
+    sampleId: Id,
+    /** The sample's text query (referring / reasoning samples); null for the image's semantic sample. */
+    query: z.string().nullable(),
+    shape: z.array(z.number().int().nonnegative()),
+    dtype: z.enum(['float16', 'float32', 'uint8']),
+    /** Where the map sits on the image (model runs); null: the map covers the whole image (imported maps). */
+    geometry: HeatmapGeometry.nullable(),
+    /** Raw little-endian values in `dtype`, row-major over `shape`. */
+    blob: BlobRef,
+  }),
+);
+export type HeatmapInfo = z.output<typeof HeatmapInfo>;
 
 /** A point label as SAM reads it: 1 positive, 0 negative, -1 "not a point" (READ's neutral points, SAM's padding point). */
 export const PointLabel = z.union([z.literal(1), z.literal(0), z.literal(-1)]);
