@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeMask, encodeMask } from '../src/main/engine/masks';
 import { decodeRunsInto, runsOf } from '../src/main/engine/masks/runs';
+import { stringToCounts } from '../src/main/engine/masks/rleString';
 
 const MASKS = 703;
 const REPS = 7;
@@ -187,6 +188,23 @@ export async function benchRle(): Promise<void> {
       sink += out[out.length >> 1] as number;
     }
   });
+  // pycocotools' layout (Fortran order, what mask.decode returns): the product's string parser
+  // (stringToCounts) and a fill per run. Tessera never hands masks out in this layout; this line
+  // separates the codec from the transpose that a row-major mask costs.
+  const decodeColumnMajor = repeat(() => {
+    for (let i = 0; i < masks.length; i++) {
+      const m = masks[i] as BenchMask;
+      const out = new Uint8Array(m.pixels.length);
+      const counts = stringToCounts(strings[i] as string);
+      let at = 0;
+      for (let j = 0; j < counts.length; j++) {
+        const end = at + (counts[j] as number);
+        if (j % 2 === 1) out.fill(1, at, end);
+        at = end;
+      }
+      sink += out[out.length >> 1] as number;
+    }
+  });
   let roundTrip = sink >= 0;
   for (let i = 0; i < masks.length && roundTrip; i++) {
     const m = masks[i] as BenchMask;
@@ -208,6 +226,7 @@ export async function benchRle(): Promise<void> {
   line('encode  row-major mask -> counts string (encodeMask)', encode, c?.encode, PYCOCOTOOLS.encode);
   line('decode  counts string -> new row-major mask (decodeMask)', decode, c?.decode, PYCOCOTOOLS.decode);
   line('decode  counts string -> reused row-major buffer', decodeInto, c?.decode, '');
+  line("decode  counts string -> new column-major mask (pycocotools' layout; bench only)", decodeColumnMajor, c?.decode, '');
   if (c !== null) {
     console.log(
       `  (context: the same C loop writing a row-major mask, the layout decodeMask returns: ${rates(c.decodeRowMajor)}; decodeMask is ${ratio(decode, c.decodeRowMajor)} that)`,
