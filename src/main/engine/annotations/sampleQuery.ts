@@ -1,9 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { QuerySample } from '../../../shared/api/methods/annotations';
 import type { Db } from '../store/db';
-
-// TODO(images repo owner): these two statements read and write `samples`, which store/repos/images.ts
-// owns; they live here until that repo grows query editing, so the edit rules stay in one place.
+import { querySampleRow, querySampleRows, updateSampleQuery } from '../store/repos/samples';
 
 function parseQueries(json: string | null): string[] {
   if (json === null) return [];
@@ -17,14 +15,7 @@ function parseQueries(json: string | null): string[] {
 
 /** The text-query samples of an image (referring / reasoning), in id order. */
 export function querySamples(db: Db, imageId: number): QuerySample[] {
-  const rows = db
-    .prepare('SELECT id, query, queries FROM samples WHERE image_id = ? AND query IS NOT NULL ORDER BY id')
-    .all(imageId) as Array<{
-    id: number;
-    query: string;
-    queries: string | null;
-  }>;
-  return rows.map((r) => ({ sampleId: r.id, query: r.query, queries: parseQueries(r.queries) }));
+  return querySampleRows(db, imageId).map((r) => ({ sampleId: r.id, query: r.query, queries: parseQueries(r.queries) }));
 }
 
 /**
@@ -33,8 +24,7 @@ export function querySamples(db: Db, imageId: number): QuerySample[] {
  */
 export function setSampleQuery(db: Db, sampleId: number, query: string): QuerySample {
   return db.transaction(() => {
-    const row = db.prepare('SELECT id, query, queries FROM samples WHERE id = ?').get(sampleId) as
-      { id: number; query: string | null; queries: string | null } | undefined;
+    const row = querySampleRow(db, sampleId);
     if (row === undefined) throw new ApiError('NOT_FOUND', `sample ${sampleId} not found`);
     if (row.query === null)
       throw new ApiError(
@@ -43,7 +33,7 @@ export function setSampleQuery(db: Db, sampleId: number, query: string): QuerySa
       );
     const queries = parseQueries(row.queries);
     if (!queries.includes(row.query)) queries.push(row.query);
-    db.prepare('UPDATE samples SET query = ?, queries = ? WHERE id = ?').run(query, JSON.stringify(queries), sampleId);
+    updateSampleQuery(db, sampleId, query, queries);
     return { sampleId, query, queries };
   })();
 }

@@ -7,7 +7,7 @@ import { exportNpy } from './exportNpy';
 import { exportPoints } from './exportPoints';
 import { exportVoc } from './exportVoc';
 import { writeStaged } from './exportStaging';
-import { requireDataset, requireRun } from './readback';
+import { requireDataset, requireRun } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 
 export interface ExportParams {

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
 import { rleArea, rleBbox } from '../masks/rle';
-import { datasetClasses, datasetImages, datasetRegions, type DatasetImage } from './readback';
+import { datasetClasses, datasetImages, datasetRegions, type DatasetImage } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 

@@ -4,7 +4,7 @@ import { geometryFromMeta, type HeatmapGeometry } from '../../../shared/domain/h
 import type { JobContext } from '../jobs/JobRunner';
 import type { Heatmap } from '../store/repos/predictions';
 import { writeNpyFloat32 } from '../tensors/npy';
-import { datasetImages } from './readback';
+import { datasetImages } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 import { decodeRawCams, fusedCamAtImageSize, fusedCamAtWorkingSize } from '../models/adapters/cam';

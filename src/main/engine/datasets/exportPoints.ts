@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { SamplePoints } from '../../../shared/api/methods/heatmaps';
 import type { JobContext } from '../jobs/JobRunner';
-import { datasetImages } from './readback';
+import { datasetImages } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 
@@ -66,10 +66,7 @@ export async function exportPoints(
   outDir: string,
   ctx: JobContext,
 ): Promise<ExportCounts> {
-  const stored = deps.db.prepare('SELECT COUNT(*) AS n FROM heatmaps WHERE run_id = ? AND name = ?').get(runId, SIMILARITY) as {
-    n: number;
-  };
-  if (stored.n === 0) {
+  if (deps.repos.predictions.heatmapCount(runId, SIMILARITY) === 0) {
     const run = deps.repos.runs.get(runId);
     throw new ApiError(
       'INVALID_INPUT',

@@ -5,7 +5,7 @@ import type { JobContext } from '../jobs/JobRunner';
 import { paintLabelMap } from '../masks/labelMap';
 import { writePalettePng } from '../masks/png';
 import type { Rle } from '../masks/rle';
-import { datasetClasses, datasetImages } from './readback';
+import { datasetClasses, datasetImages, imageIdsTagged } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 
 export interface ExportCounts {
@@ -31,15 +31,7 @@ function stem(fileName: string): string {
 function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: number) => boolean {
   const subset = deps.repos.runs.get(runId)?.params['subset'];
   if (typeof subset !== 'string') return () => true;
-  const rows = deps.db
-    .prepare(
-      `SELECT i.id FROM images i WHERE i.dataset_id = @datasetId AND (
-         EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = @tag)
-         OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id JOIN tags t ON t.id = st.tag_id
-                    WHERE s.image_id = i.id AND t.name = @tag))`,
-    )
-    .all({ datasetId, tag: subset }) as Array<{ id: number }>;
-  const ids = new Set(rows.map((r) => r.id));
+  const ids = new Set(imageIdsTagged(deps.db, datasetId, subset));
   return (imageId) => ids.has(imageId);
 }
 

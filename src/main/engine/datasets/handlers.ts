@@ -7,7 +7,7 @@ import { importCoco } from './coco';
 import { exportDataset } from './export';
 import { importFolder } from './folder';
 import { startImportJob } from './importJob';
-import { datasetImages, requireDataset } from './readback';
+import { datasetImages, requireDataset } from '../store/repos/datasetReads';
 import { importReasonSeg } from './reasonseg';
 import { importRefCoco } from './refcoco';
 import { importVoc } from './voc';

@@ -2,15 +2,8 @@ import { ApiError } from '../../../shared/api/errors';
 import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manage';
 import { vocColor, type ClassInfo, type DatasetSummary, type Rgb } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
-import {
-  deleteImageCaches,
-  imageCacheCounts,
-  liveJobOn,
-  orphanedImageShas,
-  removeFiles,
-  thumbnailFiles,
-  withShaTable,
-} from './manageCollect';
+import { withShaTable } from '../store/repos/inferenceCache';
+import { deleteImageCaches, imageCacheCounts, liveJobOn, removeFiles, thumbnailFiles } from './manageCollect';
 
 function requireDataset(deps: EngineDeps, datasetId: number): DatasetSummary {
   const d = deps.repos.datasets.get(datasetId);
@@ -22,72 +15,44 @@ export function renameDataset(deps: EngineDeps, datasetId: number, name: string)
   const d = requireDataset(deps, datasetId);
   if (d.name === name) return d;
   if (deps.repos.datasets.nameExists(name)) throw new ApiError('CONFLICT', `a dataset named "${name}" exists already: choose another name`);
-  deps.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, datasetId);
+  deps.repos.datasets.rename(datasetId, name);
   deps.events.emit('data.changed', { topics: ['datasets', 'images', 'runs'] });
   return requireDataset(deps, datasetId);
 }
-
-const count = (deps: EngineDeps, sql: string, ...args: unknown[]): number => (deps.db.prepare(sql).get(...args) as { n: number }).n;
 
 /** Everything a dataset delete removes, counted without writing anything. */
 export function datasetDeletePlan(deps: EngineDeps, datasetId: number): DeletePlan & { orphans: string[] } {
   deps.repos.jobs.markInterrupted();
   const d = requireDataset(deps, datasetId);
-  const inImages = 'IN (SELECT id FROM images WHERE dataset_id = ?)';
-  const inSamples = `IN (SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?)`;
-  const inRuns = 'IN (SELECT id FROM runs WHERE dataset_id = ?)';
-  const runNames = (
-    deps.db.prepare('SELECT name FROM runs WHERE dataset_id = ? ORDER BY id').all(datasetId) as Array<{ name: string }>
-  ).map((r) => r.name);
-  const orphans = orphanedImageShas(deps.db, datasetId);
+  const runNames = deps.repos.datasets.runNames(datasetId);
+  const counts = deps.repos.datasets.dependentCounts(datasetId);
+  const orphans = deps.repos.datasets.orphanedImageShas(datasetId);
   const caches = withShaTable(deps.db, orphans, () => imageCacheCounts(deps.db, deps.paths.cache));
   const thumbnails = thumbnailFiles(deps.paths.cache, orphans).length;
   const goes = [
     { key: 'images', label: 'images (their rows; the image files stay on disk)', count: d.imageCount },
     { key: 'samples', label: 'samples', count: d.sampleCount },
-    {
-      key: 'annotations',
-      label: 'annotation regions (all versions and edit history)',
-      count: count(deps, `SELECT COUNT(*) AS n FROM annotations WHERE sample_id ${inSamples}`, datasetId),
-    },
+    { key: 'annotations', label: 'annotation regions (all versions and edit history)', count: counts.annotations },
     { key: 'classes', label: 'classes', count: d.classCount },
     {
       key: 'runs',
       label: runNames.length === 0 ? 'runs' : `runs (${runNames.slice(0, 8).join(', ')}${runNames.length > 8 ? ', …' : ''})`,
       count: runNames.length,
     },
-    {
-      key: 'predictions',
-      label: 'predictions',
-      count: count(deps, `SELECT COUNT(*) AS n FROM predictions WHERE run_id ${inRuns}`, datasetId),
-    },
-    { key: 'heatmaps', label: 'heatmaps', count: count(deps, `SELECT COUNT(*) AS n FROM heatmaps WHERE run_id ${inRuns}`, datasetId) },
-    {
-      key: 'metricRows',
-      label: 'metric rows',
-      count: count(deps, `SELECT COUNT(*) AS n FROM metric_rows WHERE run_id ${inRuns}`, datasetId),
-    },
+    { key: 'predictions', label: 'predictions', count: counts.predictions },
+    { key: 'heatmaps', label: 'heatmaps', count: counts.heatmaps },
+    { key: 'metricRows', label: 'metric rows', count: counts.metricRows },
     { key: 'cachedOutputs', label: 'cached model outputs', count: caches.cachedOutputs },
     { key: 'embeddings', label: 'cached image embeddings', count: caches.embeddings },
     { key: 'thumbnails', label: 'thumbnails', count: thumbnails },
-    {
-      key: 'savedFilters',
-      label: 'saved filters',
-      count: count(deps, 'SELECT COUNT(*) AS n FROM saved_filters WHERE dataset_id = ?', datasetId),
-    },
-    {
-      key: 'tagLinks',
-      label: 'tag links (the tags themselves stay)',
-      count:
-        count(deps, `SELECT COUNT(*) AS n FROM image_tags WHERE image_id ${inImages}`, datasetId) +
-        count(deps, `SELECT COUNT(*) AS n FROM sample_tags WHERE sample_id ${inSamples}`, datasetId),
-    },
+    { key: 'savedFilters', label: 'saved filters', count: counts.savedFilters },
+    { key: 'tagLinks', label: 'tag links (the tags themselves stay)', count: counts.tagLinks },
   ];
   const keeps = [
     d.sourcePath === null ? 'the image files stay where they are' : `the image files stay where they are (${d.sourcePath})`,
     'tags, models and other datasets stay; jobs stay in the Jobs list',
   ];
-  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy: liveJobOn(deps.db, { datasetId }), orphans };
+  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy: liveJobOn(deps.repos.jobs, { datasetId }), orphans };
 }
 
 /** Deletes a dataset and everything that hangs off it in one transaction, then its orphaned cache files. */
@@ -96,10 +61,7 @@ export function deleteDataset(deps: EngineDeps, datasetId: number): DeleteResult
   if (plan.blockedBy !== null) throw new ApiError('CONFLICT', `dataset "${plan.name}" cannot be deleted now: ${plan.blockedBy}`);
   const thumbs = thumbnailFiles(deps.paths.cache, orphans);
   deps.db.transaction(() => {
-    // Runs first: their predictions, heatmaps and metric rows go through the run_id indexes.
-    deps.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(datasetId);
-    deps.db.prepare('DELETE FROM annotation_edits WHERE image_id IN (SELECT id FROM images WHERE dataset_id = ?)').run(datasetId);
-    deps.db.prepare('DELETE FROM datasets WHERE id = ?').run(datasetId);
+    deps.repos.datasets.delete(datasetId);
     withShaTable(deps.db, orphans, () => deleteImageCaches(deps.db, deps.paths.cache));
   })();
   const filesRemoved = removeFiles(thumbs);
@@ -138,9 +100,7 @@ export function updateClass(
     const other = nameTaken(classes, input.name, cls.index);
     if (other !== undefined) throw new ApiError('CONFLICT', `class ${other.index} of "${d.name}" is already called "${other.name}"`);
   }
-  deps.db
-    .prepare('UPDATE classes SET name = ?, color = ? WHERE dataset_id = ? AND idx = ?')
-    .run(input.name ?? cls.name, JSON.stringify(input.color ?? cls.color), input.datasetId, input.index);
+  deps.repos.datasets.updateClass(input.datasetId, input.index, input.name ?? cls.name, input.color ?? cls.color);
   deps.events.emit('data.changed', { topics: ['classes', 'datasets', 'images', 'metrics'] });
   return deps.repos.datasets.classes(input.datasetId);
 }

@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { SkippedFile } from '../../../shared/domain';
 import type { Heatmap } from '../store/repos/predictions';
 import { parseNpy, parseNpyHeader, parseNpz, toFloat32, type NpyArray, type NpyHeader } from '../tensors/npy';
-import type { DatasetImage } from './readback';
+import type { DatasetImage } from '../store/repos/datasetReads';
 
 /**
  * `.npy` heatmaps/CAMs and ToCo/IRN CAM dicts, per image (<image stem>.npy / .npz). Heatmaps are

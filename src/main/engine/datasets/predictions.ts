@@ -15,7 +15,8 @@ import type { PredictionPngTask } from '../workers/tasks';
 import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
-import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from './readback';
+import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
+import { revReaders } from '../store/repos/evaluation';
 import type { StoreDeps } from './staging';
 
 export interface PredictionsImportParams {
@@ -70,7 +71,7 @@ async function stagePngs(
   const staged: Staged = new Map();
   const counts: StagedCounts = new Map();
   const gtRevs = new Map<number, number | null>();
-  const gtRevOf = counting?.db.prepare('SELECT rev FROM ground_truth_revs WHERE sample_id = ?').pluck();
+  const revs = counting === null ? undefined : revReaders(counting.db);
   await mapInPool(
     sharedPool(),
     matched,
@@ -80,7 +81,7 @@ async function stagePngs(
       if (counting !== null && image.sampleIds.length === 1) {
         const sampleId = image.sampleIds[0]!;
         const groundTruth = counting.repos.annotations.currentForSample(sampleId);
-        gtRevs.set(sampleId, (gtRevOf?.get(sampleId) as number | undefined) ?? null);
+        gtRevs.set(sampleId, revs?.groundTruth(sampleId) ?? null);
         // Only samples evaluation scores (semantic ones with ground truth) are counted.
         if (groundTruth.length > 0)
           count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };
@@ -227,7 +228,7 @@ export async function importPredictions(
       params: { format, path },
     });
     const metrics = metricRowsStore(deps.db);
-    const predRevOf = deps.db.prepare('SELECT rev FROM prediction_revs WHERE run_id = ? AND sample_id = ?').pluck();
+    const revs = revReaders(deps.db);
     for (const [sampleId, regions] of staged) {
       deps.repos.predictions.replaceForSample(
         id,
@@ -238,7 +239,7 @@ export async function importPredictions(
       // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
       const counted = counts.get(sampleId);
       if (counted !== undefined) {
-        const rev = fingerprint(counted.gtRev, (predRevOf.get(id, sampleId) as number | undefined) ?? null);
+        const rev = fingerprint(counted.gtRev, revs.prediction(id, sampleId));
         metrics.replaceSample(id, sampleId, rev, counted.rows, 'semantic');
       }
     }

@@ -89,13 +89,7 @@ export function imageNeighbors(
 export function imageQueries(deps: Pick<EngineDeps, 'db' | 'repos'>, datasetId: number, imageIds: readonly number[]) {
   if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   if (imageIds.length === 0) return [];
-  const rows = deps.db
-    .prepare(
-      `SELECT s.image_id AS imageId, s.query AS query FROM samples s JOIN images i ON i.id = s.image_id
-       WHERE i.dataset_id = ? AND s.query IS NOT NULL AND s.image_id IN (SELECT value FROM json_each(?))
-       ORDER BY s.image_id, s.id`,
-    )
-    .all(datasetId, JSON.stringify(imageIds)) as Array<{ imageId: number; query: string }>;
+  const rows = deps.repos.images.queries(datasetId, imageIds);
   const byImage = new Map<number, string[]>();
   for (const r of rows) {
     const list = byImage.get(r.imageId) ?? [];

@@ -40,9 +40,7 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     const regions = deps.repos.annotations.currentForSample(sampleId);
     if (regions.length === 0) continue;
-    const image = deps.db
-      .prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?')
-      .get(sampleId) as { width: number; height: number };
+    const image = deps.repos.images.sizeOfSample(sampleId)!;
     if (raw === undefined) {
       const imported = importedCamItem(display, image.height, image.width);
       if (imported === null) continue;

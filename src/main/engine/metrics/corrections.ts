@@ -8,35 +8,8 @@ import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { evalResult, referringBlock, semanticBlock } from './aggregate';
 import { metricRowsStore, subsetFilter, type SampleRows } from './metricRows';
-import { LabelMapScratch, countSample, type CountRow, type Region } from './sampleCounts';
+import { LabelMapScratch, countSample, type CountRow } from './sampleCounts';
 import { freshRun, type FreshRun } from './scores';
-
-/** Samples of the dataset whose ground truth is no longer what was imported. */
-function correctedSampleIds(db: Db, datasetId: number): Set<number> {
-  const rows = db
-    .prepare(
-      `SELECT DISTINCT a.sample_id FROM annotations a
-       JOIN samples s ON s.id = a.sample_id JOIN images i ON i.id = s.image_id
-       JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
-       WHERE i.dataset_id = ? AND (a.current_version <> 1 OR v.source <> 'import')`,
-    )
-    .raw()
-    .all(datasetId) as Array<[number]>;
-  return new Set(rows.map((r) => r[0]));
-}
-
-/** The regions as imported: version 1 of each region that came from an import, in id order. */
-function importedRegions(db: Db, sampleId: number): Region[] {
-  const rows = db
-    .prepare(
-      `SELECT a.class_idx, v.height, v.width, v.rle FROM annotations a
-       JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
-       WHERE a.sample_id = ? AND v.source = 'import' AND v.deleted = 0 ORDER BY a.id`,
-    )
-    .raw()
-    .all(sampleId) as Array<[number, number, number, string]>;
-  return rows.map(([classIdx, height, width, counts]) => ({ classIdx, rle: { size: [height, width], counts } }));
-}
 
 function blockOf(deps: { repos: Repos }, fresh: FreshRun, samples: readonly SampleRows[]): ReturnType<typeof evalResult> {
   const { dataset, run, set } = fresh;
@@ -65,7 +38,7 @@ export function correctionScores(deps: { db: Db; repos: Repos }, datasetId: numb
   const fresh = freshRun(deps, datasetId, runId);
   const filter = subsetFilter(deps.db, subset);
   const after = metricRowsStore(deps.db).perSample(fresh.run.id, filter);
-  const corrected = correctedSampleIds(deps.db, datasetId);
+  const corrected = deps.repos.annotations.correctedSampleIds(datasetId);
   const samples = new Map(fresh.set.samples.map((s) => [s.sampleId, s]));
   const scratch = new LabelMapScratch();
   let correctedImages = 0;
@@ -78,7 +51,7 @@ export function correctionScores(deps: { db: Db; repos: Repos }, datasetId: numb
         task: fresh.set.task,
         numClasses: fresh.set.numClasses,
         sample,
-        groundTruth: importedRegions(deps.db, s.sampleId),
+        groundTruth: deps.repos.annotations.importedRegions(s.sampleId),
         prediction: deps.repos.predictions.forSample(fresh.run.id, s.sampleId),
         datasetLabel: `dataset "${fresh.dataset.name}"`,
         runLabel: `run "${fresh.run.name}"`,

@@ -5,6 +5,17 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { DatasetSummary, RunSummary } from '../../../shared/domain';
 import type { Db } from '../store/db';
+import {
+  currentSampleRows,
+  datasetHasClasses,
+  datasetTaskOf,
+  evaluationRows,
+  maxClassIdx,
+  runDatasetAndStatus,
+  runHasPredictions,
+  sampleRevs,
+  storedSampleCount,
+} from '../store/repos/evaluation';
 
 export type EvaluationTask = 'semantic' | 'referring';
 
@@ -52,35 +63,13 @@ export function evaluationTask(dataset: DatasetSummary): EvaluationTask {
  */
 export function loadEvaluationSet(db: Db, dataset: DatasetSummary, run: RunSummary): EvaluationSet {
   const task = evaluationTask(dataset);
-  if (db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(run.id) === undefined) {
+  if (!runHasPredictions(db, run.id)) {
     throw new ApiError(
       'INVALID_INPUT',
       `run "${run.name}" has no masks to score (it holds ${run.predictedSamples > 0 ? 'only heatmaps' : 'no results yet'})`,
     );
   }
-  const complete = run.status === 'complete';
-  const scored =
-    task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
-  // A complete run scores every sample, so "predicted" is only looked up for unfinished runs.
-  const predicted = complete
-    ? '1'
-    : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
-         OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.image_id, i.file_name, s.query, i.height, i.width, ${predicted},
-         (SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id),
-         (SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id),
-         m.rev, m.score
-       FROM images i JOIN samples s ON s.image_id = i.id
-       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
-       WHERE i.dataset_id = $dataset AND ${scored}
-       ORDER BY i.file_name, i.id, s.id`,
-    )
-    .raw()
-    .all({ run: run.id, dataset: dataset.id }) as Array<
-    [number, number, string, string | null, number, number, number, number | null, number | null, string | null, number | null]
-  >;
+  const rows = evaluationRows(db, dataset.id, run.id, task, run.status === 'complete');
   const samples: EvaluationSample[] = [];
   let unpredicted = 0;
   for (const [sampleId, imageId, fileName, query, height, width, isPredicted, gtRev, predRev, stored, storedScore] of rows) {
@@ -115,34 +104,14 @@ export function currentSamples(
   datasetId: number,
   runId: number,
 ): { task: EvaluationTask; samples: CurrentSample[] } | 'stale' | undefined {
-  const dataset = db.prepare('SELECT task FROM datasets WHERE id = ?').get(datasetId) as { task: string } | undefined;
-  const run = db.prepare('SELECT dataset_id, status FROM runs WHERE id = ?').get(runId) as
-    { dataset_id: number; status: string } | undefined;
-  if (dataset === undefined || run === undefined || run.dataset_id !== datasetId) return undefined;
-  if (dataset.task !== 'semantic' && dataset.task !== 'referring') return undefined;
-  const task: EvaluationTask = dataset.task;
-  if (db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) === undefined) return undefined;
-  if (db.prepare('SELECT 1 FROM classes WHERE dataset_id = ? LIMIT 1').get(datasetId) === undefined) return undefined;
-  const scored =
-    task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
-  const predicted =
-    run.status === 'complete'
-      ? '1'
-      : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
-           OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
+  const datasetTask = datasetTaskOf(db, datasetId);
+  const run = runDatasetAndStatus(db, runId);
+  if (datasetTask === undefined || run === undefined || run.datasetId !== datasetId) return undefined;
+  if (datasetTask !== 'semantic' && datasetTask !== 'referring') return undefined;
+  const task: EvaluationTask = datasetTask;
+  if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return undefined;
   // The last column: 0 current, 1 stale (fingerprint() in SQL), NULL not predicted by an unfinished run.
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.image_id, i.file_name, s.query, m.score,
-         CASE WHEN ${predicted} THEN m.rev IS NOT ('g' || COALESCE((SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id), 0)
-           || 'p' || COALESCE((SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id), 0)) END
-       FROM images i JOIN samples s ON s.image_id = i.id
-       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
-       WHERE i.dataset_id = $dataset AND ${scored}
-       ORDER BY i.file_name, i.id, s.id`,
-    )
-    .raw()
-    .all({ run: runId, dataset: datasetId }) as Array<[number, number, string, string | null, number | null, number | null]>;
+  const rows = currentSampleRows(db, datasetId, runId, task, run.status === 'complete');
   const samples: CurrentSample[] = [];
   for (const [sampleId, imageId, fileName, query, storedScore, stale] of rows) {
     if (stale === null) continue;
@@ -150,8 +119,7 @@ export function currentSamples(
     samples.push({ sampleId, imageId, fileName, query, storedScore });
   }
   // Every set sample has its row (none is stale), so any other row belongs to a sample outside the set.
-  const stored = db.prepare('SELECT COUNT(*) FROM metric_samples WHERE run_id = ?').pluck().get(runId) as number;
-  return stored === samples.length ? { task, samples } : 'stale';
+  return storedSampleCount(db, runId) === samples.length ? { task, samples } : 'stale';
 }
 
 /**
@@ -164,22 +132,17 @@ export function fingerprint(gtRev: number | null, predRev: number | null): strin
 
 /** The current fingerprint of one sample's inputs (writers that store counts with the masks they score). */
 export function sampleFingerprint(db: Db, runId: number, sampleId: number): string {
-  const row = db
-    .prepare(
-      `SELECT (SELECT rev FROM ground_truth_revs WHERE sample_id = $sample), (SELECT rev FROM prediction_revs WHERE run_id = $run AND sample_id = $sample)`,
-    )
-    .raw()
-    .get({ run: runId, sample: sampleId }) as [number | null, number | null];
+  const row = sampleRevs(db, runId, sampleId);
   return fingerprint(row[0], row[1]);
 }
 
 /** Class ids are label values, so the label set is [0, max index + 1). */
 function classCount(db: Db, dataset: DatasetSummary): number {
-  const row = db.prepare('SELECT MAX(idx) AS max FROM classes WHERE dataset_id = ?').get(dataset.id) as { max: number | null };
-  if (row.max === null) {
+  const max = maxClassIdx(db, dataset.id);
+  if (max === null) {
     throw new ApiError('INVALID_INPUT', `dataset "${dataset.name}" has no classes; import it with masks to evaluate runs on it`);
   }
-  return row.max + 1;
+  return max + 1;
 }
 
 /** A fast 53-bit string hash (cyrb53, bryc, public domain): stand-in hashes in generated workspaces. */

@@ -2,7 +2,7 @@
  * The read side of evaluation: dataset scores, per-image scores and the tags that name subsets, all
  * from metric_rows (after a catch-up of stale rows, usually none).
  */
-import type { ImageScore, RunScores, SubsetSummary } from '../../../shared/api/methods/metrics';
+import type { ImageScore, RunScores } from '../../../shared/api/methods/metrics';
 import type { DatasetSummary, RunSummary } from '../../../shared/domain';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -11,6 +11,9 @@ import { ensureFresh } from './evaluateRun';
 import type { CurrentSample, EvaluationSet, EvaluationTask } from './evaluationSet';
 import { requireDatasetRun } from './lookup';
 import { metricRowsStore, subsetFilter } from './metricRows';
+
+/** Tags naming a non-empty subset of a dataset (store/repos/tags.ts). */
+export { datasetSubsets } from '../store/repos/tags';
 
 interface ScoreDeps {
   db: Db;
@@ -97,18 +100,4 @@ export function perImageOfSamples(
 
 export function perImageScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string, classIdx?: number): ImageScore[] {
   return perImageOfFresh(deps, freshRun(deps, datasetId, runId), subset, classIdx);
-}
-
-/** Tags naming a non-empty subset of the dataset, with how many samples each holds. */
-export function datasetSubsets(db: Db, datasetId: number): SubsetSummary[] {
-  return db
-    .prepare(
-      `SELECT t.name AS name, COUNT(DISTINCT s.id) AS samples
-       FROM tags t
-       JOIN (SELECT st.tag_id, st.sample_id FROM sample_tags st
-             UNION SELECT it.tag_id, s2.id FROM image_tags it JOIN samples s2 ON s2.image_id = it.image_id) x ON x.tag_id = t.id
-       JOIN samples s ON s.id = x.sample_id JOIN images i ON i.id = s.image_id
-       WHERE i.dataset_id = ? GROUP BY t.id ORDER BY t.name`,
-    )
-    .all(datasetId) as SubsetSummary[];
 }

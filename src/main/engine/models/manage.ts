@@ -2,7 +2,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manage';
 import type { ModelSummary } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
-import { deleteModelCaches, liveJobOn, modelCacheCounts, modelShaShared } from '../datasets/manageCollect';
+import { deleteModelCaches, liveJobOn, modelCacheCounts } from '../datasets/manageCollect';
 
 /** Manifest params that name another registered model (runtime.ts companionFingerprints). */
 const COMPANION_KEYS = ['decoder', 'encoder_model'] as const;
@@ -36,7 +36,7 @@ export function renameModel(deps: EngineDeps, modelId: number, name: string): Mo
   const users = dependents(deps, m.name);
   if (users.length > 0)
     throw new ApiError('CONFLICT', `model "${m.name}" is called by name from ${users.join(', ')}: rename or delete that model first`);
-  deps.db.prepare('UPDATE models SET name = ? WHERE id = ?').run(name, modelId);
+  deps.repos.models.rename(modelId, name);
   deps.events.emit('data.changed', { topics: ['models', 'runs'] });
   return requireModel(deps, modelId);
 }
@@ -50,11 +50,9 @@ export function renameModel(deps: EngineDeps, modelId: number, name: string): Mo
 export function modelDeletePlan(deps: EngineDeps, modelId: number): DeletePlan {
   deps.repos.jobs.markInterrupted();
   const m = requireModel(deps, modelId);
-  const shared = modelShaShared(deps.db, modelId, m.sha256);
+  const shared = deps.repos.models.shaShared(modelId, m.sha256);
   const caches = shared ? { cachedOutputs: 0, embeddings: 0 } : modelCacheCounts(deps.db, deps.paths.cache, m.sha256);
-  const runs = deps.db
-    .prepare('SELECT r.name, d.name AS dataset FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.model_id = ? ORDER BY r.id')
-    .all(modelId) as Array<{ name: string; dataset: string }>;
+  const runs = deps.repos.models.runsOf(modelId);
   const keeps = [`the model's files stay on disk (${m.path})`];
   if (runs.length > 0) {
     const names = runs.slice(0, 8).map((r) => `${r.dataset}/${r.name}`);
@@ -65,7 +63,7 @@ export function modelDeletePlan(deps: EngineDeps, modelId: number): DeletePlan {
   if (shared) keeps.push('cached outputs stay: another registered model has the same file');
   const users = dependents(deps, m.name);
   const blockedBy =
-    liveJobOn(deps.db, { modelId }) ??
+    liveJobOn(deps.repos.jobs, { modelId }) ??
     (users.length > 0 ? `${users.join(', ')} call${users.length === 1 ? 's' : ''} it by name: delete that model first` : null);
   return {
     kind: 'model',
@@ -85,9 +83,9 @@ export function deleteModel(deps: EngineDeps, modelId: number): DeleteResult {
   const plan = modelDeletePlan(deps, modelId);
   if (plan.blockedBy !== null) throw new ApiError('CONFLICT', `model "${plan.name}" cannot be deleted now: ${plan.blockedBy}`);
   const m = requireModel(deps, modelId);
-  const shared = modelShaShared(deps.db, modelId, m.sha256);
+  const shared = deps.repos.models.shaShared(modelId, m.sha256);
   deps.db.transaction(() => {
-    deps.db.prepare('DELETE FROM models WHERE id = ?').run(modelId);
+    deps.repos.models.delete(modelId);
     if (!shared) deleteModelCaches(deps.db, deps.paths.cache, m.sha256);
   })();
   deps.logger.info(`deleted model ${modelId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);

@@ -1,45 +1,12 @@
 import type { EngineDeps } from '../deps';
+import { runSamples, type RunSample } from '../store/repos/samples';
 
-export interface RunSample {
-  sampleId: number;
-  imageId: number;
-  imagePath: string;
-  /**
-   * The image's pixel identity: its sha256, plus `:o<n>` when its grid applies EXIF orientation n
-   * (images/orientation.ts pixelKey). Keys the SAM embedding cache, so one file in two grids never
-   * shares an embedding.
-   */
-  imageSha: string;
-  fileName: string;
-  /** Size of the image's pixel grid (chosen at import). */
-  width: number;
-  height: number;
-  /** EXIF orientation decodeRgb applies to reach that grid: 1 for the raw grid. */
-  orientation: number;
-  query: string | null;
-  /** 0-based position of this sample among its image's query samples. */
-  queryIndex: number;
-}
+export type { RunSample };
 
 /**
  * The samples a run covers, in a stable order: semantic datasets one per image, referring datasets
  * one per query. A subset is a tag on the image or on the sample.
  */
 export function samplesForRun(deps: EngineDeps, datasetId: number, referring: boolean, subset?: string): RunSample[] {
-  const tagFilter =
-    subset === undefined
-      ? ''
-      : `AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = @tag)
-           OR EXISTS (SELECT 1 FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE st.sample_id = s.id AND t.name = @tag))`;
-  const rows = deps.db
-    .prepare(
-      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, CASE WHEN i.grid = 'oriented' AND i.exif_orientation > 1 THEN i.sha256 || ':o' || i.exif_orientation ELSE i.sha256 END AS imageSha, i.file_name AS fileName,
-              i.width, i.height, CASE WHEN i.grid = 'oriented' THEN i.exif_orientation ELSE 1 END AS orientation, s.query,
-              (SELECT COUNT(*) FROM samples s2 WHERE s2.image_id = s.image_id AND s2.query IS NOT NULL AND s2.id < s.id) AS queryIndex
-       FROM samples s JOIN images i ON i.id = s.image_id
-       WHERE i.dataset_id = @datasetId AND ${referring ? 's.query IS NOT NULL' : 's.query IS NULL'} ${tagFilter}
-       ORDER BY i.file_name, i.id, s.id`,
-    )
-    .all({ datasetId, ...(subset === undefined ? {} : { tag: subset }) }) as RunSample[];
-  return rows;
+  return runSamples(deps.db, datasetId, referring, subset);
 }

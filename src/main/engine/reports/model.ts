@@ -8,6 +8,7 @@ import type { Comparison, CorrectionScores, ImageScore, RunScores } from '../../
 import type { ClassInfo } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
+import { imageContentRows } from '../store/repos/datasetReads';
 import type { Repos } from '../store/store';
 import { compareRuns } from '../metrics/compare';
 import { correctionScores } from '../metrics/corrections';
@@ -119,15 +120,7 @@ export async function buildReportModel(
  */
 export function datasetHash(db: Db, datasetId: number): string {
   const hash = createHash('sha256');
-  const rows = db
-    .prepare(
-      `SELECT i.sha256, (SELECT group_concat(a.id || '.' || a.current_version, ',' ORDER BY a.id)
-         FROM samples s JOIN annotations a ON a.sample_id = s.id WHERE s.image_id = i.id) AS gt
-       FROM images i WHERE i.dataset_id = ? ORDER BY i.id`,
-    )
-    .raw()
-    .iterate(datasetId) as IterableIterator<[string, string | null]>;
-  for (const [sha, gt] of rows) hash.update(`${sha} ${gt ?? ''}\n`);
+  for (const [sha, gt] of imageContentRows(db, datasetId)) hash.update(`${sha} ${gt ?? ''}\n`);
   return hash.digest('hex');
 }
 

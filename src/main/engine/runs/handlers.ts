@@ -4,7 +4,7 @@ import { readablePath } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
 import { importPredictions } from '../datasets/predictions';
 import { startImportJob } from '../datasets/importJob';
-import { requireDataset } from '../datasets/readback';
+import { requireDataset } from '../store/repos/datasetReads';
 import { startRun } from '../models/runJob';
 import { deleteRun, renameRun, runDeletePlan } from './manage';
 

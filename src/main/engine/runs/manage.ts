@@ -2,7 +2,8 @@ import { ApiError } from '../../../shared/api/errors';
 import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manage';
 import type { RunSummary } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
-import { cacheHasOwners, liveJobOn } from '../datasets/manageCollect';
+import { liveJobOn } from '../datasets/manageCollect';
+import { cachedOutputsOfRun } from '../store/repos/inferenceCache';
 
 function requireRun(deps: EngineDeps, runId: number): RunSummary {
   const run = deps.repos.runs.get(runId);
@@ -19,12 +20,10 @@ export function renameRun(deps: EngineDeps, runId: number, name: string): RunSum
   if (run.name === name) return run;
   if (deps.repos.runs.byName(run.datasetId, name) !== undefined)
     throw new ApiError('CONFLICT', `dataset "${datasetName(deps, run.datasetId)}" has a run named "${name}" already: choose another name`);
-  deps.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
+  deps.repos.runs.rename(runId, name);
   deps.events.emit('data.changed', { topics: ['runs', 'metrics', 'images'] });
   return requireRun(deps, runId);
 }
-
-const count = (deps: EngineDeps, sql: string, ...args: unknown[]): number => (deps.db.prepare(sql).get(...args) as { n: number }).n;
 
 /**
  * A run's delete removes its predictions, heatmaps and metric rows. Cached model outputs stay: they
@@ -35,34 +34,24 @@ export function runDeletePlan(deps: EngineDeps, runId: number): DeletePlan {
   deps.repos.jobs.markInterrupted();
   const run = requireRun(deps, runId);
   const sha = typeof run.provenance['modelSha256'] === 'string' ? run.provenance['modelSha256'] : null;
-  const cached =
-    sha === null || !cacheHasOwners(deps.db)
-      ? 0
-      : count(
-          deps,
-          `SELECT COUNT(*) AS n FROM inference_cache WHERE model_sha256 = ? AND image_sha256 IN (
-             SELECT i.sha256 FROM images i JOIN samples s ON s.image_id = i.id JOIN predictions p ON p.sample_id = s.id WHERE p.run_id = ?
-             UNION SELECT i.sha256 FROM images i JOIN samples s ON s.image_id = i.id JOIN heatmaps h ON h.sample_id = s.id WHERE h.run_id = ?)`,
-          sha,
-          runId,
-          runId,
-        );
+  const cached = sha === null ? 0 : cachedOutputsOfRun(deps.db, sha, runId);
   const keeps = ['the dataset, its images and annotations, and the model stay'];
   if (cached > 0) {
     const model = typeof run.provenance['model'] === 'string' ? ` "${run.provenance['model']}"` : '';
     keeps.push(`${cached} cached model outputs stay for a rerun (they go when the model${model} or the dataset is deleted)`);
   }
+  const results = deps.repos.runs.resultCounts(runId);
   return {
     kind: 'run',
     id: run.id,
     name: run.name,
     goes: [
-      { key: 'predictions', label: 'predictions', count: count(deps, 'SELECT COUNT(*) AS n FROM predictions WHERE run_id = ?', runId) },
-      { key: 'heatmaps', label: 'heatmaps', count: count(deps, 'SELECT COUNT(*) AS n FROM heatmaps WHERE run_id = ?', runId) },
-      { key: 'metricRows', label: 'metric rows', count: count(deps, 'SELECT COUNT(*) AS n FROM metric_rows WHERE run_id = ?', runId) },
+      { key: 'predictions', label: 'predictions', count: results.predictions },
+      { key: 'heatmaps', label: 'heatmaps', count: results.heatmaps },
+      { key: 'metricRows', label: 'metric rows', count: results.metricRows },
     ],
     keeps,
-    blockedBy: liveJobOn(deps.db, { runId }),
+    blockedBy: liveJobOn(deps.repos.jobs, { runId }),
   };
 }
 
@@ -70,7 +59,7 @@ export function deleteRun(deps: EngineDeps, runId: number): DeleteResult {
   const plan = runDeletePlan(deps, runId);
   if (plan.blockedBy !== null) throw new ApiError('CONFLICT', `run "${plan.name}" cannot be deleted now: ${plan.blockedBy}`);
   deps.db.transaction(() => {
-    deps.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    deps.repos.runs.delete(runId);
   })();
   deps.logger.info(`deleted run ${runId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);
   deps.events.emit('data.changed', { topics: ['runs', 'metrics', 'images', 'heatmaps'] });

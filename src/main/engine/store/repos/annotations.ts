@@ -151,6 +151,31 @@ export function annotationsRepo(db: Db) {
         rle: { size: [r.height, r.width], counts: r.rle },
       }));
     },
+    /** Samples of the dataset whose ground truth is no longer what was imported. */
+    correctedSampleIds(datasetId: number): Set<number> {
+      const rows = db
+        .prepare(
+          `SELECT DISTINCT a.sample_id FROM annotations a
+           JOIN samples s ON s.id = a.sample_id JOIN images i ON i.id = s.image_id
+           JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
+           WHERE i.dataset_id = ? AND (a.current_version <> 1 OR v.source <> 'import')`,
+        )
+        .raw()
+        .all(datasetId) as Array<[number]>;
+      return new Set(rows.map((r) => r[0]));
+    },
+    /** The regions as imported: version 1 of each region that came from an import, in id order. */
+    importedRegions(sampleId: number): Array<{ classIdx: number; rle: Rle }> {
+      const rows = db
+        .prepare(
+          `SELECT a.class_idx, v.height, v.width, v.rle FROM annotations a
+           JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = 1
+           WHERE a.sample_id = ? AND v.source = 'import' AND v.deleted = 0 ORDER BY a.id`,
+        )
+        .raw()
+        .all(sampleId) as Array<[number, number, number, string]>;
+      return rows.map(([classIdx, height, width, counts]) => ({ classIdx, rle: { size: [height, width], counts } }));
+    },
     /** Every region of a sample with its current version, deleted ones included, and how many versions it has. */
     regionsForSample(sampleId: number): Array<{
       annotationId: number;

@@ -1,11 +1,10 @@
-import { ApiError } from '../../../shared/api/errors';
-import type { Rgb } from '../../../shared/domain';
-import type { Db } from '../store/db';
+import { ApiError } from '../../../../shared/api/errors';
+import type { Rgb } from '../../../../shared/domain';
+import type { Db } from '../db';
 
 /**
- * Read-only views of a stored dataset that exporters and prediction importers need and the repos
- * do not offer yet (split, external ids, stored area/bbox). TODO(datasets owner): move these into
- * store/repos/{images,datasets,annotations}.ts, which own the tables.
+ * Read-only views of a stored dataset that exporters, prediction importers, runs and reports need
+ * (split, external ids, stored area/bbox, a run's scope, the samples a run covers).
  */
 export interface DatasetImage {
   id: number;
@@ -133,4 +132,30 @@ export function requireRun(db: Db, datasetId: number, runId: number): { id: numb
     { id: number; name: string } | undefined;
   if (row === undefined) throw new ApiError('NOT_FOUND', `run ${runId} not found on dataset ${datasetId}`);
   return row;
+}
+
+/** Images of the dataset tagged `tag` (on the image or on one of its samples). */
+export function imageIdsTagged(db: Db, datasetId: number, tag: string): number[] {
+  return (
+    db
+      .prepare(
+        `SELECT i.id FROM images i WHERE i.dataset_id = @datasetId AND (
+           EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = @tag)
+           OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id JOIN tags t ON t.id = st.tag_id
+                      WHERE s.image_id = i.id AND t.name = @tag))`,
+      )
+      .all({ datasetId, tag }) as Array<{ id: number }>
+  ).map((r) => r.id);
+}
+
+/** Each image's content hash and its ground-truth versions (`annotation id.version`, comma-separated), in image id order. */
+export function imageContentRows(db: Db, datasetId: number): IterableIterator<[string, string | null]> {
+  return db
+    .prepare(
+      `SELECT i.sha256, (SELECT group_concat(a.id || '.' || a.current_version, ',' ORDER BY a.id)
+         FROM samples s JOIN annotations a ON a.sample_id = s.id WHERE s.image_id = i.id) AS gt
+       FROM images i WHERE i.dataset_id = ? ORDER BY i.id`,
+    )
+    .raw()
+    .iterate(datasetId) as IterableIterator<[string, string | null]>;
 }

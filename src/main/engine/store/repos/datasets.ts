@@ -83,6 +83,63 @@ export function datasetsRepo(db: Db) {
       }>;
       return rows.map((r) => ({ index: r.idx, name: r.name, color: JSON.parse(r.color) as Rgb }));
     },
+    updateClass(datasetId: number, index: number, name: string, color: Rgb): void {
+      db.prepare('UPDATE classes SET name = ?, color = ? WHERE dataset_id = ? AND idx = ?').run(
+        name,
+        JSON.stringify(color),
+        datasetId,
+        index,
+      );
+    },
+    rename(id: number, name: string): void {
+      db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(name, id);
+    },
+    /** The names of the dataset's runs, in id order. */
+    runNames(id: number): string[] {
+      return (db.prepare('SELECT name FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as Array<{ name: string }>).map((r) => r.name);
+    },
+    /** Image hashes of the dataset that no image outside it shares: what its delete orphans. */
+    orphanedImageShas(id: number): string[] {
+      return (
+        db
+          .prepare(
+            `SELECT DISTINCT sha256 FROM images WHERE dataset_id = ?
+               AND sha256 NOT IN (SELECT sha256 FROM images WHERE dataset_id != ?)`,
+          )
+          .all(id, id) as Array<{ sha256: string }>
+      ).map((r) => r.sha256);
+    },
+    /** Rows hanging off the dataset that its summary does not count (what a delete also removes). */
+    dependentCounts(id: number): {
+      annotations: number;
+      predictions: number;
+      heatmaps: number;
+      metricRows: number;
+      savedFilters: number;
+      tagLinks: number;
+    } {
+      const inImages = 'IN (SELECT id FROM images WHERE dataset_id = ?)';
+      const inSamples = `IN (SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?)`;
+      const inRuns = 'IN (SELECT id FROM runs WHERE dataset_id = ?)';
+      const count = (sql: string): number => (db.prepare(sql).get(id) as { n: number }).n;
+      return {
+        annotations: count(`SELECT COUNT(*) AS n FROM annotations WHERE sample_id ${inSamples}`),
+        predictions: count(`SELECT COUNT(*) AS n FROM predictions WHERE run_id ${inRuns}`),
+        heatmaps: count(`SELECT COUNT(*) AS n FROM heatmaps WHERE run_id ${inRuns}`),
+        metricRows: count(`SELECT COUNT(*) AS n FROM metric_rows WHERE run_id ${inRuns}`),
+        savedFilters: count('SELECT COUNT(*) AS n FROM saved_filters WHERE dataset_id = ?'),
+        tagLinks:
+          count(`SELECT COUNT(*) AS n FROM image_tags WHERE image_id ${inImages}`) +
+          count(`SELECT COUNT(*) AS n FROM sample_tags WHERE sample_id ${inSamples}`),
+      };
+    },
+    /** Deletes the dataset and everything under it (call inside a transaction). */
+    delete(id: number): void {
+      // Runs first: their predictions, heatmaps and metric rows go through the run_id indexes.
+      db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(id);
+      db.prepare('DELETE FROM annotation_edits WHERE image_id IN (SELECT id FROM images WHERE dataset_id = ?)').run(id);
+      db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    },
   };
 }
 export type DatasetsRepo = ReturnType<typeof datasetsRepo>;

@@ -245,6 +245,21 @@ export function imagesRepo(db: Db) {
         query: string | null;
       }>;
     },
+    /** The size of the image a sample belongs to. */
+    sizeOfSample(sampleId: number): { width: number; height: number } | undefined {
+      return db.prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').get(sampleId) as
+        { width: number; height: number } | undefined;
+    },
+    /** Referring samples' queries of the given images of a dataset, in image then sample id order. */
+    queries(datasetId: number, imageIds: readonly number[]): Array<{ imageId: number; query: string }> {
+      return db
+        .prepare(
+          `SELECT s.image_id AS imageId, s.query AS query FROM samples s JOIN images i ON i.id = s.image_id
+           WHERE i.dataset_id = ? AND s.query IS NOT NULL AND s.image_id IN (SELECT value FROM json_each(?))
+           ORDER BY s.image_id, s.id`,
+        )
+        .all(datasetId, JSON.stringify(imageIds)) as Array<{ imageId: number; query: string }>;
+    },
     /** Id, size and file name of every image of a dataset, in gallery order (for whole-dataset passes). */
     listForDataset(datasetId: number): Array<{ id: number; file_name: string; width: number; height: number }> {
       return db

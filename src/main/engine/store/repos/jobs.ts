@@ -112,6 +112,44 @@ export function jobsRepo(db: Db) {
       const error = JSON.stringify(INTERRUPTED);
       return db.transaction(() => dead.reduce((n, j) => n + mark.run(error, now, j.id).changes, 0))();
     },
+    /** Records why one item of a job failed (`item` unique per job: a retry replaces its reason). */
+    recordItemFailure(jobId: string, item: string, reason: string): void {
+      db.prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)').run(jobId, item, reason);
+    },
+    /** Queued or running runs.start jobs on this run: their params (owner) and heartbeat. */
+    activeRunStarts(runId: number): Array<{ params: string; updated_at: string }> {
+      return db
+        .prepare(
+          "SELECT params, updated_at FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?",
+        )
+        .all(runId) as Array<{ params: string; updated_at: string }>;
+    },
+    /** The oldest queued or running job whose params name this dataset, run (runId or runIds) or model. */
+    activeJobOn(what: { datasetId?: number; runId?: number; modelId?: number }): { id: string; kind: string; stage: string } | undefined {
+      const conds: string[] = [];
+      const args: number[] = [];
+      if (what.datasetId !== undefined) {
+        conds.push("json_extract(params, '$.datasetId') = ?");
+        args.push(what.datasetId);
+      }
+      if (what.runId !== undefined) {
+        conds.push("json_extract(params, '$.runId') = ?");
+        conds.push(
+          "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type(params, '$.runIds') = 'array' THEN json_extract(params, '$.runIds') ELSE '[]' END) WHERE value = ?)",
+        );
+        args.push(what.runId, what.runId);
+      }
+      if (what.modelId !== undefined) {
+        conds.push("json_extract(params, '$.modelId') = ?");
+        args.push(what.modelId);
+      }
+      if (conds.length === 0) return undefined;
+      return db
+        .prepare(
+          `SELECT id, kind, stage FROM jobs WHERE status IN ('queued','running') AND (${conds.join(' OR ')}) ORDER BY created_at LIMIT 1`,
+        )
+        .get(...args) as { id: string; kind: string; stage: string } | undefined;
+    },
   };
 }
 export type JobsRepo = ReturnType<typeof jobsRepo>;
@@ -161,6 +199,10 @@ export function memoryJobsRepo(stored?: JobsRepo): JobsRepo {
     params: (id) => rows.get(id)?.params ?? stored?.params(id),
     touch: () => {},
     markInterrupted: () => 0,
+    // Nothing is written; the stored jobs (another process's) are still read.
+    recordItemFailure: () => {},
+    activeRunStarts: (runId) => stored?.activeRunStarts(runId) ?? [],
+    activeJobOn: (what) => stored?.activeJobOn(what),
   };
   return repo;
 }

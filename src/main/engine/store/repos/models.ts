@@ -77,6 +77,23 @@ export function modelsRepo(db: Db) {
       const row = db.prepare('SELECT * FROM models WHERE name = ?').get(name) as ModelRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
+    rename(id: number, name: string): void {
+      db.prepare('UPDATE models SET name = ? WHERE id = ?').run(name, id);
+    },
+    /** Removes the registry entry; its runs keep their rows with model_id NULL (ON DELETE SET NULL). */
+    delete(id: number): void {
+      db.prepare('DELETE FROM models WHERE id = ?').run(id);
+    },
+    /** Whether another model than `id` has the same file (sha256). */
+    shaShared(id: number, sha256: string): boolean {
+      return db.prepare('SELECT 1 FROM models WHERE sha256 = ? AND id != ?').get(sha256, id) !== undefined;
+    },
+    /** The runs made with the model and their datasets' names, in run id order. */
+    runsOf(id: number): Array<{ name: string; dataset: string }> {
+      return db
+        .prepare('SELECT r.name, d.name AS dataset FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.model_id = ? ORDER BY r.id')
+        .all(id) as Array<{ name: string; dataset: string }>;
+    },
   };
 }
 export type ModelsRepo = ReturnType<typeof modelsRepo>;

@@ -124,6 +124,10 @@ export function predictionsRepo(db: Db) {
         meta: JSON.parse(r.meta) as Record<string, unknown>,
       }));
     },
+    /** How many heatmaps named `name` the run stored. */
+    heatmapCount(runId: number, name: string): number {
+      return (db.prepare('SELECT COUNT(*) AS n FROM heatmaps WHERE run_id = ? AND name = ?').get(runId, name) as { n: number }).n;
+    },
     heatmapNames(runId: number, sampleId: number): string[] {
       return (
         db.prepare('SELECT name FROM heatmaps WHERE run_id = ? AND sample_id = ? ORDER BY name').all(runId, sampleId) as Array<{

@@ -50,6 +50,8 @@ function toSummary(r: RunRow): RunSummary {
   };
 }
 
+const countOf = (db: Db, sql: string, ...args: unknown[]): number => (db.prepare(sql).get(...args) as { n: number }).n;
+
 /** Owns the `runs` table. */
 export function runsRepo(db: Db) {
   return {
@@ -104,6 +106,20 @@ export function runsRepo(db: Db) {
         patch.provenance === undefined ? null : JSON.stringify(patch.provenance),
         id,
       );
+    },
+    rename(id: number, name: string): void {
+      db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
+    },
+    /** Deletes the run; its predictions, heatmaps and metric rows go with it (ON DELETE CASCADE). */
+    delete(id: number): void {
+      db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+    },
+    resultCounts(id: number): { predictions: number; heatmaps: number; metricRows: number } {
+      return {
+        predictions: countOf(db, 'SELECT COUNT(*) AS n FROM predictions WHERE run_id = ?', id),
+        heatmaps: countOf(db, 'SELECT COUNT(*) AS n FROM heatmaps WHERE run_id = ?', id),
+        metricRows: countOf(db, 'SELECT COUNT(*) AS n FROM metric_rows WHERE run_id = ?', id),
+      };
     },
   };
 }

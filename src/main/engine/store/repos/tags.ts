@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { ReviewState, TagSummary } from '../../../../shared/api/methods/tags';
+import type { SubsetSummary } from '../../../../shared/api/methods/metrics';
 
 /**
  * Owns `tags`, `image_tags`, `sample_tags` and `images.review_state`. Tags are workspace-wide names;
@@ -88,3 +89,17 @@ export function tagsRepo(db: Db) {
   };
 }
 export type TagsRepo = ReturnType<typeof tagsRepo>;
+
+/** Tags naming a non-empty subset of the dataset, with how many samples each holds. */
+export function datasetSubsets(db: Db, datasetId: number): SubsetSummary[] {
+  return db
+    .prepare(
+      `SELECT t.name AS name, COUNT(DISTINCT s.id) AS samples
+       FROM tags t
+       JOIN (SELECT st.tag_id, st.sample_id FROM sample_tags st
+             UNION SELECT it.tag_id, s2.id FROM image_tags it JOIN samples s2 ON s2.image_id = it.image_id) x ON x.tag_id = t.id
+       JOIN samples s ON s.id = x.sample_id JOIN images i ON i.id = s.image_id
+       WHERE i.dataset_id = ? GROUP BY t.id ORDER BY t.name`,
+    )
+    .all(datasetId) as SubsetSummary[];
+}

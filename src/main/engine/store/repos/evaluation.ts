@@ -1,0 +1,120 @@
+/**
+ * The queries behind a run's evaluation set (metrics/evaluationSet.ts): which samples a run is scored
+ * on, their ground-truth and prediction counters, and the stored per-sample rows (metric_samples).
+ */
+import type { Db } from '../db';
+
+type Task = 'semantic' | 'referring';
+
+/** Semantic: the image's sample when it has ground truth; referring: every query sample. */
+const scoredSql = (task: Task): string =>
+  task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
+
+/** A complete run scores every sample; an unfinished one only samples it has results (regions or heatmaps) for. */
+const predictedSql = (complete: boolean): string =>
+  complete
+    ? '1'
+    : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
+         OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
+
+/** [sampleId, imageId, fileName, query, height, width, predicted (1 or 0), gtRev, predRev, stored rev, stored score] */
+export type EvaluationRow = [
+  number,
+  number,
+  string,
+  string | null,
+  number,
+  number,
+  number,
+  number | null,
+  number | null,
+  string | null,
+  number | null,
+];
+
+/** Every candidate sample of the dataset for the run, in file name, image, sample order. */
+export function evaluationRows(db: Db, datasetId: number, runId: number, task: Task, complete: boolean): EvaluationRow[] {
+  return db
+    .prepare(
+      `SELECT s.id, s.image_id, i.file_name, s.query, i.height, i.width, ${predictedSql(complete)},
+         (SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id),
+         (SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id),
+         m.rev, m.score
+       FROM images i JOIN samples s ON s.image_id = i.id
+       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
+       WHERE i.dataset_id = $dataset AND ${scoredSql(task)}
+       ORDER BY i.file_name, i.id, s.id`,
+    )
+    .raw()
+    .all({ run: runId, dataset: datasetId }) as EvaluationRow[];
+}
+
+/**
+ * [sampleId, imageId, fileName, query, stored score, stale]: stale is 0 when the stored fingerprint
+ * (metric_samples.rev) equals the current `g<gt rev>p<pred rev>`, 1 when not, NULL when an unfinished
+ * run has not predicted the sample. Same order as evaluationRows.
+ */
+export type CurrentSampleRow = [number, number, string, string | null, number | null, number | null];
+
+export function currentSampleRows(db: Db, datasetId: number, runId: number, task: Task, complete: boolean): CurrentSampleRow[] {
+  return db
+    .prepare(
+      `SELECT s.id, s.image_id, i.file_name, s.query, m.score,
+         CASE WHEN ${predictedSql(complete)} THEN m.rev IS NOT ('g' || COALESCE((SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id), 0)
+           || 'p' || COALESCE((SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id), 0)) END
+       FROM images i JOIN samples s ON s.image_id = i.id
+       LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id
+       WHERE i.dataset_id = $dataset AND ${scoredSql(task)}
+       ORDER BY i.file_name, i.id, s.id`,
+    )
+    .raw()
+    .all({ run: runId, dataset: datasetId }) as CurrentSampleRow[];
+}
+
+export function runHasPredictions(db: Db, runId: number): boolean {
+  return db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) !== undefined;
+}
+
+export function datasetTaskOf(db: Db, datasetId: number): string | undefined {
+  return (db.prepare('SELECT task FROM datasets WHERE id = ?').get(datasetId) as { task: string } | undefined)?.task;
+}
+
+export function runDatasetAndStatus(db: Db, runId: number): { datasetId: number; status: string } | undefined {
+  const row = db.prepare('SELECT dataset_id, status FROM runs WHERE id = ?').get(runId) as
+    { dataset_id: number; status: string } | undefined;
+  return row === undefined ? undefined : { datasetId: row.dataset_id, status: row.status };
+}
+
+export function datasetHasClasses(db: Db, datasetId: number): boolean {
+  return db.prepare('SELECT 1 FROM classes WHERE dataset_id = ? LIMIT 1').get(datasetId) !== undefined;
+}
+
+/** The largest class index of the dataset; null when it has no classes. */
+export function maxClassIdx(db: Db, datasetId: number): number | null {
+  return (db.prepare('SELECT MAX(idx) AS max FROM classes WHERE dataset_id = ?').get(datasetId) as { max: number | null }).max;
+}
+
+/** A sample's ground-truth and (for the run) prediction counters (migration 6). */
+export function sampleRevs(db: Db, runId: number, sampleId: number): [number | null, number | null] {
+  return db
+    .prepare(
+      `SELECT (SELECT rev FROM ground_truth_revs WHERE sample_id = $sample), (SELECT rev FROM prediction_revs WHERE run_id = $run AND sample_id = $sample)`,
+    )
+    .raw()
+    .get({ run: runId, sample: sampleId }) as [number | null, number | null];
+}
+
+/** How many samples have a stored row (metric_samples) in the run. */
+export function storedSampleCount(db: Db, runId: number): number {
+  return (db.prepare('SELECT COUNT(*) FROM metric_samples WHERE run_id = ?').pluck().get(runId) as number) ?? 0;
+}
+
+/** Readers of the per-sample counters (statements prepared once, for loops over many samples). */
+export function revReaders(db: Db) {
+  const gt = db.prepare('SELECT rev FROM ground_truth_revs WHERE sample_id = ?').pluck();
+  const pred = db.prepare('SELECT rev FROM prediction_revs WHERE run_id = ? AND sample_id = ?').pluck();
+  return {
+    groundTruth: (sampleId: number): number | null => (gt.get(sampleId) as number | undefined) ?? null,
+    prediction: (runId: number, sampleId: number): number | null => (pred.get(runId, sampleId) as number | undefined) ?? null,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Owns `inference_cache`: a model's encoded outputs for one image, keyed by model and image content
+ * (models/cacheKey.ts), so a rerun of the same model is instant. Schema 5 on, each entry records
+ * which model and image it is for, so deletes can take the entries nothing else needs; the
+ * `_shas` temp table (withShaTable) names a set of image hashes without SQLite's variable limit.
+ */
+import type { Db } from '../db';
+
+/** Whether `inference_cache` records which model and image each entry is for (schema 5 on). */
+export function cacheHasOwners(db: Db): boolean {
+  return (db.prepare('PRAGMA table_info(inference_cache)').all() as Array<{ name: string }>).some((c) => c.name === 'model_sha256');
+}
+
+/** Lookup and insert for a run's item loop (statements prepared once). */
+export function inferenceCacheRepo(db: Db) {
+  const lookup = db.prepare('SELECT outputs FROM inference_cache WHERE key = ?');
+  const insert = db.prepare(
+    'INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)',
+  );
+  return {
+    get(key: string): Buffer | undefined {
+      return (lookup.get(key) as { outputs: Buffer } | undefined)?.outputs;
+    },
+    put(key: string, outputs: Buffer, modelSha256: string, imageSha256: string): void {
+      insert.run(key, outputs, new Date().toISOString(), modelSha256, imageSha256);
+    },
+  };
+}
+
+/** Runs `fn` with a temp table `_shas(sha)` filled with `shas` (SQLite's variable limit stays out of the way). */
+export function withShaTable<T>(db: Db, shas: readonly string[], fn: () => T): T {
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS _shas (sha TEXT PRIMARY KEY)');
+  db.exec('DELETE FROM temp._shas');
+  const insert = db.prepare('INSERT OR IGNORE INTO temp._shas (sha) VALUES (?)');
+  for (const s of shas) insert.run(s);
+  try {
+    return fn();
+  } finally {
+    db.exec('DELETE FROM temp._shas');
+  }
+}
+
+/** Image hashes in `_shas` (call inside withShaTable). */
+export function shasInTable(db: Db): string[] {
+  return (db.prepare('SELECT sha FROM temp._shas').all() as Array<{ sha: string }>).map((r) => r.sha);
+}
+
+/** Cached outputs of the images in `_shas` (call inside withShaTable); 0 before schema 5. */
+export function cachedOutputsOfImages(db: Db): number {
+  if (!cacheHasOwners(db)) return 0;
+  return (db.prepare('SELECT COUNT(*) AS n FROM inference_cache WHERE image_sha256 IN (SELECT sha FROM temp._shas)').get() as { n: number })
+    .n;
+}
+
+export function deleteCachedOutputsOfImages(db: Db): void {
+  if (cacheHasOwners(db)) db.prepare('DELETE FROM inference_cache WHERE image_sha256 IN (SELECT sha FROM temp._shas)').run();
+}
+
+/** Cached outputs of one model file; 0 before schema 5. */
+export function cachedOutputsOfModel(db: Db, modelSha256: string): number {
+  if (!cacheHasOwners(db)) return 0;
+  return (db.prepare('SELECT COUNT(*) AS n FROM inference_cache WHERE model_sha256 = ?').get(modelSha256) as { n: number }).n;
+}
+
+export function deleteCachedOutputsOfModel(db: Db, modelSha256: string): void {
+  if (cacheHasOwners(db)) db.prepare('DELETE FROM inference_cache WHERE model_sha256 = ?').run(modelSha256);
+}
+
+/** Cached outputs of a model file for the images a run has results for; 0 before schema 5. */
+export function cachedOutputsOfRun(db: Db, modelSha256: string, runId: number): number {
+  if (!cacheHasOwners(db)) return 0;
+  return (
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM inference_cache WHERE model_sha256 = ? AND image_sha256 IN (
+           SELECT i.sha256 FROM images i JOIN samples s ON s.image_id = i.id JOIN predictions p ON p.sample_id = s.id WHERE p.run_id = ?
+           UNION SELECT i.sha256 FROM images i JOIN samples s ON s.image_id = i.id JOIN heatmaps h ON h.sample_id = s.id WHERE h.run_id = ?)`,
+      )
+      .get(modelSha256, runId, runId) as { n: number }
+  ).n;
+}
