@@ -140,15 +140,10 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
       <div className="annotate-body">
         <aside className="layers-panel annotate-panel" aria-label="Annotation">
           {session !== null ? (
-            <ToolPanel
-              editor={session.editor}
-              status={status}
-              classes={classes}
-              onUndo={() => undo(session)}
-              onRedo={() => redo(session)}
-            />
+            <ToolPanel editor={session.editor} status={status} classes={classes} onUndo={() => undo(session)} onRedo={() => redo(session)}>
+              <PredictionPanel editor={session.editor} layer={prediction} classes={classes} />
+            </ToolPanel>
           ) : null}
-          {session !== null ? <PredictionPanel editor={session.editor} layer={prediction} classes={classes} /> : null}
           {session !== null ? <PromptPanel editor={session.editor} imageId={imageId} /> : null}
           <label className="annotate-brush">
             Mask opacity

@@ -12,13 +12,18 @@ function saveText(status: SyncStatus): string {
   return `All edits saved · revision ${status.revision}`;
 }
 
-/** Tools, brush size, classes, undo/redo and the autosave status. */
+/**
+ * Tools, brush size, classes, undo/redo and the autosave status. `children` (the Prediction section)
+ * go between the brush and the class list, so they are in view on a small window whatever the number
+ * of classes.
+ */
 export function ToolPanel(props: {
   editor: AnnotationEditor;
   status: SyncStatus;
   classes: readonly PickableClass[];
   onUndo(): void;
   onRedo(): void;
+  children?: React.ReactNode;
 }): React.JSX.Element {
   const { editor, status } = props;
   const snap = useSyncExternalStore(editor.subscribe, editor.getSnapshot);
@@ -53,6 +58,7 @@ export function ToolPanel(props: {
           onChange={(e) => editor.setBrushRadius(Math.min(MAX_BRUSH_RADIUS, Number(e.target.value)))}
         />
       </label>
+      {props.children}
       <h3>Class</h3>
       <ClassPicker editor={editor} classes={props.classes} />
       <h3>History</h3>
