@@ -9,7 +9,7 @@
 import { createEngine, type Engine } from '../src/main/engine/engine';
 import { labelMapToRles, type ClassRle } from '../src/main/engine/masks';
 import { cyrb53, sampleFingerprint } from '../src/main/engine/metrics/evaluationSet';
-import { metricRowsStore } from '../src/main/engine/metrics/metricRows';
+import { metricRowsStore } from '../src/main/engine/store/repos/metricRows';
 import type { CountRow } from '../src/main/engine/metrics/sampleCounts';
 
 export interface GalleryWorkspace {

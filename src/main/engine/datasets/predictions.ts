@@ -6,7 +6,7 @@ import type { PredictionFormat, PredictionsImportResult } from '../../../shared/
 import type { SkippedFile } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
 import { fingerprint } from '../metrics/evaluationSet';
-import { metricRowsStore } from '../metrics/metricRows';
+import { metricRowsStore } from '../store/repos/metricRows';
 import type { CountRow } from '../metrics/sampleCounts';
 import type { Db } from '../store/db';
 import type { PredictionRegion } from '../store/repos/predictions';

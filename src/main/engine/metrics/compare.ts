@@ -12,7 +12,7 @@ import { pairedBootstrap, pairedDifferences, type BootstrapInterval } from './bo
 import type { ClassCounts } from './confusion';
 import { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
 import type { EvaluationSample } from './evaluationSet';
-import { metricRowsStore, subsetFilter } from './metricRows';
+import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
 import { pairIou } from './referring';
 import { freshRun } from './scores';
 import type { CountRow } from './sampleCounts';

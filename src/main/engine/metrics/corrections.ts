@@ -7,7 +7,7 @@ import type { CorrectionScores } from '../../../shared/api/methods/metrics';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { evalResult, referringBlock, semanticBlock } from './aggregate';
-import { metricRowsStore, subsetFilter, type SampleRows } from './metricRows';
+import { metricRowsStore, subsetFilter, type SampleRows } from '../store/repos/metricRows';
 import { LabelMapScratch, countSample, type CountRow } from './sampleCounts';
 import { freshRun, type FreshRun } from './scores';
 

@@ -9,7 +9,7 @@ import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { loadEvaluationSet, type EvaluationSample, type EvaluationSet } from './evaluationSet';
-import { metricRowsStore } from './metricRows';
+import { metricRowsStore } from '../store/repos/metricRows';
 import { LabelMapScratch, countSample } from './sampleCounts';
 
 export interface EvaluationPlan {

@@ -10,7 +10,7 @@ import { evalResult, referringBlock, semanticBlock } from './aggregate';
 import { ensureFresh } from './evaluateRun';
 import type { CurrentSample, EvaluationSet, EvaluationTask } from './evaluationSet';
 import { requireDatasetRun } from './lookup';
-import { metricRowsStore, subsetFilter } from './metricRows';
+import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
 
 /** Tags naming a non-empty subset of a dataset (store/repos/tags.ts). */
 export { datasetSubsets } from '../store/repos/tags';

@@ -2,11 +2,11 @@
  * Owns `metric_rows`: per (run, sample, class) pixel counts. Every score is a SUM over these rows
  * joined to a subset, so re-scoring a subset, a class or a tag never reads a pixel (DESIGN §2).
  */
-import { ApiError } from '../../../shared/api/errors';
-import type { Db } from '../store/db';
-import { sampleScore } from './aggregate';
-import type { EvaluationTask } from './evaluationSet';
-import type { CountRow } from './sampleCounts';
+import { ApiError } from '../../../../shared/api/errors';
+import type { Db } from '../db';
+import { sampleScore } from '../../metrics/aggregate';
+import type { EvaluationTask } from '../../metrics/evaluationSet';
+import type { CountRow } from '../../metrics/sampleCounts';
 
 /** A subset restriction as SQL over `m.sample_id`; the empty string when there is none. */
 export interface SubsetFilter {
