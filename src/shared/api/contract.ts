@@ -38,7 +38,11 @@ export const methods = {
   ...manageMethods,
 } as const;
 
-/** What the engine announces; clients never poll. */
+/**
+ * What the engine announces. Clients follow a job by its events and, while it is live, also ask
+ * `jobs.get` now and then (the renderer's useJob), so a job that ended before they subscribed, or
+ * events lost in a WebSocket reconnect, still show; everything else is refetched on `data.changed`.
+ */
 export const events = {
   'job.progress': JobProgress,
   'job.finished': JobFinished,

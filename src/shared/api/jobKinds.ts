@@ -4,7 +4,7 @@ import type { JobState } from '../domain';
 import { datasetMethods, PredictionsImportResult } from './methods/datasets';
 import { ExportResult, exportMethods } from './methods/exports';
 import { ReportResult, reportMethods } from './methods/reports';
-import { RunProfile, runMethods } from './methods/runs';
+import { RunProfile } from './methods/runs';
 import type { MethodName } from './contract';
 
 /** The result of a `runs.start` job (`tessera run --json`). A run with failed images ends as a failed job instead. */

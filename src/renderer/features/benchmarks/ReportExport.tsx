@@ -1,12 +1,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { RunSummary } from '../../../shared';
-import { ReportFormat, ReportResult } from '../../../shared/api/methods/reports';
+import { ReportFormat } from '../../../shared/api/methods/reports';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
+import { useJob } from '../../api/useJob';
 import { ErrorBanner } from '../../components/ErrorBanner';
-
-const LIVE = new Set(['queued', 'running']);
 
 const MIME: Record<ReportFormat, string> = {
   html: 'text/html',
@@ -53,17 +52,7 @@ export function ReportExport({
   const start = useMutation({
     mutationFn: () => client.call('reports.create', { datasetId, runIds: runs.slice(0, 8).map((r) => r.id), format, subset }),
   });
-  const jobId = start.data?.jobId;
-  // job.progress events patch this query's cache (EventBridge); job.finished invalidates it. A slow
-  // poll while the job is live covers events missed during a WebSocket reconnect.
-  const job = useQuery({
-    ...apiQuery('jobs.get', { jobId: jobId ?? '' }),
-    enabled: jobId !== undefined,
-    staleTime: 0,
-    refetchInterval: (q) => (q.state.data !== undefined && !LIVE.has(q.state.data.status) ? false : 1000),
-  });
-  const state = job.data;
-  const result = state?.status === 'succeeded' ? ReportResult.safeParse(state.result) : null;
+  const { job: state, live, result } = useJob(start.data?.jobId ?? null, 'reports.create');
   return (
     <div className="bench-controls" data-testid="bench-report">
       <select data-testid="report-format" value={format} onChange={(e) => setFormat(ReportFormat.parse(e.target.value))}>
@@ -73,24 +62,20 @@ export function ReportExport({
           </option>
         ))}
       </select>
-      <button
-        data-testid="report-export"
-        disabled={runs.length === 0 || start.isPending || (state !== undefined && LIVE.has(state.status))}
-        onClick={() => start.mutate()}
-      >
+      <button data-testid="report-export" disabled={runs.length === 0 || start.isPending || live} onClick={() => start.mutate()}>
         Export report
       </button>
-      {state !== undefined && LIVE.has(state.status) ? (
+      {state !== undefined && live ? (
         <span>
           <progress max={Math.max(1, state.total)} value={state.done} data-testid="report-progress" /> {state.stage}
         </span>
       ) : null}
-      {result?.success === true ? (
+      {result !== null ? (
         <>
           <span data-testid="report-path">
-            wrote <code>{result.data.path}</code>
+            wrote <code>{result.path}</code>
           </span>
-          <ReportLink path={result.data.path} />
+          <ReportLink path={result.path} />
         </>
       ) : null}
       {state?.error ? <ErrorBanner error={new Error(state.error.message)} /> : null}

@@ -1,14 +1,19 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { ImportResult, type JobState } from '../../../shared';
 import { client } from '../../api/client';
+import { useJob } from '../../api/useJob';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
+
+/** The methods that start a dataset import: each job ends with an ImportResult. */
+type ImportMethod =
+  'datasets.importVoc' | 'datasets.importCoco' | 'datasets.importReasonSeg' | 'datasets.importRefCoco' | 'datasets.importFolder';
 
 /** One import format: its label, its path fields (input key -> label) and the call that starts it. */
 interface FormatSpec {
   label: string;
   fields: Array<{ key: string; label: string; required: boolean }>;
+  method: ImportMethod;
   start(values: Record<string, string | undefined>): Promise<{ jobId: string }>;
 }
 
@@ -17,6 +22,7 @@ const NAME = { key: 'name', label: 'Dataset name (optional)', required: false };
 const FORMATS: Record<string, FormatSpec> = {
   voc: {
     label: 'PASCAL VOC',
+    method: 'datasets.importVoc',
     fields: [
       { key: 'root', label: 'VOC root (JPEGImages, SegmentationClass, ImageSets)', required: true },
       { key: 'split', label: 'Split (optional, e.g. val)', required: false },
@@ -26,6 +32,7 @@ const FORMATS: Record<string, FormatSpec> = {
   },
   coco: {
     label: 'COCO instances JSON',
+    method: 'datasets.importCoco',
     fields: [
       { key: 'annotations', label: 'Instances JSON file', required: true },
       { key: 'imagesDir', label: 'Image folder', required: true },
@@ -36,11 +43,13 @@ const FORMATS: Record<string, FormatSpec> = {
   },
   reasonseg: {
     label: 'ReasonSeg',
+    method: 'datasets.importReasonSeg',
     fields: [{ key: 'dir', label: 'ReasonSeg folder (train/ val/ test/)', required: true }, NAME],
     start: (v) => client.call('datasets.importReasonSeg', { dir: v['dir'] ?? '', name: v['name'] }),
   },
   refcoco: {
     label: 'RefCOCO-style refs',
+    method: 'datasets.importRefCoco',
     fields: [
       { key: 'refs', label: 'Refs JSON file', required: true },
       { key: 'instances', label: 'COCO instances JSON file', required: true },
@@ -59,6 +68,7 @@ const FORMATS: Record<string, FormatSpec> = {
   },
   folder: {
     label: 'Folder of images (+ masks)',
+    method: 'datasets.importFolder',
     fields: [
       { key: 'dir', label: 'Image folder', required: true },
       { key: 'masksDir', label: 'Mask folder (optional)', required: false },
@@ -85,12 +95,12 @@ const dialogStyle: React.CSSProperties = {
 const fieldStyle: React.CSSProperties = { display: 'flex', flexDirection: 'column', gap: 4, marginBottom: 10 };
 
 /** The job's progress, then its result (with the skipped files) or its one clear error. */
-function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
-  const job = useQuery({ ...apiQuery('jobs.get', { jobId }), refetchInterval: (q) => (isActive(q.state.data) ? 1000 : false) });
+function JobStatus({ jobId, method }: { jobId: string; method: ImportMethod }): React.JSX.Element {
+  const job = useJob(jobId, method);
   if (job.error) return <ErrorBanner error={job.error} />;
-  const state = job.data;
+  const state = job.job;
   if (state === undefined) return <p className="muted">Starting…</p>;
-  if (isActive(state)) {
+  if (job.live) {
     return (
       <div data-testid="import-progress">
         <progress value={state.done} max={Math.max(1, state.total)} style={{ width: '100%' }} />
@@ -107,18 +117,18 @@ function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
       </div>
     );
   }
-  const result = ImportResult.safeParse(state.result);
-  if (!result.success) return <p>Done.</p>;
+  const result = job.result;
+  if (result === null) return <p>Done.</p>;
   return (
     <div data-testid="import-result">
       <p>
-        Imported {result.data.images} images ({result.data.annotated} with masks) as <strong>{result.data.name}</strong>.
+        Imported {result.images} images ({result.annotated} with masks) as <strong>{result.name}</strong>.
       </p>
-      {result.data.skipped.length > 0 ? (
+      {result.skipped.length > 0 ? (
         <details open>
-          <summary>Skipped {result.data.skipped.length} file(s)</summary>
+          <summary>Skipped {result.skipped.length} file(s)</summary>
           <ul data-testid="import-skipped">
-            {result.data.skipped.map((s) => (
+            {result.skipped.map((s) => (
               <li key={s.file}>
                 <code>{s.file}</code>: {s.reason}
               </li>
@@ -126,11 +136,11 @@ function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
           </ul>
         </details>
       ) : null}
-      {result.data.orientations.length > 0 ? (
+      {result.orientations.length > 0 ? (
         <details open>
-          <summary>{result.data.orientations.length} image(s) with an EXIF orientation</summary>
+          <summary>{result.orientations.length} image(s) with an EXIF orientation</summary>
           <ul data-testid="import-orientations">
-            {result.data.orientations.map((o) => (
+            {result.orientations.map((o) => (
               <li key={o.file}>
                 <code>{o.file}</code>: orientation {o.orientation},{' '}
                 {o.grid === 'raw' ? 'raw grid (EXIF ignored, as PIL)' : 'oriented grid (EXIF applied, as OpenCV)'} {o.width}x{o.height}
@@ -141,10 +151,6 @@ function JobStatus({ jobId }: { jobId: string }): React.JSX.Element {
       ) : null}
     </div>
   );
-}
-
-function isActive(state: JobState | undefined): boolean {
-  return state !== undefined && (state.status === 'queued' || state.status === 'running');
 }
 
 /**
@@ -226,7 +232,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
           </label>
         ))}
         {startError !== null ? <ErrorBanner error={startError} /> : null}
-        {jobId !== null ? <JobStatus jobId={jobId} /> : null}
+        {jobId !== null ? <JobStatus jobId={jobId} method={spec.method} /> : null}
         <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end', marginTop: 12 }}>
           {jobId !== null ? (
             <button

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import type { JobState } from '../../../shared';
-import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
+import { useJobs } from '../../api/useJob';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { routeHref } from '../../router';
 
@@ -41,27 +41,9 @@ function timing(j: JobState, now: number): { took: string; left: string | null }
   return { took: durationText(elapsed), left };
 }
 
-/** Background jobs (imports, runs, evaluations) with live progress from job.progress events, and Cancel. */
+/** Background jobs (imports, runs, evaluations) with live progress (useJobs: events, polling while any is live), and Cancel. */
 export function JobsPage(): React.JSX.Element {
-  const queryClient = useQueryClient();
-  const jobs = useQuery(apiQuery('jobs.list', {}));
-  useEffect(
-    () =>
-      client.on('job.progress', (p) => {
-        const key = apiQuery('jobs.list', {}).queryKey;
-        const list = queryClient.getQueryData<JobState[]>(key);
-        if (list?.some((j) => j.id === p.jobId) === true) {
-          queryClient.setQueryData<JobState[]>(
-            key,
-            list.map((j) => (j.id === p.jobId ? { ...j, ...p, status: 'running' as const } : j)),
-          );
-        } else {
-          // A job this list has not seen yet (started elsewhere): fetch the list again.
-          void queryClient.invalidateQueries({ queryKey: ['jobs.list'] });
-        }
-      }),
-    [queryClient],
-  );
+  const jobs = useJobs();
   // Cancel takes effect at the job's next item: until the job says cancelled, it shows "cancelling…".
   const [cancelling, setCancelling] = useState<ReadonlySet<string>>(new Set());
   const cancel = useMutation({
@@ -70,15 +52,15 @@ export function JobsPage(): React.JSX.Element {
     onError: (_e, jobId) => setCancelling((c) => new Set([...c].filter((id) => id !== jobId))),
   });
   const [now, setNow] = useState(() => Date.now());
-  const anyLive = jobs.data?.some((j) => LIVE.has(j.status)) === true;
+  const anyLive = jobs.jobs?.some((j) => LIVE.has(j.status)) === true;
   useEffect(() => {
     if (!anyLive) return;
     const timer = window.setInterval(() => setNow(Date.now()), 1000);
     return () => window.clearInterval(timer);
   }, [anyLive]);
   if (jobs.error) return <ErrorBanner error={jobs.error} />;
-  if (jobs.data === undefined) return <p className="muted">Loading jobs…</p>;
-  const list = [...jobs.data].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  if (jobs.jobs === undefined) return <p className="muted">Loading jobs…</p>;
+  const list = [...jobs.jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return (
     <section>
       <h2>Jobs</h2>

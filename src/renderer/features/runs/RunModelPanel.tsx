@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { runOriginText, type Device, type JobFinished, type JobProgress } from '../../../shared';
+import { runOriginText, type Device } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
+import { useJob } from '../../api/useJob';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { routeHref } from '../../router';
 
@@ -10,44 +11,6 @@ interface Started {
   jobId: string;
   runId: number;
   datasetId: number;
-}
-
-/** Follows one job through its events: progress until job.finished. */
-function useJobEvents(jobId: string | null): { progress: JobProgress | null; finished: JobFinished | null } {
-  const [progress, setProgress] = useState<JobProgress | null>(null);
-  const [finished, setFinished] = useState<JobFinished | null>(null);
-  useEffect(() => {
-    setProgress(null);
-    setFinished(null);
-    if (jobId === null) return;
-    // The job may have finished before we subscribed, or events may be missed during a WebSocket
-    // reconnect: ask now, then every two seconds until it is over.
-    let over = false;
-    const offP = client.on('job.progress', (p) => p.jobId === jobId && setProgress(p));
-    const offF = client.on('job.finished', (f) => {
-      if (f.jobId !== jobId) return;
-      over = true;
-      setFinished(f);
-    });
-    const ask = (): void => {
-      void client.call('jobs.get', { jobId }).then((j) => {
-        if (j.status === 'succeeded' || j.status === 'failed' || j.status === 'cancelled') {
-          over = true;
-          setFinished({ jobId, status: j.status, error: j.error, result: j.result });
-        } else setProgress({ jobId, done: j.done, total: j.total, stage: j.stage });
-      });
-    };
-    ask();
-    const timer = window.setInterval(() => {
-      if (!over) ask();
-    }, 2000);
-    return () => {
-      window.clearInterval(timer);
-      offP();
-      offF();
-    };
-  }, [jobId]);
-  return { progress, finished };
 }
 
 /** Run a registered model over a dataset (or a tagged subset): `tessera run` from the UI. */
@@ -60,7 +23,9 @@ export function RunModelPanel(): React.JSX.Element {
   const [subset, setSubset] = useState('');
   const [device, setDevice] = useState<Device>('auto');
   const [started, setStarted] = useState<Started | null>(null);
-  const { progress, finished } = useJobEvents(started?.jobId ?? null);
+  const followed = useJob(started?.jobId ?? null, 'runs.start');
+  const progress = followed.live ? followed.job : undefined;
+  const finished = followed.over ? (followed.job ?? null) : null;
   const start = useMutation({
     mutationFn: async () => {
       if (modelId === null || datasetId === null) throw new Error('choose a model and a dataset');
@@ -99,6 +64,9 @@ export function RunModelPanel(): React.JSX.Element {
   const modelList = models.data ?? [];
   const datasetList = datasets.data ?? [];
   const running = started !== null && finished === null;
+  // Cancel takes effect at the run's next image: until the job ends, the panel says "cancelling…".
+  const [cancelRequested, setCancelRequested] = useState<string | null>(null);
+  const cancelling = running && cancelRequested === started.jobId;
   return (
     <section className="run-model" data-testid="run-model">
       <h3>Run a model</h3>
@@ -153,8 +121,16 @@ export function RunModelPanel(): React.JSX.Element {
           {existing !== undefined && !running ? 'Continue run' : 'Run'}
         </button>
         {running ? (
-          <button data-testid="run-cancel" onClick={() => void client.call('jobs.cancel', { jobId: started.jobId })}>
-            Cancel
+          <button
+            data-testid="run-cancel"
+            disabled={cancelling}
+            onClick={() => {
+              const jobId = started.jobId;
+              setCancelRequested(jobId);
+              client.call('jobs.cancel', { jobId }).catch(() => setCancelRequested(null));
+            }}
+          >
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         ) : null}
       </div>
@@ -173,7 +149,7 @@ export function RunModelPanel(): React.JSX.Element {
       {running ? (
         <p data-testid="run-progress">
           <progress max={Math.max(1, progress?.total ?? 1)} value={progress?.done ?? 0} /> {progress?.done ?? 0}/{progress?.total ?? '…'}{' '}
-          <span className="muted">{progress?.stage ?? 'starting'}</span>
+          <span className="muted">{cancelling ? 'cancelling…' : (progress?.stage ?? 'starting')}</span>
         </p>
       ) : null}
       {finished !== null && started !== null ? (
@@ -182,11 +158,14 @@ export function RunModelPanel(): React.JSX.Element {
             <p>
               Run <strong>{run.data?.name ?? ''}</strong> {run.data?.status ?? 'complete'} on{' '}
               <strong data-testid="run-provider">{run.data?.executionProvider ?? '…'}</strong>
-              {typeof finished.result?.['providerFallback'] === 'string' ? (
-                <span className="muted"> ({String(finished.result['providerFallback'])})</span>
-              ) : null}
+              {followed.result?.providerFallback != null ? <span className="muted"> ({followed.result.providerFallback})</span> : null}
               {' · '}
               <a href={routeHref({ page: 'gallery', datasetId: started.datasetId })}>open the dataset</a>
+            </p>
+          ) : finished.status === 'cancelled' ? (
+            <p className="notice" data-testid="run-cancelled">
+              Cancelled after {finished.done} of {finished.total} images. The images done are kept: <strong>Continue run</strong> under the
+              same name resumes it.
             </p>
           ) : (
             <ErrorBanner error={finished.error === null ? new Error(finished.status) : new Error(finished.error.message)} />
