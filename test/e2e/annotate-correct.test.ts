@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeMask } from '../../src/main/engine/masks';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
+import { tessera } from '../helpers/cli';
 import { tempDir, writeSolidImage } from '../helpers/fixtures';
-import { decodeScreenshot } from '../helpers/pixels';
 import { createRun, imageIdsByName, savePrediction, withEngine } from './support/seed';
 import { importScenes, labelsOf } from './support/scene';
 import { ARTIFACTS } from './support/page';
+import { annotateMapper, annotatePixel, gotoAnnotate, waitSaved } from './support/annotate';
+import { readStore } from './support/store';
+import { startUi, stopUi, type Ui } from './support/ui';
 
 // Correcting masks where the errors are, in Chromium against `tessera serve`, checked on the rows of
 // tessera.db. Grey 80x60 images; the ground truth labels x 0..19 class 1 (scene_05 also has one class-12
@@ -26,8 +26,7 @@ const PRED_A3 = labelsOf(W, H, (x, y) => (x < 30 ? 1 : inA(x, y) ? 3 : 0));
 /** The ground truth with block A (class 2) added: the right mask for scene_00 and scene_02. */
 const GT_A = labelsOf(W, H, (x, y) => (x < 20 ? 1 : inA(x, y) ? 2 : 0));
 
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let cleanup: () => void;
 let dbFile: string;
 let ids: Map<string, number>;
@@ -74,24 +73,12 @@ beforeAll(async () => {
       savePrediction(engine, run, ids.get(name) as number, pred, W, H);
   });
   dbFile = join(ws, 'tessera.db');
-  server = await startServe(ws);
-  browser = await launchChromium();
+  ui = await startUi(ws);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanup?.();
-});
+afterAll(() => stopUi(ui, cleanup));
 
-function store<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
+const store = <T>(read: Parameters<typeof readStore<T>>[1]): T => readStore(dbFile, read);
 
 /** A sample's stored mask: the current versions of its regions painted in id order (read here with SQL). */
 function storedMask(sampleId: number): Uint8Array {
@@ -150,33 +137,14 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Bu
 const id = (name: string): number => ids.get(name) as number;
 
 async function newPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await ui.browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return { page, errors };
 }
 
-async function mapper(page: Page) {
-  const box = await page.getByTestId('annotate-canvas').boundingBox();
-  if (box === null) throw new Error('no canvas box');
-  const cw = box.width - 2;
-  const ch = box.height - 2;
-  const scale = Math.min(cw / W, ch / H);
-  const ox = (cw - W * scale) / 2;
-  const oy = (ch - H * scale) / 2;
-  return {
-    scale,
-    screen: (x: number, y: number) => ({ x: box.x + 1 + ox + x * scale, y: box.y + 1 + oy + y * scale }),
-    shot: (x: number, y: number) => ({ x: 1 + ox + x * scale, y: 1 + oy + y * scale }),
-  };
-}
-
-async function pixelAt(page: Page, name: string, x: number, y: number): Promise<[number, number, number]> {
-  const m = await mapper(page);
-  const px = await decodeScreenshot(await page.getByTestId('annotate-canvas').screenshot({ path: join(ARTIFACTS, `${name}.png`) }));
-  const p = m.shot(x, y);
-  return px.at(p.x, p.y);
-}
+const mapper = (page: Page) => annotateMapper(page, W, H);
+const pixelAt = (page: Page, name: string, x: number, y: number) => annotatePixel(page, W, H, name, x, y);
 
 async function click(page: Page, x: number, y: number): Promise<void> {
   const p = (await mapper(page)).screen(x, y);
@@ -184,17 +152,7 @@ async function click(page: Page, x: number, y: number): Promise<void> {
   await page.mouse.move(5, 5);
 }
 
-async function waitSaved(page: Page, revision: number): Promise<void> {
-  const status = page.getByTestId('save-status');
-  await expect
-    .poll(async () => [await status.getAttribute('data-revision'), await status.getAttribute('data-pending')], { timeout: 15_000 })
-    .toEqual([String(revision), '0']);
-}
-
-async function openAnnotate(page: Page, imageId: number): Promise<void> {
-  await page.goto(`${server.url}#/annotate/${imageId}`);
-  await page.getByTestId('annotate-canvas').locator('canvas').first().waitFor();
-}
+const openAnnotate = (page: Page, imageId: number) => gotoAnnotate(page, ui.server.url, imageId);
 
 async function pickRun(page: Page): Promise<void> {
   await page.getByTestId('prediction-run').selectOption({ label: 'model' });

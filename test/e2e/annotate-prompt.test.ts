@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { TOY_GENERATORS, toyFiles } from '../../tools/toy-models';
-import { decodeMask } from '../../src/main/engine/masks';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
+import { tessera } from '../helpers/cli';
 import { tempDir, writeGreyMask } from '../helpers/fixtures';
-import { decodeScreenshot } from '../helpers/pixels';
 import { writeSceneDataset } from '../helpers/scenes';
 import { ARTIFACTS } from './support/page';
+import { annotateMapper, annotatePixel } from './support/annotate';
+import { readStore, regionVersions } from './support/store';
+import { startUi, stopUi, type Ui } from './support/ui';
 
 // The scene: black 160x120 with a red rectangle (not labelled: the ground truth is background there)
 // and a blue one labelled class 3. The toy SAM grows a click over similar colour, so one click in the
@@ -20,8 +19,7 @@ const H = 120;
 const RED = { x: 40, y: 30, w: 60, h: 45 };
 const BLUE = { x: 115, y: 70, w: 30, h: 30 };
 const CLASS = 2; // VOC colour (0, 128, 0)
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let cleanup: () => void;
 let dbFile: string;
 let imageId: number;
@@ -56,82 +54,28 @@ beforeAll(async () => {
   expect(added.code).toBe(0);
   dbFile = join(ws, 'tessera.db');
   imageId = store((db) => (db.prepare("SELECT id FROM images WHERE file_name = 'scene.png'").get() as { id: number }).id);
-  server = await startServe(ws);
-  browser = await launchChromium();
+  ui = await startUi(ws);
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanup?.();
-});
+afterAll(() => stopUi(ui, cleanup));
 
-function store<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
+const store = <T>(read: Parameters<typeof readStore<T>>[1]): T => readStore(dbFile, read);
 
 /** The stored versions of the image's class-2 region, and the current one decoded to pixels. */
-function classTwo(): { versions: Array<{ version: number; source: string; area: number }>; current: Uint8Array | null } {
-  return store((db) => {
-    const rows = db
-      .prepare(
-        `SELECT v.version, v.source, v.area, v.rle, v.height, v.width, a.current_version FROM annotation_versions v
-         JOIN annotations a ON a.id = v.annotation_id JOIN samples s ON s.id = a.sample_id
-         WHERE s.image_id = ? AND a.class_idx = ? ORDER BY v.version`,
-      )
-      .all(imageId, CLASS) as Array<{
-      version: number;
-      source: string;
-      area: number;
-      rle: string;
-      height: number;
-      width: number;
-      current_version: number;
-    }>;
-    const cur = rows.find((r) => r.version === r.current_version);
-    return {
-      versions: rows.map((r) => ({ version: r.version, source: r.source, area: r.area })),
-      current: cur === undefined ? null : decodeMask({ size: [cur.height, cur.width], counts: cur.rle }),
-    };
-  });
-}
+const classTwo = () => regionVersions(dbFile, imageId, CLASS);
 
-/** Where image pixel coordinates land on screen: the fitted viewport of the canvas's content box. */
-async function mapper(page: Page) {
-  const box = await page.getByTestId('annotate-canvas').boundingBox();
-  if (box === null) throw new Error('no canvas box');
-  const cw = box.width - 2;
-  const ch = box.height - 2;
-  const scale = Math.min(cw / W, ch / H);
-  const ox = (cw - W * scale) / 2;
-  const oy = (ch - H * scale) / 2;
-  return {
-    screen: (x: number, y: number) => ({ x: box.x + 1 + ox + x * scale, y: box.y + 1 + oy + y * scale }),
-    shot: (x: number, y: number) => ({ x: 1 + ox + x * scale, y: 1 + oy + y * scale }),
-  };
-}
-
-async function pixelAt(page: Page, name: string, x: number, y: number): Promise<[number, number, number]> {
-  const m = await mapper(page);
-  const px = await decodeScreenshot(await page.getByTestId('annotate-canvas').screenshot({ path: join(ARTIFACTS, `${name}.png`) }));
-  const p = m.shot(x, y);
-  return px.at(p.x, p.y);
-}
+const mapper = (page: Page) => annotateMapper(page, W, H);
+const pixelAt = (page: Page, name: string, x: number, y: number) => annotatePixel(page, W, H, name, x, y);
 
 const rectArea = RED.w * RED.h;
 const nearRectArea = (area: number): boolean => Math.abs(area - rectArea) / rectArea < 0.03;
 
 describe('the prompt tool in Chromium against tessera serve', () => {
   it('proposes the clicked rectangle with the toy SAM, shows it, and saves it as the active class on Enter', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}#/annotate/${imageId}`);
+    await page.goto(`${ui.server.url}#/annotate/${imageId}`);
     await page.getByTestId('annotate-canvas').locator('canvas').first().waitFor();
     await expect.poll(async () => await pixelAt(page, 'prompt-open', 70, 50), { timeout: 15_000 }).toEqual([255, 0, 0]);
     const start = Number(await page.getByTestId('save-status').getAttribute('data-revision'));

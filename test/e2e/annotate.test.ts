@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
-import { decodeMask } from '../../src/main/engine/masks';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
-import { rectLabels, tempDir, writeGreyMask, writeSolidImage } from '../helpers/fixtures';
-import { decodeScreenshot } from '../helpers/pixels';
+import type { Page } from 'playwright-core';
+import { rectLabels, tempDir } from '../helpers/fixtures';
+import { annotateMapper, annotatePixel, gotoAnnotate, waitSaved } from './support/annotate';
+import { ARTIFACTS } from './support/page';
+import { importScenes } from './support/scene';
+import { readStore, regionVersions } from './support/store';
+import { startUi, stopUi, type Ui } from './support/ui';
 
 // The scene: grey 80x60 images whose mask labels the left half class 1 (VOC colour 128,0,0). The test
 // paints class 1 on the right half with the brush and follows that stroke into the workspace's
@@ -16,76 +15,30 @@ const W = 80;
 const H = 60;
 const RADIUS = 4;
 const STROKE = { from: { x: 50, y: 30 }, to: { x: 70, y: 30 } };
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let cleanup: () => void;
-let artifacts: string;
 let dbFile: string;
 let imageId: number;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-annotate-');
   cleanup = t.cleanup;
-  artifacts = join(process.cwd(), 'test-results', 'e2e');
-  mkdirSync(artifacts, { recursive: true });
-  const images = join(t.dir, 'images');
-  const masks = join(t.dir, 'masks');
-  mkdirSync(images);
-  mkdirSync(masks);
-  for (let i = 0; i < 2; i++) {
-    await writeSolidImage(join(images, `scene_${i}.png`), W, H, [128, 128, 128]);
-    writeGreyMask(join(masks, `scene_${i}.png`), W, H, rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1));
-  }
-  const ws = join(t.dir, 'ws');
-  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
-  expect(tessera(['--workspace', ws, 'import', 'folder', images, '--masks', masks, '--name', 'scenes']).code).toBe(0);
+  const half = rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1);
+  const ws = await importScenes(t.dir, W, H, [half, half], 'scenes', (i) => `scene_${i}`);
   dbFile = join(ws, 'tessera.db');
   imageId = store((db) => (db.prepare("SELECT id FROM images WHERE file_name = 'scene_0.png'").get() as { id: number }).id);
-  server = await startServe(ws);
-  browser = await launchChromium();
+  ui = await startUi(ws);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanup?.();
-});
+afterAll(() => stopUi(ui, cleanup));
 
-/** Reads the workspace database the server writes (WAL: a reader sees every committed transaction). */
-function store<T>(read: (db: Database.Database) => T): T {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
+const store = <T>(read: Parameters<typeof readStore<T>>[1]): T => readStore(dbFile, read);
 
 /** The stored class-1 versions of scene_0, and the current one decoded to pixels. */
 function classOne(): { versions: Array<{ version: number; source: string; area: number }>; current: Uint8Array } {
-  return store((db) => {
-    const rows = db
-      .prepare(
-        `SELECT v.version, v.source, v.area, v.rle, v.height, v.width, a.current_version FROM annotation_versions v
-         JOIN annotations a ON a.id = v.annotation_id JOIN samples s ON s.id = a.sample_id
-         WHERE s.image_id = ? AND a.class_idx = 1 ORDER BY v.version`,
-      )
-      .all(imageId) as Array<{
-      version: number;
-      source: string;
-      area: number;
-      rle: string;
-      height: number;
-      width: number;
-      current_version: number;
-    }>;
-    const cur = rows.find((r) => r.version === r.current_version);
-    if (cur === undefined) throw new Error('no current class-1 version');
-    return {
-      versions: rows.map((r) => ({ version: r.version, source: r.source, area: r.area })),
-      current: decodeMask({ size: [cur.height, cur.width], counts: cur.rle }),
-    };
-  });
+  const { versions, current } = regionVersions(dbFile, imageId, 1);
+  if (current === null) throw new Error('no current class-1 version');
+  return { versions, current };
 }
 
 /** Distance from a pixel centre to the stroke's segment, computed here, not by the app. */
@@ -95,45 +48,11 @@ function toStroke(x: number, y: number): number {
   return Math.hypot(px - (STROKE.from.x + t * (STROKE.to.x - STROKE.from.x)), y + 0.5 - STROKE.from.y);
 }
 
-/** Where image pixel coordinates land on screen: the fitted viewport of the canvas's content box. */
-async function mapper(page: Page) {
-  const canvas = page.getByTestId('annotate-canvas');
-  const box = await canvas.boundingBox();
-  if (box === null) throw new Error('no canvas box');
-  const cw = box.width - 2; // 1 px border on each side
-  const ch = box.height - 2;
-  const scale = Math.min(cw / W, ch / H);
-  const ox = (cw - W * scale) / 2;
-  const oy = (ch - H * scale) / 2;
-  return {
-    screen: (x: number, y: number) => ({ x: box.x + 1 + ox + x * scale, y: box.y + 1 + oy + y * scale }),
-    /** Position of image point (x, y) inside an element screenshot of the canvas. */
-    shot: (x: number, y: number) => ({ x: 1 + ox + x * scale, y: 1 + oy + y * scale }),
-  };
-}
-
-async function canvasShot(page: Page, name: string) {
-  const shot = await page.getByTestId('annotate-canvas').screenshot({ path: join(artifacts, `${name}.png`) });
-  return decodeScreenshot(shot);
-}
-
-async function pixelAt(page: Page, name: string, x: number, y: number): Promise<[number, number, number]> {
-  const m = await mapper(page);
-  const px = await canvasShot(page, name);
-  const p = m.shot(x, y);
-  return px.at(p.x, p.y);
-}
-
-async function waitSaved(page: Page, revision: number): Promise<void> {
-  const status = page.getByTestId('save-status');
-  await expect
-    .poll(async () => [await status.getAttribute('data-revision'), await status.getAttribute('data-pending')], { timeout: 15_000 })
-    .toEqual([String(revision), '0']);
-}
+const mapper = (page: Page) => annotateMapper(page, W, H);
+const pixelAt = (page: Page, name: string, x: number, y: number) => annotatePixel(page, W, H, name, x, y);
 
 async function openAnnotate(page: Page): Promise<void> {
-  await page.goto(`${server.url}#/annotate/${imageId}`);
-  await page.getByTestId('annotate-canvas').locator('canvas').first().waitFor();
+  await gotoAnnotate(page, ui.server.url, imageId);
   // The image and mask are drawn: the left half shows the class colour over grey.
   await expect.poll(async () => (await pixelAt(page, 'annotate-open', 20, 30))[1], { timeout: 15_000 }).toBeLessThan(100);
 }
@@ -142,7 +61,7 @@ const RED_ISH = (p: [number, number, number]): boolean => p[0] > 110 && p[1] < 7
 
 describe('annotate in Chromium against tessera serve', () => {
   it('paints with the brush, saves the stroke as a new version, undoes, redoes and keeps it across a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await openAnnotate(page);
@@ -214,7 +133,7 @@ describe('annotate in Chromium against tessera serve', () => {
   });
 
   it('saves a stroke still in progress when the window is hidden', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await openAnnotate(page);
     const start = Number(await page.getByTestId('save-status').getAttribute('data-revision'));
@@ -241,12 +160,12 @@ describe('annotate in Chromium against tessera serve', () => {
   });
 
   it('fills an area, lists the shortcuts, and sets review state and tags in the store', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await openAnnotate(page);
     const start = Number(await page.getByTestId('save-status').getAttribute('data-revision'));
     await page.keyboard.press('?');
     await expect.poll(() => page.getByTestId('help-overlay').textContent()).toContain('Brush');
-    await page.screenshot({ path: join(artifacts, 'annotate-help.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'annotate-help.png') });
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('help-overlay').count()).toBe(0);
 

@@ -1,50 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
-import { rectLabels, tempDir, writeGreyMask, writeSolidImage } from '../helpers/fixtures';
+import type { Page } from 'playwright-core';
+import { rectLabels, tempDir } from '../helpers/fixtures';
 import { decodeScreenshot } from '../helpers/pixels';
+import { ARTIFACTS } from './support/page';
+import { importScenes } from './support/scene';
+import { startUi, stopUi, type Ui } from './support/ui';
 
 // The scene: grey images; the mask labels the left half class 1 (VOC colour 128,0,0) and the right half
 // background. With the overlay on, the left half of the canvas turns red-ish; off, it is grey again.
 const W = 80;
 const H = 60;
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let cleanup: () => void;
-let artifacts: string;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-');
   cleanup = t.cleanup;
-  artifacts = join(process.cwd(), 'test-results', 'e2e');
-  mkdirSync(artifacts, { recursive: true });
-  const images = join(t.dir, 'images');
-  const masks = join(t.dir, 'masks');
-  mkdirSync(images);
-  mkdirSync(masks);
-  for (let i = 0; i < 3; i++) {
-    await writeSolidImage(join(images, `scene_${i}.png`), W, H, [128, 128, 128]);
-    writeGreyMask(join(masks, `scene_${i}.png`), W, H, rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1));
-  }
-  const ws = join(t.dir, 'ws');
-  expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
-  expect(tessera(['--workspace', ws, 'import', 'folder', images, '--masks', masks, '--name', 'scenes']).code).toBe(0);
-  server = await startServe(ws);
-  browser = await launchChromium();
+  const half = rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1);
+  const ws = await importScenes(t.dir, W, H, [half, half, half], 'scenes', (i) => `scene_${i}`);
+  ui = await startUi(ws);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanup?.();
-});
+afterAll(() => stopUi(ui, cleanup));
 
 async function canvasPixels(page: Page, name: string) {
   const canvas = page.getByTestId('viewer-canvas');
-  const shot = await canvas.screenshot({ path: join(artifacts, `${name}.png`) });
+  const shot = await canvas.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   const box = await canvas.boundingBox();
   if (box === null) throw new Error('canvas has no box');
   return { px: await decodeScreenshot(shot), box };
@@ -52,21 +34,21 @@ async function canvasPixels(page: Page, name: string) {
 
 describe('gallery and viewer in Chromium against tessera serve', () => {
   it('refuses the UI without the token', async () => {
-    const page = await browser.newPage();
-    const res = await page.goto(new URL(server.url).origin + '/');
+    const page = await ui.browser.newPage();
+    const res = await page.goto(new URL(ui.server.url).origin + '/');
     expect(res?.status()).toBe(401);
     await page.close();
   });
 
   it('opens the gallery, opens the viewer and toggles the ground-truth overlay', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1200, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url);
+    await page.goto(ui.server.url);
     await page.getByRole('link', { name: 'scenes' }).click();
     const items = page.getByTestId('gallery-item');
     await expect.poll(() => items.count()).toBe(3);
-    await page.screenshot({ path: join(artifacts, 'gallery.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'gallery.png') });
 
     await items.first().click();
     await page.getByTestId('viewer-canvas').locator('canvas').first().waitFor();
@@ -109,8 +91,8 @@ describe('gallery and viewer in Chromium against tessera serve', () => {
   });
 
   it('zooms to the cursor with the wheel and pans by dragging', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    await page.goto(server.url);
+    const page = await ui.browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(ui.server.url);
     await page.getByRole('link', { name: 'scenes' }).click();
     await page.getByTestId('gallery-item').first().click();
     const canvas = page.getByTestId('viewer-canvas');

@@ -2,20 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
+import { tessera } from '../helpers/cli';
 import sharp from 'sharp';
 import { tempDir } from '../helpers/fixtures';
 import { ARTIFACTS, openPage } from './support/page';
+import { startUi, stopUi, type Ui } from './support/ui';
 
 // A job to watch and cancel: importing 12 copies (hard links) of one 1024x1024 noise JPEG. The test
 // gate (src/main/engine/jobs/testGate.ts) holds the import before its 4th image until the test lets
 // it go, which it never does: the job stays running with progress shown, however fast the machine.
 // Cancel ends the wait, and an import that is cancelled writes nothing (one transaction at the end).
 const COPIES = 12;
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let cleanup: () => void;
 let ws = '';
 let images = '';
@@ -37,19 +35,14 @@ beforeAll(async () => {
   for (let i = 0; i < COPIES; i++) linkSync(original, join(images, `copy_${String(i).padStart(5, '0')}.jpg`));
   ws = join(t.dir, 'ws');
   expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
-  server = await startServe(ws, [], { TESSERA_TEST_GATE: `3:${join(t.dir, 'gate')}` });
-  browser = await launchChromium();
+  ui = await startUi(ws, { env: { TESSERA_TEST_GATE: `3:${join(t.dir, 'gate')}` } });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  cleanup?.();
-});
+afterAll(() => stopUi(ui, cleanup));
 
 describe('jobs and models panels', () => {
   it('shows a running import with progress and cancels it', async () => {
-    const { page, errors } = await openPage(browser, server.url, '#/jobs');
+    const { page, errors } = await openPage(ui.browser, ui.server.url, '#/jobs');
     await expect.poll(() => page.locator('main').textContent()).toContain('No jobs yet');
     const started = await page.evaluate(async (dir) => {
       const token = new URLSearchParams(window.location.search).get('token') ?? '';
@@ -84,7 +77,7 @@ describe('jobs and models panels', () => {
   });
 
   it('opens the models panel from the top bar', async () => {
-    const { page, errors } = await openPage(browser, server.url);
+    const { page, errors } = await openPage(ui.browser, ui.server.url);
     await page.getByTestId('nav-models').click();
     await expect.poll(() => page.locator('main').textContent()).toContain('No models yet');
     expect(await page.getByTestId('error-banner').count()).toBe(0);

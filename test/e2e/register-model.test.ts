@@ -2,37 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { semanticSegToy } from '../../tools/toy-models/semantic-seg';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
+import { tessera } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { writeSceneDataset } from '../helpers/scenes';
+import { TOY_SCENES } from './support/scene';
+import { startUi, stopUi, type Ui } from './support/ui';
 import { ARTIFACTS } from './support/page';
 
 let t: ReturnType<typeof tempDir>;
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let ws: string;
 let onnx: string;
 
 beforeAll(async () => {
   t = tempDir('tessera-e2e-register-');
   ws = join(t.dir, 'ws');
-  const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-    {
-      name: 's0',
-      width: 64,
-      height: 64,
-      rects: [
-        { x: 0, y: 0, w: 32, h: 64, cls: 1 },
-        { x: 40, y: 8, w: 16, h: 16, cls: 2 },
-        { x: 40, y: 40, w: 16, h: 16, cls: 3 },
-      ],
-    },
-    { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 48, h: 48, cls: 3 }] },
-  ]);
+  const data = await writeSceneDataset(join(t.dir, 'scenes'), TOY_SCENES);
   for (const args of [['init'], ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes']]) {
     expect(tessera(['--workspace', ws, ...args]).code).toBe(0);
   }
@@ -42,22 +29,17 @@ beforeAll(async () => {
   mkdirSync(incoming);
   onnx = join(incoming, 'colours.onnx');
   writeFileSync(onnx, semanticSegToy().onnx);
-  server = await startServe(ws);
-  browser = await launchChromium();
+  ui = await startUi(ws);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  t?.cleanup();
-});
+afterAll(() => stopUi(ui, () => t?.cleanup()));
 
 describe('registering a model from the UI', () => {
   it('inspects an ONNX file, writes its manifest from the form, shows the tensor check, and runs it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await ui.browser.newPage({ viewport: { width: 1440, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}#/models`);
+    await page.goto(`${ui.server.url}#/models`);
     await page.getByTestId('add-model-button').click();
     await page.getByTestId('add-mode-onnx').check();
     await page.getByTestId('onnx-path').fill(onnx);

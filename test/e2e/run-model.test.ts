@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser } from 'playwright-core';
 import { writeToys } from '../../tools/toy-models';
-import { launchChromium } from '../helpers/browser';
-import { startServe, tessera } from '../helpers/cli';
+import { tessera } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { writeSceneDataset } from '../helpers/scenes';
+import { TOY_SCENES } from './support/scene';
+import { startUi, stopUi, type Ui } from './support/ui';
 import { decodeScreenshot } from '../helpers/pixels';
 
 let t: ReturnType<typeof tempDir>;
-let browser: Browser;
-let server: { url: string; stop(): Promise<void> };
+let ui: Ui;
 let ws: string;
 
 beforeAll(async () => {
@@ -21,19 +20,7 @@ beforeAll(async () => {
   const models = join(t.dir, 'models');
   mkdirSync(models);
   writeToys(models, ['semantic-seg']);
-  const data = await writeSceneDataset(join(t.dir, 'scenes'), [
-    {
-      name: 's0',
-      width: 64,
-      height: 64,
-      rects: [
-        { x: 0, y: 0, w: 32, h: 64, cls: 1 },
-        { x: 40, y: 8, w: 16, h: 16, cls: 2 },
-        { x: 40, y: 40, w: 16, h: 16, cls: 3 },
-      ],
-    },
-    { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 48, h: 48, cls: 3 }] },
-  ]);
+  const data = await writeSceneDataset(join(t.dir, 'scenes'), TOY_SCENES);
   for (const args of [
     ['init'],
     ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes'],
@@ -41,20 +28,15 @@ beforeAll(async () => {
   ]) {
     expect(tessera(['--workspace', ws, ...args]).code).toBe(0);
   }
-  server = await startServe(ws);
-  browser = await launchChromium();
+  ui = await startUi(ws);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  t?.cleanup();
-});
+afterAll(() => stopUi(ui, () => t?.cleanup()));
 
 describe('running a model from the UI', () => {
   it('starts a run with progress, reports the provider, and the prediction shows in the viewer', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}#/models`);
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${ui.server.url}#/models`);
     await expect.poll(() => page.getByTestId('model-row').count()).toBe(1);
     await expect(page.getByTestId('model-row').first().textContent()).resolves.toMatch(/toy/i);
     await page.getByTestId('run-model-select').selectOption({ label: 'toy-colour-semantic (semantic-seg) TOY' });

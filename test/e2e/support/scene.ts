@@ -28,13 +28,14 @@ export async function importScenes(
   h: number,
   gts: ReadonlyArray<Uint8Array | null>,
   name = 'scenes',
+  stemOf = (i: number): string => `scene_${String(i).padStart(2, '0')}`,
 ): Promise<string> {
   const images = join(root, 'images');
   const masks = join(root, 'masks');
   mkdirSync(images, { recursive: true });
   mkdirSync(masks, { recursive: true });
   for (const [i, gt] of gts.entries()) {
-    const stem = `scene_${String(i).padStart(2, '0')}`;
+    const stem = stemOf(i);
     await writeSolidImage(join(images, `${stem}.png`), w, h, GREY);
     if (gt !== null) writeGreyMask(join(masks, `${stem}.png`), w, h, gt);
   }
@@ -45,6 +46,21 @@ export async function importScenes(
   expect(r.code).toBe(0);
   return ws;
 }
+
+/** Two 64x64 scenes for the toy colour models: s0 has classes 1, 2 and 3, s1 one class-3 square. */
+export const TOY_SCENES = [
+  {
+    name: 's0',
+    width: 64,
+    height: 64,
+    rects: [
+      { x: 0, y: 0, w: 32, h: 64, cls: 1 },
+      { x: 40, y: 8, w: 16, h: 16, cls: 2 },
+      { x: 40, y: 40, w: 16, h: 16, cls: 3 },
+    ],
+  },
+  { name: 's1', width: 64, height: 64, rects: [{ x: 8, y: 8, w: 48, h: 48, cls: 3 }] },
+];
 
 /**
  * Where image pixel (x, y) lands in a screenshot of a `.viewer-canvas` element at "fit": the stage is
