@@ -4,7 +4,9 @@ import type { ModelKind } from './models';
 /**
  * `params` of a manifest, per model kind. Known keys are checked for type and range when the model
  * is added (a threshold of "0.5" or 30 is an error, never a silent default); other keys are kept as
- * documentation (grid sizes, widths) and ignored.
+ * documentation (grid sizes, widths) and ignored. The same schemas give the adapters their typed
+ * params with the defaults below filled in (engine/models/adapters/params.ts, parsed once per loaded
+ * model); the stored manifest keeps what its file said.
  */
 const unit = z.number().min(0).max(1);
 const positiveInt = z.number().int().min(1);
@@ -22,23 +24,24 @@ export const ProbabilityMapParams = z.looseObject({
   ...common,
   output_type: z.enum(['logits', 'probability']).optional(),
   /** Foreground where the probability (after sigmoid for logits) is above this. */
-  threshold: unit.optional(),
+  threshold: unit.default(0.5),
 });
 
 export const CamParams = z.looseObject({
   ...common,
   cam_channels: z.enum(['foreground', 'all']).optional(),
   scales: scales.optional(),
-  flip: z.boolean().optional(),
-  bg_threshold: unit.optional(),
+  flip: z.boolean().default(true),
+  bg_threshold: unit.default(0.5),
   three_band: z.strictObject({ high: unit, low: unit }).optional(),
   benchmark_only: z.boolean().optional(),
 });
 
 export const PatchTokensParams = z.looseObject({
   ...common,
-  attention_prefix_tokens: nonNegativeInt.optional(),
-  patch_tokens_prefix_tokens: nonNegativeInt.optional(),
+  patch_size: positiveInt.max(1024).default(16),
+  attention_prefix_tokens: nonNegativeInt.default(1),
+  patch_tokens_prefix_tokens: nonNegativeInt.default(0),
   attention_layers: z.array(nonNegativeInt).optional(),
   hiprune_retention: positiveInt.optional(),
 });
@@ -60,11 +63,11 @@ export const SegTokenParams = z.looseObject({
   /** Name of a registered prompt-decoder model fed READ's points. */
   decoder: z.string().min(1).optional(),
   /** Without a decoder: foreground where the min-max similarity is above this. */
-  mask_threshold: unit.optional(),
-  sasp: SaspParams.optional(),
+  mask_threshold: unit.default(0.5),
+  sasp: SaspParams.default({}),
   similarity: z.literal('dot').optional(),
   /** READ runs in bf16: `bfloat16` reproduces its rounding of (image * seg).sum(-1); default float64. */
-  similarity_precision: z.enum(['float64', 'bfloat16']).optional(),
+  similarity_precision: z.enum(['float64', 'bfloat16']).default('float64'),
 });
 
 const EncoderRef = z.strictObject({
@@ -80,12 +83,12 @@ export const PromptDecoderParams = z.looseObject({
   encoder_model: z.string().min(1).optional(),
   mask_threshold: z.number().optional(),
   multimask_output: z.boolean().optional(),
-  text_embeds: z.boolean().optional(),
+  text_embeds: z.boolean().default(false),
 });
 
 export const ImageEncoderParams = z.looseObject({ ...common });
 
-export const PARAMS_SCHEMAS: Record<ModelKind, z.ZodType> = {
+export const PARAMS_SCHEMAS = {
   'semantic-seg': SemanticSegParams,
   'probability-map': ProbabilityMapParams,
   cam: CamParams,
@@ -93,4 +96,7 @@ export const PARAMS_SCHEMAS: Record<ModelKind, z.ZodType> = {
   'seg-token': SegTokenParams,
   'prompt-decoder': PromptDecoderParams,
   'image-encoder': ImageEncoderParams,
-};
+} satisfies Record<ModelKind, z.ZodType>;
+
+/** A kind's params as the adapters read them: checked, defaults filled in. */
+export type ModelParams<K extends ModelKind> = z.output<(typeof PARAMS_SCHEMAS)[K]>;

@@ -1,4 +1,5 @@
 import type { Adapter, ModelRuntime } from './types';
+import { paramsOf } from './params';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite, mapToImage } from './geometry';
@@ -83,8 +84,9 @@ export interface RawCams {
  */
 export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof imageToTensor>[0]): Promise<RawCams> {
   const m = rt.manifest;
-  const scales = Array.isArray(m.params['scales']) ? (m.params['scales'] as number[]) : [...TOCO_CAM_SCALES];
-  const flip = m.params['flip'] !== false;
+  const p = paramsOf(m, 'cam');
+  const scales = p.scales ?? [...TOCO_CAM_SCALES];
+  const flip = p.flip;
   const base = imageToTensor(rgb, m.input);
   const [H, W] = [base.dims[2], base.dims[3]];
   const batch = await rt.batchable();
@@ -188,10 +190,11 @@ export const camAdapter: Adapter = {
     const m = rt.manifest;
     const raw = await computeRawCams(rt, sample.rgb);
     const channels = raw.perScale[0]?.channels ?? 0;
+    const p = paramsOf(m, 'cam');
     const bgIndex = m.classes?.background ?? 0;
     // Channel k is foreground class k+1 in model indices when the manifest has a background class.
     const modelClassOf = (k: number): number =>
-      m.params['cam_channels'] === 'all' || m.classes?.background === null ? k : k + (bgIndex === 0 ? 1 : 0);
+      p.cam_channels === 'all' || m.classes?.background === null ? k : k + (bgIndex === 0 ? 1 : 0);
     let present: boolean[];
     let presence: string;
     if (sample.groundTruth !== null) {
@@ -205,7 +208,7 @@ export const camAdapter: Adapter = {
       present = new Array<boolean>(channels).fill(true);
       presence = 'all classes (no labels, no cls_logits)';
     }
-    const threshold = typeof m.params['bg_threshold'] === 'number' ? m.params['bg_threshold'] : 0.5;
+    const threshold = p.bg_threshold;
     // Fuse once; the pseudo label (image size) and the display map (a quarter of 448) both derive from it.
     const working = fusedCamAtWorkingSize(raw);
     const full = fusedCamAtImageSize(raw, sample.height, sample.width, working);

@@ -1,4 +1,5 @@
 import type { Adapter } from './types';
+import { paramsOf } from './params';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
@@ -20,10 +21,11 @@ export const patchTokensAdapter: Adapter = {
     const tokens = f32(out[tokName], tokName);
     assertFinite(tokens, tokName);
     const [, n, d] = (out[tokName]?.dims ?? []) as [number, number, number];
-    const patch = typeof m.params['patch_size'] === 'number' ? m.params['patch_size'] : 16;
+    const p = paramsOf(m, 'patch-tokens');
+    const patch = p.patch_size;
     const gridH = Math.round(input.dims[2] / patch);
     const gridW = Math.round(input.dims[3] / patch);
-    const prefix = typeof m.params['patch_tokens_prefix_tokens'] === 'number' ? m.params['patch_tokens_prefix_tokens'] : 0;
+    const prefix = p.patch_tokens_prefix_tokens;
     if (n - prefix !== gridH * gridW)
       throw new Error(
         `output ${tokName} has ${n} tokens; a ${gridH}x${gridW} grid (+${prefix} prefix) was expected from patch size ${patch}`,
@@ -46,11 +48,10 @@ export const patchTokensAdapter: Adapter = {
       const attn = f32(out[attnName], attnName);
       assertFinite(attn, attnName);
       const [, heads, t] = (out[attnName]?.dims ?? []) as [number, number, number];
-      const attnPrefix = typeof m.params['attention_prefix_tokens'] === 'number' ? m.params['attention_prefix_tokens'] : 1;
+      const attnPrefix = p.attention_prefix_tokens;
       const cls = clsAttentionMap(attn, heads, t, attnPrefix);
       const importance = tokenImportance(attn, heads, t).slice(attnPrefix);
-      const retention =
-        typeof m.params['hiprune_retention'] === 'number' ? m.params['hiprune_retention'] : Math.round((t - attnPrefix) / 4);
+      const retention = p.hiprune_retention ?? Math.round((t - attnPrefix) / 4);
       const sets = hiPruneSets(attn, attn, heads, t, { retention, gridWidth: gridW, prefixTokens: attnPrefix });
       const pagerank = weightedPageRank(attn, heads, t, { iterations: 20 }).slice(attnPrefix);
       heatmaps.push(

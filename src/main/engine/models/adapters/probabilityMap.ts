@@ -1,5 +1,6 @@
 import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
+import { paramsOf } from './params';
 import { imageToTensor } from '../preprocess';
 import { assertFinite, mapToImage } from './geometry';
 import { heatmapGeometry } from './heatmapGeometry';
@@ -10,6 +11,7 @@ export const probabilityMapAdapter: Adapter = {
   requiredInputs: () => [],
   async predict(rt, sample) {
     const m = rt.manifest;
+    const p = paramsOf(m, 'probability-map');
     const input = imageToTensor(sample.rgb, m.input);
     const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } });
     const role = m.outputs['probability'] !== undefined ? 'probability' : 'logits';
@@ -17,9 +19,9 @@ export const probabilityMapAdapter: Adapter = {
     const values = f32(out[name], name);
     assertFinite(values, name);
     const [, , h, w] = (out[name]?.dims ?? []) as [number, number, number, number];
-    const isLogits = role === 'logits' || m.params['output_type'] === 'logits';
+    const isLogits = role === 'logits' || p.output_type === 'logits';
     const prob = isLogits ? values.map((v) => 1 / (1 + Math.exp(-v))) : values;
-    const threshold = typeof m.params['threshold'] === 'number' ? m.params['threshold'] : 0.5;
+    const threshold = p.threshold;
     const g = input.geometry;
     let mask: Uint8Array;
     if (g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0) {

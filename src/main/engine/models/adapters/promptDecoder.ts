@@ -1,5 +1,6 @@
 import type { Adapter, ModelRegion } from './types';
 import { decodePrompt, interiorPoint, samEmbedding } from './promptDecoderCore';
+import { paramsOf } from './params';
 
 /**
  * `prompt-decoder` (SAM) over a dataset: with no human clicks, each ground-truth region gets one
@@ -16,7 +17,7 @@ export const promptDecoderAdapter: Adapter = {
     'has_mask_input',
     'orig_im_size',
     // READ/LISA decoders take the <SEG> embedding as well.
-    ...(m.params['text_embeds'] === true ? ['text_embeds'] : []),
+    ...(paramsOf(m, 'prompt-decoder').text_embeds ? ['text_embeds'] : []),
   ],
   async predict(rt, sample) {
     if (sample.groundTruth === null)

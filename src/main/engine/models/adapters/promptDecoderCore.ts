@@ -1,4 +1,5 @@
 import type { ModelRuntime } from './types';
+import { paramsOf } from './params';
 import { f32, outputNamed } from './types';
 import { imageToTensor, type RgbImage } from '../preprocess';
 import { toSamFrame, type SamFramePrecision } from '../../tokens';
@@ -48,8 +49,8 @@ export function decoderPrompt(
  * `params.encoder_model` when there is one (its runs prefill the cache), else files.encoder.
  */
 export async function samEmbedding(rt: ModelRuntime, imageSha: string, rgb: RgbImage): Promise<WireTensor> {
-  const shared = rt.manifest.params['encoder_model'];
-  if (typeof shared === 'string') {
+  const { encoder_model: shared, encoder = {} } = paramsOf(rt.manifest, 'prompt-decoder');
+  if (shared !== undefined) {
     const enc = await rt.companion(shared);
     return enc.embedding(imageSha, async () => {
       const input = imageToTensor(rgb, enc.manifest.input);
@@ -61,7 +62,6 @@ export async function samEmbedding(rt: ModelRuntime, imageSha: string, rgb: RgbI
       return e;
     });
   }
-  const encoder = (rt.manifest.params['encoder'] ?? {}) as { input?: string; output?: string };
   return rt.embedding(imageSha, async () => {
     const input = imageToTensor(rgb, rt.manifest.input);
     const out = await rt.run(

@@ -1,4 +1,6 @@
 import type { Adapter, ModelRuntime } from './types';
+import { paramsOf } from './params';
+import type { ModelParams } from '../../../../shared/domain';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
 import { assertFinite } from './geometry';
@@ -8,11 +10,7 @@ import type { WireTensor } from '../inference/protocol';
 import { loadSegTokenBundle } from '../bundles';
 import { geometryMeta, readCropGeometry } from './heatmapGeometry';
 
-interface QuerySpec {
-  tensor: string;
-  encoding: 'one-hot';
-  vocabulary: string[];
-}
+type QuerySpec = NonNullable<ModelParams<'seg-token'>['query']>;
 
 /** Toy text encoding: the first vocabulary word found in the query, one-hot. Real READ models come with precomputed tensors. */
 function encodeQuery(spec: QuerySpec, query: string): WireTensor {
@@ -32,11 +30,12 @@ function encodeQuery(spec: QuerySpec, query: string): WireTensor {
  */
 export const segTokenAdapter: Adapter = {
   requiredInputs: (m) => {
-    const q = m.params['query'] as QuerySpec | undefined;
+    const q = paramsOf(m, 'seg-token').query;
     return q === undefined ? [] : [q.tensor];
   },
   async predict(rt, sample) {
     const m = rt.manifest;
+    const p = paramsOf(m, 'seg-token');
     if (sample.query === null) throw new Error('a seg-token model needs a text query: run it on a referring/reasoning dataset');
     let out: Record<string, WireTensor>;
     if (m.files.bundles !== undefined) {
@@ -46,7 +45,7 @@ export const segTokenAdapter: Adapter = {
       const feeds: Record<string, WireTensor> = {
         [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer },
       };
-      const q = m.params['query'] as QuerySpec | undefined;
+      const q = p.query;
       if (q !== undefined) feeds[q.tensor] = encodeQuery(q, sample.query);
       out = await rt.run(feeds);
     }
@@ -60,22 +59,23 @@ export const segTokenAdapter: Adapter = {
     const [g, c] = (dims.length === 3 ? dims.slice(1) : dims) as [number, number];
     const side = Math.round(Math.sqrt(g));
     if (side * side !== g) throw new Error(`output ${imgName} has ${g} image tokens, not a square grid`);
-    const precision = m.params['similarity_precision'] === 'bfloat16' ? 'bfloat16' : 'float64';
+    const precision = p.similarity_precision;
     const sim = segSimilarity(imageHidden, g, c, segHidden.subarray(0, c), precision);
     const readSim = out['read_similarity'];
     if (readSim !== undefined) checkAgainstRead(sim, f32(readSim, 'read_similarity'), precision);
     const image = { height: sample.height, width: sample.width };
-    const sasp = (m.params['sasp'] ?? {}) as Record<string, unknown>;
+    const sasp = p.sasp;
     const points = similarityToPoints(sim, side, side, image, sasp);
     let mask: Uint8Array;
     let score: number | undefined;
     let prompt: DecoderPrompt | null = null;
-    const decoderName = typeof m.params['decoder'] === 'string' ? m.params['decoder'] : null;
+    const decoderName = p.decoder ?? null;
     if (decoderName !== null) {
       const decoder: ModelRuntime = await rt.companion(decoderName);
       const embedding = await samEmbedding(decoder, sample.imageSha, sample.rgb);
       const embName = m.outputs['seg_embeds'];
-      const text = embName !== undefined && decoder.manifest.params['text_embeds'] === true ? f32(out[embName], embName) : undefined;
+      const text =
+        embName !== undefined && paramsOf(decoder.manifest, 'prompt-decoder').text_embeds ? f32(out[embName], embName) : undefined;
       // READ feeds all num_points points (labels 1, 0 and -1) in SasP order, mapped to the 1024
       // frame in float32 as its generate_pred_masks, plus SAM's (0, 0) / -1 padding point.
       prompt = decoderPrompt(points, image, Math.max(...decoder.manifest.input.size), 'float32');
@@ -83,7 +83,7 @@ export const segTokenAdapter: Adapter = {
     } else {
       const full = fullResolutionMap(sim, side, side, image);
       const norm = minMaxNormalize(full) ?? new Float32Array(full.length);
-      const t = typeof m.params['mask_threshold'] === 'number' ? m.params['mask_threshold'] : 0.5;
+      const t = p.mask_threshold;
       mask = new Uint8Array(norm.length);
       for (let i = 0; i < norm.length; i++) mask[i] = (norm[i] as number) > t ? 1 : 0;
     }
@@ -102,9 +102,7 @@ export const segTokenAdapter: Adapter = {
             decoder: decoderName,
             // Exactly what the decoder received (null without a decoder).
             decoderPrompt: prompt,
-            ...geometryMeta(
-              readCropGeometry(image, typeof sasp['cropSize'] === 'number' ? sasp['cropSize'] : READ_7B_SASP.cropSize, side, side),
-            ),
+            ...geometryMeta(readCropGeometry(image, sasp.cropSize ?? READ_7B_SASP.cropSize, side, side)),
           },
         },
       ],
