@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { ownerAlive as jobOwnerAlive, parseOwner } from '../jobs/owner';
+import { inferenceCacheRepo } from '../store/repos/inferenceCache';
 import { jobOwnerOf } from '../store/repos/jobs';
 import { oneLine } from './inference/InferenceClient';
 import { ApiError } from '../../../shared/api/errors';
@@ -224,12 +225,7 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
         { runId: run.id, existing: true, resumable: false },
       );
     }
-    const owner = deps.db
-      .prepare(
-        "SELECT params, updated_at FROM jobs WHERE kind = 'runs.start' AND status IN ('queued','running') AND json_extract(params, '$.runId') = ?",
-      )
-      .all(run.id) as Array<{ params: string; updated_at: string }>;
-    if (owner.some(runOwnerAlive)) {
+    if (deps.repos.jobs.activeRunStarts(run.id).some(runOwnerAlive)) {
       throw new ApiError('CONFLICT', `run "${runName}" is being computed right now by another Tessera process`);
     }
   } else {
@@ -314,10 +310,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
     // preprocessed, so the worker never waits for the engine thread. As item i's reply arrives,
     // item i+2 starts decoding (sharp's threads) while the engine thread post-processes and
     // commits item i. One item is prepared at a time; commits stay in order.
-    const cacheLookup = deps.db.prepare('SELECT outputs FROM inference_cache WHERE key = ?');
-    const cacheInsert = deps.db.prepare(
-      'INSERT OR REPLACE INTO inference_cache (key, outputs, created_at, model_sha256, image_sha256) VALUES (?, ?, ?, ?, ?)',
-    );
+    const cache = inferenceCacheRepo(deps.db);
     let preparing = 0;
     let atWorker = 0;
     const compute = async (s: RunSample): Promise<Computed> => {
@@ -345,8 +338,8 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
       const gt = groundTruthOf(deps, s);
       const key = sampleCacheKey(plan.fingerprint, s, gt);
       try {
-        const hit = cacheLookup.get(key) as { outputs: Buffer } | undefined;
-        if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit.outputs) };
+        const hit = cache.get(key);
+        if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit) };
         const t0 = performance.now();
         const rgb = await decodeRgb(s.imagePath, s.orientation);
         const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
@@ -426,9 +419,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
           reason,
           modelError: !(err instanceof ApiError && err.code === 'CORRUPT_FILE'),
         });
-        deps.db
-          .prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)')
-          .run(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
+        deps.repos.jobs.recordItemFailure(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
         if (failures.length >= EARLY_FAILURES && computed + cached === 0) {
           throw new ApiError(
             'MODEL_MISMATCH',
@@ -449,7 +440,7 @@ async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Pro
           r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })),
         );
         for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
-        if (!item.fromCache) cacheInsert.run(key, encodeItemResult(r), new Date().toISOString(), model.summary.sha256, s.imageSha);
+        if (!item.fromCache) cache.put(key, encodeItemResult(r), model.summary.sha256, s.imageSha);
       })();
       if (item.stages !== undefined) {
         const st = profile.stages;
