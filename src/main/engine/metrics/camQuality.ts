@@ -1,4 +1,5 @@
 import { ApiError } from '../../../shared/api/errors';
+import { CamMeta } from '../../../shared/domain/heatmapMeta';
 import type { EngineDeps } from '../deps';
 import { paintLabelMap } from '../masks/labelMap';
 import type { Heatmap } from '../store/repos/predictions';
@@ -50,7 +51,7 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     }
     const gt = paintLabelMap(regions, image.height, image.width);
     const present = new Set(gt);
-    const classIds = (display.meta['classIds'] ?? []) as number[];
+    const classIds = CamMeta.parse(display.meta).classIds ?? [];
     const fused = fusedCamAtImageSize(decodeRawCams(raw.data, raw.meta), image.height, image.width);
     const plane = image.width * image.height;
     const keep = classIds.map((c, k) => [c, k] as const).filter(([c]) => c > 0 && c < 255 && present.has(c));
@@ -72,8 +73,8 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
  * as a sweep item, channels and keys as saved; null for any other map (an npy heatmap without keys).
  */
 export function importedCamItem(map: Heatmap, height: number, width: number): { cam: Float32Array; keys: number[] } | null {
-  const classIndices = map.meta['classIndices'];
-  if (!Array.isArray(classIndices) || map.dtype !== 'float32' || map.shape.length !== 3) return null;
+  const { classIndices } = CamMeta.parse(map.meta);
+  if (classIndices === undefined || map.dtype !== 'float32' || map.shape.length !== 3) return null;
   const [k, h, w] = map.shape as [number, number, number];
   if (h !== height || w !== width || k !== classIndices.length) return null;
   const bytes = map.data;
@@ -82,5 +83,5 @@ export function importedCamItem(map: Heatmap, height: number, width: number): { 
     bytes.byteOffset % 4 === 0
       ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
       : new Float32Array(bytes.slice().buffer);
-  return { cam, keys: classIndices.map(Number) };
+  return { cam, keys: [...classIndices] };
 }
