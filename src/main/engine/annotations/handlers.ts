@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
-import { cropMaskToBox } from '../masks/cropToBox';
+import { cropMaskToBox } from '../../../shared/pure/maskBox';
 import { runPromptDecoder } from '../models/promptDecoder';
 import { applyEdit, editTarget, stepHistory, type EditOptions } from './labelMapEdits';
 import { querySamples, setSampleQuery } from './sampleQuery';

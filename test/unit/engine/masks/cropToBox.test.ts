@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropMaskToBox } from '../../../../src/main/engine/masks/cropToBox';
+import { cropMaskToBox } from '../../../../src/shared/pure/maskBox';
 
 describe('cropMaskToBox', () => {
   it('crops a mask to the tight box of its 1s and counts them', () => {
