@@ -1,4 +1,5 @@
 import { maskToRgba } from '../../canvas/raster/maskToRgba';
+import { cropBox } from '../../../shared/pure/maskBox';
 
 /**
  * The label map's offscreen canvas, repainted only where an edit landed: one putImageData of the
@@ -21,12 +22,7 @@ export class MaskBitmap {
   paint(labels: Uint8Array, lut: Uint8ClampedArray, box: { x: number; y: number; w: number; h: number } | null): void {
     if (this.ctx === null) return;
     const b = box ?? { x: 0, y: 0, w: this.width, h: this.height };
-    let part = labels;
-    if (box !== null) {
-      part = new Uint8Array(b.w * b.h);
-      for (let row = 0; row < b.h; row++)
-        part.set(labels.subarray((b.y + row) * this.width + b.x, (b.y + row) * this.width + b.x + b.w), row * b.w);
-    }
+    const part = box === null ? labels : cropBox(labels, this.width, b);
     const rgba = maskToRgba(part, lut);
     this.ctx.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, b.w, b.h), b.x, b.y);
   }
