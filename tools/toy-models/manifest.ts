@@ -1,4 +1,4 @@
-// The manifest written beside each toy `.onnx` (DESIGN §4 "Models"). Kept here, not in src/shared, because
+// The manifest written beside each toy `.onnx` (docs/design.md §4.1; fields: docs/manifest.md). Kept here, not in src/shared, because
 // the engine owns the manifest schema; this is the shape the toys promise to follow.
 
 export type ModelKind = 'semantic-seg' | 'probability-map' | 'cam' | 'patch-tokens' | 'seg-token' | 'prompt-decoder' | 'image-encoder';

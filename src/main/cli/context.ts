@@ -7,7 +7,7 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-/** DESIGN §6: --workspace, else $TESSERA_WORKSPACE, else ./.tessera */
+/** docs/design.md §6.3: --workspace, else $TESSERA_WORKSPACE, else ./.tessera */
 export function workspaceDir(opts: GlobalOptions): string {
   return resolve(opts.workspace ?? (process.env['TESSERA_WORKSPACE'] || '.tessera'));
 }

@@ -17,7 +17,7 @@ import { registerCheck } from './commands/check';
 import { registerRuns } from './commands/runs';
 import { registerClasses } from './commands/classes';
 
-/** Exit codes (DESIGN §6): 0 ok; 1 anything the user caused, one line on stderr; 2 usage errors. */
+/** Exit codes (docs/design.md §6.3): 0 ok; 1 anything the user caused, one line on stderr; 2 usage errors. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program

@@ -1,7 +1,7 @@
 import type { ElectronApi, IpcMainInvokeEventLike } from './electronApi';
 import { APP_ORIGIN } from './protocol';
 
-/** Blocks navigation away from the app, new windows and every permission request (DESIGN §7). */
+/** Blocks navigation away from the app, new windows and every permission request (docs/design.md §7). */
 export function hardenContents(electron: ElectronApi): void {
   electron.app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -89,7 +89,7 @@ export type ClassSpec = z.output<typeof ClassSpec>;
 /** Bundle-only seg-token manifests need no image input; this placeholder keeps the type uniform. */
 const BUNDLE_INPUT = { tensor: 'image', policy: 'fixed', size: [1, 1] };
 
-/** DESIGN §4: a manifest (JSON or YAML) beside the .onnx. */
+/** docs/design.md §4.1 (fields: docs/manifest.md): a manifest (JSON or YAML) beside the .onnx. */
 export const ModelManifest = z.preprocess(
   (raw) => {
     // A seg-token model may be precomputed tensors only (files.bundles: .npz/.safetensors per sample).

@@ -15,7 +15,7 @@ export const RunSummary = z.object({
   /** The execution provider actually used (cpu, cuda), null for imported runs. */
   executionProvider: z.string().nullable(),
   params: z.record(z.string(), z.unknown()),
-  /** Model file hash, manifest, thresholds, prompt template, tool version (DESIGN §3). */
+  /** Model file hash, manifest, thresholds, prompt template, tool version (docs/design.md §3.7). */
   provenance: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),

@@ -1,5 +1,5 @@
 /**
- * Query-patch maps over a ViT's patch tokens (DESIGN §4 `patch-tokens`): click a patch, see which
+ * Query-patch maps over a ViT's patch tokens (docs/design.md §4.5 `patch-tokens`): click a patch, see which
  * patches the model groups with it. The viewer computes the clicked patch's map with this function.
  */
 import { assertInteger, assertTensor } from './shape';

@@ -50,7 +50,7 @@ afterAll(() => cleanup?.());
 const cli = (...args: string[]) => tessera(['--workspace', ws, ...args]);
 
 describe('tessera eval / compare', () => {
-  it('eval --json prints exactly the DESIGN §6 object with the reference scores', () => {
+  it('eval --json prints exactly the docs/design.md §6.2 object with the reference scores', () => {
     const r = cli('eval', '--dataset', 'street', '--run', 'base', '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

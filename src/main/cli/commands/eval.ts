@@ -12,7 +12,7 @@ export async function evaluateAndScore(client: TesseraClient, datasetId: number,
   return client.call('metrics.scores', { datasetId, runId, subset });
 }
 
-/** Exactly the DESIGN §6 object (plus `definitions`), in that key order. */
+/** Exactly the docs/design.md §6.2 object (plus `definitions`), in that key order. */
 export function evalJson(s: RunScores): EvalResult {
   return { dataset: s.dataset, run: s.run, images: s.images, semantic: s.semantic, referring: s.referring, definitions: s.definitions };
 }
@@ -48,7 +48,7 @@ function printHuman(s: RunScores): void {
 export function registerEval(program: Command, globals: () => GlobalOptions): void {
   program
     .command('eval')
-    .description('score a run against the ground truth (DESIGN §5 definitions)')
+    .description('score a run against the ground truth (definitions: docs/design.md §5)')
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .requiredOption('--run <run>', 'run name or id')
     .option('--subset <tag>', 'score only images (or queries) carrying this tag')

@@ -83,7 +83,7 @@ export async function exportNpy(
     };
     if (names.includes('cam_raw')) {
       // A ToCo CAM run: <stem>.npy is the fused, min-max normalized CAM [C,H,W] at the image size,
-      // recomputed from the exact per-scale model outputs (DESIGN §4), not the small display map;
+      // recomputed from the exact per-scale model outputs (docs/design.md §4.4), not the small display map;
       // raw: the same CAM at the working size the model saw (ToCo's 448x448).
       const blob = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
       const cams = decodeRawCams(blob.data, blob.meta);

@@ -1,5 +1,5 @@
 /**
- * Paired comparison of two runs on the same images (DESIGN §5 Comparison): per-image wins / ties /
+ * Paired comparison of two runs on the same images (docs/design.md §5.6): per-image wins / ties /
  * losses, and a seeded bootstrap 95% interval of the difference in a dataset-level metric.
  */
 import { mulberry32 } from './prng';

@@ -15,7 +15,7 @@ export interface CamQuality extends CamSweepResult {
 }
 
 /**
- * CAM quality of a ToCo CAM run (DESIGN §5): the fused, normalized CAM of each image at its size,
+ * CAM quality of a ToCo CAM run (docs/design.md §5.4): the fused, normalized CAM of each image at its size,
  * keeping the channels of the classes its ground truth contains (ToCo scores CAMs with GT image
  * labels), pseudo labels at each background threshold 0.00-0.95, mIoU over classes present in GT.
  * A run imported from ToCo/IRN CAM dicts (`import predictions --format toco-cam`) has no raw CAMs:

@@ -1,5 +1,5 @@
 /**
- * CAM quality (DESIGN §4 `cam`, §5): CAM -> pseudo label by a background threshold, and the mIoU of
+ * CAM quality (docs/design.md §4.4 `cam`, §5.4): CAM -> pseudo label by a background threshold, and the mIoU of
  * those labels against GT over a threshold sweep.
  */
 import { IGNORE_INDEX, accumulateConfusion, assertNumClasses } from './confusion';

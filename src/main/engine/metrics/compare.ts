@@ -1,5 +1,5 @@
 /**
- * Paired comparison of two runs on the same samples (DESIGN §5 Comparison): per-image differences,
+ * Paired comparison of two runs on the same samples (docs/design.md §5.6): per-image differences,
  * wins / ties / losses, per class the images where B beat A, and a seeded bootstrap 95% interval of
  * the difference in the dataset metric (mmseg mIoU, or LISA gIoU for referring datasets).
  */

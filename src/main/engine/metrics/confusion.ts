@@ -2,7 +2,7 @@
  * Confusion matrices over label maps: rows are ground truth, columns prediction, stored row-major in a
  * Float64Array of length C*C (float64 so sums over many images stay exact far past 2^32 pixels).
  * Same layout as ToCo utils/evaluate.py `_fast_hist` (`bincount(C * gt + pred)`) and the counts mmseg
- * `intersect_and_union` derives (DESIGN §5).
+ * `intersect_and_union` derives (docs/design.md §5.1).
  */
 
 /** Label value that marks void / ignored ground-truth pixels (VOC, mmseg `ignore_index`). */
@@ -34,7 +34,7 @@ export function assertNumClasses(numClasses: number): void {
  * - a GT value outside [0, C) other than 255 throws too: it means C is wrong for this dataset.
  * On a throw the matrix is left unchanged.
  *
- * Hot path (DESIGN: 1,449 VOC maps well under 2 s on one core): one pass, `gt*C+pred` indexing, into
+ * Hot path (docs/design.md §5.1: 1,449 VOC maps well under 2 s on one core): one pass, `gt*C+pred` indexing, into
  * two Int32 histograms that take alternate pixels. Real label maps are regions, so neighbouring pixels
  * hit the same cell; with a single array each increment waits for the previous store to that cell,
  * which took about 1.6x the CPU time of the two-histogram form on region-like 500x375 maps here.

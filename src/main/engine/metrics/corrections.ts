@@ -1,5 +1,5 @@
 /**
- * Corrections (DESIGN §5): a run's scores against the imported ground truth (every region at
+ * Corrections (docs/design.md §5.7): a run's scores against the imported ground truth (every region at
  * version 1) and against the current one, on a subset. Only corrected samples are recounted against
  * their imported regions; every other sample reuses its stored rows, which are the same for both.
  */

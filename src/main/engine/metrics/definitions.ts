@@ -1,6 +1,6 @@
 /**
  * Named metric definitions, shown in the UI and in reports beside every score, because the reference
- * codes disagree on absent classes and empty masks (DESIGN §5). Provenance records the name.
+ * codes disagree on absent classes and empty masks (docs/design.md §5.8). Provenance records the name.
  */
 export interface MetricDefinition {
   /** Where the value appears in `eval --json` / the metrics API. */

@@ -1,5 +1,5 @@
 /**
- * Referring / reasoning segmentation scores as LISA and READ report them (DESIGN §5): LISA
+ * Referring / reasoning segmentation scores as LISA and READ report them (docs/design.md §5.3): LISA
  * train_ds.py `validate()` with utils/utils.py `intersectionAndUnionGPU(pred, gt, 2, ignore_index=255)`
  * and `AverageMeter`; precision@t as in the RefCOCO literature (LAVT-RIS test.py `Prec@X`: share of
  * pairs whose IoU reaches t).

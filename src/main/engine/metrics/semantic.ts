@@ -1,6 +1,6 @@
 /**
- * Semantic segmentation scores from summed per-class counts (DESIGN §5). Undefined values are null,
- * never NaN, because they end up in `eval --json` (DESIGN §6).
+ * Semantic segmentation scores from summed per-class counts (docs/design.md §5.2). Undefined values are null,
+ * never NaN, because they end up in `eval --json` (docs/design.md §6.2).
  */
 import { assertNumClasses, countsFromConfusion } from './confusion';
 

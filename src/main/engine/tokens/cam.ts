@@ -1,5 +1,5 @@
 /**
- * ToCo's multi-scale, flip-augmented CAM inference (DESIGN §4 `cam`): fuse the raw CAMs a model
+ * ToCo's multi-scale, flip-augmented CAM inference (docs/design.md §4.4 `cam`): fuse the raw CAMs a model
  * produced at each scale, then min-max each class. The ONNX runs themselves (input resize to
  * 448x448, then `int(s * 448)` per scale) belong to the model runtime; these functions take its
  * outputs.

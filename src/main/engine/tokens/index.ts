@@ -1,4 +1,4 @@
-/** Token analysis: pure functions over flat, row-major Float32Array tensors (DESIGN §4). */
+/** Token analysis: pure functions over flat, row-major Float32Array tensors (docs/design.md §4.4-§4.6). */
 export { bilinearResize, bilinearResizeAbove, bilinearResizeArgmax, bilinearTaps, planeResizer, type AxisTaps } from './interpolate';
 export { fuseCamScales, normalizeCamPerClass, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from './cam';
 export {

@@ -1,7 +1,7 @@
 /**
  * Bilinear resizing of float tensors, exactly what torch `F.interpolate(x, size=(dh, dw),
  * mode='bilinear', align_corners=False)` computes without antialiasing: ToCo and READ resize every
- * CAM and similarity map this way, never with an image codec's resampler (DESIGN §4).
+ * CAM and similarity map this way, never with an image codec's resampler (docs/design.md §4.1).
  */
 import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 

@@ -50,7 +50,7 @@ const REFINE_RADIUS = 10;
  * SasP points for a square `[gridH, gridW]` similarity map (READ-7B: 24x24 from `segSimilarity`) on
  * an image of the given size, as READ model/READ.py similarity_map_to_points:
  * 1. bilinear downsample to `side // downSample` (24 -> 12: exactly a 2x2 average), then min-max
- *    (DESIGN's extra min-max before downsampling changes nothing: both steps are affine);
+ *    (an extra min-max before downsampling, as an earlier design note had it, changes nothing: both steps are affine);
  * 2. pad both sides to the image aspect with -1 (`centreCropPadding`, READ's `int()` and `//`
  *    quirks included), so padding is never picked;
  * 3. positives (>= t_pos) by descending value, negatives (in [0, t_neg]) by ascending value, then

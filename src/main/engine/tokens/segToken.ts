@@ -1,5 +1,5 @@
 /**
- * READ's `<SEG>` similarity map (DESIGN §4 `seg-token`): how strongly each image token's last-layer
+ * READ's `<SEG>` similarity map (docs/design.md §4.6 `seg-token`): how strongly each image token's last-layer
  * hidden state agrees with the `<SEG>` token's.
  */
 import { assertTensor } from '../../../shared/pure/shape';

@@ -61,7 +61,7 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   );
   const classes = new Set(task.classes);
   for (const p of parts) {
-    // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (DESIGN §5).
+    // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (docs/design.md §5.1).
     if ((classes.size > 0 && !classes.has(p.classIdx)) || p.classIdx === 255) {
       throw new ApiError(
         'INVALID_INPUT',

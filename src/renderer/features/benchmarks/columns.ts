@@ -8,7 +8,7 @@ export function pct(value: number | null | undefined): string {
 export interface ScoreColumn {
   key: string;
   label: string;
-  /** Metric definition name, shown as the column's tooltip (DESIGN §5). */
+  /** Metric definition name, shown as the column's tooltip (docs/design.md §5.8). */
   definition: string;
   value: (s: RunScores) => number | null;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id, JobStarted } from '../../domain';
 
-/** A score that may be undefined (0/0): null, never NaN, so it survives JSON (DESIGN §6). */
+/** A score that may be undefined (0/0): null, never NaN, so it survives JSON (docs/design.md §6.2). */
 const Score = z.number().nullable();
 
 /** A tag name naming an evaluation subset: samples carrying it, or whose image carries it. */
@@ -25,7 +25,7 @@ export const ReferringBlock = z.object({
 });
 export type ReferringBlock = z.infer<typeof ReferringBlock>;
 
-/** Exactly `tessera eval --json` (DESIGN §6) plus the names of the metric definitions used. */
+/** Exactly `tessera eval --json` (docs/design.md §6.2) plus the names of the metric definitions used. */
 export const EvalResult = z.object({
   dataset: z.string(),
   run: z.string(),

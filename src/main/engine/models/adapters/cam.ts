@@ -122,7 +122,7 @@ export function fusedCamAtWorkingSize(raw: RawCams): { cam: Float32Array; channe
 }
 
 /**
- * Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (DESIGN §4).
+ * Fused, normalized CAM [C,H,W] at the image size: what `export --format npy` writes (docs/design.md §4.4, §3.6).
  * Mapped through the input geometry (padding dropped, a centre crop put back, 0 outside it); for
  * a `resize` input that is one bilinear resize.
  */

@@ -4,7 +4,7 @@ import type { InputGeometry } from '../preprocess';
 /**
  * A [C,h,w] output map back onto the image: upsample to the tensor size (bilinear, torch
  * semantics), drop padding / put the centre crop back, then resize the content to the image.
- * For 'resize' and 'fixed' inputs this is one bilinear resize to the image size (DESIGN §4).
+ * For 'resize' and 'fixed' inputs this is one bilinear resize to the image size (docs/design.md §4.1).
  * Pixels outside a centre crop get `outside`.
  */
 export function mapToImage(

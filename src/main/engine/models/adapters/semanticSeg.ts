@@ -4,7 +4,7 @@ import { imageToTensor } from '../preprocess';
 import { argmax, assertFinite, mapToImage } from './geometry';
 import { bilinearResizeArgmax } from '../../tokens';
 
-/** `semantic-seg`: logits [1,C,h,w] -> bilinear to image size -> argmax (DESIGN §4). */
+/** `semantic-seg`: logits [1,C,h,w] -> bilinear to image size -> argmax (docs/design.md §4.2). */
 export const semanticSegAdapter: Adapter = {
   requiredInputs: () => [],
   async predict(rt, sample) {

@@ -53,7 +53,7 @@ async function load(
       });
       return { session, result: { provider: 'cuda', fallback: null } };
     } catch (err) {
-      // Asking for CUDA without its libraries throws instead of falling back (DESIGN §9): retry on CPU, say why.
+      // Asking for CUDA without its libraries throws instead of falling back (docs/design.md §4.8, §8): retry on CPU, say why.
       fallback = `CUDA unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); using CPU`;
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Owns `metric_rows`: per (run, sample, class) pixel counts. Every score is a SUM over these rows
- * joined to a subset, so re-scoring a subset, a class or a tag never reads a pixel (DESIGN §2).
+ * joined to a subset, so re-scoring a subset, a class or a tag never reads a pixel (docs/design.md §2.3, §5.9).
  */
 import { ApiError } from '../../../../shared/api/errors';
 import type { Db } from '../db';
