@@ -1,14 +1,10 @@
+import type { PixelBox } from '../../../shared/pure/maskBox';
 import type { Rle } from '../masks/rle';
 import { runsArea, runsBbox, runsOf } from '../masks/runs';
 import { countsToString } from '../masks/rleString';
 
 /** A rectangle of the image in pixels: columns x..x+w-1, rows y..y+h-1. */
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+export type Box = PixelBox;
 
 export interface RegionPixels {
   annotationId: number;

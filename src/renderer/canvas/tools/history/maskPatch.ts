@@ -1,15 +1,11 @@
-import { cropBox } from '../../../../shared/pure/maskBox';
+import { cropBox, type PixelBox } from '../../../../shared/pure/maskBox';
 import type { RegionMask } from '../raster/regionMask';
 
 /**
  * One edit of a label map: a box and its label bytes before and after (row-major, w*h). What the
  * canvas applies optimistically, keeps for undo, and sends as `annotations.applyEdit`'s patch.
  */
-export interface MaskPatch {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
+export interface MaskPatch extends PixelBox {
   before: Uint8Array;
   after: Uint8Array;
 }

@@ -1,11 +1,7 @@
-import { cropMaskToBox } from '../../../../shared/pure/maskBox';
+import { cropMaskToBox, type PixelBox } from '../../../../shared/pure/maskBox';
 
 /** A binary mask over a box of the image: `mask` is row-major w*h, 1 = the pixel is in the region. */
-export interface RegionMask {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
+export interface RegionMask extends PixelBox {
   mask: Uint8Array;
 }
 
@@ -15,14 +11,7 @@ export interface Point {
 }
 
 /** The integer box [x0, x1) x [y0, y1) clipped to the image; null when nothing is left. */
-export function clipBox(
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  width: number,
-  height: number,
-): { x: number; y: number; w: number; h: number } | null {
+export function clipBox(x0: number, y0: number, x1: number, y1: number, width: number, height: number): PixelBox | null {
   const x = Math.max(0, Math.floor(x0));
   const y = Math.max(0, Math.floor(y0));
   const xe = Math.min(width, Math.ceil(x1));
