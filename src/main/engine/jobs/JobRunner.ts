@@ -70,6 +70,20 @@ export class JobRunner {
     let last = 0;
     let lastState = { done: 0, total: 0, stage: '' };
     let reported = '';
+    // A throttled update is written when its interval ends, so a long next item (one slow inference,
+    // a cancel that waits for it) never leaves an older count showing.
+    let trailing: NodeJS.Timeout | null = null;
+    const stopTrailing = (): void => {
+      if (trailing !== null) clearTimeout(trailing);
+      trailing = null;
+    };
+    const report = (): void => {
+      stopTrailing();
+      reported = lastState.stage;
+      last = Date.now();
+      this.repo.update(jobId, lastState);
+      this.events.emit('job.progress', { jobId, ...lastState });
+    };
     const ctx: JobContext = {
       jobId,
       signal: controller.signal,
@@ -78,11 +92,21 @@ export class JobRunner {
         const now = Date.now();
         // Throttled, except the last item and every stage change (stage timings stay visible).
         const stageChanged = stage !== reported;
-        if (now - last < PROGRESS_INTERVAL_MS && done !== total && !stageChanged) return;
-        reported = stage;
-        last = now;
-        this.repo.update(jobId, { done, total, stage });
-        this.events.emit('job.progress', { jobId, done, total, stage });
+        if (now - last < PROGRESS_INTERVAL_MS && done !== total && !stageChanged) {
+          trailing ??= setTimeout(
+            () => {
+              try {
+                report();
+              } catch (err) {
+                // A busy or failing store: the job's own writes will say so.
+                this.logger.error(`job ${jobId}: could not record its progress`, err);
+              }
+            },
+            PROGRESS_INTERVAL_MS - (now - last),
+          );
+          return;
+        }
+        report();
       },
     };
     this.repo.update(jobId, { status: 'running' });
@@ -98,10 +122,12 @@ export class JobRunner {
     await Promise.resolve();
     try {
       const result = checkedResult(kind, await body(ctx));
+      stopTrailing();
       this.repo.update(jobId, { status: 'succeeded', ...lastState, result });
       this.events.emit('job.progress', { jobId, ...lastState });
       this.events.emit('job.finished', { jobId, status: 'succeeded', error: null, result });
     } catch (err) {
+      stopTrailing();
       const cancelled = controller.signal.aborted;
       // Disk full, permissions, a damaged or read-only store: one line naming the file, logged too.
       const known = err instanceof ApiError ? err : userFacingError(err, this.store);
@@ -113,13 +139,14 @@ export class JobRunner {
       if (!cancelled && !(err instanceof ApiError)) this.logger.error(`job ${jobId} failed: ${error.message}`, err);
       const status = cancelled ? 'cancelled' : 'failed';
       try {
-        this.repo.update(jobId, { status, error });
+        this.repo.update(jobId, { status, ...lastState, error });
       } catch (storeErr) {
         // The store itself refuses (full disk, read-only): the event still tells the client.
         this.logger.error(`job ${jobId}: could not record its end`, storeErr);
       }
       this.events.emit('job.finished', { jobId, status, error, result: null });
     } finally {
+      stopTrailing();
       clearInterval(heartbeat);
     }
   }

@@ -6,6 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * its work takes. With `TESSERA_TEST_GATE=N:FILE` in the environment (set only by tests), a job
  * about to take its item number N (0-based: N items are done) writes `FILE.waiting` and waits until
  * FILE exists or the job is cancelled. Without the variable, or once FILE exists, it returns at once.
+ * When `FILE.hold` exists too, the item in progress does not notice a cancel (as one long inference
+ * would not): the job keeps waiting for FILE and only then ends as cancelled, so a test can see the
+ * "cancelling…" state between the request and the job's end.
  */
 export async function testGate(index: number, signal: AbortSignal): Promise<void> {
   const spec = process.env['TESSERA_TEST_GATE'];
@@ -15,8 +18,10 @@ export async function testGate(index: number, signal: AbortSignal): Promise<void
   const file = spec.slice(colon + 1);
   if (existsSync(file)) return;
   writeFileSync(`${file}.waiting`, `${index}\n`);
+  const hold = existsSync(`${file}.hold`);
   while (!existsSync(file)) {
-    signal.throwIfAborted();
+    if (!hold) signal.throwIfAborted();
     await sleep(20);
   }
+  signal.throwIfAborted();
 }
