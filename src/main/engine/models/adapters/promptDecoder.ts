@@ -25,14 +25,12 @@ export const promptDecoderAdapter: Adapter = {
     const embedding = await samEmbedding(rt, sample.imageSha, sample.rgb);
     const classes = [...new Set(sample.groundTruth)].filter((v) => v !== 0 && v !== 255).sort((a, b) => a - b);
     const masks: ModelRegion[] = [];
-    const points: Array<{ x: number; y: number; label: number; classIdx: number }> = [];
     for (const c of classes) {
       const p = interiorPoint(sample.groundTruth, sample.width, sample.height, c);
       if (p === null) continue;
       const { mask, score } = await decodePrompt(rt, embedding, sample, [{ ...p, label: 1 }]);
       // Oracle clicks carry the dataset class of the region they were placed in.
       masks.push({ modelClass: 1, datasetClass: c, mask, score });
-      points.push({ ...p, label: 1, classIdx: c });
     }
     return { labelMap: null, masks, heatmaps: [] };
   },
