@@ -8,3 +8,4 @@ export { RunProfile } from './api/methods/runs';
 export * from './api/methods/prompts';
 export * from './api/methods/filters';
 export * from './api/jobKinds';
+export type * from './api/bridge';

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { createEngine } from '../engine/engine';
 import { loadElectron } from './electronApi';
 import { protocolHandler, APP_ORIGIN, SCHEME } from './protocol';
-import { hardenContents, isTrustedSender } from './security';
+import { hardenContents } from './security';
+import { forwardEvents, serveIpc } from './ipc';
 import { electronPdfPrinter } from './pdfPrinter';
 
 // The Electron shell: window, IPC bridge, protocol. No business logic lives here.
@@ -22,12 +23,6 @@ async function start(): Promise<void> {
   hardenContents(electron);
   protocol.handle(SCHEME, protocolHandler(engine, join(here, '../renderer')));
 
-  ipcMain.handle('tessera:call', async (event, method, input) => {
-    // Electron keeps only `message` of a thrown error, so errors travel as Result data.
-    if (!isTrustedSender(event)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'untrusted sender' } };
-    return engine.dispatch(String(method), input, { transport: 'ipc' });
-  });
-
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -41,14 +36,11 @@ async function start(): Promise<void> {
       spellcheck: false,
     },
   });
-  ipcMain.handle('tessera:pickPath', async (event, kind) => {
-    if (!isTrustedSender(event)) return null;
+  serveIpc(ipcMain, engine, async (kind) => {
     const result = await dialog.showOpenDialog(win, { properties: [kind === 'file' ? 'openFile' : 'openDirectory'] });
     return result.canceled ? null : (result.filePaths[0] ?? null);
   });
-  const unsubscribe = engine.events.subscribe((ev) => {
-    if (!win.webContents.isDestroyed()) win.webContents.send('tessera:event', ev);
-  });
+  const unsubscribe = forwardEvents(engine, win.webContents);
   win.on('closed', unsubscribe);
   app.on('window-all-closed', () => {
     void engine.close().then(() => app.quit());

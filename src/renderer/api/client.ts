@@ -1,6 +1,6 @@
-import { createClient, type TesseraClient } from '../../shared';
+import { createClient, type TesseraBridge, type TesseraClient } from '../../shared';
 import { httpTransport } from './transports/http';
-import { ipcTransport, type TesseraBridge } from './transports/ipc';
+import { ipcTransport } from './transports/ipc';
 
 declare global {
   interface Window {

@@ -1,21 +1,34 @@
 import type { EngineEvent, Transport } from '../../../shared';
 
+/** Where `tessera serve` listens and the token it printed. */
+export interface HttpEndpoint {
+  /** `http://host:port`: in a browser the page's own origin. */
+  origin: string;
+  token: string | null;
+}
+
+/** The page's server: its origin, and the token from the URL the server printed. */
+function pageEndpoint(): HttpEndpoint {
+  return { origin: window.location.origin, token: new URLSearchParams(window.location.search).get('token') };
+}
+
 /**
- * Web mode: calls are POST /api/call/<method>, events come over one WebSocket. The token arrives in
- * the URL the server printed; the server also sets an HTTP-only cookie, so blob <img> loads work.
+ * Web mode: calls are POST /api/call/<method>, events come over one WebSocket (reconnecting, after
+ * which clients refetch everything). The token arrives in the URL the server printed; the server
+ * also sets an HTTP-only cookie, so blob <img> loads work. `close` stops the socket (tests).
  */
-export function httpTransport(): Transport {
-  const token = new URLSearchParams(window.location.search).get('token');
+export function httpTransport(endpoint: HttpEndpoint = pageEndpoint()): Transport & { close(): void } {
+  const { origin, token } = endpoint;
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (token !== null) headers['Authorization'] = `Bearer ${token}`;
   const listeners = new Set<(event: EngineEvent) => void>();
   let socket: WebSocket | null = null;
   let retry = 0;
+  let closed = false;
 
   function connect(): void {
-    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-    socket = new WebSocket(`${scheme}://${window.location.host}/api/events${query}`);
+    socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/api/events${query}`);
     socket.onopen = () => {
       if (retry > 0) for (const l of listeners) l({ name: 'data.changed', payload: { topics: ['*'] } });
       retry = 0;
@@ -30,15 +43,16 @@ export function httpTransport(): Transport {
     };
     socket.onclose = () => {
       socket = null;
+      if (closed) return;
       retry++;
-      window.setTimeout(connect, Math.min(10_000, 250 * 2 ** retry));
+      setTimeout(connect, Math.min(10_000, 250 * 2 ** retry));
     };
   }
   connect();
 
   return {
     async call(method, input, opts) {
-      const res = await fetch(`/api/call/${encodeURIComponent(method)}`, {
+      const res = await fetch(`${origin}/api/call/${encodeURIComponent(method)}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(input ?? {}),
@@ -57,5 +71,9 @@ export function httpTransport(): Transport {
       return () => listeners.delete(listener);
     },
     blobBase: () => '/blob/',
+    close() {
+      closed = true;
+      socket?.close();
+    },
   };
 }

@@ -1,13 +1,6 @@
-import type { EngineEvent, Transport } from '../../../shared';
+import type { EngineEvent, TesseraBridge, Transport } from '../../../shared';
 
-/** The bridge the Electron preload exposes as window.tessera. */
-export interface TesseraBridge {
-  call(method: string, input: unknown): Promise<unknown>;
-  subscribe(listener: (event: unknown) => void): () => void;
-  /** Electron only: the native open dialog; resolves with the chosen path or null. */
-  pickPath?(kind: 'folder' | 'file'): Promise<string | null>;
-}
-
+/** Electron: calls and events over the bridge the preload exposes as window.tessera (one type: TesseraBridge). */
 export function ipcTransport(bridge: TesseraBridge): Transport {
   return {
     call: (method, input) => bridge.call(method, input),

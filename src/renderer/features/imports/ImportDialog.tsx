@@ -216,12 +216,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }): React.JSX.El
               disabled={jobId !== null}
               spellCheck={false}
             />
-            {window.tessera?.pickPath !== undefined ? (
+            {window.tessera !== undefined ? (
               <button
                 type="button"
                 disabled={jobId !== null}
                 onClick={() =>
-                  void window.tessera?.pickPath?.(/json/i.test(f.label) ? 'file' : 'folder').then((p) => {
+                  void window.tessera?.pickPath(/json/i.test(f.label) ? 'file' : 'folder').then((p) => {
                     if (p !== null) setValues((v) => ({ ...v, [f.key]: p }));
                   })
                 }

@@ -52,12 +52,12 @@ function PathField({
           onChange={(e) => onChange(e.target.value)}
         />
       </label>
-      {window.tessera?.pickPath !== undefined ? (
+      {window.tessera !== undefined ? (
         <button
           type="button"
           disabled={disabled}
           onClick={() =>
-            void window.tessera?.pickPath?.('file').then((p) => {
+            void window.tessera?.pickPath('file').then((p) => {
               if (p !== null) onChange(p);
             })
           }
