@@ -136,6 +136,16 @@ describe('every page at 1440x900', () => {
     await page.close();
   });
 
+  it('marks toy models TOY on the Models page, as runs are everywhere else', async () => {
+    const { page, errors } = await open('#/models');
+    await page.getByTestId('model-row').first().waitFor({ timeout: 30_000 });
+    const rows = await page.getByTestId('model-row').count();
+    expect(rows).toBeGreaterThanOrEqual(6); // the demo registers a toy model of every kind
+    expect(await page.getByTestId('model-toy').allTextContents()).toEqual(Array.from({ length: rows }, () => 'TOY'));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("keeps the Changed-most list's numbers whole (room for the widest marker)", async () => {
     const { page, errors } = await open(`#/compare/${ids.scenes}`);
     const list = page.getByTestId('changed-list');

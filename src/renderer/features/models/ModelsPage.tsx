@@ -54,7 +54,15 @@ export function ModelsPage(): React.JSX.Element {
                     <RenameInline value={m.name} testId="model" onRename={(name) => client.call('models.rename', { modelId: m.id, name })}>
                       {m.name}
                     </RenameInline>{' '}
-                    {m.toy ? <span className="badge toy">toy</span> : null}
+                    {m.toy ? (
+                      <span
+                        className="badge toy"
+                        data-testid="model-toy"
+                        title="a toy model: synthetic weights with a known answer, for trying Tessera out"
+                      >
+                        TOY
+                      </span>
+                    ) : null}
                     <div>
                       <button type="button" className="danger small" data-testid="model-delete" onClick={() => setDeleting(m.id)}>
                         Delete…
