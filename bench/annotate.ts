@@ -18,6 +18,7 @@ import { createEngine } from '../src/main/engine/engine';
 import { labelMapToRles, paintLabelMap } from '../src/main/engine/masks';
 import { rasterizeStroke } from '../src/renderer/canvas/tools/raster/stroke';
 import { floodFill } from '../src/renderer/canvas/tools/raster/floodFill';
+import { engineInternals } from '../src/main/engine/internals';
 
 const S = 4096;
 
@@ -98,8 +99,8 @@ export async function benchAnnotate(): Promise<void> {
     };
     await edit();
     const ours = await timeAsync(edit, 10);
-    const sampleId = engine.deps.repos.images.semanticSampleId(imageId) as number;
-    const regions = engine.deps.repos.annotations.currentForSample(sampleId);
+    const sampleId = engineInternals(engine).repos.images.semanticSampleId(imageId) as number;
+    const regions = engineInternals(engine).repos.annotations.currentForSample(sampleId);
     const baseline = time(() => {
       const map = paintLabelMap(regions, S, S);
       for (let y = box.y; y < box.y + box.h; y++) map.fill(5, y * S + box.x, y * S + box.x + box.w);

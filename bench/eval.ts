@@ -15,6 +15,7 @@ import { createEngine, type Engine } from '../src/main/engine/engine';
 import { labelMapToRles, paintLabelMap } from '../src/main/engine/masks';
 import { accumulateConfusion, semanticScoresFromConfusion } from '../src/main/engine/metrics';
 import { benchEvalEndToEnd } from './evalEndToEnd';
+import { engineInternals } from '../src/main/engine/internals';
 
 const IMAGES = 1449;
 const W = 500;
@@ -87,7 +88,7 @@ function seedStore(
   engine: Engine,
   pairs: ReadonlyArray<{ gt: Uint8Array; pred: Uint8Array }>,
 ): { datasetId: number; runId: number; imageIds: number[] } {
-  const { repos, db } = engine.deps;
+  const { repos, db } = engineInternals(engine);
   return db.transaction(() => {
     const datasetId = repos.datasets.create({ name: 'voc-like', format: 'voc', task: 'semantic', sourcePath: null });
     repos.datasets.addClasses(
@@ -123,7 +124,7 @@ function seedStore(
 
 /** The reference over the store: decode each RLE row-major (masks/ paintLabelMap) and count per pixel. */
 function referenceFromStore(engine: Engine, runId: number, sampleIds: number[]): Float64Array {
-  const { repos } = engine.deps;
+  const { repos } = engineInternals(engine);
   const m = new Float64Array(C * C);
   for (const sampleId of sampleIds) {
     const gt = paintLabelMap(repos.annotations.currentForSample(sampleId), H, W);
@@ -170,7 +171,7 @@ export async function benchEval(): Promise<void> {
     const seeded = time(() => seedStore(engine, pairs));
     const { datasetId, runId, imageIds } = seeded.value;
     console.log(`  (stored ${IMAGES} GT + prediction label maps as RLE in ${seeded.ms.toFixed(0)} ms)`);
-    const sampleIds = imageIds.map((id) => engine.deps.repos.images.semanticSampleId(id)!);
+    const sampleIds = imageIds.map((id) => engineInternals(engine).repos.images.semanticSampleId(id)!);
 
     const evaluated = await timeAsync(async () => {
       const { jobId } = await client.call('metrics.evaluate', { datasetId, runId });
@@ -192,7 +193,7 @@ export async function benchEval(): Promise<void> {
         referenceFromStore(
           engine,
           runId,
-          subset.map((id) => engine.deps.repos.images.semanticSampleId(id)!),
+          subset.map((id) => engineInternals(engine).repos.images.semanticSampleId(id)!),
         ),
         C,
       ),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine } from '../src/main/engine/engine';
 import { labelMapToRles, writeGreyPng, writePalettePng } from '../src/main/engine/masks';
+import { engineInternals } from '../src/main/engine/internals';
 
 export interface ScoringData {
   gtDir: string;
@@ -98,7 +99,7 @@ export function scoringData(
  * opened by prediction import or evaluation) and the GT label map as per-class RLE regions.
  */
 export function seedScoringDataset(engine: Engine, data: ScoringData, readGt: (stem: string) => Uint8Array, name = 'voc-like'): number {
-  const { repos, db } = engine.deps;
+  const { repos, db } = engineInternals(engine);
   return db.transaction(() => {
     const datasetId = repos.datasets.create({ name, format: 'voc', task: 'semantic', sourcePath: null });
     repos.datasets.addClasses(

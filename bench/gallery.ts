@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../src/main/engine/engine';
 import { createGalleryWorkspace, type GalleryWorkspace } from './galleryWorkspace';
+import { engineInternals } from '../src/main/engine/internals';
 
 const TARGET_SINGLE_MS = 100;
 const TARGET_P99_MS = 250;
@@ -34,8 +35,8 @@ let touches = 0;
 /** A real write (the first image's review state, flipped) so the next reads are cold; a no-op UPDATE would not count. */
 function touch(engine: Engine, g: GalleryWorkspace): void {
   touches++;
-  engine.deps.db
-    .prepare('UPDATE images SET review_state = ? WHERE id = (SELECT MIN(id) FROM images WHERE dataset_id = ?)')
+  engineInternals(engine)
+    .db.prepare('UPDATE images SET review_state = ? WHERE id = (SELECT MIN(id) FROM images WHERE dataset_id = ?)')
     .run(touches % 2 === 0 ? 'unreviewed' : 'in-review', g.datasetId);
 }
 

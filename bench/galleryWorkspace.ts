@@ -11,6 +11,7 @@ import { labelMapToRles, type ClassRle } from '../src/main/engine/masks';
 import { cyrb53, sampleFingerprint } from '../src/main/engine/metrics/evaluationSet';
 import { metricRowsStore } from '../src/main/engine/store/repos/metricRows';
 import type { CountRow } from '../src/main/engine/metrics/sampleCounts';
+import { engineInternals } from '../src/main/engine/internals';
 
 export interface GalleryWorkspace {
   datasetId: number;
@@ -46,7 +47,7 @@ function shapes(count: number): ClassRle[][] {
 
 /** Fills `engine`'s store with `count` images (see the module comment). Takes seconds, not minutes, at 100k. */
 export function fillGalleryWorkspace(engine: Engine, count: number): GalleryWorkspace {
-  const { db, repos } = engine.deps;
+  const { db, repos } = engineInternals(engine);
   const gt = shapes(37);
   const pred = shapes(41);
   const tag = 'hard';

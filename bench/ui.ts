@@ -14,6 +14,7 @@ import { launchChromium } from '../test/helpers/browser';
 import { startServe, tessera } from '../test/helpers/cli';
 import { tempDir, writeGreyMask } from '../test/helpers/fixtures';
 import { createEngine } from '../src/main/engine/engine';
+import { engineInternals } from '../src/main/engine/internals';
 
 const SIZE = 4096;
 const GRID = 64;
@@ -58,7 +59,7 @@ async function makeWorkspace(root: string): Promise<{ workspace: string; imageId
   if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
   const engine = createEngine({ workspace });
   try {
-    const { repos } = engine.deps;
+    const { repos } = engineInternals(engine);
     const dataset = repos.datasets.list()[0]!;
     const image = repos.images.listForDataset(dataset.id)[0]!;
     const runId = repos.runs.create({ datasetId: dataset.id, name: 'bench', source: 'import', status: 'complete' });

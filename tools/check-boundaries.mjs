@@ -56,11 +56,36 @@ function featureProblem(rel, spec, target) {
   return `${rel}: imports ${spec} (features use each other through their index.ts: import '../${to[1]}')`;
 }
 
+/**
+ * SQL lives in src/main/engine/store/ (repositories, migrations, the read worker): anywhere else a
+ * statement (`.prepare(`, `.pragma(`, `db.exec(` or `.exec(` of a SQL string) is a violation.
+ * Justified exceptions would be listed here as paths; there are none.
+ */
+const sqlAllowed = /^src\/main\/engine\/store\//;
+const sqlExceptions = new Set([]);
+const sqlRe = /\.prepare\(|\.pragma\(|\bdb\.exec\(|\.exec\(\s*['"`]/g;
+
+/** The engine's internals (repositories, database) are for tests and benches; in src/ only the demo's engineStore uses them. */
+const internalsRe = /\bengineInternals\b/g;
+const internalsAllowed = new Set(['src/main/engine/internals.ts']);
+
+function lineOf(text, index) {
+  return text.slice(0, index).split('\n').length;
+}
+
 const importRe = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 const problems = [];
 for (const file of walk(join(root, 'src'))) {
   const rel = relative(root, file).replaceAll('\\', '/');
   const text = readFileSync(file, 'utf8');
+  if (!sqlAllowed.test(rel) && !sqlExceptions.has(rel)) {
+    for (const m of text.matchAll(sqlRe))
+      problems.push(`${rel}:${lineOf(text, m.index)}: SQL outside src/main/engine/store/ (${m[0]}): move it into a store repository`);
+  }
+  if (!internalsAllowed.has(rel)) {
+    for (const m of text.matchAll(internalsRe))
+      problems.push(`${rel}:${lineOf(text, m.index)}: engineInternals is for tests; hosts use dispatch (the demo generator: engineStore)`);
+  }
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (!spec) continue;
@@ -83,7 +108,7 @@ for (const edge of featureDeepImportsAllowed) {
 }
 if (problems.length > 0) {
   console.error(problems.join('\n'));
-  console.error(`\n${problems.length} import boundary violation(s).`);
+  console.error(`\n${problems.length} boundary violation(s).`);
   process.exit(1);
 }
-console.log('import boundaries ok');
+console.log('import, SQL and engine-internals boundaries ok');

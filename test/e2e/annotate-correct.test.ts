@@ -11,6 +11,7 @@ import { ARTIFACTS } from './support/page';
 import { annotateMapper, annotatePixel, gotoAnnotate, waitSaved } from './support/annotate';
 import { readStore } from './support/store';
 import { startUi, stopUi, type Ui } from './support/ui';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Correcting masks where the errors are, in Chromium against `tessera serve`, checked on the rows of
 // tessera.db. Grey 80x60 images; the ground truth labels x 0..19 class 1 (scene_05 also has one class-12
@@ -58,7 +59,7 @@ beforeAll(async () => {
   );
   expect(tessera(['--workspace', ws, 'import', 'reasonseg', join(t.dir, 'reasonseg'), '--name', 'referring']).code).toBe(0);
   await withEngine(ws, (engine) => {
-    const datasets = engine.deps.repos.datasets.list();
+    const datasets = engineInternals(engine).repos.datasets.list();
     const scenes = datasets.find((d) => d.name === 'scenes')?.id as number;
     const referring = datasets.find((d) => d.name === 'referring')?.id as number;
     ids = imageIdsByName(engine, scenes);

@@ -9,6 +9,7 @@ import { DIFF_COLORS } from '../../src/renderer/canvas/raster/diffToRgba';
 import { createRun, imageIdsByName, savePrediction, withEngine } from './support/seed';
 import { CLASS1, GREY, importScenes, labelsOf, pixelAtImage } from './support/scene';
 import { elementPixels, near, openPage, waitForPixel } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Two 64x48 images with class 1 on the left half. Run A predicts both exactly. Run B predicts the
 // left quarter on scene_00 (768 of 3072 pixels differ from A: 25%) and x < 33 on scene_01 (48 pixels,
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const half = labelsOf(W, H, (x) => (x < W / 2 ? 1 : 0));
   const ws = await importScenes(t.dir, W, H, [half, half]);
   await withEngine(ws, (engine) => {
-    datasetId = engine.deps.repos.datasets.list()[0]!.id;
+    datasetId = engineInternals(engine).repos.datasets.list()[0]!.id;
     const ids = imageIdsByName(engine, datasetId);
     const a = createRun(engine, datasetId, 'A');
     const b = createRun(engine, datasetId, 'B');

@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/fixtures';
 import { createRun, imageIdsByName, savePrediction, withEngine } from './support/seed';
 import { importScenes, labelsOf } from './support/scene';
 import { ARTIFACTS, openPage } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Six 32x24 images. Ground truth: 00-02 class 1 on the left half, 03 none, 04 class 2 on the top rows,
 // 05 none. Run "r1" predicts 00 exactly, all background on 01 and 04, and the left quarter on 02; it
@@ -32,7 +33,7 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   ws = await importScenes(t.dir, W, H, [left, left, left, null, labelsOf(W, H, (_x, y) => (y < 4 ? 2 : 0)), null]);
   await withEngine(ws, (engine) => {
-    datasetId = engine.deps.repos.datasets.list()[0]!.id;
+    datasetId = engineInternals(engine).repos.datasets.list()[0]!.id;
     ids = imageIdsByName(engine, datasetId);
     runId = createRun(engine, datasetId, 'r1');
     savePrediction(engine, runId, ids.get('scene_00.png')!, left, W, H);

@@ -9,6 +9,7 @@ import { startServe, tessera } from '../helpers/cli';
 import { tempDir, writeSolidImage } from '../helpers/fixtures';
 import { withEngine } from './support/seed';
 import { elementPixels, near, openPage } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // 10,000 images: one small JPEG hard-linked 10,000 times and registered through the repositories in
 // one transaction (what an importer would write), so the gallery's virtualization and paging are
@@ -34,7 +35,7 @@ beforeAll(async () => {
   ws = join(t.dir, 'ws');
   expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
   await withEngine(ws, (engine) => {
-    const { repos, db } = engine.deps;
+    const { repos, db } = engineInternals(engine);
     db.transaction(() => {
       const datasetId = repos.datasets.create({ name: 'big', format: 'folder', task: 'unlabelled', sourcePath: images });
       for (let i = 0; i < COUNT; i++) {

@@ -7,6 +7,7 @@ import { colormapLut } from '../../src/renderer/canvas/raster/colormaps';
 import { createRun, imageIdsByName, saveHeatmap, withEngine } from './support/seed';
 import { GREY, importScenes, fitPoint, labelsOf } from './support/scene';
 import { elementPixels, near, openPage, waitForPixel } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Two grey 96x48 images with an 8x8 model heatmap each, stored with their geometry:
 //  - scene_00, longest-side-pad 8: content 4x8 at the top of the tensor. Map rows 0-1 = 1, rows 2-3 =
@@ -30,14 +31,14 @@ beforeAll(async () => {
   const empty = labelsOf(W, H, () => 0);
   const ws = await importScenes(t.dir, W, H, [empty, empty]);
   await withEngine(ws, (engine) => {
-    const datasetId = engine.deps.repos.datasets.list()[0]!.id;
+    const datasetId = engineInternals(engine).repos.datasets.list()[0]!.id;
     const byName = imageIdsByName(engine, datasetId);
     const run = createRun(engine, datasetId, 'padded');
     const padded = byName.get('scene_00.png')!;
     const cropped = byName.get('scene_01.png')!;
     ids.push(padded, cropped);
     const rows = new Float32Array(64).map((_, i) => (i < 16 ? 1 : i < 32 ? 0.5 : 0));
-    saveHeatmap(engine, run, engine.deps.repos.images.semanticSampleId(padded)!, 'probability', [8, 8], rows, {
+    saveHeatmap(engine, run, engineInternals(engine).repos.images.semanticSampleId(padded)!, 'probability', [8, 8], rows, {
       geometry: {
         tensorHeight: 8,
         tensorWidth: 8,
@@ -50,7 +51,7 @@ beforeAll(async () => {
       },
     });
     const cols = new Float32Array(64).map((_, i) => (i % 8 < 4 ? 0 : 1));
-    saveHeatmap(engine, run, engine.deps.repos.images.semanticSampleId(cropped)!, 'probability', [8, 8], cols, {
+    saveHeatmap(engine, run, engineInternals(engine).repos.images.semanticSampleId(cropped)!, 'probability', [8, 8], cols, {
       geometry: {
         tensorHeight: 8,
         tensorWidth: 8,

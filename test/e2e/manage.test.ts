@@ -11,6 +11,7 @@ import { finishJob, openTestEngine } from '../helpers/engine';
 import { tempDir } from '../helpers/fixtures';
 import { writeSceneDataset } from '../helpers/scenes';
 import { ARTIFACTS, openPage } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Two small scenes imported from a folder (placeholder class names "class 1".."class 3") and one run
 // of the semantic toy model over them: enough for the Jobs page, the class panel and both deletes.
@@ -66,7 +67,7 @@ beforeAll(async () => {
   runId = Number(run.result?.['runId']);
   modelId = model.id;
   imageId = (await client.call('images.page', { datasetId })).items[0]!.id;
-  predictions = (engine.deps.db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n;
+  predictions = (engineInternals(engine).db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n;
   await engine.close();
   server = await startServe(ws);
   browser = await launchChromium();

@@ -9,6 +9,7 @@ import { createRun, imageIdsByName, savePrediction, withEngine } from './support
 import { labelsOf } from './support/scene';
 import { ARTIFACTS, openPage } from './support/page';
 import { decodeScreenshot } from '../helpers/pixels';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // 80 small solid images, each its own colour, so the canvas's centre pixel says which image is drawn.
 // Every image whose index is not a multiple of 3 is tagged "keep": a 53-image subset in name order.
@@ -79,7 +80,9 @@ beforeAll(async () => {
   ]);
   expect(tagged.stderr).toBe('');
   await withEngine(ws, (engine) => {
-    const datasetId = engine.deps.repos.datasets.list().find((d) => d.name === 'colours')!.id;
+    const datasetId = engineInternals(engine)
+      .repos.datasets.list()
+      .find((d) => d.name === 'colours')!.id;
     const ids = imageIdsByName(engine, datasetId);
     const run = createRun(engine, datasetId, 'r');
     for (let k = 0; k < N; k++) {

@@ -8,6 +8,7 @@ import { TOKEN_SET_COLORS } from '../../src/renderer/canvas/raster/tokenSets';
 import { createRun, imageIdsByName, saveHeatmap, savePrediction, withEngine } from './support/seed';
 import { CLASS1, CLASS2, GREY, importScenes, labelsOf, fitPoint, pixelAtImage } from './support/scene';
 import { elementPixels, near, openPage, waitForPixel } from './support/page';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // The scene: a 96x64 grey image; ground truth = class 1 on the left half. Run "toy" predicts class 2
 // on the top half and stores token maps on a 4x6 grid (16 px cells):
@@ -33,7 +34,7 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   const ws = await importScenes(t.dir, W, H, [labelsOf(W, H, (x) => (x < W / 2 ? 1 : 0)), labelsOf(W, H, (x, y) => (y > 40 ? 2 : 0))]);
   await withEngine(ws, (engine) => {
-    const datasetId = engine.deps.repos.datasets.list()[0]!.id;
+    const datasetId = engineInternals(engine).repos.datasets.list()[0]!.id;
     imageId = imageIdsByName(engine, datasetId).get('scene_00.png')!;
     const run = createRun(engine, datasetId, 'toy');
     savePrediction(
@@ -44,7 +45,7 @@ beforeAll(async () => {
       W,
       H,
     );
-    const sample = engine.deps.repos.images.semanticSampleId(imageId)!;
+    const sample = engineInternals(engine).repos.images.semanticSampleId(imageId)!;
     const cam = new Float32Array(2 * 24);
     for (let r = 0; r < 4; r++)
       for (let c = 0; c < 6; c++) {
@@ -65,7 +66,7 @@ beforeAll(async () => {
       new Float32Array(24).map((_, i) => i / 23),
       { anchors: [0], buffers: [1, 6], registers: [23] },
     );
-    const query = engine.deps.repos.images.createSample(imageId, 'the red thing');
+    const query = engineInternals(engine).repos.images.createSample(imageId, 'the red thing');
     saveHeatmap(
       engine,
       run,

@@ -2,10 +2,11 @@
 // argv[3] with params argv[4] (JSON) whose body never finishes, prints "JOB <id>", then waits to be killed.
 import { createEngine } from '../../src/main/engine/engine';
 import { isJobKind } from '../../src/shared/api/jobKinds';
+import { engineInternals } from '../../src/main/engine/internals';
 
 const [workspace, kind, params] = process.argv.slice(2);
 if (workspace === undefined || kind === undefined || !isJobKind(kind)) throw new Error('usage: holdJob.ts WORKSPACE KIND [PARAMS]');
 const engine = createEngine({ workspace });
-const jobId = engine.deps.jobs.start(kind, JSON.parse(params ?? '{}') as object, () => new Promise(() => undefined));
+const jobId = engineInternals(engine).jobs.start(kind, JSON.parse(params ?? '{}') as object, () => new Promise(() => undefined));
 process.stdout.write(`JOB ${jobId}\n`);
 setInterval(() => undefined, 1 << 30);

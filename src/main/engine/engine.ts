@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { createWorkspaceFolders, requireWorkspace } from './workspace/paths';
 import { workspaceHandlers } from './workspace/handlers';
 import type { EngineDeps } from './deps';
+import { attachInternals } from './internals';
 import { datasetHandlers } from './datasets/handlers';
 import { imageHandlers } from './images/handlers';
 import { imageNavigationHandlers } from './images/neighbors';
@@ -53,10 +54,10 @@ export interface Engine {
   paths: EngineDeps['paths'];
   /** The database file and whether it is open read-only (and why) or damaged. */
   store: StoreState;
+  /** The workspace log (tessera.log): hosts log their own failures there too. */
+  logger: Logger;
   /** Waits for jobs in flight, then closes the database. */
   close(): Promise<void>;
-  /** For tests and the CLI: the repositories and database, read-only by convention. */
-  deps: EngineDeps;
 }
 
 function fileLogger(logFile: string, debug: boolean): Logger {
@@ -118,7 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     heatmapHandlers(deps),
     manageHandlers(deps),
   );
-  return {
+  const engine: Engine = {
     dispatch: createDispatcher(
       handlers,
       logger,
@@ -129,7 +130,7 @@ export function createEngine(options: EngineOptions): Engine {
     blobs: { read: blobReader(deps) },
     paths,
     store,
-    deps,
+    logger,
     async close() {
       await jobs.idle();
       await inference.close();
@@ -137,4 +138,6 @@ export function createEngine(options: EngineOptions): Engine {
       db.close();
     },
   };
+  attachInternals(engine, deps);
+  return engine;
 }

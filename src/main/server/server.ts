@@ -163,7 +163,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const server = createHttpServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      opts.engine.deps.logger.error('http request failed', err);
+      opts.engine.logger.error('http request failed', err);
       if (!res.headersSent) send(res, 500, 'internal error\n', 'text/plain; charset=utf-8');
       else res.destroy();
     });

@@ -1,6 +1,7 @@
 import { openTestEngine } from '../../helpers/engine';
 import type { Engine } from '../../../src/main/engine/engine';
 import { labelMapToRles } from '../../../src/main/engine/masks/labelMap';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 /**
  * Writes what model runs would write (runs, predictions, heatmaps) straight through the repositories,
@@ -16,7 +17,7 @@ export async function withEngine<T>(workspace: string, body: (engine: Engine) =>
 }
 
 export function createRun(engine: Engine, datasetId: number, name: string): number {
-  return engine.deps.repos.runs.create({ datasetId, name, source: 'import', status: 'complete' });
+  return engineInternals(engine).repos.runs.create({ datasetId, name, source: 'import', status: 'complete' });
 }
 
 /** Stores a label map (background included, as a semantic run does) as a run's prediction for the image's semantic sample (or the given sample). */
@@ -29,7 +30,10 @@ export function savePrediction(
   height: number,
   sampleId?: number,
 ): void {
-  const sample = sampleId ?? engine.deps.repos.images.semanticSampleId(imageId) ?? engine.deps.repos.images.createSample(imageId);
+  const sample =
+    sampleId ??
+    engineInternals(engine).repos.images.semanticSampleId(imageId) ??
+    engineInternals(engine).repos.images.createSample(imageId);
   const regions = labelMapToRles(labels, height, width).map((r) => ({
     runId,
     sampleId: sample,
@@ -37,7 +41,7 @@ export function savePrediction(
     rle: r.rle,
     area: r.area,
   }));
-  engine.deps.repos.predictions.replaceForSample(runId, sample, regions);
+  engineInternals(engine).repos.predictions.replaceForSample(runId, sample, regions);
 }
 
 export function saveHeatmap(
@@ -49,7 +53,7 @@ export function saveHeatmap(
   values: Float32Array,
   meta: Record<string, unknown> = {},
 ): void {
-  engine.deps.repos.predictions.saveHeatmap(runId, sampleId, {
+  engineInternals(engine).repos.predictions.saveHeatmap(runId, sampleId, {
     name,
     shape,
     dtype: 'float32',
@@ -59,5 +63,9 @@ export function saveHeatmap(
 }
 
 export function imageIdsByName(engine: Engine, datasetId: number): Map<string, number> {
-  return new Map(engine.deps.repos.images.listForDataset(datasetId).map((i) => [i.file_name, i.id]));
+  return new Map(
+    engineInternals(engine)
+      .repos.images.listForDataset(datasetId)
+      .map((i) => [i.file_name, i.id]),
+  );
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/shared';
 import { crop, deflated, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
 afterEach(async () => {
@@ -55,7 +56,7 @@ describe('annotations.applyEdit', () => {
       [255, 1, 'import'],
     ]);
     expect(rows[1]?.area).toBe(expected.filter((v) => v === 1).length);
-    expect(s.engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('creates a new region for a class the image did not have, and marks a class erased to nothing as deleted', async () => {
@@ -133,7 +134,7 @@ describe('annotations.applyEdit', () => {
     expect(versionRows(s.engine)).toEqual(rowsBefore);
     expect(Buffer.from(await labelMap(s.engine, imageId)).equals(Buffer.from(mapBefore))).toBe(true);
     expect((await s.client.call('annotations.get', { imageId })).revision).toBe(1);
-    expect(s.engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('refuses a box outside the image, a wrong byte count and an unknown image with clear messages', async () => {
@@ -187,7 +188,7 @@ describe('samples.setQuery', () => {
   it('edits the query of a reasoning sample and keeps the imported wording in queries', async () => {
     const s = await scene();
     const imageId = s.imageIds[2] as number;
-    const sampleId = s.engine.deps.repos.images.createSample(
+    const sampleId = engineInternals(s.engine).repos.images.createSample(
       imageId,
       'the thing on the left',
       ['the thing on the left', 'the left object'],
@@ -195,7 +196,7 @@ describe('samples.setQuery', () => {
     );
     const res = await s.client.call('samples.setQuery', { sampleId, query: '  the grey square  ' });
     expect(res).toEqual({ sampleId, query: 'the grey square', queries: ['the thing on the left', 'the left object'] });
-    const single = s.engine.deps.repos.images.createSample(imageId, 'a cat');
+    const single = engineInternals(s.engine).repos.images.createSample(imageId, 'a cat');
     expect(await s.client.call('samples.setQuery', { sampleId: single, query: 'a dog' })).toEqual({
       sampleId: single,
       query: 'a dog',
@@ -206,7 +207,7 @@ describe('samples.setQuery', () => {
       { sampleId, query: 'the grey square', queries: ['the thing on the left', 'the left object'] },
       { sampleId: single, query: 'a dog', queries: ['a cat'] },
     ]);
-    const semantic = s.engine.deps.repos.images.semanticSampleId(imageId) as number;
+    const semantic = engineInternals(s.engine).repos.images.semanticSampleId(imageId) as number;
     await expectError(
       s.client.call('samples.setQuery', { sampleId: semantic, query: 'x' }),
       'INVALID_INPUT',

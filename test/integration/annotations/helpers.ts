@@ -4,6 +4,7 @@ import { ImportResult, type TesseraClient } from '../../../src/shared';
 import type { Engine } from '../../../src/main/engine/engine';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 export interface Scene {
   root: string;
@@ -80,8 +81,8 @@ export function versionRows(
   engine: Engine,
   imageId?: number,
 ): Array<{ annotation_id: number; class_idx: number; version: number; source: string; deleted: number; area: number }> {
-  return engine.deps.db
-    .prepare(
+  return engineInternals(engine)
+    .db.prepare(
       `SELECT v.annotation_id, a.class_idx, v.version, v.source, v.deleted, v.area FROM annotation_versions v
        JOIN annotations a ON a.id = v.annotation_id JOIN samples s ON s.id = a.sample_id
        WHERE ? IS NULL OR s.image_id = ? ORDER BY v.annotation_id, v.version`,

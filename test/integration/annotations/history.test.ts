@@ -3,6 +3,7 @@ import { methods } from '../../../src/shared';
 import { openTestEngine } from '../../helpers/engine';
 import { annotationHandlers } from '../../../src/main/engine/annotations/handlers';
 import { crop, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
 afterEach(async () => {
@@ -100,7 +101,7 @@ describe('annotations.undo / annotations.redo', () => {
 
   it('keeps the history within its byte budget: the oldest edits of the workspace go first, the newest always stays', async () => {
     const s = await scene();
-    const handlers = annotationHandlers(s.engine.deps, { historyBudgetBytes: 80 });
+    const handlers = annotationHandlers(engineInternals(s.engine), { historyBudgetBytes: 80 });
     const apply = (input: unknown) => handlers['annotations.applyEdit'](methods['annotations.applyEdit'].input.parse(input));
     const [a, b] = s.imageIds as [number, number];
     const ops: Array<[number, number]> = [
@@ -118,7 +119,7 @@ describe('annotations.undo / annotations.redo', () => {
       const after = crop(current, s.width, box).map((_, i) => (i * 7 + x) % 5);
       await apply({ imageId, baseRevision: revision, patch: { ...box, before: crop(current, s.width, box), after } });
     }
-    const rows = s.engine.deps.db.prepare('SELECT image_id, x, bytes FROM annotation_edits ORDER BY id').all() as Array<{
+    const rows = engineInternals(s.engine).db.prepare('SELECT image_id, x, bytes FROM annotation_edits ORDER BY id').all() as Array<{
       image_id: number;
       x: number;
       bytes: number;
@@ -130,7 +131,7 @@ describe('annotations.undo / annotations.redo', () => {
     // What was dropped is the oldest; the survivors are a suffix of the edits made.
     expect(rows.map((r) => r.x)).toEqual(ops.slice(ops.length - rows.length).map((o) => o[1]));
     // A single edit larger than the budget is still kept (the newest can always be undone).
-    const tiny = annotationHandlers(s.engine.deps, { historyBudgetBytes: 1 });
+    const tiny = annotationHandlers(engineInternals(s.engine), { historyBudgetBytes: 1 });
     const current = await labelMap(s.engine, b);
     const { revision } = await s.client.call('annotations.get', { imageId: b });
     const box = { x: 0, y: 40, w: 16, h: 8 };
@@ -141,7 +142,7 @@ describe('annotations.undo / annotations.redo', () => {
         patch: { ...box, before: crop(current, s.width, box), after: crop(current, s.width, box).map((_, i) => i % 3) },
       }),
     );
-    expect((s.engine.deps.db.prepare('SELECT COUNT(*) AS n FROM annotation_edits').get() as { n: number }).n).toBe(1);
+    expect((engineInternals(s.engine).db.prepare('SELECT COUNT(*) AS n FROM annotation_edits').get() as { n: number }).n).toBe(1);
     expect((await s.client.call('annotations.undo', { imageId: b })).box).toEqual(box);
     // Versions are never dropped with the history: the imported ones are all still there.
     expect(versionRows(s.engine).filter((r) => r.version === 1 && r.source === 'import')).toHaveLength(6);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeMask } from '../../../src/main/engine/masks';
 import { crop, labelMap, openScene, pasted, type Scene } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
 afterEach(async () => {
@@ -69,14 +70,14 @@ describe('an edit never changes a pixel outside its box', () => {
     const s = await openScene();
     scenes.push(s);
     for (const seed of [1, 2, 3]) await randomWalk(s, s.imageIds[seed - 1] as number, seed, 60);
-    expect(s.engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('holds for overlapping instance regions (two instances of a class, one under another class)', async () => {
     const s = await openScene();
     scenes.push(s);
     const imageId = s.imageIds[0] as number;
-    const sampleId = s.engine.deps.repos.images.semanticSampleId(imageId) as number;
+    const sampleId = engineInternals(s.engine).repos.images.semanticSampleId(imageId) as number;
     // Two overlapping instances of class 4 and a class-6 region over both, as COCO instances can be.
     const rect = (x0: number, y0: number, x1: number, y1: number): Uint8Array => {
       const m = new Uint8Array(s.width * s.height);
@@ -88,7 +89,13 @@ describe('an edit never changes a pixel outside its box', () => {
       [4, rect(30, 20, 60, 45)],
       [6, rect(25, 15, 35, 40)],
     ] as const) {
-      s.engine.deps.repos.annotations.create({ sampleId, classIdx, rle: encodeMask(mask, s.height, s.width), area: 0, bbox: [0, 0, 0, 0] });
+      engineInternals(s.engine).repos.annotations.create({
+        sampleId,
+        classIdx,
+        rle: encodeMask(mask, s.height, s.width),
+        area: 0,
+        bbox: [0, 0, 0, 0],
+      });
     }
     await randomWalk(s, imageId, 42, 80);
   });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/shared';
 import { labelMapToRles } from '../../../src/main/engine/masks';
 import { crop, deflated, labelMap, openScene, pasted, type Scene } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
 afterEach(async () => {
@@ -22,9 +23,9 @@ async function expectError(p: Promise<unknown>, code: string, message: RegExp): 
 function addQuery(s: Scene, imageId: number, query: string): { sampleId: number; mask: Uint8Array } {
   const mask = new Uint8Array(s.width * s.height);
   for (let y = 4; y < 10; y++) for (let x = 4; x < 12; x++) mask[y * s.width + x] = 1;
-  const sampleId = s.engine.deps.repos.images.createSample(imageId, query);
+  const sampleId = engineInternals(s.engine).repos.images.createSample(imageId, query);
   for (const r of labelMapToRles(mask, s.height, s.width).filter((r) => r.classIdx !== 0))
-    s.engine.deps.repos.annotations.create({ sampleId, classIdx: r.classIdx, rle: r.rle, area: r.area, bbox: [4, 4, 8, 6] });
+    engineInternals(s.engine).repos.annotations.create({ sampleId, classIdx: r.classIdx, rle: r.rle, area: r.area, bbox: [4, 4, 8, 6] });
   return { sampleId, mask };
 }
 
@@ -35,8 +36,8 @@ async function queryMask(s: Scene, imageId: number, sampleId: number): Promise<U
 /** Versions of the sample's regions, oldest first (read with SQL here, not through the engine's repo). */
 function sampleVersions(s: Scene, sampleId: number): Array<[number, number, string]> {
   return (
-    s.engine.deps.db
-      .prepare(
+    engineInternals(s.engine)
+      .db.prepare(
         `SELECT a.class_idx, v.version, v.source FROM annotation_versions v JOIN annotations a ON a.id = v.annotation_id
          WHERE a.sample_id = ? ORDER BY a.id, v.version`,
       )
@@ -98,7 +99,7 @@ describe('editing a referring query mask', () => {
     // The label map's own history is untouched: its undo still reverts its edit.
     await s.client.call('annotations.undo', { imageId });
     expect(crop(await labelMap(s.engine, imageId), s.width, sBox)).toEqual(crop(semanticBefore, s.width, sBox));
-    expect(s.engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('opens an image with only queries on its first query, and refuses a sample of another image', async () => {
@@ -106,14 +107,14 @@ describe('editing a referring query mask', () => {
     scenes.push(s);
     const [a, b] = s.imageIds as [number, number];
     // Image a's label map goes: a referring image has only query samples.
-    s.engine.deps.db.prepare('DELETE FROM samples WHERE image_id = ? AND query IS NULL').run(a);
+    engineInternals(s.engine).db.prepare('DELETE FROM samples WHERE image_id = ? AND query IS NULL').run(a);
     const first = addQuery(s, a, 'left box').sampleId;
     addQuery(s, a, 'the other box');
     const state = await s.client.call('annotations.get', { imageId: a });
     expect(state).toMatchObject({ sampleId: first, query: 'left box', labelMap: { sampleId: first } });
     expect(state.querySamples.map((q) => q.query)).toEqual(['left box', 'the other box']);
     const other = addQuery(s, b, 'elsewhere').sampleId;
-    const versions = s.engine.deps.db.prepare('SELECT COUNT(*) AS n FROM annotation_versions').get();
+    const versions = engineInternals(s.engine).db.prepare('SELECT COUNT(*) AS n FROM annotation_versions').get();
     await expectError(s.client.call('annotations.get', { imageId: a, sampleId: other }), 'NOT_FOUND', /is not a sample of image/);
     await expectError(
       s.client.call('annotations.applyEdit', {
@@ -125,6 +126,6 @@ describe('editing a referring query mask', () => {
       'NOT_FOUND',
       new RegExp(`sample ${other} is not a sample of image ${a}`),
     );
-    expect(s.engine.deps.db.prepare('SELECT COUNT(*) AS n FROM annotation_versions').get()).toEqual(versions);
+    expect(engineInternals(s.engine).db.prepare('SELECT COUNT(*) AS n FROM annotation_versions').get()).toEqual(versions);
   });
 });

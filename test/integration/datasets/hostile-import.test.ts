@@ -7,6 +7,7 @@ import { makeFolderDataset, writeSolidImage } from '../../helpers/fixtures';
 import { makeCocoDataset, type CocoDoc } from './generate';
 import { png30000 } from './hugePng';
 import { setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 /** Hostile dataset input (issue 10 §3): refused in one line or skipped and listed; the store as before on refusal. */
 describe('hostile COCO input', () => {
@@ -64,8 +65,8 @@ describe('hostile COCO input', () => {
       s.client.call('datasets.importCoco', { annotations: coco.annotations, imagesDir: coco.images }),
     );
     expect(done.error).toBeNull();
-    const area = s.engine.deps.db
-      .prepare("SELECT v.area FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id WHERE a.external_id = '102'")
+    const area = engineInternals(s.engine)
+      .db.prepare("SELECT v.area FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id WHERE a.external_id = '102'")
       .get() as { area: number };
     expect(area.area).toBe(40 * 30);
   });
@@ -89,7 +90,7 @@ describe('hostile folder input', () => {
         { file: 'linked.png', reason: 'symbolic link (links are not followed; copy the file in)' },
       ]),
     );
-    expect(s.engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('two images with one stem (a.jpg, a.png) and a mask a.png: refused, naming both', async () => {

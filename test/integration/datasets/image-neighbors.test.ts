@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
 import { labelMapToRles } from '../../../src/main/engine/masks/labelMap';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   datasetId = Number(done.result?.['datasetId']);
   ids = (await env.client.call('images.page', { datasetId })).items.map((i) => i.id);
   // A run that predicts the ground truth on even images and nothing on odd ones, and a shifted copy on img_003.
-  const repos = env.engine.deps.repos;
+  const repos = engineInternals(env.engine).repos;
   const runId = repos.runs.create({ datasetId, name: 'r', source: 'import', status: 'complete' });
   for (const [k, imageId] of ids.entries()) {
     const gt = data.labels[k]!;
@@ -100,7 +101,7 @@ describe('images.neighbors: previous / next in the gallery view', () => {
 
   it('lists referring queries per image (none for a semantic dataset)', async () => {
     expect(await env.client.call('images.queries', { datasetId, imageIds: ids })).toEqual([]);
-    const sampleId = env.engine.deps.repos.images.createSample(ids[1]!, 'the red thing');
+    const sampleId = engineInternals(env.engine).repos.images.createSample(ids[1]!, 'the red thing');
     expect(sampleId).toBeGreaterThan(0);
     expect(await env.client.call('images.queries', { datasetId, imageIds: [ids[1]!, ids[2]!] })).toEqual([
       { imageId: ids[1], queries: ['the red thing'] },

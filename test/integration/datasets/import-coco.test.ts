@@ -6,6 +6,7 @@ import { decodeMask } from '../../../src/main/engine/masks';
 import { finishJob } from '../../helpers/engine';
 import { makeCocoDataset, type CocoDoc } from './generate';
 import { imagesByName, setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 interface Row {
   class_idx: number;
@@ -28,8 +29,8 @@ describe('import coco', () => {
     expect(done.error).toBeNull();
     const result = ImportResult.parse(done.result);
     expect(result).toMatchObject({ name: 'instances', images: 3, annotated: 3 });
-    const classes = engine.deps.db
-      .prepare('SELECT idx, name, external_id FROM classes WHERE dataset_id = ? ORDER BY idx')
+    const classes = engineInternals(engine)
+      .db.prepare('SELECT idx, name, external_id FROM classes WHERE dataset_id = ? ORDER BY idx')
       .all(result.datasetId);
     expect(classes).toEqual([
       { idx: 0, name: 'background', external_id: null },
@@ -39,8 +40,8 @@ describe('import coco', () => {
     ]);
     const images = imagesByName(engine, result.datasetId);
     expect(images.get('000000001001.png')?.externalId).toBe('503');
-    const rows = engine.deps.db
-      .prepare(
+    const rows = engineInternals(engine)
+      .db.prepare(
         'SELECT a.class_idx, a.iscrowd, a.external_id, v.rle, v.height, v.width, v.area, v.bbox FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id ORDER BY a.id',
       )
       .all() as Row[];

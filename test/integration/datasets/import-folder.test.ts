@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ImportResult } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, rectLabels, tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -18,7 +19,7 @@ async function setup() {
 }
 
 function storeSnapshot(engine: ReturnType<typeof openTestEngine>['engine']): unknown {
-  const db = engine.deps.db;
+  const db = engineInternals(engine).db;
   return ['datasets', 'classes', 'images', 'samples', 'annotations', 'annotation_versions'].map(
     (t) => (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n,
   );
@@ -55,7 +56,7 @@ describe('import folder', () => {
       expect(image.contentType).toBe('image/png');
       expect(Buffer.from(image.bytes).equals(readFileSync(detail.path))).toBe(true);
     }
-    expect(engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('skips non-image files and truncated images, listing each with its reason', async () => {
@@ -92,7 +93,7 @@ describe('import folder', () => {
     expect(done.error?.code).toBe('INVALID_INPUT');
     expect(done.error?.message).toMatch(/img_002\.png: mask is 32x32 but its image img_002\.png is 64x48/);
     expect(storeSnapshot(engine)).toEqual(before);
-    expect(engine.deps.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(engineInternals(engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('reports a missing folder and a corrupt mask as clear errors', async () => {

@@ -9,6 +9,7 @@ import { sampleThumbnails } from '../../../src/main/engine/reports/thumbnails';
 import { finishJob } from '../../helpers/engine';
 import { rectLabels, writeGreyMask, writePaletteMask } from '../../helpers/fixtures';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 /**
  * orient6.jpg is 48x32 as stored with EXIF orientation 6 (shown 32x48). Its PIL decode (raw grid) and
@@ -24,7 +25,7 @@ async function reference(file: string): Promise<Buffer> {
 
 /** What a run decodes for the dataset's only image, through the run's own sample rows. */
 async function runPixels(engine: ReturnType<typeof setup>['engine'], datasetId: number, referring: boolean) {
-  const [s] = samplesForRun(engine.deps, datasetId, referring);
+  const [s] = samplesForRun(engineInternals(engine), datasetId, referring);
   if (s === undefined) throw new Error('no sample');
   const rgb = await decodeRgb(s.imagePath, s.orientation);
   return { sample: s, rgb, bytes: Buffer.from(rgb.data) };
@@ -101,7 +102,7 @@ describe('EXIF orientation: one pixel grid per image, chosen at import', () => {
     const thumb = await engine.blobs.read({ kind: 'thumb', imageId: image?.id ?? 0 });
     expect(await sharp(Buffer.from(thumb.bytes)).metadata()).toMatchObject({ ...ORIENTED, format: 'webp' });
     // Report thumbnails: the photo in the same grid as its mask (160 wide, 240 high).
-    const report = await sampleThumbnails(engine.deps.repos, { sampleId: sample.sampleId, imageId: sample.imageId }, [], []);
+    const report = await sampleThumbnails(engineInternals(engine).repos, { sampleId: sample.sampleId, imageId: sample.imageId }, [], []);
     for (const uri of [report.image, report.groundTruth]) {
       const png = Buffer.from((uri ?? '').replace('data:image/png;base64,', ''), 'base64');
       expect(await sharp(png).metadata()).toMatchObject({ width: 160, height: 240 });

@@ -10,6 +10,7 @@ import { finishJob } from '../../helpers/engine';
 import { npyBytes } from '../../unit/engine/datasets/npyBytes';
 import { makeCocoDataset, makeVocRoot, vocLabels } from './generate';
 import { imagesByName, setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const W = 48;
 const H = 36;
@@ -79,8 +80,8 @@ describe('import predictions as a run', () => {
     );
     const result = PredictionsImportResult.parse(done.result);
     expect(result).toMatchObject({ images: 2, regions: 3 });
-    const rows = s.engine.deps.db
-      .prepare('SELECT class_idx, instance, score, rle, area FROM predictions WHERE run_id = ? ORDER BY sample_id, class_idx, instance')
+    const rows = engineInternals(s.engine)
+      .db.prepare('SELECT class_idx, instance, score, rle, area FROM predictions WHERE run_id = ? ORDER BY sample_id, class_idx, instance')
       .all(result.runId);
     expect(rows).toEqual([
       { class_idx: 3, instance: 0, score: 0.7, rle: rle.counts, area: 100 },
@@ -113,7 +114,7 @@ describe('import predictions as a run', () => {
     const result = PredictionsImportResult.parse(done.result);
     expect(result).toMatchObject({ images: 2, heatmaps: 2 });
     const sample0 = images.get('2007_000000.jpg')?.sampleIds[0] ?? 0;
-    const stored = s.engine.deps.repos.predictions.heatmap(result.runId, sample0, 'cam');
+    const stored = engineInternals(s.engine).repos.predictions.heatmap(result.runId, sample0, 'cam');
     expect(stored).toMatchObject({ shape: [2, 3, 4], dtype: 'float32' });
     expect(Array.from(new Float32Array(stored?.data.slice().buffer ?? new ArrayBuffer(0)))).toEqual(Array.from(cam));
 
@@ -154,7 +155,11 @@ describe('import predictions as a run', () => {
       s.client.call('runs.importPredictions', { datasetId, run: 'irn', format: 'toco-cam', path: dir }),
     );
     const result = PredictionsImportResult.parse(done.result);
-    const stored = s.engine.deps.repos.predictions.heatmap(result.runId, images.get('2007_000001.jpg')?.sampleIds[0] ?? 0, 'cam');
+    const stored = engineInternals(s.engine).repos.predictions.heatmap(
+      result.runId,
+      images.get('2007_000001.jpg')?.sampleIds[0] ?? 0,
+      'cam',
+    );
     expect(stored?.shape).toEqual([2, H, W]);
     expect(stored?.meta).toMatchObject({ keys: [4, 14], classIndices: [5, 15] });
 

@@ -6,6 +6,7 @@ import { finishJob } from '../../helpers/engine';
 import { writeSolidImage } from '../../helpers/fixtures';
 import { makeCocoDataset, type CocoDoc } from './generate';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const W = 40;
 const H = 30;
@@ -64,7 +65,7 @@ describe('import reasonseg', () => {
     expect(images.get('a.jpg')?.split).toBe('train');
     expect(images.get('c.jpg')?.split).toBe('val');
     const sampleId = images.get('c.jpg')?.sampleIds[0] ?? 0;
-    const sample = engine.deps.db.prepare('SELECT query, queries, is_sentence FROM samples WHERE id = ?').get(sampleId);
+    const sample = engineInternals(engine).db.prepare('SELECT query, queries, is_sentence FROM samples WHERE id = ?').get(sampleId);
     expect(sample).toEqual({
       query: 'what would you sit on in c?',
       queries: JSON.stringify(['what would you sit on in c?', 'the chair in c']),
@@ -139,12 +140,14 @@ describe('import refcoco', () => {
     const first = images.get('000000001000.png');
     expect(first?.split).toBe('val');
     expect(first?.sampleIds).toHaveLength(2);
-    const queries = engine.deps.db.prepare('SELECT query FROM samples WHERE image_id = ? ORDER BY id').all(first?.id ?? 0);
+    const queries = engineInternals(engine)
+      .db.prepare('SELECT query FROM samples WHERE image_id = ? ORDER BY id')
+      .all(first?.id ?? 0);
     expect(queries).toEqual([{ query: 'the car on the left' }, { query: 'left car' }]);
     // Annotation 100 is the rectangle x 2..9, y 3..8 of image 500.
     const labels = sampleLabels(engine, first?.sampleIds[1] ?? 0, 30, 40);
     for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) expect(labels[y * 40 + x]).toBe(x >= 2 && x < 10 && y >= 3 && y < 9 ? 1 : 0);
-    const rows = engine.deps.db.prepare('SELECT class_idx, external_id FROM annotations ORDER BY id').all();
+    const rows = engineInternals(engine).db.prepare('SELECT class_idx, external_id FROM annotations ORDER BY id').all();
     expect(rows).toEqual([
       { class_idx: 1, external_id: '100' },
       { class_idx: 1, external_id: '100' },

@@ -6,6 +6,7 @@ import { ImportResult, VOC_CLASSES } from '../../../src/shared';
 import { finishJob } from '../../helpers/engine';
 import { makeVocRoot, vocPalette } from './generate';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 describe('import voc', () => {
   it('reads palette indices from SegmentationClass, keeps 255 as an ignore region and records splits', async () => {
@@ -17,7 +18,7 @@ describe('import voc', () => {
     expect(result).toMatchObject({ name: 'VOC2012', images: 4, annotated: 4, skipped: [] });
     const [summary] = await client.call('datasets.list', {});
     expect(summary).toMatchObject({ format: 'voc', task: 'semantic', classCount: 21 });
-    const classes = engine.deps.repos.datasets.classes(result.datasetId);
+    const classes = engineInternals(engine).repos.datasets.classes(result.datasetId);
     expect(classes.map((c) => c.name)).toEqual([...VOC_CLASSES]);
     expect(classes[15]?.color).toEqual([192, 128, 128]); // person, VOC colour map
     const images = imagesByName(engine, result.datasetId);
@@ -27,7 +28,9 @@ describe('import voc', () => {
       const labels = sampleLabels(engine, image?.sampleIds[0] ?? 0, 36, 48);
       expect(Buffer.from(labels).equals(Buffer.from(voc.labels.get(id) as Uint8Array))).toBe(true);
     }
-    const ignoreRegions = engine.deps.db.prepare('SELECT COUNT(*) AS n FROM annotations WHERE class_idx = 255').get() as { n: number };
+    const ignoreRegions = engineInternals(engine).db.prepare('SELECT COUNT(*) AS n FROM annotations WHERE class_idx = 255').get() as {
+      n: number;
+    };
     expect(ignoreRegions.n).toBe(4);
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { encodeMask } from '../../../src/main/engine/masks/rle';
 import { openTestEngine } from '../../helpers/engine';
 import { rectLabels, tempDir, writeSolidImage } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -18,7 +19,7 @@ afterAll(async () => {
 describe('referring ground truth blobs', () => {
   it('serve each query sample its own mask, and the first query by default', async () => {
     await writeSolidImage(join(t.dir, 'r.png'), 20, 10, [0, 0, 0]);
-    const { repos, db } = env.engine.deps;
+    const { repos, db } = engineInternals(env.engine);
     const a = rectLabels(20, 10, { x: 1, y: 1, w: 4, h: 3 }, 1);
     const b = rectLabels(20, 10, { x: 10, y: 2, w: 6, h: 5 }, 1);
     const { imageId, sampleIds } = db.transaction(() => {

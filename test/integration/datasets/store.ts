@@ -4,6 +4,7 @@ import type { Engine } from '../../../src/main/engine/engine';
 import { paintLabelMap } from '../../../src/main/engine/masks';
 import { openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const TABLES = [
   'datasets',
@@ -34,14 +35,14 @@ export function setup(): ReturnType<typeof openTestEngine> & { root: string } {
 
 /** Row counts of every table an import or a run import writes, plus SQLite's own integrity check. */
 export function storeSnapshot(engine: Engine): { counts: Record<string, number>; integrity: unknown } {
-  const db = engine.deps.db;
+  const db = engineInternals(engine).db;
   const counts = Object.fromEntries(TABLES.map((t) => [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
   return { counts, integrity: db.pragma('integrity_check', { simple: true }) };
 }
 
 /** The ground-truth label map of a sample as the store holds it (regions painted in id order). */
 export function sampleLabels(engine: Engine, sampleId: number, height: number, width: number): Uint8Array {
-  return paintLabelMap(engine.deps.repos.annotations.currentForSample(sampleId), height, width);
+  return paintLabelMap(engineInternals(engine).repos.annotations.currentForSample(sampleId), height, width);
 }
 
 /** image file name -> {image id, sample ids, split, size} of a dataset. */
@@ -49,7 +50,7 @@ export function imagesByName(
   engine: Engine,
   datasetId: number,
 ): Map<string, { id: number; sampleIds: number[]; split: string | null; width: number; height: number; externalId: string | null }> {
-  const db = engine.deps.db;
+  const db = engineInternals(engine).db;
   const rows = db
     .prepare('SELECT id, file_name, split, width, height, external_id FROM images WHERE dataset_id = ?')
     .all(datasetId) as Array<{

@@ -17,6 +17,7 @@ import {
   type ReferringPair,
   type SemanticFixture,
 } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const SIZE = { w: 40, h: 30 };
 const CLASSES = 6;
@@ -28,8 +29,8 @@ let preds: Map<number, Uint8Array>;
 let runId: number;
 
 function metricRows(run: number): Array<{ rowid: number; sample_id: number; class_idx: number; tp: number; annotation_rev: string }> {
-  return engine.deps.db
-    .prepare('SELECT rowid, sample_id, class_idx, tp, annotation_rev FROM metric_rows WHERE run_id = ? ORDER BY sample_id, class_idx')
+  return engineInternals(engine)
+    .db.prepare('SELECT rowid, sample_id, class_idx, tp, annotation_rev FROM metric_rows WHERE run_id = ? ORDER BY sample_id, class_idx')
     .all(run) as never;
 }
 
@@ -106,8 +107,8 @@ describe('semantic evaluation through the store', () => {
     const target = fx.samples[3]!; // has an ignore band
     const before = metricRows(runId);
     const corrected = target.gt.map((v) => (v === 255 ? 0 : v)); // the annotator labels the ignore band background
-    const { repos } = engine.deps;
-    engine.deps.db.transaction(() => {
+    const { repos } = engineInternals(engine);
+    engineInternals(engine).db.transaction(() => {
       for (const region of repos.annotations.currentForSample(target.sampleId)) {
         const mask = corrected.map((v) => (v === region.classIdx ? 1 : 0));
         const area = mask.reduce((a, b) => a + b, 0);
@@ -219,8 +220,13 @@ describe('mIoU definitions where they differ, and empty cases', () => {
     expectClose(s.semantic!.miou, ref.miou, 'mIoU');
     expectClose(s.semantic!.pixel_acc, ref.pixel_acc, 'pAcc');
 
-    const camOnly = engine.deps.repos.runs.create({ datasetId: fx3.datasetId, name: 'cams', source: 'import', status: 'complete' });
-    engine.deps.repos.predictions.saveHeatmap(camOnly, fx3.samples[0]!.sampleId, {
+    const camOnly = engineInternals(engine).repos.runs.create({
+      datasetId: fx3.datasetId,
+      name: 'cams',
+      source: 'import',
+      status: 'complete',
+    });
+    engineInternals(engine).repos.predictions.saveHeatmap(camOnly, fx3.samples[0]!.sampleId, {
       name: 'cam',
       shape: [1, 2, 2],
       dtype: 'float32',

@@ -12,6 +12,7 @@ import type { Engine } from '../../../src/main/engine/engine';
 import { encodeMask, labelMapToRles } from '../../../src/main/engine/masks';
 import { finishJob } from '../../helpers/engine';
 import { writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 /** xorshift32: seeded test inputs. */
 export function testRandom(seed: number): () => number {
@@ -74,8 +75,8 @@ export async function importSemantic(
   const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: images, masksDir: masks, name }));
   expect(done.error).toBeNull();
   const datasetId = Number(done.result?.['datasetId']);
-  const rows = engine.deps.db
-    .prepare(
+  const rows = engineInternals(engine)
+    .db.prepare(
       'SELECT s.id AS sampleId, i.id AS imageId, i.file_name AS fileName FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ? ORDER BY i.file_name',
     )
     .all(datasetId) as Array<{ sampleId: number; imageId: number; fileName: string }>;
@@ -91,7 +92,7 @@ export function addSemanticRun(
   size: { w: number; h: number },
   opts: { status?: 'complete' | 'cancelled'; dropBackground?: boolean } = {},
 ): number {
-  const { repos, db } = engine.deps;
+  const { repos, db } = engineInternals(engine);
   const runId = repos.runs.create({
     datasetId,
     name,
@@ -125,7 +126,7 @@ export interface ReferringPair {
 
 /** A referring dataset built through the repos: one image per pair, one sample per query. */
 export function addReferringDataset(engine: Engine, name: string, pairs: readonly ReferringPair[], size: { w: number; h: number }) {
-  const { repos, db } = engine.deps;
+  const { repos, db } = engineInternals(engine);
   return db.transaction(() => {
     const datasetId = repos.datasets.create({ name, format: 'refcoco', task: 'referring', sourcePath: null });
     repos.datasets.addClasses(datasetId, [

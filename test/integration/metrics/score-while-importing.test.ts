@@ -18,6 +18,7 @@ import type { TesseraClient } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { testRandom } from './helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: { dir: string; cleanup: () => void };
 let engine: Engine;
@@ -49,7 +50,7 @@ describe('scoring while importing PNG predictions', () => {
     const scores = await client.call('metrics.scores', { datasetId, runId });
 
     // The stored counts equal what evaluation computes from the stored RLEs.
-    const { db, repos } = engine.deps;
+    const { db, repos } = engineInternals(engine);
     const scratch = new LabelMapScratch();
     const samples = db
       .prepare(
@@ -85,14 +86,14 @@ describe('scoring while importing PNG predictions', () => {
   });
 
   it('recounts a sample whose ground truth changed after the import', async () => {
-    const runId = engine.deps.repos.runs.byName(datasetId, 'pred')!.id;
-    const sampleId = engine.deps.db
-      .prepare('SELECT MIN(s.id) FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')
+    const runId = engineInternals(engine).repos.runs.byName(datasetId, 'pred')!.id;
+    const sampleId = engineInternals(engine)
+      .db.prepare('SELECT MIN(s.id) FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')
       .pluck()
       .get(datasetId) as number;
-    const region = engine.deps.repos.annotations.currentForSample(sampleId)[0]!;
-    engine.deps.db
-      .prepare('UPDATE annotations SET current_version = current_version WHERE sample_id = ? AND class_idx = ?')
+    const region = engineInternals(engine).repos.annotations.currentForSample(sampleId)[0]!;
+    engineInternals(engine)
+      .db.prepare('UPDATE annotations SET current_version = current_version WHERE sample_id = ? AND class_idx = ?')
       .run(sampleId, region.classIdx);
     const evaluated = await finishJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
     expect(evaluated.result).toMatchObject({ computed: 1, upToDate: 23 });

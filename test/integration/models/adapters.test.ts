@@ -7,6 +7,7 @@ import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset, type Rect } from '../../helpers/scenes';
 import { planes, refArgmax, refBilinear, refTocoCam } from '../../helpers/reference';
 import { decodeRawCams, fusedCamAtImageSize } from '../../../src/main/engine/models/adapters/cam';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -140,15 +141,15 @@ describe('model adapters against independent computations', () => {
       },
     ];
     const d = await dataset('cam-scenes', scenes);
-    const callsBefore = env.engine.deps.inference.runCalls;
+    const callsBefore = engineInternals(env.engine).inference.runCalls;
     const { runId } = await runModel('toy-colour-cam', d.datasetId);
     // Three scales, each image + flip in one batch (the toy's batch axis is dynamic): 3 calls, not 6.
-    expect(env.engine.deps.inference.runCalls - callsBefore).toBe(3);
+    expect(engineInternals(env.engine).inference.runCalls - callsBefore).toBe(3);
     const fused = refTocoCam(planes(d.rgb.get('c1') as Uint8Array, W, W), W);
     const ids = await imageIds(d.datasetId);
     const imageId = ids.get('c1') as number;
-    const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;
-    const raw = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
+    const sampleId = engineInternals(env.engine).repos.images.semanticSampleId(imageId) as number;
+    const raw = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     expect(raw).toBeDefined();
     const ours = fusedCamAtImageSize(decodeRawCams(raw!.data, raw!.meta), W, W);
     expect(ours.channels).toBe(3);
@@ -186,8 +187,8 @@ describe('token and prompt adapters', () => {
     const d = await dataset('token-scenes', scenes);
     const { runId } = await runModel('toy-colour-patch-tokens', d.datasetId);
     const imageId = (await imageIds(d.datasetId)).get('t1') as number;
-    const sampleId = env.engine.deps.repos.images.semanticSampleId(imageId) as number;
-    const tokens = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'patch_tokens');
+    const sampleId = engineInternals(env.engine).repos.images.semanticSampleId(imageId) as number;
+    const tokens = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'patch_tokens');
     expect(tokens?.shape).toEqual([196, 8]);
     expect(tokens?.meta).toEqual({
       gridH: 14,
@@ -218,9 +219,9 @@ describe('token and prompt adapters', () => {
       expected.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - (values[p * 8 + k] as number)))));
     }
     expect(worst).toBeLessThan(1e-4);
-    const names = env.engine.deps.repos.predictions.heatmapNames(runId, sampleId);
+    const names = engineInternals(env.engine).repos.predictions.heatmapNames(runId, sampleId);
     expect(names).toEqual(['cls_attention', 'patch_tokens', 'token_importance', 'token_pagerank']);
-    const importance = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'token_importance');
+    const importance = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'token_importance');
     expect(importance?.shape).toEqual([14, 14]);
     expect(Object.keys(importance?.meta ?? {})).toEqual(expect.arrayContaining(['anchors', 'buffers', 'registers']));
   });
@@ -268,8 +269,8 @@ describe('token and prompt adapters', () => {
         ],
       },
     ]);
-    const repos = engine.deps.repos;
-    const datasetId = engine.deps.db.transaction(() => {
+    const repos = engineInternals(engine).repos;
+    const datasetId = engineInternals(engine).db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'folder', task: 'referring', sourcePath: null });
       repos.datasets.addClasses(id, [
         { index: 0, name: 'background', color: [0, 0, 0] },
@@ -289,8 +290,8 @@ describe('token and prompt adapters', () => {
     })();
     await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json'), replace: true });
     const { runId } = await runModel('toy-colour-seg-token', datasetId);
-    const sample = engine.deps.db
-      .prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')
+    const sample = engineInternals(engine)
+      .db.prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?')
       .get(datasetId) as { id: number; image_id: number };
     const sim = repos.predictions.heatmap(runId, sample.id, 'seg_similarity');
     expect(sim?.shape).toEqual([24, 24]);

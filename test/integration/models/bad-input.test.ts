@@ -6,6 +6,7 @@ import { TOY_GENERATORS, toyFiles, writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 function counts(): number[] {
-  const db = env.engine.deps.db;
+  const db = engineInternals(env.engine).db;
   return ['runs', 'predictions', 'heatmaps', 'models'].map(
     (tbl) => (db.prepare(`SELECT COUNT(*) AS n FROM ${tbl}`).get() as { n: number }).n,
   );

@@ -5,6 +5,7 @@ import { zipSync } from 'fflate';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -66,8 +67,8 @@ describe('seg-token models from precomputed tensor bundles', () => {
       },
     ]);
     const { engine } = env;
-    const repos = engine.deps.repos;
-    const datasetId = engine.deps.db.transaction(() => {
+    const repos = engineInternals(engine).repos;
+    const datasetId = engineInternals(engine).db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'reasonseg', task: 'referring', sourcePath: null });
       const imageId = repos.images.create({
         datasetId: id,
@@ -113,7 +114,10 @@ describe('seg-token models from precomputed tensor bundles', () => {
     const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu' }));
     expect(done.error).toBeNull();
     const runId = Number(done.result?.['runId']);
-    const samples = engine.deps.db.prepare('SELECT id, query FROM samples ORDER BY id').all() as Array<{ id: number; query: string }>;
+    const samples = engineInternals(engine).db.prepare('SELECT id, query FROM samples ORDER BY id').all() as Array<{
+      id: number;
+      query: string;
+    }>;
     const areas = samples.map((s) => repos.predictions.forSample(runId, s.id)[0]?.area ?? 0);
     expect(Math.abs((areas[0] as number) - 160 * 128) / (160 * 128)).toBeLessThan(0.15);
     expect(Math.abs((areas[1] as number) - 128 * 128) / (128 * 128)).toBeLessThan(0.15);

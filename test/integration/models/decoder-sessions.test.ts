@@ -8,6 +8,7 @@ import { InferenceClient } from '../../../src/main/engine/models/inference/Infer
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { renderScene, type Rect } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // A seg-token run with a companion SAM decoder keeps two samples in flight (the run's pipeline), so
 // both ask for the decoder's (and its encoder's) session at once. This ran into "Session already
@@ -48,7 +49,7 @@ async function oneRun(round: number): Promise<{ error: unknown; failed: unknown;
   try {
     await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-sam.manifest.json') });
     const model = await env.client.call('models.add', { manifestPath: join(modelsDir, 'toy-colour-seg-token.manifest.json') });
-    const { db, repos } = env.engine.deps;
+    const { db, repos } = engineInternals(env.engine);
     const datasetId = db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'folder', task: 'referring', sourcePath: null });
       repos.datasets.addClasses(id, [

@@ -7,6 +7,7 @@ import { GraphBuilder } from '../../../tools/onnx';
 import { LoadedModel } from '../../../src/main/engine/models/runtime';
 import { openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -41,7 +42,7 @@ describe('output fetches', () => {
     );
     const summary = await env.client.call('models.add', { manifestPath: join(t.dir, 'two.json') });
     expect(summary.outputs.map((o) => o.name).sort()).toEqual(['mask', 'side']);
-    const model = new LoadedModel(env.engine.deps, summary, ['cpu']);
+    const model = new LoadedModel(engineInternals(env.engine), summary, ['cpu']);
     const out = await model.run({ image: { type: 'float32', dims: [1, 3, 8, 8], data: new Float32Array(3 * 64).buffer } });
     expect(Object.keys(out)).toEqual(['mask']);
     expect(new Float32Array(out['mask']!.data)).toEqual(new Float32Array(64).fill(0.5));

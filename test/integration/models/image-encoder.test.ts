@@ -6,6 +6,7 @@ import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -22,7 +23,7 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 
 /** Embedding files cached for a model file (cache/embeddings/<sha256[0:16]>/*.f32). */
 function embeddingFiles(modelSha: string): string[] {
-  const dir = join(env.engine.deps.paths.cache, 'embeddings', modelSha.slice(0, 16));
+  const dir = join(engineInternals(env.engine).paths.cache, 'embeddings', modelSha.slice(0, 16));
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.f32'))
@@ -55,7 +56,7 @@ describe('image-encoder models', () => {
     expect(encoder).toMatchObject({ kind: 'image-encoder', toy: true });
     const encRun = await finishJob(env.client, () => env.client.call('runs.start', { modelId: encoder.id, datasetId, device: 'cpu' }));
     expect(encRun.error).toBeNull();
-    const db = env.engine.deps.db;
+    const db = engineInternals(env.engine).db;
     expect(embeddingFiles(encoder.sha256)).toHaveLength(2);
 
     // ||e|| = ||2x - 1|| of each 16x16 cell's mean colour in SAM's 1024 frame: the 256x256 image fills it
@@ -65,7 +66,7 @@ describe('image-encoder models', () => {
     const sampleId = (
       db.prepare('SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.file_name = ?').get('a.png') as { id: number }
     ).id;
-    const norm = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'embedding_norm');
+    const norm = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'embedding_norm');
     expect(norm?.shape).toEqual([64, 64]);
     const values = new Float32Array(norm!.data.slice().buffer);
     values.forEach((v, i) => {
@@ -75,11 +76,11 @@ describe('image-encoder models', () => {
     });
 
     const sam2 = await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-sam.manifest.json') });
-    const before = env.engine.deps.inference.runCalls;
+    const before = engineInternals(env.engine).inference.runCalls;
     const decRun = await finishJob(env.client, () => env.client.call('runs.start', { modelId: sam2.id, datasetId, device: 'cpu' }));
     expect(decRun.error).toBeNull();
     // One decoder call per GT region (a: red, b: blue) and no encoder call: the cache served both images.
-    expect(env.engine.deps.inference.runCalls - before).toBe(2);
+    expect(engineInternals(env.engine).inference.runCalls - before).toBe(2);
     const predictions = (id: number): unknown[] =>
       db
         .prepare('SELECT sample_id, class_idx, instance, rle, area FROM predictions WHERE run_id = ? ORDER BY sample_id, class_idx')
@@ -96,12 +97,12 @@ describe('image-encoder models', () => {
     flipped[flipped.length - 100] = (flipped[flipped.length - 100] ?? 0) ^ 0x40;
     writeFileSync(files[1]!, flipped);
     db.prepare('DELETE FROM inference_cache').run(); // the run outputs are cached too: make the decoder run again
-    const beforeRepair = env.engine.deps.inference.runCalls;
+    const beforeRepair = engineInternals(env.engine).inference.runCalls;
     const repairRun = await finishJob(env.client, () =>
       env.client.call('runs.start', { modelId: sam2.id, datasetId, device: 'cpu', runName: 'after-corrupt-cache' }),
     );
     expect(repairRun.error).toBeNull();
-    expect(env.engine.deps.inference.runCalls - beforeRepair).toBe(4);
+    expect(engineInternals(env.engine).inference.runCalls - beforeRepair).toBe(4);
     expect(predictions(Number(repairRun.result?.['runId']))).toEqual(decoded);
     // The rewritten files hold the encoder's values bit for bit, as before.
     expect(embeddingFiles(encoder.sha256).sort()).toEqual(files);
@@ -113,12 +114,12 @@ describe('image-encoder models', () => {
     spec.input['mean'] = [0.1, 0.1, 0.1];
     writeFileSync(encManifest, JSON.stringify(spec));
     const encoder2 = await env.client.call('models.add', { manifestPath: encManifest, replace: true });
-    const calls = env.engine.deps.inference.runCalls;
+    const calls = engineInternals(env.engine).inference.runCalls;
     const encRun2 = await finishJob(env.client, () =>
       env.client.call('runs.start', { modelId: encoder2.id, datasetId, device: 'cpu', runName: 'encoder-mean-0.1' }),
     );
     expect(encRun2.error).toBeNull();
-    expect(env.engine.deps.inference.runCalls - calls).toBe(2);
+    expect(engineInternals(env.engine).inference.runCalls - calls).toBe(2);
     expect(embeddingFiles(encoder.sha256)).toHaveLength(4);
   });
 });

@@ -6,6 +6,7 @@ import { ApiError, describeInput, type InputSpec, type ModelSummary } from '../.
 import { writeToys } from '../../../tools/toy-models';
 import { openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -50,7 +51,7 @@ function inputOf(m: ModelSummary): InputSpec {
 }
 
 function modelCount(): number {
-  return (env.engine.deps.db.prepare('SELECT COUNT(*) AS n FROM models').get() as { n: number }).n;
+  return (engineInternals(env.engine).db.prepare('SELECT COUNT(*) AS n FROM models').get() as { n: number }).n;
 }
 
 describe('models.inspect', () => {

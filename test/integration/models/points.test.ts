@@ -8,6 +8,7 @@ import { SamplePoints } from '../../../src/shared/api/methods/heatmaps';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { renderScene, writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // A 2-query image and a 1-query image through the toy seg-token model and its toy SAM decoder:
 // heatmaps.points and `export --format points` give the SasP points and the decoder's exact prompt.
@@ -41,7 +42,7 @@ beforeAll(async () => {
       .toFile(file);
     stored.push({ ...image, file, sha: await sha256File(file) });
   }
-  const { db, repos } = env.engine.deps;
+  const { db, repos } = engineInternals(env.engine);
   datasetId = db.transaction(() => {
     const id = repos.datasets.create({ name: 'refer', format: 'folder', task: 'referring', sourcePath: null });
     repos.datasets.addClasses(id, [

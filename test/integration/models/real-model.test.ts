@@ -13,6 +13,7 @@ import { parseNpy, toFloat32 } from '../../../src/main/engine/tensors/npy';
 import { InputSpec, geometryFromMeta } from '../../../src/shared/domain';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'real-model');
 const PHOTOS = ['rocket-adobergb.jpg', 'chelsea-orient6.jpg', 'coins.png'];
@@ -85,8 +86,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 async function sampleIds(): Promise<Map<string, { sampleId: number; width: number; height: number; grid: string }>> {
   const page = await env.client.call('images.page', { datasetId, offset: 0, limit: 100 });
-  const rows = env.engine.deps.db
-    .prepare(
+  const rows = engineInternals(env.engine)
+    .db.prepare(
       'SELECT s.id AS sampleId, i.file_name AS fileName, i.grid AS grid FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?',
     )
     .all(datasetId) as Array<{ sampleId: number; fileName: string; grid: string }>;
@@ -134,7 +135,7 @@ describe('a real third-party model on real photos', () => {
     for (const p of PHOTOS) {
       const { sampleId, width, height } = ids.get(p)!;
       const ref = bare.get(p)!;
-      const heat = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'probability')!;
+      const heat = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'probability')!;
       expect(heat.shape).toEqual([ref.h, ref.w]);
       const stored = new Float32Array(heat.data.buffer, heat.data.byteOffset, heat.data.byteLength / 4);
       expect(maxAbsDiff(stored, ref.prob)).toBeLessThan(1e-3);
@@ -154,7 +155,7 @@ describe('a real third-party model on real photos', () => {
       expect(npy.shape).toEqual([height, width]);
       expect(maxAbsDiff(toFloat32(npy), refAtImage)).toBeLessThan(1e-3);
       // The mask is the thresholded map: every pixel away from the threshold agrees.
-      const regions = env.engine.deps.repos.predictions.forSample(runId, sampleId);
+      const regions = engineInternals(env.engine).repos.predictions.forSample(runId, sampleId);
       const area = regions.reduce((a, r) => a + r.area, 0);
       let above = 0;
       let undecided = 0;
@@ -188,7 +189,7 @@ describe('a real third-party model on real photos', () => {
     const ids = await sampleIds();
     const { sampleId } = ids.get('rocket-adobergb.jpg')!;
     const values = (runId: number) => {
-      const heat = env.engine.deps.repos.predictions.heatmap(runId, sampleId, 'probability')!;
+      const heat = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'probability')!;
       return new Float32Array(heat.data.buffer, heat.data.byteOffset, heat.data.byteLength / 4);
     };
     expect(maxAbsDiff(values(first.runId), bare.get('rocket-adobergb.jpg')!.prob)).toBeGreaterThan(0.05);

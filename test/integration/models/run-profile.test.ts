@@ -10,6 +10,7 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { tessera } from '../../helpers/cli';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -68,8 +69,8 @@ describe('run profile', () => {
     const r1 = Number(first.result?.['runId']);
     const r2 = Number(second.result?.['runId']);
     const preds = (runId: number): unknown =>
-      env.engine.deps.db
-        .prepare('SELECT p.sample_id, p.class_idx, p.rle FROM predictions p WHERE p.run_id = ? ORDER BY p.sample_id, p.class_idx')
+      engineInternals(env.engine)
+        .db.prepare('SELECT p.sample_id, p.class_idx, p.rle FROM predictions p WHERE p.run_id = ? ORDER BY p.sample_id, p.class_idx')
         .all(runId);
     expect(preds(r2)).toEqual(preds(r1));
   });

@@ -5,6 +5,7 @@ import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -60,7 +61,7 @@ describe('model runs (smoke)', () => {
       });
       void jobId;
     }
-    await env.engine.deps.jobs.idle();
+    await engineInternals(env.engine).jobs.idle();
     const runs = await client.call('runs.list', { datasetId });
     const jobs = await client.call('jobs.list', {});
     expect(jobs.filter((j) => j.kind === 'runs.start').map((j) => [j.status, j.error?.message ?? null])).toEqual(

@@ -8,6 +8,7 @@ import { ReportResult } from '../../../src/shared/api/methods/reports';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { rectLabels, tempDir } from '../../helpers/fixtures';
 import { addSemanticRun, importSemantic } from '../metrics/helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // The engine prints PDFs with the printer it is given (the desktop app gives Electron's printToPDF,
 // which cannot run here). A real alternative printer, headless Chromium printing US Letter, goes
@@ -34,7 +35,7 @@ async function printWith(printer: PdfPrinter | undefined, name: string): Promise
   const engine: Engine = createEngine({ workspace: ws, ...(printer === undefined ? {} : { pdfPrinter: printer }) });
   const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
   try {
-    const runId = engine.deps.repos.runs.byName(datasetId, 'perfect')!.id;
+    const runId = engineInternals(engine).repos.runs.byName(datasetId, 'perfect')!.id;
     const out = join(t.dir, `${name}.pdf`);
     const done = await finishJob(client, () => client.call('reports.create', { datasetId, runIds: [runId], format: 'pdf', out }));
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');

@@ -10,6 +10,7 @@ import type { TesseraClient } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { addSemanticRun, importSemantic, noisyPrediction, randomScene, testRandom, type SemanticFixture } from '../metrics/helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const SIZE = { w: 24, h: 16 };
 const HOSTILE = [
@@ -40,7 +41,7 @@ beforeAll(async () => {
   for (const name of HOSTILE) {
     addSemanticRun(engine, fx.datasetId, name, new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, 3, 0.2)])), SIZE);
   }
-  runIds = HOSTILE.map((name) => engine.deps.repos.runs.byName(fx.datasetId, name)!.id);
+  runIds = HOSTILE.map((name) => engineInternals(engine).repos.runs.byName(fx.datasetId, name)!.id);
 });
 
 afterAll(async () => {

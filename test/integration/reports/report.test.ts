@@ -17,6 +17,7 @@ import {
   testRandom,
   type SemanticFixture,
 } from '../metrics/helpers';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // Runs the BUILT CLI (node tools/build.mjs first).
 const SIZE = { w: 48, h: 36 };
@@ -47,10 +48,10 @@ beforeAll(async () => {
     addSemanticRun(engine, fx.datasetId, name, preds[name]!, SIZE);
   }
   // A CAM on every image of "ours": left dark, right bright (shape [1, 3, 4]).
-  const ours = engine.deps.repos.runs.byName(fx.datasetId, 'ours')!;
+  const ours = engineInternals(engine).repos.runs.byName(fx.datasetId, 'ours')!;
   const cam = new Float32Array([0, 0.2, 0.6, 1, 0, 0.2, 0.6, 1, 0, 0.2, 0.6, 1]);
   for (const s of fx.samples)
-    engine.deps.repos.predictions.saveHeatmap(ours.id, s.sampleId, {
+    engineInternals(engine).repos.predictions.saveHeatmap(ours.id, s.sampleId, {
       name: 'cam',
       shape: [1, 3, 4],
       dtype: 'float32',
@@ -59,8 +60,8 @@ beforeAll(async () => {
     });
   await client.call('tags.apply', { tag: 'hard', imageIds: fx.samples.slice(0, 3).map((s) => s.imageId) });
   // Correct one image: its first region is erased.
-  const region = engine.deps.repos.annotations.currentForSample(fx.samples[1]!.sampleId)[0]!;
-  engine.deps.repos.annotations.addVersion({
+  const region = engineInternals(engine).repos.annotations.currentForSample(fx.samples[1]!.sampleId)[0]!;
+  engineInternals(engine).repos.annotations.addVersion({
     annotationId: region.annotationId,
     rle: encodeMask(new Uint8Array(SIZE.w * SIZE.h), SIZE.h, SIZE.w),
     area: 0,

@@ -12,6 +12,7 @@ import { readRootsFor, startServer, type RunningServer } from '../../../src/main
 import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const TOKEN = 'confinement-token-0123456789';
 let t: ReturnType<typeof tempDir>;
@@ -77,7 +78,7 @@ async function jobOf(started: Envelope): Promise<Record<string, unknown>> {
 }
 
 function count(table: string): number {
-  return (env.engine.deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return (engineInternals(env.engine).db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
 beforeAll(async () => {

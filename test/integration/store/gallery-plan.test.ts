@@ -5,6 +5,7 @@ import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { filteredIdsSql } from '../../../src/main/engine/store/repos/images';
 import { fillGalleryWorkspace, type GalleryWorkspace } from '../../../bench/galleryWorkspace';
 import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // The gallery's queries on a generated workspace (bench/galleryWorkspace.ts): their plans (no walk
 // over a run's predictions per image, no sort of the dataset) and their answers, through the read
@@ -27,7 +28,11 @@ const expected = {
 };
 
 function plan(sql: string, params: unknown[]): string[] {
-  return (engine.deps.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  return (
+    engineInternals(engine)
+      .db.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params) as Array<{ detail: string }>
+  ).map((r) => r.detail);
 }
 
 beforeAll(() => {
@@ -78,8 +83,8 @@ describe('gallery answers', () => {
   const names = (ns: number[]): string[] => ns.map((n) => `img_${String(n).padStart(6, '0')}.jpg`);
 
   it('every filter gives the images the generator made, in file-name order, the same with and without the read worker', async () => {
-    expect(engine.deps.reads.threaded).toBe(true);
-    expect(inThread.deps.reads.threaded).toBe(false);
+    expect(engineInternals(engine).reads.threaded).toBe(true);
+    expect(engineInternals(inThread).reads.threaded).toBe(false);
     const cases = [
       { filter: {}, want: expected.all() },
       { filter: { runId: g.partialRunId }, want: expected.partialRun() },
@@ -121,7 +126,7 @@ describe('gallery answers', () => {
 
   it('per-image scores and dataset scores come from the worker and equal the engine thread’s', async () => {
     // The generated metric rows carry the fingerprints evaluation would give: the worker scores them as they are.
-    const direct = await engine.deps.reads.read({ op: 'metrics.perImage', datasetId: g.datasetId, runId: g.runId });
+    const direct = await engineInternals(engine).reads.read({ op: 'metrics.perImage', datasetId: g.datasetId, runId: g.runId });
     expect(direct?.length).toBe(COUNT - expected.noGt().length);
     const a = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
     const b = await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });

@@ -6,12 +6,13 @@ import { ApiError } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir, writeSolidImage } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
 const ids = { scenes: 0, other: 0, plain: 0, semantic: 0, sam: 0 };
 
-const db = () => env.engine.deps.db;
+const db = () => engineInternals(env.engine).db;
 const n = (sql: string, ...args: unknown[]): number =>
   (
     db()
@@ -38,9 +39,11 @@ const consistent = (): void => {
 };
 /** What a user sees of a dataset and every run on it, plus the row counts that hang off them. */
 const snapshot = (datasetId: number) => ({
-  summary: env.engine.deps.repos.datasets.get(datasetId),
-  classes: env.engine.deps.repos.datasets.classes(datasetId),
-  runs: env.engine.deps.repos.runs.list(datasetId).map((r) => [r.name, r.predictedSamples, r.status]),
+  summary: engineInternals(env.engine).repos.datasets.get(datasetId),
+  classes: engineInternals(env.engine).repos.datasets.classes(datasetId),
+  runs: engineInternals(env.engine)
+    .repos.runs.list(datasetId)
+    .map((r) => [r.name, r.predictedSamples, r.status]),
   predictions: n('SELECT COUNT(*) AS n FROM predictions p JOIN runs r ON r.id = p.run_id WHERE r.dataset_id = ?', datasetId),
   heatmaps: n('SELECT COUNT(*) AS n FROM heatmaps h JOIN runs r ON r.id = h.run_id WHERE r.dataset_id = ?', datasetId),
   metricRows: n('SELECT COUNT(*) AS n FROM metric_rows m JOIN runs r ON r.id = m.run_id WHERE r.dataset_id = ?', datasetId),
@@ -210,7 +213,7 @@ describe('datasets.rename / deletePlan / delete', () => {
 
   it('refuses to delete a dataset a job is running on, and deletes nothing', async () => {
     const { client, engine } = env;
-    const jobId = engine.deps.jobs.start(
+    const jobId = engineInternals(engine).jobs.start(
       'datasets.export',
       { datasetId: ids.plain },
       (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
@@ -224,7 +227,7 @@ describe('datasets.rename / deletePlan / delete', () => {
     );
     expect(await client.call('datasets.get', { datasetId: ids.plain })).toMatchObject({ name: 'photos', imageCount: 1 });
     await client.call('jobs.cancel', { jobId });
-    await engine.deps.jobs.idle();
+    await engineInternals(engine).jobs.idle();
     expect((await client.call('datasets.deletePlan', { datasetId: ids.plain })).blockedBy).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { tessera } from '../../helpers/cli';
 import { makeVocRoot } from '../datasets/generate';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -35,15 +36,15 @@ describe('tags and review state', () => {
     const b = idOf('2007_000001.jpg');
     expect(await client.call('tags.apply', { tag: 'hard', imageIds: [a, b] })).toMatchObject({ applied: 2 });
     expect(await client.call('tags.apply', { tag: 'hard', imageIds: [b] })).toMatchObject({ applied: 0 });
-    const sample = engine.deps.repos.images.semanticSampleId(idOf('2007_000003.jpg')) ?? 0;
+    const sample = engineInternals(engine).repos.images.semanticSampleId(idOf('2007_000003.jpg')) ?? 0;
     await client.call('tags.apply', { tag: 'hard', sampleIds: [sample] });
     expect(await client.call('tags.list', { datasetId })).toEqual([
       { id: expect.any(Number), name: 'hard', color: null, imageCount: 2, sampleCount: 1 },
     ]);
-    expect(resolveSubset(engine.deps, datasetId, 'hard').imageIds.sort()).toEqual([a, b, idOf('2007_000003.jpg')].sort());
-    expect(resolveSubset(engine.deps, datasetId).sampleIds).toHaveLength(4);
+    expect(resolveSubset(engineInternals(engine), datasetId, 'hard').imageIds.sort()).toEqual([a, b, idOf('2007_000003.jpg')].sort());
+    expect(resolveSubset(engineInternals(engine), datasetId).sampleIds).toHaveLength(4);
     expect(await client.call('tags.remove', { tag: 'hard', imageIds: [a] })).toEqual({ removed: 1 });
-    expect(resolveSubset(engine.deps, datasetId, 'hard').imageIds).not.toContain(a);
+    expect(resolveSubset(engineInternals(engine), datasetId, 'hard').imageIds).not.toContain(a);
     expect(topics).toEqual([
       ['tags', 'images'],
       ['tags', 'images'],
@@ -57,7 +58,7 @@ describe('tags and review state', () => {
   it('sets review state and refuses unknown ids, tags and datasets', async () => {
     const { engine, client, datasetId, idOf } = await setup();
     expect(await client.call('images.setReviewState', { imageIds: [idOf('2007_000002.jpg')], state: 'reviewed' })).toEqual({ updated: 1 });
-    const row = engine.deps.db.prepare('SELECT review_state FROM images WHERE id = ?').get(idOf('2007_000002.jpg'));
+    const row = engineInternals(engine).db.prepare('SELECT review_state FROM images WHERE id = ?').get(idOf('2007_000002.jpg'));
     expect(row).toEqual({ review_state: 'reviewed' });
     await expect(client.call('tags.apply', { tag: 'x', imageIds: [999_999] })).rejects.toMatchObject({
       code: 'NOT_FOUND',
@@ -68,9 +69,9 @@ describe('tags and review state', () => {
       message: 'tag "never" not found',
     });
     await expect(client.call('tags.apply', { tag: 'a,b', imageIds: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect(() => resolveSubset(engine.deps, datasetId, 'nope')).toThrow('tag "nope" not found');
-    expect(() => resolveSubset(engine.deps, 4242)).toThrow('dataset 4242 not found');
-    expect(engine.deps.db.prepare('SELECT COUNT(*) AS n FROM tags').get()).toEqual({ n: 0 });
+    expect(() => resolveSubset(engineInternals(engine), datasetId, 'nope')).toThrow('tag "nope" not found');
+    expect(() => resolveSubset(engineInternals(engine), 4242)).toThrow('dataset 4242 not found');
+    expect(engineInternals(engine).db.prepare('SELECT COUNT(*) AS n FROM tags').get()).toEqual({ n: 0 });
   });
 
   it('CLI: tags add/remove by split, file names or all; usage errors exit 2, unknown names exit 1', async () => {

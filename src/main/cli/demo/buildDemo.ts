@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { TesseraClient } from '../../../shared';
 import { writeToys } from '../../../../tools/toy-models';
 import type { Engine } from '../../engine/engine';
+import { engineStore } from '../../engine/internals';
 import { sha256File } from '../../engine/models/registry';
 import { runJob } from '../jobs';
 import { DEMO_COLOURS, writeReferringScenes, writeSemanticScenes } from './scenes';
@@ -30,9 +31,9 @@ async function importFolder(client: TesseraClient, dir: string, masksDir: string
 /** A referring dataset straight into the store (the demo's own generator, one transaction). */
 async function createReferring(engine: Engine, root: string): Promise<number> {
   const scenes = await writeReferringScenes(root, 12);
-  const { db, repos } = engine.deps;
+  const { repos, transaction } = engineStore(engine);
   const hashes = await Promise.all(scenes.map((s) => sha256File(s.file)));
-  return db.transaction(() => {
+  return transaction(() => {
     const id = repos.datasets.create({
       name: 'demo-referring',
       format: 'reasonseg',
@@ -62,7 +63,7 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
       }
     });
     return id;
-  })();
+  });
 }
 
 /**
@@ -85,12 +86,7 @@ export async function buildDemo(engine: Engine, client: TesseraClient, log: (lin
   const scenes = await writeSemanticScenes(join(root, 'scenes'), 24);
   const scenesId = await importFolder(client, scenes.images, scenes.masks, 'demo-scenes');
   // Give the scene classes the toys' names so runs map by name.
-  engine.deps.db.transaction(() => {
-    for (const c of DEMO_COLOURS)
-      engine.deps.db
-        .prepare('UPDATE classes SET name = ?, color = ? WHERE dataset_id = ? AND idx = ?')
-        .run(c.name, JSON.stringify(c.rgb), scenesId, c.cls);
-  })();
+  for (const c of DEMO_COLOURS) await client.call('classes.update', { datasetId: scenesId, index: c.cls, name: c.name, color: c.rgb });
   const referringId = await createReferring(engine, join(root, 'referring'));
   const photos = photosDir();
   const datasets = ['demo-scenes', 'demo-referring'];
