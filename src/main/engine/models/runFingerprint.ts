@@ -1,0 +1,67 @@
+/** What makes a run's outputs what they are, and a check that the model file is still the one registered. */
+import { statSync } from 'node:fs';
+import type { EngineDeps } from '../deps';
+import { ADAPTER_VERSIONS } from './adapters';
+import { manifestFingerprint, outputCacheKey } from './cacheKey';
+import type { LoadedModel } from './runtime';
+import type { RunSample } from './samples';
+
+/**
+ * How pixels reach a model: RGB exactly as PIL's `convert('RGB')` gives them (no colour-profile
+ * conversion) on the image's recorded pixel grid. Bump when decoding changes.
+ */
+const DECODING_RULES = 'pil-rgb-no-icc:v2';
+
+/** What makes a run's outputs what they are, apart from the image: recorded on the run, part of every cache key. */
+export interface RunFingerprint {
+  fileHashes: Record<string, string>;
+  manifest: unknown;
+  companions: Array<{ name: string; fileHashes: Record<string, string>; manifest: unknown }>;
+  adapterVersion: number;
+}
+
+export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint> {
+  return {
+    fileHashes: await model.fileHashes(),
+    manifest: manifestFingerprint(model.manifest),
+    companions: await model.companionFingerprints(),
+    adapterVersion: ADAPTER_VERSIONS[model.summary.kind],
+  };
+}
+
+export function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null): string {
+  return outputCacheKey({
+    ...f,
+    decoding: `${DECODING_RULES}:orientation=${s.orientation}`,
+    imageSha: s.imageSha,
+    query: s.query,
+    groundTruth: gt,
+  });
+}
+
+/**
+ * Model files this engine hashed and found unchanged, by path: size, mtime, ctime, inode and the
+ * sha256 they had. A run re-hashes the file only when one of them moved (hashing a 100+ MB ViT or
+ * ISNet file takes a noticeable part of a second per run); any write to the file changes its ctime.
+ */
+const verifiedFiles = new WeakMap<EngineDeps, Map<string, string>>();
+
+function fileStamp(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function verifyModelFile(deps: EngineDeps, model: LoadedModel): Promise<void> {
+  const path = model.summary.path;
+  const stamp = model.files['model'] === undefined ? null : fileStamp(path);
+  let known = verifiedFiles.get(deps);
+  if (stamp !== null && known?.get(path) === `${stamp}:${model.summary.sha256}`) return;
+  await model.verifyFile();
+  if (stamp === null || fileStamp(path) !== stamp) return;
+  if (known === undefined) verifiedFiles.set(deps, (known = new Map()));
+  known.set(path, `${stamp}:${model.summary.sha256}`);
+}
