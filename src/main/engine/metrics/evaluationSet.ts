@@ -56,7 +56,7 @@ export function evaluationTask(dataset: DatasetSummary): EvaluationTask {
  * Semantic datasets: the image's semantic sample (query NULL), when it has ground truth (any region,
  * even one whose current version is deleted: an image corrected to all background still counts).
  * Referring datasets: every query sample, since an empty target is a valid pair (empty vs empty = 1).
- * Run writers store no region for background (models/runJob.ts, datasets/predictions.ts), so a
+ * Run writers store no region for background (models/runExecute.ts, datasets/predictions.ts), so a
  * sample without regions is an all-background (or empty) prediction once the run is complete. While
  * a run is unfinished (running, cancelled, failed) only samples it has results for (regions or
  * heatmaps) are scored and the rest are counted as unpredicted.
