@@ -165,6 +165,128 @@ describe('every page at 1440x900', () => {
   });
 });
 
+/** Elements under `root` whose content is cut off: wider than their box with overflow hidden (an ellipsis, a clip). */
+async function clippedText(page: Page, root: string): Promise<string[]> {
+  return page.locator(root).evaluate((el) =>
+    [el, ...Array.from(el.querySelectorAll('*'))]
+      .filter((e): e is HTMLElement => e instanceof HTMLElement && e.tagName !== 'SELECT' && e.offsetParent !== null)
+      .filter((e) => getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1)
+      .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 40)}" ${e.scrollWidth}>${e.clientWidth}`),
+  );
+}
+
+/** Selects under `root` whose chosen option's text is wider than the room the closed select gives it (text, not arrow). */
+async function clippedSelects(page: Page, root: string): Promise<string[]> {
+  return page.locator(root).evaluate((el) => {
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    return Array.from(el.querySelectorAll('select'))
+      .filter((s) => s.offsetParent !== null)
+      .flatMap((s) => {
+        const style = getComputedStyle(s);
+        ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = s.selectedOptions[0]?.textContent ?? '';
+        // Chromium draws the drop-down arrow inside the padding box, about 1.2em wide on the right.
+        const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 1.2 * parseFloat(style.fontSize);
+        const width = ctx.measureText(text).width;
+        return width > room ? [`${s.dataset.testid ?? s.name} "${text}" ${Math.round(width)}>${Math.round(room)}`] : [];
+      });
+  });
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
+
+describe('viewer side panel and Models table at 1440x900', () => {
+  for (const [name, key] of [
+    ['viewer', 'scenesImage'],
+    ['viewer-referring', 'referringImage'],
+  ] as const) {
+    it(`${name}: every panel label and every chosen option is shown whole; the line under the canvas says what it is`, async () => {
+      const { page, errors } = await open(`#/images/${ids[key]}`);
+      await page.getByTestId('overlay-legend').waitFor({ timeout: 30_000 });
+      if (key === 'referringImage') await page.getByTestId('heatmap-select').waitFor({ timeout: 30_000 });
+      await page.waitForLoadState('networkidle');
+      // The error layer's label is the one that was cut to "Errors vs GT (TP/FP…".
+      expect((await page.getByTestId('layer-diff').locator('xpath=..').textContent())?.trim()).toBe('Errors vs GT (TP/FP/FN)');
+      expect(await clippedText(page, 'aside.layers-panel')).toEqual([]);
+      expect(await clippedSelects(page, 'aside.layers-panel')).toEqual([]);
+      // Each layer's label sits beside its opacity slider, not under it.
+      for (const id of ['image', 'gt', 'pred', 'diff', 'heatmap', 'pseudo', 'tokens']) {
+        const label = (await page.getByTestId(`layer-${id}`).locator('xpath=..').boundingBox())!;
+        const slider = (await page.getByTestId(`opacity-${id}`).boundingBox())!;
+        expect({ id, overlap: overlaps(label, slider) }).toEqual({ id, overlap: false });
+      }
+      // Not hovering, the inspector line names itself (it was a lone "–" under the canvas).
+      await page.mouse.move(1, 1);
+      await expect.poll(() => page.getByTestId('inspector').textContent()).toMatch(/^Pixel inspector: hover the image/);
+      expect(await clippedText(page, '[data-testid="inspector"]')).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('Models: each name sits on one line with its TOY badge; Rename and Delete… side by side, nothing overlapping', async () => {
+    const { page, errors } = await open('#/models');
+    await page.getByTestId('model-row').first().waitFor({ timeout: 30_000 });
+    const rows = page.getByTestId('model-row');
+    const n = await rows.count();
+    expect(n).toBeGreaterThanOrEqual(6);
+    for (let i = 0; i < n; i++) {
+      const row = rows.nth(i);
+      const name = (await row.getByTestId('model-name-text').boundingBox())!;
+      const badge = (await row.getByTestId('model-toy').boundingBox())!;
+      const rename = (await row.getByTestId('model-rename').boundingBox())!;
+      const del = (await row.getByTestId('model-delete').boundingBox())!;
+      const label = await row.getByTestId('model-name-text').textContent();
+      // The badge is on the name's line, to its right.
+      const badgeMid = badge.y + badge.height / 2;
+      expect({ label, sameLine: badgeMid > name.y && badgeMid < name.y + name.height, right: badge.x >= name.x + name.width }).toEqual({
+        label,
+        sameLine: true,
+        right: true,
+      });
+      // The name cell is one line high (nothing stacked under the name).
+      const contentHeight = await row.getByTestId('model-name').evaluate((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return range.getBoundingClientRect().height;
+      });
+      expect({ label, oneLine: contentHeight < 1.6 * name.height }).toEqual({ label, oneLine: true });
+      // Rename and Delete… side by side on one line, apart from each other and from the name and badge.
+      expect({ label, sameTop: Math.abs(rename.y - del.y) < 1, order: rename.x + rename.width <= del.x }).toEqual({
+        label,
+        sameTop: true,
+        order: true,
+      });
+      for (const [a, b] of [
+        [name, rename],
+        [name, del],
+        [badge, rename],
+        [badge, del],
+      ] as const) {
+        expect({ label, overlap: overlaps(a, b) }).toEqual({ label, overlap: false });
+      }
+      expect({ label, inWindow: del.x + del.width <= 1440 }).toEqual({ label, inWindow: true });
+    }
+    expect(await clippedText(page, '[data-testid="models-table"]')).toEqual([]);
+    // Rename (now in the actions column) still edits the name in its own cell; renamed and back.
+    const last = rows.nth(n - 1);
+    const before = await last.getByTestId('model-name-text').textContent();
+    await last.getByTestId('model-rename').click();
+    const input = last.getByTestId('model-name').getByTestId('model-name-input');
+    await input.fill(`${before} b`);
+    await input.press('Enter');
+    await expect.poll(() => last.getByTestId('model-name-text').textContent()).toBe(`${before} b`);
+    await last.getByTestId('model-rename').click();
+    await input.fill(before!);
+    await input.press('Enter');
+    await expect.poll(() => last.getByTestId('model-name-text').textContent()).toBe(before);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("Annotate's Prediction section on small windows", () => {
   for (const viewport of [
     { width: 1440, height: 900 },

@@ -8,12 +8,14 @@ import { client } from '../../api/client';
 import { ConfirmDelete } from '../datasets/ConfirmDelete';
 import { RenameInline } from '../datasets/RenameInline';
 import { InputSpecView, shapeText } from './InputSpecView';
+import './models.css';
 
 /** The model registry (models.list) with each model's input spec, "Add model" and the run panel; toys labelled as such. */
 export function ModelsPage(): React.JSX.Element {
   const models = useQuery(apiQuery('models.list', {}));
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<number | null>(null);
+  const [renaming, setRenaming] = useState<number | null>(null);
   if (models.error) return <ErrorBanner error={models.error} />;
   if (models.data === undefined) return <p className="muted">Loading models…</p>;
   return (
@@ -43,6 +45,7 @@ export function ModelsPage(): React.JSX.Element {
               <th>Outputs</th>
               <th>Classes</th>
               <th>File</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -50,9 +53,15 @@ export function ModelsPage(): React.JSX.Element {
               const others = m.inputs.filter((t) => t.name !== m.input?.tensor);
               return (
                 <tr key={m.id} data-testid="model-row" style={{ verticalAlign: 'top' }}>
-                  <td>
-                    <RenameInline value={m.name} testId="model" onRename={(name) => client.call('models.rename', { modelId: m.id, name })}>
-                      {m.name}
+                  <td className="model-name" data-testid="model-name">
+                    <RenameInline
+                      value={m.name}
+                      testId="model"
+                      editing={renaming === m.id}
+                      onEditingChange={(e) => setRenaming(e ? m.id : null)}
+                      onRename={(name) => client.call('models.rename', { modelId: m.id, name })}
+                    >
+                      <span data-testid="model-name-text">{m.name}</span>
                     </RenameInline>{' '}
                     {m.toy ? (
                       <span
@@ -63,11 +72,6 @@ export function ModelsPage(): React.JSX.Element {
                         TOY
                       </span>
                     ) : null}
-                    <div>
-                      <button type="button" className="danger small" data-testid="model-delete" onClick={() => setDeleting(m.id)}>
-                        Delete…
-                      </button>
-                    </div>
                   </td>
                   <td>{m.kind}</td>
                   <td>
@@ -86,6 +90,14 @@ export function ModelsPage(): React.JSX.Element {
                   <td>{m.classes.length}</td>
                   <td className="muted small" title={`sha256 ${m.sha256}`} style={{ wordBreak: 'break-all', maxWidth: 320 }}>
                     {m.path}
+                  </td>
+                  <td className="row-actions">
+                    <button type="button" data-testid="model-rename" onClick={() => setRenaming(m.id)}>
+                      Rename
+                    </button>{' '}
+                    <button type="button" className="danger" data-testid="model-delete" onClick={() => setDeleting(m.id)}>
+                      Delete…
+                    </button>
                   </td>
                 </tr>
               );

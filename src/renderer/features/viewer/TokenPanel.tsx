@@ -6,7 +6,10 @@ import type { HeatmapSettings, HeatmapView } from './heatmapView';
 
 export interface HeatmapChoice {
   key: string;
-  label: string;
+  /** The heatmap's name (`cam`, `seg_similarity`, ...). */
+  name: string;
+  /** The sample's query (referring datasets), else null. */
+  query: string | null;
 }
 
 export interface TokenPanelProps {
@@ -27,18 +30,44 @@ const css = (c: readonly number[]): string => `rgba(${c[0]},${c[1]},${c[2]},${(c
 export function TokenPanel(p: TokenPanelProps): React.JSX.Element {
   const v = p.view;
   const className = (id: number): string => p.classes.find((c) => c.index === id)?.name ?? `class ${id}`;
+  // The select holds the heatmap names only (short: they fit the panel); when several samples (queries)
+  // have the chosen heatmap, their queries are listed in full below it, one radio button each.
+  const names = [...new Set(p.choices.map((c) => c.name))];
+  const current = p.choices.find((c) => c.key === p.selected) ?? null;
+  const samples = current === null ? [] : p.choices.filter((c) => c.name === current.name);
+  const pickName = (name: string): void => {
+    const next = p.choices.find((c) => c.name === name && c.query === current?.query) ?? p.choices.find((c) => c.name === name);
+    if (next !== undefined) p.onSelect(next.key);
+  };
   return (
     <div className="token-panel">
       <label className="field">
         Heatmap
-        <select data-testid="heatmap-select" value={p.selected ?? ''} onChange={(e) => p.onSelect(e.target.value)}>
-          {p.choices.map((c) => (
-            <option key={c.key} value={c.key}>
-              {c.label}
+        <select data-testid="heatmap-select" value={current?.name ?? ''} onChange={(e) => pickName(e.target.value)}>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
             </option>
           ))}
         </select>
       </label>
+      {samples.length > 1 ? (
+        <fieldset className="heatmap-queries" data-testid="heatmap-samples">
+          <legend>Query</legend>
+          {samples.map((c, i) => (
+            <label key={c.key}>
+              <input
+                type="radio"
+                name="heatmap-sample"
+                data-testid="heatmap-sample"
+                checked={c.key === p.selected}
+                onChange={() => p.onSelect(c.key)}
+              />
+              {c.query === null ? `sample ${i + 1}` : `“${c.query}”`}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
       <label className="field">
         Colormap
         <select data-testid="colormap-select" value={p.colormap} onChange={(e) => p.onColormap(e.target.value as ColormapName)}>

@@ -256,10 +256,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
           {heatmapList.length > 0 ? (
             <Section id="tokens" title="Token tools">
               <TokenPanel
-                choices={heatmapList.map((h) => ({
-                  key: `${h.sampleId}:${h.name}`,
-                  label: h.query === null ? h.name : `${h.name} · “${h.query}”`,
-                }))}
+                choices={heatmapList.map((h) => ({ key: `${h.sampleId}:${h.name}`, name: h.name, query: h.query }))}
                 selected={selected === null ? null : `${selected.sampleId}:${selected.name}`}
                 onSelect={setHeatmapKey}
                 view={view}

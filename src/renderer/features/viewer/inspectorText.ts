@@ -27,7 +27,8 @@ export function inspectorText(
     view: HeatmapView | null;
   },
 ): string {
-  if (p === null) return '—';
+  // Not hovering: say what the line is for (a bare dash under the canvas read as a stray mark).
+  if (p === null) return `Pixel inspector: hover the image for position${d.view === null ? ' and classes' : ', classes, heat and token'}`;
   const parts = [`x ${p.x}, y ${p.y}`];
   const i = p.y * d.width + p.x;
   if (d.gt !== null && d.gt.length === d.width * d.height) parts.push(`gt ${classLabel(d.classes, d.gt[i] ?? 0)}`);
