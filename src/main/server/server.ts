@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { loadWs } from '../engine/lazyPackages';
 import { ApiError, parseBlobPath } from '../../shared';
 import type { Engine } from '../engine/engine';
 import { deniedDirs, realPathOf, type PathAccess } from '../engine/api/writablePath';
@@ -169,7 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new (loadWs().WebSocketServer)({ noServer: true });
   const sockets = new Set<WebSocket>();
   const unsubscribe = opts.engine.events.subscribe((event) => {
     const text = JSON.stringify(event);

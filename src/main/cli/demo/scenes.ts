@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../engine/lazyPackages';
 import { encodeMask } from '../../engine/masks/rle';
 import { writeGreyPng } from '../../engine/masks/png';
 import { mulberry32 } from '../../engine/metrics/prng';
@@ -72,7 +72,7 @@ export async function writeSemanticScenes(root: string, count: number, seed = 7)
     const [w, h] = [256, 192];
     const { rgb, labels } = draw(w, h, randomShapes(rand, w, h, 1 + Math.floor(rand() * 3)), rand);
     const name = `scene_${String(i).padStart(3, '0')}`;
-    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
+    await loadSharp()(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
       .png()
       .toFile(join(images, `${name}.png`));
     writeFileSync(join(masks, `${name}.png`), writeGreyPng(labels, w, h));
@@ -118,7 +118,7 @@ export async function writeReferringScenes(root: string, count: number, seed = 1
     ];
     const { rgb, labels } = draw(size, size, shapes, rand);
     const file = join(root, `ref_${String(i).padStart(3, '0')}.png`);
-    await sharp(Buffer.from(rgb), { raw: { width: size, height: size, channels: 3 } })
+    await loadSharp()(Buffer.from(rgb), { raw: { width: size, height: size, channels: 3 } })
       .png()
       .toFile(file);
     const queries = [first, second].map((cls) => {

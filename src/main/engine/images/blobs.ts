@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { BlobRef } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
@@ -40,7 +40,7 @@ export function blobReader(deps: EngineDeps) {
         const orientation = appliedOrientation(image.grid, image.exif_orientation);
         if (orientation === 1 && type === 'image/jpeg') return { bytes: jpegWithoutOrientation(bytes) ?? bytes, contentType: type };
         if (orientation === 1 && image.exif_orientation === 1 && BROWSER_FORMATS.has(type)) return { bytes, contentType: type };
-        return { bytes: await applyOrientation(sharp(bytes), orientation).png().toBuffer(), contentType: 'image/png' };
+        return { bytes: await applyOrientation(loadSharp()(bytes), orientation).png().toBuffer(), contentType: 'image/png' };
       }
       case 'labelmap': {
         const image = await imageRow(ref.imageId);

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../lazyPackages';
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
@@ -152,7 +152,7 @@ export async function probeImage(bytes: Buffer): Promise<ProbeOutcome> {
   const quick = quickHeader(bytes);
   if (quick !== null) return { ok: true, image: { ...quick, sha256, bytes: bytes.length } };
   try {
-    const decoder = sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_PIXELS });
+    const decoder = loadSharp()(bytes, { failOn: 'truncated', limitInputPixels: MAX_PIXELS });
     const meta = await decoder.metadata();
     if (meta.width === undefined || meta.height === undefined) return { ok: false, reason: 'unreadable image: no dimensions' };
     // No end marker (a cut file, or a camera trailer after EOI): let a full decode decide.

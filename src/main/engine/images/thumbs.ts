@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import { applyOrientation } from './orientation';
 
@@ -27,7 +27,7 @@ export function thumbnailCache(cacheDir: string) {
     const original = await readFile(src.path).catch(() => {
       throw new ApiError('NOT_FOUND', `${src.path}: image file is missing (moved or deleted since import)`);
     });
-    const bytes = await applyOrientation(sharp(original, { limitInputPixels: 1 << 28 }), src.orientation)
+    const bytes = await applyOrientation(loadSharp()(original, { limitInputPixels: 1 << 28 }), src.orientation)
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
       .toBuffer();

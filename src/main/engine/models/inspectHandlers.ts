@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { Document, isScalar, visit } from 'yaml';
+import { loadYaml } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import { ModelManifest, type TensorInfo } from '../../../shared/domain';
 import type { CallContext, Handlers } from '../api/dispatch';
@@ -20,6 +20,7 @@ export function manifestPathFor(onnxPath: string, format: 'yaml' | 'json' = 'yam
 
 /** YAML as a person writes it: lists of plain values on one line (`mean: [0.485, 0.456, 0.406]`). */
 function toYaml(value: unknown): string {
+  const { Document, isScalar, visit } = loadYaml();
   const doc = new Document(value);
   visit(doc, {
     Seq(_, node) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { loadYaml } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { z } from 'zod';
 import { ClassSpec, InputSpec, ModelKind, ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
@@ -114,7 +114,7 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   });
   let raw: unknown;
   try {
-    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+    raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? (loadYaml().parse(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
     // The parser's own message can quote the file's contents: say only where it broke.
     const text = err instanceof Error ? err.message : '';

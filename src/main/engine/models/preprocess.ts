@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { InputSpec } from '../../../shared/domain';
 import { bilinearResize } from '../tokens';
@@ -40,7 +40,7 @@ export interface InputTensor {
  */
 export async function decodeRgb(path: string, orientation = 1): Promise<RgbImage> {
   try {
-    const pipeline = applyOrientation(sharp(path, { failOn: 'truncated', ignoreIcc: true }), orientation);
+    const pipeline = applyOrientation(loadSharp()(path, { failOn: 'truncated', ignoreIcc: true }), orientation);
     const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       // Grey images come back with one channel: replicate it.

@@ -4,7 +4,7 @@
  * is one self-contained file.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { loadSharp } from '../lazyPackages';
 import type { ClassInfo, Rgb } from '../../../shared/domain';
 import { halfToFloat } from '../../../shared/pure/float16';
 import { appliedOrientation, applyOrientation } from '../images/orientation';
@@ -26,7 +26,7 @@ export interface Thumbnails {
 }
 
 async function pngUri(raw: Uint8Array, width: number, height: number, thumbWidth: number, smooth: boolean): Promise<string> {
-  const png = await sharp(raw, { raw: { width, height, channels: 3 } })
+  const png = await loadSharp()(raw, { raw: { width, height, channels: 3 } })
     .resize({
       width: thumbWidth,
       height: Math.max(1, Math.round((height * thumbWidth) / width)),
@@ -109,7 +109,7 @@ export async function sampleThumbnails(
   const photo = await readFile(image.path)
     .then(async (bytes) => {
       // The image's pixel grid (chosen at import), like its masks below.
-      const png = await applyOrientation(sharp(bytes), appliedOrientation(image.grid, image.exif_orientation))
+      const png = await applyOrientation(loadSharp()(bytes), appliedOrientation(image.grid, image.exif_orientation))
         .resize({ width: THUMB_WIDTH })
         .png()
         .toBuffer();
@@ -128,7 +128,7 @@ export async function sampleThumbnails(
     const thumbHeight = Math.max(1, Math.round((height * THUMB_WIDTH) / width));
     const map = heatmap === undefined ? null : heatmapRgb(heatmap, { width: THUMB_WIDTH, height: thumbHeight });
     if (map === null) continue;
-    const png = await sharp(map.rgb, { raw: { width: map.width, height: map.height, channels: 3 } })
+    const png = await loadSharp()(map.rgb, { raw: { width: map.width, height: map.height, channels: 3 } })
       .resize({ width: THUMB_WIDTH, height: thumbHeight, fit: 'fill', kernel: 'cubic' })
       .png()
       .toBuffer();
