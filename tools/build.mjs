@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds everything `npm install` / `npm test` need: the Node entries (CLI + server, Electron main,
-// preload) with esbuild, and the renderer with Vite. Dependencies stay external (native modules).
+// preload) with esbuild, and the renderer with Vite. Native and first-use packages stay external (see below).
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { readFileSync, rmSync } from 'node:fs';
