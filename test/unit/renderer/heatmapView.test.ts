@@ -23,6 +23,15 @@ describe('heatmapView', () => {
     expect(Array.from(v.pseudoLabel ?? [])).toEqual([5, 9]);
   });
 
+  it('names the channels of an imported ToCo CAM dict by its keys, not by position', () => {
+    // keys [14, 6]: channel 0 is class 15 (person), channel 1 class 7 (car), as the import stores them.
+    const cam = new Float32Array([0.9, 0.2, 0.1, 0.8]); // [2, 1, 2]
+    const meta = { source: 'a.npy', keys: [14, 6], classIndices: [15, 7] };
+    const v = heatmapView(row({ name: 'cam', shape: [2, 1, 2], meta, query: null }), cam, settings);
+    expect(v.classIds).toEqual([15, 7]);
+    expect(Array.from(v.pseudoLabel ?? [])).toEqual([15, 7]);
+  });
+
   it('treats patch tokens beyond gridH x gridW as prefix tokens and maps the clicked patch', () => {
     // CLS + a 1x2 grid: patch 0 = (1, 0), patch 1 = (0, 1).
     const tokens = new Float32Array([5, 5, 1, 0, 0, 1]);

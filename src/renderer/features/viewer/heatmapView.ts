@@ -34,7 +34,7 @@ export interface HeatmapView {
   min: number;
   max: number;
   channels: number;
-  /** Class index of each channel (CAM: meta.classIds, default channel + 1). */
+  /** Class index of each channel (CAM: meta.classIds, or an imported dict's classIndices; default channel + 1). */
   classIds: number[];
   /** Token grid over the image (patch maps, importance) or null. */
   grid: { rows: number; cols: number } | null;
@@ -103,7 +103,9 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
   const c = Math.min(Math.max(0, s.channel), channels - 1);
   const plane = channels > 1 ? channel(values, h, w, c) : values.subarray(0, h * w);
   if (info.name === 'cam') {
-    const given = info.meta.classIds;
+    // Model runs name each channel's class (classIds); an imported ToCo/IRN dict holds only the
+    // classes its `keys` list (classIndices = keys + 1), so channel k is not class k + 1 there.
+    const given = info.meta.classIds ?? info.meta.classIndices;
     const classIds = given !== undefined && given.length === channels ? given : Array.from({ length: channels }, (_, k) => k + 1);
     const pseudoLabel = camToPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
     return { ...base, kind: 'cam', plane, h, w, ...unitOrDataRange(values), channels, classIds, pseudoLabel };
