@@ -141,4 +141,15 @@ describe('gallery answers', () => {
     await expect(client.call('images.page', { datasetId: 999 })).rejects.toThrow('dataset 999 not found');
     await expect(client.call('metrics.perImage', { datasetId: g.datasetId, runId: 999 })).rejects.toThrow(/run 999 not found in dataset/);
   });
+  it('hot paths look a dataset up by its header: one row of datasets, no scan of its images', () => {
+    const repos = engineInternals(engine).repos;
+    const full = repos.datasets.get(g.datasetId)!;
+    expect(full.imageCount).toBe(COUNT);
+    const { imageCount: _i, sampleCount: _s, annotatedImageCount: _a, classCount: _c, ...own } = full;
+    expect(repos.datasets.header(g.datasetId)).toEqual(own);
+    expect(repos.datasets.header(g.datasetId + 1000)).toBeUndefined();
+    expect(plan('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ?', [g.datasetId]).join(' ')).not.toMatch(
+      /images/,
+    );
+  });
 });

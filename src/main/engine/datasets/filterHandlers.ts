@@ -4,7 +4,7 @@ import type { EngineDeps } from '../deps';
 
 export function filterHandlers(deps: EngineDeps) {
   const requireDataset = (datasetId: number): void => {
-    if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+    if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   };
   return {
     'filters.list': async ({ datasetId }) => {

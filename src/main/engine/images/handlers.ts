@@ -6,7 +6,7 @@ import { rankByRunDisagreement } from './disagreement';
 
 export function imageHandlers(deps: EngineDeps) {
   function requireDataset(datasetId: number): void {
-    if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+    if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   }
   return {
     // Pages and id lists are read in the read worker (store/readWorker): never on the engine's event loop.

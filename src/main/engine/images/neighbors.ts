@@ -38,7 +38,7 @@ export function imageNeighbors(
   sort: ImageSort,
   filter: ImageFilter,
 ): ImageNeighbors {
-  if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   const image = deps.repos.images.get(imageId);
   if (image === undefined || image.dataset_id !== datasetId) {
     throw new ApiError('NOT_FOUND', `image ${imageId} not found in dataset ${datasetId}`);
@@ -87,7 +87,7 @@ export function imageNeighbors(
 
 /** Referring samples' queries per image (tiles of referring datasets). */
 export function imageQueries(deps: Pick<EngineDeps, 'db' | 'repos'>, datasetId: number, imageIds: readonly number[]) {
-  if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   if (imageIds.length === 0) return [];
   const rows = deps.repos.images.queries(datasetId, imageIds);
   const byImage = new Map<number, string[]>();

@@ -17,7 +17,7 @@ export function jobSubject(deps: EngineDeps, job: JobState): JobSubject {
   const runId = num(params['runId']) ?? num(job.result?.['runId']);
   const run = runId === null ? undefined : deps.repos.runs.get(runId);
   const datasetId = num(params['datasetId']) ?? run?.datasetId ?? num(job.result?.['datasetId']);
-  const dataset = datasetId === null ? undefined : deps.repos.datasets.get(datasetId);
+  const dataset = datasetId === null ? undefined : deps.repos.datasets.header(datasetId);
   const modelId = num(params['modelId']) ?? run?.modelId ?? null;
   const model = modelId === null ? undefined : deps.repos.models.get(modelId);
   const origin = run === undefined ? null : runOrigin(run);

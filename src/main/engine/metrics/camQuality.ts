@@ -25,7 +25,7 @@ export interface CamQuality extends CamSweepResult {
  * One image at a time, so memory does not grow with the dataset.
  */
 export function camQuality(deps: EngineDeps, datasetId: number, runId: number, subset?: string): CamQuality {
-  const dataset = deps.repos.datasets.get(datasetId);
+  const dataset = deps.repos.datasets.header(datasetId);
   const run = deps.repos.runs.get(runId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   if (run === undefined || run.datasetId !== datasetId)

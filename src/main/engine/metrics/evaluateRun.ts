@@ -4,7 +4,8 @@
  * that are no longer scored are dropped. Each sample is committed in its own transaction, so a
  * cancelled or killed evaluation keeps what it finished and a rerun continues from there.
  */
-import type { DatasetSummary, RunSummary } from '../../../shared/domain';
+import type { RunSummary } from '../../../shared/domain';
+import type { DatasetHeader } from '../store/repos/datasets';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -33,7 +34,7 @@ interface EvalDeps {
   repos: Repos;
 }
 
-export function planEvaluation(deps: EvalDeps, dataset: DatasetSummary, run: RunSummary): EvaluationPlan {
+export function planEvaluation(deps: EvalDeps, dataset: DatasetHeader, run: RunSummary): EvaluationPlan {
   const set = loadEvaluationSet(deps.db, dataset, run);
   const stale = set.samples.filter((s) => s.stored !== s.rev);
   let withRows = 0;
@@ -54,7 +55,7 @@ export function planEvaluation(deps: EvalDeps, dataset: DatasetSummary, run: Run
  */
 export function evaluateSamples(
   deps: EvalDeps,
-  dataset: DatasetSummary,
+  dataset: DatasetHeader,
   run: RunSummary,
   set: EvaluationSet,
   samples: readonly EvaluationSample[],
@@ -99,7 +100,7 @@ function summarize(plan: EvaluationPlan): EvaluationSummary {
 }
 
 /** Synchronous catch-up before a score is read: after a correction this touches one sample. */
-export function ensureFresh(deps: EvalDeps, dataset: DatasetSummary, run: RunSummary): EvaluationSummary & { set: EvaluationSet } {
+export function ensureFresh(deps: EvalDeps, dataset: DatasetHeader, run: RunSummary): EvaluationSummary & { set: EvaluationSet } {
   const plan = planEvaluation(deps, dataset, run);
   if (plan.obsolete.length > 0) removeObsolete(deps, run.id, plan.obsolete);
   if (plan.stale.length > 0) evaluateSamples(deps, dataset, run, plan.set, plan.stale);
@@ -109,12 +110,7 @@ export function ensureFresh(deps: EvalDeps, dataset: DatasetSummary, run: RunSum
 const CHUNK = 32;
 
 /** The `metrics.evaluate` job: the same catch-up with progress, cancel and a yield between chunks. */
-export async function evaluateRunJob(
-  deps: EvalDeps,
-  dataset: DatasetSummary,
-  run: RunSummary,
-  ctx: JobContext,
-): Promise<EvaluationSummary> {
+export async function evaluateRunJob(deps: EvalDeps, dataset: DatasetHeader, run: RunSummary, ctx: JobContext): Promise<EvaluationSummary> {
   const plan = planEvaluation(deps, dataset, run);
   if (plan.obsolete.length > 0) removeObsolete(deps, run.id, plan.obsolete);
   const scratch = new LabelMapScratch();

@@ -3,7 +3,8 @@
  * stored row is reused only while its ground truth and prediction are unchanged.
  */
 import { ApiError } from '../../../shared/api/errors';
-import type { DatasetSummary, RunSummary } from '../../../shared/domain';
+import type { RunSummary } from '../../../shared/domain';
+import type { DatasetHeader } from '../store/repos/datasets';
 import type { Db } from '../store/db';
 import {
   currentSampleRows,
@@ -42,7 +43,7 @@ export interface EvaluationSet {
   unpredicted: number;
 }
 
-export function evaluationTask(dataset: DatasetSummary): EvaluationTask {
+export function evaluationTask(dataset: DatasetHeader): EvaluationTask {
   if (dataset.task === 'unlabelled') {
     throw new ApiError(
       'INVALID_INPUT',
@@ -61,7 +62,7 @@ export function evaluationTask(dataset: DatasetSummary): EvaluationTask {
  * a run is unfinished (running, cancelled, failed) only samples it has results for (regions or
  * heatmaps) are scored and the rest are counted as unpredicted.
  */
-export function loadEvaluationSet(db: Db, dataset: DatasetSummary, run: RunSummary): EvaluationSet {
+export function loadEvaluationSet(db: Db, dataset: DatasetHeader, run: RunSummary): EvaluationSet {
   const task = evaluationTask(dataset);
   if (!runHasPredictions(db, run.id)) {
     throw new ApiError(
@@ -137,7 +138,7 @@ export function sampleFingerprint(db: Db, runId: number, sampleId: number): stri
 }
 
 /** Class ids are label values, so the label set is [0, max index + 1). */
-function classCount(db: Db, dataset: DatasetSummary): number {
+function classCount(db: Db, dataset: DatasetHeader): number {
   const max = maxClassIdx(db, dataset.id);
   if (max === null) {
     throw new ApiError('INVALID_INPUT', `dataset "${dataset.name}" has no classes; import it with masks to evaluate runs on it`);

@@ -3,7 +3,8 @@
  * from metric_rows (after a catch-up of stale rows, usually none).
  */
 import type { ImageScore, RunScores } from '../../../shared/api/methods/metrics';
-import type { DatasetSummary, RunSummary } from '../../../shared/domain';
+import type { RunSummary } from '../../../shared/domain';
+import type { DatasetHeader } from '../store/repos/datasets';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { evalResult, referringBlock, semanticBlock } from './aggregate';
@@ -21,7 +22,7 @@ interface ScoreDeps {
 }
 
 export interface FreshRun {
-  dataset: DatasetSummary;
+  dataset: DatasetHeader;
   run: RunSummary;
   set: EvaluationSet;
 }

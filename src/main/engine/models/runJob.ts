@@ -5,7 +5,8 @@
 import { ownerAlive as jobOwnerAlive, parseOwner } from '../jobs/owner';
 import { jobOwnerOf } from '../store/repos/jobs';
 import { ApiError } from '../../../shared/api/errors';
-import type { DatasetSummary, Device, ModelSummary, RunSummary } from '../../../shared/domain';
+import type { Device, ModelSummary, RunSummary } from '../../../shared/domain';
+import type { DatasetHeader } from '../store/repos/datasets';
 import type { EngineDeps } from '../deps';
 import { ADAPTERS } from './adapters';
 import { canonicalJson } from './cacheKey';
@@ -47,7 +48,7 @@ function runOwnerAlive(job: { params: string; updated_at: string }): boolean {
 /** What a runs.start call runs: the model (file verified) and the dataset, checked to fit each other. */
 interface RunTarget {
   summary: ModelSummary;
-  dataset: DatasetSummary;
+  dataset: DatasetHeader;
   adapter: Adapter;
   model: LoadedModel;
   referring: boolean;
@@ -57,7 +58,7 @@ interface RunTarget {
 async function requireTarget(deps: EngineDeps, input: StartRunInput): Promise<RunTarget> {
   const summary = deps.repos.models.get(input.modelId);
   if (summary === undefined) throw new ApiError('NOT_FOUND', `model ${input.modelId} not found`);
-  const dataset = deps.repos.datasets.get(input.datasetId);
+  const dataset = deps.repos.datasets.header(input.datasetId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${input.datasetId} not found`);
   const adapter = ADAPTERS[summary.kind];
   if (adapter === undefined) throw new ApiError('UNSUPPORTED_FORMAT', `models of kind ${summary.kind} cannot run over a dataset`);
@@ -69,7 +70,7 @@ async function requireTarget(deps: EngineDeps, input: StartRunInput): Promise<Ru
 }
 
 /** Text-query models need a referring dataset; class models a class dataset. */
-function requireKindFitsDataset(summary: ModelSummary, dataset: DatasetSummary, referring: boolean): void {
+function requireKindFitsDataset(summary: ModelSummary, dataset: DatasetHeader, referring: boolean): void {
   if (summary.kind === 'seg-token' && !referring)
     throw new ApiError(
       'INVALID_INPUT',
@@ -84,7 +85,7 @@ function requireKindFitsDataset(summary: ModelSummary, dataset: DatasetSummary, 
 }
 
 /** The samples the run covers; none is an error naming the dataset (and the subset). */
-function requireSamples(deps: EngineDeps, dataset: DatasetSummary, referring: boolean, subset: string | undefined): RunSample[] {
+function requireSamples(deps: EngineDeps, dataset: DatasetHeader, referring: boolean, subset: string | undefined): RunSample[] {
   const samples = samplesForRun(deps, dataset.id, referring, subset);
   if (samples.length === 0)
     throw new ApiError(

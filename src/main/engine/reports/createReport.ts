@@ -71,7 +71,7 @@ export async function createReport(
   input: CreateReportInput,
   ctx: JobContext,
 ): Promise<ReportResult> {
-  const dataset = deps.repos.datasets.get(input.datasetId);
+  const dataset = deps.repos.datasets.header(input.datasetId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${input.datasetId} not found`);
   const path = reportPath(input, dataset.name, deps.workspaceRoot);
   const { model } = await buildReportModel(deps, input, ctx);

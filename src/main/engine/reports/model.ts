@@ -100,7 +100,7 @@ export async function buildReportModel(
         name: first.dataset.name,
         task: first.dataset.task,
         format: first.dataset.format,
-        images: first.dataset.imageCount,
+        images: deps.repos.datasets.get(first.dataset.id)?.imageCount ?? 0,
         hash: datasetHash(deps.db, first.dataset.id),
       },
       subset: req.subset ?? null,

@@ -12,7 +12,7 @@ function requireRun(deps: EngineDeps, runId: number): RunSummary {
 }
 
 function datasetName(deps: EngineDeps, datasetId: number): string {
-  return deps.repos.datasets.get(datasetId)?.name ?? String(datasetId);
+  return deps.repos.datasets.header(datasetId)?.name ?? String(datasetId);
 }
 
 export function renameRun(deps: EngineDeps, runId: number, name: string): RunSummary {

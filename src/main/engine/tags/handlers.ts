@@ -19,7 +19,7 @@ export function tagHandlers(deps: EngineDeps) {
   const changed = (): void => deps.events.emit('data.changed', { topics: ['tags', 'images'] });
   return {
     'tags.list': async ({ datasetId }) => {
-      if (datasetId !== undefined && deps.repos.datasets.get(datasetId) === undefined)
+      if (datasetId !== undefined && deps.repos.datasets.header(datasetId) === undefined)
         throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
       return tags.list(datasetId);
     },

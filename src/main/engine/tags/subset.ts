@@ -15,7 +15,7 @@ export interface Subset {
  * whether that is an error).
  */
 export function resolveSubset(deps: Pick<EngineDeps, 'repos'>, datasetId: number, tag?: string): Subset {
-  if (deps.repos.datasets.get(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   let tagId: number | null = null;
   if (tag !== undefined) {
     const id = deps.repos.tags.idOf(tag);

@@ -31,6 +31,9 @@ const summarySql = `
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
   FROM datasets d`;
 
+/** A dataset's own fields without the counts (which scan its images: ~80 ms at 100k images). */
+export type DatasetHeader = Omit<DatasetSummary, 'imageCount' | 'sampleCount' | 'annotatedImageCount' | 'classCount'>;
+
 function toSummary(row: SummaryRow): DatasetSummary {
   return {
     id: row.id,
@@ -50,6 +53,7 @@ function toSummary(row: SummaryRow): DatasetSummary {
 export function datasetsRepo(db: Db) {
   const insert = db.prepare('INSERT INTO datasets (name, format, task, source_path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
+  const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ?');
   return {
     create(d: NewDataset): number {
       const info = insert.run(d.name, d.format, d.task, d.sourcePath, JSON.stringify(d.meta ?? {}), new Date().toISOString());
@@ -61,9 +65,17 @@ export function datasetsRepo(db: Db) {
     list(): DatasetSummary[] {
       return (db.prepare(`${summarySql} ORDER BY d.id`).all() as SummaryRow[]).map(toSummary);
     },
+    /** The dataset with its counts (what datasets.get and datasets.list show). */
     get(id: number): DatasetSummary | undefined {
       const row = db.prepare(`${summarySql} WHERE d.id = ?`).get(id) as SummaryRow | undefined;
       return row === undefined ? undefined : toSummary(row);
+    },
+    /** The dataset without its counts: existence checks, names and tasks on hot paths. */
+    header(id: number): DatasetHeader | undefined {
+      const row = headerOf.get(id) as
+        Omit<SummaryRow, 'image_count' | 'sample_count' | 'annotated_image_count' | 'class_count'> | undefined;
+      if (row === undefined) return undefined;
+      return { id: row.id, name: row.name, format: row.format, task: row.task, sourcePath: row.source_path, createdAt: row.created_at };
     },
     /** A dataset imported without masks becomes semantic once someone paints ground truth in it (so it can be scored). */
     markLabelledByImage(imageId: number): boolean {
