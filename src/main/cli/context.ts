@@ -17,13 +17,18 @@ export interface Session {
   client: TesseraClient;
 }
 
-/** Opens the engine in this process and a client over it: the CLI speaks the same contract as the UI. */
-export function openSession(opts: GlobalOptions, create: boolean | 'init' = false): Session {
+/**
+ * Opens the engine in this process and a client over it: the CLI speaks the same contract as the UI.
+ * A one-shot command reads in its own thread (starting the read worker would cost more than it
+ * saves); `serve` keeps heavy reads off its event loop with the worker.
+ */
+export function openSession(opts: GlobalOptions, create: boolean | 'init' = false, readWorker = false): Session {
   const engine = createEngine({
     workspace: workspaceDir(opts),
     create: create !== false,
     init: create === 'init',
     debug: opts.debug === true,
+    readWorker,
   });
   if (engine.store.damage !== null)
     process.stderr.write(`warning: ${engine.store.file} is damaged; it is open read-only (run "tessera check")\n`);

@@ -141,6 +141,17 @@ describe('gallery answers', () => {
     await expect(client.call('images.page', { datasetId: 999 })).rejects.toThrow('dataset 999 not found');
     await expect(client.call('metrics.perImage', { datasetId: g.datasetId, runId: 999 })).rejects.toThrow(/run 999 not found in dataset/);
   });
+  it('datasets with their counts come from the worker, equal the engine thread’s, and see a rename at once', async () => {
+    expect(await client.call('datasets.list', {})).toEqual(await local.call('datasets.list', {}));
+    const d = await client.call('datasets.get', { datasetId: g.datasetId });
+    expect([d.imageCount, d.sampleCount, d.annotatedImageCount, d.classCount]).toEqual([COUNT, COUNT, COUNT - expected.noGt().length, 21]);
+    await client.call('datasets.rename', { datasetId: g.datasetId, name: 'renamed' });
+    expect((await client.call('datasets.get', { datasetId: g.datasetId })).name).toBe('renamed');
+    expect((await client.call('datasets.list', {})).map((x) => x.name)).toContain('renamed');
+    await client.call('datasets.rename', { datasetId: g.datasetId, name: d.name });
+    await expect(client.call('datasets.get', { datasetId: 999 })).rejects.toThrow('dataset 999 not found');
+  });
+
   it('hot paths look a dataset up by its header: one row of datasets, no scan of its images', () => {
     const repos = engineInternals(engine).repos;
     const full = repos.datasets.get(g.datasetId)!;

@@ -36,7 +36,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
           `warning: serving on ${opts.host}: anyone who can reach this address and learns the token can read and change this workspace\n`,
         );
       }
-      const { engine } = openSession(globals());
+      const { engine } = openSession(globals(), false, true);
       const staticDir = rendererDir();
       if (staticDir === null) process.stderr.write('warning: the UI is not built (run "npm run build"); serving the API only\n');
       let server: RunningServer;

@@ -1,4 +1,3 @@
-import { ApiError } from '../../../shared/api/errors';
 import type { CallContext, Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { readablePath, writablePath } from '../api/writablePath';
@@ -19,12 +18,9 @@ export function datasetHandlers(deps: EngineDeps) {
   // Web clients may read only under the roots `tessera serve` allows; checked before any job starts.
   const readable = (path: string, call: CallContext, what: string): string => readablePath(path, call, deps.paths.root, what);
   return {
-    'datasets.list': async () => deps.repos.datasets.list(),
-    'datasets.get': async ({ datasetId }) => {
-      const d = deps.repos.datasets.get(datasetId);
-      if (d === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
-      return d;
-    },
+    // Counting a dataset's images reads them all: in the read worker, off the engine's thread.
+    'datasets.list': async () => deps.reads.read({ op: 'datasets.list' }),
+    'datasets.get': async ({ datasetId }) => deps.reads.read({ op: 'datasets.get', datasetId }),
     'datasets.importFolder': async (input, call) => {
       input = {
         ...input,

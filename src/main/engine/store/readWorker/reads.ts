@@ -1,13 +1,13 @@
 /**
- * The reads the read worker serves (store/readWorker/ReadWorker.ts): the gallery's pages and id
- * lists, and per-image and dataset scores of a run whose metric rows are up to date. They only read,
+ * The reads the read worker serves (store/readWorker/ReadWorker.ts): datasets with their counts
+ * (a scan of their images: ~80 ms at 100k), the gallery's pages and id lists, and per-image and dataset scores of a run whose metric rows are up to date. They only read,
  * so they run on a read-only connection in a worker thread and never hold the engine's event loop;
  * the same code runs in the engine's thread when there is no worker (a read-only store, or a worker
  * that could not start).
  */
 import { ApiError } from '../../../../shared/api/errors';
 import type { ImageScore, RunScores } from '../../../../shared/api/methods/metrics';
-import type { ImageFilter, ImageSummary } from '../../../../shared/domain';
+import type { DatasetSummary, ImageFilter, ImageSummary } from '../../../../shared/domain';
 import { planEvaluation } from '../../metrics/evaluateRun';
 import { requireDatasetRun } from '../../metrics/lookup';
 import { currentSamples } from '../../metrics/evaluationSet';
@@ -17,6 +17,8 @@ import { imageReads, type ImageReads } from '../repos/images';
 import { createRepos, type Repos } from '../store';
 
 export type ReadRequest =
+  | { op: 'datasets.list' }
+  | { op: 'datasets.get'; datasetId: number }
   | { op: 'images.page'; datasetId: number; offset: number; limit: number; filter: ImageFilter }
   | { op: 'images.ids'; datasetId: number; filter: ImageFilter }
   /** null when the run's metric rows need a catch-up first (a write: the engine's thread does it). */
@@ -24,6 +26,8 @@ export type ReadRequest =
   | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined };
 
 export interface ReadResults {
+  'datasets.list': DatasetSummary[];
+  'datasets.get': DatasetSummary;
   'images.page': { total: number; items: ImageSummary[] };
   'images.ids': number[];
   'metrics.perImage': ImageScore[] | null;
@@ -58,6 +62,13 @@ export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadRe
 
 function runAny(ctx: ReadContext, req: ReadRequest): unknown {
   switch (req.op) {
+    case 'datasets.list':
+      return ctx.repos.datasets.list();
+    case 'datasets.get': {
+      const d = ctx.repos.datasets.get(req.datasetId);
+      if (d === undefined) throw new ApiError('NOT_FOUND', `dataset ${req.datasetId} not found`);
+      return d;
+    }
     case 'images.page':
       requireDataset(ctx, req.datasetId);
       return ctx.images.page(req.datasetId, req.offset, req.limit, req.filter);
