@@ -1,3 +1,4 @@
+import { imageScoresOf } from '../store/readWorker/perImageColumns';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { camQuality } from './camQuality';
@@ -22,9 +23,10 @@ export function metricHandlers(deps: EngineDeps) {
     'metrics.scores': async ({ datasetId, runId, subset }) =>
       (await deps.reads.read({ op: 'metrics.scores', datasetId, runId, subset })) ?? runScores(deps, datasetId, runId, subset),
     'metrics.camSweep': async ({ datasetId, runId, subset }) => camQuality(deps, datasetId, runId, subset),
-    'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) =>
-      (await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx })) ??
-      perImageScores(deps, datasetId, runId, subset, classIdx),
+    'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => {
+      const columns = await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx });
+      return columns !== null ? imageScoresOf(columns) : perImageScores(deps, datasetId, runId, subset, classIdx);
+    },
     'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
       compareRuns(deps, datasetId, runIds, { subset, seed, samples }),
     'metrics.subsets': async ({ datasetId }) => datasetSubsets(deps.db, datasetId),

@@ -326,6 +326,42 @@ export const migrations: readonly string[] = [
   -- are reused by later writes; the file itself shrinks only with VACUUM.
   DROP TABLE image_embeddings;
   `,
+  /* 7 -> 8: clocks of the score inputs that change a few rows at a time (store/scoreInputs.ts) */ `
+  -- Counters bumped by triggers on every insert, update and delete: 'samples' (id 1) by the tables
+  -- that decide which samples a run is scored on and how they are listed, 'stored scores' (id 2) by
+  -- metric_samples. With the sums of the prediction and ground-truth counters (migration 6), which
+  -- move with every prediction and ground-truth region, they tell a cached score read whether anything
+  -- it read may have changed, so a tag, a review state or a job's progress no longer empties it.
+  -- High-volume tables (predictions, annotations, metric_rows) get no trigger here: a trigger per
+  -- inserted row slowed bulk imports, and the counters or metric_samples stand for them
+  -- (store/scoreInputs.ts gives the reason for every table).
+  CREATE TABLE score_inputs_clock (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER NOT NULL);
+  INSERT INTO score_inputs_clock (id, name, n) VALUES (1, 'samples', 0), (2, 'stored scores', 0);
+  ${[
+    ['datasets', 1],
+    ['classes', 1],
+    ['samples', 1],
+    ['runs', 1],
+    ['heatmaps', 1],
+    ['metric_samples', 2],
+  ]
+    .flatMap(([t, id]) =>
+      ['INSERT', 'UPDATE', 'DELETE'].map(
+        (op) =>
+          `CREATE TRIGGER score_inputs_${t}_${op.toLowerCase()} AFTER ${op} ON ${t} BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = ${id}; END;`,
+      ),
+    )
+    .join('\n  ')}
+  -- Whether a sample has ground truth at all decides whether it is scored: region inserts and deletes
+  -- bump 'samples' (edits of a region's mask raise its counter instead).
+  CREATE TRIGGER score_inputs_annotations_insert AFTER INSERT ON annotations BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER score_inputs_annotations_delete AFTER DELETE ON annotations BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER score_inputs_images_insert AFTER INSERT ON images BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER score_inputs_images_delete AFTER DELETE ON images BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
+  -- Every column but review_state (a gallery filter, never a score input); a test checks that this
+  -- list names every other column of images.
+  CREATE TRIGGER score_inputs_images_update AFTER UPDATE OF id, dataset_id, path, file_name, sha256, bytes, width, height, split, external_id, exif_orientation, grid ON images BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -118,3 +118,51 @@ export function revReaders(db: Db) {
     prediction: (runId: number, sampleId: number): number | null => (pred.get(runId, sampleId) as number | undefined) ?? null,
   };
 }
+
+/** The samples a run of a `task` dataset is scored on, as columns in file name, image, sample order. */
+export interface ScoredSampleColumns {
+  sampleIds: number[];
+  imageIds: number[];
+  fileNames: string[];
+  queries: Array<string | null>;
+}
+
+export function scoredSampleColumns(db: Db, datasetId: number, task: Task): ScoredSampleColumns {
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
+       WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`,
+    )
+    .raw()
+    .all(datasetId) as Array<[number, number, string, string | null]>;
+  const out: ScoredSampleColumns = { sampleIds: [], imageIds: [], fileNames: [], queries: [] };
+  for (const [sampleId, imageId, fileName, query] of rows) {
+    out.sampleIds.push(sampleId);
+    out.imageIds.push(imageId);
+    out.fileNames.push(fileName);
+    out.queries.push(query);
+  }
+  return out;
+}
+
+/** A run's stored per-sample scores (metric_samples) as two columns in sample id order, one value per query. */
+export function storedScoreColumns(db: Db, runId: number): { sampleIds: number[]; scores: Array<number | null> } {
+  const sampleIds = db.prepare('SELECT sample_id FROM metric_samples WHERE run_id = ? ORDER BY sample_id').pluck().all(runId) as number[];
+  const scores = db.prepare('SELECT score FROM metric_samples WHERE run_id = ? ORDER BY sample_id').pluck().all(runId) as Array<
+    number | null
+  >;
+  return { sampleIds, scores };
+}
+
+/** How many of a run's stored per-sample rows were computed from other counters than the current ones (fingerprint()). */
+export function staleStoredCount(db: Db, runId: number): number {
+  return db
+    .prepare(
+      `SELECT count(*) FROM metric_samples m
+       LEFT JOIN ground_truth_revs g ON g.sample_id = m.sample_id
+       LEFT JOIN prediction_revs r ON r.run_id = m.run_id AND r.sample_id = m.sample_id
+       WHERE m.run_id = ? AND m.rev IS NOT ('g' || COALESCE(g.rev, 0) || 'p' || COALESCE(r.rev, 0))`,
+    )
+    .pluck()
+    .get(runId) as number;
+}

@@ -1,0 +1,110 @@
+/**
+ * When may a cached score read be reused? Listing and checking the per-image scores of 100k images
+ * takes ~0.4 s, and the gallery's score sort asked for them again after every commit, although tags,
+ * review states and job progress are not among their inputs. Score inputs are versioned instead by:
+ *  - score_inputs_clock (migration 8): 'samples' is bumped by triggers on every write to the tables
+ *    that decide which samples are scored and how they are listed (and on ground-truth regions
+ *    added or removed), 'stored scores' by every write to metric_samples;
+ *  - the sum of the run's prediction counters (prediction_revs, migration 6): every insert, update
+ *    and delete of a prediction region raises one of them, and their rows go only with their run or
+ *    sample (writes that bump the clock);
+ *  - the sum of the ground-truth counters (ground_truth_revs), which move likewise with every
+ *    ground-truth region.
+ * Counters only grow while their rows exist, so a version changes with every write a score read
+ * depends on, and high-volume tables need no trigger of their own (one per inserted row made bulk
+ * imports much slower). Every table of the store is placed in one list below with its reason;
+ * test/integration/store/score-inputs.test.ts fails on a table that is not.
+ */
+import type { Db } from './db';
+
+export type ClockedOp = 'INSERT' | 'UPDATE' | 'DELETE';
+const ALL: ClockedOp[] = ['INSERT', 'UPDATE', 'DELETE'];
+
+/** Tables with clock triggers: which clock (1 'samples', 2 'stored scores') and on which writes (images: updates of any column but review_state). */
+export const CLOCKED_TABLES: Record<string, { clock: 1 | 2; ops: ClockedOp[] }> = {
+  datasets: { clock: 1, ops: ALL },
+  classes: { clock: 1, ops: ALL },
+  images: { clock: 1, ops: ALL },
+  samples: { clock: 1, ops: ALL },
+  runs: { clock: 1, ops: ALL },
+  heatmaps: { clock: 1, ops: ALL },
+  /** Inserts and deletes decide whether a sample has ground truth (is scored); its mask edits raise its counter. */
+  annotations: { clock: 1, ops: ['INSERT', 'DELETE'] },
+  metric_samples: { clock: 2, ops: ALL },
+};
+
+/** Score inputs without a trigger, and what versions them instead. */
+export const COUNTED_TABLES: Record<string, string> = {
+  predictions: "every write raises the run's prediction_revs counter of the sample (migration 6 triggers)",
+  annotations: "(updates) every write raises the sample's ground_truth_revs counter (migration 6 triggers)",
+  annotation_versions: 'a new version is made current by an annotations update, which raises the counter',
+  prediction_revs: 'summed into the version; its rows go only with a run or sample delete, which bumps the clock',
+  ground_truth_revs: 'summed into the version; its rows go only with a sample delete, which bumps the clock',
+  metric_rows: "written only with the sample's metric_samples row (store/repos/metricRows.ts), which bumps the clock",
+};
+
+/** Tables no score read depends on. */
+export const NOT_SCORE_INPUTS: Record<string, string> = {
+  score_inputs_clock: 'the clocks themselves',
+  tags: 'subsets are tags: score reads of a subset are kept only until the next commit of any kind',
+  image_tags: 'as tags',
+  sample_tags: 'as tags',
+  models: 'scores name runs, not their models',
+  jobs: 'job rows and progress',
+  job_item_failures: 'job item errors',
+  saved_filters: 'gallery filter definitions',
+  inference_cache: 'model outputs cached by file hashes',
+  annotation_edits: 'undo/redo history; current masks live in annotations and annotation_versions',
+  annotation_revisions: 'edit revision numbers for conflicting-edit checks',
+};
+
+export interface ScoreInputVersions {
+  /** What the scored sample list of a dataset depends on: the sample set and which samples have ground truth. */
+  samples(): string;
+  /** What a run's scores depend on. */
+  run(runId: number): string;
+}
+
+/** The versions as this connection sees them; null on a store without migration 8. */
+export function scoreInputVersions(db: Db): ScoreInputVersions | null {
+  let clocks;
+  try {
+    clocks = db.prepare('SELECT n FROM score_inputs_clock ORDER BY id').pluck();
+  } catch {
+    return null;
+  }
+  const predictions = db.prepare('SELECT total(rev) FROM prediction_revs WHERE run_id = ?').pluck();
+  const groundTruth = db.prepare('SELECT total(rev) FROM ground_truth_revs').pluck();
+  return {
+    samples: () => String(clocks.get()),
+    run: (runId) => `${(clocks.all() as number[]).join('/')}/${String(predictions.get(runId))}/${String(groundTruth.get())}`,
+  };
+}
+
+/**
+ * Values kept with the version they were computed at and reused while it holds. Nothing is kept while
+ * the connection is inside a transaction (it sees writes that may still roll back). Callers must not
+ * mutate the values.
+ */
+export class VersionedCache {
+  private readonly entries = new Map<string, { version: string; value: unknown }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly capacity = 16,
+  ) {}
+
+  get<T>(key: string, version: (() => string) | null, compute: () => T): T {
+    if (version === null || this.db.inTransaction) return compute();
+    // The version is read before the value: a write committed in between gives a newer value under
+    // an older version, which the next call recomputes; never an older value under a newer version.
+    const now = version();
+    const hit = this.entries.get(key);
+    if (hit !== undefined && hit.version === now) return hit.value as T;
+    const value = compute();
+    this.entries.delete(key);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { version: now, value });
+    return value;
+  }
+}

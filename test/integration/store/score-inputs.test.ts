@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
+import { createEngine, type Engine } from '../../../src/main/engine/engine';
+import { fillGalleryWorkspace, type GalleryWorkspace } from '../../../bench/galleryWorkspace';
+import { tempDir } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
+import {
+  CLOCKED_TABLES,
+  COUNTED_TABLES,
+  NOT_SCORE_INPUTS,
+  scoreInputVersions,
+  VersionedCache,
+} from '../../../src/main/engine/store/scoreInputs';
+import { completeRunScores, imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
+import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
+import { metricRowsStore } from '../../../src/main/engine/store/repos/metricRows';
+import type { Db } from '../../../src/main/engine/store/db';
+
+// Score reads are cached by the version of their inputs (store/scoreInputs.ts): every table is placed,
+// every write a score depends on moves the version, writes it does not depend on leave it, and the
+// fast listing of a complete run's per-image scores equals the general one in every state.
+const COUNT = 120;
+let engine: Engine;
+let client: TesseraClient;
+let inThread: Engine;
+let local: TesseraClient;
+let g: GalleryWorkspace;
+let db: Db;
+let cleanup: () => void;
+
+beforeAll(() => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  engine = createEngine({ workspace: join(t.dir, 'ws'), create: true });
+  g = fillGalleryWorkspace(engine, COUNT);
+  db = engineInternals(engine).db;
+  client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+  inThread = createEngine({ workspace: join(t.dir, 'ws'), readWorker: false });
+  local = createClient(inProcessTransport({ dispatch: inThread.dispatch, subscribe: (l) => inThread.events.subscribe(l) }));
+});
+
+afterAll(async () => {
+  await inThread?.close();
+  await engine?.close();
+  cleanup?.();
+});
+
+function versions(): { samples: string; run: string } {
+  const v = scoreInputVersions(db)!;
+  return { samples: v.samples(), run: v.run(g.runId) };
+}
+
+/** The general path's answer: null when stale, else the per-image scores. */
+function general(): ReturnType<typeof perImageOfSamples> | null {
+  const current = currentSamples(db, g.datasetId, g.runId);
+  if (current === undefined) throw new Error('not scorable');
+  if (current === 'stale') return null;
+  return perImageOfSamples(db, g.runId, current.task, current.samples);
+}
+
+function fast(): ReturnType<typeof imageScoresOf> | null | 'other' {
+  const out = completeRunScores(db, new VersionedCache(db), scoreInputVersions(db), g.datasetId, g.runId);
+  return out === null || out === 'other' ? out : imageScoresOf(out);
+}
+
+function sampleOf(imageN: number): number {
+  return db
+    .prepare('SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ? ORDER BY i.file_name LIMIT 1 OFFSET ?')
+    .pluck()
+    .get(g.datasetId, imageN) as number;
+}
+
+describe('score input versions', () => {
+  it('every table of the store is placed: clocked (with its three triggers on the right clock), counted, or not a score input', () => {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    const placed = [...new Set([...Object.keys(CLOCKED_TABLES), ...Object.keys(COUNTED_TABLES), ...Object.keys(NOT_SCORE_INPUTS)])].sort();
+    expect(tables).toEqual(placed);
+    const triggers = db
+      .prepare("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'score_inputs_%'")
+      .all() as Array<{
+      tbl_name: string;
+      sql: string;
+    }>;
+    for (const [table, { clock, ops }] of Object.entries(CLOCKED_TABLES)) {
+      const mine = triggers.filter((t) => t.tbl_name === table);
+      expect(mine.length, table).toBe(ops.length);
+      for (const op of ops)
+        expect(
+          mine.some((t) => t.sql.includes(`AFTER ${op}`) && t.sql.includes(`WHERE id = ${clock}`)),
+          `${table} ${op}`,
+        ).toBe(true);
+    }
+  });
+
+  it('the images update trigger names every column of images but review_state', () => {
+    const columns = (db.prepare("SELECT name FROM pragma_table_info('images')").pluck().all() as string[]).filter(
+      (c) => c !== 'review_state',
+    );
+    const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'score_inputs_images_update'").pluck().get() as string;
+    const listed = /UPDATE OF ([\w, ]+) ON images/
+      .exec(sql)![1]!
+      .split(',')
+      .map((c) => c.trim());
+    expect(listed.sort()).toEqual(columns.sort());
+  });
+
+  it('metric_rows is written only where metric_samples is written with it', async () => {
+    const { readFileSync, readdirSync, statSync } = await import('node:fs');
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(join(__dirname, '../../../src'));
+    const writers = files.filter((f) => /(INSERT INTO|DELETE FROM|UPDATE|REPLACE INTO) metric_rows/.test(readFileSync(f, 'utf8')));
+    expect(writers.map((f) => f.replace(/.*src\//, 'src/')).sort()).toEqual([
+      'src/main/engine/store/migrations.ts',
+      'src/main/engine/store/repos/metricRows.ts',
+    ]);
+  });
+
+  it('tags, review states and jobs leave both versions; ground truth, predictions, stored scores and the sample set move them', async () => {
+    const ids = await client.call('images.ids', { datasetId: g.datasetId });
+    let before = versions();
+    await client.call('tags.apply', { tag: 'look', imageIds: ids.slice(0, 5) });
+    await client.call('images.setReviewState', { imageIds: ids.slice(0, 5), state: 'reviewed' });
+    db.prepare(
+      "INSERT INTO jobs (id, kind, status, created_at, updated_at) VALUES ('t1', 'evaluate', 'succeeded', datetime('now'), datetime('now'))",
+    ).run();
+    expect(versions()).toEqual(before);
+
+    const sampleId = sampleOf(3);
+    // A prediction region rewritten (same rows): the run's version moves, the sample list's does not.
+    const regions = engineInternals(engine).repos.predictions.forSample(g.runId, sampleId);
+    engineInternals(engine).repos.predictions.replaceForSample(
+      g.runId,
+      sampleId,
+      regions.map((r) => ({ ...r, runId: g.runId, sampleId })),
+    );
+    let after = versions();
+    expect(after.run).not.toBe(before.run);
+    expect(after.samples).toBe(before.samples);
+
+    before = after;
+    db.prepare('UPDATE annotations SET current_version = current_version WHERE sample_id = ?').run(sampleId);
+    after = versions();
+    expect(after.run).not.toBe(before.run);
+    expect(after.samples).toBe(before.samples); // a mask edit does not change which samples are scored
+    const region = db.prepare('SELECT * FROM annotations WHERE sample_id = ? LIMIT 1').get(sampleId) as Record<string, unknown>;
+    const regionVersions = db.prepare('SELECT * FROM annotation_versions WHERE annotation_id = ?').all(region['id']) as Array<
+      Record<string, unknown>
+    >;
+    db.prepare('DELETE FROM annotations WHERE id = ?').run(region['id']);
+    expect(versions().samples).not.toBe(after.samples); // a region removed: it might have been the last one
+    // Put it back as it was (its versions went with it).
+    db.prepare(
+      'INSERT INTO annotations (id, sample_id, class_idx, iscrowd, external_id, current_version) VALUES (@id, @sample_id, @class_idx, @iscrowd, @external_id, @current_version)',
+    ).run(region);
+    const cols = Object.keys(regionVersions[0]!);
+    const insertVersion = db.prepare(
+      `INSERT INTO annotation_versions (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`,
+    );
+    for (const v of regionVersions) insertVersion.run(v);
+    after = versions();
+
+    before = after;
+    metricRowsStore(db).deleteSample(g.runId, sampleId);
+    after = versions();
+    expect(after.run).not.toBe(before.run);
+
+    before = after;
+    db.prepare('UPDATE images SET file_name = file_name WHERE id = ?').run(ids[0]);
+    after = versions();
+    expect(after.samples).not.toBe(before.samples);
+  });
+});
+
+describe('per-image scores of a complete run, fast and general', () => {
+  it('agree while current, and both see a stale, missing or left-over row', async () => {
+    // Bring everything current again (the test above left a sample stale), through the engine.
+    await client.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    const ok = general();
+    expect(ok).not.toBeNull();
+    expect(ok!.length).toBeGreaterThan(100);
+    expect(fast()).toEqual(ok);
+
+    // A prediction changed: the stored row no longer matches its counters.
+    const s = sampleOf(10);
+    const regions = engineInternals(engine).repos.predictions.forSample(g.runId, s);
+    engineInternals(engine).repos.predictions.replaceForSample(
+      g.runId,
+      s,
+      regions.slice(1).map((r) => ({ ...r, runId: g.runId, sampleId: s })),
+    );
+    expect(general()).toBeNull();
+    expect(fast()).toBeNull();
+    await client.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    expect(fast()).toEqual(general());
+
+    // A row missing.
+    metricRowsStore(db).deleteSample(g.runId, sampleOf(20));
+    expect(general()).toBeNull();
+    expect(fast()).toBeNull();
+    await client.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    expect(fast()).toEqual(general());
+
+    // A row of a sample outside the set (an image without ground truth: image 7 of the generator).
+    const outside = sampleOf(7);
+    metricRowsStore(db).replaceSample(g.runId, outside, 'g0p0', [{ classIdx: 0, tp: 1, fp: 0, fn: 0, gtPixels: 1 }], 'semantic');
+    expect(general()).toBeNull();
+    expect(fast()).toBeNull();
+    metricRowsStore(db).deleteSample(g.runId, outside);
+    expect(fast()).toEqual(general());
+  });
+
+  it('through the client: a cached sort survives a review state and follows a changed prediction, as the engine thread computes it', async () => {
+    const first = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+    const ids = await client.call('images.ids', { datasetId: g.datasetId });
+    await client.call('images.setReviewState', { imageIds: ids.slice(0, 3), state: 'rejected' });
+    expect(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId })).toEqual(first);
+
+    // Predict nothing on one scored image: its score changes, and the cached list must not hide it.
+    const s = sampleOf(30);
+    engineInternals(engine).repos.predictions.replaceForSample(g.runId, s, []);
+    const changed = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+    const was = first.find((r) => r.sampleId === s)!;
+    const now = changed.find((r) => r.sampleId === s)!;
+    expect(now.score).not.toBe(was.score);
+    expect(changed).toEqual(await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
+    expect(changed.filter((r) => r.sampleId !== s)).toEqual(first.filter((r) => r.sampleId !== s));
+  });
+});
