@@ -230,17 +230,14 @@ export async function importPredictions(
     const metrics = metricRowsStore(deps.db);
     const revs = revReaders(deps.db);
     for (const [sampleId, regions] of staged) {
-      deps.repos.predictions.replaceForSample(
-        id,
-        sampleId,
-        regions.map((r) => ({ ...r, runId: id, sampleId })),
-      );
+      // The run is new: its rows are plain inserts.
+      deps.repos.predictions.insertForNewSample(id, sampleId, regions);
       // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
       // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
       const counted = counts.get(sampleId);
       if (counted !== undefined) {
         const rev = fingerprint(counted.gtRev, revs.prediction(id, sampleId));
-        metrics.replaceSample(id, sampleId, rev, counted.rows, 'semantic');
+        metrics.insertSample(id, sampleId, rev, counted.rows, 'semantic');
       }
     }
     if (format === 'npy' || format === 'toco-cam')

@@ -150,9 +150,14 @@ function readStructure(bytes: Uint8Array, file: string): Header {
   return header;
 }
 
+/** Inflate output up to this size comes back as one buffer (no chunks to concatenate). */
+const ONE_CHUNK_MAX = 64 * 1024 * 1024;
+
 /**
  * The concatenated IDAT stream inflated by node's zlib, then PNG's per-row filters undone (one
  * channel, so the filter's "bytes per pixel" is 1): the packed rows, as fast-png returns them.
+ * Rows are unfiltered in place, each moved left over the filter bytes before it, so decoding
+ * allocates only the inflated buffer (the pixels are a view of it).
  */
 function inflateRows(header: Header, file: string): Uint8Array {
   const { width, height, depth } = header;
@@ -161,36 +166,37 @@ function inflateRows(header: Header, file: string): Uint8Array {
   const stream = header.idat.length === 1 ? header.idat[0]! : Buffer.concat(header.idat);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(stream, { maxOutputLength: expected + 1 });
+    // One output chunk of the expected size + 1 (a longer stream still fails maxOutputLength).
+    const chunkSize = expected < ONE_CHUNK_MAX ? Math.max(64, expected + 1) : undefined;
+    raw = inflateSync(stream, { maxOutputLength: expected + 1, ...(chunkSize === undefined ? {} : { chunkSize }) });
   } catch (err) {
     const why = err instanceof RangeError ? 'more image data than its size' : err instanceof Error ? err.message : String(err);
     throw corrupt(file, `image data: ${why}`);
   }
   if (raw.length !== expected) throw corrupt(file, `image data holds ${raw.length} bytes, expected ${expected}`);
-  const out = new Uint8Array(rowBytes * height);
+  // Small outputs can sit in Node's shared buffer pool: give them a buffer of their own.
+  const out = raw.byteLength < 4096 ? new Uint8Array(raw) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (rowBytes + 1)]!;
-    const src = y * (rowBytes + 1) + 1;
+    const src = y * (rowBytes + 1);
+    const filter = out[src]!;
     const at = y * rowBytes;
     const up = at - rowBytes;
+    // Row y's bytes start after its filter byte; its place ends before row y+1's filter byte.
+    out.copyWithin(at, src + 1, src + 1 + rowBytes);
     switch (filter) {
       case 0:
-        out.set(raw.subarray(src, src + rowBytes), at);
         break;
-      case 1: {
-        let left = 0;
-        for (let x = 0; x < rowBytes; x++) out[at + x] = left = (raw[src + x]! + left) & 0xff;
+      case 1:
+        for (let x = 1; x < rowBytes; x++) out[at + x] = (out[at + x]! + out[at + x - 1]!) & 0xff;
         break;
-      }
       case 2:
-        if (y === 0) out.set(raw.subarray(src, src + rowBytes), at);
-        else for (let x = 0; x < rowBytes; x++) out[at + x] = (raw[src + x]! + out[up + x]!) & 0xff;
+        if (y > 0) for (let x = 0; x < rowBytes; x++) out[at + x] = (out[at + x]! + out[up + x]!) & 0xff;
         break;
       case 3:
         for (let x = 0; x < rowBytes; x++) {
           const a = x > 0 ? out[at + x - 1]! : 0;
           const b = y > 0 ? out[up + x]! : 0;
-          out[at + x] = (raw[src + x]! + ((a + b) >> 1)) & 0xff;
+          out[at + x] = (out[at + x]! + ((a + b) >> 1)) & 0xff;
         }
         break;
       case 4:
@@ -202,14 +208,14 @@ function inflateRows(header: Header, file: string): Uint8Array {
           const pa = Math.abs(p - a);
           const pb = Math.abs(p - b);
           const pc = Math.abs(p - c);
-          out[at + x] = (raw[src + x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+          out[at + x] = (out[at + x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
         }
         break;
       default:
         throw corrupt(file, `row ${y} has filter type ${filter}`);
     }
   }
-  return out;
+  return out.subarray(0, rowBytes * height);
 }
 
 /** Packed 1/2/4-bit rows -> one byte per pixel; grey samples are scaled to 0..255 (PNG spec). */

@@ -91,21 +91,28 @@ export function partsToRunSequence(
   const k = parts.length;
   const at = new Uint32Array(k); // index of the part's next zeros run
   const pos = new Float64Array(k); // pixel where that zeros run starts
-  /** Start of part q's next non-empty run of ones (Infinity when none), skipping empty ones. */
-  const nextStart = (q: number): number => {
+  const next = new Float64Array(k); // start of the part's next non-empty run of ones (Infinity: none)
+  /** Moves part q to its next non-empty run of ones (skipping empty ones) and records where it starts. */
+  const advance = (q: number): void => {
     const runs = parts[q]!.runs;
-    while (at[q]! + 1 < runs.length && runs[at[q]! + 1] === 0) {
-      pos[q] = pos[q]! + (runs[at[q]!] as number);
-      at[q] = at[q]! + 2;
+    let a = at[q]!;
+    let p = pos[q]!;
+    while (a + 1 < runs.length && runs[a + 1] === 0) {
+      p += runs[a] as number;
+      a += 2;
     }
-    return at[q]! + 1 < runs.length ? pos[q]! + (runs[at[q]!] as number) : Infinity;
+    at[q] = a;
+    pos[q] = p;
+    next[q] = a + 1 < runs.length ? p + (runs[a] as number) : Infinity;
   };
+  for (let q = 0; q < k; q++) advance(q);
   let cursor = 0;
   for (;;) {
+    // The part whose next run starts first (parts are few: a scan of their cached starts).
     let best = -1;
     let bestStart = Infinity;
     for (let q = 0; q < k; q++) {
-      const start = nextStart(q);
+      const start = next[q]!;
       if (start < bestStart) {
         bestStart = start;
         best = q;
@@ -122,6 +129,7 @@ export function partsToRunSequence(
     cursor = end;
     pos[best] = end;
     at[best] = a + 2;
+    advance(best);
   }
   if (cursor < area) out.push(fill, area);
   return out;

@@ -1,4 +1,5 @@
-import { encode } from 'fast-png';
+import { crc32, deflateSync } from 'node:zlib';
+import { decode, encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { readMaskPng, writeGreyPng, writePalettePng } from '../../../../src/main/engine/masks/png';
 import { randomInt, seededRandom } from './golden';
@@ -22,7 +23,85 @@ function pack(values: number[], width: number, height: number, depth: number): U
   return out;
 }
 
+/** PNG chunk: length, type, data, CRC over type + data. */
+function chunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/**
+ * An 8-bit one-channel PNG whose row y is stored with filter filters[y % filters.length] (PNG spec
+ * section 9: Sub, Up, Average, Paeth as encoders such as libpng and PIL choose them), its data in
+ * `idatParts` IDAT chunks.
+ */
+function filteredPng(values: Uint8Array, width: number, height: number, colorType: 0 | 3, filters: number[], idatParts = 1): Buffer {
+  const raw = new Uint8Array((width + 1) * height);
+  const at = (x: number, y: number): number => (x < 0 || y < 0 ? 0 : values[y * width + x]!);
+  for (let y = 0; y < height; y++) {
+    const f = filters[y % filters.length]!;
+    raw[y * (width + 1)] = f;
+    for (let x = 0; x < width; x++) {
+      const v = at(x, y);
+      const a = at(x - 1, y);
+      const b = at(x, y - 1);
+      const c = at(x - 1, y - 1);
+      const p = a + b - c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][f]!;
+      raw[y * (width + 1) + 1 + x] = (v - predicted) & 0xff;
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = colorType;
+  const z = deflateSync(raw);
+  const step = Math.ceil(z.length / idatParts);
+  const idats = Array.from({ length: idatParts }, (_, k) => chunk('IDAT', z.subarray(k * step, (k + 1) * step)));
+  const plte = colorType === 3 ? [chunk('PLTE', new Uint8Array(256 * 3))] : [];
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    ...plte,
+    ...idats,
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
 describe('readMaskPng', () => {
+  it('undoes every row filter (none, Sub, Up, Average, Paeth, mixed per row) over split IDAT chunks, as fast-png decodes them', () => {
+    const random = seededRandom(23);
+    for (const filters of [[0], [1], [2], [3], [4], [4, 1, 0, 3, 2], [2, 4]]) {
+      for (const [w, h] of [
+        [1, 1],
+        [3, 7],
+        [64, 48],
+        [500, 31],
+      ] as const) {
+        for (const colorType of [0, 3] as const) {
+          const labels = Uint8Array.from({ length: w * h }, (_, i) =>
+            random() < 0.7 ? (i > w ? labels0(i) : 3) : randomInt(random, 0, 255),
+          );
+          function labels0(i: number): number {
+            return (i * 7) % 21;
+          }
+          const png = filteredPng(labels, w, h, colorType, filters, 1 + (w % 3));
+          const decoded = readMaskPng(png, 'f.png');
+          expect(Buffer.from(decoded.data).equals(Buffer.from(labels)), `filters ${filters} ${w}x${h} type ${colorType}`).toBe(true);
+          expect(Buffer.from(decoded.data).equals(Buffer.from(decode(png).data as Uint8Array))).toBe(true);
+          // Its own memory: a small mask is not a view into Node's shared buffer pool.
+          if (w * h < 1000) expect(decoded.data.buffer.byteLength).toBeLessThan(4096);
+        }
+      }
+    }
+  });
+
   it('round-trips palette PNGs as class indices, whatever the palette colours', () => {
     const random = seededRandom(21);
     for (let t = 0; t < 40; t++) {

@@ -65,6 +65,13 @@ export function metricRowsStore(db: Db) {
       upsertSample.run(runId, sampleId, rev, score);
       return score;
     },
+    /** replaceSample for a sample without rows in the run yet (a run created in the same transaction). */
+    insertSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null {
+      for (const r of rows) insert.run(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
+      const score = sampleScore(task, rows);
+      upsertSample.run(runId, sampleId, rev, score);
+      return score;
+    },
     deleteSample(runId: number, sampleId: number): void {
       deleteSample.run(runId, sampleId);
       deleteSampleRow.run(runId, sampleId);

@@ -39,6 +39,9 @@ export function predictionsRepo(db: Db) {
        height = excluded.height, width = excluded.width, rle = excluded.rle, area = excluded.area, score = excluded.score`,
   );
   const deleteForSample = db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?');
+  const insert = db.prepare(
+    'INSERT INTO predictions (run_id, sample_id, class_idx, instance, height, width, rle, area, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const upsertHeatmap = db.prepare(
     `INSERT INTO heatmaps (run_id, sample_id, name, shape, dtype, data, meta) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, sample_id, name) DO UPDATE SET shape = excluded.shape, dtype = excluded.dtype, data = excluded.data, meta = excluded.meta`,
@@ -49,6 +52,14 @@ export function predictionsRepo(db: Db) {
       deleteForSample.run(runId, sampleId);
       for (const r of regions)
         upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
+    },
+    /**
+     * The regions of one sample of a run that holds none for it yet (a run created in the same
+     * transaction): plain inserts, no delete or upsert. A region already there fails the UNIQUE key.
+     */
+    insertForNewSample(runId: number, sampleId: number, regions: ReadonlyArray<Omit<PredictionRegion, 'runId' | 'sampleId'>>): void {
+      for (const r of regions)
+        insert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
     },
     forSample(
       runId: number,
