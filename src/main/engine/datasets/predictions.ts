@@ -10,6 +10,7 @@ import { metricRowsStore } from '../store/repos/metricRows';
 import type { CountRow } from '../metrics/sampleCounts';
 import type { Db } from '../store/db';
 import type { PredictionRegion } from '../store/repos/predictions';
+import type { CurrentRegion } from '../store/repos/annotations';
 import { mapInPool, sharedPool } from '../workers/pool';
 import type { PredictionPngTask } from '../workers/tasks';
 import { segmentationToRle } from './cocoReader';
@@ -72,16 +73,33 @@ async function stagePngs(
   const counts: StagedCounts = new Map();
   const gtRevs = new Map<number, number | null>();
   const revs = counting === null ? undefined : revReaders(counting.db);
+  // Ground truth to count against, read for the next GT_CHUNK files at a time (one query each for
+  // regions and counters instead of two per file), as the pool asks for inputs in file order.
+  const GT_CHUNK = 128;
+  let chunkEnd = 0;
+  let chunk = new Map<number, CurrentRegion[]>();
+  let chunkRevs = new Map<number, number>();
+  const groundTruthAt = (index: number, sampleId: number): { regions: CurrentRegion[]; rev: number | null } => {
+    if (index >= chunkEnd && counting !== null) {
+      const ids = matched
+        .slice(index, index + GT_CHUNK)
+        .flatMap(({ image }) => (image.sampleIds.length === 1 ? [image.sampleIds[0]!] : []));
+      chunk = counting.repos.annotations.currentForSamples(ids);
+      chunkRevs = revs!.groundTruths(ids);
+      chunkEnd = index + GT_CHUNK;
+    }
+    return { regions: chunk.get(sampleId) ?? [], rev: chunkRevs.get(sampleId) ?? null };
+  };
   await mapInPool(
     sharedPool(),
     matched,
     'predictionPng',
-    ({ file, image }) => {
+    ({ file, image }, index) => {
       let count: PredictionPngTask['count'] = null;
       if (counting !== null && image.sampleIds.length === 1) {
         const sampleId = image.sampleIds[0]!;
-        const groundTruth = counting.repos.annotations.currentForSample(sampleId);
-        gtRevs.set(sampleId, revs?.groundTruth(sampleId) ?? null);
+        const { regions: groundTruth, rev } = groundTruthAt(index, sampleId);
+        gtRevs.set(sampleId, rev);
         // Only samples evaluation scores (semantic ones with ground truth) are counted.
         if (groundTruth.length > 0)
           count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };

@@ -95,6 +95,11 @@ export function annotationsRepo(db: Db) {
      FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
      WHERE a.sample_id = ? AND v.deleted = 0 ORDER BY a.id`,
   );
+  const currentOfSamples = db.prepare(
+    `SELECT a.sample_id, a.id, a.class_idx, a.iscrowd, v.version, v.height, v.width, v.rle
+     FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
+     WHERE a.sample_id IN (SELECT value FROM json_each(?)) AND v.deleted = 0 ORDER BY a.sample_id, a.id`,
+  );
   return {
     create(r: NewRegion): number {
       const info = insert.run(r.sampleId, r.classIdx, r.iscrowd === true ? 1 : 0, r.externalId ?? null);
@@ -131,6 +136,32 @@ export function annotationsRepo(db: Db) {
       );
       setCurrent.run(next, v.annotationId);
       return next;
+    },
+    /** currentForSample of several samples in one query (samples without regions are absent). */
+    currentForSamples(sampleIds: readonly number[]): Map<number, CurrentRegion[]> {
+      const rows = currentOfSamples.all(JSON.stringify(sampleIds)) as Array<{
+        sample_id: number;
+        id: number;
+        class_idx: number;
+        iscrowd: number;
+        version: number;
+        height: number;
+        width: number;
+        rle: string;
+      }>;
+      const out = new Map<number, CurrentRegion[]>();
+      for (const r of rows) {
+        let list = out.get(r.sample_id);
+        if (list === undefined) out.set(r.sample_id, (list = []));
+        list.push({
+          annotationId: r.id,
+          classIdx: r.class_idx,
+          iscrowd: r.iscrowd === 1,
+          version: r.version,
+          rle: { size: [r.height, r.width], counts: r.rle },
+        });
+      }
+      return out;
     },
     /** The current (non-deleted) version of every region of a sample, in id order. */
     currentForSample(sampleId: number): CurrentRegion[] {

@@ -112,9 +112,13 @@ export function storedSampleCount(db: Db, runId: number): number {
 /** Readers of the per-sample counters (statements prepared once, for loops over many samples). */
 export function revReaders(db: Db) {
   const gt = db.prepare('SELECT rev FROM ground_truth_revs WHERE sample_id = ?').pluck();
+  const gts = db.prepare('SELECT sample_id, rev FROM ground_truth_revs WHERE sample_id IN (SELECT value FROM json_each(?))').raw();
   const pred = db.prepare('SELECT rev FROM prediction_revs WHERE run_id = ? AND sample_id = ?').pluck();
   return {
     groundTruth: (sampleId: number): number | null => (gt.get(sampleId) as number | undefined) ?? null,
+    /** The ground-truth counters of several samples (samples without one are absent). */
+    groundTruths: (sampleIds: readonly number[]): Map<number, number> =>
+      new Map(gts.all(JSON.stringify(sampleIds)) as Array<[number, number]>),
     prediction: (runId: number, sampleId: number): number | null => (pred.get(runId, sampleId) as number | undefined) ?? null,
   };
 }

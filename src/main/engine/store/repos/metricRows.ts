@@ -4,6 +4,7 @@
  */
 import { ApiError } from '../../../../shared/api/errors';
 import type { Db } from '../db';
+import { multiRowInsert } from '../multiInsert';
 import { sampleScore } from '../../metrics/aggregate';
 import type { EvaluationTask } from '../../metrics/evaluationSet';
 import type { CountRow } from '../../metrics/sampleCounts';
@@ -42,6 +43,16 @@ export function metricRowsStore(db: Db) {
   const insert = db.prepare(
     'INSERT INTO metric_rows (run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const insertRows = multiRowInsert(db, 'metric_rows', [
+    'run_id',
+    'sample_id',
+    'class_idx',
+    'tp',
+    'fp',
+    'fn',
+    'gt_pixels',
+    'annotation_rev',
+  ]);
   const deleteSample = db.prepare('DELETE FROM metric_rows WHERE run_id = ? AND sample_id = ?');
   const upsertSample = db.prepare(
     `INSERT INTO metric_samples (run_id, sample_id, rev, score) VALUES (?, ?, ?, ?)
@@ -67,7 +78,9 @@ export function metricRowsStore(db: Db) {
     },
     /** replaceSample for a sample without rows in the run yet (a run created in the same transaction). */
     insertSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null {
-      for (const r of rows) insert.run(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
+      const values: unknown[] = [];
+      for (const r of rows) values.push(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
+      if (values.length > 0) insertRows(values);
       const score = sampleScore(task, rows);
       upsertSample.run(runId, sampleId, rev, score);
       return score;

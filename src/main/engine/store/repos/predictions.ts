@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { multiRowInsert } from '../multiInsert';
 import type { Rle } from '../../masks/rle';
 import { geometryFromMeta } from '../../../../shared/domain/heatmapGeometry';
 
@@ -39,9 +40,17 @@ export function predictionsRepo(db: Db) {
        height = excluded.height, width = excluded.width, rle = excluded.rle, area = excluded.area, score = excluded.score`,
   );
   const deleteForSample = db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?');
-  const insert = db.prepare(
-    'INSERT INTO predictions (run_id, sample_id, class_idx, instance, height, width, rle, area, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insertRows = multiRowInsert(db, 'predictions', [
+    'run_id',
+    'sample_id',
+    'class_idx',
+    'instance',
+    'height',
+    'width',
+    'rle',
+    'area',
+    'score',
+  ]);
   const upsertHeatmap = db.prepare(
     `INSERT INTO heatmaps (run_id, sample_id, name, shape, dtype, data, meta) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, sample_id, name) DO UPDATE SET shape = excluded.shape, dtype = excluded.dtype, data = excluded.data, meta = excluded.meta`,
@@ -58,8 +67,10 @@ export function predictionsRepo(db: Db) {
      * transaction): plain inserts, no delete or upsert. A region already there fails the UNIQUE key.
      */
     insertForNewSample(runId: number, sampleId: number, regions: ReadonlyArray<Omit<PredictionRegion, 'runId' | 'sampleId'>>): void {
+      const values: unknown[] = [];
       for (const r of regions)
-        insert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
+        values.push(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
+      if (values.length > 0) insertRows(values);
     },
     forSample(
       runId: number,
