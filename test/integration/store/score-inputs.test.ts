@@ -12,7 +12,7 @@ import {
   scoreInputVersions,
   VersionedCache,
 } from '../../../src/main/engine/store/scoreInputs';
-import { completeRunScores, imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { completeRunScores, imageScoresOf, prepareScoreSort } from '../../../src/main/engine/store/readWorker/perImageColumns';
 import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
 import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import { metricRowsStore } from '../../../src/main/engine/store/repos/metricRows';
@@ -216,6 +216,32 @@ describe('per-image scores of a complete run, fast and general', () => {
     expect(fast()).toBeNull();
     metricRowsStore(db).deleteSample(g.runId, outside);
     expect(fast()).toEqual(general());
+  });
+
+  it('the scored samples listed ahead of a sort (idle work of the read worker) give the same answer, and a later sample set is listed again', () => {
+    const cache = new VersionedCache(db);
+    const versions = scoreInputVersions(db);
+    prepareScoreSort(db, cache, versions, g.datasetId);
+    prepareScoreSort(db, cache, versions, 9999); // no such dataset: nothing to do
+    const columns = completeRunScores(db, cache, versions, g.datasetId, g.runId);
+    expect(columns === null || columns === 'other' ? columns : imageScoresOf(columns)).toEqual(general());
+    // A new image with ground truth: the kept list is stale (the run has no row for it: a catch-up is due).
+    const imageId = engineInternals(engine).repos.images.create({
+      datasetId: g.datasetId,
+      path: '/nowhere/zz_new.jpg',
+      fileName: 'zz_new.jpg',
+      sha256: 'x',
+      bytes: 1,
+      width: 64,
+      height: 48,
+    });
+    const sampleId = engineInternals(engine).repos.images.createSample(imageId);
+    const gt = engineInternals(engine).repos.annotations.currentForSample(sampleOf(0))[0]!;
+    engineInternals(engine).repos.annotations.create({ sampleId, classIdx: gt.classIdx, rle: gt.rle, area: 1, bbox: [0, 0, 1, 1] });
+    expect(completeRunScores(db, cache, versions, g.datasetId, g.runId)).toBeNull();
+    expect(general()).toBeNull();
+    db.prepare('DELETE FROM images WHERE id = ?').run(imageId);
+    expect(completeRunScores(db, cache, versions, g.datasetId, g.runId)).not.toBeNull();
   });
 
   it('through the client: a cached sort survives a review state and follows a changed prediction, as the engine thread computes it', async () => {

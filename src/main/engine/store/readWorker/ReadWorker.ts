@@ -91,7 +91,7 @@ export class ReadWorker {
     if (p === undefined) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if (reply.ok) p.resolve(JSON.parse(reply.json));
+    if (reply.ok) p.resolve('json' in reply ? JSON.parse(reply.json) : reply.value);
     else if ('apiError' in reply) p.reject(ApiError.fromData(reply.apiError));
     else p.reject(Object.assign(new Error(reply.message), { code: reply.code }));
   }

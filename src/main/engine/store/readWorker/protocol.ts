@@ -8,6 +8,8 @@ export type ReadMessage = { id: number; req: ReadRequest };
 export type ReadReply =
   /** The value as JSON text: one string crosses the thread boundary faster than 20k cloned objects. */
   | { id: number; ok: true; json: string }
+  /** Values of typed arrays and string lists (per-image score columns) clone faster than their JSON. */
+  | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; apiError: ApiErrorData }
   | { id: number; ok: false; message: string; code: string | undefined };
 

@@ -16,7 +16,7 @@ import type { Db } from '../db';
 import { imageReads, type ImageReads } from '../repos/images';
 import { createRepos, type Repos } from '../store';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
-import { completeRunScores, imageScoreColumns, type ImageScoreColumns } from './perImageColumns';
+import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
 
 export type ReadRequest =
   | { op: 'datasets.list' }
@@ -72,6 +72,11 @@ function freshWithoutWrites(ctx: ReadContext, datasetId: number, runId: number):
   const plan = planEvaluation(ctx, dataset, run);
   if (plan.stale.length > 0 || plan.obsolete.length > 0) return null;
   return { dataset, run, set: plan.set };
+}
+
+/** Idle work after a gallery read of `datasetId` (read worker only): see prepareScoreSort. */
+export function afterGalleryRead(ctx: ReadContext, datasetId: number): void {
+  prepareScoreSort(ctx.db, ctx.scores, ctx.versions, datasetId);
 }
 
 export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadResults[R['op']] {

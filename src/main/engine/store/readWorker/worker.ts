@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ApiError } from '../../../../shared/api/errors';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
-import { readContext, runRead } from './reads';
+import { afterGalleryRead, readContext, runRead } from './reads';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -17,7 +17,9 @@ const ctx = readContext(db);
 parentPort?.on('message', (msg: ReadMessage) => {
   let reply: ReadReply;
   try {
-    reply = { id: msg.id, ok: true, json: JSON.stringify(runRead(ctx, msg.req)) ?? 'null' };
+    const value = runRead(ctx, msg.req);
+    reply =
+      msg.req.op === 'metrics.perImage' ? { id: msg.id, ok: true, value } : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
   } catch (err) {
     reply =
       err instanceof ApiError
@@ -30,4 +32,15 @@ parentPort?.on('message', (msg: ReadMessage) => {
           };
   }
   parentPort?.postMessage(reply);
+  // After the gallery of a dataset is served, list what its first score sort needs (once per sample set).
+  const req = msg.req;
+  if (reply.ok && (req.op === 'images.page' || req.op === 'images.ids')) {
+    setImmediate(() => {
+      try {
+        afterGalleryRead(ctx, req.datasetId);
+      } catch {
+        // Idle work only: the sort itself lists them (and reports any error) when asked.
+      }
+    });
+  }
 });

@@ -71,6 +71,17 @@ export function currentSampleRows(db: Db, datasetId: number, runId: number, task
     .all({ run: runId, dataset: datasetId }) as CurrentSampleRow[];
 }
 
+/** Whether some complete run of the dataset has stored per-sample scores (a score sort can be asked for). */
+export function hasStoredScores(db: Db, datasetId: number): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM runs r WHERE r.dataset_id = ? AND r.status = 'complete' AND EXISTS (SELECT 1 FROM metric_samples m WHERE m.run_id = r.id) LIMIT 1`,
+      )
+      .get(datasetId) !== undefined
+  );
+}
+
 export function runHasPredictions(db: Db, runId: number): boolean {
   return db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) !== undefined;
 }
@@ -125,8 +136,8 @@ export function revReaders(db: Db) {
 
 /** The samples a run of a `task` dataset is scored on, as columns in file name, image, sample order. */
 export interface ScoredSampleColumns {
-  sampleIds: number[];
-  imageIds: number[];
+  sampleIds: Float64Array;
+  imageIds: Float64Array;
   fileNames: string[];
   queries: Array<string | null>;
 }
@@ -139,12 +150,19 @@ export function scoredSampleColumns(db: Db, datasetId: number, task: Task): Scor
     )
     .raw()
     .all(datasetId) as Array<[number, number, string, string | null]>;
-  const out: ScoredSampleColumns = { sampleIds: [], imageIds: [], fileNames: [], queries: [] };
-  for (const [sampleId, imageId, fileName, query] of rows) {
-    out.sampleIds.push(sampleId);
-    out.imageIds.push(imageId);
-    out.fileNames.push(fileName);
-    out.queries.push(query);
+  const n = rows.length;
+  const out: ScoredSampleColumns = {
+    sampleIds: new Float64Array(n),
+    imageIds: new Float64Array(n),
+    fileNames: new Array(n),
+    queries: new Array(n),
+  };
+  for (let k = 0; k < n; k++) {
+    const [sampleId, imageId, fileName, query] = rows[k]!;
+    out.sampleIds[k] = sampleId;
+    out.imageIds[k] = imageId;
+    out.fileNames[k] = fileName;
+    out.queries[k] = query;
   }
   return out;
 }
