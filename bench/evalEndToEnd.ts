@@ -185,7 +185,9 @@ export async function benchEvalEndToEnd(count = 1449): Promise<void> {
     }
     const numpyMs = runs.map((r) => (r.numpy?.seconds ?? NaN) * 1000);
     const ms = median(numpyMs);
-    console.log(`  numpy script (PIL + np.bincount, bench/eval_numpy.py): ${numpyMs.map((x) => x.toFixed(0)).join(', ')} ms; median ${ms.toFixed(0)} ms`);
+    console.log(
+      `  numpy script (PIL + np.bincount, bench/eval_numpy.py): ${numpyMs.map((x) => x.toFixed(0)).join(', ')} ms; median ${ms.toFixed(0)} ms`,
+    );
     console.log(
       `  => in the app (pool and read worker running): Tessera ${(ms / total).toFixed(2)}x faster than the numpy script (medians; first runs ${(numpyMs[0]! / totals[0]!).toFixed(2)}x; target >= 3x)`,
     );
