@@ -57,11 +57,17 @@ export interface RunSequence {
   length: number;
 }
 
-/** Collects runs in order (labelMapToRles' `onRun`), growing its arrays as needed. */
+/** Collects runs in order (labelMapToRles' `onRun`), growing its arrays as needed; `reset` reuses them. */
 export class RunSequenceBuilder implements RunSequence {
   values = new Uint8Array(1024);
   ends = new Uint32Array(1024);
   length = 0;
+
+  /** Empties the sequence, keeping its arrays (a pool worker reuses one per map). */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
 
   push(value: number, end: number): void {
     if (this.length === this.ends.length) {
@@ -86,8 +92,9 @@ export function partsToRunSequence(
   parts: ReadonlyArray<{ classIdx: number; runs: ArrayLike<number> }>,
   area: number,
   fill = 0,
+  out = new RunSequenceBuilder(),
 ): RunSequence | null {
-  const out = new RunSequenceBuilder();
+  out.reset();
   const k = parts.length;
   const at = new Uint32Array(k); // index of the part's next zeros run
   const pos = new Float64Array(k); // pixel where that zeros run starts

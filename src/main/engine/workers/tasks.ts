@@ -58,6 +58,10 @@ export function predictionPngRows(rows: Float64Array): CountRow[] {
   return out;
 }
 
+/** Run sequences reused from one map to the next (a task runs to the end before the next starts). */
+const PRED_RUNS = new RunSequenceBuilder();
+const GT_RUNS = new RunSequenceBuilder();
+
 /**
  * One prediction PNG: size checked from the header against the image, decoded (palette index or
  * grey value; 0/255 binary = class 1), every value checked against the dataset's classes, encoded
@@ -78,7 +82,7 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   });
   // 0/255 masks are binary predictions: 255 = foreground class 1.
   const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
-  const predRuns = task.count !== null ? new RunSequenceBuilder() : null;
+  const predRuns = task.count !== null ? PRED_RUNS.reset() : null;
   const parts = labelMapToRles(labels, mask.height, mask.width, predRuns === null ? undefined : (v, end) => predRuns.push(v, end)).filter(
     (p) => p.classIdx !== 0,
   );
@@ -127,6 +131,8 @@ function countAgainst(
   const gtRuns = partsToRunSequence(
     groundTruth.map((r) => ({ classIdx: r.classIdx, runs: runsOf(r.rle) })),
     height * width,
+    0,
+    GT_RUNS,
   );
   if (gtRuns !== null) return countRunSequences(gtRuns, predRuns, numClasses);
   return countLabelMaps(paintLabelMap([...groundTruth], height, width), labels, numClasses);
