@@ -12,7 +12,26 @@ import { afterGalleryRead, readContext, runRead } from './reads';
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 5000');
+// Gallery and score reads of a 100k-image workspace touch tens of MB of pages: keep up to 64 MB of them.
+db.pragma('cache_size = -65536');
 const ctx = readContext(db);
+
+/** Datasets whose gallery was served, to prepare for a score sort when the worker is idle. */
+const toPrepare = new Set<number>();
+const IDLE_MS = 250;
+let idleTimer: NodeJS.Timeout | null = null;
+
+function prepareWhenIdle(): void {
+  idleTimer = null;
+  for (const datasetId of toPrepare) {
+    try {
+      afterGalleryRead(ctx, datasetId);
+    } catch {
+      // Idle work only: the sort itself lists them (and reports any error) when asked.
+    }
+  }
+  toPrepare.clear();
+}
 
 parentPort?.on('message', (msg: ReadMessage) => {
   let reply: ReadReply;
@@ -32,15 +51,10 @@ parentPort?.on('message', (msg: ReadMessage) => {
           };
   }
   parentPort?.postMessage(reply);
-  // After the gallery of a dataset is served, list what its first score sort needs (once per sample set).
+  // After the gallery of a dataset is served and the worker has been idle a moment, list what its
+  // first score sort needs (once per sample set), so that work does not delay the gallery's burst of reads.
   const req = msg.req;
-  if (reply.ok && (req.op === 'images.page' || req.op === 'images.ids')) {
-    setImmediate(() => {
-      try {
-        afterGalleryRead(ctx, req.datasetId);
-      } catch {
-        // Idle work only: the sort itself lists them (and reports any error) when asked.
-      }
-    });
-  }
+  if (reply.ok && (req.op === 'images.page' || req.op === 'images.ids')) toPrepare.add(req.datasetId);
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = toPrepare.size === 0 ? null : setTimeout(prepareWhenIdle, IDLE_MS);
 });
