@@ -244,6 +244,23 @@ describe('per-image scores of a complete run, fast and general', () => {
     expect(completeRunScores(db, cache, versions, g.datasetId, g.runId)).not.toBeNull();
   });
 
+  it('cached dataset scores follow renames of the dataset, the run and a class (what they print)', async () => {
+    const scores = (): Promise<unknown> => client.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    const before = (await scores()) as { dataset: string; run: string; semantic: { per_class?: unknown } | null };
+    await client.call('datasets.rename', { datasetId: g.datasetId, name: 'renamed-set' });
+    await client.call('runs.rename', { runId: g.runId, name: 'renamed-run' });
+    const classes = await client.call('classes.list', { datasetId: g.datasetId });
+    const some = classes.find((c) => c.index === 5)!;
+    await client.call('classes.update', { datasetId: g.datasetId, index: 5, name: 'renamed-class' });
+    const after = (await scores()) as { dataset: string; run: string };
+    expect(before.dataset).not.toBe('renamed-set');
+    expect(after.dataset).toBe('renamed-set');
+    expect(after.run).toBe('renamed-run');
+    expect(JSON.stringify(after)).toContain('renamed-class');
+    expect(JSON.stringify(after)).not.toContain(`"${some.name}"`);
+    expect(after).toEqual(await local.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId }));
+  });
+
   it('through the client: a cached sort survives a review state and follows a changed prediction, as the engine thread computes it', async () => {
     const first = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
     const ids = await client.call('images.ids', { datasetId: g.datasetId });
