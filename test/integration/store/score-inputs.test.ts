@@ -173,6 +173,13 @@ describe('score input versions', () => {
     after = versions();
     expect(after.run).not.toBe(before.run);
 
+    // A run's row (a model run's status and progress write it): whole score reads go, the kept list of scored samples stays.
+    before = after;
+    db.prepare('UPDATE runs SET name = name WHERE id = ?').run(g.partialRunId);
+    after = versions();
+    expect(after.run).not.toBe(before.run);
+    expect(after.samples).toBe(before.samples);
+
     before = after;
     db.prepare('UPDATE images SET file_name = file_name WHERE id = ?').run(ids[0]);
     after = versions();

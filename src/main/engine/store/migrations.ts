@@ -329,20 +329,21 @@ export const migrations: readonly string[] = [
   /* 7 -> 8: clocks of the score inputs that change a few rows at a time (store/scoreInputs.ts) */ `
   -- Counters bumped by triggers on every insert, update and delete: 'samples' (id 1) by the tables
   -- that decide which samples a run is scored on and how they are listed, 'stored scores' (id 2) by
-  -- metric_samples. With the sums of the prediction and ground-truth counters (migration 6), which
+  -- metric_samples, 'runs and classes' (id 3) by the other low-volume score inputs (a model run's
+  -- progress moves it, but not the kept list of scored samples). With the sums of the prediction and ground-truth counters (migration 6), which
   -- move with every prediction and ground-truth region, they tell a cached score read whether anything
   -- it read may have changed, so a tag, a review state or a job's progress no longer empties it.
   -- High-volume tables (predictions, annotations, metric_rows) get no trigger here: a trigger per
   -- inserted row slowed bulk imports, and the counters or metric_samples stand for them
   -- (store/scoreInputs.ts gives the reason for every table).
   CREATE TABLE score_inputs_clock (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER NOT NULL);
-  INSERT INTO score_inputs_clock (id, name, n) VALUES (1, 'samples', 0), (2, 'stored scores', 0);
+  INSERT INTO score_inputs_clock (id, name, n) VALUES (1, 'samples', 0), (2, 'stored scores', 0), (3, 'runs and classes', 0);
   ${[
-    ['datasets', 1],
-    ['classes', 1],
+    ['datasets', 3],
+    ['classes', 3],
     ['samples', 1],
-    ['runs', 1],
-    ['heatmaps', 1],
+    ['runs', 3],
+    ['heatmaps', 3],
     ['metric_samples', 2],
   ]
     .flatMap(([t, id]) =>

@@ -4,7 +4,8 @@
  * review states and job progress are not among their inputs. Score inputs are versioned instead by:
  *  - score_inputs_clock (migration 8): 'samples' is bumped by triggers on every write to the tables
  *    that decide which samples are scored and how they are listed (and on ground-truth regions
- *    added or removed), 'stored scores' by every write to metric_samples;
+ *    added or removed), 'stored scores' by every write to metric_samples, 'runs and classes' by
+ *    the other low-volume inputs (datasets, classes, runs, heatmaps);
  *  - the sum of the run's prediction counters (prediction_revs, migration 6): every insert, update
  *    and delete of a prediction region raises one of them, and their rows go only with their run or
  *    sample (writes that bump the clock);
@@ -20,14 +21,18 @@ import type { Db } from './db';
 export type ClockedOp = 'INSERT' | 'UPDATE' | 'DELETE';
 const ALL: ClockedOp[] = ['INSERT', 'UPDATE', 'DELETE'];
 
-/** Tables with clock triggers: which clock (1 'samples', 2 'stored scores') and on which writes (images: updates of any column but review_state). */
-export const CLOCKED_TABLES: Record<string, { clock: 1 | 2; ops: ClockedOp[] }> = {
-  datasets: { clock: 1, ops: ALL },
-  classes: { clock: 1, ops: ALL },
+/**
+ * Tables with clock triggers: which clock and on which writes (images: updates of any column but
+ * review_state). Clock 1 'samples' versions the kept lists of scored samples (a model run's progress
+ * must not move it), 2 'stored scores' and 3 'runs and classes' only whole score reads.
+ */
+export const CLOCKED_TABLES: Record<string, { clock: 1 | 2 | 3; ops: ClockedOp[] }> = {
+  datasets: { clock: 3, ops: ALL },
+  classes: { clock: 3, ops: ALL },
   images: { clock: 1, ops: ALL },
   samples: { clock: 1, ops: ALL },
-  runs: { clock: 1, ops: ALL },
-  heatmaps: { clock: 1, ops: ALL },
+  runs: { clock: 3, ops: ALL },
+  heatmaps: { clock: 3, ops: ALL },
   /** Inserts and deletes decide whether a sample has ground truth (is scored); its mask edits raise its counter. */
   annotations: { clock: 1, ops: ['INSERT', 'DELETE'] },
   metric_samples: { clock: 2, ops: ALL },
@@ -68,15 +73,17 @@ export interface ScoreInputVersions {
 /** The versions as this connection sees them; null on a store without migration 8. */
 export function scoreInputVersions(db: Db): ScoreInputVersions | null {
   let clocks;
+  let samplesClock;
   try {
     clocks = db.prepare('SELECT n FROM score_inputs_clock ORDER BY id').pluck();
+    samplesClock = db.prepare('SELECT n FROM score_inputs_clock WHERE id = 1').pluck();
   } catch {
     return null;
   }
   const predictions = db.prepare('SELECT total(rev) FROM prediction_revs WHERE run_id = ?').pluck();
   const groundTruth = db.prepare('SELECT total(rev) FROM ground_truth_revs').pluck();
   return {
-    samples: () => String(clocks.get()),
+    samples: () => String(samplesClock.get()),
     run: (runId) => `${(clocks.all() as number[]).join('/')}/${String(predictions.get(runId))}/${String(groundTruth.get())}`,
   };
 }
