@@ -83,6 +83,27 @@ function toEdit(r: EditSqlRow): EditRow {
  * Owns `annotations`, `annotation_versions`, and the edit history (`annotation_edits`,
  * `annotation_revisions`): each region keeps every version; the imported one is never overwritten.
  */
+/** A current-version row as the current-region queries select it. */
+interface CurrentRow {
+  id: number;
+  class_idx: number;
+  iscrowd: number;
+  version: number;
+  height: number;
+  width: number;
+  rle: string;
+}
+
+function toCurrentRegion(r: CurrentRow): CurrentRegion {
+  return {
+    annotationId: r.id,
+    classIdx: r.class_idx,
+    iscrowd: r.iscrowd === 1,
+    version: r.version,
+    rle: { size: [r.height, r.width], counts: r.rle },
+  };
+}
+
 export function annotationsRepo(db: Db) {
   const insert = db.prepare('INSERT INTO annotations (sample_id, class_idx, iscrowd, external_id, current_version) VALUES (?, ?, ?, ?, 1)');
   const insertVersion = db.prepare(
@@ -139,48 +160,17 @@ export function annotationsRepo(db: Db) {
     },
     /** currentForSample of several samples in one query (samples without regions are absent). */
     currentForSamples(sampleIds: readonly number[]): Map<number, CurrentRegion[]> {
-      const rows = currentOfSamples.all(JSON.stringify(sampleIds)) as Array<{
-        sample_id: number;
-        id: number;
-        class_idx: number;
-        iscrowd: number;
-        version: number;
-        height: number;
-        width: number;
-        rle: string;
-      }>;
       const out = new Map<number, CurrentRegion[]>();
-      for (const r of rows) {
+      for (const r of currentOfSamples.all(JSON.stringify(sampleIds)) as Array<CurrentRow & { sample_id: number }>) {
         let list = out.get(r.sample_id);
         if (list === undefined) out.set(r.sample_id, (list = []));
-        list.push({
-          annotationId: r.id,
-          classIdx: r.class_idx,
-          iscrowd: r.iscrowd === 1,
-          version: r.version,
-          rle: { size: [r.height, r.width], counts: r.rle },
-        });
+        list.push(toCurrentRegion(r));
       }
       return out;
     },
     /** The current (non-deleted) version of every region of a sample, in id order. */
     currentForSample(sampleId: number): CurrentRegion[] {
-      const rows = currentOfSample.all(sampleId) as Array<{
-        id: number;
-        class_idx: number;
-        iscrowd: number;
-        version: number;
-        height: number;
-        width: number;
-        rle: string;
-      }>;
-      return rows.map((r) => ({
-        annotationId: r.id,
-        classIdx: r.class_idx,
-        iscrowd: r.iscrowd === 1,
-        version: r.version,
-        rle: { size: [r.height, r.width], counts: r.rle },
-      }));
+      return (currentOfSample.all(sampleId) as CurrentRow[]).map(toCurrentRegion);
     },
     /** Samples of the dataset whose ground truth is no longer what was imported. */
     correctedSampleIds(datasetId: number): Set<number> {
