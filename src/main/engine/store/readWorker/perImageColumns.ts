@@ -1,10 +1,9 @@
 /**
  * Per-image scores as columns: how the read worker hands 100k scores to the engine's thread (cloned,
  * not as JSON: three Float64Arrays and two string lists cross in ~15 ms where 100k objects took ~60),
- * and the fast way to
- * list them for a complete run over the whole dataset, the gallery's score sort:
- *  - the scored samples in gallery order (100k rows: the slow part) are kept while the sample set and
- *    the ground truth are unchanged (store/scoreInputs.ts), so new scores do not list them again;
+ * and the fast way to list them for a complete run over the whole dataset, the gallery's score sort:
+ *  - the scored samples in gallery order (100k rows: the slow part) are kept while the sample set is
+ *    unchanged (store/scoreInputs.ts, clock 'samples'), so new scores do not list them again;
  *  - the run's stored scores are read as two columns, and checked as current by one aggregate
  *    (staleStoredCount) instead of a fingerprint per listed row.
  * Same answer as currentSamples + perImageOfSamples (metrics/evaluationSet.ts, metrics/scores.ts),
@@ -108,7 +107,7 @@ function scoredSamples(
 /**
  * Lists a dataset's scored samples ahead of its first score sort (the slow part of that read: ~0.14 s
  * at 100k images) when some complete run of it has stored scores. The read worker calls it when idle
- * after serving the dataset's gallery; a no-op while the kept list is current.
+ * after serving the dataset's gallery or the dataset list; a no-op while the kept list is current.
  */
 export function prepareScoreSort(db: Db, cache: VersionedCache, versions: ScoreInputVersions | null, datasetId: number): void {
   if (versions === null) return;

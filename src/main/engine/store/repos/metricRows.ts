@@ -40,9 +40,6 @@ export function subsetFilter(db: Db, tag: string | undefined): SubsetFilter {
 }
 
 export function metricRowsStore(db: Db) {
-  const insert = db.prepare(
-    'INSERT INTO metric_rows (run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
   const insertRows = multiRowInsert(db, 'metric_rows', [
     'run_id',
     'sample_id',
@@ -59,6 +56,15 @@ export function metricRowsStore(db: Db) {
      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = excluded.rev, score = excluded.score`,
   );
   const deleteSampleRow = db.prepare('DELETE FROM metric_samples WHERE run_id = ? AND sample_id = ?');
+  /** One multi-row INSERT of the sample's count rows, then its metric_samples row (score returned). */
+  const insertSample = (runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null => {
+    const values: unknown[] = [];
+    for (const r of rows) values.push(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
+    if (values.length > 0) insertRows(values);
+    const score = sampleScore(task, rows);
+    upsertSample.run(runId, sampleId, rev, score);
+    return score;
+  };
   return {
     /** How many samples have rows in the run. */
     sampleCount(runId: number): number {
@@ -71,20 +77,10 @@ export function metricRowsStore(db: Db) {
     /** Call inside a transaction. `task` decides the stored per-sample score (aggregate.ts sampleScore), which is returned. */
     replaceSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null {
       deleteSample.run(runId, sampleId);
-      for (const r of rows) insert.run(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
-      const score = sampleScore(task, rows);
-      upsertSample.run(runId, sampleId, rev, score);
-      return score;
+      return insertSample(runId, sampleId, rev, rows, task);
     },
     /** replaceSample for a sample without rows in the run yet (a run created in the same transaction). */
-    insertSample(runId: number, sampleId: number, rev: string, rows: readonly CountRow[], task: EvaluationTask): number | null {
-      const values: unknown[] = [];
-      for (const r of rows) values.push(runId, sampleId, r.classIdx, r.tp, r.fp, r.fn, r.gtPixels, rev);
-      if (values.length > 0) insertRows(values);
-      const score = sampleScore(task, rows);
-      upsertSample.run(runId, sampleId, rev, score);
-      return score;
-    },
+    insertSample,
     deleteSample(runId: number, sampleId: number): void {
       deleteSample.run(runId, sampleId);
       deleteSampleRow.run(runId, sampleId);
