@@ -19,6 +19,9 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { testRandom } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
+import { decodeScoreList, snapshotVersion } from '../../../src/main/engine/store/scoreSnapshots';
+import { scoreInputVersions } from '../../../src/main/engine/store/scoreInputs';
+import { imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
 
 let t: { dir: string; cleanup: () => void };
 let engine: Engine;
@@ -45,6 +48,7 @@ describe('scoring while importing PNG predictions', () => {
     );
     expect(imported.error).toBeNull();
     const runId = Number(imported.result?.['runId']);
+    expect(imported.result?.['scored']).toBe(24);
     const evaluated = await finishJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
     expect(evaluated.result).toMatchObject({ images: 24, computed: 0, upToDate: 24 });
     const scores = await client.call('metrics.scores', { datasetId, runId });
@@ -83,6 +87,20 @@ describe('scoring while importing PNG predictions', () => {
     expect(numpy.images).toBe(24);
     expect(Math.abs(scores.semantic!.miou! - numpy.miou)).toBeLessThanOrEqual(1e-12);
     expect(Math.abs(scores.semantic!.miou_gt_classes! - numpy.miou_gt_classes)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('keeps the per-image scores counted while importing, for the first score sort of a later process', async () => {
+    const { db, repos } = engineInternals(engine);
+    const runId = repos.runs.byName(datasetId, 'pred')!.id;
+    let row: { version: string; payload: Buffer } | undefined;
+    for (let k = 0; k < 100 && row === undefined; k++) {
+      row = db.prepare('SELECT version, payload FROM score_snapshots WHERE run_id = ?').get(runId) as typeof row;
+      if (row === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(row?.version).toBe(snapshotVersion(scoreInputVersions(db)!.run(runId)));
+    const perImage = await client.call('metrics.perImage', { datasetId, runId });
+    expect(perImage).toHaveLength(24);
+    expect(imageScoresOf(decodeScoreList(row!.payload)!)).toEqual(perImage);
   });
 
   it('recounts a sample whose ground truth changed after the import', async () => {

@@ -268,5 +268,14 @@ export async function importPredictions(
   let regions = 0;
   for (const r of staged.values()) regions += r.length;
   const sampled = new Set([...staged.keys(), ...heatmaps.map((h) => h.sampleId)]);
-  return { runId, name: params.run, datasetId: dataset.id, images: sampled.size, regions, heatmaps: heatmaps.length, skipped };
+  return {
+    runId,
+    name: params.run,
+    datasetId: dataset.id,
+    images: sampled.size,
+    regions,
+    heatmaps: heatmaps.length,
+    scored: counts.size,
+    skipped,
+  };
 }

@@ -5,6 +5,7 @@ import { camQuality } from './camQuality';
 import { compareRuns } from './compare';
 import { correctionScores } from './corrections';
 import { evaluateRunJob } from './evaluateRun';
+import { keepScoreListLater } from './keepScoreList';
 import { requireDatasetRun } from './lookup';
 import { datasetSubsets, perImageScores, runScores } from './scores';
 
@@ -15,6 +16,7 @@ export function metricHandlers(deps: EngineDeps) {
       const jobId = deps.jobs.start('metrics.evaluate', { datasetId, runId }, async (ctx) => {
         const result = await evaluateRunJob(deps, dataset, run, ctx);
         deps.events.emit('data.changed', { topics: ['metrics'] });
+        await keepScoreListLater(deps, datasetId, runId);
         return result;
       });
       return { jobId };

@@ -4,6 +4,7 @@ import { readablePath } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
 import { importPredictions } from '../datasets/predictions';
 import { startImportJob } from '../datasets/importJob';
+import { keepScoreListLater } from '../metrics/keepScoreList';
 import { requireDataset } from '../store/repos/datasetReads';
 import { startRun } from '../models/runJob';
 import { deleteRun, renameRun, runDeletePlan } from './manage';
@@ -21,7 +22,17 @@ export function runHandlers(deps: EngineDeps) {
       requireDataset(deps.db, input.datasetId);
       // Web clients may read only under the roots `tessera serve` allows; checked before the job starts.
       input = { ...input, path: readablePath(input.path, call, deps.paths.root, 'predictions') };
-      return startImportJob(deps, input.format, input, (ctx) => importPredictions(input, deps, ctx), ['runs', 'images']);
+      return startImportJob(
+        deps,
+        input.format,
+        input,
+        async (ctx) => {
+          const result = await importPredictions(input, deps, ctx);
+          if ((result.scored ?? 0) > 0) await keepScoreListLater(deps, result.datasetId, result.runId);
+          return result;
+        },
+        ['runs', 'images'],
+      );
     },
     'runs.rename': async ({ runId, name }) => renameRun(deps, runId, name),
     'runs.deletePlan': async ({ runId }) => runDeletePlan(deps, runId),

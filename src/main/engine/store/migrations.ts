@@ -363,6 +363,20 @@ export const migrations: readonly string[] = [
   -- list names every other column of images.
   CREATE TRIGGER score_inputs_images_update AFTER UPDATE OF id, dataset_id, path, file_name, sha256, bytes, width, height, split, external_id, exif_orientation, grid ON images BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 1; END;
   `,
+  /* 8 -> 9: per-image score lists kept across restarts (store/scoreSnapshots.ts) */ `
+  -- A whole dataset's per-image scores under a run, as the read worker listed them, with the
+  -- score-input version they were read at: a reopened workspace's first score sort reads one blob
+  -- instead of listing every scored sample. A cache: not a score input, and nothing else reads it.
+  CREATE TABLE score_snapshots (
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    written INTEGER NOT NULL,
+    PRIMARY KEY (dataset_id, run_id)
+  );
+  CREATE INDEX score_snapshots_by_run ON score_snapshots(run_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

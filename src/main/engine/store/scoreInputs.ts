@@ -51,6 +51,7 @@ export const COUNTED_TABLES: Record<string, string> = {
 /** Tables no score read depends on. */
 export const NOT_SCORE_INPUTS: Record<string, string> = {
   score_inputs_clock: 'the clocks themselves',
+  score_snapshots: 'kept per-image score lists, each stored with the version of its inputs (store/scoreSnapshots.ts)',
   tags: 'subsets are tags: score reads of a subset are kept only until the next commit of any kind',
   image_tags: 'as tags',
   sample_tags: 'as tags',
@@ -101,14 +102,15 @@ export class VersionedCache {
     private readonly capacity = 16,
   ) {}
 
-  get<T>(key: string, version: (() => string) | null, compute: () => T): T {
-    if (version === null || this.db.inTransaction) return compute();
+  /** `compute` gets the version it computes at (null: none, nothing is kept). */
+  get<T>(key: string, version: (() => string) | null, compute: (version: string | null) => T): T {
+    if (version === null || this.db.inTransaction) return compute(null);
     // The version is read before the value: a write committed in between gives a newer value under
     // an older version, which the next call recomputes; never an older value under a newer version.
     const now = version();
     const hit = this.entries.get(key);
     if (hit !== undefined && hit.version === now) return hit.value as T;
-    const value = compute();
+    const value = compute(now);
     this.entries.delete(key);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { version: now, value });

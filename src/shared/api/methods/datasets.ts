@@ -19,6 +19,11 @@ export const PredictionsImportResult = z.object({
   /** Prediction regions (masks) and heatmaps written. */
   regions: z.number().int(),
   heatmaps: z.number().int(),
+  /**
+   * Images scored against their ground truth while imported (PNG masks of a semantic dataset): `eval`
+   * has nothing to count for them. Absent from import jobs recorded before it was added.
+   */
+  scored: z.number().int().optional(),
   skipped: z.array(SkippedFile),
 });
 export type PredictionsImportResult = z.infer<typeof PredictionsImportResult>;

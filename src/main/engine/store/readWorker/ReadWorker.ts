@@ -21,6 +21,9 @@ function workerUrl(): URL {
   return new URL('./devWorker.mjs', import.meta.url);
 }
 
+/** How long closing waits for the worker's idle work (a 100k-image score list: ~0.4 s). */
+const CLOSE_WAIT_MS = 2000;
+
 type Pending = { req: ReadRequest; resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export interface ReadWorkerOptions {
@@ -115,6 +118,15 @@ export class ReadWorker {
   }
 
   async close(): Promise<void> {
+    // The worker's idle work first (score lists to keep, store/scoreSnapshots.ts), within a bound.
+    if (this.worker !== null && this.threaded) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.read({ op: 'idle.finish' }).catch(() => null),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     this.closed = true;
     const worker = this.worker;
     this.worker = null;

@@ -23,15 +23,10 @@ import {
   type ScoredSampleColumns,
 } from '../repos/evaluation';
 import type { ScoreInputVersions, VersionedCache } from '../scoreInputs';
+import type { ScoreListColumns } from '../scoreSnapshots';
 
-export interface ImageScoreColumns {
-  sampleIds: Float64Array;
-  imageIds: Float64Array;
-  fileNames: string[];
-  queries: Array<string | null>;
-  /** NaN: no score (ImageScore.score null; a score is never NaN). */
-  scores: Float64Array;
-}
+/** Columns of per-image scores (one definition with the kept lists of store/scoreSnapshots.ts). */
+export type ImageScoreColumns = ScoreListColumns;
 
 export function imageScoreColumns(rows: readonly ImageScore[]): ImageScoreColumns {
   return {

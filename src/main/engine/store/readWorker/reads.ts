@@ -16,6 +16,7 @@ import type { Db } from '../db';
 import { imageReads, type ImageReads } from '../repos/images';
 import { createRepos, type Repos } from '../store';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
+import { readScoreSnapshot } from '../scoreSnapshots';
 import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
 
 export type ReadRequest =
@@ -25,7 +26,11 @@ export type ReadRequest =
   | { op: 'images.ids'; datasetId: number; filter: ImageFilter }
   /** null when the run's metric rows need a catch-up first (a write: the engine's thread does it). */
   | { op: 'metrics.perImage'; datasetId: number; runId: number; subset?: string | undefined; classIdx?: number | undefined }
-  | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined };
+  | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined }
+  /** Lists a run's whole-dataset per-image scores and keeps them in the store when idle; false without a writer. */
+  | { op: 'metrics.keepPerImage'; datasetId: number; runId: number }
+  /** Does the worker's idle work now (the engine is closing); null. */
+  | { op: 'idle.finish' };
 
 export interface ReadResults {
   'datasets.list': DatasetSummary[];
@@ -35,10 +40,21 @@ export interface ReadResults {
   /** Columns: they clone several times faster than objects (the engine's thread expands them). */
   'metrics.perImage': ImageScoreColumns | null;
   'metrics.scores': RunScores | null;
+  'metrics.keepPerImage': boolean;
+  'idle.finish': null;
+}
+
+export interface ScoreListKeeper {
+  /** Queues a list read at `version` (the worker writes it when idle). */
+  keep(datasetId: number, runId: number, version: string, columns: ImageScoreColumns): void;
+  /** Queues a run whose list is to be read and kept when idle (listPerImage). */
+  later(datasetId: number, runId: number): void;
 }
 
 export interface ReadContext {
   db: Db;
+  /** Keeps whole datasets' per-image score lists in the store (read worker only: it has a writer). */
+  keeper?: ScoreListKeeper;
   repos: Repos;
   images: ImageReads;
   /** Score reads kept while their inputs are unchanged (store/scoreInputs.ts). */
@@ -55,10 +71,16 @@ export function readContext(db: Db): ReadContext {
  * (store/scoreInputs.ts), so tags, review states and job progress leave them warm; those of a
  * subset (a tag) are kept until the next commit of any kind.
  */
-function cachedScoreRead<T>(ctx: ReadContext, key: unknown[], runId: number, subset: string | undefined, compute: () => T): T {
+function cachedScoreRead<T>(
+  ctx: ReadContext,
+  key: unknown[],
+  runId: number,
+  subset: string | undefined,
+  compute: (version: string | null) => T,
+): T {
   const text = JSON.stringify(key);
   const versions = ctx.versions;
-  if (subset !== undefined) return ctx.images.cache.memo(text, compute);
+  if (subset !== undefined) return ctx.images.cache.memo(text, () => compute(null));
   return ctx.scores.get(text, versions === null ? null : () => versions.run(runId), compute);
 }
 
@@ -72,6 +94,19 @@ function freshWithoutWrites(ctx: ReadContext, datasetId: number, runId: number):
   const plan = planEvaluation(ctx, dataset, run);
   if (plan.stale.length > 0 || plan.obsolete.length > 0) return null;
   return { dataset, run, set: plan.set };
+}
+
+/**
+ * Lists a run's whole-dataset per-image scores through the score read (which queues them to be kept,
+ * unless a list at this version was kept already). Idle work: a run without per-image scores (no
+ * ground truth, a heatmap run) or with a catch-up due is left alone.
+ */
+export function listPerImage(ctx: ReadContext, datasetId: number, runId: number): void {
+  try {
+    runAny(ctx, { op: 'metrics.perImage', datasetId, runId });
+  } catch {
+    // Nothing to keep; a score read reports the error when asked.
+  }
 }
 
 /** Idle work after a gallery read of `datasetId` (read worker only): see prepareScoreSort. */
@@ -99,27 +134,45 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
       requireDataset(ctx, req.datasetId);
       return ctx.images.ids(req.datasetId, req.filter);
     case 'metrics.perImage':
-      return cachedScoreRead(ctx, ['perImage', req.datasetId, req.runId, req.subset, req.classIdx], req.runId, req.subset, () => {
-        if (req.subset === undefined && req.classIdx === undefined) {
-          const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId);
-          if (fast !== 'other') return fast;
+      return cachedScoreRead(ctx, ['perImage', req.datasetId, req.runId, req.subset, req.classIdx], req.runId, req.subset, (version) => {
+        const whole = req.subset === undefined && req.classIdx === undefined;
+        // A whole dataset's list kept by an earlier process at this same version (store/scoreSnapshots.ts).
+        if (whole && version !== null) {
+          const kept = readScoreSnapshot(ctx.db, req.datasetId, req.runId, version);
+          if (kept !== null) return kept;
         }
-        // One query over the stored per-sample scores; the full path only to throw its errors.
-        const current = currentSamples(ctx.db, req.datasetId, req.runId);
-        if (current === 'stale') return null;
-        const rows =
-          current !== undefined
-            ? perImageOfSamples(ctx.db, req.runId, current.task, current.samples, req.subset, req.classIdx)
-            : (() => {
-                const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
-                return fresh === null ? null : perImageOfFresh(ctx, fresh, req.subset, req.classIdx);
-              })();
-        return rows === null ? null : imageScoreColumns(rows);
+        const columns = perImageColumns(ctx, req);
+        if (whole && version !== null && columns !== null) ctx.keeper?.keep(req.datasetId, req.runId, version, columns);
+        return columns;
       });
+    case 'metrics.keepPerImage':
+      ctx.keeper?.later(req.datasetId, req.runId);
+      return ctx.keeper !== undefined;
+    case 'idle.finish':
+      return null;
     case 'metrics.scores':
       return cachedScoreRead(ctx, ['scores', req.datasetId, req.runId, req.subset], req.runId, req.subset, () => {
         const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
         return fresh === null ? null : scoresOfFresh(ctx, fresh, req.subset);
       });
   }
+}
+
+/** A run's per-image scores as columns (null: stored rows need a catch-up first). */
+function perImageColumns(ctx: ReadContext, req: Extract<ReadRequest, { op: 'metrics.perImage' }>): ImageScoreColumns | null {
+  if (req.subset === undefined && req.classIdx === undefined) {
+    const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId);
+    if (fast !== 'other') return fast;
+  }
+  // One query over the stored per-sample scores; the full path only to throw its errors.
+  const current = currentSamples(ctx.db, req.datasetId, req.runId);
+  if (current === 'stale') return null;
+  const rows =
+    current !== undefined
+      ? perImageOfSamples(ctx.db, req.runId, current.task, current.samples, req.subset, req.classIdx)
+      : (() => {
+          const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);
+          return fresh === null ? null : perImageOfFresh(ctx, fresh, req.subset, req.classIdx);
+        })();
+  return rows === null ? null : imageScoreColumns(rows);
 }

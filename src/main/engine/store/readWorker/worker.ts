@@ -8,7 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ApiError } from '../../../../shared/api/errors';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
-import { afterGalleryRead, readContext, runRead } from './reads';
+import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
+import type { ImageScoreColumns } from './perImageColumns';
+import { writeScoreSnapshot } from '../scoreSnapshots';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -17,6 +19,39 @@ db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -65536');
 const ctx = readContext(db);
 
+/**
+ * Whole-dataset score lists to keep in the store (store/scoreSnapshots.ts): those listed by score
+ * reads, and those of runs an evaluation just finished (listed here first). Both are written when the
+ * worker is idle, or when the engine closes (idle.finish), through a second, writable connection
+ * opened on first use: the worker runs only on a healthy, writable store. A write that finds the store
+ * busy (a job committing) is dropped: the next cold listing offers it again.
+ */
+const toKeep = new Map<string, { datasetId: number; runId: number; version: string; columns: ImageScoreColumns }>();
+const runsToKeep = new Map<string, { datasetId: number; runId: number }>();
+let writer: Database.Database | null = null;
+ctx.keeper = {
+  keep: (datasetId, runId, version, columns) => toKeep.set(`${datasetId}/${runId}`, { datasetId, runId, version, columns }),
+  later: (datasetId, runId) => runsToKeep.set(`${datasetId}/${runId}`, { datasetId, runId }),
+};
+
+function keepScoreLists(): void {
+  for (const { datasetId, runId } of runsToKeep.values()) listPerImage(ctx, datasetId, runId);
+  runsToKeep.clear();
+  for (const { datasetId, runId, version, columns } of toKeep.values()) {
+    try {
+      if (writer === null) {
+        writer = new Database(file, { fileMustExist: true });
+        writer.pragma('busy_timeout = 100');
+        writer.pragma('foreign_keys = ON');
+      }
+      writeScoreSnapshot(writer, datasetId, runId, version, columns);
+    } catch {
+      // A cache only: busy, or the run went meanwhile (its foreign key). Listing again costs time, not data.
+    }
+  }
+  toKeep.clear();
+}
+
 /** Datasets whose gallery was served, to prepare for a score sort when the worker is idle. */
 const toPrepare = new Set<number>();
 const IDLE_MS = 250;
@@ -24,7 +59,9 @@ const IDLE_MS = 250;
 const PREPARE_BUDGET_IMAGES = 300_000;
 let idleTimer: NodeJS.Timeout | null = null;
 
-function prepareWhenIdle(): void {
+/** Idle work: list what score sorts will need, then keep the lists read or asked for since. */
+function whenIdle(): void {
+  if (idleTimer !== null) clearTimeout(idleTimer);
   idleTimer = null;
   for (const datasetId of toPrepare) {
     try {
@@ -34,12 +71,14 @@ function prepareWhenIdle(): void {
     }
   }
   toPrepare.clear();
+  keepScoreLists();
 }
 
 parentPort?.on('message', (msg: ReadMessage) => {
   let reply: ReadReply;
   let value: unknown;
   try {
+    if (msg.req.op === 'idle.finish') whenIdle();
     value = runRead(ctx, msg.req);
     reply =
       msg.req.op === 'metrics.perImage' ? { id: msg.id, ok: true, value } : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
@@ -70,5 +109,5 @@ parentPort?.on('message', (msg: ReadMessage) => {
     }
   }
   if (idleTimer !== null) clearTimeout(idleTimer);
-  idleTimer = toPrepare.size === 0 ? null : setTimeout(prepareWhenIdle, IDLE_MS);
+  idleTimer = toPrepare.size + toKeep.size + runsToKeep.size === 0 ? null : setTimeout(whenIdle, IDLE_MS);
 });

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { decodeScoreList, encodeScoreList, type ScoreListColumns } from '../../../../src/main/engine/store/scoreSnapshots';
+
+function list(rows: Array<[number, number, string, string | null, number]>): ScoreListColumns {
+  return {
+    sampleIds: Float64Array.from(rows, (r) => r[0]),
+    imageIds: Float64Array.from(rows, (r) => r[1]),
+    fileNames: rows.map((r) => r[2]),
+    queries: rows.map((r) => r[3]),
+    scores: Float64Array.from(rows, (r) => r[4]),
+  };
+}
+
+function plain(c: ScoreListColumns): unknown {
+  return { ...c, sampleIds: [...c.sampleIds], imageIds: [...c.imageIds], scores: [...c.scores] };
+}
+
+describe('kept score lists: the stored bytes', () => {
+  it('give back every id, name, query and score exactly (multi-byte names, empty and null queries, no score)', () => {
+    const c = list([
+      [1, 10, '2007_000033.jpg', null, 0.8123456789012345],
+      [2, 10, '2007_000033.jpg', 'the dog on the left', 1],
+      [3, 11, 'café/straße_東京.png', '', NaN],
+      [4, 9_007_199_254_740_991, '😀 emoji.jpg', 'query with 😀 and ✓', 0],
+      [5, 12, '', 'a', 1e-300],
+    ]);
+    const back = decodeScoreList(encodeScoreList(c));
+    expect(back).not.toBeNull();
+    expect(plain(back!)).toEqual(plain(c));
+    expect(Number.isNaN(back!.scores[2])).toBe(true);
+    expect(back!.queries[0]).toBeNull();
+    expect(back!.queries[2]).toBe('');
+  });
+
+  it('decode from a blob that does not start on an 8-byte boundary', () => {
+    const c = list([[7, 8, 'a.png', null, 0.25]]);
+    const bytes = encodeScoreList(c);
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    expect(plain(decodeScoreList(shifted.subarray(3))!)).toEqual(plain(c));
+  });
+
+  it('an empty list stays empty', () => {
+    expect(plain(decodeScoreList(encodeScoreList(list([])))!)).toEqual(plain(list([])));
+  });
+
+  it('refuse bytes that are not a whole list: other magic, cut short, text too long', () => {
+    const bytes = encodeScoreList(list([[1, 2, 'name.png', 'q', 0.5]]));
+    const other = Buffer.from(bytes);
+    other[0] = 0;
+    expect(decodeScoreList(other)).toBeNull();
+    expect(decodeScoreList(bytes.subarray(0, 20))).toBeNull();
+    expect(decodeScoreList(bytes.subarray(0, bytes.length - 1))).toBeNull();
+    expect(decodeScoreList(Buffer.concat([bytes, Buffer.from('x')]))).toBeNull();
+    expect(decodeScoreList(new Uint8Array(3))).toBeNull();
+  });
+});
