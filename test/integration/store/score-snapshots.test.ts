@@ -8,6 +8,7 @@ import { finishJob } from '../../helpers/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { scoreInputVersions } from '../../../src/main/engine/store/scoreInputs';
 import {
+  decodeSampleList,
   decodeScoreList,
   encodeScoreList,
   KEPT_SNAPSHOTS,
@@ -191,6 +192,42 @@ describe('kept per-image score lists', () => {
     expect(list.scores[list.sampleIds.indexOf(s)]).not.toBe(before.score);
     expect(await perImage(reopen())).toEqual(now);
     await closeOpened();
+  });
+
+  it('the list of scored samples is kept apart: new scores reuse it, a changed sample set is listed again', async () => {
+    const { repos } = engineInternals(owner);
+    await perImage(reopen());
+    await closeOpened();
+    const samplesVersion = (): string => snapshotVersion(`semantic/${scoreInputVersions(db)!.samples()}`);
+    const listRow = (): { version: string; payload: Buffer } =>
+      db.prepare('SELECT version, payload FROM sample_list_snapshots WHERE dataset_id = ?').get(g.datasetId) as {
+        version: string;
+        payload: Buffer;
+      };
+    expect(listRow().version).toBe(samplesVersion());
+    // A marker: one file name changed in the kept sample list only.
+    const target = general()![70]!;
+    const list = decodeSampleList(listRow().payload)!;
+    list.fileNames[list.imageIds.indexOf(target.imageId)] = 'zz_marker.jpg';
+    db.prepare('UPDATE sample_list_snapshots SET payload = ? WHERE dataset_id = ?').run(encodeScoreList(list), g.datasetId);
+
+    // New scores (a prediction changed and was re-scored): the score list is outdated, the sample list is not.
+    const s = general()![5]!.sampleId;
+    repos.predictions.replaceForSample(g.runId, s, []);
+    const ownerClient = createClient(inProcessTransport({ dispatch: owner.dispatch, subscribe: (l) => owner.events.subscribe(l) }));
+    await ownerClient.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    const rescored = await perImage(reopen());
+    await closeOpened();
+    expect(rescored.find((r) => r.imageId === target.imageId)!.fileName).toBe('zz_marker.jpg');
+    expect(rescored.map((r) => (r.imageId === target.imageId ? { ...r, fileName: target.fileName } : r))).toEqual(general());
+
+    // Another image renamed: the sample set's clock moves, the samples are listed again.
+    db.prepare("UPDATE images SET file_name = 'b_renamed.jpg' WHERE id = ?").run(general()![3]!.imageId);
+    const relisted = await perImage(reopen());
+    await closeOpened();
+    expect(relisted).toEqual(general());
+    expect(relisted.some((r) => r.fileName === 'zz_marker.jpg')).toBe(false);
+    expect(listRow().version).toBe(samplesVersion());
   });
 
   it('keeps the most recent lists only, and a run deleted takes its list with it', () => {

@@ -366,7 +366,7 @@ export const migrations: readonly string[] = [
   /* 8 -> 9: per-image score lists kept across restarts (store/scoreSnapshots.ts) */ `
   -- A whole dataset's per-image scores under a run, as the read worker listed them, with the
   -- score-input version they were read at: a reopened workspace's first score sort reads one blob
-  -- instead of listing every scored sample. A cache: not a score input, and nothing else reads it.
+  -- instead of listing every scored sample. Caches: not score inputs, and nothing else reads them.
   CREATE TABLE score_snapshots (
     dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -376,6 +376,13 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (dataset_id, run_id)
   );
   CREATE INDEX score_snapshots_by_run ON score_snapshots(run_id);
+  -- A dataset's scored samples in gallery order, with the 'samples' clock they were listed at: the
+  -- slow half of a score list, which evaluations and model runs leave as it is.
+  CREATE TABLE sample_list_snapshots (
+    dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    payload BLOB NOT NULL
+  );
   `,
 ];
 

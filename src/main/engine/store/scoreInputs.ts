@@ -52,6 +52,7 @@ export const COUNTED_TABLES: Record<string, string> = {
 export const NOT_SCORE_INPUTS: Record<string, string> = {
   score_inputs_clock: 'the clocks themselves',
   score_snapshots: 'kept per-image score lists, each stored with the version of its inputs (store/scoreSnapshots.ts)',
+  sample_list_snapshots: "kept lists of scored samples, each stored with the 'samples' clock it was listed at (store/scoreSnapshots.ts)",
   tags: 'subsets are tags: score reads of a subset are kept only until the next commit of any kind',
   image_tags: 'as tags',
   sample_tags: 'as tags',

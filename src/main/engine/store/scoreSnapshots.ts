@@ -13,19 +13,34 @@
 import type { Db } from './db';
 import { TOOL_VERSION } from '../version';
 
-/** Columns of one per-image score list (readWorker/perImageColumns.ts ImageScoreColumns). */
-export interface ScoreListColumns {
+/** Columns of a dataset's scored samples in gallery order (store/repos/evaluation.ts scoredSampleColumns). */
+export interface SampleListColumns {
   sampleIds: Float64Array;
   imageIds: Float64Array;
   fileNames: string[];
   queries: Array<string | null>;
+}
+
+/** Columns of one per-image score list (readWorker/perImageColumns.ts ImageScoreColumns). */
+export interface ScoreListColumns extends SampleListColumns {
   /** NaN: no score. */
   scores: Float64Array;
 }
 
+/** Where score reads hand the lists they listed, to be kept (the read worker writes them when idle). */
+export interface ScoreListKeeper {
+  /** A whole dataset's per-image scores under a run, read at score-input `version`. */
+  keep(datasetId: number, runId: number, version: string, columns: ScoreListColumns): void;
+  /** A dataset's scored samples for `task`, listed at sample-set `version`. */
+  keepSamples(datasetId: number, task: string, version: string, columns: SampleListColumns): void;
+  /** A run whose list is to be read and kept when idle. */
+  later(datasetId: number, runId: number): void;
+}
+
 const FORMAT = 1;
 const MAGIC = 0x54535331; // 'TSS1'
-/** Lists kept per workspace (the most recently written): ~3 MB each at 100k images. */
+const HAS_SCORES = 1;
+/** Score lists kept per workspace (the most recently written): ~3 MB each at 100k images. */
 export const KEPT_SNAPSHOTS = 16;
 
 /** The stored version of a list read at score-input `version`. */
@@ -34,10 +49,11 @@ export function snapshotVersion(version: string): string {
 }
 
 /**
- * Layout (little-endian): u32 magic, u32 n; f64[n] sample ids, image ids, scores; i32[n] UTF-16
- * lengths of the file names, i32[n] of the queries (-1: null); then every name and query as one UTF-8 text.
+ * Layout (little-endian): u32 magic, u32 n, u32 flags (1: scores), u32 0; f64[n] sample ids, image
+ * ids, and scores when flagged; i32[n] UTF-16 lengths of the file names, i32[n] of the queries (-1:
+ * null); then every name and query as one UTF-8 text.
  */
-export function encodeScoreList(c: ScoreListColumns): Buffer {
+export function encodeScoreList(c: SampleListColumns & { scores?: Float64Array }): Buffer {
   const n = c.sampleIds.length;
   const nameLengths = new Int32Array(n);
   const queryLengths = new Int32Array(n);
@@ -51,35 +67,54 @@ export function encodeScoreList(c: ScoreListColumns): Buffer {
     parts[2 * k + 1] = query ?? '';
   }
   const text = Buffer.from(parts.join(''), 'utf8');
-  const head = 8;
-  const out = Buffer.allocUnsafe(head + 24 * n + 8 * n + text.length);
+  const columns = [c.sampleIds, c.imageIds, ...(c.scores === undefined ? [] : [c.scores]), nameLengths, queryLengths];
+  let bytes = HEAD;
+  for (const col of columns) bytes += col.byteLength;
+  const out = Buffer.allocUnsafe(bytes + text.length);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(n, 4);
-  let at = head;
-  for (const col of [c.sampleIds, c.imageIds, c.scores, nameLengths, queryLengths]) {
-    const bytes = new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
-    out.set(bytes, at);
-    at += bytes.length;
+  out.writeUInt32LE(c.scores === undefined ? 0 : HAS_SCORES, 8);
+  out.writeUInt32LE(0, 12);
+  let at = HEAD;
+  for (const col of columns) {
+    out.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), at);
+    at += col.byteLength;
   }
   out.set(text, at);
   return out;
 }
 
-/** The columns of an encoded list; null when the bytes are not one (a check, never expected to fail). */
+const HEAD = 16;
+
+/** The columns of an encoded score list; null when the bytes are not one (a check, never expected to fail). */
 export function decodeScoreList(blob: Uint8Array): ScoreListColumns | null {
-  if (blob.length < 8) return null;
+  const list = decodeList(blob);
+  return list === null || list.scores === undefined ? null : (list as ScoreListColumns);
+}
+
+/** The columns of an encoded sample list (no scores); null when the bytes are not one. */
+export function decodeSampleList(blob: Uint8Array): SampleListColumns | null {
+  const list = decodeList(blob);
+  return list === null || list.scores !== undefined ? null : list;
+}
+
+function decodeList(blob: Uint8Array): (SampleListColumns & { scores?: Float64Array }) | null {
+  if (blob.length < HEAD) return null;
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   if (view.getUint32(0, true) !== MAGIC) return null;
   const n = view.getUint32(4, true);
-  const textAt = 8 + 32 * n;
+  const flags = view.getUint32(8, true);
+  if ((flags & ~HAS_SCORES) !== 0) return null;
+  const f64 = flags & HAS_SCORES ? 3 : 2;
+  const textAt = HEAD + (8 * f64 + 8) * n;
   if (blob.length < textAt) return null;
   // One aligned copy of the fixed-width part (a blob's bytes need not start on an 8-byte boundary).
-  const fixed = blob.buffer.slice(blob.byteOffset + 8, blob.byteOffset + textAt);
+  const fixed = blob.buffer.slice(blob.byteOffset + HEAD, blob.byteOffset + textAt);
   const sampleIds = new Float64Array(fixed, 0, n);
   const imageIds = new Float64Array(fixed, 8 * n, n);
-  const scores = new Float64Array(fixed, 16 * n, n);
-  const nameLengths = new Int32Array(fixed, 24 * n, n);
-  const queryLengths = new Int32Array(fixed, 28 * n, n);
+  const scores = f64 === 3 ? new Float64Array(fixed, 16 * n, n) : undefined;
+  const nameLengths = new Int32Array(fixed, 8 * f64 * n, n);
+  const queryLengths = new Int32Array(fixed, (8 * f64 + 4) * n, n);
   const text = Buffer.from(blob.buffer, blob.byteOffset + textAt, blob.length - textAt).toString('utf8');
   const fileNames: string[] = new Array(n);
   const queries: Array<string | null> = new Array(n);
@@ -92,7 +127,7 @@ export function decodeScoreList(blob: Uint8Array): ScoreListColumns | null {
     queries[k] = queryLength < 0 ? null : text.slice(at, (at += queryLength));
   }
   if (at !== text.length) return null;
-  return { sampleIds, imageIds, fileNames, queries, scores };
+  return scores === undefined ? { sampleIds, imageIds, fileNames, queries } : { sampleIds, imageIds, fileNames, queries, scores };
 }
 
 /** The kept list of the dataset's per-image scores under `run` at score-input `version`, if there is one. */
@@ -117,4 +152,22 @@ export function writeScoreSnapshot(db: Db, datasetId: number, runId: number, ver
       KEPT_SNAPSHOTS,
     );
   })();
+}
+
+/** The kept list of a dataset's scored samples for `task` at sample-set `version` ('samples' clock), if there is one. */
+export function readSampleListSnapshot(db: Db, datasetId: number, task: string, version: string): SampleListColumns | null {
+  const blob = db
+    .prepare('SELECT payload FROM sample_list_snapshots WHERE dataset_id = ? AND version = ?')
+    .pluck()
+    .get(datasetId, snapshotVersion(`${task}/${version}`)) as Buffer | undefined;
+  return blob === undefined ? null : decodeSampleList(blob);
+}
+
+/** Keeps a dataset's list of scored samples (one per dataset: it replaces the older one). */
+export function writeSampleListSnapshot(db: Db, datasetId: number, task: string, version: string, columns: SampleListColumns): void {
+  const { sampleIds, imageIds, fileNames, queries } = columns;
+  db.prepare(
+    `INSERT INTO sample_list_snapshots (dataset_id, version, payload) VALUES (?, ?, ?)
+     ON CONFLICT (dataset_id) DO UPDATE SET version = excluded.version, payload = excluded.payload`,
+  ).run(datasetId, snapshotVersion(`${task}/${version}`), encodeScoreList({ sampleIds, imageIds, fileNames, queries }));
 }

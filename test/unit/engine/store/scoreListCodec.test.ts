@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeScoreList, encodeScoreList, type ScoreListColumns } from '../../../../src/main/engine/store/scoreSnapshots';
+import {
+  decodeSampleList,
+  decodeScoreList,
+  encodeScoreList,
+  type ScoreListColumns,
+} from '../../../../src/main/engine/store/scoreSnapshots';
 
 function list(rows: Array<[number, number, string, string | null, number]>): ScoreListColumns {
   return {
@@ -38,6 +43,19 @@ describe('kept score lists: the stored bytes', () => {
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
     expect(plain(decodeScoreList(shifted.subarray(3))!)).toEqual(plain(c));
+  });
+
+  it('a list of samples (no scores) comes back without scores, and neither kind decodes as the other', () => {
+    const { scores, ...samples } = list([
+      [1, 10, 'a.jpg', null, 0.5],
+      [2, 11, 'b – ü.jpg', 'left dog', 0.25],
+    ]);
+    const bytes = encodeScoreList(samples);
+    const back = decodeSampleList(bytes);
+    expect(back).toEqual({ ...samples });
+    expect(back).not.toHaveProperty('scores');
+    expect(decodeScoreList(bytes)).toBeNull();
+    expect(decodeSampleList(encodeScoreList({ ...samples, scores }))).toBeNull();
   });
 
   it('an empty list stays empty', () => {

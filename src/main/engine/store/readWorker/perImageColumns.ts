@@ -23,7 +23,7 @@ import {
   type ScoredSampleColumns,
 } from '../repos/evaluation';
 import type { ScoreInputVersions, VersionedCache } from '../scoreInputs';
-import type { ScoreListColumns } from '../scoreSnapshots';
+import { readSampleListSnapshot, type ScoreListColumns, type ScoreListKeeper } from '../scoreSnapshots';
 
 /** Columns of per-image scores (one definition with the kept lists of store/scoreSnapshots.ts). */
 export type ImageScoreColumns = ScoreListColumns;
@@ -64,13 +64,14 @@ export function completeRunScores(
   versions: ScoreInputVersions | null,
   datasetId: number,
   runId: number,
+  keeper?: ScoreListKeeper,
 ): ImageScoreColumns | null | 'other' {
   const task = datasetTaskOf(db, datasetId);
   const run = runDatasetAndStatus(db, runId);
   if (run === undefined || run.datasetId !== datasetId || run.status !== 'complete') return 'other';
   if (task !== 'semantic' && task !== 'referring') return 'other';
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return 'other';
-  const samples = scoredSamples(db, cache, versions, datasetId, task);
+  const samples = scoredSamples(db, cache, versions, datasetId, task, keeper);
   // Both columns and the check from one snapshot (the read worker's connection commits nothing).
   const stored = db.transaction(() => ({ ...storedScoreColumns(db, runId), stale: staleStoredCount(db, runId) }))();
   const n = samples.sampleIds.length;
@@ -84,18 +85,29 @@ export function completeRunScores(
   return { ...samples, scores };
 }
 
-/** The scored samples of a dataset in gallery order, kept while the sample set is unchanged. */
+/**
+ * The scored samples of a dataset in gallery order, kept while the sample set is unchanged: in memory,
+ * and in the store for later processes (store/scoreSnapshots.ts).
+ */
 function scoredSamples(
   db: Db,
   cache: VersionedCache,
   versions: ScoreInputVersions | null,
   datasetId: number,
   task: 'semantic' | 'referring',
+  keeper: ScoreListKeeper | undefined,
 ): ScoredSampleColumns {
   return cache.get<ScoredSampleColumns>(
     JSON.stringify(['scored samples', datasetId, task]),
     versions === null ? null : () => versions.samples(),
-    () => scoredSampleColumns(db, datasetId, task),
+    (version) => {
+      if (version === null) return scoredSampleColumns(db, datasetId, task);
+      const kept = readSampleListSnapshot(db, datasetId, task, version);
+      if (kept !== null) return kept;
+      const listed = scoredSampleColumns(db, datasetId, task);
+      keeper?.keepSamples(datasetId, task, version, listed);
+      return listed;
+    },
   );
 }
 
@@ -104,12 +116,18 @@ function scoredSamples(
  * at 100k images) when some complete run of it has stored scores. The read worker calls it when idle
  * after serving the dataset's gallery or the dataset list; a no-op while the kept list is current.
  */
-export function prepareScoreSort(db: Db, cache: VersionedCache, versions: ScoreInputVersions | null, datasetId: number): void {
+export function prepareScoreSort(
+  db: Db,
+  cache: VersionedCache,
+  versions: ScoreInputVersions | null,
+  datasetId: number,
+  keeper?: ScoreListKeeper,
+): void {
   if (versions === null) return;
   const task = datasetTaskOf(db, datasetId);
   if (task !== 'semantic' && task !== 'referring') return;
   if (!hasStoredScores(db, datasetId)) return;
-  scoredSamples(db, cache, versions, datasetId, task);
+  scoredSamples(db, cache, versions, datasetId, task, keeper);
 }
 
 function indexOfSorted(sorted: readonly number[], value: number): number {

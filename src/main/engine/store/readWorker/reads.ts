@@ -16,7 +16,7 @@ import type { Db } from '../db';
 import { imageReads, type ImageReads } from '../repos/images';
 import { createRepos, type Repos } from '../store';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
-import { readScoreSnapshot } from '../scoreSnapshots';
+import { readScoreSnapshot, type ScoreListKeeper } from '../scoreSnapshots';
 import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
 
 export type ReadRequest =
@@ -42,13 +42,6 @@ export interface ReadResults {
   'metrics.scores': RunScores | null;
   'metrics.keepPerImage': boolean;
   'idle.finish': null;
-}
-
-export interface ScoreListKeeper {
-  /** Queues a list read at `version` (the worker writes it when idle). */
-  keep(datasetId: number, runId: number, version: string, columns: ImageScoreColumns): void;
-  /** Queues a run whose list is to be read and kept when idle (listPerImage). */
-  later(datasetId: number, runId: number): void;
 }
 
 export interface ReadContext {
@@ -111,7 +104,7 @@ export function listPerImage(ctx: ReadContext, datasetId: number, runId: number)
 
 /** Idle work after a gallery read of `datasetId` (read worker only): see prepareScoreSort. */
 export function afterGalleryRead(ctx: ReadContext, datasetId: number): void {
-  prepareScoreSort(ctx.db, ctx.scores, ctx.versions, datasetId);
+  prepareScoreSort(ctx.db, ctx.scores, ctx.versions, datasetId, ctx.keeper);
 }
 
 export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadResults[R['op']] {
@@ -161,7 +154,7 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
 /** A run's per-image scores as columns (null: stored rows need a catch-up first). */
 function perImageColumns(ctx: ReadContext, req: Extract<ReadRequest, { op: 'metrics.perImage' }>): ImageScoreColumns | null {
   if (req.subset === undefined && req.classIdx === undefined) {
-    const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId);
+    const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId, ctx.keeper);
     if (fast !== 'other') return fast;
   }
   // One query over the stored per-sample scores; the full path only to throw its errors.

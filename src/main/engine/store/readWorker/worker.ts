@@ -10,7 +10,7 @@ import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
 import type { ImageScoreColumns } from './perImageColumns';
-import { writeScoreSnapshot } from '../scoreSnapshots';
+import { writeSampleListSnapshot, writeScoreSnapshot, type SampleListColumns } from '../scoreSnapshots';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -20,35 +20,45 @@ db.pragma('cache_size = -65536');
 const ctx = readContext(db);
 
 /**
- * Whole-dataset score lists to keep in the store (store/scoreSnapshots.ts): those listed by score
- * reads, and those of runs an evaluation just finished (listed here first). Both are written when the
- * worker is idle, or when the engine closes (idle.finish), through a second, writable connection
- * opened on first use: the worker runs only on a healthy, writable store. A write that finds the store
- * busy (a job committing) is dropped: the next cold listing offers it again.
+ * Lists to keep in the store (store/scoreSnapshots.ts): whole-dataset score lists and lists of scored
+ * samples read since, and the score lists of runs an evaluation or a scoring import just finished
+ * (listed here first). They are written when the worker is idle, or when the engine closes
+ * (idle.finish), through a second, writable connection opened on first use: the worker runs only on
+ * a healthy, writable store. A write that finds the store busy (a job committing) is dropped: the
+ * next cold listing offers it again.
  */
 const toKeep = new Map<string, { datasetId: number; runId: number; version: string; columns: ImageScoreColumns }>();
+const samplesToKeep = new Map<number, { task: string; version: string; columns: SampleListColumns }>();
 const runsToKeep = new Map<string, { datasetId: number; runId: number }>();
 let writer: Database.Database | null = null;
 ctx.keeper = {
   keep: (datasetId, runId, version, columns) => toKeep.set(`${datasetId}/${runId}`, { datasetId, runId, version, columns }),
+  keepSamples: (datasetId, task, version, columns) => samplesToKeep.set(datasetId, { task, version, columns }),
   later: (datasetId, runId) => runsToKeep.set(`${datasetId}/${runId}`, { datasetId, runId }),
 };
+
+/** A write through the worker's writable connection (opened on first use); a failed one is dropped. */
+function write(what: (db: Database.Database) => void): void {
+  try {
+    if (writer === null) {
+      writer = new Database(file, { fileMustExist: true });
+      writer.pragma('busy_timeout = 100');
+      writer.pragma('foreign_keys = ON');
+    }
+    what(writer);
+  } catch {
+    // A cache only: busy, or the dataset or run went meanwhile (foreign keys). Listing again costs time, not data.
+  }
+}
 
 function keepScoreLists(): void {
   for (const { datasetId, runId } of runsToKeep.values()) listPerImage(ctx, datasetId, runId);
   runsToKeep.clear();
-  for (const { datasetId, runId, version, columns } of toKeep.values()) {
-    try {
-      if (writer === null) {
-        writer = new Database(file, { fileMustExist: true });
-        writer.pragma('busy_timeout = 100');
-        writer.pragma('foreign_keys = ON');
-      }
-      writeScoreSnapshot(writer, datasetId, runId, version, columns);
-    } catch {
-      // A cache only: busy, or the run went meanwhile (its foreign key). Listing again costs time, not data.
-    }
-  }
+  for (const [datasetId, { task, version, columns }] of samplesToKeep)
+    write((w) => writeSampleListSnapshot(w, datasetId, task, version, columns));
+  samplesToKeep.clear();
+  for (const { datasetId, runId, version, columns } of toKeep.values())
+    write((w) => writeScoreSnapshot(w, datasetId, runId, version, columns));
   toKeep.clear();
 }
 
@@ -109,5 +119,5 @@ parentPort?.on('message', (msg: ReadMessage) => {
     }
   }
   if (idleTimer !== null) clearTimeout(idleTimer);
-  idleTimer = toPrepare.size + toKeep.size + runsToKeep.size === 0 ? null : setTimeout(whenIdle, IDLE_MS);
+  idleTimer = toPrepare.size + toKeep.size + samplesToKeep.size + runsToKeep.size === 0 ? null : setTimeout(whenIdle, IDLE_MS);
 });
