@@ -29,6 +29,7 @@ import { manageHandlers } from './datasets/manageHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 import { ReadWorker } from './store/readWorker/ReadWorker';
+import { removeAbandonedImports } from './datasets/slicedWrite';
 import type { PdfPrinter } from './reports/pdf';
 
 export interface EngineOptions {
@@ -91,6 +92,12 @@ export function createEngine(options: EngineOptions): Engine {
   // Only jobs whose owning process is gone were interrupted; a read-only store keeps new jobs in memory.
   if (store.readOnly === null) repos.jobs.markInterrupted();
   else repos.jobs = memoryJobsRepo(repos.jobs);
+  // Imports a killed process left hidden half-written go now that their jobs are marked.
+  if (store.readOnly === null && store.damage === null) {
+    const gone = removeAbandonedImports(db, repos);
+    if (gone.datasets + gone.runs > 0)
+      logger.info(`removed ${gone.datasets} dataset(s) and ${gone.runs} run(s) left half-imported by a process that stopped`);
+  }
   const events = new EventHub();
   const jobs = new JobRunner(repos.jobs, events, logger, store);
   const inference = new InferenceClient(options.workerSpec);

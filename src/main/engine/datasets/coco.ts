@@ -143,15 +143,19 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
   ctx.signal.throwIfAborted();
   ctx.progress(0, images.length, 'writing');
   const annotated = images.filter((i) => (i.samples[0]?.regions.length ?? 0) > 0).length;
-  const datasetId = writeStagedDataset(deps, {
-    name,
-    format: 'coco',
-    task: annotated > 0 ? 'semantic' : 'unlabelled',
-    sourcePath: file,
-    meta: { annotations: file, imagesDir, instances: instances.annotations.length },
-    classes,
-    images,
-  });
+  const datasetId = await writeStagedDataset(
+    deps,
+    {
+      name,
+      format: 'coco',
+      task: annotated > 0 ? 'semantic' : 'unlabelled',
+      sourcePath: file,
+      meta: { annotations: file, imagesDir, instances: instances.annotations.length },
+      classes,
+      images,
+    },
+    ctx,
+  );
   ctx.progress(images.length, images.length, 'done');
   return { datasetId, name, images: images.length, annotated, skipped, orientations: stagedOrientationNotes(images) };
 }

@@ -9,6 +9,7 @@ import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { mapInPool, sharedPool } from '../workers/pool';
+import { removeHiddenDataset, writeInSlices } from './slicedWrite';
 import type { FolderMaskOutcome } from '../workers/tasks';
 
 export interface FolderImportParams {
@@ -104,7 +105,8 @@ function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
 /**
  * Imports a plain folder of images, with optional PNG masks (same file stem) from another folder.
  * Unreadable files are skipped and listed; a mask that disagrees with its image fails the whole
- * import. Everything is validated before the single write transaction, so a failure writes nothing.
+ * import. Everything is validated before the first write, and the dataset stays hidden until its
+ * last slice is written (datasets/slicedWrite.ts), so a failure leaves nothing visible behind.
  */
 export async function importFolder(params: FolderImportParams, deps: { db: Db; repos: Repos }, ctx: JobContext): Promise<ImportResult> {
   const dir = await requireDirectory(params.dir, 'image folder');
@@ -190,6 +192,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
 
   ctx.signal.throwIfAborted();
   ctx.progress(0, staged.length, 'writing');
+  // The dataset row first, hidden until its last image is written (datasets/slicedWrite.ts).
   const datasetId = deps.db.transaction(() => {
     const id = deps.repos.datasets.create({
       name,
@@ -197,32 +200,45 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       task: anyMask ? 'semantic' : 'unlabelled',
       sourcePath: dir,
       meta: { masksDir, binaryMasks: binary },
+      importJob: ctx.jobId,
     });
     deps.repos.datasets.addClasses(id, classes);
-    for (const image of staged) {
-      const size = gridSize(image.probe, image.grid);
-      const imageId = deps.repos.images.create({
-        datasetId: id,
-        path: image.path,
-        fileName: image.file,
-        sha256: image.probe.sha256,
-        bytes: image.probe.bytes,
-        ...size,
-        exifOrientation: image.probe.orientation,
-        grid: image.grid,
-      });
-      const sampleId = deps.repos.images.createSample(imageId);
-      if (image.mask === null) continue;
-      // Background is what no region covers, except in an all-background mask: its class-0 region
-      // (the only one kept then) keeps the image annotated, so evaluation scores false positives on it.
-      for (const part of JSON.parse(image.mask) as ClassRle[]) {
-        // A binary set's 255 is foreground, class 1: the same pixels, relabelled.
-        const classIdx = binary && part.classIdx === 255 ? 1 : part.classIdx;
-        deps.repos.annotations.create({ sampleId, classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
-      }
-    }
     return id;
   })();
+  try {
+    await writeInSlices(
+      deps.db,
+      staged,
+      (image) => {
+        const size = gridSize(image.probe, image.grid);
+        const imageId = deps.repos.images.create({
+          datasetId,
+          path: image.path,
+          fileName: image.file,
+          sha256: image.probe.sha256,
+          bytes: image.probe.bytes,
+          ...size,
+          exifOrientation: image.probe.orientation,
+          grid: image.grid,
+        });
+        const sampleId = deps.repos.images.createSample(imageId);
+        if (image.mask === null) return;
+        // Background is what no region covers, except in an all-background mask: its class-0 region
+        // (the only one kept then) keeps the image annotated, so evaluation scores false positives on it.
+        for (const part of JSON.parse(image.mask) as ClassRle[]) {
+          // A binary set's 255 is foreground, class 1: the same pixels, relabelled.
+          const classIdx = binary && part.classIdx === 255 ? 1 : part.classIdx;
+          deps.repos.annotations.create({ sampleId, classIdx, rle: part.rle, area: part.area, bbox: part.bbox });
+        }
+      },
+      ctx.signal,
+      (done) => ctx.progress(done, staged.length, 'writing'),
+    );
+    deps.repos.datasets.reveal(datasetId);
+  } catch (err) {
+    await removeHiddenDataset(deps.db, deps.repos, datasetId);
+    throw err;
+  }
   ctx.progress(staged.length, staged.length, 'done');
   return {
     datasetId,

@@ -17,6 +17,7 @@ import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
 import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
+import { removeHiddenRun, writeInSlices } from './slicedWrite';
 import { revReaders } from '../store/repos/evaluation';
 import type { StoreDeps } from './staging';
 
@@ -175,7 +176,7 @@ async function stageCocoResults(
 /**
  * Imports predictions made elsewhere as a run (source 'import', status 'complete'): PNG label maps,
  * COCO results JSON, .npy heatmaps or ToCo/IRN CAM dicts (.npz). Everything is read and checked
- * first; the run and all its rows are then written in one transaction.
+ * first; the run is then written in slices, hidden until the last one (datasets/slicedWrite.ts).
  */
 export async function importPredictions(
   params: PredictionsImportParams,
@@ -183,7 +184,7 @@ export async function importPredictions(
   ctx: JobContext,
 ): Promise<PredictionsImportResult> {
   const dataset = requireDataset(deps.db, params.datasetId);
-  if (deps.repos.runs.byName(dataset.id, params.run) !== undefined) {
+  if (deps.repos.runs.nameTaken(dataset.id, params.run)) {
     throw new ApiError('CONFLICT', `run "${params.run}" already exists on dataset "${dataset.name}"; choose another name`, {
       run: params.run,
     });
@@ -237,32 +238,55 @@ export async function importPredictions(
   ctx.signal.throwIfAborted();
   ctx.progress(0, staged.size + heatmaps.length, 'writing');
   const format = params.format;
-  const runId = deps.db.transaction(() => {
-    const id = deps.repos.runs.create({
+  // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts).
+  const runId = deps.db.transaction(() =>
+    deps.repos.runs.create({
       datasetId: dataset.id,
       name: params.run,
       source: 'import',
       status: 'complete',
       params: { format, path },
-    });
+      importJob: ctx.jobId,
+    }),
+  )();
+  try {
     const metrics = metricRowsStore(deps.db);
     const revs = revReaders(deps.db);
-    for (const [sampleId, regions] of staged) {
-      // The run is new: its rows are plain inserts.
-      deps.repos.predictions.insertForNewSample(id, sampleId, regions);
-      // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
-      // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
-      const counted = counts.get(sampleId);
-      if (counted !== undefined) {
-        const rev = fingerprint(counted.gtRev, revs.prediction(id, sampleId));
-        metrics.insertSample(id, sampleId, rev, counted.rows, 'semantic');
-      }
-    }
+    const total = staged.size + heatmaps.length;
+    const progress = (done: number): void => ctx.progress(done, total, 'writing');
+    await writeInSlices(
+      deps.db,
+      [...staged],
+      ([sampleId, regions]) => {
+        // The run is new: its rows are plain inserts.
+        deps.repos.predictions.insertForNewSample(runId, sampleId, regions);
+        // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
+        // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
+        const counted = counts.get(sampleId);
+        if (counted !== undefined) {
+          const rev = fingerprint(counted.gtRev, revs.prediction(runId, sampleId));
+          metrics.insertSample(runId, sampleId, rev, counted.rows, 'semantic');
+        }
+      },
+      ctx.signal,
+      progress,
+    );
     if (format === 'npy' || format === 'toco-cam')
-      for (const item of heatmaps) deps.repos.predictions.saveHeatmap(id, item.sampleId, loadHeatmap(format, item));
-    deps.repos.runs.setStatus(id, 'complete', { provenance: { source: 'import', format, path } });
-    return id;
-  })();
+      await writeInSlices(
+        deps.db,
+        heatmaps,
+        (item) => deps.repos.predictions.saveHeatmap(runId, item.sampleId, loadHeatmap(format, item)),
+        ctx.signal,
+        (done) => progress(staged.size + done),
+      );
+    deps.db.transaction(() => {
+      deps.repos.runs.setStatus(runId, 'complete', { provenance: { source: 'import', format, path } });
+      deps.repos.runs.reveal(runId);
+    })();
+  } catch (err) {
+    await removeHiddenRun(deps.db, deps.repos, runId);
+    throw err;
+  }
   const total = staged.size + heatmaps.length;
   ctx.progress(total, total, 'done');
   let regions = 0;

@@ -143,18 +143,22 @@ export async function importReasonSeg(params: ReasonSegImportParams, deps: Store
   if (images.length === 0) throw new ApiError('INVALID_INPUT', `${dir}: none of the ${entries.length} images could be read`, { skipped });
 
   ctx.progress(0, images.length, 'writing');
-  const datasetId = writeStagedDataset(deps, {
-    name,
-    format: 'reasonseg',
-    task: 'referring',
-    sourcePath: dir,
-    meta: { splits: [...new Set(images.map((i) => i.split))] },
-    classes: [
-      { index: 0, name: 'background', color: vocColor(0) },
-      { index: 1, name: 'target', color: vocColor(1) },
-    ],
-    images,
-  });
+  const datasetId = await writeStagedDataset(
+    deps,
+    {
+      name,
+      format: 'reasonseg',
+      task: 'referring',
+      sourcePath: dir,
+      meta: { splits: [...new Set(images.map((i) => i.split))] },
+      classes: [
+        { index: 0, name: 'background', color: vocColor(0) },
+        { index: 1, name: 'target', color: vocColor(1) },
+      ],
+      images,
+    },
+    ctx,
+  );
   ctx.progress(images.length, images.length, 'done');
   return {
     datasetId,

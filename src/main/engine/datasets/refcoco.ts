@@ -157,18 +157,22 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
     throw new ApiError('INVALID_INPUT', `${instances.label}: none of the referred images could be read`, { skipped });
 
   ctx.progress(0, images.length, 'writing');
-  const datasetId = writeStagedDataset(deps, {
-    name,
-    format: 'refcoco',
-    task: 'referring',
-    sourcePath: refsFile,
-    meta: { refs: refsFile, instances: instancesFile, imagesDir, split: params.split ?? null, sentences },
-    classes: [
-      { index: 0, name: 'background', color: vocColor(0) },
-      { index: 1, name: 'target', color: vocColor(1) },
-    ],
-    images,
-  });
+  const datasetId = await writeStagedDataset(
+    deps,
+    {
+      name,
+      format: 'refcoco',
+      task: 'referring',
+      sourcePath: refsFile,
+      meta: { refs: refsFile, instances: instancesFile, imagesDir, split: params.split ?? null, sentences },
+      classes: [
+        { index: 0, name: 'background', color: vocColor(0) },
+        { index: 1, name: 'target', color: vocColor(1) },
+      ],
+      images,
+    },
+    ctx,
+  );
   ctx.progress(images.length, images.length, 'done');
   return {
     datasetId,

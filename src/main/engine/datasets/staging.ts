@@ -9,12 +9,13 @@ import type { Rle } from '../masks/rle';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { mapWithConcurrency } from './concurrency';
+import { removeHiddenDataset, writeInSlices } from './slicedWrite';
 
 /**
  * What every importer builds before it writes anything: the whole dataset, validated, with masks
  * already compressed to RLE (so memory stays proportional to the annotations, not the pixels).
- * writeStagedDataset then stores it in ONE transaction: a failure anywhere before leaves the store
- * exactly as it was (CONTRIBUTING "Adding a dataset format").
+ * writeStagedDataset then stores it, hidden until its last slice is written: a failure anywhere
+ * leaves the store's visible contents exactly as they were (CONTRIBUTING "Adding a dataset format").
  */
 export interface StagedRegion {
   classIdx: number;
@@ -56,47 +57,65 @@ export interface StagedDataset {
 
 export type StoreDeps = { db: Db; repos: Repos };
 
-/** Writes a staged dataset in one transaction and returns its id. */
-export function writeStagedDataset(deps: StoreDeps, staged: StagedDataset): number {
-  return deps.db.transaction(() => {
+/**
+ * Writes a staged dataset and returns its id: the dataset row first, hidden while the import runs,
+ * then its images in slices with the event loop free between them (datasets/slicedWrite.ts), then it
+ * is revealed. A fault on the way removes what was written; nothing half-written is ever listed.
+ */
+export async function writeStagedDataset(deps: StoreDeps, staged: StagedDataset, ctx: JobContext): Promise<number> {
+  const id = deps.db.transaction(() => {
     const id = deps.repos.datasets.create({
       name: staged.name,
       format: staged.format,
       task: staged.task,
       sourcePath: staged.sourcePath,
       meta: staged.meta,
+      importJob: ctx.jobId,
     });
     deps.repos.datasets.addClasses(id, staged.classes);
-    for (const image of staged.images) {
-      const imageId = deps.repos.images.create({
-        datasetId: id,
-        path: image.path,
-        fileName: image.fileName,
-        sha256: image.probe.sha256,
-        bytes: image.probe.bytes,
-        ...gridSize(image.probe, image.grid ?? 'raw'),
-        exifOrientation: image.probe.orientation,
-        grid: image.grid ?? 'raw',
-        split: image.split ?? null,
-        externalId: image.externalId ?? null,
-      });
-      for (const sample of image.samples) {
-        const sampleId = deps.repos.images.createSample(imageId, sample.query ?? null, sample.queries ?? null, sample.isSentence ?? null);
-        for (const r of sample.regions) {
-          deps.repos.annotations.create({
-            sampleId,
-            classIdx: r.classIdx,
-            rle: r.rle,
-            area: r.area,
-            bbox: r.bbox,
-            iscrowd: r.iscrowd === true,
-            externalId: r.externalId ?? null,
-          });
-        }
-      }
-    }
     return id;
   })();
+  try {
+    await writeInSlices(
+      deps.db,
+      staged.images,
+      (image) => {
+        const imageId = deps.repos.images.create({
+          datasetId: id,
+          path: image.path,
+          fileName: image.fileName,
+          sha256: image.probe.sha256,
+          bytes: image.probe.bytes,
+          ...gridSize(image.probe, image.grid ?? 'raw'),
+          exifOrientation: image.probe.orientation,
+          grid: image.grid ?? 'raw',
+          split: image.split ?? null,
+          externalId: image.externalId ?? null,
+        });
+        for (const sample of image.samples) {
+          const sampleId = deps.repos.images.createSample(imageId, sample.query ?? null, sample.queries ?? null, sample.isSentence ?? null);
+          for (const r of sample.regions) {
+            deps.repos.annotations.create({
+              sampleId,
+              classIdx: r.classIdx,
+              rle: r.rle,
+              area: r.area,
+              bbox: r.bbox,
+              iscrowd: r.iscrowd === true,
+              externalId: r.externalId ?? null,
+            });
+          }
+        }
+      },
+      ctx.signal,
+      (done) => ctx.progress(done, staged.images.length, 'writing'),
+    );
+    deps.repos.datasets.reveal(id);
+  } catch (err) {
+    await removeHiddenDataset(deps.db, deps.repos, id);
+    throw err;
+  }
+  return id;
 }
 
 /** The import result's list of images with an EXIF orientation other than 1, and the grid chosen. */

@@ -184,15 +184,19 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
     throw new ApiError('INVALID_INPUT', `${root}: none of the ${listed.length} listed images could be read`, { skipped });
 
   ctx.progress(0, staged.length, 'writing');
-  const datasetId = writeStagedDataset(deps, {
-    name,
-    format: 'voc',
-    task: annotated > 0 ? 'semantic' : 'unlabelled',
-    sourcePath: root,
-    meta: { split: params.split ?? null, maskFolders: found },
-    classes: vocClasses(),
-    images: staged,
-  });
+  const datasetId = await writeStagedDataset(
+    deps,
+    {
+      name,
+      format: 'voc',
+      task: annotated > 0 ? 'semantic' : 'unlabelled',
+      sourcePath: root,
+      meta: { split: params.split ?? null, maskFolders: found },
+      classes: vocClasses(),
+      images: staged,
+    },
+    ctx,
+  );
   ctx.progress(staged.length, staged.length, 'done');
   return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged) };
 }

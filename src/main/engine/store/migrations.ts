@@ -384,6 +384,13 @@ export const migrations: readonly string[] = [
     payload BLOB NOT NULL
   );
   `,
+  /* 9 -> 10: imports write in slices, hidden until their last slice (store/slicedWrite.ts) */ `
+  -- A dataset or run being imported carries its job's id here and is left out of every listing and
+  -- lookup until the import's last slice commits and clears it. A process killed mid-import leaves
+  -- a hidden partial one, removed when a later process opens the workspace and finds its job gone.
+  ALTER TABLE datasets ADD COLUMN import_job TEXT;
+  ALTER TABLE runs ADD COLUMN import_job TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -2,6 +2,8 @@ import type { Db } from '../db';
 import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
 
 export interface NewDataset {
+  /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
+  importJob?: string;
   name: string;
   format: DatasetFormat;
   task: DatasetTask;
@@ -29,7 +31,8 @@ const summarySql = `
     (SELECT COUNT(DISTINCT s.image_id) FROM samples s JOIN images i ON i.id = s.image_id
        JOIN annotations a ON a.sample_id = s.id WHERE i.dataset_id = d.id) AS annotated_image_count,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
-  FROM datasets d`;
+  FROM datasets d
+  WHERE d.import_job IS NULL`;
 
 /** A dataset's own fields without the counts (which scan its images: ~80 ms at 100k images). */
 export type DatasetHeader = Omit<DatasetSummary, 'imageCount' | 'sampleCount' | 'annotatedImageCount' | 'classCount'>;
@@ -51,12 +54,22 @@ function toSummary(row: SummaryRow): DatasetSummary {
 
 /** Owns the `datasets` and `classes` tables. */
 export function datasetsRepo(db: Db) {
-  const insert = db.prepare('INSERT INTO datasets (name, format, task, source_path, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO datasets (name, format, task, source_path, meta, created_at, import_job) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
-  const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ?');
+  const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND import_job IS NULL');
   return {
     create(d: NewDataset): number {
-      const info = insert.run(d.name, d.format, d.task, d.sourcePath, JSON.stringify(d.meta ?? {}), new Date().toISOString());
+      const info = insert.run(
+        d.name,
+        d.format,
+        d.task,
+        d.sourcePath,
+        JSON.stringify(d.meta ?? {}),
+        new Date().toISOString(),
+        d.importJob ?? null,
+      );
       return Number(info.lastInsertRowid);
     },
     addClasses(datasetId: number, classes: readonly (ClassInfo & { externalId?: number })[]): void {
@@ -65,9 +78,13 @@ export function datasetsRepo(db: Db) {
     list(): DatasetSummary[] {
       return (db.prepare(`${summarySql} ORDER BY d.id`).all() as SummaryRow[]).map(toSummary);
     },
+    /** An import's last slice: the dataset becomes visible. */
+    reveal(id: number): void {
+      db.prepare('UPDATE datasets SET import_job = NULL WHERE id = ?').run(id);
+    },
     /** The dataset with its counts (what datasets.get and datasets.list show). */
     get(id: number): DatasetSummary | undefined {
-      const row = db.prepare(`${summarySql} WHERE d.id = ?`).get(id) as SummaryRow | undefined;
+      const row = db.prepare(`${summarySql} AND d.id = ?`).get(id) as SummaryRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
     /** The dataset without its counts: existence checks, names and tasks on hot paths. */
@@ -84,6 +101,7 @@ export function datasetsRepo(db: Db) {
         .run(imageId);
       return info.changes > 0;
     },
+    /** Hidden datasets (being imported) count: their name is taken. */
     nameExists(name: string): boolean {
       return db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name) !== undefined;
     },
@@ -108,7 +126,9 @@ export function datasetsRepo(db: Db) {
     },
     /** The names of the dataset's runs, in id order. */
     runNames(id: number): string[] {
-      return (db.prepare('SELECT name FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as Array<{ name: string }>).map((r) => r.name);
+      return (
+        db.prepare('SELECT name FROM runs WHERE dataset_id = ? AND import_job IS NULL ORDER BY id').all(id) as Array<{ name: string }>
+      ).map((r) => r.name);
     },
     /** Image hashes of the dataset that no image outside it shares: what its delete orphans. */
     orphanedImageShas(id: number): string[] {

@@ -2,6 +2,8 @@ import type { Db } from '../db';
 import type { RunStatus, RunSummary } from '../../../../shared/domain';
 
 export interface NewRun {
+  /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
+  importJob?: string;
   datasetId: number;
   name: string;
   source: 'model' | 'import';
@@ -31,7 +33,8 @@ const selectSql = `
   SELECT r.*, (SELECT COUNT(DISTINCT sample_id) FROM (
       SELECT sample_id FROM predictions p WHERE p.run_id = r.id
       UNION SELECT sample_id FROM heatmaps h WHERE h.run_id = r.id)) AS predicted_samples
-  FROM runs r`;
+  FROM runs r
+  WHERE r.import_job IS NULL`;
 
 function toSummary(r: RunRow): RunSummary {
   return {
@@ -58,7 +61,7 @@ export function runsRepo(db: Db) {
     create(r: NewRun): number {
       const info = db
         .prepare(
-          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at, import_job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           r.datasetId,
@@ -70,22 +73,31 @@ export function runsRepo(db: Db) {
           JSON.stringify(r.params ?? {}),
           JSON.stringify(r.provenance ?? {}),
           new Date().toISOString(),
+          r.importJob ?? null,
         );
       return Number(info.lastInsertRowid);
     },
+    /** An import's last slice: the run becomes visible. */
+    reveal(id: number): void {
+      db.prepare('UPDATE runs SET import_job = NULL WHERE id = ?').run(id);
+    },
+    /** Whether the dataset has a run of this name, hidden ones (being imported) included. */
+    nameTaken(datasetId: number, name: string): boolean {
+      return db.prepare('SELECT 1 FROM runs WHERE dataset_id = ? AND name = ?').get(datasetId, name) !== undefined;
+    },
     get(id: number): RunSummary | undefined {
-      const row = db.prepare(`${selectSql} WHERE r.id = ?`).get(id) as RunRow | undefined;
+      const row = db.prepare(`${selectSql} AND r.id = ?`).get(id) as RunRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
     byName(datasetId: number, name: string): RunSummary | undefined {
-      const row = db.prepare(`${selectSql} WHERE r.dataset_id = ? AND r.name = ?`).get(datasetId, name) as RunRow | undefined;
+      const row = db.prepare(`${selectSql} AND r.dataset_id = ? AND r.name = ?`).get(datasetId, name) as RunRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
     list(datasetId?: number): RunSummary[] {
       const rows = (
         datasetId === undefined
           ? db.prepare(`${selectSql} ORDER BY r.id`).all()
-          : db.prepare(`${selectSql} WHERE r.dataset_id = ? ORDER BY r.id`).all(datasetId)
+          : db.prepare(`${selectSql} AND r.dataset_id = ? ORDER BY r.id`).all(datasetId)
       ) as RunRow[];
       return rows.map(toSummary);
     },

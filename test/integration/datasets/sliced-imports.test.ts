@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createEngine } from '../../../src/main/engine/engine';
+import { engineInternals } from '../../../src/main/engine/internals';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { makeFolderDataset, tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { BIN, tessera } from '../../helpers/cli';
+
+// Imports write in slices, the dataset or run hidden until the last one (datasets/slicedWrite.ts),
+// so the engine's event loop is free between slices and nothing half-written is ever listed. The
+// test gate (jobs/testGate.ts, index -k = after slice k) holds an import between two slices;
+// TESSERA_TEST_SLICE_ITEMS makes a small import take several slices.
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  delete process.env['TESSERA_TEST_GATE'];
+  delete process.env['TESSERA_TEST_SLICE_ITEMS'];
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const TABLES = ['datasets', 'classes', 'images', 'samples', 'annotations', 'runs', 'predictions', 'metric_rows', 'metric_samples'];
+
+function counts(db: Database.Database): Record<string, number> {
+  return Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number]));
+}
+
+async function waitFor(file: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} never appeared`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function setup(images = 7) {
+  const t = tempDir();
+  const { engine, client } = openTestEngine(join(t.dir, 'ws'));
+  cleanups.push(t.cleanup, () => engine.close());
+  const data = await makeFolderDataset(t.dir, images);
+  return { root: t.dir, engine, client, data, db: engineInternals(engine).db };
+}
+
+describe('imports written in slices', () => {
+  it('a dataset is hidden while its slices are written, answers go on meanwhile, and it shows whole at the end', async () => {
+    const { root, client, data, db } = await setup();
+    const gate = join(root, 'gate');
+    process.env['TESSERA_TEST_SLICE_ITEMS'] = '2';
+    process.env['TESSERA_TEST_GATE'] = `-2:${gate}`;
+    const done = finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'sliced' }));
+    await waitFor(`${gate}.waiting`);
+    // Held after two slices: four images are in the store, and nothing of them is listed or reachable.
+    const hidden = db.prepare('SELECT id FROM datasets WHERE import_job IS NOT NULL').pluck().all() as number[];
+    expect(hidden).toHaveLength(1);
+    expect(db.prepare('SELECT COUNT(*) FROM images WHERE dataset_id = ?').pluck().get(hidden[0])).toBe(4);
+    expect(await client.call('datasets.list', {})).toEqual([]);
+    await expect(client.call('images.page', { datasetId: hidden[0]!, limit: 10 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.call('datasets.get', { datasetId: hidden[0]! })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // The engine answers between slices.
+    await client.call('workspace.info', {});
+    writeFileSync(gate, '');
+    const finished = await done;
+    expect(finished.status).toBe('succeeded');
+    const [dataset] = await client.call('datasets.list', {});
+    expect(dataset).toMatchObject({ id: hidden[0], name: 'sliced', imageCount: 7, annotatedImageCount: 7 });
+    expect(db.prepare('SELECT COUNT(*) FROM datasets WHERE import_job IS NOT NULL').pluck().get()).toBe(0);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('a cancel between slices removes what was written: the store is as it was', async () => {
+    const { root, client, data, db } = await setup();
+    const before = counts(db);
+    const gate = join(root, 'gate');
+    process.env['TESSERA_TEST_SLICE_ITEMS'] = '2';
+    process.env['TESSERA_TEST_GATE'] = `-1:${gate}`;
+    let jobId = '';
+    const done = finishJob(client, async () => {
+      const started = await client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'cancelled' });
+      jobId = started.jobId;
+      return started;
+    });
+    await waitFor(`${gate}.waiting`);
+    expect(db.prepare('SELECT COUNT(*) FROM images').pluck().get()).toBe(2);
+    await client.call('jobs.cancel', { jobId });
+    const finished = await done;
+    expect(finished.status).toBe('cancelled');
+    expect(counts(db)).toEqual(before);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('a prediction import is a hidden run until its last slice, and a cancel takes it away', async () => {
+    const { root, client, data, db } = await setup();
+    const imported = await finishJob(client, () =>
+      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'base' }),
+    );
+    const datasetId = Number(imported.result?.['datasetId']);
+    // Predictions: the ground-truth label maps (their one void pixel as background), named like the images.
+    const preds = join(root, 'preds');
+    mkdirSync(preds);
+    for (const [i, labels] of data.labels.entries())
+      writeGreyMask(
+        join(preds, `img_${String(i).padStart(3, '0')}.png`),
+        64,
+        48,
+        labels.map((v) => (v === 255 ? 0 : v)),
+      );
+    const before = counts(db);
+    const gate = join(root, 'gate');
+    process.env['TESSERA_TEST_SLICE_ITEMS'] = '3';
+    process.env['TESSERA_TEST_GATE'] = `-1:${gate}`;
+    let jobId = '';
+    const cancelled = finishJob(client, async () => {
+      const started = await client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds });
+      jobId = started.jobId;
+      return started;
+    });
+    await waitFor(`${gate}.waiting`);
+    expect(db.prepare('SELECT COUNT(DISTINCT sample_id) FROM predictions').pluck().get()).toBe(3);
+    expect(await client.call('runs.list', { datasetId })).toEqual([]);
+    await client.call('jobs.cancel', { jobId });
+    expect((await cancelled).status).toBe('cancelled');
+    expect(counts(db)).toEqual(before);
+
+    // Let through: the run appears whole, scored while imported.
+    delete process.env['TESSERA_TEST_GATE'];
+    const ok = await finishJob(client, () => client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
+    expect(ok.status).toBe('succeeded');
+    const runs = await client.call('runs.list', { datasetId });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ name: 'p', status: 'complete', predictedSamples: 7 });
+    const scores = await client.call('metrics.scores', { datasetId, runId: runs[0]!.id });
+    expect(scores.semantic?.miou).toBe(1);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('a live import stays hidden from other processes; killed between slices, it is removed by the next process to open the workspace', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const ws = join(t.dir, 'ws');
+    const data = await makeFolderDataset(t.dir, 7);
+    expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+    const gate = join(t.dir, 'gate');
+    const child = spawn(process.execPath, [BIN, '--workspace', ws, 'import', 'folder', data.images, '--masks', data.masks], {
+      stdio: 'ignore',
+      env: { ...process.env, TESSERA_WORKSPACE: '', TESSERA_TEST_GATE: `-2:${gate}`, TESSERA_TEST_SLICE_ITEMS: '2' },
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await waitFor(`${gate}.waiting`);
+    // Another process opening the workspace meanwhile neither lists the import nor removes it: its job is alive.
+    const during = tessera(['--workspace', ws, 'datasets', 'list', '--json']);
+    expect(during.code).toBe(0);
+    expect(JSON.parse(during.stdout)).toEqual([]);
+    const live = new Database(join(ws, 'tessera.db'), { readonly: true });
+    expect(live.prepare('SELECT COUNT(*) FROM images').pluck().get()).toBe(4);
+    live.close();
+    child.kill('SIGKILL');
+    await exited;
+    const raw = new Database(join(ws, 'tessera.db'), { readonly: true });
+    expect(raw.prepare('SELECT COUNT(*) FROM images').pluck().get()).toBe(4);
+    raw.close();
+
+    // A CLI listing opens the workspace: the dead process's hidden dataset goes, nothing is listed.
+    const listed = tessera(['--workspace', ws, 'datasets', 'list', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    const engine = createEngine({ workspace: ws });
+    cleanups.push(() => engine.close());
+    const db = engineInternals(engine).db;
+    expect(counts(db)).toMatchObject({ datasets: 0, classes: 0, images: 0, samples: 0, annotations: 0 });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(readdirSync(ws)).toContain('tessera.db');
+  });
+});
