@@ -29,7 +29,7 @@ import { manageHandlers } from './datasets/manageHandlers';
 import { blobReader, type BlobReader } from './images/blobs';
 import { TOOL_VERSION } from './version';
 import { ReadWorker } from './store/readWorker/ReadWorker';
-import { removeAbandonedImports } from './datasets/slicedWrite';
+import { removeAbandonedHidden } from './datasets/slicedWrite';
 import type { PdfPrinter } from './reports/pdf';
 
 export interface EngineOptions {
@@ -94,7 +94,7 @@ export function createEngine(options: EngineOptions): Engine {
   else repos.jobs = memoryJobsRepo(repos.jobs);
   // Imports a killed process left hidden half-written go now that their jobs are marked.
   if (store.readOnly === null && store.damage === null) {
-    const gone = removeAbandonedImports(db, repos);
+    const gone = removeAbandonedHidden(db, repos);
     if (gone.datasets + gone.runs > 0)
       logger.info(`removed ${gone.datasets} dataset(s) and ${gone.runs} run(s) left half-imported by a process that stopped`);
   }

@@ -200,7 +200,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       task: anyMask ? 'semantic' : 'unlabelled',
       sourcePath: dir,
       meta: { masksDir, binaryMasks: binary },
-      importJob: ctx.jobId,
+      hiddenBy: ctx.jobId,
     });
     deps.repos.datasets.addClasses(id, classes);
     return id;

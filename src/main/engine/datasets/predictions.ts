@@ -246,7 +246,7 @@ export async function importPredictions(
       source: 'import',
       status: 'complete',
       params: { format, path },
-      importJob: ctx.jobId,
+      hiddenBy: ctx.jobId,
     }),
   )();
   try {

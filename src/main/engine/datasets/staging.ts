@@ -70,7 +70,7 @@ export async function writeStagedDataset(deps: StoreDeps, staged: StagedDataset,
       task: staged.task,
       sourcePath: staged.sourcePath,
       meta: staged.meta,
-      importJob: ctx.jobId,
+      hiddenBy: ctx.jobId,
     });
     deps.repos.datasets.addClasses(id, staged.classes);
     return id;

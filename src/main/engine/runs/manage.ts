@@ -3,6 +3,7 @@ import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manag
 import type { RunSummary } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
 import { liveJobOn } from '../datasets/manageCollect';
+import { hideForDelete, removeHiddenRun } from '../datasets/slicedWrite';
 import { cachedOutputsOfRun } from '../store/repos/inferenceCache';
 
 function requireRun(deps: EngineDeps, runId: number): RunSummary {
@@ -55,12 +56,13 @@ export function runDeletePlan(deps: EngineDeps, runId: number): DeletePlan {
   };
 }
 
-export function deleteRun(deps: EngineDeps, runId: number): DeleteResult {
+/** Deletes a run: hidden at once, its rows then removed in slices (datasets/slicedWrite.ts), the engine answering meanwhile. */
+export async function deleteRun(deps: EngineDeps, runId: number): Promise<DeleteResult> {
   const plan = runDeletePlan(deps, runId);
   if (plan.blockedBy !== null) throw new ApiError('CONFLICT', `run "${plan.name}" cannot be deleted now: ${plan.blockedBy}`);
-  deps.db.transaction(() => {
-    deps.repos.runs.delete(runId);
-  })();
+  hideForDelete(deps.db, 'runs', runId);
+  deps.events.emit('data.changed', { topics: ['runs', 'metrics', 'images', 'heatmaps'] });
+  await removeHiddenRun(deps.db, deps.repos, runId);
   deps.logger.info(`deleted run ${runId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);
   deps.events.emit('data.changed', { topics: ['runs', 'metrics', 'images', 'heatmaps'] });
   return { plan, filesRemoved: 0 };

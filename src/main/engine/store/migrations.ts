@@ -384,12 +384,13 @@ export const migrations: readonly string[] = [
     payload BLOB NOT NULL
   );
   `,
-  /* 9 -> 10: imports write in slices, hidden until their last slice (store/slicedWrite.ts) */ `
-  -- A dataset or run being imported carries its job's id here and is left out of every listing and
-  -- lookup until the import's last slice commits and clears it. A process killed mid-import leaves
-  -- a hidden partial one, removed when a later process opens the workspace and finds its job gone.
-  ALTER TABLE datasets ADD COLUMN import_job TEXT;
-  ALTER TABLE runs ADD COLUMN import_job TEXT;
+  /* 9 -> 10: imports and deletes work in slices on hidden rows (datasets/slicedWrite.ts) */ `
+  -- A dataset or run being imported carries its job's id here, one being deleted 'delete'; either is
+  -- left out of every listing and lookup. An import's last slice clears it; a delete's last slice
+  -- removes the row. A process killed meanwhile leaves it hidden, and a later process that opens the
+  -- workspace removes it once no running job owns it.
+  ALTER TABLE datasets ADD COLUMN hidden_by TEXT;
+  ALTER TABLE runs ADD COLUMN hidden_by TEXT;
   `,
 ];
 

@@ -39,7 +39,7 @@ export interface StoredRegion {
 }
 
 export function requireDataset(db: Db, datasetId: number): { id: number; name: string; format: string; task: string } {
-  const row = db.prepare('SELECT id, name, format, task FROM datasets WHERE id = ? AND import_job IS NULL').get(datasetId) as
+  const row = db.prepare('SELECT id, name, format, task FROM datasets WHERE id = ? AND hidden_by IS NULL').get(datasetId) as
     { id: number; name: string; format: string; task: string } | undefined;
   if (row === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   return row;
@@ -128,7 +128,7 @@ export function* datasetRegions(db: Db, datasetId: number): Generator<StoredRegi
 
 /** A run of the dataset by id; NOT_FOUND names both. */
 export function requireRun(db: Db, datasetId: number, runId: number): { id: number; name: string } {
-  const row = db.prepare('SELECT id, name FROM runs WHERE id = ? AND dataset_id = ? AND import_job IS NULL').get(runId, datasetId) as
+  const row = db.prepare('SELECT id, name FROM runs WHERE id = ? AND dataset_id = ? AND hidden_by IS NULL').get(runId, datasetId) as
     { id: number; name: string } | undefined;
   if (row === undefined) throw new ApiError('NOT_FOUND', `run ${runId} not found on dataset ${datasetId}`);
   return row;

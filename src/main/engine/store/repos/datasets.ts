@@ -3,7 +3,7 @@ import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from 
 
 export interface NewDataset {
   /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
-  importJob?: string;
+  hiddenBy?: string;
   name: string;
   format: DatasetFormat;
   task: DatasetTask;
@@ -32,7 +32,7 @@ const summarySql = `
        JOIN annotations a ON a.sample_id = s.id WHERE i.dataset_id = d.id) AS annotated_image_count,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
   FROM datasets d
-  WHERE d.import_job IS NULL`;
+  WHERE d.hidden_by IS NULL`;
 
 /** A dataset's own fields without the counts (which scan its images: ~80 ms at 100k images). */
 export type DatasetHeader = Omit<DatasetSummary, 'imageCount' | 'sampleCount' | 'annotatedImageCount' | 'classCount'>;
@@ -55,10 +55,10 @@ function toSummary(row: SummaryRow): DatasetSummary {
 /** Owns the `datasets` and `classes` tables. */
 export function datasetsRepo(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO datasets (name, format, task, source_path, meta, created_at, import_job) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO datasets (name, format, task, source_path, meta, created_at, hidden_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
-  const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND import_job IS NULL');
+  const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND hidden_by IS NULL');
   return {
     create(d: NewDataset): number {
       const info = insert.run(
@@ -68,7 +68,7 @@ export function datasetsRepo(db: Db) {
         d.sourcePath,
         JSON.stringify(d.meta ?? {}),
         new Date().toISOString(),
-        d.importJob ?? null,
+        d.hiddenBy ?? null,
       );
       return Number(info.lastInsertRowid);
     },
@@ -80,7 +80,7 @@ export function datasetsRepo(db: Db) {
     },
     /** An import's last slice: the dataset becomes visible. */
     reveal(id: number): void {
-      db.prepare('UPDATE datasets SET import_job = NULL WHERE id = ?').run(id);
+      db.prepare('UPDATE datasets SET hidden_by = NULL WHERE id = ?').run(id);
     },
     /** The dataset with its counts (what datasets.get and datasets.list show). */
     get(id: number): DatasetSummary | undefined {
@@ -127,7 +127,7 @@ export function datasetsRepo(db: Db) {
     /** The names of the dataset's runs, in id order. */
     runNames(id: number): string[] {
       return (
-        db.prepare('SELECT name FROM runs WHERE dataset_id = ? AND import_job IS NULL ORDER BY id').all(id) as Array<{ name: string }>
+        db.prepare('SELECT name FROM runs WHERE dataset_id = ? AND hidden_by IS NULL ORDER BY id').all(id) as Array<{ name: string }>
       ).map((r) => r.name);
     },
     /** Image hashes of the dataset that no image outside it shares: what its delete orphans. */

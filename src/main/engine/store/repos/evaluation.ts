@@ -76,7 +76,7 @@ export function hasStoredScores(db: Db, datasetId: number): boolean {
   return (
     db
       .prepare(
-        `SELECT 1 FROM runs r WHERE r.dataset_id = ? AND r.status = 'complete' AND r.import_job IS NULL AND EXISTS (SELECT 1 FROM metric_samples m WHERE m.run_id = r.id) LIMIT 1`,
+        `SELECT 1 FROM runs r WHERE r.dataset_id = ? AND r.status = 'complete' AND r.hidden_by IS NULL AND EXISTS (SELECT 1 FROM metric_samples m WHERE m.run_id = r.id) LIMIT 1`,
       )
       .get(datasetId) !== undefined
   );
@@ -91,7 +91,7 @@ export function datasetTaskOf(db: Db, datasetId: number): string | undefined {
 }
 
 export function runDatasetAndStatus(db: Db, runId: number): { datasetId: number; status: string } | undefined {
-  const row = db.prepare('SELECT dataset_id, status FROM runs WHERE id = ? AND import_job IS NULL').get(runId) as
+  const row = db.prepare('SELECT dataset_id, status FROM runs WHERE id = ? AND hidden_by IS NULL').get(runId) as
     { dataset_id: number; status: string } | undefined;
   return row === undefined ? undefined : { datasetId: row.dataset_id, status: row.status };
 }

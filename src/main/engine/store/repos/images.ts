@@ -162,7 +162,7 @@ export class GalleryCache {
 /** The gallery's reads over any connection: the engine's, or the read worker's read-only one. */
 export function imageReads(db: Db, cache = new GalleryCache(db)) {
   const byIds = db.prepare(`${selectSql} WHERE i.id IN (SELECT value FROM json_each(?))`);
-  const datasetExists = db.prepare('SELECT 1 FROM datasets WHERE id = ? AND import_job IS NULL').pluck();
+  const datasetExists = db.prepare('SELECT 1 FROM datasets WHERE id = ? AND hidden_by IS NULL').pluck();
   return {
     cache,
     datasetExists(datasetId: number): boolean {

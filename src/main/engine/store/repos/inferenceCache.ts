@@ -32,7 +32,10 @@ export function withShaTable<T>(db: Db, shas: readonly string[], fn: () => T): T
   db.exec('CREATE TEMP TABLE IF NOT EXISTS _shas (sha TEXT PRIMARY KEY)');
   db.exec('DELETE FROM temp._shas');
   const insert = db.prepare('INSERT OR IGNORE INTO temp._shas (sha) VALUES (?)');
-  for (const s of shas) insert.run(s);
+  // One transaction: 100k hashes inserted one autocommit at a time took ~5 s (a delete plan of a 100k-image dataset).
+  db.transaction(() => {
+    for (const s of shas) insert.run(s);
+  })();
   try {
     return fn();
   } finally {

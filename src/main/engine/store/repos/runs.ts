@@ -3,7 +3,7 @@ import type { RunStatus, RunSummary } from '../../../../shared/domain';
 
 export interface NewRun {
   /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
-  importJob?: string;
+  hiddenBy?: string;
   datasetId: number;
   name: string;
   source: 'model' | 'import';
@@ -34,7 +34,7 @@ const selectSql = `
       SELECT sample_id FROM predictions p WHERE p.run_id = r.id
       UNION SELECT sample_id FROM heatmaps h WHERE h.run_id = r.id)) AS predicted_samples
   FROM runs r
-  WHERE r.import_job IS NULL`;
+  WHERE r.hidden_by IS NULL`;
 
 function toSummary(r: RunRow): RunSummary {
   return {
@@ -61,7 +61,7 @@ export function runsRepo(db: Db) {
     create(r: NewRun): number {
       const info = db
         .prepare(
-          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at, import_job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at, hidden_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           r.datasetId,
@@ -73,13 +73,13 @@ export function runsRepo(db: Db) {
           JSON.stringify(r.params ?? {}),
           JSON.stringify(r.provenance ?? {}),
           new Date().toISOString(),
-          r.importJob ?? null,
+          r.hiddenBy ?? null,
         );
       return Number(info.lastInsertRowid);
     },
     /** An import's last slice: the run becomes visible. */
     reveal(id: number): void {
-      db.prepare('UPDATE runs SET import_job = NULL WHERE id = ?').run(id);
+      db.prepare('UPDATE runs SET hidden_by = NULL WHERE id = ?').run(id);
     },
     /** Whether the dataset has a run of this name, hidden ones (being imported) included. */
     nameTaken(datasetId: number, name: string): boolean {

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createEngine } from '../../../src/main/engine/engine';
+import { createClient, inProcessTransport } from '../../../src/shared';
+import { fillGalleryWorkspace } from '../../../bench/galleryWorkspace';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir, writeGreyMask } from '../../helpers/fixtures';
@@ -51,7 +53,7 @@ describe('imports written in slices', () => {
     const done = finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'sliced' }));
     await waitFor(`${gate}.waiting`);
     // Held after two slices: four images are in the store, and nothing of them is listed or reachable.
-    const hidden = db.prepare('SELECT id FROM datasets WHERE import_job IS NOT NULL').pluck().all() as number[];
+    const hidden = db.prepare('SELECT id FROM datasets WHERE hidden_by IS NOT NULL').pluck().all() as number[];
     expect(hidden).toHaveLength(1);
     expect(db.prepare('SELECT COUNT(*) FROM images WHERE dataset_id = ?').pluck().get(hidden[0])).toBe(4);
     expect(await client.call('datasets.list', {})).toEqual([]);
@@ -64,7 +66,7 @@ describe('imports written in slices', () => {
     expect(finished.status).toBe('succeeded');
     const [dataset] = await client.call('datasets.list', {});
     expect(dataset).toMatchObject({ id: hidden[0], name: 'sliced', imageCount: 7, annotatedImageCount: 7 });
-    expect(db.prepare('SELECT COUNT(*) FROM datasets WHERE import_job IS NOT NULL').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) FROM datasets WHERE hidden_by IS NOT NULL').pluck().get()).toBe(0);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
@@ -171,5 +173,49 @@ describe('imports written in slices', () => {
     expect(counts(db)).toMatchObject({ datasets: 0, classes: 0, images: 0, samples: 0, annotations: 0 });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(readdirSync(ws)).toContain('tessera.db');
+  });
+});
+
+describe('deletes done in slices', () => {
+  async function gallery(count: number) {
+    const t = tempDir();
+    const engine = createEngine({ workspace: join(t.dir, 'ws'), create: true });
+    cleanups.push(t.cleanup, () => engine.close());
+    const g = fillGalleryWorkspace(engine, count);
+    const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+    return { t, engine, client, g, db: engineInternals(engine).db };
+  }
+
+  it('a run or dataset delete hides it at once, and other calls are answered before it ends', async () => {
+    const { client, g, db } = await gallery(1500);
+    const order: string[] = [];
+    const deleted = client.call('runs.delete', { runId: g.runId }).then(() => order.push('delete'));
+    const info = client.call('workspace.info', {}).then(() => order.push('info'));
+    const runs = client.call('runs.list', { datasetId: g.datasetId });
+    await Promise.all([deleted, info]);
+    expect(order).toEqual(['info', 'delete']);
+    expect((await runs).map((r) => r.id)).toEqual([g.partialRunId]);
+    for (const table of ['predictions', 'metric_rows', 'metric_samples', 'prediction_revs'])
+      expect(db.prepare(`SELECT COUNT(*) FROM ${table} WHERE run_id = ?`).pluck().get(g.runId), table).toBe(0);
+
+    order.length = 0;
+    const gone = client.call('datasets.delete', { datasetId: g.datasetId }).then(() => order.push('delete'));
+    const pinged = client.call('workspace.info', {}).then(() => order.push('info'));
+    const listed = client.call('datasets.list', {});
+    await Promise.all([gone, pinged]);
+    expect(order).toEqual(['info', 'delete']);
+    expect(await listed).toEqual([]);
+    expect(counts(db)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('a delete its process did not finish is finished by the next process to open the workspace', async () => {
+    const { t, engine, g, db } = await gallery(40);
+    db.prepare("UPDATE datasets SET hidden_by = 'delete' WHERE id = ?").run(g.datasetId);
+    await engine.close();
+    const again = createEngine({ workspace: join(t.dir, 'ws') });
+    cleanups.push(() => again.close());
+    expect(counts(engineInternals(again).db)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
   });
 });
