@@ -15,6 +15,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { testGate } from '../jobs/testGate';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
+import { hiddenRows, type HiddenTable } from '../store/hiddenRows';
 
 /** How long one slice's transaction may run before the event loop gets a turn. */
 const SLICE_MS = 25;
@@ -60,16 +61,15 @@ export async function writeInSlices<T>(
 }
 
 /**
- * Deletes what `sql` picks (`params` of a row limit: the statement's parameters) in slices of about
+ * Runs `step` (which deletes up to `batch` rows and returns how many went) in slices of about
  * SLICE_MS, the batch grown or shrunk to fit, yielding to the event loop between them, until nothing
  * is left.
  */
-async function deleteInSlices(db: Db, sql: string, params: (batch: number) => unknown[]): Promise<void> {
-  const step = db.prepare(sql);
+async function deleteInSlices(db: Db, step: (batch: number) => number): Promise<void> {
   let batch = 256;
   for (;;) {
     const t = performance.now();
-    const changes = db.transaction(() => step.run(...params(batch)).changes)();
+    const changes = db.transaction(() => step(batch))();
     if (changes === 0) return;
     const ms = performance.now() - t;
     batch = Math.max(16, Math.min(65_536, Math.round(ms > SLICE_MS ? batch / 2 : ms < SLICE_MS / 2 ? batch * 2 : batch)));
@@ -79,32 +79,21 @@ async function deleteInSlices(db: Db, sql: string, params: (batch: number) => un
 
 /** Removes a hidden dataset (a partial import, or one being deleted): its runs, its images in slices (samples, regions and tags cascade), then the rest. */
 export async function removeHiddenDataset(db: Db, repos: Repos, datasetId: number): Promise<void> {
-  for (const runId of db.prepare('SELECT id FROM runs WHERE dataset_id = ?').pluck().all(datasetId) as number[])
-    await removeHiddenRun(db, repos, runId);
-  await deleteInSlices(db, 'DELETE FROM images WHERE id IN (SELECT id FROM images WHERE dataset_id = ? LIMIT ?)', (n) => [datasetId, n]);
+  const hidden = hiddenRows(db);
+  for (const runId of hidden.runIdsOf(datasetId)) await removeHiddenRun(db, repos, runId);
+  await deleteInSlices(db, (n) => hidden.deleteImages(datasetId, n));
   db.transaction(() => repos.datasets.delete(datasetId))();
 }
 
 /** Removes a hidden run (a partial import, or one being deleted): its rows in slices, then the run. */
 export async function removeHiddenRun(db: Db, repos: Repos, runId: number): Promise<void> {
-  for (const table of ['predictions', 'metric_rows', 'heatmaps'])
-    await deleteInSlices(db, `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE run_id = ? LIMIT ?)`, (n) => [
-      runId,
-      n,
-    ]);
-  // Tables without rowid, keyed by (run_id, sample_id).
-  for (const table of ['metric_samples', 'prediction_revs'])
-    await deleteInSlices(
-      db,
-      `DELETE FROM ${table} WHERE run_id = ? AND sample_id IN (SELECT sample_id FROM ${table} WHERE run_id = ? LIMIT ?)`,
-      (n) => [runId, runId, n],
-    );
+  for (const step of hiddenRows(db).runRowSteps) await deleteInSlices(db, (n) => step(runId, n));
   db.transaction(() => repos.runs.delete(runId))();
 }
 
 /** Hides a run or dataset at once (its delete then goes on in slices: removeHiddenRun / removeHiddenDataset). */
-export function hideForDelete(db: Db, table: 'runs' | 'datasets', id: number): void {
-  db.prepare(`UPDATE ${table} SET hidden_by = 'delete' WHERE id = ?`).run(id);
+export function hideForDelete(db: Db, table: HiddenTable, id: number): void {
+  hiddenRows(db).hideForDelete(table, id);
 }
 
 /**
@@ -113,16 +102,9 @@ export function hideForDelete(db: Db, table: 'runs' | 'datasets', id: number): v
  * 'running'). Returns how many went.
  */
 export function removeAbandonedHidden(db: Db, repos: Repos): { datasets: number; runs: number } {
-  const abandoned = (table: 'datasets' | 'runs'): number[] =>
-    db
-      .prepare(
-        `SELECT id FROM ${table} WHERE hidden_by IS NOT NULL
-           AND hidden_by NOT IN (SELECT id FROM jobs WHERE status IN ('queued', 'running'))`,
-      )
-      .pluck()
-      .all() as number[];
-  const datasets = abandoned('datasets');
-  const runs = abandoned('runs');
+  const hidden = hiddenRows(db);
+  const datasets = hidden.abandoned('datasets');
+  const runs = hidden.abandoned('runs');
   db.transaction(() => {
     for (const id of runs) repos.runs.delete(id);
     for (const id of datasets) repos.datasets.delete(id);

@@ -31,13 +31,13 @@ function locate<T>(sorted: readonly T[], isItem: (t: T) => boolean, after: (t: T
   return { index: null, insertAt: lo };
 }
 
-export function imageNeighbors(
+export async function imageNeighbors(
   deps: Pick<EngineDeps, 'db' | 'repos'>,
   datasetId: number,
   imageId: number,
   sort: ImageSort,
   filter: ImageFilter,
-): ImageNeighbors {
+): Promise<ImageNeighbors> {
   if (deps.repos.datasets.header(datasetId) === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   const image = deps.repos.images.get(imageId);
   if (image === undefined || image.dataset_id !== datasetId) {
@@ -65,7 +65,7 @@ export function imageNeighbors(
       (id) => sqlNameOrder({ imageId: id, fileName: nameOf(id) }, self) > 0,
     );
   } else {
-    const rows = perImageScores(deps, datasetId, sort.runId);
+    const rows = await perImageScores(deps, datasetId, sort.runId);
     const scored = orderScored(rows, new Set(ids), sort.order);
     order = scored.map((r) => r.imageId);
     const own: ScoredImage = rows.find((r) => r.imageId === imageId) ?? { ...self, score: null };

@@ -26,9 +26,14 @@ export interface CompareOptions {
 /** Most images listed per class under "B beat A". */
 const CLASS_IMAGE_LIMIT = 10;
 
-export function compareRuns(deps: { db: Db; repos: Repos }, datasetId: number, runIds: [number, number], opts: CompareOptions): Comparison {
-  const fa = freshRun(deps, datasetId, runIds[0]);
-  const fb = freshRun(deps, datasetId, runIds[1]);
+export async function compareRuns(
+  deps: { db: Db; repos: Repos },
+  datasetId: number,
+  runIds: [number, number],
+  opts: CompareOptions,
+): Promise<Comparison> {
+  const fa = await freshRun(deps, datasetId, runIds[0]);
+  const fb = await freshRun(deps, datasetId, runIds[1]);
   const filter = subsetFilter(deps.db, opts.subset);
   const store = metricRowsStore(deps.db);
   const rowsA = new Map(store.perSample(fa.run.id, filter).map((s) => [s.sampleId, s.rows]));

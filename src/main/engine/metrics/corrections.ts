@@ -34,8 +34,13 @@ function blockOf(deps: { repos: Repos }, fresh: FreshRun, samples: readonly Samp
   );
 }
 
-export function correctionScores(deps: { db: Db; repos: Repos }, datasetId: number, runId: number, subset?: string): CorrectionScores {
-  const fresh = freshRun(deps, datasetId, runId);
+export async function correctionScores(
+  deps: { db: Db; repos: Repos },
+  datasetId: number,
+  runId: number,
+  subset?: string,
+): Promise<CorrectionScores> {
+  const fresh = await freshRun(deps, datasetId, runId);
   const filter = subsetFilter(deps.db, subset);
   const after = metricRowsStore(deps.db).perSample(fresh.run.id, filter);
   const corrected = deps.repos.annotations.correctedSampleIds(datasetId);

@@ -28,14 +28,14 @@ export interface FreshRun {
 }
 
 /** Looks the run up and brings its rows up to date. */
-export function freshRun(deps: ScoreDeps, datasetId: number, runId: number): FreshRun {
+export async function freshRun(deps: ScoreDeps, datasetId: number, runId: number): Promise<FreshRun> {
   const { dataset, run } = requireDatasetRun(deps.repos, datasetId, runId);
-  const { set } = ensureFresh(deps, dataset, run);
+  const { set } = await ensureFresh(deps, dataset, run);
   return { dataset, run, set };
 }
 
-export function runScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string): RunScores {
-  const { dataset, run, set } = freshRun(deps, datasetId, runId);
+export async function runScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string): Promise<RunScores> {
+  const { dataset, run, set } = await freshRun(deps, datasetId, runId);
   return scoresOfFresh(deps, { dataset, run, set }, subset);
 }
 
@@ -99,6 +99,12 @@ export function perImageOfSamples(
   return out;
 }
 
-export function perImageScores(deps: ScoreDeps, datasetId: number, runId: number, subset?: string, classIdx?: number): ImageScore[] {
-  return perImageOfFresh(deps, freshRun(deps, datasetId, runId), subset, classIdx);
+export async function perImageScores(
+  deps: ScoreDeps,
+  datasetId: number,
+  runId: number,
+  subset?: string,
+  classIdx?: number,
+): Promise<ImageScore[]> {
+  return perImageOfFresh(deps, await freshRun(deps, datasetId, runId), subset, classIdx);
 }

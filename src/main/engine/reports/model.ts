@@ -65,14 +65,15 @@ export async function buildReportModel(
   for (const [i, runId] of req.runIds.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i, req.runIds.length, 'scoring runs');
-    fresh.push(freshRun(deps, req.datasetId, runId));
+    fresh.push(await freshRun(deps, req.datasetId, runId));
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const first = fresh[0]!;
   const tags = datasetSubsets(deps.db, req.datasetId).map((s) => s.name);
-  const runs = fresh.map((f): ReportRun => {
-    const corrections = correctionScores(deps, req.datasetId, f.run.id, req.subset);
-    return {
+  const runs: ReportRun[] = [];
+  for (const f of fresh) {
+    const corrections = await correctionScores(deps, req.datasetId, f.run.id, req.subset);
+    runs.push({
       id: f.run.id,
       name: f.run.name,
       source: f.run.source,
@@ -82,12 +83,14 @@ export async function buildReportModel(
       scores: scoresOfFresh(deps, f, req.subset),
       subsets: req.subset === undefined ? tags.map((name) => ({ name, scores: scoresOfFresh(deps, f, name) })) : [],
       corrections: corrections.correctedImages > 0 ? corrections : null,
-    };
-  });
+    });
+  }
   ctx.progress(req.runIds.length, req.runIds.length, 'comparing runs');
-  const comparisons = fresh
-    .slice(1)
-    .map((f) => compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 }));
+  const comparisons = [];
+  for (const f of fresh.slice(1))
+    comparisons.push(
+      await compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 }),
+    );
   const perImage: ImageScore[][] = fresh.map((f) => perImageOfFresh(deps, f, req.subset));
   const names = definitionsFor(first.set.task);
   return {

@@ -1,0 +1,53 @@
+/**
+ * The SQL of hidden rows (migration 10, datasets/slicedWrite.ts): datasets and runs an import or a
+ * delete is still working on carry `hidden_by` and stay out of every listing and lookup; these
+ * statements hide them, remove their rows a bounded batch at a time, and find the ones a killed
+ * process left behind.
+ */
+import type { Db } from './db';
+
+export type HiddenTable = 'datasets' | 'runs';
+
+/** Tables of a run's rows with a rowid, and those keyed by (run_id, sample_id) without one. */
+const RUN_ROWID_TABLES = ['predictions', 'metric_rows', 'heatmaps'] as const;
+const RUN_KEYED_TABLES = ['metric_samples', 'prediction_revs'] as const;
+
+export function hiddenRows(db: Db) {
+  const deleteImages = db.prepare('DELETE FROM images WHERE id IN (SELECT id FROM images WHERE dataset_id = ? LIMIT ?)');
+  const runSteps = [
+    ...RUN_ROWID_TABLES.map((t) => {
+      const s = db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE run_id = ? LIMIT ?)`);
+      return (runId: number, limit: number): number => s.run(runId, limit).changes;
+    }),
+    ...RUN_KEYED_TABLES.map((t) => {
+      const s = db.prepare(`DELETE FROM ${t} WHERE run_id = ? AND sample_id IN (SELECT sample_id FROM ${t} WHERE run_id = ? LIMIT ?)`);
+      return (runId: number, limit: number): number => s.run(runId, runId, limit).changes;
+    }),
+  ];
+  return {
+    /** Hides a run or dataset for its delete ('delete' in hidden_by). */
+    hideForDelete(table: HiddenTable, id: number): void {
+      db.prepare(`UPDATE ${table} SET hidden_by = 'delete' WHERE id = ?`).run(id);
+    },
+    /** Every run of a dataset, hidden ones included. */
+    runIdsOf(datasetId: number): number[] {
+      return db.prepare('SELECT id FROM runs WHERE dataset_id = ?').pluck().all(datasetId) as number[];
+    },
+    /** Deletes up to `limit` of the dataset's images (samples, regions and tags cascade); how many went. */
+    deleteImages(datasetId: number, limit: number): number {
+      return deleteImages.run(datasetId, limit).changes;
+    },
+    /** Per table of a run's rows, a step deleting up to `limit` of them; each returns how many went. */
+    runRowSteps: runSteps,
+    /** Hidden datasets or runs no queued or running job owns (a delete's, or an import whose process died). */
+    abandoned(table: HiddenTable): number[] {
+      return db
+        .prepare(
+          `SELECT id FROM ${table} WHERE hidden_by IS NOT NULL
+             AND hidden_by NOT IN (SELECT id FROM jobs WHERE status IN ('queued', 'running'))`,
+        )
+        .pluck()
+        .all() as number[];
+    },
+  };
+}
