@@ -236,7 +236,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     );
     deps.repos.datasets.reveal(datasetId);
   } catch (err) {
-    await removeHiddenDataset(deps.db, deps.repos, datasetId);
+    // Hidden rows a failed clean-up leaves are removed on the next open (their job is no longer running).
+    await removeHiddenDataset(deps.db, deps.repos, datasetId).catch(() => undefined);
     throw err;
   }
   ctx.progress(staged.length, staged.length, 'done');

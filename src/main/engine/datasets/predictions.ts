@@ -284,7 +284,8 @@ export async function importPredictions(
       deps.repos.runs.reveal(runId);
     })();
   } catch (err) {
-    await removeHiddenRun(deps.db, deps.repos, runId);
+    // Hidden rows a failed clean-up leaves are removed on the next open (their job is no longer running).
+    await removeHiddenRun(deps.db, deps.repos, runId).catch(() => undefined);
     throw err;
   }
   const total = staged.size + heatmaps.length;

@@ -112,7 +112,8 @@ export async function writeStagedDataset(deps: StoreDeps, staged: StagedDataset,
     );
     deps.repos.datasets.reveal(id);
   } catch (err) {
-    await removeHiddenDataset(deps.db, deps.repos, id);
+    // Hidden rows a failed clean-up leaves are removed on the next open (their job is no longer running).
+    await removeHiddenDataset(deps.db, deps.repos, id).catch(() => undefined);
     throw err;
   }
   return id;
