@@ -142,14 +142,34 @@ export interface ScoredSampleColumns {
   queries: Array<string | null>;
 }
 
+/**
+ * The scored samples of a dataset in gallery order. 100k rows fetched as rows cost ~150 ms, two thirds
+ * of it in making a JS array per row; fetched as four JSON arrays built by SQLite they cost ~80 ms.
+ * JSON is exact here (integer ids and text). An aggregate over an ordered subquery follows that order
+ * in SQLite, but the documentation leaves it unspecified, so the order is checked and the row query
+ * answers when the check fails.
+ */
 export function scoredSampleColumns(db: Db, datasetId: number, task: Task): ScoredSampleColumns {
-  const rows = db
+  const listed = `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
+       WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`;
+  const arrays = db
     .prepare(
-      `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
-       WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`,
+      `SELECT json_group_array(id), json_group_array(image_id), json_group_array(file_name), json_group_array(query) FROM (${listed})`,
     )
     .raw()
-    .all(datasetId) as Array<[number, number, string, string | null]>;
+    .get(datasetId) as [string, string, string, string];
+  const out: ScoredSampleColumns = {
+    sampleIds: Float64Array.from(JSON.parse(arrays[0]) as number[]),
+    imageIds: Float64Array.from(JSON.parse(arrays[1]) as number[]),
+    fileNames: JSON.parse(arrays[2]) as string[],
+    queries: JSON.parse(arrays[3]) as Array<string | null>,
+  };
+  return inGalleryOrder(out) ? out : scoredSampleRows(db, listed, datasetId);
+}
+
+/** The row query's answer (the slow way, when the aggregate's order is not the gallery's). */
+function scoredSampleRows(db: Db, listed: string, datasetId: number): ScoredSampleColumns {
+  const rows = db.prepare(listed).raw().all(datasetId) as Array<[number, number, string, string | null]>;
   const n = rows.length;
   const out: ScoredSampleColumns = {
     sampleIds: new Float64Array(n),
@@ -165,6 +185,41 @@ export function scoredSampleColumns(db: Db, datasetId: number, task: Task): Scor
     out.queries[k] = query;
   }
   return out;
+}
+
+/** Whether the columns are ordered by (file name as SQLite's BINARY collation orders it, image id, sample id). */
+export function inGalleryOrder(c: ScoredSampleColumns): boolean {
+  const n = c.sampleIds.length;
+  if (c.imageIds.length !== n || c.fileNames.length !== n || c.queries.length !== n) return false;
+  for (let k = 1; k < n; k++) {
+    const byName = compareUtf8(c.fileNames[k - 1]!, c.fileNames[k]!);
+    if (byName < 0) continue;
+    if (byName > 0) return false;
+    const a = c.imageIds[k - 1]!;
+    const b = c.imageIds[k]!;
+    if (a > b || (a === b && c.sampleIds[k - 1]! >= c.sampleIds[k]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * Compares two strings as their UTF-8 bytes compare (SQLite's BINARY collation), which is code point
+ * order. UTF-16 code units order the same except that surrogates (U+D800..DFFF, the halves of code
+ * points above U+FFFF) sort below U+E000..FFFF there and above them in code point order.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
+  if (k === n) return a.length - b.length;
+  return utf8Rank(a.charCodeAt(k)) - utf8Rank(b.charCodeAt(k));
+}
+
+function utf8Rank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
 }
 
 /** A run's stored per-sample scores (metric_samples) as two columns in sample id order, one value per query. */

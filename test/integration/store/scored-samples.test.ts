@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createEngine, type Engine } from '../../../src/main/engine/engine';
+import { engineInternals } from '../../../src/main/engine/internals';
+import { compareUtf8, inGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
+import type { Db } from '../../../src/main/engine/store/db';
+import { tempDir } from '../../helpers/fixtures';
+
+// The scored samples of a dataset are fetched as JSON arrays built by SQLite (store/repos/evaluation.ts),
+// whose order is checked against the gallery's: file names as SQLite's BINARY collation orders them
+// (UTF-8 bytes), then image id, then sample id. Names here are chosen where UTF-16 order differs.
+let engine: Engine;
+let db: Db;
+let cleanup: () => void;
+
+const NAMES = [
+  'b.png',
+  '\uE000.png',
+  '😀.png',
+  'a.png',
+  'A.png',
+  'a.png',
+  'é.png',
+  'a\u0000b.png',
+  '',
+  'ｚ.png',
+  '\uFFFD.png',
+  '"quoted"\\.png',
+];
+
+/** The row query the JSON path replaces (ORDER BY in SQL, one JS array per row). */
+function byRows(datasetId: number, task: 'semantic' | 'referring'): unknown {
+  const where =
+    task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
+       WHERE i.dataset_id = ? AND ${where} ORDER BY i.file_name, i.id, s.id`,
+    )
+    .raw()
+    .all(datasetId) as Array<[number, number, string, string | null]>;
+  return {
+    sampleIds: Float64Array.from(rows, (r) => r[0]),
+    imageIds: Float64Array.from(rows, (r) => r[1]),
+    fileNames: rows.map((r) => r[2]),
+    queries: rows.map((r) => r[3]),
+  };
+}
+
+beforeAll(() => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  engine = createEngine({ workspace: join(t.dir, 'ws'), create: true, readWorker: false });
+  db = engineInternals(engine).db;
+});
+
+afterAll(async () => {
+  await engine?.close();
+  cleanup?.();
+});
+
+describe('scored samples in gallery order', () => {
+  it('equal the row query on names whose UTF-16 and UTF-8 orders differ, ties broken by image then sample id', () => {
+    const { repos } = engineInternals(engine);
+    const semantic = repos.datasets.create({ name: 'names', format: 'voc', task: 'semantic', sourcePath: null });
+    const referring = repos.datasets.create({ name: 'queries', format: 'refcoco', task: 'referring', sourcePath: null });
+    repos.datasets.addClasses(semantic, [{ index: 0, name: 'bg', color: [0, 0, 0] }]);
+    NAMES.forEach((fileName, n) => {
+      for (const datasetId of [semantic, referring]) {
+        const imageId = repos.images.create({
+          datasetId,
+          path: `/x/${n}/${fileName}`,
+          fileName,
+          sha256: 'x',
+          bytes: 1,
+          width: 4,
+          height: 3,
+        });
+        if (datasetId === semantic) {
+          const sampleId = repos.images.createSample(imageId);
+          // Every third image has no ground truth, so it is not scored.
+          if (n % 3 !== 2)
+            repos.annotations.create({ sampleId, classIdx: 0, rle: { size: [3, 4], counts: '<' }, area: 12, bbox: [0, 0, 4, 3] });
+        } else {
+          for (const query of ['the 😀 one', 'a "quoted" \\ one\nwith a newline', '']) repos.images.createSample(imageId, `${query}${n}`);
+        }
+      }
+    });
+    for (const [datasetId, task] of [
+      [semantic, 'semantic'],
+      [referring, 'referring'],
+    ] as const) {
+      const listed = scoredSampleColumns(db, datasetId, task);
+      expect(listed).toEqual(byRows(datasetId, task));
+      expect(listed.sampleIds.length).toBe(task === 'semantic' ? 8 : NAMES.length * 3);
+      expect(inGalleryOrder(listed)).toBe(true);
+    }
+    // The supplementary-plane name sorts after U+E000 and U+FFFD, as UTF-8 bytes do (UTF-16 would put it first of them).
+    const names = scoredSampleColumns(db, referring, 'referring').fileNames.filter((n, k, a) => a.indexOf(n) === k);
+    expect(names.slice(-4)).toEqual(['\uE000.png', 'ｚ.png', '\uFFFD.png', '😀.png']);
+  });
+
+  it('an order that is not the gallery order is seen (the row query answers then)', () => {
+    const ok = {
+      sampleIds: Float64Array.of(1, 2, 3),
+      imageIds: Float64Array.of(1, 1, 2),
+      fileNames: ['a', 'a', 'b'],
+      queries: [null, null, null],
+    };
+    expect(inGalleryOrder(ok)).toBe(true);
+    expect(inGalleryOrder({ ...ok, fileNames: ['a', 'b', 'a'] })).toBe(false);
+    expect(inGalleryOrder({ ...ok, sampleIds: Float64Array.of(2, 1, 3) })).toBe(false);
+    expect(inGalleryOrder({ ...ok, imageIds: Float64Array.of(2, 1, 3), fileNames: ['a', 'a', 'b'] })).toBe(false);
+    expect(inGalleryOrder({ ...ok, fileNames: ['😀', '\uE000', 'b'] })).toBe(false);
+    expect(inGalleryOrder({ ...ok, queries: [null, null] })).toBe(false);
+  });
+
+  it('compareUtf8 orders strings as their UTF-8 bytes do', () => {
+    const alphabet = ['a', 'b', 'é', '\u0000', '\uD7FF', '\uE000', '\uFFFF', '😀', '𝄞', 'Z', '\uFF5A'];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const word = (): string =>
+      Array.from({ length: Math.floor(next() * 4) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    for (let k = 0; k < 5000; k++) {
+      const a = word();
+      const b = word();
+      expect(Math.sign(compareUtf8(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(
+        Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      );
+    }
+  });
+});
