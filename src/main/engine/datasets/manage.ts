@@ -1,10 +1,8 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ApiError } from '../../../shared/api/errors';
 import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manage';
 import { vocColor, type ClassInfo, type DatasetSummary, type Rgb } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
-import { withShaTable } from '../store/repos/inferenceCache';
-import { deleteImageCaches, imageCacheCounts, liveJobOn, removeFiles, thumbnailFiles } from './manageCollect';
+import { deleteImageCachesInSlices, liveJobOn, removeFiles, thumbnailFiles } from './manageCollect';
 import { hideForDelete, removeHiddenDataset } from './slicedWrite';
 
 function requireDataset(deps: EngineDeps, datasetId: number): DatasetSummary {
@@ -22,22 +20,19 @@ export function renameDataset(deps: EngineDeps, datasetId: number, name: string)
   return requireDataset(deps, datasetId);
 }
 
-/** Everything a dataset delete removes, counted without writing anything. */
 /**
- * What deleting a dataset removes and keeps. Each count scans the dataset (~0.1-0.4 s apiece at 100k
- * images), so the event loop gets a turn between them.
+ * What deleting a dataset removes and keeps, counted without writing anything. The counts scan the
+ * dataset (~1 s at 100k images), so the read worker makes them (datasets/deletePlanFacts.ts).
  */
-export async function datasetDeletePlan(deps: EngineDeps, datasetId: number): Promise<DeletePlan & { orphans: string[] }> {
+export async function datasetDeletePlan(
+  deps: EngineDeps,
+  datasetId: number,
+  beingDeleted = false,
+): Promise<DeletePlan & { orphans: string[] }> {
   deps.repos.jobs.markInterrupted();
-  const d = requireDataset(deps, datasetId);
-  await nextTurn();
-  const runNames = deps.repos.datasets.runNames(datasetId);
-  const counts = deps.repos.datasets.dependentCounts(datasetId);
-  await nextTurn();
-  const orphans = deps.repos.datasets.orphanedImageShas(datasetId);
-  await nextTurn();
-  const caches = withShaTable(deps.db, orphans, () => imageCacheCounts(deps.db, deps.paths.cache));
-  const thumbnails = thumbnailFiles(deps.paths.cache, orphans).length;
+  const facts = await deps.reads.read({ op: 'datasets.deletePlan', datasetId, cacheDir: deps.paths.cache, beingDeleted });
+  const { dataset: d, runNames, counts, orphans, thumbnails } = facts;
+  const caches = { cachedOutputs: facts.cachedOutputs, embeddings: facts.embeddings };
   const goes = [
     { key: 'images', label: 'images (their rows; the image files stay on disk)', count: d.imageCount },
     { key: 'samples', label: 'samples', count: d.sampleCount },
@@ -61,22 +56,29 @@ export async function datasetDeletePlan(deps: EngineDeps, datasetId: number): Pr
     d.sourcePath === null ? 'the image files stay where they are' : `the image files stay where they are (${d.sourcePath})`,
     'tags, models and other datasets stay; jobs stay in the Jobs list',
   ];
-  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy: liveJobOn(deps.repos.jobs, { datasetId }), orphans };
+  const blockedBy = beingDeleted ? null : liveJobOn(deps.repos.jobs, { datasetId });
+  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy, orphans };
 }
 
 /**
  * Deletes a dataset and everything that hangs off it, then its orphaned cache files. The dataset is
- * hidden at once and its rows removed in slices (datasets/slicedWrite.ts), the engine answering
- * meanwhile (a 100k-image dataset took 10 s in one transaction).
+ * hidden at once (after the check for jobs on it, with no turn of the event loop between), its plan
+ * read by the read worker, and its rows removed in slices (datasets/slicedWrite.ts), the engine
+ * answering meanwhile (a 100k-image dataset took 10 s in one transaction).
  */
 export async function deleteDataset(deps: EngineDeps, datasetId: number): Promise<DeleteResult> {
-  const { orphans, ...plan } = await datasetDeletePlan(deps, datasetId);
-  if (plan.blockedBy !== null) throw new ApiError('CONFLICT', `dataset "${plan.name}" cannot be deleted now: ${plan.blockedBy}`);
-  const thumbs = thumbnailFiles(deps.paths.cache, orphans);
+  const header = deps.repos.datasets.header(datasetId);
+  if (header === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  deps.repos.jobs.markInterrupted();
+  const blockedBy = liveJobOn(deps.repos.jobs, { datasetId });
+  if (blockedBy !== null) throw new ApiError('CONFLICT', `dataset "${header.name}" cannot be deleted now: ${blockedBy}`);
   hideForDelete(deps.db, 'datasets', datasetId);
   deps.events.emit('data.changed', { topics: ['datasets', 'images', 'runs', 'metrics', 'tags', 'filters', 'annotations'] });
+  // A delete whose process stops from here on is finished by the next open (its row stays hidden).
+  const { orphans, ...plan } = await datasetDeletePlan(deps, datasetId, true);
+  const thumbs = thumbnailFiles(deps.paths.cache, orphans);
   await removeHiddenDataset(deps.db, deps.repos, datasetId);
-  deps.db.transaction(() => withShaTable(deps.db, orphans, () => deleteImageCaches(deps.db, deps.paths.cache)))();
+  await deleteImageCachesInSlices(deps.db, deps.paths.cache, orphans);
   const filesRemoved = removeFiles(thumbs);
   deps.logger.info(`deleted dataset ${datasetId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);
   deps.events.emit('data.changed', { topics: ['datasets', 'images', 'runs', 'metrics', 'tags', 'filters', 'annotations'] });

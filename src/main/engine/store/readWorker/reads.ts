@@ -8,6 +8,7 @@
 import { ApiError } from '../../../../shared/api/errors';
 import type { RunScores } from '../../../../shared/api/methods/metrics';
 import type { DatasetSummary, ImageFilter, ImageSummary } from '../../../../shared/domain';
+import { deletePlanFacts, type DeletePlanFacts } from '../../datasets/deletePlanFacts';
 import { planEvaluation } from '../../metrics/evaluateRun';
 import { requireDatasetRun } from '../../metrics/lookup';
 import { currentSamples } from '../../metrics/evaluationSet';
@@ -30,7 +31,9 @@ export type ReadRequest =
   /** Lists a run's whole-dataset per-image scores and keeps them in the store when idle; false without a writer. */
   | { op: 'metrics.keepPerImage'; datasetId: number; runId: number }
   /** Does the worker's idle work now (the engine is closing); null. */
-  | { op: 'idle.finish' };
+  | { op: 'idle.finish' }
+  /** What deleting a dataset would remove (datasets/deletePlanFacts.ts); `cacheDir`: the workspace's cache folder. */
+  | { op: 'datasets.deletePlan'; datasetId: number; cacheDir: string; beingDeleted: boolean };
 
 export interface ReadResults {
   'datasets.list': DatasetSummary[];
@@ -42,6 +45,7 @@ export interface ReadResults {
   'metrics.scores': RunScores | null;
   'metrics.keepPerImage': boolean;
   'idle.finish': null;
+  'datasets.deletePlan': DeletePlanFacts;
 }
 
 export interface ReadContext {
@@ -143,6 +147,8 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
       return ctx.keeper !== undefined;
     case 'idle.finish':
       return null;
+    case 'datasets.deletePlan':
+      return deletePlanFacts(ctx.db, ctx.repos, req.datasetId, req.cacheDir, req.beingDeleted);
     case 'metrics.scores':
       return cachedScoreRead(ctx, ['scores', req.datasetId, req.runId, req.subset], req.runId, req.subset, () => {
         const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);

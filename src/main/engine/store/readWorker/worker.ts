@@ -91,7 +91,10 @@ parentPort?.on('message', (msg: ReadMessage) => {
     if (msg.req.op === 'idle.finish') whenIdle();
     value = runRead(ctx, msg.req);
     reply =
-      msg.req.op === 'metrics.perImage' ? { id: msg.id, ok: true, value } : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
+      // Columns and long string lists are cloned (several times faster than JSON for 100k entries).
+      msg.req.op === 'metrics.perImage' || msg.req.op === 'datasets.deletePlan'
+        ? { id: msg.id, ok: true, value }
+        : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
   } catch (err) {
     reply =
       err instanceof ApiError

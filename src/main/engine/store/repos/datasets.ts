@@ -24,15 +24,15 @@ interface SummaryRow {
   class_count: number;
 }
 
-const summarySql = `
+const summaryOfAnySql = `
   SELECT d.id, d.name, d.format, d.task, d.source_path, d.created_at,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS image_count,
     (SELECT COUNT(*) FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = d.id) AS sample_count,
     (SELECT COUNT(DISTINCT s.image_id) FROM samples s JOIN images i ON i.id = s.image_id
        JOIN annotations a ON a.sample_id = s.id WHERE i.dataset_id = d.id) AS annotated_image_count,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
-  FROM datasets d
-  WHERE d.hidden_by IS NULL`;
+  FROM datasets d`;
+const summarySql = `${summaryOfAnySql} WHERE d.hidden_by IS NULL`;
 
 /** A dataset's own fields without the counts (which scan its images: ~80 ms at 100k images). */
 export type DatasetHeader = Omit<DatasetSummary, 'imageCount' | 'sampleCount' | 'annotatedImageCount' | 'classCount'>;
@@ -85,6 +85,11 @@ export function datasetsRepo(db: Db) {
     /** The dataset with its counts (what datasets.get and datasets.list show). */
     get(id: number): DatasetSummary | undefined {
       const row = db.prepare(`${summarySql} AND d.id = ?`).get(id) as SummaryRow | undefined;
+      return row === undefined ? undefined : toSummary(row);
+    },
+    /** A dataset hidden by its delete (hideForDelete), with its counts: what the delete removes. */
+    beingDeleted(id: number): DatasetSummary | undefined {
+      const row = db.prepare(`${summaryOfAnySql} WHERE d.hidden_by = 'delete' AND d.id = ?`).get(id) as SummaryRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
     /** The dataset without its counts: existence checks, names and tasks on hot paths. */
