@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createEngine } from '../../../src/main/engine/engine';
@@ -173,6 +174,36 @@ describe('imports written in slices', () => {
     expect(counts(db)).toMatchObject({ datasets: 0, classes: 0, images: 0, samples: 0, annotations: 0 });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(readdirSync(ws)).toContain('tessera.db');
+  });
+});
+
+const fileSha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe('WAL checkpoints between slices', () => {
+  it("the read worker checkpoints the WAL between an import's slices, so the engine's own commits need not (store/walCheckpoint.ts)", async () => {
+    // Whether the database file itself changed during the import (pages copied in from the WAL).
+    const changed: Record<string, boolean> = {};
+    for (const readWorker of [true, false]) {
+      const t = tempDir();
+      const engine = createEngine({ workspace: join(t.dir, 'ws'), create: true, readWorker });
+      cleanups.push(t.cleanup, () => engine.close());
+      const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+      const db = engineInternals(engine).db;
+      await client.call('datasets.list', {}); // starts the read worker, as the app's first screen does
+      // Only a checkpoint made elsewhere can move pages into the database file now.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.pragma('wal_autocheckpoint = 0');
+      const before = fileSha(engine.paths.db);
+      const data = await makeFolderDataset(t.dir, 12, { w: 160, h: 120 });
+      process.env['TESSERA_TEST_SLICE_ITEMS'] = '2';
+      const finished = await finishJob(client, () =>
+        client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'wal' }),
+      );
+      expect(finished.status).toBe('succeeded');
+      changed[readWorker ? 'worker' : 'no worker'] = fileSha(engine.paths.db) !== before;
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    }
+    expect(changed).toEqual({ worker: true, 'no worker': false });
   });
 });
 

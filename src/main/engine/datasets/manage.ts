@@ -2,7 +2,8 @@ import { ApiError } from '../../../shared/api/errors';
 import type { DeletePlan, DeleteResult } from '../../../shared/api/methods/manage';
 import { vocColor, type ClassInfo, type DatasetSummary, type Rgb } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
-import { deleteImageCachesInSlices, liveJobOn, removeFiles, thumbnailFiles } from './manageCollect';
+import { EmbeddingCache } from '../models/embeddingCache';
+import { deleteCachedOutputsInSlices, liveJobOn, removeFiles } from './manageCollect';
 import { hideForDelete, removeHiddenDataset } from './slicedWrite';
 
 function requireDataset(deps: EngineDeps, datasetId: number): DatasetSummary {
@@ -28,11 +29,11 @@ export async function datasetDeletePlan(
   deps: EngineDeps,
   datasetId: number,
   beingDeleted = false,
-): Promise<DeletePlan & { orphans: string[] }> {
+): Promise<DeletePlan & { orphans: string[]; files: { embeddings: string[]; thumbnails: string[] } }> {
   deps.repos.jobs.markInterrupted();
   const facts = await deps.reads.read({ op: 'datasets.deletePlan', datasetId, cacheDir: deps.paths.cache, beingDeleted });
-  const { dataset: d, runNames, counts, orphans, thumbnails } = facts;
-  const caches = { cachedOutputs: facts.cachedOutputs, embeddings: facts.embeddings };
+  const { dataset: d, runNames, counts, orphans } = facts;
+  const files = { embeddings: facts.embeddingFiles, thumbnails: facts.thumbnailFiles };
   const goes = [
     { key: 'images', label: 'images (their rows; the image files stay on disk)', count: d.imageCount },
     { key: 'samples', label: 'samples', count: d.sampleCount },
@@ -46,9 +47,9 @@ export async function datasetDeletePlan(
     { key: 'predictions', label: 'predictions', count: counts.predictions },
     { key: 'heatmaps', label: 'heatmaps', count: counts.heatmaps },
     { key: 'metricRows', label: 'metric rows', count: counts.metricRows },
-    { key: 'cachedOutputs', label: 'cached model outputs', count: caches.cachedOutputs },
-    { key: 'embeddings', label: 'cached image embeddings', count: caches.embeddings },
-    { key: 'thumbnails', label: 'thumbnails', count: thumbnails },
+    { key: 'cachedOutputs', label: 'cached model outputs', count: facts.cachedOutputs },
+    { key: 'embeddings', label: 'cached image embeddings', count: files.embeddings.length },
+    { key: 'thumbnails', label: 'thumbnails', count: files.thumbnails.length },
     { key: 'savedFilters', label: 'saved filters', count: counts.savedFilters },
     { key: 'tagLinks', label: 'tag links (the tags themselves stay)', count: counts.tagLinks },
   ];
@@ -57,7 +58,7 @@ export async function datasetDeletePlan(
     'tags, models and other datasets stay; jobs stay in the Jobs list',
   ];
   const blockedBy = beingDeleted ? null : liveJobOn(deps.repos.jobs, { datasetId });
-  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy, orphans };
+  return { kind: 'dataset', id: d.id, name: d.name, goes, keeps, blockedBy, orphans, files };
 }
 
 /**
@@ -75,11 +76,11 @@ export async function deleteDataset(deps: EngineDeps, datasetId: number): Promis
   hideForDelete(deps.db, 'datasets', datasetId);
   deps.events.emit('data.changed', { topics: ['datasets', 'images', 'runs', 'metrics', 'tags', 'filters', 'annotations'] });
   // A delete whose process stops from here on is finished by the next open (its row stays hidden).
-  const { orphans, ...plan } = await datasetDeletePlan(deps, datasetId, true);
-  const thumbs = thumbnailFiles(deps.paths.cache, orphans);
+  const { orphans, files, ...plan } = await datasetDeletePlan(deps, datasetId, true);
   await removeHiddenDataset(deps.db, deps.repos, datasetId);
-  await deleteImageCachesInSlices(deps.db, deps.paths.cache, orphans);
-  const filesRemoved = removeFiles(thumbs);
+  await deleteCachedOutputsInSlices(deps.db, orphans);
+  EmbeddingCache.remove(files.embeddings);
+  const filesRemoved = removeFiles(files.thumbnails);
   deps.logger.info(`deleted dataset ${datasetId} "${plan.name}" (${plan.goes.map((g) => `${g.key} ${g.count}`).join(', ')})`);
   deps.events.emit('data.changed', { topics: ['datasets', 'images', 'runs', 'metrics', 'tags', 'filters', 'annotations'] });
   return { plan, filesRemoved };

@@ -28,24 +28,23 @@ export function liveJobOn(jobs: JobsRepo, what: { datasetId?: number; runId?: nu
 }
 
 /** Cached outputs and embedding files (under `cacheDir`) of the images in `_shas` (call inside withShaTable). */
-export function imageCacheCounts(db: Db, cacheDir: string): { cachedOutputs: number; embeddings: number } {
+export function imageCaches(db: Db, cacheDir: string): { cachedOutputs: number; embeddingFiles: string[] } {
   const cachedOutputs = cachedOutputsOfImages(db);
-  const embeddings = new EmbeddingCache(cacheDir, 0).imageFiles(shasInTable(db)).length;
-  return { cachedOutputs, embeddings };
+  const embeddingFiles = new EmbeddingCache(cacheDir, 0).imageFiles(shasInTable(db));
+  return { cachedOutputs, embeddingFiles };
 }
 
 /**
- * Removes the cache entries of these image hashes: their cached outputs 2,000 hashes a transaction
- * with the event loop free between (100k in one transaction held it ~0.4 s), then their embedding files.
+ * Removes the cached outputs of these image hashes, 2,000 hashes a transaction with the event loop
+ * free between (100k in one transaction held it ~0.4 s).
  */
-export async function deleteImageCachesInSlices(db: Db, cacheDir: string, shas: readonly string[]): Promise<void> {
+export async function deleteCachedOutputsInSlices(db: Db, shas: readonly string[]): Promise<void> {
   const SLICE = 2000;
   for (let at = 0; at < shas.length; at += SLICE) {
     const slice = shas.slice(at, at + SLICE);
     db.transaction(() => withShaTable(db, slice, () => deleteCachedOutputsOfImages(db)))();
     await nextTurn();
   }
-  if (shas.length > 0) EmbeddingCache.remove(new EmbeddingCache(cacheDir, 0).imageFiles(shas));
 }
 
 export function modelCacheCounts(db: Db, cacheDir: string, sha: string): { cachedOutputs: number; embeddings: number } {

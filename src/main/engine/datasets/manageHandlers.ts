@@ -7,7 +7,7 @@ export function manageHandlers(deps: EngineDeps) {
   return {
     'datasets.rename': async ({ datasetId, name }) => renameDataset(deps, datasetId, name),
     'datasets.deletePlan': async ({ datasetId }) => {
-      const { orphans: _orphans, ...plan } = await datasetDeletePlan(deps, datasetId);
+      const { orphans: _orphans, files: _files, ...plan } = await datasetDeletePlan(deps, datasetId);
       return plan;
     },
     'datasets.delete': async ({ datasetId }) => deleteDataset(deps, datasetId),

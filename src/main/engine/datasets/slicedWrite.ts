@@ -12,6 +12,7 @@
  * owns them (removeAbandonedHidden).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { checkpointBetweenSlices } from '../store/walCheckpoint';
 import { testGate } from '../jobs/testGate';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -55,6 +56,7 @@ export async function writeInSlices<T>(
     onSlice?.(next);
     if (next < items.length) {
       await nextTurn();
+      await checkpointBetweenSlices(db);
       await testGate(-slice, signal);
     }
   }
@@ -74,6 +76,7 @@ async function deleteInSlices(db: Db, step: (batch: number) => number): Promise<
     const ms = performance.now() - t;
     batch = Math.max(16, Math.min(65_536, Math.round(ms > SLICE_MS ? batch / 2 : ms < SLICE_MS / 2 ? batch * 2 : batch)));
     await nextTurn();
+    await checkpointBetweenSlices(db);
   }
 }
 

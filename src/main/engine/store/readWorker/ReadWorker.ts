@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../../shared/api/errors';
 import type { Logger } from '../../logger';
 import type { Db } from '../db';
+import { setOffThreadCheckpoint } from '../walCheckpoint';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import { readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
 
@@ -82,10 +83,14 @@ export class ReadWorker {
     worker.on('message', (reply: ReadReply) => this.settle(reply));
     worker.on('error', (err) => this.fallBack(err));
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker === worker) {
+        this.worker = null;
+        setOffThreadCheckpoint(this.opts.db, null);
+      }
       if (!this.closed && this.pending.size > 0) this.fallBack(new Error(`read worker exited with code ${code}`));
     });
     this.worker = worker;
+    setOffThreadCheckpoint(this.opts.db, () => this.read({ op: 'wal.checkpoint' }));
     return worker;
   }
 
@@ -106,6 +111,7 @@ export class ReadWorker {
     const worker = this.worker;
     this.worker = null;
     void worker?.terminate();
+    setOffThreadCheckpoint(this.opts.db, null);
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const p of waiting) {
@@ -128,6 +134,7 @@ export class ReadWorker {
       clearTimeout(timer);
     }
     this.closed = true;
+    setOffThreadCheckpoint(this.opts.db, null);
     const worker = this.worker;
     this.worker = null;
     for (const p of this.pending.values()) p.reject(new ApiError('CANCELLED', 'the workspace was closed'));

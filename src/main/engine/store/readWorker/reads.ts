@@ -33,7 +33,9 @@ export type ReadRequest =
   /** Does the worker's idle work now (the engine is closing); null. */
   | { op: 'idle.finish' }
   /** What deleting a dataset would remove (datasets/deletePlanFacts.ts); `cacheDir`: the workspace's cache folder. */
-  | { op: 'datasets.deletePlan'; datasetId: number; cacheDir: string; beingDeleted: boolean };
+  | { op: 'datasets.deletePlan'; datasetId: number; cacheDir: string; beingDeleted: boolean }
+  /** A PASSIVE checkpoint of the WAL by the worker's writer (store/walCheckpoint.ts); in the engine's thread, nothing. */
+  | { op: 'wal.checkpoint' };
 
 export interface ReadResults {
   'datasets.list': DatasetSummary[];
@@ -46,6 +48,7 @@ export interface ReadResults {
   'metrics.keepPerImage': boolean;
   'idle.finish': null;
   'datasets.deletePlan': DeletePlanFacts;
+  'wal.checkpoint': null;
 }
 
 export interface ReadContext {
@@ -146,6 +149,7 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
       ctx.keeper?.later(req.datasetId, req.runId);
       return ctx.keeper !== undefined;
     case 'idle.finish':
+    case 'wal.checkpoint':
       return null;
     case 'datasets.deletePlan':
       return deletePlanFacts(ctx.db, ctx.repos, req.datasetId, req.cacheDir, req.beingDeleted);

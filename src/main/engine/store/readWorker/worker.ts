@@ -89,6 +89,7 @@ parentPort?.on('message', (msg: ReadMessage) => {
   let value: unknown;
   try {
     if (msg.req.op === 'idle.finish') whenIdle();
+    if (msg.req.op === 'wal.checkpoint') write((w) => w.pragma('wal_checkpoint(PASSIVE)'));
     value = runRead(ctx, msg.req);
     reply =
       // Columns and long string lists are cloned (several times faster than JSON for 100k entries).
@@ -110,6 +111,7 @@ parentPort?.on('message', (msg: ReadMessage) => {
   // After the gallery of a dataset is served and the worker has been idle a moment, list what its
   // first score sort needs (once per sample set), so that work does not delay the gallery's burst of reads.
   const req = msg.req;
+  if (req.op === 'wal.checkpoint') return; // between a write's slices: no idle work is due
   if (reply.ok && (req.op === 'images.page' || req.op === 'images.ids')) toPrepare.add(req.datasetId);
   // The dataset list is the app's first screen: prepare the largest datasets too (a score sort may be
   // the first gallery call of a reopened app), within a budget of images listed ahead.
