@@ -31,6 +31,7 @@ import { TOOL_VERSION } from './version';
 import { ReadWorker } from './store/readWorker/ReadWorker';
 import { removeAbandonedHidden } from './datasets/slicedWrite';
 import type { PdfPrinter } from './reports/pdf';
+import { forgetSound, recordSound } from './store/checkStamp';
 
 export interface EngineOptions {
   workspace: string;
@@ -143,6 +144,10 @@ export function createEngine(options: EngineOptions): Engine {
       await inference.close();
       await reads.close();
       db.close();
+      // The last connection closed cleanly on a sound file: the next open need not check it again.
+      // A session that saw damage or an I/O error leaves the file to be checked, changed or not.
+      if (store.faultSeen === true) forgetSound(paths.db);
+      else if (store.readOnly === null && store.damage === null) recordSound(paths.db);
     },
   };
   attachInternals(engine, deps);

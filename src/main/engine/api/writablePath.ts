@@ -98,7 +98,7 @@ export function readablePath(path: string, ctx: CallContext, workspaceRoot: stri
 function storeFile(real: string, workspace: string): boolean {
   const rel = relative(workspace, real);
   const top = rel.split(sep)[0] ?? '';
-  return /^tessera\.(db|log)(-wal|-shm|-journal)?$/.test(top) || top === 'cache';
+  return /^tessera\.(db|log)(-wal|-shm|-journal|\.checked)?$/.test(top) || top === 'cache';
 }
 
 /**

@@ -13,6 +13,13 @@ export interface StoreState {
   readOnly: string | null;
   /** quick_check's findings when the file is damaged, else null. */
   damage: string[] | null;
+  /**
+   * How the open knew the file sound: 'checked' (quick_check ran), 'unchanged' (it matched the stamp
+   * of its last check or clean close: store/checkStamp.ts), 'not checked' (tests of the check itself).
+   */
+  soundBy?: 'checked' | 'unchanged' | 'not checked';
+  /** Set when SQLite reported damage or an I/O error during this session: no stamp is left at close. */
+  faultSeen?: boolean;
 }
 
 const FILE_FAULTS: Record<string, (path: string) => string> = {
@@ -71,12 +78,16 @@ export function storeFault(err: unknown, store: StoreState): ApiError | null {
   const file = store.file;
   if (code.startsWith('SQLITE_READONLY')) return readOnlyError(store, err.message);
   if (code === 'SQLITE_FULL') return new ApiError('IO_ERROR', `no space left on the device for ${file}; free some space and try again`);
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    store.faultSeen = true;
     return new ApiError('CORRUPT_FILE', `${file} is damaged (${err.message}); ${recoveryAdvice(file)}`);
+  }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return new ApiError('CONFLICT', `${file} is busy: another Tessera process holds it (${err.message}); try again when it is done`);
-  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH')
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    if (code.startsWith('SQLITE_IOERR')) store.faultSeen = true;
     return new ApiError('IO_ERROR', `${file}: ${err.message} (${code})`);
+  }
   return null;
 }
 

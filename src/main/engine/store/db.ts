@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { dirname } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { recoveryAdvice, type StoreState } from '../jobs/faults';
+import { forgetSound, unchangedSinceCheck } from './checkStamp';
 import { migrations, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -180,7 +181,8 @@ function openReadOnly(file: string, p: StoreProbe): Db {
 
 /**
  * Opens a workspace database the way its files allow: read-write (WAL, migrations) when it can
- * write, read-only otherwise; PRAGMA quick_check on every open, and a damaged file is opened
+ * write, read-only otherwise; PRAGMA quick_check on open (unless the file is exactly as Tessera last
+ * found or left it sound: store/checkStamp.ts), and a damaged file is opened
  * read-only so nothing writes to it (reads still work as far as the damage allows). A 0-byte file
  * is refused unless `allowEmpty` (init). Every refusal leaves the files as they were.
  */
@@ -189,6 +191,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
   const access = chooseStoreAccess(file, probe, options);
   if (access.mode === 'refuse') throw access.error;
   let readOnly = access.mode === 'readonly' ? access.reason : null;
+  // Decided before this connection opens (reading creates the WAL file the stamp must not see).
+  const soundBy = options.skipCheck === true ? 'not checked' : unchangedSinceCheck(file) ? 'unchanged' : 'checked';
   let db: Db;
   try {
     db = readOnly === null ? new Database(file) : openReadOnly(file, probe);
@@ -197,9 +201,10 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
   }
   let damage: string[] | null = null;
   try {
-    if (options.skipCheck !== true) {
+    if (soundBy === 'checked') {
       const found = quickCheck(db);
       damage = found.length === 0 ? null : found;
+      if (damage !== null) forgetSound(file);
     }
     if (damage !== null && readOnly === null) {
       // Nothing may write to a damaged file: reopen it read-only, before any pragma or migration.
@@ -222,7 +227,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
         );
       }
     }
-    return { db, state: { file, readOnly, damage } };
+    return { db, state: { file, readOnly, damage, soundBy } };
   } catch (err) {
     db.close();
     throw damagedFile(file, err) ?? err;

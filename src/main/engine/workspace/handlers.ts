@@ -2,6 +2,7 @@ import type { Handlers } from '../api/dispatch';
 import { realPathOf } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
 import type { StoreState } from '../jobs/faults';
+import { forgetSound } from '../store/checkStamp';
 import { quickCheck, schemaVersion } from '../store/db';
 
 /** workspace.*: where the workspace is, its schema and tool versions, and an integrity check of its database. */
@@ -16,6 +17,7 @@ export function workspaceHandlers(deps: EngineDeps, store: StoreState) {
     }),
     'workspace.check': async () => {
       const problems = quickCheck(db);
+      if (problems.length > 0) forgetSound(paths.db);
       return { file: paths.db, ok: problems.length === 0, problems, readOnly: store.readOnly, schemaVersion: schemaVersion(db) };
     },
   } satisfies Partial<Handlers>;
