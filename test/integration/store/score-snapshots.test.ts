@@ -230,6 +230,22 @@ describe('kept per-image score lists', () => {
     expect(listRow().version).toBe(samplesVersion());
   });
 
+  it("after a gallery read, the idle worker reads the scores of the dataset's latest scored runs ahead: a sort a moment later is answered from memory and the list is kept", async () => {
+    await closeOpened();
+    db.exec('DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots;');
+    const client = reopen();
+    await client.call('images.page', { datasetId: g.datasetId, limit: 20 });
+    // No score sort was asked for: the list at the current version appears once the worker is idle.
+    const row = await keptAtCurrentVersion();
+    expect(decodeScoreList(row.payload)!.sampleIds.length).toBe(general()!.length);
+    // Marked in the store now, the answer still comes from the worker's memory (read before the mark).
+    const someSample = general()![3]!.sampleId;
+    markKept(someSample, 0.123456);
+    const answered = await perImage(client);
+    expect(answered).toEqual(general());
+    await closeOpened();
+  });
+
   it('keeps the most recent lists only, and a run deleted takes its list with it', () => {
     const { repos } = engineInternals(owner);
     const list = decodeScoreList(keptRow()!.payload)!;

@@ -82,6 +82,17 @@ export function hasStoredScores(db: Db, datasetId: number): boolean {
   );
 }
 
+/** The most recent complete runs of the dataset with stored per-sample scores (newest first). */
+export function scoredRunIds(db: Db, datasetId: number, limit: number): number[] {
+  return db
+    .prepare(
+      `SELECT r.id FROM runs r WHERE r.dataset_id = ? AND r.status = 'complete' AND r.hidden_by IS NULL
+         AND EXISTS (SELECT 1 FROM metric_samples m WHERE m.run_id = r.id) ORDER BY r.id DESC LIMIT ?`,
+    )
+    .pluck()
+    .all(datasetId, limit) as number[];
+}
+
 export function runHasPredictions(db: Db, runId: number): boolean {
   return db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) !== undefined;
 }
