@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
@@ -73,5 +74,32 @@ describe('model runs (smoke)', () => {
       ['toy-colour-patch-tokens', 'complete', 'cpu', 2],
       ['toy-colour-sam', 'complete', 'cpu', 2],
     ]);
+  });
+
+  it("a run's commits leave the WAL to the read worker: with the engine's own checkpoint off, the database file still takes each item (store/walCheckpoint.ts)", async () => {
+    const { client, engine } = env;
+    const db = engineInternals(engine).db;
+    await client.call('datasets.list', {}); // the read worker is running
+    const [dataset] = await client.call('datasets.list', {});
+    const semantic = (await client.call('models.list', {})).find((m) => m.name === 'toy-colour-semantic')!;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    try {
+      const sha = (): string => createHash('sha256').update(readFileSync(engine.paths.db)).digest('hex');
+      const before = sha();
+      const done = await finishJob(client, () =>
+        client.call('runs.start', { modelId: semantic.id, datasetId: dataset!.id, device: 'cpu', runName: 'wal-check' }),
+      );
+      expect(done.status).toBe('succeeded');
+      // The checkpoint after the last item is asked for without waiting: give it a moment.
+      let changed = false;
+      for (let k = 0; k < 50 && !changed; k++) {
+        changed = sha() !== before;
+        if (!changed) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(changed).toBe(true);
+    } finally {
+      db.pragma('wal_autocheckpoint = 1000');
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { EngineDeps } from '../deps';
 import type { JobContext } from '../jobs/JobRunner';
 import { testGate } from '../jobs/testGate';
 import { labelMapToRles, paintLabelMap } from '../masks/labelMap';
+import { requestCheckpoint } from '../store/walCheckpoint';
 import { inferenceCacheRepo } from '../store/repos/inferenceCache';
 import type { Adapter, AdapterOutput, SampleToPredict } from './adapters/types';
 import type { ClassMapping } from './classMapping';
@@ -232,6 +233,8 @@ function commitItem(
     for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
     if (!item.fromCache) cache.put(key, encodeItemResult(r), plan.model.summary.sha256, s.imageSha);
   })();
+  // The WAL is copied into the database file by the read worker, not inside a later commit here.
+  requestCheckpoint(deps.db);
   if (item.stages !== undefined) {
     const st = tally.profile.stages;
     for (const k of ['decode', 'preprocess', 'inference', 'transfer', 'postprocess'] as const) st[k] += item.stages[k];

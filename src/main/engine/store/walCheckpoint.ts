@@ -28,3 +28,12 @@ export async function checkpointBetweenSlices(db: Db): Promise<void> {
     // SQLite's own automatic checkpoint stays in place.
   }
 }
+
+/**
+ * Asks for an off-thread checkpoint without waiting for it: after a model run's per-item commit, the
+ * next commit is an inference away, so the checkpoint is usually complete before it (and the WAL
+ * starts over) without the run ever waiting on it.
+ */
+export function requestCheckpoint(db: Db): void {
+  void checkpointBetweenSlices(db);
+}
