@@ -65,7 +65,7 @@ function keepScoreLists(): void {
 /** Datasets whose gallery was served, to prepare for a score sort when the worker is idle. */
 const toPrepare = new Set<number>();
 const IDLE_MS = 250;
-/** Images whose scored samples the worker lists ahead after the dataset list (~0.15 s per 100k). */
+/** Images whose scored samples (and latest runs' scores) the worker reads ahead after the dataset list (~0.3 s per 100k). */
 const PREPARE_BUDGET_IMAGES = 300_000;
 let idleTimer: NodeJS.Timeout | null = null;
 
