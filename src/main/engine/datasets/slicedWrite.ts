@@ -74,7 +74,10 @@ async function deleteInSlices(db: Db, step: (batch: number) => number): Promise<
     const changes = db.transaction(() => step(batch))();
     if (changes === 0) return;
     const ms = performance.now() - t;
-    batch = Math.max(16, Math.min(65_536, Math.round(ms > SLICE_MS ? batch / 2 : ms < SLICE_MS / 2 ? batch * 2 : batch)));
+    // Toward SLICE_MS in proportion, growing at most 1.5x a step (doubling overshot to 50-65 ms where
+    // a batch of images cascades into many samples and regions) and shrinking at most 2x.
+    const fit = (batch * SLICE_MS) / Math.max(ms, 0.1);
+    batch = Math.max(16, Math.min(65_536, Math.round(Math.min(batch * 1.5, Math.max(batch / 2, fit)))));
     await nextTurn();
     await checkpointBetweenSlices(db);
   }
