@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { ImportResult, Input } from '../../../shared';
 import { PredictionFormat } from '../../../shared/api/methods/datasets';
-import { sharedPool } from '../../engine/workers/pool';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
@@ -49,7 +48,6 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: { masks?: string; name?: string; json?: boolean }) => {
-      sharedPool().prestart(); // its workers load while the workspace opens
       await runImport(globals(), opts.json, 'datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name });
     });
   imp
@@ -108,7 +106,6 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
     .option('--json', 'print the result as JSON')
     .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; json?: boolean }) => {
-      if (opts.format === 'png') sharedPool().prestart(); // its workers load while the workspace opens
       const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         return runJob(s.client, 'runs.importPredictions', { datasetId: dataset.id, run: opts.run, format: opts.format, path });

@@ -61,19 +61,6 @@ export class WorkerPool {
     });
   }
 
-  /**
-   * Starts the workers ahead of their first task, so that loading their code overlaps the caller's own
-   * start (a CLI import opens the workspace meanwhile: ~0.1-0.2 s). They stop again after a while idle.
-   */
-  prestart(): void {
-    if (this.pick() === null || this.pending.size > 0 || this.idleTimer !== null) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.pending.size === 0) void this.close();
-    }, IDLE_MS);
-    this.idleTimer.unref();
-  }
-
   /** Stops every worker now (in-flight tasks fail). */
   async close(): Promise<void> {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
