@@ -138,6 +138,50 @@ describe('imports written in slices', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
+  it('PNG predictions are written while later files are read: a bad file after written slices leaves the store as it was', async () => {
+    const { root, client, data, db } = await setup();
+    const imported = await finishJob(client, () =>
+      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'base' }),
+    );
+    const datasetId = Number(imported.result?.['datasetId']);
+    const preds = join(root, 'preds');
+    mkdirSync(preds);
+    const name = (i: number): string => `img_${String(i).padStart(3, '0')}`;
+    for (const [i, labels] of data.labels.entries())
+      writeGreyMask(
+        join(preds, `${name(i)}.png`),
+        64,
+        48,
+        labels.map((v) => (v === 255 ? 0 : v)),
+      );
+    // The last file (in name order) holds a value that is no class of the dataset.
+    writeGreyMask(join(preds, `${name(6)}.png`), 64, 48, new Uint8Array(64 * 48).fill(77));
+    const before = counts(db);
+    const gate = join(root, 'gate');
+    process.env['TESSERA_TEST_SLICE_ITEMS'] = '2';
+    process.env['TESSERA_TEST_GATE'] = `-2:${gate}`;
+    const failed = finishJob(client, () => client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
+    await waitFor(`${gate}.waiting`);
+    // Two slices are written, hidden; the bad file has not been reached yet.
+    expect(db.prepare('SELECT COUNT(DISTINCT sample_id) FROM predictions').pluck().get()).toBe(4);
+    expect(await client.call('runs.list', { datasetId })).toEqual([]);
+    writeFileSync(gate, '');
+    const done = await failed;
+    expect(done.status).toBe('failed');
+    expect(done.error?.message).toBe(`${join(preds, `${name(6)}.png`)}: value 77 (3072 pixels) is not a class of the dataset (0, 1, 2, 3)`);
+    expect(counts(db)).toEqual(before);
+    expect(db.prepare('SELECT COUNT(*) FROM prediction_revs').pluck().get()).toBe(0);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+
+    // Two files for one image (a.png and a.PNG) are refused before anything is written, naming both.
+    delete process.env['TESSERA_TEST_GATE'];
+    writeGreyMask(join(preds, `${name(6)}.png`), 64, 48, new Uint8Array(64 * 48));
+    writeGreyMask(join(preds, `${name(1)}.PNG`), 64, 48, new Uint8Array(64 * 48));
+    const twice = await finishJob(client, () => client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
+    expect(twice.error?.message).toBe(`${join(preds, `${name(1)}.png`)}: ${name(1)}.PNG and ${name(1)}.png are both predictions for image ${name(1)}.png`);
+    expect(counts(db)).toEqual(before);
+  });
+
   it('a live import stays hidden from other processes; killed between slices, it is removed by the next process to open the workspace', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

@@ -17,7 +17,7 @@ import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
 import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
-import { removeHiddenRun, writeInSlices } from './slicedWrite';
+import { removeHiddenRun, StreamedSlices, writeInSlices } from './slicedWrite';
 import { revReaders } from '../store/repos/evaluation';
 import type { StoreDeps } from './staging';
 
@@ -45,33 +45,57 @@ function sampleOf(datasetName: string) {
   };
 }
 
-/** Counts of a staged PNG prediction against the ground truth it was read with (its counter value then). */
-type StagedCounts = Map<number, { rows: CountRow[]; gtRev: number | null }>;
+/** PNG predictions named like the dataset's images (by stem), in file name order; the rest are skipped with their reason. */
+async function matchPngs(
+  dir: string,
+  images: DatasetImage[],
+  skipped: SkippedFile[],
+): Promise<Array<{ file: string; image: DatasetImage }>> {
+  const byStem = imagesByStem(images);
+  const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
+  const matched: Array<{ file: string; image: DatasetImage }> = [];
+  const fileOf = new Map<DatasetImage, string>();
+  for (const f of files) {
+    const image = byStem.lookup(basename(f, extname(f)), join(dir, f));
+    if (image === undefined) {
+      skipped.push({ file: f, reason: 'no image of the dataset has this name' });
+      continue;
+    }
+    const other = fileOf.get(image);
+    if (other !== undefined)
+      throw new ApiError('INVALID_INPUT', `${join(dir, f)}: ${other} and ${f} are both predictions for image ${image.fileName}`, {
+        file: join(dir, f),
+      });
+    fileOf.set(image, f);
+    matched.push({ file: f, image });
+  }
+  return matched;
+}
+
+/** One PNG prediction, decoded and encoded (and counted) by the pool, as it is written. */
+interface PngItem {
+  sampleId: number;
+  regions: Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>;
+  /** Its counts against the ground truth it was read with (that ground truth's counter value then); null: not counted. */
+  counted: { rows: CountRow[]; gtRev: number | null } | null;
+}
 
 /**
  * Decodes, checks and encodes the PNGs in the worker pool (one task per file, in file order) and,
  * on a semantic dataset, counts each against its image's ground truth while the map is decoded, so
  * the run's metric rows are written with its predictions and `eval` afterwards has nothing to do.
+ * Each result goes to `write` as it arrives (in order): the run's slices are written while the
+ * pool reads the next files.
  */
-async function stagePngs(
+async function readPngs(
   dir: string,
-  images: DatasetImage[],
+  matched: Array<{ file: string; image: DatasetImage }>,
   classes: number[],
   counting: { db: Db; repos: StoreDeps['repos']; numClasses: number } | null,
   pick: (i: DatasetImage) => number,
-  skipped: SkippedFile[],
+  write: (item: PngItem) => Promise<void>,
   ctx: JobContext,
-): Promise<{ staged: Staged; counts: StagedCounts }> {
-  const byStem = imagesByStem(images);
-  const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
-  const matched: Array<{ file: string; image: DatasetImage }> = [];
-  for (const f of files) {
-    const image = byStem.lookup(basename(f, extname(f)), join(dir, f));
-    if (image === undefined) skipped.push({ file: f, reason: 'no image of the dataset has this name' });
-    else matched.push({ file: f, image });
-  }
-  const staged: Staged = new Map();
-  const counts: StagedCounts = new Map();
+): Promise<void> {
   const gtRevs = new Map<number, number | null>();
   const revs = counting === null ? undefined : revReaders(counting.db);
   // Ground truth to count against, read for the next GT_CHUNK files at a time (one query each for
@@ -107,15 +131,18 @@ async function stagePngs(
       }
       return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, count };
     },
-    (result, { image }, n) => {
-      ctx.progress(n + 1, matched.length, 'reading prediction PNGs');
+    (result, { image }) => {
       const sampleId = pick(image);
-      staged.set(sampleId, predictionPngRegions(result, image.height, image.width));
-      if (result.rows !== null) counts.set(sampleId, { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null });
+      return write({
+        sampleId,
+        regions: predictionPngRegions(result, image.height, image.width),
+        counted: result.rows === null ? null : { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null },
+      });
     },
     ctx.signal,
+    // Deeper queues than the default: the workers keep going while a slice is written.
+    8,
   );
-  return { staged, counts };
 }
 
 async function stageCocoResults(
@@ -203,42 +230,30 @@ export async function importPredictions(
   const classes = datasetClasses(deps.db, dataset.id);
   const pick = sampleOf(dataset.name);
   const skipped: SkippedFile[] = [];
+  const format = params.format;
   let staged: Staged = new Map();
-  let counts: StagedCounts = new Map();
+  let matchedPngs: Array<{ file: string; image: DatasetImage }> = [];
   let heatmaps: HeatmapPlanItem[] = [];
-  if (params.format === 'png') {
-    const counting =
-      dataset.task === 'semantic' && classes.length > 0
-        ? { db: deps.db, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
-        : null;
-    ({ staged, counts } = await stagePngs(
-      path,
-      images,
-      classes.map((c) => c.index),
-      counting,
-      pick,
-      skipped,
-      ctx,
-    ));
-  } else if (params.format === 'coco-results') {
+  if (format === 'png') matchedPngs = await matchPngs(path, images, skipped);
+  else if (format === 'coco-results') {
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     staged = await stageCocoResults(path, images, classOf, pick, ctx);
   } else
     heatmaps = planHeatmaps(
-      params.format,
+      format,
       path,
       images,
       pick,
       skipped,
       classes.map((c) => c.index),
     );
-  if (staged.size === 0 && heatmaps.length === 0)
+  if (staged.size === 0 && heatmaps.length === 0 && matchedPngs.length === 0)
     throw new ApiError('INVALID_INPUT', `${path}: no predictions match any image of dataset "${dataset.name}"`, { skipped });
 
   ctx.signal.throwIfAborted();
-  ctx.progress(0, staged.size + heatmaps.length, 'writing');
-  const format = params.format;
-  // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts).
+  // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts): PNGs are
+  // written as the pool reads them, the other formats once read and checked whole. A failure on the
+  // way (a bad file, a cancel, a fault) removes the hidden rows again.
   const runId = deps.db.transaction(() =>
     deps.repos.runs.create({
       datasetId: dataset.id,
@@ -249,36 +264,67 @@ export async function importPredictions(
       hiddenBy: ctx.jobId,
     }),
   )();
+  const total = matchedPngs.length + staged.size + heatmaps.length;
+  let regions = 0;
+  let scored = 0;
+  const sampled = new Set<number>();
   try {
     const metrics = metricRowsStore(deps.db);
     const revs = revReaders(deps.db);
-    const total = staged.size + heatmaps.length;
-    const progress = (done: number): void => ctx.progress(done, total, 'writing');
-    await writeInSlices(
-      deps.db,
-      [...staged],
-      ([sampleId, regions]) => {
-        // The run is new: its rows are plain inserts.
-        deps.repos.predictions.insertForNewSample(runId, sampleId, regions);
-        // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
-        // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
-        const counted = counts.get(sampleId);
-        if (counted !== undefined) {
-          const rev = fingerprint(counted.gtRev, revs.prediction(runId, sampleId));
-          metrics.insertSample(runId, sampleId, rev, counted.rows, 'semantic');
-        }
-      },
-      ctx.signal,
-      progress,
-    );
-    if (format === 'npy' || format === 'toco-cam')
+    const writeRegions = ({ sampleId, regions: list, counted }: PngItem): void => {
+      // The run is new: its rows are plain inserts.
+      deps.repos.predictions.insertForNewSample(runId, sampleId, list);
+      regions += list.length;
+      sampled.add(sampleId);
+      // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted
+      // against: if that changed meanwhile, evaluation sees a different fingerprint and recounts.
+      if (counted !== null) {
+        const rev = fingerprint(counted.gtRev, revs.prediction(runId, sampleId));
+        metrics.insertSample(runId, sampleId, rev, counted.rows, 'semantic');
+        scored++;
+      }
+    };
+    if (format === 'png') {
+      const counting =
+        dataset.task === 'semantic' && classes.length > 0
+          ? { db: deps.db, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
+          : null;
+      ctx.progress(0, total, 'importing prediction PNGs');
+      const slices = new StreamedSlices(deps.db, writeRegions, ctx.signal, (done) =>
+        ctx.progress(done, total, 'importing prediction PNGs'),
+      );
+      await readPngs(
+        path,
+        matchedPngs,
+        classes.map((c) => c.index),
+        counting,
+        pick,
+        (item) => slices.add(item),
+        ctx,
+      );
+      await slices.end();
+    } else {
+      ctx.progress(0, total, 'writing');
+      const progress = (done: number): void => ctx.progress(done, total, 'writing');
       await writeInSlices(
         deps.db,
-        heatmaps,
-        (item) => deps.repos.predictions.saveHeatmap(runId, item.sampleId, loadHeatmap(format, item)),
+        [...staged],
+        ([sampleId, list]) => writeRegions({ sampleId, regions: list, counted: null }),
         ctx.signal,
-        (done) => progress(staged.size + done),
+        progress,
       );
+      if (format === 'npy' || format === 'toco-cam')
+        await writeInSlices(
+          deps.db,
+          heatmaps,
+          (item) => {
+            deps.repos.predictions.saveHeatmap(runId, item.sampleId, loadHeatmap(format, item));
+            sampled.add(item.sampleId);
+          },
+          ctx.signal,
+          (done) => progress(staged.size + done),
+        );
+    }
     deps.db.transaction(() => {
       deps.repos.runs.setStatus(runId, 'complete', { provenance: { source: 'import', format, path } });
       deps.repos.runs.reveal(runId);
@@ -288,11 +334,7 @@ export async function importPredictions(
     await removeHiddenRun(deps.db, deps.repos, runId).catch(() => undefined);
     throw err;
   }
-  const total = staged.size + heatmaps.length;
   ctx.progress(total, total, 'done');
-  let regions = 0;
-  for (const r of staged.values()) regions += r.length;
-  const sampled = new Set([...staged.keys(), ...heatmaps.map((h) => h.sampleId)]);
   return {
     runId,
     name: params.run,
@@ -300,7 +342,7 @@ export async function importPredictions(
     images: sampled.size,
     regions,
     heatmaps: heatmaps.length,
-    scored: counts.size,
+    scored,
     skipped,
   };
 }

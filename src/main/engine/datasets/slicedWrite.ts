@@ -6,13 +6,15 @@
  * job id, or 'delete'), which keeps it out of every listing and lookup; its images, regions,
  * predictions and scores are then written or deleted in transactions of ~25 ms each, with the event
  * loop free between them. An import's last slice reveals the row; a delete's removes it. Everything
- * is still read and checked before an import's first write, so its slices only fail on faults (a
- * full disk, a cancel); then the hidden rows are removed, in slices too. A process killed meanwhile
+ * is read and checked before an import's first write, so its slices only fail on faults (a full disk,
+ * a cancel), except PNG predictions: their slices are written while the pool reads the next files
+ * (StreamedSlices), and a bad file later on fails the import there. Either way the hidden rows are
+ * then removed, in slices too. A process killed meanwhile
  * leaves them hidden, and the next process that opens the workspace removes them once no running job
  * owns them (removeAbandonedHidden).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { checkpointBetweenSlices } from '../store/walCheckpoint';
+import { checkpointBetweenSlices, requestCheckpoint } from '../store/walCheckpoint';
 import { testGate } from '../jobs/testGate';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -59,6 +61,53 @@ export async function writeInSlices<T>(
       await checkpointBetweenSlices(db);
       await testGate(-slice, signal);
     }
+  }
+}
+
+/** Items a streamed slice writes at most: a few ms of writing, so the pool's queued tasks outlast it. */
+const STREAM_BATCH = 32;
+
+/**
+ * writeInSlices for items that arrive while others are still being read (a pool's results, in
+ * order): `add` keeps an item and, once STREAM_BATCH are kept, writes them in one short transaction;
+ * `end` writes the rest. The pool's workers go on with their queued tasks meanwhile, so reading and
+ * writing overlap instead of following each other. Between slices the WAL checkpoint is asked for
+ * without waiting for it (store/walCheckpoint.ts), as a model run does after each item. A cancel is
+ * seen at each slice; TESSERA_TEST_GATE=-k:FILE holds it after slice k, as in writeInSlices.
+ */
+export class StreamedSlices<T> {
+  private pending: T[] = [];
+  private written = 0;
+  private slice = 0;
+  private readonly batch = Math.min(STREAM_BATCH, sliceItems());
+
+  constructor(
+    private readonly db: Db,
+    private readonly write: (item: T) => void,
+    private readonly signal: AbortSignal,
+    private readonly onSlice?: (done: number) => void,
+  ) {}
+
+  async add(item: T): Promise<void> {
+    this.pending.push(item);
+    if (this.pending.length >= this.batch) await this.flush();
+  }
+
+  async end(): Promise<void> {
+    while (this.pending.length > 0) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    this.signal.throwIfAborted();
+    const items = this.pending.splice(0, this.batch);
+    this.db.transaction(() => {
+      for (const item of items) this.write(item);
+    })();
+    this.written += items.length;
+    this.slice++;
+    this.onSlice?.(this.written);
+    requestCheckpoint(this.db);
+    await testGate(-this.slice, this.signal);
   }
 }
 

@@ -42,9 +42,9 @@ export class WorkerPool {
 
   constructor(readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
 
-  /** How many tasks to keep in flight to use every worker (a couple queued per worker). */
-  get concurrency(): number {
-    return this.failed ? 1 : this.size * 3;
+  /** How many tasks to keep in flight to use every worker, `depth` per worker (one where tasks run inline). */
+  concurrency(depth = 3): number {
+    return this.failed ? 1 : this.size * depth;
   }
 
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>> {
@@ -143,7 +143,9 @@ export function sharedPool(): WorkerPool {
 
 /**
  * Maps items through pool tasks with enough in flight to keep every worker busy, in input order.
- * `onResult` runs on the engine's thread as results arrive, in input order. With a job's `signal`,
+ * `onResult` runs on the engine's thread as results arrive, in input order; when it returns a promise
+ * (a write between results), the next result waits for it while the workers go on with the tasks
+ * already sent them. `depth` is how many tasks to keep in flight per worker. With a job's `signal`,
  * tests can hold the job before an item (jobs/testGate.ts).
  */
 export async function mapInPool<T, K extends TaskName>(
@@ -151,14 +153,16 @@ export async function mapInPool<T, K extends TaskName>(
   items: readonly T[],
   task: K,
   input: (item: T, index: number) => TaskInput<K>,
-  onResult: (result: TaskOutput<K>, item: T, index: number) => void,
+  onResult: (result: TaskOutput<K>, item: T, index: number) => void | Promise<void>,
   signal?: AbortSignal,
+  depth = 3,
 ): Promise<void> {
   const inFlight: Array<Promise<TaskOutput<K>>> = [];
   let next = 0;
   let done = 0;
+  const limit = pool.concurrency(depth);
   const fill = (): void => {
-    while (next < items.length && inFlight.length - done < pool.concurrency) {
+    while (next < items.length && inFlight.length - done < limit) {
       const i = next++;
       const p = pool.run(task, input(items[i] as T, i));
       p.catch(() => undefined); // observed below, in order
@@ -171,8 +175,10 @@ export async function mapInPool<T, K extends TaskName>(
     if (signal !== undefined) await testGate(done, signal);
     const result = await inFlight[done]!;
     inFlight[done] = undefined as never; // let the result go
-    onResult(result, items[done] as T, done);
-    done++;
+    const at = done++;
+    // The next task goes out before this result is handled, so a worker never waits on the handling.
     fill();
+    const handled = onResult(result, items[at] as T, at);
+    if (handled !== undefined) await handled;
   }
 }
