@@ -178,7 +178,9 @@ describe('imports written in slices', () => {
     writeGreyMask(join(preds, `${name(6)}.png`), 64, 48, new Uint8Array(64 * 48));
     writeGreyMask(join(preds, `${name(1)}.PNG`), 64, 48, new Uint8Array(64 * 48));
     const twice = await finishJob(client, () => client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
-    expect(twice.error?.message).toBe(`${join(preds, `${name(1)}.png`)}: ${name(1)}.PNG and ${name(1)}.png are both predictions for image ${name(1)}.png`);
+    expect(twice.error?.message).toBe(
+      `${join(preds, `${name(1)}.png`)}: ${name(1)}.PNG and ${name(1)}.png are both predictions for image ${name(1)}.png`,
+    );
     expect(counts(db)).toEqual(before);
   });
 

@@ -273,7 +273,7 @@ export async function importPredictions(
     const revs = revReaders(deps.db);
     const writeRegions = ({ sampleId, regions: list, counted }: PngItem): void => {
       // The run is new: its rows are plain inserts.
-      deps.repos.predictions.insertForNewSample(runId, sampleId, list);
+      deps.repos.predictions.insertIntoHiddenRun(runId, sampleId, list);
       regions += list.length;
       sampled.add(sampleId);
       // Counts computed from the decoded maps, fingerprinted with the ground truth they were counted

@@ -59,11 +59,22 @@ export function columnToggles(
   const area = height * width;
   const limit = Math.floor(area * MAX_TOGGLE_FRACTION) + 4;
   const flips = u32(FLIPS, limit + 32);
-  let t = 0;
-  // Compare the image with itself one row up, 16 bytes a step as four unaligned little-endian
-  // int32 pairs (a DataView reads them at any width and offset): rows that repeat the row above
-  // cost one step per 16 pixels. Only the steps that differ are looked at byte by byte.
+  // Separate functions for each kind of compare and for the last bytes keep every loop's type
+  // feedback its own: a loop reached only after the hot one was compiled (on-stack, mid-image)
+  // would otherwise bail out of that code on every image.
+  const t = exact ? rowFlipsExact(image, width, area, flips, limit) : rowFlipsNonzero(image, width, area, flips, limit);
+  return t < 0 ? null : bucketByColumn(flips, t, width);
+}
+
+/**
+ * Pixels (row-major indices, increasing) that differ from the pixel above, into `flips`; -1 once
+ * more than `limit`. The image is compared with itself one row up, 16 bytes a step as four
+ * unaligned little-endian int32 pairs (a DataView reads them at any width and offset): rows that
+ * repeat the row above cost one step per 16 pixels. Only the steps that differ are looked at byte by byte.
+ */
+function rowFlipsExact(image: Uint8Array, width: number, area: number, flips: Uint32Array, limit: number): number {
   const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  let t = 0;
   let i = width;
   for (const end = area - 15; i < end; i += 16) {
     const j = i - width;
@@ -74,19 +85,47 @@ export function columnToggles(
         (view.getInt32(i + 12, true) ^ view.getInt32(j + 12, true))) !==
       0
     ) {
-      if (exact) {
-        for (let q = i; q < i + 16; q++) if (image[q] !== image[q - width]) flips[t++] = q;
-      } else {
-        for (let q = i; q < i + 16; q++) if ((image[q] === 0) !== (image[q - width] === 0)) flips[t++] = q;
-      }
-      if (t > limit) return null;
+      for (let q = i; q < i + 16; q++) if (image[q] !== image[q - width]) flips[t++] = q;
+      if (t > limit) return -1;
     }
   }
-  for (; i < area; i++) {
+  return tailFlips(image, width, i, area, flips, t, true);
+}
+
+/** rowFlipsExact where only foreground (nonzero) against background counts. */
+function rowFlipsNonzero(image: Uint8Array, width: number, area: number, flips: Uint32Array, limit: number): number {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  let t = 0;
+  let i = width;
+  for (const end = area - 15; i < end; i += 16) {
+    const j = i - width;
+    if (
+      ((view.getInt32(i, true) ^ view.getInt32(j, true)) |
+        (view.getInt32(i + 4, true) ^ view.getInt32(j + 4, true)) |
+        (view.getInt32(i + 8, true) ^ view.getInt32(j + 8, true)) |
+        (view.getInt32(i + 12, true) ^ view.getInt32(j + 12, true))) !==
+      0
+    ) {
+      for (let q = i; q < i + 16; q++) if ((image[q] === 0) !== (image[q - width] === 0)) flips[t++] = q;
+      if (t > limit) return -1;
+    }
+  }
+  return tailFlips(image, width, i, area, flips, t, false);
+}
+
+/** The last (fewer than 16) pixels, one at a time; returns the new count. */
+function tailFlips(image: Uint8Array, width: number, from: number, area: number, flips: Uint32Array, t: number, exact: boolean): number {
+  for (let i = from; i < area; i++) {
     if (exact ? image[i] !== image[i - width] : (image[i] === 0) !== (image[i - width] === 0)) flips[t++] = i;
   }
+  return t;
+}
 
-  // Bucket by column (counting sort), keeping row order within a column.
+/**
+ * The flips bucketed by column (counting sort), keeping row order within a column: column x's rows
+ * at rows[ends[x - 1] .. ends[x]).
+ */
+function bucketByColumn(flips: Uint32Array, t: number, width: number): { count: number; ends: Uint32Array; rows: Uint32Array } {
   const xs = u32(XS, t);
   const ends = u32(COUNTS, width + 1);
   ends.fill(0, 0, width + 1);

@@ -7,8 +7,9 @@
  *    added or removed), 'stored scores' by every write to metric_samples, 'runs and classes' by
  *    the other low-volume inputs (datasets, classes, runs, heatmaps);
  *  - the sum of the run's prediction counters (prediction_revs, migration 6): every insert, update
- *    and delete of a prediction region raises one of them, and their rows go only with their run or
- *    sample (writes that bump the clock);
+ *    and delete of a prediction region raises one of them (a hidden run's inserts are counted by its
+ *    importer, by the same amounts: migration 11), and their rows go only with their run or sample
+ *    (writes that bump the clock);
  *  - the sum of the ground-truth counters (ground_truth_revs), which move likewise with every
  *    ground-truth region.
  * Counters only grow while their rows exist, so a version changes with every write a score read
@@ -40,7 +41,8 @@ export const CLOCKED_TABLES: Record<string, { clock: 1 | 2 | 3; ops: ClockedOp[]
 
 /** Score inputs without a trigger, and what versions them instead. */
 export const COUNTED_TABLES: Record<string, string> = {
-  predictions: "every write raises the run's prediction_revs counter of the sample (migration 6 triggers)",
+  predictions:
+    "every write raises the run's prediction_revs counter of the sample (migration 6 triggers; a hidden run's inserts: its importer, migration 11)",
   annotations: "(updates) every write raises the sample's ground_truth_revs counter (migration 6 triggers)",
   annotation_versions: 'a new version is made current by an annotations update, which raises the counter',
   prediction_revs: 'summed into the version; its rows go only with a run or sample delete, which bumps the clock',

@@ -40,6 +40,10 @@ export function predictionsRepo(db: Db) {
        height = excluded.height, width = excluded.width, rle = excluded.rle, area = excluded.area, score = excluded.score`,
   );
   const deleteForSample = db.prepare('DELETE FROM predictions WHERE run_id = ? AND sample_id = ?');
+  const countInserted = db.prepare(
+    `INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (?, ?, ?)
+     ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + excluded.rev`,
+  );
   const insertRows = multiRowInsert(db, 'predictions', [
     'run_id',
     'sample_id',
@@ -63,14 +67,18 @@ export function predictionsRepo(db: Db) {
         upsert.run(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
     },
     /**
-     * The regions of one sample of a run that holds none for it yet (a run created in the same
-     * transaction): plain inserts, no delete or upsert. A region already there fails the UNIQUE key.
+     * The regions of one sample of a run being imported (hidden: `runs.hidden_by` set) that holds
+     * none for it yet: plain inserts, no delete or upsert. A region already there fails the UNIQUE
+     * key. Only for hidden runs: the sample's prediction counter is raised here, not by the trigger.
      */
-    insertForNewSample(runId: number, sampleId: number, regions: ReadonlyArray<Omit<PredictionRegion, 'runId' | 'sampleId'>>): void {
+    insertIntoHiddenRun(runId: number, sampleId: number, regions: ReadonlyArray<Omit<PredictionRegion, 'runId' | 'sampleId'>>): void {
+      if (regions.length === 0) return;
       const values: unknown[] = [];
       for (const r of regions)
         values.push(runId, sampleId, r.classIdx, r.instance ?? 0, r.rle.size[0], r.rle.size[1], r.rle.counts, r.area, r.score ?? null);
-      if (values.length > 0) insertRows(values);
+      insertRows(values);
+      // The insert trigger skips a hidden run's rows (migration 11): count them here, as it would have.
+      countInserted.run(runId, sampleId, regions.length);
     },
     forSample(
       runId: number,
