@@ -30,9 +30,9 @@ const node = {
   sourcemap: true,
   logLevel: 'warning',
 };
-await Promise.all([
+const [nodeBuild] = await Promise.all([
   // The workers are entries beside each host bundle (tools/entries.mjs says who looks there).
-  build({ ...node, entryPoints: nodeEntries, outdir: 'out/node' }),
+  build({ ...node, entryPoints: nodeEntries, outdir: 'out/node', metafile: true }),
   build({ ...node, entryPoints: electronEntries, outdir: 'out/electron' }),
   // A sandboxed preload must be one CommonJS file that requires nothing but electron.
   build({
@@ -47,5 +47,13 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
   }),
 ]);
+// The import pool's workers start in every import and prediction import (a CLI command pays their
+// start): they load only the codecs, not zod and its locales (845 KB -> 90 KB, ~40 ms less to start).
+const poolInputs =
+  Object.values(nodeBuild.metafile.outputs).find((o) => o.entryPoint === 'src/main/engine/workers/worker.ts')?.inputs ?? {};
+const heavy = Object.keys(poolInputs).filter((f) => f.includes('node_modules/zod/'));
+if (heavy.length > 0)
+  throw new Error(`out/node/poolWorker.js bundles zod (${heavy[0]}): import ApiError from src/shared/api/apiError.ts there`);
+
 await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
 console.log(`build done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

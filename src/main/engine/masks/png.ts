@@ -1,6 +1,6 @@
 import { crc32, inflateSync } from 'node:zlib';
 import { decode, encode } from 'fast-png';
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 
 /**
  * Mask PNGs: palette PNGs give class indices (VOC SegmentationClass: the palette INDEX is the

@@ -1,4 +1,4 @@
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import { scratchU8 } from './scratch';
 
 /**

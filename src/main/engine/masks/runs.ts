@@ -1,4 +1,4 @@
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { Rle } from './rle';
 import { stringToCounts } from './rleString';
 import { decodeColumnRunsInto, encodeColumnRuns } from './rleCodec';

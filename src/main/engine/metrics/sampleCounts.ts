@@ -5,7 +5,7 @@
  * with the same counts. Counting then visits intervals between run boundaries, not pixels
  * (bench/eval.ts: the whole 1,449-map evaluation about 5x faster than decode + per-pixel loop).
  */
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { Rle } from '../masks/rle';
 import { runsOf } from '../masks/runs';
 import { IGNORE_INDEX } from './confusion';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../shared/api/errors';
+import type { ErrorCode } from '../../../shared/api/apiError';
 
 export interface PoolRequest {
   id: number;

@@ -4,7 +4,7 @@
  * they name), so the same code runs inline when no worker can start.
  */
 import { readFileSync } from 'node:fs';
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import { labelMapToRles } from '../masks/labelMap';
 import { readMaskPng } from '../masks/png';
 import type { Rle } from '../masks/rle';
@@ -16,7 +16,7 @@ import type { ClassRle } from '../masks/labelMap';
 import { probeImage, type ProbeOutcome } from '../images/probe';
 import { allowedSizes, chooseGrid } from '../images/orientation';
 import type { PixelGrid } from '../../../shared/domain';
-import type { ErrorCode } from '../../../shared/api/errors';
+import type { ErrorCode } from '../../../shared/api/apiError';
 
 export interface PredictionPngTask {
   path: string;

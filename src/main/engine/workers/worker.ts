@@ -1,6 +1,6 @@
 /** Entry of a pool worker (pool.ts): runs tasks.ts functions and posts results or errors back. */
 import { parentPort } from 'node:worker_threads';
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import { tasks, type TaskName } from './tasks';
 import type { PoolRequest, PoolResponse } from './protocol';
 
