@@ -8,6 +8,7 @@
  *     region, against per-pixel loops over the whole image.
  * Run with `npm run bench` (bench/index.ts) or `npx tsx bench/annotate.ts`.
  */
+import './builtWorkers';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@
  *  3. re-scoring a subset of the stored run (SQL over metric rows, no pixels).
  * Run with `npm run bench` (bench/index.ts) or `npx tsx bench/eval.ts`.
  */
+import './builtWorkers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

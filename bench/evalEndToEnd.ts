@@ -12,6 +12,7 @@
  *  - from the shell: the built CLI's two commands as two processes against the whole python3
  *    process (interpreter and numpy start included).
  */
+import './builtWorkers';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
@@ -25,26 +26,7 @@ import { decode as fastPngDecode } from 'fast-png';
 import { readMaskPng } from '../src/main/engine/masks';
 import { sharedPool } from '../src/main/engine/workers/pool';
 import { scoringData, seedScoringDataset, type ScoringData } from './evalData';
-
-export interface NumpyResult {
-  images: number;
-  seconds: number;
-  miou: number;
-  miou_gt_classes: number;
-}
-
-const SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'eval_numpy.py');
-
-/** The numpy anchor's result, or null where python3 with numpy and PIL is missing. */
-export function runNumpy(data: ScoringData, python = process.env['TESSERA_PYTHON'] ?? '/usr/bin/python3'): NumpyResult | null {
-  const out = spawnSync(python, [SCRIPT, data.gtDir, data.predDir, String(data.classes)], { encoding: 'utf8' });
-  if (out.status !== 0) return null;
-  return JSON.parse(out.stdout.trim().split('\n').pop() ?? 'null') as NumpyResult;
-}
-
-export function hasNumpy(python = process.env['TESSERA_PYTHON'] ?? '/usr/bin/python3'): boolean {
-  return spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' }).status === 0;
-}
+import { runNumpy, type NumpyResult } from './numpyAnchor';
 
 /** Starts a job and resolves with its result when its job.finished event arrives (no polling). */
 async function finishJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<Record<string, unknown>> {

@@ -9,6 +9,7 @@
  * Targets: any page/filter/sort call <= 100 ms at 20k; 20 in parallel p99 <= 250 ms; 100k within 2x.
  * Run with `npm run bench -- gallery` or `npx tsx bench/gallery.ts [count...]`.
  */
+import './builtWorkers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,6 +6,7 @@
  * Then RLE encode/decode throughput against straightforward per-pixel code written here.
  * Run with `npm run bench` (bench/index.ts) or `npx tsx bench/import.ts`.
  */
+import './builtWorkers';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -7,6 +7,7 @@
  * Run with `npm run bench -- import-folder` or `npx tsx bench/importFolder.ts`;
  * `--cpu-prof` writes a V8 CPU profile of the import into the cache folder.
  */
+import './builtWorkers';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

