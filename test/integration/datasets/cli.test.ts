@@ -32,6 +32,21 @@ describe('tessera import / export (the built CLI)', () => {
     writeGreyMask(join(preds, '2007_000000.png'), 48, 36, new Uint8Array(48 * 36).fill(15));
     const p = run(['import', 'predictions', preds, '--dataset', 'voc-train', '--run', 'flat', '--format', 'png']);
     expect(p.stdout).toBe('imported run "flat" (id 1): 1 regions on 1 images\n');
+    // --eval scores the new run in the same process: the same object `tessera eval --json` prints.
+    const pe = run(['import', 'predictions', preds, '--dataset', 'voc-train', '--run', 'flat2', '--format', 'png', '--eval', '--json']);
+    expect(pe).toMatchObject({ code: 0, stderr: '' });
+    const both = JSON.parse(pe.stdout) as { import: { name: string; regions: number; scored: number }; eval: { run: string } };
+    expect(both.import).toMatchObject({ name: 'flat2', regions: 1, scored: 1 });
+    const evaluated = run(['eval', '--dataset', 'voc-train', '--run', 'flat2', '--json']);
+    expect(both.eval).toEqual(JSON.parse(evaluated.stdout));
+    expect(JSON.parse(evaluated.stdout)).toEqual({
+      ...JSON.parse(run(['eval', '--dataset', 'voc-train', '--run', 'flat', '--json']).stdout),
+      run: 'flat2',
+    });
+    const human = run(['import', 'predictions', preds, '--dataset', 'voc-train', '--run', 'flat3', '--format', 'png', '--eval']);
+    expect(human.stdout).toMatch(
+      /^imported run "flat3" \(id 3\): 1 regions on 1 images\n\ndataset voc-train, run flat3: 2 images \(scores in %\)\nmIoU/,
+    );
     const e = run(['export', '--dataset', 'voc-train', '--run', 'flat', '--format', 'voc', '--out', join(root, 'pred-out')]);
     expect(e.code).toBe(0);
     expect(existsSync(join(root, 'pred-out', '2007_000000.png'))).toBe(true);

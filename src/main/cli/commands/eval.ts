@@ -19,6 +19,14 @@ export function evalJson(s: RunScores): EvalResult {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
+/** The scores as `tessera eval` prints them (a warning on stderr first for an unfinished run). */
+export function printScores(s: RunScores): void {
+  if (s.unpredicted > 0) {
+    process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
+  }
+  printHuman(s);
+}
+
 function printHuman(s: RunScores): void {
   printLine(`dataset ${s.dataset}, run ${s.run}${s.subset === null ? '' : `, subset ${s.subset}`}: ${s.images} images (scores in %)`);
   if (s.semantic !== null) {
@@ -74,12 +82,12 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
         return evaluateAndScore(s.client, dataset.id, run!.id, opts.subset);
       });
-      if (scores.unpredicted > 0) {
-        process.stderr.write(
-          `warning: run "${scores.run}" is not finished: ${scores.unpredicted} image(s) without results yet are not scored\n`,
-        );
-      }
-      if (opts.json === true) printJson(evalJson(scores));
-      else printHuman(scores);
+      if (opts.json === true) {
+        if (scores.unpredicted > 0)
+          process.stderr.write(
+            `warning: run "${scores.run}" is not finished: ${scores.unpredicted} image(s) without results yet are not scored\n`,
+          );
+        printJson(evalJson(scores));
+      } else printScores(scores);
     });
 }

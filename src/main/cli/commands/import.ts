@@ -5,6 +5,7 @@ import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
 import { resolveDataset } from '../resolve';
+import { evalJson, evaluateAndScore, printScores } from './eval';
 
 function report(result: ImportResult, json: boolean): void {
   if (json) return printJson(result);
@@ -104,15 +105,27 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .requiredOption('--run <run>', 'name of the new run')
     .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
-    .option('--json', 'print the result as JSON')
-    .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; json?: boolean }) => {
-      const result = await withSession(globals(), async (s) => {
+    .option('--eval', 'then score the run as `tessera eval` does, in the same process')
+    .option('--json', 'print the result as JSON (with --eval: {"import": ..., "eval": ...})')
+    .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; eval?: boolean; json?: boolean }) => {
+      const { result, scores } = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
-        return runJob(s.client, 'runs.importPredictions', { datasetId: dataset.id, run: opts.run, format: opts.format, path });
+        const imported = await runJob(s.client, 'runs.importPredictions', {
+          datasetId: dataset.id,
+          run: opts.run,
+          format: opts.format,
+          path,
+        });
+        // PNG predictions are counted while imported: scoring them reads the stored counts.
+        return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };
       });
-      if (opts.json === true) return printJson(result);
+      if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
       const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
       printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);
       printSkipped(result.skipped);
+      if (scores !== null) {
+        printLine();
+        printScores(scores);
+      }
     });
 }

@@ -88,10 +88,12 @@ export class WorkerPool {
       return null;
     }
     const slot: Slot = { worker, busy: 0 };
-    worker.unref();
     worker.on('message', (res: PoolResponse) => this.settle(slot, res));
     worker.on('error', (err) => this.lose(slot, err));
     worker.on('exit', (code) => this.lose(slot, new Error(`pool worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again, and a worker
+    // that never got a task then kept a finished CLI command alive until the pool's idle stop (20 s).
+    worker.unref();
     return slot;
   }
 
