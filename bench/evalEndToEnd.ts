@@ -197,8 +197,11 @@ async function scoreWithServer(data: ScoringData, dir: string, runs: number, bet
   }
 }
 
-/** Wall time of the built CLI's `import predictions` + `eval` (two processes) on a seeded workspace; null without a build. */
-async function scoreWithCli(data: ScoringData, dir: string): Promise<{ ms: number; miou: number } | null> {
+/**
+ * Wall time of the built CLI on a seeded workspace: \`import predictions\` + \`eval\` as two processes,
+ * then \`import predictions --eval\` (one process) as another run; null without a build.
+ */
+async function scoreWithCli(data: ScoringData, dir: string): Promise<{ ms: number; oneMs: number; miou: number } | null> {
   if (!existsSync(CLI)) return null;
   const ws = join(dir, 'cli-ws');
   const engine = createEngine({ workspace: ws, create: true });
@@ -209,12 +212,28 @@ async function scoreWithCli(data: ScoringData, dir: string): Promise<{ ms: numbe
     if (out.status !== 0) throw new Error(`tessera ${args.join(' ')}: ${out.stderr.trim()}`);
     return out.stdout;
   };
+  const imported = (run: string, ...more: string[]): string[] => [
+    'import',
+    'predictions',
+    data.predDir,
+    '--dataset',
+    'voc-like',
+    '--run',
+    run,
+    '--format',
+    'png',
+    ...more,
+  ];
   const t0 = performance.now();
-  cli('import', 'predictions', data.predDir, '--dataset', 'voc-like', '--run', 'pred', '--format', 'png');
+  cli(...imported('pred'));
   const evalOut = cli('eval', '--dataset', 'voc-like', '--run', 'pred', '--json');
   const ms = performance.now() - t0;
+  const t1 = performance.now();
+  const both = JSON.parse(cli(...imported('pred-one', '--eval', '--json'))) as { eval: { semantic?: { miou?: number } } };
+  const oneMs = performance.now() - t1;
   const parsed = JSON.parse(evalOut) as { semantic?: { miou?: number } };
-  return { ms, miou: parsed.semantic?.miou ?? NaN };
+  if (both.eval.semantic?.miou !== parsed.semantic?.miou) throw new Error('import predictions --eval scored otherwise than eval');
+  return { ms, oneMs, miou: parsed.semantic?.miou ?? NaN };
 }
 
 /** Wall time of the whole python3 process running the numpy script (interpreter and imports included). */
@@ -287,7 +306,7 @@ export async function benchEvalEndToEnd(count = 1449): Promise<void> {
     else {
       const py = numpyProcessMs(data);
       console.log(
-        `  from the shell: tessera import predictions + tessera eval (built CLI, two processes) ${cli.ms.toFixed(0)} ms vs python3 eval_numpy.py (whole process) ${py.toFixed(0)} ms => ${(py / cli.ms).toFixed(2)}x (mIoU ${cli.miou})`,
+        `  from the shell: tessera import predictions + tessera eval (built CLI, two processes) ${cli.ms.toFixed(0)} ms vs python3 eval_numpy.py (whole process) ${py.toFixed(0)} ms => ${(py / cli.ms).toFixed(2)}x (mIoU ${cli.miou}); one process, tessera import predictions --eval: ${cli.oneMs.toFixed(0)} ms => ${(py / cli.oneMs).toFixed(2)}x`,
       );
     }
     const tessera = runs[0]!;
