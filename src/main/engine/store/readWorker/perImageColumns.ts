@@ -4,8 +4,9 @@
  * and the fast way to list them for a complete run over the whole dataset, the gallery's score sort:
  *  - the scored samples in gallery order (100k rows: the slow part) are kept while the sample set is
  *    unchanged (store/scoreInputs.ts, clock 'samples'), so new scores do not list them again;
- *  - the run's stored scores are read as two columns, and checked as current by one aggregate
- *    (staleStoredCount) instead of a fingerprint per listed row.
+ *  - the run's stored scores are read as two columns, and checked as current by the id column itself,
+ *    which lists only rows whose fingerprint is current (currentScoreColumns), instead of a
+ *    fingerprint per listed row.
  * Same answer as currentSamples + perImageOfSamples (metrics/evaluationSet.ts, metrics/scores.ts),
  * which the other cases (a subset, a class, an unfinished run) still take.
  */
@@ -14,12 +15,11 @@ import type { Db } from '../db';
 import {
   datasetHasClasses,
   datasetTaskOf,
+  currentScoreColumns,
   hasStoredScores,
   runDatasetAndStatus,
   runHasPredictions,
   scoredSampleColumns,
-  staleStoredCount,
-  storedScoreColumns,
   type ScoredSampleColumns,
 } from '../repos/evaluation';
 import type { ScoreInputVersions, VersionedCache } from '../scoreInputs';
@@ -72,13 +72,14 @@ export function completeRunScores(
   if (task !== 'semantic' && task !== 'referring') return 'other';
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return 'other';
   const samples = scoredSamples(db, cache, versions, datasetId, task, keeper);
-  // Both columns and the check from one snapshot (the read worker's connection commits nothing).
-  const stored = db.transaction(() => ({ ...storedScoreColumns(db, runId), stale: staleStoredCount(db, runId) }))();
+  // Both columns from one snapshot (the read worker's connection commits nothing). Fewer current ids
+  // than rows: some row is stale.
+  const stored = db.transaction(() => currentScoreColumns(db, runId))();
   const n = samples.sampleIds.length;
-  if (stored.stale > 0 || stored.sampleIds.length !== n) return null;
+  if (stored.currentIds.length !== stored.scores.length || stored.scores.length !== n) return null;
   const scores = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const at = indexOfSorted(stored.sampleIds, samples.sampleIds[k]!);
+    const at = indexOfSorted(stored.currentIds, samples.sampleIds[k]!);
     if (at < 0) return null; // a scored sample without a row (so some row is of a sample outside the set)
     scores[k] = stored.scores[at] ?? NaN;
   }
