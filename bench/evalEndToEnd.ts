@@ -274,13 +274,13 @@ export async function benchEvalEndToEnd(count = 1449): Promise<void> {
     // Tessera and numpy alternate: one numpy run after each Tessera run.
     const numpyRuns: Array<NumpyResult | null> = [];
     const numpyBetween = (): void => void numpyRuns.push(runNumpy(data));
-    let runs = await scoreWithServer(data, dir, 4, numpyBetween);
+    let runs = await scoreWithServer(data, dir, 6, numpyBetween);
     let where = 'in the app (tessera serve, built)';
     if (runs === null) {
       // No build: the engine from source in this process (its pool workers load TypeScript through tsx).
       where = 'in process (engine from source; run `npm run build` for the built app)';
       runs = [];
-      for (let k = 0; k < 4; k++) {
+      for (let k = 0; k < 6; k++) {
         runs.push(await scoreWithTessera(data, join(dir, `run${k}`)));
         numpyBetween();
       }
