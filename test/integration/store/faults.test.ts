@@ -198,6 +198,48 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
     expect(readdirSync(evaluated).sort()).toEqual(filesBefore);
     expect(counts(file)).toMatchObject({ datasets: 1, images: 12, runs: 1, integrity: 1 });
   });
+
+  it('a workspace last written by the previous schema (10) is still read as it is; an older one asks to be opened where writable', () => {
+    // Schema 11 only changed a trigger (how a hidden run's prediction changes are counted): nothing a read depends on.
+    const older = (name: string, version: number, sql: string): string => {
+      const dir = join(t.dir, name);
+      cpSync(ws, dir, { recursive: true });
+      const db = new Database(join(dir, 'tessera.db'));
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+      db.close();
+      return dir;
+    };
+    const v10 = older(
+      'v10',
+      10,
+      `DROP TRIGGER prediction_revs_insert;
+       CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions BEGIN
+         INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
+           ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
+       END;`,
+    );
+    const v9 = older('v9', 9, 'SELECT 1');
+    const hash = sha(join(v10, 'tessera.db'));
+    const ro10 = join(t.dir, 'ro10');
+    const ro9 = join(t.dir, 'ro9');
+    mkdirSync(ro10);
+    mkdirSync(ro9);
+    const r = inMountNamespace(
+      `mount --bind "${v10}" "${ro10}" && mount -o remount,bind,ro "${ro10}" || exit 99
+       mount --bind "${v9}" "${ro9}" && mount -o remount,bind,ro "${ro9}" || exit 99
+       "$NODE" "$BIN" --workspace "${ro10}" datasets list --json > "${t.dir}/ro10-list.json"; echo "list10=$?"
+       "$NODE" "$BIN" --workspace "${ro9}" datasets list --json; echo "list9=$?"`,
+    );
+    expect(r.stdout).toContain('list10=0');
+    const list = JSON.parse(readFileSync(join(t.dir, 'ro10-list.json'), 'utf8')) as Array<{ name: string; imageCount: number }>;
+    expect(list.map((d) => [d.name, d.imageCount])).toEqual([['scenes', 12]]);
+    expect(sha(join(v10, 'tessera.db'))).toBe(hash);
+    expect(r.stdout).toContain('list9=1');
+    expect(r.stderr).toContain(
+      `error: ${ro9}/tessera.db has workspace schema 9 and needs an upgrade to 11, but the folder ${ro9} is not writable: open it once where it is writable\n`,
+    );
+  });
 });
 
 describe('a damaged or empty database', () => {

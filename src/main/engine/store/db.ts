@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { recoveryAdvice, type StoreState } from '../jobs/faults';
 import { forgetSound, unchangedSinceCheck } from './checkStamp';
-import { migrations, SCHEMA_VERSION } from './migrations';
+import { migrations, READABLE_FROM, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
 
@@ -221,10 +221,11 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
       const version = schemaVersion(db);
       if (damage === null && version !== SCHEMA_VERSION) {
         if (version > SCHEMA_VERSION) migrate(db); // throws SCHEMA_TOO_NEW
-        throw new ApiError(
-          'READ_ONLY',
-          `${file} has workspace schema ${version} and needs an upgrade to ${SCHEMA_VERSION}, but ${readOnly}: open it once where it is writable`,
-        );
+        if (version < READABLE_FROM)
+          throw new ApiError(
+            'READ_ONLY',
+            `${file} has workspace schema ${version} and needs an upgrade to ${SCHEMA_VERSION}, but ${readOnly}: open it once where it is writable`,
+          );
       }
     }
     return { db, state: { file, readOnly, damage, soundBy } };

@@ -408,3 +408,10 @@ export const migrations: readonly string[] = [
 ];
 
 export const SCHEMA_VERSION = migrations.length;
+
+/**
+ * The oldest schema this code reads as it is, without migrating (a workspace it may not write to:
+ * a read-only folder, a damaged file). The migrations after it change only how writes are counted
+ * (11: a trigger), so a read-only workspace last written at 10 is still browsed, scored and exported.
+ */
+export const READABLE_FROM = 10;
