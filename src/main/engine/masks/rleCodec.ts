@@ -77,14 +77,7 @@ function rowFlipsExact(image: Uint8Array, width: number, area: number, flips: Ui
   let t = 0;
   let i = width;
   for (const end = area - 15; i < end; i += 16) {
-    const j = i - width;
-    if (
-      ((view.getInt32(i, true) ^ view.getInt32(j, true)) |
-        (view.getInt32(i + 4, true) ^ view.getInt32(j + 4, true)) |
-        (view.getInt32(i + 8, true) ^ view.getInt32(j + 8, true)) |
-        (view.getInt32(i + 12, true) ^ view.getInt32(j + 12, true))) !==
-      0
-    ) {
+    if (blockDiffers(view, i, i - width)) {
       for (let q = i; q < i + 16; q++) if (image[q] !== image[q - width]) flips[t++] = q;
       if (t > limit) return -1;
     }
@@ -98,19 +91,23 @@ function rowFlipsNonzero(image: Uint8Array, width: number, area: number, flips: 
   let t = 0;
   let i = width;
   for (const end = area - 15; i < end; i += 16) {
-    const j = i - width;
-    if (
-      ((view.getInt32(i, true) ^ view.getInt32(j, true)) |
-        (view.getInt32(i + 4, true) ^ view.getInt32(j + 4, true)) |
-        (view.getInt32(i + 8, true) ^ view.getInt32(j + 8, true)) |
-        (view.getInt32(i + 12, true) ^ view.getInt32(j + 12, true))) !==
-      0
-    ) {
+    if (blockDiffers(view, i, i - width)) {
       for (let q = i; q < i + 16; q++) if ((image[q] === 0) !== (image[q - width] === 0)) flips[t++] = q;
       if (t > limit) return -1;
     }
   }
   return tailFlips(image, width, i, area, flips, t, false);
+}
+
+/** Whether the 16 bytes at `i` differ from those at `j` (four unaligned little-endian int32 pairs). */
+function blockDiffers(view: DataView, i: number, j: number): boolean {
+  return (
+    ((view.getInt32(i, true) ^ view.getInt32(j, true)) |
+      (view.getInt32(i + 4, true) ^ view.getInt32(j + 4, true)) |
+      (view.getInt32(i + 8, true) ^ view.getInt32(j + 8, true)) |
+      (view.getInt32(i + 12, true) ^ view.getInt32(j + 12, true))) !==
+    0
+  );
 }
 
 /** The last (fewer than 16) pixels, one at a time; returns the new count. */
