@@ -62,3 +62,19 @@ export async function makeFolderDataset(
   }
   return { images, masks, labels };
 }
+
+/**
+ * Grey prediction PNGs in `dir` (made), one per label map of makeFolderDataset, named like its images:
+ * the ground truth itself with its ignore pixels as background (a prediction has no "ignore").
+ */
+export function writeFolderPredictions(dir: string, labels: readonly Uint8Array[], size = { w: 64, h: 48 }): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [i, l] of labels.entries())
+    writeGreyMask(
+      join(dir, `img_${String(i).padStart(3, '0')}.png`),
+      size.w,
+      size.h,
+      l.map((v) => (v === 255 ? 0 : v)),
+    );
+  return dir;
+}

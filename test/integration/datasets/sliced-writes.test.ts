@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createEngine } from '../../../src/main/engine/engine';
@@ -9,7 +9,7 @@ import { createClient, inProcessTransport } from '../../../src/shared';
 import { fillGalleryWorkspace } from '../../../bench/galleryWorkspace';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { finishJob, openTestEngine } from '../../helpers/engine';
-import { makeFolderDataset, tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { makeFolderDataset, tempDir, writeFolderPredictions, writeGreyMask } from '../../helpers/fixtures';
 import { BIN, tessera } from '../../helpers/cli';
 
 // Imports write in slices, the dataset or run hidden until the last one (datasets/slicedWrite.ts),
@@ -100,15 +100,7 @@ describe('imports written in slices', () => {
     );
     const datasetId = Number(imported.result?.['datasetId']);
     // Predictions: the ground-truth label maps (their one void pixel as background), named like the images.
-    const preds = join(root, 'preds');
-    mkdirSync(preds);
-    for (const [i, labels] of data.labels.entries())
-      writeGreyMask(
-        join(preds, `img_${String(i).padStart(3, '0')}.png`),
-        64,
-        48,
-        labels.map((v) => (v === 255 ? 0 : v)),
-      );
+    const preds = writeFolderPredictions(join(root, 'preds'), data.labels);
     const before = counts(db);
     const gate = join(root, 'gate');
     process.env['TESSERA_TEST_SLICE_ITEMS'] = '3';
@@ -144,16 +136,8 @@ describe('imports written in slices', () => {
       client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'base' }),
     );
     const datasetId = Number(imported.result?.['datasetId']);
-    const preds = join(root, 'preds');
-    mkdirSync(preds);
+    const preds = writeFolderPredictions(join(root, 'preds'), data.labels);
     const name = (i: number): string => `img_${String(i).padStart(3, '0')}`;
-    for (const [i, labels] of data.labels.entries())
-      writeGreyMask(
-        join(preds, `${name(i)}.png`),
-        64,
-        48,
-        labels.map((v) => (v === 255 ? 0 : v)),
-      );
     // The last file (in name order) holds a value that is no class of the dataset.
     writeGreyMask(join(preds, `${name(6)}.png`), 64, 48, new Uint8Array(64 * 48).fill(77));
     const before = counts(db);

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { finishJob, openTestEngine } from '../../helpers/engine';
-import { makeFolderDataset, tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { makeFolderDataset, tempDir, writeFolderPredictions } from '../../helpers/fixtures';
 
 // prediction_revs counts every write to a run's predictions per sample (score versions and count
 // fingerprints depend on it). Its insert trigger skips a hidden run's rows, which the importer counts
@@ -23,16 +22,11 @@ describe('prediction counters', () => {
       client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'd' }),
     );
     const datasetId = Number(imported.result?.['datasetId']);
-    const preds = join(t.dir, 'preds');
-    mkdirSync(preds);
-    for (const [i, labels] of data.labels.entries())
-      writeGreyMask(
-        join(preds, `img_${String(i).padStart(3, '0')}.png`),
-        64,
-        48,
-        // The last one all background: no region, so no counter row either.
-        i === 4 ? new Uint8Array(64 * 48) : labels.map((v) => (v === 255 ? 0 : v)),
-      );
+    // The last one all background: no region, so no counter row either.
+    const preds = writeFolderPredictions(
+      join(t.dir, 'preds'),
+      data.labels.map((l, i) => (i === 4 ? new Uint8Array(l.length) : l)),
+    );
     const done = await finishJob(client, () => client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
     expect(done.status).toBe('succeeded');
     const db = engineInternals(engine).db;
