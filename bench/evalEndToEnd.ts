@@ -2,8 +2,7 @@
  * Scoring 1,449 prediction PNGs end to end (issue 12): `import predictions` + `eval`, against the
  * numpy script researchers use (bench/eval_numpy.py: PIL read of the GT and prediction PNGs +
  * np.bincount confusion) run by Debian's python3 in the same run on the same files. Two ways, both
- * on the built product (`npm run build` makes out/node/cli.js; without it, the in-process engine
- * from source stands in for the app):
+ * on the built product (`npm run build` makes out/node/cli.js; `npm run bench` builds first):
  *  - in the app: `tessera serve` (the engine the browser UI and Electron's main process run) on one
  *    workspace, driven over its HTTP API and event socket as the UI drives it, importing one run
  *    after another into the same dataset as a researcher's day does; against the script's own timer
@@ -20,82 +19,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, inProcessTransport, type JobFinished, type TesseraClient } from '../src/shared';
+import type { JobFinished } from '../src/shared';
 import { createEngine } from '../src/main/engine/engine';
 import { decode as fastPngDecode } from 'fast-png';
 import { readMaskPng } from '../src/main/engine/masks';
-import { sharedPool } from '../src/main/engine/workers/pool';
 import { scoringData, seedScoringDataset, type ScoringData } from './evalData';
 import { runNumpy, type NumpyResult } from './numpyAnchor';
 
-/** Starts a job and resolves with its result when its job.finished event arrives (no polling). */
-async function finishJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<Record<string, unknown>> {
-  const seen = new Map<string, JobFinished>();
-  let wanted: string | null = null;
-  let resolveWait: ((f: JobFinished) => void) | null = null;
-  const off = client.on('job.finished', (f) => {
-    if (f.jobId === wanted && resolveWait !== null) resolveWait(f);
-    else seen.set(f.jobId, f);
-  });
-  try {
-    const { jobId } = await start();
-    wanted = jobId;
-    const f = seen.get(jobId) ?? (await new Promise<JobFinished>((r) => (resolveWait = r)));
-    if (f.status !== 'succeeded') throw new Error(`job ${f.status}: ${f.error?.message}`);
-    return (f.result ?? {}) as Record<string, unknown>;
-  } finally {
-    off();
-  }
-}
-
-export interface TesseraScoring {
+interface TesseraScoring {
   importMs: number;
   evalMs: number;
   miou: number | null;
   miouGtClasses: number | null;
   computed: number;
-}
-
-/** `import predictions` + `eval` in a fresh workspace holding `data`'s ground truth. */
-export async function scoreWithTessera(data: ScoringData, dir: string): Promise<TesseraScoring> {
-  const engine = createEngine({ workspace: join(dir, 'ws'), create: true });
-  const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
-  try {
-    const datasetId = seedScoringDataset(engine, data, (stem) => readMaskPng(readFileSync(join(data.gtDir, `${stem}.png`))).data);
-    // A running app has its pool and read worker up: start them before the clock (one task per worker).
-    const first = data.stems[0]!;
-    await Promise.all(
-      Array.from({ length: sharedPool().size }, () =>
-        sharedPool().run('predictionPng', {
-          path: join(data.predDir, `${first}.png`),
-          fileName: first,
-          width: data.width,
-          height: data.height,
-          classes: [],
-          count: null,
-        }),
-      ),
-    );
-    await client.call('images.page', { datasetId, limit: 1 });
-    const t0 = performance.now();
-    const imported = await finishJob(client, () =>
-      client.call('runs.importPredictions', { datasetId, run: 'pred', format: 'png', path: data.predDir }),
-    );
-    const runId = Number(imported['runId']);
-    const t1 = performance.now();
-    const summary = await finishJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
-    const scores = await client.call('metrics.scores', { datasetId, runId });
-    const t2 = performance.now();
-    return {
-      importMs: t1 - t0,
-      evalMs: t2 - t1,
-      miou: scores.semantic?.miou ?? null,
-      miouGtClasses: scores.semantic?.miou_gt_classes ?? null,
-      computed: Number(summary['computed']),
-    };
-  } finally {
-    await engine.close();
-  }
 }
 
 const CLI = fileURLToPath(new URL('../out/node/cli.js', import.meta.url));
@@ -274,16 +210,11 @@ export async function benchEvalEndToEnd(count = 1449): Promise<void> {
     // Tessera and numpy alternate: one numpy run after each Tessera run.
     const numpyRuns: Array<NumpyResult | null> = [];
     const numpyBetween = (): void => void numpyRuns.push(runNumpy(data));
-    let runs = await scoreWithServer(data, dir, 6, numpyBetween);
-    let where = 'in the app (tessera serve, built)';
+    const runs = await scoreWithServer(data, dir, 6, numpyBetween);
+    const where = 'in the app (tessera serve, built)';
     if (runs === null) {
-      // No build: the engine from source in this process (its pool workers load TypeScript through tsx).
-      where = 'in process (engine from source; run `npm run build` for the built app)';
-      runs = [];
-      for (let k = 0; k < 6; k++) {
-        runs.push(await scoreWithTessera(data, join(dir, `run${k}`)));
-        numpyBetween();
-      }
+      console.log('  skipped: run `npm run build` (`npm run bench` builds first): the app and the CLI are measured built');
+      return;
     }
     const totals = runs.map((r) => r.importMs + r.evalMs);
     const later = totals.slice(1);

@@ -8,7 +8,6 @@ import type { JobContext } from '../jobs/JobRunner';
 import { fingerprint } from '../metrics/evaluationSet';
 import { metricRowsStore } from '../store/repos/metricRows';
 import type { CountRow } from '../metrics/sampleCounts';
-import type { Db } from '../store/db';
 import type { PredictionRegion } from '../store/repos/predictions';
 import type { CurrentRegion } from '../store/repos/annotations';
 import { mapInPool, sharedPool } from '../workers/pool';
@@ -91,13 +90,12 @@ async function readPngs(
   dir: string,
   matched: Array<{ file: string; image: DatasetImage }>,
   classes: number[],
-  counting: { db: Db; repos: StoreDeps['repos']; numClasses: number } | null,
+  counting: { revs: ReturnType<typeof revReaders>; repos: StoreDeps['repos']; numClasses: number } | null,
   pick: (i: DatasetImage) => number,
   write: (item: PngItem) => Promise<void>,
   ctx: JobContext,
 ): Promise<void> {
   const gtRevs = new Map<number, number | null>();
-  const revs = counting === null ? undefined : revReaders(counting.db);
   // Ground truth to count against, read for the next GT_CHUNK files at a time (one query each for
   // regions and counters instead of two per file), as the pool asks for inputs in file order.
   const GT_CHUNK = 128;
@@ -110,7 +108,7 @@ async function readPngs(
         .slice(index, index + GT_CHUNK)
         .flatMap(({ image }) => (image.sampleIds.length === 1 ? [image.sampleIds[0]!] : []));
       chunk = counting.repos.annotations.currentForSamples(ids);
-      chunkRevs = revs!.groundTruths(ids);
+      chunkRevs = counting.revs.groundTruths(ids);
       chunkEnd = index + GT_CHUNK;
     }
     return { regions: chunk.get(sampleId) ?? [], rev: chunkRevs.get(sampleId) ?? null };
@@ -287,7 +285,7 @@ export async function importPredictions(
     if (format === 'png') {
       const counting =
         dataset.task === 'semantic' && classes.length > 0
-          ? { db: deps.db, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
+          ? { revs, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
           : null;
       ctx.progress(0, total, 'importing prediction PNGs');
       const slices = new StreamedSlices(deps.db, writeRegions, ctx.signal, (done) =>
