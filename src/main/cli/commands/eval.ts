@@ -19,15 +19,15 @@ export function evalJson(s: RunScores): EvalResult {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
-/** The scores as `tessera eval` prints them (a warning on stderr first for an unfinished run). */
-export function printScores(s: RunScores): void {
+/** On stderr, when the run is not finished: its images without results yet are not scored. */
+export function warnUnfinished(s: RunScores): void {
   if (s.unpredicted > 0) {
     process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
   }
-  printHuman(s);
 }
 
-function printHuman(s: RunScores): void {
+/** The scores as `tessera eval` prints them for a person. */
+export function printScores(s: RunScores): void {
   printLine(`dataset ${s.dataset}, run ${s.run}${s.subset === null ? '' : `, subset ${s.subset}`}: ${s.images} images (scores in %)`);
   if (s.semantic !== null) {
     const m = s.semantic;
@@ -82,12 +82,8 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
         return evaluateAndScore(s.client, dataset.id, run!.id, opts.subset);
       });
-      if (opts.json === true) {
-        if (scores.unpredicted > 0)
-          process.stderr.write(
-            `warning: run "${scores.run}" is not finished: ${scores.unpredicted} image(s) without results yet are not scored\n`,
-          );
-        printJson(evalJson(scores));
-      } else printScores(scores);
+      warnUnfinished(scores);
+      if (opts.json === true) printJson(evalJson(scores));
+      else printScores(scores);
     });
 }
