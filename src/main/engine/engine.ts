@@ -108,6 +108,7 @@ export function createEngine(options: EngineOptions): Engine {
     db,
     logger,
     enabled: options.readWorker !== false && store.readOnly === null && store.damage === null,
+    keepInThread: store.readOnly === null && store.damage === null,
   });
   const deps: EngineDeps = { db, repos, events, jobs, logger, paths, toolVersion: TOOL_VERSION, inference, reads };
   if (options.pdfPrinter !== undefined) deps.pdfPrinter = options.pdfPrinter;

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { tessera } from '../../helpers/cli';
 import { tempDir, writeGreyMask } from '../../helpers/fixtures';
 import { makeCocoDataset, makeVocRoot } from './generate';
+import Database from 'better-sqlite3';
+import { scoreInputVersions } from '../../../src/main/engine/store/scoreInputs';
+import { decodeScoreList, snapshotVersion } from '../../../src/main/engine/store/scoreSnapshots';
 
 let root: string;
 let cleanup: () => void;
@@ -37,6 +40,19 @@ describe('tessera import / export (the built CLI)', () => {
     expect(pe).toMatchObject({ code: 0, stderr: '' });
     const both = JSON.parse(pe.stdout) as { import: { name: string; regions: number; scored: number }; eval: { run: string } };
     expect(both.import).toMatchObject({ name: 'flat2', regions: 1, scored: 1 });
+    // The command also kept the run's per-image score list, at the version of its inputs, for the
+    // app's first score sort (store/scoreSnapshots.ts).
+    const ws = new Database(join(root, 'ws', 'tessera.db'), { readonly: true });
+    try {
+      const kept = ws.prepare('SELECT version, payload FROM score_snapshots WHERE run_id = 2').get() as {
+        version: string;
+        payload: Buffer;
+      };
+      expect(kept.version).toBe(snapshotVersion(scoreInputVersions(ws)!.run(2)));
+      expect(decodeScoreList(kept.payload)).toMatchObject({ fileNames: ['2007_000000.jpg', '2007_000002.jpg'] });
+    } finally {
+      ws.close();
+    }
     const evaluated = run(['eval', '--dataset', 'voc-train', '--run', 'flat2', '--json']);
     expect(both.eval).toEqual(JSON.parse(evaluated.stdout));
     expect(JSON.parse(evaluated.stdout)).toEqual({

@@ -19,6 +19,7 @@ import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
 import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import type { Db } from '../../../src/main/engine/store/db';
 import type { ImageScore } from '../../../src/shared/api/methods/metrics';
+import { imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
 
 // A whole dataset's per-image scores are kept in the store with the version of their inputs
 // (store/scoreSnapshots.ts): a reopened workspace's first score sort reads them back, and only while
@@ -104,10 +105,14 @@ describe('kept per-image score lists', () => {
     expect(expected).not.toBeNull();
     expect(expected!.length).toBeGreaterThan(100);
 
-    // An engine without a read worker reads kept lists but never writes them.
+    // An engine without a read worker (the CLI) reads kept lists, and keeps what it listed when it closes.
     expect(await perImage(reopen(false))).toEqual(expected);
     await new Promise((r) => setTimeout(r, 400));
     expect(keptRow()).toBeUndefined();
+    await closeOpened();
+    expect(keptRow()!.version).toBe(currentVersion());
+    expect(imageScoresOf(decodeScoreList(keptRow()!.payload)!)).toEqual(expected);
+    db.exec('DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots');
 
     // The first engine with a worker lists the scores, then keeps them when idle.
     expect(await perImage(reopen())).toEqual(expected);
@@ -192,6 +197,21 @@ describe('kept per-image score lists', () => {
     expect(list.scores[list.sampleIds.indexOf(s)]).not.toBe(before.score);
     expect(await perImage(reopen())).toEqual(now);
     await closeOpened();
+  });
+
+  it('`tessera eval` (an engine without a read worker) keeps the list it leaves behind when it closes', async () => {
+    const { repos } = engineInternals(owner);
+    const s = general()![30]!.sampleId;
+    repos.predictions.replaceForSample(g.runId, s, []);
+    expect(general()).toBeNull();
+    const client = reopen(false);
+    const done = await finishJob(client, () => client.call('metrics.evaluate', { datasetId: g.datasetId, runId: g.runId }));
+    expect(done.status).toBe('succeeded');
+    expect(keptRow()!.version).not.toBe(currentVersion());
+    await closeOpened();
+    const kept = keptRow()!;
+    expect(kept.version).toBe(currentVersion());
+    expect(imageScoresOf(decodeScoreList(kept.payload)!)).toEqual(general());
   });
 
   it('the list of scored samples is kept apart: new scores reuse it, a changed sample set is listed again', async () => {

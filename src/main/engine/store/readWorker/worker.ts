@@ -9,8 +9,7 @@ import { ApiError } from '../../../../shared/api/errors';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
-import type { ImageScoreColumns } from './perImageColumns';
-import { writeSampleListSnapshot, writeScoreSnapshot, type SampleListColumns } from '../scoreSnapshots';
+import { KeptLists } from './keptLists';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -20,22 +19,14 @@ db.pragma('cache_size = -65536');
 const ctx = readContext(db);
 
 /**
- * Lists to keep in the store (store/scoreSnapshots.ts): whole-dataset score lists and lists of scored
- * samples read since, and the score lists of runs an evaluation or a scoring import just finished
- * (listed here first). They are written when the worker is idle, or when the engine closes
- * (idle.finish), through a second, writable connection opened on first use: the worker runs only on
- * a healthy, writable store. A write that finds the store busy (a job committing) is dropped: the
- * next cold listing offers it again.
+ * Lists to keep in the store (readWorker/keptLists.ts). They are written when the worker is idle, or
+ * when the engine closes (idle.finish), through a second, writable connection opened on first use: the
+ * worker runs only on a healthy, writable store. A write that finds the store busy (a job committing)
+ * is dropped: the next cold listing offers it again.
  */
-const toKeep = new Map<string, { datasetId: number; runId: number; version: string; columns: ImageScoreColumns }>();
-const samplesToKeep = new Map<number, { task: string; version: string; columns: SampleListColumns }>();
-const runsToKeep = new Map<string, { datasetId: number; runId: number }>();
+const kept = new KeptLists();
 let writer: Database.Database | null = null;
-ctx.keeper = {
-  keep: (datasetId, runId, version, columns) => toKeep.set(`${datasetId}/${runId}`, { datasetId, runId, version, columns }),
-  keepSamples: (datasetId, task, version, columns) => samplesToKeep.set(datasetId, { task, version, columns }),
-  later: (datasetId, runId) => runsToKeep.set(`${datasetId}/${runId}`, { datasetId, runId }),
-};
+ctx.keeper = kept;
 
 /** A write through the worker's writable connection (opened on first use); a failed one is dropped. */
 function write(what: (db: Database.Database) => void): void {
@@ -52,14 +43,7 @@ function write(what: (db: Database.Database) => void): void {
 }
 
 function keepScoreLists(): void {
-  for (const { datasetId, runId } of runsToKeep.values()) listPerImage(ctx, datasetId, runId);
-  runsToKeep.clear();
-  for (const [datasetId, { task, version, columns }] of samplesToKeep)
-    write((w) => writeSampleListSnapshot(w, datasetId, task, version, columns));
-  samplesToKeep.clear();
-  for (const { datasetId, runId, version, columns } of toKeep.values())
-    write((w) => writeScoreSnapshot(w, datasetId, runId, version, columns));
-  toKeep.clear();
+  kept.flush((datasetId, runId) => listPerImage(ctx, datasetId, runId), write);
 }
 
 /** Datasets whose gallery was served, to prepare for a score sort when the worker is idle. */
@@ -124,5 +108,5 @@ parentPort?.on('message', (msg: ReadMessage) => {
     }
   }
   if (idleTimer !== null) clearTimeout(idleTimer);
-  idleTimer = toPrepare.size + toKeep.size + samplesToKeep.size + runsToKeep.size === 0 ? null : setTimeout(whenIdle, IDLE_MS);
+  idleTimer = toPrepare.size === 0 && !kept.waiting ? null : setTimeout(whenIdle, IDLE_MS);
 });
