@@ -18,6 +18,9 @@ import { createEngine, type Engine } from '../src/main/engine/engine';
 import { createGalleryWorkspace, type GalleryWorkspace } from './galleryWorkspace';
 import { engineInternals } from '../src/main/engine/internals';
 import { metricRowsStore } from '../src/main/engine/store/repos/metricRows';
+import { z } from 'zod';
+import { methods } from '../src/shared/api/contract';
+import { ImageScore, perImageRows, type PerImageScores } from '../src/shared/api/methods/metrics';
 
 const TARGET_SINGLE_MS = 100;
 const TARGET_P99_MS = 250;
@@ -163,6 +166,18 @@ async function one(count: number, scale: number): Promise<Record<string, number>
       );
     }
 
+    // The score list through the web client: the server's JSON, the browser's parse and contract check.
+    {
+      const r = await engine.dispatch('metrics.perImage', { datasetId: d, runId: g.runId });
+      if (!r.ok) throw new Error(r.error.message);
+      const wire = wireCost(r.value as PerImageScores);
+      out['perImage wire columns'] = wire.columns;
+      out['perImage wire objects'] = wire.objects;
+      console.log(
+        `  score list through the web client (server JSON.stringify + client JSON.parse + contract check, medians of 5): columns ${wire.columns.toFixed(1)} ms (${wire.columnsMb.toFixed(1)} MB) vs ImageScore objects, the format before ${wire.objects.toFixed(1)} ms (${wire.objectsMb.toFixed(1)} MB): ${(wire.objects / wire.columns).toFixed(1)}x`,
+      );
+    }
+
     // The event loop while a heavy read runs: workspace.info during a cold per-image score read.
     touch(engine, g);
     const heavyStart = performance.now();
@@ -187,6 +202,33 @@ async function one(count: number, scale: number): Promise<Record<string, number>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a score list costs between the engine and the gallery over HTTP, as columns (the contract) and
+ * as the ImageScore objects it was sent as before (checked with that schema), alternating; medians.
+ */
+function wireCost(value: PerImageScores): { columns: number; objects: number; columnsMb: number; objectsMb: number } {
+  const rows = perImageRows(value);
+  const asObjects = z.array(ImageScore);
+  const columns: number[] = [];
+  const objects: number[] = [];
+  let columnsMb = 0;
+  let objectsMb = 0;
+  for (let k = 0; k < 5; k++) {
+    let t = performance.now();
+    const c = JSON.stringify(value);
+    if (!methods['metrics.perImage'].output.safeParse(JSON.parse(c)).success) throw new Error('columns do not match the contract');
+    columns.push(performance.now() - t);
+    columnsMb = c.length / 1e6;
+    t = performance.now();
+    const o = JSON.stringify(rows);
+    if (!asObjects.safeParse(JSON.parse(o)).success) throw new Error('objects do not match ImageScore');
+    objects.push(performance.now() - t);
+    objectsMb = o.length / 1e6;
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { columns: median(columns), objects: median(objects), columnsMb, objectsMb };
 }
 
 /** Runs `work` with a 5 ms interval timer: its longest gap beyond the interval is the longest the event loop was held. */

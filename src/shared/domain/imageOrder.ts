@@ -20,12 +20,25 @@ export function compareScored(order: 'asc' | 'desc'): (a: ScoredImage, b: Scored
   return (a, b) => (a.score === null ? 1 : 0) - (b.score === null ? 1 : 0) || dir * ((a.score ?? 0) - (b.score ?? 0)) || compareNames(a, b);
 }
 
+/** Columns of per-image scores (the contract's PerImageScores), as far as ordering needs them. */
+export interface ScoreColumns {
+  imageIds: readonly number[];
+  fileNames: readonly string[];
+  scores: ReadonlyArray<number | null>;
+}
+
 /**
  * One row per image (its first sample's score, as listed by metrics.perImage), kept only when `allowed`
- * holds the image (the filtered ids), in score order.
+ * holds the image (the filtered ids), in score order. Rows are made only for those images.
  */
-export function orderScored<T extends ScoredImage>(rows: readonly T[], allowed: ReadonlySet<number>, order: 'asc' | 'desc'): T[] {
+export function orderScored(c: ScoreColumns, allowed: ReadonlySet<number>, order: 'asc' | 'desc'): ScoredImage[] {
   const seen = new Set<number>();
-  const out = rows.filter((r) => allowed.has(r.imageId) && !seen.has(r.imageId) && seen.add(r.imageId));
+  const out: ScoredImage[] = [];
+  for (let k = 0; k < c.imageIds.length; k++) {
+    const imageId = c.imageIds[k]!;
+    if (!allowed.has(imageId) || seen.has(imageId)) continue;
+    seen.add(imageId);
+    out.push({ imageId, fileName: c.fileNames[k]!, score: c.scores[k]! });
+  }
   return out.sort(compareScored(order));
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { join } from 'node:path';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -80,7 +81,7 @@ describe('images.neighbors: previous / next in the gallery view', () => {
 
   it('follows a run score order (worst first, best first) as the gallery sorts it', async () => {
     const runId = (await env.client.call('runs.list', { datasetId }))[0]!.id;
-    const scores = await env.client.call('metrics.perImage', { datasetId, runId });
+    const scores = perImageRows(await env.client.call('metrics.perImage', { datasetId, runId }));
     const byName = (a: { fileName: string }, b: { fileName: string }): number => (a.fileName < b.fileName ? -1 : 1);
     const asc = [...scores].sort((a, b) => (a.score ?? 2) - (b.score ?? 2) || byName(a, b)).map((s) => s.imageId);
     expect(new Set(scores.map((s) => s.score)).size).toBeGreaterThan(2);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { ApiError, type TesseraClient } from '../../../src/shared';
 import type { Engine } from '../../../src/main/engine/engine';
 import { encodeMask } from '../../../src/main/engine/masks';
@@ -79,7 +80,7 @@ describe('semantic evaluation through the store', () => {
     const done = await finishJob(client, () => client.call('metrics.evaluate', { datasetId: fx.datasetId, runId }));
     expect(done.result).toMatchObject({ computed: 0, upToDate: 12 });
     expect(metricRows(runId)).toEqual(before);
-    const perImage = await client.call('metrics.perImage', { datasetId: fx.datasetId, runId });
+    const perImage = perImageRows(await client.call('metrics.perImage', { datasetId: fx.datasetId, runId }));
     expect(perImage).toHaveLength(12);
     expect(perImage[11]!.score).toBeNull();
     // Image mIoU: mean over classes with a non-empty union in that image.
@@ -266,7 +267,7 @@ describe('mIoU definitions where they differ, and empty cases', () => {
     expectClose(s.referring!.giou, ref.giou, 'giou');
     expectClose(s.referring!.ciou, ref.ciou, 'ciou');
     for (const t of ['0.5', '0.6', '0.7', '0.8', '0.9']) expectClose(s.referring!.precision[t], ref.precision[t], `P@${t}`);
-    const perImage = await client.call('metrics.perImage', { datasetId: ds.datasetId, runId: ds.runId });
+    const perImage = perImageRows(await client.call('metrics.perImage', { datasetId: ds.datasetId, runId: ds.runId }));
     const byQuery = new Map(perImage.map((p) => [p.query, p.score]));
     expect(byQuery.get('nothing there')).toBe(1);
     expect(byQuery.get('missed')).toBe(0);

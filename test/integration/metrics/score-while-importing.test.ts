@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { hasNumpy, runNumpy } from '../../../bench/numpyAnchor';
 import { scene, scoringData, seedScoringDataset, type ScoringData } from '../../../bench/evalData';
 import { readMaskPng } from '../../../src/main/engine/masks';
@@ -98,7 +99,7 @@ describe('scoring while importing PNG predictions', () => {
       if (row === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(row?.version).toBe(snapshotVersion(scoreInputVersions(db)!.run(runId)));
-    const perImage = await client.call('metrics.perImage', { datasetId, runId });
+    const perImage = perImageRows(await client.call('metrics.perImage', { datasetId, runId }));
     expect(perImage).toHaveLength(24);
     expect(imageScoresOf(decodeScoreList(row!.payload)!)).toEqual(perImage);
   });

@@ -76,7 +76,7 @@ describe('the server never blocks on a heavy read', () => {
     // The ping came back while the first heavy read (every score of 19,600 samples) was still running.
     expect(finished[0]).toBe('info');
     expect(finished.indexOf('info')).toBeLessThan(finished.indexOf('perImage'));
-    const scores = results[0] as unknown as { value: unknown[] };
-    expect(scores.value.length).toBe(COUNT - COUNT / 50);
+    const scores = results[0] as unknown as { value: { sampleIds: unknown[] } };
+    expect(scores.value.sampleIds.length).toBe(COUNT - COUNT / 50);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { join } from 'node:path';
 import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
@@ -128,8 +129,8 @@ describe('gallery answers', () => {
     // The generated metric rows carry the fingerprints evaluation would give: the worker scores them as they are.
     const direct = await engineInternals(engine).reads.read({ op: 'metrics.perImage', datasetId: g.datasetId, runId: g.runId });
     expect(direct?.sampleIds.length).toBe(COUNT - expected.noGt().length);
-    const a = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
-    const b = await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+    const a = perImageRows(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
+    const b = perImageRows(await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
     expect(a.length).toBe(COUNT - expected.noGt().length);
     expect(a).toEqual(b);
     expect(await client.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId })).toEqual(

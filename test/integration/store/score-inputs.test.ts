@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { join } from 'node:path';
 import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
@@ -271,19 +272,19 @@ describe('per-image scores of a complete run, fast and general', () => {
   });
 
   it('through the client: a cached sort survives a review state and follows a changed prediction, as the engine thread computes it', async () => {
-    const first = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+    const first = perImageRows(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
     const ids = await client.call('images.ids', { datasetId: g.datasetId });
     await client.call('images.setReviewState', { imageIds: ids.slice(0, 3), state: 'rejected' });
-    expect(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId })).toEqual(first);
+    expect(perImageRows(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }))).toEqual(first);
 
     // Predict nothing on one scored image: its score changes, and the cached list must not hide it.
     const s = sampleOf(30);
     engineInternals(engine).repos.predictions.replaceForSample(g.runId, s, []);
-    const changed = await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+    const changed = perImageRows(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
     const was = first.find((r) => r.sampleId === s)!;
     const now = changed.find((r) => r.sampleId === s)!;
     expect(now.score).not.toBe(was.score);
-    expect(changed).toEqual(await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
+    expect(changed).toEqual(perImageRows(await local.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId })));
     expect(changed.filter((r) => r.sampleId !== s)).toEqual(first.filter((r) => r.sampleId !== s));
   });
 });

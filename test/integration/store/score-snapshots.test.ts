@@ -18,7 +18,7 @@ import {
 import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
 import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import type { Db } from '../../../src/main/engine/store/db';
-import type { ImageScore } from '../../../src/shared/api/methods/metrics';
+import { perImageRows, type ImageScore } from '../../../src/shared/api/methods/metrics';
 import { imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
 
 // A whole dataset's per-image scores are kept in the store with the version of their inputs
@@ -60,8 +60,8 @@ function reopen(readWorker = true): TesseraClient {
   return createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
 }
 
-function perImage(client: TesseraClient): Promise<ImageScore[]> {
-  return client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId });
+async function perImage(client: TesseraClient): Promise<ImageScore[]> {
+  return perImageRows(await client.call('metrics.perImage', { datasetId: g.datasetId, runId: g.runId }));
 }
 
 /** The per-image scores computed from the stored rows (no cache, no kept list); null when stale. */

@@ -53,7 +53,8 @@ describe('score order shared by the gallery and images.neighbors', () => {
       { imageId: 4, fileName: 'c.png', score: 0.9 },
       { imageId: 5, fileName: 'd.png', score: 0 },
     ];
-    const ids = (order: 'asc' | 'desc', allowed = [1, 2, 3, 4, 5]) => orderScored(rows, new Set(allowed), order).map((r) => r.imageId);
+    const columns = { imageIds: rows.map((r) => r.imageId), fileNames: rows.map((r) => r.fileName), scores: rows.map((r) => r.score) };
+    const ids = (order: 'asc' | 'desc', allowed = [1, 2, 3, 4, 5]) => orderScored(columns, new Set(allowed), order).map((r) => r.imageId);
     expect(ids('asc')).toEqual([5, 3, 1, 4, 2]);
     expect(ids('desc')).toEqual([4, 3, 1, 5, 2]);
     expect(ids('asc', [1, 4])).toEqual([1, 4]);

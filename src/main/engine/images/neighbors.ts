@@ -8,6 +8,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { ImageNeighbors, ImageSort } from '../../../shared/api/methods/images';
 import type { ImageFilter } from '../../../shared/domain';
 import { compareScored, orderScored, type ScoredImage } from '../../../shared/domain/imageOrder';
+import { perImageColumnsOf } from '../../../shared/api/methods/metrics';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { perImageScores } from '../metrics';
@@ -66,7 +67,7 @@ export async function imageNeighbors(
     );
   } else {
     const rows = await perImageScores(deps, datasetId, sort.runId);
-    const scored = orderScored(rows, new Set(ids), sort.order);
+    const scored = orderScored(perImageColumnsOf(rows), new Set(ids), sort.order);
     order = scored.map((r) => r.imageId);
     const own: ScoredImage = rows.find((r) => r.imageId === imageId) ?? { ...self, score: null };
     const cmp = compareScored(sort.order);

@@ -1,4 +1,5 @@
-import { imageScoresOf } from '../store/readWorker/perImageColumns';
+import { perImageColumnsOf } from '../../../shared/api/methods/metrics';
+import { perImageWire } from '../store/readWorker/perImageColumns';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { camQuality } from './camQuality';
@@ -27,7 +28,7 @@ export function metricHandlers(deps: EngineDeps) {
     'metrics.camSweep': async ({ datasetId, runId, subset }) => camQuality(deps, datasetId, runId, subset),
     'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => {
       const columns = await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx });
-      return columns !== null ? imageScoresOf(columns) : perImageScores(deps, datasetId, runId, subset, classIdx);
+      return columns !== null ? perImageWire(columns) : perImageColumnsOf(await perImageScores(deps, datasetId, runId, subset, classIdx));
     },
     'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
       compareRuns(deps, datasetId, runIds, { subset, seed, samples }),

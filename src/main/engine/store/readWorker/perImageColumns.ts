@@ -10,7 +10,7 @@
  * Same answer as currentSamples + perImageOfSamples (metrics/evaluationSet.ts, metrics/scores.ts),
  * which the other cases (a subset, a class, an unfinished run) still take.
  */
-import type { ImageScore } from '../../../../shared/api/methods/metrics';
+import type { ImageScore, PerImageScores } from '../../../../shared/api/methods/metrics';
 import type { Db } from '../db';
 import {
   datasetHasClasses,
@@ -36,6 +36,16 @@ export function imageScoreColumns(rows: readonly ImageScore[]): ImageScoreColumn
     queries: rows.map((r) => r.query),
     scores: Float64Array.from(rows, (r) => r.score ?? NaN),
   };
+}
+
+/** The contract's columns (metrics.perImage): plain arrays, null for no score. */
+export function perImageWire(c: ImageScoreColumns): PerImageScores {
+  const scores: Array<number | null> = new Array(c.scores.length);
+  for (let k = 0; k < scores.length; k++) {
+    const s = c.scores[k]!;
+    scores[k] = Number.isNaN(s) ? null : s;
+  }
+  return { sampleIds: Array.from(c.sampleIds), imageIds: Array.from(c.imageIds), fileNames: c.fileNames, queries: c.queries, scores };
 }
 
 export function imageScoresOf(c: ImageScoreColumns): ImageScore[] {
