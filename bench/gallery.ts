@@ -21,6 +21,7 @@ import { metricRowsStore } from '../src/main/engine/store/repos/metricRows';
 import { z } from 'zod';
 import { methods } from '../src/shared/api/contract';
 import { ImageScore, perImageRows, type PerImageScores } from '../src/shared/api/methods/metrics';
+import { compareScored, orderScored } from '../src/shared/domain/imageOrder';
 
 const TARGET_SINGLE_MS = 100;
 const TARGET_P99_MS = 250;
@@ -176,6 +177,12 @@ async function one(count: number, scale: number): Promise<Record<string, number>
       console.log(
         `  score list through the web client (server JSON.stringify + client JSON.parse + contract check, medians of 5): columns ${wire.columns.toFixed(1)} ms (${wire.columnsMb.toFixed(1)} MB) vs ImageScore objects, the format before ${wire.objects.toFixed(1)} ms (${wire.objectsMb.toFixed(1)} MB): ${(wire.objects / wire.columns).toFixed(1)}x`,
       );
+      const sorting = orderCost(r.value as PerImageScores);
+      out['gallery score order'] = sorting.ours;
+      out['gallery score order, rows + comparator'] = sorting.rows;
+      console.log(
+        `  the gallery's score order of that list (orderScored, every image kept, asc and desc, medians of 6): ${sorting.ours.toFixed(1)} ms vs rows sorted with compareScored, the way before ${sorting.rows.toFixed(1)} ms: ${(sorting.rows / sorting.ours).toFixed(1)}x`,
+      );
     }
 
     // The event loop while a heavy read runs: workspace.info during a cold per-image score read.
@@ -229,6 +236,28 @@ function wireCost(value: PerImageScores): { columns: number; objects: number; co
   }
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
   return { columns: median(columns), objects: median(objects), columnsMb, objectsMb };
+}
+
+/** The browser's work for one score order: orderScored over the columns vs the rows sorted by compareScored (alternating; medians). */
+function orderCost(value: PerImageScores): { ours: number; rows: number } {
+  const allowed = new Set(value.imageIds);
+  const ours: number[] = [];
+  const rows: number[] = [];
+  for (let k = 0; k < 6; k++) {
+    const order = k % 2 === 0 ? 'asc' : 'desc';
+    let t = performance.now();
+    const a = orderScored(value, allowed, order);
+    ours.push(performance.now() - t);
+    t = performance.now();
+    const seen = new Set<number>();
+    const b = perImageRows(value)
+      .filter((r) => allowed.has(r.imageId) && !seen.has(r.imageId) && seen.add(r.imageId))
+      .sort(compareScored(order));
+    rows.push(performance.now() - t);
+    if (a.length !== b.length || a.some((x, i) => x.imageId !== b[i]!.imageId)) throw new Error('orderScored differs from compareScored');
+  }
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  return { ours: median(ours), rows: median(rows) };
 }
 
 /** Runs `work` with a 5 ms interval timer: its longest gap beyond the interval is the longest the event loop was held. */

@@ -22,7 +22,7 @@ import { testRandom } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { decodeScoreList, snapshotVersion } from '../../../src/main/engine/store/scoreSnapshots';
 import { scoreInputVersions } from '../../../src/main/engine/store/scoreInputs';
-import { imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { perImageWire } from '../../../src/main/engine/store/readWorker/perImageColumns';
 
 let t: { dir: string; cleanup: () => void };
 let engine: Engine;
@@ -101,7 +101,7 @@ describe('scoring while importing PNG predictions', () => {
     expect(row?.version).toBe(snapshotVersion(scoreInputVersions(db)!.run(runId)));
     const perImage = perImageRows(await client.call('metrics.perImage', { datasetId, runId }));
     expect(perImage).toHaveLength(24);
-    expect(imageScoresOf(decodeScoreList(row!.payload)!)).toEqual(perImage);
+    expect(perImageRows(perImageWire(decodeScoreList(row!.payload)!))).toEqual(perImage);
   });
 
   it('recounts a sample whose ground truth changed after the import', async () => {

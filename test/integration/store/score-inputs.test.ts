@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { perImageRows } from '../../../src/shared/api/methods/metrics';
+import { perImageRows, type ImageScore } from '../../../src/shared/api/methods/metrics';
 import { join } from 'node:path';
 import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
@@ -13,7 +13,7 @@ import {
   scoreInputVersions,
   VersionedCache,
 } from '../../../src/main/engine/store/scoreInputs';
-import { completeRunScores, imageScoresOf, prepareScoreSort } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { completeRunScores, perImageWire, prepareScoreSort } from '../../../src/main/engine/store/readWorker/perImageColumns';
 import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
 import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import { metricRowsStore } from '../../../src/main/engine/store/repos/metricRows';
@@ -61,9 +61,9 @@ function general(): ReturnType<typeof perImageOfSamples> | null {
   return perImageOfSamples(db, g.runId, current.task, current.samples);
 }
 
-function fast(): ReturnType<typeof imageScoresOf> | null | 'other' {
+function fast(): ImageScore[] | null | 'other' {
   const out = completeRunScores(db, new VersionedCache(db), scoreInputVersions(db), g.datasetId, g.runId);
-  return out === null || out === 'other' ? out : imageScoresOf(out);
+  return out === null || out === 'other' ? out : perImageRows(perImageWire(out));
 }
 
 function sampleOf(imageN: number): number {
@@ -234,7 +234,7 @@ describe('per-image scores of a complete run, fast and general', () => {
     prepareScoreSort(db, cache, versions, g.datasetId);
     prepareScoreSort(db, cache, versions, 9999); // no such dataset: nothing to do
     const columns = completeRunScores(db, cache, versions, g.datasetId, g.runId);
-    expect(columns === null || columns === 'other' ? columns : imageScoresOf(columns)).toEqual(general());
+    expect(columns === null || columns === 'other' ? columns : perImageRows(perImageWire(columns))).toEqual(general());
     // A new image with ground truth: the kept list is stale (the run has no row for it: a catch-up is due).
     const imageId = engineInternals(engine).repos.images.create({
       datasetId: g.datasetId,

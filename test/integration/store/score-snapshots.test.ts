@@ -19,7 +19,7 @@ import { currentSamples } from '../../../src/main/engine/metrics/evaluationSet';
 import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import type { Db } from '../../../src/main/engine/store/db';
 import { perImageRows, type ImageScore } from '../../../src/shared/api/methods/metrics';
-import { imageScoresOf } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { perImageWire } from '../../../src/main/engine/store/readWorker/perImageColumns';
 
 // A whole dataset's per-image scores are kept in the store with the version of their inputs
 // (store/scoreSnapshots.ts): a reopened workspace's first score sort reads them back, and only while
@@ -111,7 +111,7 @@ describe('kept per-image score lists', () => {
     expect(keptRow()).toBeUndefined();
     await closeOpened();
     expect(keptRow()!.version).toBe(currentVersion());
-    expect(imageScoresOf(decodeScoreList(keptRow()!.payload)!)).toEqual(expected);
+    expect(perImageRows(perImageWire(decodeScoreList(keptRow()!.payload)!))).toEqual(expected);
     db.exec('DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots');
 
     // The first engine with a worker lists the scores, then keeps them when idle.
@@ -211,7 +211,7 @@ describe('kept per-image score lists', () => {
     await closeOpened();
     const kept = keptRow()!;
     expect(kept.version).toBe(currentVersion());
-    expect(imageScoresOf(decodeScoreList(kept.payload)!)).toEqual(general());
+    expect(perImageRows(perImageWire(decodeScoreList(kept.payload)!))).toEqual(general());
   });
 
   it('the list of scored samples is kept apart: new scores reuse it, a changed sample set is listed again', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
-import { compareUtf8, inGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
+import { inGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
+import { compareUtf8 } from '../../../src/shared/domain/imageOrder';
 import type { Db } from '../../../src/main/engine/store/db';
 import { tempDir } from '../../helpers/fixtures';
 

@@ -7,16 +7,11 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { ImageNeighbors, ImageSort } from '../../../shared/api/methods/images';
 import type { ImageFilter } from '../../../shared/domain';
-import { compareScored, orderScored, type ScoredImage } from '../../../shared/domain/imageOrder';
+import { compareNames, compareScored, orderScored, type ScoredImage } from '../../../shared/domain/imageOrder';
 import { perImageColumnsOf } from '../../../shared/api/methods/metrics';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { perImageScores } from '../metrics';
-
-/** SQLite's BINARY collation (UTF-8 bytes) then id: the order of `ORDER BY i.file_name, i.id`. */
-function sqlNameOrder(a: { fileName: string; imageId: number }, b: { fileName: string; imageId: number }): number {
-  return Buffer.compare(Buffer.from(a.fileName, 'utf8'), Buffer.from(b.fileName, 'utf8')) || a.imageId - b.imageId;
-}
 
 /** Position of `item` in `sorted`, or where it would be inserted (first index whose element comes after it). */
 function locate<T>(sorted: readonly T[], isItem: (t: T) => boolean, after: (t: T) => boolean): { index: number | null; insertAt: number } {
@@ -63,7 +58,7 @@ export async function imageNeighbors(
     where = locate(
       ids,
       (id) => id === imageId,
-      (id) => sqlNameOrder({ imageId: id, fileName: nameOf(id) }, self) > 0,
+      (id) => compareNames({ imageId: id, fileName: nameOf(id) }, self) > 0,
     );
   } else {
     const rows = await perImageScores(deps, datasetId, sort.runId);

@@ -48,21 +48,6 @@ export function perImageWire(c: ImageScoreColumns): PerImageScores {
   return { sampleIds: Array.from(c.sampleIds), imageIds: Array.from(c.imageIds), fileNames: c.fileNames, queries: c.queries, scores };
 }
 
-export function imageScoresOf(c: ImageScoreColumns): ImageScore[] {
-  const out: ImageScore[] = new Array(c.sampleIds.length);
-  for (let k = 0; k < out.length; k++) {
-    const score = c.scores[k]!;
-    out[k] = {
-      sampleId: c.sampleIds[k]!,
-      imageId: c.imageIds[k]!,
-      fileName: c.fileNames[k]!,
-      query: c.queries[k]!,
-      score: Number.isNaN(score) ? null : score,
-    };
-  }
-  return out;
-}
-
 /**
  * A complete run's per-image scores over the whole dataset; null when some stored row is missing,
  * stale or left over (a catch-up is due); 'other' when the general path must answer (not a complete

@@ -3,6 +3,7 @@
  * on, their ground-truth and prediction counters, and the stored per-sample rows (metric_samples).
  */
 import type { Db } from '../db';
+import { compareUtf8 } from '../../../../shared/domain/imageOrder';
 
 type Task = 'semantic' | 'referring';
 
@@ -211,26 +212,6 @@ export function inGalleryOrder(c: ScoredSampleColumns): boolean {
     if (a > b || (a === b && c.sampleIds[k - 1]! >= c.sampleIds[k]!)) return false;
   }
   return true;
-}
-
-/**
- * Compares two strings as their UTF-8 bytes compare (SQLite's BINARY collation), which is code point
- * order. UTF-16 code units order the same except that surrogates (U+D800..DFFF, the halves of code
- * points above U+FFFF) sort below U+E000..FFFF there and above them in code point order.
- */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  let k = 0;
-  while (k < n && a.charCodeAt(k) === b.charCodeAt(k)) k++;
-  if (k === n) return a.length - b.length;
-  return utf8Rank(a.charCodeAt(k)) - utf8Rank(b.charCodeAt(k));
-}
-
-function utf8Rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
 
 /**
