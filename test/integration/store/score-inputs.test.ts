@@ -288,3 +288,53 @@ describe('per-image scores of a complete run, fast and general', () => {
     expect(changed.filter((r) => r.sampleId !== s)).toEqual(first.filter((r) => r.sampleId !== s));
   });
 });
+
+describe('dataset summaries kept by the read worker', () => {
+  it('datasets.list and datasets.get follow every write their counts depend on, and review states and tags leave their version', async () => {
+    const { repos } = engineInternals(engine);
+    const direct = () => repos.datasets.list();
+    const check = async (what: string): Promise<void> => {
+      expect(await client.call('datasets.list', {}), what).toEqual(direct());
+      expect(await client.call('datasets.get', { datasetId: g.datasetId }), what).toEqual(repos.datasets.get(g.datasetId));
+    };
+    const version = (): string => scoreInputVersions(db)!.datasets();
+    await check('first');
+    const ids = await client.call('images.ids', { datasetId: g.datasetId });
+    const before = version();
+    await client.call('images.setReviewState', { imageIds: ids.slice(0, 4), state: 'rejected' });
+    await client.call('tags.apply', { tag: 'summary-test', imageIds: ids.slice(0, 4) });
+    expect(version()).toBe(before);
+    await check('after a review state and a tag');
+
+    const writes: Array<[string, () => void]> = [
+      [
+        "an image's ground truth removed",
+        () => db.prepare('DELETE FROM annotations WHERE sample_id = (SELECT MAX(sample_id) FROM annotations)').run(),
+      ],
+      [
+        'an image added',
+        () =>
+          db
+            .prepare(
+              "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, 'extra/x.jpg', 'x.jpg', 'ab', 1, 8, 8)",
+            )
+            .run(g.datasetId),
+      ],
+      ['a sample added', () => db.prepare('INSERT INTO samples (image_id) VALUES ((SELECT MAX(id) FROM images))').run()],
+      [
+        'a class added',
+        () => db.prepare("INSERT INTO classes (dataset_id, idx, name, color) VALUES (?, 200, 'extra', '#000000')").run(g.datasetId),
+      ],
+      ['the dataset renamed', () => db.prepare("UPDATE datasets SET name = 'summary-renamed' WHERE id = ?").run(g.datasetId)],
+      ['an image removed', () => db.prepare('DELETE FROM images WHERE id = (SELECT MAX(id) FROM images)').run()],
+    ];
+    for (const [what, write] of writes) {
+      const was = version();
+      const listed = direct();
+      write();
+      expect(version(), what).not.toBe(was);
+      expect(direct(), what).not.toEqual(listed);
+      await check(what);
+    }
+  });
+});

@@ -72,15 +72,23 @@ export interface ScoreInputVersions {
   samples(): string;
   /** What a run's scores depend on. */
   run(runId: number): string;
+  /**
+   * What datasets' summaries depend on (datasets.list and datasets.get: names, tasks, and the counts
+   * of images, samples, annotated images and classes): the sample set ('samples' clock) and the
+   * datasets and classes tables ('runs and classes' clock). Review states and tags are not counted.
+   */
+  datasets(): string;
 }
 
 /** The versions as this connection sees them; null on a store without migration 8. */
 export function scoreInputVersions(db: Db): ScoreInputVersions | null {
   let clocks;
   let samplesClock;
+  let datasetsClocks;
   try {
     clocks = db.prepare('SELECT n FROM score_inputs_clock ORDER BY id').pluck();
     samplesClock = db.prepare('SELECT n FROM score_inputs_clock WHERE id = 1').pluck();
+    datasetsClocks = db.prepare('SELECT n FROM score_inputs_clock WHERE id IN (1, 3) ORDER BY id').pluck();
   } catch {
     return null;
   }
@@ -89,6 +97,7 @@ export function scoreInputVersions(db: Db): ScoreInputVersions | null {
   return {
     samples: () => String(samplesClock.get()),
     run: (runId) => `${(clocks.all() as number[]).join('/')}/${String(predictions.get(runId))}/${String(groundTruth.get())}`,
+    datasets: () => (datasetsClocks.all() as number[]).join('/'),
   };
 }
 

@@ -60,11 +60,20 @@ export interface ReadContext {
   images: ImageReads;
   /** Score reads kept while their inputs are unchanged (store/scoreInputs.ts). */
   scores: VersionedCache;
+  /** Dataset summaries kept while their counts' inputs are unchanged (a scan of the images: ~0.1 s at 100k). */
+  summaries: VersionedCache;
   versions: ScoreInputVersions | null;
 }
 
 export function readContext(db: Db): ReadContext {
-  return { db, repos: createRepos(db), images: imageReads(db), scores: new VersionedCache(db), versions: scoreInputVersions(db) };
+  return {
+    db,
+    repos: createRepos(db),
+    images: imageReads(db),
+    scores: new VersionedCache(db),
+    summaries: new VersionedCache(db, 64),
+    versions: scoreInputVersions(db),
+  };
 }
 
 /**
@@ -83,6 +92,12 @@ function cachedScoreRead<T>(
   const versions = ctx.versions;
   if (subset !== undefined) return ctx.images.cache.memo(text, () => compute(null));
   return ctx.scores.get(text, versions === null ? null : () => versions.run(runId), compute);
+}
+
+/** Datasets' summaries (their counts scan the images), kept while the clocks they depend on stand. */
+function summaries<T>(ctx: ReadContext, key: 'list' | number, compute: () => T): T {
+  const versions = ctx.versions;
+  return ctx.summaries.get(JSON.stringify(['datasets', key]), versions === null ? null : () => versions.datasets(), compute);
 }
 
 function requireDataset(ctx: ReadContext, datasetId: number): void {
@@ -131,11 +146,11 @@ export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadRe
 function runAny(ctx: ReadContext, req: ReadRequest): unknown {
   switch (req.op) {
     case 'datasets.list':
-      return ctx.repos.datasets.list();
+      return summaries(ctx, 'list', () => ctx.repos.datasets.list()).map((d) => ({ ...d }));
     case 'datasets.get': {
-      const d = ctx.repos.datasets.get(req.datasetId);
-      if (d === undefined) throw new ApiError('NOT_FOUND', `dataset ${req.datasetId} not found`);
-      return d;
+      const d = summaries(ctx, req.datasetId, () => ctx.repos.datasets.get(req.datasetId) ?? null);
+      if (d === null) throw new ApiError('NOT_FOUND', `dataset ${req.datasetId} not found`);
+      return { ...d };
     }
     case 'images.page':
       requireDataset(ctx, req.datasetId);
