@@ -5,7 +5,7 @@
  * ~0.4 s), so the read worker runs them (store/readWorker/reads.ts): a delete's plan no longer holds
  * the engine's event loop. Reads only (a temporary table of hashes is the connection's own).
  */
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { DatasetSummary } from '../../../shared/domain';
 import type { Db } from '../store/db';
 import { withShaTable } from '../store/repos/inferenceCache';
@@ -25,7 +25,13 @@ export interface DeletePlanFacts {
 }
 
 /** `beingDeleted`: the dataset is already hidden by its delete (the delete reads its plan then). */
-export function deletePlanFacts(db: Db, repos: Repos, datasetId: number, cacheDir: string, beingDeleted = false): DeletePlanFacts {
+export function deletePlanFacts(
+  db: Db,
+  repos: Pick<Repos, 'datasets'>,
+  datasetId: number,
+  cacheDir: string,
+  beingDeleted = false,
+): DeletePlanFacts {
   const dataset = beingDeleted ? repos.datasets.beingDeleted(datasetId) : repos.datasets.get(datasetId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   // One snapshot for every count (a read transaction: nothing the counts see moves between them).

@@ -34,7 +34,7 @@ interface EvalDeps {
   repos: Repos;
 }
 
-export function planEvaluation(deps: EvalDeps, dataset: DatasetHeader, run: RunSummary): EvaluationPlan {
+export function planEvaluation(deps: Pick<EvalDeps, 'db'>, dataset: DatasetHeader, run: RunSummary): EvaluationPlan {
   const set = loadEvaluationSet(deps.db, dataset, run);
   const stale = set.samples.filter((s) => s.stored !== s.rev);
   let withRows = 0;

@@ -2,7 +2,7 @@
  * Which samples a run is scored on, and the fingerprint of the inputs of each sample's counts, so a
  * stored row is reused only while its ground truth and prediction are unchanged.
  */
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { RunSummary } from '../../../shared/domain';
 import type { DatasetHeader } from '../store/repos/datasets';
 import type { Db } from '../store/db';

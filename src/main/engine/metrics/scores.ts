@@ -21,6 +21,12 @@ interface ScoreDeps {
   repos: Repos;
 }
 
+/** What scoring a run already brought up to date reads (the read worker has these repositories only). */
+interface FreshScoreDeps {
+  db: Db;
+  repos: Pick<Repos, 'datasets' | 'runs'>;
+}
+
 export interface FreshRun {
   dataset: DatasetHeader;
   run: RunSummary;
@@ -40,7 +46,7 @@ export async function runScores(deps: ScoreDeps, datasetId: number, runId: numbe
 }
 
 /** Scores of a run already brought up to date (reports score several subsets of one run). */
-export function scoresOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string): RunScores {
+export function scoresOfFresh(deps: FreshScoreDeps, fresh: FreshRun, subset?: string): RunScores {
   const { dataset, run, set } = fresh;
   const filter = subsetFilter(deps.db, subset);
   const store = metricRowsStore(deps.db);
@@ -64,7 +70,7 @@ export function scoresOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string)
  * is stored with the counts (metric_samples), so this reads one row per sample; a class's score reads
  * that class's row.
  */
-export function perImageOfFresh(deps: ScoreDeps, fresh: FreshRun, subset?: string, classIdx?: number): ImageScore[] {
+export function perImageOfFresh(deps: FreshScoreDeps, fresh: FreshRun, subset?: string, classIdx?: number): ImageScore[] {
   return perImageOfSamples(deps.db, fresh.run.id, fresh.set.task, fresh.set.samples, subset, classIdx);
 }
 

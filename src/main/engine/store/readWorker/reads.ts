@@ -5,7 +5,7 @@
  * the same code runs in the engine's thread when there is no worker (a read-only store, or a worker
  * that could not start).
  */
-import { ApiError } from '../../../../shared/api/errors';
+import { ApiError } from '../../../../shared/api/apiError';
 import type { RunScores } from '../../../../shared/api/methods/metrics';
 import type { DatasetSummary, ImageFilter, ImageSummary } from '../../../../shared/domain';
 import { deletePlanFacts, type DeletePlanFacts } from '../../datasets/deletePlanFacts';
@@ -16,7 +16,9 @@ import { perImageOfFresh, perImageOfSamples, scoresOfFresh, type FreshRun } from
 import type { Db } from '../db';
 import { scoredRunIds } from '../repos/evaluation';
 import { imageReads, type ImageReads } from '../repos/images';
-import { createRepos, type Repos } from '../store';
+import type { Repos } from '../store';
+import { datasetsRepo } from '../repos/datasets';
+import { runsRepo } from '../repos/runs';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
 import { readScoreSnapshot, type ScoreListKeeper } from '../scoreSnapshots';
 import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
@@ -56,7 +58,8 @@ export interface ReadContext {
   db: Db;
   /** Keeps whole datasets' per-image score lists in the store (read worker only: it has a writer). */
   keeper?: ScoreListKeeper;
-  repos: Repos;
+  /** The repositories reads use (the others would bring zod's schemas into the worker's bundle). */
+  repos: Pick<Repos, 'datasets' | 'runs'>;
   images: ImageReads;
   /** Score reads kept while their inputs are unchanged (store/scoreInputs.ts). */
   scores: VersionedCache;
@@ -68,7 +71,7 @@ export interface ReadContext {
 export function readContext(db: Db): ReadContext {
   return {
     db,
-    repos: createRepos(db),
+    repos: { datasets: datasetsRepo(db), runs: runsRepo(db) },
     images: imageReads(db),
     scores: new VersionedCache(db),
     summaries: new VersionedCache(db, 64),

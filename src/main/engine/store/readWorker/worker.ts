@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ApiError } from '../../../../shared/api/errors';
+import { ApiError } from '../../../../shared/api/apiError';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';

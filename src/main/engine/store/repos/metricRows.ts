@@ -2,7 +2,7 @@
  * Owns `metric_rows`: per (run, sample, class) pixel counts. Every score is a SUM over these rows
  * joined to a subset, so re-scoring a subset, a class or a tag never reads a pixel (docs/design.md §2.3, §5.9).
  */
-import { ApiError } from '../../../../shared/api/errors';
+import { ApiError } from '../../../../shared/api/apiError';
 import type { Db } from '../db';
 import { multiRowInsert } from '../multiInsert';
 import { sampleScore } from '../../metrics/aggregate';
