@@ -56,7 +56,7 @@ export interface ReadResults {
 
 export interface ReadContext {
   db: Db;
-  /** Keeps whole datasets' per-image score lists in the store (read worker only: it has a writer). */
+  /** Keeps whole datasets' per-image score lists in the store (readWorker/keptLists.ts): the worker when idle, the engine's thread when it closes; none on a read-only or damaged store. */
   keeper?: ScoreListKeeper;
   /** The repositories reads use (the others would bring zod's schemas into the worker's bundle). */
   repos: Pick<Repos, 'datasets' | 'runs'>;
