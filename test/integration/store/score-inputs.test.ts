@@ -338,3 +338,25 @@ describe('dataset summaries kept by the read worker', () => {
     }
   });
 });
+
+describe('dataset counts', () => {
+  it('count an image as annotated once, whichever of its samples carry ground truth (several queries per image)', async () => {
+    const { repos } = engineInternals(engine);
+    const datasetId = repos.datasets.create({ name: 'queries', format: 'refcoco', task: 'referring', sourcePath: null });
+    const image = (name: string): number =>
+      repos.images.create({ datasetId, path: `/q/${name}`, fileName: name, sha256: name, bytes: 1, width: 4, height: 4 });
+    const annotate = (sampleId: number): void => {
+      db.prepare('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)').run(sampleId);
+    };
+    const [a, b, c] = [image('a.jpg'), image('b.jpg'), image('c.jpg')];
+    annotate(repos.images.createSample(a, 'left dog'));
+    annotate(repos.images.createSample(a, 'right dog'));
+    annotate(repos.images.createSample(b, 'the cat'));
+    repos.images.createSample(b, 'the hat');
+    repos.images.createSample(c, 'nothing');
+    const expected = { imageCount: 3, sampleCount: 5, annotatedImageCount: 2 };
+    expect(repos.datasets.get(datasetId)).toMatchObject(expected);
+    expect(await client.call('datasets.get', { datasetId })).toMatchObject(expected);
+    expect((await client.call('datasets.list', {})).find((d) => d.id === datasetId)).toMatchObject(expected);
+  });
+});

@@ -28,8 +28,8 @@ const summaryOfAnySql = `
   SELECT d.id, d.name, d.format, d.task, d.source_path, d.created_at,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS image_count,
     (SELECT COUNT(*) FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = d.id) AS sample_count,
-    (SELECT COUNT(DISTINCT s.image_id) FROM samples s JOIN images i ON i.id = s.image_id
-       JOIN annotations a ON a.sample_id = s.id WHERE i.dataset_id = d.id) AS annotated_image_count,
+    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id
+       AND EXISTS (SELECT 1 FROM samples s JOIN annotations a ON a.sample_id = s.id WHERE s.image_id = i.id)) AS annotated_image_count,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id) AS class_count
   FROM datasets d`;
 const summarySql = `${summaryOfAnySql} WHERE d.hidden_by IS NULL`;
