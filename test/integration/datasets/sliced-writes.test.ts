@@ -45,6 +45,18 @@ async function setup(images = 7) {
   return { root: t.dir, engine, client, data, db: engineInternals(engine).db };
 }
 
+/** setup() with the folder imported as dataset 'base' and prediction PNGs made from its label maps (preds/). */
+async function setupWithPredictions() {
+  const env = await setup();
+  const imported = await finishJob(env.client, () =>
+    env.client.call('datasets.importFolder', { dir: env.data.images, masksDir: env.data.masks, name: 'base' }),
+  );
+  const datasetId = Number(imported.result?.['datasetId']);
+  // Predictions: the ground-truth label maps (their one void pixel as background), named like the images.
+  const preds = writeFolderPredictions(join(env.root, 'preds'), env.data.labels);
+  return { ...env, datasetId, preds };
+}
+
 describe('imports written in slices', () => {
   it('a dataset is hidden while its slices are written, answers go on meanwhile, and it shows whole at the end', async () => {
     const { root, client, data, db } = await setup();
@@ -94,13 +106,7 @@ describe('imports written in slices', () => {
   });
 
   it('a prediction import is a hidden run until its last slice, and a cancel takes it away', async () => {
-    const { root, client, data, db } = await setup();
-    const imported = await finishJob(client, () =>
-      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'base' }),
-    );
-    const datasetId = Number(imported.result?.['datasetId']);
-    // Predictions: the ground-truth label maps (their one void pixel as background), named like the images.
-    const preds = writeFolderPredictions(join(root, 'preds'), data.labels);
+    const { root, client, db, datasetId, preds } = await setupWithPredictions();
     const before = counts(db);
     const gate = join(root, 'gate');
     process.env['TESSERA_TEST_SLICE_ITEMS'] = '3';
@@ -131,12 +137,7 @@ describe('imports written in slices', () => {
   });
 
   it('PNG predictions are written while later files are read: a bad file after written slices leaves the store as it was', async () => {
-    const { root, client, data, db } = await setup();
-    const imported = await finishJob(client, () =>
-      client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'base' }),
-    );
-    const datasetId = Number(imported.result?.['datasetId']);
-    const preds = writeFolderPredictions(join(root, 'preds'), data.labels);
+    const { root, client, db, datasetId, preds } = await setupWithPredictions();
     const name = (i: number): string => `img_${String(i).padStart(3, '0')}`;
     // The last file (in name order) holds a value that is no class of the dataset.
     writeGreyMask(join(preds, `${name(6)}.png`), 64, 48, new Uint8Array(64 * 48).fill(77));
