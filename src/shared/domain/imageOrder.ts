@@ -52,7 +52,7 @@ export interface ScoreColumns {
  * holds the image (the filtered ids), in score order: compareScored's, since the columns come in the
  * gallery's name order and a stable sort keeps it among ties. Rows are made only for the images kept.
  * The sort is a counting sort over the ranks of the distinct keys (found with the engine's native
- * numeric sort): no comparator runs, ~3x faster at 100k images than sorting rows with compareScored.
+ * numeric sort): no comparator runs; at 100k images 2.6-5.4x faster than sorting rows with compareScored.
  */
 export function orderScored(c: ScoreColumns, allowed: ReadonlySet<number>, order: 'asc' | 'desc'): ScoredImage[] {
   // An image's samples are adjacent in gallery order: its first row is the one after another image's.

@@ -38,14 +38,23 @@ export function imageScoreColumns(rows: readonly ImageScore[]): ImageScoreColumn
   };
 }
 
-/** The contract's columns (metrics.perImage): plain arrays, null for no score. */
+/**
+ * The contract's columns (metrics.perImage): plain arrays, null for no score. New arrays throughout:
+ * `c` may be a kept read (in the engine's thread there is no clone between them), which no caller may change.
+ */
 export function perImageWire(c: ImageScoreColumns): PerImageScores {
   const scores: Array<number | null> = new Array(c.scores.length);
   for (let k = 0; k < scores.length; k++) {
     const s = c.scores[k]!;
     scores[k] = Number.isNaN(s) ? null : s;
   }
-  return { sampleIds: Array.from(c.sampleIds), imageIds: Array.from(c.imageIds), fileNames: c.fileNames, queries: c.queries, scores };
+  return {
+    sampleIds: Array.from(c.sampleIds),
+    imageIds: Array.from(c.imageIds),
+    fileNames: c.fileNames.slice(),
+    queries: c.queries.slice(),
+    scores,
+  };
 }
 
 /**
