@@ -3,8 +3,9 @@
 // preload) with esbuild, and the renderer with Vite. Native and first-use packages stay external (see below).
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { electronEntries, nodeEntries, preloadEntries } from './entries.mjs';
+import { cliMainEntry, electronEntries, nodeEntries, preloadEntries } from './entries.mjs';
 
 const quiet = process.argv.includes('--quiet');
 const t0 = Date.now();
@@ -33,6 +34,17 @@ const node = {
 const [nodeBuild] = await Promise.all([
   // The workers are entries beside each host bundle (tools/entries.mjs says who looks there).
   build({ ...node, entryPoints: nodeEntries, outdir: 'out/node', metafile: true }),
+  // The CLI as CommonJS, run by out/node/cli.js with a code cache (src/main/cli/codeCache.ts);
+  // import.meta.url becomes the bundle's own file URL.
+  build({
+    ...node,
+    entryPoints: cliMainEntry,
+    outdir: 'out/node',
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    define: { 'import.meta.url': '__tesseraBundleUrl' },
+    banner: { js: "const __tesseraBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
   build({ ...node, entryPoints: electronEntries, outdir: 'out/electron' }),
   // A sandboxed preload must be one CommonJS file that requires nothing but electron.
   build({
@@ -59,6 +71,10 @@ for (const [entry, name] of [
   if (heavy.length > 0)
     throw new Error(`out/node/${name}.js bundles zod (${heavy[0]}): import ApiError from src/shared/api/apiError.ts there`);
 }
+
+// The CLI's code cache, made now so the first command starts as fast as the next ones (a command
+// writes it again where it is missing or was made by another Node).
+execFileSync(process.execPath, ['out/node/cli.js', '--help'], { stdio: 'ignore' });
 
 await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
 console.log(`build done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

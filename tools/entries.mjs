@@ -12,8 +12,15 @@ export const workerEntries = {
   poolWorker: 'src/main/engine/workers/worker.ts',
 };
 
-/** out/node: the CLI and `tessera serve` (plain Node, no Electron). */
-export const nodeEntries = { cli: 'src/main/cli/index.ts', ...workerEntries };
+/**
+ * out/node: the CLI and `tessera serve` (plain Node, no Electron). cli.js is a small ES module that
+ * runs the CLI itself, cli-main.cjs (a CommonJS bundle, cliMainEntry), with a V8 code cache
+ * (src/main/cli/codeCache.ts).
+ */
+export const nodeEntries = { cli: 'src/main/cli/launch.ts', ...workerEntries };
+
+/** out/node/cli-main.cjs: the CLI, CommonJS so that it can be compiled with a code cache. */
+export const cliMainEntry = { 'cli-main': 'src/main/cli/index.ts' };
 
 /** out/electron: the Electron main process. */
 export const electronEntries = { main: 'src/main/electron/main.ts', ...workerEntries };

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
-import { startServe, tessera } from '../../helpers/cli';
+import { REPO, startServe, tessera } from '../../helpers/cli';
 import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
 
 let root: string;
@@ -90,5 +92,15 @@ describe('tessera CLI', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('starts from the code cache the build wrote for this very bundle, and runs the same without it', () => {
+    const bundle = readFileSync(join(REPO, 'out', 'node', 'cli-main.cjs'));
+    const cache = readFileSync(join(REPO, 'out', 'node', 'cli-main.cjs.cache'));
+    expect(cache.subarray(0, 6).toString()).toBe('TSCC1\n');
+    expect(cache.subarray(6, 26).equals(createHash('sha1').update(bundle).digest())).toBe(true);
+    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(tessera(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(tessera(['--version'], { env: { TESSERA_CODE_CACHE: '0' } })).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ApiError } from '../../../shared/api/errors';
+import { loadPlaywright } from '../lazyPackages';
 
 /** Prints one self-contained HTML document (inline CSS, SVG and data: images) to PDF bytes. */
 export interface PdfPrinter {
@@ -59,9 +60,12 @@ export function chromiumPdfPrinter(options: { executablePath?: string; paper?: '
       const executablePath = options.executablePath ?? chromiumPath();
       if (executablePath === null || !existsSync(executablePath)) throw new ApiError('UNSUPPORTED_FORMAT', noChromiumMessage());
       // Loaded on demand: only PDF reports need a browser driver.
-      const { chromium } = await import('playwright-core').catch(() => {
+      let chromium: ReturnType<typeof loadPlaywright>['chromium'];
+      try {
+        chromium = loadPlaywright().chromium;
+      } catch {
         throw new ApiError('UNSUPPORTED_FORMAT', 'PDF reports need the playwright-core package (npm install playwright-core)');
-      });
+      }
       const browser = await chromium.launch({
         executablePath,
         headless: true,
