@@ -11,7 +11,7 @@
  * the bundle simply runs without one.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -36,6 +36,15 @@ function readOrNull(file: string): Buffer | null {
     return readFileSync(file);
   } catch {
     return null;
+  }
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -85,7 +94,9 @@ export function loadWithCodeCache(file: string): CachedScript {
       mod.filename = file;
       wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
     },
-    save: () => writeWhole(cacheFile, [MAGIC, sourceHash, script.createCachedData()]),
+    // Not even made where the folder is not writable (an install owned by another user): a command
+    // would otherwise serialize the cache at every exit only to fail to write it.
+    save: () => writable(dirname(file)) && writeWhole(cacheFile, [MAGIC, sourceHash, script.createCachedData()]),
   };
 }
 
