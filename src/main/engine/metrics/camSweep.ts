@@ -2,7 +2,7 @@
  * CAM quality (docs/design.md §4.4 `cam`, §5.4): CAM -> pseudo label by a background threshold, and the mIoU of
  * those labels against GT over a threshold sweep.
  */
-import { IGNORE_INDEX, accumulateConfusion, assertNumClasses } from './confusion';
+import { IGNORE_INDEX, assertNumClasses } from './confusion';
 import { semanticScoresFromConfusion } from './semantic';
 
 export interface CamItem {
@@ -60,6 +60,13 @@ export function camThresholdSweep(
 /**
  * The same sweep one item at a time, so a dataset's full-resolution CAMs never have to be in
  * memory together (a VOC val CAM set is gigabytes).
+ *
+ * One pass over the pixels for all thresholds, not one per threshold: a pixel whose highest score
+ * is s is its argmax class at every threshold below s and background at every other, so it is
+ * counted once, in a histogram over (GT class, argmax class, how many thresholds lie below s). The
+ * confusion matrix of each threshold is a sum over that histogram (prefix and suffix sums over the
+ * last axis), the same integer counts a pseudo label per threshold gives (camSweep.test.ts checks
+ * it against that way on random CAMs, ties at the thresholds, unsorted and repeated thresholds).
  */
 export function createCamSweep(
   numClasses: number,
@@ -67,23 +74,115 @@ export function createCamSweep(
 ): { add(item: CamItem): void; result(): CamSweepResult } {
   assertNumClasses(numClasses);
   if (thresholds.length === 0) throw new RangeError('the threshold sweep needs at least one threshold');
-  const matrices = thresholds.map(() => new Float64Array(numClasses * numClasses));
+  // Compared in float32 (fillPseudoLabel), ascending; order[p] is the caller's index of the p-th.
+  const order = thresholds.map((_, t) => t).sort((a, b) => Math.fround(thresholds[a]!) - Math.fround(thresholds[b]!) || a - b);
+  const cuts = Float64Array.from(order, (t) => Math.fround(thresholds[t]!));
+  const bins = cuts.length + 1;
+  // histogram[(gt * numClasses + argmax class) * bins + number of cuts below the pixel's highest score]
+  const histogram = new Float64Array(numClasses * numClasses * bins);
+  const byPrefix = cutsBelowByPrefix(cuts);
   let index = 0;
   return {
     add(item) {
       assertCamItem(item, index++, numClasses);
       const { maxScore, argKey } = camArgmax(item.cam, item.keys, item.height, item.width);
-      const label = new Uint8Array(maxScore.length);
-      thresholds.forEach((threshold, t) => {
-        fillPseudoLabel(label, maxScore, argKey, threshold);
-        accumulateConfusion(matrices[t]!, numClasses, item.gt, label);
-      });
+      countBelowCuts(histogram, numClasses, bins, cuts, byPrefix, item.gt, maxScore, argKey);
     },
     result() {
+      const matrices = sweepMatrices(histogram, numClasses, bins, order);
       const miou = matrices.map((matrix) => semanticScoresFromConfusion(matrix, numClasses).miou_gt_classes);
       return { thresholds: [...thresholds], miou, best: bestThreshold(thresholds, miou) };
     },
   };
+}
+
+/** The number of cuts (ascending) strictly below s. */
+function cutsBelow(cuts: Float64Array, s: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cuts[mid]! < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const AMBIGUOUS = 255;
+
+/**
+ * cutsBelow for every float32 by the top 16 bits of its bit pattern: the floats sharing them are one
+ * contiguous range of values, so where its two ends have the same count every float in it does.
+ * AMBIGUOUS marks the few ranges a cut falls inside (and the infinities' and NaNs' ranges): those
+ * pixels take the binary search. Null with more cuts than a byte can count.
+ */
+function cutsBelowByPrefix(cuts: Float64Array): Uint8Array | null {
+  if (cuts.length >= AMBIGUOUS) return null;
+  const table = new Uint8Array(1 << 16);
+  const bits = new Uint32Array(2);
+  const values = new Float32Array(bits.buffer);
+  for (let prefix = 0; prefix < 1 << 16; prefix++) {
+    if ((prefix & 0x7f80) === 0x7f80) {
+      table[prefix] = AMBIGUOUS; // exponent all ones: infinity or NaN
+      continue;
+    }
+    bits[0] = prefix << 16;
+    bits[1] = (prefix << 16) | 0xffff;
+    const a = cutsBelow(cuts, values[0]!);
+    table[prefix] = a === cutsBelow(cuts, values[1]!) ? a : AMBIGUOUS;
+  }
+  return table;
+}
+
+/** Adds each pixel (GT 255 left out) to the histogram, at the number of cuts strictly below its highest score. */
+function countBelowCuts(
+  histogram: Float64Array,
+  numClasses: number,
+  bins: number,
+  cuts: Float64Array,
+  byPrefix: Uint8Array | null,
+  gt: Uint8Array,
+  maxScore: Float32Array,
+  argKey: Uint8Array,
+): void {
+  const scoreBits = new Uint32Array(maxScore.buffer, maxScore.byteOffset, maxScore.length);
+  for (let i = 0; i < gt.length; i++) {
+    const g = gt[i]!;
+    if (g === IGNORE_INDEX) continue;
+    if (g >= numClasses) {
+      throw new RangeError(
+        `ground-truth value ${g} at pixel ${i} is neither a class in [0, ${numClasses}) nor the ignore value ${IGNORE_INDEX}`,
+      );
+    }
+    let below = byPrefix === null ? AMBIGUOUS : byPrefix[scoreBits[i]! >>> 16]!;
+    if (below === AMBIGUOUS) below = cutsBelow(cuts, maxScore[i]!);
+    const at = (g * numClasses + argKey[i]!) * bins + below;
+    histogram[at] = histogram[at]! + 1;
+  }
+}
+
+/**
+ * The confusion matrix at each threshold, in the caller's order: at the p-th cut (ascending), a pixel
+ * with more than p cuts below its highest score is its argmax class, any other is background.
+ */
+function sweepMatrices(histogram: Float64Array, numClasses: number, bins: number, order: number[]): Float64Array[] {
+  const matrices = order.map(() => new Float64Array(numClasses * numClasses));
+  const suffix = new Float64Array(bins + 1);
+  for (let g = 0; g < numClasses; g++) {
+    for (let k = 0; k < numClasses; k++) {
+      const base = (g * numClasses + k) * bins;
+      suffix[bins] = 0;
+      for (let j = bins - 1; j >= 0; j--) suffix[j] = suffix[j + 1]! + histogram[base + j]!;
+      if (suffix[0] === 0) continue;
+      order.forEach((t, p) => {
+        const matrix = matrices[t]!;
+        const foreground = suffix[p + 1]!;
+        matrix[g * numClasses + k] = matrix[g * numClasses + k]! + foreground;
+        matrix[g * numClasses] = matrix[g * numClasses]! + (suffix[0]! - foreground);
+      });
+    }
+  }
+  return matrices;
 }
 
 /** Per pixel: the highest channel score and its key (computed once, reused for every threshold). */

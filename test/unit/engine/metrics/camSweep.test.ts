@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { camThresholdSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem } from '../../../../src/main/engine/metrics';
+import {
+  accumulateConfusion,
+  camThresholdSweep,
+  defaultCamThresholds,
+  pseudoLabelFromCam,
+  type CamItem,
+} from '../../../../src/main/engine/metrics';
+import { semanticScoresFromConfusion } from '../../../../src/main/engine/metrics/semantic';
 import { expectClose, naiveCounts, naivePseudoLabel, naiveSemantic, randomClassSubset, randomLabelMap, testRandom } from './naive';
+
+/** The float32 next to fround(x), one step up (+1) or down (-1). */
+function float32Step(x: number, direction: 1 | -1): number {
+  const f = new Float32Array([x]);
+  const bits = new Int32Array(f.buffer);
+  if (f[0] === 0) return direction * 1e-45;
+  bits[0] = bits[0]! + (f[0]! > 0 ? direction : -direction);
+  return f[0]!;
+}
 
 function randomCamItem(random: () => number, numClasses: number, height: number, width: number): CamItem {
   const keys = randomClassSubset(random, numClasses).filter((c) => c !== 0);
@@ -122,5 +138,55 @@ describe('camThresholdSweep', () => {
   it('refuses a key outside the class range', () => {
     const item = { cam: Float32Array.of(0.7), keys: [30], gt: Uint8Array.of(1), height: 1, width: 1 };
     expect(() => camThresholdSweep([item], 21)).toThrow(/key 30/);
+  });
+
+  it('counts exactly what a pseudo label per threshold counts: ties at the thresholds, unsorted and repeated thresholds, no channels, infinities', () => {
+    const random = testRandom(29);
+    const numClasses = 21;
+    for (let round = 0; round < 12; round++) {
+      const thresholds =
+        round % 3 === 0
+          ? defaultCamThresholds()
+          : Array.from(
+              { length: 1 + Math.floor(random() * 9) },
+              () => [0, 0.05, 0.3, 0.5, 0.7, 0.95, 1, -0.5, 1e-40, 0.1234567][Math.floor(random() * 10)]!,
+            );
+      const items = Array.from({ length: 4 }, () => {
+        const height = 1 + Math.floor(random() * 9);
+        const width = 1 + Math.floor(random() * 9);
+        const item =
+          round % 4 === 3 && random() < 0.5
+            ? { ...randomCamItem(random, numClasses, height, width), keys: [], cam: new Float32Array(0) }
+            : randomCamItem(random, numClasses, height, width);
+        // Scores exactly at a threshold (as float32), one float32 step either side of it, infinities,
+        // zeros of both signs, negatives and subnormals.
+        for (let i = 0; i < item.cam.length; i++) {
+          const r = random();
+          const t = thresholds[Math.floor(random() * thresholds.length)]!;
+          if (r < 0.25) item.cam[i] = t;
+          else if (r < 0.4) item.cam[i] = float32Step(t, random() < 0.5 ? 1 : -1);
+          else if (r < 0.43) item.cam[i] = random() < 0.5 ? Infinity : -Infinity;
+          else if (r < 0.46) item.cam[i] = [0, -0, -0.25, 1e-45, -1e-45, 3.4e38][Math.floor(random() * 6)]!;
+        }
+        return item;
+      });
+      // The way before: a pseudo label and a confusion matrix per threshold.
+      const expected = thresholds.map((t) => {
+        const matrix = new Float64Array(numClasses * numClasses);
+        for (const item of items)
+          accumulateConfusion(matrix, numClasses, item.gt, pseudoLabelFromCam(item.cam, item.keys, item.height, item.width, t));
+        return semanticScoresFromConfusion(matrix, numClasses).miou_gt_classes;
+      });
+      const sweep = camThresholdSweep(items, numClasses, thresholds);
+      expect(sweep.thresholds).toEqual(thresholds);
+      expect(sweep.miou).toEqual(expected); // the same counts, so the same doubles
+    }
+  });
+
+  it('names a ground-truth value outside the classes and its pixel', () => {
+    const item = { cam: Float32Array.of(0.7, 0.2, 0.4), keys: [1], gt: Uint8Array.of(1, 255, 7), height: 1, width: 3 };
+    expect(() => camThresholdSweep([item], 3)).toThrow(
+      'ground-truth value 7 at pixel 2 is neither a class in [0, 3) nor the ignore value 255',
+    );
   });
 });

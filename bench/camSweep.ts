@@ -1,0 +1,139 @@
+/**
+ * `npm run bench -- cam-sweep`: the CAM quality sweep (docs/design.md §5.4, `tessera eval` of a cam
+ * run) over generated ToCo-like CAMs, VOC-sized (500x375, 1-3 foreground channels, 21 classes, GT with
+ * 255 outlines), at ToCo's 20 background thresholds:
+ *  - Tessera's sweep (metrics/camSweep.ts: one pass over the pixels for all thresholds);
+ *  - the way it was done before, a pseudo label and a confusion matrix per threshold (in this process);
+ *  - the anchor: bench/cam_sweep_numpy.py, ToCo's cam_to_label + np.bincount per threshold, run by
+ *    Debian's python3 on the same CAMs (written once as .npy under the temp dir); its own timer, files loaded.
+ * The sweep's time only (CAMs in memory on both sides), medians of 3; mIoU compared at every threshold.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { accumulateConfusion, createCamSweep, defaultCamThresholds, pseudoLabelFromCam, type CamItem } from '../src/main/engine/metrics';
+import { semanticScoresFromConfusion } from '../src/main/engine/metrics/semantic';
+import { writeNpyFloat32 } from '../src/main/engine/tensors/npy';
+import { hasNumpy } from './numpyAnchor';
+
+const W = 500;
+const H = 375;
+const CLASSES = 21;
+const SCRIPT = fileURLToPath(new URL('./cam_sweep_numpy.py', import.meta.url));
+
+function random(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+/** Objects as boxes of their class (255 outline) and a CAM channel per class: high inside its box, a ramp and noise outside. */
+function camItem(rand: () => number): CamItem {
+  const gt = new Uint8Array(W * H);
+  const keys: number[] = [];
+  const boxes: Array<[number, number, number, number]> = [];
+  const objects = 1 + Math.floor(rand() * 3);
+  for (let o = 0; o < objects; o++) {
+    const c = 1 + Math.floor(rand() * (CLASSES - 1));
+    const w = Math.floor(W * (0.15 + rand() * 0.4));
+    const h = Math.floor(H * (0.15 + rand() * 0.4));
+    const x0 = Math.floor(rand() * (W - w));
+    const y0 = Math.floor(rand() * (H - h));
+    for (let y = Math.max(0, y0 - 2); y < Math.min(H, y0 + h + 2); y++)
+      for (let x = Math.max(0, x0 - 2); x < Math.min(W, x0 + w + 2); x++)
+        gt[y * W + x] = x >= x0 && x < x0 + w && y >= y0 && y < y0 + h ? c : 255;
+    if (!keys.includes(c)) {
+      keys.push(c);
+      boxes.push([x0, y0, w, h]);
+    }
+  }
+  const cam = new Float32Array(keys.length * W * H);
+  boxes.forEach(([x0, y0, w, h], k) => {
+    const cx = x0 + w / 2;
+    const cy = y0 + h / 2;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const d = Math.max(Math.abs(x - cx) / (w / 2), Math.abs(y - cy) / (h / 2));
+        cam[k * W * H + y * W + x] = Math.min(1, Math.max(0, 1.1 - 0.6 * d + (rand() - 0.5) * 0.3));
+      }
+    }
+  });
+  return { cam, keys, gt, height: H, width: W };
+}
+
+/** Writes the items for the numpy script once (index.json, <i>.npy CAMs, <i>.gt raw bytes). */
+function writeItems(dir: string, items: CamItem[], thresholds: number[]): void {
+  if (existsSync(join(dir, 'index.json'))) return;
+  mkdirSync(dir, { recursive: true });
+  const index = items.map((item, i) => {
+    writeFileSync(join(dir, `${i}.npy`), writeNpyFloat32([item.keys.length, H, W], item.cam));
+    writeFileSync(join(dir, `${i}.gt`), item.gt);
+    return { cam: `${i}.npy`, gt: `${i}.gt`, keys: item.keys, height: H, width: W };
+  });
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ classes: CLASSES, thresholds, items: index }));
+}
+
+function median(xs: number[]): number {
+  return xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+}
+
+function timed<T>(fn: () => T, runs = 3): { ms: number; value: T } {
+  const times: number[] = [];
+  let value!: T;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    value = fn();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), value };
+}
+
+export async function benchCamSweep(count = 60): Promise<void> {
+  const thresholds = defaultCamThresholds();
+  const rand = random(2022);
+  const items = Array.from({ length: count }, () => camItem(rand));
+  console.log(`\n== CAM quality sweep: ${count} CAMs ${W}x${H} (1-3 channels), ${CLASSES} classes, ${thresholds.length} thresholds ==`);
+  const ours = timed(() => {
+    const sweep = createCamSweep(CLASSES, thresholds);
+    for (const item of items) sweep.add(item);
+    return sweep.result().miou;
+  });
+  const before = timed(() =>
+    thresholds.map((t) => {
+      const matrix = new Float64Array(CLASSES * CLASSES);
+      for (const item of items)
+        accumulateConfusion(matrix, CLASSES, item.gt, pseudoLabelFromCam(item.cam, item.keys, item.height, item.width, t));
+      return semanticScoresFromConfusion(matrix, CLASSES).miou_gt_classes;
+    }),
+  );
+  const same = ours.value.every((m, i) => m === before.value[i]);
+  console.log(
+    `  Tessera (one pass for all thresholds) ${ours.ms.toFixed(0)} ms vs a pseudo label + confusion per threshold (the way before) ${before.ms.toFixed(0)} ms: ${(before.ms / ours.ms).toFixed(1)}x; identical mIoU: ${same}`,
+  );
+  const python = process.env['TESSERA_PYTHON'] ?? '/usr/bin/python3';
+  if (!hasNumpy(python)) {
+    console.log('  numpy anchor: skipped (no python3 with numpy)');
+    return;
+  }
+  const dir = join(tmpdir(), 'tessera-bench-cache', `camsweep-v1-${count}-${W}x${H}`);
+  writeItems(dir, items, thresholds);
+  const runs: Array<{ seconds: number; miou: Array<number | null> }> = [];
+  for (let r = 0; r < 3; r++) {
+    const out = spawnSync(python, [SCRIPT, dir], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`cam_sweep_numpy.py: ${out.stderr}`);
+    runs.push(JSON.parse(out.stdout.trim().split('\n').pop()!) as { seconds: number; miou: Array<number | null> });
+  }
+  const numpyMs = median(runs.map((r) => r.seconds * 1000));
+  const worst = Math.max(...ours.value.map((m, i) => Math.abs((m ?? NaN) - (runs[0]!.miou[i] ?? NaN))));
+  console.log(
+    `  numpy (ToCo cam_to_label + np.bincount per threshold, bench/cam_sweep_numpy.py): ${numpyMs.toFixed(0)} ms => Tessera ${(numpyMs / ours.ms).toFixed(1)}x faster; mIoU at every threshold within 1e-12: ${worst <= 1e-12} (max |d| ${worst.toExponential(1)}; best ${Math.max(...ours.value.map((m) => m ?? -1)).toFixed(4)})`,
+  );
+}
