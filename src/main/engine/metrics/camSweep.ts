@@ -185,25 +185,40 @@ function sweepMatrices(histogram: Float64Array, numClasses: number, bins: number
   return matrices;
 }
 
-/** Per pixel: the highest channel score and its key (computed once, reused for every threshold). */
+/**
+ * Per pixel: the highest channel score and its key (computed once, reused for every threshold). The
+ * first channel is copied as it is; a later one replaces it where strictly greater (the first wins
+ * ties, as torch.max / np.argmax). A pixel where every channel is -Infinity keeps the first key: it
+ * is background at every threshold all the same.
+ */
 function camArgmax(cam: Float32Array, keys: number[], height: number, width: number): { maxScore: Float32Array; argKey: Uint8Array } {
   assertCamShape(cam, keys, height, width);
   const pixels = height * width;
-  const maxScore = new Float32Array(pixels).fill(-Infinity);
+  const maxScore = new Float32Array(pixels);
   const argKey = new Uint8Array(pixels);
-  keys.forEach((key, k) => {
+  if (keys.length === 0) {
+    maxScore.fill(-Infinity);
+    return { maxScore, argKey };
+  }
+  maxScore.set(cam.subarray(0, pixels));
+  argKey.fill(keys[0]!);
+  for (let i = 0; i < pixels; i++) if (Number.isNaN(maxScore[i]!)) throw camNaN(0, keys[0]!, i);
+  for (let k = 1; k < keys.length; k++) {
+    const key = keys[k]!;
     const offset = k * pixels;
     for (let i = 0; i < pixels; i++) {
       const score = cam[offset + i]!;
-      if (Number.isNaN(score)) throw new RangeError(`CAM channel ${k} (class ${key}) has NaN at pixel ${i}`);
-      // Strictly greater: the first channel wins ties, as torch.max / np.argmax.
       if (score > maxScore[i]!) {
         maxScore[i] = score;
         argKey[i] = key;
-      }
+      } else if (Number.isNaN(score)) throw camNaN(k, key, i);
     }
-  });
+  }
   return { maxScore, argKey };
+}
+
+function camNaN(channel: number, key: number, pixel: number): RangeError {
+  return new RangeError(`CAM channel ${channel} (class ${key}) has NaN at pixel ${pixel}`);
 }
 
 function fillPseudoLabel(label: Uint8Array, maxScore: Float32Array, argKey: Uint8Array, threshold: number): void {

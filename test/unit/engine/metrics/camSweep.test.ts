@@ -189,4 +189,12 @@ describe('camThresholdSweep', () => {
       'ground-truth value 7 at pixel 2 is neither a class in [0, 3) nor the ignore value 255',
     );
   });
+
+  it('names the channel, class and pixel of a NaN score, in the first channel or a later one', () => {
+    const gt = Uint8Array.of(0, 0, 0);
+    const first = { cam: Float32Array.of(0.1, NaN, 0.2, 0.3, 0.3, 0.3), keys: [2, 5], gt, height: 1, width: 3 };
+    expect(() => camThresholdSweep([first], 6)).toThrow('CAM channel 0 (class 2) has NaN at pixel 1');
+    const later = { cam: Float32Array.of(0.1, 0.9, 0.2, 0.3, 0.3, NaN), keys: [2, 5], gt, height: 1, width: 3 };
+    expect(() => camThresholdSweep([later], 6)).toThrow('CAM channel 1 (class 5) has NaN at pixel 2');
+  });
 });

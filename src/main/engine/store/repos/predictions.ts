@@ -32,7 +32,13 @@ export interface Heatmap {
  * Owns `predictions` and `heatmaps`. Writes are upserts keyed by (run, sample, ...), so a resumed or
  * repeated run item replaces its rows instead of duplicating them.
  */
+/** Whether a Buffer is the whole of its ArrayBuffer (not a slice of Node's shared pool). */
+function ownsBuffer(b: Buffer): boolean {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.byteLength;
+}
+
 export function predictionsRepo(db: Db) {
+  const heatmapRow = db.prepare('SELECT name, shape, dtype, data, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? AND name = ?');
   const upsert = db.prepare(
     `INSERT INTO predictions (run_id, sample_id, class_idx, instance, height, width, rle, area, score)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -125,15 +131,15 @@ export function predictionsRepo(db: Db) {
       );
     },
     heatmap(runId: number, sampleId: number, name: string): Heatmap | undefined {
-      const row = db
-        .prepare('SELECT name, shape, dtype, data, meta FROM heatmaps WHERE run_id = ? AND sample_id = ? AND name = ?')
-        .get(runId, sampleId, name) as { name: string; shape: string; dtype: HeatmapDtype; data: Buffer; meta: string } | undefined;
+      const row = heatmapRow.get(runId, sampleId, name) as
+        { name: string; shape: string; dtype: HeatmapDtype; data: Buffer; meta: string } | undefined;
       if (row === undefined) return undefined;
       return {
         name: row.name,
         shape: JSON.parse(row.shape) as number[],
         dtype: row.dtype,
-        data: new Uint8Array(row.data),
+        // The blob's own buffer (a CAM set is ~1.5 MB an image): copied only where it shares one.
+        data: ownsBuffer(row.data) ? new Uint8Array(row.data.buffer, 0, row.data.byteLength) : new Uint8Array(row.data),
         meta: JSON.parse(row.meta) as Record<string, unknown>,
       };
     },
