@@ -8,9 +8,11 @@
  *  - the anchor: bench/cam_sweep_numpy.py, ToCo's cam_to_label + np.bincount per threshold, run by
  *    Debian's python3 on the same CAMs (written once as .npy under the temp dir); its own timer, files loaded.
  * The sweep's time only (CAMs in memory on both sides), medians of 3; mIoU compared at every threshold.
+ * Then end to end (endToEnd below): `tessera eval --cam-sweep` of imported ToCo CAM dicts against the
+ * eval_cam.py way in numpy, both whole processes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +20,17 @@ import { accumulateConfusion, createCamSweep, defaultCamThresholds, type CamItem
 import { semanticScoresFromConfusion } from '../src/main/engine/metrics/semantic';
 import { writeNpyFloat32 } from '../src/main/engine/tensors/npy';
 import { hasNumpy } from './numpyAnchor';
+import { scoringData, seedScoringDataset } from './evalData';
+import { createEngine } from '../src/main/engine/engine';
+import { readMaskPng } from '../src/main/engine/masks/png';
 
 const W = 500;
 const H = 375;
 const CLASSES = 21;
 const SCRIPT = fileURLToPath(new URL('./cam_sweep_numpy.py', import.meta.url));
+const MAKE_DICTS = fileURLToPath(new URL('./make_cam_dicts.py', import.meta.url));
+const EVAL_CAM = fileURLToPath(new URL('./eval_cam_numpy.py', import.meta.url));
+const CLI = fileURLToPath(new URL('../out/node/cli.js', import.meta.url));
 
 function random(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -160,4 +168,58 @@ export async function benchCamSweep(count = 60): Promise<void> {
   console.log(
     `  numpy (ToCo cam_to_label + np.bincount per threshold, bench/cam_sweep_numpy.py): ${numpyMs.toFixed(0)} ms => Tessera ${(numpyMs / ours.ms).toFixed(1)}x faster; mIoU at every threshold within 1e-12: ${worst <= 1e-12} (max |d| ${worst.toExponential(1)}; best ${Math.max(...ours.value.map((m) => m ?? -1)).toFixed(4)})`,
   );
+  await endToEnd(python);
+}
+
+/**
+ * End to end, as a researcher would time it: `tessera eval --cam-sweep` (built CLI, whole process) of
+ * ToCo CAM dicts imported with `import predictions --format toco-cam`, against IRN/ToCo's eval_cam.py
+ * way in numpy over the same .npz files and GT PNGs (bench/eval_cam_numpy.py, whole process).
+ */
+async function endToEnd(python: string, count = 300): Promise<void> {
+  if (!existsSync(CLI)) {
+    console.log('  end to end: skipped (run `npm run build` for out/node/cli.js)');
+    return;
+  }
+  const data = scoringData(1449);
+  const cams = join(tmpdir(), 'tessera-bench-cache', `camdicts-v1-${count}`);
+  if (!existsSync(join(cams, '.complete'))) {
+    const made = spawnSync(python, [MAKE_DICTS, data.gtDir, cams, String(count)], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`make_cam_dicts.py: ${made.stderr}`);
+    writeFileSync(join(cams, '.complete'), '');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-cam-'));
+  try {
+    const ws = join(dir, 'ws');
+    const engine = createEngine({ workspace: ws, create: true });
+    seedScoringDataset(engine, data, (stem) => readMaskPng(readFileSync(join(data.gtDir, `${stem}.png`))).data);
+    await engine.close();
+    const cli = (...args: string[]): { ms: number; out: string } => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [CLI, '--workspace', ws, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`tessera ${args.join(' ')}: ${r.stderr}`);
+      return { ms: performance.now() - t0, out: r.stdout };
+    };
+    const imported = cli('import', 'predictions', cams, '--dataset', 'voc-like', '--run', 'cams', '--format', 'toco-cam');
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let miou: Array<number | null> = [];
+    let numpyMiou: Array<number | null> = [];
+    for (let r = 0; r < 3; r++) {
+      const e = cli('eval', '--dataset', 'voc-like', '--run', 'cams', '--cam-sweep', '--json');
+      ours.push(e.ms);
+      miou = (JSON.parse(e.out) as { miou: Array<number | null> }).miou;
+      const t0 = performance.now();
+      const py = spawnSync(python, [EVAL_CAM, data.gtDir, cams, String(CLASSES)], { encoding: 'utf8' });
+      if (py.status !== 0) throw new Error(`eval_cam_numpy.py: ${py.stderr}`);
+      theirs.push(performance.now() - t0);
+      numpyMiou = (JSON.parse(py.stdout.trim().split('\n').pop()!) as { miou: Array<number | null> }).miou;
+    }
+    const worst = Math.max(...miou.map((m, i) => Math.abs((m ?? NaN) - (numpyMiou[i] ?? NaN))));
+    console.log(
+      `  end to end, ${count} ToCo CAM dicts (.npz, 500x375, imported in ${(imported.ms / 1000).toFixed(1)} s): tessera eval --cam-sweep ${median(ours).toFixed(0)} ms vs IRN/ToCo eval_cam.py way in numpy (pad a background channel of value t, argmax, np.bincount, per threshold; whole process) ${median(theirs).toFixed(0)} ms => ${(median(theirs) / median(ours)).toFixed(1)}x; mIoU within 1e-12: ${worst <= 1e-12} (max |d| ${worst.toExponential(1)})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
