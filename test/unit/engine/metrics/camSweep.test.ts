@@ -197,4 +197,17 @@ describe('camThresholdSweep', () => {
     const later = { cam: Float32Array.of(0.1, 0.9, 0.2, 0.3, 0.3, NaN), keys: [2, 5], gt, height: 1, width: 3 };
     expect(() => camThresholdSweep([later], 6)).toThrow('CAM channel 1 (class 5) has NaN at pixel 2');
   });
+
+  it('gives the same counts with more thresholds than its lookup table holds (binary search for every pixel)', () => {
+    const random = testRandom(41);
+    const thresholds = Array.from({ length: 300 }, (_, i) => i / 299);
+    const items = Array.from({ length: 3 }, () => randomCamItem(random, 21, 7, 9));
+    const expected = thresholds.map((t) => {
+      const matrix = new Float64Array(21 * 21);
+      for (const item of items)
+        accumulateConfusion(matrix, 21, item.gt, pseudoLabelFromCam(item.cam, item.keys, item.height, item.width, t));
+      return semanticScoresFromConfusion(matrix, 21).miou_gt_classes;
+    });
+    expect(camThresholdSweep(items, 21, thresholds).miou).toEqual(expected);
+  });
 });
