@@ -3,7 +3,7 @@ import { CamMeta } from '../../../shared/domain/heatmapMeta';
 import type { EngineDeps } from '../deps';
 import { paintLabelMap } from '../masks/labelMap';
 import type { Heatmap } from '../store/repos/predictions';
-import { decodeRawCams, fusedCamAtImageSize } from '../models/adapters/cam';
+import { decodeRawCams, fusedCamAtImageSize, selectCamChannels } from '../models/adapters/cam';
 import { resolveSubset } from '../tags/subset';
 import { createCamSweep, defaultCamThresholds, type CamSweepResult } from './camSweep';
 
@@ -52,11 +52,20 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     const gt = paintLabelMap(regions, image.height, image.width);
     const present = new Set(gt);
     const classIds = CamMeta.parse(display.meta).classIds ?? [];
-    const fused = fusedCamAtImageSize(decodeRawCams(raw.data, raw.meta), image.height, image.width);
-    const plane = image.width * image.height;
     const keep = classIds.map((c, k) => [c, k] as const).filter(([c]) => c > 0 && c < 255 && present.has(c));
-    const cam = new Float32Array(keep.length * plane);
-    keep.forEach(([, k], j) => cam.set(fused.cam.subarray(k * plane, (k + 1) * plane), j * plane));
+    // Only the kept channels are fused and resized (each channel on its own: the same values). No
+    // channel kept (no class of the GT among the model's): background everywhere, nothing to fuse.
+    const cam =
+      keep.length === 0
+        ? new Float32Array(0)
+        : fusedCamAtImageSize(
+            selectCamChannels(
+              decodeRawCams(raw.data, raw.meta),
+              keep.map(([, k]) => k),
+            ),
+            image.height,
+            image.width,
+          ).cam;
     sweep.add({ cam, keys: keep.map(([c]) => c), gt, height: image.height, width: image.width });
     images++;
   }

@@ -114,6 +114,28 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
   return { scales, perScale, clsLogits, workingSize: [H, W], geometry: heatmapGeometry(base.geometry, H, W) };
 }
 
+/**
+ * The same CAMs with only the channels `channels` (indices into the model's channels, in that order).
+ * Fusion, normalization and resizing work on each channel alone, so the fused CAM of the selection
+ * equals those channels of the fused CAM of all (cam.test.ts checks it): CAM quality keeps only the
+ * classes of each image's ground truth, 1-3 of ToCo's 20, and fuses only those (~10x less work).
+ */
+export function selectCamChannels(raw: RawCams, channels: readonly number[]): RawCams {
+  const perScale = raw.perScale.map((s) => {
+    const plane = s.h * s.w;
+    const pick = (all: Float32Array): Float32Array => {
+      const out = new Float32Array(channels.length * plane);
+      channels.forEach((c, j) => {
+        if (!Number.isInteger(c) || c < 0 || c >= s.channels) throw new RangeError(`CAM channel ${c} of ${s.channels}`);
+        out.set(all.subarray(c * plane, (c + 1) * plane), j * plane);
+      });
+      return out;
+    };
+    return { cam: pick(s.cam), flipped: pick(s.flipped), channels: channels.length, h: s.h, w: s.w };
+  });
+  return { ...raw, perScale };
+}
+
 /** Fused, normalized CAM [C,H,W] at the working size (ToCo's 448x448). */
 export function fusedCamAtWorkingSize(raw: RawCams): { cam: Float32Array; channels: number } {
   const [H, W] = raw.workingSize;

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { fusedCamAtImageSize, selectCamChannels, type RawCams } from '../../../../src/main/engine/models/adapters/cam';
+import type { HeatmapGeometry } from '../../../../src/shared/domain/heatmapGeometry';
+import { testRandom } from '../metrics/naive';
+
+/** ToCo-like raw CAMs: three scales of a 448 working size (28, 14 and 42 cells), C channels, each with its flip. */
+function rawCams(random: () => number, channels: number, geometry: HeatmapGeometry | null): RawCams {
+  const perScale = [28, 14, 42].map((side) => ({
+    cam: Float32Array.from({ length: channels * side * side }, () => random() * 4 - 1),
+    flipped: Float32Array.from({ length: channels * side * side }, () => random() * 4 - 1),
+    channels,
+    h: side,
+    w: side,
+  }));
+  return { scales: [1, 0.5, 1.5], perScale, clsLogits: null, workingSize: [448, 448], geometry };
+}
+
+describe('selectCamChannels', () => {
+  // A 448x448 working tensor of a 500x375 image resized to fit (the longest side) and padded below.
+  const letterbox: HeatmapGeometry = {
+    tensorHeight: 448,
+    tensorWidth: 448,
+    contentHeight: 336,
+    contentWidth: 448,
+    cropTop: 0,
+    cropLeft: 0,
+    gridHeight: 448,
+    gridWidth: 448,
+  };
+
+  for (const [label, geometry] of [
+    ['a plain resize', null],
+    ['a letterboxed input', letterbox],
+  ] as const) {
+    it(`fuses the chosen channels to exactly those channels of the fused CAM of all (${label})`, () => {
+      const raw = rawCams(testRandom(7), 6, geometry);
+      const all = fusedCamAtImageSize(raw, 375, 500);
+      const plane = 375 * 500;
+      for (const pick of [[4], [0, 5], [3, 1, 2]]) {
+        const some = fusedCamAtImageSize(selectCamChannels(raw, pick), 375, 500);
+        expect(some.channels).toBe(pick.length);
+        pick.forEach((c, j) => {
+          const expected = all.cam.subarray(c * plane, (c + 1) * plane);
+          const got = some.cam.subarray(j * plane, (j + 1) * plane);
+          expect(
+            Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(
+              Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+            ),
+          ).toBe(true);
+        });
+      }
+    });
+  }
+
+  it('refuses a channel the CAMs do not have', () => {
+    expect(() => selectCamChannels(rawCams(testRandom(3), 2, null), [2])).toThrow('CAM channel 2 of 2');
+  });
+});
