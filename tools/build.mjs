@@ -72,6 +72,15 @@ for (const [entry, name] of [
     throw new Error(`out/node/${name}.js bundles zod (${heavy[0]}): import ApiError from src/shared/api/apiError.ts there`);
 }
 
+// The CLI bundle runs as a vm.Script (src/main/cli/codeCache.ts), which has no loader for a dynamic
+// import(): packages loaded on first use are required (src/main/engine/lazyPackages.ts).
+{
+  const cliMain = readFileSync('out/node/cli-main.cjs', 'utf8');
+  const dynamic = /(?<![\w$.])import\(\s*[^)\s]/.exec(cliMain.replace(/\/\/[^\n]*/g, ''));
+  if (dynamic !== null)
+    throw new Error(`out/node/cli-main.cjs has a dynamic import (${dynamic[0]}...): require it in lazyPackages.ts instead`);
+}
+
 // The CLI's code cache, made now so the first command starts as fast as the next ones (a command
 // writes it again where it is missing or was made by another Node).
 execFileSync(process.execPath, ['out/node/cli.js', '--help'], { stdio: 'ignore' });

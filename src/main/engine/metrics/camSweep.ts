@@ -74,6 +74,8 @@ export function createCamSweep(
 ): { add(item: CamItem): void; result(): CamSweepResult } {
   assertNumClasses(numClasses);
   if (thresholds.length === 0) throw new RangeError('the threshold sweep needs at least one threshold');
+  const notNumber = thresholds.findIndex((t) => Number.isNaN(t));
+  if (notNumber >= 0) throw new RangeError(`threshold ${notNumber} of the sweep is NaN`);
   // Compared in float32 (fillPseudoLabel), ascending; order[p] is the caller's index of the p-th.
   const order = thresholds.map((_, t) => t).sort((a, b) => Math.fround(thresholds[a]!) - Math.fround(thresholds[b]!) || a - b);
   const cuts = Float64Array.from(order, (t) => Math.fround(thresholds[t]!));

@@ -135,6 +135,10 @@ describe('camThresholdSweep', () => {
     expect(sweep.best).toEqual({ threshold: null, miou: null });
   });
 
+  it('refuses a NaN threshold (no pixel could be compared with it)', () => {
+    expect(() => camThresholdSweep([], 21, [0.1, NaN])).toThrow('threshold 1 of the sweep is NaN');
+  });
+
   it('refuses a key outside the class range', () => {
     const item = { cam: Float32Array.of(0.7), keys: [30], gt: Uint8Array.of(1), height: 1, width: 1 };
     expect(() => camThresholdSweep([item], 21)).toThrow(/key 30/);
