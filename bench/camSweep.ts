@@ -21,7 +21,8 @@ import { semanticScoresFromConfusion } from '../src/main/engine/metrics/semantic
 import { writeNpyFloat32 } from '../src/main/engine/tensors/npy';
 import { fusedCamAtImageSize, selectCamChannels, type RawCams } from '../src/main/engine/models/adapters/cam';
 import { hasNumpy } from './numpyAnchor';
-import { scoringData, seedScoringDataset } from './evalData';
+import { random, scoringData, seedScoringDataset } from './evalData';
+import { median } from './stats';
 import { createEngine } from '../src/main/engine/engine';
 import { readMaskPng } from '../src/main/engine/masks/png';
 
@@ -32,18 +33,6 @@ const SCRIPT = fileURLToPath(new URL('./cam_sweep_numpy.py', import.meta.url));
 const MAKE_DICTS = fileURLToPath(new URL('./make_cam_dicts.py', import.meta.url));
 const EVAL_CAM = fileURLToPath(new URL('./eval_cam_numpy.py', import.meta.url));
 const CLI = fileURLToPath(new URL('../out/node/cli.js', import.meta.url));
-
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 /** Objects as boxes of their class (255 outline) and a CAM channel per class: high inside its box, a ramp and noise outside. */
 function camItem(rand: () => number): CamItem {
@@ -140,10 +129,6 @@ function fusionPerImage(): void {
   console.log(
     `  a model run's CAM fused to the image per image (3 scales + flips, 448 working size, 20 channels): the GT's 2 channels ${two.ms.toFixed(1)} ms vs all 20 (before) ${all.ms.toFixed(1)} ms: ${(all.ms / two.ms).toFixed(1)}x`,
   );
-}
-
-function median(xs: number[]): number {
-  return xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 }
 
 function timed<T>(fn: () => T, runs = 3): { ms: number; value: T } {

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats';
 
 const CLI = fileURLToPath(new URL('../out/node/cli.js', import.meta.url));
 
@@ -19,8 +20,6 @@ function timed(args: string[], env: Record<string, string> = {}): number {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')}: ${r.stderr.trim()}`);
   return ms;
 }
-
-const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
 
 export async function benchCliStart(rounds = 11): Promise<void> {
   console.log('\n== CLI start (built CLI, interleaved, medians) ==');

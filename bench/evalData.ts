@@ -20,7 +20,8 @@ export interface ScoringData {
   classes: number;
 }
 
-function random(seed: number): () => number {
+/** xorshift32 in [0, 1): the benches' deterministic generator. */
+export function random(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -23,7 +23,7 @@ const HASH_BYTES = 20;
 export type CodeCacheUse = 'used' | 'none' | 'other source' | 'refused';
 
 /** The cache's bytes for V8 when the file is ours and was made from `sourceHash`; else why not. */
-export function cachedDataFor(cache: Buffer | null, sourceHash: Buffer): { data: Buffer } | { why: 'none' | 'other source' } {
+function cachedDataFor(cache: Buffer | null, sourceHash: Buffer): { data: Buffer } | { why: 'none' | 'other source' } {
   if (cache === null || cache.length <= MAGIC.length + HASH_BYTES) return { why: 'none' };
   if (!cache.subarray(0, MAGIC.length).equals(MAGIC)) return { why: 'other source' };
   const hash = cache.subarray(MAGIC.length, MAGIC.length + HASH_BYTES);
