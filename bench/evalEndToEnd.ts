@@ -126,6 +126,9 @@ async function scoreWithServer(data: ScoringData, dir: string, runs: number, bet
         computed: Number(summary['computed']),
       });
       between();
+      // `between` blocks this event loop (spawnSync) for seconds: let it see the server close idle
+      // keep-alive sockets meanwhile, or the next call goes out on a closed one ("other side closed").
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return out;
   } finally {

@@ -7,7 +7,18 @@ import Database from 'better-sqlite3';
 import { writeToys } from '../../../tools/toy-models';
 import { BIN, tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
+import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
 import { writeSceneDataset } from '../../helpers/scenes';
+
+/** What migration 12 added, removed again (a store as schema 11 wrote it). */
+const UNDO_MIGRATION_12 = `
+  DROP TRIGGER prediction_clocks_run_delete;
+  ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
+    .flatMap((table) => ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
+    .join('\n  ')}
+  DROP TABLE stale_scores;
+  DROP TABLE prediction_clocks;
+  DELETE FROM score_inputs_clock WHERE id = 4;`;
 
 // Faults of the machine, made for real: a full file system (a 16 KiB tmpfs in a private mount
 // namespace), a folder the user may not write (the CLI run as another user when the tests run as
@@ -199,11 +210,23 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
     expect(counts(file)).toMatchObject({ datasets: 1, images: 12, runs: 1, integrity: 1 });
   });
 
-  it('a workspace last written by the previous schema (10) is still read as it is; an older one asks to be opened where writable', () => {
-    // Schema 11 only changed a trigger (how a hidden run's prediction changes are counted): nothing a read depends on.
+  it('a workspace last written by schema 10 is still read and scored as it is; an older one asks to be opened where writable', () => {
+    // Schema 11 only changed a trigger (how a hidden run's prediction changes are counted); 12 added
+    // tables kept by triggers (stale stored scores, counter clocks) that reads use when present.
+    const scoredWs = join(t.dir, 'v10-src');
+    cpSync(ws, scoredWs, { recursive: true });
+    const modelsDir = join(t.dir, 'v10-models');
+    mkdirSync(modelsDir);
+    writeToys(modelsDir, ['cam']);
+    expect(tessera(['--workspace', scoredWs, 'models', 'add', join(modelsDir, 'toy-colour-cam.manifest.json')]).code).toBe(0);
+    expect(
+      tessera(['--workspace', scoredWs, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--run', 'r1']).code,
+    ).toBe(0);
+    const scored = tessera(['--workspace', scoredWs, 'eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
+    expect(scored.code).toBe(0);
     const older = (name: string, version: number, sql: string): string => {
       const dir = join(t.dir, name);
-      cpSync(ws, dir, { recursive: true });
+      cpSync(scoredWs, dir, { recursive: true });
       const db = new Database(join(dir, 'tessera.db'));
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
@@ -213,13 +236,14 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
     const v10 = older(
       'v10',
       10,
-      `DROP TRIGGER prediction_revs_insert;
+      `${UNDO_MIGRATION_12}
+       DROP TRIGGER prediction_revs_insert;
        CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions BEGIN
          INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
            ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
        END;`,
     );
-    const v9 = older('v9', 9, 'SELECT 1');
+    const v9 = older('v9', 9, UNDO_MIGRATION_12);
     const hash = sha(join(v10, 'tessera.db'));
     const ro10 = join(t.dir, 'ro10');
     const ro9 = join(t.dir, 'ro9');
@@ -229,15 +253,18 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
       `mount --bind "${v10}" "${ro10}" && mount -o remount,bind,ro "${ro10}" || exit 99
        mount --bind "${v9}" "${ro9}" && mount -o remount,bind,ro "${ro9}" || exit 99
        "$NODE" "$BIN" --workspace "${ro10}" datasets list --json > "${t.dir}/ro10-list.json"; echo "list10=$?"
+       "$NODE" "$BIN" --workspace "${ro10}" eval --dataset scenes --run r1 --json > "${t.dir}/ro10-eval.json"; echo "eval10=$?"
        "$NODE" "$BIN" --workspace "${ro9}" datasets list --json; echo "list9=$?"`,
     );
     expect(r.stdout).toContain('list10=0');
     const list = JSON.parse(readFileSync(join(t.dir, 'ro10-list.json'), 'utf8')) as Array<{ name: string; imageCount: number }>;
     expect(list.map((d) => [d.name, d.imageCount])).toEqual([['scenes', 12]]);
+    expect(r.stdout).toContain('eval10=0');
+    expect(JSON.parse(readFileSync(join(t.dir, 'ro10-eval.json'), 'utf8'))).toEqual(JSON.parse(scored.stdout));
     expect(sha(join(v10, 'tessera.db'))).toBe(hash);
     expect(r.stdout).toContain('list9=1');
     expect(r.stderr).toContain(
-      `error: ${ro9}/tessera.db has workspace schema 9 and needs an upgrade to 11, but the folder ${ro9} is not writable: open it once where it is writable\n`,
+      `error: ${ro9}/tessera.db has workspace schema 9 and needs an upgrade to ${SCHEMA_VERSION}, but the folder ${ro9} is not writable: open it once where it is writable\n`,
     );
   });
 });

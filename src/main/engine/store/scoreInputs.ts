@@ -45,9 +45,11 @@ export const COUNTED_TABLES: Record<string, string> = {
     "every write raises the run's prediction_revs counter of the sample (migration 6 triggers; a hidden run's inserts: its importer, migration 11)",
   annotations: "(updates) every write raises the sample's ground_truth_revs counter (migration 6 triggers)",
   annotation_versions: 'a new version is made current by an annotations update, which raises the counter',
-  prediction_revs: 'summed into the version; its rows go only with a run or sample delete, which bumps the clock',
-  ground_truth_revs: 'summed into the version; its rows go only with a sample delete, which bumps the clock',
+  prediction_revs: "every write bumps the run's prediction_clocks row (migration 12; summed into the version before)",
+  ground_truth_revs: "every write bumps the 'ground truth' clock (migration 12; summed into the version before)",
+  prediction_clocks: "the runs' prediction counter clocks themselves (migration 12)",
   metric_rows: "written only with the sample's metric_samples row (store/repos/metricRows.ts), which bumps the clock",
+  stale_scores: 'written only by triggers on metric_samples (clocked) and on the two counters (summed), from what they hold (migration 12)',
 };
 
 /** Tables no score read depends on. */
@@ -92,13 +94,27 @@ export function scoreInputVersions(db: Db): ScoreInputVersions | null {
   } catch {
     return null;
   }
-  const predictions = db.prepare('SELECT total(rev) FROM prediction_revs WHERE run_id = ?').pluck();
-  const groundTruth = db.prepare('SELECT total(rev) FROM ground_truth_revs').pluck();
   return {
     samples: () => String(samplesClock.get()),
-    run: (runId) => `${(clocks.all() as number[]).join('/')}/${String(predictions.get(runId))}/${String(groundTruth.get())}`,
+    run: counterVersions(db, clocks),
     datasets: () => (datasetsClocks.all() as number[]).join('/'),
   };
+}
+
+/**
+ * A run's version: the clocks, and what versions the counters. Since migration 12 the counters'
+ * triggers bump a clock per run (prediction_clocks) and the 'ground truth' clock (id 4, among the
+ * clocks); a store opened read-only at an older schema sums the counters (two scans) instead.
+ */
+function counterVersions(db: Db, clocks: { all(): unknown[] }): (runId: number) => string {
+  const clocked = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prediction_clocks'").get() !== undefined;
+  if (clocked) {
+    const run = db.prepare('SELECT n FROM prediction_clocks WHERE run_id = ?').pluck();
+    return (runId) => `${(clocks.all() as number[]).join('/')}/p${String((run.get(runId) as number | undefined) ?? 0)}`;
+  }
+  const predictions = db.prepare('SELECT total(rev) FROM prediction_revs WHERE run_id = ?').pluck();
+  const groundTruth = db.prepare('SELECT total(rev) FROM ground_truth_revs').pluck();
+  return (runId) => `${(clocks.all() as number[]).join('/')}/${String(predictions.get(runId))}/${String(groundTruth.get())}`;
 }
 
 /**

@@ -213,25 +213,3 @@ export function inGalleryOrder(c: ScoredSampleColumns): boolean {
   }
   return true;
 }
-
-/**
- * A run's stored per-sample scores in sample id order, and the ids of those rows that were computed
- * from the current counters (fingerprint()) in the same order: all of the rows' ids exactly when none
- * is stale. Two scans of the run's rows (the check rides on the id list) instead of three.
- */
-export function currentScoreColumns(db: Db, runId: number): { currentIds: number[]; scores: Array<number | null> } {
-  const currentIds = db
-    .prepare(
-      `SELECT m.sample_id FROM metric_samples m
-       LEFT JOIN ground_truth_revs g ON g.sample_id = m.sample_id
-       LEFT JOIN prediction_revs r ON r.run_id = m.run_id AND r.sample_id = m.sample_id
-       WHERE m.run_id = ? AND m.rev IS ('g' || COALESCE(g.rev, 0) || 'p' || COALESCE(r.rev, 0))
-       ORDER BY m.sample_id`,
-    )
-    .pluck()
-    .all(runId) as number[];
-  const scores = db.prepare('SELECT score FROM metric_samples WHERE run_id = ? ORDER BY sample_id').pluck().all(runId) as Array<
-    number | null
-  >;
-  return { currentIds, scores };
-}
