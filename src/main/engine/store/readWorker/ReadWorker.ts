@@ -14,6 +14,7 @@ import { setOffThreadCheckpoint } from '../walCheckpoint';
 import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import { KeptLists } from './keptLists';
 import { listPerImage, readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
+import { decodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
 
 /** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx (engine/workerScript.ts). */
 function workerUrl(): URL {
@@ -106,7 +107,7 @@ export class ReadWorker {
     if (p === undefined) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if (reply.ok) p.resolve('json' in reply ? JSON.parse(reply.json) : reply.value);
+    if (reply.ok) p.resolve('json' in reply ? JSON.parse(reply.json) : 'scoreList' in reply ? scoreListOf(reply.scoreList) : reply.value);
     else if ('apiError' in reply) p.reject(ApiError.fromData(reply.apiError));
     else p.reject(Object.assign(new Error(reply.message), { code: reply.code }));
   }
@@ -173,4 +174,11 @@ export class ReadWorker {
     this.pending.clear();
     if (worker !== null) await worker.terminate();
   }
+}
+
+/** The columns a worker sent as score-list bytes (a check: the worker encoded them just now). */
+function scoreListOf(bytes: ArrayBuffer): ScoreListColumns {
+  const columns = decodeScoreList(new Uint8Array(bytes));
+  if (columns === null) throw new Error('read worker sent a malformed score list');
+  return columns;
 }

@@ -1,6 +1,6 @@
 /**
- * Per-image scores as columns: how the read worker hands 100k scores to the engine's thread (cloned,
- * not as JSON: three Float64Arrays and two string lists cross in ~15 ms where 100k objects took ~60),
+ * Per-image scores as columns: how the read worker hands 100k scores to the engine's thread (as one
+ * transferred buffer in the kept lists' format, worker.ts scoreListBytes; 100k objects took ~60 ms),
  * and the fast way to list them for a complete run over the whole dataset, the gallery's score sort:
  *  - the scored samples in gallery order (100k rows: the slow part) are kept while the sample set is
  *    unchanged (store/scoreInputs.ts, clock 'samples'), so new scores do not list them again;
