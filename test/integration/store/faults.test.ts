@@ -12,13 +12,19 @@ import { writeSceneDataset } from '../../helpers/scenes';
 
 /** What migration 12 added, removed again (a store as schema 11 wrote it). */
 const UNDO_MIGRATION_12 = `
-  DROP TRIGGER prediction_clocks_run_delete;
+  DROP TRIGGER run_clocks_run_delete;
   ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
     .flatMap((table) => ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
     .join('\n  ')}
   DROP TABLE stale_scores;
-  DROP TABLE prediction_clocks;
-  DELETE FROM score_inputs_clock WHERE id = 4;`;
+  DROP TABLE run_clocks;
+  DELETE FROM score_inputs_clock WHERE id = 4;
+  ${['insert', 'update', 'delete']
+    .map(
+      (op) =>
+        `CREATE TRIGGER score_inputs_metric_samples_${op} AFTER ${op.toUpperCase()} ON metric_samples BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 2; END;`,
+    )
+    .join('\n  ')}`;
 
 // Faults of the machine, made for real: a full file system (a 16 KiB tmpfs in a private mount
 // namespace), a folder the user may not write (the CLI run as another user when the tests run as

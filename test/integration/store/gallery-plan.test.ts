@@ -3,7 +3,7 @@ import { perImageRows } from '../../../src/shared/api/methods/metrics';
 import { join } from 'node:path';
 import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
-import { filteredIdsSql } from '../../../src/main/engine/store/repos/images';
+import { classPlanFor, filteredIdsSql } from '../../../src/main/engine/store/repos/images';
 import { fillGalleryWorkspace, type GalleryWorkspace } from '../../../bench/galleryWorkspace';
 import { tempDir } from '../../helpers/fixtures';
 import { engineInternals } from '../../../src/main/engine/internals';
@@ -74,9 +74,39 @@ describe('gallery query plans', () => {
     }
   });
 
-  it('a class filter finds an image’s regions of that class through the (sample_id, class_idx) index', () => {
-    const { sql, params } = filteredIdsSql(g.datasetId, { classPresent: 5 });
-    expect(plan(sql, params)).toContain('SEARCH a USING INDEX annotations_by_sample_class (sample_id=? AND class_idx=?)');
+  it('a class filter finds an image’s regions of that class through the (sample_id, class_idx) index, or reads the regions once', () => {
+    const perImage = filteredIdsSql(g.datasetId, { classPresent: 5 }, 'per-image');
+    expect(plan(perImage.sql, perImage.params)).toContain('SEARCH a USING INDEX annotations_by_sample_class (sample_id=? AND class_idx=?)');
+    const byClass = plan(...(Object.values(filteredIdsSql(g.datasetId, { classPresent: 5 }, 'by-class')) as [string, unknown[]]));
+    expect(byClass[0]).toMatch(/^SEARCH i USING COVERING INDEX images_gallery_order \(dataset_id=\?\)$/);
+    expect(byClass).toContain('SCAN a');
+    expect(byClass.some((l) => l.includes('TEMP B-TREE'))).toBe(false);
+  });
+
+  it('the class plan reads the regions once only for a dataset that is at least half of the workspace', () => {
+    const { db } = engineInternals(engine);
+    expect(classPlanFor(db, g.datasetId)).toBe('by-class');
+    // A small second dataset, rolled back after: per image for it, still by class for the large one.
+    let plans: string[] = [];
+    try {
+      db.transaction(() => {
+        const small = Number(
+          db.prepare("INSERT INTO datasets (name, format, task, created_at) VALUES ('small', 'folder', 'semantic', 'now')").run()
+            .lastInsertRowid,
+        );
+        for (let k = 0; k < 5; k++)
+          db.prepare("INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, ?, ?, 'x', 1, 4, 4)").run(
+            small,
+            `/small/${k}.png`,
+            `${k}.png`,
+          );
+        plans = [classPlanFor(db, small), classPlanFor(db, g.datasetId), classPlanFor(db, 999_999)];
+        throw new Error('roll back');
+      })();
+    } catch (err) {
+      if ((err as Error).message !== 'roll back') throw err;
+    }
+    expect(plans).toEqual(['per-image', 'by-class', 'per-image']);
   });
 });
 
@@ -110,6 +140,24 @@ describe('gallery answers', () => {
     expect(tagged.items[0]).toMatchObject({ fileName: 'img_000003.jpg', tags: [g.tag], hasGroundTruth: true, reviewState: 'reviewed' });
     const empty = await client.call('images.page', { datasetId: g.datasetId, offset: COUNT + 5, limit: 10 });
     expect(empty).toEqual({ total: COUNT, items: [] });
+  });
+
+  it('both class plans give the same images in gallery order, alone and with other filters', () => {
+    const { db } = engineInternals(engine);
+    let found = 0;
+    for (let c = 0; c <= 21; c++)
+      for (const more of [{}, { tag: g.tag }, { runId: g.partialRunId }]) {
+        const lists = (['per-image', 'by-class'] as const).map((p) => {
+          const { sql, params } = filteredIdsSql(g.datasetId, { classPresent: c, ...more }, p);
+          return db
+            .prepare(sql)
+            .pluck()
+            .all(...params) as number[];
+        });
+        expect(lists[1], `class ${c} ${JSON.stringify(more)}`).toEqual(lists[0]);
+        found += lists[0]!.length;
+      }
+    expect(found).toBeGreaterThan(COUNT);
   });
 
   it('a change is seen by the next page at once (tags, review state), through the worker’s own connection', async () => {

@@ -20,6 +20,7 @@ import { perImageOfSamples } from '../../../src/main/engine/metrics/scores';
 import type { Db } from '../../../src/main/engine/store/db';
 import { perImageRows, type ImageScore } from '../../../src/shared/api/methods/metrics';
 import { perImageWire } from '../../../src/main/engine/store/readWorker/perImageColumns';
+import { metricRowsStore } from '../../../src/main/engine/store/repos/metricRows';
 
 // A whole dataset's per-image scores are kept in the store with the version of their inputs
 // (store/scoreSnapshots.ts): a reopened workspace's first score sort reads them back, and only while
@@ -135,6 +136,32 @@ describe('kept per-image score lists', () => {
     );
     expect(keptRow()!.version).toBe(currentVersion());
     expect((await perImage(reopen())).find((r) => r.sampleId === s)!.score).toBe(0.123456789);
+  });
+
+  it("another run's new stored scores leave a run's kept list; its own do not", async () => {
+    await perImage(reopen());
+    await keptAtCurrentVersion();
+    await closeOpened();
+    const expected = general()!;
+    const s = expected[30]!.sampleId;
+    markKept(s, 0.24681357);
+    const metrics = metricRowsStore(db);
+    const rescore = (runId: number): void => {
+      const rows = metrics.perSample(g.runId, { sql: 'AND m.sample_id = ?', params: [s], tag: null })[0]!.rows;
+      db.transaction(() => metrics.replaceSample(runId, s, 'g1p1', rows, 'semantic'))();
+    };
+    // Evaluation of the other run (as `tessera eval --run other` in a shell would write it).
+    rescore(g.partialRunId);
+    expect(keptRow()!.version).toBe(currentVersion());
+    expect((await perImage(reopen())).find((r) => r.sampleId === s)!.score).toBe(0.24681357);
+    await closeOpened();
+    // The run's own sample re-scored: the kept list is not read.
+    rescore(g.runId);
+    expect(keptRow()!.version).not.toBe(currentVersion());
+    const fresh = reopen();
+    await fresh.call('metrics.scores', { datasetId: g.datasetId, runId: g.runId });
+    expect(await perImage(fresh)).toEqual(general());
+    await closeOpened();
   });
 
   it('after each kind of score-input write, a reopened workspace answers as the stored rows say, never from the older list', async () => {

@@ -421,14 +421,19 @@ export const migrations: readonly string[] = [
   INSERT INTO stale_scores (run_id, sample_id)
     SELECT m.run_id, m.sample_id FROM metric_samples m WHERE ${staleWhere('m')};
   -- Score-input versions (store/scoreInputs.ts) summed the counters of a run and of all ground truth
-  -- at every score read (two scans, ~20-40 ms at 100k images). The same triggers now bump a clock per
-  -- run (no foreign key: a run's delete cascades into its counters in an order SQLite does not
-  -- promise; a run's delete removes its clock, and a row a later cascade step writes back is only
-  -- ever read for a run of that id, whose insert bumps the 'runs and classes' clock) and a 'ground
-  -- truth' clock.
-  CREATE TABLE prediction_clocks (run_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+  -- at every score read (two scans, ~20-40 ms at 100k images), and every run's version moved with
+  -- any run's stored scores (the 'stored scores' clock): evaluating one run dropped every other run's
+  -- kept score list. The same triggers now bump a clock per run on writes of its prediction
+  -- counters and of its stored scores (no foreign key: a run's delete cascades into those rows in an
+  -- order SQLite does not promise; a run's delete removes its clock, and a row a later cascade step
+  -- writes back is only ever read for a run of that id, whose insert bumps the 'runs and classes'
+  -- clock), and a 'ground truth' clock. The 'stored scores' clock stands still from here on.
+  CREATE TABLE run_clocks (run_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
   INSERT INTO score_inputs_clock (id, name, n) VALUES (4, 'ground truth', 0);
-  CREATE TRIGGER prediction_clocks_run_delete AFTER DELETE ON runs BEGIN DELETE FROM prediction_clocks WHERE run_id = OLD.id; END;
+  CREATE TRIGGER run_clocks_run_delete AFTER DELETE ON runs BEGIN DELETE FROM run_clocks WHERE run_id = OLD.id; END;
+  DROP TRIGGER score_inputs_metric_samples_insert;
+  DROP TRIGGER score_inputs_metric_samples_update;
+  DROP TRIGGER score_inputs_metric_samples_delete;
   ${staleScoreTriggers()}
   `,
 ];
@@ -445,7 +450,7 @@ function recomputeStale(deleteWhere: string, where: string): string {
     INSERT OR IGNORE INTO stale_scores (run_id, sample_id) SELECT m.run_id, m.sample_id FROM metric_samples m WHERE ${where} AND ${staleWhere('m')};`;
 }
 
-/** Migration 12's triggers: a change of a stored score or of a counter recomputes the rows it touches; a counter's change bumps its clock. */
+/** Migration 12's triggers: a change of a stored score or of a counter recomputes the rows it touches and bumps its clock. */
 function staleScoreTriggers(): string {
   const pair = (row: 'NEW' | 'OLD'): string =>
     recomputeStale(
@@ -454,12 +459,12 @@ function staleScoreTriggers(): string {
     );
   const sample = (row: 'NEW' | 'OLD'): string => recomputeStale(`sample_id = ${row}.sample_id`, `m.sample_id = ${row}.sample_id`);
   const runClock = (row: 'NEW' | 'OLD'): string =>
-    `INSERT INTO prediction_clocks (run_id, n) VALUES (${row}.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1;`;
+    `INSERT INTO run_clocks (run_id, n) VALUES (${row}.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1;`;
   const truthClock = 'UPDATE score_inputs_clock SET n = n + 1 WHERE id = 4;';
   const bodies: Array<[string, string, string]> = [
-    ['metric_samples', 'INSERT', pair('NEW')],
-    ['metric_samples', 'UPDATE', `${pair('OLD')}\n    ${pair('NEW')}`],
-    ['metric_samples', 'DELETE', pair('OLD')],
+    ['metric_samples', 'INSERT', `${pair('NEW')}\n    ${runClock('NEW')}`],
+    ['metric_samples', 'UPDATE', `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`],
+    ['metric_samples', 'DELETE', `${pair('OLD')}\n    ${runClock('OLD')}`],
     ['prediction_revs', 'INSERT', `${pair('NEW')}\n    ${runClock('NEW')}`],
     ['prediction_revs', 'UPDATE', `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`],
     ['prediction_revs', 'DELETE', `${pair('OLD')}\n    ${runClock('OLD')}`],

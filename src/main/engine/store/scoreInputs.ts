@@ -4,17 +4,18 @@
  * review states and job progress are not among their inputs. Score inputs are versioned instead by:
  *  - score_inputs_clock (migration 8): 'samples' is bumped by triggers on every write to the tables
  *    that decide which samples are scored and how they are listed (and on ground-truth regions
- *    added or removed), 'stored scores' by every write to metric_samples, 'runs and classes' by
- *    the other low-volume inputs (datasets, classes, runs, heatmaps);
- *  - the sum of the run's prediction counters (prediction_revs, migration 6): every insert, update
- *    and delete of a prediction region raises one of them (a hidden run's inserts are counted by its
- *    importer, by the same amounts: migration 11), and their rows go only with their run or sample
- *    (writes that bump the clock);
- *  - the sum of the ground-truth counters (ground_truth_revs), which move likewise with every
- *    ground-truth region.
- * Counters only grow while their rows exist, so a version changes with every write a score read
- * depends on, and high-volume tables need no trigger of their own (one per inserted row made bulk
- * imports much slower). Every table of the store is placed in one list below with its reason;
+ *    added or removed), 'runs and classes' by the other low-volume inputs (datasets, classes, runs,
+ *    heatmaps), 'ground truth' (migration 12) by every write of a ground-truth counter
+ *    (ground_truth_revs, migration 6), which moves with every ground-truth region;
+ *  - a clock per run (run_clocks, migration 12), bumped by every write of the run's prediction
+ *    counters (prediction_revs: every insert, update and delete of a prediction region raises one;
+ *    a hidden run's inserts are counted by its importer, by the same amounts: migration 11) and of
+ *    its stored scores (metric_samples), so evaluating one run leaves the others' kept lists.
+ * A store opened read-only at schema 10 or 11 has no such clocks: there the 'stored scores' clock
+ * (every run's metric_samples) and the sums of the counters stand for them, as before.
+ * Clocks only grow, so a version changes with every write a score read depends on, and high-volume
+ * tables need no trigger of their own (one per inserted row made bulk imports much slower). Every
+ * table of the store is placed in one list below with its reason;
  * test/integration/store/score-inputs.test.ts fails on a table that is not.
  */
 import type { Db } from './db';
@@ -25,7 +26,7 @@ const ALL: ClockedOp[] = ['INSERT', 'UPDATE', 'DELETE'];
 /**
  * Tables with clock triggers: which clock and on which writes (images: updates of any column but
  * review_state). Clock 1 'samples' versions the kept lists of scored samples (a model run's progress
- * must not move it), 2 'stored scores' and 3 'runs and classes' only whole score reads.
+ * must not move it), 3 'runs and classes' only whole score reads (2 'stored scores': before migration 12).
  */
 export const CLOCKED_TABLES: Record<string, { clock: 1 | 2 | 3; ops: ClockedOp[] }> = {
   datasets: { clock: 3, ops: ALL },
@@ -36,7 +37,6 @@ export const CLOCKED_TABLES: Record<string, { clock: 1 | 2 | 3; ops: ClockedOp[]
   heatmaps: { clock: 3, ops: ALL },
   /** Inserts and deletes decide whether a sample has ground truth (is scored); its mask edits raise its counter. */
   annotations: { clock: 1, ops: ['INSERT', 'DELETE'] },
-  metric_samples: { clock: 2, ops: ALL },
 };
 
 /** Score inputs without a trigger, and what versions them instead. */
@@ -45,9 +45,10 @@ export const COUNTED_TABLES: Record<string, string> = {
     "every write raises the run's prediction_revs counter of the sample (migration 6 triggers; a hidden run's inserts: its importer, migration 11)",
   annotations: "(updates) every write raises the sample's ground_truth_revs counter (migration 6 triggers)",
   annotation_versions: 'a new version is made current by an annotations update, which raises the counter',
-  prediction_revs: "every write bumps the run's prediction_clocks row (migration 12; summed into the version before)",
+  metric_samples: "every write bumps its run's run_clocks row (migration 12; the workspace-wide 'stored scores' clock before)",
+  prediction_revs: "every write bumps the run's run_clocks row (migration 12; summed into the version before)",
   ground_truth_revs: "every write bumps the 'ground truth' clock (migration 12; summed into the version before)",
-  prediction_clocks: "the runs' prediction counter clocks themselves (migration 12)",
+  run_clocks: "the runs' clocks themselves (migration 12)",
   metric_rows: "written only with the sample's metric_samples row (store/repos/metricRows.ts), which bumps the clock",
   stale_scores: 'written only by triggers on metric_samples (clocked) and on the two counters (summed), from what they hold (migration 12)',
 };
@@ -102,14 +103,16 @@ export function scoreInputVersions(db: Db): ScoreInputVersions | null {
 }
 
 /**
- * A run's version: the clocks, and what versions the counters. Since migration 12 the counters'
- * triggers bump a clock per run (prediction_clocks) and the 'ground truth' clock (id 4, among the
- * clocks); a store opened read-only at an older schema sums the counters (two scans) instead.
+ * A run's version: the clocks, and what versions its counters and stored scores. Since migration 12
+ * triggers bump a clock per run (run_clocks) on writes of its prediction counters and of its stored
+ * scores, and the 'ground truth' clock (id 4, among the clocks; 'stored scores', id 2, stands still);
+ * a store opened read-only at an older schema sums the counters (two scans) instead, and its
+ * 'stored scores' clock moves with every run's scores.
  */
 function counterVersions(db: Db, clocks: { all(): unknown[] }): (runId: number) => string {
-  const clocked = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'prediction_clocks'").get() !== undefined;
+  const clocked = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_clocks'").get() !== undefined;
   if (clocked) {
-    const run = db.prepare('SELECT n FROM prediction_clocks WHERE run_id = ?').pluck();
+    const run = db.prepare('SELECT n FROM run_clocks WHERE run_id = ?').pluck();
     return (runId) => `${(clocks.all() as number[]).join('/')}/p${String((run.get(runId) as number | undefined) ?? 0)}`;
   }
   const predictions = db.prepare('SELECT total(rev) FROM prediction_revs WHERE run_id = ?').pluck();

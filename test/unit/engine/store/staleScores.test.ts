@@ -299,7 +299,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     }
   });
 
-  it("a run's version moves with every write of its counters and of ground truth, and not with another run's predictions", () => {
+  it("a run's version moves with every write of its counters, its stored scores and ground truth, and not with another run's", () => {
     for (const clocked of [true, false]) {
       const db = openDatabase(tempFile());
       try {
@@ -335,6 +335,18 @@ describe('stale_scores lists exactly the stale stored scores', () => {
         moves('a region', () => void db.prepare('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)').run(samples[2]), true);
         moves('a region edited', () => void db.prepare('UPDATE annotations SET current_version = 2').run(), true);
         moves('a review state', () => void db.prepare("UPDATE images SET review_state = 'reviewed'").run(), false);
+        const score = (runId: number): void =>
+          void db
+            .prepare(
+              `INSERT INTO metric_samples (run_id, sample_id, rev, score) VALUES (?, ?, 'g1p1', 0.5)
+               ON CONFLICT (run_id, sample_id) DO UPDATE SET score = score / 2`,
+            )
+            .run(runId, samples[0]);
+        // Before migration 12 one clock moved with every run's stored scores.
+        moves("another run's stored score", () => score(other), !clocked);
+        moves('a stored score', () => score(mine), true);
+        moves('a stored score updated', () => score(mine), true);
+        moves('a stored score deleted', () => void db.prepare('DELETE FROM metric_samples WHERE run_id = ?').run(mine), true);
       } finally {
         db.close();
       }
@@ -344,9 +356,15 @@ describe('stale_scores lists exactly the stale stored scores', () => {
 
 /** Migration 12's counter clocks removed (the summed versions of a store read at an older schema). */
 const UNDO_CLOCKS = `
-  DROP TRIGGER prediction_clocks_run_delete;
-  ${['prediction_revs', 'ground_truth_revs']
+  DROP TRIGGER run_clocks_run_delete;
+  ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
     .flatMap((table) => ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
     .join('\n  ')}
-  DROP TABLE prediction_clocks;
-  DELETE FROM score_inputs_clock WHERE id = 4;`;
+  DROP TABLE run_clocks;
+  DELETE FROM score_inputs_clock WHERE id = 4;
+  ${['insert', 'update', 'delete']
+    .map(
+      (op) =>
+        `CREATE TRIGGER score_inputs_metric_samples_${op} AFTER ${op.toUpperCase()} ON metric_samples BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 2; END;`,
+    )
+    .join('\n  ')}`;

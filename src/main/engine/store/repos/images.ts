@@ -67,7 +67,7 @@ export function toImageSummary(r: ImageRow): ImageSummary {
  * (a run's results by (run_id, sample_id), a tag by its id, resolved once), never a walk over all of
  * a run's predictions per image (that took 100 s at 20k images: test/integration/store/gallery-plan).
  */
-export function filterSql(datasetId: number, f: ImageFilter): { where: string; params: unknown[] } {
+export function filterSql(datasetId: number, f: ImageFilter, plan: ClassPlan = 'per-image'): { where: string; params: unknown[] } {
   const conditions = ['i.dataset_id = ?'];
   const params: unknown[] = [datasetId];
   if (f.tag !== undefined) {
@@ -82,9 +82,15 @@ export function filterSql(datasetId: number, f: ImageFilter): { where: string; p
   }
   if (f.hasGroundTruth !== undefined) conditions.push(f.hasGroundTruth ? hasGtSql : `NOT ${hasGtSql}`);
   if (f.classPresent !== undefined) {
-    conditions.push(`EXISTS (SELECT 1 FROM samples s JOIN annotations a ON a.sample_id = s.id
+    conditions.push(
+      plan === 'per-image'
+        ? `EXISTS (SELECT 1 FROM samples s JOIN annotations a ON a.sample_id = s.id
       JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
-      WHERE s.image_id = i.id AND a.class_idx = ? AND v.deleted = 0 AND v.area > 0)`);
+      WHERE s.image_id = i.id AND a.class_idx = ? AND v.deleted = 0 AND v.area > 0)`
+        : `i.id IN (SELECT s.image_id FROM annotations a
+      JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
+      JOIN samples s ON s.id = a.sample_id WHERE a.class_idx = ? AND v.deleted = 0 AND v.area > 0)`,
+    );
     params.push(f.classPresent);
   }
   if (f.runId !== undefined) {
@@ -96,9 +102,28 @@ export function filterSql(datasetId: number, f: ImageFilter): { where: string; p
   return { where: conditions.join(' AND '), params };
 }
 
+/**
+ * How a class filter finds its images: 'per-image' looks up each image's regions of the class through
+ * the (sample_id, class_idx) index (three index seeks per image of the dataset); 'by-class' reads the
+ * workspace's regions once and keeps those of the class (one pass over every region of every
+ * dataset). On a dataset that is most of the workspace the pass is ~2x faster (100k images:
+ * ~100-160 ms instead of ~190-270); on a small dataset in a large workspace it would read mostly
+ * other datasets' regions.
+ */
+export type ClassPlan = 'per-image' | 'by-class';
+
+/** 'by-class' when the dataset holds at least half of the workspace's images (by the highest image id: deletes only make it pick 'per-image'). */
+export function classPlanFor(db: Db, datasetId: number): ClassPlan {
+  const [mine, highest] = db
+    .prepare('SELECT (SELECT count(*) FROM images WHERE dataset_id = ?), (SELECT max(id) FROM images)')
+    .raw()
+    .get(datasetId) as [number, number | null];
+  return highest !== null && 2 * mine >= highest ? 'by-class' : 'per-image';
+}
+
 /** The statement behind a filtered id list, in gallery order (exported for the query-plan test). */
-export function filteredIdsSql(datasetId: number, f: ImageFilter): { sql: string; params: unknown[] } {
-  const { where, params } = filterSql(datasetId, f);
+export function filteredIdsSql(datasetId: number, f: ImageFilter, plan: ClassPlan = 'per-image'): { sql: string; params: unknown[] } {
+  const { where, params } = filterSql(datasetId, f, plan);
   return { sql: `SELECT i.id FROM images i WHERE ${where} ORDER BY i.dataset_id, i.file_name, i.id`, params };
 }
 
@@ -143,7 +168,7 @@ export class GalleryCache {
     const key = JSON.stringify([datasetId, f.tag, f.reviewState, f.hasGroundTruth, f.classPresent, f.runId]);
     let ids = this.lists.get(key);
     if (ids === undefined) {
-      const { sql, params } = filteredIdsSql(datasetId, f);
+      const { sql, params } = filteredIdsSql(datasetId, f, f.classPresent === undefined ? 'per-image' : classPlanFor(this.db, datasetId));
       ids = this.db
         .prepare(sql)
         .pluck()
