@@ -98,6 +98,18 @@ export function decodeSampleList(blob: Uint8Array): SampleListColumns | null {
   return list === null || list.scores !== undefined ? null : list;
 }
 
+/**
+ * Name lists made by decodeList. Their strings are slices of one decoded text, which a structured
+ * clone copies one by one (~60 ms for 100k names where flat strings take ~35): the read worker sends
+ * such columns to the engine's thread as score-list bytes instead (readWorker/worker.ts).
+ */
+const decodedNames = new WeakSet<readonly string[]>();
+
+/** Whether these file names were decoded from a kept list's bytes (decodeScoreList, decodeSampleList). */
+export function decodedFromBytes(fileNames: readonly string[]): boolean {
+  return decodedNames.has(fileNames);
+}
+
 function decodeList(blob: Uint8Array): (SampleListColumns & { scores?: Float64Array }) | null {
   if (blob.length < HEAD) return null;
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -127,6 +139,7 @@ function decodeList(blob: Uint8Array): (SampleListColumns & { scores?: Float64Ar
     queries[k] = queryLength < 0 ? null : text.slice(at, (at += queryLength));
   }
   if (at !== text.length) return null;
+  decodedNames.add(fileNames);
   return scores === undefined ? { sampleIds, imageIds, fileNames, queries } : { sampleIds, imageIds, fileNames, queries, scores };
 }
 

@@ -8,9 +8,9 @@ export type ReadMessage = { id: number; req: ReadRequest };
 export type ReadReply =
   /** The value as JSON text: one string crosses the thread boundary faster than 20k cloned objects. */
   | { id: number; ok: true; json: string }
-  /** Values of long string lists (a delete plan) clone faster than their JSON. */
+  /** Values of typed arrays and long string lists (per-image score columns, a delete plan) clone faster than their JSON. */
   | { id: number; ok: true; value: unknown }
-  /** Per-image score columns encoded as a kept score list (store/scoreSnapshots.ts), transferred. */
+  /** Per-image score columns decoded from a kept list, encoded as one again (store/scoreSnapshots.ts) and transferred. */
   | { id: number; ok: true; scoreList: ArrayBuffer }
   | { id: number; ok: false; apiError: ApiErrorData }
   | { id: number; ok: false; message: string; code: string | undefined };

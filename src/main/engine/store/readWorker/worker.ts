@@ -10,7 +10,7 @@ import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
 import { KeptLists } from './keptLists';
-import { encodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
+import { decodedFromBytes, encodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -77,10 +77,10 @@ parentPort?.on('message', (msg: ReadMessage) => {
     if (msg.req.op === 'wal.checkpoint') write((w) => w.pragma('wal_checkpoint(PASSIVE)'));
     value = runRead(ctx, msg.req);
     reply =
-      msg.req.op === 'metrics.perImage' && value !== null
+      msg.req.op === 'metrics.perImage' && value !== null && decodedFromBytes((value as ScoreListColumns).fileNames)
         ? { id: msg.id, ok: true, scoreList: scoreListBytes(value as ScoreListColumns) }
         : // Long string lists are cloned (several times faster than JSON for 100k entries).
-          msg.req.op === 'datasets.deletePlan'
+          msg.req.op === 'datasets.deletePlan' || msg.req.op === 'metrics.perImage'
           ? { id: msg.id, ok: true, value }
           : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
   } catch (err) {
@@ -116,8 +116,10 @@ parentPort?.on('message', (msg: ReadMessage) => {
 
 /**
  * Per-image score columns as the store's score-list bytes (store/scoreSnapshots.ts), moved to the
- * engine's thread, not cloned: at 100k images the clone of two 100k string lists took ~20 ms here
- * and ~40 ms more in the engine's thread of a freshly opened app; this is one buffer to encode and decode.
+ * engine's thread, not cloned, when their names were decoded from a kept list: a clone copies such
+ * sliced strings one by one (at 100k images ~20 ms here and ~40 ms more in the engine's thread of a
+ * freshly opened app); this is one buffer to encode and decode. Names fresh from SQLite (flat
+ * strings) clone faster than they encode.
  */
 function scoreListBytes(columns: ScoreListColumns): ArrayBuffer {
   const bytes = encodeScoreList(columns);
