@@ -14,7 +14,7 @@ import { writeSceneDataset } from '../../helpers/scenes';
 const UNDO_MIGRATION_12 = `
   DROP TRIGGER run_clocks_run_delete;
   ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
-    .flatMap((table) => ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
+    .flatMap((table) => ['insert', 'update', 'update_key', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
     .join('\n  ')}
   DROP TABLE stale_scores;
   DROP TABLE run_clocks;

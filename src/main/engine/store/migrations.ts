@@ -461,21 +461,44 @@ function staleScoreTriggers(): string {
   const runClock = (row: 'NEW' | 'OLD'): string =>
     `INSERT INTO run_clocks (run_id, n) VALUES (${row}.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1;`;
   const truthClock = 'UPDATE score_inputs_clock SET n = n + 1 WHERE id = 4;';
-  const bodies: Array<[string, string, string]> = [
-    ['metric_samples', 'INSERT', `${pair('NEW')}\n    ${runClock('NEW')}`],
-    ['metric_samples', 'UPDATE', `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`],
-    ['metric_samples', 'DELETE', `${pair('OLD')}\n    ${runClock('OLD')}`],
-    ['prediction_revs', 'INSERT', `${pair('NEW')}\n    ${runClock('NEW')}`],
-    ['prediction_revs', 'UPDATE', `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`],
-    ['prediction_revs', 'DELETE', `${pair('OLD')}\n    ${runClock('OLD')}`],
-    ['ground_truth_revs', 'INSERT', `${sample('NEW')}\n    ${truthClock}`],
-    ['ground_truth_revs', 'UPDATE', `${sample('OLD')}\n    ${sample('NEW')}\n    ${truthClock}`],
-    ['ground_truth_revs', 'DELETE', `${sample('OLD')}\n    ${truthClock}`],
+  const sameRunSample = 'OLD.run_id = NEW.run_id AND OLD.sample_id = NEW.sample_id';
+  // [table, event, WHEN condition or '', body]. An update that keeps the row's key (every counter
+  // bump, every re-score) recomputes that key once; one that moves it, both keys. A deleted stored
+  // score only leaves the list (nothing is left to be stale).
+  const bodies: Array<[string, string, string, string]> = [
+    ['metric_samples', 'INSERT', '', `${pair('NEW')}\n    ${runClock('NEW')}`],
+    ['metric_samples', 'UPDATE', sameRunSample, `${pair('NEW')}\n    ${runClock('NEW')}`],
+    [
+      'metric_samples',
+      'UPDATE_KEY',
+      `NOT (${sameRunSample})`,
+      `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`,
+    ],
+    [
+      'metric_samples',
+      'DELETE',
+      '',
+      `DELETE FROM stale_scores WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;\n    ${runClock('OLD')}`,
+    ],
+    ['prediction_revs', 'INSERT', '', `${pair('NEW')}\n    ${runClock('NEW')}`],
+    ['prediction_revs', 'UPDATE', sameRunSample, `${pair('NEW')}\n    ${runClock('NEW')}`],
+    [
+      'prediction_revs',
+      'UPDATE_KEY',
+      `NOT (${sameRunSample})`,
+      `${pair('OLD')}\n    ${pair('NEW')}\n    ${runClock('OLD')}\n    ${runClock('NEW')}`,
+    ],
+    ['prediction_revs', 'DELETE', '', `${pair('OLD')}\n    ${runClock('OLD')}`],
+    ['ground_truth_revs', 'INSERT', '', `${sample('NEW')}\n    ${truthClock}`],
+    ['ground_truth_revs', 'UPDATE', 'OLD.sample_id = NEW.sample_id', `${sample('NEW')}\n    ${truthClock}`],
+    ['ground_truth_revs', 'UPDATE_KEY', 'OLD.sample_id <> NEW.sample_id', `${sample('OLD')}\n    ${sample('NEW')}\n    ${truthClock}`],
+    ['ground_truth_revs', 'DELETE', '', `${sample('OLD')}\n    ${truthClock}`],
   ];
   return bodies
-    .map(
-      ([table, op, body]) => `CREATE TRIGGER stale_scores_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN\n    ${body}\n  END;`,
-    )
+    .map(([table, event, when, body]) => {
+      const op = event === 'UPDATE_KEY' ? 'UPDATE' : event;
+      return `CREATE TRIGGER stale_scores_${table}_${event.toLowerCase()} AFTER ${op} ON ${table}${when === '' ? '' : ` WHEN ${when}`} BEGIN\n    ${body}\n  END;`;
+    })
     .join('\n  ');
 }
 

@@ -156,6 +156,18 @@ describe('stale_scores lists exactly the stale stored scores', () => {
             'prediction counter delete',
             () => void db.prepare('DELETE FROM prediction_revs WHERE run_id = ? AND sample_id = ?').run(pick(runs), pick(samples)),
           ],
+          [
+            'ground-truth counter moved to another sample',
+            () =>
+              void db.prepare('UPDATE OR IGNORE ground_truth_revs SET sample_id = ? WHERE sample_id = ?').run(pick(samples), pick(samples)),
+          ],
+          [
+            'prediction counter moved to another run',
+            () =>
+              void db
+                .prepare('UPDATE OR IGNORE prediction_revs SET run_id = ? WHERE run_id = ? AND sample_id = ?')
+                .run(pick(runs), pick(runs), pick(samples)),
+          ],
           // Evaluation: the current fingerprint (or, as a process that read the counters before a write, an old one).
           [
             'score upsert',
@@ -218,6 +230,48 @@ describe('stale_scores lists exactly the stale stored scores', () => {
       } finally {
         db.close();
       }
+    }
+  });
+
+  it('a counter or a stored score moved to another key lists both keys anew', () => {
+    const db = openDatabase(tempFile());
+    try {
+      const { samples, runs } = seed(db, 2, 2);
+      const [a, b] = [runs[0]!, runs[1]!];
+      const [s, t] = [samples[0]!, samples[1]!];
+      for (const sampleId of [s, t]) db.prepare('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)').run(sampleId);
+      db.prepare('INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (?, ?, 3)').run(a, s);
+      const score = (runId: number, sampleId: number): void =>
+        void db
+          .prepare(
+            'INSERT INTO metric_samples (run_id, sample_id, rev, score) VALUES (?, ?, ?, 0.5) ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = excluded.rev',
+          )
+          .run(runId, sampleId, currentRev(db, runId, sampleId));
+      score(a, s);
+      score(b, s);
+      score(a, t);
+      expect(listed(db)).toEqual([]);
+      // The prediction counter of (a, s) moves to run b: (a, s) loses it, (b, s) gains it.
+      db.prepare('UPDATE prediction_revs SET run_id = ? WHERE run_id = ? AND sample_id = ?').run(b, a, s);
+      expect(listed(db)).toEqual([`${a}:${s}`, `${b}:${s}`].sort());
+      expect(listed(db)).toEqual(staleByDefinition(db));
+      score(a, s);
+      db.prepare('DELETE FROM metric_samples WHERE run_id = ? AND sample_id = ?').run(b, s);
+      score(b, s);
+      expect(listed(db)).toEqual([]);
+      // The ground-truth counter of s moves to t: every stored score of both samples.
+      db.prepare('DELETE FROM ground_truth_revs WHERE sample_id = ?').run(t);
+      expect(listed(db)).toEqual([`${a}:${t}`]);
+      db.prepare('UPDATE ground_truth_revs SET sample_id = ? WHERE sample_id = ?').run(t, s);
+      expect(listed(db)).toEqual(staleByDefinition(db));
+      // s lost its counter (both its scores are stale); t has one again, as (a, t) was scored with.
+      expect(listed(db)).toEqual([`${a}:${s}`, `${b}:${s}`].sort());
+      // A stored score moved to another sample: the old key leaves the list, the new one is checked.
+      db.prepare('UPDATE metric_samples SET sample_id = ? WHERE run_id = ? AND sample_id = ?').run(t, b, s);
+      expect(listed(db)).toEqual(staleByDefinition(db));
+      expect(listed(db)).toEqual([`${a}:${s}`, `${b}:${t}`].sort());
+    } finally {
+      db.close();
     }
   });
 
@@ -358,7 +412,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
 const UNDO_CLOCKS = `
   DROP TRIGGER run_clocks_run_delete;
   ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
-    .flatMap((table) => ['insert', 'update', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
+    .flatMap((table) => ['insert', 'update', 'update_key', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
     .join('\n  ')}
   DROP TABLE run_clocks;
   DELETE FROM score_inputs_clock WHERE id = 4;
