@@ -14,14 +14,17 @@ const RUN_KEYED_TABLES = ['metric_samples', 'prediction_revs'] as const;
 
 export function hiddenRows(db: Db) {
   const deleteImages = db.prepare('DELETE FROM images WHERE id IN (SELECT id FROM images WHERE dataset_id = ? LIMIT ?)');
+  // The stored scores and the prediction counters go first: a prediction deleted after its counter
+  // raises nothing (the counter trigger's UPDATE finds no row), where before every deleted region
+  // raised its counter and re-checked the sample's stored score (migration 12), ~15% of a 100k delete.
   const runSteps = [
-    ...RUN_ROWID_TABLES.map((t) => {
-      const s = db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE run_id = ? LIMIT ?)`);
-      return (runId: number, limit: number): number => s.run(runId, limit).changes;
-    }),
     ...RUN_KEYED_TABLES.map((t) => {
       const s = db.prepare(`DELETE FROM ${t} WHERE run_id = ? AND sample_id IN (SELECT sample_id FROM ${t} WHERE run_id = ? LIMIT ?)`);
       return (runId: number, limit: number): number => s.run(runId, runId, limit).changes;
+    }),
+    ...RUN_ROWID_TABLES.map((t) => {
+      const s = db.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE run_id = ? LIMIT ?)`);
+      return (runId: number, limit: number): number => s.run(runId, limit).changes;
     }),
   ];
   return {
