@@ -19,6 +19,13 @@ const UNDO_MIGRATION_12 = `
   DROP TABLE stale_scores;
   DROP TABLE run_clocks;
   DELETE FROM score_inputs_clock WHERE id = 4;
+  ${['insert', 'update', 'delete'].map((op) => `DROP TRIGGER run_clocks_heatmaps_${op};`).join('\n  ')}
+  ${['insert', 'update', 'delete']
+    .map(
+      (op) =>
+        `CREATE TRIGGER score_inputs_heatmaps_${op} AFTER ${op.toUpperCase()} ON heatmaps BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 3; END;`,
+    )
+    .join('\n  ')}
   ${['insert', 'update', 'delete']
     .map(
       (op) =>

@@ -434,6 +434,24 @@ export const migrations: readonly string[] = [
   DROP TRIGGER score_inputs_metric_samples_insert;
   DROP TRIGGER score_inputs_metric_samples_update;
   DROP TRIGGER score_inputs_metric_samples_delete;
+  -- A run's heatmaps are inputs of its own scores only: they move its clock, no longer the
+  -- workspace-wide 'runs and classes' one (a CAM model run wrote one per image, dropping every kept
+  -- score list of every dataset while it ran).
+  DROP TRIGGER score_inputs_heatmaps_insert;
+  DROP TRIGGER score_inputs_heatmaps_update;
+  DROP TRIGGER score_inputs_heatmaps_delete;
+  ${[
+    ['insert', 'NEW'],
+    ['update', 'OLD', 'NEW'],
+    ['delete', 'OLD'],
+  ]
+    .map(
+      ([op, ...rows]) =>
+        `CREATE TRIGGER run_clocks_heatmaps_${op} AFTER ${op!.toUpperCase()} ON heatmaps BEGIN ${rows
+          .map((row) => `INSERT INTO run_clocks (run_id, n) VALUES (${row}.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1;`)
+          .join(' ')} END;`,
+    )
+    .join('\n  ')}
   ${staleScoreTriggers()}
   `,
 ];

@@ -4,13 +4,14 @@
  * review states and job progress are not among their inputs. Score inputs are versioned instead by:
  *  - score_inputs_clock (migration 8): 'samples' is bumped by triggers on every write to the tables
  *    that decide which samples are scored and how they are listed (and on ground-truth regions
- *    added or removed), 'runs and classes' by the other low-volume inputs (datasets, classes, runs,
- *    heatmaps), 'ground truth' (migration 12) by every write of a ground-truth counter
+ *    added or removed), 'runs and classes' by the other low-volume inputs (datasets, classes, runs;
+ *    heatmaps before migration 12), 'ground truth' (migration 12) by every write of a ground-truth counter
  *    (ground_truth_revs, migration 6), which moves with every ground-truth region;
  *  - a clock per run (run_clocks, migration 12), bumped by every write of the run's prediction
  *    counters (prediction_revs: every insert, update and delete of a prediction region raises one;
- *    a hidden run's inserts are counted by its importer, by the same amounts: migration 11) and of
- *    its stored scores (metric_samples), so evaluating one run leaves the others' kept lists.
+ *    a hidden run's inserts are counted by its importer, by the same amounts: migration 11), of
+ *    its stored scores (metric_samples) and of its heatmaps, so evaluating one run or a CAM run
+ *    writing its maps leaves the others' kept lists.
  * A store opened read-only at schema 10 or 11 has no such clocks: there the 'stored scores' clock
  * (every run's metric_samples) and the sums of the counters stand for them, as before.
  * Clocks only grow, so a version changes with every write a score read depends on, and high-volume
@@ -34,7 +35,6 @@ export const CLOCKED_TABLES: Record<string, { clock: 1 | 2 | 3; ops: ClockedOp[]
   images: { clock: 1, ops: ALL },
   samples: { clock: 1, ops: ALL },
   runs: { clock: 3, ops: ALL },
-  heatmaps: { clock: 3, ops: ALL },
   /** Inserts and deletes decide whether a sample has ground truth (is scored); its mask edits raise its counter. */
   annotations: { clock: 1, ops: ['INSERT', 'DELETE'] },
 };
@@ -46,6 +46,7 @@ export const COUNTED_TABLES: Record<string, string> = {
   annotations: "(updates) every write raises the sample's ground_truth_revs counter (migration 6 triggers)",
   annotation_versions: 'a new version is made current by an annotations update, which raises the counter',
   metric_samples: "every write bumps its run's run_clocks row (migration 12; the workspace-wide 'stored scores' clock before)",
+  heatmaps: "every write bumps its run's run_clocks row (migration 12; the 'runs and classes' clock before)",
   prediction_revs: "every write bumps the run's run_clocks row (migration 12; summed into the version before)",
   ground_truth_revs: "every write bumps the 'ground truth' clock (migration 12; summed into the version before)",
   run_clocks: "the runs' clocks themselves (migration 12)",

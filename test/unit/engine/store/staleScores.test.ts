@@ -353,7 +353,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     }
   });
 
-  it("a run's version moves with every write of its counters, its stored scores and ground truth, and not with another run's", () => {
+  it("a run's version moves with every write of its counters, stored scores, heatmaps and ground truth, and not with another run's", () => {
     for (const clocked of [true, false]) {
       const db = openDatabase(tempFile());
       try {
@@ -401,6 +401,14 @@ describe('stale_scores lists exactly the stale stored scores', () => {
         moves('a stored score', () => score(mine), true);
         moves('a stored score updated', () => score(mine), true);
         moves('a stored score deleted', () => void db.prepare('DELETE FROM metric_samples WHERE run_id = ?').run(mine), true);
+        const heatmap = (runId: number): void =>
+          void db
+            .prepare("INSERT INTO heatmaps (run_id, sample_id, name, shape, dtype, data) VALUES (?, ?, 'cam', '[1,1]', 'float32', ?)")
+            .run(runId, samples[1], Buffer.alloc(4));
+        // Before migration 12 heatmaps moved the workspace-wide 'runs and classes' clock.
+        moves("another run's heatmap", () => heatmap(other), !clocked);
+        moves('a heatmap', () => heatmap(mine), true);
+        moves('a heatmap deleted', () => void db.prepare('DELETE FROM heatmaps WHERE run_id = ?').run(mine), true);
       } finally {
         db.close();
       }
@@ -416,6 +424,13 @@ const UNDO_CLOCKS = `
     .join('\n  ')}
   DROP TABLE run_clocks;
   DELETE FROM score_inputs_clock WHERE id = 4;
+  ${['insert', 'update', 'delete'].map((op) => `DROP TRIGGER run_clocks_heatmaps_${op};`).join('\n  ')}
+  ${['insert', 'update', 'delete']
+    .map(
+      (op) =>
+        `CREATE TRIGGER score_inputs_heatmaps_${op} AFTER ${op.toUpperCase()} ON heatmaps BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 3; END;`,
+    )
+    .join('\n  ')}
   ${['insert', 'update', 'delete']
     .map(
       (op) =>
