@@ -5,33 +5,11 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, st
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { writeToys } from '../../../tools/toy-models';
-import { BIN, tessera } from '../../helpers/cli';
+import { BIN, tessera, type CliResult } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
+import { UNDO_MIGRATION_12 } from '../../helpers/schema';
 import { writeSceneDataset } from '../../helpers/scenes';
-
-/** What migration 12 added, removed again (a store as schema 11 wrote it). */
-const UNDO_MIGRATION_12 = `
-  DROP TRIGGER run_clocks_run_delete;
-  ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
-    .flatMap((table) => ['insert', 'update', 'update_key', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
-    .join('\n  ')}
-  DROP TABLE stale_scores;
-  DROP TABLE run_clocks;
-  DELETE FROM score_inputs_clock WHERE id = 4;
-  ${['insert', 'update', 'delete'].map((op) => `DROP TRIGGER run_clocks_heatmaps_${op};`).join('\n  ')}
-  ${['insert', 'update', 'delete']
-    .map(
-      (op) =>
-        `CREATE TRIGGER score_inputs_heatmaps_${op} AFTER ${op.toUpperCase()} ON heatmaps BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 3; END;`,
-    )
-    .join('\n  ')}
-  ${['insert', 'update', 'delete']
-    .map(
-      (op) =>
-        `CREATE TRIGGER score_inputs_metric_samples_${op} AFTER ${op.toUpperCase()} ON metric_samples BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 2; END;`,
-    )
-    .join('\n  ')}`;
 
 // Faults of the machine, made for real: a full file system (a 16 KiB tmpfs in a private mount
 // namespace), a folder the user may not write (the CLI run as another user when the tests run as
@@ -175,19 +153,25 @@ describe('a folder the user may not write', () => {
   });
 });
 
+/** A copy of the scene workspace with a toy CAM model's run r1, evaluated; the eval's output. */
+function scoredCopy(name: string): { dir: string; scored: CliResult } {
+  const dir = join(t.dir, `${name}-src`);
+  cpSync(ws, dir, { recursive: true });
+  const modelsDir = join(t.dir, `${name}-models`);
+  mkdirSync(modelsDir);
+  writeToys(modelsDir, ['cam']);
+  expect(tessera(['--workspace', dir, 'models', 'add', join(modelsDir, 'toy-colour-cam.manifest.json')]).code).toBe(0);
+  expect(
+    tessera(['--workspace', dir, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--run', 'r1']).code,
+  ).toBe(0);
+  const scored = tessera(['--workspace', dir, 'eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
+  expect(scored.code).toBe(0);
+  return { dir, scored };
+}
+
 describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
   it('lists, scores and exports read-only; a write fails in one line; nothing changes', () => {
-    const evaluated = join(t.dir, 'ro-src');
-    cpSync(ws, evaluated, { recursive: true });
-    const modelsDir = join(t.dir, 'ro-models');
-    mkdirSync(modelsDir);
-    writeToys(modelsDir, ['cam']);
-    expect(tessera(['--workspace', evaluated, 'models', 'add', join(modelsDir, 'toy-colour-cam.manifest.json')]).code).toBe(0);
-    expect(
-      tessera(['--workspace', evaluated, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--run', 'r1']).code,
-    ).toBe(0);
-    const scored = tessera(['--workspace', evaluated, 'eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
-    expect(scored.code).toBe(0);
+    const { dir: evaluated, scored } = scoredCopy('ro');
     const file = join(evaluated, 'tessera.db');
     const hash = sha(file);
     const filesBefore = readdirSync(evaluated).sort();
@@ -226,17 +210,7 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
   it('a workspace last written by schema 10 is still read and scored as it is; an older one asks to be opened where writable', () => {
     // Schema 11 only changed a trigger (how a hidden run's prediction changes are counted); 12 added
     // tables kept by triggers (stale stored scores, counter clocks) that reads use when present.
-    const scoredWs = join(t.dir, 'v10-src');
-    cpSync(ws, scoredWs, { recursive: true });
-    const modelsDir = join(t.dir, 'v10-models');
-    mkdirSync(modelsDir);
-    writeToys(modelsDir, ['cam']);
-    expect(tessera(['--workspace', scoredWs, 'models', 'add', join(modelsDir, 'toy-colour-cam.manifest.json')]).code).toBe(0);
-    expect(
-      tessera(['--workspace', scoredWs, 'run', '--model', 'toy-colour-cam', '--dataset', 'scenes', '--device', 'cpu', '--run', 'r1']).code,
-    ).toBe(0);
-    const scored = tessera(['--workspace', scoredWs, 'eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
-    expect(scored.code).toBe(0);
+    const { dir: scoredWs, scored } = scoredCopy('v10');
     const older = (name: string, version: number, sql: string): string => {
       const dir = join(t.dir, name);
       cpSync(scoredWs, dir, { recursive: true });

@@ -14,6 +14,8 @@ import { openDatabase, type Db } from '../../../../src/main/engine/store/db';
 import { migrations } from '../../../../src/main/engine/store/migrations';
 import { currentRunScores, keepsStaleScores } from '../../../../src/main/engine/store/staleScores';
 import { scoreInputVersions } from '../../../../src/main/engine/store/scoreInputs';
+import { random } from '../../../../bench/evalData';
+import { UNDO_MIGRATION_12 } from '../../../helpers/schema';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -77,25 +79,13 @@ function currentRev(db: Db, runId: number, sampleId: number): string {
   return `g${g ?? 0}p${p ?? 0}`;
 }
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
 describe('stale_scores lists exactly the stale stored scores', () => {
   it('after random sequences of the writes the product makes', () => {
     for (const seedValue of [1, 2, 3, 4, 5, 6]) {
       const db = openDatabase(tempFile());
       try {
         expect(keepsStaleScores(db)).toBe(true);
-        const rnd = xorshift(seedValue * 7919);
+        const rnd = random(seedValue * 7919);
         const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
         let { samples, runs } = seed(db, 6, 3);
         const rle = (): string => `rle${Math.floor(rnd() * 1e6)}`;
@@ -357,7 +347,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     for (const clocked of [true, false]) {
       const db = openDatabase(tempFile());
       try {
-        if (!clocked) db.exec(UNDO_CLOCKS);
+        if (!clocked) db.exec(UNDO_MIGRATION_12);
         const { samples, runs } = seed(db, 3, 2);
         const versions = scoreInputVersions(db)!;
         const [mine, other] = [runs[0]!, runs[1]!];
@@ -415,25 +405,3 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     }
   });
 });
-
-/** Migration 12's counter clocks removed (the summed versions of a store read at an older schema). */
-const UNDO_CLOCKS = `
-  DROP TRIGGER run_clocks_run_delete;
-  ${['metric_samples', 'prediction_revs', 'ground_truth_revs']
-    .flatMap((table) => ['insert', 'update', 'update_key', 'delete'].map((op) => `DROP TRIGGER stale_scores_${table}_${op};`))
-    .join('\n  ')}
-  DROP TABLE run_clocks;
-  DELETE FROM score_inputs_clock WHERE id = 4;
-  ${['insert', 'update', 'delete'].map((op) => `DROP TRIGGER run_clocks_heatmaps_${op};`).join('\n  ')}
-  ${['insert', 'update', 'delete']
-    .map(
-      (op) =>
-        `CREATE TRIGGER score_inputs_heatmaps_${op} AFTER ${op.toUpperCase()} ON heatmaps BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 3; END;`,
-    )
-    .join('\n  ')}
-  ${['insert', 'update', 'delete']
-    .map(
-      (op) =>
-        `CREATE TRIGGER score_inputs_metric_samples_${op} AFTER ${op.toUpperCase()} ON metric_samples BEGIN UPDATE score_inputs_clock SET n = n + 1 WHERE id = 2; END;`,
-    )
-    .join('\n  ')}`;
