@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ImportResult, Input } from '../../../shared';
 import { PredictionFormat } from '../../../shared/api/methods/datasets';
 import { withSession, type GlobalOptions } from '../context';
+import { sharedPool } from '../../engine/workers/pool';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
 import { resolveDataset } from '../resolve';
@@ -108,6 +109,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--eval', 'then score the run as `tessera eval` does, in the same process')
     .option('--json', 'print the result as JSON (with --eval: {"import": ..., "eval": ...})')
     .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; eval?: boolean; json?: boolean }) => {
+      sharedPool().warm();
       const { result, scores } = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         const imported = await runJob(s.client, 'runs.importPredictions', {

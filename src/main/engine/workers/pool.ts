@@ -58,6 +58,14 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Starts the workers now, ahead of the first task: a command that will use them (an import) lets
+   * their start-up (~0.1 s of a thread each) overlap its own (opening the store, listing files).
+   */
+  warm(): void {
+    this.pick();
+  }
+
   /** Stops every worker now (in-flight tasks fail). */
   async close(): Promise<void> {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
