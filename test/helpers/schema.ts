@@ -1,11 +1,19 @@
 /**
- * SQL that takes a current workspace back to what schema 11 wrote: migration 12's tables, clock and
- * triggers removed, the triggers it dropped put back. Tests of the older-schema paths (a store on a
- * read-only mount last written at 10 or 11) use it on stores made by the current code.
+ * SQL that takes a current workspace back to what an older schema wrote. Tests of the older-schema
+ * paths (a store on a read-only mount last written at 10, 11 or 12) use it on stores made by the
+ * current code.
  */
 const ops = ['insert', 'update', 'delete'];
 
-export const UNDO_MIGRATION_12 = `
+/** Back to schema 12: migration 13's dataset clocks and their triggers removed. */
+export const BACK_TO_SCHEMA_12 = `
+  ${['classes', 'runs', 'images', 'samples', 'annotations', 'ground_truth_revs', 'datasets']
+    .flatMap((table) => ops.map((op) => `DROP TRIGGER dataset_clocks_${table}_${op};`))
+    .join('\n  ')}
+  DROP TABLE dataset_clocks;`;
+
+/** Back to schema 11: also migration 12's tables, clock and triggers removed, the triggers it dropped put back. */
+export const BACK_TO_SCHEMA_11 = `${BACK_TO_SCHEMA_12}
   DROP TRIGGER run_clocks_run_delete;
   ${ops.map((op) => `DROP TRIGGER run_clocks_heatmaps_${op};`).join('\n  ')}
   ${['metric_samples', 'prediction_revs', 'ground_truth_revs']

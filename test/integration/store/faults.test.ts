@@ -8,7 +8,7 @@ import { writeToys } from '../../../tools/toy-models';
 import { BIN, tessera, type CliResult } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
-import { UNDO_MIGRATION_12 } from '../../helpers/schema';
+import { BACK_TO_SCHEMA_11 } from '../../helpers/schema';
 import { writeSceneDataset } from '../../helpers/scenes';
 
 // Faults of the machine, made for real: a full file system (a 16 KiB tmpfs in a private mount
@@ -223,14 +223,14 @@ describe.skipIf(!canMount)('a workspace on a read-only mount', () => {
     const v10 = older(
       'v10',
       10,
-      `${UNDO_MIGRATION_12}
+      `${BACK_TO_SCHEMA_11}
        DROP TRIGGER prediction_revs_insert;
        CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions BEGIN
          INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
            ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
        END;`,
     );
-    const v9 = older('v9', 9, UNDO_MIGRATION_12);
+    const v9 = older('v9', 9, BACK_TO_SCHEMA_11);
     const hash = sha(join(v10, 'tessera.db'));
     const ro10 = join(t.dir, 'ro10');
     const ro9 = join(t.dir, 'ro9');

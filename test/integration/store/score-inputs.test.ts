@@ -50,7 +50,7 @@ afterAll(async () => {
 
 function versions(): { samples: string; run: string } {
   const v = scoreInputVersions(db)!;
-  return { samples: v.samples(), run: v.run(g.runId) };
+  return { samples: v.samples(g.datasetId), run: v.run(g.runId) };
 }
 
 /** The general path's answer: null when stale, else the per-image scores. */
@@ -187,6 +187,98 @@ describe('score input versions', () => {
     db.prepare('UPDATE images SET file_name = file_name WHERE id = ?').run(ids[0]);
     after = versions();
     expect(after.samples).not.toBe(before.samples);
+  });
+});
+
+describe('dataset clocks (migration 13)', () => {
+  it("each write to a dataset's score inputs moves that dataset's versions and leaves another's", () => {
+    const v = scoreInputVersions(db)!;
+    const run = (sql: string, ...params: unknown[]): number => Number(db.prepare(sql).run(...params).lastInsertRowid);
+    const made = (name: string): { dataset: number; image: number; sample: number; sample2: number; region: number; runId: number } => {
+      const dataset = run("INSERT INTO datasets (name, format, task, created_at) VALUES (?, 'folder', 'semantic', 'now')", name);
+      run("INSERT INTO classes (dataset_id, idx, name, color) VALUES (?, 1, 'a', '#000')", dataset);
+      const image = run(
+        "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, '/x/a.png', 'a.png', 'h', 1, 4, 4)",
+        dataset,
+      );
+      const image2 = run(
+        "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, '/x/b.png', 'b.png', 'h', 1, 4, 4)",
+        dataset,
+      );
+      const sample = run('INSERT INTO samples (image_id) VALUES (?)', image);
+      const sample2 = run('INSERT INTO samples (image_id) VALUES (?)', image2);
+      const region = run('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)', sample);
+      const runId = run(
+        "INSERT INTO runs (dataset_id, name, source, status, created_at) VALUES (?, 'r', 'import', 'complete', 'now')",
+        dataset,
+      );
+      return { dataset, image, sample, sample2, region, runId };
+    };
+    const b = made('clocks-b');
+    const state = (): string[] => [v.samples(g.datasetId), v.run(g.runId), v.samples(b.dataset), v.run(b.runId)];
+    // [what, write, moves B's sample list, moves B's run version (which holds the sample list's too)]
+    const writes: Array<[string, () => void, boolean, boolean]> = [
+      ['a class', () => run("UPDATE classes SET name = 'b' WHERE dataset_id = ?", b.dataset), false, true],
+      ['a run row', () => run("UPDATE runs SET name = 'r2' WHERE id = ?", b.runId), false, true],
+      [
+        'another run',
+        () =>
+          run("INSERT INTO runs (dataset_id, name, source, status, created_at) VALUES (?, 'r3', 'import', 'complete', 'now')", b.dataset),
+        false,
+        true,
+      ],
+      ['the dataset row', () => run("UPDATE datasets SET meta = '{}' WHERE id = ?", b.dataset), false, true],
+      ['an image', () => run("UPDATE images SET file_name = 'c.png' WHERE id = ?", b.image), true, true],
+      ['a review state', () => run("UPDATE images SET review_state = 'reviewed' WHERE id = ?", b.image), false, false],
+      ['a sample', () => run("UPDATE samples SET external_id = 'e' WHERE id = ?", b.sample), true, true],
+      ['a region added', () => run('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)', b.sample2), true, true],
+      ['a mask edit', () => run('UPDATE annotations SET current_version = current_version WHERE id = ?', b.region), false, true],
+      ['a region moved to another sample', () => run('UPDATE annotations SET sample_id = ? WHERE id = ?', b.sample2, b.region), true, true],
+      ['a region deleted', () => run('DELETE FROM annotations WHERE id = ?', b.region), true, true],
+      [
+        'predictions',
+        () =>
+          run(
+            "INSERT INTO predictions (run_id, sample_id, class_idx, height, width, rle, area) VALUES (?, ?, 1, 4, 4, '16', 0)",
+            b.runId,
+            b.sample,
+          ),
+        false,
+        true,
+      ],
+      [
+        'an image added',
+        () =>
+          run(
+            "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, '/x/d.png', 'd.png', 'h', 1, 4, 4)",
+            b.dataset,
+          ),
+        true,
+        true,
+      ],
+    ];
+    for (const [what, write, samples, scores] of writes) {
+      const [aSamples, aRun, bSamples, bRun] = state();
+      write();
+      const now = state();
+      expect([now[0], now[1]], `${what}: dataset A`).toEqual([aSamples, aRun]);
+      expect([now[2] !== bSamples, now[3] !== bRun], `${what}: dataset B`).toEqual([samples, scores]);
+    }
+
+    // Deleted, and its id taken again (no AUTOINCREMENT): no version of the old dataset comes back.
+    const seen = new Set(state().slice(2));
+    const [aSamples, aRun] = state();
+    run('DELETE FROM datasets WHERE id = ?', b.dataset);
+    expect(state().slice(0, 2)).toEqual([aSamples, aRun]);
+    const maxId = db.prepare('SELECT max(id) FROM datasets').pluck().get() as number;
+    if (maxId < b.dataset) {
+      const again = made('clocks-b-again');
+      expect(again.dataset).toBe(b.dataset);
+      expect(seen.has(v.samples(again.dataset))).toBe(false);
+      expect(seen.has(v.run(again.runId))).toBe(false);
+      run('DELETE FROM datasets WHERE id = ?', again.dataset);
+    }
+    expect(db.pragma('foreign_key_check')).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createClient, inProcessTransport, type TesseraClient } from '../../../src/shared';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { fillGalleryWorkspace, type GalleryWorkspace } from '../../../bench/galleryWorkspace';
-import { tempDir } from '../../helpers/fixtures';
+import { makeFolderDataset, tempDir, writeFolderPredictions } from '../../helpers/fixtures';
 import { finishJob } from '../../helpers/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { scoreInputVersions } from '../../../src/main/engine/store/scoreInputs';
@@ -245,7 +245,7 @@ describe('kept per-image score lists', () => {
     const { repos } = engineInternals(owner);
     await perImage(reopen());
     await closeOpened();
-    const samplesVersion = (): string => snapshotVersion(`semantic/${scoreInputVersions(db)!.samples()}`);
+    const samplesVersion = (): string => snapshotVersion(`semantic/${scoreInputVersions(db)!.samples(g.datasetId)}`);
     const listRow = (): { version: string; payload: Buffer } =>
       db.prepare('SELECT version, payload FROM sample_list_snapshots WHERE dataset_id = ?').get(g.datasetId) as {
         version: string;
@@ -290,6 +290,69 @@ describe('kept per-image score lists', () => {
     markKept(someSample, 0.123456);
     const answered = await perImage(client);
     expect(answered).toEqual(general());
+    await closeOpened();
+  });
+
+  it("work in another dataset (a folder import, a run imported and scored, a mask edit, its delete) leaves this dataset's kept lists", async () => {
+    // Kept at the current version, then marked: a reopened engine that answers with the marker read the list.
+    db.exec('DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots;');
+    await perImage(reopen(false));
+    await closeOpened();
+    expect(keptRow()!.version).toBe(currentVersion());
+    const someSample = general()![5]!.sampleId;
+    const marker = 0.987654321;
+    markKept(someSample, marker);
+    const sampleListBefore = db.prepare('SELECT version FROM sample_list_snapshots WHERE dataset_id = ?').pluck().get(g.datasetId);
+    const answersFromKeptList = async (): Promise<boolean> => {
+      const engine = createEngine({ workspace: dir });
+      try {
+        const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+        return (await perImage(client)).find((r) => r.sampleId === someSample)!.score === marker;
+      } finally {
+        await engine.close();
+      }
+    };
+
+    // The shell's day in another dataset, through a second engine (as the CLI is).
+    const shell = reopen(false);
+    const { dir: root, cleanup: done } = tempDir();
+    try {
+      const folder = await makeFolderDataset(root, 4);
+      const imported = await finishJob(shell, () =>
+        shell.call('datasets.importFolder', { dir: folder.images, masksDir: folder.masks, name: 'other' }),
+      );
+      const other = Number((imported.result as { datasetId: number }).datasetId);
+      expect(other).not.toBe(g.datasetId);
+      const run = await finishJob(shell, () =>
+        shell.call('runs.importPredictions', {
+          datasetId: other,
+          run: 'p',
+          format: 'png',
+          path: writeFolderPredictions(join(root, 'pred'), folder.labels),
+        }),
+      );
+      const runId = Number((run.result as { runId: number }).runId);
+      expect((await finishJob(shell, () => shell.call('metrics.evaluate', { datasetId: other, runId }))).status).toBe('succeeded');
+      // A mask edit there raises its ground-truth counters.
+      db.prepare(
+        'UPDATE annotations SET current_version = current_version WHERE sample_id IN (SELECT s.id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ?)',
+      ).run(other);
+      expect(keptRow()!.version).toBe(currentVersion());
+      expect(await answersFromKeptList()).toBe(true);
+      await shell.call('datasets.delete', { datasetId: other });
+      await closeOpened();
+    } finally {
+      done();
+    }
+    expect(keptRow()!.version).toBe(currentVersion());
+    expect(db.prepare('SELECT version FROM sample_list_snapshots WHERE dataset_id = ?').pluck().get(g.datasetId)).toBe(sampleListBefore);
+    expect(await answersFromKeptList()).toBe(true);
+
+    // The same edit in this dataset: the kept list is not read again.
+    db.prepare('UPDATE annotations SET current_version = current_version WHERE sample_id = ?').run(someSample);
+    expect(keptRow()!.version).not.toBe(currentVersion());
+    expect(await answersFromKeptList()).toBe(false);
+    expect(await perImage(reopen())).toEqual(general());
     await closeOpened();
   });
 

@@ -454,7 +454,75 @@ export const migrations: readonly string[] = [
     .join('\n  ')}
   ${staleScoreTriggers()}
   `,
+  /* 12 -> 13: the clocks of kept score lists per dataset (store/scoreInputs.ts) */ `
+  -- The 'samples', 'runs and classes' and 'ground truth' clocks are workspace-wide: importing a
+  -- dataset, starting a run or editing a mask anywhere dropped every dataset's kept score lists, and
+  -- the next app's first score sort on a 100k-image dataset listed everything again (~0.3 s). Each
+  -- write that bumps one of them now also bumps its dataset's twin here: 'samples' for what decides a
+  -- dataset's scored samples and their order, 'other' for the rest of its runs' score inputs (its
+  -- row, classes, runs and ground-truth counters). The workspace-wide clocks still move as before
+  -- (the dataset summaries are read by them). A dataset's row is never deleted: a reused dataset id
+  -- goes on counting (its insert bumps both), so no version of an earlier dataset comes back.
+  CREATE TABLE dataset_clocks (
+    dataset_id INTEGER PRIMARY KEY,
+    samples INTEGER NOT NULL DEFAULT 0,
+    other INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO dataset_clocks (dataset_id) SELECT id FROM datasets;
+  ${datasetClockTriggers()}
+  `,
 ];
+
+/** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
+function datasetClockTriggers(): string {
+  const ofImage = (row: string): string => `(SELECT dataset_id FROM images WHERE id = ${row}.image_id)`;
+  const ofSample = (row: string): string =>
+    `(SELECT i.dataset_id FROM samples s JOIN images i ON i.id = s.image_id WHERE s.id = ${row}.sample_id)`;
+  const bump = (clock: 'samples' | 'other', dataset: string): string =>
+    `UPDATE dataset_clocks SET ${clock} = ${clock} + 1 WHERE dataset_id = ${dataset};`;
+  // Every column of images but review_state (as migration 8's trigger of the 'samples' clock).
+  const imageColumns = 'id, dataset_id, path, file_name, sha256, bytes, width, height, split, external_id, exif_orientation, grid';
+  // [table, event ('UPDATE OF ...' allowed), clock, dataset of a row ('NEW'/'OLD' in it)]
+  const rows: Array<[string, string, 'samples' | 'other', (row: string) => string]> = [
+    ['classes', 'INSERT', 'other', (r) => `${r}.dataset_id`],
+    ['classes', 'UPDATE', 'other', (r) => `${r}.dataset_id`],
+    ['classes', 'DELETE', 'other', (r) => `${r}.dataset_id`],
+    ['runs', 'INSERT', 'other', (r) => `${r}.dataset_id`],
+    ['runs', 'UPDATE', 'other', (r) => `${r}.dataset_id`],
+    ['runs', 'DELETE', 'other', (r) => `${r}.dataset_id`],
+    ['images', 'INSERT', 'samples', (r) => `${r}.dataset_id`],
+    ['images', `UPDATE OF ${imageColumns}`, 'samples', (r) => `${r}.dataset_id`],
+    ['images', 'DELETE', 'samples', (r) => `${r}.dataset_id`],
+    ['samples', 'INSERT', 'samples', ofImage],
+    ['samples', 'UPDATE', 'samples', ofImage],
+    ['samples', 'DELETE', 'samples', ofImage],
+    ['annotations', 'INSERT', 'samples', ofSample],
+    // A region moved to another sample changes which samples have ground truth (migration 8 missed it).
+    ['annotations', 'UPDATE OF sample_id', 'samples', ofSample],
+    ['annotations', 'DELETE', 'samples', ofSample],
+    ['ground_truth_revs', 'INSERT', 'other', ofSample],
+    ['ground_truth_revs', 'UPDATE', 'other', ofSample],
+    ['ground_truth_revs', 'DELETE', 'other', ofSample],
+  ];
+  const triggers = rows.map(([table, event, clock, datasetOf]) => {
+    const op = event.split(' ')[0]!;
+    const name = `dataset_clocks_${table}_${op.toLowerCase()}`;
+    const body =
+      op === 'INSERT'
+        ? [bump(clock, datasetOf('NEW'))]
+        : op === 'DELETE'
+          ? [bump(clock, datasetOf('OLD'))]
+          : [bump(clock, datasetOf('OLD')), bump(clock, datasetOf('NEW'))];
+    return `CREATE TRIGGER ${name} AFTER ${event} ON ${table} BEGIN ${body.join(' ')} END;`;
+  });
+  // A dataset's own row: its insert makes (or, for a reused id, bumps) its clocks; a delete bumps them too.
+  triggers.push(
+    `CREATE TRIGGER dataset_clocks_datasets_insert AFTER INSERT ON datasets BEGIN INSERT INTO dataset_clocks (dataset_id, samples, other) VALUES (NEW.id, 1, 1) ON CONFLICT (dataset_id) DO UPDATE SET samples = samples + 1, other = other + 1; END;`,
+    `CREATE TRIGGER dataset_clocks_datasets_update AFTER UPDATE ON datasets BEGIN UPDATE dataset_clocks SET other = other + 1 WHERE dataset_id IN (OLD.id, NEW.id); END;`,
+    `CREATE TRIGGER dataset_clocks_datasets_delete AFTER DELETE ON datasets BEGIN UPDATE dataset_clocks SET samples = samples + 1, other = other + 1 WHERE dataset_id = OLD.id; END;`,
+  );
+  return triggers.join('\n  ');
+}
 
 /** The condition that metric_samples row `m` is stale: its fingerprint is not the current one. */
 function staleWhere(m: string): string {
@@ -526,7 +594,7 @@ export const SCHEMA_VERSION = migrations.length;
  * The oldest schema this code reads as it is, without migrating (a workspace it may not write to:
  * a read-only folder, a damaged file). The migrations after it change only how writes are counted
  * (11: a trigger) or add what triggers keep for faster reads (12: stale_scores and counter clocks,
- * which reads do without when absent), so a read-only workspace last written at 10 is still browsed,
- * scored and exported.
+ * 13: clocks per dataset, which reads do without when absent), so a read-only workspace last written
+ * at 10 is still browsed, scored and exported.
  */
 export const READABLE_FROM = 10;

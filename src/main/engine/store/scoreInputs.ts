@@ -12,8 +12,13 @@
  *    a hidden run's inserts are counted by its importer, by the same amounts: migration 11), of
  *    its stored scores (metric_samples) and of its heatmaps, so evaluating one run or a CAM run
  *    writing its maps leaves the others' kept lists.
- * A store opened read-only at schema 10 or 11 has no such clocks: there the 'stored scores' clock
- * (every run's metric_samples) and the sums of the counters stand for them, as before.
+ * Since migration 13 every bump of the 'samples', 'runs and classes' and 'ground truth' clocks also
+ * bumps its dataset's twin (dataset_clocks: 'samples' and 'other'), and the versions of a dataset's
+ * kept lists are read from those: work in one dataset (an import, a run, a mask edit) leaves the
+ * others' kept lists current. The workspace-wide clocks still version the dataset summaries.
+ * A store opened read-only at schema 10 or 11 has no run clocks: there the 'stored scores' clock
+ * (every run's metric_samples) and the sums of the counters stand for them, as before; one at 12
+ * has no dataset clocks, and the workspace-wide ones stand for them.
  * Clocks only grow, so a version changes with every write a score read depends on, and high-volume
  * tables need no trigger of their own (one per inserted row made bulk imports much slower). Every
  * table of the store is placed in one list below with its reason;
@@ -50,6 +55,7 @@ export const COUNTED_TABLES: Record<string, string> = {
   prediction_revs: "every write bumps the run's run_clocks row (migration 12; summed into the version before)",
   ground_truth_revs: "every write bumps the 'ground truth' clock (migration 12; summed into the version before)",
   run_clocks: "the runs' clocks themselves (migration 12)",
+  dataset_clocks: "the datasets' clocks themselves, bumped with the workspace-wide ones (migration 13)",
   metric_rows: "written only with the sample's metric_samples row (store/repos/metricRows.ts), which bumps the clock",
   stale_scores: 'written only by triggers on metric_samples (clocked) and on the two counters (summed), from what they hold (migration 12)',
 };
@@ -72,9 +78,9 @@ export const NOT_SCORE_INPUTS: Record<string, string> = {
 };
 
 export interface ScoreInputVersions {
-  /** What the scored sample list of a dataset depends on: the sample set and which samples have ground truth. */
-  samples(): string;
-  /** What a run's scores depend on. */
+  /** What the scored sample list of a dataset depends on: its sample set and which of its samples have ground truth. */
+  samples(datasetId: number): string;
+  /** What a run's scores depend on (its dataset's clocks and its own). */
   run(runId: number): string;
   /**
    * What datasets' summaries depend on (datasets.list and datasets.get: names, tasks, and the counts
@@ -96,10 +102,44 @@ export function scoreInputVersions(db: Db): ScoreInputVersions | null {
   } catch {
     return null;
   }
+  const workspace = { samples: () => String(samplesClock.get()), run: counterVersions(db, clocks) };
+  const perDataset = datasetVersions(db, workspace);
   return {
-    samples: () => String(samplesClock.get()),
-    run: counterVersions(db, clocks),
+    samples: perDataset?.samples ?? workspace.samples,
+    run: perDataset?.run ?? workspace.run,
     datasets: () => (datasetsClocks.all() as number[]).join('/'),
+  };
+}
+
+/**
+ * Versions from the clocks of one dataset (migration 13) and of a run (migration 12); null on an
+ * older store. Each names its dataset: clocks of two datasets may read the same numbers, and a run
+ * id reused in another dataset must not meet a version kept for the one before. A run that is gone,
+ * or a dataset without clocks (none is left so by the migration and the insert trigger), reads the
+ * workspace-wide versions instead.
+ */
+function datasetVersions(
+  db: Db,
+  workspace: Pick<ScoreInputVersions, 'samples' | 'run'>,
+): Pick<ScoreInputVersions, 'samples' | 'run'> | null {
+  const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('dataset_clocks', 'run_clocks')").pluck();
+  if (tables.get() !== 2) return null;
+  const samples = db.prepare('SELECT samples FROM dataset_clocks WHERE dataset_id = ?').pluck();
+  const run = db
+    .prepare(
+      `SELECT r.dataset_id, c.samples, c.other, COALESCE((SELECT n FROM run_clocks WHERE run_id = r.id), 0)
+       FROM runs r JOIN dataset_clocks c ON c.dataset_id = r.dataset_id WHERE r.id = ?`,
+    )
+    .raw();
+  return {
+    samples: (datasetId) => {
+      const n = samples.get(datasetId) as number | undefined;
+      return n === undefined ? `w:${workspace.samples(datasetId)}` : `${datasetId}:${n}`;
+    },
+    run: (runId) => {
+      const row = run.get(runId) as [number, number, number, number] | undefined;
+      return row === undefined ? `w:${workspace.run(runId)}` : `${row[0]}:${row[1]}/${row[2]}/p${row[3]}`;
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import { migrations } from '../../../../src/main/engine/store/migrations';
 import { currentRunScores, keepsStaleScores } from '../../../../src/main/engine/store/staleScores';
 import { scoreInputVersions } from '../../../../src/main/engine/store/scoreInputs';
 import { random } from '../../../../bench/evalData';
-import { UNDO_MIGRATION_12 } from '../../../helpers/schema';
+import { BACK_TO_SCHEMA_11 } from '../../../helpers/schema';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -290,6 +290,8 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     const db = openDatabase(file);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+      // Migration 13 gives every dataset its clocks.
+      expect(db.prepare('SELECT count(*) FROM datasets WHERE id NOT IN (SELECT dataset_id FROM dataset_clocks)').pluck().get()).toBe(0);
       expect(listed(db)).toEqual([`${runs[0]}:${samples[1]}`, `${runs[0]}:${samples[3]}`, `${runs[1]}:${samples[1]}`].sort());
       expect(listed(db)).toEqual(staleByDefinition(db));
       expect(currentRunScores(db, runs[0]!)).toBeNull();
@@ -347,7 +349,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     for (const clocked of [true, false]) {
       const db = openDatabase(tempFile());
       try {
-        if (!clocked) db.exec(UNDO_MIGRATION_12);
+        if (!clocked) db.exec(BACK_TO_SCHEMA_11);
         const { samples, runs } = seed(db, 3, 2);
         const versions = scoreInputVersions(db)!;
         const [mine, other] = [runs[0]!, runs[1]!];

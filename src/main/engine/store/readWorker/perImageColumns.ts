@@ -102,7 +102,7 @@ function scoredSamples(
 ): ScoredSampleColumns {
   return cache.get<ScoredSampleColumns>(
     JSON.stringify(['scored samples', datasetId, task]),
-    versions === null ? null : () => versions.samples(),
+    versions === null ? null : () => versions.samples(datasetId),
     (version) => {
       if (version === null) return scoredSampleColumns(db, datasetId, task);
       const kept = readSampleListSnapshot(db, datasetId, task, version);
