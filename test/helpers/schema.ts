@@ -7,7 +7,7 @@ const ops = ['insert', 'update', 'delete'];
 
 /** Back to schema 12: migration 13's dataset clocks and their triggers removed. */
 export const BACK_TO_SCHEMA_12 = `
-  ${['classes', 'runs', 'images', 'samples', 'annotations', 'ground_truth_revs', 'datasets']
+  ${['classes', 'runs', 'images', 'samples', 'annotations', 'datasets']
     .flatMap((table) => ops.map((op) => `DROP TRIGGER dataset_clocks_${table}_${op};`))
     .join('\n  ')}
   DROP TABLE dataset_clocks;`;

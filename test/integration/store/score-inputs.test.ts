@@ -227,7 +227,7 @@ describe('dataset clocks (migration 13)', () => {
         false,
         true,
       ],
-      ['the dataset row', () => run("UPDATE datasets SET meta = '{}' WHERE id = ?", b.dataset), false, true],
+      ['the dataset row', () => run("UPDATE datasets SET meta = '{}' WHERE id = ?", b.dataset), true, true],
       ['an image', () => run("UPDATE images SET file_name = 'c.png' WHERE id = ?", b.image), true, true],
       ['a review state', () => run("UPDATE images SET review_state = 'reviewed' WHERE id = ?", b.image), false, false],
       ['a sample', () => run("UPDATE samples SET external_id = 'e' WHERE id = ?", b.sample), true, true],
@@ -253,6 +253,24 @@ describe('dataset clocks (migration 13)', () => {
             "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, '/x/d.png', 'd.png', 'h', 1, 4, 4)",
             b.dataset,
           ),
+        true,
+        true,
+      ],
+      [
+        // Rows written while the dataset is hidden (an import's slices) skip their bumps; showing it bumps.
+        'an import into the hidden dataset, then shown',
+        () => {
+          run("UPDATE datasets SET hidden_by = 'job-1' WHERE id = ?", b.dataset);
+          const seen = state();
+          const image = run(
+            "INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height) VALUES (?, '/x/e.png', 'e.png', 'h', 1, 4, 4)",
+            b.dataset,
+          );
+          const sample = run('INSERT INTO samples (image_id) VALUES (?)', image);
+          run('INSERT INTO annotations (sample_id, class_idx) VALUES (?, 1)', sample);
+          expect(state()).toEqual(seen);
+          run('UPDATE datasets SET hidden_by = NULL WHERE id = ?', b.dataset);
+        },
         true,
         true,
       ],

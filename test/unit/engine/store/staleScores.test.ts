@@ -15,7 +15,7 @@ import { migrations } from '../../../../src/main/engine/store/migrations';
 import { currentRunScores, keepsStaleScores } from '../../../../src/main/engine/store/staleScores';
 import { scoreInputVersions } from '../../../../src/main/engine/store/scoreInputs';
 import { random } from '../../../../bench/evalData';
-import { BACK_TO_SCHEMA_11 } from '../../../helpers/schema';
+import { BACK_TO_SCHEMA_11, BACK_TO_SCHEMA_12 } from '../../../helpers/schema';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -346,10 +346,13 @@ describe('stale_scores lists exactly the stale stored scores', () => {
   });
 
   it("a run's version moves with every write of its counters, stored scores, heatmaps and ground truth, and not with another run's", () => {
-    for (const clocked of [true, false]) {
+    // Clocked: per dataset (schema 13) or workspace-wide (12); summed before (11).
+    for (const schema of [13, 12, 11] as const) {
+      const clocked = schema >= 12;
       const db = openDatabase(tempFile());
       try {
-        if (!clocked) db.exec(BACK_TO_SCHEMA_11);
+        if (schema === 12) db.exec(BACK_TO_SCHEMA_12);
+        if (schema === 11) db.exec(BACK_TO_SCHEMA_11);
         const { samples, runs } = seed(db, 3, 2);
         const versions = scoreInputVersions(db)!;
         const [mine, other] = [runs[0]!, runs[1]!];
@@ -357,7 +360,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
         const moves = (what: string, write: () => void, expected: boolean): void => {
           write();
           const now = versions.run(mine);
-          expect(now !== before, `${clocked ? 'clocked' : 'summed'}: ${what}`).toBe(expected);
+          expect(now !== before, `schema ${schema}: ${what}`).toBe(expected);
           before = now;
         };
         const predict = (runId: number): void =>
