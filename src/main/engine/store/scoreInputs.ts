@@ -65,6 +65,7 @@ export const NOT_SCORE_INPUTS: Record<string, string> = {
   score_inputs_clock: 'the clocks themselves',
   score_snapshots: 'kept per-image score lists, each stored with the version of its inputs (store/scoreSnapshots.ts)',
   sample_list_snapshots: "kept lists of scored samples, each stored with the 'samples' clock it was listed at (store/scoreSnapshots.ts)",
+  dataset_summaries: "kept dataset summaries, each stored with its dataset's clocks it was read at (store/summarySnapshots.ts)",
   tags: 'subsets are tags: score reads of a subset are kept only until the next commit of any kind',
   image_tags: 'as tags',
   sample_tags: 'as tags',
@@ -88,6 +89,11 @@ export interface ScoreInputVersions {
    * datasets and classes tables ('runs and classes' clock). Review states and tags are not counted.
    */
   datasets(): string;
+  /**
+   * Per dataset (migration 13; null on an older store): the visible datasets' ids in id order, each
+   * with the version its summary depends on (its own clocks), and one dataset's (null: none visible).
+   */
+  summaries: { visible(): Array<[number, string]>; one(datasetId: number): string | null } | null;
 }
 
 /** The versions as this connection sees them; null on a store without migration 8. */
@@ -108,6 +114,7 @@ export function scoreInputVersions(db: Db): ScoreInputVersions | null {
     samples: perDataset?.samples ?? workspace.samples,
     run: perDataset?.run ?? workspace.run,
     datasets: () => (datasetsClocks.all() as number[]).join('/'),
+    summaries: perDataset === null ? null : summaryVersions(db),
   };
 }
 
@@ -140,6 +147,20 @@ function datasetVersions(
       const row = run.get(runId) as [number, number, number, number] | undefined;
       return row === undefined ? `w:${workspace.run(runId)}` : `${row[0]}:${row[1]}/${row[2]}/p${row[3]}`;
     },
+  };
+}
+
+/** A dataset summary's version: its dataset's clocks (migration 13), which move with every input of its counts and fields. */
+function summaryVersions(db: Db): NonNullable<ScoreInputVersions['summaries']> {
+  // A dataset without clocks (none is left so) reads the workspace-wide version instead.
+  const sql = `SELECT d.id, COALESCE(d.id || ':' || c.samples || '/' || c.other,
+       'w:' || (SELECT group_concat(n, '/') FROM (SELECT n FROM score_inputs_clock WHERE id IN (1, 3) ORDER BY id)))
+     FROM datasets d LEFT JOIN dataset_clocks c ON c.dataset_id = d.id WHERE d.hidden_by IS NULL`;
+  const visible = db.prepare(`${sql} ORDER BY d.id`).raw();
+  const one = db.prepare(`${sql} AND d.id = ?`).raw();
+  return {
+    visible: () => visible.all() as Array<[number, string]>,
+    one: (datasetId) => (one.get(datasetId) as [number, string] | undefined)?.[1] ?? null,
   };
 }
 

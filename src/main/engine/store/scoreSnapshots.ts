@@ -10,6 +10,7 @@
  * describe, so a restored backup brings its own. The version is prefixed with the format and the tool
  * version, since which samples are scored and how they are listed is code.
  */
+import type { DatasetSummary } from '../../../shared/domain';
 import type { Db } from './db';
 import { TOOL_VERSION } from '../version';
 
@@ -35,6 +36,8 @@ export interface ScoreListKeeper {
   keepSamples(datasetId: number, task: string, version: string, columns: SampleListColumns): void;
   /** A run whose list is to be read and kept when idle. */
   later(datasetId: number, runId: number): void;
+  /** A dataset's summary, counted at its clocks' `version` (store/summarySnapshots.ts). */
+  keepSummary(datasetId: number, version: string, summary: DatasetSummary): void;
 }
 
 const FORMAT = 1;

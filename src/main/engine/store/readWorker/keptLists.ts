@@ -1,11 +1,13 @@
 /**
  * Score lists waiting to be kept in the store (store/scoreSnapshots.ts): whole datasets' per-image
- * score lists and lists of scored samples read since, and the runs whose lists are to be read first
+ * score lists, lists of scored samples and dataset summaries (store/summarySnapshots.ts) read since, and the runs whose lists are to be read first
  * (an evaluation or a scoring import just finished). The read worker flushes them when idle or when
  * the engine closes; without a worker (the CLI), the engine's thread flushes them when it closes, so
  * `tessera eval` in a shell leaves the list the app's first score sort reads as one row.
  */
+import type { DatasetSummary } from '../../../../shared/domain';
 import type { Db } from '../db';
+import { writeSummarySnapshot } from '../summarySnapshots';
 import {
   writeSampleListSnapshot,
   writeScoreSnapshot,
@@ -18,6 +20,7 @@ export class KeptLists implements ScoreListKeeper {
   private readonly lists = new Map<string, { datasetId: number; runId: number; version: string; columns: ScoreListColumns }>();
   private readonly samples = new Map<number, { task: string; version: string; columns: SampleListColumns }>();
   private readonly runs = new Map<string, { datasetId: number; runId: number }>();
+  private readonly summaries = new Map<number, { version: string; summary: DatasetSummary }>();
 
   keep(datasetId: number, runId: number, version: string, columns: ScoreListColumns): void {
     this.lists.set(`${datasetId}/${runId}`, { datasetId, runId, version, columns });
@@ -31,9 +34,13 @@ export class KeptLists implements ScoreListKeeper {
     this.runs.set(`${datasetId}/${runId}`, { datasetId, runId });
   }
 
+  keepSummary(datasetId: number, version: string, summary: DatasetSummary): void {
+    this.summaries.set(datasetId, { version, summary });
+  }
+
   /** Whether anything waits to be listed or written. */
   get waiting(): boolean {
-    return this.lists.size + this.samples.size + this.runs.size > 0;
+    return this.lists.size + this.samples.size + this.runs.size + this.summaries.size > 0;
   }
 
   /**
@@ -50,5 +57,7 @@ export class KeptLists implements ScoreListKeeper {
     for (const { datasetId, runId, version, columns } of this.lists.values())
       write((db) => writeScoreSnapshot(db, datasetId, runId, version, columns));
     this.lists.clear();
+    for (const [datasetId, { version, summary }] of this.summaries) write((db) => writeSummarySnapshot(db, datasetId, version, summary));
+    this.summaries.clear();
   }
 }

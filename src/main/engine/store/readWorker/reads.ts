@@ -21,6 +21,7 @@ import { datasetsRepo } from '../repos/datasets';
 import { runsRepo } from '../repos/runs';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
 import { readScoreSnapshot, type ScoreListKeeper } from '../scoreSnapshots';
+import { readSummarySnapshot } from '../summarySnapshots';
 import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
 
 export type ReadRequest =
@@ -74,7 +75,7 @@ export function readContext(db: Db): ReadContext {
     repos: { datasets: datasetsRepo(db), runs: runsRepo(db) },
     images: imageReads(db),
     scores: new VersionedCache(db),
-    summaries: new VersionedCache(db, 64),
+    summaries: new VersionedCache(db, 256),
     versions: scoreInputVersions(db),
   };
 }
@@ -101,6 +102,26 @@ function cachedScoreRead<T>(
 function summaries<T>(ctx: ReadContext, key: 'list' | number, compute: () => T): T {
   const versions = ctx.versions;
   return ctx.summaries.get(JSON.stringify(['datasets', key]), versions === null ? null : () => versions.datasets(), compute);
+}
+
+/**
+ * One dataset's summary at its clocks' `version` (null: not visible): from memory, else as kept in
+ * the store by an earlier process (store/summarySnapshots.ts), else counted and kept.
+ */
+function datasetSummary(ctx: ReadContext, datasetId: number, version: string | null): DatasetSummary | null {
+  if (version === null) return null;
+  return ctx.summaries.get(
+    JSON.stringify(['dataset', datasetId]),
+    () => version,
+    (at) => {
+      if (at === null) return ctx.repos.datasets.get(datasetId) ?? null;
+      const kept = readSummarySnapshot(ctx.db, datasetId, at);
+      if (kept !== null) return kept;
+      const counted = ctx.repos.datasets.get(datasetId) ?? null;
+      if (counted !== null) ctx.keeper?.keepSummary(datasetId, at, counted);
+      return counted;
+    },
+  );
 }
 
 function requireDataset(ctx: ReadContext, datasetId: number): void {
@@ -148,10 +169,21 @@ export function runRead<R extends ReadRequest>(ctx: ReadContext, req: R): ReadRe
 
 function runAny(ctx: ReadContext, req: ReadRequest): unknown {
   switch (req.op) {
-    case 'datasets.list':
-      return summaries(ctx, 'list', () => ctx.repos.datasets.list()).map((d) => ({ ...d }));
+    case 'datasets.list': {
+      const per = ctx.versions?.summaries;
+      if (per === null || per === undefined) return summaries(ctx, 'list', () => ctx.repos.datasets.list()).map((d) => ({ ...d }));
+      return per
+        .visible()
+        .map(([datasetId, version]) => datasetSummary(ctx, datasetId, version))
+        .filter((d): d is DatasetSummary => d !== null)
+        .map((d) => ({ ...d }));
+    }
     case 'datasets.get': {
-      const d = summaries(ctx, req.datasetId, () => ctx.repos.datasets.get(req.datasetId) ?? null);
+      const per = ctx.versions?.summaries;
+      const d =
+        per === null || per === undefined
+          ? summaries(ctx, req.datasetId, () => ctx.repos.datasets.get(req.datasetId) ?? null)
+          : datasetSummary(ctx, req.datasetId, per.one(req.datasetId));
       if (d === null) throw new ApiError('NOT_FOUND', `dataset ${req.datasetId} not found`);
       return { ...d };
     }
