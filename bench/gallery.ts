@@ -130,7 +130,11 @@ async function one(count: number, scale: number): Promise<Record<string, number>
       ['first call at once, kept', 0, 'score list kept'],
       ['first call, new scores', 0, 'sample list kept, new scores since'],
     ] as const) {
-      if (kept === 'nothing kept') engineInternals(engine).db.exec('DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots;');
+      // Nothing kept at once: no score lists and no dataset summaries (the first open after an upgrade).
+      if (kept === 'nothing kept')
+        engineInternals(engine).db.exec(
+          `DELETE FROM score_snapshots; DELETE FROM sample_list_snapshots;${label === 'first call at once' ? ' DELETE FROM dataset_summaries;' : ''}`,
+        );
       if (kept === 'sample list kept, new scores since') rescoreOne();
       const fresh = createEngine({ workspace: join(dir, 'ws') });
       try {
@@ -138,7 +142,13 @@ async function one(count: number, scale: number): Promise<Record<string, number>
         if (label === 'first call at once') {
           out['fresh engine datasets.list'] = list;
           console.log(
-            `  ${'first datasets.list'.padEnd(28)} ${list.toFixed(1).padStart(8)}    (a fresh engine's first call: its read worker starting, then the counts)`,
+            `  ${'first datasets.list'.padEnd(28)} ${list.toFixed(1).padStart(8)}    (a fresh engine's first call: its read worker starting, then the counts; nothing kept)`,
+          );
+        }
+        if (label === 'first call at once, kept') {
+          out['fresh engine datasets.list, summaries kept'] = list;
+          console.log(
+            `  ${'first datasets.list, kept'.padEnd(28)} ${list.toFixed(1).padStart(8)}    (a fresh engine's first call: its read worker starting, then the summaries kept in the store)`,
           );
         }
         if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
