@@ -191,6 +191,8 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     await runRow.getByTestId('run-delete').click();
     await page.getByTestId('delete-confirm').click();
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(0);
+    // The row leaves the list once the run is hidden; the dialog closes when the delete has finished.
+    await expect.poll(() => dialog.count()).toBe(0);
     expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM predictions').get())).toEqual({ n: 0 });
     expect(withDb((db) => db.prepare('SELECT COUNT(*) AS n FROM metric_rows').get())).toEqual({ n: 0 });
 
@@ -217,6 +219,7 @@ describe('managing what accumulates, in Chromium against tessera serve', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'manage-delete-dataset.png') });
     await page.getByTestId('delete-confirm').click();
     await expect.poll(() => page.locator('main').textContent()).toContain('No datasets yet');
+    await expect.poll(() => dialog.count()).toBe(0);
     withDb((db) => {
       expect(db.prepare('SELECT COUNT(*) AS n FROM images').get()).toEqual({ n: 0 });
       expect(db.prepare('SELECT COUNT(*) AS n FROM inference_cache').get()).toEqual({ n: 0 });
