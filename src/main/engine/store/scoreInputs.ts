@@ -14,8 +14,9 @@
  *    writing its maps leaves the others' kept lists.
  * Since migration 13 every bump of the 'samples', 'runs and classes' and 'ground truth' clocks also
  * bumps its dataset's twin (dataset_clocks: 'samples' and 'other'), and the versions of a dataset's
- * kept lists are read from those: work in one dataset (an import, a run, a mask edit) leaves the
- * others' kept lists current. The workspace-wide clocks still version the dataset summaries.
+ * kept lists, and of its summary (migration 14), are read from those: work in one dataset (an
+ * import, a run, a mask edit) leaves the others' kept lists current. The workspace-wide clocks
+ * still move as before, and version the dataset summaries of an older store.
  * A store opened read-only at schema 10 or 11 has no run clocks: there the 'stored scores' clock
  * (every run's metric_samples) and the sums of the counters stand for them, as before; one at 12
  * has no dataset clocks, and the workspace-wide ones stand for them.
@@ -84,7 +85,7 @@ export interface ScoreInputVersions {
   /** What a run's scores depend on (its dataset's clocks and its own). */
   run(runId: number): string;
   /**
-   * What datasets' summaries depend on (datasets.list and datasets.get: names, tasks, and the counts
+   * What datasets' summaries depend on on a store older than 13 (datasets.list and datasets.get: names, tasks, and the counts
    * of images, samples, annotated images and classes): the sample set ('samples' clock) and the
    * datasets and classes tables ('runs and classes' clock). Review states and tags are not counted.
    */
