@@ -215,7 +215,32 @@ describe('dataset clocks (migration 13)', () => {
       return { dataset, image, sample, sample2, region, runId };
     };
     const b = made('clocks-b');
-    const state = (): string[] => [v.samples(g.datasetId), v.run(g.runId), v.samples(b.dataset), v.run(b.runId)];
+    const summary = (datasetId: number): string | null => v.summaries!.one(datasetId);
+    const state = (): Array<string | null> => [
+      v.samples(g.datasetId),
+      v.run(g.runId),
+      summary(g.datasetId),
+      v.samples(b.dataset),
+      v.run(b.runId),
+      summary(b.dataset),
+    ];
+    // What moves B's summary (its counts and fields): not its runs, predictions or mask edits.
+    const summaryMoves: Record<string, boolean> = {
+      'a class': true,
+      'a run row': false,
+      'another run': false,
+      'the dataset row': true,
+      'an image': true,
+      'a review state': false,
+      'a sample': true,
+      'a region added': true,
+      'a mask edit': false,
+      'a region moved to another sample': true,
+      'a region deleted': true,
+      predictions: false,
+      'an image added': true,
+      'an import into the hidden dataset, then shown': true,
+    };
     // [what, write, moves B's sample list, moves B's run version (which holds the sample list's too)]
     const writes: Array<[string, () => void, boolean, boolean]> = [
       ['a class', () => run("UPDATE classes SET name = 'b' WHERE dataset_id = ?", b.dataset), false, true],
@@ -275,25 +300,31 @@ describe('dataset clocks (migration 13)', () => {
         true,
       ],
     ];
+    expect(Object.keys(summaryMoves).sort()).toEqual(writes.map((w) => w[0]).sort());
     for (const [what, write, samples, scores] of writes) {
-      const [aSamples, aRun, bSamples, bRun] = state();
+      const [aSamples, aRun, aSummary, bSamples, bRun, bSummary] = state();
       write();
       const now = state();
-      expect([now[0], now[1]], `${what}: dataset A`).toEqual([aSamples, aRun]);
-      expect([now[2] !== bSamples, now[3] !== bRun], `${what}: dataset B`).toEqual([samples, scores]);
+      expect([now[0], now[1], now[2]], `${what}: dataset A`).toEqual([aSamples, aRun, aSummary]);
+      expect([now[3] !== bSamples, now[4] !== bRun, now[5] !== bSummary], `${what}: dataset B`).toEqual([
+        samples,
+        scores,
+        summaryMoves[what],
+      ]);
     }
 
     // Deleted, and its id taken again (no AUTOINCREMENT): no version of the old dataset comes back.
-    const seen = new Set(state().slice(2));
-    const [aSamples, aRun] = state();
+    const seen = new Set(state().slice(3));
+    const [aSamples, aRun, aSummary] = state();
     run('DELETE FROM datasets WHERE id = ?', b.dataset);
-    expect(state().slice(0, 2)).toEqual([aSamples, aRun]);
+    expect(state().slice(0, 3)).toEqual([aSamples, aRun, aSummary]);
     const maxId = db.prepare('SELECT max(id) FROM datasets').pluck().get() as number;
     if (maxId < b.dataset) {
       const again = made('clocks-b-again');
       expect(again.dataset).toBe(b.dataset);
       expect(seen.has(v.samples(again.dataset))).toBe(false);
       expect(seen.has(v.run(again.runId))).toBe(false);
+      expect(seen.has(summary(again.dataset))).toBe(false);
       run('DELETE FROM datasets WHERE id = ?', again.dataset);
     }
     expect(db.pragma('foreign_key_check')).toEqual([]);

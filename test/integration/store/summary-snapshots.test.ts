@@ -123,6 +123,12 @@ describe('kept dataset summaries', () => {
     expect(afterOther.list[1]).toEqual(counted()[1]);
     expect(afterOther.list[1]!.imageCount).toBe(expected[1]!.imageCount + 1);
 
+    // A run of this dataset (a model run writes its row as it goes) and a mask edit leave it too.
+    const runId = engineInternals(owner).repos.runs.create({ datasetId: g.datasetId, name: 'later', source: 'import', status: 'running' });
+    db.prepare("UPDATE runs SET status = 'complete' WHERE id = ?").run(runId);
+    db.prepare('UPDATE annotations SET current_version = current_version WHERE id = (SELECT min(id) FROM annotations)').run();
+    expect((await firstScreen()).list[0]!.imageCount).toBe(MARKER);
+
     // A change in this one (a review state is not one): counted again.
     db.prepare("UPDATE images SET review_state = 'reviewed' WHERE dataset_id = ?").run(g.datasetId);
     expect((await firstScreen()).list[0]!.imageCount).toBe(MARKER);

@@ -459,14 +459,16 @@ export const migrations: readonly string[] = [
   -- dataset, starting a run or editing a mask anywhere dropped every dataset's kept score lists, and
   -- the next app's first score sort on a 100k-image dataset listed everything again (~0.3 s). Each
   -- write that bumps one of them now also bumps its dataset's twin here: 'samples' for what decides a
-  -- dataset's scored samples and their order, 'other' for the rest of its runs' score inputs (its
-  -- row, classes, runs and ground-truth regions). The workspace-wide clocks still move as before
-  -- (the dataset summaries are read by them). A dataset's row is never deleted: a reused dataset id
-  -- goes on counting (its insert bumps both), so no version of an earlier dataset comes back.
+  -- dataset's scored samples and their order, 'meta' for its row and classes, 'other' for the rest
+  -- of its runs' score inputs (its runs and ground-truth regions). A dataset's summary (its counts)
+  -- depends on 'samples' and 'meta' only, so a model run leaves it. The workspace-wide clocks still
+  -- move as before. A dataset's row is never deleted: a reused dataset id goes on counting (its
+  -- insert bumps all three), so no version of an earlier dataset comes back.
   CREATE TABLE dataset_clocks (
     dataset_id INTEGER PRIMARY KEY,
     samples INTEGER NOT NULL DEFAULT 0,
-    other INTEGER NOT NULL DEFAULT 0
+    other INTEGER NOT NULL DEFAULT 0,
+    meta INTEGER NOT NULL DEFAULT 0
   );
   INSERT INTO dataset_clocks (dataset_id) SELECT id FROM datasets;
   ${datasetClockTriggers()}
@@ -488,7 +490,7 @@ function datasetClockTriggers(): string {
   const ofImage = (row: string): string => `(SELECT dataset_id FROM images WHERE id = ${row}.image_id)`;
   const ofSample = (row: string): string =>
     `(SELECT i.dataset_id FROM samples s JOIN images i ON i.id = s.image_id WHERE s.id = ${row}.sample_id)`;
-  const bump = (clock: 'samples' | 'other', dataset: string): string =>
+  const bump = (clock: 'samples' | 'other' | 'meta', dataset: string): string =>
     `UPDATE dataset_clocks SET ${clock} = ${clock} + 1 WHERE dataset_id = ${dataset};`;
   // Every column of images but review_state (as migration 8's trigger of the 'samples' clock).
   const imageColumns = 'id, dataset_id, path, file_name, sha256, bytes, width, height, split, external_id, exif_orientation, grid';
@@ -498,10 +500,10 @@ function datasetClockTriggers(): string {
   // update of its row that shows it (or its delete) bumps both of its clocks instead.
   const visible = (dataset: string): string => `(SELECT hidden_by FROM datasets WHERE id = ${dataset}) IS NULL`;
   // [table, event ('UPDATE OF ...' allowed), clock, dataset of a row ('NEW'/'OLD' in it)]
-  const rows: Array<[string, string, 'samples' | 'other', (row: string) => string]> = [
-    ['classes', 'INSERT', 'other', (r) => `${r}.dataset_id`],
-    ['classes', 'UPDATE', 'other', (r) => `${r}.dataset_id`],
-    ['classes', 'DELETE', 'other', (r) => `${r}.dataset_id`],
+  const rows: Array<[string, string, 'samples' | 'other' | 'meta', (row: string) => string]> = [
+    ['classes', 'INSERT', 'meta', (r) => `${r}.dataset_id`],
+    ['classes', 'UPDATE', 'meta', (r) => `${r}.dataset_id`],
+    ['classes', 'DELETE', 'meta', (r) => `${r}.dataset_id`],
     ['runs', 'INSERT', 'other', (r) => `${r}.dataset_id`],
     ['runs', 'UPDATE', 'other', (r) => `${r}.dataset_id`],
     ['runs', 'DELETE', 'other', (r) => `${r}.dataset_id`],
@@ -537,11 +539,11 @@ function datasetClockTriggers(): string {
     `CREATE TRIGGER dataset_clocks_annotations_delete AFTER DELETE ON annotations WHEN ${visible(ofSample('OLD'))} BEGIN ${region('OLD', '1')} END;`,
   );
   // A dataset's own row: its insert makes (or, for a reused id, bumps) its clocks; an update (showing
-  // an imported dataset among them) and a delete bump them too.
+  // an imported dataset among them) and a delete bump all three too.
   triggers.push(
-    `CREATE TRIGGER dataset_clocks_datasets_insert AFTER INSERT ON datasets BEGIN INSERT INTO dataset_clocks (dataset_id, samples, other) VALUES (NEW.id, 1, 1) ON CONFLICT (dataset_id) DO UPDATE SET samples = samples + 1, other = other + 1; END;`,
-    `CREATE TRIGGER dataset_clocks_datasets_update AFTER UPDATE ON datasets BEGIN UPDATE dataset_clocks SET samples = samples + 1, other = other + 1 WHERE dataset_id IN (OLD.id, NEW.id); END;`,
-    `CREATE TRIGGER dataset_clocks_datasets_delete AFTER DELETE ON datasets BEGIN UPDATE dataset_clocks SET samples = samples + 1, other = other + 1 WHERE dataset_id = OLD.id; END;`,
+    `CREATE TRIGGER dataset_clocks_datasets_insert AFTER INSERT ON datasets BEGIN INSERT INTO dataset_clocks (dataset_id, samples, other, meta) VALUES (NEW.id, 1, 1, 1) ON CONFLICT (dataset_id) DO UPDATE SET samples = samples + 1, other = other + 1, meta = meta + 1; END;`,
+    `CREATE TRIGGER dataset_clocks_datasets_update AFTER UPDATE ON datasets BEGIN UPDATE dataset_clocks SET samples = samples + 1, other = other + 1, meta = meta + 1 WHERE dataset_id IN (OLD.id, NEW.id); END;`,
+    `CREATE TRIGGER dataset_clocks_datasets_delete AFTER DELETE ON datasets BEGIN UPDATE dataset_clocks SET samples = samples + 1, other = other + 1, meta = meta + 1 WHERE dataset_id = OLD.id; END;`,
   );
   return triggers.join('\n  ');
 }

@@ -13,7 +13,8 @@
  *    its stored scores (metric_samples) and of its heatmaps, so evaluating one run or a CAM run
  *    writing its maps leaves the others' kept lists.
  * Since migration 13 every bump of the 'samples', 'runs and classes' and 'ground truth' clocks also
- * bumps its dataset's twin (dataset_clocks: 'samples' and 'other'), and the versions of a dataset's
+ * bumps its dataset's twin (dataset_clocks: 'samples', 'meta' for its row and classes, 'other' for
+ * its runs and ground truth), and the versions of a dataset's
  * kept lists, and of its summary (migration 14), are read from those: work in one dataset (an
  * import, a run, a mask edit) leaves the others' kept lists current. The workspace-wide clocks
  * still move as before, and version the dataset summaries of an older store.
@@ -135,7 +136,7 @@ function datasetVersions(
   const samples = db.prepare('SELECT samples FROM dataset_clocks WHERE dataset_id = ?').pluck();
   const run = db
     .prepare(
-      `SELECT r.dataset_id, c.samples, c.other, COALESCE((SELECT n FROM run_clocks WHERE run_id = r.id), 0)
+      `SELECT r.dataset_id, c.samples, c.other, c.meta, COALESCE((SELECT n FROM run_clocks WHERE run_id = r.id), 0)
        FROM runs r JOIN dataset_clocks c ON c.dataset_id = r.dataset_id WHERE r.id = ?`,
     )
     .raw();
@@ -145,16 +146,20 @@ function datasetVersions(
       return n === undefined ? `w:${workspace.samples(datasetId)}` : `${datasetId}:${n}`;
     },
     run: (runId) => {
-      const row = run.get(runId) as [number, number, number, number] | undefined;
-      return row === undefined ? `w:${workspace.run(runId)}` : `${row[0]}:${row[1]}/${row[2]}/p${row[3]}`;
+      const row = run.get(runId) as [number, number, number, number, number] | undefined;
+      return row === undefined ? `w:${workspace.run(runId)}` : `${row[0]}:${row[1]}/${row[2]}/${row[3]}/p${row[4]}`;
     },
   };
 }
 
-/** A dataset summary's version: its dataset's clocks (migration 13), which move with every input of its counts and fields. */
+/**
+ * A dataset summary's version: its dataset's 'samples' and 'meta' clocks (migration 13), which move
+ * with every input of its counts and fields (its row, classes, images, samples, regions added or
+ * removed) and not with its runs or mask edits.
+ */
 function summaryVersions(db: Db): NonNullable<ScoreInputVersions['summaries']> {
   // A dataset without clocks (none is left so) reads the workspace-wide version instead.
-  const sql = `SELECT d.id, COALESCE(d.id || ':' || c.samples || '/' || c.other,
+  const sql = `SELECT d.id, COALESCE(d.id || ':' || c.samples || '/' || c.meta,
        'w:' || (SELECT group_concat(n, '/') FROM (SELECT n FROM score_inputs_clock WHERE id IN (1, 3) ORDER BY id)))
      FROM datasets d LEFT JOIN dataset_clocks c ON c.dataset_id = d.id WHERE d.hidden_by IS NULL`;
   const visible = db.prepare(`${sql} ORDER BY d.id`).raw();
