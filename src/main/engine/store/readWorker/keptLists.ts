@@ -1,9 +1,10 @@
 /**
  * Score lists waiting to be kept in the store (store/scoreSnapshots.ts): whole datasets' per-image
- * score lists, lists of scored samples and dataset summaries (store/summarySnapshots.ts) read since, and the runs whose lists are to be read first
- * (an evaluation or a scoring import just finished). The read worker flushes them when idle or when
- * the engine closes; without a worker (the CLI), the engine's thread flushes them when it closes, so
- * `tessera eval` in a shell leaves the list the app's first score sort reads as one row.
+ * score lists, lists of scored samples and dataset summaries (store/summarySnapshots.ts) read since,
+ * and the runs whose lists are to be read first (an evaluation or a scoring import just finished).
+ * The read worker flushes them when idle or when the engine closes; without a worker (the CLI), the
+ * engine's thread flushes them when it closes, so `tessera eval` in a shell leaves the list the
+ * app's first score sort reads as one row.
  */
 import type { DatasetSummary } from '../../../../shared/domain';
 import type { Db } from '../db';
