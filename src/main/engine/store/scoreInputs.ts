@@ -27,6 +27,7 @@
  * test/integration/store/score-inputs.test.ts fails on a table that is not.
  */
 import type { Db } from './db';
+import { hasTable } from './schemaTables';
 
 export type ClockedOp = 'INSERT' | 'UPDATE' | 'DELETE';
 const ALL: ClockedOp[] = ['INSERT', 'UPDATE', 'DELETE'];
@@ -131,8 +132,7 @@ function datasetVersions(
   db: Db,
   workspace: Pick<ScoreInputVersions, 'samples' | 'run'>,
 ): Pick<ScoreInputVersions, 'samples' | 'run'> | null {
-  const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('dataset_clocks', 'run_clocks')").pluck();
-  if (tables.get() !== 2) return null;
+  if (!hasTable(db, 'dataset_clocks') || !hasTable(db, 'run_clocks')) return null;
   const samples = db.prepare('SELECT samples FROM dataset_clocks WHERE dataset_id = ?').pluck();
   const run = db
     .prepare(
@@ -178,8 +178,7 @@ function summaryVersions(db: Db): NonNullable<ScoreInputVersions['summaries']> {
  * 'stored scores' clock moves with every run's scores.
  */
 function counterVersions(db: Db, clocks: { all(): unknown[] }): (runId: number) => string {
-  const clocked = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_clocks'").get() !== undefined;
-  if (clocked) {
+  if (hasTable(db, 'run_clocks')) {
     const run = db.prepare('SELECT n FROM run_clocks WHERE run_id = ?').pluck();
     return (runId) => `${(clocks.all() as number[]).join('/')}/p${String((run.get(runId) as number | undefined) ?? 0)}`;
   }

@@ -9,6 +9,7 @@
  * three tables per row as before.
  */
 import type { Db } from './db';
+import { hasTable } from './schemaTables';
 
 /** A run's stored scores in sample id order. */
 export interface StoredScoreColumns {
@@ -16,16 +17,9 @@ export interface StoredScoreColumns {
   scores: Array<number | null>;
 }
 
-const listsStale = new WeakMap<Db, boolean>();
-
 /** Whether the database keeps `stale_scores` (schema 12 and later). */
 export function keepsStaleScores(db: Db): boolean {
-  let known = listsStale.get(db);
-  if (known === undefined) {
-    known = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stale_scores'").get() !== undefined;
-    listsStale.set(db, known);
-  }
-  return known;
+  return hasTable(db, 'stale_scores');
 }
 
 /**

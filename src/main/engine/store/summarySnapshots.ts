@@ -8,23 +8,12 @@
  */
 import type { DatasetSummary } from '../../../shared/domain';
 import type { Db } from './db';
+import { hasTable } from './schemaTables';
 import { snapshotVersion } from './scoreSnapshots';
-
-const stored = new WeakMap<Db, boolean>();
-
-/** Whether the store has the table (a read-only store below schema 14 has not). */
-function keepsSummaries(db: Db): boolean {
-  let known = stored.get(db);
-  if (known === undefined) {
-    known = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dataset_summaries'").get() !== undefined;
-    stored.set(db, known);
-  }
-  return known;
-}
 
 /** The summary of `datasetId` kept at `version`, or null. */
 export function readSummarySnapshot(db: Db, datasetId: number, version: string): DatasetSummary | null {
-  if (!keepsSummaries(db)) return null;
+  if (!hasTable(db, 'dataset_summaries')) return null;
   const payload = db
     .prepare('SELECT payload FROM dataset_summaries WHERE dataset_id = ? AND version = ?')
     .pluck()
