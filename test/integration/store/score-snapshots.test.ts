@@ -255,8 +255,9 @@ describe('kept per-image score lists', () => {
     // A marker: one file name changed in the kept sample list only.
     const target = general()![70]!;
     const list = decodeSampleList(listRow().payload)!;
-    list.fileNames[list.imageIds.indexOf(target.imageId)] = 'zz_marker.jpg';
-    db.prepare('UPDATE sample_list_snapshots SET payload = ? WHERE dataset_id = ?').run(encodeScoreList(list), g.datasetId);
+    const at = list.imageIds.indexOf(target.imageId);
+    const marked = { ...list, fileNames: list.fileNames.map((name, k) => (k === at ? 'zz_marker.jpg' : name)) };
+    db.prepare('UPDATE sample_list_snapshots SET payload = ? WHERE dataset_id = ?').run(encodeScoreList(marked), g.datasetId);
 
     // New scores (a prediction changed and was re-scored): the score list is outdated, the sample list is not.
     const s = general()![5]!.sampleId;

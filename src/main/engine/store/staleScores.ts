@@ -9,12 +9,13 @@
  * three tables per row as before.
  */
 import type { Db } from './db';
+import { numberColumns } from './numberColumns';
 import { hasTable } from './schemaTables';
 
-/** A run's stored scores in sample id order. */
+/** A run's stored scores in sample id order; NaN for a sample without a score. */
 export interface StoredScoreColumns {
-  sampleIds: number[];
-  scores: Array<number | null>;
+  sampleIds: Float64Array;
+  scores: Float64Array;
 }
 
 /** Whether the database keeps `stale_scores` (schema 12 and later). */
@@ -29,19 +30,19 @@ export function keepsStaleScores(db: Db): boolean {
 export function currentRunScores(db: Db, runId: number): StoredScoreColumns | null {
   if (!keepsStaleScores(db)) return joinedCheck(db, runId);
   if (db.prepare('SELECT 1 FROM stale_scores WHERE run_id = ? LIMIT 1').get(runId) !== undefined) return null;
-  // Two JSON arrays from one scan (~3x faster than rows through the driver at 100k). SQLite writes
-  // reals with 17 significant digits, so every double comes back bit for bit.
-  const [ids, scores] = db
-    .prepare(
-      'SELECT json_group_array(sample_id), json_group_array(score) FROM (SELECT sample_id, score FROM metric_samples WHERE run_id = ? ORDER BY sample_id)',
-    )
-    .raw()
-    .get(runId) as [string, string];
-  const out: StoredScoreColumns = { sampleIds: JSON.parse(ids) as number[], scores: JSON.parse(scores) as Array<number | null> };
-  return ascending(out.sampleIds) ? out : orderedRows(db, runId);
+  // Two packed columns from one scan (store/numberColumns.ts: ~25-55 ms at 100k, against ~95 ms for
+  // two JSON arrays and ~260 ms for rows through the driver), bit for bit.
+  const [sampleIds, scores] = numberColumns(
+    db,
+    'SELECT sample_id, score FROM metric_samples WHERE run_id = ? ORDER BY sample_id',
+    'sample_id',
+    'score',
+    runId,
+  );
+  return ascending(sampleIds) ? { sampleIds, scores } : orderedRows(db, runId);
 }
 
-function ascending(ids: readonly number[]): boolean {
+function ascending(ids: Float64Array): boolean {
   for (let k = 1; k < ids.length; k++) if (!(ids[k - 1]! < ids[k]!)) return false;
   return true;
 }
@@ -51,7 +52,7 @@ function orderedRows(db: Db, runId: number): StoredScoreColumns {
   const rows = db.prepare('SELECT sample_id, score FROM metric_samples WHERE run_id = ? ORDER BY sample_id').raw().all(runId) as Array<
     [number, number | null]
   >;
-  return { sampleIds: rows.map((r) => r[0]), scores: rows.map((r) => r[1]) };
+  return { sampleIds: Float64Array.from(rows, (r) => r[0]), scores: Float64Array.from(rows, (r) => r[1] ?? NaN) };
 }
 
 /** Before migration 12: the ids of current rows (the check rides on them), and every row's score. */
@@ -69,5 +70,7 @@ function joinedCheck(db: Db, runId: number): StoredScoreColumns | null {
   const scores = db.prepare('SELECT score FROM metric_samples WHERE run_id = ? ORDER BY sample_id').pluck().all(runId) as Array<
     number | null
   >;
-  return currentIds.length === scores.length ? { sampleIds: currentIds, scores } : null;
+  return currentIds.length === scores.length
+    ? { sampleIds: Float64Array.from(currentIds), scores: Float64Array.from(scores, (s) => s ?? NaN) }
+    : null;
 }

@@ -72,4 +72,20 @@ describe('kept score lists: the stored bytes', () => {
     expect(decodeScoreList(Buffer.concat([bytes, Buffer.from('x')]))).toBeNull();
     expect(decodeScoreList(new Uint8Array(3))).toBeNull();
   });
+
+  it('a decoded sample list with new scores encodes to the bytes a fresh encode gives (its names reused), and not once its queries change', () => {
+    const { scores, ...samples } = list([
+      [1, 10, 'café/a.jpg', null, 0.5],
+      [2, 11, 'b – ü.jpg', 'left dog', 0.25],
+      [3, 12, '😀.png', '', NaN],
+    ]);
+    const decoded = decodeSampleList(encodeScoreList(samples))!;
+    const withScores = { ...decoded, scores };
+    const fresh = encodeScoreList({ ...samples, fileNames: [...samples.fileNames], queries: [...samples.queries], scores });
+    expect(Buffer.compare(encodeScoreList(withScores), fresh)).toBe(0);
+    expect(plain(decodeScoreList(encodeScoreList(withScores))!)).toEqual(plain({ ...samples, scores }));
+    // Other queries beside the decoded names: encoded from the columns, not from the reused bytes.
+    const otherQueries = { ...withScores, queries: ['x', null, 'yz'] };
+    expect(decodeScoreList(encodeScoreList(otherQueries))!.queries).toEqual(['x', null, 'yz']);
+  });
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../../src/main/engine/store/db';
 import { migrations } from '../../../../src/main/engine/store/migrations';
-import { currentRunScores, keepsStaleScores } from '../../../../src/main/engine/store/staleScores';
+import { currentRunScores, keepsStaleScores, type StoredScoreColumns } from '../../../../src/main/engine/store/staleScores';
 import { scoreInputVersions } from '../../../../src/main/engine/store/scoreInputs';
 import { random } from '../../../../bench/evalData';
 import { BACK_TO_SCHEMA_11, BACK_TO_SCHEMA_12 } from '../../../helpers/schema';
@@ -72,6 +72,11 @@ function seed(db: Db, images: number, runs: number): { samples: number[]; runs: 
 }
 
 /** The fingerprint evaluation would store now for (run, sample). */
+/** The columns as plain arrays (NaN: no score, as null) for toEqual. */
+function plain(c: StoredScoreColumns | null): { sampleIds: number[]; scores: Array<number | null> } | null {
+  return c === null ? null : { sampleIds: Array.from(c.sampleIds), scores: Array.from(c.scores, (s) => (Number.isNaN(s) ? null : s)) };
+}
+
 function currentRev(db: Db, runId: number, sampleId: number): string {
   const g = db.prepare('SELECT rev FROM ground_truth_revs WHERE sample_id = ?').pluck().get(sampleId) as number | undefined;
   const p = db.prepare('SELECT rev FROM prediction_revs WHERE run_id = ? AND sample_id = ?').pluck().get(runId, sampleId) as
@@ -304,7 +309,10 @@ describe('stale_scores lists exactly the stale stored scores', () => {
       ] as const)
         db.prepare('UPDATE metric_samples SET rev = ?, score = ? WHERE run_id = ? AND sample_id = ?').run(currentRev(db, r, s), 0.25, r, s);
       expect(listed(db)).toEqual([]);
-      expect(currentRunScores(db, runs[1]!)).toEqual({ sampleIds: samples, scores: samples.map((s) => (s === samples[1] ? 0.25 : 0.5)) });
+      expect(plain(currentRunScores(db, runs[1]!))).toEqual({
+        sampleIds: samples,
+        scores: samples.map((s) => (s === samples[1] ? 0.25 : 0.5)),
+      });
     } finally {
       db.close();
     }
@@ -313,12 +321,15 @@ describe('stale_scores lists exactly the stale stored scores', () => {
   it('scores come back bit for bit, nulls included; a schema 11 workspace opened read-only is checked by the join', () => {
     const file = tempFile();
     const db = openDatabase(file);
-    const { samples, runs } = seed(db, 4, 1);
-    const values = [0.1 + 0.2, null, 5e-324, 1 / 3];
+    const { samples, runs } = seed(db, 6, 1);
+    const values = [0.1 + 0.2, null, 5e-324, 1 / 3, -1.7976931348623157e308, 2 ** 53 - 1];
     samples.forEach((s, k) =>
       db.prepare('INSERT INTO metric_samples (run_id, sample_id, rev, score) VALUES (?, ?, ?, ?)').run(runs[0], s, 'g0p0', values[k]),
     );
-    expect(currentRunScores(db, runs[0]!)).toEqual({ sampleIds: samples, scores: values });
+    expect(plain(currentRunScores(db, runs[0]!))).toEqual({ sampleIds: samples, scores: values });
+    // Bit for bit: the packed columns (store/numberColumns.ts) copy the doubles, SQLite never prints them.
+    const read = currentRunScores(db, runs[0]!)!;
+    values.forEach((v, k) => expect(Object.is(read.scores[k], v ?? NaN)).toBe(true));
     // As a read-only schema 11 store: no stale_scores table, the join answers the same.
     for (const name of db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stale_scores_%'")
@@ -330,7 +341,7 @@ describe('stale_scores lists exactly the stale stored scores', () => {
     const old = new Database(file, { readonly: true }) as unknown as Db;
     try {
       expect(keepsStaleScores(old)).toBe(false);
-      expect(currentRunScores(old, runs[0]!)).toEqual({ sampleIds: samples, scores: values });
+      expect(plain(currentRunScores(old, runs[0]!))).toEqual({ sampleIds: samples, scores: values });
     } finally {
       old.close();
     }

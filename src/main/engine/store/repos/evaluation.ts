@@ -164,17 +164,20 @@ export interface ScoredSampleColumns {
 export function scoredSampleColumns(db: Db, datasetId: number, task: Task): ScoredSampleColumns {
   const listed = `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
        WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`;
+  // A semantic dataset's scored samples have no query (scoredSql): that column is not listed.
+  const withQueries = task !== 'semantic';
   const arrays = db
     .prepare(
-      `SELECT json_group_array(id), json_group_array(image_id), json_group_array(file_name), json_group_array(query) FROM (${listed})`,
+      `SELECT json_group_array(id), json_group_array(image_id), json_group_array(file_name)${withQueries ? ', json_group_array(query)' : ''} FROM (${listed})`,
     )
     .raw()
-    .get(datasetId) as [string, string, string, string];
+    .get(datasetId) as [string, string, string, string?];
+  const fileNames = JSON.parse(arrays[2]) as string[];
   const out: ScoredSampleColumns = {
     sampleIds: Float64Array.from(JSON.parse(arrays[0]) as number[]),
     imageIds: Float64Array.from(JSON.parse(arrays[1]) as number[]),
-    fileNames: JSON.parse(arrays[2]) as string[],
-    queries: JSON.parse(arrays[3]) as Array<string | null>,
+    fileNames,
+    queries: withQueries ? (JSON.parse(arrays[3]!) as Array<string | null>) : new Array<null>(fileNames.length).fill(null),
   };
   return inGalleryOrder(out) ? out : scoredSampleRows(db, listed, datasetId);
 }
