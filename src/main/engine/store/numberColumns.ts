@@ -1,9 +1,10 @@
 /**
  * Two numeric columns of many rows read as Float64Arrays, through a SQL aggregate of our own
  * (`tessera_number_columns(a, b)`) that packs each row's values into growing typed arrays and returns
- * them as one BLOB. At 100k rows this is ~2-3x faster than json_group_array (SQLite prints every real
- * with 17 digits, then JSON.parse reads them back) and much faster than rows through the driver (an
- * array per row). Bit for bit: the doubles are copied, never printed. NULL becomes NaN (SQLite never
+ * them as one BLOB. At 100k rows: ~56-61 ms in a fresh process and ~30 ms warm, against ~63-70 and
+ * ~55 ms for two json_group_array columns (SQLite prints every real with 17 digits, then JSON.parse
+ * reads them back) and ~260 ms for rows through the driver (an array per row). Bit for bit: the
+ * doubles are copied, never printed. NULL becomes NaN (SQLite never
  * stores a NaN: it stores NULL instead).
  *
  * Integers above 2^53 would lose precision as doubles; ids and counts here stay far below that.
@@ -26,12 +27,8 @@ function ensureRegistered(db: Db): void {
     // The typings know one-argument steps only; the driver counts the step's parameters.
     step: ((p: Packing, a: unknown, b: unknown): Packing => {
       if (p.n === p.a.length) {
-        const a2 = new Float64Array(p.n * 2);
-        a2.set(p.a);
-        const b2 = new Float64Array(p.n * 2);
-        b2.set(p.b);
-        p.a = a2;
-        p.b = b2;
+        p.a = doubled(p.a);
+        p.b = doubled(p.b);
       }
       p.a[p.n] = typeof a === 'number' ? a : typeof a === 'bigint' ? Number(a) : NaN;
       p.b[p.n] = typeof b === 'number' ? b : typeof b === 'bigint' ? Number(b) : NaN;
@@ -47,6 +44,13 @@ function ensureRegistered(db: Db): void {
     },
   });
   registered.add(db);
+}
+
+/** A copy of `values` in an array twice as long. */
+function doubled(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length * 2);
+  out.set(values);
+  return out;
 }
 
 /**

@@ -30,7 +30,7 @@ export function keepsStaleScores(db: Db): boolean {
 export function currentRunScores(db: Db, runId: number): StoredScoreColumns | null {
   if (!keepsStaleScores(db)) return joinedCheck(db, runId);
   if (db.prepare('SELECT 1 FROM stale_scores WHERE run_id = ? LIMIT 1').get(runId) !== undefined) return null;
-  // Two packed columns from one scan (store/numberColumns.ts: ~25-55 ms at 100k, against ~95 ms for
+  // Two packed columns from one scan (store/numberColumns.ts: ~30-60 ms at 100k, against ~55-70 ms for
   // two JSON arrays and ~260 ms for rows through the driver), bit for bit.
   const [sampleIds, scores] = numberColumns(
     db,
