@@ -170,7 +170,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
 
-  const wss = new (loadWs().WebSocketServer)({ noServer: true });
+  // The socket only carries events to the page; a page sends nothing, so anything over a small frame is refused (1009).
+  const wss = new (loadWs().WebSocketServer)({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
   const unsubscribe = opts.engine.events.subscribe((event) => {
     const text = JSON.stringify(event);
@@ -198,6 +199,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // A malformed frame (reserved bits, no mask, an oversized payload) fails that one socket: ws has
+      // already sent the close code (1002/1009); without this listener the error would end the server.
+      ws.on('error', (err) => {
+        opts.engine.logger.info(`event socket closed: ${err.message}`);
+        sockets.delete(ws);
+        ws.terminate();
+      });
     });
   });
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/main/server/server';
@@ -180,5 +182,35 @@ describe('tessera serve transport', () => {
     await finished;
     ws.close();
     expect(names).toContain('job.finished');
+  });
+
+  it('closes an event socket that sends a malformed frame and keeps serving', async () => {
+    const frames = {
+      reservedBits: Buffer.from([0xf1, 0x80, 0, 0, 0, 0]), // FIN + RSV1-3, masked, empty
+      unmasked: Buffer.from([0x81, 0x02, 0x68, 0x69]), // a client frame without a mask
+      oversized: Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x10, 0, 0, 0, 1, 2, 3, 4]), // announces 256 MiB
+    };
+    for (const [name, frame] of Object.entries(frames)) {
+      const closed = await new Promise<string>((resolveClosed, reject) => {
+        const sock = connect(server.port, '127.0.0.1');
+        sock.on('error', reject);
+        let upgraded = false;
+        sock.on('data', (d) => {
+          if (!upgraded) {
+            upgraded = true;
+            expect(d.toString().split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+            sock.write(frame);
+          }
+        });
+        sock.on('close', () => resolveClosed(name));
+        sock.write(
+          `GET /api/events?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      });
+      expect(closed).toBe(name);
+      const info = await fetch(`${base}/api/call/workspace.info`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(((await info.json()) as { ok: boolean }).ok).toBe(true);
+    }
   });
 });
