@@ -7,6 +7,7 @@ export * from './runs';
 export * from './runLabel';
 export * from './models';
 export * from './palette';
+export * from './classNames';
 export * from './modelParams';
 export * from './heatmapGeometry';
 export * from './heatmapMeta';

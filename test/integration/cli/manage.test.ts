@@ -128,6 +128,24 @@ describe('tessera datasets / models rename and delete', () => {
     expect(cli('models', 'rename', 'toy-colour-semantic', 'semantic-toy').stdout.trim()).toMatch(/^model \d+ is now "semantic-toy"$/);
   });
 
+  it('trims names, refuses empty ones, and refuses a number that names one dataset and is the id of another', () => {
+    const imported = cli('import', 'folder', join(t.dir, 'plain'), '--name', ' 2 ', '--json');
+    expect(imported.code).toBe(0);
+    const id = (JSON.parse(imported.stdout) as { datasetId: number }).datasetId;
+    expect(id).not.toBe(2);
+    const ambiguous = cli('runs', 'list', '--dataset', '2');
+    expect([ambiguous.code, ambiguous.stderr.trim()]).toEqual([
+      1,
+      `error: "2" is the name of dataset ${id} and the id of dataset "photos": write id:2 or id:${id}`,
+    ]);
+    expect(cli('runs', 'list', '--dataset', `id:${id}`).code).toBe(0);
+    expect(cli('runs', 'list', '--dataset', 'id:2').code).toBe(0);
+    const empty = cli('import', 'folder', join(t.dir, 'plain'), '--name', '   ');
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toMatch(/a name cannot be empty \(name\)$/);
+    expect(cli('datasets', 'delete', `id:${id}`, '--yes').code).toBe(0);
+  });
+
   it('deletes a model whose runs stay, then a dataset, with the store consistent', () => {
     const ran = cli('run', '--model', 'semantic-toy', '--dataset', 'photos', '--run', 'baseline', '--device', 'cpu');
     expect(ran.stderr).toBe('');

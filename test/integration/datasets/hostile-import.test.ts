@@ -55,6 +55,22 @@ describe('hostile COCO input', () => {
     );
   });
 
+  it('category names a class may not have: too long, a line break, or the name of another category', async () => {
+    type Cat = { id: number; name: string };
+    await expectRefused(
+      (doc) => ((doc.categories as Cat[])[0]!.name = 'x'.repeat(5_000_000)),
+      /^instances\.json: category \d+: a class name has at most 100 characters \(this one has 5000000\)$/,
+    );
+    await expectRefused(
+      (doc) => ((doc.categories as Cat[])[0]!.name = 'cat\n\\input{/etc/passwd}'),
+      /^instances\.json: category \d+: a class name cannot hold control characters or line breaks$/,
+    );
+    await expectRefused((doc) => {
+      const cats = doc.categories as Cat[];
+      cats.push({ id: 77, name: ` ${cats[0]!.name}` });
+    }, /^instances\.json: category 77: name "[^"]+" is also the name of category \d+$/);
+  });
+
   it('polygons with vertices at ±1e9 import at once, clipped to the image', async () => {
     const s = setup();
     const coco = await makeCocoDataset(join(s.root, 'far'), { n: 1 });

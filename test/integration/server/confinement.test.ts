@@ -4,14 +4,15 @@
  * workspace, wherever a symlink leads; system folders never; errors never quote file contents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { readRootsFor, startServer, type RunningServer } from '../../../src/main/server/server';
 import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
-import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../helpers/fixtures';
+import { makeFolderDataset, rectLabels, tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const TOKEN = 'confinement-token-0123456789';
@@ -175,6 +176,157 @@ describe('writes from web clients follow symlinks before the containment check',
       }),
     ).toMatch(/^files\.encoder: over the web UI, files can be read only under/);
     expect(existsSync(join(ws, 'models', 'm.tessera.yaml'))).toBe(false);
+  });
+});
+
+describe('files found inside an allowed folder are checked one by one', () => {
+  const outsideRule = /outside the folders web clients may read/;
+  /** An import over the web that must fail on the linked file, leave no dataset and quote nothing. */
+  async function failsOnLink(method: string, input: Record<string, unknown>, secret: string): Promise<string> {
+    const datasets = count('datasets');
+    const state = await jobOf(await call(method, input));
+    expect(state['status']).toBe('failed');
+    const message = String((state['error'] as { message?: string } | null)?.message ?? '');
+    expect(message).toMatch(outsideRule);
+    expect(message).not.toContain(secret);
+    expect(JSON.stringify(state)).not.toContain(secret);
+    expect(count('datasets')).toBe(datasets);
+    return message;
+  }
+
+  it('ReasonSeg: a JSON file linked to a file elsewhere is not read', async () => {
+    const dir = join(allowed, 'rs-linked');
+    mkdirSync(dir);
+    await writeSolidImage(join(dir, 'a.jpg'), 40, 30, [90, 90, 90]);
+    const secret = 'outside-root secret query';
+    writeFileSync(
+      join(outside, 'rs.json'),
+      JSON.stringify({
+        text: [secret],
+        is_sentence: false,
+        shapes: [
+          {
+            label: 'target',
+            points: [
+              [1, 1],
+              [9, 1],
+              [9, 9],
+            ],
+            shape_type: 'polygon',
+          },
+        ],
+      }),
+    );
+    symlinkSync(join(outside, 'rs.json'), join(dir, 'a.json'));
+    expect(await failsOnLink('datasets.importReasonSeg', { dir }, secret)).toContain('a.json');
+  });
+
+  it('VOC: a split list linked to a file elsewhere is neither read nor quoted', async () => {
+    const root = join(allowed, 'voc-linked');
+    const data = await makeFolderDataset(join(t.dir, 'voc-src'), 1);
+    for (const d of ['JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation']) mkdirSync(join(root, d), { recursive: true });
+    await writeSolidImage(join(root, 'JPEGImages', 'img_000.jpg'), 64, 48, [128, 128, 128]);
+    copyFileSync(join(data.masks, 'img_000.png'), join(root, 'SegmentationClass', 'img_000.png'));
+    writeFileSync(join(outside, 'list.txt'), 'TOPSECRET_api_key_d34db33f\n');
+    symlinkSync(join(outside, 'list.txt'), join(root, 'ImageSets', 'Segmentation', 'train.txt'));
+    await failsOnLink('datasets.importVoc', { root }, 'TOPSECRET');
+    // The CLI and the desktop app follow links (datasets are often linked from other disks): in-process it reads the list.
+    const local = await finishJob(env.client, () => env.client.call('datasets.importVoc', { root, name: 'voc-local' }));
+    expect(local.error?.message).toMatch(/TOPSECRET_api_key_d34db33f/); // the id is not an image there: named as such
+  });
+
+  it('COCO: an image linked to a file elsewhere is not imported or served', async () => {
+    const images = join(allowed, 'coco-linked');
+    mkdirSync(images);
+    await writeSolidImage(join(outside, 'private.png'), 64, 48, [1, 2, 3]);
+    symlinkSync(join(outside, 'private.png'), join(images, 'leak.png'));
+    const annotations = join(allowed, 'coco-linked.json');
+    writeFileSync(
+      annotations,
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'leak.png', width: 64, height: 48 }],
+        annotations: [],
+        categories: [{ id: 1, name: 'thing' }],
+      }),
+    );
+    expect(await failsOnLink('datasets.importCoco', { annotations, imagesDir: images }, 'never-there')).toContain('leak.png');
+  });
+
+  it('folder import: a mask linked to a file elsewhere is that image’s error, not its mask', async () => {
+    const root = join(allowed, 'folder-linked');
+    const data = await makeFolderDataset(root, 2);
+    writeGreyMask(join(outside, 'mask.png'), 64, 48, rectLabels(64, 48, { x: 0, y: 0, w: 64, h: 48 }, 2));
+    execFileSync('rm', [join(data.masks, 'img_001.png')]);
+    symlinkSync(join(outside, 'mask.png'), join(data.masks, 'img_001.png'));
+    const datasets = count('datasets');
+    const state = await jobOf(await call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'folder-linked' }));
+    expect(JSON.stringify(state)).toMatch(outsideRule);
+    expect(state['status']).toBe('failed');
+    expect(count('datasets')).toBe(datasets);
+  });
+
+  it('predictions: PNG and .npy files linked to files elsewhere are refused', async () => {
+    const preds = join(allowed, 'preds-linked');
+    mkdirSync(preds);
+    writeGreyMask(join(preds, 'img_000.png'), 64, 48, rectLabels(64, 48, { x: 1, y: 1, w: 9, h: 9 }, 1));
+    writeGreyMask(join(outside, 'pred.png'), 64, 48, rectLabels(64, 48, { x: 1, y: 1, w: 9, h: 9 }, 2));
+    symlinkSync(join(outside, 'pred.png'), join(preds, 'img_001.png'));
+    const runs = engineInternals(env.engine).db.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number;
+    const png = await jobOf(await call('runs.importPredictions', { datasetId, run: 'linked-png', format: 'png', path: preds }));
+    expect(png['status']).toBe('failed');
+    expect(JSON.stringify(png['error'])).toMatch(outsideRule);
+    const npy = join(allowed, 'npy-linked');
+    mkdirSync(npy);
+    // A valid float32 [48, 64] .npy outside, linked in.
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (48, 64), }";
+    const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const head = Buffer.alloc(10);
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+    head.writeUInt16LE(padded.length, 8);
+    writeFileSync(join(outside, 'map.npy'), Buffer.concat([head, Buffer.from(padded, 'latin1'), Buffer.alloc(48 * 64 * 4)]));
+    symlinkSync(join(outside, 'map.npy'), join(npy, 'img_000.npy'));
+    const heat = await jobOf(await call('runs.importPredictions', { datasetId, run: 'linked-npy', format: 'npy', path: npy }));
+    expect(heat['status']).toBe('failed');
+    expect(JSON.stringify(heat['error'])).toMatch(outsideRule);
+    expect(engineInternals(env.engine).db.prepare('SELECT COUNT(*) FROM runs').pluck().get()).toBe(runs);
+  });
+
+  it('export: a folder linked to a folder elsewhere inside an existing export folder is not written through', async () => {
+    const target = join(outside, 'export-target');
+    mkdirSync(target);
+    mkdirSync(join(ws, 'exp-linked'));
+    symlinkSync(target, join(ws, 'exp-linked', 'JPEGImages'));
+    const state = await jobOf(await call('datasets.export', { datasetId, format: 'voc', outDir: 'exp-linked' }));
+    expect(state['status']).toBe('failed');
+    expect(JSON.stringify(state['error'])).toMatch(/leads outside the workspace/);
+    expect(readdirSync(target)).toEqual([]);
+    expect(readdirSync(join(ws, 'exp-linked'))).toEqual(['JPEGImages']);
+  });
+});
+
+describe('reads never wait on a FIFO or read a folder', () => {
+  it('models.add of a FIFO answers at once; a FIFO mask is that image’s error; a folder named like a prediction is named', async () => {
+    const fifo = join(allowed, 'manifest-fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const added = await call('models.add', { manifestPath: fifo });
+    expect(added.ok).toBe(false);
+    expect(added.error?.message).toMatch(/named pipe \(FIFO\), not a file to read/);
+
+    const root = join(allowed, 'folder-fifo');
+    const data = await makeFolderDataset(root, 2);
+    execFileSync('rm', [join(data.masks, 'img_001.png')]);
+    execFileSync('mkfifo', [join(data.masks, 'img_001.png')]);
+    const state = await jobOf(await call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'folder-fifo' }));
+    expect(state['status']).toBe('failed');
+    expect(JSON.stringify(state['error'])).toMatch(/img_001\.png: a named pipe \(FIFO\)/);
+
+    const preds = join(allowed, 'preds-dir');
+    mkdirSync(join(preds, 'img_000.png'), { recursive: true });
+    const run = await finishJob(env.client, () =>
+      env.client.call('runs.importPredictions', { datasetId, run: 'dir-named-png', format: 'png', path: preds }),
+    );
+    expect(run.error?.message).toMatch(/img_000\.png: a directory, not a file to read/);
+    expect(run.error?.code).not.toBe('INTERNAL');
   });
 });
 

@@ -1,6 +1,6 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { CallContext } from './dispatch';
 
 /**
@@ -19,7 +19,7 @@ export interface PathAccess {
  */
 export const SYSTEM_DIRS: readonly string[] = ['/etc', '/proc', '/sys', '/dev', '/boot', '/run', '/root'];
 
-function isInside(path: string, root: string): boolean {
+export function isInside(path: string, root: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
@@ -63,7 +63,7 @@ export function deniedDirs(readRoots: readonly string[]): string[] {
   return SYSTEM_DIRS.filter((d) => d !== '/root' || !readRoots.some((r) => isInside(r, '/root')));
 }
 
-function deniedSystemDir(real: string, readRoots: readonly string[]): string | undefined {
+export function deniedSystemDir(real: string, readRoots: readonly string[]): string | undefined {
   if (process.platform === 'win32') return undefined;
   return deniedDirs(readRoots).find((d) => isInside(real, d));
 }

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { polygonsToRle, rleArea, rleBbox, rleFromUncompressed, stringToCounts, type Rle } from '../masks/rle';
 import { streamJsonArrays } from './jsonStream';
+import { classNameProblem } from '../../../shared/domain/classNames';
 
 export interface CocoImageEntry {
   id: number;
@@ -128,6 +129,7 @@ export async function readCocoInstances(file: string, opts: CocoReadOptions = {}
   const images = new Map<number, CocoImageEntry>();
   const fileNames = new Map<string, number>();
   const categories = new Map<number, CocoCategory>();
+  const categoryNames = new Map<string, number>();
   const annotationIds = new Set<number>();
   const annotations: CocoAnnotation[] = [];
   // Annotations that came before their image (unusual key order): encoded once images are known.
@@ -187,7 +189,14 @@ export async function readCocoInstances(file: string, opts: CocoReadOptions = {}
           if (!isObj(v)) throw new Error('not an object');
           const id = intField(v, 'id', 'category');
           if (categories.has(id)) fail(`category ${id}`, 'duplicate category id');
-          categories.set(id, { id, name: typeof v['name'] === 'string' ? v['name'] : `category_${id}` });
+          const name = typeof v['name'] === 'string' ? v['name'] : `category_${id}`;
+          // The rule `classes rename` applies; two classes of one name could not be told apart (or renamed).
+          const problem = classNameProblem(name);
+          if (problem !== null) fail(`category ${id}`, problem);
+          const same = categoryNames.get(name.trim());
+          if (same !== undefined) fail(`category ${id}`, `name "${name.trim()}" is also the name of category ${same}`);
+          categoryNames.set(name.trim(), id);
+          categories.set(id, { id, name });
         }),
       annotations: (v, i) =>
         guard(`annotation entry ${i}`, () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { fileFault } from '../jobs/faults';
+import { writableFolder } from '../api/readScope';
 
 /**
  * Writes an export all or nothing: everything goes into a hidden staging folder beside `outDir`
@@ -51,13 +52,33 @@ export async function writeStaged<T>(outDir: string, write: (dir: string) => Pro
   return result;
 }
 
-/** Moves every file of `from` into `to` (folders merged), each by one rename. */
+/**
+ * Moves every file of `from` into `to` (folders merged), each by one rename. A web client's export
+ * merges only into folders whose real location is inside the workspace (api/readScope.ts): a symbolic
+ * link in the export folder, to a folder elsewhere, is refused before anything moves.
+ */
 async function moveInto(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    const src = join(from, entry.name);
-    const dst = join(to, entry.name);
-    if (entry.isDirectory() && existsSync(dst) && statSync(dst).isDirectory()) await moveInto(src, dst);
-    else await rename(src, dst);
-  }
+  const merges: Array<[string, string]> = [];
+  const renames: Array<[string, string]> = [];
+  const plan = async (src: string, dst: string): Promise<void> => {
+    if (!writableFolder(dst)) {
+      throw new ApiError(
+        'UNAUTHORIZED',
+        `${dst} leads outside the workspace (a symbolic link?); over the web UI an export writes only inside it`,
+        {
+          file: dst,
+        },
+      );
+    }
+    merges.push([src, dst]);
+    for (const entry of await readdir(src, { withFileTypes: true })) {
+      const s = join(src, entry.name);
+      const d = join(dst, entry.name);
+      if (entry.isDirectory() && existsSync(d) && statSync(d).isDirectory()) await plan(s, d);
+      else renames.push([s, d]);
+    }
+  };
+  await plan(from, to);
+  for (const [, dst] of merges) await mkdir(dst, { recursive: true });
+  for (const [src, dst] of renames) await rename(src, dst);
 }

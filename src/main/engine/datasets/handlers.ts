@@ -1,6 +1,7 @@
 import type { CallContext, Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
-import { readablePath, writablePath } from '../api/writablePath';
+import { readablePath, realPathOf, writablePath } from '../api/writablePath';
+import { importReadRoots, withReadRoots, withWriteRoot } from '../api/readScope';
 import type { JobContext } from '../jobs/JobRunner';
 import { importCoco } from './coco';
 import { exportDataset } from './export';
@@ -13,8 +14,16 @@ import { importVoc } from './voc';
 
 /** Dataset imports, exports and lookups. Each import or export is a job; an import announces the new data when it lands. */
 export function datasetHandlers(deps: EngineDeps) {
-  const startImport = (format: string, params: object, body: (ctx: JobContext) => Promise<object>): { jobId: string } =>
-    startImportJob(deps, format, params, body);
+  // The job reads every file it finds under the checked folder through api/readScope.ts, confined as the call was.
+  const startImport = (
+    format: string,
+    params: object,
+    call: CallContext,
+    body: (ctx: JobContext) => Promise<object>,
+  ): { jobId: string } => {
+    const roots = importReadRoots(call, deps.paths.root);
+    return startImportJob(deps, format, params, (ctx) => withReadRoots(roots, () => body(ctx)));
+  };
   // Web clients may read only under the roots `tessera serve` allows; checked before any job starts.
   const readable = (path: string, call: CallContext, what: string): string => readablePath(path, call, deps.paths.root, what);
   return {
@@ -27,11 +36,11 @@ export function datasetHandlers(deps: EngineDeps) {
         dir: readable(input.dir, call, 'image folder'),
         ...(input.masksDir === undefined ? {} : { masksDir: readable(input.masksDir, call, 'mask folder') }),
       };
-      return startImport('folder', input, (ctx) => importFolder(input, deps, ctx));
+      return startImport('folder', input, call, (ctx) => importFolder(input, deps, ctx));
     },
     'datasets.importVoc': async (input, call) => {
       input = { ...input, root: readable(input.root, call, 'VOC root') };
-      return startImport('voc', input, (ctx) => importVoc(input, deps, ctx));
+      return startImport('voc', input, call, (ctx) => importVoc(input, deps, ctx));
     },
     'datasets.importCoco': async (input, call) => {
       input = {
@@ -39,11 +48,11 @@ export function datasetHandlers(deps: EngineDeps) {
         annotations: readable(input.annotations, call, 'COCO annotations'),
         imagesDir: readable(input.imagesDir, call, 'image folder'),
       };
-      return startImport('coco', input, (ctx) => importCoco(input, deps, ctx));
+      return startImport('coco', input, call, (ctx) => importCoco(input, deps, ctx));
     },
     'datasets.importReasonSeg': async (input, call) => {
       input = { ...input, dir: readable(input.dir, call, 'ReasonSeg folder') };
-      return startImport('reasonseg', input, (ctx) => importReasonSeg(input, deps, ctx));
+      return startImport('reasonseg', input, call, (ctx) => importReasonSeg(input, deps, ctx));
     },
     'datasets.importRefCoco': async (input, call) => {
       input = {
@@ -52,7 +61,7 @@ export function datasetHandlers(deps: EngineDeps) {
         instances: readable(input.instances, call, 'COCO instances'),
         imagesDir: readable(input.imagesDir, call, 'image folder'),
       };
-      return startImport('refcoco', input, (ctx) => importRefCoco(input, deps, ctx));
+      return startImport('refcoco', input, call, (ctx) => importRefCoco(input, deps, ctx));
     },
     'datasets.selectImages': async ({ datasetId, fileNames, split }) => {
       requireDataset(deps.db, datasetId);
@@ -72,7 +81,11 @@ export function datasetHandlers(deps: EngineDeps) {
     'datasets.export': async (input, call) => {
       requireDataset(deps.db, input.datasetId);
       input = { ...input, outDir: writablePath(input.outDir, call, deps.paths.root, 'export') };
-      const jobId = deps.jobs.start('datasets.export', input, async (ctx) => ({ ...(await exportDataset(input, deps, ctx)) }));
+      // A web client's export merges only into folders inside the workspace (exportStaging.ts moveInto).
+      const writeRoot = call.transport === 'http' ? realPathOf(deps.paths.root, 'workspace') : null;
+      const jobId = deps.jobs.start('datasets.export', input, async (ctx) =>
+        withWriteRoot(writeRoot, async () => ({ ...(await exportDataset(input, deps, ctx)) })),
+      );
       return { jobId };
     },
   } satisfies Partial<Handlers>;

@@ -15,6 +15,8 @@ export interface StreamOptions {
   label?: string;
   /** Read size in bytes (default 1 MiB); tests use tiny chunks to exercise every boundary. */
   chunkSize?: number;
+  /** Told, once the whole file is read and checked, what the top level was (`[]` and `{}` both have no keys). */
+  onTop?: (top: 'object' | 'array' | 'value') => void;
 }
 
 const WS = new Set([0x20, 0x0a, 0x0d, 0x09]);
@@ -62,15 +64,80 @@ class JsonArrayScanner {
 
   /** Adds decoded text (`bytes` long in the file) and scans as far as it allows. */
   feed(text: string, bytes: number): void {
-    this.buf += text;
     this.read += bytes;
+    // Inside one value longer than a chunk (a 50 MB string): the chunk is scanned on its own and kept
+    // aside until the value ends. Appending each chunk to the buffer and scanning it there made V8
+    // flatten the whole buffer at every chunk: quadratic (a 50 MB string took over a minute).
+    if (this.pending.length > 0 || this.midValue()) {
+      if (!this.endsIn(text)) {
+        this.pending.push(text);
+        return;
+      }
+      text = this.pending.join('') + text;
+      this.pending = [];
+      // Scanned again below (once), from where the buffer ends, with the state saved there.
+      this.scan = this.buf.length;
+      this.restoreScanState();
+    }
+    this.buf += text;
     this.run();
   }
 
   /** The file has ended: scans what is left. */
   finish(): void {
+    if (this.pending.length > 0) {
+      this.scan = this.buf.length;
+      this.restoreScanState();
+      this.buf += this.pending.join('');
+      this.pending = [];
+    }
     this.eof = true;
     this.run();
+  }
+
+  /** Chunks of the value being scanned that are not in `buf` yet (feed). */
+  private pending: string[] = [];
+  private saved: { depth: number; inString: boolean; escaped: boolean } | null = null;
+
+  /** Whether a string, array or object value started in `buf` and was scanned to its end without closing. */
+  private midValue(): boolean {
+    if (this.start < 0 || this.scan <= this.start || this.scan !== this.buf.length) return false;
+    const first = this.buf.charCodeAt(this.start);
+    return first === 0x7b || first === 0x5b || first === 0x22;
+  }
+
+  /**
+   * Scans `text` as the continuation of the value (valueEnd's state machine) and says whether the
+   * value ends in it. The scan state is saved first, so the text can be scanned again in place.
+   */
+  private endsIn(text: string): boolean {
+    this.saved ??= { depth: this.depth, inString: this.inString, escaped: this.escaped };
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) {
+          this.inString = false;
+          if (this.depth === 0) return true;
+        }
+      } else if (c === 0x22) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) this.depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        this.depth--;
+        if (this.depth === 0) return true;
+      }
+    }
+    this.scan += text.length;
+    return false;
+  }
+
+  private restoreScanState(): void {
+    if (this.saved === null) return;
+    this.depth = this.saved.depth;
+    this.inString = this.saved.inString;
+    this.escaped = this.saved.escaped;
+    this.saved = null;
   }
 
   private malformed(why: string): ApiError {
@@ -340,7 +407,15 @@ class JsonArrayScanner {
  */
 export async function streamJsonArrays(file: string, opts: StreamOptions): Promise<Set<string>> {
   const label = opts.label ?? file;
-  const total = (await stat(file)).size;
+  const info = await stat(file);
+  // A FIFO would hold a thread of Node's pool until something writes to it; a folder fails later with EISDIR.
+  if (!info.isFile())
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${label}: not a file to read (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`,
+      { file: label },
+    );
+  const total = info.size;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const scanner = new JsonArrayScanner(opts.arrays, label);
   // 64 KB at a time: each chunk's elements are handled in one go (a COCO chunk's polygons are rasterized
@@ -363,5 +438,6 @@ export async function streamJsonArrays(file: string, opts: StreamOptions): Promi
     stream.destroy();
   }
   scanner.check();
+  if (scanner.top !== null) opts.onTop?.(scanner.top);
   return scanner.keys;
 }

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
+import { openImportFileSync, readImportFileSync } from '../api/readScope';
 import { basename, extname, join } from 'node:path';
 import { imagesByStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
@@ -28,12 +29,13 @@ export const MAX_HEATMAP_VALUES = 1 << 28;
 
 export type HeatmapFormat = 'npy' | 'toco-cam';
 
-function byStem(dir: string, ext: string): Map<string, string> {
-  return new Map(
+/** [stem, file] of the files with this extension (any case), in name order; one stem may come twice (a.npy, a.NPY). */
+function byStem(dir: string, ext: string): Array<[string, string]> {
+  return Array.from(
     readdirSync(dir)
       .filter((f) => extname(f).toLowerCase() === ext)
       .sort()
-      .map((f) => [basename(f, extname(f)), f]),
+      .map((f): [string, string] => [basename(f, extname(f)), f]),
   );
 }
 
@@ -53,16 +55,21 @@ export function planHeatmaps(
   const classes = new Set(classIndices);
   const ext = format === 'npy' ? '.npy' : '.npz';
   const files = byStem(dir, ext);
-  if (files.size === 0 && format === 'toco-cam' && byStem(dir, '.npy').size > 0)
+  if (files.length === 0 && format === 'toco-cam' && byStem(dir, '.npy').length > 0)
     throw new ApiError('UNSUPPORTED_FORMAT', `${dir}: ${PICKLE_HINT}`);
   const byImageStem = imagesByStem(images);
   const plan: HeatmapPlanItem[] = [];
+  const fileOf = new Map<DatasetImage, string>();
   for (const [stem, file] of files) {
     const image = byImageStem.lookup(stem, join(dir, file));
     if (image === undefined) {
       skipped.push({ file, reason: 'no image of the dataset has this name' });
       continue;
     }
+    // Names differing only in the extension's case (a.npy, a.NPY): which one is meant cannot be told.
+    const other = fileOf.get(image);
+    if (other !== undefined) throw invalid(join(dir, file), `${other} and ${file} are both predictions for image ${image.fileName}`);
+    fileOf.set(image, file);
     const item = { image, sampleId: sampleOf(image), file: join(dir, file), classes };
     loadHeatmap(format, item); // validates now; the data is read again at write time
     plan.push(item);
@@ -71,7 +78,7 @@ export function planHeatmaps(
 }
 
 function fileBytes(path: string): Uint8Array {
-  const b = readFileSync(path);
+  const b = readImportFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
@@ -103,13 +110,19 @@ function checkHeatmapShape(file: string, header: NpyHeader, item: HeatmapPlanIte
     throw invalid(file, `${what} has ${values} values (shape (${shape.join(', ')})), more than the ${MAX_HEATMAP_VALUES} allowed`);
 }
 
-/** NaN and ±Inf cannot be scored or drawn: refuse the file, naming the first such value and where it is. */
+/**
+ * NaN and ±Inf cannot be scored or drawn: refuse the file, naming the first such value and where
+ * it is. Heatmaps are stored as float32, so a float64 value beyond its range (1e300), which would
+ * be stored as ±Inf, is refused the same way.
+ */
 function checkFinite(file: string, a: NpyArray, what: string): void {
   if (a.dtype === 'uint8' || a.dtype === 'int32') return;
   const data = a.data;
+  // Math.fround(v) is what Float32Array stores for v: ±Inf past the float32 range, NaN for NaN.
+  const storable = data instanceof Float32Array ? Number.isFinite : (x: number): boolean => Number.isFinite(Math.fround(x));
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
-    if (Number.isFinite(v)) continue;
+    if (storable(v)) continue;
     const index: number[] = [];
     let rest = i;
     for (let d = a.shape.length - 1; d >= 0; d--) {
@@ -118,15 +131,25 @@ function checkFinite(file: string, a: NpyArray, what: string): void {
       rest = Math.floor(rest / n);
     }
     let count = 0;
-    for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j] as number)) count++;
+    for (let j = i; j < data.length; j++) if (!storable(data[j] as number)) count++;
+    if (Number.isFinite(v)) {
+      const all = count === data.length ? ' (every value is)' : ` (${count} of ${data.length} values are beyond float32 or not finite)`;
+      throw invalid(
+        file,
+        `${what} holds ${String(v)} at [${index.join(', ')}]${all}; heatmaps are stored as float32 and this is beyond its range (±${FLOAT32_MAX})`,
+      );
+    }
     const all = count === data.length ? ' (every value is)' : ` (${count} of ${data.length} values are not finite)`;
     throw invalid(file, `${what} holds ${String(v)} at [${index.join(', ')}]${all}; heatmaps must be finite numbers`);
   }
 }
 
+/** The largest finite float32, 3.4028234663852886e+38. */
+const FLOAT32_MAX = (2 - 2 ** -23) * 2 ** 127;
+
 /** The first bytes of a file, enough for a .npy header. */
 function fileHead(path: string, length: number): Uint8Array {
-  const fd = openSync(path, 'r');
+  const fd = openImportFileSync(path);
   try {
     const buf = new Uint8Array(length);
     const n = readSync(fd, buf, 0, length, 0);

@@ -165,7 +165,11 @@ async function stageCocoResults(
         };
         if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('not an object');
         const o = v as Record<string, unknown>;
-        const image = byId.get(String(o['image_id']));
+        // As strict as the instances reader: "1" or [1] is not the image id 1.
+        const imageId = o['image_id'];
+        if (typeof imageId !== 'number' || !Number.isInteger(imageId))
+          return fail(`"image_id" is ${imageId === undefined ? 'missing' : JSON.stringify(imageId)}, expected an integer`);
+        const image = byId.get(String(imageId));
         if (image === undefined)
           return fail(
             `image_id ${JSON.stringify(o['image_id'])} is not an image of the dataset (COCO results match images by their COCO id)`,

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readImportFile } from '../api/readScope';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { jsonSyntaxError } from '../api/fileErrors';
@@ -49,7 +50,8 @@ async function splitFolders(dir: string): Promise<Array<{ split: string | null; 
 function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | 'isSentence' | 'shapes' | 'size'> {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A UTF-8 byte order mark (some Windows editors write one) is not part of the JSON, as for COCO files.
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new ApiError('CORRUPT_FILE', `${jsonPath}: malformed JSON: ${jsonSyntaxError(err)}`, {
       file: jsonPath,
@@ -79,15 +81,28 @@ async function listEntries(dir: string, skipped: SkippedFile[]): Promise<Entry[]
   const out: Entry[] = [];
   for (const folder of await splitFolders(dir)) {
     const files = (await readdir(folder.dir)).sort();
-    const images = new Map(files.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).map((f) => [basename(f, extname(f)), f]));
+    // Image files by stem; a.jpg and a.png share one, and an a.json beside them cannot say which it annotates.
+    const images = new Map<string, string[]>();
+    for (const f of files.filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))) {
+      const stem = basename(f, extname(f));
+      images.set(stem, [...(images.get(stem) ?? []), f]);
+    }
     const jsons = new Set(files.filter((f) => f.toLowerCase().endsWith('.json')).map((f) => basename(f, extname(f))));
-    for (const [stem, file] of images)
-      if (!jsons.has(stem)) skipped.push({ file: join(folder.dir, file), reason: `no ${stem}.json beside it` });
+    for (const [stem, found] of images)
+      if (!jsons.has(stem)) for (const file of found) skipped.push({ file: join(folder.dir, file), reason: `no ${stem}.json beside it` });
     for (const stem of jsons) {
       const jsonPath = join(folder.dir, `${stem}.json`);
-      const image = images.get(stem);
-      if (image === undefined) throw new ApiError('NOT_FOUND', `${jsonPath}: no image ${stem}.jpg beside it`, { file: jsonPath });
-      const parsed = parseAnnotation(jsonPath, await readFile(jsonPath, 'utf8'));
+      const found = images.get(stem);
+      const image = found?.[0];
+      if (found === undefined || image === undefined)
+        throw new ApiError('NOT_FOUND', `${jsonPath}: no image ${stem}.jpg beside it`, { file: jsonPath });
+      if (found.length > 1)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${jsonPath}: this annotation would belong to ${found.length} images with the stem "${stem}" (${found.join(', ')}); rename them so each annotation has one image`,
+          { file: jsonPath, images: found },
+        );
+      const parsed = parseAnnotation(jsonPath, (await readImportFile(jsonPath)).toString('utf8'));
       out.push({ split: folder.split, imagePath: join(folder.dir, image), fileName: image, jsonPath, ...parsed });
     }
   }

@@ -71,12 +71,17 @@ async function readRefs(file: string, split: string | undefined, ctx: JobContext
     if (ref.split !== null) splits.add(ref.split);
     if (split === undefined || ref.split === split) refs.push(ref);
   };
+  let topArray = false;
   const keys = await streamJsonArrays(file, {
     label,
     signal: ctx.signal,
     arrays: { '': take, refs: take },
     onProgress: (d, t) => ctx.progress(d, t, `reading ${label}`),
+    onTop: (top) => {
+      topArray = top === 'array';
+    },
   });
+  if (seen.size === 0 && topArray) throw new ApiError('INVALID_INPUT', `${label}: the list of refs is empty`, { file: label });
   if (seen.size === 0 && !keys.has('refs'))
     throw new ApiError('INVALID_INPUT', `${label}: expected a list of refs or {"refs": [...]}`, { file: label });
   if (refs.length === 0) {

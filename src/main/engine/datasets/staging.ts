@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readImportFile } from '../api/readScope';
 import { resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { ClassInfo, DatasetFormat, DatasetTask, ImageOrientationNote, PixelGrid, SkippedFile } from '../../../shared/domain';
@@ -171,9 +172,10 @@ export async function probeAll<T>(
   const outcomes = await mapWithConcurrency(items, 4, async (item) => {
     ctx.signal.throwIfAborted();
     const path = pathOf(item);
-    const bytes = await readFile(path).catch(() => null);
+    // A missing or unreadable file fails the import naming it (readImportFile: NOT_FOUND, IO_ERROR, a
+    // FIFO or folder refused), as does a link leading a web client out of its folders (api/readScope.ts).
+    const bytes = await readImportFile(path);
     ctx.progress(++done, items.length, 'reading images');
-    if (bytes === null) throw new ApiError('NOT_FOUND', `${path}: image file not found or unreadable`, { file: path });
     return { item, outcome: await probeImage(bytes) };
   });
   const out: Array<Probed<T>> = [];

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readImportFile } from '../api/readScope';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { VOC_CLASSES, vocColor, type ImportResult, type PixelGrid, type SkippedFile } from '../../../shared/domain';
@@ -65,13 +66,24 @@ async function listIds(root: string, split: string | undefined, masks: Map<strin
 }
 
 async function readList(setsDir: string, split: string): Promise<Listed[]> {
-  const text = await readFile(join(setsDir, `${split}.txt`), 'utf8');
+  const text = (await readImportFile(join(setsDir, `${split}.txt`))).toString('utf8');
   // VOC lists hold one id per line; SBD-style lists ("/JPEGImages/x.jpg /SegmentationClassAug/x.png") are read too.
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0)
-    .map((l) => ({ id: basename(l.split(/\s+/)[0] ?? l, extname(l.split(/\s+/)[0] ?? l)), split }));
+    .map((l) => ({ id: listedId(l), split }));
+}
+
+/**
+ * The image id a list line names. A VOC id is the whole line, dots included (`frame.001` is
+ * JPEGImages/frame.001.jpg, not frame.jpg); an SBD-style line names the image by its path
+ * ("/JPEGImages/x.jpg /SegmentationClassAug/x.png"), whose file name less its extension is the id.
+ */
+function listedId(line: string): string {
+  const first = line.split(/\s+/)[0] ?? line;
+  if (first === line && !line.includes('/')) return line;
+  return basename(first, extname(first));
 }
 
 /** id -> image file in JPEGImages (any image extension; VOC itself uses .jpg). */
@@ -105,7 +117,7 @@ function notVoc(root: string, missing: string): ApiError {
 }
 
 async function readVocMask(path: string, image: StagedImage): Promise<StagedImage['samples'][number]['regions']> {
-  const bytes = await readFile(path);
+  const bytes = await readImportFile(path);
   // The mask's size picks the image's grid: raw unless it has the EXIF-rotated size (images/orientation.ts).
   // It is checked from the PNG header, before the pixels are inflated.
   const chosen: { grid: PixelGrid | null } = { grid: null };

@@ -164,8 +164,24 @@ export async function probeImage(bytes: Buffer): Promise<ProbeOutcome> {
     };
   } catch (err) {
     const text = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
-    return { ok: false, reason: `unreadable image (${text.trim() || 'decoder error'})` };
+    return { ok: false, reason: unreadableReason(bytes, text.trim()) };
   }
+}
+
+/**
+ * Why a file that sharp could not read is skipped, in words a person can act on. sharp does not
+ * always say (its message can be "Unknown error" when decodes run side by side), so a JPEG or PNG
+ * (by its signature) without its end marker is called truncated or damaged whatever sharp said,
+ * and one that has it is called damaged when sharp gave no reason; sharp's text follows when it
+ * says something.
+ */
+function unreadableReason(bytes: Buffer, text: string): string {
+  const said = text === '' || /^unknown error$/i.test(text) ? null : text;
+  const kind = bytes[0] === 0xff && bytes[1] === 0xd8 ? 'jpeg' : bytes.subarray(0, 8).equals(PNG_SIGNATURE) ? 'png' : null;
+  if (kind !== null && endsComplete(bytes, kind) === false)
+    return `unreadable image: truncated or damaged ${kind.toUpperCase()} (no end marker${said === null ? '' : `; ${said}`})`;
+  if (said !== null) return `unreadable image (${said})`;
+  return kind === null ? 'unreadable image (the decoder gave no reason)' : `unreadable image: damaged ${kind.toUpperCase()}`;
 }
 
 export function contentTypeFor(path: string): string {

@@ -25,12 +25,14 @@ export function rasterizeReasonSeg(shapes: LabelMeShape[], height: number, width
     throw new ApiError('INVALID_INPUT', `ReasonSeg mask size ${height}x${width} must be positive integers`);
   }
   const polygons: Array<{ xs: Int32Array; ys: Int32Array; value: number; area: number }> = [];
+  // One empty canvas for every shape's area, cleared again within the shape's box (filledArea).
+  const scratch: Canvas = { data: new Uint8Array(height * width), width, height };
   for (const [i, shape] of shapes.entries()) {
     const label = shape.label.toLowerCase();
     if (label === 'flag' || shape.points.length === 0) continue;
     const { xs, ys } = toInt32Points(shape.points, i);
     const value = label.includes('ignore') ? REASONSEG_IGNORE : REASONSEG_TARGET;
-    polygons.push({ xs, ys, value, area: filledArea(xs, ys, height, width) });
+    polygons.push({ xs, ys, value, area: filledArea(xs, ys, scratch) });
   }
 
   // Stable ascending sort then reverse: descending area, equal areas with the later one first.
@@ -47,12 +49,39 @@ export function rasterizeReasonSeg(shapes: LabelMeShape[], height: number, width
   return canvas.data;
 }
 
-function filledArea(xs: Int32Array, ys: Int32Array, height: number, width: number): number {
-  const canvas: Canvas = { data: new Uint8Array(height * width), width, height };
-  polylinesClosed(canvas, xs, ys, 1);
-  fillPoly(canvas, xs, ys, 1);
+/**
+ * LISA's "filled area" of one polygon: the pixels cv2.polylines + cv2.fillPoly set when it is
+ * drawn alone on an empty mask the image's size. `scratch` is such a mask (all zero), shared by
+ * the shapes: the polygon is drawn on it at full size, so clipping at the image's edges is exactly
+ * that of a fresh mask, and the pixels are counted and cleared within its bounding box clipped to
+ * the image, outside which neither call draws (clipped line ends and fill spans lie between
+ * vertices). The work per shape is bounded by that box, not by the image.
+ */
+export function filledArea(xs: Int32Array, ys: Int32Array, scratch: Canvas): number {
+  const { data, width, height } = scratch;
+  polylinesClosed(scratch, xs, ys, 1);
+  fillPoly(scratch, xs, ys, 1);
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j] as number;
+    const y = ys[j] as number;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  x0 = Math.max(x0, 0);
+  x1 = Math.min(x1, width - 1);
+  y0 = Math.max(y0, 0);
+  y1 = Math.min(y1, height - 1);
   let area = 0;
-  for (let k = 0; k < canvas.data.length; k++) area += canvas.data[k] as number;
+  for (let y = y0; y <= y1; y++) {
+    const row = y * width;
+    for (let k = row + x0; k <= row + x1; k++) {
+      area += data[k] as number;
+      data[k] = 0;
+    }
+  }
   return area;
 }
 
@@ -61,9 +90,11 @@ function toInt32Points(points: number[][], shapeIndex: number): { xs: Int32Array
   const xs = new Int32Array(points.length);
   const ys = new Int32Array(points.length);
   for (const [j, p] of points.entries()) {
-    const x = p[0];
-    const y = p[1];
-    if (p.length !== 2 || x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) {
+    // A point that is not a list (null, a number) is refused like any other malformed point.
+    const pair: unknown[] = Array.isArray(p) ? p : [];
+    const x = pair[0];
+    const y = pair[1];
+    if (pair.length !== 2 || typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
       throw new ApiError('INVALID_INPUT', `shape ${shapeIndex}: point ${j} is not a finite [x, y] pair`);
     }
     if (Math.abs(x) >= 2 ** 31 || Math.abs(y) >= 2 ** 31) {

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { loadYaml } from '../lazyPackages';
+import { readImportFile } from '../api/readScope';
 import { ApiError } from '../../../shared/api/errors';
 import type { z } from 'zod';
 import { ClassSpec, InputSpec, ModelKind, ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
@@ -109,9 +109,13 @@ function rawProblems(raw: unknown): ManifestProblem[] {
 /** Reads a JSON or YAML manifest and validates it; every problem names the file and the field. */
 export async function loadManifest(manifestPath: string): Promise<LoadedManifest> {
   const path = resolve(manifestPath);
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new ApiError('NOT_FOUND', `manifest not found: ${path}`);
-  });
+  // A regular file only: a FIFO would hold the call (and a thread of Node's pool) until written to.
+  const text = (
+    await readImportFile(path).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code !== 'NOT_FOUND') throw err;
+      throw new ApiError('NOT_FOUND', `manifest not found: ${path}`);
+    })
+  ).toString('utf8');
   let raw: unknown;
   try {
     raw = ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? (loadYaml().parse(text) as unknown) : (JSON.parse(text) as unknown);

@@ -1,6 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { Handlers } from '../api/dispatch';
 import { readablePath } from '../api/writablePath';
+import { importReadRoots, withReadRoots } from '../api/readScope';
 import type { EngineDeps } from '../deps';
 import { importPredictions } from '../datasets/predictions';
 import { startImportJob } from '../datasets/importJob';
@@ -22,12 +23,14 @@ export function runHandlers(deps: EngineDeps) {
       requireDataset(deps.db, input.datasetId);
       // Web clients may read only under the roots `tessera serve` allows; checked before the job starts.
       input = { ...input, path: readablePath(input.path, call, deps.paths.root, 'predictions') };
+      // ...and so is every file the job reads there (api/readScope.ts).
+      const roots = importReadRoots(call, deps.paths.root);
       return startImportJob(
         deps,
         input.format,
         input,
         async (ctx) => {
-          const result = await importPredictions(input, deps, ctx);
+          const result = await withReadRoots(roots, () => importPredictions(input, deps, ctx));
           if ((result.scored ?? 0) > 0) await keepScoreListLater(deps, result.datasetId, result.runId);
           return result;
         },

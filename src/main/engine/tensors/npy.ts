@@ -173,7 +173,9 @@ export function parseNpz(bytes: Uint8Array, file: string, options: NpzOptions = 
   let failure: unknown = null;
   let used = 0;
   const entries: EntryState[] = [];
+  let found = 0; // entries of any name
   const unzip = new Unzip((entry) => {
+    found++;
     if (failure !== null || !entry.name.endsWith('.npy')) return;
     const member = `${file}/${entry.name}`;
     if (entry.originalSize !== undefined && entry.originalSize > maxBytes - used) {
@@ -229,6 +231,10 @@ export function parseNpz(bytes: Uint8Array, file: string, options: NpzOptions = 
     failure ??= bad(file, `not a readable .npz (zip) archive: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (failure !== null) throw failure;
+  // A local file header (PK 3 4) at the start, yet no entry could be read: damaged, or not a zip at
+  // all (an empty archive, as np.savez() writes it, starts with PK 5 6).
+  if (found === 0 && bytes[2] === 3)
+    throw bad(file, 'not a readable .npz (zip) archive: no entry in it can be read (damaged or truncated)');
   const out = new Map<string, NpyArray>();
   for (const e of entries) {
     if (!e.done) throw bad(`${file}/${e.name}`, 'truncated zip entry');

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { workerScript } from '../workerScript';
 import { ApiError } from '../../../shared/api/errors';
 import type { PoolRequest, PoolResponse } from './protocol';
+import { currentReadRoots } from '../api/readScope';
 import { tasks, type TaskInput, type TaskName, type TaskOutput } from './tasks';
 import { testGate } from '../jobs/testGate';
 
@@ -47,6 +48,8 @@ export class WorkerPool {
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>> {
     const slot = this.pick();
     if (slot === null) return (tasks[task] as (i: TaskInput<K>) => Promise<TaskOutput<K>>)(input);
+    // An import's confinement (api/readScope.ts) goes with each of its tasks.
+    const readRoots = currentReadRoots();
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const id = this.nextId++;
@@ -54,7 +57,7 @@ export class WorkerPool {
     if (slot.busy === 1) slot.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, slot });
-      slot.worker.postMessage({ id, task, input } satisfies PoolRequest);
+      slot.worker.postMessage({ id, task, input, readRoots } satisfies PoolRequest);
     });
   }
 

@@ -4,6 +4,8 @@ export interface PoolRequest {
   id: number;
   task: string;
   input: unknown;
+  /** The roots the task's file reads are confined to (api/readScope.ts); null: unconfined. */
+  readRoots: readonly string[] | null;
 }
 
 export type PoolResponse =

@@ -3,7 +3,7 @@
  * encoding to RLE and counting, one image per task. Pure functions of their input (and the files
  * they name), so the same code runs inline when no worker can start.
  */
-import { readFileSync } from 'node:fs';
+import { readImportFileSync } from '../api/readScope';
 import { ApiError } from '../../../shared/api/apiError';
 import { labelMapToRles } from '../masks/labelMap';
 import { readMaskPng } from '../masks/png';
@@ -70,7 +70,7 @@ const GT_RUNS = new RunSequenceBuilder();
 export async function predictionPng(task: PredictionPngTask): Promise<PredictionPngResult> {
   const { path } = task;
   // Synchronous, as folderImage reads: one open/read/close instead of four thread-pool round trips.
-  const bytes = readFileSync(path);
+  const bytes = readImportFileSync(path);
   const mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, (size) => {
     if (size.width !== task.width || size.height !== task.height) {
       throw new ApiError(
@@ -178,14 +178,17 @@ export interface FolderImageResult {
 export async function folderImage(task: FolderImageTask): Promise<FolderImageResult> {
   // Small files read synchronously: in a pool worker this blocks nothing else, and it is one
   // open/read/close instead of four thread-pool round trips per file (fs/promises readFile).
-  const probe = await probeImage(readFileSync(task.path));
+  const probe = await probeImage(readImportFileSync(task.path));
   if (!probe.ok || task.maskPath === null) return { probe, mask: null };
   const maskPath = task.maskPath;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(maskPath);
-  } catch {
-    return { probe, mask: null };
+    bytes = readImportFileSync(maskPath);
+  } catch (err) {
+    // No mask file: an image without a mask. One that may not or cannot be read (a link leading out of
+    // a web client's folders, a FIFO, a directory) is that image's mask error.
+    if (!(err instanceof ApiError) || err.code === 'NOT_FOUND') return { probe, mask: null };
+    return { probe, mask: { ok: false, error: { code: err.code, message: err.message, details: err.details } } };
   }
   const image = probe.image;
   const chosen: { grid: PixelGrid | null } = { grid: null };

@@ -3,13 +3,14 @@ import { parentPort } from 'node:worker_threads';
 import { ApiError } from '../../../shared/api/apiError';
 import { tasks, type TaskName } from './tasks';
 import type { PoolRequest, PoolResponse } from './protocol';
+import { withReadRoots } from '../api/readScope';
 
 const port = parentPort;
 if (port === null) throw new Error('pool worker started outside a worker thread');
 
 port.on('message', (req: PoolRequest) => {
   const fn = tasks[req.task as TaskName] as (input: unknown) => Promise<unknown>;
-  fn(req.input).then(
+  withReadRoots(req.readRoots, () => fn(req.input)).then(
     (result) => port.postMessage({ id: req.id, ok: true, result } satisfies PoolResponse),
     (err: unknown) =>
       port.postMessage({

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { DatasetSummary, Id, JobStarted, SkippedFile } from '../../domain';
+import { DatasetSummary, hasNoControl, Id, JobStarted, SkippedFile } from '../../domain';
 
 const Path = z.string().min(1);
-const DatasetName = z.string().min(1).max(200);
-const RunName = z.string().min(1).max(200);
+/** A dataset's or run's name as given: trimmed ("basic " is "basic"), one line, not empty. */
+const Name = z
+  .string()
+  .trim()
+  .min(1, 'a name cannot be empty')
+  .max(200, 'a name has at most 200 characters')
+  .refine(hasNoControl, 'a name cannot hold control characters or line breaks');
+const DatasetName = Name;
+const RunName = Name;
 
 /** Formats `runs.importPredictions` reads (README "Import predictions" describes each layout). */
 export const PredictionFormat = z.enum(['png', 'coco-results', 'npy', 'toco-cam']);
@@ -40,7 +47,7 @@ export const datasetMethods = {
     input: z.object({
       dir: z.string().min(1),
       masksDir: z.string().min(1).optional(),
-      name: z.string().min(1).max(200).optional(),
+      name: DatasetName.optional(),
     }),
     output: JobStarted,
   },

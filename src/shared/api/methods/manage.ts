@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ClassInfo, DatasetSummary, Id, ModelSummary, Rgb, RunSummary } from '../../domain';
+import { ClassInfo, DatasetSummary, hasNoControl, Id, MAX_CLASS_NAME_LENGTH, ModelSummary, Rgb, RunSummary } from '../../domain';
 
 /** No control characters (a line break in a name would break tables, CSV and one-line errors). */
-const noControl = (s: string): boolean => ![...s].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127);
+const noControl = hasNoControl;
 
 const Name = z
   .string()
@@ -14,7 +14,7 @@ const ClassName = z
   .string()
   .trim()
   .min(1, 'a class name cannot be empty')
-  .max(100, 'a class name has at most 100 characters')
+  .max(MAX_CLASS_NAME_LENGTH, `a class name has at most ${MAX_CLASS_NAME_LENGTH} characters`)
   .refine(noControl, 'a class name cannot hold control characters or line breaks');
 const Color = Rgb.refine((c) => c.every((v) => v >= 0 && v <= 255), 'colour channels are 0-255');
 

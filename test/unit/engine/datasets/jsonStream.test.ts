@@ -83,4 +83,19 @@ describe('streamJsonArrays', () => {
       ).rejects.toThrow(/truncated JSON|malformed JSON|not UTF-8/);
     }
   });
+
+  it('reads values far longer than a chunk (a 12 MB string inside and outside the wanted array) whole', async () => {
+    const long = 'x'.repeat(6_000_000) + '\\"é' + 'y'.repeat(6_000_000);
+    const doc = { info: { name: long, list: [long.slice(0, 100_000)] }, images: [{ file_name: long }, { id: 2 }], tail: [long] };
+    const got: unknown[] = [];
+    const keys = await streamJsonArrays(file('long.json', JSON.stringify(doc)), { arrays: { images: (v) => got.push(v) } });
+    expect(got).toEqual(doc.images);
+    expect([...keys]).toEqual(['info', 'images', 'tail']);
+    // Cut inside the long string: still an error naming how far it got.
+    const text = Buffer.from(JSON.stringify(doc));
+    writeFileSync(join(dir, 'long-cut.json'), text.subarray(0, 9_000_000));
+    await expect(streamJsonArrays(join(dir, 'long-cut.json'), { arrays: { images: () => undefined } })).rejects.toThrow(
+      /truncated JSON: the file ends after 9000000 bytes/,
+    );
+  });
 });
