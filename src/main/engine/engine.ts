@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import type { ApiError } from '../../shared/api/errors';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { mergeHandlers } from './api/mergeHandlers';
 import { openStore } from './store/db';
@@ -32,6 +33,7 @@ import { ReadWorker } from './store/readWorker/ReadWorker';
 import { removeAbandonedHidden } from './datasets/slicedWrite';
 import type { PdfPrinter } from './reports/pdf';
 import { forgetSound, recordSound } from './store/checkStamp';
+import { watchStoreFile } from './store/storeFile';
 
 export interface EngineOptions {
   workspace: string;
@@ -88,6 +90,16 @@ export function createEngine(options: EngineOptions): Engine {
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
   const { db, state: store } = openStore(paths.db, { allowEmpty: options.init === true });
+  // The file opened must stay the one at its path: one deleted or replaced meanwhile refuses every call (store/storeFile.ts).
+  const storeFile = watchStoreFile(paths.db);
+  const storeGone = (): ApiError | null => {
+    const problem = storeFile.problem();
+    if (problem !== null && store.faultSeen !== true) {
+      store.faultSeen = true; // and no "checked sound" stamp at close for whatever file is there now
+      logger.error(problem.message);
+    }
+    return problem;
+  };
   if (store.damage !== null) logger.error(`${paths.db} is damaged: ${store.damage.join(' | ')}`);
   const repos = createRepos(db);
   // Only jobs whose owning process is gone were interrupted; a read-only store keeps new jobs in memory.
@@ -128,15 +140,26 @@ export function createEngine(options: EngineOptions): Engine {
     heatmapHandlers(deps),
     manageHandlers(deps),
   );
+  const dispatch = createDispatcher(
+    handlers,
+    logger,
+    (err) => userFacingError(err, store),
+    (err) => describeStoreError(err, paths.db),
+  );
+  const readBlob = blobReader(deps);
   const engine: Engine = {
-    dispatch: createDispatcher(
-      handlers,
-      logger,
-      (err) => userFacingError(err, store),
-      (err) => describeStoreError(err, paths.db),
-    ),
+    dispatch: async (method, input, ctx) => {
+      const gone = storeGone();
+      return gone === null ? dispatch(method, input, ctx) : { ok: false, error: gone.toData() };
+    },
     events,
-    blobs: { read: blobReader(deps) },
+    blobs: {
+      read: async (ref) => {
+        const gone = storeGone();
+        if (gone !== null) throw gone;
+        return readBlob(ref);
+      },
+    },
     paths,
     store,
     logger,

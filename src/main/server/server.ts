@@ -35,6 +35,9 @@ export interface RunningServer {
 
 const MAX_BODY = 16 * 1024 * 1024;
 
+/** HTTP status of a failed /blob/ read by its error code (anything else: 500, with its one line). */
+const BLOB_STATUS: Partial<Record<ApiError['code'], number>> = { NOT_FOUND: 404, CORRUPT_FILE: 409, IO_ERROR: 503 };
+
 const CSP = [
   "default-src 'self'",
   "img-src 'self' blob: data:",
@@ -83,15 +86,42 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError('INVALID_INPUT', 'request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** A request body over MAX_BODY (declared or as sent): answered 413, and its connection closed. */
+class BodyTooLarge extends Error {}
+
+/**
+ * The body of an API call, at most MAX_BODY bytes. Past that (or when Content-Length says so) it
+ * rejects with BodyTooLarge at once and discards whatever the client still sends: the caller
+ * answers 413 with `Connection: close`, since the rest of that body would otherwise be read as the
+ * connection's next request (which was never answered).
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size <= MAX_BODY) {
+        chunks.push(chunk);
+        return;
+      }
+      over = true;
+      chunks.length = 0;
+      reject(new BodyTooLarge());
+    });
+    req.on('end', () => {
+      if (!over) resolveBody(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
 }
 
 /**
@@ -133,8 +163,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const body = await readBody(req);
         input = body.length === 0 ? {} : (JSON.parse(body) as unknown);
       } catch (err) {
-        const message = err instanceof ApiError ? err.message : 'request body is not valid JSON';
-        return sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message } });
+        if (err instanceof BodyTooLarge) {
+          const message = `request body too large: an API call takes at most ${MAX_BODY / (1024 * 1024)} MiB`;
+          res.writeHead(413, {
+            'Content-Type': 'application/json; charset=utf-8',
+            'X-Content-Type-Options': 'nosniff',
+            Connection: 'close',
+          });
+          // Node closes the connection once the answer is out (Connection: close): the rest of the body is never parsed as a request.
+          res.end(JSON.stringify({ ok: false, error: { code: 'INVALID_INPUT', message } }));
+          return;
+        }
+        return sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'request body is not valid JSON' } });
       }
       return sendJson(res, 200, await opts.engine.dispatch(method, input, { transport: 'http', pathAccess }));
     }
@@ -149,8 +189,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           ref.kind === 'thumb' || ref.kind === 'image' ? { 'Cache-Control': 'private, max-age=600' } : {};
         return send(res, 200, blob.bytes, blob.contentType, cache);
       } catch (err) {
-        const status = err instanceof ApiError && err.code === 'NOT_FOUND' ? 404 : 500;
-        return send(res, status, `${err instanceof ApiError ? err.message : 'internal error'}\n`, 'text/plain; charset=utf-8');
+        // One line for the page, and in tessera.log unless it is a plain "no such row or file": a file
+        // changed since import (409), a workspace that is gone (503), a bug (500, with its stack).
+        const status = err instanceof ApiError ? (BLOB_STATUS[err.code] ?? 500) : 500;
+        const message =
+          err instanceof ApiError ? err.message : `internal error reading /blob/${ref.kind}; see tessera.log in the workspace`;
+        if (status !== 404) opts.engine.logger.error(`${url.pathname}: ${message}`, err instanceof ApiError ? undefined : err);
+        return send(res, status, `${message}\n`, 'text/plain; charset=utf-8');
       }
     }
     if (opts.staticDir === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { BlobRef } from '../../../shared/domain';
@@ -6,6 +5,7 @@ import { paintLabelMap } from '../masks/labelMap';
 import type { EngineDeps } from '../deps';
 import { appliedOrientation, applyOrientation, jpegWithoutOrientation } from './orientation';
 import { contentTypeFor } from './probe';
+import { changedImageError, readRegisteredImage, sniffImageType } from './imageFile';
 import { thumbnailCache } from './thumbs';
 
 export interface Blob {
@@ -30,17 +30,23 @@ export function blobReader(deps: EngineDeps) {
     switch (ref.kind) {
       case 'image': {
         const image = await imageRow(ref.imageId);
-        const bytes = await readFile(image.path).catch(() => {
-          throw new ApiError('NOT_FOUND', `${image.path}: image file is missing (moved or deleted since import)`);
-        });
-        const type = contentTypeFor(image.path);
+        // Only the bytes that were imported (imageFile.ts), sent as the type their signature says (a
+        // JPEG named .png is a JPEG); the name's extension only when the bytes carry no known signature.
+        const bytes = await readRegisteredImage(image);
+        const type = sniffImageType(bytes) ?? contentTypeFor(image.path);
         // The bytes show the image's pixel grid with nothing left for the browser to rotate: a raw-grid
         // JPEG goes out with its EXIF orientation tag set to 1 (pixels untouched); an oriented grid,
         // and any other format carrying an orientation, are rotated here and sent as PNG (no EXIF).
         const orientation = appliedOrientation(image.grid, image.exif_orientation);
         if (orientation === 1 && type === 'image/jpeg') return { bytes: jpegWithoutOrientation(bytes) ?? bytes, contentType: type };
         if (orientation === 1 && image.exif_orientation === 1 && BROWSER_FORMATS.has(type)) return { bytes, contentType: type };
-        return { bytes: await applyOrientation(loadSharp()(bytes), orientation).png().toBuffer(), contentType: 'image/png' };
+        const png = await applyOrientation(loadSharp()(bytes), orientation)
+          .png()
+          .toBuffer()
+          .catch((err: unknown) => {
+            throw changedImageError(image.path, `cannot decode it: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        return { bytes: png, contentType: 'image/png' };
       }
       case 'labelmap': {
         const image = await imageRow(ref.imageId);

@@ -3,6 +3,7 @@ import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
 import { toImageSummary } from '../store/repos/images';
 import { rankByRunDisagreement } from './disagreement';
+import { setReviewStates } from '../tags/bulk';
 
 export function imageHandlers(deps: EngineDeps) {
   function requireDataset(datasetId: number): void {
@@ -34,13 +35,9 @@ export function imageHandlers(deps: EngineDeps) {
       return rankByRunDisagreement(deps, datasetId, runA, runB, limit);
     },
     // Review state is stored beside tags; announced as data.changed ['tags', 'images'] like a tag change.
-    'images.setReviewState': async ({ imageIds, state }) => {
-      const missing = deps.repos.tags.missing('images', imageIds);
-      if (missing.length > 0)
-        throw new ApiError('NOT_FOUND', `image ${missing[0]} not found${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`);
-      const updated = deps.db.transaction(() => deps.repos.tags.setReviewState(imageIds, state))();
-      deps.events.emit('data.changed', { topics: ['tags', 'images'] });
-      return { updated };
-    },
+    // Written in slices, all or nothing for the caller (tags/bulk.ts).
+    'images.setReviewState': async ({ imageIds, state }, call) => ({
+      updated: await setReviewStates(deps, imageIds, state, call.signal ?? new AbortController().signal),
+    }),
   } satisfies Partial<Handlers>;
 }

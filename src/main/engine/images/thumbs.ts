@@ -1,15 +1,13 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharp } from '../lazyPackages';
-import { ApiError } from '../../../shared/api/errors';
 import { applyOrientation } from './orientation';
+import { changedImageError, checkRegisteredImageSize, readRegisteredImage, type RegisteredImageFile } from './imageFile';
 
 /** Longest side of a gallery thumbnail, in pixels (tiles are 160-220 CSS px wide; 256 stays sharp on 1.25x screens). */
 export const THUMB_SIZE = 256;
 
-export interface ThumbSource {
-  path: string;
-  sha256: string;
+export interface ThumbSource extends RegisteredImageFile {
   /** EXIF orientation to apply: the image's pixel grid (1 = raw, as stored). */
   orientation: number;
 }
@@ -24,13 +22,15 @@ export function thumbnailCache(cacheDir: string) {
   const inFlight = new Map<string, Promise<Uint8Array>>();
 
   async function make(src: ThumbSource, file: string): Promise<Uint8Array> {
-    const original = await readFile(src.path).catch(() => {
-      throw new ApiError('NOT_FOUND', `${src.path}: image file is missing (moved or deleted since import)`);
-    });
+    // The imported bytes only (a file changed since import is refused, naming it: imageFile.ts).
+    const original = await readRegisteredImage(src);
     const bytes = await applyOrientation(loadSharp()(original, { limitInputPixels: 1 << 28 }), src.orientation)
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
-      .toBuffer();
+      .toBuffer()
+      .catch((err: unknown) => {
+        throw changedImageError(src.path, `cannot decode it: ${err instanceof Error ? err.message : String(err)}`);
+      });
     // Write then rename: a reader never sees half a file, and a crash leaves no truncated cache entry.
     // The cache is best effort: a full disk or a read-only workspace still serves the thumbnail.
     const tmp = `${file}.${process.pid}.tmp`;
@@ -47,7 +47,11 @@ export function thumbnailCache(cacheDir: string) {
   return async function thumbnail(src: ThumbSource): Promise<Uint8Array> {
     const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}-o${src.orientation}.webp`);
     const cached = await readFile(file).catch(() => null);
-    if (cached !== null) return cached;
+    if (cached !== null) {
+      // Cached from the imported bytes; a file since grown or shrunk is refused as when making one.
+      await checkRegisteredImageSize(src);
+      return cached;
+    }
     let pending = inFlight.get(file);
     if (pending === undefined) {
       pending = make(src, file).finally(() => inFlight.delete(file));

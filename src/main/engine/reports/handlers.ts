@@ -16,6 +16,6 @@ export function reportHandlers(deps: EngineDeps) {
       }));
       return { jobId };
     },
-    'reports.file': async ({ path }) => readReportFile(deps.paths.root, path),
+    'reports.file': async ({ path }, call) => readReportFile(deps.paths.root, path, call.transport === 'http'),
   } satisfies Partial<Handlers>;
 }

@@ -9,11 +9,27 @@ import type { SubsetSummary } from '../../../../shared/api/methods/metrics';
 export function tagsRepo(db: Db) {
   const byName = db.prepare('SELECT id FROM tags WHERE name = ?');
   const insertTag = db.prepare('INSERT INTO tags (name, color) VALUES (?, NULL)');
-  const linkImage = db.prepare('INSERT OR IGNORE INTO image_tags (image_id, tag_id) VALUES (?, ?)');
-  const linkSample = db.prepare('INSERT OR IGNORE INTO sample_tags (sample_id, tag_id) VALUES (?, ?)');
   const unlinkImage = db.prepare('DELETE FROM image_tags WHERE image_id = ? AND tag_id = ?');
   const unlinkSample = db.prepare('DELETE FROM sample_tags WHERE sample_id = ? AND tag_id = ?');
   const setState = db.prepare('UPDATE images SET review_state = ? WHERE id = ?');
+  // One row at a time, for changes written in slices (tags/bulk.ts): a link is made only while its
+  // image or sample exists (one deleted between two slices is skipped, not a foreign-key failure).
+  const linkImageIfPresent = db.prepare(
+    'INSERT OR IGNORE INTO image_tags (image_id, tag_id) SELECT @id, @tagId WHERE EXISTS (SELECT 1 FROM images WHERE id = @id)',
+  );
+  const linkSampleIfPresent = db.prepare(
+    'INSERT OR IGNORE INTO sample_tags (sample_id, tag_id) SELECT @id, @tagId WHERE EXISTS (SELECT 1 FROM samples WHERE id = @id)',
+  );
+  const stateOf = db.prepare('SELECT review_state FROM images WHERE id = ?').pluck();
+  const restoreState = db.prepare('UPDATE images SET review_state = ? WHERE id = ? AND review_state = ?');
+  const deleteUnusedTag = db.prepare(
+    `DELETE FROM tags WHERE id = @tagId
+       AND NOT EXISTS (SELECT 1 FROM image_tags WHERE tag_id = @tagId) AND NOT EXISTS (SELECT 1 FROM sample_tags WHERE tag_id = @tagId)`,
+  );
+  const missingImages = db.prepare('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM images WHERE id = j.value)').pluck();
+  const missingSamples = db
+    .prepare('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM samples WHERE id = j.value)')
+    .pluck();
   return {
     idOf(name: string): number | undefined {
       return (byName.get(name) as { id: number } | undefined)?.id;
@@ -21,19 +37,6 @@ export function tagsRepo(db: Db) {
     ensure(name: string): number {
       const id = this.idOf(name);
       return id ?? Number(insertTag.run(name).lastInsertRowid);
-    },
-    /** Links that did not exist yet are made; returns how many. */
-    apply(tagId: number, imageIds: readonly number[], sampleIds: readonly number[]): number {
-      let n = 0;
-      for (const id of imageIds) n += linkImage.run(id, tagId).changes;
-      for (const id of sampleIds) n += linkSample.run(id, tagId).changes;
-      return n;
-    },
-    remove(tagId: number, imageIds: readonly number[], sampleIds: readonly number[]): number {
-      let n = 0;
-      for (const id of imageIds) n += unlinkImage.run(id, tagId).changes;
-      for (const id of sampleIds) n += unlinkSample.run(id, tagId).changes;
-      return n;
     },
     /** Every tag with its image and sample counts; with a dataset, counts within it and only tags used there. */
     list(datasetId?: number): TagSummary[] {
@@ -56,15 +59,33 @@ export function tagsRepo(db: Db) {
         .filter((r) => datasetId === undefined || r.image_count + r.sample_count > 0)
         .map((r) => ({ id: r.id, name: r.name, color: r.color, imageCount: r.image_count, sampleCount: r.sample_count }));
     },
-    /** Ids among `ids` that are not rows of `table` (images or samples). */
-    missing(table: 'images' | 'samples', ids: readonly number[]): number[] {
-      const stmt = db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`);
-      return ids.filter((id) => stmt.get(id) === undefined);
+    /** Ids among `ids` that are not rows of `table`, in one statement (a slice of a large list: tags/bulk.ts). */
+    missingAmong(table: 'images' | 'samples', ids: readonly number[]): number[] {
+      return (table === 'images' ? missingImages : missingSamples).all(JSON.stringify(ids)) as number[];
     },
-    setReviewState(imageIds: readonly number[], state: ReviewState): number {
-      let n = 0;
-      for (const id of imageIds) n += setState.run(state, id).changes;
-      return n;
+    /** Links one image or sample to a tag while it exists; 1 when the link is new, else 0. */
+    linkOne(kind: 'image' | 'sample', id: number, tagId: number): number {
+      return (kind === 'image' ? linkImageIfPresent : linkSampleIfPresent).run({ id, tagId }).changes;
+    },
+    /** Unlinks one image or sample from a tag; 1 when a link went, else 0. */
+    unlinkOne(kind: 'image' | 'sample', id: number, tagId: number): number {
+      return (kind === 'image' ? unlinkImage : unlinkSample).run(id, tagId).changes;
+    },
+    /** Deletes a tag no image or sample carries (an undone tags.apply that made it); whether it went. */
+    deleteIfUnused(tagId: number): boolean {
+      return deleteUnusedTag.run({ tagId }).changes > 0;
+    },
+    /** An image's review state, or undefined for no such image. */
+    reviewStateOf(imageId: number): ReviewState | undefined {
+      return stateOf.get(imageId) as ReviewState | undefined;
+    },
+    /** Sets one image's review state; 1 when the image exists, else 0. */
+    setReviewStateOne(imageId: number, state: ReviewState): number {
+      return setState.run(state, imageId).changes;
+    },
+    /** Puts back an image's earlier review state unless something has changed it from `expected` since. */
+    restoreReviewState(imageId: number, previous: ReviewState, expected: ReviewState): number {
+      return restoreState.run(previous, imageId, expected).changes;
     },
     /** Samples (and their images) of a dataset in a tag's subset: the image or the sample carries the tag. */
     subset(datasetId: number, tagId: number | null): Array<{ sampleId: number; imageId: number }> {
