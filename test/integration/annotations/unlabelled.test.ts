@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ImportResult } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
-import { tempDir } from '../../helpers/fixtures';
+import { tempDir, writeGreyMask } from '../../helpers/fixtures';
 
 const t = tempDir();
 const env = openTestEngine(join(t.dir, 'ws'));
@@ -56,5 +56,53 @@ describe('an unlabelled dataset', () => {
       ['cell', 0.5],
     ]);
     expect(scores.semantic?.miou).toBeCloseTo(0.65, 12);
+  });
+
+  it('undoing the edits of an image that had no mask leaves it without ground truth again (not an all-background map)', async () => {
+    const root = join(t.dir, 'partial');
+    const images = join(root, 'images');
+    const masks = join(root, 'masks');
+    const preds = join(root, 'preds');
+    for (const d of [images, masks, preds]) mkdirSync(d, { recursive: true });
+    for (const name of ['y0', 'y1'])
+      await sharp(Buffer.alloc(8 * 6 * 3, 90), { raw: { width: 8, height: 6, channels: 3 } })
+        .png()
+        .toFile(join(images, `${name}.png`));
+    const gt = new Uint8Array(48);
+    gt.fill(1, 0, 20); // y0 only: rows 0-1 and half of row 2 are class 1
+    writeGreyMask(join(masks, 'y0.png'), 8, 6, gt);
+    const pred = new Uint8Array(48);
+    pred.fill(1, 0, 24);
+    for (const name of ['y0', 'y1']) writeGreyMask(join(preds, `${name}.png`), 8, 6, pred);
+    const imp = await finishJob(env.client, () =>
+      env.client.call('datasets.importFolder', { dir: images, masksDir: masks, name: 'partial' }),
+    );
+    const { datasetId } = ImportResult.parse(imp.result);
+    await finishJob(env.client, () => env.client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }));
+    const runId = (await env.client.call('runs.list', { datasetId })).find((r) => r.name === 'p')!.id;
+    const score = async (): Promise<[number, number | null | undefined, number]> => {
+      await finishJob(env.client, () => env.client.call('metrics.evaluate', { datasetId, runId }));
+      const s = await env.client.call('metrics.scores', { datasetId, runId });
+      return [s.images, s.semantic?.miou, (await env.client.call('datasets.get', { datasetId })).annotatedImageCount];
+    };
+    // y0 alone. Background: 28 GT px, 24 predicted, 24 shared: 24/28. Class 1: 20 GT inside 24 predicted: 20/24.
+    const before = await score();
+    expect(before).toEqual([1, (24 / 28 + 20 / 24) / 2, 1]);
+    const y1 = (await env.client.call('images.page', { datasetId, offset: 0, limit: 10 })).items.find((i) => i.fileName === 'y1.png')!.id;
+    const painted = await env.client.call('annotations.applyEdit', {
+      imageId: y1,
+      baseRevision: 0,
+      patch: { x: 0, y: 0, w: 2, h: 2, before: [0, 0, 0, 0], after: [1, 1, 1, 1] },
+    });
+    const edited = await score();
+    expect(edited[0]).toBe(2);
+    expect(edited[2]).toBe(2);
+    await env.client.call('annotations.undo', { imageId: y1 });
+    expect(await score()).toEqual(before);
+    expect((await env.client.call('annotations.get', { imageId: y1 })).canRedo).toBe(true);
+    // Redo paints it again, scored as after the edit.
+    await env.client.call('annotations.redo', { imageId: y1 });
+    expect(await score()).toEqual(edited);
+    expect(painted.canUndo).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { AnnotationRevision, MaskPatch } from '../../../shared/api/methods/annotations';
 import type { EngineDeps } from '../deps';
 import { decodePatchBytes, deflateLabels, inflateLabels } from './patchBytes';
-import { paintBox, planRegionChanges, type Box } from './regionEdit';
+import { paintBox, planRegionChanges, type Box, type RegionChange } from './regionEdit';
 
 /** 64 MiB of deflated patches per workspace: thousands of strokes; the oldest go first. */
 export const DEFAULT_HISTORY_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -56,7 +56,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * transaction. `before` must equal the stored pixels: a client working from an old copy gets CONFLICT
  * instead of silently overwriting someone else's edit.
  */
-function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): number {
+function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): RegionChange[] {
   const repo = deps.repos.annotations;
   const regions = repo.currentForSample(t.sampleId);
   for (const [i, r] of regions.entries()) {
@@ -82,7 +82,7 @@ function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: 
       repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
     else repo.addVersion({ annotationId: c.annotationId, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
   }
-  return changes.length;
+  return changes;
 }
 
 function checkBox(t: Target, box: Box): void {
@@ -121,7 +121,7 @@ export function applyEdit(
       );
     }
     if (sameBytes(before, after)) return false;
-    if (writePatch(deps, t, box, before, after, 'edit') === 0) return false;
+    if (writePatch(deps, t, box, before, after, 'edit').length === 0) return false;
     const editId = history.record({
       imageId: t.imageId,
       sampleId: t.sampleId,
@@ -150,8 +150,11 @@ export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 're
     const n = edit.w * edit.h;
     const before = inflateLabels(edit.before, n, `edit ${edit.id}`);
     const after = inflateLabels(edit.after, n, `edit ${edit.id}`);
-    if (direction === 'undo') writePatch(deps, t, editBox, after, before, `undo of edit ${edit.id}`);
-    else writePatch(deps, t, editBox, before, after, `redo of edit ${edit.id}`);
+    if (direction === 'undo') {
+      // Regions the undone edit made, and the undo empties, go: an image that had no ground truth has none again.
+      for (const c of writePatch(deps, t, editBox, after, before, `undo of edit ${edit.id}`))
+        if (c.annotationId !== null && c.area === 0) deps.repos.annotations.dropUndoneCreation(c.annotationId);
+    } else writePatch(deps, t, editBox, before, after, `redo of edit ${edit.id}`);
     history.setUndone(edit.id, direction === 'undo');
     history.bumpRevision(imageId);
     return editBox;

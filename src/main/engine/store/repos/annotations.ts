@@ -197,6 +197,23 @@ export function annotationsRepo(db: Db) {
         .all(sampleId) as Array<[number, number, number, string]>;
       return rows.map(([classIdx, height, width, counts]) => ({ classIdx, rle: { size: [height, width], counts } }));
     },
+    /**
+     * Removes a region an undo has just emptied when the undone edit made it (its only other version is
+     * that edit's): undo puts back the regions as they were, and before that edit the region did not
+     * exist. A region left as an empty row would still count as ground truth (an all-background map)
+     * for an image that had none. True when removed.
+     */
+    dropUndoneCreation(annotationId: number): boolean {
+      return (
+        db
+          .prepare(
+            `DELETE FROM annotations WHERE id = ? AND current_version = 2
+               AND (SELECT deleted FROM annotation_versions WHERE annotation_id = annotations.id AND version = 2) = 1
+               AND (SELECT source FROM annotation_versions WHERE annotation_id = annotations.id AND version = 1) = 'edit'`,
+          )
+          .run(annotationId).changes === 1
+      );
+    },
     /** Every region of a sample with its current version, deleted ones included, and how many versions it has. */
     regionsForSample(sampleId: number): Array<{
       annotationId: number;
