@@ -1,6 +1,7 @@
 import { loadSharp } from '../lazyPackages';
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
+import { Unzlib } from 'fflate';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif']);
 
@@ -130,6 +131,67 @@ function jpegHeader(b: Buffer): Header | null {
   return null;
 }
 
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Above this many bytes of pixel data the check inflates in pieces (fflate), not into one buffer. */
+const INFLATE_WHOLE_MAX = 64 * 1024 * 1024;
+
+/** Bytes of a PNG's filtered pixel data: a filter byte per row (per pass when interlaced) plus its samples. */
+function pngDataBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rowBytes = (w: number): number => 1 + Math.ceil((w * bitsPerPixel) / 8);
+  if (!interlaced) return height * rowBytes(width);
+  let total = 0;
+  // Adam7: [x0, y0, dx, dy] of each pass.
+  for (const [x0, y0, dx, dy] of [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ] as const) {
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
+    if (w > 0 && h > 0) total += h * rowBytes(w);
+  }
+  return total;
+}
+
+/**
+ * Why a PNG's pixel data cannot be read whole (null when it can): its IDAT stream must inflate to
+ * exactly the bytes its header promises. The header and the end chunk alone let a file through whose
+ * data is garbage or stops early (5 of 30 rows), which then failed every run and thumbnail. Costs an
+ * inflate, no filtering: ~1 ms per megabyte of pixels.
+ */
+export function pngDataProblem(b: Buffer): string | null {
+  const width = b.readUInt32BE(16);
+  const height = b.readUInt32BE(20);
+  const bitsPerPixel = (b[24] as number) * (PNG_CHANNELS[b[25] as number] ?? 1);
+  const expected = pngDataBytes(width, height, bitsPerPixel, b[28] === 1);
+  const parts: Buffer[] = [];
+  for (let pos = 8; pos + 12 <= b.length;) {
+    const length = b.readUInt32BE(pos);
+    if (b.toString('latin1', pos + 4, pos + 8) === 'IDAT') parts.push(b.subarray(pos + 8, pos + 8 + length));
+    pos += 12 + length;
+  }
+  const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  let got = 0;
+  try {
+    if (expected <= INFLATE_WHOLE_MAX) got = inflateSync(data, { maxOutputLength: expected + 1 }).length;
+    else {
+      const inflater = new Unzlib((chunk) => {
+        got += chunk.length;
+        if (got > expected) throw new RangeError('more pixel data than the header says');
+      });
+      inflater.push(data, true);
+    }
+  } catch (err) {
+    return err instanceof RangeError ? 'more pixel data than its header says' : 'its pixel data does not inflate';
+  }
+  if (got < expected) return `its pixel data stops early (${got} of ${expected} bytes)`;
+  return null;
+}
+
 /**
  * The header of a complete, well-formed JPEG or PNG (end marker present), read without sharp;
  * null for anything else, which sharp then reads (and decodes in full when no end marker is there).
@@ -150,13 +212,22 @@ export async function probeImage(bytes: Buffer): Promise<ProbeOutcome> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   // Most files: the header read here, same answer as sharp's metadata without its round trip.
   const quick = quickHeader(bytes);
-  if (quick !== null) return { ok: true, image: { ...quick, sha256, bytes: bytes.length } };
+  if (quick !== null) {
+    const problem = quick.format === 'png' ? pngDataProblem(bytes) : null;
+    if (problem !== null) return { ok: false, reason: `unreadable image: damaged PNG (${problem})` };
+    return { ok: true, image: { ...quick, sha256, bytes: bytes.length } };
+  }
   try {
     const decoder = loadSharp()(bytes, { failOn: 'truncated', limitInputPixels: MAX_PIXELS });
     const meta = await decoder.metadata();
     if (meta.width === undefined || meta.height === undefined) return { ok: false, reason: 'unreadable image: no dimensions' };
     // No end marker (a cut file, or a camera trailer after EOI): let a full decode decide.
     if (endsComplete(bytes, meta.format) !== true) await decoder.raw().toBuffer();
+    else if (meta.format === 'png' && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+      // A PNG read by sharp for its header (an eXIf chunk, say): its data is checked as on the quick path.
+      const problem = pngDataProblem(bytes);
+      if (problem !== null) return { ok: false, reason: `unreadable image: damaged PNG (${problem})` };
+    }
     const orientation = meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
     return {
       ok: true,
