@@ -103,8 +103,12 @@ export function createEngine(options: EngineOptions): Engine {
   if (store.damage !== null) logger.error(`${paths.db} is damaged: ${store.damage.join(' | ')}`);
   const repos = createRepos(db);
   // Only jobs whose owning process is gone were interrupted; a read-only store keeps new jobs in memory.
-  if (store.readOnly === null) repos.jobs.markInterrupted();
-  else repos.jobs = memoryJobsRepo(repos.jobs);
+  if (store.readOnly === null) {
+    repos.jobs.markInterrupted();
+    // ...and a model run whose job was interrupted no longer shows as running (a rerun resumes it).
+    const runs = repos.runs.failInterrupted();
+    if (runs > 0) logger.info(`marked ${runs} run(s) failed: the process computing them stopped`);
+  } else repos.jobs = memoryJobsRepo(repos.jobs);
   // Imports a killed process left hidden half-written go now that their jobs are marked.
   if (store.readOnly === null && store.damage === null) {
     const gone = removeAbandonedHidden(db, repos);

@@ -6,7 +6,7 @@ import { ImportResult } from '../../../src/shared';
 import { ExportResult } from '../../../src/shared/api/methods/exports';
 import { finishJob } from '../../helpers/engine';
 import { makeCocoDataset, makeVocRoot, vocPalette, type CocoDoc } from './generate';
-import { setup } from './store';
+import { imagesByName, sampleLabels, setup } from './store';
 
 describe('round trips on generated data', () => {
   it('VOC -> store -> VOC: every palette PNG decodes to the same indices with the VOC palette; split lists kept', async () => {
@@ -84,6 +84,44 @@ describe('round trips on generated data', () => {
     await finishJob(client, () => client.call('datasets.export', { datasetId: again.datasetId, format: 'coco', outDir: out2 }));
     expect(readFileSync(join(out2, 'instances.json'), 'utf8')).toBe(readFileSync(join(out, 'instances.json'), 'utf8'));
     expect(readdirSync(out2)).toEqual(['instances.json']);
+  });
+
+  it('ground truth with ignore (255) pixels -> COCO: the export says how many images lose them; the rest round-trips exactly', async () => {
+    const { root, client, engine } = setup();
+    const voc = await makeVocRoot(join(root, 'in'), { n: 3 });
+    expect([...voc.labels.values()].every((l) => l.includes(255))).toBe(true);
+    const imported = ImportResult.parse((await finishJob(client, () => client.call('datasets.importVoc', { root: voc.root }))).result);
+    const out = join(root, 'out');
+    const done = await finishJob(client, () =>
+      client.call('datasets.export', { datasetId: imported.datasetId, format: 'coco', outDir: out }),
+    );
+    // COCO has no ignore label (our importer and pycocotools read every annotation, iscrowd too, as its
+    // category), so the export cannot write them: it says so instead of dropping them silently.
+    expect(ExportResult.parse(done.result)).toMatchObject({ files: 1, images: 3, ignoreLeftOut: 3 });
+    const again = ImportResult.parse(
+      (
+        await finishJob(client, () =>
+          client.call('datasets.importCoco', {
+            annotations: join(out, 'instances.json'),
+            imagesDir: join(voc.root, 'JPEGImages'),
+            name: 'viacoco',
+          }),
+        )
+      ).result,
+    );
+    const back = imagesByName(engine, again.datasetId);
+    for (const id of voc.ids) {
+      const img = back.get(`${id}.jpg`);
+      const labels = sampleLabels(engine, img?.sampleIds[0] as number, img?.height as number, img?.width as number);
+      // Exactly the original label map, except that its ignore pixels read back as background.
+      expect(Buffer.from(labels).equals(Buffer.from((voc.labels.get(id) as Uint8Array).map((v) => (v === 255 ? 0 : v))))).toBe(true);
+    }
+    // Ground truth without ignore pixels leaves nothing out.
+    const out2 = join(root, 'out2');
+    const clean = await finishJob(client, () =>
+      client.call('datasets.export', { datasetId: again.datasetId, format: 'coco', outDir: out2 }),
+    );
+    expect(ExportResult.parse(clean.result)).toMatchObject({ images: 3, ignoreLeftOut: 0 });
   });
 });
 

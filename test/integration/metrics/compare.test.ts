@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TesseraClient } from '../../../src/shared';
 import type { Engine } from '../../../src/main/engine/engine';
-import { openTestEngine } from '../../helpers/engine';
+import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import {
   addSemanticRun,
@@ -15,10 +17,13 @@ import {
 } from './helpers';
 
 const SIZE = { w: 32, h: 24 };
+// compareRuns on the fixture above with seed 7, before unscorable images were left out of the bootstrap.
+const PINNED_SEED_7 = { estimate: 0.20143583724286152, low: 0.14886388480503937, high: 0.22944109196396054, level: 0.95 };
 const CLASSES = 5;
 let engine: Engine;
 let client: TesseraClient;
 let cleanup: () => void;
+let root: string;
 let fx: SemanticFixture;
 let predsA: Map<number, Uint8Array>;
 let predsB: Map<number, Uint8Array>;
@@ -28,6 +33,7 @@ let runB: number;
 beforeAll(async () => {
   const t = tempDir('tessera-compare-');
   cleanup = t.cleanup;
+  root = t.dir;
   ({ engine, client } = openTestEngine(`${t.dir}/ws`));
   const random = testRandom(2024);
   const gts = Array.from({ length: 16 }, () => randomScene(random, SIZE.w, SIZE.h, CLASSES, random() < 0.3));
@@ -125,5 +131,77 @@ describe('paired comparison of two runs', () => {
       ).miou,
       'A on subset',
     );
+  });
+});
+
+describe('paired comparison with images whose ground truth is entirely ignore (255)', () => {
+  // Three images, the first all 255: a bootstrap replicate that draws it three times (1 in 27) has no
+  // scorable pixel. The same two scorable images, alone, make the reference dataset.
+  let withVoid: { datasetId: number; runs: [number, number]; gts: Uint8Array[]; preds: [Uint8Array[], Uint8Array[]] };
+  let withoutVoid: { datasetId: number; runs: [number, number] };
+
+  beforeAll(async () => {
+    const random = testRandom(77);
+    const gts = [
+      new Uint8Array(SIZE.w * SIZE.h).fill(255),
+      ...Array.from({ length: 2 }, () => randomScene(random, SIZE.w, SIZE.h, CLASSES, false)),
+    ];
+    gts[1]![0] = CLASSES - 1;
+    const preds: [Uint8Array[], Uint8Array[]] = [
+      gts.map((gt) => noisyPrediction(random, gt, CLASSES, 0.4)),
+      gts.map((gt) => noisyPrediction(random, gt, CLASSES, 0.2)),
+    ];
+    const add = async (name: string, from: number) => {
+      const f = await importSemantic(client, engine, root, gts.slice(from), SIZE, name);
+      const runs = [0, 1].map((r) =>
+        addSemanticRun(
+          engine,
+          f.datasetId,
+          `${name}-${r === 0 ? 'a' : 'b'}`,
+          new Map(f.samples.map((s, i) => [s.sampleId, preds[r]![from + i]!])),
+          SIZE,
+        ),
+      ) as [number, number];
+      return { datasetId: f.datasetId, runs };
+    };
+    withVoid = { ...(await add('with-void', 0)), gts, preds };
+    withoutVoid = await add('without-void', 1);
+  });
+
+  it('leaves the unscorable image out of the wins, the mean difference and the bootstrap, and says so', async () => {
+    const c = await client.call('metrics.compare', { datasetId: withVoid.datasetId, runIds: withVoid.runs, seed: 1 });
+    const ref = await client.call('metrics.compare', { datasetId: withoutVoid.datasetId, runIds: withoutVoid.runs, seed: 1 });
+    expect(c.images).toBe(3);
+    expect(c.unscored).toEqual({ images: 1, reason: expect.stringMatching(/no scorable pixels/) });
+    expect(ref.unscored).toEqual({ images: 0, reason: null });
+    expect(c.perImage[0]).toMatchObject({ a: null, b: null, diff: null });
+    expect(c.paired.wins + c.paired.ties + c.paired.losses).toBe(2);
+    expect(c.paired).toEqual(ref.paired);
+    // The dataset metric is that of every paired image (the unscorable one adds no pixels) ...
+    const pairs = (r: 0 | 1) => withVoid.gts.map((gt, i) => ({ gt, pred: withVoid.preds[r][i]! }));
+    expectClose(c.a, naiveSemantic(pairs(0), CLASSES).miou, 'A');
+    expectClose(c.b, naiveSemantic(pairs(1), CLASSES).miou, 'B');
+    // ... and the interval is the one over the two scorable images, bit for bit.
+    expect(c.difference).not.toBeNull();
+    expect(c.difference).toEqual(ref.difference);
+  });
+
+  it('writes HTML and CSV reports that say how many images were left out', async () => {
+    for (const format of ['html', 'csv'] as const) {
+      const out = join(root, `with-void.${format}`);
+      const done = await finishJob(client, () =>
+        client.call('reports.create', { datasetId: withVoid.datasetId, runIds: withVoid.runs, format, out }),
+      );
+      expect(done.error, format).toBeNull();
+      const text = readFileSync(out, 'utf8');
+      if (format === 'html') expect(text).toMatch(/data-unscored="1">1 image left out: no scorable pixels/);
+      else expect(text).toMatch(/,images_unscored,image-miou vs with-void-a,,,1\n/);
+    }
+  });
+
+  it('keeps the interval of data without unscorable images as it was (same seed, same numbers)', async () => {
+    const c = await client.call('metrics.compare', { datasetId: fx.datasetId, runIds: [runA, runB], seed: 7 });
+    expect(c.unscored).toEqual({ images: 0, reason: null });
+    expect(c.difference).toEqual(PINNED_SEED_7);
   });
 });

@@ -7,6 +7,12 @@ import { resolveDataset, resolveRuns } from '../resolve';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
+/** The images left out of the per-image comparison and the bootstrap, and why. */
+function unscoredNote(c: Comparison): string {
+  const n = c.unscored.images;
+  return `left out of the per-image comparison and the bootstrap: ${n} image${n === 1 ? '' : 's'} with ${c.unscored.reason ?? 'no per-image score'}`;
+}
+
 function printHuman(c: Comparison): void {
   const [a, b] = c.runs;
   printLine(
@@ -23,6 +29,7 @@ function printHuman(c: Comparison): void {
     `per image (${c.imageMetric}): B wins ${c.paired.wins}, ties ${c.paired.ties}, loses ${c.paired.losses}; mean difference ${pct(c.paired.meanDiff)}`,
   );
   printLine(`bootstrap: ${c.bootstrapSamples} paired resamples of images, seed ${c.seed}`);
+  if (c.unscored.images > 0) printLine(unscoredNote(c));
   const classes = c.classes.filter((k) => k.bWins > 0 || k.aWins > 0);
   if (classes.length > 0) {
     printLine();

@@ -1,10 +1,22 @@
 import { Option, type Command } from 'commander';
 import { ApiError } from '../../../shared';
-import { ExportFormat } from '../../../shared/api/methods/exports';
+import { ExportFormat, type ExportResult } from '../../../shared/api/methods/exports';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
 import { resolveDataset } from '../resolve';
+
+/** On stderr: what the export could not write (an unfinished run's missing images, ignore pixels in COCO). */
+function warnLeftOut(result: ExportResult, runName: string): void {
+  if ((result.unpredicted ?? 0) > 0)
+    process.stderr.write(
+      `warning: run "${runName}" is not finished: ${result.unpredicted} image(s) without results were left out (not written as background)\n`,
+    );
+  if ((result.ignoreLeftOut ?? 0) > 0)
+    process.stderr.write(
+      `warning: ${result.ignoreLeftOut} image(s) have ignore (255) pixels, which COCO cannot hold: they were left out and read back as background\n`,
+    );
+}
 
 export function registerExport(program: Command, globals: () => GlobalOptions): void {
   program
@@ -27,6 +39,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
     )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; raw?: boolean; json?: boolean }) => {
+      let runName = '';
       const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
         let runId: number | undefined;
@@ -40,6 +53,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
               `no run "${ref}" in dataset "${dataset.name}" (${runs.length === 0 ? 'it has no runs' : `runs: ${runs.map((r) => r.name).join(', ')}`})`,
             );
           runId = run.id;
+          runName = run.name;
         }
         return runJob(s.client, 'datasets.export', {
           datasetId: dataset.id,
@@ -49,6 +63,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
           ...(opts.raw === true ? { raw: true } : {}),
         });
       });
+      warnLeftOut(result, runName);
       if (opts.json === true) return printJson(result);
       printLine(`wrote ${result.files} file(s) for ${result.images} image(s) to ${result.outDir}`);
     });

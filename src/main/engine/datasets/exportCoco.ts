@@ -2,10 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
+import { paintLabelMap } from '../masks/labelMap';
 import { rleArea, rleBbox } from '../masks/rle';
 import { datasetClasses, datasetImages, datasetRegions, type DatasetImage } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
-import type { ExportCounts } from './exportVoc';
+import { runHasResult, type ExportCounts } from './exportVoc';
 
 const IGNORE = 255;
 
@@ -69,7 +70,10 @@ function jsonWriter(path: string) {
  * COCO instances JSON of the ground truth (segmentation = the stored compressed RLE, which is what
  * pycocotools would give for the same mask; area and bbox as pycocotools computes them; iscrowd
  * and the imported ids kept), or with a run a COCO results JSON (image_id, category_id,
- * segmentation, score). Ignore regions (class 255) have no COCO form and are left out.
+ * segmentation, score). An unfinished run's images without results have no rows and are counted in
+ * `unpredicted`. Ignore regions (class 255) have no COCO form: our importer (and pycocotools) reads
+ * every annotation, iscrowd ones included, as its category, so they are left out and the images
+ * whose label maps hold ignore pixels are counted in `ignoreLeftOut` (they read back as background).
  */
 export async function exportCoco(
   deps: StoreDeps,
@@ -90,8 +94,14 @@ export async function exportCoco(
     const w = jsonWriter(join(outDir, 'results.json'));
     await w.write('[');
     let first = true;
+    const hasResult = runHasResult(deps, runId);
+    let unpredicted = 0;
     for (const [i, image] of images.entries()) {
       ctx.progress(i, images.length, 'writing results');
+      if (!(image.sampleIds.length === 0 ? hasResult(undefined) : image.sampleIds.some((s) => hasResult(s)))) {
+        unpredicted++;
+        continue;
+      }
       for (const sampleId of image.sampleIds) {
         for (const p of deps.repos.predictions.forSample(runId, sampleId)) {
           if (p.classIdx === IGNORE || p.classIdx === 0) continue;
@@ -108,10 +118,11 @@ export async function exportCoco(
     }
     await w.write('\n]\n');
     await w.close();
-    return { files: 1, images: images.length };
+    return { files: 1, images: images.length - unpredicted, unpredicted };
   }
 
   const used = new Set<number>();
+  const withIgnore = new Set<number>(); // samples with an ignore region: checked for visible 255 pixels below
   const w = jsonWriter(join(outDir, 'instances.json'));
   await w.write('{"info":{"description":"exported by Tessera"},"images":[');
   for (const [i, image] of images.entries()) {
@@ -129,6 +140,7 @@ export async function exportCoco(
       ctx.signal.throwIfAborted();
       ctx.progress(i, regions.length, 'writing annotations');
     }
+    if (r.classIdx === IGNORE && r.area > 0) withIgnore.add(r.sampleId);
     if (r.classIdx === IGNORE || r.classIdx === 0) continue;
     const image = imageOfSample.get(r.sampleId) as DatasetImage;
     const rle = { size: [r.height, r.width] as [number, number], counts: r.counts };
@@ -152,5 +164,15 @@ export async function exportCoco(
   await w.write('\n]}\n');
   await w.close();
   ctx.progress(regions.length, regions.length, 'done');
-  return { files: 1, images: images.length };
+  return { files: 1, images: images.length, ignoreLeftOut: imagesShowingIgnore(deps, withIgnore, imageOfSample) };
+}
+
+/** How many of these samples' label maps (regions painted in order) still show ignore pixels. */
+function imagesShowingIgnore(deps: StoreDeps, sampleIds: Set<number>, imageOfSample: Map<number, DatasetImage>): number {
+  let n = 0;
+  for (const sampleId of sampleIds) {
+    const image = imageOfSample.get(sampleId) as DatasetImage;
+    if (paintLabelMap(deps.repos.annotations.currentForSample(sampleId), image.height, image.width).includes(IGNORE)) n++;
+  }
+  return n;
 }

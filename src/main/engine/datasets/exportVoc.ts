@@ -11,6 +11,10 @@ import type { StoreDeps } from './staging';
 export interface ExportCounts {
   files: number;
   images: number;
+  /** A run's export: images it covers but has no results for (an unfinished run), left out. */
+  unpredicted?: number;
+  /** COCO ground truth: images whose ignore (255) pixels COCO cannot hold, so they were not written. */
+  ignoreLeftOut?: number;
 }
 
 /** 256 colours: the dataset's class colours over the VOC colour map (so 255 is 224,224,192). */
@@ -36,10 +40,23 @@ function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: 
 }
 
 /**
+ * Whether a run has results for a sample. A complete run has, for every sample: it stores no region
+ * for background, so a sample without regions is an all-background prediction. An unfinished run
+ * (running, failed, cancelled: a process killed mid-run) has results only for the samples it stored
+ * regions or heatmaps for, as eval scores it (metrics/evaluationSet.ts).
+ */
+export function runHasResult(deps: StoreDeps, runId: number): (sampleId: number | undefined) => boolean {
+  if (deps.repos.runs.get(runId)?.status === 'complete') return () => true;
+  const done = deps.repos.predictions.doneSampleIds(runId);
+  return (sampleId) => sampleId !== undefined && done.has(sampleId);
+}
+
+/**
  * Ground truth as a VOC root (JPEGImages copies, SegmentationClass palette PNGs whose palette index
  * is the class, ImageSets/Segmentation/<split>.txt), which `import voc` reads back exactly. With a
  * run: one palette PNG per image the run covers, <image stem>.png, all background (0) where it
- * predicted nothing, which `import predictions --format png` reads back.
+ * predicted nothing, which `import predictions --format png` reads back; an unfinished run's images
+ * without results are left out (not written as background) and counted in `unpredicted`.
  */
 export async function exportVoc(
   deps: StoreDeps,
@@ -55,13 +72,19 @@ export async function exportVoc(
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
   const splits = new Map<string, string[]>();
   const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
+  const hasResult = runId === undefined ? () => true : runHasResult(deps, runId);
   let files = 0;
   let written = 0;
+  let unpredicted = 0;
   for (const [i, image] of images.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i, images.length, 'writing PNGs');
     if (!inScope(image.id)) continue;
     const sampleId = image.sampleIds[0];
+    if (!hasResult(sampleId)) {
+      unpredicted++;
+      continue;
+    }
     const regions: Array<{ classIdx: number; rle: Rle }> =
       sampleId === undefined
         ? []
@@ -90,5 +113,5 @@ export async function exportVoc(
     }
   }
   ctx.progress(images.length, images.length, 'done');
-  return { files, images: runId === undefined ? images.length : written };
+  return runId === undefined ? { files, images: images.length } : { files, images: written, unpredicted };
 }

@@ -2,6 +2,9 @@
  * Paired comparison of two runs on the same samples (docs/design.md §5.6): per-image differences,
  * wins / ties / losses, per class the images where B beat A, and a seeded bootstrap 95% interval of
  * the difference in the dataset metric (mmseg mIoU, or LISA gIoU for referring datasets).
+ * The wins, the mean difference and the bootstrap run over the images both runs can score (§5.5); the
+ * others (ground truth entirely ignore) are counted in `unscored`. Resampling them could draw a
+ * replicate of nothing but such images, whose metric is undefined.
  */
 import { ApiError } from '../../../shared/api/errors';
 import type { Comparison, PairedImage } from '../../../shared/api/methods/metrics';
@@ -11,7 +14,7 @@ import { classCountsOf, pairOf, sampleScore } from './aggregate';
 import { pairedBootstrap, pairedDifferences, type BootstrapInterval } from './bootstrap';
 import type { ClassCounts } from './confusion';
 import { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
-import type { EvaluationSample } from './evaluationSet';
+import type { EvaluationSample, EvaluationTask } from './evaluationSet';
 import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
 import { pairIou } from './referring';
 import { freshRun } from './scores';
@@ -58,21 +61,26 @@ export async function compareRuns(
       diff: sa === null || sb === null ? null : sb - sa,
     };
   });
-  const defined = perImage.filter((p) => p.a !== null && p.b !== null);
+  // Indices (into paired) of the images both runs score. With none left out this is every index in
+  // order, so the bootstrap sees the same arrays, and the same seed gives the same interval, as before.
+  const scorable = perImage.flatMap((p, i) => (p.a !== null && p.b !== null ? [i] : []));
   const differences = pairedDifferences(
-    defined.map((p) => p.a!),
-    defined.map((p) => p.b!),
+    scorable.map((i) => perImage[i]!.a!),
+    scorable.map((i) => perImage[i]!.b!),
   );
+  const unscored = paired.length - scorable.length;
   const base = {
     dataset: fa.dataset.name,
     runs: [fa.run.name, fb.run.name] as [string, string],
     subset: filter.tag,
     images: paired.length,
+    unscored: { images: unscored, reason: unscored === 0 ? null : UNSCORED_REASON[task] },
     seed: opts.seed,
     bootstrapSamples: opts.samples,
     paired: differences,
     perImage,
   };
+  const pick = <T>(values: readonly T[]): T[] => scorable.map((i) => values[i]!);
   if (task === 'referring') {
     const iouA = paired.map((p) => pairIou(pairOf(p.a)));
     const iouB = paired.map((p) => pairIou(pairOf(p.b)));
@@ -82,13 +90,16 @@ export async function compareRuns(
       return sum / idx.length;
     };
     const all = paired.map((_, i) => i);
+    const [scoredA, scoredB] = [pick(iouA), pick(iouB)];
     return {
       ...base,
       metric: 'lisa-giou',
       imageMetric: 'lisa-pair-iou',
       a: paired.length > 0 ? mean(iouA, all) : null,
       b: paired.length > 0 ? mean(iouB, all) : null,
-      difference: interval(paired.length, () => pairedBootstrap(iouA, iouB, (idx) => mean(iouB, idx) - mean(iouA, idx), opts)),
+      difference: interval(scorable.length, () =>
+        pairedBootstrap(scoredA, scoredB, (idx) => mean(scoredB, idx) - mean(scoredA, idx), opts),
+      ),
       classes: [],
     };
   }
@@ -96,23 +107,32 @@ export async function compareRuns(
   const countsA = paired.map((p) => classCountsOf(p.a, numClasses));
   const countsB = paired.map((p) => classCountsOf(p.b, numClasses));
   const all = paired.map((_, i) => i);
+  // An unscorable image adds no count (every class's union is 0), so a, b and the estimate over
+  // the scorable images are those over all paired images.
+  const [scoredA, scoredB] = [pick(countsA), pick(countsB)];
   return {
     ...base,
     metric: 'mmseg-miou',
     imageMetric: 'image-miou',
     a: paired.length > 0 ? scoresOfSum(countsA, all).miou : null,
     b: paired.length > 0 ? scoresOfSum(countsB, all).miou : null,
-    difference: interval(paired.length, () =>
+    difference: interval(scorable.length, () =>
       pairedBootstrap(
-        countsA,
-        countsB,
-        semanticDifferenceStatistic(countsA, countsB, (s) => s.miou),
+        scoredA,
+        scoredB,
+        semanticDifferenceStatistic(scoredA, scoredB, (s) => s.miou),
         opts,
       ),
     ),
     classes: classWins(deps.repos, fa.dataset.id, numClasses, paired, countsA, countsB),
   };
 }
+
+/** Why a paired image has no per-image score (§5.5), by task. */
+const UNSCORED_REASON: Record<EvaluationTask, string> = {
+  semantic: 'no scorable pixels (ground truth entirely ignore, 255)',
+  referring: 'no per-image score',
+};
 
 function interval(n: number, run: () => BootstrapInterval): Comparison['difference'] {
   if (n === 0) return null;

@@ -1,5 +1,6 @@
 /** Shared formatting of scores and text for the report renderers. */
 import type { RunScores } from '../../../shared/api/methods/metrics';
+import { PRECISION_THRESHOLDS } from '../metrics/referring';
 import type { ReportModel } from './model';
 
 /** A score as a percentage, the way segmentation papers print it; '—' for undefined. */
@@ -24,7 +25,8 @@ export function metricColumns(model: ReportModel): MetricColumn[] {
     return [
       { key: 'giou', label: 'gIoU', definition: 'lisa-giou', value: (s) => s.referring?.giou ?? null },
       { key: 'ciou', label: 'cIoU', definition: 'lisa-ciou', value: (s) => s.referring?.ciou ?? null },
-      ...['0.5', '0.7', '0.9'].map((t) => ({
+      // Every threshold eval --json and the JSON report carry (§5.3), so no format drops one.
+      ...PRECISION_THRESHOLDS.map((t) => ({
         key: `precision@${t}`,
         label: `P@${t}`,
         definition: 'lisa-precision',
@@ -41,11 +43,18 @@ export function metricColumns(model: ReportModel): MetricColumn[] {
   ];
 }
 
-/** Index of the best (highest) value per column, or -1 when nothing is defined. */
-export function bestRow(values: Array<number | null>): number {
-  let best = -1;
-  values.forEach((v, i) => {
-    if (v !== null && (best === -1 || v > values[best]!)) best = i;
+/**
+ * The rows holding the best (highest) value of a column as the table prints it, in % with `digits`
+ * decimals: every run that ties for best is marked, runs whose values differ only past the printed
+ * digits too (a reader sees the same number). Empty when nothing is defined.
+ */
+export function bestRows(values: ReadonlyArray<number | null>, digits: number): Set<number> {
+  const shown = values.map((v) => (v === null ? null : Number(pct(v, digits))));
+  let best: number | null = null;
+  for (const v of shown) if (v !== null && (best === null || v > best)) best = v;
+  const rows = new Set<number>();
+  shown.forEach((v, i) => {
+    if (v !== null && v === best) rows.add(i);
   });
-  return best;
+  return rows;
 }

@@ -4,7 +4,7 @@
  */
 import { runOriginText } from '../../../shared/domain';
 import type { Comparison } from '../../../shared/api/methods/metrics';
-import { bestRow, escapeHtml as e, metricColumns, pct } from './format';
+import { bestRows, escapeHtml as e, metricColumns, pct } from './format';
 import type { GallerySection } from './gallery';
 import type { ReportModel } from './model';
 import { groupedBarChart } from './svg';
@@ -25,15 +25,20 @@ p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{ver
 
 function scoresTable(model: ReportModel): string {
   const cols = metricColumns(model);
-  const best = cols.map((c) => bestRow(model.runs.map((r) => c.value(r.scores))));
+  const best = cols.map((c) =>
+    bestRows(
+      model.runs.map((r) => c.value(r.scores)),
+      2,
+    ),
+  );
   const head = `<tr><th>Run</th><th class="num">Images</th>${cols.map((c) => `<th class="num" title="${c.definition}">${c.label}</th>`).join('')}</tr>`;
   const rows = model.runs.map(
     (r, i) =>
       `<tr><td>${e(r.name)}</td><td class="num">${r.scores.images}</td>${cols
-        .map((c, k) => `<td class="num${best[k] === i ? ' best' : ''}">${pct(c.value(r.scores))}</td>`)
+        .map((c, k) => `<td class="num${best[k]!.has(i) ? ' best' : ''}">${pct(c.value(r.scores))}</td>`)
         .join('')}</tr>`,
   );
-  return `<table data-table="scores">${head}${rows.join('')}</table><p class="muted">Scores in %, best in bold. Column definitions: ${cols.map((c) => `${c.label} = <code>${c.definition}</code>`).join(', ')}.</p>`;
+  return `<table data-table="scores">${head}${rows.join('')}</table><p class="muted">Scores in %, best in bold (every run tied for it). Column definitions: ${cols.map((c) => `${c.label} = <code>${c.definition}</code>`).join(', ')}.</p>`;
 }
 
 function provenanceTable(model: ReportModel): string {
@@ -51,20 +56,20 @@ function perClass(model: ReportModel): string {
   const classes = all.filter((c) => present.has(c.id));
   const absent = all.filter((c) => !present.has(c.id));
   const groups = classes.map((c) => ({ label: c.name, values: model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null) }));
-  const rows = classes.map(
-    (c) =>
-      `<tr><td class="num">${c.id}</td><td>${e(c.name)}</td>${model.runs
-        .map((r) => {
-          const p = r.scores.semantic?.per_class[c.id];
-          return `<td class="num">${pct(p?.iou)}</td><td class="num">${pct(p?.acc)}</td>`;
-        })
-        .join('')}</tr>`,
-  );
+  const rows = classes.map((c, k) => {
+    const best = bestRows(groups[k]!.values, 2);
+    return `<tr><td class="num">${c.id}</td><td>${e(c.name)}</td>${model.runs
+      .map((r, i) => {
+        const p = r.scores.semantic?.per_class[c.id];
+        return `<td class="num${best.has(i) ? ' best' : ''}">${pct(p?.iou)}</td><td class="num">${pct(p?.acc)}</td>`;
+      })
+      .join('')}</tr>`;
+  });
   const head = `<tr><th class="num">Id</th><th>Class</th>${model.runs.map((r) => `<th class="num">${e(r.name)} IoU</th><th class="num">Acc</th>`).join('')}</tr>`;
   return `<section><h2>Per class</h2>${groupedBarChart(
     groups,
     model.runs.map((r) => r.name),
-  )}<table data-table="per-class">${head}${rows.join('')}</table><p class="muted">— : the class has no pixels in ground truth or prediction (IoU undefined).${
+  )}<table data-table="per-class">${head}${rows.join('')}</table><p class="muted">IoU in %, best per class in bold. — : the class has no pixels in ground truth or prediction (IoU undefined).${
     absent.length === 0
       ? ''
       : ` Left out: ${absent.length} class${absent.length === 1 ? '' : 'es'} without ground-truth pixels (${absent.map((c) => e(c.name)).join(', ')}).`
@@ -84,13 +89,20 @@ function comparison(c: Comparison): string {
           .join(', ')}${k.bWins > 3 ? ', …' : ''})`,
     )
     .join('; ');
-  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}</td><td>${beat || '—'}</td></tr>`;
+  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}${unscored(c)}</td><td>${beat || '—'}</td></tr>`;
+}
+
+/** The paired images left out of wins / ties / losses and of the bootstrap, and why. */
+function unscored(c: Comparison): string {
+  const n = c.unscored.images;
+  if (n === 0) return '';
+  return `<br><span class="muted" data-unscored="${n}">${n} image${n === 1 ? '' : 's'} left out: ${e(c.unscored.reason ?? 'no per-image score')}</span>`;
 }
 
 function comparisons(model: ReportModel): string {
   if (model.comparisons.length === 0) return '';
   return `<section><h2>Paired comparisons</h2><table data-table="comparisons"><tr><th>B − A</th><th>Metric</th><th class="num">A</th><th class="num">B</th><th class="num">Δ (95% CI)</th><th class="num">Images B wins / ties / loses</th><th>Images where B beat A, per class</th></tr>${model.comparisons.map(comparison).join('')}</table>
-<p class="muted">Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>).</p></section>`;
+<p class="muted">Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>); the wins and the interval count only images both runs can score.</p></section>`;
 }
 
 function subsets(model: ReportModel): string {

@@ -3,7 +3,7 @@
  * filtering in pandas or a spreadsheet) and a LaTeX booktabs table ready to paste into a paper.
  */
 import { classesInGroundTruth } from '../../../shared/domain/classPresence';
-import { bestRow, metricColumns, pct } from './format';
+import { bestRows, metricColumns, pct } from './format';
 import type { ReportModel, ReportRun } from './model';
 
 /**
@@ -83,6 +83,8 @@ export function renderCsv(model: ReportModel): string {
     row(run, c.subset, 'image_wins', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.wins);
     row(run, c.subset, 'image_ties', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.ties);
     row(run, c.subset, 'image_losses', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.losses);
+    // Paired images without a per-image score: left out of the wins and of the bootstrap.
+    row(run, c.subset, 'images_unscored', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.unscored.images);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -107,10 +109,15 @@ export function texEscape(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\\{}&%$#_^~<>|]/g, (c) => TEX_TEXT[c] ?? `\\${c}`);
 }
 
-/** Needs \usepackage{booktabs}. Scores in %, one decimal, best per column in bold. */
+/** Needs \usepackage{booktabs}. Scores in %, one decimal, best per column in bold (every run tied for it). */
 export function renderTex(model: ReportModel): string {
   const cols = metricColumns(model);
-  const best = cols.map((c) => bestRow(model.runs.map((r) => c.value(r.scores))));
+  const best = cols.map((c) =>
+    bestRows(
+      model.runs.map((r) => c.value(r.scores)),
+      1,
+    ),
+  );
   const cell = (v: number | null, bold: boolean): string => (v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1));
   const lines = [
     `% Tessera ${texEscape(model.toolVersion)}; dataset ${texEscape(model.dataset.name)} sha256 ${texEscape(model.dataset.hash)}`,
@@ -125,7 +132,7 @@ export function renderTex(model: ReportModel): string {
     '\\toprule',
     `Method & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
     '\\midrule',
-    ...model.runs.map((r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => cell(c.value(r.scores), best[k] === i)).join(' & ')} \\\\`),
+    ...model.runs.map((r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => cell(c.value(r.scores), best[k]!.has(i))).join(' & ')} \\\\`),
     '\\bottomrule',
     '\\end{tabular}',
     `\\caption{Results on ${texEscape(model.dataset.name)}${model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`}, in \\%. Definitions: ${cols
@@ -141,7 +148,12 @@ export function renderTex(model: ReportModel): string {
 function perClassTex(model: ReportModel): string[] {
   const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
   const classes = (model.runs[0]?.scores.semantic?.per_class ?? []).filter((c) => present.has(c.id));
-  const best = classes.map((c) => bestRow(model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null)));
+  const best = classes.map((c) =>
+    bestRows(
+      model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null),
+      1,
+    ),
+  );
   return [
     '\\begin{table}[t]',
     '\\centering',
@@ -153,7 +165,7 @@ function perClassTex(model: ReportModel): string[] {
     ...classes.map((c, k) => {
       const values = model.runs.map((r, i) => {
         const v = r.scores.semantic?.per_class[c.id]?.iou ?? null;
-        return v === null ? '--' : best[k] === i ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
+        return v === null ? '--' : best[k]!.has(i) ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
       });
       return `${texEscape(c.name)} & ${values.join(' & ')} \\\\`;
     }),

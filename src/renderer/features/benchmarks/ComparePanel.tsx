@@ -69,6 +69,13 @@ export function ComparePanel({
           </table>
           <p className="muted">
             {c.images} paired images, {c.bootstrapSamples} resamples, seed {c.seed}; wins compare {c.imageMetric} per image.
+            {c.unscored.images > 0 ? (
+              <span data-testid="compare-unscored">
+                {' '}
+                {c.unscored.images} image{c.unscored.images === 1 ? '' : 's'} left out of the wins and the interval:{' '}
+                {c.unscored.reason ?? 'no per-image score'}.
+              </span>
+            ) : null}
             {c.classes.some((k) => k.bWins > 0)
               ? ` B better on: ${c.classes
                   .filter((k) => k.bWins > 0)

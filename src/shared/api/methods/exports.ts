@@ -15,6 +15,14 @@ export const ExportResult = z.object({
   /** Files written, relative to outDir. */
   files: z.number().int(),
   images: z.number().int(),
+  /**
+   * A run's export (voc, coco): images the run covers but has no results for, left out. Only an
+   * unfinished run (killed, failed, cancelled) has any; a complete run's image without regions is an
+   * all-background prediction and is written.
+   */
+  unpredicted: z.number().int().optional(),
+  /** Ground truth to COCO: images whose ignore (255) pixels COCO cannot hold; they read back as background. */
+  ignoreLeftOut: z.number().int().optional(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 

@@ -121,13 +121,21 @@ export const Comparison = z.object({
   metric: z.string(),
   /** The per-image score paired for wins/ties/losses: `image-miou` or `lisa-pair-iou`. */
   imageMetric: z.string(),
+  /** Paired samples: those both runs have been evaluated on. */
   images: z.number().int(),
+  /**
+   * Paired images without a per-image score in a run (docs/design.md §5.5: for semantic datasets,
+   * ground truth entirely ignore), and why (null when there are none). They are left out of the
+   * wins / ties / losses, the mean difference and the bootstrap; `a`, `b` and the estimate are
+   * unchanged by them (they add no pixels to the counts).
+   */
+  unscored: z.object({ images: z.number().int(), reason: z.string().nullable() }),
   a: Score,
   b: Score,
   difference: z.object({ estimate: z.number(), low: z.number(), high: z.number(), level: z.number() }).nullable(),
   seed: z.number().int(),
   bootstrapSamples: z.number().int(),
-  /** Over images where both runs have a defined per-image score. */
+  /** Over images where both runs have a defined per-image score (images − unscored.images). */
   paired: z.object({ wins: z.number().int(), ties: z.number().int(), losses: z.number().int(), meanDiff: Score }),
   /** Semantic only: per class, images where B's IoU for the class beat A's (largest gain first). */
   classes: z.array(

@@ -119,6 +119,24 @@ export function runsRepo(db: Db) {
         id,
       );
     },
+    /**
+     * Model runs left 'pending' or 'running' by a `runs.start` job that is no longer live (marked
+     * failed "interrupted" on open because its owner process is gone: jobs.markInterrupted) become
+     * 'failed', so listings stop showing them as running. Running the same run again resumes them as
+     * before. A run whose job is live (another process's), or that no job has started yet, is left
+     * alone. Returns how many changed.
+     */
+    failInterrupted(): number {
+      return db
+        .prepare(
+          `UPDATE runs SET status = 'failed', finished_at = ?
+           WHERE status IN ('pending','running') AND source = 'model'
+             AND EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'runs.start' AND json_extract(j.params, '$.runId') = runs.id)
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'runs.start' AND j.status IN ('queued','running')
+                               AND json_extract(j.params, '$.runId') = runs.id)`,
+        )
+        .run(new Date().toISOString()).changes;
+    },
     rename(id: number, name: string): void {
       db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
     },
