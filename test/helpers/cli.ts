@@ -30,8 +30,11 @@ export function startServe(
   workspace: string,
   extraArgs: string[] = [],
   env: Record<string, string> = {},
+  /** null: no --port (serve takes its last launch's port when free). */
+  port: string | null = '0',
 ): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, '--workspace', workspace, 'serve', '--port', '0', ...extraArgs], {
+  const portArgs = port === null ? [] : ['--port', port];
+  const child = spawn(process.execPath, [BIN, '--workspace', workspace, 'serve', ...portArgs, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: dirname(resolve(workspace)),
     env: { ...process.env, ...env },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -91,6 +91,42 @@ describe('tessera CLI', () => {
       expect((await fetch(`${url.origin}/`)).status).toBe(401);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('serve keeps its port and token across a restart, so open tabs keep working; --new-token makes a new one', async () => {
+    const ws = join(root, 'ws-restart');
+    tessera(['--workspace', ws, 'init']);
+    const first = await startServe(ws, [], {}, null);
+    const url = new URL(first.url);
+    const token = url.searchParams.get('token') ?? '';
+    const info = (): Promise<Response> =>
+      fetch(`${url.origin}/api/call/workspace.info`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    expect((await info()).status).toBe(200);
+    await first.stop();
+    const state = join(ws, 'cache', 'serve.json');
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    const second = await startServe(ws, [], {}, null);
+    try {
+      expect(second.url).toBe(first.url);
+      expect((await info()).status).toBe(200); // the page's old token is taken again
+    } finally {
+      await second.stop();
+    }
+    const fresh = await startServe(ws, ['--new-token'], {}, null);
+    try {
+      expect(new URL(fresh.url).searchParams.get('token')).not.toBe(token);
+      expect(new URL(fresh.url).port).toBe(url.port);
+      expect(
+        (
+          await fetch(`${new URL(fresh.url).origin}/api/call/workspace.info`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}` },
+          })
+        ).status,
+      ).toBe(401);
+    } finally {
+      await fresh.stop();
     }
   });
 

@@ -72,6 +72,22 @@ describe('EditSync (autosave queue)', () => {
     expect(s.getStatus()).toMatchObject({ pending: 0, revision: 2, error: null });
   });
 
+  it('keeps the edits while a restarted server refuses the page (UNAUTHORIZED) and sends them once it takes them', async () => {
+    const refused = (): ApiError => new ApiError('UNAUTHORIZED', 'the server refused the token');
+    const { api, calls } = fakeApi([new TypeError('Failed to fetch'), refused(), refused()]);
+    const statuses: Array<string | null> = [];
+    const s = sync(api);
+    s.subscribe(() => statuses.push(s.getStatus().error));
+    s.edit(patch(1));
+    s.edit(patch(2));
+    await s.idle();
+    expect(calls).toEqual(['edit@0:1', 'edit@0:1', 'edit@0:1', 'edit@0:1', 'edit@1:2']);
+    expect(s.getStatus()).toMatchObject({ pending: 0, revision: 2, error: null, needsReload: false });
+    expect(statuses).toContain(
+      "2 edits not saved yet: the server refuses this page's access (restarted with a new token?); they are kept in this tab and sent once it accepts them — closing or reloading the tab loses them",
+    );
+  });
+
   it('stops on a CONFLICT and asks for a reload', async () => {
     const { api, calls } = fakeApi([null, new ApiError('CONFLICT', 'img.png: the label map is at revision 5')]);
     const s = sync(api);

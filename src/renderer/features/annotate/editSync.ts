@@ -47,9 +47,10 @@ function sameStep(a: { x: number; y: number; w: number; h: number } | null, b: M
 
 /**
  * Sends the canvas's edits to the engine one at a time, in order, each on the revision the previous
- * one produced (autosave: every stroke is committed to SQLite on pointer-up). A network failure is
- * retried, so an edit is never dropped while the page lives; a CONFLICT or any other refusal stops the
- * queue and asks the page to reload the stored label map.
+ * one produced (autosave: every stroke is committed to SQLite on pointer-up). A network failure, or a
+ * server that refuses the page's token (restarted with a new one), is retried, so an edit is never
+ * dropped while the page lives; a CONFLICT or any other refusal stops the queue and asks the page to
+ * reload the stored label map.
  */
 export class EditSync {
   private readonly queue: Op[] = [];
@@ -126,10 +127,17 @@ export class EditSync {
         } catch (err) {
           const code = errorCode(err);
           const message = err instanceof Error ? err.message : String(err);
-          if (code === null || (code === 'INTERNAL' && failures < 3)) {
-            // The engine was not reached (or hiccuped): keep the edit and try again, backing off.
+          if (code === null || code === 'UNAUTHORIZED' || (code === 'INTERNAL' && failures < 3)) {
+            // The engine was not reached (or hiccuped, or a restarted server does not take this page's
+            // token yet): keep the edit and try again, backing off. Nothing queued is dropped.
             failures++;
-            this.set({ error: `not saved yet, retrying: ${message}` });
+            const n = this.queue.length;
+            this.set({
+              error:
+                code === 'UNAUTHORIZED'
+                  ? `${n} edit${n === 1 ? '' : 's'} not saved yet: the server refuses this page's access (restarted with a new token?); they are kept in this tab and sent once it accepts them — closing or reloading the tab loses them`
+                  : `not saved yet, retrying: ${message}`,
+            });
             await this.options.wait(Math.min(10_000, 500 * 2 ** Math.min(failures, 5)));
             continue;
           }

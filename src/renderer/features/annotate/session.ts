@@ -27,7 +27,8 @@ const wait = (ms: number): Promise<void> => new Promise((r) => window.setTimeout
 /**
  * One image's editing session: the editor (the canvas's store) and the autosave queue, wired so each
  * committed edit is sent at once. A stroke in progress is committed when the page is hidden or closed
- * (visibilitychange / pagehide), so a closed window loses nothing that was drawn.
+ * (visibilitychange / pagehide), so a closed window loses nothing that was drawn; closing or reloading
+ * the tab while edits are still unsaved (the server down or restarting) asks first (beforeunload).
  */
 export function useAnnotationSession(
   imageId: number,
@@ -82,13 +83,25 @@ export function useAnnotationSession(
     const onVisibility = (): void => {
       if (document.visibilityState === 'hidden') flush();
     };
+    // Closing or reloading the tab while edits are not saved yet asks first (the browser's own prompt).
+    const onBeforeUnload = (e: BeforeUnloadEvent): void => {
+      if ((built?.sync.getStatus().pending ?? 0) === 0) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
     document.addEventListener('visibilitychange', onVisibility);
     window.addEventListener('pagehide', flush);
+    window.addEventListener('beforeunload', onBeforeUnload);
     return () => {
       live = false;
       flush();
       document.removeEventListener('visibilitychange', onVisibility);
       window.removeEventListener('pagehide', flush);
+      // Leaving the page keeps the queue sending (and the prompt) until everything is saved.
+      const sync = built?.sync;
+      if (sync !== undefined && sync.getStatus().pending > 0)
+        void sync.idle().then(() => window.removeEventListener('beforeunload', onBeforeUnload));
+      else window.removeEventListener('beforeunload', onBeforeUnload);
       setSession(null);
     };
   }, [imageId, width, height, sampleId]);
