@@ -117,6 +117,10 @@ describe('import predictions as a run', () => {
     const stored = engineInternals(s.engine).repos.predictions.heatmap(result.runId, sample0, 'cam');
     expect(stored).toMatchObject({ shape: [2, 3, 4], dtype: 'float32' });
     expect(Array.from(new Float32Array(stored?.data.slice().buffer ?? new ArrayBuffer(0)))).toEqual(Array.from(cam));
+    // A heatmap-only run has no prediction mask to draw (an all-background map would show every object as missed).
+    await expect(
+      s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000000.jpg')?.id ?? 0 }),
+    ).rejects.toThrow(`run ${result.runId} holds no masks (only heatmaps, or no results yet)`);
 
     const out = join(s.root, 'npy-out');
     const exp = await finishJob(s.client, () =>

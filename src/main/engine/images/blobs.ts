@@ -3,6 +3,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { BlobRef } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
 import type { EngineDeps } from '../deps';
+import { runHasPredictions } from '../store/repos/evaluation';
 import { appliedOrientation, applyOrientation, jpegWithoutOrientation } from './orientation';
 import { contentTypeFor } from './probe';
 import { changedImageError, readRegisteredImage, sniffImageType } from './imageFile';
@@ -65,6 +66,10 @@ export function blobReader(deps: EngineDeps) {
         if (ref.sampleId !== undefined && !deps.repos.images.samples(ref.imageId).some((s) => s.id === ref.sampleId)) {
           throw new ApiError('NOT_FOUND', `sample ${ref.sampleId} is not a sample of image ${ref.imageId}`);
         }
+        // A run without a single mask (heatmaps only: CAMs, <SEG> maps) has no prediction to show: an
+        // all-background map would draw every object as missed in the viewer's error layer.
+        if (!runHasPredictions(deps.db, ref.runId))
+          throw new ApiError('NOT_FOUND', `run ${ref.runId} holds no masks (only heatmaps, or no results yet)`);
         const regions = sampleId === undefined ? [] : deps.repos.predictions.forSample(ref.runId, sampleId);
         return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
       }
