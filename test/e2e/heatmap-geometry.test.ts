@@ -94,6 +94,11 @@ describe('model heatmaps drawn through their geometry', () => {
     const [sx, sy] = fitPoint(px, W, H, 48.5, 30.5);
     await page.mouse.move(px.box.x + sx, px.box.y + sy);
     await expect.poll(() => page.getByTestId('inspector').textContent()).toMatch(/^x 48, y 30 · .*heat 0\.500 · token 20 \(r2 c4\)$/);
+    // A run of heatmaps only has no prediction mask: no prediction or error layer, no "pred" in the inspector, no error.
+    expect(await page.getByTestId('inspector').textContent()).not.toMatch(/pred/);
+    expect(await page.getByTestId('layer-pred').isDisabled()).toBe(true);
+    expect(await page.getByTestId('layer-diff').isDisabled()).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

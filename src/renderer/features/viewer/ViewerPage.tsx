@@ -10,7 +10,7 @@ import { LayerControl } from './LayerControl';
 import { ClassLegend } from './ClassLegend';
 import { OverlayLegend, gtDrawnAs, useGtStyle } from './OverlayLegend';
 import { TokenPanel } from './TokenPanel';
-import { useBlobBytes, useHeatmapValues } from './blobData';
+import { useBlobBytes, useHeatmapValues, usePredictionBytes } from './blobData';
 import { heatmapView, viewPlacement } from './heatmapView';
 import { inspectorText } from './inspectorText';
 import { gridPlacement, useViewerLayers, type LayerId, type LayerStates } from './useViewerLayers';
@@ -85,7 +85,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
       : base;
   }, [imageId, selected?.sampleId, detail.data?.groundTruth, detail.data?.samples]);
   const gt = useBlobBytes(gtRef);
-  const pred = useBlobBytes(predRef);
+  const pred = usePredictionBytes(predRef);
 
   // Keyboard: previous/next, zoom, layers, annotate, back to the gallery, ? for the list.
   const keyState = { nav, help, datasetId, query: nav.query };
@@ -126,7 +126,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const height = img?.height ?? 1;
   const classes = useMemo(() => img?.classes ?? [], [img?.classes]);
   const [gtStyle, setGtStyle] = useGtStyle();
-  const predShown = runId !== null && pred.data !== undefined && layers.pred.visible;
+  const predShown = runId !== null && pred.data != null && layers.pred.visible;
   const bitmaps = useViewerLayers({
     gtStyle: gtDrawnAs(gtStyle, predShown),
     width,
@@ -163,7 +163,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   if (detail.error) return <ErrorBanner error={detail.error} />;
   if (img === undefined) return <p className="muted">Loading image…</p>;
   const setLayer = (id: LayerId) => (s: LayerStates[LayerId]) => setLayers({ ...layers, [id]: s });
-  const hasPred = runId !== null && pred.data !== undefined;
+  const hasPred = runId !== null && pred.data != null;
 
   return (
     <section className="viewer">
