@@ -146,8 +146,17 @@ describe('cancelling a job', () => {
     await page.getByTestId('run-device').selectOption('cpu');
     await page.getByTestId('run-start').click();
     await expect.poll(() => existsSync(`${gate}.waiting`), { timeout: 60_000 }).toBe(true);
+    const model = await page.getByTestId('run-model-select').inputValue();
+    const dataset = await page.getByTestId('run-dataset-select').inputValue();
+    // Leave the page and come back while it runs: the progress and the form (model, dataset, name) come back.
+    await page.evaluate(() => (window.location.hash = '#/'));
+    await expect.poll(() => page.getByTestId('run-cancel').count()).toBe(0);
+    await page.goBack();
     const cancel = page.getByTestId('run-cancel');
     await cancel.waitFor();
+    await expect.poll(() => page.getByTestId('run-name').inputValue()).toBe('to-cancel');
+    expect(await page.getByTestId('run-model-select').inputValue()).toBe(model);
+    expect(await page.getByTestId('run-dataset-select').inputValue()).toBe(dataset);
     await cancel.click();
     await expect.poll(() => cancel.textContent()).toBe('Cancelling…');
     expect(await cancel.isDisabled()).toBe(true);
@@ -167,6 +176,8 @@ describe('cancelling a job', () => {
     expect(await page.getByTestId('run-cancel').count()).toBe(0);
     expect(jobRow(job.id)).toEqual({ status: 'cancelled', done: GATE_AT });
     await expect.poll(() => page.getByTestId('run-cancelled').textContent()).toContain(`Cancelled after ${GATE_AT} of 5 images`);
+    // As the message says: the same form now continues the run.
+    await expect.poll(() => page.getByTestId('run-start').textContent()).toBe('Continue run');
     // The run keeps the items it committed before the gate.
     const db2 = new Database(join(ws, 'tessera.db'), { readonly: true });
     const run = db2

@@ -47,8 +47,18 @@ export function RunModelPanel(): React.JSX.Element {
     if (started !== null || jobs.data === undefined) return;
     const live = jobs.data.find((j) => j.kind === 'runs.start' && (j.status === 'running' || j.status === 'queued'));
     const subject = live?.subject;
-    if (live !== undefined && subject?.runId != null && subject.datasetId !== null)
-      setStarted({ jobId: live.id, runId: subject.runId, datasetId: subject.datasetId });
+    if (live === undefined || subject?.runId == null || subject.datasetId === null) return;
+    const { runId, datasetId: followedDataset } = subject;
+    setStarted({ jobId: live.id, runId, datasetId: followedDataset });
+    // ...and show the run it is: its model, dataset and name, so Cancel's "Continue run" can be pressed as offered.
+    setDatasetId(followedDataset);
+    void client
+      .call('runs.get', { runId })
+      .then((r) => {
+        if (r.modelId !== null) setModelId(r.modelId);
+        setRunName(r.name);
+      })
+      .catch(() => undefined);
   }, [jobs.data, started]);
   // A taken run name: say so before Run, and offer to continue it or to pick a free name.
   const model = models.data?.find((m) => m.id === modelId);
