@@ -163,6 +163,10 @@ describe('reading results in Chromium', () => {
 
   it('shows the overlay legend in the viewer: GT outline over a filled prediction, hatched TP/FP/FN apart from class colours', async () => {
     const { page, errors } = await open('#/images/1');
+    // The toy CAM run (its pseudo label is its prediction mask); the newest run, imported ToCo CAMs, has no masks.
+    const runSelect = page.getByTestId('run-select');
+    await runSelect.locator('option', { hasText: 'toy-colour-cam' }).first().waitFor({ state: 'attached' });
+    await runSelect.selectOption((await runSelect.locator('option', { hasText: 'toy-colour-cam' }).first().getAttribute('value'))!);
     const legend = page.getByTestId('overlay-legend');
     await legend.waitFor();
     await expect.poll(() => legend.getByTestId('legend-gt').getAttribute('data-style')).toBe('outline');
