@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import { probeImage } from '../../../../src/main/engine/images/probe';
+import { pngChunk } from '../../../helpers/pngChunks';
 
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
+const chunk = pngChunk;
 
 /** An 8-bit grey PNG of `width` x `height` whose IDAT holds exactly `data` (CRCs right). */
 function greyPng(width: number, height: number, data: Buffer): Buffer {

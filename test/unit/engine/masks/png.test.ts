@@ -1,8 +1,9 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { decode, encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { readMaskPng, writeGreyPng, writePalettePng } from '../../../../src/main/engine/masks/png';
 import { randomInt, seededRandom } from './golden';
+import { pngChunk } from '../../../helpers/pngChunks';
 
 const VOC_LIKE: Array<[number, number, number]> = [
   [0, 0, 0],
@@ -23,15 +24,7 @@ function pack(values: number[], width: number, height: number, depth: number): U
   return out;
 }
 
-/** PNG chunk: length, type, data, CRC over type + data. */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
+const chunk = pngChunk;
 
 /**
  * An 8-bit one-channel PNG whose row y is stored with filter filters[y % filters.length] (PNG spec

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fillPoly, polylinesClosed, type Canvas } from '../../../../src/main/engine/masks/cvDraw';
 import { filledArea, rasterizeReasonSeg, type LabelMeShape } from '../../../../src/main/engine/masks/reasonseg';
+import { mulberry32 as random } from '../../../../src/main/engine/metrics/prng';
 
 /**
  * LISA's per-shape "filled area" is counted within the shape's box clipped to the image, on one
  * shared scratch mask, instead of on a fresh full-image mask per shape (6000 shapes on 3000x2000
  * took 33 s). These tests hold it to the full-canvas reference, bit for bit.
  */
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The area as it was computed before: the polygon alone on a fresh full-size mask, every pixel summed. */
 function fullCanvasArea(xs: Int32Array, ys: Int32Array, height: number, width: number): number {
