@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/shared';
-import { crop, deflated, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
+import { crop, deflated, expectError, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
@@ -11,16 +10,6 @@ async function scene(): Promise<Scene> {
   const s = await openScene();
   scenes.push(s);
   return s;
-}
-
-async function expectError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  expect((err as ApiError).code).toBe(code);
-  expect((err as ApiError).message).toMatch(message);
 }
 
 describe('annotations.applyEdit', () => {

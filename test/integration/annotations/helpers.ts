@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { ImportResult, type TesseraClient } from '../../../src/shared';
+import { ApiError, ImportResult, type TesseraClient } from '../../../src/shared';
+import { expect } from 'vitest';
 import type { Engine } from '../../../src/main/engine/engine';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -95,4 +96,15 @@ export function versionRows(
     deleted: number;
     area: number;
   }>;
+}
+
+/** Awaits `p` and expects it to fail with an ApiError of `code` whose message matches. */
+export async function expectError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe(code);
+  expect((err as ApiError).message).toMatch(message);
 }

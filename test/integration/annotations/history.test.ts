@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { methods } from '../../../src/shared';
 import { openTestEngine } from '../../helpers/engine';
 import { annotationHandlers } from '../../../src/main/engine/annotations/handlers';
-import { crop, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
+import { crop, expectError, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
@@ -75,6 +75,36 @@ describe('annotations.undo / annotations.redo', () => {
     const redo = await s.client.call('annotations.redo', { imageId });
     expect(redo.box).toBeNull();
     expect(same(await labelMap(s.engine, imageId), m)).toBe(true);
+  });
+
+  it("does not undo or redo another window's edit unseen: a step on an older revision is refused and writes nothing", async () => {
+    // Two tabs on one image: A painted (revision 1), then B painted on what it saw (revision 2).
+    // A's Ctrl+Z is sent on the revision A shows (1): B's stroke must not vanish from under B.
+    const s = await scene();
+    const imageId = s.imageIds[0] as number;
+    const byA = await paint(s, imageId, { x: 30, y: 10, w: 8, h: 8 }, 1);
+    const byB = await paint(s, imageId, { x: 2, y: 2, w: 6, h: 6 }, 2);
+    expect(same(byA, byB)).toBe(false);
+    const rowsBefore = versionRows(s.engine, imageId);
+    await expectError(
+      s.client.call('annotations.undo', { imageId, baseRevision: 1 }),
+      'CONFLICT',
+      /the label map is at revision 2 but the undo was asked on revision 1 \(another window or tab edited it since; nothing was undone or redone\); reload it/,
+    );
+    expect(same(await labelMap(s.engine, imageId), byB)).toBe(true);
+    expect(versionRows(s.engine, imageId)).toEqual(rowsBefore);
+    expect(await s.client.call('annotations.get', { imageId })).toMatchObject({ revision: 2, canUndo: true, canRedo: false });
+
+    // A reloads (revision 2, B's stroke on screen): its undo now takes back the newest edit, B's, as seen.
+    const undone = await s.client.call('annotations.undo', { imageId, baseRevision: 2 });
+    expect(undone).toMatchObject({ revision: 3, box: { x: 2, y: 2, w: 6, h: 6 }, canRedo: true });
+    expect(same(await labelMap(s.engine, imageId), byA)).toBe(true);
+    // B, still on revision 2, cannot redo it unseen either; on revision 3 it can.
+    await expectError(s.client.call('annotations.redo', { imageId, baseRevision: 2 }), 'CONFLICT', /the redo was asked on revision 2/);
+    expect(same(await labelMap(s.engine, imageId), byA)).toBe(true);
+    const redone = await s.client.call('annotations.redo', { imageId, baseRevision: 3 });
+    expect(redone).toMatchObject({ revision: 4, box: { x: 2, y: 2, w: 6, h: 6 } });
+    expect(same(await labelMap(s.engine, imageId), byB)).toBe(true);
   });
 
   it('keeps the history across a restart: edits, then close the engine, reopen and undo', async () => {

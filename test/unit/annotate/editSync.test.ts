@@ -31,13 +31,13 @@ function fakeApi(failures: Array<Error | null> = []) {
       next();
       return answer({ x: input.patch.x, y: input.patch.y, w: input.patch.w, h: input.patch.h });
     },
-    async undo() {
-      calls.push('undo');
+    async undo(input) {
+      calls.push(`undo@${input.baseRevision}`);
       next();
       return answer({ x: 7, y: 0, w: 1, h: 1 });
     },
-    async redo() {
-      calls.push('redo');
+    async redo(input) {
+      calls.push(`redo@${input.baseRevision}`);
       next();
       return answer(null);
     },
@@ -112,6 +112,22 @@ describe('EditSync (autosave queue)', () => {
     s.undo(null); // nothing on the local stack (after a reload): the engine's undo must be fetched
     await s.idle();
     expect(s.getStatus().needsReload).toBe(true);
+  });
+
+  it("sends undo and redo on the revision the page shows, so another window's newer edit is refused, not undone unseen", async () => {
+    const { api, calls } = fakeApi([
+      null,
+      null,
+      new ApiError('CONFLICT', 'img.png: the label map is at revision 3 but the undo was asked on revision 2'),
+    ]);
+    const s = sync(api);
+    s.edit(patch(1));
+    s.undo(patch(7));
+    s.undo(patch(1));
+    s.redo(patch(1));
+    await s.idle();
+    expect(calls).toEqual(['edit@0:1', 'undo@1', 'undo@2']);
+    expect(s.getStatus()).toMatchObject({ pending: 0, needsReload: true, error: expect.stringMatching(/asked on revision 2/) });
   });
 
   it('puts both sides of a patch on the wire deflated', () => {

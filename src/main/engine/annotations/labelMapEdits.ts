@@ -94,6 +94,12 @@ function checkBox(t: Target, box: Box): void {
   }
 }
 
+/** CONFLICT unless the stored label map is at the revision the client worked on (`why` says what was asked). */
+function checkRevision(current: number, base: number, t: Target, why: (current: number) => string): void {
+  if (current === base) return;
+  throw new ApiError('CONFLICT', `${t.fileName}: ${why(current)}; reload it`, { imageId: t.imageId, revision: current });
+}
+
 /** annotations.applyEdit: one transaction for the versions, the history row and the revision. */
 export function applyEdit(
   deps: Deps,
@@ -109,17 +115,12 @@ export function applyEdit(
   const history = deps.repos.annotations.history;
   let nowLabelled = false;
   const changed = deps.db.transaction(() => {
-    const current = history.revision(t.imageId);
-    if (current !== input.baseRevision) {
-      throw new ApiError(
-        'CONFLICT',
-        `${t.fileName}: the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}; reload it`,
-        {
-          imageId: t.imageId,
-          revision: current,
-        },
-      );
-    }
+    checkRevision(
+      history.revision(t.imageId),
+      input.baseRevision,
+      t,
+      (current) => `the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}`,
+    );
     if (sameBytes(before, after)) return false;
     if (writePatch(deps, t, box, before, after, 'edit').length === 0) return false;
     const editId = history.record({
@@ -140,10 +141,25 @@ export function applyEdit(
 }
 
 /** annotations.undo / annotations.redo: writes the stored before (or after) back as new versions. */
-export function stepHistory(deps: Deps, imageId: number, direction: 'undo' | 'redo', sampleId?: number): AnnotationRevision {
+export function stepHistory(
+  deps: Deps,
+  imageId: number,
+  direction: 'undo' | 'redo',
+  sampleId?: number,
+  /** The revision the client's map shows: another window's edit since then refuses the step (CONFLICT). */
+  baseRevision?: number,
+): AnnotationRevision {
   const t = editTarget(deps, imageId, sampleId);
   const history = deps.repos.annotations.history;
   const box = deps.db.transaction((): Box | null => {
+    if (baseRevision !== undefined)
+      checkRevision(
+        history.revision(imageId),
+        baseRevision,
+        t,
+        (current) =>
+          `the label map is at revision ${current} but the ${direction} was asked on revision ${baseRevision} (another window or tab edited it since; nothing was undone or redone)`,
+      );
     const edit = direction === 'undo' ? history.lastActive(imageId, t.sampleId) : history.firstUndone(imageId, t.sampleId);
     if (edit === undefined) return null;
     const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };

@@ -4,8 +4,8 @@ import type { AnnotationRevision, MaskPatch as WirePatch } from '../../../shared
 /** The three engine calls the sync needs; the page passes client.call, tests pass fakes. */
 export interface EditApi {
   applyEdit(input: { imageId: number; sampleId?: number; baseRevision: number; patch: WirePatch }): Promise<AnnotationRevision>;
-  undo(input: { imageId: number; sampleId?: number }): Promise<AnnotationRevision>;
-  redo(input: { imageId: number; sampleId?: number }): Promise<AnnotationRevision>;
+  undo(input: { imageId: number; sampleId?: number; baseRevision: number }): Promise<AnnotationRevision>;
+  redo(input: { imageId: number; sampleId?: number; baseRevision: number }): Promise<AnnotationRevision>;
 }
 
 export interface SyncStatus {
@@ -156,7 +156,9 @@ export class EditSync {
       this.options.sampleId === undefined
         ? { imageId: this.options.imageId }
         : { imageId: this.options.imageId, sampleId: this.options.sampleId };
-    if (op.kind === 'edit') return api.applyEdit({ ...target, baseRevision: this.status.revision, patch: this.options.encode(op.patch) });
-    return op.kind === 'undo' ? api.undo(target) : api.redo(target);
+    const baseRevision = this.status.revision;
+    if (op.kind === 'edit') return api.applyEdit({ ...target, baseRevision, patch: this.options.encode(op.patch) });
+    // On the revision this page shows: another window's newer edit is not undone unseen (CONFLICT, reload).
+    return op.kind === 'undo' ? api.undo({ ...target, baseRevision }) : api.redo({ ...target, baseRevision });
   }
 }

@@ -69,6 +69,13 @@ export type AnnotationState = z.infer<typeof AnnotationState>;
 const ImageInput = z.object({ imageId: Id, sampleId: Id.optional() });
 
 /**
+ * Undo/redo step through the image's one shared history (every window's and tab's edits). With
+ * `baseRevision` (the revision the client's map shows, as the UI sends it) the step is refused with
+ * CONFLICT when the map moved since (another window edited it): a client undoes only edits it has seen.
+ */
+const HistoryStepInput = ImageInput.extend({ baseRevision: z.number().int().min(0).optional() });
+
+/**
  * Editing ground truth. Every edit is a new annotation version (the imported version stays), the
  * history lives in SQLite (undo/redo survive a crash or a closed window), and an edit never changes a
  * pixel outside its box. A referring/reasoning sample's binary mask is edited the same way, with
@@ -82,8 +89,8 @@ export const annotationMethods = {
     input: z.object({ imageId: Id, sampleId: Id.optional(), baseRevision: z.number().int().min(0), patch: MaskPatch }),
     output: AnnotationRevision,
   },
-  'annotations.undo': { input: ImageInput, output: AnnotationRevision },
-  'annotations.redo': { input: ImageInput, output: AnnotationRevision },
+  'annotations.undo': { input: HistoryStepInput, output: AnnotationRevision },
+  'annotations.redo': { input: HistoryStepInput, output: AnnotationRevision },
   /** Edits the text query of a referring/reasoning sample; the imported queries stay in `queries`. */
   'samples.setQuery': {
     input: z.object({ sampleId: Id, query: z.string().trim().min(1).max(2000) }),
