@@ -76,6 +76,35 @@ describe('float64 predictions beyond the float32 range are refused, not stored a
     );
   });
 
+  it('toco-cam: a key of 1e300 (or 254) on a dataset without classes is refused, not stored as class 1e300 + 1', async () => {
+    const s = setup();
+    const dir = join(s.root, 'images');
+    mkdirSync(dir);
+    await writeSolidImage(join(dir, 'a.png'), W, H, [90, 90, 90]);
+    const imported = await finishJob(s.client, () => s.client.call('datasets.importFolder', { dir }));
+    const { datasetId } = ImportResult.parse(imported.result);
+    for (const [k, shown] of [
+      [1e300, '1e\\+300'],
+      [254, '254'],
+    ] as const) {
+      const before = storeSnapshot(s.engine);
+      const preds = join(s.root, `preds-${shown.length}`);
+      mkdirSync(preds);
+      writeFileSync(
+        join(preds, 'a.npz'),
+        zipSync({ 'keys.npy': npyBytes('<f8', [1], new Float64Array([k])), 'high_res.npy': f8([1, H, W], 0.5) }),
+      );
+      const done = await finishJob(s.client, () =>
+        s.client.call('runs.importPredictions', { datasetId, run: 'cams', format: 'toco-cam', path: preds }),
+      );
+      expect(done.error?.code).toBe('INVALID_INPUT');
+      expect(done.error?.message).toMatch(
+        new RegExp(`a\\.npz: key ${shown} is beyond the class indices a dataset can hold \\(keys 0\\.\\.253 are classes 1\\.\\.254\\)$`),
+      );
+      expect(storeSnapshot(s.engine)).toEqual(before);
+    }
+  });
+
   it('float64 values that round to the largest float32 still import', async () => {
     const s = setup();
     const voc = await makeVocRoot(join(s.root, 'voc'), { n: 1 });
@@ -142,18 +171,20 @@ describe('messages', () => {
     );
   });
 
-  it('RefCOCO refs that are an empty list: the list is empty', async () => {
+  it('RefCOCO refs that are an empty list, bare or as {"refs": []}: the list is empty', async () => {
     const s = setup();
     const coco = await makeCocoDataset(join(s.root, 'coco'), { n: 1 });
     const refs = join(s.root, 'refs.json');
-    writeFileSync(refs, '[]');
-    const before = storeSnapshot(s.engine);
-    const done = await finishJob(s.client, () =>
-      s.client.call('datasets.importRefCoco', { refs, instances: coco.annotations, imagesDir: coco.images }),
-    );
-    expect(done.error?.code).toBe('INVALID_INPUT');
-    expect(done.error?.message).toMatch(/refs\.json: the list of refs is empty$/);
-    expect(storeSnapshot(s.engine)).toEqual(before);
+    for (const text of ['[]', '{"refs": []}']) {
+      writeFileSync(refs, text);
+      const before = storeSnapshot(s.engine);
+      const done = await finishJob(s.client, () =>
+        s.client.call('datasets.importRefCoco', { refs, instances: coco.annotations, imagesDir: coco.images }),
+      );
+      expect(done.error?.code).toBe('INVALID_INPUT');
+      expect(done.error?.message).toMatch(/refs\.json: the list of refs is empty$/);
+      expect(storeSnapshot(s.engine)).toEqual(before);
+    }
   });
 
   it('a truncated JPEG in a folder import is skipped as a truncated or damaged JPEG', async () => {

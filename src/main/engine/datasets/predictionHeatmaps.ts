@@ -220,6 +220,9 @@ export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatm
   const keyList = Array.from(keys.data as ArrayLike<number>);
   // Keys are foreground class ids: key k is class k + 1 of the dataset.
   for (const key of keyList) {
+    // Class indices stop at 254 (255 is ignore): key 253 is the last a dataset can have, classes or not.
+    if (Number.isInteger(key) && key > 253)
+      throw invalid(item.file, `key ${String(key)} is beyond the class indices a dataset can hold (keys 0..253 are classes 1..254)`);
     if (!Number.isInteger(key) || key < 0 || (item.classes.size > 0 && !item.classes.has(key + 1))) {
       const known = [...item.classes]
         .filter((c) => c > 0 && c !== 255)

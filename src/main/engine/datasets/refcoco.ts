@@ -81,7 +81,8 @@ async function readRefs(file: string, split: string | undefined, ctx: JobContext
       topArray = top === 'array';
     },
   });
-  if (seen.size === 0 && topArray) throw new ApiError('INVALID_INPUT', `${label}: the list of refs is empty`, { file: label });
+  if (seen.size === 0 && (topArray || keys.has('refs')))
+    throw new ApiError('INVALID_INPUT', `${label}: the list of refs is empty`, { file: label });
   if (seen.size === 0 && !keys.has('refs'))
     throw new ApiError('INVALID_INPUT', `${label}: expected a list of refs or {"refs": [...]}`, { file: label });
   if (refs.length === 0) {
