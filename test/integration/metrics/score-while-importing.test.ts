@@ -52,6 +52,13 @@ describe('scoring while importing PNG predictions', () => {
     expect(imported.result?.['scored']).toBe(24);
     const evaluated = await finishJob(client, () => client.call('metrics.evaluate', { datasetId, runId }));
     expect(evaluated.result).toMatchObject({ images: 24, computed: 0, upToDate: 24 });
+    // The Jobs page shows the evaluation as 24/24 (every stored score current), not 0/0.
+    expect(await client.call('jobs.get', { jobId: evaluated.jobId })).toMatchObject({
+      status: 'succeeded',
+      done: 24,
+      total: 24,
+      stage: 'done: every stored score was current',
+    });
     const scores = await client.call('metrics.scores', { datasetId, runId });
 
     // The stored counts equal what evaluation computes from the stored RLEs.

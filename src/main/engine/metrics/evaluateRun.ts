@@ -134,14 +134,21 @@ export async function evaluateRunJob(deps: EvalDeps, dataset: DatasetHeader, run
   const plan = planEvaluation(deps, dataset, run);
   if (plan.obsolete.length > 0) removeObsolete(deps, run.id, plan.obsolete);
   const scratch = new LabelMapScratch();
-  const total = plan.stale.length;
-  ctx.progress(0, total, 'scoring images');
-  for (let start = 0; start < total; start += CHUNK) {
+  // Progress over the whole evaluation set: samples whose stored counts are current are done already
+  // (an evaluation right after a scoring import shows n/n, not 0/0).
+  const total = plan.set.samples.length;
+  const current = total - plan.stale.length;
+  ctx.progress(current, total, current === total ? 'every stored score is current' : 'scoring images');
+  for (let start = 0; start < plan.stale.length; start += CHUNK) {
     ctx.signal.throwIfAborted();
     evaluateSamples(deps, dataset, run, plan.set, plan.stale.slice(start, start + CHUNK), scratch);
-    ctx.progress(Math.min(total, start + CHUNK), total, 'scoring images');
+    ctx.progress(current + Math.min(plan.stale.length, start + CHUNK), total, 'scoring images');
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  ctx.progress(total, total, 'done');
+  ctx.progress(
+    total,
+    total,
+    plan.stale.length === 0 ? 'done: every stored score was current' : `done: ${plan.stale.length} scored, ${current} current`,
+  );
   return summarize(plan);
 }
