@@ -38,15 +38,60 @@ export async function resolveRuns(
   client: TesseraClient,
   datasetId: number,
   datasetName: string,
-  refs: string[],
+  refs: string[] | RunRefs,
 ): Promise<Array<{ id: number; name: string }>> {
   const runs = await client.call('runs.list', { datasetId });
-  return refs.map((ref) => {
+  const list = Array.isArray(refs) ? { refs, fromCommaList: false } : refs;
+  const seen = new Map<number, string>();
+  return list.refs.map((ref) => {
     const found = byNameOrId(runs, ref, 'run');
     if (found === undefined) {
       const known = runs.length === 0 ? 'it has no runs yet' : `its runs: ${runs.map((r) => r.name).join(', ')}`;
-      throw new ApiError('NOT_FOUND', `no run "${ref}" in dataset "${datasetName}" (${known})`);
+      // `--runs a,b` splits at every comma: a run whose name has one is named with --run.
+      const comma = list.fromCommaList && runs.some((r) => r.name.includes(',')) ? '; name a run with a comma in it with --run NAME' : '';
+      throw new ApiError('NOT_FOUND', `no run "${ref}" in dataset "${datasetName}" (${known})${comma}`);
     }
+    const twice = seen.get(found.id);
+    if (twice !== undefined) throw new ApiError('INVALID_INPUT', `run "${found.name}" is named twice ("${twice}" and "${ref}")`);
+    seen.set(found.id, ref);
     return found;
   });
+}
+
+/** The runs a command was given, and whether they came from a comma-separated `--runs`. */
+export interface RunRefs {
+  refs: string[];
+  fromCommaList: boolean;
+}
+
+/** Commander's collector for a repeatable `--run NAME` (any name, commas included). */
+export function collectRun(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * The runs of `compare` and `report`: `--runs a,b` (split at commas) or `--run A --run B` (repeated,
+ * a name may hold commas), not both; `count` is how many the command takes. Returns the usage error
+ * to print, or the refs.
+ */
+export function runRefs(opts: { runs?: string; run?: string[] }, count: { min: number; max: number }): RunRefs | { usage: string } {
+  const takes = count.min === count.max ? `exactly ${count.min}` : `${count.min} to ${count.max}`;
+  if (opts.runs !== undefined && opts.run !== undefined)
+    return { usage: 'error: give the runs with --runs A,B or with --run A --run B, not both' };
+  if (opts.runs === undefined && opts.run === undefined)
+    return { usage: `error: name ${takes} runs with --runs A,B (names or ids) or --run A --run B` };
+  const refs =
+    opts.run ??
+    (opts.runs ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+  if (refs.length < count.min || refs.length > count.max)
+    return {
+      usage:
+        opts.run !== undefined
+          ? `error: --run takes ${takes} runs (got ${refs.length})`
+          : `error: --runs takes ${takes} runs separated by commas (got "${opts.runs}")`,
+    };
+  return { refs, fromCommaList: opts.run === undefined };
 }

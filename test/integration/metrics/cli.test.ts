@@ -41,6 +41,14 @@ beforeAll(async () => {
     new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, CLASSES, 0.1)])),
     SIZE,
   );
+  // A name with a comma in it (the same predictions as "better"): `--runs` cannot name it, `--run` can.
+  addSemanticRun(
+    engine,
+    fx.datasetId,
+    'better, tuned',
+    new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(testRandom(6), s.gt, CLASSES, 0.1)])),
+    SIZE,
+  );
   await client.call('tags.apply', { tag: 'night', imageIds: fx.samples.slice(0, 2).map((s) => s.imageId) });
   await engine.close();
 });
@@ -98,13 +106,36 @@ describe('tessera eval / compare', () => {
     expect(human.stdout).toMatch(/B wins \d+, ties \d+, loses \d+/);
   });
 
+  it('names runs with --run A --run B, a name with a comma included; --runs splits at commas and says so', () => {
+    const byRun = cli('compare', '--dataset', 'street', '--run', 'base', '--run', 'better, tuned', '--json');
+    expect(byRun.stderr).toBe('');
+    expect((JSON.parse(byRun.stdout) as { runs: string[] }).runs).toEqual(['base', 'better, tuned']);
+    const split = cli('compare', '--dataset', 'street', '--runs', 'base,better, tuned');
+    expect(split.code).toBe(2);
+    expect(split.stderr.split('\n')[0]).toBe('error: --runs takes exactly 2 runs separated by commas (got "base,better, tuned")');
+    const missing = cli('compare', '--dataset', 'street', '--runs', 'base,tuned');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'error: no run "tuned" in dataset "street" (its runs: base, better, better, tuned); name a run with a comma in it with --run NAME\n',
+    );
+    const same = cli('compare', '--dataset', 'street', '--runs', 'base,base');
+    expect(same.code).toBe(1);
+    expect(same.stderr).toBe('error: run "base" is named twice ("base" and "base")\n');
+    const both = cli('compare', '--dataset', 'street', '--runs', 'base,better', '--run', 'base');
+    expect(both.code).toBe(2);
+    expect(both.stderr.split('\n')[0]).toBe('error: give the runs with --runs A,B or with --run A --run B, not both');
+    const none = cli('compare', '--dataset', 'street');
+    expect(none.code).toBe(2);
+    expect(none.stderr.split('\n')[0]).toBe('error: name exactly 2 runs with --runs A,B (names or ids) or --run A --run B');
+  });
+
   it('fails with one clear line: unknown run (exit 1), wrong --runs (exit 2)', () => {
     const missing = cli('eval', '--dataset', 'street', '--run', 'nope');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('error: no run "nope" in dataset "street" (its runs: base, better)\n');
+    expect(missing.stderr).toBe('error: no run "nope" in dataset "street" (its runs: base, better, better, tuned)\n');
     const usage = cli('compare', '--dataset', 'street', '--runs', 'base');
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('--runs takes exactly two runs');
+    expect(usage.stderr).toContain('--runs takes exactly 2 runs');
     const tag = cli('eval', '--dataset', 'street', '--run', 'base', '--subset', 'nope');
     expect(tag.code).toBe(1);
     expect(tag.stderr.trim().split('\n')).toHaveLength(1);

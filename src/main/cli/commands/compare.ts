@@ -3,7 +3,7 @@ import type { Comparison } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine, table } from '../output';
-import { resolveDataset, resolveRuns } from '../resolve';
+import { collectRun, resolveDataset, resolveRuns, runRefs } from '../resolve';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
@@ -56,18 +56,19 @@ export function registerCompare(program: Command, globals: () => GlobalOptions):
     .command('compare')
     .description('paired comparison of two runs: per-image wins/ties/losses and a bootstrap 95% interval of the difference')
     .requiredOption('--dataset <dataset>', 'dataset name or id')
-    .requiredOption('--runs <a,b>', 'two runs (names or ids), A first')
+    .option('--runs <a,b>', 'two runs (names or ids), A first')
+    .option('--run <run>', 'a run (name or id), repeated: --run A --run B (for names with commas)', collectRun)
     .option('--subset <tag>', 'compare only images (or queries) carrying this tag')
     .option('--seed <n>', 'bootstrap seed (same seed, same interval)', '1')
     .option('--samples <n>', 'bootstrap resamples', '1000')
     .option('--json', 'print the comparison as JSON')
     .action(
-      async (opts: { dataset: string; runs: string; subset?: string; seed: string; samples: string; json?: boolean }, cmd: Command) => {
-        const refs = opts.runs
-          .split(',')
-          .map((r) => r.trim())
-          .filter((r) => r !== '');
-        if (refs.length !== 2) cmd.error(`error: --runs takes exactly two runs separated by a comma (got "${opts.runs}")`);
+      async (
+        opts: { dataset: string; runs?: string; run?: string[]; subset?: string; seed: string; samples: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const refs = runRefs(opts, { min: 2, max: 2 });
+        if ('usage' in refs) return cmd.error(refs.usage);
         const seed = Number(opts.seed);
         const samples = Number(opts.samples);
         if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);

@@ -4,41 +4,44 @@ import { ReportFormat } from '../../../shared/api/methods/reports';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
-import { resolveDataset, resolveRuns } from '../resolve';
+import { collectRun, resolveDataset, resolveRuns, runRefs } from '../resolve';
 
 export function registerReport(program: Command, globals: () => GlobalOptions): void {
   program
     .command('report')
     .description('write a report of one or more runs: .html, .pdf, .csv, .tex or .json, by the file extension')
     .requiredOption('--dataset <dataset>', 'dataset name or id')
-    .requiredOption('--runs <a,b,...>', 'runs (names or ids); every other run is compared with the first')
+    .option('--runs <a,b,...>', 'runs (names or ids); every other run is compared with the first')
+    .option('--run <run>', 'a run (name or id), repeated: --run A --run B (for names with commas)', collectRun)
     .requiredOption('--out <file>', 'report file: .html .pdf .csv .tex .json')
     .option('--subset <tag>', 'report only images (or queries) carrying this tag')
     .option('--seed <n>', 'bootstrap seed', '1')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dataset: string; runs: string; out: string; subset?: string; seed: string; json?: boolean }, cmd: Command) => {
-      const format = ReportFormat.safeParse(extname(opts.out).slice(1).toLowerCase());
-      if (!format.success) cmd.error(`error: --out ${opts.out}: unknown report type; use .html, .pdf, .csv, .tex or .json`);
-      const refs = opts.runs
-        .split(',')
-        .map((r) => r.trim())
-        .filter((r) => r !== '');
-      if (refs.length < 1 || refs.length > 8) cmd.error('error: --runs takes 1 to 8 runs separated by commas');
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
-      const result = await withSession(globals(), async (s) => {
-        const dataset = await resolveDataset(s.client, opts.dataset);
-        const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
-        return runJob(s.client, 'reports.create', {
-          datasetId: dataset.id,
-          runIds: runs.map((r) => r.id),
-          format: format.data!,
-          out: opts.out,
-          subset: opts.subset,
-          seed,
+    .action(
+      async (
+        opts: { dataset: string; runs?: string; run?: string[]; out: string; subset?: string; seed: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const format = ReportFormat.safeParse(extname(opts.out).slice(1).toLowerCase());
+        if (!format.success) cmd.error(`error: --out ${opts.out}: unknown report type; use .html, .pdf, .csv, .tex or .json`);
+        const refs = runRefs(opts, { min: 1, max: 8 });
+        if ('usage' in refs) return cmd.error(refs.usage);
+        const seed = Number(opts.seed);
+        if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
+        const result = await withSession(globals(), async (s) => {
+          const dataset = await resolveDataset(s.client, opts.dataset);
+          const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
+          return runJob(s.client, 'reports.create', {
+            datasetId: dataset.id,
+            runIds: runs.map((r) => r.id),
+            format: format.data!,
+            out: opts.out,
+            subset: opts.subset,
+            seed,
+          });
         });
-      });
-      if (opts.json === true) printJson(result);
-      else printLine(`wrote ${result.path} (${result.bytes} bytes)`);
-    });
+        if (opts.json === true) printJson(result);
+        else printLine(`wrote ${result.path} (${result.bytes} bytes)`);
+      },
+    );
 }
