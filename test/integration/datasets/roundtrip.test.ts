@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { ImportResult } from '../../../src/shared';
 import { ExportResult } from '../../../src/shared/api/methods/exports';
 import { finishJob } from '../../helpers/engine';
+import { rectLabels, writePaletteMask, writeSolidImage } from '../../helpers/fixtures';
+import type { TesseraClient } from '../../../src/shared';
 import { makeCocoDataset, makeVocRoot, vocPalette, type CocoDoc } from './generate';
 import { imagesByName, sampleLabels, setup } from './store';
 
@@ -122,6 +124,59 @@ describe('round trips on generated data', () => {
       client.call('datasets.export', { datasetId: again.datasetId, format: 'coco', outDir: out2 }),
     );
     expect(ExportResult.parse(clean.result)).toMatchObject({ images: 3, ignoreLeftOut: 0 });
+  });
+});
+
+describe('ground truth -> COCO -> ground truth keeps which images are scored, and the scores', () => {
+  it('an image annotated all background is listed without annotations and reads back annotated; one without ground truth is left out and counted', async () => {
+    const { root, client, engine } = setup();
+    const [W, H] = [32, 24];
+    const images = join(root, 'images');
+    const masks = join(root, 'masks');
+    const preds = join(root, 'preds');
+    for (const d of [images, masks, preds]) mkdirSync(d);
+    const palette = vocPalette();
+    // a: an object; b: annotated as all background; c: no mask (not annotated, not scored).
+    for (const name of ['a', 'b', 'c']) await writeSolidImage(join(images, `${name}.png`), W, H, [100, 100, 100]);
+    writePaletteMask(join(masks, 'a.png'), W, H, rectLabels(W, H, { x: 4, y: 4, w: 12, h: 10 }, 1), palette);
+    writePaletteMask(join(masks, 'b.png'), W, H, new Uint8Array(W * H), palette);
+    // The run predicts a shifted object on a and a false positive on b (scored only while b is annotated).
+    writePaletteMask(join(preds, 'a.png'), W, H, rectLabels(W, H, { x: 6, y: 4, w: 12, h: 10 }, 1), palette);
+    writePaletteMask(join(preds, 'b.png'), W, H, rectLabels(W, H, { x: 0, y: 0, w: 8, h: 8 }, 1), palette);
+    writePaletteMask(join(preds, 'c.png'), W, H, rectLabels(W, H, { x: 0, y: 0, w: 8, h: 8 }, 1), palette);
+    const folder = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importFolder', { dir: images, masksDir: masks, name: 'folder' }))).result,
+    );
+    expect(folder).toMatchObject({ images: 3, annotated: 2 });
+    const scored = async (c: TesseraClient, datasetId: number): Promise<{ images: number; miou: number | null }> => {
+      const imported = await finishJob(c, () => c.call('runs.importPredictions', { datasetId, run: 'run', format: 'png', path: preds }));
+      const runId = Number(imported.result?.['runId']);
+      const scores = await c.call('metrics.scores', { datasetId, runId });
+      return { images: scores.images, miou: scores.semantic?.miou ?? null };
+    };
+    const before = await scored(client, folder.datasetId);
+    expect(before.images).toBe(2);
+
+    const out = join(root, 'coco');
+    const done = await finishJob(client, () =>
+      client.call('datasets.export', { datasetId: folder.datasetId, format: 'coco', outDir: out }),
+    );
+    expect(ExportResult.parse(done.result)).toMatchObject({ images: 2, unannotatedLeftOut: 1, ignoreLeftOut: 0 });
+    const doc = JSON.parse(readFileSync(join(out, 'instances.json'), 'utf8')) as CocoDoc;
+    expect(doc.images.map((i) => i.file_name)).toEqual(['a.png', 'b.png']);
+    const back = ImportResult.parse(
+      (
+        await finishJob(client, () =>
+          client.call('datasets.importCoco', { annotations: join(out, 'instances.json'), imagesDir: images, name: 'viacoco' }),
+        )
+      ).result,
+    );
+    // b has no annotation in the file: a COCO image is exhaustively annotated, so it is all background.
+    expect(back).toMatchObject({ images: 2, annotated: 2 });
+    const b = imagesByName(engine, back.datasetId).get('b.png');
+    expect(sampleLabels(engine, b?.sampleIds[0] as number, H, W).every((v) => v === 0)).toBe(true);
+    const after = await scored(client, back.datasetId);
+    expect(after).toEqual(before);
   });
 });
 

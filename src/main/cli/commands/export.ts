@@ -16,6 +16,10 @@ function warnLeftOut(result: ExportResult, runName: string): void {
     process.stderr.write(
       `warning: ${result.ignoreLeftOut} image(s) have ignore (255) pixels, which COCO cannot hold: they were left out and read back as background\n`,
     );
+  if ((result.unannotatedLeftOut ?? 0) > 0)
+    process.stderr.write(
+      `warning: ${result.unannotatedLeftOut} image(s) have no ground truth and were not listed (COCO reads a listed image without annotations as all background)\n`,
+    );
 }
 
 export function registerExport(program: Command, globals: () => GlobalOptions): void {

@@ -4,6 +4,7 @@ import { vocColor, type ImportResult, type SkippedFile } from '../../../shared/d
 import { allowedSizes, chooseGrid } from '../images/orientation';
 import type { JobContext } from '../jobs/JobRunner';
 import { readCocoInstances, type CocoImageEntry, type CocoInstances } from './cocoReader';
+import { rleFromUncompressed } from '../masks/rle';
 import {
   isFile,
   probeAll,
@@ -129,13 +130,18 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
     const n = entry === undefined ? 0 : (regionsOf.get(entry.id)?.length ?? 0);
     if (n > 0) s.reason += `; its ${n} annotation(s) were left out`;
   }
+  // An image a COCO file lists is exhaustively annotated: one without annotations is all background
+  // (what pycocotools-made label maps give it, and what ToCo's COCO evaluation scores), kept as its
+  // class-0 region as a folder import keeps an all-background mask. A file with no annotation at all
+  // (test-dev image info) is unlabelled.
+  const labelled = instances.annotations.length > 0;
   const images: StagedImage[] = probed.map(({ item, probe, grid }) => ({
     path: join(imagesDir, item.fileName),
     fileName: item.fileName,
     probe,
     grid,
     externalId: String(item.id),
-    samples: [{ regions: regionsOf.get(item.id) ?? [] }],
+    samples: [{ regions: regionsOf.get(item.id) ?? (labelled ? [allBackground(item)] : []) }],
   }));
   if (images.length === 0 && instances.images.length > 0)
     throw new ApiError('INVALID_INPUT', `${label}: none of the ${instances.images.length} images could be read`, { skipped });
@@ -158,4 +164,10 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
   );
   ctx.progress(images.length, images.length, 'done');
   return { datasetId, name, images: images.length, annotated, skipped, orientations: stagedOrientationNotes(images) };
+}
+
+/** The class-0 region covering a whole image: an image annotated as all background. */
+function allBackground(item: CocoImageEntry): StagedRegion {
+  const rle = rleFromUncompressed({ size: [item.height, item.width], counts: [0, item.height * item.width] });
+  return { classIdx: 0, rle, area: item.height * item.width, bbox: [0, 0, item.width, item.height] };
 }

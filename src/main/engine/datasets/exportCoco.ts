@@ -74,6 +74,8 @@ function jsonWriter(path: string) {
  * `unpredicted`. Ignore regions (class 255) have no COCO form: our importer (and pycocotools) reads
  * every annotation, iscrowd ones included, as its category, so they are left out and the images
  * whose label maps hold ignore pixels are counted in `ignoreLeftOut` (they read back as background).
+ * An image annotated as all background is listed without annotations, which reads back as such; an
+ * image without ground truth is not listed (counted in `unannotatedLeftOut`).
  */
 export async function exportCoco(
   deps: StoreDeps,
@@ -123,9 +125,15 @@ export async function exportCoco(
 
   const used = new Set<number>();
   const withIgnore = new Set<number>(); // samples with an ignore region: checked for visible 255 pixels below
+  const regions = [...datasetRegions(deps.db, datasetId)];
+  // COCO lists exhaustively annotated images (one without annotations reads back as all background,
+  // datasets/coco.ts): images without ground truth are left out, unless none has any (unlabelled).
+  const annotated = new Set<number>();
+  for (const r of regions) annotated.add((imageOfSample.get(r.sampleId) as DatasetImage).id);
+  const listed = annotated.size === 0 ? images : images.filter((image) => annotated.has(image.id));
   const w = jsonWriter(join(outDir, 'instances.json'));
   await w.write('{"info":{"description":"exported by Tessera"},"images":[');
-  for (const [i, image] of images.entries()) {
+  for (const [i, image] of listed.entries()) {
     await w.write(
       `${i === 0 ? '' : ','}\n${JSON.stringify({ id: imageIds.get(image.id), file_name: image.fileName, width: image.width, height: image.height })}`,
     );
@@ -133,7 +141,6 @@ export async function exportCoco(
   await w.write('\n],"annotations":[');
   let first = true;
   let nextId = 1;
-  const regions = [...datasetRegions(deps.db, datasetId)];
   for (const r of regions) if (r.externalId !== null && /^\d+$/.test(r.externalId)) nextId = Math.max(nextId, Number(r.externalId) + 1);
   for (const [i, r] of regions.entries()) {
     if (i % 1000 === 0) {
@@ -164,7 +171,12 @@ export async function exportCoco(
   await w.write('\n]}\n');
   await w.close();
   ctx.progress(regions.length, regions.length, 'done');
-  return { files: 1, images: images.length, ignoreLeftOut: imagesShowingIgnore(deps, withIgnore, imageOfSample) };
+  return {
+    files: 1,
+    images: listed.length,
+    ignoreLeftOut: imagesShowingIgnore(deps, withIgnore, imageOfSample),
+    unannotatedLeftOut: images.length - listed.length,
+  };
 }
 
 /** How many of these samples' label maps (regions painted in order) still show ignore pixels. */

@@ -15,6 +15,8 @@ export interface ExportCounts {
   unpredicted?: number;
   /** COCO ground truth: images whose ignore (255) pixels COCO cannot hold, so they were not written. */
   ignoreLeftOut?: number;
+  /** COCO ground truth: images without ground truth, not listed (a listed image without annotations is all background). */
+  unannotatedLeftOut?: number;
 }
 
 /** 256 colours: the dataset's class colours over the VOC colour map (so 255 is 224,224,192). */

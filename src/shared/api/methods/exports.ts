@@ -23,6 +23,11 @@ export const ExportResult = z.object({
   unpredicted: z.number().int().optional(),
   /** Ground truth to COCO: images whose ignore (255) pixels COCO cannot hold; they read back as background. */
   ignoreLeftOut: z.number().int().optional(),
+  /**
+   * Ground truth to COCO: images without ground truth, left out of `images` (COCO has no "not
+   * annotated" image: a listed image without annotations reads back as all background).
+   */
+  unannotatedLeftOut: z.number().int().optional(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 
