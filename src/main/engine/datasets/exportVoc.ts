@@ -5,7 +5,8 @@ import type { JobContext } from '../jobs/JobRunner';
 import { paintLabelMap } from '../masks/labelMap';
 import { writePalettePng } from '../masks/png';
 import type { Rle } from '../masks/rle';
-import { datasetClasses, datasetImages, imageIdsTagged } from '../store/repos/datasetReads';
+import { ApiError } from '../../../shared/api/errors';
+import { datasetClasses, datasetImages, imageIdsTagged, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 
 export interface ExportCounts {
@@ -28,6 +29,40 @@ function paletteFor(deps: StoreDeps, datasetId: number): Array<[number, number, 
 
 function stem(fileName: string): string {
   return basename(fileName, extname(fileName));
+}
+
+/**
+ * The VOC id of each image written (its file stem: `<id>.png` masks, JPEGImages/<file>, and for ground
+ * truth the ImageSets lists), checked before anything is written. Refused, naming the images: two
+ * images with one id (`b.jpg` and `b.png`, `a.jpg` and `sub/a.jpg`: one mask would overwrite the
+ * other), an id with whitespace in a ground-truth export (list lines split at whitespace, so
+ * `import voc` could not read it back), and images with several queries (a VOC mask is one per image).
+ */
+function vocIds(images: readonly DatasetImage[], groundTruth: boolean, datasetName: string): Map<number, string> {
+  const ids = new Map<number, string>();
+  const byId = new Map<string, string>();
+  for (const image of images) {
+    if (image.sampleIds.length > 1)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `dataset "${datasetName}" has several queries per image (${image.fileName} has ${image.sampleIds.length}); a VOC mask is one per image and cannot say which query it shows`,
+      );
+    const id = stem(image.fileName);
+    if (groundTruth && /\s/.test(id))
+      throw new ApiError(
+        'INVALID_INPUT',
+        `image "${image.fileName}": a VOC id cannot hold whitespace (ImageSets lists split their lines at it, so import voc could not read it back); rename the file, or export --format coco`,
+      );
+    const other = byId.get(id);
+    if (other !== undefined)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `images "${other}" and "${image.fileName}" both have VOC id "${id}" (one ${id}.png would overwrite the other); rename one, or export --format coco`,
+      );
+    byId.set(id, image.fileName);
+    ids.set(image.id, id);
+  }
+  return ids;
 }
 
 /**
@@ -68,12 +103,13 @@ export async function exportVoc(
   ctx: JobContext,
 ): Promise<ExportCounts> {
   const palette = paletteFor(deps, datasetId);
-  const images = datasetImages(deps.db, datasetId);
+  const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
+  const images = datasetImages(deps.db, datasetId).filter((image) => inScope(image.id));
+  const ids = vocIds(images, runId === undefined, requireDataset(deps.db, datasetId).name);
   const masksDir = runId === undefined ? join(outDir, 'SegmentationClass') : outDir;
   await mkdir(masksDir, { recursive: true });
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
   const splits = new Map<string, string[]>();
-  const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
   const hasResult = runId === undefined ? () => true : runHasResult(deps, runId);
   let files = 0;
   let written = 0;
@@ -81,7 +117,7 @@ export async function exportVoc(
   for (const [i, image] of images.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i, images.length, 'writing PNGs');
-    if (!inScope(image.id)) continue;
+    const id = ids.get(image.id) as string;
     const sampleId = image.sampleIds[0];
     if (!hasResult(sampleId)) {
       unpredicted++;
@@ -94,16 +130,17 @@ export async function exportVoc(
           ? deps.repos.annotations.currentForSample(sampleId)
           : deps.repos.predictions.forSample(runId, sampleId);
     if (runId === undefined) {
-      await copyFile(image.path, join(outDir, 'JPEGImages', image.fileName));
+      // By its base name (a COCO file_name may hold folders): `import voc` looks for JPEGImages/<id>.*.
+      await copyFile(image.path, join(outDir, 'JPEGImages', basename(image.fileName)));
       files++;
       const list = splits.get(image.split ?? 'all') ?? [];
-      list.push(stem(image.fileName));
+      list.push(id);
       splits.set(image.split ?? 'all', list);
     }
     // Ground truth: an image without annotations has no mask. A run: an empty prediction is a mask of background.
     if (runId === undefined && regions.length === 0) continue;
     const labels = paintLabelMap(regions, image.height, image.width);
-    await writeFile(join(masksDir, `${stem(image.fileName)}.png`), writePalettePng(labels, image.width, image.height, palette));
+    await writeFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
     files++;
     written++;
   }
