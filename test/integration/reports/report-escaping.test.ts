@@ -3,7 +3,7 @@
  * formulas and HTML go into every format without becoming code there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../../../src/main/engine/engine';
 import type { TesseraClient } from '../../../src/shared';
@@ -26,11 +26,26 @@ const HOSTILE = [
   'a;=1+1',
   '<script>alert(1)</script>&^^J~',
 ];
+/**
+ * Names TeX would read as an argument at the start of a table row ("\\\\[-9cm]" is a negative skip,
+ * "\\\\*" a no-break), and characters pdflatex cannot set (bidi controls) or must not see (controls).
+ */
+const ROW_START = [
+  '[-9cm] shifted',
+  '[v2] run',
+  '*starred',
+  '\u202Eevil\u202C',
+  '\u2066iso\u2069 \u200Fmark\u200E',
+  'bell\u0007nel\u0085end',
+];
+/** Each of ROW_START as both reports show it. */
+const ROW_START_SHOWN = ['[-9cm] shifted', '[v2] run', '*starred', 'evil', 'iso mark', 'bell nel end'];
 let t: ReturnType<typeof tempDir>;
 let engine: Engine;
 let client: TesseraClient;
 let fx: SemanticFixture;
 let runIds: number[] = [];
+let rowStartIds: number[] = [];
 
 beforeAll(async () => {
   t = tempDir('tessera-escape-');
@@ -45,6 +60,13 @@ beforeAll(async () => {
     addSemanticRun(engine, fx.datasetId, name, new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, 3, 0.2)])), SIZE);
   }
   runIds = HOSTILE.map((name) => engineInternals(engine).repos.runs.byName(fx.datasetId, name)!.id);
+  for (const name of ROW_START) {
+    addSemanticRun(engine, fx.datasetId, name, new Map(fx.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, 3, 0.2)])), SIZE);
+  }
+  rowStartIds = ROW_START.map((name) => engineInternals(engine).repos.runs.byName(fx.datasetId, name)!.id);
+  // Class names head the rows of the per-class table, right after its \\midrule.
+  const renameClass = engineInternals(engine).db.prepare('UPDATE classes SET name = ? WHERE dataset_id = ? AND idx = ?');
+  ['[3cm]bg', '*one', '\u202Etwo'].forEach((name, idx) => renameClass.run(name, fx.datasetId, idx));
 });
 
 afterAll(async () => {
@@ -106,6 +128,33 @@ describe('reports escape every user string', () => {
     expect(tex.split('\n').filter((l) => l.startsWith('% run ')).length).toBe(8 + 4);
   });
 
+  it('LaTeX: a name starting a table row gives \\\\ or \\midrule no argument', async () => {
+    const tex = await report('tex', rowStartIds);
+    const lines = tex.split('\n');
+    for (const [i, line] of lines.entries()) {
+      // \\ looks past the line break for * or [, \toprule and \midrule for [.
+      if (i > 0 && /(\\\\|\\(top|mid)rule)$/.test(lines[i - 1]!.trimEnd())) expect(line).not.toMatch(/^\s*[[*]/);
+    }
+    expect(tex).toContain('\n{[}-9cm{]} shifted & ');
+    expect(tex).toContain('\n{[}v2{]} run & ');
+    expect(tex).toContain('\n{*}starred & ');
+    expect(tex).toContain('\n{[}3cm{]}bg & ');
+    expect(tex).toContain('\n{*}one & ');
+    expect(tex).toContain('% run {[}-9cm{]} shifted: model');
+  });
+
+  it('LaTeX and HTML show a name alike: bidi controls dropped, control characters as spaces', async () => {
+    const tex = await report('tex', rowStartIds);
+    const html = await report('html', rowStartIds);
+    for (const text of [tex, html]) expect(text.replace(/\n/g, '')).not.toMatch(/[\p{Bidi_Control}\p{Cc}]/u);
+    for (const shown of ROW_START_SHOWN.slice(3)) {
+      expect(tex).toContain(`\n${shown} & `);
+      expect(html).toContain(`<tr><td>${shown}</td>`);
+    }
+    expect(tex).toContain('\ntwo & ');
+    expect(html).toContain('<td>two</td>');
+  });
+
   it('CSV: cells that a spreadsheet would run as formulas start with a quote', async () => {
     const csv = (await report('csv', runIds.slice(0, 8))) + (await report('csv', [runIds[0]!, ...runIds.slice(8)]));
     const rows = parseCsv(csv).filter((r) => r[0] !== 'dataset');
@@ -146,5 +195,22 @@ describe('reports escape every user string', () => {
   it('JSON: names round-trip exactly', async () => {
     const json = JSON.parse(await report('json', runIds.slice(0, 8))) as { runs: Array<{ name: string }> };
     expect(json.runs.map((r) => r.name)).toEqual(HOSTILE.slice(0, 8));
+    const exact = JSON.parse(await report('json', rowStartIds)) as { runs: Array<{ name: string }> };
+    expect(exact.runs.map((r) => r.name)).toEqual(ROW_START);
+  });
+});
+
+describe('report file errors', () => {
+  it('a report under a file names the path asked for, not its temporary file', async () => {
+    const file = join(t.dir, 'afile');
+    writeFileSync(file, 'x');
+    for (const out of [join(file, 'x.csv'), join(file, 'sub', 'x.csv')]) {
+      const done = await finishJob(client, () =>
+        client.call('reports.create', { datasetId: fx.datasetId, runIds: [runIds[0]!], format: 'csv', out }),
+      );
+      expect(done.status).toBe('failed');
+      expect(done.error?.message).toBe(`cannot write the report: ${out}: ${file} is a file, not a folder`);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });

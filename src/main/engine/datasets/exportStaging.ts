@@ -1,30 +1,36 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { fileFault } from '../jobs/faults';
+import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
 import { writableFolder } from '../api/readScope';
 
 /**
  * Writes an export all or nothing: everything goes into a hidden staging folder beside `outDir`
  * (same file system, so the last step is a rename); only when every file is written is the folder
  * renamed into place (or, when `outDir` already exists, its files are moved in one by one, each
- * replacing the old file of the same name). A failure, a full disk or a cancel removes the staging
- * folder and any parent folder made for it: nothing half-done is left. File-system errors become
- * one line naming the destination path (never the staging name).
+ * replacing the old file of the same name, once every one of them is known to fit). A failure, a
+ * full disk or a cancel removes the staging folder and any parent folder made for it: nothing
+ * half-done is left. A process killed meanwhile cannot clean up: its staging folder, named after
+ * its process, is removed by the next export to the same `outDir` (removeAbandonedStages).
+ * File-system errors become one line naming the destination path (never the staging name).
  */
 export async function writeStaged<T>(outDir: string, write: (dir: string) => Promise<T>): Promise<T> {
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new ApiError('INVALID_INPUT', `${outDir} exists and is not a folder: choose another export folder`);
-  }
+  const refused = fileInTheWay(outDir);
+  if (refused !== null) throw refused;
   const parent = dirname(outDir);
   let madeParent: string | undefined;
   let stage: string;
   try {
     madeParent = await mkdir(parent, { recursive: true });
-    stage = await mkdtemp(join(parent, `.${basename(outDir)}.tessera-export-`));
+    await removeAbandonedStages(parent, outDir);
+    stage = await makeStage(parent, outDir);
   } catch (err) {
-    throw fileFault(err, outDir) ?? err;
+    if (madeParent !== undefined) await rm(madeParent, { recursive: true, force: true }).catch(() => undefined);
+    // A file made on the way meanwhile fails mkdir with EEXIST or ENOTDIR: say which one.
+    throw fileInTheWay(outDir) ?? fileFault(err, outDir) ?? err;
   }
   const shown = (err: unknown): unknown => {
     const e = err as NodeJS.ErrnoException & { dest?: string };
@@ -53,32 +59,147 @@ export async function writeStaged<T>(outDir: string, write: (dir: string) => Pro
 }
 
 /**
- * Moves every file of `from` into `to` (folders merged), each by one rename. A web client's export
- * merges only into folders whose real location is inside the workspace (api/readScope.ts): a symbolic
- * link in the export folder, to a folder elsewhere, is refused before anything moves.
+ * Why `outDir` cannot be an export folder because a file is where a folder must be (`outDir` itself,
+ * or a folder on its way: mkdir then fails with EEXIST or ENOTDIR), naming the path the user gave;
+ * null when nothing is in the way.
+ */
+function fileInTheWay(outDir: string): ApiError | null {
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    return new ApiError('INVALID_INPUT', `${outDir} exists and is not a folder: choose another export folder`, { file: outDir });
+  }
+  for (let above = dirname(outDir); above !== dirname(above); above = dirname(above)) {
+    if (existsSync(above) && !statSync(above).isDirectory()) {
+      return new ApiError('INVALID_INPUT', `${outDir}: ${above} is a file, not a folder: choose another export folder`, {
+        file: outDir,
+      });
+    }
+  }
+  return null;
+}
+
+const STAGE_MARK = '.tessera-export-';
+/** Owner part of a staging name: `<pid>-<start ticks, or x without /proc>-<host tag>-<random>`. */
+const STAGE_OWNER = /^(\d+)-(\d+|x)-([0-9a-f]{8})-[0-9a-f]{8}$/;
+
+/**
+ * `.NAME.tessera-export-`: the staging folders of one destination start with it. NAME is cut to 100
+ * bytes, so the whole name stays under the 255 bytes a file name may have.
+ */
+function stagePrefix(outDir: string): string {
+  const chars = Array.from(basename(outDir));
+  while (Buffer.byteLength(chars.join('')) > 100) chars.pop();
+  return `.${chars.join('')}${STAGE_MARK}`;
+}
+
+/** Eight hex digits standing for a host name (which may be long or hold any character). */
+function hostTag(host: string): string {
+  return createHash('sha256').update(host).digest('hex').slice(0, 8);
+}
+
+/**
+ * The staging folder, named after this process (pid, start time, host) so that a later export can
+ * tell it from a live one once this process is gone. A plain mkdir, not mkdtemp: the folder becomes
+ * the export folder, which must get the mode the umask gives (mkdtemp's 0700 hid exports from
+ * collaborators).
+ */
+async function makeStage(parent: string, outDir: string): Promise<string> {
+  const me = currentOwner();
+  const owner = `${me.pid}-${me.start ?? 'x'}-${hostTag(me.host)}-${randomBytes(4).toString('hex')}`;
+  const stage = join(parent, `${stagePrefix(outDir)}${owner}`);
+  await mkdir(stage);
+  return stage;
+}
+
+/** The process a staging folder's name says made it; null for a name this scheme did not make. */
+function stageOwner(name: string, prefix: string): JobOwner | null {
+  const m = name.startsWith(prefix) ? STAGE_OWNER.exec(name.slice(prefix.length)) : null;
+  if (m === null) return null;
+  const me = currentOwner();
+  // Another host's export (a shared disk) may be alive: its processes cannot be seen from here.
+  if (m[3] !== hostTag(me.host)) return null;
+  return { pid: Number(m[1]), host: me.host, start: m[2] === 'x' ? null : m[2]! };
+}
+
+/**
+ * Removes the staging folders that exports to `outDir` killed meanwhile (kill -9, a crash, a power
+ * cut: no cleanup runs) left beside it. Only those whose process is gone (jobs/owner.ts: the pid is
+ * not running, or, where /proc tells, runs a process started later): a concurrent export's folder
+ * stays, as do another host's and any folder not named by makeStage. Best effort: a folder that
+ * cannot be removed stays, and the export goes on.
+ */
+async function removeAbandonedStages(parent: string, outDir: string): Promise<void> {
+  const prefix = stagePrefix(outDir);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const owner = stageOwner(name, prefix);
+    if (owner === null || ownerAlive(owner, null)) continue;
+    await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Moves every file of `from` into `to` (folders merged), each by one rename. Every entry is checked
+ * before the first rename, so a refused merge leaves the destination as it was: a folder of the
+ * export must meet a folder or nothing, a file a file or nothing (then replaced); each folder merged
+ * into must be writable and on the staging folder's file system (a rename cannot cross a mount);
+ * and a web client's export merges only into folders whose real location is inside the workspace
+ * (api/readScope.ts): a symbolic link in the export folder, to a folder elsewhere, is refused. Only
+ * a fault during the renames themselves (a failing disk) can still stop the merge part-way.
  */
 async function moveInto(from: string, to: string): Promise<void> {
-  const merges: Array<[string, string]> = [];
+  const device = (await stat(from)).dev;
   const renames: Array<[string, string]> = [];
   const plan = async (src: string, dst: string): Promise<void> => {
-    if (!writableFolder(dst)) {
-      throw new ApiError(
-        'UNAUTHORIZED',
-        `${dst} leads outside the workspace (a symbolic link?); over the web UI an export writes only inside it`,
-        {
-          file: dst,
-        },
-      );
-    }
-    merges.push([src, dst]);
+    await checkMergeFolder(dst, device);
     for (const entry of await readdir(src, { withFileTypes: true })) {
       const s = join(src, entry.name);
       const d = join(dst, entry.name);
-      if (entry.isDirectory() && existsSync(d) && statSync(d).isDirectory()) await plan(s, d);
+      const there = await kindAt(d);
+      if (entry.isDirectory() && there === 'folder') await plan(s, d);
+      else if (entry.isDirectory() && there === 'other')
+        throw inTheWay(d, 'exists and is not a folder, but the export writes a folder there');
+      else if (!entry.isDirectory() && there === 'folder') throw inTheWay(d, 'is a folder, but the export writes a file there');
       else renames.push([s, d]);
     }
   };
   await plan(from, to);
-  for (const [, dst] of merges) await mkdir(dst, { recursive: true });
   for (const [src, dst] of renames) await rename(src, dst);
+}
+
+/**
+ * What is at `path` already: nothing; a folder (a link to one counts: merged into, where the link
+ * leads); or something else. A file or a link is replaced by a file of the export, since rename
+ * replaces the link itself, never what it leads to; a real folder cannot be.
+ */
+async function kindAt(path: string): Promise<'none' | 'folder' | 'other'> {
+  const own = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (own === null) return 'none';
+  if (own.isDirectory()) return 'folder';
+  if (!own.isSymbolicLink()) return 'other';
+  const target = await stat(path).catch(() => null);
+  return target?.isDirectory() === true ? 'folder' : 'other';
+}
+
+/** A folder an export merges into: inside the workspace for a web client, writable, on the staging folder's disk. */
+async function checkMergeFolder(dst: string, device: number): Promise<void> {
+  if (!writableFolder(dst)) {
+    throw new ApiError(
+      'UNAUTHORIZED',
+      `${dst} leads outside the workspace (a symbolic link?); over the web UI an export writes only inside it`,
+      {
+        file: dst,
+      },
+    );
+  }
+  await access(dst, constants.W_OK | constants.X_OK);
+  if ((await stat(dst)).dev !== device) {
+    throw inTheWay(dst, 'is on another file system (a mount point, or a link to another disk): an export into it cannot be moved in');
+  }
+}
+
+function inTheWay(path: string, why: string): ApiError {
+  return new ApiError('INVALID_INPUT', `${path} ${why}; move it away or choose another export folder`, { file: path });
 }

@@ -3,6 +3,7 @@
  * write the file atomically (a temp file renamed into place, so a failed report leaves no half file).
  */
 import { fileFault } from '../jobs/faults';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
@@ -66,6 +67,14 @@ async function render(deps: RenderDeps, model: ReportModel, format: ReportFormat
   }
 }
 
+/** The file among the folders above `path` (mkdir fails there with EEXIST or ENOTDIR), if there is one. */
+function fileInTheWay(path: string): string | undefined {
+  for (let above = dirname(path); above !== dirname(above); above = dirname(above)) {
+    if (existsSync(above) && !statSync(above).isDirectory()) return above;
+  }
+  return undefined;
+}
+
 export async function createReport(
   deps: RenderDeps & { workspaceRoot: string },
   input: CreateReportInput,
@@ -82,7 +91,11 @@ export async function createReport(
     await writeFile(temp, body);
     await rename(temp, path);
   } catch (err) {
-    await rm(temp, { force: true });
+    // Under a file, rm fails too (ENOTDIR, naming the temp file): the first error is the one to tell.
+    await rm(temp, { force: true }).catch(() => undefined);
+    const inTheWay = fileInTheWay(path);
+    if (inTheWay !== undefined)
+      throw new ApiError('INVALID_INPUT', `cannot write the report: ${path}: ${inTheWay} is a file, not a folder`, { file: path });
     // A full disk or a permission: one line naming the report's path (not the temp name).
     const fault = fileFault(err, path);
     if (fault !== null) throw new ApiError(fault.code, `cannot write the report: ${fault.message}`, fault.details);

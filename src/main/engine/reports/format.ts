@@ -8,8 +8,20 @@ export function pct(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined ? '—' : (value * 100).toFixed(digits);
 }
 
+/**
+ * User text (names, file names, queries) as every report shows it, HTML and LaTeX alike. Bidi
+ * controls (LRM/RLM, embeddings, overrides, isolates: Unicode's Bidi_Control) are dropped: an
+ * unclosed override would reverse the text after a name in a browser (a run name could pass for
+ * another), and pdflatex cannot set them at all ("Unicode character not set up"). Control characters
+ * and line or paragraph separators become spaces: invisible or a line break anyway, and in TeX a
+ * newline would end a comment and start a live line.
+ */
+export function shownText(text: string): string {
+  return text.replace(/\p{Bidi_Control}/gu, '').replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
+}
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return shownText(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export interface MetricColumn {

@@ -3,7 +3,7 @@
  * filtering in pandas or a spreadsheet) and a LaTeX booktabs table ready to paste into a paper.
  */
 import { classesInGroundTruth } from '../../../shared/domain/classPresence';
-import { bestRows, metricColumns, pct } from './format';
+import { bestRows, metricColumns, pct, shownText } from './format';
 import type { ReportModel, ReportRun } from './model';
 
 /**
@@ -96,17 +96,22 @@ const TEX_TEXT: Record<string, string> = {
   '<': '\\textless{}',
   '>': '\\textgreater{}',
   '|': '\\textbar{}',
+  '[': '{[}',
+  ']': '{]}',
+  '*': '{*}',
 };
 
 /**
  * Escapes user text (run, dataset, class and tag names) for LaTeX, in a table cell or a % comment:
- * line breaks and other control characters become spaces (a newline would end a comment and start a
- * live line, a blank line would end the paragraph), and every special character is written as text,
- * so no control sequence (\input, \write18, ^^ escapes, active ~) can reach TeX.
+ * shown as the HTML report shows it (format.ts shownText: line breaks and other control characters
+ * become spaces, so a newline cannot end a comment or a blank line the paragraph; bidi controls,
+ * which pdflatex cannot set, are dropped), and every special character is written as text, so no
+ * control sequence (\input, \write18, ^^ escapes, active ~) can reach TeX. `[`, `]` and `*` go in
+ * braces: a row's first cell follows the `\\` or `\midrule` ending the line before, and both look
+ * past the line break for `*` or a `[dimen]` argument (a run "[-9cm] x" gave a 9 cm negative skip).
  */
 export function texEscape(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/[\\{}&%$#_^~<>|]/g, (c) => TEX_TEXT[c] ?? `\\${c}`);
+  return shownText(text).replace(/[\\{}&%$#_^~<>|[\]*]/g, (c) => TEX_TEXT[c] ?? `\\${c}`);
 }
 
 /** Needs \usepackage{booktabs}. Scores in %, one decimal, best per column in bold (every run tied for it). */
