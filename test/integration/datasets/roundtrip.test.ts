@@ -36,11 +36,17 @@ describe('round trips on generated data', () => {
           .split('\n'),
       ).toEqual(expected);
     }
+    // VOC's trainval (train + val) is written too, so the export reads back with --split trainval.
+    expect(readFileSync(join(out, 'ImageSets', 'Segmentation', 'trainval.txt'), 'utf8')).toBe(`${[...voc.ids].sort().join('\n')}\n`);
     // And the export is itself a VOC root that imports back to the same label maps.
     const again = ImportResult.parse(
       (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'again' }))).result,
     );
     expect(again).toMatchObject({ images: 6, annotated: 6 });
+    const trainval = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'trainval', split: 'trainval' }))).result,
+    );
+    expect(trainval).toMatchObject({ images: 6, annotated: 6 });
   });
 
   it('COCO -> store -> COCO: RLE strings, area, bbox, iscrowd, ids and categories identical', async () => {

@@ -146,6 +146,11 @@ export async function exportVoc(
   }
   if (runId === undefined) {
     await mkdir(join(outDir, 'ImageSets', 'Segmentation'), { recursive: true });
+    // VOC's trainval is the union of train and val: an import keeps one split per image and drops
+    // it, so it is written again (`import voc --split trainval` reads the export back).
+    const train = splits.get('train');
+    const val = splits.get('val');
+    if (train !== undefined && val !== undefined && !splits.has('trainval')) splits.set('trainval', [...train, ...val].sort());
     for (const [split, ids] of splits) {
       await writeFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
       files++;
