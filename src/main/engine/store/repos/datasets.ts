@@ -1,4 +1,5 @@
 import type { Db } from '../db';
+import { ApiError } from '../../../../shared/api/errors';
 import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
 
 export interface NewDataset {
@@ -61,16 +62,28 @@ export function datasetsRepo(db: Db) {
   const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND hidden_by IS NULL');
   return {
     create(d: NewDataset): number {
-      const info = insert.run(
-        d.name,
-        d.format,
-        d.task,
-        d.sourcePath,
-        JSON.stringify(d.meta ?? {}),
-        new Date().toISOString(),
-        d.hiddenBy ?? null,
-      );
-      return Number(info.lastInsertRowid);
+      try {
+        const info = insert.run(
+          d.name,
+          d.format,
+          d.task,
+          d.sourcePath,
+          JSON.stringify(d.meta ?? {}),
+          new Date().toISOString(),
+          d.hiddenBy ?? null,
+        );
+        return Number(info.lastInsertRowid);
+      } catch (err) {
+        // Importers check the name first, but two imports of one name started together both pass the
+        // check: the second to write its row meets the UNIQUE constraint (it was "internal error").
+        if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String((err as Error).message).includes('datasets.name'))
+          throw new ApiError(
+            'CONFLICT',
+            `a dataset named "${d.name}" already exists in this workspace (another import made it meanwhile); choose another with --name`,
+            { name: d.name },
+          );
+        throw err;
+      }
     },
     addClasses(datasetId: number, classes: readonly (ClassInfo & { externalId?: number })[]): void {
       for (const c of classes) insertClass.run(datasetId, c.index, c.name, JSON.stringify(c.color), c.externalId ?? null);
