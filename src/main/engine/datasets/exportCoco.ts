@@ -20,9 +20,12 @@ function cocoImageIds(images: DatasetImage[]): Map<number, number> {
 /** Writes a JSON document piece by piece so a large export never holds the whole text. */
 function jsonWriter(path: string) {
   const out = createWriteStream(path);
-  // A write error (a full disk) arrives as an event: keep it and fail the next write or close.
+  // A write error (a full disk) arrives as an event: keep it and fail the next write or close. A
+  // stream's write errors carry no path (an open error does): give it the file's, so the job says
+  // "<file>: file too large…" instead of "internal error".
   let failed: Error | null = null;
-  out.on('error', (err) => {
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    err.path ??= path;
     failed ??= err;
   });
   let buffered: string[] = [];

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { ApiError } from '../../../../shared/api/errors';
+import { ApiError } from '../../../../shared/api/apiError';
 import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
 
 export interface NewDataset {
