@@ -2,9 +2,9 @@ import { appendFileSync } from 'node:fs';
 import type { ApiError } from '../../shared/api/errors';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { mergeHandlers } from './api/mergeHandlers';
-import { openStore } from './store/db';
+import { openStore, withBusyTimeout, type Db } from './store/db';
 import { memoryJobsRepo } from './store/repos/jobs';
-import { describeStoreError, userFacingError, type StoreState } from './jobs/faults';
+import { describeStoreError, isBusyError, userFacingError, type StoreState } from './jobs/faults';
 import { createRepos } from './store/store';
 import { EventHub } from './events';
 import { JobRunner } from './jobs/JobRunner';
@@ -85,11 +85,41 @@ function fileLogger(logFile: string, debug: boolean): Logger {
   };
 }
 
+/** openStore, its faults (busy, I/O, permissions) as one line naming the file instead of SQLite's bare words. */
+function openStoreOrSay(file: string, allowEmpty: boolean): ReturnType<typeof openStore> {
+  try {
+    return openStore(file, { allowEmpty });
+  } catch (err) {
+    throw userFacingError(err, file) ?? err;
+  }
+}
+
+/** How long the open's own clean-up writes wait for a lock another process holds. */
+const TIDY_BUSY_MS = 250;
+
+/**
+ * The open's own writes (jobs and runs a stopped process left, rows it left hidden) wait only briefly
+ * for another process's write lock (an import committing, a sqlite3 shell in a transaction): reads go
+ * on meanwhile in WAL mode, so a listing or a check need not wait 5 s and fail with "database is
+ * locked"; a later open does the clean-up. Other faults become one line naming the file.
+ */
+function tidyAtOpen(db: Db, store: StoreState, logger: Logger, tidy: () => void): void {
+  try {
+    withBusyTimeout(db, TIDY_BUSY_MS, tidy);
+  } catch (err) {
+    if (!isBusyError(err)) {
+      db.close();
+      throw userFacingError(err, store) ?? err;
+    }
+    logger.info(`left the open's clean-up to a later open: ${store.file} is busy (another process is writing to it)`);
+  }
+}
+
 /** Builds one engine instance over one workspace. No module-level state: tests run several side by side. */
 export function createEngine(options: EngineOptions): Engine {
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
-  const { db, state: store } = openStore(paths.db, { allowEmpty: options.init === true });
+  const { db, state: store } = openStoreOrSay(paths.db, options.init === true);
   // The file opened must stay the one at its path: one deleted or replaced meanwhile refuses every call (store/storeFile.ts).
   const storeFile = watchStoreFile(paths.db);
   const storeGone = (): ApiError | null => {
@@ -104,17 +134,19 @@ export function createEngine(options: EngineOptions): Engine {
   const repos = createRepos(db);
   // Only jobs whose owning process is gone were interrupted; a read-only store keeps new jobs in memory.
   if (store.readOnly === null) {
-    repos.jobs.markInterrupted();
-    // ...and a model run whose job was interrupted no longer shows as running (a rerun resumes it).
-    const runs = repos.runs.failInterrupted();
-    if (runs > 0) logger.info(`marked ${runs} run(s) failed: the process computing them stopped`);
+    tidyAtOpen(db, store, logger, () => {
+      repos.jobs.markInterrupted();
+      // ...and a model run whose job was interrupted no longer shows as running (a rerun resumes it).
+      const runs = repos.runs.failInterrupted();
+      if (runs > 0) logger.info(`marked ${runs} run(s) failed: the process computing them stopped`);
+      // Imports a killed process left hidden half-written go now that their jobs are marked.
+      if (store.damage === null) {
+        const gone = removeAbandonedHidden(db, repos);
+        if (gone.datasets + gone.runs > 0)
+          logger.info(`removed ${gone.datasets} dataset(s) and ${gone.runs} run(s) left half-written by a process that stopped`);
+      }
+    });
   } else repos.jobs = memoryJobsRepo(repos.jobs);
-  // Imports a killed process left hidden half-written go now that their jobs are marked.
-  if (store.readOnly === null && store.damage === null) {
-    const gone = removeAbandonedHidden(db, repos);
-    if (gone.datasets + gone.runs > 0)
-      logger.info(`removed ${gone.datasets} dataset(s) and ${gone.runs} run(s) left half-imported by a process that stopped`);
-  }
   const events = new EventHub();
   const jobs = new JobRunner(repos.jobs, events, logger, store);
   const inference = new InferenceClient(options.workerSpec);

@@ -11,6 +11,8 @@ import { engineInternals } from '../../../src/main/engine/internals';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir, writeFolderPredictions, writeGreyMask } from '../../helpers/fixtures';
 import { BIN, tessera } from '../../helpers/cli';
+import { hiddenRows } from '../../../src/main/engine/store/hiddenRows';
+import { currentOwner, processStartTicks } from '../../../src/main/engine/jobs/owner';
 
 // Imports write in slices, the dataset or run hidden until the last one (datasets/slicedWrite.ts),
 // so the engine's event loop is free between slices and nothing half-written is ever listed. The
@@ -279,6 +281,27 @@ describe('deletes done in slices', () => {
     const again = createEngine({ workspace: join(t.dir, 'ws') });
     cleanups.push(() => again.close());
     expect(counts(engineInternals(again).db)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
+  });
+
+  it('a delete another live process is still doing is left to it by an open; once that process is gone, the next open finishes it', async () => {
+    const { t, engine, g, db } = await gallery(40);
+    // Another process (a `tessera serve` deleting it in slices): a live child stands for it.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    cleanups.push(() => void other.kill('SIGKILL'));
+    await new Promise<void>((r) => other.once('spawn', () => r()));
+    const owner = { pid: other.pid!, host: currentOwner().host, start: processStartTicks(other.pid!) };
+    hiddenRows(db).hideForDelete('datasets', g.datasetId, owner);
+    const rowsBefore = counts(db);
+    await engine.close();
+    const opened = createEngine({ workspace: join(t.dir, 'ws') });
+    // Its rows stay for their owner (they used to be deleted in one transaction, logged as a half-import).
+    expect(counts(engineInternals(opened).db)).toEqual(rowsBefore);
+    await opened.close();
+    other.kill('SIGKILL');
+    await new Promise<void>((r) => (other.exitCode !== null || other.signalCode !== null ? r() : other.once('exit', () => r())));
+    const after = createEngine({ workspace: join(t.dir, 'ws') });
+    cleanups.push(() => after.close());
+    expect(counts(engineInternals(after).db)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
   });
 });
 

@@ -13,6 +13,7 @@
  * leaves them hidden, and the next process that opens the workspace removes them once no running job
  * owns them (removeAbandonedHidden).
  */
+import { currentOwner } from '../jobs/owner';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checkpointBetweenSlices, requestCheckpoint } from '../store/walCheckpoint';
 import { testGate } from '../jobs/testGate';
@@ -148,7 +149,7 @@ export async function removeHiddenRun(db: Db, repos: Repos, runId: number): Prom
 
 /** Hides a run or dataset at once (its delete then goes on in slices: removeHiddenRun / removeHiddenDataset). */
 export function hideForDelete(db: Db, table: HiddenTable, id: number): void {
-  hiddenRows(db).hideForDelete(table, id);
+  hiddenRows(db).hideForDelete(table, id, currentOwner());
 }
 
 /**

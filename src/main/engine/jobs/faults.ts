@@ -55,6 +55,11 @@ function isSqliteError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && err.name === 'SqliteError' && typeof (err as { code?: unknown }).code === 'string';
 }
 
+/** Another connection (another process) holds the lock a write needs, past the busy timeout. */
+export function isBusyError(err: unknown): boolean {
+  return isSqliteError(err) && (err.code.startsWith('SQLITE_BUSY') || err.code.startsWith('SQLITE_LOCKED'));
+}
+
 /** Why a write to a read-only store is refused: a damaged file (with how to recover) or a read-only folder. */
 export function readOnlyError(store: StoreState, sqliteMessage = 'attempt to write a readonly database'): ApiError {
   const file = store.file;

@@ -234,3 +234,16 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
     throw damagedFile(file, err) ?? err;
   }
 }
+
+/** The busy timeout every connection has (another process's write lock is waited for this long). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** Runs `fn` with the connection waiting at most `ms` for another process's lock, then the usual timeout again. */
+export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+  db.pragma(`busy_timeout = ${ms}`);
+  try {
+    return fn();
+  } finally {
+    if (db.open) db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}

@@ -5,12 +5,27 @@
  * process left behind.
  */
 import type { Db } from './db';
+import { ownerAlive, parseOwner, type JobOwner } from '../jobs/owner';
 
 export type HiddenTable = 'datasets' | 'runs';
 
 /** Tables of a run's rows with a rowid, and those keyed by (run_id, sample_id) without one. */
 const RUN_ROWID_TABLES = ['predictions', 'metric_rows', 'heatmaps'] as const;
 const RUN_KEYED_TABLES = ['metric_samples', 'prediction_revs'] as const;
+
+/** hidden_by of a row being deleted starts so (then the deleting process as JSON; plain 'delete' before it was recorded). */
+export const DELETE_MARK = 'delete';
+
+function deletedByLiveProcess(hiddenBy: string): boolean {
+  if (!hiddenBy.startsWith(DELETE_MARK)) return false;
+  let owner: JobOwner | null;
+  try {
+    owner = parseOwner(JSON.parse(hiddenBy.slice(DELETE_MARK.length)));
+  } catch {
+    owner = null; // plain 'delete' (before the deleting process was recorded): no owner to wait for
+  }
+  return ownerAlive(owner, null);
+}
 
 export function hiddenRows(db: Db) {
   const deleteImages = db.prepare('DELETE FROM images WHERE id IN (SELECT id FROM images WHERE dataset_id = ? LIMIT ?)');
@@ -28,9 +43,13 @@ export function hiddenRows(db: Db) {
     }),
   ];
   return {
-    /** Hides a run or dataset for its delete ('delete' in hidden_by). */
-    hideForDelete(table: HiddenTable, id: number): void {
-      db.prepare(`UPDATE ${table} SET hidden_by = 'delete' WHERE id = ?`).run(id);
+    /**
+     * Hides a run or dataset for its delete: hidden_by is 'delete' and the deleting process
+     * (jobs/owner.ts), so that another process's open leaves a live delete alone (it used to finish
+     * it, in one transaction, and log it as a half-import of a stopped process).
+     */
+    hideForDelete(table: HiddenTable, id: number, owner: JobOwner): void {
+      db.prepare(`UPDATE ${table} SET hidden_by = ? WHERE id = ?`).run(`${DELETE_MARK}${JSON.stringify(owner)}`, id);
     },
     /** Every run of a dataset, hidden ones included. */
     runIdsOf(datasetId: number): number[] {
@@ -42,15 +61,20 @@ export function hiddenRows(db: Db) {
     },
     /** Per table of a run's rows, a step deleting up to `limit` of them; each returns how many went. */
     runRowSteps: runSteps,
-    /** Hidden datasets or runs no queued or running job owns (a delete's, or an import whose process died). */
+    /**
+     * Hidden datasets or runs no queued or running job owns (an import whose process died) and no
+     * live process is deleting (a delete whose process died, or one hidden by a Tessera that did not
+     * record its deleting process).
+     */
     abandoned(table: HiddenTable): number[] {
-      return db
+      const rows = db
         .prepare(
-          `SELECT id FROM ${table} WHERE hidden_by IS NOT NULL
+          `SELECT id, hidden_by FROM ${table} WHERE hidden_by IS NOT NULL
              AND hidden_by NOT IN (SELECT id FROM jobs WHERE status IN ('queued', 'running'))`,
         )
-        .pluck()
-        .all() as number[];
+        .raw()
+        .all() as Array<[number, string]>;
+      return rows.filter(([, by]) => !deletedByLiveProcess(by)).map(([id]) => id);
     },
   };
 }

@@ -102,7 +102,7 @@ export function datasetsRepo(db: Db) {
     },
     /** A dataset hidden by its delete (hideForDelete), with its counts: what the delete removes. */
     beingDeleted(id: number): DatasetSummary | undefined {
-      const row = db.prepare(`${summaryOfAnySql} WHERE d.hidden_by = 'delete' AND d.id = ?`).get(id) as SummaryRow | undefined;
+      const row = db.prepare(`${summaryOfAnySql} WHERE d.hidden_by LIKE 'delete%' AND d.id = ?`).get(id) as SummaryRow | undefined;
       return row === undefined ? undefined : toSummary(row);
     },
     /** The dataset without its counts: existence checks, names and tasks on hot paths. */
