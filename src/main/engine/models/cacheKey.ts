@@ -11,9 +11,16 @@ export interface OutputCacheKeyParts {
   /** The normalized manifest (input spec, outputs, classes, params, kind): see `manifestFingerprint`. */
   manifest: unknown;
   /** Companion models the adapter calls (READ's decoder, a shared SAM encoder), by name. */
-  companions: ReadonlyArray<{ name: string; fileHashes: Readonly<Record<string, string>>; manifest: unknown }>;
+  companions: ReadonlyArray<{
+    name: string;
+    fileHashes: Readonly<Record<string, string>>;
+    manifest: unknown;
+    outputConversion?: string | undefined;
+  }>;
   /** The adapter's version: bumped whenever an adapter's output for the same tensors changes. */
   adapterVersion: number;
+  /** Set for models with float16/float64 outputs (inference/outputTypes.ts); absent, it leaves the key as it was. */
+  outputConversion?: string | undefined;
   /** How the image's pixels are decoded (decoder rules version and the image's pixel grid). */
   decoding: string;
   imageSha: string;
@@ -63,6 +70,7 @@ export function outputCacheKey(p: OutputCacheKeyParts): string {
       manifest: p.manifest,
       companions: [...p.companions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       adapter: p.adapterVersion,
+      outputConversion: p.outputConversion,
       decoding: p.decoding,
       image: p.imageSha,
       query: p.query,

@@ -35,6 +35,8 @@ async function requireFile(path: string): Promise<string> {
   const info = await stat(abs).catch(() => null);
   if (info === null) throw new ApiError('NOT_FOUND', `${abs} does not exist`);
   if (!info.isFile()) throw new ApiError('INVALID_INPUT', `${abs} is not a file (expected an .onnx model)`);
+  // onnxruntime reports an empty file as a C++ signature and "ModelProto does not have a graph".
+  if (info.size === 0) throw new ApiError('MODEL_MISMATCH', `${abs}: empty file (0 bytes), not an ONNX model`);
   return abs;
 }
 

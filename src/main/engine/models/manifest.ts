@@ -69,6 +69,52 @@ export function manifestProblems(manifest: ModelManifest): ManifestProblem[] {
   }
   if (input.size[0] * input.size[1] > 8192 * 8192)
     problems.push({ path: 'input.size', message: `${input.size[0]}x${input.size[1]} is larger than 8192x8192` });
+  problems.push(...stdProblems(input.std), ...classProblems(manifest.classes));
+  return problems;
+}
+
+/**
+ * The smallest std accepted. Dividing 0-255 pixels by less overflows float32 or makes the input
+ * a sea of huge values (1e-45, a subnormal, turns every pixel into Infinity); real models use
+ * 1e-2 to 1e2. A negative std mirrors the pixel values, which no preprocessing does.
+ */
+const MIN_STD = 1e-6;
+
+function stdProblems(std: readonly number[]): ManifestProblem[] {
+  const bad = std.filter((v) => !(v >= MIN_STD));
+  if (bad.length === 0) return [];
+  return [{ path: 'input.std', message: `${bad.join(', ')}: every std must be at least 1e-6 (it divides the pixel values)` }];
+}
+
+/**
+ * `classes` beyond its schema: the background indexes `names`; names are unique (case-insensitive,
+ * as runs match them to a dataset's classes: two equal names make that mapping ambiguous); the
+ * palette has a colour per name (extra colours, e.g. a 256-entry VOC palette, are ignored).
+ */
+function classProblems(classes: ModelManifest['classes']): ManifestProblem[] {
+  if (classes === undefined) return [];
+  const problems: ManifestProblem[] = [];
+  const { names, background, palette } = classes;
+  if (background !== null && background >= names.length)
+    problems.push({
+      path: 'classes.background',
+      message: `${background} is not an index into classes.names (${names.length === 0 ? 'an empty list' : `0-${names.length - 1}`}); use null for a model without a background class`,
+    });
+  const seen = new Map<string, number>();
+  names.forEach((name, i) => {
+    const first = seen.get(name.toLowerCase());
+    if (first !== undefined)
+      problems.push({
+        path: 'classes.names',
+        message: `"${name}" (index ${i}) repeats "${names[first]}" (index ${first}): class names must be unique, ignoring case, to map them to a dataset's classes by name`,
+      });
+    else seen.set(name.toLowerCase(), i);
+  });
+  if (palette !== undefined && palette.length < names.length)
+    problems.push({
+      path: 'classes.palette',
+      message: `${palette.length} colour${palette.length === 1 ? '' : 's'} for ${names.length} classes: give one [r, g, b] per name`,
+    });
   return problems;
 }
 

@@ -182,6 +182,17 @@ async function computeSample(
 }
 
 /**
+ * onnxruntime's text names neither the model nor the image (a shape error, a 160 GB allocation):
+ * an inference failure that ends the run says both. Other errors already name what they are about.
+ */
+function namedInferenceFailure(plan: RunPlan, s: RunSample, err: ApiError): ApiError {
+  const reason = err.details?.['reason'];
+  if (typeof reason !== 'string') return err;
+  const item = s.fileName + (s.query === null ? '' : ` "${s.query}"`);
+  return new ApiError(err.code, `inference failed: model "${plan.model.summary.name}" on ${item}: ${reason}`, err.details);
+}
+
+/**
  * A failed item: logged in full, recorded on the job as one line. A model that cannot even start
  * (mismatch, missing file) or whose first items all fail ends the run here.
  */
@@ -191,7 +202,8 @@ function recordFailure(deps: EngineDeps, plan: RunPlan, ctx: JobContext, tally: 
     `run ${plan.runId}: ${s.fileName} failed${err instanceof ApiError && typeof err.details?.['detail'] === 'string' ? `: ${err.details['detail']}` : ''}`,
     err,
   );
-  if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && tally.computed === 0) throw err;
+  if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && tally.computed === 0)
+    throw namedInferenceFailure(plan, s, err);
   // onnxruntime's messages span lines: keep the failure one line.
   const reason = oneLine(err instanceof Error ? err.message : String(err));
   const failures = tally.failures;

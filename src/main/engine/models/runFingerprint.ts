@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 import type { EngineDeps } from '../deps';
 import { ADAPTER_VERSIONS } from './adapters';
 import { manifestFingerprint, outputCacheKey } from './cacheKey';
-import type { LoadedModel } from './runtime';
+import { convertedOutputsTag } from './inference/outputTypes';
+import type { CompanionFingerprint, LoadedModel } from './runtime';
 import type { RunSample } from './samples';
 
 /**
@@ -16,8 +17,10 @@ const DECODING_RULES = 'pil-rgb-no-icc:v2';
 export interface RunFingerprint {
   fileHashes: Record<string, string>;
   manifest: unknown;
-  companions: Array<{ name: string; fileHashes: Record<string, string>; manifest: unknown }>;
+  companions: CompanionFingerprint[];
   adapterVersion: number;
+  /** Set only for a model with float16/float64 outputs (inference/outputTypes.ts). */
+  outputConversion?: string | undefined;
 }
 
 export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint> {
@@ -26,6 +29,7 @@ export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint
     manifest: manifestFingerprint(model.manifest),
     companions: await model.companionFingerprints(),
     adapterVersion: ADAPTER_VERSIONS[model.summary.kind],
+    outputConversion: convertedOutputsTag(model.summary.outputs),
   };
 }
 

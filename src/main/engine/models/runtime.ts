@@ -10,6 +10,7 @@ import type { LoadResult, Provider, WireTensor } from './inference/protocol';
 import { sha256File } from './registry';
 import { canonicalJson, manifestFingerprint } from './cacheKey';
 import { EmbeddingCache } from './embeddingCache';
+import { convertedOutputsTag } from './inference/outputTypes';
 
 /** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
 export function cudaProviderInstalled(): boolean {
@@ -32,6 +33,15 @@ export interface ProviderChoice {
   provider: Provider;
   /** Why the requested provider was not used, or null. */
   fallback: string | null;
+}
+
+/** What a run's cache key takes from a companion model (READ's decoder, a shared encoder). */
+export interface CompanionFingerprint {
+  name: string;
+  fileHashes: Record<string, string>;
+  manifest: unknown;
+  /** Set only for a companion with float16/float64 outputs (inference/outputTypes.ts). */
+  outputConversion?: string | undefined;
 }
 
 /** A registered model opened in the inference worker. */
@@ -130,8 +140,8 @@ export class LoadedModel implements ModelRuntime {
   }
 
   /** Registered models this one calls by name (params.decoder, params.encoder_model), transitively. */
-  async companionFingerprints(): Promise<Array<{ name: string; fileHashes: Record<string, string>; manifest: unknown }>> {
-    const seen = new Map<string, { name: string; fileHashes: Record<string, string>; manifest: unknown }>();
+  async companionFingerprints(): Promise<CompanionFingerprint[]> {
+    const seen = new Map<string, CompanionFingerprint>();
     const visit = async (m: LoadedModel): Promise<void> => {
       for (const key of ['decoder', 'encoder_model']) {
         const name = m.manifest.params[key];
@@ -142,7 +152,12 @@ export class LoadedModel implements ModelRuntime {
           continue;
         }
         const other = new LoadedModel(this.deps, summary, this.providers);
-        seen.set(name, { name, fileHashes: await other.fileHashes(), manifest: manifestFingerprint(other.manifest) });
+        seen.set(name, {
+          name,
+          fileHashes: await other.fileHashes(),
+          manifest: manifestFingerprint(other.manifest),
+          outputConversion: convertedOutputsTag(summary.outputs),
+        });
         await visit(other);
       }
     };
@@ -166,6 +181,7 @@ export class LoadedModel implements ModelRuntime {
       files: await this.fileHashes(),
       input: this.manifest.input,
       encoder: this.manifest.params['encoder'] ?? null,
+      outputConversion: convertedOutputsTag(this.summary.outputs),
     });
     return createHash('sha256').update(fingerprint).digest('hex').slice(0, 16);
   }

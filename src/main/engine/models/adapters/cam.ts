@@ -55,8 +55,18 @@ async function camBatch(
   const cam = f32(out[camName], camName);
   assertFinite(cam, camName);
   const dims = out[camName]?.dims ?? [];
+  // A graph with a fixed batch of 1 behind a dynamic input axis would have its one CAM split in
+  // halves, one taken as the image's and the other as the flip's.
+  const refuseBatch = (name: string, shape: readonly number[]): never => {
+    throw new Error(
+      `model output ${name} has batch ${shape[0]} for ${n} inputs (the image and its flip; shape [${shape.join(',')}]): the output's batch axis must follow the input's`,
+    );
+  };
+  if (dims[0] !== n) refuseBatch(camName, dims);
   const clsName = m.outputs['cls_logits'];
   const cls = clsName === undefined ? null : f32(out[clsName], clsName);
+  const clsDims = clsName === undefined ? [n] : (out[clsName]?.dims ?? []);
+  if (clsDims[0] !== n) refuseBatch(clsName as string, clsDims);
   if (cls !== null) assertFinite(cls, clsName as string);
   const per = cam.length / n;
   const perCls = cls === null ? 0 : cls.length / n;

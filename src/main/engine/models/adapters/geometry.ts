@@ -39,8 +39,36 @@ export function mapToImage(
   return bilinearResize(content, channels, g.contentHeight, g.contentWidth, imageH, imageW);
 }
 
-/** Per-pixel argmax over channels (first channel wins ties, as torch.argmax). */
-export function argmax(map: Float32Array, channels: number, plane: number): Uint8Array {
+/**
+ * Classes a label map can hold: ids 0-254, since 255 always means ignore (docs/design.md §3.2).
+ * Channel 255 of a 256-class model would be stored as "ignore", channel 256 would wrap to 0.
+ */
+export const LABEL_CLASSES = 255;
+
+/** Refuses logits with more channels than a label map has classes (a model whose channel count shows only at run time). */
+export function assertLabelChannels(channels: number, what: string): void {
+  if (channels > LABEL_CLASSES)
+    throw new RangeError(
+      `model output ${what} has ${channels} channels, but a label map holds at most ${LABEL_CLASSES} classes (ids 0-254; 255 is ignore)`,
+    );
+}
+
+/**
+ * A [1,C,h,w] output's C, h and w, refusing any other rank and an empty map (a zero-size
+ * dimension that only shows at run time would otherwise fail deep in the resampling code).
+ */
+export function mapShape(dims: readonly number[], what: string): { c: number; h: number; w: number } {
+  const [, c, h, w] = dims;
+  if (dims.length !== 4 || c === undefined || h === undefined || w === undefined)
+    throw new Error(`model output ${what} has shape [${dims.join(',')}], expected [1,C,h,w]`);
+  if (dims.some((d) => d === 0))
+    throw new Error(`model output ${what} has shape [${dims.join(',')}]: a zero-size dimension, it holds no values`);
+  return { c, h, w };
+}
+
+/** Per-pixel argmax over channels (first channel wins ties, as torch.argmax); `what` names the map in errors. */
+export function argmax(map: Float32Array, channels: number, plane: number, what = 'logits'): Uint8Array {
+  assertLabelChannels(channels, what);
   const out = new Uint8Array(plane);
   for (let i = 0; i < plane; i++) {
     let best = 0;

@@ -2,7 +2,7 @@ import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { paramsOf } from './params';
 import { imageToTensor } from '../preprocess';
-import { assertFinite, mapToImage } from './geometry';
+import { assertFinite, mapShape, mapToImage } from './geometry';
 import { heatmapGeometry } from './heatmapGeometry';
 import { bilinearResizeAbove } from '../../tokens';
 
@@ -17,8 +17,8 @@ export const probabilityMapAdapter: Adapter = {
     const role = m.outputs['probability'] !== undefined ? 'probability' : 'logits';
     const name = outputNamed(m, role);
     const values = f32(out[name], name);
+    const { h, w } = mapShape(out[name]?.dims ?? [], name);
     assertFinite(values, name);
-    const [, , h, w] = (out[name]?.dims ?? []) as [number, number, number, number];
     const isLogits = role === 'logits' || p.output_type === 'logits';
     const prob = isLogits ? values.map((v) => 1 / (1 + Math.exp(-v))) : values;
     const threshold = p.threshold;

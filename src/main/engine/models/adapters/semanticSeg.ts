@@ -1,7 +1,7 @@
 import type { Adapter } from './types';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
-import { argmax, assertFinite, mapToImage } from './geometry';
+import { argmax, assertFinite, assertLabelChannels, mapShape, mapToImage } from './geometry';
 import { bilinearResizeArgmax } from '../../tokens';
 
 /** `semantic-seg`: logits [1,C,h,w] -> bilinear to image size -> argmax (docs/design.md §4.2). */
@@ -13,12 +13,12 @@ export const semanticSegAdapter: Adapter = {
     const out = await rt.run({ [m.input.tensor]: { type: 'float32', dims: input.dims, data: input.data.buffer as ArrayBuffer } });
     const name = outputNamed(m, 'logits');
     const logits = f32(out[name], name);
-    const dims = out[name]?.dims ?? [];
-    const [, c, h, w] = dims as [number, number, number, number];
-    if (dims.length !== 4 || c === undefined) throw new Error(`output ${name} has shape [${dims.join(',')}], expected [1,C,h,w]`);
+    const { c, h, w } = mapShape(out[name]?.dims ?? [], name);
     const classes = m.classes?.names.length;
     if (classes !== undefined && c !== classes)
       throw new Error(`output ${name} has ${c} channels but the manifest lists ${classes} classes`);
+    // A dynamic channel axis is seen only now; `models add` refused a static one above the limit.
+    assertLabelChannels(c, name);
     assertFinite(logits, name);
     const g = input.geometry;
     const direct = g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0;
@@ -27,6 +27,6 @@ export const semanticSegAdapter: Adapter = {
       return { labelMap: bilinearResizeArgmax(logits, c, h, w, sample.height, sample.width), masks: [], heatmaps: [] };
     }
     const full = mapToImage(logits, c, h, w, g, sample.height, sample.width, -Infinity);
-    return { labelMap: argmax(full, c, sample.width * sample.height), masks: [], heatmaps: [] };
+    return { labelMap: argmax(full, c, sample.width * sample.height, name), masks: [], heatmaps: [] };
   },
 };

@@ -152,7 +152,11 @@ export class InferenceClient {
       }
     }
     if (timing !== undefined && res.ok && res.type === 'run') timing.inferenceMs += res.ms ?? 0;
-    if (!res.ok) throw new ApiError('MODEL_MISMATCH', `inference failed: ${oneLine(res.message)}`, { detail: res.message });
+    if (!res.ok) {
+      // `reason` lets a run say which model and image failed without parsing the message.
+      const reason = inferenceFailureReason(res.message);
+      throw new ApiError('MODEL_MISMATCH', `inference failed: ${reason}`, { detail: res.message, reason });
+    }
     if (res.type !== 'run') throw new Error('unexpected worker response');
     return res.outputs;
   }
@@ -190,4 +194,22 @@ export function oneLine(message: string): string {
     .split(/\s*\n\s*/)
     .filter((l) => l.length > 0)
     .join('; ');
+}
+
+/** "Failed to allocate memory for requested buffer of size N" from onnxruntime's allocator, and the node it ran. */
+const ALLOCATION_FAILURE = /Failed to allocate memory for requested buffer of size (\d+)/;
+const FAILED_NODE = /while running (\S+) node\. Name:'([^']*)'/;
+
+/**
+ * One line for a failed session.run. An allocation failure comes back as the allocator's C++
+ * source location and signature; the researcher needs the size asked for and the node that asked.
+ */
+export function inferenceFailureReason(message: string): string {
+  const allocation = ALLOCATION_FAILURE.exec(message);
+  if (allocation === null) return oneLine(message);
+  const gb = Number(allocation[1]) / 1e9;
+  const node = FAILED_NODE.exec(message);
+  return `out of memory: onnxruntime could not allocate ${gb >= 0.1 ? `${gb.toFixed(1)} GB` : `${allocation[1]} bytes`}${
+    node === null ? '' : ` for ${node[1]} node '${node[2]}'`
+  } (an output or intermediate tensor this large: check the model's shapes and input.size)`;
 }

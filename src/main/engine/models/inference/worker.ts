@@ -10,6 +10,7 @@ const QUIET = 4;
 ort.env.logLevel = 'fatal';
 import type { LoadResult, Provider, TensorMeta, WireTensor, WorkerRequest, WorkerResponse } from './protocol';
 import { SESSION_THREADING } from './sessionOptions';
+import { toWireOutput } from './outputTypes';
 
 /**
  * One session per key, reference counted: every `load` of a key takes a reference (a second load
@@ -78,14 +79,11 @@ function toOrt(t: WireTensor): ort.Tensor {
 
 /**
  * An output tensor for the engine. onnxruntime-node hands each output its own ArrayBuffer: that
- * buffer is transferred as it is (no copy). Only a view on part of a larger buffer is copied.
+ * buffer is transferred as it is (no copy). Only a view on part of a larger buffer is copied, and
+ * float16/float64 outputs become float32 values (outputTypes.ts).
  */
-function fromOrt(t: ort.Tensor): WireTensor {
-  const data = t.data as ArrayBufferView;
-  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-  const copy = whole ? data.buffer : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
-  const type = (['float32', 'int64', 'int32', 'bool', 'uint8'] as const).find((x) => x === t.type) ?? 'float32';
-  return { type, dims: [...t.dims], data: copy };
+function fromOrt(name: string, t: ort.Tensor): WireTensor {
+  return toWireOutput(name, t.type, t.data as ArrayBufferView, t.dims);
 }
 
 async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transfer: ArrayBuffer[] }> {
@@ -127,7 +125,7 @@ async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transf
         const t0 = performance.now();
         const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
         const ms = performance.now() - t0;
-        const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(v)]));
+        const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(k, v)]));
         const transfer = [...new Set(Object.values(outputs).map((o) => o.data))];
         return { res: { id: req.id, ok: true, type: 'run', outputs, ms }, transfer };
       } finally {
