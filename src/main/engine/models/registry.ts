@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { ModelManifest, ModelSummary, TensorInfo } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
 import type { InferenceClient } from './inference/InferenceClient';
 import type { TensorMeta } from './inference/protocol';
 import { inspectOnnx } from './inspectHandlers';
+import { externalDataOfFile } from './onnxExternalData';
 import { loadManifest, manifestError, type ManifestProblem } from './manifest';
 import { requiredInputs } from './adapters';
 import { LABEL_CLASSES } from './adapters/geometry';
@@ -16,6 +17,43 @@ import { FLOAT_OUTPUT_TYPES, READABLE_OUTPUT_TYPES } from './inference/outputTyp
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The external-data locations a model file names (onnxExternalData.ts); none for a file that is not an ONNX protobuf. */
+function externalDataLocationsOf(path: string): string[] {
+  try {
+    return externalDataOfFile(path, statSync(path).size);
+  } catch {
+    return []; // not a protobuf: nothing to name (onnxruntime says what is wrong with a broken model)
+  }
+}
+
+/** The external data files a model file keeps weights in, as paths (resolved beside it). */
+export function externalDataFiles(path: string): string[] {
+  return externalDataLocationsOf(path).map((location) => resolve(dirname(path), location));
+}
+
+/**
+ * A model file's identity (`models.sha256`, cache keys, provenance): the sha256 of the file when it
+ * keeps its weights itself (every model so far: unchanged), else a sha256 over the file's hash and
+ * each external-data file it names (onnxExternalData.ts), location and content hash. Without them,
+ * new weights written into the same data file were the same model, its old outputs served from cache.
+ * A file that is not an ONNX protobuf (a companion's other files) is hashed as it is.
+ */
+export async function sha256Model(path: string): Promise<string> {
+  const own = await sha256File(path);
+  const locations = externalDataLocationsOf(path);
+  if (locations.length === 0) return own;
+  const hash = createHash('sha256').update(`onnx ${own}\n`);
+  for (const location of locations) {
+    const file = resolve(dirname(path), location);
+    if (!existsSync(file))
+      throw new ApiError('NOT_FOUND', `${file}: the external data file "${location}" that ${path} keeps weights in does not exist`, {
+        file,
+      });
+    hash.update(`${location}\0${await sha256File(file)}\n`);
+  }
   return hash.digest('hex');
 }
 
@@ -285,7 +323,7 @@ export async function addModel(
   if (files['encoder'] !== undefined)
     problems.push(...encoderProblems(manifest, files['encoder'], await inspectOnnx(inference, files['encoder'])));
   if (problems.length > 0) throw manifestError(`${loaded.path} (checked against ${main})`, problems, 'MODEL_MISMATCH');
-  const sha256 = await sha256File(main);
+  const sha256 = await sha256Model(main);
   const id = deps.repos.models.upsert({
     name: manifest.name,
     kind: manifest.kind,

@@ -4,6 +4,7 @@ import type { EngineDeps } from '../deps';
 import { ADAPTER_VERSIONS } from './adapters';
 import { manifestFingerprint, outputCacheKey } from './cacheKey';
 import { convertedOutputsTag } from './inference/outputTypes';
+import { externalDataFiles } from './registry';
 import type { CompanionFingerprint, LoadedModel } from './runtime';
 import type { RunSample } from './samples';
 
@@ -45,10 +46,17 @@ export function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array |
 
 /**
  * Model files this engine hashed and found unchanged, by path: size, mtime, ctime, inode and the
- * sha256 they had. A run re-hashes the file only when one of them moved (hashing a 100+ MB ViT or
- * ISNet file takes a noticeable part of a second per run); any write to the file changes its ctime.
+ * sha256 they had, of the file and of each external data file it keeps weights in. A run re-hashes
+ * only when one of them moved (hashing a 100+ MB ViT or ISNet file takes a noticeable part of a
+ * second per run); any write to a file changes its ctime.
  */
-const verifiedFiles = new WeakMap<EngineDeps, Map<string, string>>();
+const verifiedFiles = new WeakMap<EngineDeps, Map<string, { stamp: string; externals: string[] }>>();
+
+/** The stamps of a model file and its external data files; null when one is missing or not a file. */
+function modelStamp(path: string, externals: readonly string[]): string | null {
+  const stamps = [path, ...externals].map(fileStamp);
+  return stamps.every((s) => s !== null) ? stamps.join('|') : null;
+}
 
 function fileStamp(path: string): string | null {
   try {
@@ -61,11 +69,13 @@ function fileStamp(path: string): string | null {
 
 export async function verifyModelFile(deps: EngineDeps, model: LoadedModel): Promise<void> {
   const path = model.summary.path;
-  const stamp = model.files['model'] === undefined ? null : fileStamp(path);
   let known = verifiedFiles.get(deps);
-  if (stamp !== null && known?.get(path) === `${stamp}:${model.summary.sha256}`) return;
+  const seen = model.files['model'] === undefined ? undefined : known?.get(path);
+  if (seen !== undefined && seen.stamp === `${modelStamp(path, seen.externals)}:${model.summary.sha256}`) return;
+  const externals = model.files['model'] === undefined ? [] : externalDataFiles(path);
+  const stamp = model.files['model'] === undefined ? null : modelStamp(path, externals);
   await model.verifyFile();
-  if (stamp === null || fileStamp(path) !== stamp) return;
+  if (stamp === null || modelStamp(path, externals) !== stamp) return;
   if (known === undefined) verifiedFiles.set(deps, (known = new Map()));
-  known.set(path, `${stamp}:${model.summary.sha256}`);
+  known.set(path, { stamp: `${stamp}:${model.summary.sha256}`, externals });
 }

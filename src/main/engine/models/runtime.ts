@@ -7,7 +7,7 @@ import { ModelManifest, type Device, type ModelSummary } from '../../../shared/d
 import type { EngineDeps } from '../deps';
 import type { ModelRuntime } from './adapters/types';
 import type { LoadResult, Provider, WireTensor } from './inference/protocol';
-import { sha256File } from './registry';
+import { sha256Model } from './registry';
 import { canonicalJson, manifestFingerprint } from './cacheKey';
 import { EmbeddingCache } from './embeddingCache';
 import { convertedOutputsTag } from './inference/outputTypes';
@@ -72,11 +72,12 @@ export class LoadedModel implements ModelRuntime {
     }
     if (!existsSync(path))
       throw new ApiError('NOT_FOUND', `${path}: the model file of "${this.summary.name}" vanished (moved or deleted since it was added)`);
-    const sha = await sha256File(path);
+    // The weights it keeps in external data files count too (registry.ts sha256Model).
+    const sha = await sha256Model(path);
     if (sha !== this.summary.sha256)
       throw new ApiError(
         'MODEL_MISMATCH',
-        `${path}: the model file changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`,
+        `${path}: the model file (or an external data file it keeps weights in) changed since it was added (sha256 ${sha.slice(0, 12)}… vs ${this.summary.sha256.slice(0, 12)}…); run "tessera models add" again`,
       );
   }
 
@@ -133,7 +134,7 @@ export class LoadedModel implements ModelRuntime {
     this.hashes ??= (async () => {
       const out: Record<string, string> = {};
       for (const [role, file] of Object.entries(this.files))
-        out[role] = role === 'model' || role === 'bundles' ? this.summary.sha256 : await sha256File(file);
+        out[role] = role === 'model' || role === 'bundles' ? this.summary.sha256 : await sha256Model(file);
       return out;
     })();
     return this.hashes;
