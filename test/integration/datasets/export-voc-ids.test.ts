@@ -141,6 +141,46 @@ describe('VOC export ids', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+
+  it("writes a query's empty mask (a ReasonSeg sample without shapes is scored as an empty target), so the export reads back with every image annotated", async () => {
+    const s = setup();
+    const dir = join(s.root, 'ReasonSeg', 'val');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, shapes] of [
+      [
+        'a',
+        [
+          {
+            label: 'target',
+            points: [
+              [2, 2],
+              [10, 2],
+              [10, 9],
+              [2, 9],
+            ],
+            shape_type: 'polygon',
+          },
+        ],
+      ],
+      ['b', []],
+    ] as const) {
+      await writeSolidImage(join(dir, `${name}.jpg`), W, H, [70, 70, 70]);
+      writeFileSync(join(dir, `${name}.json`), JSON.stringify({ text: [`the thing in ${name}`], is_sentence: false, shapes }));
+    }
+    const imported = ImportResult.parse(
+      (await finishJob(s.client, () => s.client.call('datasets.importReasonSeg', { dir: join(s.root, 'ReasonSeg'), name: 'rs' }))).result,
+    );
+    const out = join(s.root, 'voc');
+    const done = await exportVoc(s, imported.datasetId, out);
+    expect(done.error).toBeNull();
+    expect(existsSync(join(out, 'SegmentationClass', 'b.png'))).toBe(true);
+    const back = ImportResult.parse(
+      (await finishJob(s.client, () => s.client.call('datasets.importVoc', { root: out, name: 'back' }))).result,
+    );
+    expect(back).toMatchObject({ images: 2, annotated: 2 });
+    const b = imagesByName(s.engine, back.datasetId).get('b.jpg')!;
+    expect(sampleLabels(s.engine, b.sampleIds[0]!, H, W).every((v) => v === 0)).toBe(true);
+  });
 });
 
 /** A COCO results file predicting each image's ground-truth rectangle shifted by one pixel. */

@@ -105,7 +105,11 @@ export async function exportVoc(
   const palette = paletteFor(deps, datasetId);
   const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
   const images = datasetImages(deps.db, datasetId).filter((image) => inScope(image.id));
-  const ids = vocIds(images, runId === undefined, requireDataset(deps.db, datasetId).name);
+  const dataset = requireDataset(deps.db, datasetId);
+  const ids = vocIds(images, runId === undefined, dataset.name);
+  // A query's mask is its ground truth even when it is empty (a ReasonSeg sample without shapes is
+  // scored as an empty target); a semantic image without regions has no ground truth at all.
+  const emptyIsGroundTruth = dataset.task === 'referring';
   const masksDir = runId === undefined ? join(outDir, 'SegmentationClass') : outDir;
   await mkdir(masksDir, { recursive: true });
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
@@ -137,8 +141,8 @@ export async function exportVoc(
       list.push(id);
       splits.set(image.split ?? 'all', list);
     }
-    // Ground truth: an image without annotations has no mask. A run: an empty prediction is a mask of background.
-    if (runId === undefined && regions.length === 0) continue;
+    // Ground truth: an image without annotations has no mask (a query's empty mask is written). A run: an empty prediction is a mask of background.
+    if (runId === undefined && regions.length === 0 && !(emptyIsGroundTruth && sampleId !== undefined)) continue;
     const labels = paintLabelMap(regions, image.height, image.width);
     await writeFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
     files++;
