@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/shared';
 import { labelMapToRles } from '../../../src/main/engine/masks';
-import { crop, deflated, labelMap, openScene, pasted, type Scene } from './helpers';
+import { crop, deflated, expectError, labelMap, openScene, pasted, type Scene } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const scenes: Scene[] = [];
 afterEach(async () => {
   for (const s of scenes.splice(0)) await s.cleanup();
 });
-
-async function expectError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  expect((err as ApiError).code).toBe(code);
-  expect((err as ApiError).message).toMatch(message);
-}
 
 /** A referring query on the image whose mask is the rectangle x 4..11, y 4..9 (value 1). */
 function addQuery(s: Scene, imageId: number, query: string): { sampleId: number; mask: Uint8Array } {
