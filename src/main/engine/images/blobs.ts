@@ -26,7 +26,7 @@ export function blobReader(deps: EngineDeps) {
     if (image === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);
     return image;
   }
-  const thumbnail = thumbnailCache(deps.paths.cache);
+  const thumbnail = thumbnailCache(deps.paths.cache, (sha) => deps.repos.images.shownSha(sha));
   return async function readBlob(ref: BlobRef): Promise<Blob> {
     switch (ref.kind) {
       case 'image': {

@@ -17,8 +17,14 @@ export interface ThumbSource extends RegisteredImageFile {
  * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256-o<orientation>.webp`. Keyed by content hash and
  * pixel grid, so identical images in the same grid share one file and a changed file gets a new thumbnail. Concurrent requests for one hash share
  * one encode (the gallery asks for a screenful at once).
+ *
+ * `shown(sha)` says whether a dataset still shows an image with these bytes. A dataset delete lists
+ * and removes its hashes' thumbnails after hiding the dataset; an encode that was in flight then
+ * renames its file in after that list was taken. So the file is checked once it is in place, and
+ * removed when no shown dataset has the hash: either the check sees the hide, or the rename came
+ * before it and the delete's list sees the file.
  */
-export function thumbnailCache(cacheDir: string) {
+export function thumbnailCache(cacheDir: string, shown: (sha256: string) => boolean) {
   const inFlight = new Map<string, Promise<Uint8Array>>();
 
   async function make(src: ThumbSource, file: string): Promise<Uint8Array> {
@@ -38,6 +44,7 @@ export function thumbnailCache(cacheDir: string) {
       await mkdir(join(file, '..'), { recursive: true });
       await writeFile(tmp, bytes);
       await rename(tmp, file);
+      if (!shown(src.sha256)) await rm(file, { force: true });
     } catch {
       await rm(tmp, { force: true }).catch(() => undefined);
     }

@@ -257,6 +257,17 @@ export function imagesRepo(db: Db) {
     get(id: number): ImageRow | undefined {
       return db.prepare(`${selectSql} WHERE i.id = ?`).get(id) as ImageRow | undefined;
     },
+    /**
+     * Whether a dataset that is not hidden (by a delete or an unfinished import) has an image with
+     * these bytes: a thumbnail written for a hash without one is removed again (images/thumbs.ts).
+     */
+    shownSha(sha256: string): boolean {
+      return (
+        db
+          .prepare('SELECT 1 FROM images i JOIN datasets d ON d.id = i.dataset_id WHERE i.sha256 = ? AND d.hidden_by IS NULL LIMIT 1')
+          .get(sha256) !== undefined
+      );
+    },
     /** The semantic sample of an image (query IS NULL): the one its label map hangs off. */
     semanticSampleId(imageId: number): number | undefined {
       const row = db.prepare('SELECT id FROM samples WHERE image_id = ? AND query IS NULL ORDER BY id LIMIT 1').get(imageId) as
