@@ -4,6 +4,7 @@ import { decodePrompt, samEmbedding, type PromptPoint } from './adapters/promptD
 import { appliedOrientation, pixelKey } from '../images/orientation';
 import { decodeRgb } from './preprocess';
 import { LoadedModel, providersFor } from './runtime';
+import { namedInferenceFailure } from './inference/InferenceClient';
 
 export interface ProposedMask {
   mask: Uint8Array;
@@ -35,7 +36,12 @@ export async function runPromptDecoder(
   const model = new LoadedModel(deps, summary, providersFor('auto'));
   const orientation = appliedOrientation(image.grid, image.exif_orientation);
   const rgb = await decodeRgb(image.path, orientation);
-  const embedding = await samEmbedding(model, pixelKey(image.sha256, orientation), rgb);
-  const { mask, score } = await decodePrompt(model, embedding, { width: image.width, height: image.height }, input.points);
-  return { mask, width: image.width, height: image.height, score };
+  try {
+    const embedding = await samEmbedding(model, pixelKey(image.sha256, orientation), rgb);
+    const { mask, score } = await decodePrompt(model, embedding, { width: image.width, height: image.height }, input.points);
+    return { mask, width: image.width, height: image.height, score };
+  } catch (err) {
+    // onnxruntime's own text names neither: the annotator sees which model failed on which image.
+    throw namedInferenceFailure(err, summary.name, image.file_name);
+  }
 }

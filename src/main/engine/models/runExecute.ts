@@ -14,7 +14,7 @@ import { requestCheckpoint } from '../store/walCheckpoint';
 import { inferenceCacheRepo } from '../store/repos/inferenceCache';
 import type { Adapter, AdapterOutput, SampleToPredict } from './adapters/types';
 import type { ClassMapping } from './classMapping';
-import { oneLine } from './inference/InferenceClient';
+import { namedInferenceFailure, oneLine } from './inference/InferenceClient';
 import { inferenceTiming, newInferenceTiming } from './inference/timing';
 import { decodeRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
@@ -182,17 +182,6 @@ async function computeSample(
 }
 
 /**
- * onnxruntime's text names neither the model nor the image (a shape error, a 160 GB allocation):
- * an inference failure that ends the run says both. Other errors already name what they are about.
- */
-function namedInferenceFailure(plan: RunPlan, s: RunSample, err: ApiError): ApiError {
-  const reason = err.details?.['reason'];
-  if (typeof reason !== 'string') return err;
-  const item = s.fileName + (s.query === null ? '' : ` "${s.query}"`);
-  return new ApiError(err.code, `inference failed: model "${plan.model.summary.name}" on ${item}: ${reason}`, err.details);
-}
-
-/**
  * A failed item: logged in full, recorded on the job as one line. A model that cannot even start
  * (mismatch, missing file) or whose first items all fail ends the run here.
  */
@@ -203,7 +192,7 @@ function recordFailure(deps: EngineDeps, plan: RunPlan, ctx: JobContext, tally: 
     err,
   );
   if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && tally.computed === 0)
-    throw namedInferenceFailure(plan, s, err);
+    throw namedInferenceFailure(err, plan.model.summary.name, s.fileName + (s.query === null ? '' : ` "${s.query}"`));
   // onnxruntime's messages span lines: keep the failure one line.
   const reason = oneLine(err instanceof Error ? err.message : String(err));
   const failures = tally.failures;

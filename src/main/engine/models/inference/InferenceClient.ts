@@ -213,3 +213,15 @@ export function inferenceFailureReason(message: string): string {
     node === null ? '' : ` for ${node[1]} node '${node[2]}'`
   } (an output or intermediate tensor this large: check the model's shapes and input.size)`;
 }
+
+/**
+ * onnxruntime's text names neither the model nor the image (a shape error, a 160 GB allocation): a
+ * failure from session.run (an ApiError carrying `reason`) said for `model` on `item` (a file name,
+ * with its query). Anything else is returned as it is: it already names what it is about.
+ */
+export function namedInferenceFailure<E>(err: E, model: string, item: string): E | ApiError {
+  if (!(err instanceof ApiError)) return err;
+  const reason = err.details?.['reason'];
+  if (typeof reason !== 'string') return err;
+  return new ApiError(err.code, `inference failed: model "${model}" on ${item}: ${reason}`, err.details);
+}
