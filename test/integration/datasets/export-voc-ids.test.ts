@@ -59,7 +59,7 @@ describe('VOC export ids', () => {
     const out = join(s.root, 'voc');
     const done = await exportVoc(s, datasetId, out);
     expect(done.error).toBeNull();
-    expect(ExportResult.parse(done.result)).toMatchObject({ images: 2, files: 5 });
+    expect(ExportResult.parse(done.result)).toMatchObject({ images: 2, files: 6 }); // 2 images, 2 masks, all.txt, labelmap.txt
     expect(existsSync(join(out, 'JPEGImages', 'a.png'))).toBe(true);
     expect(
       readFileSync(join(out, 'ImageSets', 'Segmentation', 'all.txt'), 'utf8')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { ImportResult } from '../../../src/shared';
@@ -207,3 +207,60 @@ function decodeCounts(s: string): number[] {
   }
   return out;
 }
+
+describe('VOC export -> import keeps the classes (labelmap.txt)', () => {
+  it("a COCO dataset's categories, renamed and recoloured, come back by name and colour with the same label maps", async () => {
+    const { root, client, engine } = setup();
+    const coco = await makeCocoDataset(join(root, 'in'), { n: 3 });
+    const imported = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importCoco', { annotations: coco.annotations, imagesDir: coco.images }))).result,
+    );
+    await client.call('classes.update', { datasetId: imported.datasetId, index: 2, name: 'tram: line 7', color: [12, 34, 56] });
+    const classes = await client.call('classes.list', { datasetId: imported.datasetId });
+    expect(classes.map((c) => c.name)).toEqual(['background', 'car', 'tram: line 7', 'kite']);
+
+    const out = join(root, 'voc');
+    await finishJob(client, () => client.call('datasets.export', { datasetId: imported.datasetId, format: 'voc', outDir: out }));
+    expect(readFileSync(join(out, 'labelmap.txt'), 'utf8')).toBe(
+      `# label:color_rgb:parts:actions\n${classes.map((c) => `${c.name}:${c.color.join(',')}::`).join('\n')}\n`,
+    );
+    const again = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'again' }))).result,
+    );
+    expect(again).toMatchObject({ images: 3, annotated: 3 });
+    // Before labelmap.txt these came back as VOC's background, aeroplane, bicycle, bird.
+    expect(await client.call('classes.list', { datasetId: again.datasetId })).toEqual(classes);
+    const before = imagesByName(engine, imported.datasetId);
+    const after = imagesByName(engine, again.datasetId);
+    for (const [file, image] of before) {
+      const back = after.get(file);
+      expect(back, file).toBeDefined();
+      expect(
+        Buffer.from(sampleLabels(engine, back!.sampleIds[0]!, back!.height, back!.width)).equals(
+          Buffer.from(sampleLabels(engine, image.sampleIds[0]!, image.height, image.width)),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('a label value beyond the labelmap is refused naming both files; a bad labelmap line names its line; nothing is imported', async () => {
+    const { root, client } = setup();
+    const voc = await makeVocRoot(join(root, 'in'), { n: 3 });
+    // makeVocRoot's masks use VOC classes up to 20: a labelmap of three classes leaves most of them out.
+    writeFileSync(
+      join(voc.root, 'labelmap.txt'),
+      '# label:color_rgb:parts:actions\nbackground:0,0,0::\nroad:128,64,128::\ncar:0,0,142::\n',
+    );
+    const highest = Math.max(...[...voc.labels.values()].flatMap((l) => [...l].filter((v) => v !== 255)));
+    expect(highest).toBeGreaterThan(2);
+    const refused = await finishJob(client, () => client.call('datasets.importVoc', { root: voc.root }));
+    expect(refused.status).toBe('failed');
+    expect(refused.error?.message).toMatch(
+      /SegmentationClass\/.*\.png: label value \d+ \(\d+ pixels\) is not a class of .*labelmap\.txt \(0\.\.2, 255 = ignore\)$/,
+    );
+    writeFileSync(join(voc.root, 'labelmap.txt'), 'background:0,0,0::\nroad:128,64::\n');
+    const bad = await finishJob(client, () => client.call('datasets.importVoc', { root: voc.root }));
+    expect(bad.error?.message).toMatch(/labelmap\.txt:2: class "road": colour "128,64" is not r,g,b with values 0-255$/);
+    expect(await client.call('datasets.list', {})).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import type { Rle } from '../masks/rle';
 import { ApiError } from '../../../shared/api/errors';
 import { datasetClasses, datasetImages, imageIdsTagged, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
+import { formatLabelmap, LABELMAP_FILE } from './labelmap';
 
 export interface ExportCounts {
   files: number;
@@ -90,7 +91,8 @@ export function runHasResult(deps: StoreDeps, runId: number): (sampleId: number 
 
 /**
  * Ground truth as a VOC root (JPEGImages copies, SegmentationClass palette PNGs whose palette index
- * is the class, ImageSets/Segmentation/<split>.txt), which `import voc` reads back exactly. With a
+ * is the class, ImageSets/Segmentation/<split>.txt, labelmap.txt with the class names and colours),
+ * which `import voc` reads back exactly. With a
  * run: one palette PNG per image the run covers, <image stem>.png, all background (0) where it
  * predicted nothing, which `import predictions --format png` reads back; an unfinished run's images
  * without results are left out (not written as background) and counted in `unpredicted`.
@@ -157,6 +159,12 @@ export async function exportVoc(
     if (train !== undefined && val !== undefined && !splits.has('trainval')) splits.set('trainval', [...train, ...val].sort());
     for (const [split, ids] of splits) {
       await writeFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
+      files++;
+    }
+    // The classes' names and colours (VOC's own when absent): `import voc` reads them back.
+    const labelmap = formatLabelmap(datasetClasses(deps.db, datasetId));
+    if (labelmap !== null) {
+      await writeFile(join(outDir, LABELMAP_FILE), labelmap);
       files++;
     }
   }

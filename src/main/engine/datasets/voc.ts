@@ -18,6 +18,7 @@ import {
   type StagedImage,
   type StoreDeps,
 } from './staging';
+import { LABELMAP_FILE, parseLabelmap, type LabelmapClass } from './labelmap';
 
 export interface VocImportParams {
   root: string;
@@ -116,7 +117,18 @@ function notVoc(root: string, missing: string): ApiError {
   );
 }
 
-async function readVocMask(path: string, image: StagedImage): Promise<StagedImage['samples'][number]['regions']> {
+/** The root's classes: its labelmap.txt (datasets/labelmap.ts) when there is one, else VOC's 21. */
+async function rootClasses(root: string): Promise<{ classes: LabelmapClass[]; from: string | null }> {
+  const file = join(root, LABELMAP_FILE);
+  if (!(await isFile(file))) return { classes: vocClasses(), from: null };
+  return { classes: parseLabelmap((await readImportFile(file)).toString('utf8'), file), from: file };
+}
+
+async function readVocMask(
+  path: string,
+  image: StagedImage,
+  labels: { count: number; from: string | null },
+): Promise<StagedImage['samples'][number]['regions']> {
   const bytes = await readImportFile(path);
   // The mask's size picks the image's grid: raw unless it has the EXIF-rotated size (images/orientation.ts).
   // It is checked from the PNG header, before the pixels are inflated.
@@ -134,10 +146,11 @@ async function readVocMask(path: string, image: StagedImage): Promise<StagedImag
   image.grid = chosen.grid ?? 'raw';
   const parts = labelMapToRles(mask.data, mask.height, mask.width);
   for (const p of parts) {
-    if (p.classIdx >= VOC_CLASSES.length && p.classIdx !== IGNORE) {
+    if (p.classIdx >= labels.count && p.classIdx !== IGNORE) {
+      const classes = labels.from === null ? 'a VOC class' : `a class of ${labels.from}`;
       throw new ApiError(
         'INVALID_INPUT',
-        `${path}: label value ${p.classIdx} (${p.area} pixels) is not a VOC class (0..${VOC_CLASSES.length - 1}, 255 = ignore)`,
+        `${path}: label value ${p.classIdx} (${p.area} pixels) is not ${classes} (0..${labels.count - 1}, 255 = ignore)`,
         { file: path, value: p.classIdx },
       );
     }
@@ -151,7 +164,8 @@ async function readVocMask(path: string, image: StagedImage): Promise<StagedImag
 /**
  * Imports a PASCAL VOC segmentation root: JPEGImages + SegmentationClass (palette PNGs, the palette
  * INDEX is the label) or SegmentationClassAug (grey PNGs), split lists from ImageSets/Segmentation.
- * Listed ids without a mask (VOC's test split) import without ground truth.
+ * Listed ids without a mask (VOC's test split) import without ground truth. The classes are VOC's 21,
+ * or those a labelmap.txt at the root names (CVAT's file; `export --format voc` writes one).
  */
 export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: JobContext): Promise<ImportResult> {
   const root = await requireDirectory(params.root, 'VOC root');
@@ -162,6 +176,7 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
   const { masks, found } = await maskFiles(root);
   if (found.length === 0) throw notVoc(root, 'no SegmentationClass/ or SegmentationClassAug/ folder');
   const images = await imageFiles(jpegDir);
+  const { classes, from: labelmap } = await rootClasses(root);
   const listed = await listIds(root, params.split, masks);
   if (listed.length === 0) throw new ApiError('INVALID_INPUT', `${root}: the split lists name no images`);
   for (const entry of listed) {
@@ -189,7 +204,10 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
     ctx.progress(i + 1, staged.length, 'reading masks');
     const maskPath = masks.get(image.externalId as string);
     if (maskPath === undefined || !(await isFile(maskPath))) continue;
-    (image.samples[0] as StagedImage['samples'][number]).regions = await readVocMask(maskPath, image);
+    (image.samples[0] as StagedImage['samples'][number]).regions = await readVocMask(maskPath, image, {
+      count: classes.length,
+      from: labelmap,
+    });
     annotated++;
   }
   if (staged.length === 0)
@@ -203,8 +221,8 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
       format: 'voc',
       task: annotated > 0 ? 'semantic' : 'unlabelled',
       sourcePath: root,
-      meta: { split: params.split ?? null, maskFolders: found },
-      classes: vocClasses(),
+      meta: { split: params.split ?? null, maskFolders: found, ...(labelmap === null ? {} : { labelmap: LABELMAP_FILE }) },
+      classes,
       images: staged,
     },
     ctx,
