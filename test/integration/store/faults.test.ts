@@ -153,6 +153,55 @@ describe('a folder the user may not write', () => {
   });
 });
 
+describe("another user's workspace (its folder and file not writable by this user)", () => {
+  it('lists and scores read-only; a write fails in one line; nothing changes', () => {
+    const { dir: theirs, scored } = scoredCopy('theirs');
+    const file = join(theirs, 'tessera.db');
+    const hash = sha(file);
+    const filesBefore = readdirSync(theirs).sort();
+    // A clean close leaves no -shm beside the file: SQLite cannot make one in a folder it may not
+    // write (SQLITE_READONLY_DIRECTORY), and every command failed with "attempt to write a readonly database".
+    expect(filesBefore.filter((f) => f.endsWith('-shm') || f.endsWith('-wal'))).toEqual([]);
+    chmodSync(theirs, 0o555);
+    chmodSync(file, 0o444);
+    const run = (args: string[]): { code: number | null; stdout: string; stderr: string } => {
+      if (!root) {
+        const r = tessera(['--workspace', theirs, ...args]);
+        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+      }
+      // Root ignores permissions: the other user is "nobody".
+      chmodSync(t.dir, 0o755); // mkdtemp made it 0700
+      const s = spawnSync(process.execPath, [BIN, '--workspace', theirs, ...args], {
+        uid: 65534,
+        gid: 65534,
+        env: { ...process.env, TESSERA_WORKSPACE: '', HOME: '/nonexistent' },
+        encoding: 'utf8',
+      });
+      return { code: s.status, stdout: s.stdout, stderr: s.stderr };
+    };
+    try {
+      const list = run(['datasets', 'list', '--json']);
+      expect(list.stderr).toBe('');
+      expect((JSON.parse(list.stdout) as Array<{ name: string; imageCount: number }>).map((d) => [d.name, d.imageCount])).toEqual([
+        ['scenes', 12],
+      ]);
+      const evaluated = run(['eval', '--dataset', 'scenes', '--run', 'r1', '--json']);
+      expect(evaluated.code).toBe(0);
+      expect(JSON.parse(evaluated.stdout)).toEqual(JSON.parse(scored.stdout));
+      const tag = run(['tags', 'add', 'hard', '--dataset', 'scenes', '--all']);
+      expect(tag.code).toBe(1);
+      expect(tag.stderr).toBe(
+        `error: ${file} is open read-only (the folder ${theirs} is not writable): this needs to write to the workspace\n`,
+      );
+    } finally {
+      chmodSync(theirs, 0o755);
+      chmodSync(file, 0o644);
+    }
+    expect(sha(file)).toBe(hash);
+    expect(readdirSync(theirs).sort()).toEqual(filesBefore);
+  });
+});
+
 /** A copy of the scene workspace with a toy CAM model's run r1, evaluated; the eval's output. */
 function scoredCopy(name: string): { dir: string; scored: CliResult } {
   const dir = join(t.dir, `${name}-src`);

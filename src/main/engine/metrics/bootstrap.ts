@@ -18,6 +18,19 @@ export interface PairedDifferences {
   meanDiff: number | null;
 }
 
+/**
+ * A statistic of the drawn image indices (in draw order, repeats included). With `byCounts` it can
+ * also be computed from how many times each image was drawn (counts[i] for image i, Σ counts = n),
+ * which `pairedBootstrap` then uses for the replicates: no index list, and a sum over images can be
+ * one pass in image order. `byCounts` must return exactly (bit for bit) what the index form returns
+ * for any draw with those counts, e.g. because it only sums integers below 2^53, which is exact in
+ * any order; a statistic whose value depends on the order of the draws (a float sum) must not have it.
+ */
+export interface BootstrapStatistic {
+  (indices: Uint32Array): number;
+  readonly byCounts?: (counts: Uint32Array) => number;
+}
+
 /** Replicates when `samples` is not given: Efron & Tibshirani's suggested B for percentile intervals. */
 export const DEFAULT_BOOTSTRAP_SAMPLES = 1000;
 
@@ -30,11 +43,13 @@ export const DEFAULT_BOOTSTRAP_SAMPLES = 1000;
  * statistic must recompute the metric from the indices (e.g. mIoU from summed counts), not average
  * per-image scores, because dataset mIoU is not a mean of image mIoUs.
  * Same seed and inputs, same interval (mulberry32, see prng.ts). A non-finite replicate throws.
+ * With `statistic.byCounts` the same draws (same generator calls in the same order) are tallied per
+ * image instead of listed, and the replicates are those of the index form, bit for bit.
  */
 export function pairedBootstrap<T>(
   perImageA: ArrayLike<T>,
   perImageB: ArrayLike<T>,
-  statistic: (indices: Uint32Array) => number,
+  statistic: BootstrapStatistic,
   opts: { samples?: number; seed: number },
 ): BootstrapInterval {
   const n = perImageA.length;
@@ -49,10 +64,20 @@ export function pairedBootstrap<T>(
   const estimate = finiteReplicate(statistic(Uint32Array.from({ length: n }, (_, i) => i)), 'the estimate');
   const random = mulberry32(opts.seed);
   const replicates = new Float64Array(samples);
-  const indices = new Uint32Array(n);
-  for (let r = 0; r < samples; r++) {
-    for (let i = 0; i < n; i++) indices[i] = Math.floor(random() * n);
-    replicates[r] = finiteReplicate(statistic(indices), `replicate ${r}`);
+  const byCounts = statistic.byCounts;
+  if (byCounts !== undefined) {
+    const counts = new Uint32Array(n);
+    for (let r = 0; r < samples; r++) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[Math.floor(random() * n)]!++;
+      replicates[r] = finiteReplicate(byCounts(counts), `replicate ${r}`);
+    }
+  } else {
+    const indices = new Uint32Array(n);
+    for (let r = 0; r < samples; r++) {
+      for (let i = 0; i < n; i++) indices[i] = Math.floor(random() * n);
+      replicates[r] = finiteReplicate(statistic(indices), `replicate ${r}`);
+    }
   }
   replicates.sort();
   return { low: percentile(replicates, 0.025), high: percentile(replicates, 0.975), estimate };

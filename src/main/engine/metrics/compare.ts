@@ -13,7 +13,7 @@ import type { Repos } from '../store/store';
 import { classCountsOf, pairOf, sampleScore } from './aggregate';
 import { pairedBootstrap, pairedDifferences, type BootstrapInterval } from './bootstrap';
 import type { ClassCounts } from './confusion';
-import { scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
+import { meanDifferenceStatistic, scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
 import type { EvaluationSample, EvaluationTask } from './evaluationSet';
 import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
 import { pairIou } from './referring';
@@ -97,9 +97,7 @@ export async function compareRuns(
       imageMetric: 'lisa-pair-iou',
       a: paired.length > 0 ? mean(iouA, all) : null,
       b: paired.length > 0 ? mean(iouB, all) : null,
-      difference: interval(scorable.length, () =>
-        pairedBootstrap(scoredA, scoredB, (idx) => mean(scoredB, idx) - mean(scoredA, idx), opts),
-      ),
+      difference: interval(scorable.length, () => pairedBootstrap(scoredA, scoredB, meanDifferenceStatistic(scoredA, scoredB), opts)),
       classes: [],
     };
   }

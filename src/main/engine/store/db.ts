@@ -147,9 +147,23 @@ function damagedFile(file: string, err: unknown): ApiError | null {
 }
 
 /**
+ * SQLite could not make or set up the -shm file a WAL-mode file is read with: CANTOPEN on a read-only
+ * mount, READONLY_DIRECTORY in a folder this user may not write (another user's workspace),
+ * READONLY_CANTINIT with a -shm this user may not write.
+ */
+function cannotMakeShm(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_CANTINIT')
+  );
+}
+
+/**
  * A read-only connection. SQLite reads a WAL-mode file only with its -shm beside it; on a
- * read-only folder without one (a workspace closed cleanly, then mounted read-only) the file is
- * read into memory instead, as a rollback-mode image (there is no WAL content to miss).
+ * read-only folder without one (a workspace closed cleanly, then mounted read-only, or another
+ * user's folder) the file is read into memory instead, as a rollback-mode image (there is no WAL
+ * content to miss).
  */
 function openReadOnly(file: string, p: StoreProbe): Db {
   try {
@@ -162,8 +176,7 @@ function openReadOnly(file: string, p: StoreProbe): Db {
       throw err;
     }
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code !== 'string' || !code.startsWith('SQLITE_CANTOPEN')) throw err;
+    if (!cannotMakeShm(err)) throw err;
     if ((p.walBytes ?? 0) > 0) {
       throw new ApiError(
         'READ_ONLY',
