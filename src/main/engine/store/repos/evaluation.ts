@@ -94,8 +94,28 @@ export function scoredRunIds(db: Db, datasetId: number, limit: number): number[]
     .all(datasetId, limit) as number[];
 }
 
+/** Model kinds whose runs write masks (a label map or binary masks; run writers store no region for background). */
+const MASK_MODEL_KINDS = ['semantic-seg', 'probability-map', 'cam', 'seg-token', 'prompt-decoder'];
+/** Prediction import formats that are masks (npy and toco-cam import heatmaps). */
+const MASK_IMPORT_FORMATS = ['png', 'coco-results'];
+
+/**
+ * Whether a run holds masks to score: it stored a region, or it is a complete run of masks that
+ * predicted background (or empty masks) everywhere — a model of a mask-writing kind, or an import
+ * of PNGs or COCO results. Not a run of heatmaps only (patch tokens, imported CAMs), nor an
+ * unfinished run with nothing stored yet.
+ */
 export function runHasPredictions(db: Db, runId: number): boolean {
-  return db.prepare('SELECT 1 FROM predictions WHERE run_id = ? LIMIT 1').get(runId) !== undefined;
+  return (
+    db
+      .prepare(
+        `SELECT 1 WHERE EXISTS (SELECT 1 FROM predictions WHERE run_id = ?)
+           OR EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = 'complete' AND (
+                json_extract(provenance, '$.modelKind') IN (${MASK_MODEL_KINDS.map((k) => `'${k}'`).join(', ')})
+             OR (source = 'import' AND json_extract(params, '$.format') IN (${MASK_IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}))))`,
+      )
+      .get(runId, runId) !== undefined
+  );
 }
 
 export function datasetTaskOf(db: Db, datasetId: number): string | undefined {
