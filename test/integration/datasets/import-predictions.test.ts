@@ -49,6 +49,8 @@ describe('import predictions as a run', () => {
       images: 2,
       heatmaps: 0,
       skipped: [{ file: 'stranger.png', reason: 'no image of the dataset has this name' }],
+      // The third image has no file: the complete run scores it as all background, and says so.
+      withoutFile: { images: 1, of: 3, examples: ['2007_000002.jpg'] },
     });
     const run = await s.client.call('runs.get', { runId: result.runId });
     expect(run).toMatchObject({ source: 'import', status: 'complete', predictedSamples: 2 });

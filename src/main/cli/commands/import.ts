@@ -121,6 +121,11 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
         // PNG predictions are counted while imported: scoring them reads the stored counts.
         return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };
       });
+      const missing = result.withoutFile;
+      if (missing !== undefined)
+        process.stderr.write(
+          `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background\n`,
+        );
       if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
       const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
       printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);

@@ -337,6 +337,10 @@ export async function importPredictions(
     throw err;
   }
   ctx.progress(total, total, 'done');
+  // A folder of PNGs is one file per image: an image without one is scored as all background (the
+  // run is complete), which a folder of predictions for a part of the dataset (val only) would not mean.
+  const predicted = new Set(matchedPngs.map((m) => m.image.id));
+  const missing = format === 'png' ? images.filter((i) => !predicted.has(i.id)) : [];
   return {
     runId,
     name: params.run,
@@ -346,5 +350,8 @@ export async function importPredictions(
     heatmaps: heatmaps.length,
     scored,
     skipped,
+    ...(missing.length === 0
+      ? {}
+      : { withoutFile: { images: missing.length, of: images.length, examples: missing.slice(0, 5).map((i) => i.fileName) } }),
   };
 }

@@ -32,6 +32,11 @@ export const PredictionsImportResult = z.object({
    */
   scored: z.number().int().optional(),
   skipped: z.array(SkippedFile),
+  /**
+   * PNG imports: images of the dataset with no prediction file (a complete run scores them as all
+   * background), out of how many, and the first few of their names. Absent when every image has a file.
+   */
+  withoutFile: z.object({ images: z.number().int(), of: z.number().int(), examples: z.array(z.string()) }).optional(),
 });
 export type PredictionsImportResult = z.infer<typeof PredictionsImportResult>;
 
