@@ -9,11 +9,14 @@ import {
   type TesseraClient,
 } from '../../shared';
 
+/** How often a job's progress is printed as a line when stderr is not a terminal. */
+const PROGRESS_LINE_MS = 10_000;
+
 /**
  * Calls a method that starts a job and waits for the job, printing progress to stderr on a
  * terminal; resolves with the job's result as its kind defines it (src/shared/api/jobKinds.ts).
- * Ctrl-C cancels the job (each finished item is already committed), then exits once the engine
- * says it stopped. `onStarted` sees the method's own output (e.g. `runs.start`'s runId).
+ * Ctrl-C or SIGTERM cancels the job (each finished item is already committed), then exits once the
+ * engine says it stopped. `onStarted` sees the method's own output (e.g. `runs.start`'s runId).
  */
 export async function runJob<M extends JobMethod>(
   client: TesseraClient,
@@ -29,18 +32,31 @@ export async function runJob<M extends JobMethod>(
     else finished.set(f.jobId, f);
   });
   const tty = process.stderr.isTTY === true;
+  // Not a terminal (nohup, a batch job's log): a plain line at most every 10 s, none for short jobs.
+  let lastLine = performance.now();
   const offProgress = client.on('job.progress', (p) => {
     if (tty) process.stderr.write(`\r${p.stage}: ${p.done}/${p.total}\x1b[K`);
+    else if (performance.now() - lastLine >= PROGRESS_LINE_MS) {
+      lastLine = performance.now();
+      process.stderr.write(`${p.stage}: ${p.done}/${p.total}\n`);
+    }
   });
   let jobId: string | null = null;
-  const onSigint = (): void => {
+  let stopAsked = false;
+  // Ctrl-C, and SIGTERM as `timeout`, Slurm's preemption and `docker stop` send it: the job is
+  // cancelled as from the UI (the run shows cancelled and resumes; an export removes its staging
+  // folder). A signal while the job is being started cancels it as soon as it has an id.
+  const onStop = (): void => {
+    stopAsked = true;
     if (jobId !== null) void client.call('jobs.cancel', { jobId });
   };
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
   try {
     const started = await client.call(method, input);
     onStarted?.(started);
     jobId = started.jobId;
+    if (stopAsked) void client.call('jobs.cancel', { jobId });
     const id = jobId;
     const result = await new Promise<JobFinished>((resolveWait) => {
       const early = finished.get(id);
@@ -55,7 +71,8 @@ export async function runJob<M extends JobMethod>(
     if (typed === null) throw new ApiError('INTERNAL', `${method}: the job's result does not match its kind`);
     return typed;
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
     offFinished();
     offProgress();
   }
