@@ -158,6 +158,20 @@ describe('export staging', () => {
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
+  it('an export where no folder can be made, or under a name too long, says so in one line (was "internal error")', async () => {
+    const { root, client } = setup();
+    const datasetId = await importShapes(root, client);
+    const cases: Array<[string, string]> = [[join(root, 'x'.repeat(300)), 'a name in this path is too long for the file system']];
+    // /proc refuses new entries with ENOENT though the folder exists.
+    if (existsSync('/proc/self')) cases.push(['/proc/tessera-export', 'no such file or folder (or one cannot be made there)']);
+    for (const [out, why] of cases) {
+      const done = await exportVoc(client, datasetId, out);
+      expect(done.status).toBe('failed');
+      expect(done.error?.message).toMatch(new RegExp(`^\\S*: ${why.replace(/[()]/g, '\\$&')}$`));
+      expect(done.error?.message).not.toMatch(/internal error/);
+    }
+  });
+
   it("removes a killed export's staging folder at the next export there, never a live export's", async () => {
     const { root, client } = setup();
     const datasetId = await importShapes(root, client);

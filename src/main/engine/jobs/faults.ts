@@ -33,6 +33,10 @@ const FILE_FAULTS: Record<string, (path: string) => string> = {
   EISDIR: (p) => `${p} is a folder, not a file`,
   EMFILE: (p) => `too many open files while opening ${p}`,
   EIO: (p) => `input/output error on ${p} (the disk or the network share failed)`,
+  ENAMETOOLONG: (p) => `${p}: a name in this path is too long for the file system`,
+  ELOOP: (p) => `${p}: too many symbolic links (a link that points to itself?)`,
+  // /proc, /sys and other special file systems refuse to make files with ENOENT even where the folder exists.
+  ENOENT: (p) => `${p}: no such file or folder (or one cannot be made there)`,
 };
 
 /** The one line for a file-system error, naming `shownPath` (the destination a user knows) or the errno's own path. */
