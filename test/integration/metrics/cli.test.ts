@@ -106,6 +106,23 @@ describe('tessera eval / compare', () => {
     expect(human.stdout).toMatch(/B wins \d+, ties \d+, loses \d+/);
   });
 
+  it("refuses a seed or a resample count outside what compare takes in the option's words, not the API's", () => {
+    const cases: Array<[string[], string]> = [
+      [['--seed', '4294967296'], 'error: --seed must be an integer from 0 to 4294967295 (got "4294967296")'],
+      [['--seed', ''], 'error: --seed must be an integer from 0 to 4294967295 (got "")'],
+      [['--seed', '1e3'], 'error: --seed must be an integer from 0 to 4294967295 (got "1e3")'],
+      [['--samples', '100000000'], 'error: --samples must be an integer from 1 to 100000 (got "100000000")'],
+    ];
+    for (const [args, line] of cases) {
+      const r = cli('compare', '--dataset', 'street', '--runs', 'base,better', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(line);
+    }
+    // An input the API refuses is said without the API method's name.
+    const empty = cli('tags', 'add', '', '--dataset', 'street', '--all');
+    expect({ code: empty.code, stderr: empty.stderr }).toEqual({ code: 1, stderr: 'error: a tag name cannot be empty (tag)\n' });
+  });
+
   it('names runs with --run A --run B, a name with a comma included; --runs splits at commas and says so', () => {
     const byRun = cli('compare', '--dataset', 'street', '--run', 'base', '--run', 'better, tuned', '--json');
     expect(byRun.stderr).toBe('');

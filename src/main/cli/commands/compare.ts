@@ -5,6 +5,10 @@ import { runJob } from '../jobs';
 import { printJson, printLine, table } from '../output';
 import { collectRun, resolveDataset, resolveRuns, runRefs } from '../resolve';
 
+/** The bounds metrics.compare takes (src/shared/api/methods/metrics.ts). */
+const MAX_SEED = 2 ** 32 - 1;
+const MAX_SAMPLES = 100_000;
+
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
 /** The images left out of the per-image comparison and the bootstrap, and why. */
@@ -69,10 +73,11 @@ export function registerCompare(program: Command, globals: () => GlobalOptions):
       ) => {
         const refs = runRefs(opts, { min: 2, max: 2 });
         if ('usage' in refs) return cmd.error(refs.usage);
-        const seed = Number(opts.seed);
-        const samples = Number(opts.samples);
-        if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
-        if (!Number.isInteger(samples) || samples < 1) cmd.error(`error: --samples must be a positive integer (got "${opts.samples}")`);
+        const seed = /^\d+$/.test(opts.seed.trim()) ? Number(opts.seed) : NaN;
+        const samples = /^\d+$/.test(opts.samples.trim()) ? Number(opts.samples) : NaN;
+        if (!(seed <= MAX_SEED)) cmd.error(`error: --seed must be an integer from 0 to ${MAX_SEED} (got "${opts.seed}")`);
+        if (!(samples >= 1 && samples <= MAX_SAMPLES))
+          cmd.error(`error: --samples must be an integer from 1 to ${MAX_SAMPLES} (got "${opts.samples}")`);
         const comparison = await withSession(globals(), async (s) => {
           const dataset = await resolveDataset(s.client, opts.dataset);
           const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);

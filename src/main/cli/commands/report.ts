@@ -26,8 +26,8 @@ export function registerReport(program: Command, globals: () => GlobalOptions): 
         if (!format.success) cmd.error(`error: --out ${opts.out}: unknown report type; use .html, .pdf, .csv, .tex or .json`);
         const refs = runRefs(opts, { min: 1, max: 8 });
         if ('usage' in refs) return cmd.error(refs.usage);
-        const seed = Number(opts.seed);
-        if (!Number.isInteger(seed) || seed < 0) cmd.error(`error: --seed must be a non-negative integer (got "${opts.seed}")`);
+        const seed = /^\d+$/.test(opts.seed.trim()) ? Number(opts.seed) : NaN;
+        if (!(seed <= 2 ** 32 - 1)) cmd.error(`error: --seed must be an integer from 0 to ${2 ** 32 - 1} (got "${opts.seed}")`);
         const result = await withSession(globals(), async (s) => {
           const dataset = await resolveDataset(s.client, opts.dataset);
           const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);

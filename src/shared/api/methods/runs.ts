@@ -37,7 +37,7 @@ export const runMethods = {
     input: z.object({
       modelId: Id,
       datasetId: Id,
-      runName: z.string().min(1).max(200).optional(),
+      runName: z.string().min(1, 'a run name cannot be empty').max(200, 'a run name has at most 200 characters').optional(),
       subset: z.string().min(1).optional(),
       device: Device.default('auto'),
     }),

@@ -15,8 +15,8 @@ export type TagSummary = z.infer<typeof TagSummary>;
 
 const TagName = z
   .string()
-  .min(1)
-  .max(100)
+  .min(1, 'a tag name cannot be empty')
+  .max(100, 'a tag name has at most 100 characters')
   .regex(/^[^,\s][^,]*$/, 'tag names cannot contain commas or start with a space');
 
 /** Tags build evaluation subsets (`--subset TAG`); review state tracks correction work per image. */
