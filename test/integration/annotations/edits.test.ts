@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crop, deflated, expectError, labelMap, openScene, pasted, versionRows, type Scene } from './helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
@@ -158,6 +159,52 @@ describe('annotations.applyEdit', () => {
     );
     await expectError(s.client.call('annotations.get', { imageId: 999 }), 'NOT_FOUND', /image 999 not found/);
     expect(versionRows(s.engine).every((r) => r.source === 'import')).toBe(true);
+  });
+
+  it('refuses a label that is not a class of the dataset, writing nothing (it was stored, then failed every score)', async () => {
+    const s = await scene();
+    const imageId = s.imageIds[0] as number;
+    const rowsBefore = versionRows(s.engine);
+    const classes = (await s.client.call('classes.list', { datasetId: s.datasetId })).map((c) => c.index);
+    for (const value of [200, Math.max(...classes) + 1]) {
+      await expectError(
+        s.client.call('annotations.applyEdit', {
+          imageId,
+          baseRevision: 0,
+          patch: { x: 0, y: 40, w: 2, h: 1, before: [0, 0], after: [1, value] },
+        }),
+        'INVALID_INPUT',
+        new RegExp(
+          `^img_000\\.png: the edit paints label ${value}, which is not a class here: the dataset's classes are ${classes.join(', ')} \\(255 is ignore\\)$`,
+        ),
+      );
+    }
+    expect(versionRows(s.engine)).toEqual(rowsBefore);
+    expect((await s.client.call('annotations.get', { imageId })).revision).toBe(0);
+    // Ignore (255) and the classes themselves are painted as before.
+    await s.client.call('annotations.applyEdit', {
+      imageId,
+      baseRevision: 0,
+      patch: { x: 0, y: 40, w: 2, h: 1, before: [0, 0], after: [255, 1] },
+    });
+  });
+
+  it('stops inflating a deflated patch once it is longer than the box (a deflate bomb used to be inflated to its end)', async () => {
+    const s = await scene();
+    const imageId = s.imageIds[0] as number;
+    // 200 kB of zeros in stored blocks, the second block's header made invalid: inflating it to the end
+    // fails on that header; stopping past the box's one byte never reaches it.
+    const stored = deflateSync(Buffer.alloc(200_000), { level: 0 });
+    stored[2 + 5 + 65_535] = 0b110;
+    await expectError(
+      s.client.call('annotations.applyEdit', {
+        imageId,
+        baseRevision: 0,
+        patch: { x: 10, y: 0, w: 1, h: 1, before: [0], after: { deflate: stored.toString('base64') } },
+      }),
+      'INVALID_INPUT',
+      /^img_000\.png: patch\.after: more than 1 bytes, expected 1/,
+    );
   });
 
   it('does nothing for an edit that changes no pixel', async () => {

@@ -12,6 +12,7 @@ export interface Scene {
   workspace: string;
   engine: Engine;
   client: TesseraClient;
+  datasetId: number;
   imageIds: number[];
   /** The imported label maps (row-major), as makeFolderDataset wrote them. */
   labels: Uint8Array[];
@@ -20,7 +21,7 @@ export interface Scene {
   cleanup(): Promise<void>;
 }
 
-/** A workspace with a 64x48 folder dataset of three images, each a labelled rectangle (classes 1..3) and one ignore pixel. */
+/** A workspace with a 64x48 folder dataset of three images, each a labelled rectangle (classes 1..3) and one ignore pixel; classes 0..7. */
 export async function openScene(): Promise<Scene> {
   const t = tempDir('tessera-annotations-');
   const workspace = join(t.dir, 'ws');
@@ -30,6 +31,8 @@ export async function openScene(): Promise<Scene> {
     client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'shapes' }),
   );
   const result = ImportResult.parse(done.result);
+  // Classes 4-7 too: the edits paint classes the images do not have yet (an edit may paint only the dataset's classes).
+  await client.call('classes.add', { datasetId: result.datasetId, classes: ['four', 'five', 'six', 'seven'].map((name) => ({ name })) });
   const page = await client.call('images.page', { datasetId: result.datasetId });
   let closed = false;
   return {
@@ -37,6 +40,7 @@ export async function openScene(): Promise<Scene> {
     workspace,
     engine,
     client,
+    datasetId: result.datasetId,
     imageIds: page.items.map((i) => i.id),
     labels: data.labels,
     width: 64,

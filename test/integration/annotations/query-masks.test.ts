@@ -91,6 +91,24 @@ describe('editing a referring query mask', () => {
     expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
+  it("refuses a value a query's mask cannot hold", async () => {
+    const s = await openScene();
+    scenes.push(s);
+    const imageId = s.imageIds[0] as number;
+    const { sampleId } = addQuery(s, imageId, 'the small box');
+    await expectError(
+      s.client.call('annotations.applyEdit', {
+        imageId,
+        sampleId,
+        baseRevision: 0,
+        patch: { x: 0, y: 0, w: 2, h: 1, before: [0, 0], after: [1, 7] },
+      }),
+      'INVALID_INPUT',
+      /^img_000\.png: the edit paints label 7, which is not a class here: a query's mask holds 0, 1 and 255 \(ignore\)$/,
+    );
+    expect(sampleVersions(s, sampleId)).toEqual([[1, 1, 'import']]);
+  });
+
   it('opens an image with only queries on its first query, and refuses a sample of another image', async () => {
     const s = await openScene();
     scenes.push(s);

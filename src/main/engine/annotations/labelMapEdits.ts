@@ -17,6 +17,9 @@ interface Target {
   width: number;
   height: number;
   fileName: string;
+  datasetId: number;
+  /** A query's mask (referring datasets: 0/1, 255 ignore) rather than a semantic label map. */
+  queryMask: boolean;
 }
 
 type Deps = Pick<EngineDeps, 'db' | 'repos' | 'events'>;
@@ -36,7 +39,45 @@ export function editTarget(deps: Deps, imageId: number, sampleId?: number): Targ
   if (target === undefined) {
     throw new ApiError('INVALID_INPUT', `image ${imageId} (${image.file_name}) has no label map or query mask to edit`);
   }
-  return { imageId, sampleId: target, width: image.width, height: image.height, fileName: image.file_name };
+  const queryMask = samples.find((s) => s.id === target)?.query != null;
+  return {
+    imageId,
+    sampleId: target,
+    width: image.width,
+    height: image.height,
+    fileName: image.file_name,
+    datasetId: image.dataset_id,
+    queryMask,
+  };
+}
+
+/**
+ * The label values an edit may write: a query's mask holds 0, 1 and 255 (ignore); a semantic label
+ * map the dataset's classes and 255. Anything else was stored and then failed every score of the
+ * dataset ("ground-truth region has class 200, outside the dataset's classes") until undone.
+ */
+function checkLabels(deps: Deps, t: Target, after: Uint8Array): void {
+  const seen = new Uint8Array(256);
+  for (let i = 0; i < after.length; i++) seen[after[i]!] = 1;
+  const allowed = new Uint8Array(256);
+  allowed[255] = 1;
+  let classes: string;
+  if (t.queryMask) {
+    allowed[0] = 1;
+    allowed[1] = 1;
+    classes = "a query's mask holds 0, 1 and 255 (ignore)";
+  } else {
+    const list = deps.repos.datasets.classes(t.datasetId);
+    for (const c of list) allowed[c.index] = 1;
+    classes =
+      list.length === 0
+        ? 'the dataset has no classes yet: add classes first'
+        : `the dataset's classes are ${list.map((c) => c.index).join(', ')} (255 is ignore)`;
+  }
+  for (let v = 0; v < 256; v++) {
+    if (seen[v] === 1 && allowed[v] !== 1)
+      throw new ApiError('INVALID_INPUT', `${t.fileName}: the edit paints label ${v}, which is not a class here: ${classes}`, { value: v });
+  }
 }
 
 function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
@@ -112,6 +153,7 @@ export function applyEdit(
   checkBox(t, box);
   const before = decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`);
   const after = decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`);
+  checkLabels(deps, t, after);
   const history = deps.repos.annotations.history;
   let nowLabelled = false;
   const changed = deps.db.transaction(() => {

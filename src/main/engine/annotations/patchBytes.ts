@@ -1,22 +1,42 @@
-import { unzlibSync, zlibSync } from 'fflate';
+import { inflateSync } from 'node:zlib';
+import { zlibSync } from 'fflate';
 import { ApiError } from '../../../shared/api/errors';
 import type { PatchBytes } from '../../../shared/api/methods/annotations';
 
 /**
+ * zlib data inflated to at most `limit` bytes: inflation stops there (a 13 MiB request of 10 GiB of
+ * deflated zeros kept the server's thread inflating for minutes when only the output was capped).
+ * Null when the data holds more; throws on data that is not zlib.
+ */
+function inflateAtMost(bytes: Uint8Array, limit: number): Uint8Array | null {
+  try {
+    const out = inflateSync(bytes, { maxOutputLength: Math.max(1, limit) });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw err;
+  }
+}
+
+/**
  * A patch's label bytes as the client sent them (a number list, base64, or base64 of zlib-deflated
- * bytes) -> exactly `expected` bytes. Inflation writes into a buffer one byte larger than expected, so
- * a deflate bomb costs no memory and is refused by its length.
+ * bytes) -> exactly `expected` bytes. Inflation stops past `expected` bytes, so a deflate bomb costs
+ * neither memory nor time and is refused by its length.
  */
 export function decodePatchBytes(value: PatchBytes, expected: number, what: string): Uint8Array {
   let bytes: Uint8Array;
   if (Array.isArray(value)) bytes = Uint8Array.from(value);
   else if (typeof value === 'string') bytes = fromBase64(value);
   else {
+    let inflated: Uint8Array | null;
     try {
-      bytes = unzlibSync(fromBase64(value.deflate), { out: new Uint8Array(expected + 1) });
+      inflated = inflateAtMost(fromBase64(value.deflate), expected);
     } catch {
       throw new ApiError('INVALID_INPUT', `${what}: the deflated bytes are not valid zlib data`);
     }
+    if (inflated === null)
+      throw new ApiError('INVALID_INPUT', `${what}: more than ${expected} bytes, expected ${expected} (w x h of the box)`);
+    bytes = inflated;
   }
   if (bytes.length !== expected) {
     throw new ApiError(
@@ -39,7 +59,11 @@ export function deflateLabels(bytes: Uint8Array): Uint8Array {
 
 /** The inverse of deflateLabels, checked against the size the row says. */
 export function inflateLabels(bytes: Uint8Array, expected: number, what: string): Uint8Array {
-  const out = unzlibSync(bytes, { out: new Uint8Array(expected + 1) });
-  if (out.length !== expected) throw new ApiError('INTERNAL', `${what}: stored patch has ${out.length} bytes, expected ${expected}`);
+  const out = inflateAtMost(bytes, expected);
+  if (out === null || out.length !== expected)
+    throw new ApiError(
+      'INTERNAL',
+      `${what}: stored patch has ${out === null ? 'more than' : ''} ${out?.length ?? expected} bytes, expected ${expected}`,
+    );
   return out;
 }
