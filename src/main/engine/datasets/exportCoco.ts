@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
 import { paintLabelMap } from '../masks/labelMap';
 import { rleArea, rleBbox } from '../masks/rle';
-import { datasetClasses, datasetImages, datasetRegions, type DatasetImage } from '../store/repos/datasetReads';
+import { datasetClasses, datasetImages, datasetRegions, samplesWithGroundTruth, type DatasetImage } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import { runHasResult, type ExportCounts } from './exportVoc';
 
@@ -131,8 +131,12 @@ export async function exportCoco(
   const regions = [...datasetRegions(deps.db, datasetId)];
   // COCO lists exhaustively annotated images (one without annotations reads back as all background,
   // datasets/coco.ts): images without ground truth are left out, unless none has any (unlabelled).
+  // An image erased to all background has no current region but is annotated (as eval scores it).
   const annotated = new Set<number>();
-  for (const r of regions) annotated.add((imageOfSample.get(r.sampleId) as DatasetImage).id);
+  for (const sampleId of samplesWithGroundTruth(deps.db, datasetId)) {
+    const image = imageOfSample.get(sampleId);
+    if (image !== undefined) annotated.add(image.id);
+  }
   const listed = annotated.size === 0 ? images : images.filter((image) => annotated.has(image.id));
   const w = jsonWriter(join(outDir, 'instances.json'));
   await w.write('{"info":{"description":"exported by Tessera"},"images":[');

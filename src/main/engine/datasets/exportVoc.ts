@@ -6,7 +6,14 @@ import { paintLabelMap } from '../masks/labelMap';
 import { writePalettePng } from '../masks/png';
 import type { Rle } from '../masks/rle';
 import { ApiError } from '../../../shared/api/errors';
-import { datasetClasses, datasetImages, imageIdsTagged, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
+import {
+  datasetClasses,
+  datasetImages,
+  imageIdsTagged,
+  requireDataset,
+  samplesWithGroundTruth,
+  type DatasetImage,
+} from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import { formatLabelmap, LABELMAP_FILE } from './labelmap';
 
@@ -112,6 +119,8 @@ export async function exportVoc(
   // A query's mask is its ground truth even when it is empty (a ReasonSeg sample without shapes is
   // scored as an empty target); a semantic image without regions has no ground truth at all.
   const emptyIsGroundTruth = dataset.task === 'referring';
+  // An image erased to all background has ground truth (no current region, a deleted one): an all-0 mask.
+  const withGroundTruth = runId === undefined ? samplesWithGroundTruth(deps.db, datasetId) : new Set<number>();
   const masksDir = runId === undefined ? join(outDir, 'SegmentationClass') : outDir;
   await mkdir(masksDir, { recursive: true });
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
@@ -143,8 +152,10 @@ export async function exportVoc(
       list.push(id);
       splits.set(image.split ?? 'all', list);
     }
-    // Ground truth: an image without annotations has no mask (a query's empty mask is written). A run: an empty prediction is a mask of background.
-    if (runId === undefined && regions.length === 0 && !(emptyIsGroundTruth && sampleId !== undefined)) continue;
+    // Ground truth: an image without annotations has no mask (a query's empty mask, and an image erased to all
+    // background, are written). A run: an empty prediction is a mask of background.
+    if (runId === undefined && regions.length === 0 && !(sampleId !== undefined && (emptyIsGroundTruth || withGroundTruth.has(sampleId))))
+      continue;
     const labels = paintLabelMap(regions, image.height, image.width);
     await writeFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
     files++;

@@ -88,6 +88,23 @@ export function datasetClasses(db: Db, datasetId: number): DatasetClass[] {
   return rows.map((r) => ({ index: r.idx, name: r.name, color: JSON.parse(r.color) as Rgb, externalId: r.external_id }));
 }
 
+/**
+ * The samples of a dataset that have ground truth: any region, even one whose current version is
+ * deleted (an image erased to all background is annotated as such), as eval decides which samples
+ * it scores (store/repos/evaluation.ts). An undo of the edits that gave an image its first regions
+ * removes them, so that image has none again.
+ */
+export function samplesWithGroundTruth(db: Db, datasetId: number): Set<number> {
+  const ids = db
+    .prepare(
+      `SELECT DISTINCT a.sample_id FROM annotations a JOIN samples s ON s.id = a.sample_id JOIN images i ON i.id = s.image_id
+       WHERE i.dataset_id = ?`,
+    )
+    .pluck()
+    .all(datasetId) as number[];
+  return new Set(ids);
+}
+
 /** The current version of every region of a dataset, in annotation id order (import order). */
 export function* datasetRegions(db: Db, datasetId: number): Generator<StoredRegion> {
   const rows = db
