@@ -2,7 +2,7 @@
  * Paired comparison of two runs on the same images (docs/design.md §5.6): per-image wins / ties /
  * losses, and a seeded bootstrap 95% interval of the difference in a dataset-level metric.
  */
-import { mulberry32 } from './prng';
+import { Mulberry32 } from './prng';
 
 export interface BootstrapInterval {
   low: number;
@@ -28,7 +28,7 @@ export interface PairedDifferences {
  */
 export interface BootstrapStatistic {
   (indices: Uint32Array): number;
-  readonly byCounts?: (counts: Uint32Array) => number;
+  readonly byCounts?: (counts: Float64Array) => number;
 }
 
 /** Replicates when `samples` is not given: Efron & Tibshirani's suggested B for percentile intervals. */
@@ -62,20 +62,22 @@ export function pairedBootstrap<T>(
     throw new RangeError(`bootstrap samples ${samples} must be a positive integer`);
   }
   const estimate = finiteReplicate(statistic(Uint32Array.from({ length: n }, (_, i) => i)), 'the estimate');
-  const random = mulberry32(opts.seed);
+  const random = new Mulberry32(opts.seed);
   const replicates = new Float64Array(samples);
   const byCounts = statistic.byCounts;
   if (byCounts !== undefined) {
-    const counts = new Uint32Array(n);
+    // Float64: V8 multiplies a Uint32Array or Int32Array element by an int32 as integers with an
+    // overflow check, about 3x slower in the statistic's sums than a float64 (exact here: < 2^53).
+    const counts = new Float64Array(n);
     for (let r = 0; r < samples; r++) {
       counts.fill(0);
-      for (let i = 0; i < n; i++) counts[Math.floor(random() * n)]!++;
+      random.tallyDraws(counts, n, n);
       replicates[r] = finiteReplicate(byCounts(counts), `replicate ${r}`);
     }
   } else {
     const indices = new Uint32Array(n);
     for (let r = 0; r < samples; r++) {
-      for (let i = 0; i < n; i++) indices[i] = Math.floor(random() * n);
+      random.drawIndices(indices, n);
       replicates[r] = finiteReplicate(statistic(indices), `replicate ${r}`);
     }
   }

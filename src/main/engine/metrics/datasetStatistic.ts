@@ -11,12 +11,13 @@ import { semanticScores, type SemanticScores } from './semantic';
  * A replicate whose metric is undefined (null) for either run gives NaN, which `pairedBootstrap`
  * rejects: it only happens when the resampled images have no scorable pixels at all.
  *
- * When every count is an integer and no sum can pass 2^53 (pixel counts always), the statistic also
- * has a `byCounts` form that `pairedBootstrap` uses: each class's sums as Σ (times drawn × count)
- * over the images, one pass over a packed copy of the non-zero counts. Integer sums below 2^53 are
- * exact in float64 whatever their order, so it gives the value of the index form bit for bit, in a
- * time linear in the images (the index form walks four arrays per drawn image and run, ~7x slower
- * at 20k images). Otherwise only the index form is given, which sums in draw order.
+ * When every count is an integer in [0, 2^31) and no sum over n drawn images can reach 2^53 (pixel
+ * counts: that is up to 4 million images of 2 gigapixels), the statistic also has a `byCounts` form,
+ * which `pairedBootstrap` uses: each class's sums as Σ (times drawn × count) over the images, one
+ * pass over a packed copy of the non-zero counts. Integer sums and products below 2^53 are exact in
+ * float64 in any order, so it returns the index form's value bit for bit, in time linear in the
+ * images (the index form adds 8 arrays of C float64 per drawn image, at scattered places: ~75x slower
+ * at 20k VOC-like images, bench/bootstrap.ts). Otherwise only the index form is given.
  */
 export function semanticDifferenceStatistic(
   perImageA: readonly ClassCounts[],
@@ -31,19 +32,16 @@ export function semanticDifferenceStatistic(
     const b = metric(scoresOfSum(perImageB, indices));
     return a === null || b === null ? Number.NaN : b - a;
   };
-  const packedA = packCounts(perImageA, perImageA.length);
-  const packedB = packCounts(perImageB, perImageA.length);
-  if (packedA === null || packedB === null || packedA.numClasses !== packedB.numClasses) return byIndices;
-  const sumA = new CountSums(packedA.numClasses);
-  const sumB = new CountSums(packedB.numClasses);
-  const byCounts = (counts: Uint32Array): number => {
+  const packed = packPair(perImageA, perImageB);
+  if (packed === null) return byIndices;
+  const sums = new PairSums(packed);
+  const byCounts = (counts: Float64Array): number => {
     if (counts.length !== perImageA.length) {
       throw new RangeError(`draw counts cover ${counts.length} images, expected ${perImageA.length}`);
     }
-    sumA.sumOver(packedA, counts);
-    sumB.sumOver(packedB, counts);
-    const a = metric(sumA.scores());
-    const b = metric(sumB.scores());
+    sums.sumOver(counts);
+    const a = metric(sums.scores('a'));
+    const b = metric(sums.scores('b'));
     return a === null || b === null ? Number.NaN : b - a;
   };
   return Object.assign(byIndices, { byCounts });
@@ -77,106 +75,126 @@ function addInto(target: Float64Array, source: Float64Array): void {
 }
 
 /**
- * One run's per-image counts, only the classes with a non-zero count, image after image (CSR): image
- * i's entries are start[i] .. start[i + 1]; entry e is class classOf[e] with values[4e .. 4e + 3] =
- * tp, fp, fn, gtPixels. Zeros add nothing to an exact sum, and a VOC image has a few of its 21
- * classes, so this is a few entries per image, read in order.
+ * Both runs' per-image counts, only the non-zero ones, class by class: slot k is class k of run A for
+ * k < numClasses and class k − numClasses of run B after; its entries are start[k] .. start[k + 1] − 1,
+ * entry e being image[e] (ascending) and values[4e .. 4e + 3] = tp, fp, fn, gtPixels. Zeros add
+ * nothing to an exact sum, and a VOC image has a few of its 21 classes, so a replicate reads a few
+ * entries per image, in order, into four running sums per slot (the index form adds 8 arrays of 21
+ * float64 per drawn image, at scattered places, into sums in memory).
  */
-interface PackedCounts {
+interface PackedPair {
   numClasses: number;
-  start: Uint32Array;
-  classOf: Uint32Array;
-  values: Float64Array;
+  start: Int32Array;
+  image: Int32Array;
+  values: Int32Array;
 }
+
+/** Largest count packed as an int32. */
+const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Null when the byCounts form could differ from the index form: class arrays of different lengths
- * (the index form throws on those), a count that is not an integer, or one so large that a sum over
- * `draws` images could reach 2^53, past which float64 sums of integers round.
+ * Null when the byCounts form could differ from the index form or the counts do not fit: class
+ * arrays of different lengths (the index form throws on those), a count that is not an integer in
+ * [0, 2^31), or counts so large that a sum over n drawn images could reach 2^53, past which float64
+ * sums of integers round.
  */
-function packCounts(perImage: readonly ClassCounts[], draws: number): PackedCounts | null {
-  const numClasses = perImage[0]?.tp.length ?? 0;
-  let entries = 0;
+function packPair(perImageA: readonly ClassCounts[], perImageB: readonly ClassCounts[]): PackedPair | null {
+  const n = perImageA.length;
+  const numClasses = perImageA[0]?.tp.length ?? 0;
+  const runs = [perImageA, perImageB];
+  const start = new Int32Array(2 * numClasses + 1);
   let largest = 0;
-  for (const image of perImage) {
-    const { tp, fp, fn, gtPixels } = image;
-    if (tp.length !== numClasses || fp.length !== numClasses || fn.length !== numClasses || gtPixels.length !== numClasses) return null;
-    for (let c = 0; c < numClasses; c++) {
-      const t = tp[c]!;
-      const p = fp[c]!;
-      const f = fn[c]!;
-      const g = gtPixels[c]!;
-      if (!Number.isInteger(t) || !Number.isInteger(p) || !Number.isInteger(f) || !Number.isInteger(g)) return null;
-      largest = Math.max(largest, Math.abs(t), Math.abs(p), Math.abs(f), Math.abs(g));
-      if (t !== 0 || p !== 0 || f !== 0 || g !== 0) entries++;
-    }
-  }
-  // Every partial sum, in draw order or as Σ times × count, is at most draws · largest in size.
-  if (draws * largest >= 2 ** 53) return null;
-  const start = new Uint32Array(perImage.length + 1);
-  const classOf = new Uint32Array(entries);
-  const values = new Float64Array(4 * entries);
-  let e = 0;
-  perImage.forEach(({ tp, fp, fn, gtPixels }, i) => {
-    start[i] = e;
-    for (let c = 0; c < numClasses; c++) {
-      if (tp[c] === 0 && fp[c] === 0 && fn[c] === 0 && gtPixels[c] === 0) continue;
-      classOf[e] = c;
-      values[4 * e] = tp[c]!;
-      values[4 * e + 1] = fp[c]!;
-      values[4 * e + 2] = fn[c]!;
-      values[4 * e + 3] = gtPixels[c]!;
-      e++;
-    }
-  });
-  start[perImage.length] = e;
-  return { numClasses, start, classOf, values };
-}
-
-/** Per-class sums reused across replicates (semanticScores keeps none of its arrays). */
-class CountSums {
-  private readonly sums: Float64Array;
-  private readonly tp: Float64Array;
-  private readonly fp: Float64Array;
-  private readonly fn: Float64Array;
-  private readonly gtPixels: Float64Array;
-
-  constructor(numClasses: number) {
-    this.sums = new Float64Array(4 * numClasses);
-    this.tp = new Float64Array(numClasses);
-    this.fp = new Float64Array(numClasses);
-    this.fn = new Float64Array(numClasses);
-    this.gtPixels = new Float64Array(numClasses);
-  }
-
-  /** Σ over images of counts[i] × image i's counts: exact, since packCounts checked the bound. */
-  sumOver(packed: PackedCounts, counts: Uint32Array): void {
-    const { start, classOf, values } = packed;
-    const sums = this.sums;
-    sums.fill(0);
-    for (let i = 0; i < counts.length; i++) {
-      const times = counts[i]!;
-      if (times === 0) continue;
-      const end = start[i + 1]!;
-      for (let e = start[i]!; e < end; e++) {
-        const s = 4 * classOf[e]!;
-        const v = 4 * e;
-        sums[s] = sums[s]! + times * values[v]!;
-        sums[s + 1] = sums[s + 1]! + times * values[v + 1]!;
-        sums[s + 2] = sums[s + 2]! + times * values[v + 2]!;
-        sums[s + 3] = sums[s + 3]! + times * values[v + 3]!;
+  for (const [r, run] of runs.entries()) {
+    for (const { tp, fp, fn, gtPixels } of run) {
+      if (tp.length !== numClasses || fp.length !== numClasses || fn.length !== numClasses || gtPixels.length !== numClasses) return null;
+      for (let c = 0; c < numClasses; c++) {
+        const t = tp[c]!;
+        const p = fp[c]!;
+        const f = fn[c]!;
+        const g = gtPixels[c]!;
+        if (!isCount(t) || !isCount(p) || !isCount(f) || !isCount(g)) return null;
+        largest = Math.max(largest, t, p, f, g);
+        if (t !== 0 || p !== 0 || f !== 0 || g !== 0) start[r * numClasses + c + 1]!++;
       }
     }
-    for (let c = 0; c < this.tp.length; c++) {
-      this.tp[c] = sums[4 * c]!;
-      this.fp[c] = sums[4 * c + 1]!;
-      this.fn[c] = sums[4 * c + 2]!;
-      this.gtPixels[c] = sums[4 * c + 3]!;
+  }
+  // Every partial sum, in draw order or as Σ times × count, is at most n · largest.
+  if (n * largest >= 2 ** 53) return null;
+  for (let k = 0; k < 2 * numClasses; k++) start[k + 1] = start[k + 1]! + start[k]!;
+  const total = start[2 * numClasses]!;
+  const image = new Int32Array(total);
+  const values = new Int32Array(4 * total);
+  const next = start.slice(0, 2 * numClasses);
+  for (const [r, run] of runs.entries()) {
+    run.forEach(({ tp, fp, fn, gtPixels }, i) => {
+      for (let c = 0; c < numClasses; c++) {
+        if (tp[c] === 0 && fp[c] === 0 && fn[c] === 0 && gtPixels[c] === 0) continue;
+        const e = next[r * numClasses + c]!++;
+        image[e] = i;
+        values[4 * e] = tp[c]!;
+        values[4 * e + 1] = fp[c]!;
+        values[4 * e + 2] = fn[c]!;
+        values[4 * e + 3] = gtPixels[c]!;
+      }
+    });
+  }
+  return { numClasses, start, image, values };
+}
+
+function isCount(x: number): boolean {
+  return Number.isInteger(x) && x >= 0 && x <= INT32_MAX;
+}
+
+/** Per-class sums of both runs, reused across replicates (semanticScores keeps none of its arrays). */
+class PairSums {
+  private readonly a: ClassCounts;
+  private readonly b: ClassCounts;
+
+  constructor(private readonly packed: PackedPair) {
+    const c = packed.numClasses;
+    const counts = (): ClassCounts => ({
+      tp: new Float64Array(c),
+      fp: new Float64Array(c),
+      fn: new Float64Array(c),
+      gtPixels: new Float64Array(c),
+    });
+    this.a = counts();
+    this.b = counts();
+  }
+
+  /**
+   * Per slot, Σ over its images of counts[image] × the image's counts. An image not drawn adds
+   * 0 × count = +0, which changes no sum (cheaper than a branch taken at random a third of the time).
+   * Exact, as packPair checked the bound.
+   */
+  sumOver(counts: Float64Array): void {
+    const { start, image, values, numClasses } = this.packed;
+    for (let k = 0; k < 2 * numClasses; k++) {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      let gt = 0;
+      const end = start[k + 1]!;
+      for (let e = start[k]!; e < end; e++) {
+        const times = counts[image[e]!]!;
+        const v = 4 * e;
+        tp += times * values[v]!;
+        fp += times * values[v + 1]!;
+        fn += times * values[v + 2]!;
+        gt += times * values[v + 3]!;
+      }
+      const run = k < numClasses ? this.a : this.b;
+      const c = k < numClasses ? k : k - numClasses;
+      run.tp[c] = tp;
+      run.fp[c] = fp;
+      run.fn[c] = fn;
+      run.gtPixels[c] = gt;
     }
   }
 
-  scores(): SemanticScores {
-    return semanticScores(this.tp, this.fp, this.fn, this.gtPixels);
+  scores(run: 'a' | 'b'): SemanticScores {
+    const { tp, fp, fn, gtPixels } = this[run];
+    return semanticScores(tp, fp, fn, gtPixels);
   }
 }
 
