@@ -205,3 +205,71 @@ describe('paired comparison with images whose ground truth is entirely ignore (2
     expect(c.difference).toEqual(PINNED_SEED_7);
   });
 });
+
+describe('ties', () => {
+  it('counts per-image scores equal up to floating-point rounding as a tie, not a win', async () => {
+    // One image: GT 100 px of class 0, 337 of class 1, the rest ignore. A's class IoUs are {0.1, 0.5},
+    // B's {0.2, 0.4}: both image mIoUs are 3/10, computed as 0.3 and 0.30000000000000004.
+    const size = { w: 64, h: 48 };
+    const layout = (runs: Array<[number, number]>, fill: number): Uint8Array => {
+      const map = new Uint8Array(size.w * size.h).fill(fill);
+      let at = 0;
+      for (const [value, n] of runs) map.fill(value, at, (at += n));
+      return map;
+    };
+    const gt = layout(
+      [
+        [0, 100],
+        [1, 337],
+      ],
+      255,
+    );
+    const t = tempDir('tessera-ties-');
+    const tie = await importSemantic(client, engine, t.dir, [gt], size, 'ties');
+    t.cleanup();
+    const sampleId = tie.samples[0]!.sampleId;
+    const a = addSemanticRun(
+      engine,
+      tie.datasetId,
+      'a',
+      new Map([
+        [
+          sampleId,
+          layout(
+            [
+              [0, 23],
+              [1, 77],
+              [0, 130],
+              [1, 207],
+            ],
+            0,
+          ),
+        ],
+      ]),
+      size,
+    );
+    const b = addSemanticRun(
+      engine,
+      tie.datasetId,
+      'b',
+      new Map([
+        [
+          sampleId,
+          layout(
+            [
+              [0, 57],
+              [1, 43],
+              [0, 185],
+              [1, 152],
+            ],
+            0,
+          ),
+        ],
+      ]),
+      size,
+    );
+    const c = await client.call('metrics.compare', { datasetId: tie.datasetId, runIds: [a, b] });
+    expect(c.perImage.map((p) => [p.a, p.b])).toEqual([[0.3, 0.30000000000000004]]);
+    expect(c.paired).toMatchObject({ wins: 0, ties: 1, losses: 0 });
+  });
+});

@@ -20,6 +20,13 @@ import { pairIou } from './referring';
 import { freshRun } from './scores';
 import type { CountRow } from './sampleCounts';
 
+/**
+ * Per-image scores within this of each other are a tie: equal scores computed in another order
+ * (IoUs {0.1, 0.5} against {0.2, 0.4}: 0.3 and 0.30000000000000004) differ in their last bits, and
+ * were counted as a win. Real differences of IoU means are far larger (one pixel of a 4k image: ~1e-8).
+ */
+const TIE_TOLERANCE = 1e-12;
+
 export interface CompareOptions {
   subset?: string | undefined;
   seed: number;
@@ -67,6 +74,7 @@ export async function compareRuns(
   const differences = pairedDifferences(
     scorable.map((i) => perImage[i]!.a!),
     scorable.map((i) => perImage[i]!.b!),
+    TIE_TOLERANCE,
   );
   const unscored = paired.length - scorable.length;
   const base = {
