@@ -132,6 +132,20 @@ describe('tessera report', () => {
     expect(tex).toMatch(new RegExp(`^ours & \\\\textbf\\{${(miou * 100).toFixed(1)}\\}`, 'm'));
     expect(tex).toContain('base\\_run &');
     expect(tex).toContain('\\texttt{mmseg-miou}');
+    // The paired comparison, as the JSON report has it (every format carries it: design §3.6).
+    const json = JSON.parse(readFileSync(report('json').out, 'utf8')) as {
+      comparisons: Array<{
+        difference: { estimate: number; low: number; high: number };
+        paired: { wins: number; ties: number; losses: number };
+      }>;
+    };
+    const c = json.comparisons[0]!;
+    const signed = (v: number): string => `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${(Math.abs(v) * 100).toFixed(1)}`;
+    expect(tex).toContain(
+      `base\\_run & ours & ${signed(c.difference.estimate)} & [${signed(c.difference.low)}, ${signed(c.difference.high)}] & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`,
+    );
+    expect(tex).toMatch(/\\caption\{Paired comparison on .*1000 resamples, seed 1\)/);
+    expect(tex).toMatch(/\\caption\{Per-class IoU \(\\%\) on .*, classes with ground-truth pixels \(their mean is \\texttt\{toco-miou\}/);
   });
 
   it('.html is self-contained, with charts, thumbnails whose pixels are the classes, and the provenance', async () => {

@@ -147,7 +147,33 @@ export function renderTex(model: ReportModel): string {
     '\\end{table}',
   ];
   if (model.dataset.task === 'semantic') lines.push('', ...perClassTex(model));
+  if (model.comparisons.length > 0) lines.push('', ...comparisonsTex(model));
   return `${lines.join('\n')}\n`;
+}
+
+/** The paired comparisons (docs/design.md §5.6) every format carries: B − A with its bootstrap interval, and per-image wins. */
+function comparisonsTex(model: ReportModel): string[] {
+  const signed = (v: number): string => `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${pct(Math.abs(v), 1)}`;
+  const first = model.comparisons[0]!;
+  return [
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    '\\begin{tabular}{llrcr}',
+    '\\toprule',
+    'A & B & B $-$ A & 95\\% CI & Wins / ties / losses \\\\',
+    '\\midrule',
+    ...model.comparisons.map((c) => {
+      const d = c.difference;
+      const interval = d === null ? '--' : `[${signed(d.low)}, ${signed(d.high)}]`;
+      return `${texEscape(c.runs[0])} & ${texEscape(c.runs[1])} & ${d === null ? '--' : signed(d.estimate)} & ${interval} & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`;
+    }),
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`}: difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over images (${first.bootstrapSamples} resamples, seed ${first.seed}); wins, ties and losses of B by per-image \\texttt{${texEscape(first.imageMetric)}}.}`,
+    '\\label{tab:comparison}',
+    '\\end{table}',
+  ];
 }
 
 function perClassTex(model: ReportModel): string[] {
@@ -176,7 +202,7 @@ function perClassTex(model: ReportModel): string[] {
     }),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Per-class IoU (\\%) on ${texEscape(model.dataset.name)} (\\texttt{mmseg-miou} per class).}`,
+    `\\caption{Per-class IoU (\\%) on ${texEscape(model.dataset.name)}, classes with ground-truth pixels (their mean is \\texttt{toco-miou}; \\texttt{mmseg-miou} also averages classes only predicted).}`,
     '\\label{tab:per-class}',
     '\\end{table}',
   ];
