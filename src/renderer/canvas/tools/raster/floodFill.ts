@@ -3,8 +3,10 @@ import type { RegionMask } from './regionMask';
 /**
  * The 4-connected region of pixels with the same label as (x, y), as a mask over its bounding box.
  * Scanline fill with an explicit stack (no recursion), so a full-image region of a 4096x4096 map is fine.
+ * Null (nothing to paint) when the point is outside the image or not finite (NaN, +-Infinity).
  */
 export function floodFill(labels: Uint8Array, width: number, height: number, x: number, y: number): RegionMask | null {
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
   const sx = Math.floor(x);
   const sy = Math.floor(y);
   if (sx < 0 || sy < 0 || sx >= width || sy >= height) return null;
