@@ -2,7 +2,8 @@ import { ApiError } from '../../../shared/api/errors';
 import type { AnnotationRevision, MaskPatch } from '../../../shared/api/methods/annotations';
 import type { EngineDeps } from '../deps';
 import { decodePatchBytes, deflateLabels, inflateLabels } from './patchBytes';
-import { paintBox, planRegionChanges, type Box, type RegionChange } from './regionEdit';
+import { planEdit, sameBytes, type Box, type RegionChange, type RegionPixels } from './regionEdit';
+import { sharedPool } from '../workers/pool';
 
 /** 64 MiB of deflated patches per workspace: thousands of strokes; the oldest go first. */
 export const DEFAULT_HISTORY_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -86,20 +87,9 @@ function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
   return { imageId: t.imageId, revision: h.revision(t.imageId), canUndo: depth.undo > 0, canRedo: depth.redo > 0, box };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * Replaces the box's pixels `before` -> `after` as new annotation versions, inside the caller's
- * transaction. `before` must equal the stored pixels: a client working from an old copy gets CONFLICT
- * instead of silently overwriting someone else's edit.
- */
-function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): RegionChange[] {
-  const repo = deps.repos.annotations;
-  const regions = repo.currentForSample(t.sampleId);
+/** The target map's current regions, each checked to be the image's size. */
+function currentRegions(deps: Deps, t: Target): RegionPixels[] {
+  const regions = deps.repos.annotations.currentForSample(t.sampleId);
   for (const [i, r] of regions.entries()) {
     if (r.rle.size[0] !== t.height || r.rle.size[1] !== t.width) {
       throw new ApiError(
@@ -108,22 +98,65 @@ function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: 
       );
     }
   }
-  if (!sameBytes(paintBox(regions, box), before)) {
-    throw new ApiError(
-      'CONFLICT',
-      `${t.fileName}: ${what}: the label map in box ${box.w}x${box.h}+${box.x}+${box.y} has changed since it was read; reload it`,
-      {
-        imageId: t.imageId,
-      },
-    );
-  }
-  const changes = planRegionChanges(regions, t.height, t.width, box, after);
+  return regions;
+}
+
+function staleBox(t: Target, box: Box, what: string): ApiError {
+  return new ApiError(
+    'CONFLICT',
+    `${t.fileName}: ${what}: the label map in box ${box.w}x${box.h}+${box.x}+${box.y} has changed since it was read; reload it`,
+    { imageId: t.imageId },
+  );
+}
+
+/** Planned changes as new annotation versions (and regions), inside the caller's transaction. */
+function writeChanges(deps: Deps, t: Target, changes: readonly RegionChange[]): void {
+  const repo = deps.repos.annotations;
   for (const c of changes) {
     if (c.annotationId === null)
       repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
     else repo.addVersion({ annotationId: c.annotationId, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
   }
-  return changes;
+}
+
+/**
+ * Replaces the box's pixels `before` -> `after` as new annotation versions, inside the caller's
+ * transaction. `before` must equal the stored pixels: a client working from an old copy gets CONFLICT
+ * instead of silently overwriting someone else's edit.
+ */
+function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): RegionChange[] {
+  const plan = planEdit({ regions: currentRegions(deps, t), height: t.height, width: t.width, box, before, after });
+  if (plan.stale) throw staleBox(t, box, what);
+  writeChanges(deps, t, plan.changes);
+  return plan.changes;
+}
+
+/**
+ * Boxes of at least this many pixels are checked and planned in the worker pool, the engine's thread
+ * only reading the regions before and writing the changes after: an 8000x6000 whole-image edit
+ * (Annotate's "copy the whole prediction") held the server's thread 8-13 s, every other request waiting.
+ */
+export const POOLED_EDIT_PIXELS = 1 << 20;
+
+/** An edit's changes planned off the engine's thread, and the revision of the map they were planned on. */
+interface PooledPlan {
+  revision: number;
+  changes: RegionChange[];
+}
+
+/**
+ * Plans `before` -> `after` on the map as it is at its current revision, in the worker pool. The
+ * caller's write transaction must find the map still at `revision` (checkRevision), else the changes
+ * are of an older map: every write to a map's regions bumps its revision.
+ */
+async function planInPool(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): Promise<PooledPlan> {
+  const { revision, regions } = deps.db.transaction(() => ({
+    revision: deps.repos.annotations.history.revision(t.imageId),
+    regions: currentRegions(deps, t),
+  }))();
+  const plan = await sharedPool().run('planEdit', { regions, height: t.height, width: t.width, box, before, after });
+  if (plan.stale) throw staleBox(t, box, what);
+  return { revision, changes: plan.changes };
 }
 
 function checkBox(t: Target, box: Box): void {
@@ -142,11 +175,11 @@ function checkRevision(current: number, base: number, t: Target, why: (current: 
 }
 
 /** annotations.applyEdit: one transaction for the versions, the history row and the revision. */
-export function applyEdit(
+export async function applyEdit(
   deps: Deps,
   input: { imageId: number; sampleId?: number | undefined; baseRevision: number; patch: MaskPatch },
   options: EditOptions = {},
-): AnnotationRevision {
+): Promise<AnnotationRevision> {
   const t = editTarget(deps, input.imageId, input.sampleId);
   const { x, y, w, h } = input.patch;
   const box = { x, y, w, h };
@@ -155,16 +188,25 @@ export function applyEdit(
   const after = decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`);
   checkLabels(deps, t, after);
   const history = deps.repos.annotations.history;
+  const onRevision = (current: number): string =>
+    `the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}`;
+  let pooled: PooledPlan | null = null;
+  if (w * h >= POOLED_EDIT_PIXELS && !sameBytes(before, after)) {
+    checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
+    pooled = await planInPool(deps, t, box, before, after, 'edit');
+  }
   let nowLabelled = false;
   const changed = deps.db.transaction(() => {
-    checkRevision(
-      history.revision(t.imageId),
-      input.baseRevision,
-      t,
-      (current) => `the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}`,
-    );
+    // A pooled plan was made at baseRevision: this also finds a map that moved while it was planned.
+    checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
     if (sameBytes(before, after)) return false;
-    if (writePatch(deps, t, box, before, after, 'edit').length === 0) return false;
+    let changes: readonly RegionChange[];
+    if (pooled === null) changes = writePatch(deps, t, box, before, after, 'edit');
+    else {
+      writeChanges(deps, t, pooled.changes);
+      changes = pooled.changes;
+    }
+    if (changes.length === 0) return false;
     const editId = history.record({
       imageId: t.imageId,
       sampleId: t.sampleId,
@@ -183,17 +225,17 @@ export function applyEdit(
 }
 
 /** annotations.undo / annotations.redo: writes the stored before (or after) back as new versions. */
-export function stepHistory(
+export async function stepHistory(
   deps: Deps,
   imageId: number,
   direction: 'undo' | 'redo',
   sampleId?: number,
   /** The revision the client's map shows: another window's edit since then refuses the step (CONFLICT). */
   baseRevision?: number,
-): AnnotationRevision {
+): Promise<AnnotationRevision> {
   const t = editTarget(deps, imageId, sampleId);
   const history = deps.repos.annotations.history;
-  const box = deps.db.transaction((): Box | null => {
+  const checkBase = (): void => {
     if (baseRevision !== undefined)
       checkRevision(
         history.revision(imageId),
@@ -202,17 +244,47 @@ export function stepHistory(
         (current) =>
           `the label map is at revision ${current} but the ${direction} was asked on revision ${baseRevision} (another window or tab edited it since; nothing was undone or redone)`,
       );
-    const edit = direction === 'undo' ? history.lastActive(imageId, t.sampleId) : history.firstUndone(imageId, t.sampleId);
+  };
+  const nextEdit = () => (direction === 'undo' ? history.lastActive(imageId, t.sampleId) : history.firstUndone(imageId, t.sampleId));
+  const stepOf = (edit: NonNullable<ReturnType<typeof nextEdit>>) => {
+    const n = edit.w * edit.h;
+    const stored = { before: inflateLabels(edit.before, n, `edit ${edit.id}`), after: inflateLabels(edit.after, n, `edit ${edit.id}`) };
+    // An undo writes the edit's before back over its after; a redo its after over its before.
+    const [from, to] = direction === 'undo' ? [stored.after, stored.before] : [stored.before, stored.after];
+    return { id: edit.id, box: { x: edit.x, y: edit.y, w: edit.w, h: edit.h }, from, to, what: `${direction} of edit ${edit.id}` };
+  };
+  checkBase();
+  // A large step is planned in the worker pool on the map at its current revision (planInPool).
+  let pooled: (PooledPlan & { editId: number }) | null = null;
+  const next = nextEdit();
+  if (next !== undefined && next.w * next.h >= POOLED_EDIT_PIXELS) {
+    const planned = stepOf(next);
+    pooled = { ...(await planInPool(deps, t, planned.box, planned.from, planned.to, planned.what)), editId: planned.id };
+  }
+  const box = deps.db.transaction((): Box | null => {
+    checkBase();
+    if (pooled !== null)
+      checkRevision(
+        history.revision(imageId),
+        pooled.revision,
+        t,
+        (current) =>
+          `the label map moved to revision ${current} while the ${direction} was computed (another window or tab edited it); nothing was undone or redone`,
+      );
+    const edit = nextEdit();
     if (edit === undefined) return null;
     const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };
-    const n = edit.w * edit.h;
-    const before = inflateLabels(edit.before, n, `edit ${edit.id}`);
-    const after = inflateLabels(edit.after, n, `edit ${edit.id}`);
-    if (direction === 'undo') {
-      // Regions the undone edit made, and the undo empties, go: an image that had no ground truth has none again.
-      for (const c of writePatch(deps, t, editBox, after, before, `undo of edit ${edit.id}`))
-        if (c.annotationId !== null && c.area === 0) deps.repos.annotations.dropUndoneCreation(c.annotationId);
-    } else writePatch(deps, t, editBox, before, after, `redo of edit ${edit.id}`);
+    let changes: readonly RegionChange[];
+    if (pooled !== null && pooled.editId === edit.id) {
+      writeChanges(deps, t, pooled.changes);
+      changes = pooled.changes;
+    } else {
+      const step = stepOf(edit);
+      changes = writePatch(deps, t, editBox, step.from, step.to, step.what);
+    }
+    // Regions the undone edit made, and the undo empties, go: an image that had no ground truth has none again.
+    if (direction === 'undo')
+      for (const c of changes) if (c.annotationId !== null && c.area === 0) deps.repos.annotations.dropUndoneCreation(c.annotationId);
     history.setUndone(edit.id, direction === 'undo');
     history.bumpRevision(imageId);
     return editBox;

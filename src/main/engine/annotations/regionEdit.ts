@@ -53,6 +53,29 @@ export function decodeRleInBox(rle: Rle, box: Box): Uint8Array {
   return out;
 }
 
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * An edit's pixel work: whether the stored pixels in `box` are `before` (stale: the client worked
+ * from an old copy), and if so the region changes that make them `after`. Pure: the worker pool runs
+ * it for large boxes (workers/tasks.ts planEdit), the engine's thread for small ones.
+ */
+export function planEdit(input: {
+  regions: readonly RegionPixels[];
+  height: number;
+  width: number;
+  box: Box;
+  before: Uint8Array;
+  after: Uint8Array;
+}): { stale: boolean; changes: RegionChange[] } {
+  if (!sameBytes(paintBox(input.regions, input.box), input.before)) return { stale: true, changes: [] };
+  return { stale: false, changes: planRegionChanges(input.regions, input.height, input.width, input.box, input.after) };
+}
+
 /** The label map inside `box` as the blob reader paints it: later regions over earlier ones, 0 elsewhere. */
 export function paintBox(regions: readonly RegionPixels[], box: Box): Uint8Array {
   const out = new Uint8Array(box.w * box.h);

@@ -17,6 +17,7 @@ import { probeImage, type ProbeOutcome } from '../images/probe';
 import { allowedSizes, chooseGrid } from '../images/orientation';
 import type { PixelGrid } from '../../../shared/domain';
 import type { ErrorCode } from '../../../shared/api/apiError';
+import { planEdit as planEditPixels, type Box, type RegionChange, type RegionPixels } from '../annotations/regionEdit';
 
 export interface PredictionPngTask {
   path: string;
@@ -224,7 +225,19 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
   }
 }
 
-export const tasks = { predictionPng, folderImage } as const;
+/** An annotation edit of a large box (annotations/labelMapEdits.ts): its check against the stored pixels and its region changes. */
+async function planEdit(task: {
+  regions: RegionPixels[];
+  height: number;
+  width: number;
+  box: Box;
+  before: Uint8Array;
+  after: Uint8Array;
+}): Promise<{ stale: boolean; changes: RegionChange[] }> {
+  return Promise.resolve(planEditPixels(task));
+}
+
+export const tasks = { predictionPng, folderImage, planEdit } as const;
 export type TaskName = keyof typeof tasks;
 export type TaskInput<K extends TaskName> = Parameters<(typeof tasks)[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof tasks)[K]>>;
