@@ -80,6 +80,20 @@ describe('an edit of a box of 1M+ pixels', () => {
     expect(Buffer.from(await labelMap(env.engine, imageId)).equals(Buffer.from(gt))).toBe(true);
   }, 60_000);
 
+  it('refuses a label the dataset does not have, as a small edit does (checked in the pool)', async () => {
+    const { revision } = await env.client.call('annotations.get', { imageId });
+    const after = Uint8Array.from(gt);
+    after[W * H - 1] = 9;
+    const err = (await env.client.call('annotations.applyEdit', wholeImage(gt, after, revision)).catch((e: unknown) => e)) as Error & {
+      code?: string;
+    };
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).toBe(
+      "big.png: the edit paints label 9, which is not a class here: the dataset's classes are 0, 1, 2 (255 is ignore)",
+    );
+    expect((await env.client.call('annotations.get', { imageId })).revision).toBe(revision);
+  }, 60_000);
+
   it('refuses with CONFLICT, writing nothing, when another edit lands while it is planned', async () => {
     const { revision } = await env.client.call('annotations.get', { imageId });
     const after = new Uint8Array(W * H).fill(1);

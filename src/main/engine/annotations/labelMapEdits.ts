@@ -1,7 +1,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { AnnotationRevision, MaskPatch } from '../../../shared/api/methods/annotations';
 import type { EngineDeps } from '../deps';
-import { decodePatchBytes, deflateLabels, inflateLabels } from './patchBytes';
+import { checkPaintedLabels, decodePatchBytes, deflateLabels, inflateLabels, type LabelRule, type PatchInput } from './patchBytes';
 import { planEdit, sameBytes, type Box, type RegionChange, type RegionPixels } from './regionEdit';
 import { sharedPool } from '../workers/pool';
 
@@ -57,28 +57,23 @@ export function editTarget(deps: Deps, imageId: number, sampleId?: number): Targ
  * map the dataset's classes and 255. Anything else was stored and then failed every score of the
  * dataset ("ground-truth region has class 200, outside the dataset's classes") until undone.
  */
-function checkLabels(deps: Deps, t: Target, after: Uint8Array): void {
-  const seen = new Uint8Array(256);
-  for (let i = 0; i < after.length; i++) seen[after[i]!] = 1;
-  const allowed = new Uint8Array(256);
+function labelRule(deps: Deps, t: Target): LabelRule {
+  const allowed = new Array<number>(256).fill(0);
   allowed[255] = 1;
-  let classes: string;
   if (t.queryMask) {
     allowed[0] = 1;
     allowed[1] = 1;
-    classes = "a query's mask holds 0, 1 and 255 (ignore)";
-  } else {
-    const list = deps.repos.datasets.classes(t.datasetId);
-    for (const c of list) allowed[c.index] = 1;
-    classes =
+    return { allowed, says: "a query's mask holds 0, 1 and 255 (ignore)" };
+  }
+  const list = deps.repos.datasets.classes(t.datasetId);
+  for (const c of list) allowed[c.index] = 1;
+  return {
+    allowed,
+    says:
       list.length === 0
         ? 'the dataset has no classes yet: add classes first'
-        : `the dataset's classes are ${list.map((c) => c.index).join(', ')} (255 is ignore)`;
-  }
-  for (let v = 0; v < 256; v++) {
-    if (seen[v] === 1 && allowed[v] !== 1)
-      throw new ApiError('INVALID_INPUT', `${t.fileName}: the edit paints label ${v}, which is not a class here: ${classes}`, { value: v });
-  }
+        : `the dataset's classes are ${list.map((c) => c.index).join(', ')} (255 is ignore)`,
+  };
 }
 
 function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
@@ -138,25 +133,47 @@ function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: 
  */
 export const POOLED_EDIT_PIXELS = 1 << 20;
 
-/** An edit's changes planned off the engine's thread, and the revision of the map they were planned on. */
+/** An edit's changes planned off the engine's thread, the revision of the map they were planned on, and (a new edit) its deflated patch. */
 interface PooledPlan {
   revision: number;
+  /** The patch changes no pixel (nothing to write). */
+  noop: boolean;
   changes: RegionChange[];
+  history: { before: Uint8Array; after: Uint8Array } | null;
 }
 
 /**
- * Plans `before` -> `after` on the map as it is at its current revision, in the worker pool. The
- * caller's write transaction must find the map still at `revision` (checkRevision), else the changes
- * are of an older map: every write to a map's regions bumps its revision.
+ * Plans `before` -> `after` on the map as it is at its current revision, in the worker pool: the
+ * patch's bytes are decoded (and its labels checked against `rule`) there too, so the engine's thread
+ * only reads the regions and the revision. The caller's write transaction must find the map still at
+ * `revision` (checkRevision), else the changes are of an older map: every write to a map's regions
+ * bumps its revision. With `record`, the deflated patch for the history row comes back too.
  */
-async function planInPool(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): Promise<PooledPlan> {
+async function planInPool(
+  deps: Deps,
+  t: Target,
+  box: Box,
+  patch: { before: PatchInput; after: PatchInput },
+  what: string,
+  options: { record: boolean; rule: LabelRule | null },
+): Promise<PooledPlan> {
   const { revision, regions } = deps.db.transaction(() => ({
     revision: deps.repos.annotations.history.revision(t.imageId),
     regions: currentRegions(deps, t),
   }))();
-  const plan = await sharedPool().run('planEdit', { regions, height: t.height, width: t.width, box, before, after });
+  const plan = await sharedPool().run('planEdit', {
+    regions,
+    height: t.height,
+    width: t.width,
+    box,
+    before: patch.before,
+    after: patch.after,
+    fileName: t.fileName,
+    rule: options.rule,
+    record: options.record,
+  });
   if (plan.stale) throw staleBox(t, box, what);
-  return { revision, changes: plan.changes };
+  return { revision, noop: plan.noop, changes: plan.changes, history: plan.history };
 }
 
 function checkBox(t: Target, box: Box): void {
@@ -184,35 +201,49 @@ export async function applyEdit(
   const { x, y, w, h } = input.patch;
   const box = { x, y, w, h };
   checkBox(t, box);
-  const before = decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`);
-  const after = decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`);
-  checkLabels(deps, t, after);
   const history = deps.repos.annotations.history;
   const onRevision = (current: number): string =>
     `the label map is at revision ${current}, the edit was made on revision ${input.baseRevision}`;
+  // A large box: decoded, checked and planned in the pool (planInPool). A small one: here, in the transaction.
   let pooled: PooledPlan | null = null;
-  if (w * h >= POOLED_EDIT_PIXELS && !sameBytes(before, after)) {
+  let patch: { before: Uint8Array; after: Uint8Array } | null = null;
+  if (w * h >= POOLED_EDIT_PIXELS) {
     checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
-    pooled = await planInPool(deps, t, box, before, after, 'edit');
+    pooled = await planInPool(deps, t, box, { before: { wire: input.patch.before }, after: { wire: input.patch.after } }, 'edit', {
+      record: true,
+      rule: labelRule(deps, t),
+    });
+  } else {
+    patch = {
+      before: decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`),
+      after: decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`),
+    };
+    checkPaintedLabels(patch.after, labelRule(deps, t), t.fileName);
   }
   let nowLabelled = false;
   const changed = deps.db.transaction(() => {
     // A pooled plan was made at baseRevision: this also finds a map that moved while it was planned.
     checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
-    if (sameBytes(before, after)) return false;
     let changes: readonly RegionChange[];
-    if (pooled === null) changes = writePatch(deps, t, box, before, after, 'edit');
-    else {
+    let deflated: { before: Uint8Array; after: Uint8Array };
+    if (pooled !== null) {
+      if (pooled.noop || pooled.history === null) return false;
       writeChanges(deps, t, pooled.changes);
       changes = pooled.changes;
+      deflated = pooled.history;
+    } else {
+      const { before, after } = patch as { before: Uint8Array; after: Uint8Array };
+      if (sameBytes(before, after)) return false;
+      changes = writePatch(deps, t, box, before, after, 'edit');
+      deflated = { before: deflateLabels(before), after: deflateLabels(after) };
     }
     if (changes.length === 0) return false;
     const editId = history.record({
       imageId: t.imageId,
       sampleId: t.sampleId,
       box,
-      before: deflateLabels(before),
-      after: deflateLabels(after),
+      before: deflated.before,
+      after: deflated.after,
     });
     history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, editId);
     history.bumpRevision(t.imageId);
@@ -258,8 +289,17 @@ export async function stepHistory(
   let pooled: (PooledPlan & { editId: number }) | null = null;
   const next = nextEdit();
   if (next !== undefined && next.w * next.h >= POOLED_EDIT_PIXELS) {
-    const planned = stepOf(next);
-    pooled = { ...(await planInPool(deps, t, planned.box, planned.from, planned.to, planned.what)), editId: planned.id };
+    // The stored patch is inflated in the pool too: an undo writes the edit's before back over its after.
+    const [from, to] = direction === 'undo' ? [next.after, next.before] : [next.before, next.after];
+    const plan = await planInPool(
+      deps,
+      t,
+      { x: next.x, y: next.y, w: next.w, h: next.h },
+      { before: { stored: from }, after: { stored: to } },
+      `${direction} of edit ${next.id}`,
+      { record: false, rule: null },
+    );
+    pooled = { ...plan, editId: next.id };
   }
   const box = deps.db.transaction((): Box | null => {
     checkBase();

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { zlibSync } from 'fflate';
-import { ApiError } from '../../../shared/api/errors';
+import { ApiError } from '../../../shared/api/apiError';
 import type { PatchBytes } from '../../../shared/api/methods/annotations';
 
 /**
@@ -66,4 +66,31 @@ export function inflateLabels(bytes: Uint8Array, expected: number, what: string)
       `${what}: stored patch has ${out === null ? 'more than' : ''} ${out?.length ?? expected} bytes, expected ${expected}`,
     );
   return out;
+}
+
+/** The labels a patch may paint (a 0/1 byte per value), and the words that say which when it paints another. */
+export interface LabelRule {
+  allowed: number[];
+  says: string;
+}
+
+/**
+ * Refuses a patch that paints a label the sample cannot have (annotations/labelMapEdits.ts
+ * labelRule): it was stored, then failed every score of the dataset until undone.
+ */
+export function checkPaintedLabels(after: Uint8Array, rule: LabelRule, fileName: string): void {
+  const seen = new Uint8Array(256);
+  for (let i = 0; i < after.length; i++) seen[after[i]!] = 1;
+  for (let v = 0; v < 256; v++) {
+    if (seen[v] === 1 && rule.allowed[v] !== 1)
+      throw new ApiError('INVALID_INPUT', `${fileName}: the edit paints label ${v}, which is not a class here: ${rule.says}`, { value: v });
+  }
+}
+
+/** A patch as a pool task gets it: as the client sent it, or as a history row keeps it (deflateLabels). */
+export type PatchInput = { wire: PatchBytes } | { stored: Uint8Array };
+
+/** A patch's `expected` label bytes from either form (`what` names it in errors). */
+export function patchLabels(input: PatchInput, expected: number, what: string): Uint8Array {
+  return 'wire' in input ? decodePatchBytes(input.wire, expected, what) : inflateLabels(input.stored, expected, what);
 }

@@ -17,7 +17,8 @@ import { probeImage, type ProbeOutcome } from '../images/probe';
 import { allowedSizes, chooseGrid } from '../images/orientation';
 import type { PixelGrid } from '../../../shared/domain';
 import type { ErrorCode } from '../../../shared/api/apiError';
-import { planEdit as planEditPixels, type Box, type RegionChange, type RegionPixels } from '../annotations/regionEdit';
+import { planEdit as planEditPixels, sameBytes, type Box, type RegionChange, type RegionPixels } from '../annotations/regionEdit';
+import { checkPaintedLabels, deflateLabels, patchLabels, type LabelRule, type PatchInput } from '../annotations/patchBytes';
 
 export interface PredictionPngTask {
   path: string;
@@ -225,16 +226,31 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
   }
 }
 
-/** An annotation edit of a large box (annotations/labelMapEdits.ts): its check against the stored pixels and its region changes. */
+/**
+ * An annotation edit, undo or redo of a large box (annotations/labelMapEdits.ts planInPool): the
+ * patch decoded (a client's wire bytes, or a history row's deflated ones) and its labels checked
+ * against `rule`, then checked against the stored pixels, its region changes and, for a new edit
+ * (`record`), the deflated patch its history row keeps.
+ */
 async function planEdit(task: {
   regions: RegionPixels[];
   height: number;
   width: number;
   box: Box;
-  before: Uint8Array;
-  after: Uint8Array;
-}): Promise<{ stale: boolean; changes: RegionChange[] }> {
-  return Promise.resolve(planEditPixels(task));
+  before: PatchInput;
+  after: PatchInput;
+  fileName: string;
+  rule: LabelRule | null;
+  record: boolean;
+}): Promise<{ noop: boolean; stale: boolean; changes: RegionChange[]; history: { before: Uint8Array; after: Uint8Array } | null }> {
+  const n = task.box.w * task.box.h;
+  const before = patchLabels(task.before, n, `${task.fileName}: patch.before`);
+  const after = patchLabels(task.after, n, `${task.fileName}: patch.after`);
+  if (task.rule !== null) checkPaintedLabels(after, task.rule, task.fileName);
+  if (sameBytes(before, after)) return Promise.resolve({ noop: true, stale: false, changes: [], history: null });
+  const plan = planEditPixels({ regions: task.regions, height: task.height, width: task.width, box: task.box, before, after });
+  const history = task.record && !plan.stale ? { before: deflateLabels(before), after: deflateLabels(after) } : null;
+  return Promise.resolve({ noop: false, ...plan, history });
 }
 
 export const tasks = { predictionPng, folderImage, planEdit } as const;
