@@ -153,6 +153,28 @@ describe('a folder the user may not write', () => {
   });
 });
 
+describe('init where the user may not make the workspace folder', () => {
+  it('says "permission denied" naming the folder it could not make (was raw EACCES naming ws/cache)', () => {
+    const locked = join(t.dir, 'locked-init');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    const wsDir = join(locked, 'ws');
+    let r: { code: number | null; stderr: string };
+    if (root) {
+      chmodSync(t.dir, 0o755); // mkdtemp made it 0700
+      const s = spawnSync(process.execPath, [BIN, '--workspace', wsDir, 'init'], {
+        uid: 65534,
+        gid: 65534,
+        env: { ...process.env, TESSERA_WORKSPACE: '', HOME: '/nonexistent' },
+        encoding: 'utf8',
+      });
+      r = { code: s.status, stderr: s.stderr };
+    } else r = tessera(['--workspace', wsDir, 'init']);
+    expect(r).toEqual({ code: 1, stderr: `error: permission denied: ${wsDir}\n` });
+    expect(readdirSync(locked)).toEqual([]);
+  });
+});
+
 describe("another user's workspace (its folder and file not writable by this user)", () => {
   it('lists and scores read-only; a write fails in one line; nothing changes', () => {
     const { dir: theirs, scored } = scoredCopy('theirs');

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
+import { fileFault } from '../jobs/faults';
 
 export const DB_FILE = 'tessera.db';
 
@@ -26,8 +27,20 @@ export function createWorkspaceFolders(dir: string): WorkspacePaths {
   if (existsSync(paths.root) && !statSync(paths.root).isDirectory()) {
     throw new ApiError('INVALID_INPUT', `workspace path exists and is not a folder: ${paths.root}`);
   }
-  mkdirSync(paths.cache, { recursive: true });
+  try {
+    mkdirSync(paths.cache, { recursive: true });
+  } catch (err) {
+    // The folder that could not be made is the first one missing, not the cache folder inside it.
+    throw fileFault(err, firstMissing(paths.cache)) ?? err;
+  }
   return paths;
+}
+
+/** The outermost folder of `path` that does not exist (the one a recursive mkdir fails to make). */
+function firstMissing(path: string): string {
+  let missing = path;
+  for (let dir = dirname(path); dir !== missing && !existsSync(dir); dir = dirname(dir)) missing = dir;
+  return missing;
 }
 
 export function requireWorkspace(dir: string): WorkspacePaths {
