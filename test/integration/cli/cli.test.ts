@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -58,6 +58,13 @@ describe('tessera CLI', () => {
     expect(noWs.code).toBe(1);
     expect(noWs.stderr).toMatch(/^error: no Tessera workspace at .*nowhere \(run "tessera init"/);
     expect(noWs.stderr.trim().split('\n')).toHaveLength(1);
+    // A file given as the workspace: not told to "tessera init" there (which cannot make a folder over it).
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    expect(tessera(['--workspace', file, 'datasets', 'list'])).toMatchObject({
+      code: 1,
+      stderr: `error: ${file} is a file, not a Tessera workspace (a workspace is a folder: pass --workspace DIR)\n`,
+    });
   });
 
   it('exits 2 for usage errors', () => {

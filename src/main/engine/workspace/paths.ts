@@ -46,6 +46,8 @@ function firstMissing(path: string): string {
 export function requireWorkspace(dir: string): WorkspacePaths {
   const paths = workspacePaths(dir);
   if (!existsSync(paths.db)) {
+    if (existsSync(paths.root) && !statSync(paths.root).isDirectory())
+      throw new ApiError('NOT_FOUND', `${paths.root} is a file, not a Tessera workspace (a workspace is a folder: pass --workspace DIR)`);
     throw new ApiError('NOT_FOUND', `no Tessera workspace at ${paths.root} (run "tessera init" there, or pass --workspace DIR)`);
   }
   return paths;
