@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TesseraClient } from '../../../shared';
+import type { RunSummary, TesseraClient } from '../../../shared';
 import { resolveDataset, resolveRuns } from '../resolve';
 import type { EvalResult, RunScores } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
@@ -24,6 +24,15 @@ export function warnUnfinished(s: RunScores): void {
   if (s.unpredicted > 0) {
     process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
   }
+}
+
+/** On stderr, when the run was imported from PNGs without a file for some images (scored as all background). */
+export function warnMissingFiles(run: RunSummary): void {
+  const missing = run.params['imagesWithoutFile'];
+  if (typeof missing === 'number' && missing > 0)
+    process.stderr.write(
+      `warning: run "${run.name}" was imported without a prediction file for ${missing} image(s) of the dataset: they are scored as all background\n`,
+    );
 }
 
 /** The scores as `tessera eval` prints them for a person. */
@@ -77,12 +86,14 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         printLine(`best: threshold ${sweep.best.threshold?.toFixed(2) ?? '-'} with mIoU ${pct(sweep.best.miou)}`);
         return;
       }
-      const scores = await withSession(globals(), async (s) => {
+      const { scores, run } = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
-        const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
-        return evaluateAndScore(s.client, dataset.id, run!.id, opts.subset);
+        const [found] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
+        const scored = await evaluateAndScore(s.client, dataset.id, found!.id, opts.subset);
+        return { scores: scored, run: await s.client.call('runs.get', { runId: found!.id }) };
       });
       warnUnfinished(scores);
+      warnMissingFiles(run);
       if (opts.json === true) printJson(evalJson(scores));
       else printScores(scores);
     });

@@ -256,13 +256,18 @@ export async function importPredictions(
   // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts): PNGs are
   // written as the pool reads them, the other formats once read and checked whole. A failure on the
   // way (a bad file, a cancel, a fault) removes the hidden rows again.
+  // A folder of PNGs is one file per image: an image without one is scored as all background (the
+  // run is complete), which a folder of predictions for a part of the dataset (val only) would not
+  // mean. Counted in the run's params (eval warns) and in the result (the import warns).
+  const predicted = new Set(matchedPngs.map((m) => m.image.id));
+  const missing = format === 'png' ? images.filter((i) => !predicted.has(i.id)) : [];
   const runId = deps.db.transaction(() =>
     deps.repos.runs.create({
       datasetId: dataset.id,
       name: params.run,
       source: 'import',
       status: 'complete',
-      params: { format, path },
+      params: { format, path, ...(missing.length === 0 ? {} : { imagesWithoutFile: missing.length }) },
       hiddenBy: ctx.jobId,
     }),
   )();
@@ -337,10 +342,6 @@ export async function importPredictions(
     throw err;
   }
   ctx.progress(total, total, 'done');
-  // A folder of PNGs is one file per image: an image without one is scored as all background (the
-  // run is complete), which a folder of predictions for a part of the dataset (val only) would not mean.
-  const predicted = new Set(matchedPngs.map((m) => m.image.id));
-  const missing = format === 'png' ? images.filter((i) => !predicted.has(i.id)) : [];
   return {
     runId,
     name: params.run,
