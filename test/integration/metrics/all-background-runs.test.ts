@@ -30,8 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await engine.close();
-  if (process.env['KEEP'] !== undefined) console.log(t.dir);
-  else t.cleanup();
+  t.cleanup();
 });
 
 /** What a per-pixel reference gives a prediction of background everywhere. */
