@@ -4,6 +4,7 @@ import type { EngineDeps } from '../deps';
 import { checkPaintedLabels, decodePatchBytes, deflateLabels, inflateLabels, type LabelRule, type PatchInput } from './patchBytes';
 import { planEdit, sameBytes, type Box, type RegionChange, type RegionPixels } from './regionEdit';
 import { sharedPool } from '../workers/pool';
+import type { RegionStep } from '../store/repos/annotations';
 
 /** 64 MiB of deflated patches per workspace: thousands of strokes; the oldest go first. */
 export const DEFAULT_HISTORY_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -104,14 +105,53 @@ function staleBox(t: Target, box: Box, what: string): ApiError {
   );
 }
 
-/** Planned changes as new annotation versions (and regions), inside the caller's transaction. */
-function writeChanges(deps: Deps, t: Target, changes: readonly RegionChange[]): void {
+/**
+ * Planned changes as new annotation versions (and regions), inside the caller's transaction; returns
+ * which versions they replaced, for the history (an undo puts those back).
+ */
+function writeChanges(deps: Deps, t: Target, changes: readonly RegionChange[]): RegionStep[] {
   const repo = deps.repos.annotations;
-  for (const c of changes) {
-    if (c.annotationId === null)
-      repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
-    else repo.addVersion({ annotationId: c.annotationId, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
+  return changes.map((c): RegionStep => {
+    if (c.annotationId === null) {
+      const id = repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
+      return [id, 0, 1];
+    }
+    const before = repo.currentVersionOf(c.annotationId)?.version ?? 0;
+    return [
+      c.annotationId,
+      before,
+      repo.addVersion({ annotationId: c.annotationId, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' }),
+    ];
+  });
+}
+
+/**
+ * Undo by region versions: each region the edit changed gets back its content from before the edit
+ * (as a new version; a region the edit made goes), so instances of one class stay apart, with their
+ * ids and iscrowd. Written back as pixels, a pixel that regains class c went to the newest live region
+ * of c: an erased COCO instance came back inside another. Only when every region is still as the edit
+ * (or its last redo) left it, checked by content; false otherwise (and for history rows from before
+ * migration 15), and nothing is written: the caller writes the pixels back instead.
+ */
+function restoreVersions(deps: Deps, editId: number, write: boolean): boolean {
+  const repo = deps.repos.annotations;
+  const steps = repo.history.regionsOf(editId);
+  if (steps === null || steps.length === 0) return false;
+  const restores: Array<{ id: number; content: NonNullable<ReturnType<typeof repo.versionContent>> | null }> = [];
+  for (const [id, before, after] of steps) {
+    const current = repo.currentVersionOf(id);
+    const wrote = repo.versionContent(id, after);
+    if (current === undefined || wrote === undefined || current.counts !== wrote.rle.counts) return false;
+    const content = before === 0 ? null : repo.versionContent(id, before);
+    if (content === undefined) return false;
+    restores.push({ id, content });
   }
+  if (!write) return true;
+  for (const { id, content } of restores) {
+    if (content === null) repo.dropCreatedByEdit(id);
+    else repo.addVersion({ annotationId: id, ...content, source: 'edit' });
+  }
+  return true;
 }
 
 /**
@@ -119,11 +159,17 @@ function writeChanges(deps: Deps, t: Target, changes: readonly RegionChange[]): 
  * transaction. `before` must equal the stored pixels: a client working from an old copy gets CONFLICT
  * instead of silently overwriting someone else's edit.
  */
-function writePatch(deps: Deps, t: Target, box: Box, before: Uint8Array, after: Uint8Array, what: string): RegionChange[] {
+function writePatch(
+  deps: Deps,
+  t: Target,
+  box: Box,
+  before: Uint8Array,
+  after: Uint8Array,
+  what: string,
+): { changes: RegionChange[]; steps: RegionStep[] } {
   const plan = planEdit({ regions: currentRegions(deps, t), height: t.height, width: t.width, box, before, after });
   if (plan.stale) throw staleBox(t, box, what);
-  writeChanges(deps, t, plan.changes);
-  return plan.changes;
+  return { changes: plan.changes, steps: writeChanges(deps, t, plan.changes) };
 }
 
 /**
@@ -224,26 +270,26 @@ export async function applyEdit(
   const changed = deps.db.transaction(() => {
     // A pooled plan was made at baseRevision: this also finds a map that moved while it was planned.
     checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
-    let changes: readonly RegionChange[];
+    let steps: RegionStep[];
     let deflated: { before: Uint8Array; after: Uint8Array };
     if (pooled !== null) {
       if (pooled.noop || pooled.history === null) return false;
-      writeChanges(deps, t, pooled.changes);
-      changes = pooled.changes;
+      steps = writeChanges(deps, t, pooled.changes);
       deflated = pooled.history;
     } else {
       const { before, after } = patch as { before: Uint8Array; after: Uint8Array };
       if (sameBytes(before, after)) return false;
-      changes = writePatch(deps, t, box, before, after, 'edit');
+      steps = writePatch(deps, t, box, before, after, 'edit').steps;
       deflated = { before: deflateLabels(before), after: deflateLabels(after) };
     }
-    if (changes.length === 0) return false;
+    if (steps.length === 0) return false;
     const editId = history.record({
       imageId: t.imageId,
       sampleId: t.sampleId,
       box,
       before: deflated.before,
       after: deflated.after,
+      regions: steps,
     });
     history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, editId);
     history.bumpRevision(t.imageId);
@@ -288,7 +334,9 @@ export async function stepHistory(
   // A large step is planned in the worker pool on the map at its current revision (planInPool).
   let pooled: (PooledPlan & { editId: number }) | null = null;
   const next = nextEdit();
-  if (next !== undefined && next.w * next.h >= POOLED_EDIT_PIXELS) {
+  // An undo that puts back region versions (restoreVersions) plans nothing: no pool for it.
+  const byVersions = next !== undefined && direction === 'undo' && restoreVersions(deps, next.id, false);
+  if (next !== undefined && !byVersions && next.w * next.h >= POOLED_EDIT_PIXELS) {
     // The stored patch is inflated in the pool too: an undo writes the edit's before back over its after.
     const [from, to] = direction === 'undo' ? [next.after, next.before] : [next.before, next.after];
     const plan = await planInPool(
@@ -314,17 +362,22 @@ export async function stepHistory(
     const edit = nextEdit();
     if (edit === undefined) return null;
     const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };
-    let changes: readonly RegionChange[];
-    if (pooled !== null && pooled.editId === edit.id) {
-      writeChanges(deps, t, pooled.changes);
-      changes = pooled.changes;
-    } else {
-      const step = stepOf(edit);
-      changes = writePatch(deps, t, editBox, step.from, step.to, step.what);
+    if (direction !== 'undo' || !restoreVersions(deps, edit.id, true)) {
+      let changes: readonly RegionChange[];
+      let steps: RegionStep[];
+      if (pooled !== null && pooled.editId === edit.id) {
+        changes = pooled.changes;
+        steps = writeChanges(deps, t, pooled.changes);
+      } else {
+        const step = stepOf(edit);
+        ({ changes, steps } = writePatch(deps, t, editBox, step.from, step.to, step.what));
+      }
+      // A redo replaces versions as the edit did: the next undo puts back these.
+      if (direction === 'redo') history.setRegions(edit.id, steps);
+      // Regions the undone edit made, and the undo empties, go: an image that had no ground truth has none again.
+      if (direction === 'undo')
+        for (const c of changes) if (c.annotationId !== null && c.area === 0) deps.repos.annotations.dropUndoneCreation(c.annotationId);
     }
-    // Regions the undone edit made, and the undo empties, go: an image that had no ground truth has none again.
-    if (direction === 'undo')
-      for (const c of changes) if (c.annotationId !== null && c.area === 0) deps.repos.annotations.dropUndoneCreation(c.annotationId);
     history.setUndone(edit.id, direction === 'undo');
     history.bumpRevision(imageId);
     return editBox;

@@ -483,6 +483,12 @@ export const migrations: readonly string[] = [
     payload TEXT NOT NULL
   );
   `,
+  /* 14 -> 15: undo puts back the region versions an edit replaced (annotations/labelMapEdits.ts) */ `
+  -- JSON [[annotation id, version before the edit (0: made by it), version it wrote], ...]. Undo restores
+  -- each region's content from it, so an erased COCO instance comes back as itself: written back as
+  -- pixels, its pixels went to another instance of its class. NULL (rows of older versions): pixels.
+  ALTER TABLE annotation_edits ADD COLUMN regions TEXT;
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
@@ -618,7 +624,7 @@ export const SCHEMA_VERSION = migrations.length;
  * The oldest schema this code reads as it is, without migrating (a workspace it may not write to:
  * a read-only folder, a damaged file). The migrations after it change only how writes are counted
  * (11: a trigger) or add what triggers keep for faster reads (12: stale_scores and counter clocks,
- * 13: clocks per dataset, which reads do without when absent), so a read-only workspace last written
+ * 13: clocks per dataset, which reads do without when absent; 15: what undo restores), so a read-only workspace last written
  * at 10 is still browsed, scored and exported.
  */
 export const READABLE_FROM = 10;

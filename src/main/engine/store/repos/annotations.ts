@@ -27,6 +27,8 @@ export interface NewVersion {
   area: number;
   bbox: [number, number, number, number];
   source: 'edit' | 'prompt';
+  /** Whether the version marks the region gone; default: its area is 0 (a copy of a stored version keeps that version's flag). */
+  deleted?: boolean;
 }
 
 /** One row of the edit history (annotation_edits); before/after are zlib-deflated w*h label bytes. */
@@ -49,7 +51,12 @@ export interface NewEdit {
   box: { x: number; y: number; w: number; h: number };
   before: Uint8Array;
   after: Uint8Array;
+  /** The region versions the edit replaced. */
+  regions: readonly RegionStep[];
 }
+
+/** [annotation id, its version before an edit (0: the edit made the region), the version the edit wrote]. */
+export type RegionStep = [number, number, number];
 
 interface EditSqlRow {
   id: number;
@@ -111,6 +118,13 @@ export function annotationsRepo(db: Db) {
   );
   const maxVersion = db.prepare('SELECT MAX(version) AS v FROM annotation_versions WHERE annotation_id = ?');
   const setCurrent = db.prepare('UPDATE annotations SET current_version = ? WHERE id = ?');
+  const currentVersionOf = db.prepare(
+    `SELECT v.version, v.rle AS counts FROM annotations a
+     JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version WHERE a.id = ?`,
+  );
+  const versionContent = db.prepare(
+    'SELECT height, width, rle, area, bbox, deleted FROM annotation_versions WHERE annotation_id = ? AND version = ?',
+  );
   const currentOfSample = db.prepare(
     `SELECT a.id, a.class_idx, a.iscrowd, v.version, v.height, v.width, v.rle
      FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
@@ -142,7 +156,7 @@ export function annotationsRepo(db: Db) {
     /** Appends a version after the newest one (never overwrites) and makes it current; returns its number. */
     addVersion(v: NewVersion): number {
       const next = ((maxVersion.get(v.annotationId) as { v: number | null }).v ?? 0) + 1;
-      const deleted = v.area === 0 ? 1 : 0;
+      const deleted = (v.deleted ?? v.area === 0) ? 1 : 0;
       insertVersion.run(
         v.annotationId,
         next,
@@ -198,21 +212,51 @@ export function annotationsRepo(db: Db) {
       return rows.map(([classIdx, height, width, counts]) => ({ classIdx, rle: { size: [height, width], counts } }));
     },
     /**
-     * Removes a region an undo has just emptied when the undone edit made it (its only other version is
-     * that edit's): undo puts back the regions as they were, and before that edit the region did not
-     * exist. A region left as an empty row would still count as ground truth (an all-background map)
-     * for an image that had none. True when removed.
+     * Removes a region an undo has just emptied when the undone edit made it (its first version is an
+     * edit's, its current one empty): undo puts back the regions as they were, and before that edit the
+     * region did not exist. A region left as an empty row would still count as ground truth (an
+     * all-background map) for an image that had none. True when removed.
      */
     dropUndoneCreation(annotationId: number): boolean {
       return (
         db
           .prepare(
-            `DELETE FROM annotations WHERE id = ? AND current_version = 2
-               AND (SELECT deleted FROM annotation_versions WHERE annotation_id = annotations.id AND version = 2) = 1
+            `DELETE FROM annotations WHERE id = ?
+               AND (SELECT deleted FROM annotation_versions WHERE annotation_id = annotations.id AND version = annotations.current_version) = 1
                AND (SELECT source FROM annotation_versions WHERE annotation_id = annotations.id AND version = 1) = 'edit'`,
           )
           .run(annotationId).changes === 1
       );
+    },
+    /** Removes a region an edit made (its first version is an edit's), as the undo of that edit. True when removed. */
+    dropCreatedByEdit(annotationId: number): boolean {
+      return (
+        db
+          .prepare(
+            `DELETE FROM annotations WHERE id = ?
+               AND (SELECT source FROM annotation_versions WHERE annotation_id = annotations.id AND version = 1) = 'edit'`,
+          )
+          .run(annotationId).changes === 1
+      );
+    },
+    /** The current version of a region (deleted or not): its number and RLE counts; undefined when the region is gone. */
+    currentVersionOf(annotationId: number): { version: number; counts: string } | undefined {
+      return currentVersionOf.get(annotationId) as { version: number; counts: string } | undefined;
+    },
+    /** One stored version of a region, as a new version would take it (undo copies it back). */
+    versionContent(
+      annotationId: number,
+      version: number,
+    ): { rle: Rle; area: number; bbox: [number, number, number, number]; deleted: boolean } | undefined {
+      const r = versionContent.get(annotationId, version) as
+        { height: number; width: number; rle: string; area: number; bbox: string; deleted: number } | undefined;
+      if (r === undefined) return undefined;
+      return {
+        rle: { size: [r.height, r.width], counts: r.rle },
+        area: r.area,
+        bbox: JSON.parse(r.bbox) as [number, number, number, number],
+        deleted: r.deleted === 1,
+      };
     },
     /** Every region of a sample with its current version, deleted ones included, and how many versions it has. */
     regionsForSample(sampleId: number): Array<{
@@ -286,6 +330,18 @@ function historyRepo(db: Db) {
     depth(imageId: number, sampleId: number): { undo: number; redo: number } {
       return depth.get(imageId, sampleId) as { undo: number; redo: number };
     },
+    /**
+     * Which region versions an edit replaced (migration 15), as its last apply or redo wrote them; null
+     * for rows written before (undo then writes the edit's pixels back).
+     */
+    regionsOf(editId: number): RegionStep[] | null {
+      const text = db.prepare('SELECT regions FROM annotation_edits WHERE id = ?').pluck().get(editId) as string | null | undefined;
+      return text === null || text === undefined ? null : (JSON.parse(text) as RegionStep[]);
+    },
+    /** Keeps what a redo wrote, for the next undo. */
+    setRegions(editId: number, regions: readonly RegionStep[]): void {
+      db.prepare('UPDATE annotation_edits SET regions = ? WHERE id = ?').run(JSON.stringify(regions), editId);
+    },
     /** Records an edit; a new edit ends the sample's redo branch, so its undone rows go. */
     record(e: NewEdit): number {
       db.prepare('DELETE FROM annotation_edits WHERE image_id = ? AND sample_id = ? AND undone = 1').run(e.imageId, e.sampleId);
@@ -302,7 +358,9 @@ function historyRepo(db: Db) {
         bytes,
         new Date().toISOString(),
       );
-      return Number(info.lastInsertRowid);
+      const id = Number(info.lastInsertRowid);
+      this.setRegions(id, e.regions);
+      return id;
     },
     lastActive(imageId: number, sampleId: number): EditRow | undefined {
       const r = lastActive.get(imageId, sampleId) as EditSqlRow | undefined;
