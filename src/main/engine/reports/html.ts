@@ -15,7 +15,7 @@ const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px;max-width:1100px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;margin:6px 0;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}.warning{color:#8a4b00}
 p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{vertical-align:top;padding:2px}.grid img{display:block;width:160px;image-rendering:auto}
 .caption{font-size:10px;color:#555;max-width:160px;overflow-wrap:anywhere}
 @media print{body{margin:0}h2{break-after:avoid}svg,tr,img{break-inside:avoid}.grid thead tr{break-after:avoid}}`;
@@ -44,9 +44,15 @@ function scoresTable(model: ReportModel): string {
 function provenanceTable(model: ReportModel): string {
   const rows = model.runs.map(
     (r) =>
-      `<tr><td>${e(r.name)}</td><td>${e(r.source === 'model' ? `model ${runOriginText({ source: 'model', provenance: r.provenance })}` : r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td></tr>`,
+      `<tr><td>${e(r.name)}</td><td>${e(r.source === 'model' ? `model ${runOriginText({ source: 'model', provenance: r.provenance })}` : r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td><td class="num">${r.withoutFile}</td></tr>`,
   );
-  return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction</th></tr>${rows.join('')}</table>`;
+  const notes = model.runs
+    .filter((r) => r.withoutFile > 0)
+    .map(
+      (r) =>
+        `<p class="warning">Run ${e(r.name)} was imported without a prediction file for ${r.withoutFile} of the dataset's images: they are scored as all background, which lowers its scores.</p>`,
+    );
+  return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction (not scored)</th><th class="num">Images without a prediction file (scored as all background)</th></tr>${rows.join('')}</table>${notes.join('')}`;
 }
 
 function perClass(model: ReportModel): string {

@@ -24,6 +24,8 @@ export interface ReportRun {
   modelHash: string | null;
   executionProvider: string | null;
   provenance: Record<string, unknown>;
+  /** Images of the dataset a PNG import had no file for (scored as all background; datasets/predictions.ts). */
+  withoutFile: number;
   scores: RunScores;
   subsets: Array<{ name: string; scores: RunScores }>;
   corrections: CorrectionScores | null;
@@ -80,6 +82,7 @@ export async function buildReportModel(
       modelHash: modelHashOf(f.run.provenance),
       executionProvider: f.run.executionProvider ?? stringField(f.run.provenance, /execution.?provider/i),
       provenance: f.run.provenance,
+      withoutFile: withoutFileOf(f.run.params),
       scores: scoresOfFresh(deps, f, req.subset),
       subsets: req.subset === undefined ? tags.map((name) => ({ name, scores: scoresOfFresh(deps, f, name) })) : [],
       corrections: corrections.correctedImages > 0 ? corrections : null,
@@ -125,6 +128,11 @@ export function datasetHash(db: Db, datasetId: number): string {
   const hash = createHash('sha256');
   for (const [sha, gt] of imageContentRows(db, datasetId)) hash.update(`${sha} ${gt ?? ''}\n`);
   return hash.digest('hex');
+}
+
+function withoutFileOf(params: Record<string, unknown>): number {
+  const n = params['imagesWithoutFile'];
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
 /** The model file hash a run recorded (provenance keys differ by writer: modelSha256, model.sha256, …). */

@@ -63,6 +63,10 @@ export function renderCsv(model: ReportModel): string {
     lines.push(cells.map(csvCell).join(','));
   };
   const cols = metricColumns(model);
+  // Only where some are missing: a run imported whole keeps the rows it always had.
+  for (const run of model.runs)
+    if (run.withoutFile > 0)
+      row(run, model.subset, 'images_without_prediction_file', 'scored as all background', null, null, run.withoutFile);
   for (const run of model.runs) {
     const scoreSets = [{ name: model.subset, scores: run.scores }, ...run.subsets.map((s) => ({ name: s.name, scores: s.scores }))];
     for (const set of scoreSets) {
@@ -130,6 +134,9 @@ export function renderTex(model: ReportModel): string {
       (r) =>
         `% run ${texEscape(r.name)}: model ${texEscape(r.modelHash ?? 'n/a')}, execution provider ${texEscape(r.executionProvider ?? 'n/a')}`,
     ),
+    ...model.runs
+      .filter((r) => r.withoutFile > 0)
+      .map((r) => `% run ${texEscape(r.name)}: ${r.withoutFile} images without a prediction file, scored as all background`),
     `% definitions: ${texEscape(model.definitions.map((d) => d.name).join(', '))}`,
     '\\begin{table}[t]',
     '\\centering',

@@ -76,6 +76,7 @@ function reportModel(
       modelHash: null,
       executionProvider: null,
       provenance: {},
+      withoutFile: 0,
       scores: {
         dataset: 'd',
         run: r.name,
