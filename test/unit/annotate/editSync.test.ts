@@ -3,6 +3,7 @@ import { ApiError } from '../../../src/shared';
 import type { AnnotationRevision } from '../../../src/shared/api/methods/annotations';
 import { EditSync, type EditApi } from '../../../src/renderer/features/annotate/editSync';
 import { toWirePatch } from '../../../src/renderer/features/annotate/patchWire';
+import { rebaseEdits, reloadNotice } from '../../../src/renderer/features/annotate/rebase';
 import type { MaskPatch } from '../../../src/renderer/canvas/tools/history/maskPatch';
 import { inflateSync } from 'node:zlib';
 
@@ -137,5 +138,81 @@ describe('EditSync (autosave queue)', () => {
     const side = (v: unknown): number[] => [...inflateSync(Buffer.from((v as { deflate: string }).deflate, 'base64'))];
     expect(side(wire.before)).toEqual([0, 1, 2, 3]);
     expect(side(wire.after)).toEqual([9, 9, 9, 255]);
+  });
+});
+
+describe('edits refused because the stored map changed first (another tab)', () => {
+  it('are kept, net of the undos after them, for the page to apply again on the fresh map', async () => {
+    const { api, calls } = fakeApi([null, new ApiError('CONFLICT', 'img.png: the label map is at revision 5')]);
+    const s = sync(api);
+    const [a, b, c, d] = [patch(1), patch(2), patch(3), patch(4)];
+    s.edit(a);
+    s.edit(b);
+    s.edit(c);
+    s.undo(c); // the canvas reverted c before it was sent: it is not replayed
+    s.edit(d);
+    s.undo(null); // an undo of something saved: cannot be replayed on a changed map
+    await s.idle();
+    expect(calls).toEqual(['edit@0:1', 'edit@1:2']);
+    const unsent = s.takeUnsent();
+    expect(unsent.edits).toEqual([b, d]);
+    expect(unsent.steps).toBe(1);
+    expect(unsent.refused).toBeNull();
+    expect(s.takeUnsent().edits).toEqual([]); // taken once
+    s.reset({ revision: 5, canUndo: true, canRedo: false }, 'notice');
+    s.resend(b);
+    await s.idle();
+    expect(calls.at(-1)).toBe('edit@5:2');
+    expect(s.getStatus()).toMatchObject({ pending: 0, error: null, notice: 'notice' });
+    s.edit(patch(8)); // this tab's next edit: the notice has been read
+    expect(s.getStatus().notice).toBeNull();
+  });
+
+  it('another refusal drops the queue but says how many changes were not saved', async () => {
+    const { api } = fakeApi([new ApiError('INVALID_INPUT', 'img.png: label 9 is not a class of the dataset')]);
+    const s = sync(api);
+    s.edit(patch(1));
+    s.edit(patch(2));
+    await s.idle();
+    expect(s.takeUnsent()).toEqual({
+      edits: [],
+      steps: 0,
+      refused: { changes: 2, message: 'img.png: label 9 is not a class of the dataset' },
+    });
+  });
+});
+
+describe('rebaseEdits', () => {
+  it("keeps exactly the pixels each edit changed, on the fresh map, and leaves the other tab's pixels", () => {
+    // A 4x2 map: the other tab painted 5 at (0,0) and (3,1); this tab's edit painted 3 on (1,0) and (2,0).
+    const fresh = new Uint8Array([5, 0, 0, 0, 0, 0, 0, 5]);
+    const edit: MaskPatch = { x: 0, y: 0, w: 4, h: 2, before: new Uint8Array(8), after: new Uint8Array([0, 3, 3, 0, 0, 0, 0, 0]) };
+    const out = rebaseEdits(fresh, 4, [edit]);
+    expect([...fresh]).toEqual([5, 3, 3, 0, 0, 0, 0, 5]);
+    expect(out).toHaveLength(1);
+    expect([...out[0]!.before]).toEqual([5, 0, 0, 0, 0, 0, 0, 5]);
+    expect([...out[0]!.after]).toEqual([5, 3, 3, 0, 0, 0, 0, 5]);
+    // Applied again, it changes nothing: left out.
+    expect(rebaseEdits(fresh, 4, [edit])).toEqual([]);
+  });
+
+  it('where both tabs painted a pixel, this tab (the later) wins', () => {
+    const fresh = new Uint8Array([7, 7]);
+    const edit: MaskPatch = { x: 0, y: 0, w: 2, h: 1, before: new Uint8Array([0, 0]), after: new Uint8Array([2, 0]) };
+    rebaseEdits(fresh, 2, [edit]);
+    expect([...fresh]).toEqual([2, 7]);
+  });
+});
+
+describe('reloadNotice', () => {
+  it('says what happened to the unsaved changes, or nothing when there were none', () => {
+    expect(reloadNotice(0, 0, 0, null)).toBeNull();
+    expect(reloadNotice(1, 1, 0, null)).toBe(
+      'Another window or tab changed this image first: your 1 edit was applied again on top of its change.',
+    );
+    expect(reloadNotice(3, 2, 1, null)).toBe(
+      'Another window or tab changed this image first: of your 3 edits, 2 were applied again on top of its change (the others change nothing there now); 1 undo or redo of saved edits was not replayed.',
+    );
+    expect(reloadNotice(0, 0, 0, { changes: 2, message: 'bad label' })).toBe('2 unsaved changes could not be saved: bad label');
   });
 });

@@ -88,6 +88,11 @@ export function ToolPanel(props: {
       >
         {saveText(status)}
       </p>
+      {status.notice !== null && (
+        <p className="annotate-save notice" role="status" data-testid="save-notice">
+          {status.notice}
+        </p>
+      )}
     </>
   );
 }

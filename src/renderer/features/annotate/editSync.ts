@@ -1,5 +1,6 @@
 import type { MaskPatch } from '../../canvas/tools/history/maskPatch';
 import type { AnnotationRevision, MaskPatch as WirePatch } from '../../../shared/api/methods/annotations';
+import { netEdits } from './rebase';
 
 /** The three engine calls the sync needs; the page passes client.call, tests pass fakes. */
 export interface EditApi {
@@ -18,6 +19,11 @@ export interface SyncStatus {
   error: string | null;
   /** The on-screen map may differ from the stored one: the page must reload it. */
   needsReload: boolean;
+  /**
+   * What the last reload did with this tab's unsaved changes (applied again on another tab's edit, or
+   * dropped as refused), in words; kept until this tab's next edit, undo or redo.
+   */
+  notice: string | null;
 }
 
 type Op = { kind: 'edit'; patch: MaskPatch } | { kind: 'undo' | 'redo'; local: MaskPatch | null };
@@ -50,13 +56,15 @@ function sameStep(a: { x: number; y: number; w: number; h: number } | null, b: M
  * one produced (autosave: every stroke is committed to SQLite on pointer-up). A network failure, or a
  * server that refuses the page's token (restarted with a new one), is retried, so an edit is never
  * dropped while the page lives; a CONFLICT or any other refusal stops the queue and asks the page to
- * reload the stored label map.
+ * reload the stored label map; a CONFLICT's edits are kept to be applied again on it (takeUnsent).
  */
 export class EditSync {
   private readonly queue: Op[] = [];
   private running = false;
   private status: SyncStatus;
   private readonly listeners = new Set<() => void>();
+  private unsent: Op[] = [];
+  private refused: { changes: number; message: string } | null = null;
 
   constructor(private readonly options: EditSyncOptions) {
     this.status = {
@@ -66,6 +74,7 @@ export class EditSync {
       canRedo: options.canRedo,
       error: null,
       needsReload: false,
+      notice: null,
     };
   }
 
@@ -82,22 +91,39 @@ export class EditSync {
   }
 
   edit(patch: MaskPatch): void {
-    this.enqueue({ kind: 'edit', patch });
+    this.enqueue({ kind: 'edit', patch }, true);
   }
 
   /** `local`: the patch the canvas already reverted on screen, or null when its stack was empty. */
   undo(local: MaskPatch | null): void {
-    this.enqueue({ kind: 'undo', local });
+    this.enqueue({ kind: 'undo', local }, true);
   }
 
   redo(local: MaskPatch | null): void {
-    this.enqueue({ kind: 'redo', local });
+    this.enqueue({ kind: 'redo', local }, true);
+  }
+
+  /** An edit of this tab applied again after a reload (rebase.ts): queued like an edit, the notice kept. */
+  resend(patch: MaskPatch): void {
+    this.enqueue({ kind: 'edit', patch }, false);
+  }
+
+  /**
+   * The edits a CONFLICT kept from being saved (the stored map had changed first), net of the undos
+   * and redos queued after them, for the page to apply again on the fresh map; `steps`: undos and redos
+   * of saved edits that were not replayed. Taken once.
+   */
+  takeUnsent(): { edits: MaskPatch[]; steps: number; refused: { changes: number; message: string } | null } {
+    const out = { ...netEdits(this.unsent), refused: this.refused };
+    this.unsent = [];
+    this.refused = null;
+    return out;
   }
 
   /** After the page reloaded the map: start again from the engine's revision. */
-  reset(state: { revision: number; canUndo: boolean; canRedo: boolean }): void {
+  reset(state: { revision: number; canUndo: boolean; canRedo: boolean }, notice: string | null = null): void {
     this.queue.length = 0;
-    this.set({ ...state, error: null, needsReload: false });
+    this.set({ revision: state.revision, canUndo: state.canUndo, canRedo: state.canRedo, error: null, needsReload: false, notice });
   }
 
   /** Resolves when everything queued so far is confirmed or has failed (tests; leaving the page). */
@@ -105,9 +131,9 @@ export class EditSync {
     while (this.running) await this.options.wait(10);
   }
 
-  private enqueue(op: Op): void {
+  private enqueue(op: Op, byUser: boolean): void {
     this.queue.push(op);
-    this.set({});
+    this.set(byUser ? { notice: null } : {});
     void this.run();
   }
 
@@ -141,7 +167,11 @@ export class EditSync {
             await this.options.wait(Math.min(10_000, 500 * 2 ** Math.min(failures, 5)));
             continue;
           }
-          this.queue.length = 0;
+          // Nothing queued is lost silently: a CONFLICT's edits are applied again on the fresh map
+          // (session.ts), and what another refusal drops is said after the reload.
+          const unsent = this.queue.splice(0);
+          if (code === 'CONFLICT') this.unsent.push(...unsent);
+          else this.refused = { changes: (this.refused?.changes ?? 0) + unsent.length, message };
           this.set({ error: message, needsReload: true });
         }
       }

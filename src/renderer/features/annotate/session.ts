@@ -4,6 +4,7 @@ import { client } from '../../api/client';
 import { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
 import { EditSync, type SyncStatus } from './editSync';
 import { toWirePatch } from './patchWire';
+import { rebaseEdits, reloadNotice } from './rebase';
 
 export interface AnnotationSession {
   editor: AnnotationEditor;
@@ -70,8 +71,13 @@ export function useAnnotationSession(
         (reloading ??= (async () => {
           try {
             const fresh = await client.call('annotations.get', target);
-            editor.replaceLabels(await fetchLabels(fresh));
-            sync.reset(fresh);
+            const labels = await fetchLabels(fresh);
+            // This tab's edits the stored map refused (another tab changed it first) go on top of it.
+            const unsent = sync.takeUnsent();
+            const rebased = rebaseEdits(labels, width, unsent.edits);
+            editor.replaceLabels(labels);
+            sync.reset(fresh, reloadNotice(unsent.edits.length, rebased.length, unsent.steps, unsent.refused));
+            for (const patch of rebased) sync.resend(patch);
           } finally {
             reloading = null;
           }
@@ -108,7 +114,7 @@ export function useAnnotationSession(
   return { session, error };
 }
 
-const idleStatus: SyncStatus = { pending: 0, revision: 0, canUndo: false, canRedo: false, error: null, needsReload: false };
+const idleStatus: SyncStatus = { pending: 0, revision: 0, canUndo: false, canRedo: false, error: null, needsReload: false, notice: null };
 const noop = (): (() => void) => () => undefined;
 
 /** The autosave status, reloading the map whenever the queue says it must. */
