@@ -1,3 +1,4 @@
+import { sha256File } from '../../../src/main/engine/models/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -270,6 +271,8 @@ describe('token and prompt adapters', () => {
       },
     ]);
     const repos = engineInternals(engine).repos;
+    // The file's own sha256: a run reads only the bytes registered (models/preprocess.ts decodeRegisteredRgb).
+    const r1Sha = await sha256File(join(data.images, 'r1.png'));
     const datasetId = engineInternals(engine).db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'folder', task: 'referring', sourcePath: null });
       repos.datasets.addClasses(id, [
@@ -280,8 +283,8 @@ describe('token and prompt adapters', () => {
         datasetId: id,
         path: join(data.images, 'r1.png'),
         fileName: 'r1.png',
-        sha256: 'r1',
-        bytes: 1,
+        sha256: r1Sha,
+        bytes: 0,
         width: 384,
         height: 384,
       });

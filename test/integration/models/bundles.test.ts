@@ -1,3 +1,4 @@
+import { sha256File } from '../../../src/main/engine/models/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,14 +69,16 @@ describe('seg-token models from precomputed tensor bundles', () => {
     ]);
     const { engine } = env;
     const repos = engineInternals(engine).repos;
+    // The file's own sha256: a run reads only the bytes registered (models/preprocess.ts decodeRegisteredRgb).
+    const aSha = await sha256File(join(data.images, 'a.png'));
     const datasetId = engineInternals(engine).db.transaction(() => {
       const id = repos.datasets.create({ name: 'refer', format: 'reasonseg', task: 'referring', sourcePath: null });
       const imageId = repos.images.create({
         datasetId: id,
         path: join(data.images, 'a.png'),
         fileName: 'a.png',
-        sha256: 'a',
-        bytes: 1,
+        sha256: aSha,
+        bytes: 0,
         width: S,
         height: S,
       });

@@ -62,7 +62,7 @@ async function oneRun(round: number): Promise<{ error: unknown; failed: unknown;
           path: image.file,
           fileName: `ref_${i}.png`,
           sha256: image.sha,
-          bytes: 1,
+          bytes: 0,
           width: SIDE,
           height: SIDE,
         });

@@ -55,7 +55,7 @@ beforeAll(async () => {
         path: s.file,
         fileName: s.name,
         sha256: s.sha,
-        bytes: 1,
+        bytes: 0,
         width: s.width,
         height: s.height,
       });

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { readRegisteredImage } from '../images/imageFile';
 import { basename, extname, join } from 'node:path';
 import { vocColor } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
@@ -146,7 +147,8 @@ export async function exportVoc(
           : deps.repos.predictions.forSample(runId, sampleId);
     if (runId === undefined) {
       // By its base name (a COCO file_name may hold folders): `import voc` looks for JPEGImages/<id>.*.
-      await copyFile(image.path, join(outDir, 'JPEGImages', basename(image.fileName)));
+      // Only the bytes imported (a file changed since is refused, naming it: its masks belong to the old one).
+      await writeFile(join(outDir, 'JPEGImages', basename(image.fileName)), await readRegisteredImage(image));
       files++;
       const list = splits.get(image.split ?? 'all') ?? [];
       list.push(id);

@@ -4,6 +4,7 @@ import type { InputSpec } from '../../../shared/domain';
 import { bilinearResize } from '../tokens';
 import { resizeRgb8 } from './resample';
 import { applyOrientation } from '../images/orientation';
+import { readRegisteredImage, type RegisteredImageFile } from '../images/imageFile';
 
 /** A decoded image: interleaved 8-bit RGB, row-major. */
 export interface RgbImage {
@@ -39,8 +40,22 @@ export interface InputTensor {
  * the stored grid as PIL loads it; 2..8 rotate/mirror it as OpenCV's imread does.
  */
 export async function decodeRgb(path: string, orientation = 1): Promise<RgbImage> {
+  return decodeRgbFrom(path, path, orientation);
+}
+
+/**
+ * decodeRgb of a registered image (a run, a prompt): only the bytes that were imported. A file changed
+ * on disk since (rewritten, replaced by another picture) is refused with one line naming it
+ * (images/imageFile.ts), never predicted: its outputs would be cached under the imported file's
+ * sha256 and scored against that file's ground truth.
+ */
+export async function decodeRegisteredRgb(image: RegisteredImageFile, orientation = 1): Promise<RgbImage> {
+  return decodeRgbFrom(await readRegisteredImage(image), image.path, orientation);
+}
+
+async function decodeRgbFrom(input: string | Buffer, path: string, orientation: number): Promise<RgbImage> {
   try {
-    const pipeline = applyOrientation(loadSharp()(path, { failOn: 'truncated', ignoreIcc: true }), orientation);
+    const pipeline = applyOrientation(loadSharp()(input, { failOn: 'truncated', ignoreIcc: true }), orientation);
     const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       // Grey images come back with one channel: replicate it.

@@ -2,7 +2,7 @@ import { ApiError } from '../../../shared/api/errors';
 import type { EngineDeps } from '../deps';
 import { decodePrompt, samEmbedding, type PromptPoint } from './adapters/promptDecoderCore';
 import { appliedOrientation, pixelKey } from '../images/orientation';
-import { decodeRgb } from './preprocess';
+import { decodeRegisteredRgb } from './preprocess';
 import { LoadedModel, providersFor } from './runtime';
 import { namedInferenceFailure } from './inference/InferenceClient';
 
@@ -35,7 +35,7 @@ export async function runPromptDecoder(
   }
   const model = new LoadedModel(deps, summary, providersFor('auto'));
   const orientation = appliedOrientation(image.grid, image.exif_orientation);
-  const rgb = await decodeRgb(image.path, orientation);
+  const rgb = await decodeRegisteredRgb({ path: image.path, sha256: image.sha256, bytes: image.bytes }, orientation);
   try {
     const embedding = await samEmbedding(model, pixelKey(image.sha256, orientation), rgb);
     const { mask, score } = await decodePrompt(model, embedding, { width: image.width, height: image.height }, input.points);

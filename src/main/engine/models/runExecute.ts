@@ -16,7 +16,7 @@ import type { Adapter, AdapterOutput, SampleToPredict } from './adapters/types';
 import type { ClassMapping } from './classMapping';
 import { namedInferenceFailure, oneLine } from './inference/InferenceClient';
 import { inferenceTiming, newInferenceTiming } from './inference/timing';
-import { decodeRgb } from './preprocess';
+import { decodeRegisteredRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
 import type { LoadedModel } from './runtime';
 import { ItemPipeline } from './runPipeline';
@@ -157,7 +157,7 @@ async function computeSample(
     const hit = cache.get(key);
     if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit) };
     const t0 = performance.now();
-    const rgb = await decodeRgb(s.imagePath, s.orientation);
+    const rgb = await decodeRegisteredRgb({ path: s.imagePath, sha256: s.imageFileSha, bytes: s.imageBytes }, s.orientation);
     const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
     const t1 = performance.now();
     // Inference calls made by this item report into `timing` (InferenceClient.run).

@@ -3,7 +3,7 @@
  * prediction and a CAM when a run stored a heatmap for the sample. Made with sharp, so an HTML report
  * is one self-contained file.
  */
-import { readFile } from 'node:fs/promises';
+import { readRegisteredImage } from '../images/imageFile';
 import { loadSharp } from '../lazyPackages';
 import type { ClassInfo, Rgb } from '../../../shared/domain';
 import { halfToFloat } from '../../../shared/pure/float16';
@@ -106,7 +106,8 @@ export async function sampleThumbnails(
   const image = repos.images.get(sample.imageId);
   if (image === undefined) throw new Error(`image ${sample.imageId} vanished while the report was written`);
   const { width, height } = image;
-  const photo = await readFile(image.path)
+  // Only the bytes imported: the masks beside it belong to them (a changed or moved file leaves a blank cell).
+  const photo = await readRegisteredImage(image)
     .then(async (bytes) => {
       // The image's pixel grid (chosen at import), like its masks below.
       const png = await applyOrientation(loadSharp()(bytes), appliedOrientation(image.grid, image.exif_orientation))

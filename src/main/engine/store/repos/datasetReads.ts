@@ -10,6 +10,9 @@ export interface DatasetImage {
   id: number;
   fileName: string;
   path: string;
+  /** The file's sha256 and size at import (0: unknown), to check it is still that file (images/imageFile.ts). */
+  sha256: string;
+  bytes: number;
   width: number;
   height: number;
   split: string | null;
@@ -47,11 +50,13 @@ export function requireDataset(db: Db, datasetId: number): { id: number; name: s
 
 export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
   const rows = db
-    .prepare('SELECT id, file_name, path, width, height, split, external_id FROM images WHERE dataset_id = ? ORDER BY id')
+    .prepare('SELECT id, file_name, path, sha256, bytes, width, height, split, external_id FROM images WHERE dataset_id = ? ORDER BY id')
     .all(datasetId) as Array<{
     id: number;
     file_name: string;
     path: string;
+    sha256: string;
+    bytes: number;
     width: number;
     height: number;
     split: string | null;
@@ -70,6 +75,8 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     id: r.id,
     fileName: r.file_name,
     path: r.path,
+    sha256: r.sha256,
+    bytes: r.bytes,
     width: r.width,
     height: r.height,
     split: r.split,

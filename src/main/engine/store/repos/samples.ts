@@ -11,6 +11,9 @@ export interface RunSample {
    * shares an embedding.
    */
   imageSha: string;
+  /** The image file's sha256 and size at import: a run reads only those bytes (models/preprocess.ts decodeRegisteredRgb). */
+  imageFileSha: string;
+  imageBytes: number;
   fileName: string;
   /** Size of the image's pixel grid (chosen at import). */
   width: number;
@@ -34,7 +37,7 @@ export function runSamples(db: Db, datasetId: number, referring: boolean, subset
            OR EXISTS (SELECT 1 FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE st.sample_id = s.id AND t.name = @tag))`;
   return db
     .prepare(
-      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, CASE WHEN i.grid = 'oriented' AND i.exif_orientation > 1 THEN i.sha256 || ':o' || i.exif_orientation ELSE i.sha256 END AS imageSha, i.file_name AS fileName,
+      `SELECT s.id AS sampleId, i.id AS imageId, i.path AS imagePath, CASE WHEN i.grid = 'oriented' AND i.exif_orientation > 1 THEN i.sha256 || ':o' || i.exif_orientation ELSE i.sha256 END AS imageSha, i.sha256 AS imageFileSha, i.bytes AS imageBytes, i.file_name AS fileName,
               i.width, i.height, CASE WHEN i.grid = 'oriented' THEN i.exif_orientation ELSE 1 END AS orientation, s.query,
               (SELECT COUNT(*) FROM samples s2 WHERE s2.image_id = s.image_id AND s2.query IS NOT NULL AND s2.id < s.id) AS queryIndex
        FROM samples s JOIN images i ON i.id = s.image_id
