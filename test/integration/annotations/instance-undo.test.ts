@@ -51,8 +51,16 @@ interface Opened {
   imageId: number;
 }
 
-/** One 40x30 image: instances 11 and 12 (person), 13 (person, iscrowd), 14 (dog). */
-async function openCoco(): Promise<Opened> {
+/** Instances 11 and 12 (person), 13 (person, iscrowd), 14 (dog). */
+const INSTANCES = [
+  { id: 11, image_id: 7, category_id: 1, iscrowd: 0, segmentation: rect(2, 2, 12, 12) },
+  { id: 12, image_id: 7, category_id: 1, iscrowd: 0, segmentation: rect(14, 2, 24, 12) },
+  { id: 13, image_id: 7, category_id: 1, iscrowd: 1, segmentation: { size: [H, W], counts: rectCounts(2, 18, 24, 26) } },
+  { id: 14, image_id: 7, category_id: 18, iscrowd: 0, segmentation: rect(26, 5, 36, 21) },
+];
+
+/** One 40x30 image with `annotations` (COCO, painted in order: a later instance covers an earlier one). */
+async function openCoco(annotationsOfImage: readonly object[] = INSTANCES): Promise<Opened> {
   const t = tempDir('tessera-instance-undo-');
   const images = join(t.dir, 'images');
   mkdirSync(images);
@@ -63,12 +71,7 @@ async function openCoco(): Promise<Opened> {
       { id: 1, name: 'person' },
       { id: 18, name: 'dog' },
     ],
-    annotations: [
-      { id: 11, image_id: 7, category_id: 1, iscrowd: 0, segmentation: rect(2, 2, 12, 12) },
-      { id: 12, image_id: 7, category_id: 1, iscrowd: 0, segmentation: rect(14, 2, 24, 12) },
-      { id: 13, image_id: 7, category_id: 1, iscrowd: 1, segmentation: { size: [H, W], counts: rectCounts(2, 18, 24, 26) } },
-      { id: 14, image_id: 7, category_id: 18, iscrowd: 0, segmentation: rect(26, 5, 36, 21) },
-    ],
+    annotations: annotationsOfImage,
   };
   const annotations = join(t.dir, 'instances.json');
   writeFileSync(annotations, JSON.stringify(doc));
@@ -249,5 +252,34 @@ describe('undo on instance ground truth', () => {
     // The redo records the versions it replaced: the next undo puts them back.
     await o.client.call('annotations.redo', { imageId: o.imageId });
     expect(engineInternals(o.engine).db.prepare('SELECT regions FROM annotation_edits').pluck().get()).not.toBeNull();
+  });
+
+  it('an edit leaves the hidden pixels of an instance under another alone where the label does not change', async () => {
+    // A person (21) with a cat (22) over a quarter of it: 100 of the person's 400 pixels are hidden.
+    const o = await openCoco([
+      { id: 21, image_id: 7, category_id: 1, iscrowd: 0, segmentation: rect(2, 2, 22, 22) },
+      { id: 22, image_id: 7, category_id: 18, iscrowd: 0, segmentation: rect(12, 12, 32, 27) },
+    ]);
+    const imported = instances(o.engine, o.imageId);
+    expect(imported.map((i) => [i.external_id, i.area])).toEqual([
+      ['21', 400],
+      ['22', 300],
+    ]);
+    // A box over the whole cat in which one cat pixel, outside the person, is erased.
+    await edit(o, { x: 10, y: 10, w: 24, h: 19 }, () => 0);
+    await o.client.call('annotations.undo', { imageId: o.imageId });
+    const current = await labelMap(o.engine, o.imageId);
+    const box = { x: 10, y: 10, w: 24, h: 19 };
+    const before = crop(current, W, box);
+    const after = before.slice();
+    after[(25 - box.y) * box.w + (30 - box.x)] = 0;
+    const { revision } = await o.client.call('annotations.get', { imageId: o.imageId });
+    await o.client.call('annotations.applyEdit', { imageId: o.imageId, baseRevision: revision, patch: { ...box, before, after } });
+    const edited = instances(o.engine, o.imageId);
+    expect(edited.map((i) => [i.external_id, i.area])).toEqual([
+      ['21', 400],
+      ['22', 299],
+    ]);
+    expect(edited[0]!.rle).toBe(imported[0]!.rle);
   });
 });

@@ -73,7 +73,7 @@ export function planEdit(input: {
   after: Uint8Array;
 }): { stale: boolean; changes: RegionChange[] } {
   if (!sameBytes(paintBox(input.regions, input.box), input.before)) return { stale: true, changes: [] };
-  return { stale: false, changes: planRegionChanges(input.regions, input.height, input.width, input.box, input.after) };
+  return { stale: false, changes: planRegionChanges(input.regions, input.height, input.width, input.box, input.after, input.before) };
 }
 
 /** The label map inside `box` as the blob reader paints it: later regions over earlier ones, 0 elsewhere. */
@@ -158,11 +158,14 @@ function encodeRegion(
 }
 
 /**
- * Which regions an edit changes, and their new pixels. Inside the box every region keeps exactly the
- * pixels where `after` names its class, so the painted result there is `after` whatever the paint
- * order; outside the box no region changes, so an edit never touches a pixel outside it. A pixel that
- * gains class c goes to the newest region of c (COCO instances of one class stay separate); a class
- * with no region gets a new one, except background 0, which is what no region covers.
+ * Which regions an edit changes, and their new pixels. Only pixels whose painted label changes
+ * (`before` -> `after`) are touched: there every region keeps the pixel exactly when `after` names its
+ * class, so the painted result is `after` whatever the paint order; every other pixel of the box, and
+ * every pixel outside it, stays as it is in every region (a COCO instance's pixels hidden under another
+ * instance are not dropped because a stroke's box passed over them). A pixel that gains class c goes
+ * to the newest region of c (COCO instances of one class stay separate); a class with no region gets a
+ * new one, except background 0, which is what no region covers. `before`: the painted box (paintBox);
+ * without it every pixel of the box counts as changed.
  */
 export function planRegionChanges(
   regions: readonly RegionPixels[],
@@ -170,6 +173,7 @@ export function planRegionChanges(
   width: number,
   box: Box,
   after: Uint8Array,
+  before?: Uint8Array,
 ): RegionChange[] {
   const inBox = regions.map((r) => decodeRleInBox(r.rle, box));
   const owner = new Map<number, number>();
@@ -190,7 +194,12 @@ export function planRegionChanges(
     const want = new Uint8Array(had.length);
     let changed = false;
     for (let p = 0; p < had.length; p++) {
-      const v = after[p] === r.classIdx && (had[p] === 1 || (isOwner && covered[p] === 0)) ? 1 : 0;
+      const v =
+        before !== undefined && before[p] === after[p]
+          ? (had[p] as number)
+          : after[p] === r.classIdx && (had[p] === 1 || (isOwner && covered[p] === 0))
+            ? 1
+            : 0;
       want[p] = v;
       if (v !== had[p]) changed = true;
     }
@@ -203,7 +212,7 @@ export function planRegionChanges(
   });
 
   const newClasses = new Set<number>();
-  for (const v of after) if (v !== 0 && !owner.has(v)) newClasses.add(v);
+  for (const [p, v] of after.entries()) if (v !== 0 && !owner.has(v) && (before === undefined || before[p] !== v)) newClasses.add(v);
   for (const classIdx of [...newClasses].sort((a, b) => a - b)) {
     const runs = spliceRunsInBox(
       [height * width],
