@@ -88,6 +88,22 @@ describe('gallery filters, tags and review state', () => {
     await page.close();
   });
 
+  it('shows the view of a link opened in the same tab (the hash changed from outside)', async () => {
+    const { page, errors } = await openPage(browser, server.url, `#/datasets/${datasetId}?gt=0`);
+    await expect.poll(() => tileNames(page)).toEqual(['scene_03.png', 'scene_05.png']);
+    await page.evaluate((hash) => (window.location.hash = hash), `#/datasets/${datasetId}?class=2`);
+    await expect.poll(() => tileNames(page)).toEqual(['scene_04.png']);
+    expect(await page.getByTestId('filter-class').inputValue()).toBe('2');
+    expect(await page.getByTestId('filter-gt').inputValue()).toBe('');
+    await page.evaluate((hash) => (window.location.hash = hash), `#/datasets/${datasetId}`);
+    await expect.poll(() => tileNames(page)).toEqual(['00', '01', '02', '03', '04', '05'].map((n) => `scene_${n}.png`));
+    // Back: the view before, as the address bar shows it.
+    await page.goBack();
+    await expect.poll(() => tileNames(page)).toEqual(['scene_04.png']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('tags selected images, sets their review state and filters by both', async () => {
     const { page, errors } = await openPage(browser, server.url, `#/datasets/${datasetId}`);
     const tile = (name: string) => page.locator(`[data-testid="gallery-item"][title="${name}"]`);

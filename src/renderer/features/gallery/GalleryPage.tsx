@@ -4,7 +4,7 @@ import { methods, type ImageFilter } from '../../../shared';
 import { apiQuery } from '../../api/queries';
 import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { routeHref } from '../../router';
+import { parseRoute, routeHref } from '../../router';
 import { classLut } from '../../canvas/raster/maskToRgba';
 import { FilterBar } from './FilterBar';
 import { SavedFilters } from './SavedFilters';
@@ -48,6 +48,21 @@ export function GalleryPage({ datasetId }: { datasetId: number }): React.JSX.Ele
   );
   // Filters, sort and overlay rewrite this history entry at once; scrolling a moment after it stops.
   useEffect(() => replaceHash(galleryHref(datasetId, viewQuery())), [datasetId, viewQuery]);
+  // Those rewrites fire no hashchange: one is a view asked for from outside (a link pasted into this
+  // tab, Back/Forward between two views of this gallery), which the gallery shows.
+  useEffect(() => {
+    const onHash = (): void => {
+      const route = parseRoute(window.location.hash);
+      if (route.page !== 'gallery' || route.datasetId !== datasetId) return;
+      const next = parseGalleryView(hashQuery());
+      anchor.current = { at: next.at, dy: next.dy };
+      setFilter(next.filter);
+      setSort(next.sort);
+      setOverlay(next.overlay);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [datasetId]);
   const scrollTimer = useRef<number | null>(null);
   const writeNow = useCallback((): void => {
     if (scrollTimer.current !== null) window.clearTimeout(scrollTimer.current);
