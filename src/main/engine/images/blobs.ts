@@ -7,6 +7,7 @@ import { runHasPredictions } from '../store/repos/evaluation';
 import { appliedOrientation, applyOrientation, jpegWithoutOrientation } from './orientation';
 import { contentTypeFor } from './probe';
 import { changedImageError, readRegisteredImage, sniffImageType } from './imageFile';
+import { jpegWithoutIccProfile, pngWithoutColourChunks } from './colourProfile';
 import { thumbnailCache } from './thumbs';
 
 export interface Blob {
@@ -14,7 +15,7 @@ export interface Blob {
   contentType: string;
 }
 
-const BROWSER_FORMATS = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/bmp']);
+const BROWSER_FORMATS = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/bmp']);
 
 /**
  * Serves bulk pixels by reference. Only files registered in the workspace can be read: a ref names a
@@ -38,10 +39,17 @@ export function blobReader(deps: EngineDeps) {
         // The bytes show the image's pixel grid with nothing left for the browser to rotate: a raw-grid
         // JPEG goes out with its EXIF orientation tag set to 1 (pixels untouched); an oriented grid,
         // and any other format carrying an orientation, are rotated here and sent as PNG (no EXIF).
+        // Nor any colour profile for the browser to convert by: the viewer shows the values models see
+        // (colourProfile.ts); a WebP, which may carry one too, goes out as PNG without it.
         const orientation = appliedOrientation(image.grid, image.exif_orientation);
-        if (orientation === 1 && type === 'image/jpeg') return { bytes: jpegWithoutOrientation(bytes) ?? bytes, contentType: type };
+        if (orientation === 1 && type === 'image/jpeg') {
+          const upright = jpegWithoutOrientation(bytes) ?? bytes;
+          return { bytes: jpegWithoutIccProfile(upright) ?? upright, contentType: type };
+        }
+        if (orientation === 1 && image.exif_orientation === 1 && type === 'image/png')
+          return { bytes: pngWithoutColourChunks(bytes) ?? bytes, contentType: type };
         if (orientation === 1 && image.exif_orientation === 1 && BROWSER_FORMATS.has(type)) return { bytes, contentType: type };
-        const png = await applyOrientation(loadSharp()(bytes), orientation)
+        const png = await applyOrientation(loadSharp()(bytes, { ignoreIcc: true }), orientation)
           .png()
           .toBuffer()
           .catch((err: unknown) => {
