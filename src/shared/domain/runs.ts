@@ -20,5 +20,7 @@ export const RunSummary = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   predictedSamples: z.number().int(),
+  /** It holds masks to show and score (not heatmaps only; store/repos/evaluation.ts runHasPredictions). */
+  hasMasks: z.boolean(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -53,7 +53,7 @@ describe('import predictions as a run', () => {
       withoutFile: { images: 1, of: 3, examples: ['2007_000002.jpg'] },
     });
     const run = await s.client.call('runs.get', { runId: result.runId });
-    expect(run).toMatchObject({ source: 'import', status: 'complete', predictedSamples: 2 });
+    expect(run).toMatchObject({ source: 'import', status: 'complete', predictedSamples: 2, hasMasks: true });
     const blobA = await s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000000.jpg')?.id ?? 0 });
     expect(Buffer.from(blobA.bytes).equals(Buffer.from(a))).toBe(true);
     const blobB = await s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000001.jpg')?.id ?? 0 });
@@ -119,7 +119,9 @@ describe('import predictions as a run', () => {
     const stored = engineInternals(s.engine).repos.predictions.heatmap(result.runId, sample0, 'cam');
     expect(stored).toMatchObject({ shape: [2, 3, 4], dtype: 'float32' });
     expect(Array.from(new Float32Array(stored?.data.slice().buffer ?? new ArrayBuffer(0)))).toEqual(Array.from(cam));
-    // A heatmap-only run has no prediction mask to draw (an all-background map would show every object as missed).
+    // A heatmap-only run has no prediction mask to draw (an all-background map would show every object as missed),
+    // and says so in runs.list (the UI offers it for no score sort, overlay or comparison).
+    expect(await s.client.call('runs.get', { runId: result.runId })).toMatchObject({ hasMasks: false, predictedSamples: 2 });
     await expect(
       s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000000.jpg')?.id ?? 0 }),
     ).rejects.toThrow(`run ${result.runId} holds no masks (only heatmaps, or no results yet)`);

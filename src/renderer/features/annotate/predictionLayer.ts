@@ -78,7 +78,8 @@ export function usePredictionLayer(options: {
 }): PredictionLayer {
   const { datasetId, imageId, querySampleId, galleryRunId, editor } = options;
   const runsQuery = useQuery({ ...apiQuery('runs.list', { datasetId: datasetId ?? 0 }), enabled: datasetId !== undefined });
-  const runs = useMemo(() => runsQuery.data ?? [], [runsQuery.data]);
+  // Runs with masks: a run of heatmaps only has no prediction to show or copy.
+  const runs = useMemo(() => (runsQuery.data ?? []).filter((r) => r.hasMasks), [runsQuery.data]);
   const sameDataset = kept.datasetId === null || kept.datasetId === datasetId;
   const [picked, setPicked] = useState<number | null | undefined>(sameDataset && kept.datasetId !== null ? kept.runId : undefined);
   const [visible, setVisible] = useState(kept.visible);

@@ -54,7 +54,8 @@ function Counts({
 /** Two runs on one image: side by side with linked zoom/pan, or one view with a swipe; masks or TP/FP/FN against ground truth. */
 export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Element {
   const runs = useQuery(apiQuery('runs.list', { datasetId: route.datasetId }));
-  const list = runs.data ?? [];
+  // Runs with masks: a run of heatmaps only has no prediction to compare (a run named in the link stays listed).
+  const list = (runs.data ?? []).filter((r) => r.hasMasks || r.id === route.runA || r.id === route.runB);
   const runA = route.runA ?? list[0]?.id ?? null;
   const runB = route.runB ?? list.find((r) => r.id !== runA)?.id ?? null;
   const changed = useChangedImages(route.datasetId, runA, runB);

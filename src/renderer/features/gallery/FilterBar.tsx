@@ -117,14 +117,16 @@ export function FilterBar(p: FilterBarProps): React.JSX.Element {
         >
           <option value="name">file name</option>
           {p.scoresAvailable
-            ? p.runs.flatMap((r) => [
-                <option key={`asc${r.id}`} value={`asc:${r.id}`}>
-                  score of {r.name}, worst first
-                </option>,
-                <option key={`desc${r.id}`} value={`desc:${r.id}`}>
-                  score of {r.name}, best first
-                </option>,
-              ])
+            ? p.runs
+                .filter((r) => r.hasMasks || (p.sort.by === 'score' && p.sort.runId === r.id))
+                .flatMap((r) => [
+                  <option key={`asc${r.id}`} value={`asc:${r.id}`}>
+                    score of {r.name}, worst first
+                  </option>,
+                  <option key={`desc${r.id}`} value={`desc:${r.id}`}>
+                    score of {r.name}, best first
+                  </option>,
+                ])
             : null}
         </select>
       </label>
@@ -142,11 +144,13 @@ export function FilterBar(p: FilterBarProps): React.JSX.Element {
         >
           <option value="none">none</option>
           <option value="gt">ground truth</option>
-          {p.runs.map((r) => (
-            <option key={r.id} value={`pred:${r.id}`}>
-              prediction of {r.name}
-            </option>
-          ))}
+          {p.runs
+            .filter((r) => r.hasMasks || (p.overlay.kind === 'pred' && p.overlay.runId === r.id))
+            .map((r) => (
+              <option key={r.id} value={`pred:${r.id}`}>
+                prediction of {r.name}
+              </option>
+            ))}
         </select>
       </label>
     </div>

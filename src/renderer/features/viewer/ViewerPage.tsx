@@ -69,13 +69,15 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   const values = useHeatmapValues(selected?.blob ?? null, selected?.dtype ?? 'float32', count);
 
   // The prediction shown follows the heatmap's sample: a <SEG> map of a referring query shows that query's mask.
+  // A run of heatmaps only has no prediction to fetch (the engine answers 404): its layer stays empty.
+  const runHasMasks = runList.find((r) => r.id === runId)?.hasMasks ?? false;
   const predRef: BlobRef | null = useMemo(() => {
-    if (runId === null) return null;
+    if (runId === null || !runHasMasks) return null;
     const sample = detail.data?.samples.find((s) => s.id === selected?.sampleId);
     return sample !== undefined && sample.query !== null
       ? { kind: 'prediction', runId, imageId, sampleId: sample.id }
       : { kind: 'prediction', runId, imageId };
-  }, [runId, imageId, selected?.sampleId, detail.data?.samples]);
+  }, [runId, runHasMasks, imageId, selected?.sampleId, detail.data?.samples]);
   // Ground truth follows the same sample: a referring query's own mask.
   const gtRef: BlobRef | null = useMemo(() => {
     const base = detail.data?.groundTruth ?? null;

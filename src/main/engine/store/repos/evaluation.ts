@@ -106,16 +106,15 @@ const MASK_IMPORT_FORMATS = ['png', 'coco-results'];
  * unfinished run with nothing stored yet.
  */
 export function runHasPredictions(db: Db, runId: number): boolean {
-  return (
-    db
-      .prepare(
-        `SELECT 1 WHERE EXISTS (SELECT 1 FROM predictions WHERE run_id = ?)
-           OR EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = 'complete' AND (
-                json_extract(provenance, '$.modelKind') IN (${MASK_MODEL_KINDS.map((k) => `'${k}'`).join(', ')})
-             OR (source = 'import' AND json_extract(params, '$.format') IN (${MASK_IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')}))))`,
-      )
-      .get(runId, runId) !== undefined
-  );
+  return db.prepare(`SELECT 1 FROM runs r WHERE r.id = ? AND ${runHoldsMasksSql('r')}`).get(runId) !== undefined;
+}
+
+/** runHasPredictions as an SQL condition on the runs row `r` (runs.list reports it as hasMasks). */
+export function runHoldsMasksSql(r: string): string {
+  return `(EXISTS (SELECT 1 FROM predictions WHERE run_id = ${r}.id)
+    OR (${r}.status = 'complete' AND (
+         json_extract(${r}.provenance, '$.modelKind') IN (${MASK_MODEL_KINDS.map((k) => `'${k}'`).join(', ')})
+      OR (${r}.source = 'import' AND json_extract(${r}.params, '$.format') IN (${MASK_IMPORT_FORMATS.map((f) => `'${f}'`).join(', ')})))))`;
 }
 
 export function datasetTaskOf(db: Db, datasetId: number): string | undefined {

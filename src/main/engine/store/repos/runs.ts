@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { RunStatus, RunSummary } from '../../../../shared/domain';
+import { runHoldsMasksSql } from './evaluation';
 
 export interface NewRun {
   /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
@@ -27,12 +28,14 @@ interface RunRow {
   created_at: string;
   finished_at: string | null;
   predicted_samples: number;
+  has_masks: number;
 }
 
 const selectSql = `
   SELECT r.*, (SELECT COUNT(DISTINCT sample_id) FROM (
       SELECT sample_id FROM predictions p WHERE p.run_id = r.id
-      UNION SELECT sample_id FROM heatmaps h WHERE h.run_id = r.id)) AS predicted_samples
+      UNION SELECT sample_id FROM heatmaps h WHERE h.run_id = r.id)) AS predicted_samples,
+    ${runHoldsMasksSql('r')} AS has_masks
   FROM runs r
   WHERE r.hidden_by IS NULL`;
 
@@ -50,6 +53,7 @@ function toSummary(r: RunRow): RunSummary {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     predictedSamples: r.predicted_samples,
+    hasMasks: r.has_masks === 1,
   };
 }
 
