@@ -24,7 +24,7 @@ export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/');
   const params = new URLSearchParams(query);
-  const id = Number(parts[1]);
+  const id = parts.length === 2 ? Number(parts[1]) : NaN; // #/datasets/1/benchmarks is no page: Not found
   if (parts[0] === 'datasets' && Number.isInteger(id) && id > 0) return { page: 'gallery', datasetId: id };
   if (parts[0] === 'benchmarks' && Number.isInteger(id) && id > 0) return { page: 'benchmarks', datasetId: id };
   if (parts[0] === 'images' && Number.isInteger(id) && id > 0) return { page: 'viewer', imageId: id };
@@ -38,8 +38,8 @@ export function parseRoute(hash: string): Route {
       runB: positiveInt(params.get('b')),
     };
   }
-  if (parts[0] === 'jobs') return { page: 'jobs' };
-  if (parts[0] === 'models') return { page: 'models' };
+  if (parts[0] === 'jobs' && parts.length === 1) return { page: 'jobs' };
+  if (parts[0] === 'models' && parts.length === 1) return { page: 'models' };
   if (path === '' || (parts[0] === 'datasets' && parts.length === 1)) return { page: 'datasets' };
   return { page: 'notFound', hash: hash === '' ? '#/' : hash };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SCALE, MIN_SCALE, fitViewport, zoomAt, zoomLabel } from '../../../src/renderer/canvas/viewport';
 import { galleryViewQuery, hashQuery, parseGalleryView } from '../../../src/renderer/features/gallery/galleryView';
 import { compareNames, compareScored, orderScored } from '../../../src/shared/domain/imageOrder';
+import { parseRoute } from '../../../src/renderer/router';
 
 describe('zoom limits and readout', () => {
   it('clamps every zoom to 1/32x .. 64x', () => {
@@ -88,5 +89,16 @@ describe('score order shared by the gallery and images.neighbors', () => {
         expect(orderScored(columnsOf(rows), allowed, order)).toEqual(expected);
       }
     }
+  });
+});
+
+describe('hash routes', () => {
+  it('parses the app routes and sends anything else to Not found (a path under a page is no page)', () => {
+    expect(parseRoute('#/datasets/1')).toEqual({ page: 'gallery', datasetId: 1 });
+    expect(parseRoute('#/datasets/1?tag=x')).toEqual({ page: 'gallery', datasetId: 1 });
+    expect(parseRoute('#/jobs')).toEqual({ page: 'jobs' });
+    expect(parseRoute('#/')).toEqual({ page: 'datasets' });
+    for (const hash of ['#/datasets/1/benchmarks', '#/images/7/x', '#/jobs/3', '#/models/a', '#/annotate/2/3'])
+      expect(parseRoute(hash)).toEqual({ page: 'notFound', hash });
   });
 });

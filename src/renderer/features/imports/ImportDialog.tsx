@@ -113,7 +113,8 @@ function JobStatus({ jobId, method }: { jobId: string; method: ImportMethod }): 
   if (state.status !== 'succeeded') {
     return (
       <div className="error-banner" role="alert" data-testid="import-error">
-        <strong>Import {state.status}</strong> {state.error?.message ?? ''}
+        {/* A cancel's message ("cancelled by the user") would only repeat the status. */}
+        <strong>Import {state.status}</strong> {state.status === 'cancelled' ? '' : (state.error?.message ?? '')}
       </div>
     );
   }

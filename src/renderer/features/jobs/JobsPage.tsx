@@ -35,9 +35,12 @@ function resultLink(j: JobState): { href: string; label: string } | null {
 function timing(j: JobState, now: number): { took: string; left: string | null } {
   const start = Date.parse(j.createdAt);
   const end = LIVE.has(j.status) ? now : Date.parse(j.updatedAt);
-  const elapsed = end - start;
+  // The page's clock ticks once a second: a job started since the last tick must not show a negative time.
+  const elapsed = Math.max(0, end - start);
   let left: string | null = null;
-  if (j.status === 'running' && j.done > 0 && j.total > j.done) left = durationText((elapsed / j.done) * (j.total - j.done));
+  // An estimate from under a second of progress says nothing ("about 0 s left" at 57 of 3,600).
+  if (j.status === 'running' && j.done > 0 && j.total > j.done && elapsed >= 1000)
+    left = durationText((elapsed / j.done) * (j.total - j.done));
   return { took: durationText(elapsed), left };
 }
 
