@@ -109,3 +109,13 @@ describe('heatmapAtImageSize (npy export)', () => {
     }
   });
 });
+
+describe('imageToTensor on an image too thin for its policy', () => {
+  it('says so of the image (SAM rounds 3000x23 at 64 to 64x0), instead of a resize error read as the model refusing its input', () => {
+    const thin = { data: new Uint8Array(3000 * 23 * 3), width: 3000, height: 23 };
+    expect(() => imageToTensor(thin, spec('longest-side-pad', [64, 64]))).toThrow(
+      'the image is 3000x23: too thin or too small for input.policy longest-side-pad at size 64x64, which would resize it to 64x0 pixels',
+    );
+    expect(imageToTensor(thin, spec('longest-side-pad', [1024, 1024])).geometry).toMatchObject({ contentWidth: 1024, contentHeight: 8 });
+  });
+});

@@ -203,6 +203,13 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
       break;
     }
   }
+  // A very thin image can round to no pixel on one side (SAM's formula on 3000x23 at 64 gives 64x0):
+  // said of the image, not left to the resize's own error, which read as the model refusing its input.
+  if (!(contentH >= 1 && contentW >= 1 && outH >= 1 && outW >= 1))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `the image is ${img.width}x${img.height}: too thin or too small for input.policy ${spec.policy} at size ${sizeH}x${sizeW}${s === 1 ? '' : ` (scale ${s})`}, which would resize it to ${contentW}x${contentH} pixels`,
+    );
   const same = contentH === img.height && contentW === img.width;
   const interpolation = spec.interpolation ?? 'torch-bilinear';
   // torch-bilinear resizes the float planes; PIL / OpenCV resize the 8-bit image first (then the flip,

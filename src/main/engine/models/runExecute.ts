@@ -199,7 +199,8 @@ function recordFailure(deps: EngineDeps, plan: RunPlan, ctx: JobContext, tally: 
   failures.push({
     item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
     reason,
-    modelError: !(err instanceof ApiError && err.code === 'CORRUPT_FILE'),
+    // A file that cannot be read, or an image the input policy cannot size, is the image's fault, not the model's.
+    modelError: !(err instanceof ApiError && (err.code === 'CORRUPT_FILE' || err.code === 'INVALID_INPUT')),
   });
   deps.repos.jobs.recordItemFailure(ctx.jobId, `${s.sampleId}:${s.fileName}`, reason);
   if (failures.length >= EARLY_FAILURES && tally.computed + tally.cached === 0) {
