@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeExportFile } from './exportStaging';
 import { basename, extname, join } from 'node:path';
 import { geometryFromMeta, type HeatmapGeometry } from '../../../shared/domain/heatmapGeometry';
 import type { JobContext } from '../jobs/JobRunner';
@@ -77,7 +78,7 @@ export async function exportNpy(
     if (names.length === 0) continue;
     const stem = basename(image.fileName, extname(image.fileName));
     const write = async (file: string, name: string, shape: number[], values: Float32Array, g: HeatmapGeometry | null) => {
-      await writeFile(join(outDir, file), writeNpyFloat32(shape, values));
+      await writeExportFile(join(outDir, file), writeNpyFloat32(shape, values));
       files++;
       if (raw) index.push({ file, image: image.fileName, imageSize: [image.height, image.width], heatmap: name, shape, geometry: g });
     };
@@ -115,7 +116,7 @@ export async function exportNpy(
     withMaps++;
   }
   if (raw) {
-    await writeFile(
+    await writeExportFile(
       join(outDir, RAW_INDEX_FILE),
       `${JSON.stringify({ mode: 'raw', note: 'model-resolution maps; geometry places each on its image (README: Heatmap geometry)', files: index }, null, 2)}\n`,
     );

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeExportFile } from './exportStaging';
 import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { SamplePoints } from '../../../shared/api/methods/heatmaps';
@@ -86,7 +87,7 @@ export async function exportPoints(
     for (const [k, sample] of queries.entries()) {
       const points = samplePoints(deps, runId, image, sample);
       if (points === null) continue;
-      await writeFile(join(outDir, k === 0 ? `${stem}.json` : `${stem}.q${k}.json`), `${JSON.stringify(points, null, 2)}\n`);
+      await writeExportFile(join(outDir, k === 0 ? `${stem}.json` : `${stem}.q${k}.json`), `${JSON.stringify(points, null, 2)}\n`);
       files++;
       wrote = true;
     }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { access, constants, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { fileFault } from '../jobs/faults';
@@ -202,4 +202,19 @@ async function checkMergeFolder(dst: string, device: number): Promise<void> {
 
 function inTheWay(path: string, why: string): ApiError {
   return new ApiError('INVALID_INPUT', `${path} ${why}; move it away or choose another export folder`, { file: path });
+}
+
+/**
+ * writeFile that names its file in its errors: a write's ENOSPC or EIO comes from the file handle, so
+ * Node's error carries no path, and the export's one line (jobs/faults.ts) could not say what it was
+ * writing; copyFile's did.
+ */
+export async function writeExportFile(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFile(path, data);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e instanceof Error && e.path === undefined) e.path = path;
+    throw err;
+  }
 }

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeExportFile } from './exportStaging';
 import { readRegisteredImage } from '../images/imageFile';
 import { basename, extname, join } from 'node:path';
 import { vocColor } from '../../../shared/domain';
@@ -148,7 +149,7 @@ export async function exportVoc(
     if (runId === undefined) {
       // By its base name (a COCO file_name may hold folders): `import voc` looks for JPEGImages/<id>.*.
       // Only the bytes imported (a file changed since is refused, naming it: its masks belong to the old one).
-      await writeFile(join(outDir, 'JPEGImages', basename(image.fileName)), await readRegisteredImage(image));
+      await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), await readRegisteredImage(image));
       files++;
       const list = splits.get(image.split ?? 'all') ?? [];
       list.push(id);
@@ -159,7 +160,7 @@ export async function exportVoc(
     if (runId === undefined && regions.length === 0 && !(sampleId !== undefined && (emptyIsGroundTruth || withGroundTruth.has(sampleId))))
       continue;
     const labels = paintLabelMap(regions, image.height, image.width);
-    await writeFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
+    await writeExportFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
     files++;
     written++;
   }
@@ -171,13 +172,13 @@ export async function exportVoc(
     const val = splits.get('val');
     if (train !== undefined && val !== undefined && !splits.has('trainval')) splits.set('trainval', [...train, ...val].sort());
     for (const [split, ids] of splits) {
-      await writeFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
+      await writeExportFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
       files++;
     }
     // The classes' names and colours (VOC's own when absent): `import voc` reads them back.
     const labelmap = formatLabelmap(datasetClasses(deps.db, datasetId));
     if (labelmap !== null) {
-      await writeFile(join(outDir, LABELMAP_FILE), labelmap);
+      await writeExportFile(join(outDir, LABELMAP_FILE), labelmap);
       files++;
     }
   }
