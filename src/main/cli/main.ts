@@ -14,6 +14,7 @@ import { registerEval } from './commands/eval';
 import { registerCompare } from './commands/compare';
 import { registerReport } from './commands/report';
 import { registerCheck } from './commands/check';
+import { registerRelink } from './commands/relink';
 import { registerRuns } from './commands/runs';
 import { registerClasses } from './commands/classes';
 
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCompare(program, globals);
   registerReport(program, globals);
   registerCheck(program, globals);
+  registerRelink(program, globals);
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();
 

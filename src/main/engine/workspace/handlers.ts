@@ -4,6 +4,7 @@ import type { EngineDeps } from '../deps';
 import type { StoreState } from '../jobs/faults';
 import { forgetSound } from '../store/checkStamp';
 import { quickCheck, schemaVersion } from '../store/db';
+import { relinkWorkspace } from './relink';
 
 /** workspace.*: where the workspace is, its schema and tool versions, and an integrity check of its database. */
 export function workspaceHandlers(deps: EngineDeps, store: StoreState) {
@@ -15,6 +16,7 @@ export function workspaceHandlers(deps: EngineDeps, store: StoreState) {
       toolVersion: deps.toolVersion,
       readRoots: call.transport === 'http' ? [...(call.pathAccess?.readRoots ?? [realPathOf(paths.root, 'workspace')])] : null,
     }),
+    'workspace.relink': async (input, call) => relinkWorkspace(deps, input, call),
     'workspace.check': async () => {
       const problems = quickCheck(db);
       if (problems.length > 0) forgetSound(paths.db);

@@ -28,4 +28,25 @@ export const workspaceMethods = {
       schemaVersion: z.number().int(),
     }),
   },
+  /**
+   * After a folder was moved (an image folder, or the workspace holding its own images and models):
+   * every stored path under `from` is rewritten to lie under `to` (images, dataset sources, models and
+   * their manifests' files), in one transaction; `dryRun` only counts. Files are checked when used
+   * (images against their sha256 at import). Not for web clients (`tessera relink`).
+   */
+  'workspace.relink': {
+    input: z.object({
+      from: z.string().min(1, 'name the folder the files were in'),
+      to: z.string().min(1, 'name the folder they are in now'),
+      dryRun: z.boolean().default(false),
+    }),
+    output: z.object({
+      images: z.number().int(),
+      datasets: z.number().int(),
+      models: z.number().int(),
+      /** Moved paths with no file at the new place, and the first few of them. */
+      missing: z.number().int(),
+      examples: z.array(z.string()),
+    }),
+  },
 } as const;

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { tessera } from '../../helpers/cli';
+import { tempDir } from '../../helpers/fixtures';
+import { openTestEngine } from '../../helpers/engine';
+
+// Runs the BUILT CLI (node tools/build.mjs first). Tessera stores absolute paths: a moved workspace that
+// holds its own images and models (the demo, or ONNX files put in it for the browser UI) lost them all,
+// every image "missing" and every model "vanished", with no way back but moving the folder back.
+let t: ReturnType<typeof tempDir>;
+let before: string;
+let after: string;
+
+beforeAll(() => {
+  t = tempDir('tessera-relink-');
+  before = join(t.dir, 'old', 'ws');
+  after = join(t.dir, 'new', 'ws');
+  expect(tessera(['--workspace', before, 'init', '--demo']).code).toBe(0);
+  mkdirSync(join(t.dir, 'new'));
+  renameSync(before, after);
+}, 120_000);
+afterAll(() => t.cleanup());
+
+const cli = (...args: string[]) => tessera(['--workspace', after, ...args]);
+
+describe('tessera relink after a folder moved', () => {
+  it('points the moved images and models to their new place; runs and exports work again', () => {
+    const moved = cli('run', '--model', 'toy-colour-semantic', '--dataset', 'demo-scenes', '--run', 'after-move');
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain(join(before, 'demo', 'models'));
+
+    const dry = cli('relink', before, after, '--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    const planned = JSON.parse(dry.stdout) as { images: number; datasets: number; models: number; missing: number };
+    // 24 scenes and 12 referring images live in the workspace (the photos are the repository's); 7 toy models.
+    expect(planned).toMatchObject({ images: 36, models: 7, missing: 0 });
+    expect(cli('run', '--model', 'toy-colour-semantic', '--dataset', 'demo-scenes', '--run', 'after-move').code).toBe(1);
+
+    const done = cli('relink', before, after);
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toBe(`relinked 36 images, ${planned.datasets} dataset sources and 7 models from ${before} to ${after}\n`);
+    const run = cli('run', '--model', 'toy-colour-semantic', '--dataset', 'demo-scenes', '--run', 'after-move', '--json');
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ failed: 0 });
+    expect(cli('export', '--dataset', 'demo-scenes', '--format', 'voc', '--out', join(t.dir, 'voc')).code).toBe(0);
+    expect(cli('check').code).toBe(0);
+    // Again: nothing is under the old folder any more.
+    expect(cli('relink', before, after).stdout).toBe(`nothing stored under ${before}: nothing to relink\n`);
+  });
+
+  it('refuses a relative path, a folder that does not exist, and web clients', async () => {
+    expect(cli('relink', 'old/ws', after).stderr).toBe('error: the folder the files were in must be an absolute path (got "old/ws")\n');
+    expect(cli('relink', before, join(t.dir, 'nowhere')).stderr).toBe(`error: ${join(t.dir, 'nowhere')} is not a folder\n`);
+    const { engine } = openTestEngine(after);
+    try {
+      const r = await engine.dispatch('workspace.relink', { from: after, to: t.dir }, { transport: 'http' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    } finally {
+      await engine.close();
+    }
+  });
+});
