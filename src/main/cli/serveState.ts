@@ -11,20 +11,26 @@ import { join } from 'node:path';
 export interface ServeState {
   port: number;
   token: string;
+  /**
+   * The workspace folder it was kept for: a copy of the workspace (`cp -a` to share it, a backup opened
+   * elsewhere) gets a token of its own instead of serving with the original's.
+   */
+  workspace: string;
 }
 
 export function serveStateFile(cacheDir: string): string {
   return join(cacheDir, 'serve.json');
 }
 
-/** The last launch's port and token; null when none is kept or the file is not one of ours. */
-export function readServeState(cacheDir: string): ServeState | null {
+/** The last launch's port and token on this `workspace`; null when none is kept, it was kept for another folder, or the file is not one of ours. */
+export function readServeState(cacheDir: string, workspace: string): ServeState | null {
   try {
     const raw = JSON.parse(readFileSync(serveStateFile(cacheDir), 'utf8')) as Partial<ServeState>;
     const { port, token } = raw;
     if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null;
     if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{32,128}$/.test(token)) return null;
-    return { port: port as number, token };
+    if (raw.workspace !== workspace) return null;
+    return { port: port as number, token, workspace };
   } catch {
     return null;
   }

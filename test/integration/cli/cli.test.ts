@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -134,6 +134,15 @@ describe('tessera CLI', () => {
       ).toBe(401);
     } finally {
       await fresh.stop();
+    }
+    // A copy of the workspace (shared with someone, a backup opened elsewhere) gets a token of its own.
+    const copy = join(root, 'ws-restart-copy');
+    cpSync(ws, copy, { recursive: true });
+    const copied = await startServe(copy, [], {}, null);
+    try {
+      expect(new URL(copied.url).searchParams.get('token')).not.toBe(new URL(fresh.url).searchParams.get('token'));
+    } finally {
+      await copied.stop();
     }
   });
 

@@ -42,7 +42,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       const staticDir = rendererDir();
       if (staticDir === null) process.stderr.write('warning: the UI is not built (run "npm run build"); serving the API only\n');
       // The last launch's token and port, so a restart leaves open tabs working (cli/serveState.ts).
-      const kept = readServeState(engine.paths.cache);
+      const kept = readServeState(engine.paths.cache, engine.paths.root);
       const token = opts.newToken !== true && kept !== null ? kept.token : randomBytes(24).toString('base64url');
       const start = (at: number): Promise<RunningServer> =>
         startServer({ engine, host: opts.host, port: at, token, staticDir, allowDirs: opts.allowDir });
@@ -50,7 +50,7 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       try {
         const again = opts.port === undefined && kept !== null ? await start(kept.port).catch(() => null) : null;
         server = again ?? (await start(port));
-        if (engine.store.readOnly === null) writeServeState(engine.paths.cache, { port: server.port, token });
+        if (engine.store.readOnly === null) writeServeState(engine.paths.cache, { port: server.port, token, workspace: engine.paths.root });
       } catch (err) {
         await engine.close();
         if (!(err instanceof ApiError)) throw err;
