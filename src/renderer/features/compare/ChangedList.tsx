@@ -23,7 +23,7 @@ export function useChangedImages(
   const enabled = runA !== null && runB !== null && runA !== runB;
   const ids = { a: runA ?? 0, b: runB ?? 0 };
   const disagreement = useQuery({
-    ...apiQuery('images.rankByRunDisagreement', { datasetId, runA: ids.a, runB: ids.b, limit: 200 }),
+    ...apiQuery('images.rankByRunDisagreement', { datasetId, runA: ids.a, runB: ids.b, limit: DISAGREEMENT_LIMIT }),
     enabled,
   });
   const compare = useQuery({ ...apiQuery('metrics.compare', { datasetId, runIds: [ids.a, ids.b] }), enabled, retry: false });
@@ -49,6 +49,9 @@ export function useChangedImages(
 }
 
 /** The per-image score that Δ is the difference of, in words. */
+/** The images whose pixel disagreement is counted (the most disagreeing ones); the others show "px —". */
+export const DISAGREEMENT_LIMIT = 200;
+
 export function metricName(imageMetric: string | undefined): string {
   if (imageMetric === 'image-miou') return 'image mIoU';
   if (imageMetric === 'lisa-pair-iou') return 'IoU';
@@ -77,7 +80,7 @@ export function ChangedList(p: {
       <h3>Changed most</h3>
       <p className="muted small" data-testid="changed-explain">
         {p.byScore
-          ? `Ordered by |Δ|. Δ = B − A of the ${p.metric} per image, in points (0–100); px = pixels the runs label differently.`
+          ? `Ordered by |Δ|. Δ = B − A of the ${p.metric} per image, in points (0–100); px = pixels the runs label differently (counted for the ${DISAGREEMENT_LIMIT} images where they differ most; "px —" below them).`
           : 'Ordered by px: the share of pixels the two runs label differently.'}
       </p>
       <ol data-testid="changed-list">
@@ -92,7 +95,10 @@ export function ChangedList(p: {
               {r.fileName}
             </button>{' '}
             <span className="muted small" data-testid="changed-values">
-              {[r.fraction === null ? null : `${wholePercent(r.fraction)}% px`, r.delta === null ? null : `Δ ${signed(r.delta)}`]
+              {[
+                r.fraction === null ? (p.byScore ? 'px —' : null) : `${wholePercent(r.fraction)}% px`,
+                r.delta === null ? null : `Δ ${signed(r.delta)}`,
+              ]
                 .filter((x) => x !== null)
                 .join(' · ')}
             </span>
