@@ -95,20 +95,22 @@ function zeroDimProblem(path: string, t: TensorMeta): ManifestProblem[] {
 function inputProblems(manifest: ModelManifest, inputs: TensorMeta[]): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
   for (const name of expectedInputNames(manifest)) {
+    // input.tensor names the image's input; the others are fed by the kind (a prompt-decoder's SAM prompts).
+    const path = name === manifest.input.tensor ? 'input.tensor' : 'kind';
     const t = inputs.find((i) => i.name === name);
     if (t === undefined) {
       problems.push({
-        path: 'input.tensor',
-        message: `"${name}" is not an input of the model (its inputs: ${inputs.map((i) => i.name).join(', ')})`,
+        path,
+        message: `"${name}" is not an input of the model${path === 'kind' ? `, and a ${manifest.kind} model is fed it` : ''} (its inputs: ${inputs.map((i) => i.name).join(', ')})`,
       });
       continue;
     }
     if (t.type !== 'float32')
       problems.push({
-        path: 'input.tensor',
+        path,
         message: `"${name}" is ${t.type}, but Tessera feeds it float32${name === manifest.input.tensor ? ' (the normalized pixels)' : ''}`,
       });
-    problems.push(...zeroDimProblem('input.tensor', t));
+    problems.push(...zeroDimProblem(path, t));
   }
   return problems;
 }

@@ -135,7 +135,8 @@ describe('manifest against the model tensors', () => {
       shape: [],
     }));
     expect(modelProblems(decoder, sam, [{ name: 'masks', type: 'float32', shape: [1, 1, 'H', 'W'] }])).toEqual([
-      { path: 'input.tensor', message: expect.stringMatching(/"text_embeds" is not an input of the model/) },
+      // Not the image's input (input.tensor): one the kind feeds (READ's decoder takes the query's embedding).
+      { path: 'kind', message: expect.stringMatching(/"text_embeds" is not an input of the model, and a prompt-decoder model is fed it/) },
     ]);
   });
 });
