@@ -282,4 +282,23 @@ describe('undo on instance ground truth', () => {
     ]);
     expect(edited[0]!.rle).toBe(imported[0]!.rle);
   });
+
+  it("a region drawn after an instance was erased does not take the erased instance's COCO id in the export", async () => {
+    const o = await openCoco();
+    // Erase the dog (14, the largest id), then paint a new dog patch elsewhere: a new region.
+    await edit(o, { x: 26, y: 5, w: 10, h: 16 }, () => 0);
+    await edit(o, { x: 36, y: 26, w: 2, h: 2 }, () => 2);
+    const out = join(o.root, 'coco-ids');
+    const done = await finishJob(o.client, () => o.client.call('datasets.export', { datasetId: o.datasetId, format: 'coco', outDir: out }));
+    expect(done.error).toBeNull();
+    const doc = JSON.parse(readFileSync(join(out, 'instances.json'), 'utf8')) as {
+      annotations: Array<{ id: number; category_id: number; area: number }>;
+    };
+    expect(doc.annotations.map((a) => [a.id, a.category_id, a.area])).toEqual([
+      [11, 1, 100],
+      [12, 1, 100],
+      [13, 1, 176],
+      [15, 18, 4],
+    ]);
+  });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
 import { paintLabelMap } from '../masks/labelMap';
 import { rleArea, rleBbox } from '../masks/rle';
-import { datasetClasses, datasetImages, datasetRegions, samplesWithGroundTruth, type DatasetImage } from '../store/repos/datasetReads';
+import {
+  datasetClasses,
+  datasetImages,
+  datasetRegions,
+  maxNumericRegionId,
+  samplesWithGroundTruth,
+  type DatasetImage,
+} from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import { runHasResult, type ExportCounts } from './exportVoc';
 
@@ -147,8 +154,8 @@ export async function exportCoco(
   }
   await w.write('\n],"annotations":[');
   let first = true;
-  let nextId = 1;
-  for (const r of regions) if (r.externalId !== null && /^\d+$/.test(r.externalId)) nextId = Math.max(nextId, Number(r.externalId) + 1);
+  // Above every imported id, erased instances' included: a new region never takes an erased instance's id.
+  let nextId = maxNumericRegionId(deps.db, datasetId) + 1;
   for (const [i, r] of regions.entries()) {
     if (i % 1000 === 0) {
       ctx.signal.throwIfAborted();

@@ -112,6 +112,23 @@ export function samplesWithGroundTruth(db: Db, datasetId: number): Set<number> {
   return new Set(ids);
 }
 
+/**
+ * The largest numeric external (COCO) id of any region of the dataset, erased ones included, or 0: new
+ * regions exported get ids above it, never the id of an imported instance that was erased.
+ */
+export function maxNumericRegionId(db: Db, datasetId: number): number {
+  const ids = db
+    .prepare(
+      `SELECT a.external_id FROM annotations a JOIN samples s ON s.id = a.sample_id JOIN images i ON i.id = s.image_id
+       WHERE i.dataset_id = ? AND a.external_id IS NOT NULL`,
+    )
+    .pluck()
+    .all(datasetId) as string[];
+  let max = 0;
+  for (const id of ids) if (/^\d+$/.test(id)) max = Math.max(max, Number(id));
+  return max;
+}
+
 /** The current version of every region of a dataset, in annotation id order (import order). */
 export function* datasetRegions(db: Db, datasetId: number): Generator<StoredRegion> {
   const rows = db
