@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { openTestEngine } from '../../helpers/engine';
+import { engineInternals } from '../../../src/main/engine/internals';
 
 // Runs the BUILT CLI (node tools/build.mjs first). Tessera stores absolute paths: a moved workspace that
 // holds its own images and models (the demo, or ONNX files put in it for the browser UI) lost them all,
@@ -56,6 +57,43 @@ describe('tessera relink after a folder moved', () => {
     try {
       const r = await engine.dispatch('workspace.relink', { from: after, to: t.dir }, { transport: 'http' });
       expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses a relink that would give two images of one dataset the same path, changing nothing', async () => {
+    const a = join(t.dir, 'clash', 'a');
+    const b = join(t.dir, 'clash', 'b');
+    mkdirSync(a, { recursive: true });
+    mkdirSync(b, { recursive: true });
+    const ws = join(t.dir, 'clash', 'ws');
+    const { engine } = openTestEngine(ws);
+    try {
+      const { db, repos } = engineInternals(engine);
+      db.transaction(() => {
+        const datasetId = repos.datasets.create({ name: 'two-folders', format: 'coco', task: 'semantic', sourcePath: null });
+        for (const dir of [a, b])
+          repos.images.create({
+            datasetId,
+            path: join(dir, 'x.png'),
+            fileName: `${dir === a ? 'a' : 'b'}/x.png`,
+            sha256: 'f',
+            bytes: 0,
+            width: 4,
+            height: 4,
+          });
+      })();
+      const paths = (): string[] => db.prepare('SELECT path FROM images ORDER BY id').pluck().all() as string[];
+      const r = await engine.dispatch('workspace.relink', { from: a, to: b });
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: 'INVALID_INPUT',
+          message: `relinking ${a} to ${b} would give 1 path to two images of one dataset (first: ${join(b, 'x.png')}, images 1 and 2); nothing was changed`,
+        },
+      });
+      expect(paths()).toEqual([join(a, 'x.png'), join(b, 'x.png')]);
     } finally {
       await engine.close();
     }

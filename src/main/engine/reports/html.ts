@@ -42,9 +42,11 @@ function scoresTable(model: ReportModel): string {
 }
 
 function provenanceTable(model: ReportModel): string {
+  // The column only when some run was imported without a file for some images (scored as all background).
+  const missing = model.runs.some((r) => r.withoutFile > 0);
   const rows = model.runs.map(
     (r) =>
-      `<tr><td>${e(r.name)}</td><td>${e(r.source === 'model' ? `model ${runOriginText({ source: 'model', provenance: r.provenance })}` : r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td><td class="num">${r.withoutFile}</td></tr>`,
+      `<tr><td>${e(r.name)}</td><td>${e(r.source === 'model' ? `model ${runOriginText({ source: 'model', provenance: r.provenance })}` : r.source)}</td><td><code class="hash">${e(r.modelHash ?? '—')}</code></td><td>${e(r.executionProvider ?? '—')}</td><td class="num">${r.scores.unpredicted}</td>${missing ? `<td class="num">${r.withoutFile}</td>` : ''}</tr>`,
   );
   const notes = model.runs
     .filter((r) => r.withoutFile > 0)
@@ -52,7 +54,7 @@ function provenanceTable(model: ReportModel): string {
       (r) =>
         `<p class="warning">Run ${e(r.name)} was imported without a prediction file for ${r.withoutFile} of the dataset's images: they are scored as all background, which lowers its scores.</p>`,
     );
-  return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction (not scored)</th><th class="num">Images without a prediction file (scored as all background)</th></tr>${rows.join('')}</table>${notes.join('')}`;
+  return `<table><tr><th>Run</th><th>Source</th><th>Model hash</th><th>Execution provider</th><th class="num">Images without prediction${missing ? ' (not scored)' : ''}</th>${missing ? '<th class="num">Images without a prediction file (scored as all background)</th>' : ''}</tr>${rows.join('')}</table>${notes.join('')}`;
 }
 
 function perClass(model: ReportModel): string {

@@ -3,7 +3,7 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import type { CallContext } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
-import { applyRelink, planRelink } from '../store/repos/relink';
+import { applyRelink, planRelink, relinkCollisions } from '../store/repos/relink';
 
 export interface RelinkInput {
   from: string;
@@ -40,6 +40,12 @@ export function relinkWorkspace(deps: EngineDeps, input: RelinkInput, call: Call
   if (!existsSync(to) || !statSync(to).isDirectory()) throw new ApiError('NOT_FOUND', `${to} is not a folder`);
   if (from === to) throw new ApiError('INVALID_INPUT', `${from}: the files are already there`);
   const plan = planRelink(deps.db, from, to);
+  const clash = relinkCollisions(deps.db, plan);
+  if (clash.length > 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `relinking ${from} to ${to} would give ${clash.length} path${clash.length === 1 ? '' : 's'} to two images of one dataset (first: ${clash[0]!.path}, images ${clash[0]!.imageIds.join(' and ')}); nothing was changed`,
+    );
   const paths = [...plan.images.map((r) => r.path), ...plan.datasets.map((r) => r.path), ...plan.models.map((r) => r.path)];
   const missing = paths.filter((p) => !existsSync(p));
   if (!input.dryRun && paths.length > 0) {

@@ -79,6 +79,29 @@ function movedManifest(text: string, from: string, to: string): string | null {
   return changed ? JSON.stringify({ ...stored, manifest: { ...(inner as Record<string, unknown>), files: next } }) : null;
 }
 
+/**
+ * Images a plan would give a path another image of the same dataset has (or keeps): a dataset holds
+ * each path once. Empty when the plan can be written.
+ */
+export function relinkCollisions(db: Db, plan: RelinkPlan): Array<{ path: string; imageIds: number[] }> {
+  if (plan.images.length === 0) return [];
+  const moving = new Set(plan.images.map((r) => r.id));
+  const datasetOf = db.prepare('SELECT dataset_id FROM images WHERE id = ?').pluck();
+  const holder = db.prepare('SELECT id FROM images WHERE dataset_id = ? AND path = ?').pluck();
+  const taken = new Map<string, number[]>();
+  for (const r of plan.images) {
+    const dataset = datasetOf.get(r.id) as number;
+    const key = `${dataset}\0${r.path}`;
+    const list = taken.get(key) ?? [];
+    list.push(r.id);
+    // An image that stays where it is keeps its path.
+    const there = holder.get(dataset, r.path) as number | undefined;
+    if (list.length === 1 && there !== undefined && !moving.has(there)) list.push(there);
+    taken.set(key, list);
+  }
+  return [...taken.entries()].filter(([, ids]) => ids.length > 1).map(([key, imageIds]) => ({ path: key.split('\0')[1]!, imageIds }));
+}
+
 /** Writes a plan in one transaction. */
 export function applyRelink(db: Db, plan: RelinkPlan): void {
   const image = db.prepare('UPDATE images SET path = ? WHERE id = ?');
