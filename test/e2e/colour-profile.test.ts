@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { REPO, startServe, tessera } from '../helpers/cli';
-import { tempDir } from '../helpers/fixtures';
+import { tempDir, writeGreyMask } from '../helpers/fixtures';
 import { decodeScreenshot } from '../helpers/pixels';
 
 // A solid (200, 60, 60) JPEG and PNG, each carrying the Adobe RGB (1998) profile of
@@ -19,6 +19,8 @@ const RGB: [number, number, number] = [200, 60, 60];
 let browser: Browser;
 let server: { url: string; stop(): Promise<void> };
 let cleanup: () => void;
+let root: string;
+let ws: string;
 
 /** The ICC profile bytes in a JPEG's APP2 segment (one segment: the fixture's profile is small). */
 function iccOf(jpeg: Buffer): Buffer {
@@ -61,9 +63,27 @@ beforeAll(async () => {
   for (const d of ['jpeg', 'png']) mkdirSync(join(t.dir, d));
   writeFileSync(join(t.dir, 'jpeg', 'red.jpg'), withJpegProfile(await solid.clone().jpeg({ quality: 100 }).toBuffer(), icc));
   writeFileSync(join(t.dir, 'png', 'red.png'), withPngProfile(await solid.clone().png().toBuffer(), icc));
-  const ws = join(t.dir, 'ws');
+  root = t.dir;
+  ws = join(t.dir, 'ws');
   expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
-  for (const d of ['jpeg', 'png']) expect(tessera(['--workspace', ws, 'import', 'folder', join(t.dir, d), '--name', d]).code).toBe(0);
+  // The JPEG with a mask (class 1 in an 8x8 corner, away from the pixels read), so it can be reported on.
+  mkdirSync(join(t.dir, 'masks'));
+  writeGreyMask(
+    join(t.dir, 'masks', 'red.png'),
+    W,
+    H,
+    Uint8Array.from({ length: W * H }, (_, i) => (i % W < 8 && i < 8 * W ? 1 : 0)),
+  );
+  expect(
+    tessera(['--workspace', ws, 'import', 'folder', join(t.dir, 'jpeg'), '--masks', join(t.dir, 'masks'), '--name', 'jpeg']).code,
+  ).toBe(0);
+  expect(tessera(['--workspace', ws, 'import', 'folder', join(t.dir, 'png'), '--name', 'png']).code).toBe(0);
+  // A run for the report: an all-background prediction PNG.
+  mkdirSync(join(t.dir, 'pred'));
+  writeGreyMask(join(t.dir, 'pred', 'red.png'), W, H, new Uint8Array(W * H));
+  expect(
+    tessera(['--workspace', ws, 'import', 'predictions', join(t.dir, 'pred'), '--dataset', 'jpeg', '--run', 'r', '--format', 'png']).code,
+  ).toBe(0);
   server = await startServe(ws);
   browser = await launchChromium();
 });
@@ -97,4 +117,25 @@ describe('images with a colour profile in the viewer (Chromium)', () => {
       await page.close();
     });
   }
+
+  it('draws the gallery tile and the report photo with those values too', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'jpeg' }).click();
+    const tile = page.getByTestId('gallery-item').first().locator('img');
+    await expect.poll(() => tile.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 15_000 }).toBe(W);
+    const px = await decodeScreenshot(await tile.screenshot());
+    const drawn = px.at(px.width / 2, px.height / 2);
+    for (const [i, v] of drawn.entries()) expect(Math.abs(v - RGB[i]!), `tile channel ${i}: ${drawn.join(',')}`).toBeLessThanOrEqual(4);
+    await page.close();
+
+    const report = tessera(['--workspace', ws, 'report', '--dataset', 'jpeg', '--run', 'r', '--out', join(root, 'r.html')]);
+    expect(report.code, report.stderr).toBe(0);
+    const photo = /<img[^>]+src="data:image\/png;base64,([^"]+)"/.exec(readFileSync(join(root, 'r.html'), 'utf8'));
+    expect(photo).not.toBeNull();
+    const raw = await sharp(Buffer.from(photo![1]!, 'base64')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const at = (raw.info.height >> 1) * raw.info.width + (raw.info.width >> 1);
+    const cell = [raw.data[3 * at]!, raw.data[3 * at + 1]!, raw.data[3 * at + 2]!];
+    for (const [i, v] of cell.entries()) expect(Math.abs(v - RGB[i]!), `report channel ${i}: ${cell.join(',')}`).toBeLessThanOrEqual(2);
+  });
 });

@@ -76,7 +76,7 @@ describe('gallery with 10,000 images', () => {
       .toBe(256);
 
     // The thumbnail was made once, by content hash, under the workspace cache, 256 px on its longest side.
-    const thumb = join(ws, 'cache', 'thumbs', sha.slice(0, 2), `${sha}-256-o1.webp`);
+    const thumb = join(ws, 'cache', 'thumbs', sha.slice(0, 2), `${sha}-256-o1-raw.webp`);
     expect(existsSync(thumb)).toBe(true);
     expect(await sharp(thumb).metadata()).toMatchObject({ width: 256, height: 192, format: 'webp' });
     const px = await elementPixels(page, 'gallery', 'gallery-10k');

@@ -58,7 +58,7 @@ export function deleteModelCaches(db: Db, cacheDir: string, sha: string): void {
   EmbeddingCache.remove(new EmbeddingCache(cacheDir, 0).modelFiles(sha));
 }
 
-/** Thumbnail files of these image hashes (cache/thumbs/<sha[0:2]>/<sha>-<size>-o<orientation>.webp). */
+/** Thumbnail files of these image hashes (cache/thumbs/<sha[0:2]>/<sha>-<size>-o<orientation>[-<format>].webp). */
 export function thumbnailFiles(cacheDir: string, shas: readonly string[]): string[] {
   const files: string[] = [];
   const byDir = new Map<string, Set<string>>();

@@ -6,6 +6,12 @@ import { changedImageError, checkRegisteredImageSize, readRegisteredImage, type 
 
 /** Longest side of a gallery thumbnail, in pixels (tiles are 160-220 CSS px wide; 256 stays sharp on 1.25x screens). */
 export const THUMB_SIZE = 256;
+/**
+ * How thumbnails are made, in their file names: `raw`, the file's own values with no ICC conversion
+ * (those cached before, without it, were colour-converted and are made again; a dataset delete still
+ * removes them, by hash).
+ */
+const THUMB_FORMAT = 'raw';
 
 export interface ThumbSource extends RegisteredImageFile {
   /** EXIF orientation to apply: the image's pixel grid (1 = raw, as stored). */
@@ -14,7 +20,7 @@ export interface ThumbSource extends RegisteredImageFile {
 
 /**
  * Gallery thumbnails, made with sharp on first request and cached on disk under
- * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256-o<orientation>.webp`. Keyed by content hash and
+ * `<workspace>/cache/thumbs/<sha[0:2]>/<sha>-256-o<orientation>-raw.webp`. Keyed by content hash and
  * pixel grid, so identical images in the same grid share one file and a changed file gets a new thumbnail. Concurrent requests for one hash share
  * one encode (the gallery asks for a screenful at once).
  *
@@ -30,7 +36,8 @@ export function thumbnailCache(cacheDir: string, shown: (sha256: string) => bool
   async function make(src: ThumbSource, file: string): Promise<Uint8Array> {
     // The imported bytes only (a file changed since import is refused, naming it: imageFile.ts).
     const original = await readRegisteredImage(src);
-    const bytes = await applyOrientation(loadSharp()(original, { limitInputPixels: 1 << 28 }), src.orientation)
+    // The file's own values, as the viewer shows them (colourProfile.ts): no ICC conversion.
+    const bytes = await applyOrientation(loadSharp()(original, { limitInputPixels: 1 << 28, ignoreIcc: true }), src.orientation)
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 78 })
       .toBuffer()
@@ -52,7 +59,7 @@ export function thumbnailCache(cacheDir: string, shown: (sha256: string) => bool
   }
 
   return async function thumbnail(src: ThumbSource): Promise<Uint8Array> {
-    const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}-o${src.orientation}.webp`);
+    const file = join(cacheDir, 'thumbs', src.sha256.slice(0, 2), `${src.sha256}-${THUMB_SIZE}-o${src.orientation}-${THUMB_FORMAT}.webp`);
     const cached = await readFile(file).catch(() => null);
     if (cached !== null) {
       // Cached from the imported bytes; a file since grown or shrunk is refused as when making one.

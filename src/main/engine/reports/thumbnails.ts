@@ -109,8 +109,8 @@ export async function sampleThumbnails(
   // Only the bytes imported: the masks beside it belong to them (a changed or moved file leaves a blank cell).
   const photo = await readRegisteredImage(image)
     .then(async (bytes) => {
-      // The image's pixel grid (chosen at import), like its masks below.
-      const png = await applyOrientation(loadSharp()(bytes), appliedOrientation(image.grid, image.exif_orientation))
+      // The image's pixel grid (chosen at import), like its masks below, and its own values (no ICC conversion).
+      const png = await applyOrientation(loadSharp()(bytes, { ignoreIcc: true }), appliedOrientation(image.grid, image.exif_orientation))
         .resize({ width: THUMB_WIDTH })
         .png()
         .toBuffer();
