@@ -156,6 +156,17 @@ describe('gallery filters, tags and review state', () => {
     await page.getByTestId('sort').selectOption(`asc:${runId}`);
     await expect.poll(() => tileNames(page)).toEqual(['scene_01.png', 'scene_04.png', 'scene_02.png', 'scene_00.png']);
     expect(await page.getByTestId('tile-score').allTextContents()).toEqual(['0.250', '0.417', '0.583', '1.000']);
+    // Score-ordered tiles carry the same badges as name order (the previous test tagged and rejected).
+    const tile = (name: string) => page.locator(`[data-testid="gallery-item"][title="${name}"]`);
+    await expect.poll(() => tile('scene_01.png').getByTestId('tile-tags').textContent()).toBe('hard cases');
+    expect(await tile('scene_01.png').getByTestId('tile-review').textContent()).toBe('rejected');
+    expect(await tile('scene_04.png').getByTestId('tile-review').textContent()).toBe('rejected');
+    expect(await tile('scene_00.png').getByTestId('tile-review').count()).toBe(0);
+    // A review state set in score order shows on its tile there.
+    await tile('scene_00.png').getByTestId('tile-select').check();
+    await page.getByTestId('review-select').selectOption('reviewed');
+    await page.getByTestId('review-apply').click();
+    await expect.poll(() => tile('scene_00.png').getByTestId('tile-review').textContent()).toBe('reviewed');
     await page.getByTestId('sort').selectOption(`desc:${runId}`);
     await expect.poll(() => tileNames(page)).toEqual(['scene_00.png', 'scene_02.png', 'scene_04.png', 'scene_01.png']);
     // Filters still apply in score order.

@@ -109,3 +109,26 @@ describe('images.neighbors: previous / next in the gallery view', () => {
     ]);
   });
 });
+
+describe('images.summaries (the tiles of a score-sorted gallery)', () => {
+  it('returns the tiles of the given ids in that order, with the same fields as a page', async () => {
+    const page = (await env.client.call('images.page', { datasetId })).items;
+    const wanted = [ids[5]!, ids[0]!, ids[3]!];
+    const got = await env.client.call('images.summaries', { datasetId, imageIds: wanted });
+    expect(got.map((s) => s.id)).toEqual(wanted);
+    for (const s of got) expect(s).toEqual(page.find((p) => p.id === s.id));
+  });
+
+  it('leaves out ids of no image or of another dataset, and refuses an unknown dataset', async () => {
+    const other = await makeFolderDataset(join(t.dir, 'other'), 2, { w: W, h: H });
+    const done = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: other.images, name: 'other' }));
+    const otherId = Number(done.result?.['datasetId']);
+    const otherImage = (await env.client.call('images.page', { datasetId: otherId })).items[0]!.id;
+    const got = await env.client.call('images.summaries', { datasetId, imageIds: [ids[1]!, otherImage, 999_999] });
+    expect(got.map((s) => s.id)).toEqual([ids[1]]);
+    await expect(env.client.call('images.summaries', { datasetId: 424_242, imageIds: [ids[1]!] })).rejects.toThrow(/not found/);
+    await expect(
+      env.client.call('images.summaries', { datasetId, imageIds: Array.from({ length: 1001 }, (_, k) => k + 1) }),
+    ).rejects.toThrow();
+  });
+});

@@ -14,6 +14,7 @@ export function imageHandlers(deps: EngineDeps) {
     'images.page': async ({ datasetId, offset, limit, ...filter }) =>
       deps.reads.read({ op: 'images.page', datasetId, offset, limit, filter }),
     'images.ids': async ({ datasetId, ...filter }) => deps.reads.read({ op: 'images.ids', datasetId, filter }),
+    'images.summaries': async ({ datasetId, imageIds }) => deps.reads.read({ op: 'images.summaries', datasetId, imageIds }),
     'images.get': async ({ imageId }) => {
       const row = deps.repos.images.get(imageId);
       if (row === undefined) throw new ApiError('NOT_FOUND', `image ${imageId} not found`);

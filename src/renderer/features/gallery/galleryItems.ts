@@ -7,7 +7,7 @@ import { apiQuery } from '../../api/queries';
 
 export const PAGE_SIZE = 200;
 
-/** What a tile shows. Score-sorted views know only the id, name and score of an image. */
+/** What a tile shows. A score-sorted view knows the id, name and score of an image until its summary arrives. */
 export interface GalleryItem {
   id: number;
   fileName: string;
@@ -60,9 +60,31 @@ export function useGalleryItems(
     // The engine's images.neighbors orders with the same function: previous/next follow these tiles.
     return orderScored(scores.data, new Set(ids.data), sort.order).map((r) => ({ id: r.imageId, fileName: r.fileName, score: r.score }));
   }, [sort, scores.data, ids.data]);
+  // The score list carries ids, names and scores: the tiles in view get their size, ground truth,
+  // review state and tags from images.summaries, a page of 200 positions at a time.
+  const scoredPages =
+    scored === null
+      ? []
+      : Array.from({ length: lastPage - firstPage + 1 }, (_, k) => firstPage + k).filter((p) => p * PAGE_SIZE < scored.length);
+  const summaryPages = useQueries({
+    queries: scoredPages.map((p) =>
+      apiQuery('images.summaries', { datasetId, imageIds: (scored ?? []).slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE).map((r) => r.id) }),
+    ),
+  });
 
   if (sort.by === 'score') {
-    return { total: scored?.length ?? null, itemAt: (i) => scored?.[i], error: scores.error ?? ids.error };
+    const summaries = new Map<number, GalleryItem>();
+    for (const q of summaryPages) for (const s of q.data ?? []) summaries.set(s.id, s);
+    return {
+      total: scored?.length ?? null,
+      itemAt(i) {
+        const item = scored?.[i];
+        if (item === undefined) return undefined;
+        const summary = summaries.get(item.id);
+        return summary === undefined ? item : { ...summary, score: item.score };
+      },
+      error: scores.error ?? ids.error,
+    };
   }
   const byPage = new Map(pageNumbers.map((p, k) => [p, pages[k]?.data]));
   byPage.set(0, head.data);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, ImageDetail, ImageFilter, ImagePage, ImagePageInput, RunDisagreement } from '../../domain';
+import { Id, ImageDetail, ImageFilter, ImagePage, ImagePageInput, ImageSummary, RunDisagreement } from '../../domain';
 
 /** The gallery's order: file name, or a run's per-image score (undefined scores last; ties by file name). */
 export const ImageSort = z.discriminatedUnion('by', [
@@ -23,6 +23,15 @@ export const imageMethods = {
   'images.page': { input: ImagePageInput, output: ImagePage },
   /** Ids of every image matching the filters, in gallery order (select all; sort by a score fetched elsewhere). */
   'images.ids': { input: z.object({ datasetId: Id, ...ImageFilter.shape }), output: z.array(Id) },
+  /**
+   * Tile summaries (size, ground truth, review state, tags) of the dataset's images among `imageIds`, in
+   * that order; ids not in the dataset are left out. A score-sorted gallery knows only ids, names and
+   * scores: it asks for the tiles it shows.
+   */
+  'images.summaries': {
+    input: z.object({ datasetId: Id, imageIds: z.array(Id).max(1000) }),
+    output: z.array(ImageSummary),
+  },
   'images.get': { input: z.object({ imageId: Id }), output: ImageDetail },
   /**
    * Previous and next image of the gallery view (filters + sort) around an image, and its position.

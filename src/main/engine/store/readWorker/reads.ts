@@ -29,6 +29,7 @@ export type ReadRequest =
   | { op: 'datasets.get'; datasetId: number }
   | { op: 'images.page'; datasetId: number; offset: number; limit: number; filter: ImageFilter }
   | { op: 'images.ids'; datasetId: number; filter: ImageFilter }
+  | { op: 'images.summaries'; datasetId: number; imageIds: number[] }
   /** null when the run's metric rows need a catch-up first (a write: the engine's thread does it). */
   | { op: 'metrics.perImage'; datasetId: number; runId: number; subset?: string | undefined; classIdx?: number | undefined }
   | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined }
@@ -46,6 +47,7 @@ export interface ReadResults {
   'datasets.get': DatasetSummary;
   'images.page': { total: number; items: ImageSummary[] };
   'images.ids': number[];
+  'images.summaries': ImageSummary[];
   /** Columns: they clone several times faster than objects (the engine's thread expands them). */
   'metrics.perImage': ImageScoreColumns | null;
   'metrics.scores': RunScores | null;
@@ -193,6 +195,9 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
     case 'images.ids':
       requireDataset(ctx, req.datasetId);
       return ctx.images.ids(req.datasetId, req.filter);
+    case 'images.summaries':
+      requireDataset(ctx, req.datasetId);
+      return ctx.images.summaries(req.datasetId, req.imageIds);
     case 'metrics.perImage':
       return cachedScoreRead(ctx, ['perImage', req.datasetId, req.runId, req.subset, req.classIdx], req.runId, req.subset, (version) => {
         const whole = req.subset === undefined && req.classIdx === undefined;

@@ -208,6 +208,17 @@ export function imageReads(db: Db, cache = new GalleryCache(db)) {
     ids(datasetId: number, filter: ImageFilter = {}): number[] {
       return cache.ids(datasetId, filter).slice();
     },
+    /** Summaries of the dataset's images among `imageIds`, in that order (ids of other datasets or none are left out). */
+    summaries(datasetId: number, imageIds: readonly number[]): ImageSummary[] {
+      if (imageIds.length === 0) return [];
+      const rows = new Map((byIds.all(JSON.stringify(imageIds)) as ImageRow[]).map((r) => [r.id, r]));
+      const items: ImageSummary[] = [];
+      for (const id of imageIds) {
+        const row = rows.get(id);
+        if (row !== undefined && row.dataset_id === datasetId) items.push(toImageSummary(row));
+      }
+      return items;
+    },
   };
 }
 export type ImageReads = ReturnType<typeof imageReads>;
