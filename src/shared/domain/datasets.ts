@@ -57,5 +57,7 @@ export const ImportResult = z.object({
   skipped: z.array(SkippedFile),
   /** Every imported image with an EXIF orientation other than 1, and its grid. */
   orientations: z.array(ImageOrientationNote).default([]),
+  /** How the import read input a reasonable reader could read otherwise (one line each). */
+  notes: z.array(z.string()).default([]),
 });
 export type ImportResult = z.infer<typeof ImportResult>;

@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ApiError } from '../../../shared/api/errors';
 import type { ImportResult, Input } from '../../../shared';
 import { PredictionFormat } from '../../../shared/api/methods/datasets';
 import { withSession, type GlobalOptions } from '../context';
@@ -12,6 +13,7 @@ function report(result: ImportResult, json: boolean): void {
   if (json) return printJson(result);
   printLine(`imported ${result.images} images (${result.annotated} with masks) as dataset "${result.name}" (id ${result.datasetId})`);
   printSkipped(result.skipped);
+  for (const note of result.notes) printLine(`note: ${note}`);
   if (result.orientations.length > 0) {
     printLine(`${result.orientations.length} image(s) carry an EXIF orientation (pixel grid chosen per image; see README "Pixel grid"):`);
     for (const o of result.orientations)
@@ -106,33 +108,49 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .requiredOption('--run <run>', 'name of the new run')
     .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
+    .option('--min-score <score>', 'coco-results: leave out results scoring below this (e.g. 0.5)', parseScore)
     .option('--eval', 'then score the run as `tessera eval` does, in the same process')
     .option('--json', 'print the result as JSON (with --eval: {"import": ..., "eval": ...})')
-    .action(async (path: string, opts: { dataset: string; run: string; format: PredictionFormat; eval?: boolean; json?: boolean }) => {
-      sharedPool().warm();
-      const { result, scores } = await withSession(globals(), async (s) => {
-        const dataset = await resolveDataset(s.client, opts.dataset);
-        const imported = await runJob(s.client, 'runs.importPredictions', {
-          datasetId: dataset.id,
-          run: opts.run,
-          format: opts.format,
-          path,
+    .action(
+      async (
+        path: string,
+        opts: { dataset: string; run: string; format: PredictionFormat; minScore?: number; eval?: boolean; json?: boolean },
+      ) => {
+        if (opts.minScore !== undefined && opts.format !== 'coco-results')
+          throw new ApiError('INVALID_INPUT', '--min-score applies to --format coco-results only');
+        sharedPool().warm();
+        const { result, scores } = await withSession(globals(), async (s) => {
+          const dataset = await resolveDataset(s.client, opts.dataset);
+          const imported = await runJob(s.client, 'runs.importPredictions', {
+            datasetId: dataset.id,
+            run: opts.run,
+            format: opts.format,
+            path,
+            ...(opts.minScore === undefined ? {} : { minScore: opts.minScore }),
+          });
+          // PNG predictions are counted while imported: scoring them reads the stored counts.
+          return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };
         });
-        // PNG predictions are counted while imported: scoring them reads the stored counts.
-        return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };
-      });
-      const missing = result.withoutFile;
-      if (missing !== undefined)
-        process.stderr.write(
-          `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background\n`,
-        );
-      if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
-      const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
-      printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);
-      printSkipped(result.skipped);
-      if (scores !== null) {
-        printLine();
-        printScores(scores);
-      }
-    });
+        const missing = result.withoutFile;
+        if (missing !== undefined)
+          process.stderr.write(
+            `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background\n`,
+          );
+        if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
+        const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
+        printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);
+        printSkipped(result.skipped);
+        for (const note of result.notes ?? []) printLine(`note: ${note}`);
+        if (scores !== null) {
+          printLine();
+          printScores(scores);
+        }
+      },
+    );
+}
+
+function parseScore(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
+  return n;
 }

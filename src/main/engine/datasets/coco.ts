@@ -163,7 +163,7 @@ export async function importCoco(params: CocoImportParams, deps: StoreDeps, ctx:
     ctx,
   );
   ctx.progress(images.length, images.length, 'done');
-  return { datasetId, name, images: images.length, annotated, skipped, orientations: stagedOrientationNotes(images) };
+  return { datasetId, name, images: images.length, annotated, skipped, orientations: stagedOrientationNotes(images), notes: [] };
 }
 
 /** The class-0 region covering a whole image: an image annotated as all background. */

@@ -139,6 +139,9 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   const values = new Set<number>();
   let allBinary = true;
   let anyMask = false;
+  // How the grey masks spell their values, to tell a binary set saved two ways (0/1 and 0/255) from
+  // an index set with ignore (binaryReading, below).
+  const spelling: MaskSpelling = { only255: [], only1: [], other: 0 };
   const takeMask = (image: StagedImage, at: number, outcome: FolderMaskOutcome | null): void => {
     if (outcome === null) return;
     if (!outcome.ok) {
@@ -151,6 +154,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     image.grid = outcome.grid;
     if (outcome.kind !== 'binary') allBinary = false;
     for (const v of outcome.values) values.add(v);
+    noteSpelling(spelling, image.file, outcome.kind, outcome.values);
   };
   const deferred: Array<{ image: StagedImage; at: number }> = [];
   await mapInPool(
@@ -187,7 +191,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     if (maskErrors.length > 0) throw maskErrors[0]!.error;
     if (!anyMask) throw new ApiError('INVALID_INPUT', `${masksDir}: no mask PNG matches any image name (expected <image stem>.png)`);
   }
-  const binary = anyMask && allBinary;
+  const reading = binaryReading(spelling, anyMask && allBinary);
+  const binary = anyMask && reading.binary;
   const classes = anyMask ? classesFor(values, binary) : [];
 
   ctx.signal.throwIfAborted();
@@ -250,5 +255,51 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     orientations: orientationNotes(
       staged.map((s) => ({ file: s.file, orientation: s.probe.orientation, grid: s.grid, ...gridSize(s.probe, s.grid) })),
     ),
+    notes: reading.note === null ? [] : [reading.note],
   };
+}
+
+/** Grey masks by the values they hold: only 0 and 255, only 0 and 1, or anything else (palette masks count as else). */
+interface MaskSpelling {
+  only255: string[];
+  only1: string[];
+  other: number;
+}
+
+function noteSpelling(spelling: MaskSpelling, file: string, kind: 'palette' | 'grey' | 'binary', values: readonly number[]): void {
+  const has = (v: number): boolean => values.includes(v);
+  if (kind === 'binary') {
+    if (has(255)) spelling.only255.push(file);
+  } else if (kind === 'grey' && values.every((v) => v === 0 || v === 1)) {
+    if (has(1)) spelling.only1.push(file);
+  } else spelling.other++;
+}
+
+/**
+ * Whether 255 is foreground (a binary set) or ignore (an index set, as VOC), and a note when a reader
+ * could take it either way. Masks that all hold only 0 and 255 are binary. A set whose grey masks hold
+ * only 0/1 or only 0/255 is one binary set saved two ways (`m` and `m * 255`, as cv2/PIL scripts do):
+ * read as index values its 0/255 objects would all be ignored, and any prediction would score 1.0 on
+ * them. Otherwise 255 is ignore, and masks holding only 0 and 255 are named: their objects are ignored.
+ */
+function binaryReading(spelling: MaskSpelling, allBinary: boolean): { binary: boolean; note: string | null } {
+  const examples = (files: string[]): string => `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}`;
+  if (allBinary) return { binary: true, note: null };
+  if (spelling.only255.length > 0 && spelling.only1.length > 0 && spelling.other === 0) {
+    return {
+      binary: true,
+      note:
+        `${spelling.only1.length} mask(s) hold 0/1 (${examples(spelling.only1)}) and ${spelling.only255.length} hold 0/255 ` +
+        `(${examples(spelling.only255)}): read as one binary set, 1 and 255 both foreground`,
+    };
+  }
+  if (spelling.only255.length > 0) {
+    return {
+      binary: false,
+      note:
+        `${spelling.only255.length} mask(s) hold only 0 and 255 (${examples(spelling.only255)}) while others hold class values: ` +
+        `255 is read as ignore (as VOC), so their marked pixels are not scored; if 255 marks objects there, save those masks with class values`,
+    };
+  }
+  return { binary: false, note: null };
 }

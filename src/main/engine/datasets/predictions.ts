@@ -25,6 +25,8 @@ export interface PredictionsImportParams {
   run: string;
   format: PredictionFormat;
   path: string;
+  /** coco-results: results scoring below this are left out. */
+  minScore?: number | undefined;
 }
 
 type Staged = Map<number, Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>>;
@@ -90,6 +92,7 @@ async function readPngs(
   dir: string,
   matched: Array<{ file: string; image: DatasetImage }>,
   classes: number[],
+  foreground: boolean,
   counting: { revs: ReturnType<typeof revReaders>; repos: StoreDeps['repos']; numClasses: number } | null,
   pick: (i: DatasetImage) => number,
   write: (item: PngItem) => Promise<void>,
@@ -127,7 +130,7 @@ async function readPngs(
         if (groundTruth.length > 0)
           count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };
       }
-      return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, count };
+      return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, foreground, count };
     },
     (result, { image }) => {
       const sampleId = pick(image);
@@ -148,9 +151,11 @@ async function stageCocoResults(
   images: DatasetImage[],
   classOf: Map<number, number>,
   pick: (i: DatasetImage) => number,
+  minScore: number | undefined,
   ctx: JobContext,
-): Promise<Staged> {
+): Promise<{ staged: Staged; scores: ResultScores }> {
   const label = basename(file);
+  const scores: ResultScores = { kept: 0, below: 0, belowHalf: 0 };
   const byId = new Map(images.filter((i) => i.externalId !== null).map((i) => [i.externalId as string, i]));
   const staged: Staged = new Map();
   const instance = new Map<string, number>();
@@ -189,6 +194,12 @@ async function stageCocoResults(
         } catch (err) {
           return fail(err instanceof Error ? err.message : String(err));
         }
+        if (minScore !== undefined && (typeof score !== 'number' || score < minScore)) {
+          scores.below++;
+          return;
+        }
+        scores.kept++;
+        if (typeof score === 'number' && score < 0.5) scores.belowHalf++;
         const sampleId = pick(image);
         const key = `${sampleId}/${classIdx}`;
         const n = instance.get(key) ?? 0;
@@ -199,7 +210,29 @@ async function stageCocoResults(
       },
     },
   });
-  return staged;
+  return { staged, scores };
+}
+
+/** How many COCO results were kept, left out by --min-score, and kept below 0.5. */
+interface ResultScores {
+  kept: number;
+  below: number;
+  belowHalf: number;
+}
+
+/**
+ * What a coco-results import says about scores: overlapping results are painted lowest score first,
+ * so the most confident is on top (store/repos/predictions.ts forSample), and every kept result is
+ * painted, however low its score: detector dumps keep results down to 0.05, which cover background.
+ */
+function scoreNotes(scores: ResultScores, minScore: number | undefined): string[] {
+  const notes: string[] = [];
+  if (minScore !== undefined) notes.push(`${scores.below} result(s) scoring below ${minScore} (or without a score) left out`);
+  if (scores.belowHalf > 0)
+    notes.push(
+      `${scores.belowHalf} of ${scores.kept} result(s) score below 0.5; every result is painted (highest score on top)${minScore === undefined ? ': pass --min-score 0.5 to keep only the confident ones' : ''}`,
+    );
+  return notes;
 }
 
 /**
@@ -234,12 +267,15 @@ export async function importPredictions(
   const skipped: SkippedFile[] = [];
   const format = params.format;
   let staged: Staged = new Map();
+  let notes: string[] = [];
   let matchedPngs: Array<{ file: string; image: DatasetImage }> = [];
   let heatmaps: HeatmapPlanItem[] = [];
   if (format === 'png') matchedPngs = await matchPngs(path, images, skipped);
   else if (format === 'coco-results') {
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
-    staged = await stageCocoResults(path, images, classOf, pick, ctx);
+    const read = await stageCocoResults(path, images, classOf, pick, params.minScore, ctx);
+    staged = read.staged;
+    notes = scoreNotes(read.scores, params.minScore);
   } else
     heatmaps = planHeatmaps(
       format,
@@ -304,6 +340,7 @@ export async function importPredictions(
         path,
         matchedPngs,
         classes.map((c) => c.index),
+        dataset.task === 'referring',
         counting,
         pick,
         (item) => slices.add(item),
@@ -351,6 +388,7 @@ export async function importPredictions(
     heatmaps: heatmaps.length,
     scored,
     skipped,
+    ...(notes.length === 0 ? {} : { notes }),
     ...(missing.length === 0
       ? {}
       : { withoutFile: { images: missing.length, of: images.length, examples: missing.slice(0, 5).map((i) => i.fileName) } }),

@@ -77,7 +77,36 @@ function parseAnnotation(jsonPath: string, text: string): Pick<Entry, 'text' | '
   return { text: rawText as string[], isSentence, shapes, size };
 }
 
-async function listEntries(dir: string, skipped: SkippedFile[]): Promise<Entry[]> {
+/**
+ * An annotation file's text: UTF-8, or Windows-1252 when the bytes are not UTF-8 (LISA's
+ * get_mask_from_json reads such files again with encoding="cp1252"; decoded as UTF-8 their accents
+ * and quotes would become U+FFFD in the stored queries).
+ */
+function annotationText(bytes: Buffer): { text: string; cp1252: boolean } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), cp1252: false };
+  } catch {
+    return { text: decodeCp1252(bytes), cp1252: true };
+  }
+}
+
+/**
+ * Windows-1252 bytes 0x80-0x9F (the rest are Latin-1). Node 20's TextDecoder('windows-1252') decodes
+ * them as Latin-1 controls (’ = 0x92 became U+0092), so the table is here. Bytes Windows-1252 leaves
+ * undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay the control characters, as WHATWG decodes them.
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeCp1252(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b);
+  }
+  return out;
+}
+
+async function listEntries(dir: string, skipped: SkippedFile[], notUtf8: string[]): Promise<Entry[]> {
   const out: Entry[] = [];
   for (const folder of await splitFolders(dir)) {
     const files = (await readdir(folder.dir)).sort();
@@ -102,7 +131,9 @@ async function listEntries(dir: string, skipped: SkippedFile[]): Promise<Entry[]
           `${jsonPath}: this annotation would belong to ${found.length} images with the stem "${stem}" (${found.join(', ')}); rename them so each annotation has one image`,
           { file: jsonPath, images: found },
         );
-      const parsed = parseAnnotation(jsonPath, (await readImportFile(jsonPath)).toString('utf8'));
+      const decoded = annotationText(await readImportFile(jsonPath));
+      if (decoded.cp1252) notUtf8.push(`${stem}.json`);
+      const parsed = parseAnnotation(jsonPath, decoded.text);
       out.push({ split: folder.split, imagePath: join(folder.dir, image), fileName: image, jsonPath, ...parsed });
     }
   }
@@ -119,7 +150,8 @@ export async function importReasonSeg(params: ReasonSegImportParams, deps: Store
   const name = params.name ?? basename(dir);
   requireFreeName(deps, name);
   const skipped: SkippedFile[] = [];
-  const entries = await listEntries(dir, skipped);
+  const notUtf8: string[] = [];
+  const entries = await listEntries(dir, skipped, notUtf8);
   if (entries.length === 0)
     throw new ApiError('INVALID_INPUT', `${dir}: no ReasonSeg annotations (<name>.json beside <name>.jpg, in train/, val/ or test/)`);
 
@@ -182,5 +214,11 @@ export async function importReasonSeg(params: ReasonSegImportParams, deps: Store
     annotated: images.filter((i) => (i.samples[0]?.regions.length ?? 0) > 0).length,
     skipped,
     orientations: stagedOrientationNotes(images),
+    notes:
+      notUtf8.length === 0
+        ? []
+        : [
+            `${notUtf8.length} annotation file(s) are not UTF-8 (${notUtf8.slice(0, 3).join(', ')}${notUtf8.length > 3 ? ', …' : ''}): read as Windows-1252, as LISA does`,
+          ],
   };
 }

@@ -187,5 +187,6 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
     annotated: images.length,
     skipped,
     orientations: stagedOrientationNotes(images),
+    notes: [],
   };
 }

@@ -228,5 +228,5 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
     ctx,
   );
   ctx.progress(staged.length, staged.length, 'done');
-  return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged) };
+  return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged), notes: [] };
 }

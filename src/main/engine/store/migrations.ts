@@ -489,6 +489,13 @@ export const migrations: readonly string[] = [
   -- pixels, its pixels went to another instance of its class. NULL (rows of older versions): pixels.
   ALTER TABLE annotation_edits ADD COLUMN regions TEXT;
   `,
+  /* 15 -> 16: results with scores are painted lowest score first (store/repos/predictions.ts forSample) */ `
+  -- Overlapping COCO results were painted in class order, so a low-scoring result of a later class
+  -- covered a confident one. Counts stored for runs whose results carry scores are dropped: the next
+  -- evaluation counts them again, in score order.
+  DELETE FROM metric_rows WHERE run_id IN (SELECT DISTINCT run_id FROM predictions WHERE score IS NOT NULL);
+  DELETE FROM metric_samples WHERE run_id IN (SELECT DISTINCT run_id FROM predictions WHERE score IS NOT NULL);
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
@@ -625,6 +632,7 @@ export const SCHEMA_VERSION = migrations.length;
  * a read-only folder, a damaged file). The migrations after it change only how writes are counted
  * (11: a trigger) or add what triggers keep for faster reads (12: stale_scores and counter clocks,
  * 13: clocks per dataset, which reads do without when absent; 15: what undo restores), so a read-only workspace last written
- * at 10 is still browsed, scored and exported.
+ * at 10 is still browsed, scored and exported (16 drops counts of scored COCO results made in class order: such a
+ * workspace still shows those).
  */
 export const READABLE_FROM = 10;

@@ -27,6 +27,11 @@ export interface PredictionPngTask {
   height: number;
   /** The dataset's class indices (empty: any value is accepted). */
   classes: number[];
+  /**
+   * A referring dataset's prediction: any non-zero value is the foreground, class 1 (LISA's
+   * validate(); LISA and READ save their masks as 0/100 or 0/255).
+   */
+  foreground?: boolean;
   /** Ground truth to count against (semantic datasets), painted in order; null: do not count. */
   count: { numClasses: number; groundTruth: Array<{ classIdx: number; rle: Rle }> } | null;
 }
@@ -82,8 +87,13 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
       );
     }
   });
-  // 0/255 masks are binary predictions: 255 = foreground class 1.
-  const labels = mask.kind === 'binary' ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
+  // 0/255 masks are binary predictions: 255 = foreground class 1; on a referring dataset any non-zero value is.
+  const labels =
+    task.foreground === true
+      ? mask.data.map((v) => (v === 0 ? 0 : 1))
+      : mask.kind === 'binary'
+        ? mask.data.map((v) => (v === 255 ? 1 : 0))
+        : mask.data;
   const predRuns = task.count !== null ? PRED_RUNS.reset() : null;
   const parts = labelMapToRles(labels, mask.height, mask.width, predRuns === null ? undefined : (v, end) => predRuns.push(v, end)).filter(
     (p) => p.classIdx !== 0,

@@ -137,6 +137,13 @@ function JobStatus({ jobId, method }: { jobId: string; method: ImportMethod }): 
           </ul>
         </details>
       ) : null}
+      {result.notes.length > 0 ? (
+        <ul data-testid="import-notes">
+          {result.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      ) : null}
       {result.orientations.length > 0 ? (
         <details open>
           <summary>{result.orientations.length} image(s) with an EXIF orientation</summary>

@@ -37,6 +37,8 @@ export const PredictionsImportResult = z.object({
    * background), out of how many, and the first few of their names. Absent when every image has a file.
    */
   withoutFile: z.object({ images: z.number().int(), of: z.number().int(), examples: z.array(z.string()) }).optional(),
+  /** How the import read input a reasonable reader could read otherwise (one line each), e.g. low result scores. */
+  notes: z.array(z.string()).optional(),
 });
 export type PredictionsImportResult = z.infer<typeof PredictionsImportResult>;
 
@@ -89,7 +91,14 @@ export const datasetMethods = {
   },
   /** Long work: predictions made elsewhere become a run (source 'import'); the result is a PredictionsImportResult. */
   'runs.importPredictions': {
-    input: z.object({ datasetId: Id, run: RunName, format: PredictionFormat, path: Path }),
+    input: z.object({
+      datasetId: Id,
+      run: RunName,
+      format: PredictionFormat,
+      path: Path,
+      /** coco-results: leave out results scoring below this (and those without a score). */
+      minScore: z.number().finite().optional(),
+    }),
     output: JobStarted,
   },
 } as const;

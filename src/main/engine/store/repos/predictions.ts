@@ -92,7 +92,10 @@ export function predictionsRepo(db: Db) {
     ): Array<{ classIdx: number; instance: number; rle: Rle; area: number; score: number | null }> {
       const rows = db
         .prepare(
-          'SELECT class_idx, instance, height, width, rle, area, score FROM predictions WHERE run_id = ? AND sample_id = ? ORDER BY class_idx, instance',
+          // Paint order (every reader paints in this order, later on top): results without a score by
+          // class and instance, then by score, lowest first, so the most confident result is on top.
+          `SELECT class_idx, instance, height, width, rle, area, score FROM predictions WHERE run_id = ? AND sample_id = ?
+           ORDER BY score IS NOT NULL, score, class_idx, instance`,
         )
         .all(runId, sampleId) as Array<{
         class_idx: number;
