@@ -275,3 +275,42 @@ describe('coco-results with scores', () => {
     }
   });
 });
+
+describe('messages that say what to do', () => {
+  it('a prediction at the size of the image turned by 90°, and a pickled CAM dict passed as --format npy', async () => {
+    const { root, client } = setup();
+    mkdirSync(join(root, 'img'));
+    mkdirSync(join(root, 'mask'));
+    await writeSolidImage(join(root, 'img', 'a.png'), W, H, [80, 80, 80]);
+    writeGreyMask(join(root, 'mask', 'a.png'), W, H, rectLabels(W, H, { x: 1, y: 1, w: 4, h: 4 }, 1));
+    const ds = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importFolder', { dir: join(root, 'img'), masksDir: join(root, 'mask') })))
+        .result,
+    );
+    const turned = join(root, 'turned');
+    mkdirSync(turned);
+    writeGreyMask(join(turned, 'a.png'), H, W, new Uint8Array(W * H));
+    const bad = await finishJob(client, () =>
+      client.call('runs.importPredictions', { datasetId: ds.datasetId, run: 't', format: 'png', path: turned }),
+    );
+    expect(bad.error?.message).toMatch(/prediction is 30x40 but image a\.png is 40x30 \(the image turned by 90°: .*predict on that grid/);
+    const pickled = join(root, 'pickled');
+    mkdirSync(pickled);
+    const header = "{'descr': '|O', 'fortran_order': False, 'shape': (), }";
+    const padded = header.padEnd(118, ' ') + '\n';
+    writeFileSync(
+      join(pickled, 'a.npy'),
+      Buffer.concat([
+        Buffer.from([0x93]),
+        Buffer.from('NUMPY'),
+        Buffer.from([1, 0, padded.length, 0]),
+        Buffer.from(padded),
+        Buffer.from([0x80, 2]),
+      ]),
+    );
+    const npy = await finishJob(client, () =>
+      client.call('runs.importPredictions', { datasetId: ds.datasetId, run: 'p', format: 'npy', path: pickled }),
+    );
+    expect(npy.error?.message).toMatch(/pickled Python object .* re-save as \.npz \(keys, high_res\) and use --format toco-cam/);
+  });
+});

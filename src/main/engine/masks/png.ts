@@ -59,7 +59,14 @@ export function readMaskPng(
   }
   const typeName = `${depth}-bit ${COLOR_TYPE_NAMES[colorType] ?? `colour type ${colorType}`}`;
   if ((colorType !== 0 && colorType !== 3) || depth > 8) {
-    throw new ApiError('UNSUPPORTED_FORMAT', `${file}: ${typeName} PNG is not a mask; ${SUPPORTED}`, {
+    // A colour rendering (ToCo's segs_rgb, a VOC palette saved as RGB) or a 16-bit label image (cv2.imwrite of uint16).
+    const hint =
+      depth > 8
+        ? '; save the labels as 8-bit (class ids 0-254, 255 = ignore)'
+        : colorType === 2 || colorType === 6
+          ? '; a colour rendering of labels is not a label map: save the class ids themselves (grey, or palette mode "P" in PIL)'
+          : '';
+    throw new ApiError('UNSUPPORTED_FORMAT', `${file}: ${typeName} PNG is not a mask; ${SUPPORTED}${hint}`, {
       file,
       colorType,
       depth,

@@ -70,7 +70,12 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (type === undefined) {
     // The header is the file's own text: name the dtype only when it is one (e.g. '<f2').
     const shown = /^[<>|=]?[a-zA-Z]\d{0,2}$/.test(descr) ? `dtype '${descr}'` : 'this dtype';
-    throw bad(file, `${shown} is not supported (${SUPPORTED})`, 'UNSUPPORTED_FORMAT');
+    // '|O': a pickled Python object, e.g. the dict ToCo's and IRN's infer scripts np.save per image.
+    const pickled =
+      descr === '|O'
+        ? "; this is a pickled Python object (np.save of a dict, as ToCo's infer scripts write): save the array itself, or for CAM dicts re-save as .npz (keys, high_res) and use --format toco-cam"
+        : '';
+    throw bad(file, `${shown} is not supported (${SUPPORTED})${pickled}`, 'UNSUPPORTED_FORMAT');
   }
   const shape = shapeText
     .split(',')

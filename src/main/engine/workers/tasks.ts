@@ -82,7 +82,11 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     if (size.width !== task.width || size.height !== task.height) {
       throw new ApiError(
         'INVALID_INPUT',
-        `${path}: prediction is ${size.width}x${size.height} but image ${task.fileName} is ${task.width}x${task.height}`,
+        `${path}: prediction is ${size.width}x${size.height} but image ${task.fileName} is ${task.width}x${task.height}${
+          size.width === task.height && size.height === task.width && task.width !== task.height
+            ? ' (the image turned by 90°: an image with an EXIF orientation is on the grid its import chose, listed by `tessera import`; predict on that grid, e.g. raw pixels as PIL reads them)'
+            : ''
+        }`,
         { file: path },
       );
     }

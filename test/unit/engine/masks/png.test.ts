@@ -154,6 +154,9 @@ describe('readMaskPng', () => {
         new RegExp(`^SegmentationClass/2007_000032.png: ${what} PNG is not a mask; supported mask PNGs are palette .* and greyscale`),
       );
     }
+    // What to do instead: a colour rendering is not a label map; a 16-bit label image is saved as 8-bit.
+    expect(() => readMaskPng(rgb, 'a.png')).toThrow(/a colour rendering of labels is not a label map: save the class ids themselves/);
+    expect(() => readMaskPng(grey16, 'a.png')).toThrow(/save the labels as 8-bit \(class ids 0-254, 255 = ignore\)$/);
   });
 
   it('refuses truncated, corrupted and non-PNG files with a message naming the file', () => {
