@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { writeExportFile } from './exportStaging';
 import { readRegisteredImage } from '../images/imageFile';
+import { jpegWithoutOrientation, labelsToRawGrid, swapsAxes } from '../images/orientation';
 import { basename, extname, join } from 'node:path';
 import { vocColor } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
@@ -128,6 +129,8 @@ export async function exportVoc(
   if (runId === undefined) await mkdir(join(outDir, 'JPEGImages'), { recursive: true });
   const splits = new Map<string, string[]>();
   const hasResult = runId === undefined ? () => true : runHasResult(deps, runId);
+  // Images written with their orientation tag set to 1: their masks are written on the stored grid.
+  const rawFrame = new Set<number>();
   let files = 0;
   let written = 0;
   let unpredicted = 0;
@@ -149,7 +152,13 @@ export async function exportVoc(
     if (runId === undefined) {
       // By its base name (a COCO file_name may hold folders): `import voc` looks for JPEGImages/<id>.*.
       // Only the bytes imported (a file changed since is refused, naming it: its masks belong to the old one).
-      await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), await readRegisteredImage(image));
+      // With its EXIF orientation tag set to 1 (every other byte as imported), so every reader takes the
+      // stored pixels as they are: PIL and imageio ignore the tag, cv2.imread and mmcv apply it, and the
+      // masks below are on the stored grid (rawFrame). Masks of an image on the oriented grid are turned back.
+      const bytes = await readRegisteredImage(image);
+      const upright = image.exifOrientation > 1 ? jpegWithoutOrientation(bytes) : null;
+      if (upright !== null) rawFrame.add(image.id);
+      await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), upright ?? bytes);
       files++;
       const list = splits.get(image.split ?? 'all') ?? [];
       list.push(id);
@@ -159,8 +168,11 @@ export async function exportVoc(
     // background, are written). A run: an empty prediction is a mask of background.
     if (runId === undefined && regions.length === 0 && !(sampleId !== undefined && (emptyIsGroundTruth || withGroundTruth.has(sampleId))))
       continue;
-    const labels = paintLabelMap(regions, image.height, image.width);
-    await writeExportFile(join(masksDir, `${id}.png`), writePalettePng(labels, image.width, image.height, palette));
+    const painted = paintLabelMap(regions, image.height, image.width);
+    const turn = rawFrame.has(image.id) && image.grid === 'oriented';
+    const labels = turn ? labelsToRawGrid(painted, image.width, image.height, image.exifOrientation) : painted;
+    const [w, h] = turn && swapsAxes(image.exifOrientation) ? [image.height, image.width] : [image.width, image.height];
+    await writeExportFile(join(masksDir, `${id}.png`), writePalettePng(labels, w, h, palette));
     files++;
     written++;
   }

@@ -139,3 +139,48 @@ export function jpegWithoutOrientation(bytes: Uint8Array): Uint8Array | null {
   }
   return null;
 }
+
+/**
+ * A label map on the oriented grid of an image with EXIF `orientation`, turned back onto the raw
+ * (stored) grid: the exact pixel permutation that undoes the orientation (no resampling). `width` and
+ * `height` are the oriented grid's; the result is raw-sized (axes swapped for 5..8).
+ * Raw pixel (x, y) of a W×H file is shown at (x', y') = 2: (W-1-x, y), 3: (W-1-x, H-1-y),
+ * 4: (x, H-1-y), 5: (y, x), 6: (H-1-y, x), 7: (H-1-y, W-1-x), 8: (y, W-1-x).
+ */
+export function labelsToRawGrid(labels: Uint8Array, width: number, height: number, orientation: number): Uint8Array {
+  if (orientation <= 1 || orientation > 8) return labels;
+  const swap = swapsAxes(orientation);
+  const W = swap ? height : width; // raw size
+  const H = swap ? width : height;
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      let xs: number;
+      let ys: number;
+      switch (orientation) {
+        case 2:
+          [xs, ys] = [W - 1 - x, y];
+          break;
+        case 3:
+          [xs, ys] = [W - 1 - x, H - 1 - y];
+          break;
+        case 4:
+          [xs, ys] = [x, H - 1 - y];
+          break;
+        case 5:
+          [xs, ys] = [y, x];
+          break;
+        case 6:
+          [xs, ys] = [H - 1 - y, x];
+          break;
+        case 7:
+          [xs, ys] = [H - 1 - y, W - 1 - x];
+          break;
+        default:
+          [xs, ys] = [y, W - 1 - x];
+      }
+      out[y * W + x] = labels[ys * width + xs]!;
+    }
+  }
+  return out;
+}

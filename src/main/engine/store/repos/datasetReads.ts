@@ -1,5 +1,5 @@
 import { ApiError } from '../../../../shared/api/errors';
-import type { Rgb } from '../../../../shared/domain';
+import type { PixelGrid, Rgb } from '../../../../shared/domain';
 import type { Db } from '../db';
 
 /**
@@ -17,6 +17,9 @@ export interface DatasetImage {
   height: number;
   split: string | null;
   externalId: string | null;
+  /** EXIF orientation tag of the file (1..8) and the grid chosen at import (images/orientation.ts). */
+  exifOrientation: number;
+  grid: PixelGrid;
   /** Sample ids in creation order. */
   sampleIds: number[];
 }
@@ -50,7 +53,9 @@ export function requireDataset(db: Db, datasetId: number): { id: number; name: s
 
 export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
   const rows = db
-    .prepare('SELECT id, file_name, path, sha256, bytes, width, height, split, external_id FROM images WHERE dataset_id = ? ORDER BY id')
+    .prepare(
+      'SELECT id, file_name, path, sha256, bytes, width, height, split, external_id, exif_orientation, grid FROM images WHERE dataset_id = ? ORDER BY id',
+    )
     .all(datasetId) as Array<{
     id: number;
     file_name: string;
@@ -61,6 +66,8 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     height: number;
     split: string | null;
     external_id: string | null;
+    exif_orientation: number;
+    grid: PixelGrid;
   }>;
   const samples = db
     .prepare('SELECT s.id, s.image_id FROM samples s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ? ORDER BY s.id')
@@ -81,6 +88,8 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     height: r.height,
     split: r.split,
     externalId: r.external_id,
+    exifOrientation: r.exif_orientation,
+    grid: r.grid,
     sampleIds: byImage.get(r.id) ?? [],
   }));
 }
