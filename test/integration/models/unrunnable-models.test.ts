@@ -53,6 +53,24 @@ function writeModel(
   return `${name}.onnx`;
 }
 
+/** [N,C,h,w] from a [N,C,H,W] map through a Reshape to a shape computed from the input: shape inference loses C. */
+function hideChannels(g: GraphBuilder, map: TensorRef, x: TensorRef): TensorRef {
+  const shape = g.op('Shape', [x]);
+  const batch = g.op('Slice', [shape, g.constInt64([0]), g.constInt64([1])]);
+  const size = g.op('Slice', [shape, g.constInt64([2]), g.constInt64([4])]);
+  return g.op('Reshape', [map, g.op('Concat', [batch, g.constInt64([-1]), size], { axis: 0 })]);
+}
+
+/** A probability-map manifest for `file` beside it: images resized to `size`, output role probability = "p". */
+function probabilityManifest(name: string, file: string, size: number | [number, number] = 32): string {
+  return writeManifest(modelsDir, name, file, {
+    kind: 'probability-map',
+    input: { tensor: 'image', policy: 'resize', size, range: [0, 1] },
+    outputs: { probability: 'p' },
+    classes: undefined,
+  });
+}
+
 async function addError(manifestPath: string): Promise<string> {
   const before = modelCount();
   const err = await env.client.call('models.add', { manifestPath }).catch((e: unknown) => e);
@@ -135,7 +153,102 @@ describe('models add refuses a model that can never run', () => {
   });
 });
 
+describe('models add refuses an input it can never feed, in one line naming the input, its shape and what to change', () => {
+  it('a static batch of 2', async () => {
+    const file = writeModel('batch2', (g, x) => linearLogits(g, x, 4), { dims: [2, 4, 'H', 'W'] }, { dims: [2, 3, 'H', 'W'] });
+    expect(await addError(writeManifest(modelsDir, 'batch2', file))).toMatch(
+      /batch2\.json \(checked against .*batch2\.onnx\): input\.tensor: "image" has shape \[2,3,H,W\]: a static batch of 2, but Tessera feeds one image at a time \(batch 1\): export the model with batch 1 or a dynamic batch axis$/,
+    );
+  });
+
+  it('a second input the kind does not feed', async () => {
+    const g = new GraphBuilder('two-inputs');
+    const x = g.input('image', 'float32', [1, 3, 'H', 'W']);
+    const gain = g.input('gain', 'float32', [1]);
+    g.output(g.op('Mul', [linearLogits(g, x, 4), gain]), 'logits', 'float32', [1, 4, 'H', 'W']);
+    writeFileSync(join(modelsDir, 'two-inputs.onnx'), g.toModel());
+    expect(await addError(writeManifest(modelsDir, 'two-inputs', 'two-inputs.onnx'))).toMatch(
+      /two-inputs\.json \(checked against .*two-inputs\.onnx\): kind: the model has an input "gain" \[1\] that a semantic-seg model is not fed \(Tessera feeds only "image"\)/,
+    );
+  });
+
+  it('a height fixed alone (a text recognizer [N,3,48,W]) that the size policy does not give', async () => {
+    const file = writeModel('rec48', (g, x) => linearLogits(g, x, 4), { dims: ['N', 4, 48, 'W'] }, { dims: ['N', 3, 48, 'W'] });
+    const resize = writeManifest(modelsDir, 'rec48', file, { input: { tensor: 'image', policy: 'resize', size: [32, 64], range: [0, 1] } });
+    expect(await addError(resize)).toMatch(
+      /rec48\.json \(checked against .*rec48\.onnx\): input\.size: "image" has shape \[N,3,48,W\]: its height is fixed at 48 but the manifest resizes to 32x64: set input\.size to \[48, 64\]$/,
+    );
+    expect(await addError(writeManifest(modelsDir, 'rec48', file))).toMatch(
+      /input\.policy: "image" has shape \[N,3,48,W\]: its height is fixed at 48, but policy fixed gives every image its own size/,
+    );
+  });
+
+  it('a channels-last RGBA input (M-LSD [1,32,32,4]) is one line, with no channel or size line from the wrong axes', async () => {
+    const file = writeModel(
+      'rgba-nhwc',
+      (g, x) =>
+        linearLogits(
+          g,
+          g.op('Slice', [g.op('Transpose', [x], { perm: [0, 3, 1, 2] }), g.constInt64([0]), g.constInt64([3]), g.constInt64([1])]),
+          4,
+        ),
+      { dims: [1, 4, 32, 32] },
+      { dims: [1, 32, 32, 4] },
+    );
+    const message = await addError(
+      writeManifest(modelsDir, 'rgba-nhwc', file, { input: { tensor: 'image', policy: 'resize', size: 32, range: [0, 1] } }),
+    );
+    expect(message).toMatch(
+      /rgba-nhwc\.onnx\): input\.tensor: "image" has shape \[1,32,32,4\], channels last with 4 channels; Tessera feeds \[N,3,H,W\] \(channels first, 3 channels\): export the model with an NCHW, 3-channel input$/,
+    );
+  });
+
+  it('a channels-last probability output [N,H,W,1]', async () => {
+    const g = new GraphBuilder('p-nhwc');
+    const x = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+    g.output(g.op('Transpose', [g.op('Sigmoid', [linearLogits(g, x, 1)])], { perm: [0, 2, 3, 1] }), 'p', 'float32', ['N', 'H', 'W', 1]);
+    writeFileSync(join(modelsDir, 'p-nhwc.onnx'), g.toModel());
+    expect(await addError(probabilityManifest('p-nhwc', 'p-nhwc.onnx'))).toMatch(
+      /p-nhwc\.onnx\): outputs\.probability: "p" has shape \[N,H,W,1\], channels last; a probability-map output is \[N,1,h,w\] \(channels first\): export the model with an NCHW output$/,
+    );
+  });
+});
+
 describe('failures seen only at run time name the model and the image', () => {
+  it('a probability map with 2 channels on an axis dynamic at add (paddle2onnx) fails each image naming the output, its shape and the kind', async () => {
+    const g = new GraphBuilder('prob2');
+    const x = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+    g.output(g.op('Sigmoid', [hideChannels(g, linearLogits(g, x, 2), x)]), 'p', 'float32', ['N', 'C', 'H', 'W']);
+    writeFileSync(join(modelsDir, 'prob2.onnx'), g.toModel());
+    expect(await runError(probabilityManifest('prob2', 'prob2.onnx'))).toMatch(
+      /^prob2: the first 3 images all failed: [abc]\.png: output p has 2 channels \(shape \[1,2,32,32\]\) but a probability-map model reads 1 channel \(one foreground map, \[1,1,h,w\]\); 2 class maps are a semantic-seg model \(kind: semantic-seg with 2 classes\.names\)$/,
+    );
+  });
+
+  it('a channels-last probability map whose shape shows only at run time', async () => {
+    const g = new GraphBuilder('p-nhwc-dyn');
+    const x = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+    const map = hideChannels(g, g.op('Sigmoid', [linearLogits(g, x, 1)]), x);
+    g.output(g.op('Transpose', [map], { perm: [0, 2, 3, 1] }), 'p', 'float32', ['N', 'a', 'b', 'c']);
+    writeFileSync(join(modelsDir, 'p-nhwc-dyn.onnx'), g.toModel());
+    expect(await runError(probabilityManifest('p-nhwc-dyn', 'p-nhwc-dyn.onnx', [24, 40]))).toMatch(
+      /^p-nhwc-dyn: the first 3 images all failed: [abc]\.png: output p has 24 channels \(shape \[1,24,40,1\]\) but a probability-map model reads 1 channel \(one foreground map, \[1,1,h,w\]\); \[N,H,W,1\] is channels last: export the model with an NCHW output$/,
+    );
+  });
+
+  it('an onnxruntime shape error on every image says what was fed and where to look', async () => {
+    // Stride 2 twice, floor and ceil: an odd side gives 14 and 15, which Add cannot broadcast (PP-OCR on a size not a multiple of 32).
+    const g = new GraphBuilder('stride2');
+    const x = g.input('image', 'float32', ['N', 3, 'H', 'W']);
+    const floor = g.op('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+    const ceil = g.op('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 });
+    g.output(g.op('Sigmoid', [linearLogits(g, g.op('Add', [floor, ceil]), 1)]), 'p', 'float32', ['N', 1, 'h', 'w']);
+    writeFileSync(join(modelsDir, 'stride2.onnx'), g.toModel());
+    expect(await runError(probabilityManifest('stride2', 'stride2.onnx', [29, 30]))).toMatch(
+      /^inference failed: model "stride2" on [abc]\.png: .*broadcast.* \(fed image \[1,3,29,30\]\); check the manifest \(input\.policy, input\.size\) against the model$/,
+    );
+  });
+
   it('a dynamic channel axis with 257 channels fails every image instead of wrapping channel 256 to background', async () => {
     // Channel 256 wins everywhere: stored in a byte it would become 0 (background) and the run "complete".
     const body = (g: GraphBuilder, x: TensorRef): TensorRef => {

@@ -125,8 +125,34 @@ const ALLOWED_KEYS: Record<string, readonly string[]> = {
   classes: Object.keys(ClassSpec.shape),
 };
 
-function describeIssue(issue: z.core.$ZodIssue): ManifestProblem {
+/** What `input.size` takes (the schema's union says only "Invalid input"). */
+const SIZE_FORM = 'one positive integer (a square, e.g. 960) or [height, width] (e.g. [48, 320])';
+
+/** The value at `path` inside the raw manifest, or undefined. */
+function rawAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** input.size missing, empty or of the wrong form: say that it is required and what it looks like. */
+function sizeProblem(raw: unknown): ManifestProblem {
+  const v = rawAt(raw, ['input', 'size']);
+  const empty = v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+  return {
+    path: 'input.size',
+    message: empty
+      ? `required: ${SIZE_FORM}, in pixels (policy fixed ignores it but it still needs a value)`
+      : `${JSON.stringify(v)} is not a size: give ${SIZE_FORM}, in pixels`,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw?: unknown): ManifestProblem {
   const path = joinPath(issue.path);
+  if (path === 'input.size' && issue.code === 'invalid_union') return sizeProblem(raw);
   if (issue.code === 'unrecognized_keys') {
     const allowed = ALLOWED_KEYS[path];
     return {
@@ -175,7 +201,7 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   const parsed = ModelManifest.safeParse(raw);
   if (!parsed.success) {
     // Schema problems plus the per-kind rules that can still be checked, so one edit fixes all.
-    throw manifestError(path, [...parsed.error.issues.map(describeIssue), ...rawProblems(raw)]);
+    throw manifestError(path, [...parsed.error.issues.map((issue) => describeIssue(issue, raw)), ...rawProblems(raw)]);
   }
   const problems = manifestProblems(parsed.data);
   if (problems.length > 0) throw manifestError(path, problems);

@@ -57,8 +57,9 @@ export async function sha256Model(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A shape as `[N,3,H,W]`; an unnamed dynamic axis (onnxruntime says "") as `?`. */
 function dimsText(shape: ReadonlyArray<number | string>): string {
-  return `[${shape.join(',')}]`;
+  return `[${shape.map((d) => (d === '' ? '?' : d)).join(',')}]`;
 }
 
 /** Output roles whose tensor rank the adapter relies on (checked where the model states a rank). */
@@ -94,7 +95,8 @@ function zeroDimProblem(path: string, t: TensorMeta): ManifestProblem[] {
 /** Every input Tessera feeds is float32 (normalized pixels, SAM's prompt tensors, the query vector). */
 function inputProblems(manifest: ModelManifest, inputs: TensorMeta[]): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
-  for (const name of expectedInputNames(manifest)) {
+  const expected = expectedInputNames(manifest);
+  for (const name of expected) {
     // input.tensor names the image's input; the others are fed by the kind (a prompt-decoder's SAM prompts).
     const path = name === manifest.input.tensor ? 'input.tensor' : 'kind';
     const t = inputs.find((i) => i.name === name);
@@ -112,44 +114,120 @@ function inputProblems(manifest: ModelManifest, inputs: TensorMeta[]): ManifestP
       });
     problems.push(...zeroDimProblem(path, t));
   }
+  // An input nothing feeds fails every image ("input 'gain' is missing in 'feeds'"). Only once every
+  // expected input exists: a misnamed input.tensor is already reported with the model's inputs.
+  if (expected.every((name) => inputs.some((i) => i.name === name)))
+    for (const t of inputs) if (!expected.includes(t.name)) problems.push(unfedInputProblem(manifest, t));
   return problems;
 }
 
-/** The image input's layout, channels and static size versus the size policy. */
+/** A model input the manifest's kind never feeds, with the manifest field that would feed it where there is one. */
+function unfedInputProblem(manifest: ModelManifest, t: TensorMeta): ManifestProblem {
+  const what = `the model has an input "${t.name}" ${dimsText(t.shape)} that a ${manifest.kind} model is not fed`;
+  if (manifest.kind === 'prompt-decoder' && t.name === 'text_embeds')
+    return {
+      path: 'params.text_embeds',
+      message: `${what}: set params.text_embeds: true (a READ/LISA decoder that takes the <SEG> embedding)`,
+    };
+  if (manifest.kind === 'seg-token' && manifest.params['query'] === undefined)
+    return {
+      path: 'params.query',
+      message: `${what}: a text input is fed only through params.query ({ tensor: "${t.name}", encoding: one-hot, vocabulary: [...] })`,
+    };
+  const fed = expectedInputNames(manifest).map((n) => `"${n}"`);
+  return {
+    path: 'kind',
+    message: `${what} (Tessera feeds only ${fed.join(', ')}): no manifest field feeds it; export the model without it (e.g. "${t.name}" as a constant)`,
+  };
+}
+
+/** The tensor [h, w] a size policy feeds whatever the image, or null when each image gets its own size (fixed, keep-aspect). */
+function policyTensorSize(input: ModelManifest['input']): [number, number] | null {
+  const [sh, sw] = input.size;
+  switch (input.policy) {
+    case 'resize':
+      return [sh, sw];
+    case 'longest-side-pad':
+      return [Math.max(sh, sw), Math.max(sh, sw)];
+    case 'shortest-side-center-crop':
+      return [Math.min(sh, sw), Math.min(sh, sw)];
+    default:
+      return null;
+  }
+}
+
+/** A channel axis that holds an image's channels (grey, RGB, RGBA): what a channels-last input shows on its last axis. */
+function imageChannels(d: number | string | undefined): boolean {
+  return typeof d === 'number' && d >= 1 && d <= 4;
+}
+
+/**
+ * The image input's layout, batch, channels and static size versus the size policy. A channels-last
+ * input is reported once: its H, W and C sit on other axes, so no size or channel line follows.
+ */
 function imageProblems(manifest: ModelManifest, image: TensorMeta): ManifestProblem[] {
   if (image.shape.length === 0) return [];
-  if (image.shape.length !== 4)
-    return [{ path: 'input.tensor', message: `"${image.name}" has shape ${dimsText(image.shape)}, expected [N,3,H,W]` }];
+  const shape = dimsText(image.shape);
+  if (image.shape.length !== 4) return [{ path: 'input.tensor', message: `"${image.name}" has shape ${shape}, expected [N,3,H,W]` }];
   const problems: ManifestProblem[] = [];
-  const c = image.shape[1];
-  // [N,H,W,3] (TensorFlow / Keras exports): its symbolic H passes a channel check on shape[1] alone.
-  if (image.shape[3] === 3 && c !== 3)
+  const [n, c, , last] = image.shape;
+  // Batches of 1 (2 for a cam's flip, only where the axis is dynamic): a static other batch never fits.
+  if (typeof n === 'number' && n !== 1)
     problems.push({
       path: 'input.tensor',
-      message: `"${image.name}" has shape ${dimsText(image.shape)}, channels last; Tessera feeds [N,3,H,W] (channels first): export the model with an NCHW input`,
+      message: `"${image.name}" has shape ${shape}: a static batch of ${n}, but Tessera feeds one image at a time (batch 1): export the model with batch 1 or a dynamic batch axis`,
     });
-  else if (typeof c === 'number' && c !== 3)
-    problems.push({ path: 'input.tensor', message: `"${image.name}" has ${c} channels, expected 3` });
+  // [N,H,W,C] (TensorFlow / Keras exports: RGB, RGBA, grey): a small last axis where channels-first has its width.
+  if (imageChannels(last) && !imageChannels(c)) {
+    problems.push({
+      path: 'input.tensor',
+      message:
+        last === 3
+          ? `"${image.name}" has shape ${shape}, channels last; Tessera feeds [N,3,H,W] (channels first): export the model with an NCHW input`
+          : `"${image.name}" has shape ${shape}, channels last with ${last} channel${last === 1 ? '' : 's'}; Tessera feeds [N,3,H,W] (channels first, 3 channels): export the model with an NCHW, 3-channel input`,
+    });
+    return problems;
+  }
+  if (typeof c === 'number' && c !== 3)
+    problems.push({ path: 'input.tensor', message: `"${image.name}" has ${c} channel${c === 1 ? '' : 's'} (${shape}), expected 3` });
+  return [...problems, ...sizeProblems(manifest, image)];
+}
+
+/** Static H and/or W of the image input versus the tensor size the policy feeds. */
+function sizeProblems(manifest: ModelManifest, image: TensorMeta): ManifestProblem[] {
   const [h, w] = [image.shape[2], image.shape[3]];
-  const fixedSize = typeof h === 'number' && typeof w === 'number';
-  const [sh, sw] = manifest.input.size;
-  const multiScale = Array.isArray(manifest.params['scales']) && (manifest.params['scales'] as unknown[]).some((v) => v !== 1);
-  if (fixedSize && (manifest.input.policy === 'fixed' || manifest.input.policy === 'keep-aspect'))
-    problems.push({
-      path: 'input.policy',
-      message: `"${image.name}" is fixed at ${h}x${w}, but policy ${manifest.input.policy} gives every image its own size: use resize, longest-side-pad or shortest-side-center-crop with size [${h}, ${w}]`,
-    });
-  else if (fixedSize && (h !== sh || w !== sw) && !multiScale)
-    problems.push({
-      path: 'input.size',
-      message: `"${image.name}" is fixed at ${h}x${w} but the manifest resizes to ${sh}x${sw}`,
-    });
-  else if (multiScale && (typeof h === 'number' || typeof w === 'number'))
-    problems.push({
-      path: 'params.scales',
-      message: `multi-scale inference needs dynamic H and W; "${image.name}" is ${dimsText(image.shape)}`,
-    });
-  return problems;
+  const hFixed = typeof h === 'number';
+  const wFixed = typeof w === 'number';
+  if (!hFixed && !wFixed) return [];
+  const { policy } = manifest.input;
+  const shape = dimsText(image.shape);
+  // Which side is fixed, e.g. "fixed at 128x128", "[N,3,48,W]: its height is fixed at 48".
+  const fixed =
+    hFixed && wFixed ? `is fixed at ${h}x${w}` : `has shape ${shape}: its ${hFixed ? `height is fixed at ${h}` : `width is fixed at ${w}`}`;
+  const fed = policyTensorSize(manifest.input);
+  if (fed === null)
+    return [
+      {
+        path: 'input.policy',
+        message: `"${image.name}" ${fixed}, but policy ${policy} gives every image its own size: ${
+          hFixed && wFixed
+            ? `use resize, longest-side-pad or shortest-side-center-crop with size [${h}, ${w}]`
+            : `use policy resize with size [${hFixed ? h : '<height>'}, ${wFixed ? w : '<width>'}]`
+        }`,
+      },
+    ];
+  if (Array.isArray(manifest.params['scales']) && (manifest.params['scales'] as unknown[]).some((v) => v !== 1))
+    return [{ path: 'params.scales', message: `multi-scale inference needs dynamic H and W; "${image.name}" is ${shape}` }];
+  const [fh, fw] = fed;
+  if ((!hFixed || h === fh) && (!wFixed || w === fw)) return [];
+  // resize feeds size as it is; longest-side-pad and shortest-side-center-crop a square.
+  const change =
+    policy === 'resize'
+      ? `set input.size to [${hFixed ? h : fh}, ${wFixed ? w : fw}]`
+      : hFixed && wFixed && h !== w
+        ? `policy ${policy} feeds a square: use policy resize with size [${h}, ${w}]`
+        : `set input.size to ${hFixed ? h : w}`;
+  return [{ path: 'input.size', message: `"${image.name}" ${fixed} but the manifest resizes to ${fh}x${fw}: ${change}` }];
 }
 
 /** Element types: the roles an adapter reads need a float type; any other role a type the worker can hand over. */
@@ -199,11 +277,20 @@ export function modelProblems(manifest: ModelManifest, inputs: TensorMeta[], out
     if (shape !== undefined && shape.length === 4 && typeof ch === 'number' && ch !== expected)
       problems.push({
         path: `outputs.${role}`,
-        message: `"${manifest.outputs[role]}" has ${ch} channels but ${expected} ${what} are expected`,
+        message: `"${manifest.outputs[role]}" has ${ch} channel${ch === 1 ? '' : 's'} but ${expected} ${what} ${expected === 1 ? 'is' : 'are'} expected`,
       });
   };
-  if (manifest.kind === 'probability-map')
-    channel(manifest.outputs['probability'] !== undefined ? 'probability' : 'logits', 1, 'channel (one foreground map)');
+  if (manifest.kind === 'probability-map') {
+    const role = manifest.outputs['probability'] !== undefined ? 'probability' : 'logits';
+    const shape = shapeOf(role);
+    // [N,H,W,1] (TensorFlow / Keras exports, a transpose after the head): the map's H would be read as channels.
+    if (shape !== undefined && shape.length === 4 && shape[3] === 1 && shape[1] !== 1)
+      problems.push({
+        path: `outputs.${role}`,
+        message: `"${manifest.outputs[role]}" has shape ${dimsText(shape)}, channels last; a probability-map output is [N,1,h,w] (channels first): export the model with an NCHW output`,
+      });
+    else channel(role, 1, 'channel (one foreground map)');
+  }
   const classes = manifest.classes?.names.length;
   if (classes !== undefined) {
     const bg = manifest.classes?.background === null ? 0 : 1;
@@ -234,6 +321,12 @@ function encoderProblems(manifest: ModelManifest, file: string, enc: { inputs: T
       path: 'params.encoder.input',
       message: `the encoder ${file}: "${inputName}" is ${input.type}, but Tessera feeds it float32 (the normalized pixels)`,
     });
+  if (input !== undefined)
+    for (const other of enc.inputs.filter((i) => i.name !== inputName))
+      problems.push({
+        path: 'files.encoder',
+        message: `the encoder ${file} has an input "${other.name}" ${dimsText(other.shape)} that is not fed (Tessera feeds only the image, "${inputName}"): export the encoder without it`,
+      });
   const output = enc.outputs.find((o) => o.name === outputName);
   if (output === undefined) problems.push({ path: 'params.encoder.output', message: `the encoder ${file} has no output "${outputName}"` });
   else {

@@ -14,7 +14,7 @@ import { requestCheckpoint } from '../store/walCheckpoint';
 import { inferenceCacheRepo } from '../store/repos/inferenceCache';
 import type { Adapter, AdapterOutput, SampleToPredict } from './adapters/types';
 import type { ClassMapping } from './classMapping';
-import { namedInferenceFailure, oneLine } from './inference/InferenceClient';
+import { inferenceFailureWithFeeds, namedInferenceFailure, oneLine } from './inference/InferenceClient';
 import { inferenceTiming, newInferenceTiming } from './inference/timing';
 import { decodeRegisteredRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
@@ -25,6 +25,9 @@ import type { RunSample } from './samples';
 
 /** Abort a run when its first items all fail the same way: that is a broken model, not bad images. */
 const EARLY_FAILURES = 3;
+
+/** What to look at when the model refuses the tensors a manifest makes (a size that is not a multiple of its stride, say). */
+const MANIFEST_HINT = 'check the manifest (input.policy, input.size) against the model';
 
 /**
  * Items at the inference worker or being prepared for it: one in inference while the next waits
@@ -192,9 +195,10 @@ function recordFailure(deps: EngineDeps, plan: RunPlan, ctx: JobContext, tally: 
     err,
   );
   if (err instanceof ApiError && (err.code === 'MODEL_MISMATCH' || err.code === 'NOT_FOUND') && tally.computed === 0)
-    throw namedInferenceFailure(err, plan.model.summary.name, s.fileName + (s.query === null ? '' : ` "${s.query}"`));
-  // onnxruntime's messages span lines: keep the failure one line.
-  const reason = oneLine(err instanceof Error ? err.message : String(err));
+    throw namedInferenceFailure(err, plan.model.summary.name, s.fileName + (s.query === null ? '' : ` "${s.query}"`), MANIFEST_HINT);
+  // onnxruntime's messages span lines: keep the failure one line (with the shapes session.run was fed).
+  const refused = inferenceFailureWithFeeds(err);
+  const reason = oneLine(refused !== null ? `inference failed: ${refused}` : err instanceof Error ? err.message : String(err));
   const failures = tally.failures;
   failures.push({
     item: s.fileName + (s.query === null ? '' : ` "${s.query}"`),
@@ -282,7 +286,7 @@ function finishRun(deps: EngineDeps, plan: RunPlan, summary: RunResult, failures
       'CORRUPT_FILE',
       `${failures.length} of ${samples.length} images failed (first: ${failures[0]?.item}: ${failures[0]?.reason}); the others are saved${
         failures.some((f) => f.modelError)
-          ? '; the model rejected its input: check the manifest (input.policy, input.size) against the model'
+          ? `; the model rejected its input: ${MANIFEST_HINT}`
           : '; fix or remove those images, then run again to compute only them'
       }`,
       summary,

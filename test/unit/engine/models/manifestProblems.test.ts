@@ -140,3 +140,161 @@ describe('manifest against the model tensors', () => {
     ]);
   });
 });
+
+describe('models add refuses inputs it can never feed and outputs it cannot read', () => {
+  const manifest = (kind: string, input: Record<string, unknown>, outputs: Record<string, string>, params: Record<string, unknown> = {}) =>
+    ModelManifest.parse({ name: 'm', kind, files: { model: 'm.onnx' }, input: { tensor: 'x', ...input }, outputs, params });
+  const prob = (input: Record<string, unknown>) => manifest('probability-map', input, { probability: 'p' });
+  const image = (shape: Array<number | string>) => ({ name: 'x', type: 'float32', shape });
+  const out = (shape: Array<number | string>) => [{ name: 'p', type: 'float32', shape }];
+  const pmap = out(['N', 1, 'H', 'W']);
+
+  it('a height or width alone fixed, against what the policy feeds', () => {
+    // PP-OCR's recognizer: [N,3,48,W].
+    const rec = image(['N', 3, 48, 'W']);
+    expect(modelProblems(prob({ policy: 'resize', size: [32, 320] }), [rec], pmap)).toEqual([
+      {
+        path: 'input.size',
+        message: '"x" has shape [N,3,48,W]: its height is fixed at 48 but the manifest resizes to 32x320: set input.size to [48, 320]',
+      },
+    ]);
+    expect(modelProblems(prob({ policy: 'resize', size: [48, 320] }), [rec], pmap)).toEqual([]);
+    expect(modelProblems(prob({ policy: 'keep-aspect', size: 960, multiple: 32 }), [rec], pmap)).toEqual([
+      {
+        path: 'input.policy',
+        message:
+          '"x" has shape [N,3,48,W]: its height is fixed at 48, but policy keep-aspect gives every image its own size: use policy resize with size [48, <width>]',
+      },
+    ]);
+    expect(modelProblems(prob({ policy: 'fixed', size: 1 }), [image([1, 3, 'H', 64])], pmap).map((p) => p.path)).toEqual(['input.policy']);
+    expect(modelProblems(prob({ policy: 'longest-side-pad', size: 1024 }), [image([1, 3, 'H', 512])], pmap)).toEqual([
+      {
+        path: 'input.size',
+        message: '"x" has shape [1,3,H,512]: its width is fixed at 512 but the manifest resizes to 1024x1024: set input.size to 512',
+      },
+    ]);
+    // longest-side-pad feeds max(size) square, whatever the other side of size says.
+    expect(modelProblems(prob({ policy: 'longest-side-pad', size: [1024, 768] }), [image([1, 3, 1024, 1024])], pmap)).toEqual([]);
+    expect(modelProblems(prob({ policy: 'shortest-side-center-crop', size: 336 }), [image([1, 3, 224, 336])], pmap)).toEqual([
+      {
+        path: 'input.size',
+        message:
+          '"x" is fixed at 224x336 but the manifest resizes to 336x336: policy shortest-side-center-crop feeds a square: use policy resize with size [224, 336]',
+      },
+    ]);
+  });
+
+  it('a static batch other than 1', () => {
+    expect(modelProblems(prob({ policy: 'keep-aspect', size: 960, multiple: 32 }), [image([2, 3, 'H', 'W'])], pmap)).toEqual([
+      {
+        path: 'input.tensor',
+        message:
+          '"x" has shape [2,3,H,W]: a static batch of 2, but Tessera feeds one image at a time (batch 1): export the model with batch 1 or a dynamic batch axis',
+      },
+    ]);
+    expect(modelProblems(prob({ policy: 'keep-aspect', size: 960, multiple: 32 }), [image([1, 3, 'H', 'W'])], pmap)).toEqual([]);
+  });
+
+  it('an input the kind never feeds', () => {
+    const spec = { policy: 'keep-aspect', size: 960, multiple: 32 };
+    const gain = { name: 'gain', type: 'float32', shape: [1] };
+    expect(modelProblems(prob(spec), [image(['N', 3, 'H', 'W']), gain], pmap)).toEqual([
+      {
+        path: 'kind',
+        message:
+          'the model has an input "gain" [1] that a probability-map model is not fed (Tessera feeds only "x"): no manifest field feeds it; export the model without it (e.g. "gain" as a constant)',
+      },
+    ]);
+    // A misnamed input.tensor is reported with the model's inputs, not as two unfed inputs.
+    expect(modelProblems(prob({ ...spec, tensor: 'image' }), [image(['N', 3, 'H', 'W']), gain], pmap)).toEqual([
+      { path: 'input.tensor', message: '"image" is not an input of the model (its inputs: x, gain)' },
+    ]);
+    const sam = ['image_embeddings', 'point_coords', 'point_labels', 'mask_input', 'has_mask_input', 'orig_im_size', 'text_embeds'].map(
+      (name) => ({ name, type: 'float32', shape: name === 'text_embeds' ? [1, 1, 256] : [] }),
+    );
+    const decoder = ModelManifest.parse({
+      name: 'read-sam',
+      kind: 'prompt-decoder',
+      files: { model: 'd.onnx', encoder: 'e.onnx' },
+      input: { tensor: 'image', policy: 'longest-side-pad', size: 1024 },
+      outputs: { masks: 'masks' },
+    });
+    expect(modelProblems(decoder, sam, [{ name: 'masks', type: 'float32', shape: [1, 1, 'H', 'W'] }])).toEqual([
+      {
+        path: 'params.text_embeds',
+        message:
+          'the model has an input "text_embeds" [1,1,256] that a prompt-decoder model is not fed: set params.text_embeds: true (a READ/LISA decoder that takes the <SEG> embedding)',
+      },
+    ]);
+  });
+
+  it('a channels-last image input is reported once, whatever its channel count', () => {
+    // M-LSD: [1,320,320,4] (RGBA): once, not as "320 channels" plus a size line.
+    expect(modelProblems(prob({ policy: 'resize', size: 320 }), [image([1, 320, 320, 4])], pmap)).toEqual([
+      {
+        path: 'input.tensor',
+        message:
+          '"x" has shape [1,320,320,4], channels last with 4 channels; Tessera feeds [N,3,H,W] (channels first, 3 channels): export the model with an NCHW, 3-channel input',
+      },
+    ]);
+    // BlazeFace: [1,128,128,3] at resize 128: no "fixed at 128x3" line after the layout.
+    expect(modelProblems(prob({ policy: 'resize', size: 128 }), [image([1, 128, 128, 3])], pmap)).toEqual([
+      {
+        path: 'input.tensor',
+        message:
+          '"x" has shape [1,128,128,3], channels last; Tessera feeds [N,3,H,W] (channels first): export the model with an NCHW input',
+      },
+    ]);
+    expect(modelProblems(prob({ policy: 'resize', size: 64 }), [image([1, 'H', 'W', 1])], pmap).map((p) => p.message)).toEqual([
+      expect.stringMatching(/has shape \[1,H,W,1\], channels last with 1 channel;/),
+    ]);
+    // Channels first with a small width stays channels first.
+    expect(modelProblems(prob({ policy: 'resize', size: [64, 3] }), [image([1, 3, 64, 3])], pmap)).toEqual([]);
+    expect(modelProblems(prob({ policy: 'resize', size: 64 }), [image([1, 1, 64, 64])], pmap)).toEqual([
+      { path: 'input.tensor', message: '"x" has 1 channel ([1,1,64,64]), expected 3' },
+    ]);
+  });
+
+  it('a channels-last probability output, and the channel count of a channels-first one', () => {
+    const spec = prob({ policy: 'resize', size: 320 });
+    const x = [image([1, 3, 320, 320])];
+    expect(modelProblems(spec, x, out(['N', 'H', 'W', 1]))).toEqual([
+      {
+        path: 'outputs.probability',
+        message:
+          '"p" has shape [N,H,W,1], channels last; a probability-map output is [N,1,h,w] (channels first): export the model with an NCHW output',
+      },
+    ]);
+    // M-LSD's scores [1,160,160,1]: channels last, not "160 channels"; unnamed dynamic axes read "?".
+    expect(modelProblems(spec, x, out([1, 160, 160, 1])).map((p) => p.message)).toEqual([expect.stringMatching(/channels last/)]);
+    expect(modelProblems(spec, x, out(['', '', '', 1])).map((p) => p.message)).toEqual([
+      expect.stringMatching(/^"p" has shape \[\?,\?,\?,1\], channels last/),
+    ]);
+    expect(modelProblems(spec, x, out([1, 2, 'h', 'w']))).toEqual([
+      { path: 'outputs.probability', message: '"p" has 2 channels but 1 channel (one foreground map) is expected' },
+    ]);
+    expect(modelProblems(spec, x, out([1, 1, 160, 1]))).toEqual([]);
+  });
+});
+
+describe('input.size missing or empty', () => {
+  it('says it is required and its form', async () => {
+    for (const size of [undefined, null, [], '']) {
+      const { issues } = await problems({ ...good, input: { tensor: 'x', policy: 'fixed', ...(size === undefined ? {} : { size }) } });
+      expect(issues).toEqual([
+        {
+          path: 'input.size',
+          message:
+            'required: one positive integer (a square, e.g. 960) or [height, width] (e.g. [48, 320]), in pixels (policy fixed ignores it but it still needs a value)',
+        },
+      ]);
+    }
+    const { issues } = await problems({ ...good, input: { tensor: 'x', policy: 'resize', size: [1, 2, 3] } });
+    expect(issues).toEqual([
+      {
+        path: 'input.size',
+        message: '[1,2,3] is not a size: give one positive integer (a square, e.g. 960) or [height, width] (e.g. [48, 320]), in pixels',
+      },
+    ]);
+  });
+});

@@ -6,6 +6,15 @@ import { assertFinite, mapShape, mapToImage } from './geometry';
 import { heatmapGeometry } from './heatmapGeometry';
 import { bilinearResizeAbove } from '../../tokens';
 
+/** The one line for a probability output that is not one map: its shape, what the kind reads, what to change. */
+function probabilityChannelsMessage(name: string, dims: readonly number[], channels: number): string {
+  const change =
+    dims[3] === 1
+      ? '[N,H,W,1] is channels last: export the model with an NCHW output'
+      : `${channels} class maps are a semantic-seg model (kind: semantic-seg with ${channels} classes.names)`;
+  return `output ${name} has ${channels} channels (shape [${dims.join(',')}]) but a probability-map model reads 1 channel (one foreground map, [1,1,h,w]); ${change}`;
+}
+
 /** `probability-map`: [1,1,h,w] (sigmoid if logits) -> bilinear to image -> threshold -> binary mask. */
 export const probabilityMapAdapter: Adapter = {
   requiredInputs: () => [],
@@ -17,7 +26,10 @@ export const probabilityMapAdapter: Adapter = {
     const role = m.outputs['probability'] !== undefined ? 'probability' : 'logits';
     const name = outputNamed(m, role);
     const values = f32(out[name], name);
-    const { h, w } = mapShape(out[name]?.dims ?? [], name);
+    const dims = out[name]?.dims ?? [];
+    const { c, h, w } = mapShape(dims, name);
+    // A channel axis dynamic at `models add` (paddle2onnx writes every axis so) is seen only now.
+    if (c !== 1) throw new Error(probabilityChannelsMessage(name, dims, c));
     assertFinite(values, name);
     const isLogits = role === 'logits' || p.output_type === 'logits';
     const prob = isLogits ? values.map((v) => 1 / (1 + Math.exp(-v))) : values;

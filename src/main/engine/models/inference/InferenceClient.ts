@@ -155,7 +155,13 @@ export class InferenceClient {
     if (!res.ok) {
       // `reason` lets a run say which model and image failed without parsing the message.
       const reason = inferenceFailureReason(res.message);
-      throw new ApiError('MODEL_MISMATCH', `inference failed: ${reason}`, { detail: res.message, reason });
+      // What the graph refused: the shapes it was fed (onnxruntime's text names neither).
+      const fed = res.sessionRun === true ? fedShapes(feeds) : undefined;
+      throw new ApiError('MODEL_MISMATCH', `inference failed: ${reason}`, {
+        detail: res.message,
+        reason,
+        ...(fed === undefined ? {} : { fed }),
+      });
     }
     if (res.type !== 'run') throw new Error('unexpected worker response');
     return res.outputs;
@@ -214,14 +220,38 @@ export function inferenceFailureReason(message: string): string {
   } (an output or intermediate tensor this large: check the model's shapes and input.size)`;
 }
 
+/** The feeds of a session.run, e.g. `x [1,3,100,150]`, for a failure's message. */
+function fedShapes(feeds: Record<string, WireTensor>): string {
+  return Object.entries(feeds)
+    .map(([name, t]) => `${name} [${t.dims.join(',')}]`)
+    .join(', ');
+}
+
+/**
+ * A failed session.run's reason with the shapes it was fed, e.g. `... 7 by 8 (fed x [1,3,100,150])`;
+ * null for any other error.
+ */
+export function inferenceFailureWithFeeds(err: unknown): string | null {
+  if (!(err instanceof ApiError)) return null;
+  const reason = err.details?.['reason'];
+  if (typeof reason !== 'string') return null;
+  const fed = err.details?.['fed'];
+  return typeof fed === 'string' ? `${reason} (fed ${fed})` : reason;
+}
+
 /**
  * onnxruntime's text names neither the model nor the image (a shape error, a 160 GB allocation): a
  * failure from session.run (an ApiError carrying `reason`) said for `model` on `item` (a file name,
- * with its query). Anything else is returned as it is: it already names what it is about.
+ * with its query), with the shapes it was fed and `hint` after it. Anything else is returned as it
+ * is: it already names what it is about.
  */
-export function namedInferenceFailure<E>(err: E, model: string, item: string): E | ApiError {
-  if (!(err instanceof ApiError)) return err;
-  const reason = err.details?.['reason'];
-  if (typeof reason !== 'string') return err;
-  return new ApiError(err.code, `inference failed: model "${model}" on ${item}: ${reason}`, err.details);
+export function namedInferenceFailure<E>(err: E, model: string, item: string, hint?: string): E | ApiError {
+  const reason = inferenceFailureWithFeeds(err);
+  if (reason === null || !(err instanceof ApiError)) return err;
+  const fed = typeof err.details?.['fed'] === 'string';
+  return new ApiError(
+    err.code,
+    `inference failed: model "${model}" on ${item}: ${reason}${fed && hint !== undefined ? `; ${hint}` : ''}`,
+    err.details,
+  );
 }

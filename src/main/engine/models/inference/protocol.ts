@@ -32,4 +32,10 @@ export type WorkerResponse =
   | { id: number; ok: true; type: 'load'; result: LoadResult }
   | { id: number; ok: true; type: 'run'; outputs: Record<string, WireTensor>; /** session.run time in ms. */ ms?: number }
   | { id: number; ok: true; type: 'unload' }
-  | { id: number; ok: false; message: string };
+  | {
+      id: number;
+      ok: false;
+      message: string;
+      /** True when onnxruntime's session.run itself refused (a shape error, say), not the load or the output conversion. */
+      sessionRun?: boolean;
+    };

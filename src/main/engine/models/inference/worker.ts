@@ -86,6 +86,13 @@ function fromOrt(name: string, t: ort.Tensor): WireTensor {
   return toWireOutput(name, t.type, t.data as ArrayBufferView, t.dims);
 }
 
+/** An error session.run threw: the graph refused what it was fed (the engine then names the fed shapes). */
+class SessionRunFailure extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transfer: ArrayBuffer[] }> {
   switch (req.type) {
     case 'load': {
@@ -123,7 +130,9 @@ async function handle(req: WorkerRequest): Promise<{ res: WorkerResponse; transf
         const { session } = await entry.session;
         const feeds = Object.fromEntries(Object.entries(req.feeds).map(([k, v]) => [k, toOrt(v)]));
         const t0 = performance.now();
-        const out = req.fetches === undefined ? await session.run(feeds) : await session.run(feeds, req.fetches);
+        const out = await (req.fetches === undefined ? session.run(feeds) : session.run(feeds, req.fetches)).catch((err: unknown) => {
+          throw new SessionRunFailure(err);
+        });
         const ms = performance.now() - t0;
         const outputs = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, fromOrt(k, v)]));
         const transfer = [...new Set(Object.values(outputs).map((o) => o.data))];
@@ -155,6 +164,7 @@ parentPort?.on('message', (req: WorkerRequest) => {
         id: req.id,
         ok: false,
         message: err instanceof Error ? err.message : String(err),
+        ...(err instanceof SessionRunFailure ? { sessionRun: true } : {}),
       } satisfies WorkerResponse),
   );
 });
