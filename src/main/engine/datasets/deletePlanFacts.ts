@@ -35,11 +35,13 @@ export function deletePlanFacts(
   const dataset = beingDeleted ? repos.datasets.beingDeleted(datasetId) : repos.datasets.get(datasetId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
   // One snapshot for every count (a read transaction: nothing the counts see moves between them).
-  return db.transaction(() => {
-    const runNames = repos.datasets.runNames(datasetId);
-    const counts = repos.datasets.dependentCounts(datasetId);
-    const orphans = repos.datasets.orphanedImageShas(datasetId);
-    const caches = withShaTable(db, orphans, () => imageCaches(db, cacheDir));
-    return { dataset, runNames, counts, orphans, ...caches, thumbnailFiles: thumbnailFiles(cacheDir, orphans) };
-  })();
+  return db
+    .transaction(() => {
+      const runNames = repos.datasets.runNames(datasetId);
+      const counts = repos.datasets.dependentCounts(datasetId);
+      const orphans = repos.datasets.orphanedImageShas(datasetId);
+      const caches = withShaTable(db, orphans, () => imageCaches(db, cacheDir));
+      return { dataset, runNames, counts, orphans, ...caches, thumbnailFiles: thumbnailFiles(cacheDir, orphans) };
+    })
+    .deferred(); // reads only: no write lock (a writable connection's transactions begin IMMEDIATE)
 }

@@ -146,7 +146,8 @@ function sizeProblem(raw: unknown): ManifestProblem {
     path: 'input.size',
     message: empty
       ? `required: ${SIZE_FORM}, in pixels (policy fixed ignores it but it still needs a value)`
-      : `${JSON.stringify(v)} is not a size: give ${SIZE_FORM}, in pixels`,
+      : // The value is not quoted: a manifest's text never goes into a message (a web client could read files through it).
+        `${Array.isArray(v) ? `a list of ${v.length}` : typeof v === 'string' ? 'text' : `a ${typeof v}`} is not a size: give ${SIZE_FORM}, in pixels`,
   };
 }
 

@@ -23,7 +23,22 @@ export function openDatabase(file: string): Db {
   }
 }
 
+/**
+ * Every transaction on a writable connection begins IMMEDIATE: it takes the write lock first, waiting
+ * for another process's (busy_timeout). A deferred one that read first and then wrote failed at once
+ * with "database is locked" (SQLITE_BUSY_SNAPSHOT: the busy handler is not called) whenever another
+ * process had committed since its read; an edit, undo or redo beside a CLI writing tags then failed
+ * as a conflict with "another Tessera process". Nested transactions stay savepoints.
+ */
+export function beginImmediate(db: Db): void {
+  const transaction = db.transaction;
+  db.transaction = function immediateTransaction(this: Db, fn) {
+    return transaction.call(this, fn).immediate;
+  } as Db['transaction'];
+}
+
 function configureReadWrite(db: Db): void {
+  beginImmediate(db);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');

@@ -496,6 +496,16 @@ export const migrations: readonly string[] = [
   DELETE FROM metric_rows WHERE run_id IN (SELECT DISTINCT run_id FROM predictions WHERE score IS NOT NULL);
   DELETE FROM metric_samples WHERE run_id IN (SELECT DISTINCT run_id FROM predictions WHERE score IS NOT NULL);
   `,
+  /* 16 -> 17: ids of deleted datasets, runs, images and models are not given out again (store/retiredIds.ts) */ `
+  CREATE TABLE retired_ids (tbl TEXT PRIMARY KEY, max_id INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO retired_ids (tbl, max_id) VALUES ('datasets', 0), ('runs', 0), ('images', 0), ('models', 0);
+  ${['datasets', 'runs', 'images', 'models']
+    .map(
+      (t) =>
+        `CREATE TRIGGER retired_ids_${t} AFTER DELETE ON ${t} BEGIN UPDATE retired_ids SET max_id = OLD.id WHERE tbl = '${t}' AND max_id < OLD.id; END;`,
+    )
+    .join('\n  ')}
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */

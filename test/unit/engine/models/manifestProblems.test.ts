@@ -293,7 +293,7 @@ describe('input.size missing or empty', () => {
     expect(issues).toEqual([
       {
         path: 'input.size',
-        message: '[1,2,3] is not a size: give one positive integer (a square, e.g. 960) or [height, width] (e.g. [48, 320]), in pixels',
+        message: 'a list of 3 is not a size: give one positive integer (a square, e.g. 960) or [height, width] (e.g. [48, 320]), in pixels',
       },
     ]);
   });

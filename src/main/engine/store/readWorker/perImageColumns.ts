@@ -81,7 +81,7 @@ export function completeRunScores(
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return 'other';
   const samples = scoredSamples(db, cache, versions, datasetId, task, keeper);
   // The check and the scores from one snapshot (the read worker's connection commits nothing).
-  const stored = db.transaction(() => currentRunScores(db, runId))();
+  const stored = db.transaction(() => currentRunScores(db, runId)).deferred(); // reads only: no write lock
   if (stored === null || stored.scores.length !== samples.sampleIds.length) return null;
   const scores = scoresInOrder(stored, samples.sampleIds);
   return scores === null ? null : { ...samples, scores };

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { ApiError } from '../../../../shared/api/apiError';
 import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
+import { nextIdSql } from '../retiredIds';
 
 export interface NewDataset {
   /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
@@ -56,7 +57,7 @@ function toSummary(row: SummaryRow): DatasetSummary {
 /** Owns the `datasets` and `classes` tables. */
 export function datasetsRepo(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO datasets (name, format, task, source_path, meta, created_at, hidden_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO datasets (id, name, format, task, source_path, meta, created_at, hidden_by) VALUES (${nextIdSql('datasets')}, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
   const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND hidden_by IS NULL');

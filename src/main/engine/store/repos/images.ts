@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { ImageFilter, ImageReviewState, ImageSummary, PixelGrid } from '../../../../shared/domain';
+import { nextIdSql } from '../retiredIds';
 
 export interface NewImage {
   datasetId: number;
@@ -226,8 +227,8 @@ export type ImageReads = ReturnType<typeof imageReads>;
 /** Owns the `images` and `samples` tables. */
 export function imagesRepo(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO images (dataset_id, path, file_name, sha256, bytes, width, height, exif_orientation, grid, split, external_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO images (id, dataset_id, path, file_name, sha256, bytes, width, height, exif_orientation, grid, split, external_id)
+     VALUES (${nextIdSql('images')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertSample = db.prepare('INSERT INTO samples (image_id, query, queries, is_sentence, external_id) VALUES (?, ?, ?, ?, ?)');
   const reads = imageReads(db);

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { InputSpec, type ModelKind, type ModelSummary, type TensorInfo } from '../../../../shared/domain';
+import { nextIdSql } from '../retiredIds';
 
 interface ModelRow {
   id: number;
@@ -62,7 +63,9 @@ export function modelsRepo(db: Db) {
         return existing.id;
       }
       const info = db
-        .prepare('INSERT INTO models (name, kind, path, sha256, manifest, is_toy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          `INSERT INTO models (id, name, kind, path, sha256, manifest, is_toy, added_at) VALUES (${nextIdSql('models')}, ?, ?, ?, ?, ?, ?, ?)`,
+        )
         .run(m.name, m.kind, m.path, m.sha256, manifest, Number(m.toy), new Date().toISOString());
       return Number(info.lastInsertRowid);
     },

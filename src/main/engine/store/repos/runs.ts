@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { RunStatus, RunSummary } from '../../../../shared/domain';
 import { runHoldsMasksSql } from './evaluation';
+import { nextIdSql } from '../retiredIds';
 
 export interface NewRun {
   /** Set while an import writes it in slices: hidden from every listing and lookup until reveal(). */
@@ -65,7 +66,7 @@ export function runsRepo(db: Db) {
     create(r: NewRun): number {
       const info = db
         .prepare(
-          'INSERT INTO runs (dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at, hidden_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO runs (id, dataset_id, name, model_id, source, status, execution_provider, params, provenance, created_at, hidden_by) VALUES (${nextIdSql('runs')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.datasetId,
