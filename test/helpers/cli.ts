@@ -9,6 +9,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The process's id (files a process names after itself, e.g. onnxruntime's /tmp/mat-debug-<pid>.log). */
+  pid: number;
 }
 
 /** Runs the built `tessera` command exactly as a user would (node bin/tessera.js ...). */
@@ -19,7 +21,7 @@ export function tessera(args: string[], opts: { cwd?: string; env?: Record<strin
     encoding: 'utf8',
     timeout: 120_000,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
@@ -44,6 +44,8 @@ describe('tessera relink after a folder moved', () => {
     const run = cli('run', '--model', 'toy-colour-semantic', '--dataset', 'demo-scenes', '--run', 'after-move', '--json');
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toMatchObject({ failed: 0 });
+    // The process that ran a model leaves no empty onnxruntime telemetry log in /tmp (models/inference/worker.ts).
+    expect(existsSync(`/tmp/mat-debug-${run.pid}.log`)).toBe(false);
     expect(cli('export', '--dataset', 'demo-scenes', '--format', 'voc', '--out', join(t.dir, 'voc')).code).toBe(0);
     expect(cli('check').code).toBe(0);
     // Again: nothing is under the old folder any more.

@@ -1,5 +1,6 @@
 // The inference worker: owns onnxruntime sessions so that session.run() (a synchronous native call
 // that blocks its thread for the whole inference) never blocks the engine's event loop.
+import { statSync, unlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
@@ -52,6 +53,7 @@ async function load(
         logSeverityLevel: QUIET,
         ...SESSION_THREADING,
       });
+      dropTelemetryDebugLog();
       return { session, result: { provider: 'cuda', fallback: null } };
     } catch (err) {
       // Asking for CUDA without its libraries throws instead of falling back (docs/design.md §4.8, §8): retry on CPU, say why.
@@ -59,7 +61,26 @@ async function load(
     }
   }
   const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], logSeverityLevel: QUIET, ...SESSION_THREADING });
+  dropTelemetryDebugLog();
   return { session, result: { provider: 'cpu', fallback } };
+}
+
+/**
+ * onnxruntime-node's Linux library carries Microsoft's 1DS telemetry SDK, which creates an empty
+ * /tmp/mat-debug-<pid>.log when the first session is made and never removes it: one file per process
+ * that ran a model (1,300 on a machine that ran the tests). The empty file is removed once made (the
+ * library keeps its handle; anything it writes goes nowhere). A file with content is left alone.
+ */
+let debugLogChecked = false;
+function dropTelemetryDebugLog(): void {
+  if (debugLogChecked || process.platform !== 'linux') return;
+  debugLogChecked = true;
+  const file = `/tmp/mat-debug-${process.pid}.log`;
+  try {
+    if (statSync(file).size === 0) unlinkSync(file);
+  } catch {
+    // Not made (another build or platform), or already gone.
+  }
 }
 
 function toOrt(t: WireTensor): ort.Tensor {
