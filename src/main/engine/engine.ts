@@ -35,6 +35,8 @@ import type { PdfPrinter } from './reports/pdf';
 import { forgetSound, recordSound } from './store/checkStamp';
 import { watchStoreFile } from './store/storeFile';
 
+/** Finished jobs kept in the store (the newest; the Jobs page lists 100): older ones go when a workspace is opened. */
+export const KEPT_FINISHED_JOBS = 2000;
 export interface EngineOptions {
   workspace: string;
   /** Create the workspace when it does not exist (init, npm start); otherwise it must exist. */
@@ -136,6 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
   if (store.readOnly === null) {
     tidyAtOpen(db, store, logger, () => {
       repos.jobs.markInterrupted();
+      repos.jobs.pruneFinished(KEPT_FINISHED_JOBS);
       // ...and a model run whose job was interrupted no longer shows as running (a rerun resumes it).
       const runs = repos.runs.failInterrupted();
       if (runs > 0) logger.info(`marked ${runs} run(s) failed: the process computing them stopped`);

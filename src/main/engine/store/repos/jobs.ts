@@ -112,6 +112,18 @@ export function jobsRepo(db: Db) {
       const error = JSON.stringify(INTERRUPTED);
       return db.transaction(() => dead.reduce((n, j) => n + mark.run(error, now, j.id).changes, 0))();
     },
+    /**
+     * Drops finished jobs beyond the `keep` most recent (with their item failures): the Jobs page lists
+     * 100, and a day of imports, runs and evaluations in a loop added ~2,800 rows an hour, kept forever.
+     */
+    pruneFinished(keep: number): number {
+      return db
+        .prepare(
+          `DELETE FROM jobs WHERE status IN ('succeeded','failed','cancelled') AND id NOT IN (
+             SELECT id FROM jobs WHERE status IN ('succeeded','failed','cancelled') ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+        )
+        .run(keep).changes;
+    },
     /** Records why one item of a job failed (`item` unique per job: a retry replaces its reason). */
     recordItemFailure(jobId: string, item: string, reason: string): void {
       db.prepare('INSERT OR REPLACE INTO job_item_failures (job_id, item, reason) VALUES (?, ?, ?)').run(jobId, item, reason);
@@ -198,6 +210,7 @@ export function memoryJobsRepo(stored?: JobsRepo): JobsRepo {
     list: (limit = 100) => [...[...rows.values()].reverse().map(toState), ...(stored?.list(limit) ?? [])].slice(0, limit),
     params: (id) => rows.get(id)?.params ?? stored?.params(id),
     touch: () => {},
+    pruneFinished: () => 0,
     markInterrupted: () => 0,
     // Nothing is written; the stored jobs (another process's) are still read.
     recordItemFailure: () => {},
