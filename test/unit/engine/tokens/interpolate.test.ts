@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bilinearResize, bilinearResizeAbove, bilinearResizeArgmax, bilinearTaps } from '../../../../src/main/engine/tokens/interpolate';
+import {
+  bilinearResize,
+  bilinearResizeAbove,
+  bilinearResizeArgmax,
+  bilinearTaps,
+  fma32,
+} from '../../../../src/main/engine/tokens/interpolate';
 import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
 
 describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', () => {
@@ -9,9 +15,14 @@ describe('bilinearResize (torch F.interpolate, bilinear, align_corners=False)', 
     expect(Array.from(out)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
   });
 
-  it('upsamples 1x3 to 1x5 with source coordinates 0, 0.4, 1, 1.6 and 2 (clamped from 2.2)', () => {
-    const out = bilinearResize(Float32Array.of(0, 10, 20), 1, 1, 3, 1, 5);
-    expect(Array.from(out)).toEqual([0, 4, 10, 16, 20]);
+  it('upsamples 1x3 to 1x5 with source coordinates 0, 0.4, 1, 1.6 and 2 (clamped from 2.2), in float32 as torch', () => {
+    // torch's scale is float32(3/5) = 0.6000000238..., so the coordinates are 0.40000004, 1.0000001 and
+    // 1.6000001. torch 1.13 sums a one-channel map in double (its channels-last kernel) and a
+    // multi-channel one with float32 fmas: 16 in the first, 16.000002 in the second.
+    const row = Float32Array.of(0, 10, 20);
+    expect(Array.from(bilinearResize(row, 1, 1, 3, 1, 5))).toEqual([0, 4.000000476837158, 10.000000953674316, 16, 20]);
+    const three = bilinearResize(Float32Array.of(...row, ...row, ...row), 3, 1, 3, 1, 5);
+    expect(Array.from(three.subarray(0, 5))).toEqual([0, 4.000000476837158, 10.000000953674316, 16.000001907348633, 20]);
   });
 
   it('halving a side averages each 2x2 block exactly', () => {
@@ -111,5 +122,28 @@ describe('bilinearResizeArgmax (resize + argmax without the resized tensor)', ()
     );
     src.set(a, 60);
     expect(Array.from(bilinearResizeArgmax(src, 3, 6, 5, 13, 9)).every((l) => l === 0)).toBe(true);
+  });
+});
+
+describe('fma32 (float32 fused multiply-add, rounded once)', () => {
+  const ulp = 2 ** -23;
+  it('is the float32 rounding of a*b + c', () => {
+    expect(fma32(3, 0.5, 0.25)).toBe(1.75);
+    expect(fma32(0.1, 0.2, 0.3)).toBe(Math.fround(0.1 * 0.2 + 0.3));
+    expect(fma32(-0, 1, -0)).toBe(-0);
+    expect(fma32(Infinity, 0.5, 1)).toBe(Infinity);
+    expect(fma32(Infinity, 0, 1)).toBeNaN();
+  });
+
+  it('rounds once where the double a*b + c lands halfway between two float32 values', () => {
+    // a*b = 2^-24 (1 + 2^-23)(1 - 2^-23) = 2^-24 - 2^-70, just under half an ulp of c: the double sum
+    // rounds up to the halfway point, whose tie then goes to the even neighbour c + ulp.
+    const c = Math.fround((2 ** 23 + 4623965) * ulp);
+    expect(Math.fround((1 + ulp) * (2 ** -24 * (1 - ulp)) + c)).toBe(c + ulp);
+    expect(fma32(1 + ulp, 2 ** -24 * (1 - ulp), c)).toBe(c);
+    // a*b = -(2^-24 - 2^-68): the double sum rounds down to the halfway point below d, the tie to d - ulp.
+    const d = Math.fround((2 ** 23 + 3750157) * ulp);
+    expect(Math.fround(-(1 + 2 * ulp) * (2 ** -24 * (1 - 2 * ulp)) + d)).toBe(d - ulp);
+    expect(fma32(-(1 + 2 * ulp), 2 ** -24 * (1 - 2 * ulp), d)).toBe(d);
   });
 });

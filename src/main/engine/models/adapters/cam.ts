@@ -165,11 +165,21 @@ export function fusedCamAtImageSize(
   working = fusedCamAtWorkingSize(raw),
 ): { cam: Float32Array; channels: number } {
   const [H, W] = raw.workingSize;
+  // torch (and bilinearResize) resize a one-channel map with another kernel than a multi-channel one
+  // (1 ulp apart): one channel goes as two copies of it, so a selection of one channel is that channel
+  // of the whole CAM's resize (selectCamChannels).
+  const one = working.channels === 1;
+  const planes = one ? new Float32Array(2 * working.cam.length) : working.cam;
+  if (one) {
+    planes.set(working.cam);
+    planes.set(working.cam, working.cam.length);
+  }
+  const channels = one ? 2 : working.channels;
   const cam =
     raw.geometry === null
-      ? bilinearResize(working.cam, working.channels, H, W, imageH, imageW)
-      : mapToImage(working.cam, working.channels, H, W, inputGeometryOf(raw.geometry), imageH, imageW, 0);
-  return { cam, channels: working.channels };
+      ? bilinearResize(planes, channels, H, W, imageH, imageW)
+      : mapToImage(planes, channels, H, W, inputGeometryOf(raw.geometry), imageH, imageW, 0);
+  return { cam: one ? cam.slice(0, imageH * imageW) : cam, channels: working.channels };
 }
 
 export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
