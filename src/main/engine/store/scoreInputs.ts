@@ -79,6 +79,7 @@ export const NOT_SCORE_INPUTS: Record<string, string> = {
   inference_cache: 'model outputs cached by file hashes',
   annotation_edits: 'undo/redo history; current masks live in annotations and annotation_versions',
   annotation_revisions: 'edit revision numbers for conflicting-edit checks',
+  retired_ids: 'the largest id each table has held, for the next insert (store/retiredIds.ts)',
 };
 
 export interface ScoreInputVersions {
