@@ -21,7 +21,10 @@ export function tessera(args: string[], opts: { cwd?: string; env?: Record<strin
     encoding: 'utf8',
     timeout: 120_000,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, pid: r.pid };
+  const result = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr } as CliResult;
+  // Not enumerable: tests compare results with toEqual({ code, stdout, stderr }).
+  Object.defineProperty(result, 'pid', { value: r.pid, enumerable: false });
+  return result;
 }
 
 /**
