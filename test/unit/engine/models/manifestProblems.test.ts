@@ -1,14 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadManifest } from '../../../../src/main/engine/models/manifest';
 import { modelProblems } from '../../../../src/main/engine/models/registry';
 import { ModelManifest } from '../../../../src/shared/domain';
 import { ApiError } from '../../../../src/shared/api/errors';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function write(manifest: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-manifest-'));
+  made.push(dir);
   const path = join(dir, 'm.json');
   writeFileSync(path, JSON.stringify(manifest));
   return path;
