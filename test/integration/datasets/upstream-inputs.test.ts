@@ -243,6 +243,11 @@ describe('coco-results with scores', () => {
     const run = PredictionsImportResult.parse(done.result);
     expect(run).toMatchObject({ regions: 1, notes: ['1 result(s) scoring below 0.5 (or without a score) left out'] });
     expect(engineInternals(engine).db.prepare('SELECT score FROM predictions WHERE run_id = ?').pluck().all(run.runId)).toEqual([0.99]);
+    // A threshold above every result says so (not "no predictions match any image").
+    const none = await finishJob(client, () =>
+      client.call('runs.importPredictions', { datasetId: ds.datasetId, run: 'none', format: 'coco-results', path: file, minScore: 1.5 }),
+    );
+    expect(none.error?.message).toMatch(/: all 2 results score below --min-score 1\.5 \(or have no score\): nothing to import$/);
   });
 
   it('opening a workspace of schema 15 drops counts stored for scored results, so they are counted again', async () => {

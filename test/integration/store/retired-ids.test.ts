@@ -89,18 +89,27 @@ describe('ids are never given out twice', () => {
     }
   });
 
-  it('a workspace of schema 16 gets the floors on open, and keeps its ids', async () => {
+  it('a workspace of schema 16 gets the floors on open, from the ids its job history names', async () => {
     const t = tempDir();
     const ws = join(t.dir, 'ws');
     const first = openTestEngine(ws);
     await first.engine.close();
     const raw = new Database(join(ws, 'tessera.db'));
+    // Its job history names run 7, dataset 3 and model 2 (rows since deleted): those ids stay retired.
+    raw.exec(`INSERT INTO jobs (id, kind, params, status, result, created_at, updated_at) VALUES
+      ('j1', 'runs.importPredictions', '{"datasetId":3}', 'succeeded', '{"runId":7,"datasetId":3}', '2026-01-01', '2026-01-01'),
+      ('j2', 'runs.start', '{"modelId":2,"datasetId":1}', 'failed', 'not json', '2026-01-01', '2026-01-01')`);
     raw.exec(`DROP TABLE retired_ids; ${['datasets', 'runs', 'images', 'models'].map((x) => `DROP TRIGGER retired_ids_${x};`).join(' ')}`);
     raw.pragma('user_version = 16');
     raw.close();
     const again = openTestEngine(ws);
     try {
-      expect(engineInternals(again.engine).db.prepare('SELECT COUNT(*) FROM retired_ids').pluck().get()).toBe(4);
+      expect(engineInternals(again.engine).db.prepare('SELECT tbl, max_id FROM retired_ids ORDER BY tbl').all()).toEqual([
+        { tbl: 'datasets', max_id: 3 },
+        { tbl: 'images', max_id: 0 },
+        { tbl: 'models', max_id: 2 },
+        { tbl: 'runs', max_id: 7 },
+      ]);
     } finally {
       await again.engine.close();
       t.cleanup();

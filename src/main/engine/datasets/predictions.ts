@@ -268,6 +268,7 @@ export async function importPredictions(
   const format = params.format;
   let staged: Staged = new Map();
   let notes: string[] = [];
+  let leftOut = 0;
   let matchedPngs: Array<{ file: string; image: DatasetImage }> = [];
   let heatmaps: HeatmapPlanItem[] = [];
   if (format === 'png') matchedPngs = await matchPngs(path, images, skipped);
@@ -275,6 +276,7 @@ export async function importPredictions(
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     const read = await stageCocoResults(path, images, classOf, pick, params.minScore, ctx);
     staged = read.staged;
+    leftOut = read.scores.below;
     notes = scoreNotes(read.scores, params.minScore);
   } else
     heatmaps = planHeatmaps(
@@ -284,6 +286,11 @@ export async function importPredictions(
       pick,
       skipped,
       classes.map((c) => c.index),
+    );
+  if (staged.size === 0 && leftOut > 0)
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${path}: all ${leftOut} results score below --min-score ${params.minScore} (or have no score): nothing to import`,
     );
   if (staged.size === 0 && heatmaps.length === 0 && matchedPngs.length === 0)
     throw new ApiError('INVALID_INPUT', `${path}: no predictions match any image of dataset "${dataset.name}"`, { skipped });

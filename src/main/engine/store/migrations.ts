@@ -498,7 +498,22 @@ export const migrations: readonly string[] = [
   `,
   /* 16 -> 17: ids of deleted datasets, runs, images and models are not given out again (store/retiredIds.ts) */ `
   CREATE TABLE retired_ids (tbl TEXT PRIMARY KEY, max_id INTEGER NOT NULL) WITHOUT ROWID;
-  INSERT INTO retired_ids (tbl, max_id) VALUES ('datasets', 0), ('runs', 0), ('images', 0), ('models', 0);
+  -- Ids deleted before this migration are not known; those the job history names (a run, dataset or
+  -- model an import, run or evaluation made or used) are not given out again either.
+  INSERT INTO retired_ids (tbl, max_id) ${[
+    ['datasets', 'datasetId'],
+    ['runs', 'runId'],
+    ['images', null],
+    ['models', 'modelId'],
+  ]
+    .map(([t, key]) =>
+      key === null
+        ? `SELECT '${t}', 0`
+        : `SELECT '${t}', COALESCE((SELECT MAX(v) FROM (
+             SELECT json_extract(params, '$.${key}') AS v FROM jobs WHERE json_valid(params)
+             UNION ALL SELECT json_extract(result, '$.${key}') FROM jobs WHERE json_valid(result)) WHERE typeof(v) = 'integer'), 0)`,
+    )
+    .join(' UNION ALL ')};
   ${['datasets', 'runs', 'images', 'models']
     .map(
       (t) =>
