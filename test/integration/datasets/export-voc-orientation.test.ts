@@ -12,6 +12,8 @@ import sharp from 'sharp';
 import { ImportResult } from '../../../src/shared';
 import { readMaskPng } from '../../../src/main/engine/masks/png';
 import { finishJob } from '../../helpers/engine';
+import { writeGreyMask } from '../../helpers/fixtures';
+import { PredictionsImportResult } from '../../../src/shared/api/methods/datasets';
 import { imagesByName, sampleLabels, setup } from './store';
 
 /** The picture as displayed (EXIF applied): dark, with a bright off-centre box where the target is. */
@@ -89,6 +91,48 @@ describe('export --format voc of EXIF-oriented images', () => {
       const mask = readMaskPng(readFileSync(join(out, 'SegmentationClass', `o${o}.png`)), `o${o}.png`);
       expect([mask.width, mask.height]).toEqual([meta.width, meta.height]);
       expect(Array.from(mask.data)).toEqual(bright(stored));
+    }
+
+    // A run that predicts the ground truth (files on the dataset's grid, as cv2.imread shows the image):
+    // the import names the images whose orientation keeps their size; its VOC export overlaps the
+    // ground truth's export pixel for pixel.
+    const source = imagesByName(engine, ds.datasetId);
+    const predDir = join(root, 'pred');
+    mkdirSync(predDir);
+    for (let o = 2; o <= 8; o++) {
+      const image = source.get(`o${o}.jpg`)!;
+      writeGreyMask(
+        join(predDir, `o${o}.png`),
+        image.width,
+        image.height,
+        sampleLabels(engine, image.sampleIds[0]!, image.height, image.width),
+      );
+    }
+    const run = PredictionsImportResult.parse(
+      (
+        await finishJob(client, () =>
+          client.call('runs.importPredictions', { datasetId: ds.datasetId, run: 'same', format: 'png', path: predDir }),
+        )
+      ).result,
+    );
+    expect(run.notes).toEqual([
+      expect.stringMatching(
+        /^3 image\(s\) are on the oriented grid with an EXIF orientation that keeps their size \(o2\.jpg, o3\.jpg, o4\.jpg\)/,
+      ),
+    ]);
+    const runOut = join(root, 'run');
+    expect(
+      (
+        await finishJob(client, () =>
+          client.call('datasets.export', { datasetId: ds.datasetId, runId: run.runId, format: 'voc', outDir: runOut }),
+        )
+      ).error,
+    ).toBeNull();
+    for (let o = 2; o <= 8; o++) {
+      const gt = readMaskPng(readFileSync(join(out, 'SegmentationClass', `o${o}.png`)), 'gt');
+      const predicted = readMaskPng(readFileSync(join(runOut, `o${o}.png`)), 'run');
+      expect([predicted.width, predicted.height]).toEqual([gt.width, gt.height]);
+      expect(Array.from(predicted.data)).toEqual(Array.from(gt.data));
     }
 
     // Read back by Tessera: the stored grid (the tag says 1), each mask on its box.

@@ -106,6 +106,8 @@ export function runHasResult(deps: StoreDeps, runId: number): (sampleId: number 
  * run: one palette PNG per image the run covers, <image stem>.png, all background (0) where it
  * predicted nothing, which `import predictions --format png` reads back; an unfinished run's images
  * without results are left out (not written as background) and counted in `unpredicted`.
+ * Both are on the stored pixel grid for JPEGs with an EXIF orientation (tag set to 1, masks of
+ * oriented-grid images turned back), so the two exports overlap and every reader pairs the same pixels.
  */
 export async function exportVoc(
   deps: StoreDeps,
@@ -169,6 +171,15 @@ export async function exportVoc(
     if (runId === undefined && regions.length === 0 && !(sampleId !== undefined && (emptyIsGroundTruth || withGroundTruth.has(sampleId))))
       continue;
     const painted = paintLabelMap(regions, image.height, image.width);
+    // A run's masks go on the same grid as the ground truth's export would (the two exports overlap
+    // pixel for pixel): an oriented JPEG's, turned back.
+    if (
+      runId !== undefined &&
+      image.grid === 'oriented' &&
+      image.exifOrientation > 1 &&
+      jpegWithoutOrientation(await readRegisteredImage(image)) !== null
+    )
+      rawFrame.add(image.id);
     const turn = rawFrame.has(image.id) && image.grid === 'oriented';
     const labels = turn ? labelsToRawGrid(painted, image.width, image.height, image.exifOrientation) : painted;
     const [w, h] = turn && swapsAxes(image.exifOrientation) ? [image.height, image.width] : [image.width, image.height];

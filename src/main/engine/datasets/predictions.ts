@@ -213,6 +213,20 @@ async function stageCocoResults(
   return { staged, scores };
 }
 
+/**
+ * Images on the oriented grid whose EXIF orientation keeps their size (2-4: mirrored or turned 180°).
+ * Their predictions are read on that grid (as cv2.imread shows the image); masks made on the stored
+ * pixels (PIL, or a Tessera VOC export, which writes the stored grid) would lie mirrored or turned
+ * without any size to tell. Named, so a researcher can check.
+ */
+function turnedGridNotes(images: DatasetImage[]): string[] {
+  const turned = images.filter((i) => i.grid === 'oriented' && i.exifOrientation >= 2 && i.exifOrientation <= 4).map((i) => i.fileName);
+  if (turned.length === 0) return [];
+  return [
+    `${turned.length} image(s) are on the oriented grid with an EXIF orientation that keeps their size (${turned.slice(0, 3).join(', ')}${turned.length > 3 ? ', …' : ''}): their predictions are read as cv2.imread shows the image; masks made on the stored pixels (PIL, a VOC export) would lie mirrored or turned 180°`,
+  ];
+}
+
 /** How many COCO results were kept, left out by --min-score, and kept below 0.5. */
 interface ResultScores {
   kept: number;
@@ -271,8 +285,10 @@ export async function importPredictions(
   let leftOut = 0;
   let matchedPngs: Array<{ file: string; image: DatasetImage }> = [];
   let heatmaps: HeatmapPlanItem[] = [];
-  if (format === 'png') matchedPngs = await matchPngs(path, images, skipped);
-  else if (format === 'coco-results') {
+  if (format === 'png') {
+    matchedPngs = await matchPngs(path, images, skipped);
+    notes = turnedGridNotes(matchedPngs.map((m) => m.image));
+  } else if (format === 'coco-results') {
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     const read = await stageCocoResults(path, images, classOf, pick, params.minScore, ctx);
     staged = read.staged;
