@@ -147,4 +147,51 @@ describe('export --format voc of EXIF-oriented images', () => {
       expect(Array.from(sampleLabels(engine, image.sampleIds[0]!, image.height, image.width))).toEqual(bright(stored));
     }
   });
+  it('PNG and WebP images with an EXIF orientation go out the same way (tag set to 1, the PNG chunk CRC made again)', async () => {
+    const { root, client } = setup();
+    const dir = join(root, 'rs', 'val');
+    mkdirSync(dir, { recursive: true });
+    const cases: Array<[string, number]> = [
+      ['p3.png', 3],
+      ['p6.png', 6],
+      ['w6.webp', 6],
+      ['w8.webp', 8],
+    ];
+    for (const [file, o] of cases) {
+      const raw = rawPixels(o);
+      const pipeline = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 1 } });
+      const bytes = await (file.endsWith('.png') ? pipeline.png() : pipeline.webp({ lossless: true }))
+        .withMetadata({ orientation: o })
+        .toBuffer();
+      expect((await sharp(bytes).metadata()).orientation).toBe(o);
+      writeFileSync(join(dir, file), bytes);
+      const box = [
+        [BOX.x0, BOX.y0],
+        [BOX.x1, BOX.y0],
+        [BOX.x1, BOX.y1],
+        [BOX.x0, BOX.y1],
+      ];
+      writeFileSync(
+        join(dir, `${file.split('.')[0]}.json`),
+        JSON.stringify({ text: ['the bright box'], shapes: [{ label: 'target', points: box }], imageWidth: W, imageHeight: H }),
+      );
+    }
+    const ds = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importReasonSeg', { dir: join(root, 'rs') }))).result,
+    );
+    expect(ds.orientations.map((o) => o.grid)).toEqual(Array(4).fill('oriented'));
+    const out = join(root, 'voc');
+    expect(
+      (await finishJob(client, () => client.call('datasets.export', { datasetId: ds.datasetId, format: 'voc', outDir: out }))).error,
+    ).toBeNull();
+    for (const [file] of cases) {
+      const written = readFileSync(join(out, 'JPEGImages', file));
+      const meta = await sharp(written).metadata(); // a PNG with a bad chunk CRC fails here
+      expect(meta.orientation ?? 1).toBe(1);
+      const stored = await sharp(written).greyscale().raw().toBuffer();
+      const mask = readMaskPng(readFileSync(join(out, 'SegmentationClass', `${file.split('.')[0]}.png`)), file);
+      expect([mask.width, mask.height]).toEqual([meta.width, meta.height]);
+      expect(Array.from(mask.data)).toEqual(bright(stored));
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { writeExportFile } from './exportStaging';
 import { readRegisteredImage } from '../images/imageFile';
-import { jpegWithoutOrientation, labelsToRawGrid, swapsAxes } from '../images/orientation';
+import { labelsToRawGrid, swapsAxes, withoutOrientation } from '../images/orientation';
 import { basename, extname, join } from 'node:path';
 import { vocColor } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
@@ -106,7 +106,7 @@ export function runHasResult(deps: StoreDeps, runId: number): (sampleId: number 
  * run: one palette PNG per image the run covers, <image stem>.png, all background (0) where it
  * predicted nothing, which `import predictions --format png` reads back; an unfinished run's images
  * without results are left out (not written as background) and counted in `unpredicted`.
- * Both are on the stored pixel grid for JPEGs with an EXIF orientation (tag set to 1, masks of
+ * Both are on the stored pixel grid for JPEG, PNG and WebP images with an EXIF orientation (tag set to 1, masks of
  * oriented-grid images turned back), so the two exports overlap and every reader pairs the same pixels.
  */
 export async function exportVoc(
@@ -158,7 +158,7 @@ export async function exportVoc(
       // stored pixels as they are: PIL and imageio ignore the tag, cv2.imread and mmcv apply it, and the
       // masks below are on the stored grid (rawFrame). Masks of an image on the oriented grid are turned back.
       const bytes = await readRegisteredImage(image);
-      const upright = image.exifOrientation > 1 ? jpegWithoutOrientation(bytes) : null;
+      const upright = image.exifOrientation > 1 ? withoutOrientation(bytes) : null;
       if (upright !== null) rawFrame.add(image.id);
       await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), upright ?? bytes);
       files++;
@@ -177,7 +177,7 @@ export async function exportVoc(
       runId !== undefined &&
       image.grid === 'oriented' &&
       image.exifOrientation > 1 &&
-      jpegWithoutOrientation(await readRegisteredImage(image)) !== null
+      withoutOrientation(await readRegisteredImage(image)) !== null
     )
       rawFrame.add(image.id);
     const turn = rawFrame.has(image.id) && image.grid === 'oriented';

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { Sharp } from 'sharp';
 import type { ImageOrientationNote, PixelGrid } from '../../../shared/domain';
 
@@ -116,25 +117,7 @@ export function jpegWithoutOrientation(bytes: Uint8Array): Uint8Array | null {
     const end = pos + 2 + length;
     if (length < 2 || end > bytes.length) return null;
     const isExif = marker === 0xe1 && length >= 16 && String.fromCharCode(...bytes.subarray(start, start + 6)) === 'Exif\0\0';
-    if (isExif) {
-      const tiff = start + 6;
-      const order = String.fromCharCode(bytes[tiff] as number, bytes[tiff + 1] as number);
-      if (order !== 'II' && order !== 'MM') return null;
-      const le = order === 'II';
-      const ifd = tiff + view.getUint32(tiff + 4, le);
-      if (ifd + 2 > end) return null;
-      const count = view.getUint16(ifd, le);
-      for (let i = 0; i < count; i++) {
-        const entry = ifd + 2 + i * 12;
-        if (entry + 12 > end) return null;
-        if (view.getUint16(entry, le) !== 0x0112) continue;
-        if (view.getUint16(entry + 2, le) !== 3 || view.getUint16(entry + 8, le) === 1) return null; // SHORT; already 1
-        const copy = new Uint8Array(bytes);
-        new DataView(copy.buffer).setUint16(entry + 8, 1, le);
-        return copy;
-      }
-      return null;
-    }
+    if (isExif) return withTiffOrientationOne(bytes, start + 6, end);
     pos = end;
   }
   return null;
@@ -183,4 +166,73 @@ export function labelsToRawGrid(labels: Uint8Array, width: number, height: numbe
     }
   }
   return out;
+}
+
+/**
+ * A copy of `bytes` with the orientation tag (IFD0 0x0112, SHORT) of the TIFF structure at
+ * [tiff, end) set to 1; null when there is no such tag or it already says 1.
+ */
+function withTiffOrientationOne(bytes: Uint8Array, tiff: number, end: number): Uint8Array | null {
+  if (tiff + 8 > end) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const order = String.fromCharCode(bytes[tiff] as number, bytes[tiff + 1] as number);
+  if (order !== 'II' && order !== 'MM') return null;
+  const le = order === 'II';
+  const ifd = tiff + view.getUint32(tiff + 4, le);
+  if (ifd + 2 > end) return null;
+  const count = view.getUint16(ifd, le);
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > end) return null;
+    if (view.getUint16(entry, le) !== 0x0112) continue;
+    if (view.getUint16(entry + 2, le) !== 3 || view.getUint16(entry + 8, le) === 1) return null; // SHORT; already 1
+    const copy = new Uint8Array(bytes);
+    new DataView(copy.buffer).setUint16(entry + 8, 1, le);
+    return copy;
+  }
+  return null;
+}
+
+/**
+ * The file with its EXIF orientation set to 1, every other byte unchanged (a PNG's eXIf chunk gets
+ * its CRC again): JPEG, PNG and WebP; null when it has no orientation tag, already says 1, or is
+ * another format. OpenCV applies a PNG's orientation as it does a JPEG's.
+ */
+export function withoutOrientation(bytes: Uint8Array): Uint8Array | null {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) return jpegWithoutOrientation(bytes);
+  const ascii = (at: number, n: number): string => String.fromCharCode(...bytes.subarray(at, at + n));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= 8 && ascii(1, 3) === 'PNG') {
+    let pos = 8;
+    while (pos + 12 <= bytes.length) {
+      const length = view.getUint32(pos);
+      const type = ascii(pos + 4, 4);
+      const data = pos + 8;
+      if (data + length + 4 > bytes.length) return null;
+      if (type === 'eXIf') {
+        const copy = withTiffOrientationOne(bytes, data, data + length);
+        if (copy === null) return null;
+        new DataView(copy.buffer).setUint32(data + length, crc32(copy.subarray(pos + 4, data + length)));
+        return copy;
+      }
+      if (type === 'IDAT' || type === 'IEND') return null; // eXIf comes before the image data
+      pos = data + length + 4;
+    }
+    return null;
+  }
+  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') {
+    let pos = 12;
+    while (pos + 8 <= bytes.length) {
+      const size = view.getUint32(pos + 4, true);
+      const data = pos + 8;
+      if (data + size > bytes.length) return null;
+      if (ascii(pos, 4) === 'EXIF') {
+        // Some writers keep the JPEG APP1 header ("Exif\0\0") in front of the TIFF structure.
+        const tiff = ascii(data, 6) === 'Exif\0\0' ? data + 6 : data;
+        return withTiffOrientationOne(bytes, tiff, data + size);
+      }
+      pos = data + size + (size % 2);
+    }
+  }
+  return null;
 }
