@@ -20,6 +20,13 @@ import { imagesByName, sampleLabels, setup } from './store';
 const W = 48;
 const H = 32;
 const BOX = { x0: 4, y0: 4, x1: 19, y1: 11 };
+/** The target box in displayed coordinates, as LISA's annotators drew it (cv2.imread applies EXIF). */
+const BOX_POINTS = [
+  [BOX.x0, BOX.y0],
+  [BOX.x1, BOX.y0],
+  [BOX.x1, BOX.y1],
+  [BOX.x0, BOX.y1],
+];
 const inBox = (x: number, y: number): boolean => x >= BOX.x0 && x <= BOX.x1 && y >= BOX.y0 && y <= BOX.y1;
 
 /** Stored (raw) pixels whose display under `orientation` is the picture; checked against libvips' autoOrient below. */
@@ -62,16 +69,9 @@ describe('export --format voc of EXIF-oriented images', () => {
       const shown = await sharp(jpeg).rotate().greyscale().raw().toBuffer();
       expect(bright(shown)).toEqual(Array.from(picture));
       writeFileSync(join(dir, `o${o}.jpg`), jpeg);
-      // The target box in displayed coordinates, as LISA's annotators drew it (cv2.imread applies EXIF).
-      const box = [
-        [BOX.x0, BOX.y0],
-        [BOX.x1, BOX.y0],
-        [BOX.x1, BOX.y1],
-        [BOX.x0, BOX.y1],
-      ];
       writeFileSync(
         join(dir, `o${o}.json`),
-        JSON.stringify({ text: ['the bright box'], shapes: [{ label: 'target', points: box }], imageWidth: W, imageHeight: H }),
+        JSON.stringify({ text: ['the bright box'], shapes: [{ label: 'target', points: BOX_POINTS }], imageWidth: W, imageHeight: H }),
       );
     }
     const ds = ImportResult.parse(
@@ -165,15 +165,9 @@ describe('export --format voc of EXIF-oriented images', () => {
         .toBuffer();
       expect((await sharp(bytes).metadata()).orientation).toBe(o);
       writeFileSync(join(dir, file), bytes);
-      const box = [
-        [BOX.x0, BOX.y0],
-        [BOX.x1, BOX.y0],
-        [BOX.x1, BOX.y1],
-        [BOX.x0, BOX.y1],
-      ];
       writeFileSync(
         join(dir, `${file.split('.')[0]}.json`),
-        JSON.stringify({ text: ['the bright box'], shapes: [{ label: 'target', points: box }], imageWidth: W, imageHeight: H }),
+        JSON.stringify({ text: ['the bright box'], shapes: [{ label: 'target', points: BOX_POINTS }], imageWidth: W, imageHeight: H }),
       );
     }
     const ds = ImportResult.parse(

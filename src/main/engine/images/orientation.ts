@@ -135,35 +135,23 @@ export function labelsToRawGrid(labels: Uint8Array, width: number, height: numbe
   const swap = swapsAxes(orientation);
   const W = swap ? height : width; // raw size
   const H = swap ? width : height;
+  // The source index (ys * width + xs) is linear in the raw (x, y): base + x * dx + y * dy.
+  const [base, dx, dy] = (
+    {
+      2: [W - 1, -1, width],
+      3: [(H - 1) * width + W - 1, -1, -width],
+      4: [(H - 1) * width, 1, -width],
+      5: [0, width, 1],
+      6: [H - 1, width, -1],
+      7: [(W - 1) * width + H - 1, -width, -1],
+      8: [(W - 1) * width, -width, 1],
+    } as Record<number, [number, number, number]>
+  )[orientation]!;
   const out = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let xs: number;
-      let ys: number;
-      switch (orientation) {
-        case 2:
-          [xs, ys] = [W - 1 - x, y];
-          break;
-        case 3:
-          [xs, ys] = [W - 1 - x, H - 1 - y];
-          break;
-        case 4:
-          [xs, ys] = [x, H - 1 - y];
-          break;
-        case 5:
-          [xs, ys] = [y, x];
-          break;
-        case 6:
-          [xs, ys] = [H - 1 - y, x];
-          break;
-        case 7:
-          [xs, ys] = [H - 1 - y, W - 1 - x];
-          break;
-        default:
-          [xs, ys] = [y, W - 1 - x];
-      }
-      out[y * W + x] = labels[ys * width + xs]!;
-    }
+    const row = y * W;
+    let from = base + y * dy;
+    for (let x = 0; x < W; x++, from += dx) out[row + x] = labels[from]!;
   }
   return out;
 }
