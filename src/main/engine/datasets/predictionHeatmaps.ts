@@ -1,7 +1,7 @@
 import { closeSync, readdirSync, readSync } from 'node:fs';
 import { openImportFileSync, readImportFileSync } from '../api/readScope';
 import { basename, extname, join } from 'node:path';
-import { imagesByStem } from './stems';
+import { samplesByFileStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
 import type { SkippedFile } from '../../../shared/domain';
 import type { Heatmap } from '../store/repos/predictions';
@@ -9,7 +9,8 @@ import { parseNpy, parseNpyHeader, parseNpz, toFloat32, type NpyArray, type NpyH
 import type { DatasetImage } from '../store/repos/datasetReads';
 
 /**
- * `.npy` heatmaps/CAMs and ToCo/IRN CAM dicts, per image (<image stem>.npy / .npz). Heatmaps are
+ * `.npy` heatmaps/CAMs and ToCo/IRN CAM dicts, per image (<image stem>.npy / .npz; <image stem>.q<k>.npy
+ * for the k-th query of an image with several, stems.ts). Heatmaps are
  * big, so they are not staged in memory: planHeatmaps reads and checks every file first (and
  * drops the data), then loadHeatmap reads each again inside the write transaction; a file that
  * changed in between fails that transaction, which rolls back.
@@ -48,7 +49,7 @@ export function planHeatmaps(
   format: HeatmapFormat,
   dir: string,
   images: DatasetImage[],
-  sampleOf: (image: DatasetImage) => number,
+  datasetName: string,
   skipped: SkippedFile[],
   classIndices: readonly number[] = [],
 ): HeatmapPlanItem[] {
@@ -57,20 +58,21 @@ export function planHeatmaps(
   const files = byStem(dir, ext);
   if (files.length === 0 && format === 'toco-cam' && byStem(dir, '.npy').length > 0)
     throw new ApiError('UNSUPPORTED_FORMAT', `${dir}: ${PICKLE_HINT}`);
-  const byImageStem = imagesByStem(images);
+  const bySampleStem = samplesByFileStem(images, datasetName, ext);
   const plan: HeatmapPlanItem[] = [];
-  const fileOf = new Map<DatasetImage, string>();
+  const fileOf = new Map<number, string>();
   for (const [stem, file] of files) {
-    const image = byImageStem.lookup(stem, join(dir, file));
-    if (image === undefined) {
-      skipped.push({ file, reason: 'no image of the dataset has this name' });
+    const found = bySampleStem.lookup(stem, join(dir, file));
+    if (found === undefined || 'why' in found) {
+      skipped.push({ file, reason: found?.why ?? 'no image of the dataset has this name' });
       continue;
     }
-    // Names differing only in the extension's case (a.npy, a.NPY): which one is meant cannot be told.
-    const other = fileOf.get(image);
+    const { image, sampleId } = found;
+    // Names differing only in the extension's case (a.npy, a.NPY), or a.npy beside a.q0.npy: which one is meant cannot be told.
+    const other = fileOf.get(sampleId);
     if (other !== undefined) throw invalid(join(dir, file), `${other} and ${file} are both predictions for image ${image.fileName}`);
-    fileOf.set(image, file);
-    const item = { image, sampleId: sampleOf(image), file: join(dir, file), classes };
+    fileOf.set(sampleId, file);
+    const item = { image, sampleId, file: join(dir, file), classes };
     loadHeatmap(format, item); // validates now; the data is read again at write time
     plan.push(item);
   }

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { imagesByStem } from './stems';
+import { perQueryNaming, samplesByFileStem } from './stems';
 import { ApiError } from '../../../shared/api/errors';
 import type { PredictionFormat, PredictionsImportResult } from '../../../shared/api/methods/datasets';
 import type { SkippedFile } from '../../../shared/domain';
@@ -31,7 +31,7 @@ export interface PredictionsImportParams {
 
 type Staged = Map<number, Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>>;
 
-/** Per-image predictions land on the image's only sample; several samples (queries) per image are ambiguous. */
+/** COCO results name images: they land on the image's only sample; several samples (queries) per image are ambiguous. */
 function sampleOf(datasetName: string) {
   return (image: DatasetImage): number => {
     const [first, second] = image.sampleIds;
@@ -39,36 +39,44 @@ function sampleOf(datasetName: string) {
     if (second !== undefined) {
       throw new ApiError(
         'INVALID_INPUT',
-        `dataset "${datasetName}" has several queries per image (${image.fileName}); per-image predictions cannot say which query they answer`,
+        `dataset "${datasetName}" has several queries per image (${image.fileName} has ${image.sampleIds.length}); COCO results name images, so they cannot say which query they answer: import one PNG per query instead (--format png, ${perQueryNaming(basename(image.fileName, extname(image.fileName)), image.sampleIds.length, '.png')})`,
       );
     }
     return first;
   };
 }
 
-/** PNG predictions named like the dataset's images (by stem), in file name order; the rest are skipped with their reason. */
-async function matchPngs(
-  dir: string,
-  images: DatasetImage[],
-  skipped: SkippedFile[],
-): Promise<Array<{ file: string; image: DatasetImage }>> {
-  const byStem = imagesByStem(images);
+/** A prediction file and the sample it answers. */
+interface MatchedFile {
+  file: string;
+  image: DatasetImage;
+  sampleId: number;
+}
+
+/**
+ * PNG predictions named like the dataset's images (by stem; `<stem>.q<k>.png` for the k-th query of
+ * an image with several), in file name order; the rest are skipped with their reason.
+ */
+async function matchPngs(dir: string, images: DatasetImage[], datasetName: string, skipped: SkippedFile[]): Promise<MatchedFile[]> {
+  const byStem = samplesByFileStem(images, datasetName, '.png');
   const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.png')).sort();
-  const matched: Array<{ file: string; image: DatasetImage }> = [];
-  const fileOf = new Map<DatasetImage, string>();
+  const matched: MatchedFile[] = [];
+  const fileOf = new Map<number, string>();
   for (const f of files) {
-    const image = byStem.lookup(basename(f, extname(f)), join(dir, f));
-    if (image === undefined) {
-      skipped.push({ file: f, reason: 'no image of the dataset has this name' });
+    const found = byStem.lookup(basename(f, extname(f)), join(dir, f));
+    if (found === undefined || 'why' in found) {
+      skipped.push({ file: f, reason: found?.why ?? 'no image of the dataset has this name' });
       continue;
     }
-    const other = fileOf.get(image);
+    const other = fileOf.get(found.sampleId);
     if (other !== undefined)
-      throw new ApiError('INVALID_INPUT', `${join(dir, f)}: ${other} and ${f} are both predictions for image ${image.fileName}`, {
-        file: join(dir, f),
-      });
-    fileOf.set(image, f);
-    matched.push({ file: f, image });
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${join(dir, f)}: ${other} and ${f} are both predictions for image ${found.image.fileName}${found.image.sampleIds.length > 1 ? ` (query ${found.image.sampleIds.indexOf(found.sampleId)})` : ''}`,
+        { file: join(dir, f) },
+      );
+    fileOf.set(found.sampleId, f);
+    matched.push({ file: f, image: found.image, sampleId: found.sampleId });
   }
   return matched;
 }
@@ -90,11 +98,10 @@ interface PngItem {
  */
 async function readPngs(
   dir: string,
-  matched: Array<{ file: string; image: DatasetImage }>,
+  matched: MatchedFile[],
   classes: number[],
   foreground: boolean,
   counting: { revs: ReturnType<typeof revReaders>; repos: StoreDeps['repos']; numClasses: number } | null,
-  pick: (i: DatasetImage) => number,
   write: (item: PngItem) => Promise<void>,
   ctx: JobContext,
 ): Promise<void> {
@@ -132,14 +139,12 @@ async function readPngs(
       }
       return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, foreground, count };
     },
-    (result, { image }) => {
-      const sampleId = pick(image);
-      return write({
+    (result, { image, sampleId }) =>
+      write({
         sampleId,
         regions: predictionPngRegions(result, image.height, image.width),
         counted: result.rows === null ? null : { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null },
-      });
-    },
+      }),
     ctx.signal,
     // Deeper queues than the default: the workers keep going while a slice is written.
     8,
@@ -227,6 +232,13 @@ function turnedGridNotes(images: DatasetImage[]): string[] {
   ];
 }
 
+/** An image some of whose samples have no prediction file; with several queries, the queries without one (`a.jpg (q1, q2)`). */
+function missingName(image: DatasetImage, predicted: ReadonlySet<number>): string {
+  if (image.sampleIds.length < 2 || !image.sampleIds.some((s) => predicted.has(s))) return image.fileName;
+  const without = image.sampleIds.flatMap((s, k) => (predicted.has(s) ? [] : [`q${k}`]));
+  return `${image.fileName} (${without.join(', ')})`;
+}
+
 /** How many COCO results were kept, left out by --min-score, and kept below 0.5. */
 interface ResultScores {
   kept: number;
@@ -283,12 +295,15 @@ export async function importPredictions(
   let staged: Staged = new Map();
   let notes: string[] = [];
   let leftOut = 0;
-  let matchedPngs: Array<{ file: string; image: DatasetImage }> = [];
+  let matchedPngs: MatchedFile[] = [];
   let heatmaps: HeatmapPlanItem[] = [];
   if (format === 'png') {
-    matchedPngs = await matchPngs(path, images, skipped);
+    matchedPngs = await matchPngs(path, images, dataset.name, skipped);
     notes = turnedGridNotes(matchedPngs.map((m) => m.image));
   } else if (format === 'coco-results') {
+    // Results name images: a dataset with several queries per image is refused before its file is read.
+    const several = images.find((i) => i.sampleIds.length > 1);
+    if (several !== undefined) pick(several);
     const classOf = new Map(classes.filter((c) => c.externalId !== null).map((c) => [c.externalId as number, c.index]));
     const read = await stageCocoResults(path, images, classOf, pick, params.minScore, ctx);
     staged = read.staged;
@@ -299,7 +314,7 @@ export async function importPredictions(
       format,
       path,
       images,
-      pick,
+      dataset.name,
       skipped,
       classes.map((c) => c.index),
     );
@@ -315,11 +330,13 @@ export async function importPredictions(
   // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts): PNGs are
   // written as the pool reads them, the other formats once read and checked whole. A failure on the
   // way (a bad file, a cancel, a fault) removes the hidden rows again.
-  // A folder of PNGs is one file per image: an image without one is scored as all background (the
-  // run is complete), which a folder of predictions for a part of the dataset (val only) would not
-  // mean. Counted in the run's params (eval warns) and in the result (the import warns).
-  const predicted = new Set(matchedPngs.map((m) => m.image.id));
-  const missing = format === 'png' ? images.filter((i) => !predicted.has(i.id)) : [];
+  // A folder of PNGs is one file per sample (per image, or per query): a sample without one is scored
+  // as all background (the run is complete), which a folder of predictions for a part of the dataset
+  // (val only) would not mean. Images with such a sample are counted in the run's params (eval warns)
+  // and in the result (the import warns).
+  const predicted = new Set(matchedPngs.map((m) => m.sampleId));
+  const imageOfSample = new Map(images.flatMap((i) => i.sampleIds.map((s) => [s, i.id] as const)));
+  const missing = format === 'png' ? images.filter((i) => i.sampleIds.length === 0 || i.sampleIds.some((s) => !predicted.has(s))) : [];
   const runId = deps.db.transaction(() =>
     deps.repos.runs.create({
       datasetId: dataset.id,
@@ -365,7 +382,6 @@ export async function importPredictions(
         classes.map((c) => c.index),
         dataset.task === 'referring',
         counting,
-        pick,
         (item) => slices.add(item),
         ctx,
       );
@@ -406,7 +422,7 @@ export async function importPredictions(
     runId,
     name: params.run,
     datasetId: dataset.id,
-    images: sampled.size,
+    images: new Set([...sampled].map((s) => imageOfSample.get(s))).size,
     regions,
     heatmaps: heatmaps.length,
     scored,
@@ -414,6 +430,8 @@ export async function importPredictions(
     ...(notes.length === 0 ? {} : { notes }),
     ...(missing.length === 0
       ? {}
-      : { withoutFile: { images: missing.length, of: images.length, examples: missing.slice(0, 5).map((i) => i.fileName) } }),
+      : {
+          withoutFile: { images: missing.length, of: images.length, examples: missing.slice(0, 5).map((i) => missingName(i, predicted)) },
+        }),
   };
 }

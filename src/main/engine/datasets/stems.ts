@@ -28,3 +28,67 @@ export function imagesByStem<T extends { fileName: string }>(images: readonly T[
     },
   };
 }
+
+/** `<image stem>.q<k>`: the image's k-th query (0-based, in import order). */
+const QUERY_SUFFIX = /^(.+)\.q(\d{1,6})$/i;
+
+/** Where a per-sample prediction file goes: the image and which of its samples. */
+export interface MatchedSample<T> {
+  image: T;
+  sampleId: number;
+  /** The query index its name gave (`.q<k>`); null for a plain `<image stem>` name. */
+  query: number | null;
+}
+
+/**
+ * How prediction files are named, for messages: an image with several queries (RefCOCO: one sample per
+ * sentence) takes one file per query.
+ */
+export function perQueryNaming(stem: string, queries: number, ext: string): string {
+  return `name its files ${stem}.q0${ext} … ${stem}.q${queries - 1}${ext}: q<k> is the image's k-th query in import order (RefCOCO: the refs file's order, ref by ref and sentence by sentence, as LISA's val loader stacks an image's masks)`;
+}
+
+/**
+ * A dataset's samples by prediction file stem: `<image stem>` for an image with one sample, and
+ * `<image stem>.q<k>` for the k-th sample of any image (several queries per image: RefCOCO's
+ * sentences), the same names `export --format points` writes. A plain stem of an image with several
+ * queries is refused (which query it answers cannot be told); a `.q<k>` past the image's queries is
+ * undefined with `why` set, so the file is skipped with that reason.
+ */
+export function samplesByFileStem<T extends { fileName: string; sampleIds: readonly number[] }>(
+  images: readonly T[],
+  datasetName: string,
+  ext: string,
+): { lookup(stem: string, file: string): MatchedSample<T> | { why: string } | undefined } {
+  const byStem = imagesByStem(images);
+  return {
+    lookup(stem, file) {
+      const image = byStem.lookup(stem, file);
+      if (image !== undefined) {
+        const [first, second] = image.sampleIds;
+        if (first === undefined)
+          throw new ApiError('INVALID_INPUT', `image ${image.fileName} of dataset "${datasetName}" has no sample`, { file });
+        if (second !== undefined)
+          throw new ApiError(
+            'INVALID_INPUT',
+            `${file}: image ${image.fileName} of dataset "${datasetName}" has ${image.sampleIds.length} queries; one file cannot say which it answers: ${perQueryNaming(stem, image.sampleIds.length, ext)}`,
+            { file },
+          );
+        return { image, sampleId: first, query: null };
+      }
+      const m = QUERY_SUFFIX.exec(stem);
+      if (m === null) return undefined;
+      const owner = byStem.lookup(m[1]!, file);
+      if (owner === undefined) return undefined;
+      const k = Number(m[2]);
+      const sampleId = owner.sampleIds[k];
+      if (sampleId === undefined) {
+        const n = owner.sampleIds.length;
+        return {
+          why: `image ${owner.fileName} has ${n === 0 ? 'no query' : n === 1 ? 'one query (q0)' : `${n} queries (q0 … q${n - 1})`}`,
+        };
+      }
+      return { image: owner, sampleId, query: k };
+    },
+  };
+}

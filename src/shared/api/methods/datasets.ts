@@ -34,7 +34,8 @@ export const PredictionsImportResult = z.object({
   skipped: z.array(SkippedFile),
   /**
    * PNG imports: images of the dataset with no prediction file (a complete run scores them as all
-   * background), out of how many, and the first few of their names. Absent when every image has a file.
+   * background), or, with several queries per image, without one for some query (`a.jpg (q1, q2)`), out
+   * of how many, and the first few of their names. Absent when every image has a file.
    */
   withoutFile: z.object({ images: z.number().int(), of: z.number().int(), examples: z.array(z.string()) }).optional(),
   /** How the import read input a reasonable reader could read otherwise (one line each), e.g. low result scores. */
