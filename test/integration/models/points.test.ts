@@ -114,12 +114,51 @@ describe('point prompts of a seg-token run', () => {
     const done = await finishJob(env.client, () => env.client.call('datasets.export', { datasetId, runId, format: 'points', outDir: out }));
     expect(done.error).toBeNull();
     expect(done.result).toMatchObject({ format: 'points', files: 3, images: 2 });
-    expect(readdirSync(out).sort()).toEqual(['one.json', 'two.json', 'two.q1.json']);
+    // A dataset with several queries per image names every file by query (k from 0), as prediction imports read them.
+    expect(readdirSync(out).sort()).toEqual(['one.q0.json', 'two.q0.json', 'two.q1.json']);
     const read = (f: string) => SamplePoints.parse(JSON.parse(readFileSync(join(out, f), 'utf8')));
     const [first, second] = await heatmapsPoints('two.png');
-    expect(read('two.json')).toEqual(first);
+    expect(read('two.q0.json')).toEqual(first);
     expect(read('two.q1.json')).toEqual(second);
-    expect(read('one.json')).toEqual((await heatmapsPoints('one.png'))[0]);
+    expect(read('one.q0.json')).toEqual((await heatmapsPoints('one.png'))[0]);
+  });
+
+  it("export --format npy writes every query's maps (<stem>.q<k>.npy), each the map stored for that query", async () => {
+    const out = join(t.dir, 'maps');
+    const done = await finishJob(env.client, () =>
+      env.client.call('datasets.export', { datasetId, runId, format: 'npy', outDir: out, raw: true }),
+    );
+    expect(done.error).toBeNull();
+    const index = JSON.parse(readFileSync(join(out, 'heatmaps.json'), 'utf8')) as {
+      files: Array<{ file: string; image: string; query?: number; heatmap: string; shape: number[] }>;
+    };
+    const { db } = engineInternals(env.engine);
+    const stored = db
+      .prepare(
+        `SELECT i.file_name, s.id AS sample_id, h.name, h.dtype, h.data FROM heatmaps h JOIN samples s ON s.id = h.sample_id
+           JOIN images i ON i.id = s.image_id WHERE h.run_id = ? ORDER BY s.id, h.name`,
+      )
+      .all(runId) as Array<{ file_name: string; sample_id: number; name: string; dtype: string; data: Buffer }>;
+    expect(stored.filter((r) => r.file_name === 'two.png').map((r) => r.sample_id)).toHaveLength(
+      2 * stored.filter((r) => r.file_name === 'one.png').length,
+    );
+    // One file per stored map of each of the three queries (before: the first query's only).
+    expect(index.files).toHaveLength(stored.length);
+    const queryOf = new Map<number, number>();
+    for (const image of images) {
+      const ids = [...new Set(stored.filter((r) => r.file_name === image.name).map((r) => r.sample_id))];
+      ids.forEach((id, k) => queryOf.set(id, k));
+    }
+    for (const row of stored) {
+      const k = queryOf.get(row.sample_id)!;
+      const entry = index.files.find((f) => f.image === row.file_name && f.query === k && f.heatmap === row.name);
+      expect(entry?.file, `${row.file_name} q${k} ${row.name}`).toMatch(new RegExp(`^${row.file_name.replace('.png', '')}\\.q${k}\\.`));
+      const npy = readFileSync(join(out, entry!.file));
+      const headerLength = npy.readUInt16LE(8);
+      const values = new Float32Array(npy.buffer.slice(npy.byteOffset + 10 + headerLength, npy.byteOffset + npy.byteLength));
+      expect(row.dtype).toBe('float32');
+      expect(Buffer.from(values.buffer)).toEqual(row.data);
+    }
   });
 
   it('refuses a run that has no point prompts in one line and writes nothing', async () => {

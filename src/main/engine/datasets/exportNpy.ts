@@ -6,6 +6,7 @@ import type { JobContext } from '../jobs/JobRunner';
 import type { Heatmap } from '../store/repos/predictions';
 import { writeNpyFloat32 } from '../tensors/npy';
 import { datasetImages } from '../store/repos/datasetReads';
+import { hasSeveralQueries, sampleFileStem } from './stems';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 import { decodeRawCams, fusedCamAtImageSize, fusedCamAtWorkingSize } from '../models/adapters/cam';
@@ -21,6 +22,8 @@ export const RAW_INDEX_FILE = 'heatmaps.json';
 interface RawIndexEntry {
   file: string;
   image: string;
+  /** On a dataset with several queries per image: which of the image's queries (import order). */
+  query?: number;
   /** [height, width] of the image. */
   imageSize: [number, number];
   heatmap: string;
@@ -50,7 +53,8 @@ function spatialShape(shape: readonly number[], g: HeatmapGeometry | null): [num
 
 /**
  * A run's stored heatmaps as float32 C-order .npy files: <image stem>.npy holds the image's CAM
- * ([C,H,W]) or heatmap ([H,W]); any other named maps go to <image stem>.<name>.npy. By default every
+ * ([C,H,W]) or heatmap ([H,W]); any other named maps go to <image stem>.<name>.npy. On a dataset with
+ * several queries per image every sample's maps are written, as <image stem>.q<k>[.<name>].npy (stems.ts). By default every
  * map lying on the image is written at the image size, mapped through its geometry (README,
  * "Heatmap geometry"); maps that are not images (patch tokens [N,D]) are written as stored. `raw`
  * writes every map as stored, at model resolution, plus heatmaps.json with each file's geometry.
@@ -69,51 +73,64 @@ export async function exportNpy(
   const index: RawIndexEntry[] = [];
   let files = 0;
   let withMaps = 0;
+  const perQuery = hasSeveralQueries(images);
   for (const [i, image] of images.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i, images.length, 'writing .npy');
-    const sampleId = image.sampleIds[0];
-    if (sampleId === undefined) continue;
-    const names = deps.repos.predictions.heatmapNames(runId, sampleId);
-    if (names.length === 0) continue;
-    const stem = basename(image.fileName, extname(image.fileName));
-    const write = async (file: string, name: string, shape: number[], values: Float32Array, g: HeatmapGeometry | null) => {
-      await writeExportFile(join(outDir, file), writeNpyFloat32(shape, values));
-      files++;
-      if (raw) index.push({ file, image: image.fileName, imageSize: [image.height, image.width], heatmap: name, shape, geometry: g });
-    };
-    if (names.includes('cam_raw')) {
-      // A ToCo CAM run: <stem>.npy is the fused, min-max normalized CAM [C,H,W] at the image size,
-      // recomputed from the exact per-scale model outputs (docs/design.md §4.4), not the small display map;
-      // raw: the same CAM at the working size the model saw (ToCo's 448x448).
-      const blob = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
-      const cams = decodeRawCams(blob.data, blob.meta);
-      if (raw) {
-        const working = fusedCamAtWorkingSize(cams);
-        await write(`${stem}.npy`, 'cam', [working.channels, ...cams.workingSize], working.cam, cams.geometry);
-      } else {
-        const fused = fusedCamAtImageSize(cams, image.height, image.width);
-        await write(`${stem}.npy`, 'cam', [fused.channels, image.height, image.width], fused.cam, null);
-      }
-      withMaps++;
-      continue;
-    }
-    const main = PREFERRED.find((n) => names.includes(n)) ?? names[0];
-    for (const name of names) {
-      const h = deps.repos.predictions.heatmap(runId, sampleId, name) as Heatmap;
-      const file = name === main ? `${stem}.npy` : `${stem}.${name}.npy`;
-      const g = geometryFromMeta(h.meta);
-      const values = asFloat32(h);
-      const spatial = raw ? null : spatialShape(h.shape, g);
-      if (spatial === null) {
-        await write(file, name, h.shape, values, g);
+    const imageStem = basename(image.fileName, extname(image.fileName));
+    let wrote = false;
+    // Every sample: a seg-token run on RefCOCO keeps one similarity map per sentence.
+    for (const [k, sampleId] of image.sampleIds.entries()) {
+      const names = deps.repos.predictions.heatmapNames(runId, sampleId);
+      if (names.length === 0) continue;
+      const stem = sampleFileStem(imageStem, k, perQuery);
+      const write = async (file: string, name: string, shape: number[], values: Float32Array, g: HeatmapGeometry | null) => {
+        await writeExportFile(join(outDir, file), writeNpyFloat32(shape, values));
+        files++;
+        if (raw)
+          index.push({
+            file,
+            image: image.fileName,
+            ...(perQuery ? { query: k } : {}),
+            imageSize: [image.height, image.width],
+            heatmap: name,
+            shape,
+            geometry: g,
+          });
+      };
+      wrote = true;
+      if (names.includes('cam_raw')) {
+        // A ToCo CAM run: <stem>.npy is the fused, min-max normalized CAM [C,H,W] at the image size,
+        // recomputed from the exact per-scale model outputs (docs/design.md §4.4), not the small display map;
+        // raw: the same CAM at the working size the model saw (ToCo's 448x448).
+        const blob = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw') as Heatmap;
+        const cams = decodeRawCams(blob.data, blob.meta);
+        if (raw) {
+          const working = fusedCamAtWorkingSize(cams);
+          await write(`${stem}.npy`, 'cam', [working.channels, ...cams.workingSize], working.cam, cams.geometry);
+        } else {
+          const fused = fusedCamAtImageSize(cams, image.height, image.width);
+          await write(`${stem}.npy`, 'cam', [fused.channels, image.height, image.width], fused.cam, null);
+        }
         continue;
       }
-      const [c, mh, mw] = spatial;
-      const mapped = heatmapAtImageSize(values, c, mh, mw, g, image.height, image.width);
-      await write(file, name, h.shape.length === 2 ? [image.height, image.width] : [c, image.height, image.width], mapped, null);
+      const main = PREFERRED.find((n) => names.includes(n)) ?? names[0];
+      for (const name of names) {
+        const h = deps.repos.predictions.heatmap(runId, sampleId, name) as Heatmap;
+        const file = name === main ? `${stem}.npy` : `${stem}.${name}.npy`;
+        const g = geometryFromMeta(h.meta);
+        const values = asFloat32(h);
+        const spatial = raw ? null : spatialShape(h.shape, g);
+        if (spatial === null) {
+          await write(file, name, h.shape, values, g);
+          continue;
+        }
+        const [c, mh, mw] = spatial;
+        const mapped = heatmapAtImageSize(values, c, mh, mw, g, image.height, image.width);
+        await write(file, name, h.shape.length === 2 ? [image.height, image.width] : [c, image.height, image.width], mapped, null);
+      }
     }
-    withMaps++;
+    if (wrote) withMaps++;
   }
   if (raw) {
     await writeExportFile(

@@ -4,6 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
 import { SamplePoints } from '../../../shared/api/methods/heatmaps';
 import type { JobContext } from '../jobs/JobRunner';
+import { hasSeveralQueries, sampleFileStem } from './stems';
 import { datasetImages } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
@@ -56,9 +57,9 @@ export function imagePoints(deps: StoreDeps, runId: number, imageId: number): Sa
 }
 
 /**
- * A seg-token run's point prompts as one JSON file per sample (a SamplePoints object): the image's
- * first query goes to <image stem>.json (beside the <image stem>.npy of `export --format npy`), its
- * k-th query (k >= 1, import order) to <image stem>.q<k>.json.
+ * A seg-token run's point prompts as one JSON file per sample (a SamplePoints object), named as the
+ * `export --format npy` files beside them: <image stem>.json, or <image stem>.q<k>.json for the k-th
+ * query (from 0, import order) on a dataset with several queries per image (stems.ts).
  */
 export async function exportPoints(
   deps: StoreDeps,
@@ -76,6 +77,7 @@ export async function exportPoints(
   }
   await mkdir(outDir, { recursive: true });
   const images = datasetImages(deps.db, datasetId);
+  const perQuery = hasSeveralQueries(images);
   let files = 0;
   let withPoints = 0;
   for (const [i, image] of images.entries()) {
@@ -87,7 +89,7 @@ export async function exportPoints(
     for (const [k, sample] of queries.entries()) {
       const points = samplePoints(deps, runId, image, sample);
       if (points === null) continue;
-      await writeExportFile(join(outDir, k === 0 ? `${stem}.json` : `${stem}.q${k}.json`), `${JSON.stringify(points, null, 2)}\n`);
+      await writeExportFile(join(outDir, `${sampleFileStem(stem, k, perQuery)}.json`), `${JSON.stringify(points, null, 2)}\n`);
       files++;
       wrote = true;
     }

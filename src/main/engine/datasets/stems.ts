@@ -92,3 +92,17 @@ export function samplesByFileStem<T extends { fileName: string; sampleIds: reado
     },
   };
 }
+
+/**
+ * The stem of the file an export writes for an image's k-th sample: `<image stem>` where every image
+ * of the dataset has one query (or none), `<image stem>.q<k>` (k from 0) on a dataset with several
+ * queries per image, so one rule names a whole folder and its files import back (samplesByFileStem).
+ */
+export function sampleFileStem(imageStem: string, k: number, perQuery: boolean): string {
+  return perQuery ? `${imageStem}.q${k}` : imageStem;
+}
+
+/** Whether some image of the dataset has several samples (queries): its exports name files per query. */
+export function hasSeveralQueries(images: ReadonlyArray<{ sampleIds: readonly number[] }>): boolean {
+  return images.some((i) => i.sampleIds.length > 1);
+}
