@@ -23,6 +23,11 @@ export interface OutputCacheKeyParts {
   outputConversion?: string | undefined;
   /** How the image's pixels are decoded (decoder rules version and the image's pixel grid). */
   decoding: string;
+  /**
+   * How decoded pixels become the input tensor: `PREPROCESSING_VERSION` (preprocess.ts). Keys made
+   * before it was a field (key format 2) have none, so none of them is equal to a key made now.
+   */
+  preprocessing: number;
   imageSha: string;
   query: string | null;
   /** The sample's ground truth, for adapters that read it (oracle prompts, CAM class presence). */
@@ -65,13 +70,14 @@ export function outputCacheKey(p: OutputCacheKeyParts): string {
   const h = createHash('sha256');
   h.update(
     canonicalJson({
-      v: 2,
+      v: 3,
       files: p.fileHashes,
       manifest: p.manifest,
       companions: [...p.companions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       adapter: p.adapterVersion,
       outputConversion: p.outputConversion,
       decoding: p.decoding,
+      preprocessing: p.preprocessing,
       image: p.imageSha,
       query: p.query,
       groundTruth: p.groundTruth === null ? null : p.groundTruth.length,

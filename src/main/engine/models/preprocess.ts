@@ -6,6 +6,19 @@ import { resizeRgb8 } from './resample';
 import { applyOrientation } from '../images/orientation';
 import { readRegisteredImage, type RegisteredImageFile } from '../images/imageFile';
 
+/**
+ * The version of what `imageToTensor` makes of an image's pixels: the size policies' arithmetic,
+ * the resizes (resample/, and tokens/interpolate.ts's bilinearResize, which adapters also use on
+ * outputs), value range, channel order, mean/std, padding and cropping. It is part of every cached
+ * model output's key (runFingerprint.ts `sampleCacheKey`) and every cached SAM embedding's
+ * (runtime.ts), so an upgrade that changes the tensors recomputes instead of serving old outputs.
+ * Bump it in the same change as anything that alters a single value `imageToTensor` returns for any
+ * input spec, and record the new hash in test/unit/engine/models/preprocessVersion.test.ts (that
+ * test fails until both are done). History: 1 until d14488c (keys then had no such field); 2 from
+ * d14488c on (torch-bilinear bit for bit torch 1.13 float32).
+ */
+export const PREPROCESSING_VERSION = 2;
+
 /** A decoded image: interleaved 8-bit RGB, row-major. */
 export interface RgbImage {
   data: Uint8Array;

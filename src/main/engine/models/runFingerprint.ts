@@ -2,9 +2,10 @@
 import { statSync } from 'node:fs';
 import type { EngineDeps } from '../deps';
 import { ADAPTER_VERSIONS } from './adapters';
-import { manifestFingerprint, outputCacheKey } from './cacheKey';
+import { manifestFingerprint, outputCacheKey, type OutputCacheKeyParts } from './cacheKey';
 import { convertedOutputsTag } from './inference/outputTypes';
 import { externalDataFiles } from './registry';
+import { PREPROCESSING_VERSION } from './preprocess';
 import type { CompanionFingerprint, LoadedModel } from './runtime';
 import type { RunSample } from './samples';
 
@@ -34,14 +35,24 @@ export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint
   };
 }
 
-export function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null): string {
-  return outputCacheKey({
+/** Everything a sample's cached output is keyed by (`sampleCacheKey` hashes it). */
+export function sampleCacheKeyParts(
+  f: RunFingerprint,
+  s: Pick<RunSample, 'orientation' | 'imageSha' | 'query'>,
+  gt: Uint8Array | null,
+): OutputCacheKeyParts {
+  return {
     ...f,
     decoding: `${DECODING_RULES}:orientation=${s.orientation}`,
+    preprocessing: PREPROCESSING_VERSION,
     imageSha: s.imageSha,
     query: s.query,
     groundTruth: gt,
-  });
+  };
+}
+
+export function sampleCacheKey(f: RunFingerprint, s: RunSample, gt: Uint8Array | null): string {
+  return outputCacheKey(sampleCacheKeyParts(f, s, gt));
 }
 
 /**

@@ -11,6 +11,7 @@ import { sha256Model } from './registry';
 import { canonicalJson, manifestFingerprint } from './cacheKey';
 import { EmbeddingCache } from './embeddingCache';
 import { convertedOutputsTag } from './inference/outputTypes';
+import { PREPROCESSING_VERSION } from './preprocess';
 
 /** True when onnxruntime-node's CUDA provider library is installed (npm run setup:gpu). */
 export function cudaProviderInstalled(): boolean {
@@ -174,8 +175,9 @@ export class LoadedModel implements ModelRuntime {
 
   /**
    * What an embedding depends on besides the image: every file of the manifest (a decoder's own
-   * encoder file included) and how the image becomes the encoder's input. A re-added encoder with
-   * another input spec never reuses old embeddings.
+   * encoder file included) and how the image becomes the encoder's input (the input spec and the
+   * preprocessing code's version). A re-added encoder with another input spec, or an upgrade that
+   * changes preprocessing, never reuses old embeddings.
    */
   private async embeddingVariant(): Promise<string> {
     const fingerprint = canonicalJson({
@@ -183,6 +185,7 @@ export class LoadedModel implements ModelRuntime {
       input: this.manifest.input,
       encoder: this.manifest.params['encoder'] ?? null,
       outputConversion: convertedOutputsTag(this.summary.outputs),
+      preprocessing: PREPROCESSING_VERSION,
     });
     return createHash('sha256').update(fingerprint).digest('hex').slice(0, 16);
   }

@@ -82,6 +82,7 @@ describe('cache keys of models with converted outputs', () => {
     companions: [],
     adapterVersion: 2,
     decoding: 'pil-rgb-no-icc:v2:orientation=1',
+    preprocessing: 2,
     imageSha: 'cd'.repeat(32),
     query: null,
     groundTruth: null,
