@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import type { ApiError } from '../../shared/api/errors';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { mergeHandlers } from './api/mergeHandlers';
-import { openStore, withBusyTimeout, type Db } from './store/db';
+import { openStore, schemaRepairsOf, withBusyTimeout, type Db } from './store/db';
 import { memoryJobsRepo } from './store/repos/jobs';
 import { describeStoreError, isBusyError, userFacingError, type StoreState } from './jobs/faults';
 import { createRepos } from './store/store';
@@ -122,6 +122,11 @@ export function createEngine(options: EngineOptions): Engine {
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
   const { db, state: store } = openStoreOrSay(paths.db, options.init === true);
+  const repaired = schemaRepairsOf(db);
+  if (repaired.length > 0)
+    logger.info(
+      `${paths.db}: its schema was not the one its migrations make (a build whose migrations were later edited wrote it); repaired, every row kept, kept score lists dropped: ${repaired.join('; ')}`,
+    );
   // The file opened must stay the one at its path: one deleted or replaced meanwhile refuses every call (store/storeFile.ts).
   const storeFile = watchStoreFile(paths.db);
   const storeGone = (): ApiError | null => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../../shared/api/errors';
 import { recoveryAdvice, type StoreState } from '../jobs/faults';
 import { forgetSound, unchangedSinceCheck } from './checkStamp';
 import { migrations, READABLE_FROM, SCHEMA_VERSION } from './migrations';
+import { hasCanonicalSchema, repairSchema } from './schemaRepair';
 
 export type Db = Database.Database;
 
@@ -55,14 +56,26 @@ function migrate(db: Db): void {
       { found: current, supported: SCHEMA_VERSION },
     );
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
-    const step = migrations[v];
-    if (step === undefined) break;
-    db.transaction(() => {
+  // Every step and the repair in one transaction: a process killed during an upgrade leaves the
+  // workspace at the version it had, which the build that wrote it still opens.
+  if (current === SCHEMA_VERSION && hasCanonicalSchema(db)) return;
+  const repaired = db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      const step = migrations[v];
+      if (step === undefined) break;
       db.exec(step);
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+    return repairSchema(db);
+  })();
+  if (repaired.length > 0) schemaRepairs.set(db, repaired);
+}
+
+const schemaRepairs = new WeakMap<Db, string[]>();
+
+/** What opening this connection's store changed to reach the canonical schema (store/schemaRepair.ts); empty for most stores. */
+export function schemaRepairsOf(db: Db): string[] {
+  return schemaRepairs.get(db) ?? [];
 }
 
 export function schemaVersion(db: Db): number {
