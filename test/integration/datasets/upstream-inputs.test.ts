@@ -267,8 +267,10 @@ describe('coco-results with scores', () => {
     const workspace = join(root, 'ws');
     await engine.close();
     const raw = new Database(join(workspace, 'tessera.db'));
-    // What schema 15 had: not migration 17's table and triggers either.
-    raw.exec(`DROP TABLE retired_ids; ${['datasets', 'runs', 'images', 'models'].map((x) => `DROP TRIGGER retired_ids_${x};`).join(' ')}`);
+    // What schema 15 had: not migration 17's or 18's tables and triggers either.
+    raw.exec(
+      `DROP TABLE run_samples; DROP TABLE retired_ids; ${['datasets', 'runs', 'images', 'models'].map((x) => `DROP TRIGGER retired_ids_${x};`).join(' ')}`,
+    );
     raw.pragma('user_version = 15');
     raw.close();
     const again = openTestEngine(workspace);

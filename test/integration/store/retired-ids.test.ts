@@ -99,7 +99,9 @@ describe('ids are never given out twice', () => {
     raw.exec(`INSERT INTO jobs (id, kind, params, status, result, created_at, updated_at) VALUES
       ('j1', 'runs.importPredictions', '{"datasetId":3}', 'succeeded', '{"runId":7,"datasetId":3}', '2026-01-01', '2026-01-01'),
       ('j2', 'runs.start', '{"modelId":2,"datasetId":1}', 'failed', 'not json', '2026-01-01', '2026-01-01')`);
-    raw.exec(`DROP TABLE retired_ids; ${['datasets', 'runs', 'images', 'models'].map((x) => `DROP TRIGGER retired_ids_${x};`).join(' ')}`);
+    raw.exec(
+      `DROP TABLE run_samples; DROP TABLE retired_ids; ${['datasets', 'runs', 'images', 'models'].map((x) => `DROP TRIGGER retired_ids_${x};`).join(' ')}`,
+    );
     raw.pragma('user_version = 16');
     raw.close();
     const again = openTestEngine(ws);

@@ -53,6 +53,7 @@ const RELEASED_HASHES = [
   'd797a9a481b0', // 14 -> 15
   '4e12979fca8a', // 15 -> 16
   '5a7580dec59c', // 16 -> 17
+  'da5c16e936f4', // 17 -> 18
 ];
 
 async function workspace(root: string): Promise<{ ws: string; scores: unknown; perImage: unknown; counts: Record<string, number> }> {
@@ -225,7 +226,7 @@ describe('workspaces whose migrations were edited after they ran', () => {
       const raw = new Database(file);
       // Back to schema 15 as a build of that time left it, plus a table migration 17 will fail to create.
       raw.exec(`DROP TRIGGER retired_ids_runs; DROP TRIGGER retired_ids_datasets; DROP TRIGGER retired_ids_images; DROP TRIGGER retired_ids_models;
-        DROP TABLE retired_ids; CREATE TABLE retired_ids (x INTEGER);`);
+        DROP TABLE run_samples; DROP TABLE retired_ids; CREATE TABLE retired_ids (x INTEGER);`);
       raw.pragma('user_version = 15');
       raw.close();
       expect(() => openTestEngine(ws)).toThrow(/retired_ids/);

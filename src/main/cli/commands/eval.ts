@@ -19,11 +19,18 @@ export function evalJson(s: RunScores): EvalResult {
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
 
-/** On stderr, when the run is not finished: its images without results yet are not scored. */
-export function warnUnfinished(s: RunScores): void {
-  if (s.unpredicted > 0) {
-    process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
-  }
+/**
+ * On stderr, when some images are not scored: the run is not finished (its images without results
+ * yet), or it was run on a subset (the images it did not run on).
+ */
+export function warnUnfinished(s: RunScores, run?: RunSummary): void {
+  if (s.unpredicted === 0) return;
+  const subset = run?.params['subset'];
+  if (run?.status === 'complete')
+    process.stderr.write(
+      `note: run "${s.run}" was run on a subset${typeof subset === 'string' ? ` ("${subset}")` : ''}: the ${s.unpredicted} image(s) it did not run on are not scored\n`,
+    );
+  else process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
 }
 
 /** On stderr, when the run was imported from PNGs without a file for some images (scored as all background). */
@@ -92,7 +99,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         const scored = await evaluateAndScore(s.client, dataset.id, found!.id, opts.subset);
         return { scores: scored, run: await s.client.call('runs.get', { runId: found!.id }) };
       });
-      warnUnfinished(scores);
+      warnUnfinished(scores, run);
       warnMissingFiles(run);
       if (opts.json === true) printJson(evalJson(scores));
       else printScores(scores);

@@ -18,6 +18,7 @@ import {
   type DatasetImage,
 } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
+import { hasTable } from '../store/schemaTables';
 import { formatLabelmap, LABELMAP_FILE } from './labelmap';
 
 export interface ExportCounts {
@@ -77,10 +78,15 @@ function vocIds(images: readonly DatasetImage[], groundTruth: boolean, datasetNa
 }
 
 /**
- * The images a run covers: those tagged with the subset it was run on (image or sample tag), else
- * every image of the dataset.
+ * The images a run covers: those of the samples its starts on a subset asked for (run_samples, as
+ * eval scores it), else every image of the dataset. A store read at an older schema: those tagged
+ * with the subset it was run on (image or sample tag).
  */
 function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: number) => boolean {
+  if (hasTable(deps.db, 'run_samples')) {
+    const ids = new Set(deps.repos.runs.coveredImageIds(runId));
+    return ids.size === 0 ? () => true : (imageId) => ids.has(imageId);
+  }
   const subset = deps.repos.runs.get(runId)?.params['subset'];
   if (typeof subset !== 'string') return () => true;
   const ids = new Set(imageIdsTagged(deps.db, datasetId, subset));

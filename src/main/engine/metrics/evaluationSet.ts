@@ -12,6 +12,7 @@ import {
   datasetTaskOf,
   evaluationRows,
   maxClassIdx,
+  runCoverage,
   runDatasetAndStatus,
   runHasPredictions,
   sampleRevs,
@@ -60,7 +61,8 @@ export function evaluationTask(dataset: DatasetHeader): EvaluationTask {
  * Run writers store no region for background (models/runExecute.ts, datasets/predictions.ts), so a
  * sample without regions is an all-background (or empty) prediction once the run is complete. While
  * a run is unfinished (running, cancelled, failed) only samples it has results for (regions or
- * heatmaps) are scored and the rest are counted as unpredicted.
+ * heatmaps) are scored and the rest are counted as unpredicted; a model run started on a subset
+ * (run --subset TAG) scores the samples its starts asked for (run_samples), the rest unpredicted too.
  */
 export function loadEvaluationSet(db: Db, dataset: DatasetHeader, run: RunSummary): EvaluationSet {
   const task = evaluationTask(dataset);
@@ -70,7 +72,7 @@ export function loadEvaluationSet(db: Db, dataset: DatasetHeader, run: RunSummar
       `run "${run.name}" has no masks to score (it holds ${run.predictedSamples > 0 ? 'only heatmaps' : 'no results yet'})`,
     );
   }
-  const rows = evaluationRows(db, dataset.id, run.id, task, run.status === 'complete');
+  const rows = evaluationRows(db, dataset.id, run.id, task, runCoverage(db, run.id, run.status));
   const samples: EvaluationSample[] = [];
   let unpredicted = 0;
   for (const [sampleId, imageId, fileName, query, height, width, isPredicted, gtRev, predRev, stored, storedScore] of rows) {
@@ -112,7 +114,7 @@ export function currentSamples(
   const task: EvaluationTask = datasetTask;
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return undefined;
   // The last column: 0 current, 1 stale (fingerprint() in SQL), NULL not predicted by an unfinished run.
-  const rows = currentSampleRows(db, datasetId, runId, task, run.status === 'complete');
+  const rows = currentSampleRows(db, datasetId, runId, task, runCoverage(db, runId, run.status));
   const samples: CurrentSample[] = [];
   for (const [sampleId, imageId, fileName, query, storedScore, stale] of rows) {
     if (stale === null) continue;

@@ -181,7 +181,12 @@ export async function startRun(deps: EngineDeps, input: StartRunInput): Promise<
   };
   const stored = deps.repos.runs.byName(dataset.id, recipe.runName);
   if (stored !== undefined) requireResumable(deps, stored, target, recipe);
-  const runId = (stored ?? createRun(deps, target, recipe)).id;
+  const runId = deps.db.transaction(() => {
+    const id = (stored ?? createRun(deps, target, recipe)).id;
+    // Which samples it is scored on: a run started on a subset covers that subset only (metrics coverage).
+    deps.repos.runs.recordStart(id, stored === undefined, input.subset === undefined ? null : samples.map((s) => s.sampleId));
+    return id;
+  })();
   const plan: RunPlan = { runId, model, adapter: target.adapter, mapping, samples, referring, fingerprint: recipe.fingerprint };
   const jobId = deps.jobs.start(
     'runs.start',

@@ -521,6 +521,27 @@ export const migrations: readonly string[] = [
     )
     .join('\n  ')}
   `,
+  /* 17 -> 18: the samples a model run started on a subset covers (metrics/runCoverage.ts) */ `
+  -- A complete run scored every sample of its dataset, so one run with --subset TAG scored the images
+  -- it never ran on as all background. Rows here: the samples its starts asked for (each start with a
+  -- subset adds its samples); no rows: the whole dataset. Writes bump the run's clock (kept lists).
+  CREATE TABLE run_samples (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    PRIMARY KEY (run_id, sample_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_samples_by_sample ON run_samples(sample_id);
+  CREATE TRIGGER run_clocks_run_samples_insert AFTER INSERT ON run_samples BEGIN INSERT INTO run_clocks (run_id, n) VALUES (NEW.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1; END;
+  CREATE TRIGGER run_clocks_run_samples_delete AFTER DELETE ON run_samples BEGIN INSERT INTO run_clocks (run_id, n) VALUES (OLD.run_id, 1) ON CONFLICT (run_id) DO UPDATE SET n = n + 1; END;
+  -- Runs started on a subset before this: the samples tagged with it now, and those they hold results for.
+  INSERT OR IGNORE INTO run_samples (run_id, sample_id)
+    SELECT r.id, s.id FROM runs r JOIN images i ON i.dataset_id = r.dataset_id JOIN samples s ON s.image_id = i.id
+    WHERE r.source = 'model' AND json_valid(r.params) AND typeof(json_extract(r.params, '$.subset')) = 'text'
+      AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id AND t.name = json_extract(r.params, '$.subset'))
+        OR EXISTS (SELECT 1 FROM sample_tags st JOIN tags t ON t.id = st.tag_id WHERE st.sample_id = s.id AND t.name = json_extract(r.params, '$.subset'))
+        OR EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = r.id AND p.sample_id = s.id)
+        OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = r.id AND h.sample_id = s.id));
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */

@@ -19,9 +19,9 @@ import { migrations } from './migrations';
 import type { Db } from './db';
 
 /** The structure `migrations` make (schemaFingerprint of a database migrated from empty). */
-export const SCHEMA_FINGERPRINT = '12264130967eee8466c21cbebd90b855ab45c6cc';
+export const SCHEMA_FINGERPRINT = '7556d7fd6c1ca9bc4f94197cc52a41b62ed7e8ab';
 /** The text of that schema (schemaTextFingerprint of the same database): the fast check, exact for every store the migrations made. */
-export const SCHEMA_TEXT_FINGERPRINT = 'dfd38c64dfe5f7370edc56ae5c97889944c693e3';
+export const SCHEMA_TEXT_FINGERPRINT = '878d5614cdb0d0df61cee71b48913d608fd1061b';
 
 /** Columns an edited migration named otherwise: [table, the old name, the canonical name]. */
 const RENAMED_COLUMNS: ReadonlyArray<[string, string, string]> = [

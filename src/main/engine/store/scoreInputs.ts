@@ -58,6 +58,7 @@ export const COUNTED_TABLES: Record<string, string> = {
   prediction_revs: "every write bumps the run's run_clocks row (migration 12; summed into the version before)",
   ground_truth_revs: "every write bumps the 'ground truth' clock (migration 12; summed into the version before)",
   run_clocks: "the runs' clocks themselves (migration 12)",
+  run_samples: "the samples a subset run covers: every write bumps its run's run_clocks row (migration 18)",
   dataset_clocks: "the datasets' clocks themselves, bumped with the workspace-wide ones (migration 13)",
   metric_rows: "written only with the sample's metric_samples row (store/repos/metricRows.ts), which bumps the clock",
   stale_scores: 'written only by triggers on metric_samples (clocked) and on the two counters (summed), from what they hold (migration 12)',

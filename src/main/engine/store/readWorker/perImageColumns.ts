@@ -15,6 +15,7 @@ import {
   datasetHasClasses,
   datasetTaskOf,
   hasStoredScores,
+  runCoverage,
   runDatasetAndStatus,
   runHasPredictions,
   scoredSampleColumns,
@@ -77,6 +78,8 @@ export function completeRunScores(
   const task = datasetTaskOf(db, datasetId);
   const run = runDatasetAndStatus(db, runId);
   if (run === undefined || run.datasetId !== datasetId || run.status !== 'complete') return 'other';
+  // A run started on a subset scores only its samples: the general path lists them.
+  if (runCoverage(db, runId, run.status) !== 'all') return 'other';
   if (task !== 'semantic' && task !== 'referring') return 'other';
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return 'other';
   const samples = scoredSamples(db, cache, versions, datasetId, task, keeper);

@@ -3,6 +3,7 @@
  * on, their ground-truth and prediction counters, and the stored per-sample rows (metric_samples).
  */
 import type { Db } from '../db';
+import { hasTable } from '../schemaTables';
 import { compareUtf8 } from '../../../../shared/domain/imageOrder';
 
 type Task = 'semantic' | 'referring';
@@ -11,11 +12,27 @@ type Task = 'semantic' | 'referring';
 const scoredSql = (task: Task): string =>
   task === 'semantic' ? 's.query IS NULL AND EXISTS (SELECT 1 FROM annotations a WHERE a.sample_id = s.id)' : 's.query IS NOT NULL';
 
-/** A complete run scores every sample; an unfinished one only samples it has results (regions or heatmaps) for. */
-const predictedSql = (complete: boolean): string =>
-  complete
+/**
+ * Which samples a run is scored on: 'all' of its dataset's (a complete run: it stores no region for
+ * background); 'listed', the samples its starts asked for (a complete model run started on a subset,
+ * migration 18's run_samples); 'predicted', those it holds results (regions or heatmaps) for (an
+ * unfinished run).
+ */
+export type RunCoverage = 'all' | 'listed' | 'predicted';
+
+export function runCoverage(db: Db, runId: number, status: string): RunCoverage {
+  if (status !== 'complete') return 'predicted';
+  // A store read at an older schema (read-only) has no run_samples: its subset runs score as before.
+  if (!hasTable(db, 'run_samples')) return 'all';
+  return db.prepare('SELECT 1 FROM run_samples WHERE run_id = ? LIMIT 1').get(runId) === undefined ? 'all' : 'listed';
+}
+
+const predictedSql = (coverage: RunCoverage): string =>
+  coverage === 'all'
     ? '1'
-    : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
+    : coverage === 'listed'
+      ? 'EXISTS (SELECT 1 FROM run_samples rs WHERE rs.run_id = $run AND rs.sample_id = s.id)'
+      : `(EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = $run AND p.sample_id = s.id)
          OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = $run AND h.sample_id = s.id))`;
 
 /** [sampleId, imageId, fileName, query, height, width, predicted (1 or 0), gtRev, predRev, stored rev, stored score] */
@@ -34,10 +51,10 @@ export type EvaluationRow = [
 ];
 
 /** Every candidate sample of the dataset for the run, in file name, image, sample order. */
-export function evaluationRows(db: Db, datasetId: number, runId: number, task: Task, complete: boolean): EvaluationRow[] {
+export function evaluationRows(db: Db, datasetId: number, runId: number, task: Task, coverage: RunCoverage): EvaluationRow[] {
   return db
     .prepare(
-      `SELECT s.id, s.image_id, i.file_name, s.query, i.height, i.width, ${predictedSql(complete)},
+      `SELECT s.id, s.image_id, i.file_name, s.query, i.height, i.width, ${predictedSql(coverage)},
          (SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id),
          (SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id),
          m.rev, m.score
@@ -57,11 +74,11 @@ export function evaluationRows(db: Db, datasetId: number, runId: number, task: T
  */
 export type CurrentSampleRow = [number, number, string, string | null, number | null, number | null];
 
-export function currentSampleRows(db: Db, datasetId: number, runId: number, task: Task, complete: boolean): CurrentSampleRow[] {
+export function currentSampleRows(db: Db, datasetId: number, runId: number, task: Task, coverage: RunCoverage): CurrentSampleRow[] {
   return db
     .prepare(
       `SELECT s.id, s.image_id, i.file_name, s.query, m.score,
-         CASE WHEN ${predictedSql(complete)} THEN m.rev IS NOT ('g' || COALESCE((SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id), 0)
+         CASE WHEN ${predictedSql(coverage)} THEN m.rev IS NOT ('g' || COALESCE((SELECT g.rev FROM ground_truth_revs g WHERE g.sample_id = s.id), 0)
            || 'p' || COALESCE((SELECT r.rev FROM prediction_revs r WHERE r.run_id = $run AND r.sample_id = s.id), 0)) END
        FROM images i JOIN samples s ON s.image_id = i.id
        LEFT JOIN metric_samples m ON m.run_id = $run AND m.sample_id = s.id

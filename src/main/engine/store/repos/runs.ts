@@ -145,6 +145,29 @@ export function runsRepo(db: Db) {
     rename(id: number, name: string): void {
       db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id);
     },
+    /**
+     * Records which samples a start of a model run asks for (migration 18, metrics coverage): a start
+     * on a subset adds its samples to a run that covers a subset (a new run covers nothing yet); a
+     * start on the whole dataset makes the run cover every sample (no rows). A run that covers the
+     * whole dataset stays so when resumed on a subset.
+     */
+    /** The images of the samples a subset run covers (empty: the run covers its whole dataset). */
+    coveredImageIds(id: number): number[] {
+      return db
+        .prepare('SELECT DISTINCT s.image_id FROM run_samples rs JOIN samples s ON s.id = rs.sample_id WHERE rs.run_id = ?')
+        .pluck()
+        .all(id) as number[];
+    },
+    recordStart(id: number, isNew: boolean, subsetSampleIds: readonly number[] | null): void {
+      const listed = db.prepare('SELECT 1 FROM run_samples WHERE run_id = ? LIMIT 1').get(id) !== undefined;
+      if (subsetSampleIds === null) {
+        if (listed) db.prepare('DELETE FROM run_samples WHERE run_id = ?').run(id);
+        return;
+      }
+      if (!isNew && !listed) return;
+      const add = db.prepare('INSERT OR IGNORE INTO run_samples (run_id, sample_id) VALUES (?, ?)');
+      for (const sampleId of subsetSampleIds) add.run(id, sampleId);
+    },
     /** Deletes the run; its predictions, heatmaps and metric rows go with it (ON DELETE CASCADE). */
     delete(id: number): void {
       db.prepare('DELETE FROM runs WHERE id = ?').run(id);
