@@ -118,6 +118,12 @@ describe('paired comparison of two runs', () => {
     expect(other.difference!.estimate).toBe(one.difference!.estimate);
   });
 
+  it('refuses a run compared with itself in one line, as the CLI does (probe V: the API gave ties and [0, 0])', async () => {
+    await expect(client.call('metrics.compare', { datasetId: fx.datasetId, runIds: [runA, runA] })).rejects.toThrow(
+      /^compare needs two different runs: run \d+ is given twice$/,
+    );
+  });
+
   it('compares on a subset only', async () => {
     const chosen = fx.samples.slice(0, 5);
     await client.call('tags.apply', { tag: 'first-five', imageIds: chosen.map((s) => s.imageId) });

@@ -42,6 +42,7 @@ export async function compareRuns(
   runIds: [number, number],
   opts: CompareOptions,
 ): Promise<Comparison> {
+  if (runIds[0] === runIds[1]) throw new ApiError('INVALID_INPUT', `compare needs two different runs: run ${runIds[0]} is given twice`);
   const fa = await freshRun(deps, datasetId, runIds[0]);
   const fb = await freshRun(deps, datasetId, runIds[1]);
   const filter = subsetFilter(deps.db, opts.subset);
