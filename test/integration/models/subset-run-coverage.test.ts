@@ -117,19 +117,16 @@ describe('a model run started on a subset', () => {
     const { db } = engineInternals(env.engine);
     db.exec('DROP TABLE run_samples');
     db.pragma('user_version = 17');
+    await env.engine.close();
     // What a build before schema 18 left: no record of what the run covered. The next open migrates.
-    const other = openTestEngine(join(t.dir, 'ws'));
-    try {
-      const covered = engineInternals(other.engine)
-        .db.prepare(
-          'SELECT i.file_name FROM run_samples rs JOIN samples s ON s.id = rs.sample_id JOIN images i ON i.id = s.image_id WHERE rs.run_id = ? ORDER BY 1',
-        )
-        .pluck()
-        .all(part);
-      expect(covered).toEqual(['s1.png', 's5.png']);
-    } finally {
-      await other.engine.close();
-    }
+    env = openTestEngine(join(t.dir, 'ws'));
+    const covered = engineInternals(env.engine)
+      .db.prepare(
+        'SELECT i.file_name FROM run_samples rs JOIN samples s ON s.id = rs.sample_id JOIN images i ON i.id = s.image_id WHERE rs.run_id = ? ORDER BY 1',
+      )
+      .pluck()
+      .all(part);
+    expect(covered).toEqual(['s1.png', 's5.png']);
     expect((await scores(part)).images).toBe(2);
   });
 

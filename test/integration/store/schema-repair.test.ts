@@ -218,6 +218,34 @@ describe('workspaces whose migrations were edited after they ran', () => {
     }
   });
 
+  it('an upgrade while another process has the workspace open is refused in one line, the file left as it was', async () => {
+    const t = tempDir();
+    try {
+      const { ws } = await workspace(t.dir);
+      const file = join(ws, 'tessera.db');
+      const raw = new Database(file);
+      // Schema 17 as a build of that time left it; that build's `serve` keeps the file open.
+      raw.exec('DROP TABLE run_samples');
+      raw.pragma('user_version = 17');
+      expect(() => openTestEngine(ws)).toThrow(
+        /another process has this workspace open .*; close it, then try again: upgrading it from schema 17 to \d+ needs the workspace to itself$/,
+      );
+      expect(raw.pragma('user_version', { simple: true })).toBe(17);
+      raw.prepare("INSERT INTO tags (name) VALUES ('written by the old process')").run();
+      raw.close();
+      const { engine } = openTestEngine(ws);
+      expect(engineInternals(engine).db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      // After the upgrade the lock is shared again: another connection writes beside it.
+      const beside = new Database(file);
+      beside.pragma('busy_timeout = 2000');
+      beside.prepare("INSERT INTO tags (name) VALUES ('beside')").run();
+      beside.close();
+      await engine.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('an upgrade that fails part way leaves the workspace at the version it had (one transaction)', async () => {
     const t = tempDir();
     try {

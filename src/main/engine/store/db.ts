@@ -59,16 +59,51 @@ function migrate(db: Db): void {
   // Every step and the repair in one transaction: a process killed during an upgrade leaves the
   // workspace at the version it had, which the build that wrote it still opens.
   if (current === SCHEMA_VERSION && hasCanonicalSchema(db)) return;
-  const repaired = db.transaction(() => {
-    for (let v = current; v < SCHEMA_VERSION; v++) {
-      const step = migrations[v];
-      if (step === undefined) break;
-      db.exec(step);
-      db.pragma(`user_version = ${v + 1}`);
-    }
-    return repairSchema(db);
-  })();
+  const repaired = alone(db, current, () =>
+    db.transaction(() => {
+      for (let v = current; v < SCHEMA_VERSION; v++) {
+        const step = migrations[v];
+        if (step === undefined) break;
+        db.exec(step);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+      return repairSchema(db);
+    })(),
+  );
   if (repaired.length > 0) schemaRepairs.set(db, repaired);
+}
+
+/** How long an upgrade waits for other connections to the file to close (a CLI command finishing). */
+const UPGRADE_WAIT_MS = 2000;
+
+/**
+ * Runs an upgrade with the file to this connection alone (locking mode EXCLUSIVE: while any other
+ * connection has the file open, even idle, the lock is refused). A process of an older Tessera that
+ * kept the workspace open (`tessera serve`, the app) would go on writing with code that does not know
+ * the new schema (probe U: it gave out ids migration 17 had retired); the upgrade is refused instead,
+ * in one line, and the file is left as it was.
+ */
+function alone<T>(db: Db, from: number, upgrade: () => T): T {
+  db.pragma(`busy_timeout = ${UPGRADE_WAIT_MS}`);
+  db.pragma('locking_mode = EXCLUSIVE');
+  try {
+    return upgrade();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
+      throw new ApiError(
+        'CONFLICT',
+        `${db.name}: another process has this workspace open (tessera serve, the app or a command, perhaps of an older Tessera); close it, then try again: ${
+          from < SCHEMA_VERSION ? `upgrading it from schema ${from} to ${SCHEMA_VERSION}` : 'repairing its schema'
+        } needs the workspace to itself`,
+      );
+    throw err;
+  } finally {
+    db.pragma('locking_mode = NORMAL');
+    // The exclusive lock goes with the next access in NORMAL mode.
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
 }
 
 const schemaRepairs = new WeakMap<Db, string[]>();
