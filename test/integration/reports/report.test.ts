@@ -113,9 +113,10 @@ describe('tessera report', () => {
     expect(r.code).toBe(0);
     const lines = readFileSync(r.out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe(
-      'dataset,dataset_hash,subset,run,model_hash,execution_provider,tool_version,metric,definition,class_id,class_name,value',
+      'dataset,dataset_hash,subset,run,model_hash,execution_provider,tool_version,metric,definition,class_id,class_name,value,section',
     );
-    const row = lines.map((l) => l.split(',')).find((c) => c[3] === 'ours' && c[2] === '' && c[7] === 'miou')!;
+    // The columns keep their places; `section` came last.
+    const row = lines.map((l) => l.split(',')).find((c) => c[3] === 'ours' && c[2] === '' && c[7] === 'miou' && c[12] === 'scores')!;
     expect(row[4]).toBe('sha-ours');
     expect(row[6]).toBe('0.1.0');
     expect(row[8]).toBe('mmseg-miou');
@@ -135,14 +136,16 @@ describe('tessera report', () => {
     // The paired comparison, as the JSON report has it (every format carries it: design §3.6).
     const json = JSON.parse(readFileSync(report('json').out, 'utf8')) as {
       comparisons: Array<{
+        a: number;
+        b: number;
         difference: { estimate: number; low: number; high: number };
-        paired: { wins: number; ties: number; losses: number };
+        paired: { wins: number; ties: number; losses: number; meanDiff: number };
       }>;
     };
     const c = json.comparisons[0]!;
     const signed = (v: number): string => `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${(Math.abs(v) * 100).toFixed(1)}`;
     expect(tex).toContain(
-      `base\\_run & ours & ${signed(c.difference.estimate)} & [${signed(c.difference.low)}, ${signed(c.difference.high)}] & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`,
+      `base\\_run & ours & ${(c.a * 100).toFixed(1)} & ${(c.b * 100).toFixed(1)} & ${signed(c.difference.estimate)} & [${signed(c.difference.low)}, ${signed(c.difference.high)}] & ${signed(c.paired.meanDiff)} & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`,
     );
     expect(tex).toMatch(/\\caption\{Paired comparison on .*1000 resamples, seed 1\)/);
     expect(tex).toMatch(/\\caption\{Per-class IoU \(\\%\) on .*, classes with ground-truth pixels \(their mean is \\texttt\{toco-miou\}/);

@@ -1,9 +1,17 @@
 /** Shared formatting of scores and text for the report renderers. */
-import type { RunScores } from '../../../shared/api/methods/metrics';
+import type { EvalResult } from '../../../shared/api/methods/metrics';
 import { PRECISION_THRESHOLDS } from '../metrics/referring';
+import { classesInGroundTruth } from '../../../shared/domain/classPresence';
 import type { ReportModel } from './model';
 
-/** A score as a percentage, the way segmentation papers print it; '—' for undefined. */
+/**
+ * A score as a percentage, the way segmentation papers print it; '—' for undefined. The rounding is
+ * JavaScript's `(value * 100).toFixed(digits)`: value × 100 in double precision, then that double's
+ * exact binary value rounded to `digits` decimals, a tie (a double exactly halfway, such as 6.25)
+ * away from zero. So 0.0625 prints 6.3 (Python's '%.1f' % 6.25 rounds the tie to even: 6.2), and
+ * 0.00105 prints 0.10 at two decimals (0.00105 × 100 is the double 0.10499999999999999…). Every report
+ * format and the CLI's eval / compare tables print this way (docs/design.md §3.6).
+ */
 export function pct(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined ? '—' : (value * 100).toFixed(digits);
 }
@@ -24,11 +32,14 @@ export function escapeHtml(text: string): string {
   return shownText(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** The score blocks a column reads: a run's scores, a subset's, or a correction's before / after (all eval objects). */
+export type ScoreBlocks = Pick<EvalResult, 'semantic' | 'referring'>;
+
 export interface MetricColumn {
   key: string;
   label: string;
   definition: string;
-  value: (s: RunScores) => number | null;
+  value: (s: ScoreBlocks) => number | null;
 }
 
 /** The dataset-level columns of the runs × metrics table, by task. */
@@ -42,7 +53,7 @@ export function metricColumns(model: ReportModel): MetricColumn[] {
         key: `precision@${t}`,
         label: `P@${t}`,
         definition: 'lisa-precision',
-        value: (s: RunScores) => s.referring?.precision[t] ?? null,
+        value: (s: ScoreBlocks) => s.referring?.precision[t] ?? null,
       })),
     ];
   }
@@ -69,4 +80,14 @@ export function bestRows(values: ReadonlyArray<number | null>, digits: number): 
     if (v !== null && v === best) rows.add(i);
   });
   return rows;
+}
+
+/**
+ * The classes with ground-truth pixels in the report's images (for some run), in class order: the
+ * rows of the per-class tables. Any other class has no per-class win in a comparison either way (its
+ * IoU in an image is 0 or undefined for both runs).
+ */
+export function groundTruthClasses(model: ReportModel): Array<{ id: number; name: string }> {
+  const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
+  return (model.runs[0]?.scores.semantic?.per_class ?? []).filter((c) => present.has(c.id));
 }

@@ -3,8 +3,8 @@
  * anywhere and prints to PDF as is (pdf.ts prints this same document).
  */
 import { runOriginText } from '../../../shared/domain';
-import type { Comparison } from '../../../shared/api/methods/metrics';
-import { bestRows, escapeHtml as e, metricColumns, pct } from './format';
+import type { Comparison, EvalResult } from '../../../shared/api/methods/metrics';
+import { bestRows, escapeHtml as e, groundTruthClasses, metricColumns, pct } from './format';
 import type { GallerySection } from './gallery';
 import type { ReportModel } from './model';
 import { groupedBarChart } from './svg';
@@ -13,7 +13,7 @@ import type { Thumbnails } from './thumbnails';
 
 const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px;max-width:1100px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:13px;margin:16px 0 6px}
 table{border-collapse:collapse;margin:6px 0;font-size:12px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.best{font-weight:700}.muted{color:#777}.warning{color:#8a4b00}
 p{font-size:12px}code{font-size:11px}code.hash{word-break:break-all}.grid td{vertical-align:top;padding:2px}.grid img{display:block;width:160px;image-rendering:auto}
@@ -63,6 +63,9 @@ function perClass(model: ReportModel): string {
   const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
   const classes = all.filter((c) => present.has(c.id));
   const absent = all.filter((c) => !present.has(c.id));
+  // One line, not a chart and a table without rows (every compared image all ignore, or none scored yet).
+  if (classes.length === 0)
+    return `<section><h2>Per class</h2><p data-empty="per-class">No class has ground-truth pixels in the compared images, so there is no per-class table.</p></section>`;
   const groups = classes.map((c) => ({ label: c.name, values: model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null) }));
   const rows = classes.map((c, k) => {
     const best = bestRows(groups[k]!.values, 2);
@@ -97,7 +100,7 @@ function comparison(c: Comparison): string {
           .join(', ')}${k.bWins > 3 ? ', …' : ''})`,
     )
     .join('; ');
-  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}${unscored(c)}</td><td>${beat || '—'}</td></tr>`;
+  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${pct(c.paired.meanDiff)}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}${unscored(c)}</td><td>${beat || '—'}</td></tr>`;
 }
 
 /** The paired images left out of wins / ties / losses and of the bootstrap, and why. */
@@ -109,33 +112,72 @@ function unscored(c: Comparison): string {
 
 function comparisons(model: ReportModel): string {
   if (model.comparisons.length === 0) return '';
-  return `<section><h2>Paired comparisons</h2><table data-table="comparisons"><tr><th>B − A</th><th>Metric</th><th class="num">A</th><th class="num">B</th><th class="num">Δ (95% CI)</th><th class="num">Images B wins / ties / loses</th><th>Images where B beat A, per class</th></tr>${model.comparisons.map(comparison).join('')}</table>
-<p class="muted">Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>); the wins and the interval count only images both runs can score.</p></section>`;
+  return `<section><h2>Paired comparisons</h2><table data-table="comparisons"><tr><th>B − A</th><th>Metric</th><th class="num">A</th><th class="num">B</th><th class="num">Δ (95% CI)</th><th class="num">Mean per-image Δ</th><th class="num">Images B wins / ties / loses</th><th>Images where B beat A, per class</th></tr>${model.comparisons.map(comparison).join('')}</table>
+<p class="muted">A and B: the metric over the paired images, in %. Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); the mean per-image Δ (points) and the wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>); the mean, the wins and the interval count only images both runs can score.</p>${classWins(model)}</section>`;
+}
+
+/** Semantic: per class with ground truth, images where B's IoU for the class beat A's and the reverse, for every comparison. */
+function classWins(model: ReportModel): string {
+  if (model.dataset.task !== 'semantic') return '';
+  const classes = groundTruthClasses(model);
+  if (classes.length === 0) return '';
+  const head = `<tr><th class="num">Id</th><th>Class</th>${model.comparisons
+    .map((c) => `<th class="num">${e(c.runs[1])} beat ${e(c.runs[0])}</th><th class="num">${e(c.runs[0])} beat ${e(c.runs[1])}</th>`)
+    .join('')}</tr>`;
+  const rows = classes.map(
+    (k) =>
+      `<tr><td class="num">${k.id}</td><td>${e(k.name)}</td>${model.comparisons
+        .map((c) => {
+          const w = c.classes.find((x) => x.id === k.id);
+          return `<td class="num">${w?.bWins ?? '—'}</td><td class="num">${w?.aWins ?? '—'}</td>`;
+        })
+        .join('')}</tr>`,
+  );
+  return `<h3>Per class: images where one run's IoU for the class beat the other's</h3><table data-table="class-wins">${head}${rows.join('')}</table><p class="muted">Over the paired images where both runs define the class's IoU; classes with ground-truth pixels (no other class has a win either way).</p>`;
 }
 
 function subsets(model: ReportModel): string {
   const names = model.runs[0]?.subsets.map((s) => s.name) ?? [];
   if (names.length === 0) return '';
-  const col = metricColumns(model)[0]!;
-  const rows = names.map(
-    (name, i) =>
-      `<tr><td>${e(name)}</td><td class="num">${model.runs[0]?.subsets[i]?.scores.images ?? 0}</td>${model.runs.map((r) => `<td class="num">${pct(r.subsets[i] ? col.value(r.subsets[i].scores) : null)}</td>`).join('')}</tr>`,
-  );
-  return `<section><h2>Subsets (tags): ${col.label}</h2><table data-table="subsets"><tr><th>Tag</th><th class="num">Images</th>${model.runs.map((r) => `<th class="num">${e(r.name)}</th>`).join('')}</tr>${rows.join('')}</table></section>`;
+  const cols = metricColumns(model);
+  const rows = names.flatMap((name, t) => {
+    const scores = model.runs.map((r) => r.subsets[t]?.scores ?? null);
+    const best = cols.map((c) =>
+      bestRows(
+        scores.map((s) => (s === null ? null : c.value(s))),
+        2,
+      ),
+    );
+    return model.runs.map(
+      (r, i) =>
+        `<tr><td>${e(name)}</td><td>${e(r.name)}</td><td class="num">${scores[i]?.images ?? '—'}</td>${cols
+          .map((c, k) => `<td class="num${best[k]!.has(i) ? ' best' : ''}">${pct(scores[i] ? c.value(scores[i]) : null)}</td>`)
+          .join('')}</tr>`,
+    );
+  });
+  const head = `<tr><th>Tag</th><th>Run</th><th class="num">Images</th>${cols.map((c) => `<th class="num" title="${c.definition}">${c.label}</th>`).join('')}</tr>`;
+  return `<section><h2>Subsets (tags)</h2><table data-table="subsets">${head}${rows.join('')}</table><p class="muted">Scores in % over the images carrying each tag, best per tag in bold; definitions as in Scores.</p></section>`;
 }
 
 function corrections(model: ReportModel): string {
   const runs = model.runs.filter((r) => r.corrections !== null);
   if (runs.length === 0) return '';
-  const col = metricColumns(model)[0]!;
-  const rows = runs.map((r) => {
+  const cols = metricColumns(model);
+  const rows = runs.flatMap((r) => {
     const c = r.corrections!;
-    // col.value reads only the semantic / referring blocks, which EvalResult carries.
-    const before = pct(col.value({ ...r.scores, ...c.before }));
-    const after = pct(col.value({ ...r.scores, ...c.after }));
-    return `<tr><td>${e(r.name)}</td><td class="num">${c.correctedImages}</td><td class="num">${before}</td><td class="num">${after}</td></tr>`;
+    const sides: Array<[string, EvalResult]> = [
+      ['imported', c.before],
+      ['current', c.after],
+    ];
+    return sides.map(
+      ([label, scores]) =>
+        `<tr><td>${e(r.name)}</td><td class="num">${c.correctedImages}</td><td>${label}</td><td class="num">${scores.images}</td>${cols
+          .map((k) => `<td class="num">${pct(k.value(scores))}</td>`)
+          .join('')}</tr>`,
+    );
   });
-  return `<section><h2>Ground-truth corrections: ${col.label}</h2><table data-table="corrections"><tr><th>Run</th><th class="num">Corrected images</th><th class="num">Imported GT</th><th class="num">Current GT</th></tr>${rows.join('')}</table></section>`;
+  const head = `<tr><th>Run</th><th class="num">Corrected images</th><th>Ground truth</th><th class="num">Images</th>${cols.map((c) => `<th class="num" title="${c.definition}">${c.label}</th>`).join('')}</tr>`;
+  return `<section><h2>Ground-truth corrections</h2><table data-table="corrections">${head}${rows.join('')}</table><p class="muted">Each run scored against the ground truth as imported and as corrected now, in %; corrected images: those whose ground truth differs from the imported version.</p></section>`;
 }
 
 function gallery(model: ReportModel, sections: readonly GallerySection[], thumbs: ReadonlyMap<number, Thumbnails>): string {

@@ -1,9 +1,8 @@
 /**
  * The flat formats: CSV (long format, one value per row, every row self-describing so it survives
- * filtering in pandas or a spreadsheet) and a LaTeX booktabs table ready to paste into a paper.
+ * filtering in pandas or a spreadsheet) and LaTeX booktabs tables ready to paste into a paper.
  */
-import { classesInGroundTruth } from '../../../shared/domain/classPresence';
-import { bestRows, metricColumns, pct, shownText } from './format';
+import { bestRows, groundTruthClasses, metricColumns, pct, shownText, type ScoreBlocks } from './format';
 import type { ReportModel, ReportRun } from './model';
 
 /**
@@ -32,19 +31,33 @@ const CSV_HEADER = [
   'class_id',
   'class_name',
   'value',
+  // Last, so the columns before it keep the places they had before it was added.
+  'section',
 ];
 
-/** Values are fractions in [0, 1] (not %), undefined ones empty. */
+/**
+ * What part of the report a CSV row belongs to (the `section` column): `scores` (a run's scores,
+ * over the report's images or a tag's, with per-class IoU and accuracy), `corrections` (how many
+ * images' ground truth was corrected), `corrections_before` / `corrections_after` (the run's scores
+ * against the ground truth as imported / as corrected now: the JSON's runs[].corrections), and
+ * `comparison` (each run against the first: the JSON's comparisons[]).
+ */
+export type CsvSection = 'scores' | 'corrections' | 'corrections_before' | 'corrections_after' | 'comparison';
+
+/**
+ * Values are fractions in [0, 1] (not %), undefined ones empty; counts are integers. Every row has
+ * every column, so a CSV reader sees one table (filter on `section`, `subset` and `metric`).
+ */
 export function renderCsv(model: ReportModel): string {
   const lines = [CSV_HEADER.join(',')];
   const row = (
     run: ReportRun,
     subset: string | null,
+    section: CsvSection,
     metric: string,
     definition: string,
-    classId: number | null,
-    className: string | null,
     value: number | null,
+    cls: { id: number; name: string } | null = null,
   ): void => {
     const cells = [
       model.dataset.name,
@@ -56,39 +69,61 @@ export function renderCsv(model: ReportModel): string {
       model.toolVersion,
       metric,
       definition,
-      classId,
-      className,
+      cls?.id ?? null,
+      cls?.name ?? null,
       value,
+      section,
     ];
     lines.push(cells.map(csvCell).join(','));
   };
   const cols = metricColumns(model);
+  /** An eval object's rows: image count, every dataset-level score, per class IoU and accuracy. */
+  const scoreRows = (run: ReportRun, subset: string | null, section: CsvSection, scores: ScoreBlocks & { images: number }): void => {
+    row(run, subset, section, 'images', '', scores.images);
+    for (const c of cols) row(run, subset, section, c.key, c.definition, c.value(scores));
+    for (const p of scores.semantic?.per_class ?? []) {
+      row(run, subset, section, 'class_iou', 'mmseg-miou', p.iou, p);
+      row(run, subset, section, 'class_acc', 'mean-acc', p.acc, p);
+    }
+  };
   // Only where some are missing: a run imported whole keeps the rows it always had.
   for (const run of model.runs)
     if (run.withoutFile > 0)
-      row(run, model.subset, 'images_without_prediction_file', 'scored as all background', null, null, run.withoutFile);
+      row(run, model.subset, 'scores', 'images_without_prediction_file', 'scored as all background', run.withoutFile);
   for (const run of model.runs) {
-    const scoreSets = [{ name: model.subset, scores: run.scores }, ...run.subsets.map((s) => ({ name: s.name, scores: s.scores }))];
-    for (const set of scoreSets) {
-      row(run, set.name, 'images', '', null, null, set.scores.images);
-      for (const c of cols) row(run, set.name, c.key, c.definition, null, null, c.value(set.scores));
-      for (const p of set.scores.semantic?.per_class ?? []) {
-        row(run, set.name, 'class_iou', 'mmseg-miou', p.id, p.name, p.iou);
-        row(run, set.name, 'class_acc', 'mean-acc', p.id, p.name, p.acc);
-      }
-    }
+    scoreRows(run, model.subset, 'scores', run.scores);
+    for (const s of run.subsets) scoreRows(run, s.name, 'scores', s.scores);
+  }
+  for (const run of model.runs) {
+    const c = run.corrections;
+    if (c === null) continue;
+    row(run, c.subset, 'corrections', 'corrected_images', 'ground truth differs from the imported version', c.correctedImages);
+    scoreRows(run, c.subset, 'corrections_before', c.before);
+    scoreRows(run, c.subset, 'corrections_after', c.after);
   }
   for (const c of model.comparisons) {
     const run = model.runs.find((r) => r.name === c.runs[1])!;
     const tag = `${c.metric} difference vs ${c.runs[0]}`;
-    row(run, c.subset, 'difference', tag, null, null, c.difference?.estimate ?? null);
-    row(run, c.subset, 'difference_ci95_low', tag, null, null, c.difference?.low ?? null);
-    row(run, c.subset, 'difference_ci95_high', tag, null, null, c.difference?.high ?? null);
-    row(run, c.subset, 'image_wins', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.wins);
-    row(run, c.subset, 'image_ties', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.ties);
-    row(run, c.subset, 'image_losses', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.paired.losses);
+    const images = `${c.imageMetric} vs ${c.runs[0]}`;
+    row(run, c.subset, 'comparison', 'difference', tag, c.difference?.estimate ?? null);
+    row(run, c.subset, 'comparison', 'difference_ci95_low', tag, c.difference?.low ?? null);
+    row(run, c.subset, 'comparison', 'difference_ci95_high', tag, c.difference?.high ?? null);
+    row(run, c.subset, 'comparison', 'image_wins', images, c.paired.wins);
+    row(run, c.subset, 'comparison', 'image_ties', images, c.paired.ties);
+    row(run, c.subset, 'comparison', 'image_losses', images, c.paired.losses);
     // Paired images without a per-image score: left out of the wins and of the bootstrap.
-    row(run, c.subset, 'images_unscored', `${c.imageMetric} vs ${c.runs[0]}`, null, null, c.unscored.images);
+    row(run, c.subset, 'comparison', 'images_unscored', images, c.unscored.images);
+    row(run, c.subset, 'comparison', 'images_paired', `images both ${c.runs[0]} and this run are scored on`, c.images);
+    // The compared metric of each run over the paired images (a and b of the JSON).
+    row(run, c.subset, 'comparison', 'paired_a', `${c.metric} of ${c.runs[0]} over the paired images`, c.a);
+    row(run, c.subset, 'comparison', 'paired_b', `${c.metric} of this run over the paired images`, c.b);
+    // Mean of the per-image differences (this run − the first) over the images both score.
+    row(run, c.subset, 'comparison', 'image_mean_diff', images, c.paired.meanDiff);
+    // Semantic: per class, images where this run's IoU for the class beat the first run's, and the reverse.
+    for (const k of c.classes) {
+      row(run, c.subset, 'comparison', 'class_b_wins', `class IoU per image vs ${c.runs[0]}`, k.bWins, k);
+      row(run, c.subset, 'comparison', 'class_a_wins', `class IoU per image vs ${c.runs[0]}`, k.aWins, k);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -127,7 +162,6 @@ export function renderTex(model: ReportModel): string {
       1,
     ),
   );
-  const cell = (v: number | null, bold: boolean): string => (v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1));
   const lines = [
     `% Tessera ${texEscape(model.toolVersion)}; dataset ${texEscape(model.dataset.name)} sha256 ${texEscape(model.dataset.hash)}`,
     ...model.runs.map(
@@ -144,10 +178,12 @@ export function renderTex(model: ReportModel): string {
     '\\toprule',
     `Method & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
     '\\midrule',
-    ...model.runs.map((r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => cell(c.value(r.scores), best[k]!.has(i))).join(' & ')} \\\\`),
+    ...model.runs.map(
+      (r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => texScore(c.value(r.scores), best[k]!.has(i))).join(' & ')} \\\\`,
+    ),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Results on ${texEscape(model.dataset.name)}${model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`}, in \\%. Definitions: ${cols
+    `\\caption{Results on ${texEscape(model.dataset.name)}${subsetNote(model)}, in \\%. Definitions: ${cols
       .map((c) => `${texEscape(c.label)} = \\texttt{${texEscape(c.definition)}}`)
       .join(', ')}. Computed with Tessera ${texEscape(model.toolVersion)}.}`,
     '\\label{tab:results}',
@@ -155,37 +191,175 @@ export function renderTex(model: ReportModel): string {
   ];
   if (model.dataset.task === 'semantic') lines.push('', ...perClassTex(model));
   if (model.comparisons.length > 0) lines.push('', ...comparisonsTex(model));
+  if (model.dataset.task === 'semantic' && model.comparisons.length > 0 && groundTruthClasses(model).length > 0)
+    lines.push('', ...classWinsTex(model));
+  if ((model.runs[0]?.subsets.length ?? 0) > 0) lines.push('', ...subsetsTex(model));
+  if (model.runs.some((r) => r.corrections !== null)) lines.push('', ...correctionsTex(model));
   return `${lines.join('\n')}\n`;
 }
 
-/** The paired comparisons (docs/design.md §5.6) every format carries: B − A with its bootstrap interval, and per-image wins. */
-function comparisonsTex(model: ReportModel): string[] {
-  const signed = (v: number): string => `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${pct(Math.abs(v), 1)}`;
-  const first = model.comparisons[0]!;
+/** ` (subset T)` after the dataset's name in a caption, when the report is over a tag. */
+function subsetNote(model: ReportModel): string {
+  return model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`;
+}
+
+/** A score cell: % with one decimal, `--` when undefined, in bold when marked best. */
+function texScore(v: number | null, bold = false): string {
+  return v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
+}
+
+/** A difference in points with its sign (`$-$` for minus), one decimal. */
+function texSigned(v: number): string {
+  return `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${pct(Math.abs(v), 1)}`;
+}
+
+/** Scores of every run on every tag (the JSON's runs[].subsets), every column; best per tag and column in bold. */
+function subsetsTex(model: ReportModel): string[] {
+  const cols = metricColumns(model);
+  const names = model.runs[0]!.subsets.map((s) => s.name);
+  const rows = names.flatMap((name, t) => {
+    const scores = model.runs.map((r) => r.subsets[t]?.scores ?? null);
+    const best = cols.map((c) =>
+      bestRows(
+        scores.map((s) => (s === null ? null : c.value(s))),
+        1,
+      ),
+    );
+    return [
+      ...(t > 0 ? ['\\midrule'] : []),
+      ...model.runs.map(
+        (r, i) =>
+          `${i === 0 ? texEscape(name) : ''} & ${texEscape(r.name)} & ${scores[i]?.images ?? '--'} & ${cols
+            .map((c, k) => texScore(scores[i] ? c.value(scores[i]) : null, best[k]!.has(i)))
+            .join(' & ')} \\\\`,
+      ),
+    ];
+  });
   return [
     '\\begin{table}[t]',
     '\\centering',
     '\\small',
-    '\\begin{tabular}{llrcr}',
+    '\\setlength{\\tabcolsep}{4pt}',
+    `\\begin{tabular}{llr${'r'.repeat(cols.length)}}`,
     '\\toprule',
-    'A & B & B $-$ A & 95\\% CI & Wins / ties / losses \\\\',
+    `Tag & Method & Images & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
     '\\midrule',
-    ...model.comparisons.map((c) => {
-      const d = c.difference;
-      const interval = d === null ? '--' : `[${signed(d.low)}, ${signed(d.high)}]`;
-      return `${texEscape(c.runs[0])} & ${texEscape(c.runs[1])} & ${d === null ? '--' : signed(d.estimate)} & ${interval} & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`;
+    ...rows,
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Results per tag on ${texEscape(model.dataset.name)}, in \\%: the images carrying the tag; best per tag and column in bold. Definitions as in Table~\\ref{tab:results}.}`,
+    '\\label{tab:subsets}',
+    '\\end{table}',
+  ];
+}
+
+/** Each corrected run against the ground truth as imported and as it is now (the JSON's runs[].corrections), every column. */
+function correctionsTex(model: ReportModel): string[] {
+  const cols = metricColumns(model);
+  const runs = model.runs.filter((r) => r.corrections !== null);
+  const rows = runs.flatMap((r, i) => {
+    const c = r.corrections!;
+    return [
+      ...(i > 0 ? ['\\midrule'] : []),
+      `${texEscape(r.name)} & imported & ${c.before.images} & ${cols.map((k) => texScore(k.value(c.before))).join(' & ')} \\\\`,
+      ` & current & ${c.after.images} & ${cols.map((k) => texScore(k.value(c.after))).join(' & ')} \\\\`,
+    ];
+  });
+  // The corrected images of each run (the same for runs scored on the same images: then said once).
+  const counts = new Set(runs.map((r) => r.corrections!.correctedImages));
+  const corrected =
+    counts.size === 1
+      ? `${[...counts][0]} image${[...counts][0] === 1 ? '' : 's'}`
+      : runs.map((r) => `${texEscape(r.name)} ${r.corrections!.correctedImages}`).join(', ');
+  return [
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    '\\setlength{\\tabcolsep}{4pt}',
+    `\\begin{tabular}{llr${'r'.repeat(cols.length)}}`,
+    '\\toprule',
+    `Method & GT & Images & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
+    '\\midrule',
+    ...rows,
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Ground-truth corrections on ${texEscape(model.dataset.name)}${subsetNote(model)}: each run scored against the ground truth (GT) as imported and as corrected now, in \\%; corrected (ground truth differs from the imported version): ${corrected}. Definitions as in Table~\\ref{tab:results}.}`,
+    '\\label{tab:corrections}',
+    '\\end{table}',
+  ];
+}
+
+/** Per class (those with ground truth), images where B's IoU for the class beat A's and the reverse, per comparison. */
+function classWinsTex(model: ReportModel): string[] {
+  const classes = groundTruthClasses(model);
+  const n = model.comparisons.length;
+  return [
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    `\\begin{tabular}{l${'rr'.repeat(n)}}`,
+    '\\toprule',
+    ` & ${model.comparisons.map((c) => `\\multicolumn{2}{c}{${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])}}`).join(' & ')} \\\\`,
+    model.comparisons.map((_, i) => `\\cmidrule(lr){${2 + 2 * i}-${3 + 2 * i}}`).join(' '),
+    `Class & ${model.comparisons.map(() => 'wins & losses').join(' & ')} \\\\`,
+    '\\midrule',
+    ...classes.map((k) => {
+      const cells = model.comparisons.map((c) => {
+        const w = c.classes.find((x) => x.id === k.id);
+        return w === undefined ? '-- & --' : `${w.bWins} & ${w.aWins}`;
+      });
+      return `${texEscape(k.name)} & ${cells.join(' & ')} \\\\`;
     }),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${model.subset === null ? '' : ` (subset ${texEscape(model.subset)})`}: difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over images (${first.bootstrapSamples} resamples, seed ${first.seed}); wins, ties and losses of B by per-image \\texttt{${texEscape(first.imageMetric)}}.}`,
+    `\\caption{Per-class wins on ${texEscape(model.dataset.name)}${subsetNote(model)}: for each pair B vs A, the paired images where B's IoU for the class is higher than A's (wins) and lower (losses), over the images where both runs define it; classes with ground-truth pixels (no other class has a win either way).}`,
+    '\\label{tab:class-wins}',
+    '\\end{table}',
+  ];
+}
+
+/**
+ * The paired comparisons (docs/design.md §5.6) every format carries: each run's compared metric over
+ * the paired images, B − A with its bootstrap interval, the mean per-image difference, and per-image wins.
+ */
+function comparisonsTex(model: ReportModel): string[] {
+  const first = model.comparisons[0]!;
+  const label = texEscape(metricColumns(model).find((c) => c.definition === first.metric)?.label ?? first.metric);
+  const leftOut = model.comparisons.filter((c) => c.unscored.images > 0);
+  return [
+    '\\begin{table}[t]',
+    '\\centering',
+    '\\small',
+    '\\setlength{\\tabcolsep}{4pt}',
+    '\\begin{tabular}{llrrrcrr}',
+    '\\toprule',
+    `A & B & ${label} A & ${label} B & B $-$ A & 95\\% CI & Mean $\\Delta$ & W / T / L \\\\`,
+    '\\midrule',
+    ...model.comparisons.map((c) => {
+      const d = c.difference;
+      const interval = d === null ? '--' : `[${texSigned(d.low)}, ${texSigned(d.high)}]`;
+      const mean = c.paired.meanDiff === null ? '--' : texSigned(c.paired.meanDiff);
+      return `${texEscape(c.runs[0])} & ${texEscape(c.runs[1])} & ${texScore(c.a)} & ${texScore(c.b)} & ${d === null ? '--' : texSigned(d.estimate)} & ${interval} & ${mean} & ${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses} \\\\`;
+    }),
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the paired images (\\%) and the difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over images (${first.bootstrapSamples} resamples, seed ${first.seed}); by per-image \\texttt{${texEscape(first.imageMetric)}}, the mean difference (Mean $\\Delta$, points) and the images where B wins, ties and loses (W / T / L)${
+      leftOut.length === 0
+        ? ''
+        : `; left out of both for want of a per-image score: ${leftOut.map((c) => `${c.unscored.images} image${c.unscored.images === 1 ? '' : 's'} (${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])})`).join(', ')}`
+    }.}`,
     '\\label{tab:comparison}',
     '\\end{table}',
   ];
 }
 
 function perClassTex(model: ReportModel): string[] {
-  const present = classesInGroundTruth(model.runs.map((r) => r.scores.semantic?.per_class));
-  const classes = (model.runs[0]?.scores.semantic?.per_class ?? []).filter((c) => present.has(c.id));
+  const classes = groundTruthClasses(model);
+  // One line, not a table without rows (every compared image all ignore, or none scored yet).
+  if (classes.length === 0)
+    return [
+      `Per-class IoU on ${texEscape(model.dataset.name)}${subsetNote(model)}: no class has ground-truth pixels in the compared images, so there is no per-class table.`,
+    ];
   const best = classes.map((c) =>
     bestRows(
       model.runs.map((r) => r.scores.semantic?.per_class[c.id]?.iou ?? null),
@@ -203,7 +377,7 @@ function perClassTex(model: ReportModel): string[] {
     ...classes.map((c, k) => {
       const values = model.runs.map((r, i) => {
         const v = r.scores.semantic?.per_class[c.id]?.iou ?? null;
-        return v === null ? '--' : best[k]!.has(i) ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
+        return texScore(v, best[k]!.has(i));
       });
       return `${texEscape(c.name)} & ${values.join(' & ')} \\\\`;
     }),

@@ -212,16 +212,18 @@ describe('report tables: every precision threshold the JSON carries', () => {
   });
 
   it('CSV has a row for every precision value of the JSON', () => {
-    const lines = renderCsv(model)
+    const [header, ...lines] = renderCsv(model)
       .trim()
       .split('\n')
       .map((l) => l.split(','));
+    const col = (name: string): number => header!.indexOf(name);
     for (const r of runs) {
       for (const [t, value] of Object.entries(r.referring.precision)) {
-        const row = lines.find((c) => c[3] === r.name && c[7] === `precision@${t}`);
+        const row = lines.find((c) => c[col('run')] === r.name && c[col('metric')] === `precision@${t}`);
         expect(row, `${r.name} precision@${t}`).toBeDefined();
-        expect(row![8]).toBe('lisa-precision');
-        expect(Number(row![11])).toBe(value);
+        expect(row![col('section')]).toBe('scores');
+        expect(row![col('definition')]).toBe('lisa-precision');
+        expect(Number(row![col('value')])).toBe(value);
       }
     }
   });
