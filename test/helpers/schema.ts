@@ -5,8 +5,11 @@
  */
 const ops = ['insert', 'update', 'delete'];
 
-/** Back to schema 12: migration 14's kept summaries, 13's dataset clocks and their triggers removed. */
+/** Back to schema 12: migrations 18's and 17's tables, 14's kept summaries, 13's dataset clocks and their triggers removed. */
 export const BACK_TO_SCHEMA_12 = `
+  DROP TABLE run_samples;
+  DROP TABLE retired_ids;
+  ${['datasets', 'runs', 'images', 'models'].map((table) => `DROP TRIGGER retired_ids_${table};`).join('\n  ')}
   DROP TABLE dataset_summaries;
   ${['classes', 'runs', 'images', 'samples', 'annotations', 'datasets']
     .flatMap((table) => ops.map((op) => `DROP TRIGGER dataset_clocks_${table}_${op};`))

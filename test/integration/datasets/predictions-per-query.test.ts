@@ -9,7 +9,7 @@ import { ImportResult } from '../../../src/shared';
 import { PredictionsImportResult } from '../../../src/shared/api/methods/datasets';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { finishJob } from '../../helpers/engine';
-import { rectLabels, writeGreyMask } from '../../helpers/fixtures';
+import { rectLabels, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
 import { npyBytes } from '../../unit/engine/datasets/npyBytes';
 import { naiveReferring } from '../metrics/helpers';
 import { makeCocoDataset } from './generate';
@@ -140,6 +140,31 @@ describe('per-query prediction files (<stem>.q<k>.png)', () => {
     );
     expect(refused.status).toBe('failed');
     expect(refused.error?.message).toMatch(/000000001002\.png and 000000001002\.q0\.png are both predictions for image 000000001002\.png$/);
+    expect(storeSnapshot(s.engine)).toEqual(before);
+  });
+
+  it("a name that is both an image's own and another image's query is refused in one line (probe W: it went to the wrong image)", async () => {
+    const s = setup();
+    const root = join(s.root, 'clash');
+    mkdirSync(join(root, 'img'), { recursive: true });
+    for (const name of ['a', 'a.q1']) await writeSolidImage(join(root, 'img', `${name}.png`), W, H, [60, 60, 60]);
+    const done = await finishJob(s.client, () => s.client.call('datasets.importFolder', { dir: join(root, 'img'), name: 'clash' }));
+    const { datasetId } = ImportResult.parse(done.result);
+    // a.png gets two queries (a referring dataset by hand), a.q1.png one.
+    const { db, repos } = engineInternals(s.engine);
+    db.prepare("UPDATE datasets SET task = 'referring' WHERE id = ?").run(datasetId);
+    const images = imagesByName(s.engine, datasetId);
+    const a = images.get('a.png')!;
+    db.prepare('DELETE FROM samples WHERE image_id IN (?, ?)').run(a.id, images.get('a.q1.png')!.id);
+    for (const q of ['left', 'right']) repos.images.createSample(a.id, q, [q], false);
+    repos.images.createSample(images.get('a.q1.png')!.id, 'other', ['other'], false);
+    const before = storeSnapshot(s.engine);
+    const preds = predictionFolder(s.root, { 'a.q0.png': car, 'a.q1.png': kite });
+    const refused = await finishJob(s.client, () =>
+      s.client.call('runs.importPredictions', { datasetId, run: 'p', format: 'png', path: preds }),
+    );
+    expect(refused.status).toBe('failed');
+    expect(refused.error?.message).toMatch(/a\.q1\.png: names both image a\.q1\.png and query 1 of image a\.png; rename one of the images/);
     expect(storeSnapshot(s.engine)).toEqual(before);
   });
 

@@ -145,6 +145,17 @@ const variants: Array<[string, (db: Database.Database) => void, RegExp]> = [
     /table run_clocks created/,
   ],
   [
+    'c2fa257 at schema 17: migration 18 bumps run_clocks, which that store lacks (probe W: every command failed)',
+    (db) => {
+      db.exec(`DROP TABLE run_clocks; CREATE TABLE prediction_clocks (run_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+        DROP TRIGGER run_clocks_run_delete;
+        CREATE TRIGGER prediction_clocks_run_delete AFTER DELETE ON runs BEGIN DELETE FROM prediction_clocks WHERE run_id = OLD.id; END;
+        DROP TABLE run_samples;`);
+      db.pragma('user_version = 17');
+    },
+    /table run_clocks created/,
+  ],
+  [
     "b4de497: migration 8 without the 'runs and classes' clock, its triggers bumping the samples clock",
     (db) => {
       db.exec(`DELETE FROM score_inputs_clock WHERE id = 3; DROP TRIGGER score_inputs_runs_update;
@@ -213,6 +224,31 @@ describe('workspaces whose migrations were edited after they ran', () => {
       const { engine: second } = openTestEngine(before.ws);
       expect(schemaRepairsOf(engineInternals(second).db)).toEqual([]);
       await second.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('c2fa257 at schema 17 with a subset model run: migration 18 backfills it through run_clocks, made first (probe W: every command failed)', async () => {
+    const t = tempDir();
+    try {
+      const { ws } = await workspace(t.dir);
+      const raw = new Database(join(ws, 'tessera.db'));
+      raw.exec(`DROP TABLE run_clocks; CREATE TABLE prediction_clocks (run_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+        DROP TRIGGER run_clocks_run_delete; DROP TABLE run_samples;
+        INSERT INTO tags (name) VALUES ('t'); INSERT INTO image_tags (image_id, tag_id) SELECT MIN(id), (SELECT id FROM tags WHERE name = 't') FROM images;
+        UPDATE runs SET source = 'model', params = json_set(params, '$.subset', 't');`);
+      raw.pragma('user_version = 17');
+      raw.close();
+      const { engine } = openTestEngine(ws);
+      try {
+        const { db } = engineInternals(engine);
+        expect(schemaRepairsOf(db).join('; ')).toMatch(/table run_clocks created/);
+        expect(hasCanonicalSchema(db)).toBe(true);
+        expect(db.prepare('SELECT COUNT(*) FROM run_samples').pluck().get()).toBeGreaterThan(0);
+      } finally {
+        await engine.close();
+      }
     } finally {
       t.cleanup();
     }

@@ -25,12 +25,10 @@ const pct = (v: number | null | undefined): string => (v === null || v === undef
  */
 export function warnUnfinished(s: RunScores, run?: RunSummary): void {
   if (s.unpredicted === 0) return;
-  const subset = run?.params['subset'];
+  const what = s.referring !== null ? 'sample(s)' : 'image(s)';
   if (run?.status === 'complete')
-    process.stderr.write(
-      `note: run "${s.run}" was run on a subset${typeof subset === 'string' ? ` ("${subset}")` : ''}: the ${s.unpredicted} image(s) it did not run on are not scored\n`,
-    );
-  else process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} image(s) without results yet are not scored\n`);
+    process.stderr.write(`note: run "${s.run}" was run on a subset: the ${s.unpredicted} ${what} it did not run on are not scored\n`);
+  else process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} ${what} without results yet are not scored\n`);
 }
 
 /** On stderr, when the run was imported from PNGs without a file for some images (scored as all background). */

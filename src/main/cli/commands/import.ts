@@ -118,6 +118,11 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
       ) => {
         if (opts.minScore !== undefined && opts.format !== 'coco-results')
           throw new ApiError('INVALID_INPUT', '--min-score applies to --format coco-results only');
+        if (opts.eval === true && (opts.format === 'npy' || opts.format === 'toco-cam'))
+          throw new ApiError(
+            'INVALID_INPUT',
+            `--eval scores masks, and --format ${opts.format} imports heatmaps: import without --eval${opts.format === 'toco-cam' ? ', then tessera eval --cam-sweep scores the CAMs' : ''}`,
+          );
         sharedPool().warm();
         const { result, scores } = await withSession(globals(), async (s) => {
           const dataset = await resolveDataset(s.client, opts.dataset);

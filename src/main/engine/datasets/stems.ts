@@ -64,6 +64,16 @@ export function samplesByFileStem<T extends { fileName: string; sampleIds: reado
   return {
     lookup(stem, file) {
       const image = byStem.lookup(stem, file);
+      const m = QUERY_SUFFIX.exec(stem);
+      const owner = m === null ? undefined : byStem.lookup(m[1]!, file);
+      const k = m === null ? -1 : Number(m[2]);
+      if (image !== undefined && owner !== undefined && owner.sampleIds[k] !== undefined)
+        // a.q1.png: image a.q1's own file, or query 1 of image a? (probe W: it silently went to a.q1)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${file}: names both image ${image.fileName} and query ${k} of image ${owner.fileName}; rename one of the images (or import the other's predictions on their own)`,
+          { file },
+        );
       if (image !== undefined) {
         const [first, second] = image.sampleIds;
         if (first === undefined)
@@ -76,11 +86,7 @@ export function samplesByFileStem<T extends { fileName: string; sampleIds: reado
           );
         return { image, sampleId: first, query: null };
       }
-      const m = QUERY_SUFFIX.exec(stem);
-      if (m === null) return undefined;
-      const owner = byStem.lookup(m[1]!, file);
       if (owner === undefined) return undefined;
-      const k = Number(m[2]);
       const sampleId = owner.sampleIds[k];
       if (sampleId === undefined) {
         const n = owner.sampleIds.length;

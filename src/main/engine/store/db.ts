@@ -5,7 +5,7 @@ import { ApiError } from '../../../shared/api/errors';
 import { recoveryAdvice, type StoreState } from '../jobs/faults';
 import { forgetSound, unchangedSinceCheck } from './checkStamp';
 import { migrations, READABLE_FROM, SCHEMA_VERSION } from './migrations';
-import { hasCanonicalSchema, repairSchema } from './schemaRepair';
+import { hasCanonicalSchema, prepareForMigrations, repairSchema } from './schemaRepair';
 
 export type Db = Database.Database;
 
@@ -61,13 +61,14 @@ function migrate(db: Db): void {
   if (current === SCHEMA_VERSION && hasCanonicalSchema(db)) return;
   const repaired = alone(db, current, () =>
     db.transaction(() => {
+      const prepared = current < SCHEMA_VERSION ? prepareForMigrations(db, current) : [];
       for (let v = current; v < SCHEMA_VERSION; v++) {
         const step = migrations[v];
         if (step === undefined) break;
         db.exec(step);
         db.pragma(`user_version = ${v + 1}`);
       }
-      return repairSchema(db);
+      return [...prepared, ...repairSchema(db)];
     })(),
   );
   if (repaired.length > 0) schemaRepairs.set(db, repaired);
@@ -111,6 +112,10 @@ const schemaRepairs = new WeakMap<Db, string[]>();
 /** What opening this connection's store changed to reach the canonical schema (store/schemaRepair.ts); empty for most stores. */
 export function schemaRepairsOf(db: Db): string[] {
   return schemaRepairs.get(db) ?? [];
+}
+
+function tableHasColumn(db: Db, table: string, column: string): boolean {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
 }
 
 export function schemaVersion(db: Db): number {
@@ -297,10 +302,12 @@ export function openStore(file: string, options: OpenStoreOptions = {}): OpenedS
       const version = schemaVersion(db);
       if (damage === null && version !== SCHEMA_VERSION) {
         if (version > SCHEMA_VERSION) migrate(db); // throws SCHEMA_TOO_NEW
-        if (version < READABLE_FROM)
+        // A store an edited migration 10 made (4e1c89b: import_job, renamed hidden_by since) reads like one below it.
+        const variant = version >= READABLE_FROM && !tableHasColumn(db, 'datasets', 'hidden_by');
+        if (version < READABLE_FROM || variant)
           throw new ApiError(
             'READ_ONLY',
-            `${file} has workspace schema ${version} and needs an upgrade to ${SCHEMA_VERSION}, but ${readOnly}: open it once where it is writable`,
+            `${file} has workspace schema ${version}${variant ? ' as a build whose migrations were edited later wrote it' : ''} and needs an upgrade to ${SCHEMA_VERSION}, but ${readOnly}: open it once where it is writable`,
           );
       }
     }

@@ -116,6 +116,26 @@ function columnDefinition(c: Column): string {
   return `${quoted(c.name)} ${c.type}${c.notnull === 1 ? ' NOT NULL' : ''}${c.dflt_value === null ? '' : ` DEFAULT ${c.dflt_value}`}`;
 }
 
+/** Tables later migrations write through (their backfills fire triggers on them) that a variant lacks, by the version that made them. */
+const NEEDED_BY_LATER_MIGRATIONS: ReadonlyArray<[number, string]> = [[12, 'run_clocks']];
+
+/**
+ * Before the migrations after `version` run on a store an edited migration made: creates the tables
+ * they write through that it lacks (c2fa257's migration 12 made prediction_clocks, not run_clocks,
+ * and migration 18's backfill bumps run_clocks), with the canonical definition. The repair after the
+ * migrations does the rest.
+ */
+export function prepareForMigrations(db: Db, version: number): string[] {
+  const made: string[] = [];
+  for (const [since, table] of NEEDED_BY_LATER_MIGRATIONS) {
+    if (version < since || columns(db, table).length > 0) continue;
+    const sql = canonicalDatabase().prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table) as string;
+    db.exec(sql);
+    made.push(`table ${table} created`);
+  }
+  return made;
+}
+
 /**
  * Brings a store at the current schema version to the canonical structure, in the caller's
  * transaction; returns what it changed (empty when the store already matched). Triggers, indexes and

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../db';
 import { ApiError } from '../../../../shared/api/apiError';
 import type { ClassInfo, DatasetFormat, DatasetSummary, DatasetTask, Rgb } from '../../../../shared/domain';
@@ -56,15 +57,19 @@ function toSummary(row: SummaryRow): DatasetSummary {
 
 /** Owns the `datasets` and `classes` tables. */
 export function datasetsRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO datasets (id, name, format, task, source_path, meta, created_at, hidden_by) VALUES (${nextIdSql('datasets')}, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // Prepared on first use: a store read at an older schema (read-only, before migration 17) has no
+  // retired_ids table, and a read must not fail for the statement a write would use.
+  let insert: Database.Statement | null = null;
+  const insertStatement = (): Database.Statement =>
+    (insert ??= db.prepare(
+      `INSERT INTO datasets (id, name, format, task, source_path, meta, created_at, hidden_by) VALUES (${nextIdSql('datasets')}, ?, ?, ?, ?, ?, ?, ?)`,
+    ));
   const insertClass = db.prepare('INSERT INTO classes (dataset_id, idx, name, color, external_id) VALUES (?, ?, ?, ?, ?)');
   const headerOf = db.prepare('SELECT id, name, format, task, source_path, created_at FROM datasets WHERE id = ? AND hidden_by IS NULL');
   return {
     create(d: NewDataset): number {
       try {
-        const info = insert.run(
+        const info = insertStatement().run(
           d.name,
           d.format,
           d.task,

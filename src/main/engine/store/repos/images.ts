@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../db';
 import type { ImageFilter, ImageReviewState, ImageSummary, PixelGrid } from '../../../../shared/domain';
 import { nextIdSql } from '../retiredIds';
@@ -226,15 +227,19 @@ export type ImageReads = ReturnType<typeof imageReads>;
 
 /** Owns the `images` and `samples` tables. */
 export function imagesRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO images (id, dataset_id, path, file_name, sha256, bytes, width, height, exif_orientation, grid, split, external_id)
+  // Prepared on first use: a store read at an older schema (read-only, before migration 17) has no
+  // retired_ids table, and a read must not fail for the statement a write would use.
+  let insert: Database.Statement | null = null;
+  const insertStatement = (): Database.Statement =>
+    (insert ??= db.prepare(
+      `INSERT INTO images (id, dataset_id, path, file_name, sha256, bytes, width, height, exif_orientation, grid, split, external_id)
      VALUES (${nextIdSql('images')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+    ));
   const insertSample = db.prepare('INSERT INTO samples (image_id, query, queries, is_sentence, external_id) VALUES (?, ?, ?, ?, ?)');
   const reads = imageReads(db);
   return {
     create(i: NewImage): number {
-      const info = insert.run(
+      const info = insertStatement().run(
         i.datasetId,
         i.path,
         i.fileName,
