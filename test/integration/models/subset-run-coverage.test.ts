@@ -110,6 +110,10 @@ describe('a model run started on a subset', () => {
         .filter((f) => f.endsWith('.png'))
         .sort(),
     ).toEqual(['s1.png', 's2.png', 's4.png']);
+    const coco = await finishJob(env.client, () =>
+      env.client.call('datasets.export', { datasetId, runId: part, format: 'coco', outDir: join(t.dir, 'coco-part2') }),
+    );
+    expect(coco.result).toMatchObject({ images: 3, unpredicted: 0 });
   });
 
   it('a subset run made before migration 18 covers the samples tagged now and those it holds results for', async () => {

@@ -13,7 +13,7 @@ import {
   type DatasetImage,
 } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
-import { runHasResult, type ExportCounts } from './exportVoc';
+import { runHasResult, runScope, type ExportCounts } from './exportVoc';
 
 const IGNORE = 255;
 
@@ -107,9 +107,16 @@ export async function exportCoco(
     await w.write('[');
     let first = true;
     const hasResult = runHasResult(deps, runId);
+    // A run started on a subset covers its images only (as eval and the VOC export count it).
+    const inScope = runScope(deps, datasetId, runId);
     let unpredicted = 0;
+    let outOfScope = 0;
     for (const [i, image] of images.entries()) {
       ctx.progress(i, images.length, 'writing results');
+      if (!inScope(image.id)) {
+        outOfScope++;
+        continue;
+      }
       if (!(image.sampleIds.length === 0 ? hasResult(undefined) : image.sampleIds.some((s) => hasResult(s)))) {
         unpredicted++;
         continue;
@@ -130,7 +137,7 @@ export async function exportCoco(
     }
     await w.write('\n]\n');
     await w.close();
-    return { files: 1, images: images.length - unpredicted, unpredicted };
+    return { files: 1, images: images.length - outOfScope - unpredicted, unpredicted };
   }
 
   const used = new Set<number>();

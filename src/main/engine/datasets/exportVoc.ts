@@ -82,7 +82,7 @@ function vocIds(images: readonly DatasetImage[], groundTruth: boolean, datasetNa
  * eval scores it), else every image of the dataset. A store read at an older schema: those tagged
  * with the subset it was run on (image or sample tag).
  */
-function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: number) => boolean {
+export function runScope(deps: StoreDeps, datasetId: number, runId: number): (imageId: number) => boolean {
   if (hasTable(deps.db, 'run_samples')) {
     const ids = new Set(deps.repos.runs.coveredImageIds(runId));
     return ids.size === 0 ? () => true : (imageId) => ids.has(imageId);
