@@ -201,7 +201,7 @@ describe('paired comparison with images whose ground truth is entirely ignore (2
       expect(done.error, format).toBeNull();
       const text = readFileSync(out, 'utf8');
       if (format === 'html') expect(text).toMatch(/data-unscored="1">1 image left out: no scorable pixels/);
-      else expect(text).toMatch(/,images_unscored,image-miou vs with-void-a,,,1\n/);
+      else expect(text).toMatch(/,images_unscored,image-miou vs with-void-a,,,1,comparison\n/);
     }
   });
 
