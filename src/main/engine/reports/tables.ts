@@ -235,22 +235,13 @@ function subsetsTex(model: ReportModel): string[] {
       ),
     ];
   });
-  return [
-    '\\begin{table}[t]',
-    '\\centering',
-    '\\small',
-    '\\setlength{\\tabcolsep}{4pt}',
-    `\\begin{tabular}{llr${'r'.repeat(cols.length)}}`,
-    '\\toprule',
-    `Tag & Method & Images & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
-    '\\midrule',
-    ...rows,
-    '\\bottomrule',
-    '\\end{tabular}',
-    `\\caption{Results per tag on ${texEscape(model.dataset.name)}, in \\%: the images carrying the tag; best per tag and column in bold. Definitions as in Table~\\ref{tab:results}.}`,
-    '\\label{tab:subsets}',
-    '\\end{table}',
-  ];
+  return scoreTableTex(
+    ['Tag', 'Method'],
+    cols,
+    rows,
+    `Results per tag on ${texEscape(model.dataset.name)}, in \\%: the images carrying the tag; best per tag and column in bold. Definitions as in Table~\\ref{tab:results}.`,
+    'tab:subsets',
+  );
 }
 
 /** Each corrected run against the ground truth as imported and as it is now (the JSON's runs[].corrections), every column. */
@@ -271,6 +262,23 @@ function correctionsTex(model: ReportModel): string[] {
     counts.size === 1
       ? `${[...counts][0]} image${[...counts][0] === 1 ? '' : 's'}`
       : runs.map((r) => `${texEscape(r.name)} ${r.corrections!.correctedImages}`).join(', ');
+  return scoreTableTex(
+    ['Method', 'GT'],
+    cols,
+    rows,
+    `Ground-truth corrections on ${texEscape(model.dataset.name)}${subsetNote(model)}: each run scored against the ground truth (GT) as imported and as corrected now, in \\%; corrected (ground truth differs from the imported version): ${corrected}. Definitions as in Table~\\ref{tab:results}.`,
+    'tab:corrections',
+  );
+}
+
+/** A booktabs table of two label columns, an image count and every score column (the tag and corrections tables). */
+function scoreTableTex(
+  labels: [string, string],
+  cols: ReturnType<typeof metricColumns>,
+  rows: string[],
+  caption: string,
+  label: string,
+): string[] {
   return [
     '\\begin{table}[t]',
     '\\centering',
@@ -278,13 +286,13 @@ function correctionsTex(model: ReportModel): string[] {
     '\\setlength{\\tabcolsep}{4pt}',
     `\\begin{tabular}{llr${'r'.repeat(cols.length)}}`,
     '\\toprule',
-    `Method & GT & Images & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
+    `${labels.join(' & ')} & Images & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
     '\\midrule',
     ...rows,
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Ground-truth corrections on ${texEscape(model.dataset.name)}${subsetNote(model)}: each run scored against the ground truth (GT) as imported and as corrected now, in \\%; corrected (ground truth differs from the imported version): ${corrected}. Definitions as in Table~\\ref{tab:results}.}`,
-    '\\label{tab:corrections}',
+    `\\caption{${caption}}`,
+    `\\label{${label}}`,
     '\\end{table}',
   ];
 }
