@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServe, tessera } from '../helpers/cli';
-import { tempDir } from '../helpers/fixtures';
+import { tempDir, writeGreyMask, writeSolidImage } from '../helpers/fixtures';
 import { makeVocRoot } from '../integration/datasets/generate';
 
 let browser: Browser;
@@ -81,6 +81,53 @@ describe('import dialog in Chromium against tessera serve', () => {
     const cells = await row.first().locator('td').allTextContents();
     expect(cells.slice(0, 6)).toEqual(['voc-from-ui', 'voc', 'semantic', '3', '3', '21']);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses soft (anti-aliased) binary masks in one line, then imports them with a mask reading of 127 as two classes', async () => {
+    const images = join(root, 'isic', 'images');
+    const masks = join(root, 'isic', 'masks');
+    mkdirSync(images, { recursive: true });
+    mkdirSync(masks, { recursive: true });
+    const [w, h] = [40, 30];
+    for (const [k, r] of [7.3, 9.6].entries()) {
+      await writeSolidImage(join(images, `ISIC_${k}.jpg`), w, h, [200, 150, 120]);
+      // A disc drawn at 4x and averaged down: 0, 255 and edge values between.
+      const mask = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          let inside = 0;
+          for (let s = 0; s < 16; s++)
+            if ((x + ((s % 4) + 0.5) / 4 - 20) ** 2 + (y + (Math.floor(s / 4) + 0.5) / 4 - 15) ** 2 <= r * r) inside++;
+          mask[y * w + x] = Math.round((255 * inside) / 16);
+        }
+      writeGreyMask(join(masks, `ISIC_${k}.png`), w, h, mask);
+    }
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(server.url);
+    await page.getByTestId('import-button').click();
+    await page.getByTestId('import-format').selectOption('folder');
+    await page.getByTestId('import-field-dir').fill(images);
+    await page.getByTestId('import-field-masksDir').fill(masks);
+    await page.getByTestId('import-field-name').fill('isic');
+    await page.getByTestId('import-start').click();
+    await expect
+      .poll(() => page.getByTestId('import-error').textContent(), { timeout: 15_000 })
+      .toMatch(/2 mask\(s\) look like soft \(anti-aliased\) binary masks \(ISIC_0\.png, ISIC_1\.png\).*mask reading: 127/);
+    await page.getByRole('button', { name: 'Import another' }).click();
+    await page.getByTestId('import-field-dir').fill(images);
+    await page.getByTestId('import-field-masksDir').fill(masks);
+    await page.getByTestId('import-field-maskReading').fill('127');
+    await page.getByTestId('import-field-name').fill('isic');
+    await page.getByTestId('import-start').click();
+    await expect
+      .poll(() => page.getByTestId('import-result').textContent(), { timeout: 30_000 })
+      .toContain('Imported 2 images (2 with masks) as isic');
+    await page.getByTestId('import-close').click();
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'isic' });
+    await expect.poll(() => row.count()).toBe(1);
+    const cells = await row.first().locator('td').allTextContents();
+    expect(cells.slice(0, 6)).toEqual(['isic', 'folder', 'semantic', '2', '2', '2']);
     await page.close();
   });
 });

@@ -155,7 +155,7 @@ describe('imports written in slices', () => {
     writeFileSync(gate, '');
     const done = await failed;
     expect(done.status).toBe('failed');
-    expect(done.error?.message).toBe(`${join(preds, `${name(6)}.png`)}: value 77 (3072 pixels) is not a class of the dataset (0, 1, 2, 3)`);
+    expect(done.error?.message).toBe(`${join(preds, `${name(6)}.png`)}: value 77 (3072 pixels) is not a class of the dataset (0..3)`);
     expect(counts(db)).toEqual(before);
     expect(db.prepare('SELECT COUNT(*) FROM prediction_revs').pluck().get()).toBe(0);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -49,11 +49,25 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .description('import a plain folder of images, with optional PNG masks named like the images')
     .argument('<dir>', 'folder of images')
     .option('--masks <dir>', 'folder of PNG masks (<image stem>.png; palette, grey or 0/255)')
+    .option(
+      '--mask-threshold <t>',
+      'read grey masks as binary: value > t is the object (soft, anti-aliased masks), e.g. 127',
+      parseThreshold,
+    )
+    .option('--reduce-zero-label', "mmseg's reduce_zero_label (ADE20K): mask value 0 is unlabelled (ignored), value v is class v-1")
     .option('--name <name>', 'dataset name (default: the folder name)')
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, opts: { masks?: string; name?: string; json?: boolean }) => {
-      await runImport(globals(), opts.json, 'datasets.importFolder', { dir, masksDir: opts.masks, name: opts.name });
-    });
+    .action(
+      async (dir: string, opts: { masks?: string; maskThreshold?: number; reduceZeroLabel?: boolean; name?: string; json?: boolean }) => {
+        await runImport(globals(), opts.json, 'datasets.importFolder', {
+          dir,
+          masksDir: opts.masks,
+          name: opts.name,
+          ...(opts.maskThreshold === undefined ? {} : { maskThreshold: opts.maskThreshold }),
+          ...(opts.reduceZeroLabel === true ? { reduceZeroLabel: true } : {}),
+        });
+      },
+    );
   imp
     .command('voc')
     .description('import a PASCAL VOC root (JPEGImages, SegmentationClass[Aug], ImageSets/Segmentation)')
@@ -152,6 +166,12 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
         }
       },
     );
+}
+
+function parseThreshold(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n > 254) throw new InvalidArgumentError(`expected a whole number from 0 to 254, got "${v}"`);
+  return n;
 }
 
 function parseScore(v: string): number {

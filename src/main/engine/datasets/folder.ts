@@ -10,12 +10,16 @@ import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { mapInPool, sharedPool } from '../workers/pool';
 import { removeHiddenDataset, writeInSlices } from './slicedWrite';
-import type { FolderMaskOutcome } from '../workers/tasks';
+import type { BetweenValues, FolderMaskOutcome, FolderMaskReading } from '../workers/tasks';
 
 export interface FolderImportParams {
   dir: string;
   masksDir?: string | undefined;
   name?: string | undefined;
+  /** Grey masks read as binary: value > maskThreshold is the object (soft, anti-aliased masks). */
+  maskThreshold?: number | undefined;
+  /** mmseg's reduce_zero_label (ADE20K and the like): 0 = unlabelled becomes ignore, v becomes v - 1. */
+  reduceZeroLabel?: boolean | undefined;
 }
 
 interface StagedImage {
@@ -49,7 +53,7 @@ function shownName(name: Buffer): string {
  * The regular files of a folder, sorted. Names that are not valid UTF-8 (which no path string can
  * reach) and symbolic links (never followed: a link can lead anywhere) are left out and listed.
  */
-async function listFiles(dir: string, skipped: SkippedFile[]): Promise<string[]> {
+async function listFiles(dir: string, skipped: SkippedFile[], folders?: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
     let name: string;
@@ -63,14 +67,58 @@ async function listFiles(dir: string, skipped: SkippedFile[]): Promise<string[]>
     if (entry.isSymbolicLink()) {
       if (!name.startsWith('.')) skipped.push({ file: name, reason: 'symbolic link (links are not followed; copy the file in)' });
     } else if (entry.isFile()) files.push(name);
+    else if (entry.isDirectory() && !name.startsWith('.')) folders?.push(name);
   }
   return files.sort();
+}
+
+/**
+ * The mask folder's PNGs by the image stem they name (`<stem>.png`, the extension in any case), and
+ * every other entry, to list: a mask no image takes would silently go unread. Links are matched as
+ * files, and so is anything else not a folder (a FIFO: reading it is that image's mask error). Two masks for one stem (`a.png`, `a.PNG`) are refused.
+ */
+interface MaskFolder {
+  byStem: Map<string, string>;
+  /** Files that are not PNG (e.g. JPEG masks), by stem. */
+  notPng: Map<string, string>;
+  folders: string[];
+}
+
+async function listMasks(masksDir: string, skipped: SkippedFile[]): Promise<MaskFolder> {
+  const folder: MaskFolder = { byStem: new Map(), notPng: new Map(), folders: [] };
+  for (const entry of await readdir(masksDir, { withFileTypes: true, encoding: 'buffer' })) {
+    let name: string;
+    try {
+      name = UTF8.decode(entry.name);
+    } catch {
+      if (entry.isFile() || entry.isSymbolicLink())
+        skipped.push({ file: join(masksDir, shownName(entry.name)), reason: 'file name is not valid UTF-8; rename the file' });
+      continue;
+    }
+    if (name.startsWith('.')) continue;
+    if (entry.isDirectory()) {
+      folder.folders.push(name);
+      continue;
+    }
+    const stem = stemOf(name);
+    if (extname(name).toLowerCase() !== '.png') {
+      folder.notPng.set(stem, name);
+      continue;
+    }
+    const other = folder.byStem.get(stem);
+    if (other !== undefined)
+      throw new ApiError('INVALID_INPUT', `${masksDir}: two masks for the image stem "${stem}" (${other}, ${name}); keep one`, {
+        file: join(masksDir, name),
+      });
+    folder.byStem.set(stem, name);
+  }
+  return folder;
 }
 
 const stemOf = (file: string): string => basename(file, extname(file));
 
 /** Masks are matched by file stem: a mask whose stem two images share would silently belong to both. */
-async function refuseSharedMasks(masksDir: string, staged: Array<{ file: string }>): Promise<void> {
+function refuseSharedMasks(masksDir: string, masks: MaskFolder, staged: Array<{ file: string }>): void {
   const byStem = new Map<string, string[]>();
   for (const image of staged) {
     const stem = stemOf(image.file);
@@ -78,8 +126,9 @@ async function refuseSharedMasks(masksDir: string, staged: Array<{ file: string 
   }
   for (const [stem, files] of byStem) {
     if (files.length < 2) continue;
-    const maskPath = join(masksDir, `${stem}.png`);
-    if ((await stat(maskPath).catch(() => null)) === null) continue;
+    const mask = masks.byStem.get(stem);
+    if (mask === undefined) continue;
+    const maskPath = join(masksDir, mask);
     throw new ApiError(
       'INVALID_INPUT',
       `${maskPath}: this mask would belong to ${files.length} images with the stem "${stem}" (${files.join(', ')}); rename them so each mask has one image`,
@@ -92,14 +141,30 @@ async function refuseSharedMasks(masksDir: string, staged: Array<{ file: string 
  * Classes from the label values the masks use: binary 0/255 masks become background/foreground;
  * other values get placeholders ("class 1", ...) to rename with `tessera classes rename` or in the UI.
  */
-function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
+function classesFor(values: Set<number>, binary: boolean, zeroIsClass: boolean): ClassInfo[] {
   if (binary)
     return [
       { index: 0, name: 'background', color: vocColor(0) },
       { index: 1, name: 'foreground', color: vocColor(1) },
     ];
   const max = Math.max(0, ...[...values].filter((v) => v !== 255));
-  return Array.from({ length: max + 1 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class ${i}`, color: vocColor(i) }));
+  return Array.from({ length: max + 1 }, (_, i) => ({
+    index: i,
+    name: i === 0 && !zeroIsClass ? 'background' : `class ${i}`,
+    color: vocColor(i),
+  }));
+}
+
+/** The reading a folder import's options ask for; both at once are refused. */
+function maskReadingOf(params: FolderImportParams): FolderMaskReading | undefined {
+  const { maskThreshold: t, reduceZeroLabel } = params;
+  if (t !== undefined && reduceZeroLabel === true)
+    throw new ApiError('INVALID_INPUT', '--mask-threshold and --reduce-zero-label read masks in two different ways: choose one');
+  if (t !== undefined && !(Number.isInteger(t) && t >= 0 && t <= 254))
+    throw new ApiError('INVALID_INPUT', `--mask-threshold must be a whole number from 0 to 254 (value > it is the object), not ${t}`);
+  if ((t !== undefined || reduceZeroLabel === true) && params.masksDir === undefined)
+    throw new ApiError('INVALID_INPUT', `${t !== undefined ? '--mask-threshold' : '--reduce-zero-label'} reads masks: give --masks DIR`);
+  return t !== undefined ? { threshold: t } : reduceZeroLabel === true ? { reduceZeroLabel: true } : undefined;
 }
 
 /**
@@ -110,6 +175,7 @@ function classesFor(values: Set<number>, binary: boolean): ClassInfo[] {
  */
 export async function importFolder(params: FolderImportParams, deps: { db: Db; repos: Repos }, ctx: JobContext): Promise<ImportResult> {
   const dir = await requireDirectory(params.dir, 'image folder');
+  const reading = maskReadingOf(params);
   const masksDir = params.masksDir === undefined ? null : await requireDirectory(params.masksDir, 'mask folder');
   const name = params.name ?? basename(dir);
   if (deps.repos.datasets.nameExists(name)) {
@@ -117,14 +183,23 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   }
 
   const skipped: SkippedFile[] = [];
-  const entries = await listFiles(dir, skipped);
+  const subfolders: string[] = [];
+  const entries = await listFiles(dir, skipped, subfolders);
   const candidates = entries.filter((f) => {
     if (IMAGE_EXTENSIONS.has(extname(f).toLowerCase())) return true;
     if (!f.startsWith('.')) skipped.push({ file: f, reason: `not an image (extension "${extname(f) || 'none'}")` });
     return false;
   });
   if (candidates.length === 0)
-    throw new ApiError('INVALID_INPUT', `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})`);
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${dir}: no image files found (looked for ${[...IMAGE_EXTENSIONS].join(', ')})${
+        subfolders.length > 0
+          ? `; its ${subfolders.length} subfolder(s) (${examples(subfolders)}) are not searched: import each, or put the images in one folder`
+          : ''
+      }`,
+    );
+  const masks = masksDir === null ? null : await listMasks(masksDir, skipped);
 
   // Images sharing a stem with another candidate have their mask read only once it is known that
   // at most one of them is readable (refuseSharedMasks, below); every other image is probed, hashed
@@ -132,13 +207,18 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   const stemCount = new Map<string, number>();
   for (const f of candidates) stemCount.set(stemOf(f), (stemCount.get(stemOf(f)) ?? 0) + 1);
   const sharedStem = (file: string): boolean => (stemCount.get(stemOf(file)) ?? 0) > 1;
-  const maskPathOf = (file: string): string | null => (masksDir === null ? null : join(masksDir, `${stemOf(file)}.png`));
+  const maskPathOf = (file: string): string | null => {
+    const mask = masks?.byStem.get(stemOf(file));
+    return masksDir === null || mask === undefined ? null : join(masksDir, mask);
+  };
 
   const staged: StagedImage[] = [];
   const maskErrors: Array<{ at: number; error: ApiError }> = [];
   const values = new Set<number>();
   let allBinary = true;
   let anyMask = false;
+  // Grey masks' in-between values (soft, anti-aliased binary masks; refused below).
+  const between: BetweenValues & { files: string[] } = { pixels: 0, inside: 0, files: [] };
   // How the grey masks spell their values, to tell a binary set saved two ways (0/1 and 0/255) from
   // an index set with ignore (binaryReading, below).
   const spelling: MaskSpelling = { only255: [], only1: [], other: 0 };
@@ -154,6 +234,11 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     image.grid = outcome.grid;
     if (outcome.kind !== 'binary') allBinary = false;
     for (const v of outcome.values) values.add(v);
+    if (outcome.between !== null && outcome.between.pixels > 0) {
+      between.pixels += outcome.between.pixels;
+      between.inside += outcome.between.inside;
+      between.files.push(basename(maskPathOf(image.file) ?? image.file));
+    }
     noteSpelling(spelling, image.file, outcome.kind, outcome.values);
   };
   const deferred: Array<{ image: StagedImage; at: number }> = [];
@@ -161,7 +246,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     sharedPool(),
     candidates,
     'folderImage',
-    (file) => ({ path: join(dir, file), file, maskPath: sharedStem(file) ? null : maskPathOf(file) }),
+    (file) => ({ path: join(dir, file), file, maskPath: sharedStem(file) ? null : maskPathOf(file), reading }),
     (result, file, n) => {
       ctx.progress(n + 1, candidates.length, masksDir === null ? 'reading images' : 'reading images and masks');
       if (!result.probe.ok) {
@@ -180,20 +265,62 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   if (staged.length === 0)
     throw new ApiError('INVALID_INPUT', `${dir}: none of the ${candidates.length} image files could be read`, { skipped });
 
-  if (masksDir !== null) {
-    await refuseSharedMasks(masksDir, staged);
+  const notes: string[] = [];
+  if (masksDir !== null && masks !== null) {
+    refuseSharedMasks(masksDir, masks, staged);
     // A stem shared with only unreadable files: its one readable image takes the mask.
     for (const { image, at } of deferred) {
-      const result = await sharedPool().run('folderImage', { path: image.path, file: image.file, maskPath: maskPathOf(image.file) });
+      const result = await sharedPool().run('folderImage', {
+        path: image.path,
+        file: image.file,
+        maskPath: maskPathOf(image.file),
+        reading,
+      });
       takeMask(image, at, result.mask);
     }
     maskErrors.sort((a, b) => a.at - b.at);
     if (maskErrors.length > 0) throw maskErrors[0]!.error;
-    if (!anyMask) throw new ApiError('INVALID_INPUT', `${masksDir}: no mask PNG matches any image name (expected <image stem>.png)`);
+    const stems = new Set(candidates.map(stemOf));
+    const notPngOfImages = [...masks.notPng].filter(([stem]) => stems.has(stem)).map(([, file]) => file);
+    if (!anyMask) {
+      const found = [
+        notPngOfImages.length > 0
+          ? `${notPngOfImages.length} non-PNG file(s) named after images (${examples(notPngOfImages)}): masks must be PNG (lossless)`
+          : '',
+        masks.folders.length > 0 ? `${masks.folders.length} subfolder(s) (${examples(masks.folders)}) are not searched` : '',
+      ].filter((s) => s !== '');
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${masksDir}: no mask PNG matches any image name (expected <image stem>.png, e.g. ${stemOf(candidates[0]!)}.png)${found.length > 0 ? `; ${found.join('; ')}` : ''}`,
+      );
+    }
+    // Every file of the mask folder that no image took is listed, so no mask goes unread unnoticed.
+    for (const [stem, file] of masks.byStem)
+      if (!stems.has(stem))
+        skipped.push({ file: join(masksDir, file), reason: 'mask matches no image (masks are named <image stem>.png)' });
+    for (const [stem, file] of masks.notPng)
+      skipped.push({
+        file: join(masksDir, file),
+        reason: stems.has(stem)
+          ? 'not a PNG: masks must be PNG (lossless), so its image has no mask'
+          : 'not a PNG mask and matches no image',
+      });
+    for (const folder of masks.folders) skipped.push({ file: join(masksDir, folder), reason: 'folder (subfolders are not searched)' });
+    const withoutMask = staged.filter((s) => s.mask === null).map((s) => s.file);
+    if (withoutMask.length > 0)
+      notes.push(
+        `${withoutMask.length} of ${staged.length} images have no mask (${examples(withoutMask)}): they are not scored (eval counts only images with ground truth)`,
+      );
+    if (reading === undefined) refuseSoftMasks(between, values);
   }
-  const reading = binaryReading(spelling, anyMask && allBinary);
-  const binary = anyMask && reading.binary;
-  const classes = anyMask ? classesFor(values, binary) : [];
+  const spelled = binaryReading(spelling, anyMask && allBinary);
+  const binary = anyMask && (reading !== undefined && 'threshold' in reading ? true : spelled.binary);
+  if (spelled.note !== null && reading === undefined) notes.unshift(spelled.note);
+  const classes = anyMask ? classesFor(values, binary, reading !== undefined && 'reduceZeroLabel' in reading) : [];
+  if (anyMask && reading === undefined && !binary && !values.has(255) && values.has(0) && classes.length > 100)
+    notes.push(
+      `label 0 is scored as a class ("background") among ${classes.length}; if 0 marks unlabelled pixels (ADE20K and other datasets mmseg reads with reduce_zero_label), import with --reduce-zero-label`,
+    );
 
   ctx.signal.throwIfAborted();
   ctx.progress(0, staged.length, 'writing');
@@ -204,7 +331,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       format: 'folder',
       task: anyMask ? 'semantic' : 'unlabelled',
       sourcePath: dir,
-      meta: { masksDir, binaryMasks: binary },
+      meta: { masksDir, binaryMasks: binary, ...(reading === undefined ? {} : { maskReading: reading }) },
       hiddenBy: ctx.jobId,
     });
     deps.repos.datasets.addClasses(id, classes);
@@ -255,8 +382,25 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     orientations: orientationNotes(
       staged.map((s) => ({ file: s.file, orientation: s.probe.orientation, grid: s.grid, ...gridSize(s.probe, s.grid) })),
     ),
-    notes: reading.note === null ? [] : [reading.note],
+    notes,
   };
+}
+
+const examples = (files: readonly string[]): string => `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}`;
+
+/**
+ * Grey masks whose in-between values (1..254) are many and sit in thin bands, not regions: soft,
+ * anti-aliased binary masks (resized with interpolation, or saved as JPEG once). Read as class indices
+ * every edge value would be a class and the object (255) ignore, so the scores would mean nothing.
+ */
+function refuseSoftMasks(between: BetweenValues & { files: string[] }, values: Set<number>): void {
+  const distinct = [...values].filter((v) => v > 0 && v < 255).length;
+  if (between.pixels === 0 || distinct < 8 || between.inside >= 0.3 * between.pixels) return;
+  throw new ApiError(
+    'INVALID_INPUT',
+    `${between.files.length} mask(s) look like soft (anti-aliased) binary masks (${examples(between.files)}): ${distinct} values between 0 and 255 in thin bands along edges (${Math.round((100 * between.inside) / between.pixels)}% inside regions); read as class indices each would be a class and 255 ignore. Import with --mask-threshold 127 (the Import dialog's mask reading: 127) to read value > 127 as the object, or save the masks with class values`,
+    { files: between.files.slice(0, 20) },
+  );
 }
 
 /** Grey masks by the values they hold: only 0 and 255, only 0 and 1, or anything else (palette masks count as else). */

@@ -91,11 +91,14 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
       );
     }
   });
-  // 0/255 masks are binary predictions: 255 = foreground class 1; on a referring dataset any non-zero value is.
+  // 0/255 masks are binary predictions on a dataset of two classes (or none yet): 255 = foreground class 1;
+  // on a referring dataset any non-zero value is. On a dataset of more classes 255 is a value like any
+  // other (refused below: a prediction has no ignore), whichever other values the file holds.
+  const binaryClasses = task.classes.every((c) => c === 0 || c === 1);
   const labels =
     task.foreground === true
       ? mask.data.map((v) => (v === 0 ? 0 : 1))
-      : mask.kind === 'binary'
+      : mask.kind === 'binary' && binaryClasses
         ? mask.data.map((v) => (v === 255 ? 1 : 0))
         : mask.data;
   const predRuns = task.count !== null ? PRED_RUNS.reset() : null;
@@ -108,7 +111,11 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     if ((classes.size > 0 && !classes.has(p.classIdx)) || p.classIdx === 255) {
       throw new ApiError(
         'INVALID_INPUT',
-        `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${[...classes].sort((a, b) => a - b).join(', ')})${p.classIdx === 255 ? '; predictions cannot mark pixels as ignore' : ''}`,
+        `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${classList([...classes])})${
+          p.classIdx === 255
+            ? `; predictions cannot mark pixels as ignore${mask.kind === 'binary' ? ' (a file of 0 and 255 is a binary mask only on a dataset of two classes)' : ''}`
+            : ''
+        }`,
         { file: path },
       );
     }
@@ -130,6 +137,14 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     counts: parts.map((p) => p.rle.counts),
     rows: packed,
   };
+}
+
+/** Class indices as a reader wants them: "0..149" for a run of consecutive ones, else listed. */
+export function classList(indices: number[]): string {
+  const sorted = indices.sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n > 2 && sorted[n - 1]! - sorted[0]! === n - 1) return `${sorted[0]}..${sorted[n - 1]}`;
+  return sorted.join(', ');
 }
 
 /**
@@ -160,6 +175,53 @@ export interface FolderImageTask {
   file: string;
   /** The mask PNG to read with it (<stem>.png in the mask folder); null: none. */
   maskPath: string | null;
+  /** How mask values become labels (datasets/folder.ts FolderMaskReading); absent: as they are. */
+  reading?: FolderMaskReading | undefined;
+}
+
+/**
+ * How a folder import reads its masks' values: as they are (class indices, 255 = ignore); binary at a
+ * threshold (grey value > threshold = the object, class 1; for soft, anti-aliased masks); or with
+ * mmseg's `reduce_zero_label` (ADE20K and the like: 0 = unlabelled becomes 255 = ignore, v becomes v - 1).
+ */
+export type FolderMaskReading = { threshold: number } | { reduceZeroLabel: true };
+
+/**
+ * Pixels of a grey mask holding values strictly between 0 and 255, and how many of those sit inside a
+ * region (the pixel right of and below it hold the same value): class-index masks are regions, a soft
+ * (anti-aliased, resized, JPEG-saved) binary mask's in-between values are thin bands along its edges.
+ */
+export interface BetweenValues {
+  pixels: number;
+  inside: number;
+}
+
+function betweenValues(data: Uint8Array, width: number, height: number): BetweenValues {
+  let pixels = 0;
+  let inside = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const v = data[row + x]!;
+      if (v === 0 || v === 255) continue;
+      pixels++;
+      if ((x + 1 === width || data[row + x + 1] === v) && (y + 1 === height || data[row + width + x] === v)) inside++;
+    }
+  }
+  return { pixels, inside };
+}
+
+/** A mask's values read as `reading` asks (a new array; the decoded one is left as it is). */
+function readValues(data: Uint8Array, kind: 'palette' | 'grey' | 'binary', reading: FolderMaskReading, maskPath: string): Uint8Array {
+  if ('threshold' in reading) {
+    if (kind === 'palette')
+      throw new ApiError('INVALID_INPUT', `${maskPath}: a palette mask holds class indices; --mask-threshold reads grey masks only`, {
+        file: maskPath,
+      });
+    const t = reading.threshold;
+    return data.map((v) => (v > t ? 1 : 0));
+  }
+  return data.map((v) => (v === 0 || v === 255 ? 255 : v - 1));
 }
 
 export type FolderMaskOutcome =
@@ -175,6 +237,8 @@ export type FolderMaskOutcome =
        * all-background mask (it keeps the image annotated, so evaluation scores false positives on it).
        */
       regions: string;
+      /** A grey mask read as it is: its in-between values (to tell a soft binary mask from class indices); else null. */
+      between: BetweenValues | null;
     }
   | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined } };
 
@@ -226,13 +290,24 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
       });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
-      throw new ApiError('CORRUPT_FILE', `${maskPath}: ${err instanceof Error ? err.message : String(err)}`, { file: maskPath });
+      const message = err instanceof Error ? err.message : String(err);
+      // The decoder's messages name the file already: name it once.
+      throw new ApiError('CORRUPT_FILE', message.startsWith(maskPath) ? message : `${maskPath}: ${message}`, { file: maskPath });
     }
-    const parts: ClassRle[] = labelMapToRles(mask.data, mask.height, mask.width);
+    const reading = task.reading;
+    const labels = reading === undefined ? mask.data : readValues(mask.data, mask.kind, reading, maskPath);
+    const parts: ClassRle[] = labelMapToRles(labels, mask.height, mask.width);
     const kept = parts.length > 1 ? parts.filter((p) => p.classIdx !== 0) : parts;
     return {
       probe,
-      mask: { ok: true, kind: mask.kind, grid: chosen.grid ?? 'raw', values: parts.map((p) => p.classIdx), regions: JSON.stringify(kept) },
+      mask: {
+        ok: true,
+        kind: mask.kind,
+        grid: chosen.grid ?? 'raw',
+        values: parts.map((p) => p.classIdx),
+        regions: JSON.stringify(kept),
+        between: reading === undefined && mask.kind === 'grey' ? betweenValues(mask.data, mask.width, mask.height) : null,
+      },
     };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;

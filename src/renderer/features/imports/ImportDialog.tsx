@@ -72,11 +72,30 @@ const FORMATS: Record<string, FormatSpec> = {
     fields: [
       { key: 'dir', label: 'Image folder', required: true },
       { key: 'masksDir', label: 'Mask folder (optional)', required: false },
+      {
+        key: 'maskReading',
+        label: 'Mask reading (optional): a threshold such as 127 for soft binary masks, or reduce-zero-label (ADE20K)',
+        required: false,
+      },
       NAME,
     ],
-    start: (v) => client.call('datasets.importFolder', { dir: v['dir'] ?? '', masksDir: v['masksDir'], name: v['name'] }),
+    start: (v) =>
+      client.call('datasets.importFolder', {
+        dir: v['dir'] ?? '',
+        masksDir: v['masksDir'],
+        name: v['name'],
+        ...maskReading(v['maskReading']),
+      }),
   },
 };
+
+/** The folder import's mask reading field: a threshold, or mmseg's reduce_zero_label (the engine checks the rest). */
+function maskReading(value: string | undefined): { maskThreshold?: number; reduceZeroLabel?: boolean } {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '') return {};
+  if (v === 'reduce-zero-label' || v === 'reduce_zero_label') return { reduceZeroLabel: true };
+  return { maskThreshold: Number(v) };
+}
 
 const dialogStyle: React.CSSProperties = {
   position: 'fixed',

@@ -56,6 +56,10 @@ export const datasetMethods = {
       dir: z.string().min(1),
       masksDir: z.string().min(1).optional(),
       name: DatasetName.optional(),
+      /** Grey masks read as binary: value > maskThreshold is the object (soft, anti-aliased masks). */
+      maskThreshold: z.number().int().min(0).max(254).optional(),
+      /** mmseg's reduce_zero_label (ADE20K): mask value 0 becomes ignore (255), every other value v becomes v - 1. */
+      reduceZeroLabel: z.boolean().optional(),
     }),
     output: JobStarted,
   },

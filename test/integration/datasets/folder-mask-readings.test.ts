@@ -1,0 +1,266 @@
+/**
+ * Folder imports of masks as other datasets' files hold them (probe X): soft, anti-aliased binary
+ * masks (refused as class indices; read at a threshold on request), ADE20K's 0 = unlabelled (mmseg's
+ * reduce_zero_label on request, a note otherwise), masks the folder holds but no image takes (listed),
+ * and 0/255 prediction files on a dataset of more than two classes (refused, as any 255). Scores are
+ * checked against a plain confusion matrix written here (mmseg's definition, DESIGN §5).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImportResult } from '../../../src/shared';
+import { finishJob, openTestEngine } from '../../helpers/engine';
+import { tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
+import { engineInternals } from '../../../src/main/engine/internals';
+
+const W = 40;
+const H = 30;
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function setup() {
+  const t = tempDir();
+  const { engine, client } = openTestEngine(join(t.dir, 'ws'));
+  cleanups.push(t.cleanup, () => engine.close());
+  return { root: t.dir, engine, client };
+}
+type Setup = ReturnType<typeof setup>;
+
+function rowCounts(s: Setup): number[] {
+  const db = engineInternals(s.engine).db;
+  return ['datasets', 'classes', 'images', 'annotations'].map((t) => db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number);
+}
+
+/** A disc drawn at 4x and averaged down: 0 outside, 255 inside, in-between values along its edge. */
+function softDisc(cx: number, cy: number, r: number): Uint8Array {
+  const out = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      let inside = 0;
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++) if ((x + (sx + 0.5) / 4 - cx) ** 2 + (y + (sy + 0.5) / 4 - cy) ** 2 <= r * r) inside++;
+      out[y * W + x] = Math.round((255 * inside) / 16);
+    }
+  return out;
+}
+
+/** mmseg's mIoU (nanmean over classes with a non-empty union) of label maps, 255 in GT ignored. */
+function referenceMiou(pairs: Array<{ gt: Uint8Array; pred: Uint8Array }>, classes: number): number {
+  const conf = new Float64Array(classes * classes);
+  for (const { gt, pred } of pairs) for (let k = 0; k < gt.length; k++) if (gt[k] !== 255) conf[gt[k]! * classes + pred[k]!]!++;
+  let sum = 0;
+  let n = 0;
+  for (let c = 0; c < classes; c++) {
+    let row = 0;
+    let col = 0;
+    for (let j = 0; j < classes; j++) {
+      row += conf[c * classes + j]!;
+      col += conf[j * classes + c]!;
+    }
+    const tp = conf[c * classes + c]!;
+    const union = row + col - tp;
+    if (union > 0) {
+      sum += tp / union;
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+async function images(root: string, stems: string[], ext = 'png'): Promise<string> {
+  const dir = join(root, 'images');
+  mkdirSync(dir, { recursive: true });
+  for (const stem of stems) await writeSolidImage(join(dir, `${stem}.${ext}`), W, H, [90, 120, 150]);
+  return dir;
+}
+
+function folder(root: string, name: string, files: Record<string, Uint8Array>): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, values] of Object.entries(files)) writeGreyMask(join(dir, file), W, H, values);
+  return dir;
+}
+
+async function importFolder(s: Setup, input: Record<string, unknown>) {
+  return finishJob(s.client, () => s.client.call('datasets.importFolder', input as { dir: string }));
+}
+
+async function scoreRun(s: Setup, datasetId: number, path: string, run = 'p') {
+  const done = await finishJob(s.client, () => s.client.call('runs.importPredictions', { datasetId, run, format: 'png', path }));
+  if (done.error !== null) return { error: done.error.message, miou: null };
+  const runId = Number(done.result?.['runId']);
+  const evaluated = await finishJob(s.client, () => s.client.call('metrics.evaluate', { datasetId, runId }));
+  expect(evaluated.error).toBeNull();
+  const scores = await s.client.call('metrics.scores', { datasetId, runId });
+  return { error: null, miou: scores.semantic?.miou ?? null };
+}
+
+describe('folder import: soft (anti-aliased) binary masks', () => {
+  const discs = [softDisc(12, 10, 7.3), softDisc(25, 15, 9.6), softDisc(20, 20, 5.2)];
+  const preds = [softDisc(13, 10, 7), softDisc(24, 14, 9), softDisc(21, 19, 6)].map((m) => m.map((v) => (v > 127 ? 255 : 0)));
+
+  it('refuses them as class indices, in one line naming the masks and --mask-threshold; nothing is written', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b', 'c']);
+    const masks = folder(s.root, 'masks', { 'a.png': discs[0]!, 'b.png': discs[1]!, 'c.png': discs[2]! });
+    const before = rowCounts(s);
+    const done = await importFolder(s, { dir, masksDir: masks, name: 'soft' });
+    expect(done.status).toBe('failed');
+    expect(done.error?.message).toMatch(
+      /^3 mask\(s\) look like soft \(anti-aliased\) binary masks \(a\.png, b\.png, c\.png\).*--mask-threshold 127/,
+    );
+    expect(rowCounts(s)).toEqual(before);
+    expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('reads them at --mask-threshold as background/foreground, scoring as the thresholded masks do', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b', 'c']);
+    const masks = folder(s.root, 'masks', { 'a.png': discs[0]!, 'b.png': discs[1]!, 'c.png': discs[2]! });
+    const done = await importFolder(s, { dir, masksDir: masks, name: 'soft', maskThreshold: 127 });
+    expect(done.error).toBeNull();
+    const result = ImportResult.parse(done.result);
+    expect(result).toMatchObject({ images: 3, annotated: 3, notes: [] });
+    expect((await s.client.call('classes.list', { datasetId: result.datasetId })).map((c) => c.name)).toEqual(['background', 'foreground']);
+    const predDir = folder(s.root, 'preds', { 'a.png': preds[0]!, 'b.png': preds[1]!, 'c.png': preds[2]! });
+    const { miou } = await scoreRun(s, result.datasetId, predDir);
+    const expected = referenceMiou(
+      discs.map((gt, i) => ({ gt: gt.map((v) => (v > 127 ? 1 : 0)), pred: preds[i]!.map((v) => (v === 255 ? 1 : 0)) })),
+      2,
+    );
+    expect(expected).toBeGreaterThan(0.5);
+    expect(miou).toBeCloseTo(expected, 12);
+  });
+
+  it('does not take class-index masks for soft ones: regions of many classes with 255 borders import as they are', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b']);
+    const blocks = (offset: number): Uint8Array => {
+      const m = new Uint8Array(W * H);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          m[y * W + x] = x % 5 === 4 || y % 5 === 4 ? 255 : 1 + ((offset + Math.floor(x / 5) + 8 * Math.floor(y / 5)) % 180);
+      return m;
+    };
+    const done = await importFolder(s, { dir, masksDir: folder(s.root, 'masks', { 'a.png': blocks(0), 'b.png': blocks(50) }) });
+    expect(done.error).toBeNull();
+    expect(ImportResult.parse(done.result).annotated).toBe(2);
+  });
+});
+
+describe('folder import: ADE20K-style masks (0 = unlabelled)', () => {
+  // Values 1..150 in blocks, 0 (other) between them; predictions in mmseg's reduced space (0..149).
+  const gt = (seed: number): Uint8Array => {
+    const m = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        m[y * W + x] = (x + y) % 7 === 0 ? 0 : 1 + ((seed * 37 + Math.floor(x / 4) * 11 + Math.floor(y / 6) * 29) % 150);
+    return m;
+  };
+  const gts = [gt(1), gt(2), gt(3)];
+  gts[0]![1] = 150; // every class present somewhere: predictions may use 0..149
+  const preds = gts.map((m, i) => m.map((v, k) => (k % (5 + i) === 0 ? (v + 3) % 150 : v === 0 ? 7 : v - 1)));
+
+  it('--reduce-zero-label scores as mmseg does (0 ignored, v is class v-1); without it a note names the option', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['ADE_val_1', 'ADE_val_2', 'ADE_val_3'], 'jpg');
+    const masks = folder(s.root, 'masks', { 'ADE_val_1.png': gts[0]!, 'ADE_val_2.png': gts[1]!, 'ADE_val_3.png': gts[2]! });
+    const predDir = folder(s.root, 'preds', { 'ADE_val_1.png': preds[0]!, 'ADE_val_2.png': preds[1]!, 'ADE_val_3.png': preds[2]! });
+
+    const reduced = await importFolder(s, { dir, masksDir: masks, name: 'ade', reduceZeroLabel: true });
+    expect(reduced.error).toBeNull();
+    const r = ImportResult.parse(reduced.result);
+    expect(r.notes).toEqual([]);
+    const classes = await s.client.call('classes.list', { datasetId: r.datasetId });
+    const top = 150;
+    expect(classes).toHaveLength(top); // values 1..150 are classes 0..149
+    expect(classes[0]!.name).toBe('class 0');
+    const expected = referenceMiou(
+      gts.map((g, i) => ({ gt: g.map((v) => (v === 0 ? 255 : v - 1)), pred: preds[i]! })),
+      150,
+    );
+    expect((await scoreRun(s, r.datasetId, predDir)).miou).toBeCloseTo(expected, 12);
+
+    const plain = await importFolder(s, { dir, masksDir: masks, name: 'ade-plain' });
+    expect(ImportResult.parse(plain.result).notes).toEqual([
+      `label 0 is scored as a class ("background") among ${top + 1}; if 0 marks unlabelled pixels (ADE20K and other datasets mmseg reads with reduce_zero_label), import with --reduce-zero-label`,
+    ]);
+  });
+
+  it('refuses --reduce-zero-label with --mask-threshold, and either without masks, before reading a file', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a']);
+    const masks = folder(s.root, 'masks', { 'a.png': gts[0]! });
+    const both = await importFolder(s, { dir, masksDir: masks, reduceZeroLabel: true, maskThreshold: 127 });
+    expect(both.error?.message).toBe('--mask-threshold and --reduce-zero-label read masks in two different ways: choose one');
+    const none = await importFolder(s, { dir, reduceZeroLabel: true });
+    expect(none.error?.message).toBe('--reduce-zero-label reads masks: give --masks DIR');
+    expect(rowCounts(s)[0]).toBe(0);
+  });
+});
+
+describe('folder import: masks no image takes are listed', () => {
+  it('matches <stem>.PNG, lists a JPEG mask, a mask named otherwise and a subfolder, and notes the images left without mask', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b', 'c', 'd']);
+    const mask = new Uint8Array(W * H).fill(1, 0, 300);
+    const masks = folder(s.root, 'masks', { 'a.PNG': mask, 'b.png': mask, 'd_mask.png': mask });
+    writeFileSync(join(masks, 'c.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
+    mkdirSync(join(masks, 'val'));
+    const done = await importFolder(s, { dir, masksDir: masks, name: 'misc' });
+    expect(done.error).toBeNull();
+    const result = ImportResult.parse(done.result);
+    expect(result.annotated).toBe(2);
+    expect(result.skipped).toEqual([
+      { file: join(masks, 'd_mask.png'), reason: 'mask matches no image (masks are named <image stem>.png)' },
+      { file: join(masks, 'c.jpg'), reason: 'not a PNG: masks must be PNG (lossless), so its image has no mask' },
+      { file: join(masks, 'val'), reason: 'folder (subfolders are not searched)' },
+    ]);
+    expect(result.notes).toEqual([
+      '2 of 4 images have no mask (c.png, d.png): they are not scored (eval counts only images with ground truth)',
+    ]);
+  });
+
+  it('refuses two masks for one image (a.png and a.PNG), naming both; nothing is written', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a']);
+    const mask = new Uint8Array(W * H).fill(1, 0, 300);
+    const masks = folder(s.root, 'masks', { 'a.png': mask, 'a.PNG': mask });
+    const done = await importFolder(s, { dir, masksDir: masks });
+    expect(done.error?.message).toMatch(/two masks for the image stem "a" \(a\.PNG, a\.png\); keep one$/);
+    expect(rowCounts(s)[0]).toBe(0);
+  });
+
+  it('names non-PNG masks and subfolders when no mask matches', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a']);
+    const masks = join(s.root, 'masks');
+    mkdirSync(join(masks, 'val'), { recursive: true });
+    writeFileSync(join(masks, 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
+    const done = await importFolder(s, { dir, masksDir: masks });
+    expect(done.error?.message).toBe(
+      `${masks}: no mask PNG matches any image name (expected <image stem>.png, e.g. a.png); 1 non-PNG file(s) named after images (a.jpg): masks must be PNG (lossless); 1 subfolder(s) (val) are not searched`,
+    );
+  });
+});
+
+describe('prediction PNGs of 0 and 255', () => {
+  it('are binary on a dataset of two classes and refused, as any 255, on a dataset of more', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a']);
+    const threeClasses = new Uint8Array(W * H).fill(1, 0, 400).fill(2, 600, 900);
+    const multi = await importFolder(s, { dir, masksDir: folder(s.root, 'masks3', { 'a.png': threeClasses }), name: 'three' });
+    const twoClasses = new Uint8Array(W * H).fill(255, 0, 400);
+    const binary = await importFolder(s, { dir, masksDir: folder(s.root, 'masks2', { 'a.png': twoClasses }), name: 'two' });
+    const pred = folder(s.root, 'pred', { 'a.png': new Uint8Array(W * H).fill(255, 0, 500) });
+
+    const onMulti = await scoreRun(s, ImportResult.parse(multi.result).datasetId, pred);
+    expect(onMulti.error).toBe(
+      `${join(pred, 'a.png')}: value 255 (500 pixels) is not a class of the dataset (0..2); predictions cannot mark pixels as ignore (a file of 0 and 255 is a binary mask only on a dataset of two classes)`,
+    );
+    const onBinary = await scoreRun(s, ImportResult.parse(binary.result).datasetId, pred);
+    expect(onBinary.miou).toBeCloseTo((700 / 800 + 400 / 500) / 2, 12);
+  });
+});
