@@ -70,5 +70,6 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
       warnLeftOut(result, runName);
       if (opts.json === true) return printJson(result);
       printLine(`wrote ${result.files} file(s) for ${result.images} image(s) to ${result.outDir}`);
+      for (const note of result.notes ?? []) printLine(`note: ${note}`);
     });
 }

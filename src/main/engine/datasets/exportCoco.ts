@@ -3,19 +3,78 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobContext } from '../jobs/JobRunner';
 import { paintLabelMap } from '../masks/labelMap';
-import { rleArea, rleBbox } from '../masks/rle';
+import { encodeMask, rleArea, rleBbox, type Rle } from '../masks/rle';
 import {
   datasetClasses,
   datasetImages,
   datasetRegions,
   maxNumericRegionId,
+  requireDataset,
   samplesWithGroundTruth,
+  type DatasetClass,
   type DatasetImage,
 } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 import { runHasResult, runScope, type ExportCounts } from './exportVoc';
 
 const IGNORE = 255;
+
+/** Class 0 names that mean "background" (compared trimmed, case-insensitive). */
+const BACKGROUND_NAMES = new Set([
+  'background',
+  '_background_',
+  'bg',
+  'unlabeled',
+  'unlabelled',
+  'void',
+  'other',
+  'others',
+  'none',
+  'ignore',
+]);
+
+/** What an export does with the dataset's classes: whether class 0 is left out as background, and each class's category id. */
+export interface CocoCategories {
+  /** Class 0 is background: it has no category, and its regions and result rows are not written. */
+  zeroIsBackground: boolean;
+  /** Class index -> COCO category id (also for an index without a class, as predictions could hold). */
+  categoryId(classIdx: number): number;
+  /** One line saying how class 0 was written, when it was written as a category. */
+  note: string | null;
+}
+
+/**
+ * Class 0 is background, and left out as before, when it is one: a COCO import's class 0 (the
+ * importer's background, which no COCO category maps to; still so when renamed), a referring
+ * dataset's (its masks are target vs background), or a class 0 named like background
+ * (BACKGROUND_NAMES). Category ids are then kept as they were: the imported COCO id, else the class
+ * index. Any other class 0 is a real class (COCO-Stuff's stuffthingmaps: 0 = person, 1..181, 255
+ * unlabeled) and is written like every other class, with COCO-Stuff's numbering: category id =
+ * class index + 1 for every class without an imported id; a class with one keeps it, and a class
+ * whose index + 1 is such a kept id takes the next free id above the largest. The store keeps no
+ * region for class 0 (it is what no region covers), so its annotation is computed per image (class0Rle).
+ */
+export function cocoCategories(dataset: { format: string; task: string }, classes: readonly DatasetClass[]): CocoCategories {
+  const zero = classes.find((c) => c.index === 0);
+  const zeroIsBackground =
+    zero === undefined || dataset.format === 'coco' || dataset.task === 'referring' || BACKGROUND_NAMES.has(zero.name.trim().toLowerCase());
+  if (zeroIsBackground) {
+    const kept = new Map(classes.map((c) => [c.index, c.externalId ?? c.index]));
+    return { zeroIsBackground, categoryId: (classIdx) => kept.get(classIdx) ?? classIdx, note: null };
+  }
+  const ids = new Map<number, number>();
+  const keptIds = new Map<number, DatasetClass>();
+  for (const c of classes) if (c.externalId !== null) keptIds.set(c.externalId, c);
+  let top = Math.max(0, ...keptIds.keys(), ...classes.map((c) => c.index + 1));
+  for (const c of classes) ids.set(c.index, c.externalId ?? (keptIds.has(c.index + 1) ? ++top : c.index + 1));
+  const zeroId = ids.get(0) as number;
+  const taken = zeroId === 1 ? undefined : keptIds.get(1);
+  const rule = keptIds.size > 0 ? 'class index + 1 for a class without an imported COCO id' : 'class index + 1';
+  const note =
+    `class 0 "${zero.name}" exported as COCO category ${zeroId} (category id = ${rule}, as in COCO-Stuff` +
+    `${taken === undefined ? '' : `; id 1 is taken by "${taken.name}"`}); a class 0 named "background" is left out`;
+  return { zeroIsBackground, categoryId: (classIdx) => ids.get(classIdx) ?? classIdx + 1, note };
+}
 
 /** Integer external ids when every image has a distinct one (a COCO import), else 1..N. */
 function cocoImageIds(images: DatasetImage[]): Map<number, number> {
@@ -76,6 +135,22 @@ function jsonWriter(path: string) {
   };
 }
 
+/** The pixels of a label map no region covers (or a class-0 region does): class 0's, as one RLE; null when there are none. */
+function class0Rle(parts: Array<{ classIdx: number; rle: Rle }>, height: number, width: number): Rle | null {
+  const labels = paintLabelMap(parts, height, width);
+  if (!labels.includes(0)) return null;
+  return encodeMask(
+    labels.map((v) => (v === 0 ? 1 : 0)),
+    height,
+    width,
+  );
+}
+
+/** COCO counts, plus a note when class 0 is a real class and was written as a category (cocoCategories). */
+export interface CocoExportCounts extends ExportCounts {
+  notes?: string[];
+}
+
 /**
  * COCO instances JSON of the ground truth (segmentation = the stored compressed RLE, which is what
  * pycocotools would give for the same mask; area and bbox as pycocotools computes them; iscrowd
@@ -85,7 +160,10 @@ function jsonWriter(path: string) {
  * every annotation, iscrowd ones included, as its category, so they are left out and the images
  * whose label maps hold ignore pixels are counted in `ignoreLeftOut` (they read back as background).
  * An image annotated as all background is listed without annotations, which reads back as such; an
- * image without ground truth is not listed (counted in `unannotatedLeftOut`).
+ * image without ground truth is not listed (counted in `unannotatedLeftOut`). That is when class 0
+ * is background; a class 0 that is a real class (cocoCategories) is a category like every other,
+ * written per annotated sample (per sample with results) as the pixels no region covers, and
+ * `notes` says so.
  */
 export async function exportCoco(
   deps: StoreDeps,
@@ -93,12 +171,16 @@ export async function exportCoco(
   runId: number | undefined,
   outDir: string,
   ctx: JobContext,
-): Promise<ExportCounts> {
+): Promise<CocoExportCounts> {
   await mkdir(outDir, { recursive: true });
   const images = datasetImages(deps.db, datasetId);
   const imageIds = cocoImageIds(images);
   const classes = datasetClasses(deps.db, datasetId);
-  const categoryOf = new Map(classes.map((c) => [c.index, c.externalId ?? c.index]));
+  const { zeroIsBackground, categoryId, note } = cocoCategories(requireDataset(deps.db, datasetId), classes);
+  // Stored class-0 regions (an all-background image's) are never written as they are: a real class 0
+  // is written as the pixels no region covers, one annotation (or result) per sample.
+  const skipped = (classIdx: number): boolean => classIdx === IGNORE || classIdx === 0;
+  const notes = note === null ? {} : { notes: [note] };
   const imageOfSample = new Map<number, DatasetImage>();
   for (const image of images) for (const s of image.sampleIds) imageOfSample.set(s, image);
 
@@ -122,14 +204,22 @@ export async function exportCoco(
         continue;
       }
       for (const sampleId of image.sampleIds) {
-        for (const p of deps.repos.predictions.forSample(runId, sampleId)) {
-          if (p.classIdx === IGNORE || p.classIdx === 0) continue;
+        const predicted = deps.repos.predictions.forSample(runId, sampleId);
+        for (const p of predicted) {
+          if (skipped(p.classIdx)) continue;
           const row = {
             image_id: imageIds.get(image.id),
-            category_id: categoryOf.get(p.classIdx) ?? p.classIdx,
+            category_id: categoryId(p.classIdx),
             segmentation: { size: p.rle.size, counts: p.rle.counts },
             score: p.score ?? 1,
           };
+          await w.write(`${first ? '' : ','}\n${JSON.stringify(row)}`);
+          first = false;
+        }
+        // A sample the run has results for: what it predicted nothing on is class 0.
+        const zero = zeroIsBackground || !hasResult(sampleId) ? null : class0Rle(predicted, image.height, image.width);
+        if (zero !== null) {
+          const row = { image_id: imageIds.get(image.id), category_id: categoryId(0), segmentation: zero, score: 1 };
           await w.write(`${first ? '' : ','}\n${JSON.stringify(row)}`);
           first = false;
         }
@@ -137,7 +227,7 @@ export async function exportCoco(
     }
     await w.write('\n]\n');
     await w.close();
-    return { files: 1, images: images.length - outOfScope - unpredicted, unpredicted };
+    return { files: 1, images: images.length - outOfScope - unpredicted, unpredicted, ...notes };
   }
 
   const used = new Set<number>();
@@ -147,7 +237,8 @@ export async function exportCoco(
   // datasets/coco.ts): images without ground truth are left out, unless none has any (unlabelled).
   // An image erased to all background has no current region but is annotated (as eval scores it).
   const annotated = new Set<number>();
-  for (const sampleId of samplesWithGroundTruth(deps.db, datasetId)) {
+  const withGroundTruth = samplesWithGroundTruth(deps.db, datasetId);
+  for (const sampleId of withGroundTruth) {
     const image = imageOfSample.get(sampleId);
     if (image !== undefined) annotated.add(image.id);
   }
@@ -169,7 +260,7 @@ export async function exportCoco(
       ctx.progress(i, regions.length, 'writing annotations');
     }
     if (r.classIdx === IGNORE && r.area > 0) withIgnore.add(r.sampleId);
-    if (r.classIdx === IGNORE || r.classIdx === 0) continue;
+    if (skipped(r.classIdx)) continue;
     const image = imageOfSample.get(r.sampleId) as DatasetImage;
     const rle = { size: [r.height, r.width] as [number, number], counts: r.counts };
     const id = r.externalId !== null && /^\d+$/.test(r.externalId) && !used.has(Number(r.externalId)) ? Number(r.externalId) : nextId++;
@@ -177,7 +268,7 @@ export async function exportCoco(
     const ann = {
       id,
       image_id: imageIds.get(image.id),
-      category_id: categoryOf.get(r.classIdx) ?? r.classIdx,
+      category_id: categoryId(r.classIdx),
       segmentation: rle,
       area: rleArea(rle),
       bbox: rleBbox(rle),
@@ -186,9 +277,30 @@ export async function exportCoco(
     await w.write(`${first ? '' : ','}\n${JSON.stringify(ann)}`);
     first = false;
   }
+  // A real class 0: on each annotated sample, the pixels no region covers.
+  if (!zeroIsBackground)
+    for (const [i, image] of listed.entries()) {
+      if (i % 100 === 0) ctx.signal.throwIfAborted();
+      for (const sampleId of image.sampleIds) {
+        if (!withGroundTruth.has(sampleId)) continue;
+        const rle = class0Rle(deps.repos.annotations.currentForSample(sampleId), image.height, image.width);
+        if (rle === null) continue;
+        const ann = {
+          id: nextId++,
+          image_id: imageIds.get(image.id),
+          category_id: categoryId(0),
+          segmentation: rle,
+          area: rleArea(rle),
+          bbox: rleBbox(rle),
+          iscrowd: 0,
+        };
+        await w.write(`${first ? '' : ','}\n${JSON.stringify(ann)}`);
+        first = false;
+      }
+    }
   await w.write('\n],"categories":[');
-  const categories = classes.filter((c) => c.index !== 0 && c.index !== IGNORE);
-  await w.write(categories.map((c) => `\n${JSON.stringify({ id: c.externalId ?? c.index, name: c.name })}`).join(','));
+  const categories = classes.filter((c) => c.index !== IGNORE && (c.index !== 0 || !zeroIsBackground));
+  await w.write(categories.map((c) => `\n${JSON.stringify({ id: categoryId(c.index), name: c.name })}`).join(','));
   await w.write('\n]}\n');
   await w.close();
   ctx.progress(regions.length, regions.length, 'done');
@@ -197,6 +309,7 @@ export async function exportCoco(
     images: listed.length,
     ignoreLeftOut: imagesShowingIgnore(deps, withIgnore, imageOfSample),
     unannotatedLeftOut: images.length - listed.length,
+    ...notes,
   };
 }
 

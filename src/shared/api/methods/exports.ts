@@ -28,6 +28,11 @@ export const ExportResult = z.object({
    * annotated" image: a listed image without annotations reads back as all background).
    */
   unannotatedLeftOut: z.number().int().optional(),
+  /**
+   * How the export wrote what a reader could take otherwise (one line each): COCO with a class 0 that
+   * is a real class (not named background, not a COCO import's), written as a category.
+   */
+  notes: z.array(z.string()).optional(),
 });
 export type ExportResult = z.infer<typeof ExportResult>;
 
