@@ -90,16 +90,16 @@ describe('import dialog in Chromium against tessera serve', () => {
     mkdirSync(images, { recursive: true });
     mkdirSync(masks, { recursive: true });
     const [w, h] = [40, 30];
-    for (const [k, r] of [7.3, 9.6].entries()) {
+    for (const [k, r] of [9.63, 11.1].entries()) {
       await writeSolidImage(join(images, `ISIC_${k}.jpg`), w, h, [200, 150, 120]);
-      // A disc drawn at 4x and averaged down: 0, 255 and edge values between.
+      // A disc drawn at 8x and averaged down: 0, 255 and edge values between.
       const mask = new Uint8Array(w * h);
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) {
           let inside = 0;
-          for (let s = 0; s < 16; s++)
-            if ((x + ((s % 4) + 0.5) / 4 - 20) ** 2 + (y + (Math.floor(s / 4) + 0.5) / 4 - 15) ** 2 <= r * r) inside++;
-          mask[y * w + x] = Math.round((255 * inside) / 16);
+          for (let s = 0; s < 64; s++)
+            if ((x + ((s % 8) + 0.5) / 8 - 19.83) ** 2 + (y + (Math.floor(s / 8) + 0.5) / 8 - 15.27) ** 2 <= r * r) inside++;
+          mask[y * w + x] = Math.round((255 * inside) / 64);
         }
       writeGreyMask(join(masks, `ISIC_${k}.png`), w, h, mask);
     }

@@ -33,15 +33,15 @@ function rowCounts(s: Setup): number[] {
   return ['datasets', 'classes', 'images', 'annotations'].map((t) => db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number);
 }
 
-/** A disc drawn at 4x and averaged down: 0 outside, 255 inside, in-between values along its edge. */
+/** A disc drawn at 8x and averaged down: 0 outside, 255 inside, in-between values along its edge. */
 function softDisc(cx: number, cy: number, r: number): Uint8Array {
   const out = new Uint8Array(W * H);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       let inside = 0;
-      for (let sy = 0; sy < 4; sy++)
-        for (let sx = 0; sx < 4; sx++) if ((x + (sx + 0.5) / 4 - cx) ** 2 + (y + (sy + 0.5) / 4 - cy) ** 2 <= r * r) inside++;
-      out[y * W + x] = Math.round((255 * inside) / 16);
+      for (let sy = 0; sy < 8; sy++)
+        for (let sx = 0; sx < 8; sx++) if ((x + (sx + 0.5) / 8 - cx) ** 2 + (y + (sy + 0.5) / 8 - cy) ** 2 <= r * r) inside++;
+      out[y * W + x] = Math.round((255 * inside) / 64);
     }
   return out;
 }
@@ -98,8 +98,8 @@ async function scoreRun(s: Setup, datasetId: number, path: string, run = 'p') {
 }
 
 describe('folder import: soft (anti-aliased) binary masks', () => {
-  const discs = [softDisc(12, 10, 7.3), softDisc(25, 15, 9.6), softDisc(20, 20, 5.2)];
-  const preds = [softDisc(13, 10, 7), softDisc(24, 14, 9), softDisc(21, 19, 6)].map((m) => m.map((v) => (v > 127 ? 255 : 0)));
+  const discs = [softDisc(12.37, 10.81, 7.3), softDisc(25.13, 15.42, 9.6), softDisc(20.71, 19.29, 5.2)]; // 35, 41, 18 edge values
+  const preds = [softDisc(13.1, 10.2, 7), softDisc(24.3, 14.6, 9), softDisc(21.2, 19.1, 6)].map((m) => m.map((v) => (v > 127 ? 255 : 0)));
 
   it('refuses them as class indices, in one line naming the masks and --mask-threshold; nothing is written', async () => {
     const s = setup();
@@ -147,6 +147,19 @@ describe('folder import: soft (anti-aliased) binary masks', () => {
     const done = await importFolder(s, { dir, masksDir: folder(s.root, 'masks', { 'a.png': blocks(0), 'b.png': blocks(50) }) });
     expect(done.error).toBeNull();
     expect(ImportResult.parse(done.result).annotated).toBe(2);
+  });
+
+  it('does not take thin structures of a few classes (lane markings, 1 pixel wide) for soft masks', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b']);
+    const lanes = (shift: number): Uint8Array => {
+      const m = new Uint8Array(W * H);
+      for (let c = 1; c <= 12; c++) for (let y = 0; y < H; y++) m[y * W + ((3 * c + shift + (y >> 3)) % W)] = c;
+      return m;
+    };
+    const done = await importFolder(s, { dir, masksDir: folder(s.root, 'masks', { 'a.png': lanes(0), 'b.png': lanes(1) }) });
+    expect(done.error).toBeNull();
+    expect((await s.client.call('classes.list', { datasetId: ImportResult.parse(done.result).datasetId })).length).toBe(13);
   });
 });
 

@@ -218,7 +218,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   let allBinary = true;
   let anyMask = false;
   // Grey masks' in-between values (soft, anti-aliased binary masks; refused below).
-  const between: BetweenValues & { files: string[] } = { pixels: 0, inside: 0, files: [] };
+  const between: SoftMaskSigns = { pixels: 0, inside: 0, files: [], mostInOneMask: 0 };
   // How the grey masks spell their values, to tell a binary set saved two ways (0/1 and 0/255) from
   // an index set with ignore (binaryReading, below).
   const spelling: MaskSpelling = { only255: [], only1: [], other: 0 };
@@ -238,6 +238,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       between.pixels += outcome.between.pixels;
       between.inside += outcome.between.inside;
       between.files.push(basename(maskPathOf(image.file) ?? image.file));
+      const inOne = outcome.values.filter((v) => v > 0 && v < 255).length;
+      if (inOne > between.mostInOneMask) between.mostInOneMask = inOne;
     }
     noteSpelling(spelling, image.file, outcome.kind, outcome.values);
   };
@@ -388,14 +390,24 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
 
 const examples = (files: readonly string[]): string => `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}`;
 
+/** What grey masks' in-between values (1..254) look like over a folder import. */
+interface SoftMaskSigns extends BetweenValues {
+  /** The masks holding such values. */
+  files: string[];
+  /** The most distinct in-between values one mask holds. */
+  mostInOneMask: number;
+}
+
 /**
  * Grey masks whose in-between values (1..254) are many and sit in thin bands, not regions: soft,
  * anti-aliased binary masks (resized with interpolation, or saved as JPEG once). Read as class indices
  * every edge value would be a class and the object (255) ignore, so the scores would mean nothing.
+ * Class-index masks hold regions; thin structures of a few classes (lanes, cracks) have no mask with
+ * 16 distinct values in thin bands, which an irregular soft edge has.
  */
-function refuseSoftMasks(between: BetweenValues & { files: string[] }, values: Set<number>): void {
+function refuseSoftMasks(between: SoftMaskSigns, values: Set<number>): void {
   const distinct = [...values].filter((v) => v > 0 && v < 255).length;
-  if (between.pixels === 0 || distinct < 8 || between.inside >= 0.3 * between.pixels) return;
+  if (between.pixels === 0 || between.mostInOneMask < 16 || between.inside >= 0.3 * between.pixels) return;
   throw new ApiError(
     'INVALID_INPUT',
     `${between.files.length} mask(s) look like soft (anti-aliased) binary masks (${examples(between.files)}): ${distinct} values between 0 and 255 in thin bands along edges (${Math.round((100 * between.inside) / between.pixels)}% inside regions); read as class indices each would be a class and 255 ignore. Import with --mask-threshold 127 (the Import dialog's mask reading: 127) to read value > 127 as the object, or save the masks with class values`,
