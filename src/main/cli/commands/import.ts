@@ -123,12 +123,27 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .requiredOption('--run <run>', 'name of the new run')
     .addOption(new Option('--format <format>', 'what PATH holds').choices(PredictionFormat.options).makeOptionMandatory())
     .option('--min-score <score>', 'coco-results: leave out results scoring below this (e.g. 0.5)', parseScore)
+    .option(
+      '--mask-threshold <t>',
+      'png: grey value > t is the target / class 1 (probability maps on referring or two-class datasets)',
+      parseThreshold,
+    )
+    .option('--reduce-zero-label', "png: files written as class + 1 (mmseg's format_only on a --reduce-zero-label dataset)")
     .option('--eval', 'then score the run as `tessera eval` does, in the same process')
     .option('--json', 'print the result as JSON (with --eval: {"import": ..., "eval": ...})')
     .action(
       async (
         path: string,
-        opts: { dataset: string; run: string; format: PredictionFormat; minScore?: number; eval?: boolean; json?: boolean },
+        opts: {
+          dataset: string;
+          run: string;
+          format: PredictionFormat;
+          minScore?: number;
+          maskThreshold?: number;
+          reduceZeroLabel?: boolean;
+          eval?: boolean;
+          json?: boolean;
+        },
       ) => {
         if (opts.minScore !== undefined && opts.format !== 'coco-results')
           throw new ApiError('INVALID_INPUT', '--min-score applies to --format coco-results only');
@@ -146,6 +161,8 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
             format: opts.format,
             path,
             ...(opts.minScore === undefined ? {} : { minScore: opts.minScore }),
+            ...(opts.maskThreshold === undefined ? {} : { maskThreshold: opts.maskThreshold }),
+            ...(opts.reduceZeroLabel === true ? { reduceZeroLabel: true } : {}),
           });
           // PNG predictions are counted while imported: scoring them reads the stored counts.
           return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };

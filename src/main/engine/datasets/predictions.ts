@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { perQueryNaming, samplesByFileStem } from './stems';
@@ -27,6 +28,59 @@ export interface PredictionsImportParams {
   path: string;
   /** coco-results: results scoring below this are left out. */
   minScore?: number | undefined;
+  /** png: grey values above this are the target / class 1 (probability maps; referring or two-class datasets). */
+  maskThreshold?: number | undefined;
+  /** png: files written as class + 1 (mmseg's format_only on a reduce_zero_label dataset). */
+  reduceZeroLabel?: boolean | undefined;
+}
+
+/** How a PNG import reads values (checked against the dataset before any file is read). */
+interface PngReading {
+  threshold?: number | undefined;
+  reduceZeroLabel?: boolean | undefined;
+  outOfRangeHint?: string | undefined;
+}
+
+/** Whether the dataset's masks were imported with mmseg's reduce_zero_label (datasets/folder.ts). */
+function reducedZeroLabel(db: StoreDeps['db'], datasetId: number): boolean {
+  const meta = db.prepare('SELECT meta FROM datasets WHERE id = ?').pluck().get(datasetId) as string | null | undefined;
+  try {
+    const parsed =
+      meta === null || meta === undefined ? null : (JSON.parse(meta) as { maskReading?: { reduceZeroLabel?: unknown } } | null);
+    return parsed?.maskReading?.reduceZeroLabel === true;
+  } catch {
+    return false;
+  }
+}
+
+function pngReading(
+  params: PredictionsImportParams,
+  dataset: { name: string; task: string },
+  classes: number[],
+  reduced: boolean,
+): PngReading {
+  const { maskThreshold: t, reduceZeroLabel } = params;
+  if (t === undefined && reduceZeroLabel !== true)
+    return reduced
+      ? {
+          outOfRangeHint:
+            "; the dataset's masks were imported with --reduce-zero-label: files written as class + 1 (mmseg's format_only) need --reduce-zero-label",
+        }
+      : {};
+  const flag = t !== undefined ? '--mask-threshold' : '--reduce-zero-label';
+  if (params.format !== 'png') throw new ApiError('INVALID_INPUT', `${flag} applies to --format png only`);
+  if (t !== undefined && reduceZeroLabel === true)
+    throw new ApiError('INVALID_INPUT', '--mask-threshold and --reduce-zero-label read files in two different ways: choose one');
+  if (t !== undefined && !(Number.isInteger(t) && t >= 0 && t <= 254))
+    throw new ApiError('INVALID_INPUT', `--mask-threshold must be a whole number from 0 to 254 (value > it is the target), not ${t}`);
+  if (t !== undefined && dataset.task !== 'referring' && !(classes.length === 2 && classes.every((c) => c === 0 || c === 1)))
+    throw new ApiError(
+      'INVALID_INPUT',
+      `--mask-threshold reads binary masks: dataset "${dataset.name}" has ${classes.length} classes (it applies to referring datasets and datasets of two classes)`,
+    );
+  if (reduceZeroLabel === true && dataset.task !== 'semantic')
+    throw new ApiError('INVALID_INPUT', `--reduce-zero-label reads class indices: dataset "${dataset.name}" is ${dataset.task}`);
+  return t !== undefined ? { threshold: t } : { reduceZeroLabel: true };
 }
 
 type Staged = Map<number, Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>>;
@@ -84,6 +138,8 @@ async function matchPngs(dir: string, images: DatasetImage[], datasetName: strin
 /** One PNG prediction, decoded and encoded (and counted) by the pool, as it is written. */
 interface PngItem {
   sampleId: number;
+  /** Whether the file holds class 0 (PNG files only). */
+  zero?: boolean;
   regions: Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>;
   /** Its counts against the ground truth it was read with (that ground truth's counter value then); null: not counted. */
   counted: { rows: CountRow[]; gtRev: number | null } | null;
@@ -101,6 +157,7 @@ async function readPngs(
   matched: MatchedFile[],
   classes: number[],
   foreground: boolean,
+  reading: PngReading,
   counting: { revs: ReturnType<typeof revReaders>; repos: StoreDeps['repos']; numClasses: number } | null,
   write: (item: PngItem) => Promise<void>,
   ctx: JobContext,
@@ -137,11 +194,21 @@ async function readPngs(
         if (groundTruth.length > 0)
           count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };
       }
-      return { path: join(dir, file), fileName: image.fileName, width: image.width, height: image.height, classes, foreground, count };
+      return {
+        path: join(dir, file),
+        fileName: image.fileName,
+        width: image.width,
+        height: image.height,
+        classes,
+        foreground,
+        count,
+        ...reading,
+      };
     },
     (result, { image, sampleId }) =>
       write({
         sampleId,
+        zero: result.zero,
         regions: predictionPngRegions(result, image.height, image.width),
         counted: result.rows === null ? null : { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null },
       }),
@@ -178,14 +245,24 @@ async function stageCocoResults(
         // As strict as the instances reader: "1" or [1] is not the image id 1.
         const imageId = o['image_id'];
         if (typeof imageId !== 'number' || !Number.isInteger(imageId))
-          return fail(`"image_id" is ${imageId === undefined ? 'missing' : JSON.stringify(imageId)}, expected an integer`);
+          return fail(
+            `"image_id" is ${imageId === undefined ? 'missing' : JSON.stringify(imageId)}, expected an integer${
+              imageId === undefined && 'file_name' in o
+                ? " (a result per file name, as detectron2's sem_seg_predictions.json or SAM's masks: import those as PNG label maps)"
+                : ''
+            }`,
+          );
         const image = byId.get(String(imageId));
         if (image === undefined)
           return fail(
             `image_id ${JSON.stringify(o['image_id'])} is not an image of the dataset (COCO results match images by their COCO id)`,
           );
         const classIdx = classOf.get(o['category_id'] as number);
-        if (classIdx === undefined) return fail(`category_id ${JSON.stringify(o['category_id'])} is not a category of the dataset`);
+        if (classIdx === undefined)
+          return fail(
+            `category_id ${JSON.stringify(o['category_id'])} is not a category of the dataset (its COCO ids: ${cocoIds(classOf)}; a toolbox's contiguous 0- or 1-based ids need its mapping back to the dataset's ids)`,
+          );
+        if (o['segmentation'] === undefined) return fail('no segmentation (bbox-only results cannot be painted as masks)');
         const score = o['score'];
         if (score !== undefined && (typeof score !== 'number' || !Number.isFinite(score))) return fail('score is not a number');
         let seg;
@@ -224,6 +301,31 @@ async function stageCocoResults(
  * pixels (PIL, or a Tessera VOC export, which writes the stored grid) would lie mirrored or turned
  * without any size to tell. Named, so a researcher can check.
  */
+/** A dataset's COCO category ids for a message: all of a few, the first ten of many. */
+function cocoIds(classOf: Map<number, number>): string {
+  const ids = [...classOf.keys()].sort((a, b) => a - b);
+  return ids.length > 12 ? `${ids.slice(0, 10).join(', ')}, … (${ids.length})` : ids.join(', ');
+}
+
+/** What a folder held when none of its files matched: a few names and why, and the names expected. */
+function noMatchDetail(format: PredictionFormat, path: string, skipped: SkippedFile[], images: DatasetImage[]): string {
+  if (format === 'coco-results') return '';
+  const ext = format === 'png' ? '.png' : format === 'npy' ? '.npy' : '.npz';
+  const example =
+    images[0] === undefined
+      ? ''
+      : ` (expected <image stem>${ext}, e.g. ${basename(images[0].fileName, extname(images[0].fileName))}${ext})`;
+  const seen = skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`);
+  if (seen.length > 0) return `${example}; found ${skipped.length} other file(s): ${seen.join('; ')}${skipped.length > 3 ? '; …' : ''}`;
+  let others: string[] = [];
+  try {
+    others = readdirSync(path).filter((f) => !f.startsWith('.'));
+  } catch {
+    // Listed once already: an error here only loses the detail.
+  }
+  return `${example}; it holds no ${ext} file${others.length > 0 ? ` (found ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})` : ''}`;
+}
+
 function turnedGridNotes(images: DatasetImage[]): string[] {
   const turned = images.filter((i) => i.grid === 'oriented' && i.exifOrientation >= 2 && i.exifOrientation <= 4).map((i) => i.fileName);
   if (turned.length === 0) return [];
@@ -289,6 +391,13 @@ export async function importPredictions(
 
   const images = datasetImages(deps.db, dataset.id);
   const classes = datasetClasses(deps.db, dataset.id);
+  const reduced = reducedZeroLabel(deps.db, dataset.id);
+  const reading = pngReading(
+    params,
+    dataset,
+    classes.map((c) => c.index),
+    reduced,
+  );
   const pick = sampleOf(dataset.name);
   const skipped: SkippedFile[] = [];
   const format = params.format;
@@ -309,6 +418,16 @@ export async function importPredictions(
     staged = read.staged;
     leftOut = read.scores.below;
     notes = scoreNotes(read.scores, params.minScore);
+    // A results file lists detections: an image without any is predicted all background. A file for a
+    // part of the dataset (a val subset, an interrupted inference) looks the same: say how many.
+    const without = images.filter((i) => !i.sampleIds.some((s) => staged.has(s)));
+    if (staged.size > 0 && without.length > 0)
+      notes.push(
+        `${without.length} of ${images.length} images have no result${params.minScore === undefined ? '' : ` at or above --min-score ${params.minScore}`} (${without
+          .slice(0, 3)
+          .map((i) => i.fileName)
+          .join(', ')}${without.length > 3 ? ', …' : ''}): they are scored as predicted all background`,
+      );
   } else
     heatmaps = planHeatmaps(
       format,
@@ -324,7 +443,11 @@ export async function importPredictions(
       `${path}: all ${leftOut} results score below --min-score ${params.minScore} (or have no score): nothing to import`,
     );
   if (staged.size === 0 && heatmaps.length === 0 && matchedPngs.length === 0)
-    throw new ApiError('INVALID_INPUT', `${path}: no predictions match any image of dataset "${dataset.name}"`, { skipped });
+    throw new ApiError(
+      'INVALID_INPUT',
+      `${path}: no predictions match any image of dataset "${dataset.name}"${noMatchDetail(format, path, skipped, images)}`,
+      { skipped },
+    );
 
   ctx.signal.throwIfAborted();
   // The run row first, hidden until its last slice is written (datasets/slicedWrite.ts): PNGs are
@@ -350,11 +473,13 @@ export async function importPredictions(
   const total = matchedPngs.length + staged.size + heatmaps.length;
   let regions = 0;
   let scored = 0;
+  let anyZero = false;
   const sampled = new Set<number>();
   try {
     const metrics = metricRowsStore(deps.db);
     const revs = revReaders(deps.db);
-    const writeRegions = ({ sampleId, regions: list, counted }: PngItem): void => {
+    const writeRegions = ({ sampleId, regions: list, counted, zero }: PngItem): void => {
+      if (zero === true) anyZero = true;
       // The run is new: its rows are plain inserts.
       deps.repos.predictions.insertIntoHiddenRun(runId, sampleId, list);
       regions += list.length;
@@ -381,6 +506,7 @@ export async function importPredictions(
         matchedPngs,
         classes.map((c) => c.index),
         dataset.task === 'referring',
+        reading,
         counting,
         (item) => slices.add(item),
         ctx,
@@ -418,6 +544,12 @@ export async function importPredictions(
     throw err;
   }
   ctx.progress(total, total, 'done');
+  // mmseg's format_only writes class + 1 on reduce_zero_label datasets: such files never hold 0, and
+  // read as class indices every class is off by one (refused only when the top class occurs).
+  if (reduced && format === 'png' && reading.threshold === undefined && reading.reduceZeroLabel !== true && !anyZero)
+    notes.push(
+      `none of the ${matchedPngs.length} files holds 0 (class 0 "${classes.find((c) => c.index === 0)?.name ?? '0'}"), and the dataset's masks were imported with --reduce-zero-label: files written as class + 1 (mmseg's format_only) are off by one class; import them again with --reduce-zero-label`,
+    );
   return {
     runId,
     name: params.run,

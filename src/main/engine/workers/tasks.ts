@@ -32,6 +32,12 @@ export interface PredictionPngTask {
    * validate(); LISA and READ save their masks as 0/100 or 0/255).
    */
   foreground?: boolean;
+  /** Grey values above this are the target / class 1 (a probability map on a referring or two-class dataset). */
+  threshold?: number | undefined;
+  /** mmseg's format_only files of a reduce_zero_label dataset: value v is class v - 1 (0 never occurs). */
+  reduceZeroLabel?: boolean | undefined;
+  /** Said after the refusal of a value that is not a class (what the dataset's files are likely written as). */
+  outOfRangeHint?: string | undefined;
   /** Ground truth to count against (semantic datasets), painted in order; null: do not count. */
   count: { numClasses: number; groundTruth: Array<{ classIdx: number; rle: Rle }> } | null;
 }
@@ -48,6 +54,57 @@ export interface PredictionPngResult {
   counts: string[];
   /** metrics/sampleCounts.ts rows of this prediction against the ground truth, five numbers each (class, tp, fp, fn, gt pixels); null when not counted. */
   rows: Float64Array | null;
+  /** Whether some pixel is class 0 (background, or a reduce_zero_label dataset's first class). */
+  zero: boolean;
+}
+
+/** The distinct values of a decoded mask, ascending. */
+function valuesOf(data: Uint8Array): number[] {
+  const seen = new Uint8Array(256);
+  for (let k = 0; k < data.length; k++) seen[data[k]!] = 1;
+  const out: number[] = [];
+  for (let v = 0; v < 256; v++) if (seen[v] === 1) out.push(v);
+  return out;
+}
+
+const shownValues = (values: number[]): string =>
+  values.length > 6 ? `${values.slice(0, 5).join(', ')}, …, ${values.at(-1)}` : values.join(', ');
+
+/**
+ * A prediction PNG's values as labels: at a threshold (grey only), shifted by reduce_zero_label's +1,
+ * any non-zero value (a referring mask of two values), 0/255 binary (a dataset of two classes), or as they are.
+ */
+function predictionLabels(task: PredictionPngTask, mask: { data: Uint8Array; kind: 'palette' | 'grey' | 'binary' }): Uint8Array {
+  const { path } = task;
+  if (task.threshold !== undefined) {
+    if (mask.kind === 'palette')
+      throw new ApiError('INVALID_INPUT', `${path}: a palette PNG holds class indices; --mask-threshold reads grey PNGs`, { file: path });
+    const t = task.threshold;
+    return mask.data.map((v) => (v > t ? 1 : 0));
+  }
+  if (task.reduceZeroLabel === true) {
+    let zeros = 0;
+    for (let k = 0; k < mask.data.length; k++) if (mask.data[k] === 0) zeros++;
+    if (zeros > 0)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${path}: value 0 (${zeros} pixels): --reduce-zero-label reads files written as class + 1 (mmseg's format_only), which never hold 0; import class indices (mmseg's raw output) without it`,
+        { file: path },
+      );
+    return mask.data.map((v) => (v === 255 ? 255 : v - 1));
+  }
+  if (task.foreground === true) {
+    // LISA and READ save two values (0/100, 0/255); more is a probability map or a mask once saved as JPEG.
+    const values = valuesOf(mask.data);
+    if (values.length > 2)
+      throw new ApiError(
+        'INVALID_INPUT',
+        `${path}: holds ${values.length} values (${shownValues(values)}), not a mask of two (0 and the target, as LISA's 0/100 or 0/255): a probability map, or a mask once saved as JPEG? --mask-threshold T reads value > T as the target (127 on a 0-255 probability map)`,
+        { file: path },
+      );
+    return mask.data.map((v) => (v === 0 ? 0 : 1));
+  }
+  return mask.kind === 'binary' && task.classes.every((c) => c === 0 || c === 1) ? mask.data.map((v) => (v === 255 ? 1 : 0)) : mask.data;
 }
 
 export function predictionPngRegions(
@@ -94,27 +151,26 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
   // 0/255 masks are binary predictions on a dataset of two classes (or none yet): 255 = foreground class 1;
   // on a referring dataset any non-zero value is. On a dataset of more classes 255 is a value like any
   // other (refused below: a prediction has no ignore), whichever other values the file holds.
-  const binaryClasses = task.classes.every((c) => c === 0 || c === 1);
-  const labels =
-    task.foreground === true
-      ? mask.data.map((v) => (v === 0 ? 0 : 1))
-      : mask.kind === 'binary' && binaryClasses
-        ? mask.data.map((v) => (v === 255 ? 1 : 0))
-        : mask.data;
+  const labels = predictionLabels(task, mask);
   const predRuns = task.count !== null ? PRED_RUNS.reset() : null;
-  const parts = labelMapToRles(labels, mask.height, mask.width, predRuns === null ? undefined : (v, end) => predRuns.push(v, end)).filter(
-    (p) => p.classIdx !== 0,
-  );
+  const all = labelMapToRles(labels, mask.height, mask.width, predRuns === null ? undefined : (v, end) => predRuns.push(v, end));
+  const parts = all.filter((p) => p.classIdx !== 0);
   const classes = new Set(task.classes);
   for (const p of parts) {
     // A prediction has no "ignore": 255 in an index PNG is refused here, as evaluation would (docs/design.md §5.1).
     if ((classes.size > 0 && !classes.has(p.classIdx)) || p.classIdx === 255) {
+      const soft = task.classes.length === 2 && mask.kind === 'grey' && task.threshold === undefined ? valuesOf(mask.data) : [];
+      const shifted = task.reduceZeroLabel === true ? ` (file value ${p.classIdx + 1} read as class ${p.classIdx})` : '';
       throw new ApiError(
         'INVALID_INPUT',
-        `${path}: value ${p.classIdx} (${p.area} pixels) is not a class of the dataset (${classList([...classes])})${
+        `${path}: value ${p.classIdx}${shifted} (${p.area} pixels) is not a class of the dataset (${classList([...classes])})${
           p.classIdx === 255
             ? `; predictions cannot mark pixels as ignore${mask.kind === 'binary' ? ' (a file of 0 and 255 is a binary mask only on a dataset of two classes)' : ''}`
             : ''
+        }${
+          soft.length > 2
+            ? `; the file holds ${soft.length} values (${shownValues(soft)}): a probability map? --mask-threshold 127 reads value > 127 as class 1`
+            : (task.outOfRangeHint ?? '')
         }`,
         { file: path },
       );
@@ -136,6 +192,7 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     areas: Float64Array.from(parts, (p) => p.area),
     counts: parts.map((p) => p.rle.counts),
     rows: packed,
+    zero: all.some((p) => p.classIdx === 0),
   };
 }
 

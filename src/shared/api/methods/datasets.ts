@@ -103,6 +103,10 @@ export const datasetMethods = {
       path: Path,
       /** coco-results: leave out results scoring below this (and those without a score). */
       minScore: z.number().finite().optional(),
+      /** png: grey values above this are the target / class 1 (probability maps; referring or two-class datasets). */
+      maskThreshold: z.number().int().min(0).max(254).optional(),
+      /** png: files written as class + 1 (mmseg's format_only on a reduce_zero_label dataset): value v is class v - 1. */
+      reduceZeroLabel: z.boolean().optional(),
     }),
     output: JobStarted,
   },
