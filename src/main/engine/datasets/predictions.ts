@@ -16,7 +16,7 @@ import { predictionPngRegions, predictionPngRows, type PredictionPngTask } from 
 import { segmentationToRle } from './cocoReader';
 import { streamJsonArrays } from './jsonStream';
 import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHeatmaps';
-import { datasetClasses, datasetImages, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
+import { datasetClasses, datasetImages, datasetReducesZeroLabel, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
 import { removeHiddenRun, StreamedSlices, writeInSlices } from './slicedWrite';
 import { revReaders } from '../store/repos/evaluation';
 import type { StoreDeps } from './staging';
@@ -39,18 +39,6 @@ interface PngReading {
   threshold?: number | undefined;
   reduceZeroLabel?: boolean | undefined;
   outOfRangeHint?: string | undefined;
-}
-
-/** Whether the dataset's masks were imported with mmseg's reduce_zero_label (datasets/folder.ts). */
-function reducedZeroLabel(db: StoreDeps['db'], datasetId: number): boolean {
-  const meta = db.prepare('SELECT meta FROM datasets WHERE id = ?').pluck().get(datasetId) as string | null | undefined;
-  try {
-    const parsed =
-      meta === null || meta === undefined ? null : (JSON.parse(meta) as { maskReading?: { reduceZeroLabel?: unknown } } | null);
-    return parsed?.maskReading?.reduceZeroLabel === true;
-  } catch {
-    return false;
-  }
 }
 
 function pngReading(
@@ -391,7 +379,7 @@ export async function importPredictions(
 
   const images = datasetImages(deps.db, dataset.id);
   const classes = datasetClasses(deps.db, dataset.id);
-  const reduced = reducedZeroLabel(deps.db, dataset.id);
+  const reduced = datasetReducesZeroLabel(deps.db, dataset.id);
   const reading = pngReading(
     params,
     dataset,

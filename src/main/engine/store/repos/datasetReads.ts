@@ -51,6 +51,18 @@ export function requireDataset(db: Db, datasetId: number): { id: number; name: s
   return row;
 }
 
+/** Whether the dataset's masks were imported with mmseg's reduce_zero_label (its meta, datasets/folder.ts). */
+export function datasetReducesZeroLabel(db: Db, datasetId: number): boolean {
+  const meta = db.prepare('SELECT meta FROM datasets WHERE id = ?').pluck().get(datasetId) as string | null | undefined;
+  try {
+    const parsed =
+      meta === null || meta === undefined ? null : (JSON.parse(meta) as { maskReading?: { reduceZeroLabel?: unknown } } | null);
+    return parsed?.maskReading?.reduceZeroLabel === true;
+  } catch {
+    return false;
+  }
+}
+
 export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
   const rows = db
     .prepare(
