@@ -273,3 +273,53 @@ describe('prediction files that cover part of the dataset, or nothing', () => {
     );
   });
 });
+
+/** An .npy file as numpy writes it (format 1.0, header padded to 64 bytes), written by hand here. */
+function npy(path: string, descr: string, shape: number[], data: Buffer): void {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const pad = 64 - ((10 + dict.length + 1) % 64);
+  const header = `${dict}${' '.repeat(pad % 64)}\n`;
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(path, Buffer.concat([head, Buffer.from(header, 'latin1'), data]));
+}
+
+describe('.npy files that are not heatmaps', () => {
+  it('a class map (int64 [H,W], argmax saved) and a channel-last [H,W,C] are refused, saying what to save; a float [H,W] map is a heatmap', async () => {
+    const s = setup();
+    const images = join(s.root, 'images');
+    mkdirSync(images, { recursive: true });
+    await writeSolidImage(join(images, 'a.png'), W, H, [80, 80, 80]);
+    const labels = new Uint8Array(W * H).map((_, k) => k % 3);
+    const done = await finishJob(s.client, () =>
+      s.client.call('datasets.importFolder', { dir: images, masksDir: folder(s.root, 'masks', { 'a.png': labels }), name: 'three' }),
+    );
+    const datasetId = ImportResult.parse(done.result).datasetId;
+
+    const classMap = join(s.root, 'classmap');
+    mkdirSync(classMap);
+    const int64 = Buffer.alloc(W * H * 8);
+    labels.forEach((v, k) => int64.writeBigInt64LE(BigInt(v), k * 8));
+    npy(join(classMap, 'a.npy'), '<i8', [H, W], int64);
+    expect((await importRun(s, { datasetId, run: 'c', format: 'npy', path: classMap })).error).toBe(
+      `${join(classMap, 'a.npy')}: holds class indices (int64 [H,W], every value a class of the dataset): a class map, not a heatmap; save it as a grey PNG (PIL Image.fromarray(a.astype(np.uint8))) and import --format png to score it`,
+    );
+
+    const hwc = join(s.root, 'hwc');
+    mkdirSync(hwc);
+    npy(join(hwc, 'a.npy'), '<f4', [H, W, 3], Buffer.alloc(W * H * 3 * 4));
+    expect((await importRun(s, { datasetId, run: 'h', format: 'npy', path: hwc })).error).toBe(
+      `${join(hwc, 'a.npy')}: the array has shape (${H}, ${W}, 3): channel-last [H,W,C] at the image's size (${H}x${W}); heatmaps are [C,H,W] or [H,W]: save np.transpose(a, (2, 0, 1))`,
+    );
+
+    const maps = join(s.root, 'maps');
+    mkdirSync(maps);
+    const f32 = Buffer.alloc(W * H * 4);
+    for (let k = 0; k < W * H; k++) f32.writeFloatLE((k % 7) / 7, k * 4);
+    npy(join(maps, 'a.npy'), '<f4', [H, W], f32);
+    const ok = await importRun(s, { datasetId, run: 'm', format: 'npy', path: maps });
+    expect(ok.error).toBeNull();
+    expect(ok.result?.heatmaps).toBe(1);
+  });
+});

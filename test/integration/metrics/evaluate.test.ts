@@ -235,7 +235,7 @@ describe('mIoU definitions where they differ, and empty cases', () => {
       meta: {},
     });
     await expect(client.call('metrics.scores', { datasetId: fx3.datasetId, runId: camOnly })).rejects.toThrow(
-      'run "cams" has no masks to score (it holds only heatmaps)',
+      'run "cams" has no masks to score (it holds only heatmaps: CAMs are scored by eval --cam-sweep; logits or probabilities need their argmax saved as PNG label maps)',
     );
   });
 

@@ -99,10 +99,32 @@ function channelLimit(item: HeatmapPlanItem): number {
   return item.classes.size > 0 ? item.classes.size : MAX_HEATMAP_CHANNELS;
 }
 
+/**
+ * An integer [H,W] at the image's size whose values are all classes of the dataset is a class map
+ * (`logits.argmax(0)` saved as .npy), not a heatmap: stored as one it would never be scored.
+ */
+function refuseClassMap(item: HeatmapPlanItem, a: NpyArray): void {
+  if (a.dtype === 'float32' || a.dtype === 'float64' || a.shape.length !== 2 || item.classes.size === 0) return;
+  if (a.shape[0] !== item.image.height || a.shape[1] !== item.image.width) return;
+  const data = a.data;
+  for (let k = 0; k < data.length; k++) if (!item.classes.has(data[k] as number)) return;
+  throw invalid(
+    item.file,
+    `holds class indices (${a.dtype} [H,W], every value a class of the dataset): a class map, not a heatmap; save it as a grey PNG (PIL Image.fromarray(a.astype(np.uint8))) and import --format png to score it`,
+  );
+}
+
 /** Shape checks made from the header alone, before the data is read or inflated. */
 function checkHeatmapShape(file: string, header: NpyHeader, item: HeatmapPlanItem, what: string): void {
   const { shape } = header;
   if (shape.some((n) => n === 0)) throw invalid(file, `${what} has shape (${shape.join(', ')}): it holds no values`);
+  // [H,W,C] at the image's size (numpy's and PIL's channel-last order): read as [C,h,w] its axes would be mixed up.
+  const { width, height } = item.image;
+  if (shape.length === 3 && shape[0] === height && shape[1] === width && (shape[2] as number) < height)
+    throw invalid(
+      file,
+      `${what} has shape (${shape.join(', ')}): channel-last [H,W,C] at the image's size (${height}x${width}); heatmaps are [C,H,W] or [H,W]: save np.transpose(a, (2, 0, 1))${shape[2] === 1 ? ' or a[..., 0]' : ''}`,
+    );
   if (shape.length === 3 && (shape[0] as number) > channelLimit(item)) {
     const limit = item.classes.size > 0 ? `the dataset has ${item.classes.size} classes` : `at most ${MAX_HEATMAP_CHANNELS} are allowed`;
     throw invalid(file, `${what} has ${shape[0]} channels (shape (${shape.join(', ')})); ${limit}`);
@@ -179,6 +201,7 @@ export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatm
     checkHeatmapShape(item.file, header, item, 'the array');
     const a = parseNpy(fileBytes(item.file), item.file);
     checkFinite(item.file, a, 'the array');
+    refuseClassMap(item, a);
     return asHeatmap(a.shape.length === 3 ? 'cam' : 'heatmap', a, { source: basename(item.file) });
   }
   const bytes = fileBytes(item.file);

@@ -69,7 +69,11 @@ export function loadEvaluationSet(db: Db, dataset: DatasetHeader, run: RunSummar
   if (!runHasPredictions(db, run.id)) {
     throw new ApiError(
       'INVALID_INPUT',
-      `run "${run.name}" has no masks to score (it holds ${run.predictedSamples > 0 ? 'only heatmaps' : 'no results yet'})`,
+      `run "${run.name}" has no masks to score (it holds ${
+        run.predictedSamples > 0
+          ? 'only heatmaps: CAMs are scored by eval --cam-sweep; logits or probabilities need their argmax saved as PNG label maps'
+          : 'no results yet'
+      })`,
     );
   }
   const rows = evaluationRows(db, dataset.id, run.id, task, runCoverage(db, run.id, run.status));
