@@ -231,6 +231,15 @@ describe('prediction files that cover part of the dataset, or nothing', () => {
     expect(run.result?.notes).toEqual([
       '2 of 4 images have no result (000000001002.png, 000000001003.png): they are scored as predicted all background',
     ]);
+    // Results without a score (a toolbox that drops them): the import says in which order they are painted.
+    const unscored = join(s.root, 'unscored.json');
+    writeFileSync(
+      unscored,
+      JSON.stringify([500, 503, 506, 509].map((image_id) => ({ image_id, category_id: 3, segmentation: encodeMask(box, H, W) }))),
+    );
+    expect((await importRun(s, { datasetId, run: 'unscored', format: 'coco-results', path: unscored })).result?.notes).toEqual([
+      "4 of 4 result(s) have no score: painted under the scored ones, by class index and then in file order within a class (where they overlap, a higher class index covers a lower one, whatever the file's order)",
+    ]);
   });
 
   it("COCO results as toolboxes write them without the dataset's mapping: the message names the dataset's ids or the format", async () => {

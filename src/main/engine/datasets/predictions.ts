@@ -215,7 +215,7 @@ async function stageCocoResults(
   ctx: JobContext,
 ): Promise<{ staged: Staged; scores: ResultScores }> {
   const label = basename(file);
-  const scores: ResultScores = { kept: 0, below: 0, belowHalf: 0 };
+  const scores: ResultScores = { kept: 0, below: 0, belowHalf: 0, unscored: 0 };
   const byId = new Map(images.filter((i) => i.externalId !== null).map((i) => [i.externalId as string, i]));
   const staged: Staged = new Map();
   const instance = new Map<string, number>();
@@ -270,6 +270,7 @@ async function stageCocoResults(
         }
         scores.kept++;
         if (typeof score === 'number' && score < 0.5) scores.belowHalf++;
+        if (score === undefined) scores.unscored++;
         const sampleId = pick(image);
         const key = `${sampleId}/${classIdx}`;
         const n = instance.get(key) ?? 0;
@@ -334,6 +335,8 @@ interface ResultScores {
   kept: number;
   below: number;
   belowHalf: number;
+  /** Kept results without a score. */
+  unscored: number;
 }
 
 /**
@@ -347,6 +350,11 @@ function scoreNotes(scores: ResultScores, minScore: number | undefined): string[
   if (scores.belowHalf > 0)
     notes.push(
       `${scores.belowHalf} of ${scores.kept} result(s) score below 0.5; every result is painted (highest score on top)${minScore === undefined ? ': pass --min-score 0.5 to keep only the confident ones' : ''}`,
+    );
+  // Without scores there is no confidence to order overlaps by: say which order paints them.
+  if (scores.unscored > 0)
+    notes.push(
+      `${scores.unscored} of ${scores.kept} result(s) have no score: painted under the scored ones, by class index and then in file order within a class (where they overlap, a higher class index covers a lower one, whatever the file's order)`,
     );
   return notes;
 }
