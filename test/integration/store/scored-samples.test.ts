@@ -4,10 +4,11 @@ import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
 import { inGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
 import { compareUtf8 } from '../../../src/shared/domain/imageOrder';
+import { decodeScoreList, decodedFromBytes, encodeScoreList } from '../../../src/main/engine/store/scoreSnapshots';
 import type { Db } from '../../../src/main/engine/store/db';
 import { tempDir } from '../../helpers/fixtures';
 
-// The scored samples of a dataset are fetched as JSON arrays built by SQLite (store/repos/evaluation.ts),
+// The scored samples of a dataset are fetched as arrays built by SQLite (a semantic dataset's names as one text) (store/repos/evaluation.ts),
 // whose order is checked against the gallery's: file names as SQLite's BINARY collation orders them
 // (UTF-8 bytes), then image id, then sample id. Names here are chosen where UTF-16 order differs.
 let engine: Engine;
@@ -99,6 +100,44 @@ describe('scored samples in gallery order', () => {
     // The supplementary-plane name sorts after U+E000 and U+FFFD, as UTF-8 bytes do (UTF-16 would put it first of them).
     const names = scoredSampleColumns(db, referring, 'referring').fileNames.filter((n, k, a) => a.indexOf(n) === k);
     expect(names.slice(-4)).toEqual(['\uE000.png', 'ｚ.png', '\uFFFD.png', '😀.png']);
+  });
+
+  it('a semantic listing comes as one UTF-8 text of names (sent on as bytes), and a name with a NUL in it takes the row query', () => {
+    const { repos } = engineInternals(engine);
+    const make = (name: string, names: readonly string[]): number => {
+      const datasetId = repos.datasets.create({ name, format: 'voc', task: 'semantic', sourcePath: null });
+      repos.datasets.addClasses(datasetId, [{ index: 0, name: 'bg', color: [0, 0, 0] }]);
+      names.forEach((fileName, n) => {
+        const imageId = repos.images.create({
+          datasetId,
+          path: `/y/${n}/${fileName}`,
+          fileName,
+          sha256: 'y',
+          bytes: 1,
+          width: 4,
+          height: 3,
+        });
+        const sampleId = repos.images.createSample(imageId);
+        repos.annotations.create({ sampleId, classIdx: 0, rle: { size: [3, 4], counts: '<' }, area: 12, bbox: [0, 0, 4, 3] });
+      });
+      return datasetId;
+    };
+    const withoutNul = NAMES.filter((n) => !n.includes('\u0000'));
+    const text = make('text', withoutNul);
+    const listed = scoredSampleColumns(db, text, 'semantic');
+    expect(listed).toEqual(byRows(text, 'semantic'));
+    expect(listed.fileNames).toHaveLength(withoutNul.length);
+    expect(decodedFromBytes(listed.fileNames)).toBe(true);
+    // Encoded again (kept, or sent to the engine's thread) from the text it came as: the same columns back.
+    const scores = Float64Array.from(listed.sampleIds, (id) => id / 10);
+    expect(decodeScoreList(encodeScoreList({ ...listed, scores }), false)).toEqual({ ...(byRows(text, 'semantic') as object), scores });
+    const nul = make('nul', ['a\u0000b.png', 'a.png', 'c.png']);
+    const rows = scoredSampleColumns(db, nul, 'semantic');
+    expect(rows).toEqual(byRows(nul, 'semantic'));
+    expect(rows.fileNames).toEqual(['a\u0000b.png', 'a.png', 'c.png']);
+    expect(decodedFromBytes(rows.fileNames)).toBe(false);
+    const empty = make('empty', []);
+    expect(scoredSampleColumns(db, empty, 'semantic')).toEqual(byRows(empty, 'semantic'));
   });
 
   it('an order that is not the gallery order is seen (the row query answers then)', () => {

@@ -15,6 +15,7 @@ import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import { KeptLists } from './keptLists';
 import { listPerImage, readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
 import { decodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
+import { usedOnce } from './perImageColumns';
 
 /** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx (engine/workerScript.ts). */
 function workerUrl(): URL {
@@ -178,7 +179,7 @@ export class ReadWorker {
 
 /** The columns a worker sent as score-list bytes (a check: the worker encoded them just now). */
 function scoreListOf(bytes: ArrayBuffer): ScoreListColumns {
-  const columns = decodeScoreList(new Uint8Array(bytes));
+  const columns = decodeScoreList(new Uint8Array(bytes), false);
   if (columns === null) throw new Error('read worker sent a malformed score list');
-  return columns;
+  return usedOnce(columns);
 }

@@ -38,12 +38,35 @@ export function imageScoreColumns(rows: readonly ImageScore[]): ImageScoreColumn
   };
 }
 
+/** Columns no one keeps: decoded in the engine's thread from a read worker's reply, for one answer. */
+const onceColumns = new WeakSet<ImageScoreColumns>();
+
+/** Marks columns as used once: perImageWire may hand their name lists on as they are. */
+export function usedOnce(c: ImageScoreColumns): ImageScoreColumns {
+  onceColumns.add(c);
+  return c;
+}
+
 /**
- * The contract's columns (metrics.perImage): plain arrays, null for no score. New arrays throughout:
- * `c` may be a kept read (in the engine's thread there is no clone between them), which no caller may change.
+ * The contract's columns (metrics.perImage): plain arrays, null for no score. New arrays throughout,
+ * except the name lists of columns used once (usedOnce): `c` may be a kept read (in the engine's
+ * thread there is no clone between them), which no caller may change.
  */
 export function perImageWire(c: ImageScoreColumns): PerImageScores {
   const n = c.scores.length;
+  if (onceColumns.has(c) && c.fileNames.length === n && c.queries.length === n) {
+    onceColumns.delete(c);
+    const scores: Array<number | null> = new Array(n);
+    const sampleIds: number[] = new Array(n);
+    const imageIds: number[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const s = c.scores[k]!;
+      scores[k] = Number.isNaN(s) ? null : s;
+      sampleIds[k] = c.sampleIds[k]!;
+      imageIds[k] = c.imageIds[k]!;
+    }
+    return { sampleIds, imageIds, fileNames: c.fileNames, queries: c.queries, scores };
+  }
   const scores: Array<number | null> = new Array(n);
   // Indexed copies: Array.from over a typed array walks its iterator (~8 ms per 100k column, ~1 ms this way).
   const sampleIds: number[] = new Array(n);

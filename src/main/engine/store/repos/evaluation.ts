@@ -5,6 +5,7 @@
 import type { Db } from '../db';
 import { hasTable } from '../schemaTables';
 import { compareUtf8 } from '../../../../shared/domain/imageOrder';
+import { sampleListOfNameText } from '../scoreSnapshots';
 
 type Task = 'semantic' | 'referring';
 
@@ -200,8 +201,24 @@ export interface ScoredSampleColumns {
 export function scoredSampleColumns(db: Db, datasetId: number, task: Task): ScoredSampleColumns {
   const listed = `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
        WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`;
-  // A semantic dataset's scored samples have no query (scoredSql): that column is not listed.
+  // A semantic dataset's scored samples have no query (scoredSql): that column is not listed, and the
+  // names come as one UTF-8 text (scoreSnapshots.ts sampleListOfNameText), not as JSON.
   const withQueries = task !== 'semantic';
+  if (!withQueries) {
+    const [ids, imageIds, named] = db
+      .prepare(
+        `SELECT json_group_array(id), json_group_array(image_id), CAST(group_concat(file_name, char(0)) || char(0) AS BLOB) FROM (${listed})`,
+      )
+      .raw()
+      .get(datasetId) as [string, string, Buffer | null];
+    const out = sampleListOfNameText(
+      Float64Array.from(JSON.parse(ids) as number[]),
+      Float64Array.from(JSON.parse(imageIds) as number[]),
+      named ?? new Uint8Array(0),
+    );
+    if (out !== null && inGalleryOrder(out)) return out;
+    return scoredSampleRows(db, listed, datasetId);
+  }
   const arrays = db
     .prepare(
       `SELECT json_group_array(id), json_group_array(image_id), json_group_array(file_name)${withQueries ? ', json_group_array(query)' : ''} FROM (${listed})`,
