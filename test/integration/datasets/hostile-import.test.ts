@@ -96,6 +96,9 @@ describe('hostile folder input', () => {
     const bad = Buffer.concat([Buffer.from(data.images + '/'), Buffer.from([0x61, 0xff, 0x2e, 0x70, 0x6e, 0x67])]);
     copyFileSync(join(data.images, 'img_000.png'), bad);
     symlinkSync(join(data.images, 'img_001.png'), join(data.images, 'linked.png'));
+    // The same in the mask folder: listed with the folder it is in.
+    const badMask = Buffer.concat([Buffer.from(data.masks + '/'), Buffer.from([0x62, 0xfe, 0x2e, 0x70, 0x6e, 0x67])]);
+    copyFileSync(join(data.masks, 'img_000.png'), badMask);
     const done = await finishJob(s.client, () => s.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks }));
     expect(done.error).toBeNull();
     const result = ImportResult.parse(done.result);
@@ -104,6 +107,7 @@ describe('hostile folder input', () => {
       expect.arrayContaining([
         { file: 'a\\xff.png', reason: 'file name is not valid UTF-8; rename the file' },
         { file: 'linked.png', reason: 'symbolic link (links are not followed; copy the file in)' },
+        { file: join(data.masks, 'b\\xfe.png'), reason: 'file name is not valid UTF-8; rename the file' },
       ]),
     );
     expect(engineInternals(s.engine).db.pragma('integrity_check', { simple: true })).toBe('ok');

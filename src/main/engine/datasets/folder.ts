@@ -50,20 +50,29 @@ function shownName(name: Buffer): string {
 }
 
 /**
+ * A folder's entries with their names as text. A file or link whose name is not valid UTF-8 (which no
+ * path string can reach) is left out and listed in `skipped`, shown as `shownAs(name)`.
+ */
+async function namedEntries(dir: string, skipped: SkippedFile[], shownAs: (shown: string) => string) {
+  const named = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    try {
+      named.push({ name: UTF8.decode(entry.name), entry });
+    } catch {
+      if (entry.isFile() || entry.isSymbolicLink())
+        skipped.push({ file: shownAs(shownName(entry.name)), reason: 'file name is not valid UTF-8; rename the file' });
+    }
+  }
+  return named;
+}
+
+/**
  * The regular files of a folder, sorted. Names that are not valid UTF-8 (which no path string can
  * reach) and symbolic links (never followed: a link can lead anywhere) are left out and listed.
  */
 async function listFiles(dir: string, skipped: SkippedFile[], folders?: string[]): Promise<string[]> {
   const files: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) {
-    let name: string;
-    try {
-      name = UTF8.decode(entry.name);
-    } catch {
-      if (entry.isFile() || entry.isSymbolicLink())
-        skipped.push({ file: shownName(entry.name), reason: 'file name is not valid UTF-8; rename the file' });
-      continue;
-    }
+  for (const { name, entry } of await namedEntries(dir, skipped, (shown) => shown)) {
     if (entry.isSymbolicLink()) {
       if (!name.startsWith('.')) skipped.push({ file: name, reason: 'symbolic link (links are not followed; copy the file in)' });
     } else if (entry.isFile()) files.push(name);
@@ -86,15 +95,7 @@ interface MaskFolder {
 
 async function listMasks(masksDir: string, skipped: SkippedFile[]): Promise<MaskFolder> {
   const folder: MaskFolder = { byStem: new Map(), notPng: new Map(), folders: [] };
-  for (const entry of await readdir(masksDir, { withFileTypes: true, encoding: 'buffer' })) {
-    let name: string;
-    try {
-      name = UTF8.decode(entry.name);
-    } catch {
-      if (entry.isFile() || entry.isSymbolicLink())
-        skipped.push({ file: join(masksDir, shownName(entry.name)), reason: 'file name is not valid UTF-8; rename the file' });
-      continue;
-    }
+  for (const { name, entry } of await namedEntries(masksDir, skipped, (shown) => join(masksDir, shown))) {
     if (name.startsWith('.')) continue;
     if (entry.isDirectory()) {
       folder.folders.push(name);
