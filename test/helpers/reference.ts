@@ -114,3 +114,29 @@ export function parseNpyFloat32(bytes: Buffer): { shape: number[]; data: Float32
   const body = bytes.subarray(start + headerLen);
   return { shape, data: new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) };
 }
+
+/**
+ * mmseg's mIoU of label maps (a confusion matrix over every pixel, IoU per class, the mean over classes
+ * with a non-empty union); GT value 255 is ignored. Written from mmseg's `intersect_and_union`.
+ */
+export function refMmsegMiou(pairs: ReadonlyArray<{ gt: ArrayLike<number>; pred: ArrayLike<number> }>, classes: number): number {
+  const conf = new Float64Array(classes * classes);
+  for (const { gt, pred } of pairs) for (let k = 0; k < gt.length; k++) if (gt[k] !== 255) conf[gt[k]! * classes + pred[k]!]!++;
+  let sum = 0;
+  let n = 0;
+  for (let c = 0; c < classes; c++) {
+    let row = 0;
+    let col = 0;
+    for (let j = 0; j < classes; j++) {
+      row += conf[c * classes + j]!;
+      col += conf[j * classes + c]!;
+    }
+    const tp = conf[c * classes + c]!;
+    const union = row + col - tp;
+    if (union > 0) {
+      sum += tp / union;
+      n++;
+    }
+  }
+  return sum / n;
+}

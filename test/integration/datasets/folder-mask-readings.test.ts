@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ImportResult } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
+import { refMmsegMiou } from '../../helpers/reference';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const W = 40;
@@ -44,29 +45,6 @@ function softDisc(cx: number, cy: number, r: number): Uint8Array {
       out[y * W + x] = Math.round((255 * inside) / 64);
     }
   return out;
-}
-
-/** mmseg's mIoU (nanmean over classes with a non-empty union) of label maps, 255 in GT ignored. */
-function referenceMiou(pairs: Array<{ gt: Uint8Array; pred: Uint8Array }>, classes: number): number {
-  const conf = new Float64Array(classes * classes);
-  for (const { gt, pred } of pairs) for (let k = 0; k < gt.length; k++) if (gt[k] !== 255) conf[gt[k]! * classes + pred[k]!]!++;
-  let sum = 0;
-  let n = 0;
-  for (let c = 0; c < classes; c++) {
-    let row = 0;
-    let col = 0;
-    for (let j = 0; j < classes; j++) {
-      row += conf[c * classes + j]!;
-      col += conf[j * classes + c]!;
-    }
-    const tp = conf[c * classes + c]!;
-    const union = row + col - tp;
-    if (union > 0) {
-      sum += tp / union;
-      n++;
-    }
-  }
-  return sum / n;
 }
 
 async function images(root: string, stems: string[], ext = 'png'): Promise<string> {
@@ -126,7 +104,7 @@ describe('folder import: soft (anti-aliased) binary masks', () => {
     expect((await s.client.call('classes.list', { datasetId: result.datasetId })).map((c) => c.name)).toEqual(['background', 'foreground']);
     const predDir = folder(s.root, 'preds', { 'a.png': preds[0]!, 'b.png': preds[1]!, 'c.png': preds[2]! });
     const { miou } = await scoreRun(s, result.datasetId, predDir);
-    const expected = referenceMiou(
+    const expected = refMmsegMiou(
       discs.map((gt, i) => ({ gt: gt.map((v) => (v > 127 ? 1 : 0)), pred: preds[i]!.map((v) => (v === 255 ? 1 : 0)) })),
       2,
     );
@@ -190,7 +168,7 @@ describe('folder import: ADE20K-style masks (0 = unlabelled)', () => {
     const top = 150;
     expect(classes).toHaveLength(top); // values 1..150 are classes 0..149
     expect(classes[0]!.name).toBe('class 0');
-    const expected = referenceMiou(
+    const expected = refMmsegMiou(
       gts.map((g, i) => ({ gt: g.map((v) => (v === 0 ? 255 : v - 1)), pred: preds[i]! })),
       150,
     );

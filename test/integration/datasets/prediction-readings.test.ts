@@ -12,6 +12,7 @@ import { ImportResult } from '../../../src/shared';
 import { PredictionsImportResult } from '../../../src/shared/api/methods/datasets';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
+import { refMmsegMiou } from '../../helpers/reference';
 import { makeCocoDataset } from './generate';
 import { encodeMask } from '../../../src/main/engine/masks/rle';
 
@@ -162,26 +163,12 @@ describe("mmseg's format_only files of a reduce_zero_label dataset (class + 1)",
     return ImportResult.parse(done.result).datasetId;
   }
 
+  /** mmseg with reduce_zero_label: GT 0 ignored, v read as v - 1; the raw predictions as they are. */
   function mmsegMiou(): number {
-    const C = 6;
-    const conf = new Float64Array(C * C);
-    for (const [i, g] of gts.entries()) for (let k = 0; k < g.length; k++) if (g[k] !== 0) conf[(g[k]! - 1) * C + raw[i]![k]!]!++;
-    let sum = 0;
-    let n = 0;
-    for (let c = 0; c < C; c++) {
-      let row = 0;
-      let col = 0;
-      for (let j = 0; j < C; j++) {
-        row += conf[c * C + j]!;
-        col += conf[j * C + c]!;
-      }
-      const u = row + col - conf[c * C + c]!;
-      if (u > 0) {
-        sum += conf[c * C + c]! / u;
-        n++;
-      }
-    }
-    return sum / n;
+    return refMmsegMiou(
+      gts.map((g, i) => ({ gt: Uint8Array.from(g, (v) => (v === 0 ? 255 : v - 1)), pred: raw[i]! })),
+      6,
+    );
   }
 
   it('read with --reduce-zero-label score as mmseg does; read as they are, a note says no file holds 0', async () => {
