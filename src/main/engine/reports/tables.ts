@@ -162,6 +162,8 @@ export function renderTex(model: ReportModel): string {
       1,
     ),
   );
+  // Runs scored over different images (a subset run beside a whole one) say so, as the HTML table's Images column does.
+  const imagesColumn = new Set(model.runs.map((r) => r.scores.images)).size > 1;
   const lines = [
     `% Tessera ${texEscape(model.toolVersion)}; dataset ${texEscape(model.dataset.name)} sha256 ${texEscape(model.dataset.hash)}`,
     ...model.runs.map(
@@ -174,16 +176,17 @@ export function renderTex(model: ReportModel): string {
     `% definitions: ${texEscape(model.definitions.map((d) => d.name).join(', '))}`,
     '\\begin{table}[t]',
     '\\centering',
-    `\\begin{tabular}{l${'r'.repeat(cols.length)}}`,
+    `\\begin{tabular}{l${imagesColumn ? 'r' : ''}${'r'.repeat(cols.length)}}`,
     '\\toprule',
-    `Method & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
+    `Method${imagesColumn ? ' & Images' : ''} & ${cols.map((c) => texEscape(c.label)).join(' & ')} \\\\`,
     '\\midrule',
     ...model.runs.map(
-      (r, i) => `${texEscape(r.name)} & ${cols.map((c, k) => texScore(c.value(r.scores), best[k]!.has(i))).join(' & ')} \\\\`,
+      (r, i) =>
+        `${texEscape(r.name)}${imagesColumn ? ` & ${r.scores.images}` : ''} & ${cols.map((c, k) => texScore(c.value(r.scores), best[k]!.has(i))).join(' & ')} \\\\`,
     ),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Results on ${texEscape(model.dataset.name)}${subsetNote(model)}, in \\%. Definitions: ${cols
+    `\\caption{Results on ${texEscape(model.dataset.name)}${subsetNote(model)}, in \\%${imagesColumn ? '; the runs are scored over different images (column Images: a run started on a subset, or images without a prediction)' : ''}. Definitions: ${cols
       .map((c) => `${texEscape(c.label)} = \\texttt{${texEscape(c.definition)}}`)
       .join(', ')}. Computed with Tessera ${texEscape(model.toolVersion)}.}`,
     '\\label{tab:results}',

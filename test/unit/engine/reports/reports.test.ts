@@ -195,6 +195,27 @@ describe('report tables: every run tied for best is marked', () => {
   });
 });
 
+describe('report tables: runs scored over different images', () => {
+  it("the LaTeX summary gains an Images column and says why only when the runs' image counts differ", () => {
+    const same = reportModel('semantic', [
+      { name: 'A', semantic: semantic(0.5, [0.5]) },
+      { name: 'B', semantic: semantic(0.6, [0.6]) },
+    ]);
+    const tex = renderTex(same);
+    expect(tex).toContain('Method & mIoU');
+    expect(tex).not.toContain('different images');
+    expect(texRow(tex, 'A')[0]).toBe('50.0');
+    // B started on a tagged subset: 2 of the 4 images.
+    const subset = { ...same, runs: same.runs.map((r, i) => (i === 1 ? { ...r, scores: { ...r.scores, images: 2 } } : r)) };
+    const both = renderTex(subset);
+    expect(both).toContain('\\begin{tabular}{lr');
+    expect(both).toContain('Method & Images & mIoU');
+    expect(texRow(both, 'A').slice(0, 2)).toEqual(['4', '50.0']);
+    expect(texRow(both, 'B').slice(0, 2)).toEqual(['2', '\\textbf{60.0}']);
+    expect(both).toContain('the runs are scored over different images (column Images');
+  });
+});
+
 describe('report tables: every precision threshold the JSON carries', () => {
   const runs = [
     { name: 'rp1', referring: referring(0.61, [0.8, 0.6, 0.4, 0.2, 0.1]) },
