@@ -206,7 +206,11 @@ describe('folder import: masks no image takes are listed', () => {
     expect(result.annotated).toBe(2);
     expect(result.skipped).toEqual([
       { file: join(masks, 'd_mask.png'), reason: 'mask matches no image (masks are named <image stem>.png)' },
-      { file: join(masks, 'c.jpg'), reason: 'not a PNG: masks must be PNG (lossless), so its image has no mask' },
+      {
+        file: join(masks, 'c.jpg'),
+        reason:
+          'not a PNG: masks must be PNG (lossless), so its image has no mask; binary masks saved as JPEG are read with --mask-threshold T (grey value > T is the object)',
+      },
       { file: join(masks, 'val'), reason: 'folder (subfolders are not searched)' },
     ]);
     expect(result.notes).toEqual([
@@ -232,7 +236,7 @@ describe('folder import: masks no image takes are listed', () => {
     writeFileSync(join(masks, 'a.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
     const done = await importFolder(s, { dir, masksDir: masks });
     expect(done.error?.message).toBe(
-      `${masks}: no mask PNG matches any image name (expected <image stem>.png, e.g. a.png); 1 non-PNG file(s) named after images (a.jpg): masks must be PNG (lossless); 1 subfolder(s) (val) are not searched`,
+      `${masks}: no mask PNG matches any image name (expected <image stem>.png, e.g. a.png); 1 non-PNG file(s) named after images (a.jpg): masks must be PNG (lossless); binary masks saved as JPEG are read with --mask-threshold T (grey value > T is the object); 1 subfolder(s) (val) are not searched`,
     );
   });
 });

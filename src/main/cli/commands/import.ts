@@ -51,7 +51,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
     .option('--masks <dir>', 'folder of PNG masks (<image stem>.png; palette, grey or 0/255)')
     .option(
       '--mask-threshold <t>',
-      'read grey masks as binary: value > t is the object (soft, anti-aliased masks), e.g. 127',
+      'read grey masks as binary: value > t is the object (soft, anti-aliased masks; JPEG masks, as Kvasir-SEG ships, read as Pillow does), e.g. 127',
       parseThreshold,
     )
     .option('--reduce-zero-label', "mmseg's reduce_zero_label (ADE20K): mask value 0 is unlabelled (ignored), value v is class v-1")

@@ -93,7 +93,10 @@ interface MaskFolder {
   folders: string[];
 }
 
-async function listMasks(masksDir: string, skipped: SkippedFile[]): Promise<MaskFolder> {
+/** Lossy masks (JPEG: Kvasir-SEG and other medical sets ship them) are read only at a threshold (--mask-threshold). */
+const JPEG_MASK = new Set(['.jpg', '.jpeg']);
+
+async function listMasks(masksDir: string, skipped: SkippedFile[], thresholded: boolean): Promise<MaskFolder> {
   const folder: MaskFolder = { byStem: new Map(), notPng: new Map(), folders: [] };
   for (const { name, entry } of await namedEntries(masksDir, skipped, (shown) => join(masksDir, shown))) {
     if (name.startsWith('.')) continue;
@@ -102,7 +105,8 @@ async function listMasks(masksDir: string, skipped: SkippedFile[]): Promise<Mask
       continue;
     }
     const stem = stemOf(name);
-    if (extname(name).toLowerCase() !== '.png') {
+    const ext = extname(name).toLowerCase();
+    if (ext !== '.png' && !(thresholded && JPEG_MASK.has(ext))) {
       folder.notPng.set(stem, name);
       continue;
     }
@@ -117,6 +121,13 @@ async function listMasks(masksDir: string, skipped: SkippedFile[]): Promise<Mask
 }
 
 const stemOf = (file: string): string => basename(file, extname(file));
+
+/** What to do with binary masks saved as JPEG (lossy: their edges hold in-between values). */
+function jpegHint(files: readonly string[]): string {
+  return files.some((f) => JPEG_MASK.has(extname(f).toLowerCase()))
+    ? '; binary masks saved as JPEG are read with --mask-threshold T (grey value > T is the object)'
+    : '';
+}
 
 /** Masks are matched by file stem: a mask whose stem two images share would silently belong to both. */
 function refuseSharedMasks(masksDir: string, masks: MaskFolder, staged: Array<{ file: string }>): void {
@@ -200,7 +211,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
           : ''
       }`,
     );
-  const masks = masksDir === null ? null : await listMasks(masksDir, skipped);
+  const masks = masksDir === null ? null : await listMasks(masksDir, skipped, reading !== undefined && 'threshold' in reading);
 
   // Images sharing a stem with another candidate have their mask read only once it is known that
   // at most one of them is readable (refuseSharedMasks, below); every other image is probed, hashed
@@ -288,7 +299,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
     if (!anyMask) {
       const found = [
         notPngOfImages.length > 0
-          ? `${notPngOfImages.length} non-PNG file(s) named after images (${examples(notPngOfImages)}): masks must be PNG (lossless)`
+          ? `${notPngOfImages.length} non-PNG file(s) named after images (${examples(notPngOfImages)}): masks must be PNG (lossless)${jpegHint(notPngOfImages)}`
           : '',
         masks.folders.length > 0 ? `${masks.folders.length} subfolder(s) (${examples(masks.folders)}) are not searched` : '',
       ].filter((s) => s !== '');
@@ -305,7 +316,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       skipped.push({
         file: join(masksDir, file),
         reason: stems.has(stem)
-          ? 'not a PNG: masks must be PNG (lossless), so its image has no mask'
+          ? `not a PNG: masks must be PNG (lossless), so its image has no mask${jpegHint([file])}`
           : 'not a PNG mask and matches no image',
       });
     for (const folder of masks.folders) skipped.push({ file: join(masksDir, folder), reason: 'folder (subfolders are not searched)' });

@@ -7,6 +7,7 @@ import { readImportFileSync } from '../api/readScope';
 import { ApiError } from '../../../shared/api/apiError';
 import { labelMapToRles } from '../masks/labelMap';
 import { readMaskPng } from '../masks/png';
+import { readJpegMaskGrey } from '../masks/jpegMask';
 import type { Rle } from '../masks/rle';
 import { countLabelMaps, countRunSequences, partsToRunSequence, RunSequenceBuilder, type RunSequence } from '../metrics/pixelCounts';
 import { runsOf } from '../masks/runs';
@@ -330,21 +331,28 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
   const image = probe.image;
   const chosen: { grid: PixelGrid | null } = { grid: null };
   try {
-    let mask;
+    let mask: { kind: 'palette' | 'grey' | 'binary'; width: number; height: number; data: Uint8Array };
+    const checkSize = (size: { width: number; height: number }): void => {
+      // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
+      chosen.grid = chooseGrid(image, size, 'raw');
+      if (chosen.grid === null)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${maskPath}: mask is ${size.width}x${size.height} but its image ${task.file} is ${allowedSizes(image)}`,
+          {
+            file: maskPath,
+            image: task.file,
+          },
+        );
+    };
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
-      mask = readMaskPng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), maskPath, (size) => {
-        // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
-        chosen.grid = chooseGrid(image, size, 'raw');
-        if (chosen.grid === null)
-          throw new ApiError(
-            'INVALID_INPUT',
-            `${maskPath}: mask is ${size.width}x${size.height} but its image ${task.file} is ${allowedSizes(image)}`,
-            {
-              file: maskPath,
-              image: task.file,
-            },
-          );
-      });
+      if (/\.jpe?g$/i.test(maskPath)) {
+        // datasets/folder.ts passes JPEG masks only with a threshold.
+        if (task.reading === undefined || !('threshold' in task.reading))
+          throw new ApiError('INVALID_INPUT', `${maskPath}: a JPEG mask is read only with --mask-threshold T`, { file: maskPath });
+        mask = { kind: 'grey', ...(await readJpegMaskGrey(view, maskPath, checkSize)) };
+      } else mask = readMaskPng(view, maskPath, checkSize);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'INVALID_INPUT') throw err;
       const message = err instanceof Error ? err.message : String(err);
