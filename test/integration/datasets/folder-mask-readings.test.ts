@@ -12,6 +12,7 @@ import { ImportResult } from '../../../src/shared';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir, writeGreyMask, writeSolidImage } from '../../helpers/fixtures';
 import { refMmsegMiou } from '../../helpers/reference';
+import { encode } from 'fast-png';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const W = 40;
@@ -257,5 +258,36 @@ describe('prediction PNGs of 0 and 255', () => {
     );
     const onBinary = await scoreRun(s, ImportResult.parse(binary.result).datasetId, pred);
     expect(onBinary.miou).toBeCloseTo((700 / 800 + 400 / 500) / 2, 12);
+  });
+});
+
+describe('folder import: 2- and 4-bit greyscale masks', () => {
+  /** A greyscale PNG of `depth` bits holding `values` as its samples (as pypng or imageio write them). */
+  function lowBitGrey(path: string, values: Uint8Array, depth: 2 | 4): void {
+    const perByte = 8 / depth;
+    const rowBytes = Math.ceil(W / perByte);
+    const packed = new Uint8Array(rowBytes * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        packed[y * rowBytes + Math.floor(x / perByte)]! |= values[y * W + x]! << (8 - depth * ((x % perByte) + 1));
+    writeFileSync(path, encode({ width: W, height: H, data: packed, depth, channels: 1 }));
+  }
+
+  it('are read scaled, as Pillow reads them, and a note says so and what to save instead', async () => {
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b']);
+    const masks = join(s.root, 'masks');
+    mkdirSync(masks);
+    const classes = Uint8Array.from({ length: W * H }, (_, k) => (k % W < 20 ? 1 : k % W < 30 ? 2 : 0));
+    lowBitGrey(join(masks, 'a.png'), classes, 4);
+    lowBitGrey(join(masks, 'b.png'), classes, 4);
+    const done = await importFolder(s, { dir, masksDir: masks });
+    expect(done.error).toBeNull();
+    const result = ImportResult.parse(done.result);
+    expect(result.notes).toContain(
+      '2 mask(s) are 4-bit greyscale PNGs (a.png, b.png): their values are scaled to 0..255 as the PNG standard, Pillow, OpenCV and mmseg read them (4-bit 1 is 17, 15 is 255 = ignore; 2-bit 1 is 85); if they hold class indices, save them as 8-bit or palette PNGs',
+    );
+    // Pillow's values: 1 -> 17 and 2 -> 34, so the classes run 0..34.
+    expect((await s.client.call('classes.list', { datasetId: result.datasetId })).length).toBe(35);
   });
 });

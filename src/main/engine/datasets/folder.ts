@@ -122,6 +122,16 @@ async function listMasks(masksDir: string, skipped: SkippedFile[], thresholded: 
 
 const stemOf = (file: string): string => basename(file, extname(file));
 
+/**
+ * Greyscale PNGs of 2 or 4 bits (pypng or imageio with a bit depth write them) are read as the PNG
+ * standard, Pillow, OpenCV and mmseg read them: scaled to 0..255, so class indices 1, 2, 15 of a
+ * 4-bit file become 17, 34 and 255 (= ignore). Said, since such values look like nothing else.
+ */
+function lowBitGreyNote(files: ReadonlyArray<{ file: string; bits: 2 | 4 }>): string {
+  const bits = [...new Set(files.map((f) => f.bits))].sort().join('/');
+  return `${files.length} mask(s) are ${bits}-bit greyscale PNGs (${examples(files.map((f) => f.file))}): their values are scaled to 0..255 as the PNG standard, Pillow, OpenCV and mmseg read them (4-bit 1 is 17, 15 is 255 = ignore; 2-bit 1 is 85); if they hold class indices, save them as 8-bit or palette PNGs`;
+}
+
 /** What to do with binary masks saved as JPEG (lossy: their edges hold in-between values). */
 function jpegHint(files: readonly string[]): string {
   return files.some((f) => JPEG_MASK.has(extname(f).toLowerCase()))
@@ -234,6 +244,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
   // How the grey masks spell their values, to tell a binary set saved two ways (0/1 and 0/255) from
   // an index set with ignore (binaryReading, below).
   const spelling: MaskSpelling = { only255: [], only1: [], other: 0 };
+  // 2/4-bit greyscale masks: their values are scaled (4-bit 15 -> 255, which is ignore); said in a note.
+  const lowBitGrey: Array<{ file: string; bits: 2 | 4 }> = [];
   const takeMask = (image: StagedImage, at: number, outcome: FolderMaskOutcome | null): void => {
     if (outcome === null) return;
     if (!outcome.ok) {
@@ -254,6 +266,8 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
       if (inOne > between.mostInOneMask) between.mostInOneMask = inOne;
     }
     noteSpelling(spelling, image.file, outcome.kind, outcome.values);
+    if (outcome.scaledFromBits !== null)
+      lowBitGrey.push({ file: basename(maskPathOf(image.file) ?? image.file), bits: outcome.scaledFromBits });
   };
   const deferred: Array<{ image: StagedImage; at: number }> = [];
   await mapInPool(
@@ -326,6 +340,7 @@ export async function importFolder(params: FolderImportParams, deps: { db: Db; r
         `${withoutMask.length} of ${staged.length} images have no mask (${examples(withoutMask)}): they are not scored (eval counts only images with ground truth)`,
       );
     if (reading === undefined) refuseSoftMasks(between, values);
+    if (lowBitGrey.length > 0) notes.push(lowBitGreyNote(lowBitGrey));
   }
   const spelled = binaryReading(spelling, anyMask && allBinary);
   const binary = anyMask && (reading !== undefined && 'threshold' in reading ? true : spelled.binary);

@@ -12,6 +12,8 @@ export interface DecodedMask {
   height: number;
   data: Uint8Array;
   kind: 'palette' | 'grey' | 'binary';
+  /** A 2- or 4-bit greyscale file, whose values were scaled to 0..255 (4-bit 1 -> 17); else absent. */
+  scaledFromBits?: 2 | 4;
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -90,7 +92,8 @@ export function readMaskPng(
     throw corrupt(file, `decoded ${data.length} pixels, expected ${width}x${height}`);
   }
   if (colorType === 3) return { width, height, data, kind: 'palette' };
-  return { width, height, data, kind: isBinary(data) ? 'binary' : 'grey' };
+  const kind = isBinary(data) ? 'binary' : 'grey';
+  return depth === 2 || depth === 4 ? { width, height, data, kind, scaledFromBits: depth } : { width, height, data, kind };
 }
 
 /** Class indices -> 8-bit indexed PNG with a 256-entry palette (missing entries black). */

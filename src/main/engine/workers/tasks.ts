@@ -297,6 +297,8 @@ export type FolderMaskOutcome =
       regions: string;
       /** A grey mask read as it is: its in-between values (to tell a soft binary mask from class indices); else null. */
       between: BetweenValues | null;
+      /** A 2- or 4-bit greyscale PNG (values scaled to 0..255 as the PNG standard says); else null. */
+      scaledFromBits: 2 | 4 | null;
     }
   | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> | undefined } };
 
@@ -331,7 +333,7 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
   const image = probe.image;
   const chosen: { grid: PixelGrid | null } = { grid: null };
   try {
-    let mask: { kind: 'palette' | 'grey' | 'binary'; width: number; height: number; data: Uint8Array };
+    let mask: { kind: 'palette' | 'grey' | 'binary'; width: number; height: number; data: Uint8Array; scaledFromBits?: 2 | 4 };
     const checkSize = (size: { width: number; height: number }): void => {
       // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
       chosen.grid = chooseGrid(image, size, 'raw');
@@ -372,6 +374,7 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
         values: parts.map((p) => p.classIdx),
         regions: JSON.stringify(kept),
         between: reading === undefined && mask.kind === 'grey' ? betweenValues(mask.data, mask.width, mask.height) : null,
+        scaledFromBits: mask.scaledFromBits ?? null,
       },
     };
   } catch (err) {

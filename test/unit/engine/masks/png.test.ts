@@ -136,6 +136,9 @@ describe('readMaskPng', () => {
       const decoded = readMaskPng(grey);
       expect(decoded.data).toEqual(Uint8Array.from(values, (v) => (v * 255) / max));
       expect(decoded.kind).toBe(depth === 1 ? 'binary' : 'grey');
+      // 2 and 4 bits are flagged (the folder import notes the scaling); 1-bit masks are binary 0/255.
+      expect(decoded.scaledFromBits).toBe(depth === 1 ? undefined : depth);
+      expect(readMaskPng(indexed).scaledFromBits).toBeUndefined();
     }
   });
 
