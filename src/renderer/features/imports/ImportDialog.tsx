@@ -74,7 +74,7 @@ const FORMATS: Record<string, FormatSpec> = {
       { key: 'masksDir', label: 'Mask folder (optional)', required: false },
       {
         key: 'maskReading',
-        label: 'Mask reading (optional): a threshold such as 127 for soft binary masks, or reduce-zero-label (ADE20K)',
+        label: 'Mask reading (optional): a threshold such as 127 for soft binary masks (JPEG masks too), or reduce-zero-label (ADE20K)',
         required: false,
       },
       NAME,
