@@ -19,6 +19,7 @@ let server: { url: string; stop(): Promise<void> };
 let cleanup: () => void;
 let datasetId: number;
 let artifacts: string;
+let secondImage: number;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-bench-');
@@ -33,6 +34,7 @@ beforeAll(async () => {
   addSemanticRun(engine, datasetId, 'perfect', new Map(fx.samples.map((s) => [s.sampleId, gt])), { w: W, h: H });
   addSemanticRun(engine, datasetId, 'half', new Map(fx.samples.map((s) => [s.sampleId, new Uint8Array(W * H).fill(1)])), { w: W, h: H });
   await client.call('tags.apply', { tag: 'first', imageIds: [fx.samples[0]!.imageId] });
+  secondImage = fx.samples[1]!.imageId;
   await engine.close();
   server = await startServe(ws);
   browser = await launchChromium();
@@ -76,6 +78,19 @@ describe('benchmarks page in Chromium against tessera serve', () => {
 
     await page.getByTestId('bench-subset').selectOption('first');
     await expect.poll(() => cell('perfect', 'images').textContent()).toBe('1');
+    // A tag applied elsewhere (the gallery, another tab) while the page is open: the subset is read again.
+    const tagged = await page.evaluate(async (imageId) => {
+      const token = new URLSearchParams(window.location.search).get('token') ?? '';
+      const res = await fetch('/api/call/tags.apply', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ tag: 'first', imageIds: [imageId] }),
+      });
+      return ((await res.json()) as { ok: boolean }).ok;
+    }, secondImage);
+    expect(tagged).toBe(true);
+    await expect.poll(() => cell('perfect', 'images').textContent()).toBe('2');
+    await expect.poll(() => page.getByTestId('bench-subset').locator('option[value="first"]').textContent()).toContain('(2)');
 
     await page.getByTestId('report-format').selectOption('csv');
     await page.getByTestId('report-export').click();
