@@ -11,3 +11,4 @@ export * from './classNames';
 export * from './modelParams';
 export * from './heatmapGeometry';
 export * from './heatmapMeta';
+export * from './percent';

@@ -1,3 +1,4 @@
+import { percentText } from '../../../shared/domain/percent';
 import type { Command } from 'commander';
 import type { Comparison } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
@@ -9,7 +10,8 @@ import { collectRun, resolveDataset, resolveRuns, runRefs } from '../resolve';
 const MAX_SEED = 2 ** 32 - 1;
 const MAX_SAMPLES = 100_000;
 
-const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
+/** Percent with two decimals as every table prints it (never "-0.00"); '-' when undefined. */
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : percentText(v, 2));
 
 /** The images left out of the per-image comparison and the bootstrap, and why. */
 function unscoredNote(c: Comparison): string {

@@ -1,3 +1,4 @@
+import { percentText } from '../../../shared/domain/percent';
 import type { Command } from 'commander';
 import type { RunSummary, TesseraClient } from '../../../shared';
 import { resolveDataset, resolveRuns } from '../resolve';
@@ -17,7 +18,8 @@ export function evalJson(s: RunScores): EvalResult {
   return { dataset: s.dataset, run: s.run, images: s.images, semantic: s.semantic, referring: s.referring, definitions: s.definitions };
 }
 
-const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(2));
+/** Percent with two decimals as every table prints it (never "-0.00"); '-' when undefined. */
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : percentText(v, 2));
 
 /**
  * On stderr, when some images are not scored: the run is not finished (its images without results

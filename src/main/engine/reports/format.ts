@@ -1,4 +1,5 @@
 /** Shared formatting of scores and text for the report renderers. */
+import { bestAsPrinted, percentText } from '../../../shared/domain/percent';
 import type { EvalResult } from '../../../shared/api/methods/metrics';
 import { PRECISION_THRESHOLDS } from '../metrics/referring';
 import { classesInGroundTruth } from '../../../shared/domain/classPresence';
@@ -10,11 +11,10 @@ import type { ReportModel } from './model';
  * exact binary value rounded to `digits` decimals, a tie (a double exactly halfway, such as 6.25)
  * away from zero. So 0.0625 prints 6.3 (Python's '%.1f' % 6.25 rounds the tie to even: 6.2), and
  * 0.00105 prints 0.10 at two decimals (0.00105 × 100 is the double 0.10499999999999999…). Every report
- * format and the CLI's eval / compare tables print this way (docs/design.md §3.6).
+ * format and the CLI's eval / compare tables print this way (docs/design.md §3.6). A value that rounds
+ * to zero prints as zero, never "-0.00" (shared/domain/percent.ts).
  */
-export function pct(value: number | null | undefined, digits = 2): string {
-  return value === null || value === undefined ? '—' : (value * 100).toFixed(digits);
-}
+export const pct = percentText;
 
 /**
  * User text (names, file names, queries) as every report shows it, HTML and LaTeX alike. Bidi
@@ -71,16 +71,7 @@ export function metricColumns(model: ReportModel): MetricColumn[] {
  * decimals: every run that ties for best is marked, runs whose values differ only past the printed
  * digits too (a reader sees the same number). Empty when nothing is defined.
  */
-export function bestRows(values: ReadonlyArray<number | null>, digits: number): Set<number> {
-  const shown = values.map((v) => (v === null ? null : Number(pct(v, digits))));
-  let best: number | null = null;
-  for (const v of shown) if (v !== null && (best === null || v > best)) best = v;
-  const rows = new Set<number>();
-  shown.forEach((v, i) => {
-    if (v !== null && v === best) rows.add(i);
-  });
-  return rows;
-}
+export const bestRows = bestAsPrinted;
 
 /**
  * The classes with ground-truth pixels in the report's images (for some run), in class order: the

@@ -1,6 +1,7 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
 import { runOrigin, runOriginText, type RunSummary } from '../../../shared';
 import { columnsFor, pct } from './columns';
+import { bestAsPrinted } from '../../../shared/domain/percent';
 
 /** Runs × metrics; the best value of each column in bold. */
 export function RunsTable({
@@ -13,10 +14,13 @@ export function RunsTable({
   runs?: readonly RunSummary[];
 }): React.JSX.Element {
   const columns = columnsFor(task);
+  // Best as printed (two decimals): runs that print the same are all bold, as in the reports.
   const best = columns.map((c) => {
-    const values = scores.map((s) => c.value(s));
-    const max = Math.max(...values.filter((v): v is number => v !== null));
-    return values.map((v) => v !== null && v === max);
+    const rows = bestAsPrinted(
+      scores.map((s) => c.value(s)),
+      2,
+    );
+    return scores.map((_, i) => rows.has(i));
   });
   return (
     <table className="datasets bench-table" data-testid="bench-runs">

@@ -1,8 +1,9 @@
+import { percentText } from '../../../shared/domain/percent';
 import type { RunScores } from '../../../shared/api/methods/metrics';
 
 /** A score as papers print it (percent, two decimals); '—' when undefined. */
 export function pct(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : (value * 100).toFixed(2);
+  return percentText(value, 2);
 }
 
 export interface ScoreColumn {
