@@ -1,6 +1,6 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
 import { classesInGroundTruth } from '../../../shared/domain/classPresence';
-import { RUN_COLORS, pct } from './columns';
+import { RUN_COLORS, pct, predictedWithoutGroundTruth } from './columns';
 
 /**
  * Per-class IoU, one bar per run, on a 0-100 axis with each value written beside its bar; classes
@@ -12,6 +12,7 @@ export function ClassBars({ scores }: { scores: RunScores[] }): React.JSX.Elemen
   const present = classesInGroundTruth(scores.map((s) => s.semantic?.per_class));
   const classes = all.filter((c) => present.has(c.id));
   const absent = all.filter((c) => !present.has(c.id));
+  const predictedOnly = predictedWithoutGroundTruth(absent, scores);
   if (classes.length === 0) return null;
   return (
     <div className="bench-bars" data-testid="bench-class-bars">
@@ -54,6 +55,13 @@ export function ClassBars({ scores }: { scores: RunScores[] }): React.JSX.Elemen
             .map((c) => c.name)
             .join(', ')}
           {absent.length > 6 ? ', …' : ''}).
+          {predictedOnly.length > 0 ? (
+            <span data-testid="bench-predicted-only">
+              {' '}
+              Predicted there anyway, so IoU 0 in mIoU (not in mIoU over GT classes):{' '}
+              {predictedOnly.map((p) => `${p.name} (${p.runs.join(', ')})`).join('; ')}.
+            </span>
+          ) : null}
         </p>
       ) : null}
     </div>

@@ -38,3 +38,18 @@ export function columnsFor(task: string): ScoreColumn[] {
 }
 
 export const RUN_COLORS = ['#4f9dff', '#ff9f43', '#3ec46d', '#ff6b6b', '#a78bfa', '#c9a227', '#f472b6', '#9ca3af'];
+
+/**
+ * Classes without ground-truth pixels that some run predicts anyway, with those runs: their IoU is 0,
+ * which mmseg's mIoU counts (a union of false positives) and mIoU over GT classes does not. The
+ * per-class bars show GT classes only, so the page says which these are.
+ */
+export function predictedWithoutGroundTruth(
+  absent: ReadonlyArray<{ id: number; name: string }>,
+  scores: readonly RunScores[],
+): Array<{ name: string; runs: string[] }> {
+  return absent.flatMap((c) => {
+    const runs = scores.filter((s) => (s.semantic?.per_class[c.id]?.iou ?? null) !== null).map((s) => s.run);
+    return runs.length > 0 ? [{ name: c.name, runs }] : [];
+  });
+}

@@ -44,7 +44,11 @@ function Counts({
   const c = diffCounts(gt, pred);
   const css = (k: keyof typeof DIFF_COLORS): string => `rgb(${DIFF_COLORS[k].slice(0, 3).join(',')})`;
   return (
-    <span className="small" data-testid={testId}>
+    <span
+      className="small"
+      data-testid={testId}
+      title="Pixels of this image: TP the right class; FP a class where the ground truth has another (a wrong class counts here, not as FN); FN ground truth predicted as background; ignored pixels (255) not counted"
+    >
       <span style={{ color: css('truePositive') }}>TP {c.tp}</span> · <span style={{ color: css('falsePositive') }}>FP {c.fp}</span> ·{' '}
       <span style={{ color: css('falseNegative') }}>FN {c.fn}</span>
     </span>
