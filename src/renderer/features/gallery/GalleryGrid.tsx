@@ -214,7 +214,11 @@ function Tile(t: {
       <span className="tile-name">
         <span className="tile-file">{item.fileName}</span>
         {item.score !== undefined ? (
-          <span className="badge score" data-testid="tile-score" title="per-image score of the sort run">
+          <span
+            className="badge score"
+            data-testid="tile-score"
+            title="the sort run's score of this image: its mIoU (mean IoU over the classes with a non-empty union in it; a class filter does not change it) or, for a referring query, its IoU"
+          >
             {item.score === null ? '—' : item.score.toFixed(3)}
           </span>
         ) : null}
