@@ -26,7 +26,8 @@ export function SubsetTable({
       <thead>
         <tr>
           <th>Tag</th>
-          <th className="num">Samples</th>
+          {/* A semantic dataset has one sample per image (tags list counts them as images); a referring one, one per query. */}
+          <th className="num">{task === 'referring' ? 'Queries' : 'Images'}</th>
           {runs.map((r) => (
             <th key={r.id} className="num" title={column.definition}>
               {r.name} {column.label}
