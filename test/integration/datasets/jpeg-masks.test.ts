@@ -64,6 +64,15 @@ describe('JPEG masks', () => {
     }
   });
 
+  it("keep the file's own values when it carries a colour profile (rocket.jpg, an ICC-tagged photo), as Pillow does", async () => {
+    // Pillow, which does not apply the profile: sum of convert('L') and pixels above 31 and 127.
+    const grey = await readJpegMaskGrey(readFileSync(join(__dirname, '../../../resources/photos/rocket.jpg')), 'rocket.jpg', () => {});
+    expect([grey.width, grey.height]).toEqual([640, 427]);
+    expect(grey.data.reduce((a, v) => a + v, 0)).toBe(16662617);
+    expect(grey.data.filter((v) => v > 31).length).toBe(245890);
+    expect(grey.data.filter((v) => v > 127).length).toBe(9085);
+  });
+
   it('are refused as they are, naming --mask-threshold; at a threshold the object is what Pillow finds above it', async () => {
     const k = await kvasirLike();
     const plain = await k.importFolder({ name: 'plain' });

@@ -36,8 +36,9 @@ export async function readJpegMaskGrey(
     throw new ApiError('INVALID_INPUT', `${file}: mask is ${width}x${height}, more than the ${MAX_MASK_PIXELS} pixels allowed`, { file });
   let decoded;
   try {
-    // The stored grid (no EXIF rotation: the size check above chose the grid), sRGB or grey.
-    decoded = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    // The stored grid (no EXIF rotation: the size check above chose the grid), and the file's own values:
+    // no ICC conversion, as Pillow reads it (a profile-tagged photo differed in 378 of 273k pixels at 127).
+    decoded = await sharp(bytes, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new ApiError('CORRUPT_FILE', `${file}: the JPEG could not be decoded (${err instanceof Error ? err.message : String(err)})`, {
       file,
