@@ -6,7 +6,7 @@
 import { readImportFileSync } from '../api/readScope';
 import { ApiError } from '../../../shared/api/apiError';
 import { labelMapToRles } from '../masks/labelMap';
-import { readMaskPng } from '../masks/png';
+import { readMaskPng, type DecodedMask } from '../masks/png';
 import { readJpegMaskGrey } from '../masks/jpegMask';
 import type { Rle } from '../masks/rle';
 import { countLabelMaps, countRunSequences, partsToRunSequence, RunSequenceBuilder, type RunSequence } from '../metrics/pixelCounts';
@@ -333,7 +333,7 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
   const image = probe.image;
   const chosen: { grid: PixelGrid | null } = { grid: null };
   try {
-    let mask: { kind: 'palette' | 'grey' | 'binary'; width: number; height: number; data: Uint8Array; scaledFromBits?: 2 | 4 };
+    let mask: DecodedMask;
     const checkSize = (size: { width: number; height: number }): void => {
       // The mask's size picks the grid: raw (as PIL loads the image) unless it has the EXIF-rotated size.
       chosen.grid = chooseGrid(image, size, 'raw');
