@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
-import { inGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
+import { inGalleryOrder, nameTextInGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
 import { compareUtf8 } from '../../../src/shared/domain/imageOrder';
-import { decodeScoreList, decodedFromBytes, encodeScoreList } from '../../../src/main/engine/store/scoreSnapshots';
+import { decodeScoreList, encodeScoreList, namedByBytes } from '../../../src/main/engine/store/scoreSnapshots';
 import type { Db } from '../../../src/main/engine/store/db';
 import { tempDir } from '../../helpers/fixtures';
 
@@ -127,7 +127,7 @@ describe('scored samples in gallery order', () => {
     const listed = scoredSampleColumns(db, text, 'semantic');
     expect(listed).toEqual(byRows(text, 'semantic'));
     expect(listed.fileNames).toHaveLength(withoutNul.length);
-    expect(decodedFromBytes(listed.fileNames)).toBe(true);
+    expect(namedByBytes(listed)).toBe(true);
     // Encoded again (kept, or sent to the engine's thread) from the text it came as: the same columns back.
     const scores = Float64Array.from(listed.sampleIds, (id) => id / 10);
     expect(decodeScoreList(encodeScoreList({ ...listed, scores }), false)).toEqual({ ...(byRows(text, 'semantic') as object), scores });
@@ -135,7 +135,7 @@ describe('scored samples in gallery order', () => {
     const rows = scoredSampleColumns(db, nul, 'semantic');
     expect(rows).toEqual(byRows(nul, 'semantic'));
     expect(rows.fileNames).toEqual(['a\u0000b.png', 'a.png', 'c.png']);
-    expect(decodedFromBytes(rows.fileNames)).toBe(false);
+    expect(namedByBytes(rows)).toBe(false);
     const empty = make('empty', []);
     expect(scoredSampleColumns(db, empty, 'semantic')).toEqual(byRows(empty, 'semantic'));
   });
@@ -153,6 +153,39 @@ describe('scored samples in gallery order', () => {
     expect(inGalleryOrder({ ...ok, imageIds: Float64Array.of(2, 1, 3), fileNames: ['a', 'a', 'b'] })).toBe(false);
     expect(inGalleryOrder({ ...ok, fileNames: ['😀', '\uE000', 'b'] })).toBe(false);
     expect(inGalleryOrder({ ...ok, queries: [null, null] })).toBe(false);
+  });
+
+  it("the order checked on a listing's name text (before any name is decoded) is inGalleryOrder's", () => {
+    const text = (names: string[]): Uint8Array => Buffer.from(names.map((n) => `${n}\u0000`).join(''), 'utf8');
+    const ids = (...v: number[]): Float64Array => Float64Array.from(v);
+    expect(nameTextInGalleryOrder(ids(1, 2, 3), ids(1, 1, 2), text(['a', 'a', 'b']))).toBe(true);
+    expect(nameTextInGalleryOrder(ids(1, 2), ids(1, 2), text(['a', 'ab']))).toBe(true); // a prefix sorts first
+    expect(nameTextInGalleryOrder(ids(1, 2), ids(1, 2), text(['ab', 'a']))).toBe(false);
+    expect(nameTextInGalleryOrder(ids(1, 2), ids(1, 2), text(['', 'a']))).toBe(true);
+    expect(nameTextInGalleryOrder(ids(2, 1), ids(1, 1), text(['a', 'a']))).toBe(false); // same image: by sample id
+    expect(nameTextInGalleryOrder(ids(1, 2), ids(2, 1), text(['a', 'a']))).toBe(false); // same name: by image id
+    expect(nameTextInGalleryOrder(ids(1, 2), ids(1, 2), text(['a', 'b', 'c']))).toBe(false); // a name more than ids
+    expect(nameTextInGalleryOrder(ids(1, 2, 3), ids(1, 2, 3), text(['a', 'b']))).toBe(false);
+    expect(nameTextInGalleryOrder(ids(1), ids(1), Buffer.from('a'))).toBe(false); // no NUL after the last name
+    expect(nameTextInGalleryOrder(ids(), ids(), new Uint8Array(0))).toBe(true);
+    // Random lists over names where UTF-16 and UTF-8 orders differ: the same answer as inGalleryOrder on the strings.
+    const alphabet = ['a', 'b', 'é', '\uD7FF', '\uE000', '\uFFFF', '😀', '𝄞', 'Z', '\uFF5A'];
+    let seed = 11;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const word = (): string =>
+      Array.from({ length: Math.floor(next() * 3) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    let ordered = 0;
+    for (let k = 0; k < 3000; k++) {
+      const n = 1 + Math.floor(next() * 4);
+      const fileNames = Array.from({ length: n }, word);
+      if (next() < 0.5) fileNames.sort(compareUtf8);
+      const imageIds = Float64Array.from({ length: n }, () => Math.floor(next() * 3));
+      const sampleIds = Float64Array.from({ length: n }, () => Math.floor(next() * 3));
+      const expected = inGalleryOrder({ sampleIds, imageIds, fileNames, queries: fileNames.map(() => null) });
+      if (expected) ordered++;
+      expect(nameTextInGalleryOrder(sampleIds, imageIds, text(fileNames)), JSON.stringify(fileNames)).toBe(expected);
+    }
+    expect(ordered).toBeGreaterThan(300);
   });
 
   it('compareUtf8 orders strings as their UTF-8 bytes do', () => {

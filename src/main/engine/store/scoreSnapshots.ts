@@ -12,6 +12,7 @@
  */
 import type { DatasetSummary } from '../../../shared/domain';
 import type { Db } from './db';
+import { isUtf8 } from 'node:buffer';
 import { TOOL_VERSION } from '../version';
 
 /** Columns of a dataset's scored samples in gallery order (store/repos/evaluation.ts scoredSampleColumns). */
@@ -57,15 +58,23 @@ export function snapshotVersion(version: string): string {
  * null); then every name and query as one UTF-8 text.
  */
 export function encodeScoreList(c: SampleListColumns & { scores?: Float64Array }): Buffer {
-  const n = c.sampleIds.length;
-  const names = namesText(c.fileNames, c.queries);
-  const columns = [c.sampleIds, c.imageIds, ...(c.scores === undefined ? [] : [c.scores]), names.nameLengths, names.queryLengths];
+  return encodeColumns(c.sampleIds, c.imageIds, c.scores, namesText(c));
+}
+
+/** A sample list's bytes: encodeScoreList without scores, whatever else `c` carries. */
+export function encodeSampleList(c: SampleListColumns): Buffer {
+  return encodeColumns(c.sampleIds, c.imageIds, undefined, namesText(c));
+}
+
+function encodeColumns(sampleIds: Float64Array, imageIds: Float64Array, scores: Float64Array | undefined, names: NamesText): Buffer {
+  const n = sampleIds.length;
+  const columns = [sampleIds, imageIds, ...(scores === undefined ? [] : [scores]), names.nameLengths, names.queryLengths];
   let bytes = HEAD;
   for (const col of columns) bytes += col.byteLength;
   const out = Buffer.allocUnsafe(bytes + names.text.length);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(n, 4);
-  out.writeUInt32LE(c.scores === undefined ? 0 : HAS_SCORES, 8);
+  out.writeUInt32LE(scores === undefined ? 0 : HAS_SCORES, 8);
   out.writeUInt32LE(0, 12);
   let at = HEAD;
   for (const col of columns) {
@@ -84,13 +93,14 @@ interface NamesText {
 }
 
 /**
- * The names part of the layout. Columns decoded from a list's bytes (a kept sample list, with new
- * scores) come with the part they were decoded from, which is reused as it is: encoding 100k names
- * again took ~25-55 ms, a third of a fresh engine's first sort with the sample list kept.
+ * The names part of the layout. Columns whose names are kept as the bytes they were read from (a
+ * listing, a kept list) reuse those bytes as they are: encoding 100k names again took ~25-55 ms, a
+ * third of a fresh engine's first sort with the sample list kept.
  */
-function namesText(fileNames: readonly string[], queries: ReadonlyArray<string | null>): NamesText {
-  const decoded = decodedNames.get(fileNames);
-  if (decoded !== undefined && decoded.queries === queries) return decoded;
+function namesText(c: SampleListColumns): NamesText {
+  const bytes = namesAsBytes(c);
+  if (bytes !== undefined) return bytes;
+  const { fileNames, queries } = c;
   const n = fileNames.length;
   const nameLengths = new Int32Array(n);
   const queryLengths = new Int32Array(n);
@@ -106,6 +116,82 @@ function namesText(fileNames: readonly string[], queries: ReadonlyArray<string |
   return { nameLengths, queryLengths, text: Buffer.from(parts.join(''), 'utf8') };
 }
 
+/**
+ * Names kept as UTF-8 bytes (a listing's text, a kept list's), decoded into strings only when read.
+ * A read worker never reads them: it sends the bytes on (readWorker/worker.ts) and keeps them as they
+ * are, so a fresh listing of 100k names costs no strings there (~25-30 ms of a first score sort).
+ */
+interface NamesBytes extends NamesText {
+  decoded?: { fileNames: string[]; queries: Array<string | null> } | null;
+}
+
+/** Columns whose names are bytes until read, and the name lists decoded from such bytes. */
+const bytesOfColumns = new WeakMap<object, NamesBytes>();
+const bytesOfNames = new WeakMap<readonly string[], { names: NamesBytes; queries: ReadonlyArray<string | null> }>();
+
+/** The bytes that stand for the columns' names and queries, if they were read as bytes and not changed since. */
+function namesAsBytes(c: SampleListColumns): NamesBytes | undefined {
+  const direct = bytesOfColumns.get(c);
+  if (direct !== undefined) return direct;
+  // A spread of such columns (`{ ...listed, scores }`) carries the decoded lists, which lead back to the bytes.
+  const kept = bytesOfNames.get(c.fileNames);
+  return kept !== undefined && kept.queries === c.queries ? kept.names : undefined;
+}
+
+/** Whether the columns' names are kept as bytes (the read worker then sends them as bytes, not cloned strings). */
+export function namedByBytes(c: SampleListColumns): boolean {
+  return namesAsBytes(c) !== undefined;
+}
+
+/**
+ * Columns with names as bytes, decoded on first read of `fileNames` or `queries` (frozen then: the
+ * bytes stand for them when encoded again). `names` must be valid UTF-8 whose lengths count UTF-16 units.
+ */
+function columnsNamedByBytes<T extends object>(
+  numbers: T,
+  names: NamesBytes,
+): T & { readonly fileNames: string[]; readonly queries: Array<string | null> } {
+  const decoded = (): { fileNames: string[]; queries: Array<string | null> } => {
+    if (names.decoded == null) {
+      const lists = decodeNamesText(names);
+      Object.freeze(lists.fileNames);
+      Object.freeze(lists.queries);
+      bytesOfNames.set(lists.fileNames, { names, queries: lists.queries });
+      names.decoded = lists;
+    }
+    return names.decoded;
+  };
+  const columns = Object.defineProperties(numbers, {
+    fileNames: { get: () => decoded().fileNames, enumerable: true },
+    queries: { get: () => decoded().queries, enumerable: true },
+  }) as T & { readonly fileNames: string[]; readonly queries: Array<string | null> };
+  bytesOfColumns.set(columns, names);
+  return columns;
+}
+
+/** The score list of sample-list columns and scores; names kept as bytes stay bytes (a spread would decode them). */
+export function withScores(samples: SampleListColumns, scores: Float64Array): ScoreListColumns {
+  const names = bytesOfColumns.get(samples);
+  if (names === undefined) return { ...samples, scores };
+  return columnsNamedByBytes({ sampleIds: samples.sampleIds, imageIds: samples.imageIds, scores }, names);
+}
+
+/** Names and queries of a names text; null when the lengths do not cut the text exactly. */
+function decodeNamesText(names: NamesText): { fileNames: string[]; queries: Array<string | null> } {
+  const { nameLengths, queryLengths, text: bytes } = names;
+  const n = nameLengths.length;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const fileNames: string[] = new Array(n);
+  const queries: Array<string | null> = new Array(n);
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    fileNames[k] = text.slice(at, (at += nameLengths[k]!));
+    const queryLength = queryLengths[k]!;
+    queries[k] = queryLength < 0 ? null : text.slice(at, (at += queryLength));
+  }
+  return { fileNames, queries };
+}
+
 const HEAD = 16;
 
 /**
@@ -119,35 +205,23 @@ export function decodeScoreList(blob: Uint8Array, kept = true): ScoreListColumns
   return list === null || list.scores === undefined ? null : (list as ScoreListColumns);
 }
 
-/** The columns of an encoded sample list (no scores); null when the bytes are not one. */
-export function decodeSampleList(blob: Uint8Array): SampleListColumns | null {
-  const list = decodeList(blob);
+/** The columns of an encoded sample list (no scores); null when the bytes are not one. `kept`: as decodeScoreList's. */
+export function decodeSampleList(blob: Uint8Array, kept = true): SampleListColumns | null {
+  const list = decodeList(blob, kept);
   return list === null || list.scores !== undefined ? null : list;
-}
-
-/**
- * Name lists made by decodeList. Their strings are slices of one decoded text, which a structured
- * clone copies one by one (~60 ms for 100k names where flat strings take ~35): the read worker sends
- * such columns to the engine's thread as score-list bytes instead (readWorker/worker.ts).
- */
-const decodedNames = new WeakMap<readonly string[], NamesText & { queries: ReadonlyArray<string | null> }>();
-
-/** Whether these file names were decoded from a kept list's bytes (decodeScoreList, decodeSampleList). */
-export function decodedFromBytes(fileNames: readonly string[]): boolean {
-  return decodedNames.has(fileNames);
 }
 
 /**
  * Columns of a sample list whose file names SQLite gave as one UTF-8 text, each name followed by a
  * NUL byte (`CAST(group_concat(file_name, char(0)) || char(0) AS BLOB)`), and no queries: the same
- * columns decodeSampleList makes of a kept list, names reusable as bytes (a fresh listing is then moved
- * to the engine's thread as one buffer, not cloned string by string: ~50 ms of a fresh engine's first
- * score sort at 100k images). Null when the text does not hold exactly one name per id (a name with a
- * NUL in it): the caller lists them another way.
+ * columns decodeSampleList makes of a kept list, names kept as bytes (a fresh listing is then moved to
+ * the engine's thread as one buffer, not cloned string by string: ~50 ms of a fresh engine's first
+ * score sort at 100k images, and no strings are made in the read worker). Null when the text does not
+ * hold exactly one name per id (a name with a NUL in it) or is not UTF-8: the caller lists them another way.
  */
 export function sampleListOfNameText(sampleIds: Float64Array, imageIds: Float64Array, named: Uint8Array): SampleListColumns | null {
   const n = sampleIds.length;
-  if (imageIds.length !== n) return null;
+  if (imageIds.length !== n || !isUtf8(named)) return null;
   const nameLengths = new Int32Array(n);
   const text = new Uint8Array(named.length - n > 0 ? named.length - n : 0);
   let row = 0;
@@ -163,22 +237,18 @@ export function sampleListOfNameText(sampleIds: Float64Array, imageIds: Float64A
     }
     if (out === text.length) return null;
     text[out++] = b;
-    // UTF-16 units of the name: one per code point that is not a continuation byte, two from 4-byte leads.
+    // UTF-16 units of the name (valid UTF-8): one per byte that is not a continuation byte, two from 4-byte leads.
     if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
   }
   if (row !== n || units !== 0 || out !== text.length) return null;
-  const decoded = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
-  const fileNames: string[] = new Array(n);
-  const queries: null[] = new Array<null>(n).fill(null);
-  let at = 0;
-  for (let k = 0; k < n; k++) fileNames[k] = decoded.slice(at, (at += nameLengths[k]!));
-  if (at !== decoded.length) return null;
-  Object.freeze(fileNames);
-  Object.freeze(queries);
-  decodedNames.set(fileNames, { nameLengths, queryLengths: new Int32Array(n).fill(-1), text, queries });
-  return { sampleIds, imageIds, fileNames, queries };
+  return columnsNamedByBytes({ sampleIds, imageIds }, { nameLengths, queryLengths: new Int32Array(n).fill(-1), text });
 }
 
+/**
+ * The columns of an encoded list; null when the bytes are not one. `kept` (the columns may be kept and
+ * encoded again): their names stay bytes until read (columnsNamedByBytes); else they are decoded now,
+ * in lists a caller may take over.
+ */
 function decodeList(blob: Uint8Array, kept = true): (SampleListColumns & { scores?: Float64Array }) | null {
   if (blob.length < HEAD) return null;
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -194,28 +264,34 @@ function decodeList(blob: Uint8Array, kept = true): (SampleListColumns & { score
   const sampleIds = new Float64Array(fixed, 0, n);
   const imageIds = new Float64Array(fixed, 8 * n, n);
   const scores = f64 === 3 ? new Float64Array(fixed, 16 * n, n) : undefined;
-  const nameLengths = new Int32Array(fixed, 8 * f64 * n, n);
-  const queryLengths = new Int32Array(fixed, (8 * f64 + 4) * n, n);
-  const textBytes = blob.subarray(textAt);
-  const text = Buffer.from(textBytes.buffer, textBytes.byteOffset, textBytes.byteLength).toString('utf8');
-  const fileNames: string[] = new Array(n);
-  const queries: Array<string | null> = new Array(n);
-  let at = 0;
-  for (let k = 0; k < n; k++) {
+  const names: NamesBytes = {
+    nameLengths: new Int32Array(fixed, 8 * f64 * n, n),
+    queryLengths: new Int32Array(fixed, (8 * f64 + 4) * n, n),
+    text: blob.subarray(textAt),
+  };
+  if (!namesFitText(names)) return null;
+  const numbers = scores === undefined ? { sampleIds, imageIds } : { sampleIds, imageIds, scores };
+  if (kept) return columnsNamedByBytes(numbers, names);
+  return { ...numbers, ...decodeNamesText(names) };
+}
+
+/** Whether the lengths cut the text exactly: valid UTF-8 whose UTF-16 units the lengths add up to. */
+function namesFitText(names: NamesText): boolean {
+  const { nameLengths, queryLengths, text } = names;
+  if (!isUtf8(text)) return false;
+  let units = 0;
+  for (let k = 0; k < nameLengths.length; k++) {
     const nameLength = nameLengths[k]!;
     const queryLength = queryLengths[k]!;
-    if (nameLength < 0 || queryLength < -1) return null;
-    fileNames[k] = text.slice(at, (at += nameLength));
-    queries[k] = queryLength < 0 ? null : text.slice(at, (at += queryLength));
+    if (nameLength < 0 || queryLength < -1) return false;
+    units += nameLength + (queryLength < 0 ? 0 : queryLength);
   }
-  if (at !== text.length) return null;
-  if (!kept)
-    return scores === undefined ? { sampleIds, imageIds, fileNames, queries } : { sampleIds, imageIds, fileNames, queries, scores };
-  // Frozen: the bytes they were decoded from stand for them when encoded again (namesText).
-  Object.freeze(fileNames);
-  Object.freeze(queries);
-  decodedNames.set(fileNames, { nameLengths, queryLengths, text: textBytes, queries });
-  return scores === undefined ? { sampleIds, imageIds, fileNames, queries } : { sampleIds, imageIds, fileNames, queries, scores };
+  let textUnits = 0;
+  for (let at = 0; at < text.length; at++) {
+    const b = text[at]!;
+    if ((b & 0xc0) !== 0x80) textUnits += b >= 0xf0 ? 2 : 1;
+  }
+  return units === textUnits;
 }
 
 /** The kept list of the dataset's per-image scores under `run` at score-input `version`, if there is one. */
@@ -253,9 +329,8 @@ export function readSampleListSnapshot(db: Db, datasetId: number, task: string, 
 
 /** Keeps a dataset's list of scored samples (one per dataset: it replaces the older one). */
 export function writeSampleListSnapshot(db: Db, datasetId: number, task: string, version: string, columns: SampleListColumns): void {
-  const { sampleIds, imageIds, fileNames, queries } = columns;
   db.prepare(
     `INSERT INTO sample_list_snapshots (dataset_id, version, payload) VALUES (?, ?, ?)
      ON CONFLICT (dataset_id) DO UPDATE SET version = excluded.version, payload = excluded.payload`,
-  ).run(datasetId, snapshotVersion(`${task}/${version}`), encodeScoreList({ sampleIds, imageIds, fileNames, queries }));
+  ).run(datasetId, snapshotVersion(`${task}/${version}`), encodeSampleList(columns));
 }

@@ -9,7 +9,7 @@
  * three tables per row as before.
  */
 import type { Db } from './db';
-import { numberColumns } from './numberColumns';
+import { numberColumnsOf } from './numberColumns';
 import { hasTable } from './schemaTables';
 
 /** A run's stored scores in sample id order; NaN for a sample without a score. */
@@ -25,19 +25,21 @@ export function keepsStaleScores(db: Db): boolean {
 
 /**
  * The run's stored scores in sample id order when every one is current; null when some row is stale.
- * Call inside a transaction when both answers must come from one snapshot.
+ * Call inside a transaction when both answers must come from one snapshot. `expected`: about how many
+ * rows the run has (its arrays are made that long at once).
  */
-export function currentRunScores(db: Db, runId: number): StoredScoreColumns | null {
+export function currentRunScores(db: Db, runId: number, expected = 0): StoredScoreColumns | null {
   if (!keepsStaleScores(db)) return joinedCheck(db, runId);
   if (db.prepare('SELECT 1 FROM stale_scores WHERE run_id = ? LIMIT 1').get(runId) !== undefined) return null;
   // Two packed columns from one scan (store/numberColumns.ts: ~30-60 ms at 100k, against ~55-70 ms for
   // two JSON arrays and ~260 ms for rows through the driver), bit for bit.
-  const [sampleIds, scores] = numberColumns(
+  const [sampleIds, scores] = numberColumnsOf(
     db,
     'SELECT sample_id, score FROM metric_samples WHERE run_id = ? ORDER BY sample_id',
     'sample_id',
     'score',
-    runId,
+    expected,
+    [runId],
   );
   return ascending(sampleIds) ? { sampleIds, scores } : orderedRows(db, runId);
 }

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeSampleList,
   decodeScoreList,
+  encodeSampleList,
   encodeScoreList,
+  namedByBytes,
+  withScores,
   type ScoreListColumns,
 } from '../../../../src/main/engine/store/scoreSnapshots';
+import { perImageWire, samplesAhead, withScoresAhead } from '../../../../src/main/engine/store/readWorker/perImageColumns';
 
 function list(rows: Array<[number, number, string, string | null, number]>): ScoreListColumns {
   return {
@@ -87,5 +91,57 @@ describe('kept score lists: the stored bytes', () => {
     // Other queries beside the decoded names: encoded from the columns, not from the reused bytes.
     const otherQueries = { ...withScores, queries: ['x', null, 'yz'] };
     expect(decodeScoreList(encodeScoreList(otherQueries))!.queries).toEqual(['x', null, 'yz']);
+  });
+});
+
+describe('names kept as bytes', () => {
+  const rows: Array<[number, number, string, string | null, number]> = [
+    [1, 10, 'café/a.jpg', null, 0.5],
+    [2, 11, 'b – ü.jpg', 'left dog', 0.25],
+    [3, 12, '😀.png', '', NaN],
+  ];
+
+  it('a kept list read back keeps its names as bytes until read, re-encodes to the same bytes, with or without its scores', () => {
+    const { scores, ...samples } = list(rows);
+    const bytes = encodeScoreList({ ...samples, scores });
+    const kept = decodeScoreList(bytes)!;
+    expect(namedByBytes(kept)).toBe(true);
+    expect(Buffer.compare(encodeScoreList(kept), bytes)).toBe(0);
+    expect(Buffer.compare(encodeSampleList(kept), encodeScoreList(samples))).toBe(0);
+    // Scores added to the kept samples: still bytes, and the names read as they were written.
+    const rescored = withScores(decodeSampleList(encodeSampleList(samples))!, Float64Array.of(0.1, 0.2, 0.3));
+    expect(namedByBytes(rescored)).toBe(true);
+    expect(rescored.fileNames).toEqual(samples.fileNames);
+    expect(rescored.queries).toEqual(samples.queries);
+    expect(Object.isFrozen(rescored.fileNames)).toBe(true);
+    expect(plain(decodeScoreList(encodeScoreList(rescored))!)).toEqual(plain({ ...samples, scores: Float64Array.of(0.1, 0.2, 0.3) }));
+    // Lists of strings are not bytes.
+    expect(namedByBytes(samples)).toBe(false);
+    expect(namedByBytes(withScores(samples, scores))).toBe(false);
+  });
+
+  it('lengths that do not cut the text exactly, or a text that is not UTF-8, are refused', () => {
+    const bytes = Buffer.from(encodeScoreList(list(rows)));
+    const n = rows.length;
+    const nameLengthsAt = 16 + 3 * 8 * n;
+    const longer = Buffer.from(bytes);
+    longer.writeInt32LE(longer.readInt32LE(nameLengthsAt) + 1, nameLengthsAt);
+    expect(decodeScoreList(longer)).toBeNull();
+    expect(decodeScoreList(longer, false)).toBeNull();
+    const notUtf8 = Buffer.from(bytes);
+    notUtf8[notUtf8.length - 1] = 0xff; // inside the emoji's 4 bytes
+    expect(decodeScoreList(notUtf8)).toBeNull();
+  });
+
+  it("samples sent ahead of their scores, joined with them, give perImageWire's answer for the whole list", () => {
+    const whole = list(rows);
+    const { scores, ...samples } = whole;
+    const ahead = samplesAhead(encodeSampleList(samples))!;
+    expect(ahead).not.toBeNull();
+    const joined = withScoresAhead(ahead, scores)!;
+    expect(perImageWire(joined)).toEqual(perImageWire(whole));
+    expect(perImageWire(joined).scores).toEqual([0.5, 0.25, null]);
+    expect(withScoresAhead(samplesAhead(encodeSampleList(samples))!, Float64Array.of(1, 2))).toBeNull(); // counts differ
+    expect(samplesAhead(encodeScoreList(whole))).toBeNull(); // a score list is not a sample list
   });
 });

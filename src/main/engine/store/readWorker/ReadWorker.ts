@@ -11,11 +11,11 @@ import { ApiError } from '../../../../shared/api/errors';
 import type { Logger } from '../../logger';
 import type { Db } from '../db';
 import { setOffThreadCheckpoint } from '../walCheckpoint';
-import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
+import type { ReadAhead, ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import { KeptLists } from './keptLists';
 import { listPerImage, readContext, runRead, type ReadContext, type ReadRequest, type ReadResults } from './reads';
 import { decodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
-import { usedOnce } from './perImageColumns';
+import { samplesAhead, usedOnce, withScoresAhead, type SamplesAhead } from './perImageColumns';
 
 /** Beside the bundle when built (out/node/readWorker.js), else the TypeScript source through tsx (engine/workerScript.ts). */
 function workerUrl(): URL {
@@ -25,7 +25,13 @@ function workerUrl(): URL {
 /** How long closing waits for the worker's idle work (a 100k-image score list: ~0.4 s). */
 const CLOSE_WAIT_MS = 2000;
 
-type Pending = { req: ReadRequest; resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Pending = {
+  req: ReadRequest;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  /** Samples the worker sent ahead of their scores (protocol.ts ReadAhead), decoded. */
+  ahead?: SamplesAhead | null;
+};
 
 export interface ReadWorkerOptions {
   /** The database file (opened read-only in the worker). */
@@ -89,7 +95,7 @@ export class ReadWorker {
       this.fallBack(err);
       return null;
     }
-    worker.on('message', (reply: ReadReply) => this.settle(reply));
+    worker.on('message', (reply: ReadReply | ReadAhead) => ('ahead' in reply ? this.takeAhead(reply) : this.settle(reply)));
     worker.on('error', (err) => this.fallBack(err));
     worker.on('exit', (code) => {
       if (this.worker === worker) {
@@ -103,12 +109,23 @@ export class ReadWorker {
     return worker;
   }
 
+  /** Decodes samples sent ahead of their scores while the worker reads the scores (null: not a sample list). */
+  private takeAhead(msg: ReadAhead): void {
+    const p = this.pending.get(msg.id);
+    if (p !== undefined) p.ahead = samplesAhead(new Uint8Array(msg.ahead));
+  }
+
   private settle(reply: ReadReply): void {
     const p = this.pending.get(reply.id);
     if (p === undefined) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if (reply.ok) p.resolve('json' in reply ? JSON.parse(reply.json) : 'scoreList' in reply ? scoreListOf(reply.scoreList) : reply.value);
+    if (reply.ok && 'scoresOfAhead' in reply) {
+      const columns = p.ahead ? withScoresAhead(p.ahead, new Float64Array(reply.scoresOfAhead)) : null;
+      if (columns !== null) p.resolve(columns);
+      else p.reject(new Error('read worker sent scores without their samples'));
+    } else if (reply.ok)
+      p.resolve('json' in reply ? JSON.parse(reply.json) : 'scoreList' in reply ? scoreListOf(reply.scoreList) : reply.value);
     else if ('apiError' in reply) p.reject(ApiError.fromData(reply.apiError));
     else p.reject(Object.assign(new Error(reply.message), { code: reply.code }));
   }

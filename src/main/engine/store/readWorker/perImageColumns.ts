@@ -1,7 +1,8 @@
 /**
- * Per-image scores as columns: how the read worker hands 100k scores to the engine's thread (as one
- * transferred buffer in the kept lists' format, worker.ts scoreListBytes; 100k objects took ~60 ms),
- * and the fast way to list them for a complete run over the whole dataset, the gallery's score sort:
+ * Per-image scores as columns: how the read worker hands 100k scores to the engine's thread (as
+ * transferred buffers in the kept lists' format, worker.ts; 100k objects took ~60 ms), the samples
+ * first when it lists them (SamplesAhead: the engine's thread decodes them while the worker reads their
+ * scores), and the fast way to list them for a complete run over the whole dataset, the gallery's score sort:
  *  - the scored samples in gallery order (100k rows: the slow part) are kept while the sample set is
  *    unchanged (store/scoreInputs.ts, clock 'samples'), so new scores do not list them again;
  *  - the run's stored scores are read as two columns once the run has no stale row
@@ -23,7 +24,14 @@ import {
 } from '../repos/evaluation';
 import type { ScoreInputVersions, VersionedCache } from '../scoreInputs';
 import { currentRunScores, type StoredScoreColumns } from '../staleScores';
-import { readSampleListSnapshot, type ScoreListColumns, type ScoreListKeeper } from '../scoreSnapshots';
+import {
+  decodeSampleList,
+  readSampleListSnapshot,
+  withScores,
+  type SampleListColumns,
+  type ScoreListColumns,
+  type ScoreListKeeper,
+} from '../scoreSnapshots';
 
 /** Columns of per-image scores (one definition with the kept lists of store/scoreSnapshots.ts). */
 export type ImageScoreColumns = ScoreListColumns;
@@ -38,36 +46,78 @@ export function imageScoreColumns(rows: readonly ImageScore[]): ImageScoreColumn
   };
 }
 
-/** Columns no one keeps: decoded in the engine's thread from a read worker's reply, for one answer. */
-const onceColumns = new WeakSet<ImageScoreColumns>();
+/**
+ * Columns no one keeps (decoded in the engine's thread from a read worker's reply, for one answer),
+ * with the parts of their answer made already (from samples sent ahead of their scores).
+ */
+const onceColumns = new WeakMap<ImageScoreColumns, Partial<Pick<PerImageScores, 'sampleIds' | 'imageIds'>>>();
 
 /** Marks columns as used once: perImageWire may hand their name lists on as they are. */
 export function usedOnce(c: ImageScoreColumns): ImageScoreColumns {
-  onceColumns.add(c);
+  onceColumns.set(c, {});
   return c;
 }
 
 /**
+ * A whole dataset's scored samples that a read worker sent ahead of their scores (score-list bytes
+ * without scores), decoded, with the id columns of the answer made: the engine's thread does this
+ * while the worker reads the scores (~35-45 ms each at 100k images, in parallel).
+ */
+export interface SamplesAhead {
+  samples: SampleListColumns;
+  sampleIds: number[];
+  imageIds: number[];
+}
+
+/** The samples sent ahead as `bytes`; null when they are not a sample list (a check). */
+export function samplesAhead(bytes: Uint8Array): SamplesAhead | null {
+  const samples = decodeSampleList(bytes, false);
+  if (samples === null) return null;
+  const n = samples.sampleIds.length;
+  const sampleIds: number[] = new Array(n);
+  const imageIds: number[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    sampleIds[k] = samples.sampleIds[k]!;
+    imageIds[k] = samples.imageIds[k]!;
+  }
+  return { samples, sampleIds, imageIds };
+}
+
+/** The columns of samples sent ahead with their scores (in the same order); null when the counts differ. */
+export function withScoresAhead(ahead: SamplesAhead, scores: Float64Array): ImageScoreColumns | null {
+  if (scores.length !== ahead.samples.sampleIds.length) return null;
+  const columns: ImageScoreColumns = { ...ahead.samples, scores };
+  onceColumns.set(columns, { sampleIds: ahead.sampleIds, imageIds: ahead.imageIds });
+  return columns;
+}
+
+/**
  * The contract's columns (metrics.perImage): plain arrays, null for no score. New arrays throughout,
- * except the name lists of columns used once (usedOnce): `c` may be a kept read (in the engine's
- * thread there is no clone between them), which no caller may change.
+ * except those of columns used once (usedOnce, withScoresAhead): their name lists and any columns
+ * made ahead are handed on. `c` may be a kept read (in the engine's thread there is no clone between
+ * them), which no caller may change.
  */
 export function perImageWire(c: ImageScoreColumns): PerImageScores {
   const n = c.scores.length;
+  const once = onceColumns.get(c);
+  onceColumns.delete(c);
   // Columns used once hand their name lists on (a second 100k copy saved); any other list is copied.
-  const own = onceColumns.delete(c) && c.fileNames.length === n && c.queries.length === n;
+  const own = once !== undefined && c.fileNames.length === n && c.queries.length === n;
   const scores: Array<number | null> = new Array(n);
   // Indexed copies: Array.from over a typed array walks its iterator (~8 ms per 100k column, ~1 ms this way).
-  const sampleIds: number[] = new Array(n);
-  const imageIds: number[] = new Array(n);
+  const madeIds = once?.sampleIds?.length === n && once.imageIds?.length === n;
+  const sampleIds: number[] = madeIds ? once.sampleIds! : new Array(n);
+  const imageIds: number[] = madeIds ? once.imageIds! : new Array(n);
   // Names copied in the same loop: slice() of a frozen list (a decoded one) takes twice as long.
   const fileNames: string[] = own ? c.fileNames : new Array<string>(n);
   const queries: Array<string | null> = own ? c.queries : new Array<string | null>(n);
   for (let k = 0; k < n; k++) {
     const s = c.scores[k]!;
     scores[k] = Number.isNaN(s) ? null : s;
-    sampleIds[k] = c.sampleIds[k]!;
-    imageIds[k] = c.imageIds[k]!;
+    if (!madeIds) {
+      sampleIds[k] = c.sampleIds[k]!;
+      imageIds[k] = c.imageIds[k]!;
+    }
     if (!own) {
       fileNames[k] = c.fileNames[k]!;
       queries[k] = c.queries[k] ?? null;
@@ -88,6 +138,7 @@ export function completeRunScores(
   datasetId: number,
   runId: number,
   keeper?: ScoreListKeeper,
+  sendAhead?: (samples: ScoredSampleColumns) => void,
 ): ImageScoreColumns | null | 'other' {
   const task = datasetTaskOf(db, datasetId);
   const run = runDatasetAndStatus(db, runId);
@@ -97,11 +148,13 @@ export function completeRunScores(
   if (task !== 'semantic' && task !== 'referring') return 'other';
   if (!runHasPredictions(db, runId) || !datasetHasClasses(db, datasetId)) return 'other';
   const samples = scoredSamples(db, cache, versions, datasetId, task, keeper);
+  // The engine's thread can make the samples' part of the answer while this thread reads their scores.
+  sendAhead?.(samples);
   // The check and the scores from one snapshot (the read worker's connection commits nothing).
-  const stored = db.transaction(() => currentRunScores(db, runId)).deferred(); // reads only: no write lock
+  const stored = db.transaction(() => currentRunScores(db, runId, samples.sampleIds.length)).deferred(); // reads only: no write lock
   if (stored === null || stored.scores.length !== samples.sampleIds.length) return null;
   const scores = scoresInOrder(stored, samples.sampleIds);
-  return scores === null ? null : { ...samples, scores };
+  return scores === null ? null : withScores(samples, scores);
 }
 
 /**

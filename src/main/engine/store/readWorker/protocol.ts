@@ -12,8 +12,18 @@ export type ReadReply =
   | { id: number; ok: true; value: unknown }
   /** Per-image score columns decoded from a kept list, encoded as one again (store/scoreSnapshots.ts) and transferred. */
   | { id: number; ok: true; scoreList: ArrayBuffer }
+  /** The scores (f64, NaN: none) of the samples sent ahead for this request (ReadAhead), in their order. */
+  | { id: number; ok: true; scoresOfAhead: ArrayBuffer }
   | { id: number; ok: false; apiError: ApiErrorData }
   | { id: number; ok: false; message: string; code: string | undefined };
+
+/**
+ * Read worker -> engine, before the reply: a whole dataset's scored samples for a score read, as
+ * score-list bytes without scores (store/scoreSnapshots.ts), sent as soon as they are listed so the
+ * engine's thread decodes them while the worker reads their scores. The reply that follows either
+ * completes them (scoresOfAhead) or stands alone (the samples are then dropped).
+ */
+export type ReadAhead = { id: number; ahead: ArrayBuffer };
 
 /** workerData of the read worker. */
 export interface ReadWorkerData {

@@ -20,7 +20,7 @@ import type { Repos } from '../store';
 import { datasetsRepo } from '../repos/datasets';
 import { runsRepo } from '../repos/runs';
 import { scoreInputVersions, VersionedCache, type ScoreInputVersions } from '../scoreInputs';
-import { readScoreSnapshot, type ScoreListKeeper } from '../scoreSnapshots';
+import { readScoreSnapshot, type SampleListColumns, type ScoreListKeeper } from '../scoreSnapshots';
 import { readSummarySnapshot } from '../summarySnapshots';
 import { completeRunScores, imageScoreColumns, prepareScoreSort, type ImageScoreColumns } from './perImageColumns';
 
@@ -69,6 +69,11 @@ export interface ReadContext {
   /** Dataset summaries kept while their counts' inputs are unchanged (a scan of the images: ~0.1 s at 100k). */
   summaries: VersionedCache;
   versions: ScoreInputVersions | null;
+  /**
+   * Set by the read worker while it serves a score read: takes a whole dataset's scored samples as soon
+   * as they are listed, to send them ahead of their scores (readWorker/worker.ts).
+   */
+  sendAhead?: ((samples: SampleListColumns) => void) | undefined;
 }
 
 export function readContext(db: Db): ReadContext {
@@ -229,7 +234,7 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
 /** A run's per-image scores as columns (null: stored rows need a catch-up first). */
 function perImageColumns(ctx: ReadContext, req: Extract<ReadRequest, { op: 'metrics.perImage' }>): ImageScoreColumns | null {
   if (req.subset === undefined && req.classIdx === undefined) {
-    const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId, ctx.keeper);
+    const fast = completeRunScores(ctx.db, ctx.scores, ctx.versions, req.datasetId, req.runId, ctx.keeper, ctx.sendAhead);
     if (fast !== 'other') return fast;
   }
   // One query over the stored per-sample scores; the full path only to throw its errors.

@@ -6,11 +6,11 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ApiError } from '../../../../shared/api/apiError';
-import type { ReadMessage, ReadReply, ReadWorkerData } from './protocol';
+import type { ReadAhead, ReadMessage, ReadReply, ReadWorkerData } from './protocol';
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
 import { KeptLists } from './keptLists';
-import { decodedFromBytes, encodeScoreList, type ScoreListColumns } from '../scoreSnapshots';
+import { encodeSampleList, encodeScoreList, namedByBytes, type SampleListColumns, type ScoreListColumns } from '../scoreSnapshots';
 
 const { file } = workerData as ReadWorkerData;
 const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -72,17 +72,26 @@ function whenIdle(): void {
 parentPort?.on('message', (msg: ReadMessage) => {
   let reply: ReadReply;
   let value: unknown;
+  let ahead: SampleListColumns | null = null;
   try {
     if (msg.req.op === 'idle.finish') whenIdle();
     if (msg.req.op === 'wal.checkpoint') write((w) => w.pragma('wal_checkpoint(PASSIVE)'));
-    value = runRead(ctx, msg.req);
+    if (msg.req.op === 'metrics.perImage') ctx.sendAhead = (samples) => (ahead = sendAhead(msg.id, samples));
+    try {
+      value = runRead(ctx, msg.req);
+    } finally {
+      ctx.sendAhead = undefined;
+    }
+    const scoreList = msg.req.op === 'metrics.perImage' && value !== null ? (value as ScoreListColumns) : null;
     reply =
-      msg.req.op === 'metrics.perImage' && value !== null && decodedFromBytes((value as ScoreListColumns).fileNames)
-        ? { id: msg.id, ok: true, scoreList: scoreListBytes(value as ScoreListColumns) }
-        : // Long string lists are cloned (several times faster than JSON for 100k entries).
-          msg.req.op === 'datasets.deletePlan' || msg.req.op === 'metrics.perImage'
-          ? { id: msg.id, ok: true, value }
-          : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
+      scoreList !== null && ahead !== null && scoreList.sampleIds === (ahead as SampleListColumns).sampleIds
+        ? { id: msg.id, ok: true, scoresOfAhead: scoreList.scores.slice().buffer } // a copy: the worker may keep the list
+        : scoreList !== null && namedByBytes(scoreList)
+          ? { id: msg.id, ok: true, scoreList: ownBuffer(encodeScoreList(scoreList)) }
+          : // Long string lists are cloned (several times faster than JSON for 100k entries).
+            msg.req.op === 'datasets.deletePlan' || msg.req.op === 'metrics.perImage'
+            ? { id: msg.id, ok: true, value }
+            : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
   } catch (err) {
     reply =
       err instanceof ApiError
@@ -94,7 +103,7 @@ parentPort?.on('message', (msg: ReadMessage) => {
             code: (err as { code?: unknown }).code === undefined ? undefined : String((err as { code?: unknown }).code),
           };
   }
-  parentPort?.postMessage(reply, 'scoreList' in reply ? [reply.scoreList] : []);
+  parentPort?.postMessage(reply, 'scoreList' in reply ? [reply.scoreList] : 'scoresOfAhead' in reply ? [reply.scoresOfAhead] : []);
   // After the gallery of a dataset is served and the worker has been idle a moment, list what its
   // first score sort needs (once per sample set), so that work does not delay the gallery's burst of reads.
   const req = msg.req;
@@ -115,14 +124,26 @@ parentPort?.on('message', (msg: ReadMessage) => {
 });
 
 /**
- * Per-image score columns as the store's score-list bytes (store/scoreSnapshots.ts), moved to the
- * engine's thread, not cloned, when their names were decoded from a kept list: a clone copies such
- * sliced strings one by one (at 100k images ~20 ms here and ~40 ms more in the engine's thread of a
- * freshly opened app); this is one buffer to encode and decode. Names fresh from SQLite (flat
- * strings) clone faster than they encode.
+ * A whole dataset's scored samples, sent to the engine's thread ahead of their scores (protocol.ts
+ * ReadAhead) when their names are bytes (a semantic listing, or a kept list): the engine decodes them
+ * and makes their part of the answer (~35-45 ms at 100k images) while this thread reads the scores.
+ * Null (nothing sent) for names that are strings only (they would be encoded here first).
  */
-function scoreListBytes(columns: ScoreListColumns): ArrayBuffer {
-  const bytes = encodeScoreList(columns);
+function sendAhead(id: number, samples: SampleListColumns): SampleListColumns | null {
+  if (!namedByBytes(samples)) return null;
+  const ahead = ownBuffer(encodeSampleList(samples));
+  parentPort?.postMessage({ id, ahead } satisfies ReadAhead, [ahead]);
+  return samples;
+}
+
+/**
+ * Bytes as an ArrayBuffer of their own, to be moved to the engine's thread, not cloned. Score lists
+ * go as the store's score-list bytes (store/scoreSnapshots.ts) when their names are bytes (a semantic
+ * listing, a kept list): one buffer to move and decode, where a clone of 100k strings made here would
+ * take ~20 ms here and ~40 ms more in the engine's thread of a freshly opened app. Names fresh from
+ * SQLite as strings (a referring listing) clone faster than they encode.
+ */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   const own = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(own).set(bytes);

@@ -211,13 +211,12 @@ export function scoredSampleColumns(db: Db, datasetId: number, task: Task): Scor
       )
       .raw()
       .get(datasetId) as [string, string, Buffer | null];
-    const out = sampleListOfNameText(
-      Float64Array.from(JSON.parse(ids) as number[]),
-      Float64Array.from(JSON.parse(imageIds) as number[]),
-      named ?? new Uint8Array(0),
-    );
-    if (out !== null && inGalleryOrder(out)) return out;
-    return scoredSampleRows(db, listed, datasetId);
+    const sampleIds = Float64Array.from(JSON.parse(ids) as number[]);
+    const imageIdColumn = Float64Array.from(JSON.parse(imageIds) as number[]);
+    const text = named ?? new Uint8Array(0);
+    // The order is checked on the bytes: the names stay bytes until someone reads them.
+    const out = nameTextInGalleryOrder(sampleIds, imageIdColumn, text) ? sampleListOfNameText(sampleIds, imageIdColumn, text) : null;
+    return out ?? scoredSampleRows(db, listed, datasetId);
   }
   const arrays = db
     .prepare(
@@ -253,6 +252,42 @@ function scoredSampleRows(db: Db, listed: string, datasetId: number): ScoredSamp
     out.queries[k] = query;
   }
   return out;
+}
+
+/**
+ * inGalleryOrder over names as SQLite gave them: UTF-8, each followed by a NUL byte (the BINARY
+ * collation compares those bytes). False when the text does not hold one name per id.
+ */
+export function nameTextInGalleryOrder(sampleIds: Float64Array, imageIds: Float64Array, named: Uint8Array): boolean {
+  const n = sampleIds.length;
+  if (imageIds.length !== n) return false;
+  let row = 0;
+  let start = 0; // of the current name
+  let before = -1; // start of the previous name (its NUL ends it)
+  for (let end = 0; end < named.length; end++) {
+    if (named[end] !== 0) continue;
+    if (row === n) return false;
+    if (before >= 0) {
+      // The previous name against this one, byte by byte; a name that is a prefix of the other sorts first.
+      let a = before;
+      let b = start;
+      while (named[a] === named[b] && named[a] !== 0) {
+        a++;
+        b++;
+      }
+      const byName = named[a]! - named[b]!; // the NUL of a shorter name is the smallest byte
+      if (byName > 0) return false;
+      if (byName === 0) {
+        const x = imageIds[row - 1]!;
+        const y = imageIds[row]!;
+        if (x > y || (x === y && sampleIds[row - 1]! >= sampleIds[row]!)) return false;
+      }
+    }
+    before = start;
+    start = end + 1;
+    row++;
+  }
+  return row === n && start === named.length;
 }
 
 /** Whether the columns are ordered by (file name as SQLite's BINARY collation orders it, image id, sample id). */
