@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createEngine, type Engine } from '../../../src/main/engine/engine';
 import { engineInternals } from '../../../src/main/engine/internals';
-import { inGalleryOrder, nameTextInGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
+import { decimalList, inGalleryOrder, nameTextInGalleryOrder, scoredSampleColumns } from '../../../src/main/engine/store/repos/evaluation';
 import { compareUtf8 } from '../../../src/shared/domain/imageOrder';
 import { decodeScoreList, encodeScoreList, namedByBytes } from '../../../src/main/engine/store/scoreSnapshots';
 import type { Db } from '../../../src/main/engine/store/db';
@@ -186,6 +186,23 @@ describe('scored samples in gallery order', () => {
       expect(nameTextInGalleryOrder(sampleIds, imageIds, text(fileNames)), JSON.stringify(fileNames)).toBe(expected);
     }
     expect(ordered).toBeGreaterThan(300);
+  });
+
+  it("ids as group_concat writes them are read exactly, and any other text is refused (the row query answers then)", () => {
+    const list = (text: string, n: number): number[] | null => {
+      const out = decimalList(Buffer.from(text), n);
+      return out === null ? null : [...out];
+    };
+    expect(list('12,7,3', 3)).toEqual([12, 7, 3]);
+    expect(list('', 0)).toEqual([]);
+    expect(list('999999999999999', 1)).toEqual([999999999999999]);
+    expect(list('1000000000000000', 1)).toBeNull(); // more digits than kept exactly here
+    expect(list('12,7,3', 2)).toBeNull();
+    expect(list('12,7', 3)).toBeNull();
+    expect(list('', 1)).toBeNull();
+    for (const bad of ['-1', '1,,2', '1,2,', ',1', '1.5', '1 ', '1e3']) expect(list(bad, bad.split(',').length), bad).toBeNull();
+    const ids = Array.from({ length: 1000 }, (_, k) => (k * 7919) % 100003);
+    expect(list(ids.join(','), ids.length)).toEqual(ids);
   });
 
   it('compareUtf8 orders strings as their UTF-8 bytes do', () => {

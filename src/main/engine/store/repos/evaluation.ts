@@ -201,21 +201,26 @@ export interface ScoredSampleColumns {
 export function scoredSampleColumns(db: Db, datasetId: number, task: Task): ScoredSampleColumns {
   const listed = `SELECT s.id, s.image_id, i.file_name, s.query FROM images i JOIN samples s ON s.image_id = i.id
        WHERE i.dataset_id = ? AND ${scoredSql(task)} ORDER BY i.file_name, i.id, s.id`;
-  // A semantic dataset's scored samples have no query (scoredSql): that column is not listed, and the
-  // names come as one UTF-8 text (scoreSnapshots.ts sampleListOfNameText), not as JSON.
+  // A semantic dataset's scored samples have no query (scoredSql): that column is not listed, the ids
+  // come as decimal text and the names as one UTF-8 text (scoreSnapshots.ts sampleListOfNameText), not as JSON.
   const withQueries = task !== 'semantic';
   if (!withQueries) {
-    const [ids, imageIds, named] = db
+    const [count, ids, imageIds, named] = db
       .prepare(
-        `SELECT json_group_array(id), json_group_array(image_id), CAST(group_concat(file_name, char(0)) || char(0) AS BLOB) FROM (${listed})`,
+        `SELECT count(*), CAST(group_concat(id) AS BLOB), CAST(group_concat(image_id) AS BLOB),
+           CAST(group_concat(file_name, char(0)) || char(0) AS BLOB) FROM (${listed})`,
       )
       .raw()
-      .get(datasetId) as [string, string, Buffer | null];
-    const sampleIds = Float64Array.from(JSON.parse(ids) as number[]);
-    const imageIdColumn = Float64Array.from(JSON.parse(imageIds) as number[]);
-    const text = named ?? new Uint8Array(0);
+      .get(datasetId) as [number, Buffer | null, Buffer | null, Buffer | null];
+    const none = new Uint8Array(0);
+    const sampleIds = decimalList(ids ?? none, count);
+    const imageIdColumn = decimalList(imageIds ?? none, count);
+    const text = named ?? none;
     // The order is checked on the bytes: the names stay bytes until someone reads them.
-    const out = nameTextInGalleryOrder(sampleIds, imageIdColumn, text) ? sampleListOfNameText(sampleIds, imageIdColumn, text) : null;
+    const out =
+      sampleIds !== null && imageIdColumn !== null && nameTextInGalleryOrder(sampleIds, imageIdColumn, text)
+        ? sampleListOfNameText(sampleIds, imageIdColumn, text)
+        : null;
     return out ?? scoredSampleRows(db, listed, datasetId);
   }
   const arrays = db
@@ -252,6 +257,36 @@ function scoredSampleRows(db: Db, listed: string, datasetId: number): ScoredSamp
     out.queries[k] = query;
   }
   return out;
+}
+
+/**
+ * `n` non-negative integers as SQLite's group_concat writes them ("12,7,3"; an empty text for none), or
+ * null when the text is anything else (a sign, more digits than a double holds exactly, another count).
+ * Read ~4x faster than json_group_array's text through JSON.parse, which SQLite also writes more slowly.
+ */
+export function decimalList(text: Uint8Array, n: number): Float64Array | null {
+  const out = new Float64Array(n);
+  let k = 0;
+  let value = 0;
+  let digits = 0;
+  for (let at = 0; at < text.length; at++) {
+    const c = text[at]!;
+    if (c === 0x2c) {
+      if (digits === 0 || k === n) return null;
+      out[k++] = value;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c - 0x30;
+    if (d < 0 || d > 9 || ++digits > 15) return null;
+    value = value * 10 + d;
+  }
+  if (text.length > 0) {
+    if (digits === 0 || k === n) return null; // a trailing comma, or one number too many
+    out[k++] = value;
+  }
+  return k === n ? out : null;
 }
 
 /**
