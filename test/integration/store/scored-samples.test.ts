@@ -188,7 +188,7 @@ describe('scored samples in gallery order', () => {
     expect(ordered).toBeGreaterThan(300);
   });
 
-  it("ids as group_concat writes them are read exactly, and any other text is refused (the row query answers then)", () => {
+  it('ids as group_concat writes them are read exactly, and any other text is refused (the row query answers then)', () => {
     const list = (text: string, n: number): number[] | null => {
       const out = decimalList(Buffer.from(text), n);
       return out === null ? null : [...out];
