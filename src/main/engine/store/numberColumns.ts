@@ -16,7 +16,7 @@ const registered = new WeakSet<Db>();
 const FIRST_CAPACITY = 1024;
 /** Rows the running read expects (numberColumns' `expected`): its arrays start at that size, not grown by doubling. */
 let capacity = FIRST_CAPACITY;
-/** The arrays of the aggregate that finished last (taken by numberColumnsOf at once). */
+/** The arrays of the aggregate that finished last (taken by numberColumns at once). */
 let packed: Packing | null = null;
 
 interface Packing {
@@ -40,7 +40,7 @@ function ensureRegistered(db: Db): void {
       p.n++;
       return p;
     }) as unknown as (p: Packing) => Packing,
-    // The arrays stay in this thread for numberColumnsOf to take (a BLOB of them was copied three times
+    // The arrays stay in this thread for numberColumns to take (a BLOB of them was copied three times
     // on the way out: into SQLite, out of it, and into aligned memory).
     result: (p: Packing): number => {
       packed = p;
@@ -58,25 +58,19 @@ function doubled(values: Float64Array): Float64Array {
 }
 
 /**
- * Columns `a` and `b` of the rows of `rows` (a SELECT naming them, in the order wanted) as
- * Float64Arrays. An aggregate over an ordered subquery follows its order in SQLite, but the
- * documentation leaves that unspecified: callers that rely on the order check it.
+ * Columns `a` and `b` of the rows of `rows` (a SELECT naming them, in the order wanted; `params` its
+ * parameters) as Float64Arrays. An aggregate over an ordered subquery follows its order in SQLite,
+ * but the documentation leaves that unspecified: callers that rely on the order check it.
+ * `expected`: about how many rows there are; the arrays start at that size (growing 1,024 rows by
+ * doubling to 100k touched ~3 MB of fresh memory more: ~10-15 ms of a cold read).
  */
-export function numberColumns(db: Db, rows: string, a: string, b: string, ...params: unknown[]): [Float64Array, Float64Array] {
-  return numberColumnsOf(db, rows, a, b, FIRST_CAPACITY, params);
-}
-
-/**
- * numberColumns of about `expected` rows: the arrays start at that size (growing 1,024 rows by doubling
- * to 100k touched ~3 MB of fresh memory more: ~10-15 ms of a cold read).
- */
-export function numberColumnsOf(
+export function numberColumns(
   db: Db,
   rows: string,
   a: string,
   b: string,
-  expected: number,
-  params: unknown[],
+  params: unknown[] = [],
+  expected = 0,
 ): [Float64Array, Float64Array] {
   ensureRegistered(db);
   const statement = db.prepare(`SELECT ${NAME}(${a}, ${b}) FROM (${rows})`).pluck();

@@ -176,7 +176,7 @@ export function withScores(samples: SampleListColumns, scores: Float64Array): Sc
   return columnsNamedByBytes({ sampleIds: samples.sampleIds, imageIds: samples.imageIds, scores }, names);
 }
 
-/** Names and queries of a names text; null when the lengths do not cut the text exactly. */
+/** Names and queries of a names text whose lengths cut it exactly (namesFitText). */
 function decodeNamesText(names: NamesText): { fileNames: string[]; queries: Array<string | null> } {
   const { nameLengths, queryLengths, text: bytes } = names;
   const n = nameLengths.length;

@@ -9,7 +9,7 @@
  * three tables per row as before.
  */
 import type { Db } from './db';
-import { numberColumnsOf } from './numberColumns';
+import { numberColumns } from './numberColumns';
 import { hasTable } from './schemaTables';
 
 /** A run's stored scores in sample id order; NaN for a sample without a score. */
@@ -33,13 +33,13 @@ export function currentRunScores(db: Db, runId: number, expected = 0): StoredSco
   if (db.prepare('SELECT 1 FROM stale_scores WHERE run_id = ? LIMIT 1').get(runId) !== undefined) return null;
   // Two packed columns from one scan (store/numberColumns.ts: ~30-60 ms at 100k, against ~55-70 ms for
   // two JSON arrays and ~260 ms for rows through the driver), bit for bit.
-  const [sampleIds, scores] = numberColumnsOf(
+  const [sampleIds, scores] = numberColumns(
     db,
     'SELECT sample_id, score FROM metric_samples WHERE run_id = ? ORDER BY sample_id',
     'sample_id',
     'score',
-    expected,
     [runId],
+    expected,
   );
   return ascending(sampleIds) ? { sampleIds, scores } : orderedRows(db, runId);
 }

@@ -36,11 +36,16 @@ describe('numberColumns: two numeric columns packed by a SQL aggregate', () => {
     expect([a.length, b.length]).toEqual([0, 0]);
     const many = Array.from({ length: 5000 }, (_, k): [number, number] => [k * 2, k / 7]);
     const big = memoryDb(many);
-    const [x, y] = numberColumns(big, 'SELECT a, b FROM t WHERE a >= ? ORDER BY k', 'a', 'b', 2);
+    const [x, y] = numberColumns(big, 'SELECT a, b FROM t WHERE a >= ? ORDER BY k', 'a', 'b', [2]);
     expect(x.length).toBe(4999);
     expect(x[4998]).toBe(9998);
     expect(y[0]).toBe(1 / 7);
     expect(y[4998]).toBe(4999 / 7);
+    // Arrays made at an expected size, too small or too large: the same columns.
+    for (const expected of [1, 4999, 100_000]) {
+      const [ex, ey] = numberColumns(big, 'SELECT a, b FROM t WHERE a >= ? ORDER BY k', 'a', 'b', [2], expected);
+      expect([Array.from(ex), Array.from(ey)]).toEqual([Array.from(x), Array.from(y)]);
+    }
   });
 });
 
