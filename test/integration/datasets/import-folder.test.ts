@@ -139,4 +139,34 @@ describe('import folder', () => {
     expect(Array.from(blob.bytes)).toEqual(Array.from(rectLabels(10, 8, { x: 1, y: 1, w: 3, h: 2 }, 1)));
     expect(page.items.find((i) => i.fileName === 'b.png')?.hasGroundTruth).toBe(false);
   });
+
+  it('keeps a leading U+FEFF in file names (the UTF-8 decoder would drop it as a BOM)', async () => {
+    // Probe AA F2: "\ufeffb.png" was recorded as b.png (no such file: the whole import failed), and
+    // "\ufeffa.png" beside a.png was refused as two masks for one stem.
+    const { root, engine, client } = await setup();
+    const images = join(root, 'imgs');
+    const masks = join(root, 'm');
+    mkdirSync(images);
+    mkdirSync(masks);
+    for (const name of ['\ufeffa.png', 'a.png', '\ufeffb.png']) {
+      await writeSolidImage(join(images, name), 10, 8, [0, 0, 0]);
+      writeGreyMask(join(masks, name), 10, 8, rectLabels(10, 8, { x: 1, y: 1, w: name.length, h: 2 }, 1));
+    }
+    const done = await finishJob(client, () => client.call('datasets.importFolder', { dir: images, masksDir: masks }));
+    expect(done.error).toBeNull();
+    expect(ImportResult.parse(done.result)).toMatchObject({ images: 3, annotated: 3, skipped: [] });
+    const rows = engineInternals(engine).db.prepare('SELECT file_name, path FROM images ORDER BY file_name').all() as Array<{
+      file_name: string;
+      path: string;
+    }>;
+    expect(rows.map((r) => r.file_name)).toEqual(['a.png', '\ufeffa.png', '\ufeffb.png']);
+    expect(rows.map((r) => r.path)).toEqual(rows.map((r) => join(images, r.file_name)));
+    // Each image keeps its own mask: the box is as wide as its file name is long.
+    const page = await client.call('images.page', { datasetId: ImportResult.parse(done.result).datasetId });
+    for (const r of rows) {
+      const item = page.items.find((i) => i.fileName === r.file_name)!;
+      const blob = await engine.blobs.read({ kind: 'labelmap', imageId: item.id, source: 'gt' });
+      expect(Array.from(blob.bytes)).toEqual(Array.from(rectLabels(10, 8, { x: 1, y: 1, w: r.file_name.length, h: 2 }, 1)));
+    }
+  });
 });

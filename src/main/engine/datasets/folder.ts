@@ -40,7 +40,8 @@ async function requireDirectory(dir: string, what: string): Promise<string> {
   return abs;
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** File names as they are: `ignoreBOM` keeps a leading U+FEFF (the decoder drops it by default, and the name then named another file). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A file name as text; bytes that are not UTF-8 shown as \\xNN. */
 function shownName(name: Buffer): string {

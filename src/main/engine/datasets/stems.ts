@@ -29,8 +29,11 @@ export function imagesByStem<T extends { fileName: string }>(images: readonly T[
   };
 }
 
-/** `<image stem>.q<k>`: the image's k-th query (0-based, in import order). */
-const QUERY_SUFFIX = /^(.+)\.q(\d{1,6})$/i;
+/**
+ * `<image stem>.q<k>`: the image's k-th query (0-based, in import order). `s`: a stem may hold line
+ * terminators (\n, \r, U+2028 are legal in Linux file names), which `.` would not match otherwise.
+ */
+const QUERY_SUFFIX = /^(.+)\.q(\d{1,6})$/is;
 
 /** Where a per-sample prediction file goes: the image and which of its samples. */
 export interface MatchedSample<T> {
