@@ -1,3 +1,4 @@
+import { loneSurrogateAt, surrogateEscape } from '../pure/wellFormed';
 /**
  * What a class name may be, wherever it comes from: typed in (classes.rename, classes.add) or read
  * from a dataset's file (COCO categories). One rule, so an import cannot store a name the rename
@@ -21,5 +22,7 @@ export function classNameProblem(name: string): string | null {
   if (trimmed.length > MAX_CLASS_NAME_LENGTH)
     return `a class name has at most ${MAX_CLASS_NAME_LENGTH} characters (this one has ${trimmed.length})`;
   if (!hasNoControl(name)) return 'a class name cannot hold control characters or line breaks';
+  const lone = loneSurrogateAt(name);
+  if (lone >= 0) return `a class name cannot hold a lone UTF-16 surrogate (${surrogateEscape(name, lone)}): it is not valid Unicode`;
   return null;
 }

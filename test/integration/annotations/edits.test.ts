@@ -251,5 +251,12 @@ describe('samples.setQuery', () => {
     );
     await expectError(s.client.call('samples.setQuery', { sampleId: 9999, query: 'x' }), 'NOT_FOUND', /sample 9999 not found/);
     await expectError(s.client.call('samples.setQuery', { sampleId, query: '   ' }), 'INVALID_INPUT', /samples\.setQuery/);
+    // Probe AA F5: a lone surrogate was echoed back while the store kept bytes that read as three U+FFFD.
+    await expectError(
+      s.client.call('samples.setQuery', { sampleId, query: 'lone \ud800 surrogate' }),
+      'INVALID_INPUT',
+      /^samples\.setQuery: text at query holds a lone UTF-16 surrogate \(\\ud800\)/,
+    );
+    expect((await s.client.call('annotations.get', { imageId })).querySamples[0]?.query).toBe('the grey square');
   });
 });

@@ -41,6 +41,15 @@ describe('hostile COCO input', () => {
     );
   });
 
+  it('a file_name with a lone UTF-16 surrogate (Python json.dump of a surrogate-escaped name)', async () => {
+    // Probe AA F4: "\udcff.png" was accepted (the path resolved to the U+FFFD file), stored as bytes
+    // that read back as three U+FFFD, and its image then answered 404.
+    await expectRefused(
+      (doc) => ((doc.images[1] as { file_name: string }).file_name = '\udcff.png'),
+      /^instances\.json: image 503: file_name ".*" holds a lone UTF-16 surrogate \(\\udcff\), not valid Unicode/,
+    );
+  });
+
   it('an image id of 1e30', async () => {
     await expectRefused(
       (doc) => ((doc.images[2] as { id: unknown }).id = '__1e30__'),

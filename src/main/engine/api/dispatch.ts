@@ -2,6 +2,7 @@ import { ApiError, type Result } from '../../../shared/api/errors';
 import { isMethodName, methods, type MethodName, type Output, type ParsedInput } from '../../../shared/api/contract';
 import type { Logger } from '../logger';
 import type { PathAccess } from './writablePath';
+import { firstLoneSurrogate } from '../../../shared/pure/wellFormed';
 
 export interface CallContext {
   signal?: AbortSignal | undefined;
@@ -43,6 +44,14 @@ export function createDispatcher(
         const where = first === undefined || first.path.length === 0 ? '' : ` (${first.path.map(String).join('.')})`;
         throw new ApiError('INVALID_INPUT', `${method}: ${first?.message ?? 'invalid input'}${where}`, zodDetails(parsed.error.issues));
       }
+      // Text SQLite would store as bytes that read back otherwise (a name, a query, a path): refused here, once for every method.
+      const lone = firstLoneSurrogate(parsed.data);
+      if (lone !== null)
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${method}: text${lone.path === '' ? '' : ` at ${lone.path}`} holds a lone UTF-16 surrogate (${lone.escape}), which is not valid Unicode and cannot be stored as it is`,
+          { path: lone.path },
+        );
       const handler = handlers[method] as (input: unknown, ctx: CallContext) => Promise<unknown>;
       return { ok: true, value: await handler(parsed.data, ctx) };
     } catch (err) {

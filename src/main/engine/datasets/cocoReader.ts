@@ -3,6 +3,7 @@ import { ApiError } from '../../../shared/api/errors';
 import { polygonsToRle, rleArea, rleBbox, rleFromUncompressed, stringToCounts, type Rle } from '../masks/rle';
 import { streamJsonArrays } from './jsonStream';
 import { classNameProblem } from '../../../shared/domain/classNames';
+import { loneSurrogateAt, surrogateEscape } from '../../../shared/pure/wellFormed';
 
 export interface CocoImageEntry {
   id: number;
@@ -71,6 +72,9 @@ function crowdField(o: Obj, what: string): boolean {
  */
 function fileNameProblem(name: string): string | null {
   if (name.includes('\0')) return 'contains a NUL character';
+  const lone = loneSurrogateAt(name);
+  if (lone >= 0)
+    return `holds a lone UTF-16 surrogate (${surrogateEscape(name, lone)}), not valid Unicode: no file can be named by it (Python's json.dump writes one for a name read with surrogateescape; write the names as UTF-8)`;
   if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
   if (name.split(/[\\/]/).includes('..')) return 'leads out of the images folder ("..")';
   return null;
