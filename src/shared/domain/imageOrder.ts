@@ -5,7 +5,7 @@
 export interface ScoredImage {
   imageId: number;
   fileName: string;
-  /** null: undefined score (no ground truth, 0/0); those go last in both orders. */
+  /** null: undefined score (0/0: no pixel of any class in ground truth or prediction); those go last in both orders. Images without a score row: unscoredImages. */
   score: number | null;
 }
 
@@ -83,6 +83,17 @@ export function orderScored(c: ScoreColumns, allowed: ReadonlySet<number>, order
     out[counts[rank[i]!]!++] = { imageId: c.imageIds[k]!, fileName: c.fileNames[k]!, score: c.scores[k]! };
   }
   return out;
+}
+
+/**
+ * The filtered images a run has no score row for (no ground truth, or outside the images a subset run
+ * covered), in `allowed`'s order (images.ids lists in name order): the gallery's score view shows them
+ * after every scored image (`orderScored`'s rows, whose undefined 0/0 scores come last among them), and
+ * images.neighbors steps through them in the same place.
+ */
+export function unscoredImages(c: ScoreColumns, allowed: readonly number[]): number[] {
+  const listed = new Set(c.imageIds);
+  return allowed.filter((id) => !listed.has(id));
 }
 
 /** The distinct values of `keys`, ascending. */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perImageRows } from '../../../src/shared/api/methods/metrics';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { finishJob, openTestEngine } from '../../helpers/engine';
-import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
+import { makeFolderDataset, tempDir, writeFolderPredictions } from '../../helpers/fixtures';
 import { labelMapToRles } from '../../../src/main/engine/masks/labelMap';
 import { engineInternals } from '../../../src/main/engine/internals';
 
@@ -107,6 +108,49 @@ describe('images.neighbors: previous / next in the gallery view', () => {
     expect(await env.client.call('images.queries', { datasetId, imageIds: [ids[1]!, ids[2]!] })).toEqual([
       { imageId: ids[1], queries: ['the red thing'] },
     ]);
+  });
+});
+
+describe('score order with images the run has no score for', () => {
+  it('puts images without ground truth after every scored image, by name, and steps through all of them', async () => {
+    // Probe AA F3: the score-sorted gallery and images.neighbors left out images without ground truth
+    // (4 of 6 shown, neighbours of a left-out image "index null, total 4"), where the contract says
+    // undefined scores come last.
+    const data = await makeFolderDataset(join(t.dir, 'partial'), 6, { w: W, h: H });
+    for (const k of [1, 4]) rmSync(join(data.masks, `img_00${k}.png`));
+    const done = await finishJob(env.client, () =>
+      env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'partial' }),
+    );
+    const partial = Number(done.result?.['datasetId']);
+    const all = (await env.client.call('images.page', { datasetId: partial })).items.map((i) => i.id);
+    const preds = writeFolderPredictions(join(t.dir, 'partial-preds'), data.labels, { w: W, h: H });
+    const imported = await finishJob(env.client, () =>
+      env.client.call('runs.importPredictions', { datasetId: partial, run: 'p', format: 'png', path: preds }),
+    );
+    expect(imported.error).toBeNull();
+    const runId = Number(imported.result?.['runId']);
+    const listed = perImageRows(await env.client.call('metrics.perImage', { datasetId: partial, runId }));
+    expect(listed.map((r) => r.imageId).sort((a, b) => a - b)).toEqual([all[0], all[2], all[3], all[5]]);
+    const sort = { by: 'score', runId, order: 'asc' } as const;
+    const first = await env.client.call('images.neighbors', { datasetId: partial, imageId: listed[0]!.imageId, sort });
+    expect(first.total).toBe(6);
+    // Every listed image scores 1 (the prediction is its ground truth): name order, then the two without.
+    const walked: number[] = [all[0]!];
+    for (;;) {
+      const n = await env.client.call('images.neighbors', { datasetId: partial, imageId: walked[walked.length - 1]!, sort });
+      expect(n.index).toBe(walked.length - 1);
+      if (n.nextId === null) break;
+      walked.push(n.nextId);
+    }
+    expect(walked).toEqual([all[0], all[2], all[3], all[5], all[1], all[4]]);
+    // Outside a filtered view (tag on img_000 and img_004 only), img_001 has the place its name gives among the unscored.
+    await env.client.call('tags.apply', { tag: 'pair', imageIds: [all[0]!, all[4]!] });
+    expect(await env.client.call('images.neighbors', { datasetId: partial, imageId: all[1]!, tag: 'pair', sort })).toEqual({
+      index: null,
+      total: 2,
+      previousId: all[0],
+      nextId: all[4],
+    });
   });
 });
 

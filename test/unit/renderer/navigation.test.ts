@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SCALE, MIN_SCALE, fitViewport, zoomAt, zoomLabel } from '../../../src/renderer/canvas/viewport';
 import { galleryViewQuery, hashQuery, parseGalleryView } from '../../../src/renderer/features/gallery/galleryView';
-import { compareNames, compareScored, orderScored } from '../../../src/shared/domain/imageOrder';
+import { compareNames, compareScored, orderScored, unscoredImages } from '../../../src/shared/domain/imageOrder';
 import { parseRoute } from '../../../src/renderer/router';
 
 describe('zoom limits and readout', () => {
@@ -66,6 +66,9 @@ describe('score order shared by the gallery and images.neighbors', () => {
     expect(ids('desc')).toEqual([4, 3, 1, 5, 2]);
     expect(ids('asc', [1, 4])).toEqual([1, 4]);
     expect(compareScored('asc')({ imageId: 9, fileName: 'x', score: 0.5 }, { imageId: 8, fileName: 'x', score: 0.5 })).toBeGreaterThan(0);
+    // Images without a score row (no ground truth, outside a subset run) follow, in the filtered ids' (name) order.
+    expect(unscoredImages(columns, [7, 1, 2, 6, 3, 4, 5])).toEqual([7, 6]);
+    expect(unscoredImages(columns, [1, 2])).toEqual([]);
   });
 
   it('orders as compareScored sorts the rows, on random columns with many ties and names whose UTF-8 and UTF-16 orders differ', () => {

@@ -7,7 +7,7 @@
 import { ApiError } from '../../../shared/api/errors';
 import type { ImageNeighbors, ImageSort } from '../../../shared/api/methods/images';
 import type { ImageFilter } from '../../../shared/domain';
-import { compareNames, compareScored, orderScored, type ScoredImage } from '../../../shared/domain/imageOrder';
+import { compareNames, compareScored, orderScored, unscoredImages } from '../../../shared/domain/imageOrder';
 import { perImageColumnsOf } from '../../../shared/api/methods/metrics';
 import type { Handlers } from '../api/dispatch';
 import type { EngineDeps } from '../deps';
@@ -41,36 +41,46 @@ export async function imageNeighbors(
   }
   const ids = deps.repos.images.ids(datasetId, filter);
   const self = { imageId, fileName: image.file_name };
+  const names = new Map<number, string>();
+  // File names only for the binary search of an image outside the view (a few lookups).
+  const nameOf = (id: number): string => {
+    let n = names.get(id);
+    if (n === undefined) {
+      n = deps.repos.images.get(id)?.file_name ?? '';
+      names.set(id, n);
+    }
+    return n;
+  };
+  const byName = (list: readonly number[]) =>
+    locate(
+      list,
+      (id) => id === imageId,
+      (id) => compareNames({ imageId: id, fileName: nameOf(id) }, self) > 0,
+    );
   let order: number[];
   let where: { index: number | null; insertAt: number };
   if (sort.by === 'name') {
     order = ids;
-    const names = new Map<number, string>();
-    // File names only for the binary search of an image outside the view (a few lookups).
-    const nameOf = (id: number): string => {
-      let n = names.get(id);
-      if (n === undefined) {
-        n = deps.repos.images.get(id)?.file_name ?? '';
-        names.set(id, n);
-      }
-      return n;
-    };
-    where = locate(
-      ids,
-      (id) => id === imageId,
-      (id) => compareNames({ imageId: id, fileName: nameOf(id) }, self) > 0,
-    );
+    where = byName(ids);
   } else {
+    // The gallery's score view: scored images in score order, then those without a score, by name.
     const rows = await perImageScores(deps, datasetId, sort.runId);
-    const scored = orderScored(perImageColumnsOf(rows), new Set(ids), sort.order);
-    order = scored.map((r) => r.imageId);
-    const own: ScoredImage = rows.find((r) => r.imageId === imageId) ?? { ...self, score: null };
-    const cmp = compareScored(sort.order);
-    where = locate(
-      scored,
-      (r) => r.imageId === imageId,
-      (r) => cmp(r, own) > 0,
-    );
+    const columns = perImageColumnsOf(rows);
+    const scored = orderScored(columns, new Set(ids), sort.order);
+    const unscored = unscoredImages(columns, ids);
+    order = [...scored.map((r) => r.imageId), ...unscored];
+    const own = rows.find((r) => r.imageId === imageId);
+    if (own === undefined) {
+      const tail = byName(unscored);
+      where = { index: tail.index === null ? null : scored.length + tail.index, insertAt: scored.length + tail.insertAt };
+    } else {
+      const cmp = compareScored(sort.order);
+      where = locate(
+        scored,
+        (r) => r.imageId === imageId,
+        (r) => cmp(r, own) > 0,
+      );
+    }
   }
   const { index, insertAt } = where;
   return {

@@ -217,7 +217,11 @@ function Tile(t: {
           <span
             className="badge score"
             data-testid="tile-score"
-            title="the sort run's score of this image: its mIoU (mean IoU over the classes with a non-empty union in it; a class filter does not change it) or, for a referring query, its IoU"
+            title={
+              item.score === null
+                ? 'no score from the sort run: the image has no ground truth, no pixel of any class in ground truth or prediction, or the run did not cover it'
+                : "the sort run's score of this image: its mIoU (mean IoU over the classes with a non-empty union in it; a class filter does not change it) or, for a referring query, its IoU"
+            }
           >
             {item.score === null ? '—' : item.score.toFixed(3)}
           </span>

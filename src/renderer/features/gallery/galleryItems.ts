@@ -2,7 +2,7 @@ import { useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { ImageFilter, ImageReviewState } from '../../../shared';
 import type { ImageSort } from '../../../shared/api/methods/images';
-import { orderScored } from '../../../shared/domain/imageOrder';
+import { orderScored, unscoredImages } from '../../../shared/domain/imageOrder';
 import { apiQuery } from '../../api/queries';
 
 export const PAGE_SIZE = 200;
@@ -57,8 +57,16 @@ export function useGalleryItems(
 
   const scored = useMemo(() => {
     if (sort.by !== 'score' || scores.data === undefined || ids.data === undefined) return null;
-    // The engine's images.neighbors orders with the same function: previous/next follow these tiles.
-    return orderScored(scores.data, new Set(ids.data), sort.order).map((r) => ({ id: r.imageId, fileName: r.fileName, score: r.score }));
+    // The engine's images.neighbors orders with the same functions: previous/next follow these tiles.
+    // Images the run has no score for (no ground truth, outside a subset run) come last, in name
+    // order; their names arrive with their summaries.
+    const rows: GalleryItem[] = orderScored(scores.data, new Set(ids.data), sort.order).map((r) => ({
+      id: r.imageId,
+      fileName: r.fileName,
+      score: r.score,
+    }));
+    for (const id of unscoredImages(scores.data, ids.data)) rows.push({ id, fileName: '', score: null });
+    return rows;
   }, [sort, scores.data, ids.data]);
   // The score list carries ids, names and scores: the tiles in view get their size, ground truth,
   // review state and tags from images.summaries, a page of 200 positions at a time.

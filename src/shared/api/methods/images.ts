@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id, ImageDetail, ImageFilter, ImagePage, ImagePageInput, ImageSummary, RunDisagreement } from '../../domain';
 
-/** The gallery's order: file name, or a run's per-image score (undefined scores last; ties by file name). */
+/** The gallery's order: file name, or a run's per-image score (undefined scores last; ties by file name; then the images the run has no score for, by name). */
 export const ImageSort = z.discriminatedUnion('by', [
   z.object({ by: z.literal('name') }),
   z.object({ by: z.literal('score'), runId: Id, order: z.enum(['asc', 'desc']) }),
