@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImportResult } from '../../../src/shared';
 import { finishJob } from '../../helpers/engine';
@@ -7,6 +7,7 @@ import { writeSolidImage } from '../../helpers/fixtures';
 import { makeCocoDataset, type CocoDoc } from './generate';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
 import { engineInternals } from '../../../src/main/engine/internals';
+import { decodeMask, polygonsToRle } from '../../../src/main/engine/masks/rle';
 
 const W = 40;
 const H = 30;
@@ -153,6 +154,48 @@ describe('import refcoco', () => {
       { class_idx: 1, external_id: '100' },
       { class_idx: 1, external_id: '108' },
     ]);
+  });
+
+  it('says which referred instances have overlapping polygons (their union here; LISA sums them), with queries and pixels', async () => {
+    // Probe AB: LISA's RefCOCO loader sums the per-polygon masks; pixels two polygons cover hold 2,
+    // which its IoU does not count as the target. Tessera keeps the union (pycocotools, refer) and says so.
+    const { root, engine, client } = setup();
+    const { coco, refsFile } = await fixture(root);
+    const doc = JSON.parse(readFileSync(coco.annotations, 'utf8')) as CocoDoc;
+    const polygons = [
+      [5, 20, 15, 20, 15, 27, 5, 27],
+      [10, 18, 20, 18, 20, 25, 10, 25],
+    ];
+    (doc.annotations.find((a) => a.id === 108) as { segmentation: unknown }).segmentation = polygons;
+    writeFileSync(coco.annotations, JSON.stringify(doc));
+    // LISA's rule on the masks pycocotools draws for each polygon: pixels whose sum is 2 or more.
+    const [a, b] = polygons.map((p) => decodeMask(polygonsToRle([p], H, W)));
+    let twice = 0;
+    for (let i = 0; i < W * H; i++) if (a![i]! + b![i]! >= 2) twice++;
+    expect(twice).toBeGreaterThan(0);
+    const done = await finishJob(client, () =>
+      client.call('datasets.importRefCoco', { refs: refsFile, instances: coco.annotations, imagesDir: coco.images, split: 'val' }),
+    );
+    expect(done.error).toBeNull();
+    const result = ImportResult.parse(done.result);
+    expect(result.notes).toEqual([
+      `1 referred instance(s) (1 query; ann 108) are drawn as polygons that overlap one another (${twice} pixel(s) in all): their ground truth here is the union of the polygons, as pycocotools and refer's getMask draw it; LISA's val loader sums the polygons' masks, so its gIoU/cIoU count those pixels as not the target, and its scores on these queries differ from Tessera's`,
+    ]);
+    // The ground truth is the union.
+    const image = imagesByName(engine, result.datasetId).get('000000001002.png');
+    const union = decodeMask(polygonsToRle(polygons, H, W));
+    expect(Array.from(sampleLabels(engine, image?.sampleIds[0] ?? 0, H, W))).toEqual(Array.from(union));
+    // Without overlap, no note (the fixture's own single polygon).
+    const plain = await fixture(join(root, 'plain'));
+    const again = await finishJob(client, () =>
+      client.call('datasets.importRefCoco', {
+        refs: plain.refsFile,
+        instances: plain.coco.annotations,
+        imagesDir: plain.coco.images,
+        name: 'plain',
+      }),
+    );
+    expect(ImportResult.parse(again.result).notes).toEqual([]);
   });
 
   it('bad input: a ref to a missing instance, a split without refs, a wrong image_id; the store stays as it was', async () => {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
-import { polygonsToRle, rleArea, rleBbox, rleFromUncompressed, stringToCounts, type Rle } from '../masks/rle';
+import { polygonsOverlapArea, polygonsToRle, rleArea, rleBbox, rleFromUncompressed, stringToCounts, type Rle } from '../masks/rle';
 import { streamJsonArrays } from './jsonStream';
 import { classNameProblem } from '../../../shared/domain/classNames';
 import { loneSurrogateAt, surrogateEscape } from '../../../shared/pure/wellFormed';
@@ -25,6 +25,8 @@ export interface CocoAnnotation {
   rle: Rle;
   area: number;
   bbox: [number, number, number, number];
+  /** With `polygonOverlap`: pixels two or more of its polygons cover (0 for one polygon or an RLE). */
+  polygonOverlap?: number;
 }
 
 export interface CocoInstances {
@@ -41,6 +43,8 @@ export interface CocoReadOptions {
   /** RefCOCO reads only the images and instances its refs point at. */
   keepImage?: (id: number) => boolean;
   keepAnnotation?: (id: number) => boolean;
+  /** Count each polygon instance's pixels covered by two or more of its polygons (RefCOCO: masks/rle.ts polygonsOverlapArea). */
+  polygonOverlap?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -149,6 +153,13 @@ export async function readCocoInstances(file: string, opts: CocoReadOptions = {}
         categoryId: a.categoryId,
         iscrowd: a.iscrowd,
         ...segmentationToRle(a.segmentation, image),
+        ...(opts.polygonOverlap === true
+          ? {
+              polygonOverlap: Array.isArray(a.segmentation)
+                ? polygonsOverlapArea(a.segmentation as number[][], image.height, image.width)
+                : 0,
+            }
+          : {}),
       });
     } catch (err) {
       fail(`annotation ${a.id}`, err instanceof Error ? err.message : String(err));

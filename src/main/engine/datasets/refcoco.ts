@@ -93,6 +93,30 @@ async function readRefs(file: string, split: string | undefined, ctx: JobContext
 }
 
 /**
+ * Referred instances drawn as polygons that overlap one another (probe AB): Tessera's ground truth is
+ * their union (pycocotools, refer's getMask); LISA's val loader sums the per-polygon masks, and its
+ * gIoU/cIoU then count the overlap as not the target (masks/rle.ts polygonsOverlapArea). Said at
+ * import, with how many queries and pixels it concerns, so a score that differs from LISA's on these
+ * queries is explained, not silent.
+ */
+function overlapNotes(refs: readonly Ref[], byAnn: ReadonlyMap<number, CocoAnnotation>): string[] {
+  const overlapping = new Map<number, number>();
+  let queries = 0;
+  for (const ref of refs) {
+    const pixels = byAnn.get(ref.annId)?.polygonOverlap ?? 0;
+    if (pixels === 0) continue;
+    overlapping.set(ref.annId, pixels);
+    queries += ref.sentences.length;
+  }
+  if (overlapping.size === 0) return [];
+  const pixels = [...overlapping.values()].reduce((a, b) => a + b, 0);
+  const examples = [...overlapping.keys()].slice(0, 3).join(', ');
+  return [
+    `${overlapping.size} referred instance(s) (${queries} quer${queries === 1 ? 'y' : 'ies'}; ann ${examples}${overlapping.size > 3 ? ', …' : ''}) are drawn as polygons that overlap one another (${pixels} pixel(s) in all): their ground truth here is the union of the polygons, as pycocotools and refer's getMask draw it; LISA's val loader sums the polygons' masks, so its gIoU/cIoU count those pixels as not the target, and its scores on these queries differ from Tessera's`,
+  ];
+}
+
+/**
  * Imports a RefCOCO-style dataset: refs (README "RefCOCO layout") point at instances of a COCO
  * instances JSON. One sample per sentence, query = the sentence; its ground truth is the referred
  * instance's mask as a class-1 region. Only the images and instances the refs use are read.
@@ -112,6 +136,7 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
   const instances = await readCocoInstances(instancesFile, {
     signal: ctx.signal,
     keepAnnotation: (id) => annIds.has(id),
+    polygonOverlap: true,
     onProgress: (d, t) => ctx.progress(d, t, `reading ${basename(instancesFile)}`),
   });
   const byAnn = new Map<number, CocoAnnotation>(instances.annotations.map((a) => [a.id, a]));
@@ -187,6 +212,6 @@ export async function importRefCoco(params: RefCocoImportParams, deps: StoreDeps
     annotated: images.length,
     skipped,
     orientations: stagedOrientationNotes(images),
-    notes: [],
+    notes: overlapNotes(refs, byAnn),
   };
 }

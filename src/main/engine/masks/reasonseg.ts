@@ -16,7 +16,10 @@ export const REASONSEG_IGNORE = 255;
  * labels compared lower-cased; `flag` shapes skipped; every other shape is a polygon whatever its
  * shape_type, points truncated to int32; each polygon's "filled area" is the pixel count of
  * cv2.polylines + cv2.fillPoly drawn alone on an empty mask; polygons are drawn largest first
- * (numpy argsort(areas)[::-1], ties: the later polygon first) so small ones stay on top, each as
+ * (numpy argsort(areas)[::-1]; ties: the later polygon first, as a stable argsort gives. numpy's
+ * default argsort is not stable, so among equal areas upstream's own order depends on the numpy
+ * version and CPU: numpy 1.24 gives this order up to 16 shapes, 1.26 and 2.x with AVX-512 often
+ * another from 8 tied shapes on, probe AB) so small ones stay on top, each as
  * a closed 1-px polyline plus fill with value 255 if the label contains `ignore`, else 1.
  * A shape without points is skipped (LISA would fail on it).
  */

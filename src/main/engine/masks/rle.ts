@@ -92,6 +92,25 @@ export function mergeRles(rles: Rle[], intersect = false): Rle {
 }
 
 /**
+ * Pixels that two or more of an instance's polygons cover. pycocotools' merge (polygonsToRle, and
+ * refer's getMask / annToMask) takes the union of the polygons; LISA's RefCOCO loader sums the
+ * per-polygon masks instead (utils/dataset.py ValDataset: `np.sum(m, axis=2)`), so these pixels hold 2
+ * there, which its IoU (intersectionAndUnionGPU's histc over 0..1) does not count as the target.
+ */
+export function polygonsOverlapArea(polygons: number[][], height: number, width: number): number {
+  if (polygons.length < 2) return 0;
+  let covered = polygonRuns(polygons[0] as number[], height, width);
+  let overlap: Uint32Array | null = null;
+  for (let i = 1; i < polygons.length; i++) {
+    const next = polygonRuns(polygons[i] as number[], height, width);
+    const both = mergeTwoRuns(covered, next, true);
+    overlap = overlap === null ? both : mergeTwoRuns(overlap, both, false);
+    covered = mergeTwoRuns(covered, next, false);
+  }
+  return overlap === null ? 0 : runsArea(overlap);
+}
+
+/**
  * IoU matrix indexed [detection][ground truth], as pycocotools mask.iou (maskApi.c rleIou): a
  * crowd ground truth divides the intersection by the detection's area; an empty intersection
  * gives 0; a pair whose boxes overlap but whose sizes differ gives -1. No dt or no gt gives [].
