@@ -71,6 +71,29 @@ describe('tessera import / export (the built CLI)', () => {
     expect(human.stdout).toMatch(
       /^imported run "flat3" \(id 3\): 1 regions on 1 images\n\ndataset voc-train, run flat3: 2 images \(scores in %\)\nmIoU/,
     );
+    // A folder for one split of a dataset of several: the warning says how to score that split alone,
+    // and eval with that subset says the missing files are elsewhere (probe AB: LISA and mmseg score one split).
+    const all = run(['import', 'voc', voc.root, '--name', 'voc all', '--json']);
+    expect(all.code).toBe(0);
+    const valOnly = join(root, 'preds-val');
+    mkdirSync(valOnly);
+    writeGreyMask(join(valOnly, '2007_000001.png'), 48, 36, new Uint8Array(48 * 36).fill(15));
+    const split = run(['import', 'predictions', valOnly, '--dataset', 'voc all', '--run', 'val run', '--format', 'png', '--json']);
+    expect(JSON.parse(split.stdout).withoutFile).toEqual({
+      images: 2,
+      of: 3,
+      examples: ['2007_000000.jpg', '2007_000002.jpg'],
+      splits: { covered: ['val'], without: ['train'] },
+    });
+    expect(split.stderr).toBe(
+      `warning: 2 of 3 images of dataset "voc all" have no prediction file in ${valOnly} (2007_000000.jpg, 2007_000002.jpg): run "val run" scores them as all background; the files cover split val and the images without one are all in split train: to score only what the files cover, tessera tags add val --dataset 'voc all' --split val, then tessera eval --dataset 'voc all' --run 'val run' --subset val\n`,
+    );
+    expect(run(['tags', 'add', 'val', '--dataset', 'voc all', '--split', 'val']).code).toBe(0);
+    const subset = run(['eval', '--dataset', 'voc all', '--run', 'val run', '--subset', 'val', '--json']);
+    expect(subset.stderr).toBe(
+      'note: run "val run" was imported without a prediction file for 2 image(s), all in split train (its files cover val): any of them in subset "val" is scored as all background\n',
+    );
+    expect(JSON.parse(subset.stdout)).toMatchObject({ images: 1 });
     const e = run(['export', '--dataset', 'voc-train', '--run', 'flat', '--format', 'voc', '--out', join(root, 'pred-out')]);
     expect(e.code).toBe(0);
     expect(existsSync(join(root, 'pred-out', '2007_000000.png'))).toBe(true);

@@ -33,12 +33,45 @@ export function warnUnfinished(s: RunScores, run?: RunSummary): void {
   else process.stderr.write(`warning: run "${s.run}" is not finished: ${s.unpredicted} ${what} without results yet are not scored\n`);
 }
 
+/** A name as a shell word: as it is when plain, else single-quoted. */
+function shellWord(name: string): string {
+  return /^[\w.,:@%+=/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to score only the splits a run's prediction files cover, when every image without a file is in
+ * another split (datasets/predictions.ts splitCoverage): '' otherwise.
+ */
+export function splitHint(splits: { covered: string[]; without: string[] } | undefined, dataset: string, run: string): string {
+  if (splits === undefined || splits.covered.length === 0) return '';
+  const list = (xs: string[]): string => `split${xs.length === 1 ? '' : 's'} ${xs.join(', ')}`;
+  const d = shellWord(dataset);
+  const r = shellWord(run);
+  const how =
+    splits.covered.length === 1
+      ? `tessera tags add ${shellWord(splits.covered[0]!)} --dataset ${d} --split ${shellWord(splits.covered[0]!)}, then tessera eval --dataset ${d} --run ${r} --subset ${shellWord(splits.covered[0]!)}`
+      : `tag them (tessera tags add TAG --dataset ${d} --split SPLIT, once per split), then tessera eval --dataset ${d} --run ${r} --subset TAG`;
+  return `; the files cover ${list(splits.covered)} and the images without one are all in ${list(splits.without)}: to score only what the files cover, ${how}`;
+}
+
+function stringList(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}
+
 /** On stderr, when the run was imported from PNGs without a file for some images (scored as all background). */
-export function warnMissingFiles(run: RunSummary): void {
+export function warnMissingFiles(run: RunSummary, dataset: string, subset?: string): void {
   const missing = run.params['imagesWithoutFile'];
-  if (typeof missing === 'number' && missing > 0)
+  if (typeof missing !== 'number' || missing <= 0) return;
+  const covered = stringList(run.params['filesCoverSplits']);
+  const without = stringList(run.params['splitsWithoutFile']);
+  const splits = covered !== undefined && without !== undefined ? { covered, without } : undefined;
+  if (subset !== undefined && splits !== undefined)
     process.stderr.write(
-      `warning: run "${run.name}" was imported without a prediction file for ${missing} image(s) of the dataset: they are scored as all background\n`,
+      `note: run "${run.name}" was imported without a prediction file for ${missing} image(s), all in split${splits.without.length === 1 ? '' : 's'} ${splits.without.join(', ')} (its files cover ${splits.covered.join(', ')}): any of them in subset "${subset}" is scored as all background\n`,
+    );
+  else
+    process.stderr.write(
+      `warning: run "${run.name}" was imported without a prediction file for ${missing} image(s) of the dataset: they are scored as all background${subset === undefined ? splitHint(splits, dataset, run.name) : ''}\n`,
     );
 }
 
@@ -100,7 +133,7 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         return { scores: scored, run: await s.client.call('runs.get', { runId: found!.id }) };
       });
       warnUnfinished(scores, run);
-      warnMissingFiles(run);
+      warnMissingFiles(run, scores.dataset, opts.subset);
       if (opts.json === true) printJson(evalJson(scores));
       else printScores(scores);
     });

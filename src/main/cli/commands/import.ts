@@ -7,7 +7,7 @@ import { sharedPool } from '../../engine/workers/pool';
 import { runJob } from '../jobs';
 import { printJson, printLine } from '../output';
 import { resolveDataset } from '../resolve';
-import { evalJson, evaluateAndScore, printScores } from './eval';
+import { evalJson, evaluateAndScore, printScores, splitHint } from './eval';
 
 function report(result: ImportResult, json: boolean): void {
   if (json) return printJson(result);
@@ -170,7 +170,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
         const missing = result.withoutFile;
         if (missing !== undefined)
           process.stderr.write(
-            `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background\n`,
+            `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background${splitHint(missing.splits, opts.dataset, result.name)}\n`,
           );
         if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
         const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;

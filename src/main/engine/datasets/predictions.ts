@@ -323,6 +323,31 @@ function turnedGridNotes(images: DatasetImage[]): string[] {
   ];
 }
 
+/**
+ * The splits a folder of PNGs covers, when every image without a file is in another split (a val
+ * folder imported into a dataset of train, val and test): LISA and mmseg score one split, and a
+ * researcher scores this run with `--subset` on that split, where the whole dataset would score the
+ * other splits as all background. Undefined when an image of a covered split lacks a file, or any
+ * image has no split.
+ */
+function splitCoverage(
+  matched: readonly MatchedFile[],
+  missing: readonly DatasetImage[],
+): { covered: string[]; without: string[] } | undefined {
+  const covered = new Set<string>();
+  for (const m of matched) {
+    if (m.image.split === null) return undefined;
+    covered.add(m.image.split);
+  }
+  const without = new Set<string>();
+  for (const i of missing) {
+    if (i.split === null || covered.has(i.split)) return undefined;
+    without.add(i.split);
+  }
+  if (covered.size === 0) return undefined;
+  return { covered: [...covered].sort(), without: [...without].sort() };
+}
+
 /** An image some of whose samples have no prediction file; with several queries, the queries without one (`a.jpg (q1, q2)`). */
 function missingName(image: DatasetImage, predicted: ReadonlySet<number>): string {
   if (image.sampleIds.length < 2 || !image.sampleIds.some((s) => predicted.has(s))) return image.fileName;
@@ -456,13 +481,19 @@ export async function importPredictions(
   const predicted = new Set(matchedPngs.map((m) => m.sampleId));
   const imageOfSample = new Map(images.flatMap((i) => i.sampleIds.map((s) => [s, i.id] as const)));
   const missing = format === 'png' ? images.filter((i) => i.sampleIds.length === 0 || i.sampleIds.some((s) => !predicted.has(s))) : [];
+  const splits = missing.length === 0 ? undefined : splitCoverage(matchedPngs, missing);
   const runId = deps.db.transaction(() =>
     deps.repos.runs.create({
       datasetId: dataset.id,
       name: params.run,
       source: 'import',
       status: 'complete',
-      params: { format, path, ...(missing.length === 0 ? {} : { imagesWithoutFile: missing.length }) },
+      params: {
+        format,
+        path,
+        ...(missing.length === 0 ? {} : { imagesWithoutFile: missing.length }),
+        ...(splits === undefined ? {} : { filesCoverSplits: splits.covered, splitsWithoutFile: splits.without }),
+      },
       hiddenBy: ctx.jobId,
     }),
   )();
@@ -559,7 +590,12 @@ export async function importPredictions(
     ...(missing.length === 0
       ? {}
       : {
-          withoutFile: { images: missing.length, of: images.length, examples: missing.slice(0, 5).map((i) => missingName(i, predicted)) },
+          withoutFile: {
+            images: missing.length,
+            of: images.length,
+            examples: missing.slice(0, 5).map((i) => missingName(i, predicted)),
+            ...(splits === undefined ? {} : { splits }),
+          },
         }),
   };
 }

@@ -37,7 +37,18 @@ export const PredictionsImportResult = z.object({
    * background), or, with several queries per image, without one for some query (`a.jpg (q1, q2)`), out
    * of how many, and the first few of their names. Absent when every image has a file.
    */
-  withoutFile: z.object({ images: z.number().int(), of: z.number().int(), examples: z.array(z.string()) }).optional(),
+  withoutFile: z
+    .object({
+      images: z.number().int(),
+      of: z.number().int(),
+      examples: z.array(z.string()),
+      /**
+       * When the files cover whole splits and every image without one is in another split (a val
+       * folder imported into a dataset of train, val and test): the splits with files and without.
+       */
+      splits: z.object({ covered: z.array(z.string()), without: z.array(z.string()) }).optional(),
+    })
+    .optional(),
   /** How the import read input a reasonable reader could read otherwise (one line each), e.g. low result scores. */
   notes: z.array(z.string()).optional(),
 });
