@@ -98,6 +98,16 @@ describe('tags and review state', () => {
     const unknown = t(['tags', 'add', 'x', '--dataset', 'voc', '--images', 'nope.jpg']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe('error: nope.jpg is not an image of dataset "voc"');
+    // --image takes one name as it is, repeated for more: a name may hold a comma (probe AA F6).
+    const one = t(['tags', 'add', 'one', '--dataset', 'voc', '--image', '2007_000000.jpg', '--image', '2007_000003.jpg', '--json']);
+    expect(one.code).toBe(0);
+    expect(
+      (JSON.parse(t(['tags', 'list', '--dataset', 'voc', '--json']).stdout) as Array<{ name: string; imageCount: number }>).find(
+        (x) => x.name === 'one',
+      )?.imageCount,
+    ).toBe(2);
+    const comma = t(['tags', 'add', 'x', '--dataset', 'voc', '--image', 'a,b.jpg']);
+    expect(comma.stderr.trim()).toBe('error: a,b.jpg is not an image of dataset "voc"');
     const split = t(['tags', 'add', 'x', '--dataset', 'voc', '--split', 'test']);
     expect(split.stderr.trim()).toBe('error: dataset "voc" has no images in split "test" (splits: train, val)');
   });

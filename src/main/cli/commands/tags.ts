@@ -7,20 +7,31 @@ import { resolveDataset } from '../resolve';
 interface Selection {
   dataset: string;
   images?: string;
+  /** --image, repeatable: file names as they are (a name may hold a comma). */
+  image?: string[];
   split?: string;
   all?: boolean;
 }
 
 /** The image ids that --images / --split / --all name; exactly one of them must be given (else usage, exit 2). */
 async function selectImages(cmd: Command, client: TesseraClient, sel: Selection): Promise<{ datasetName: string; imageIds: number[] }> {
-  const given = [sel.images !== undefined, sel.split !== undefined, sel.all === true].filter(Boolean).length;
+  const named = sel.images !== undefined || (sel.image !== undefined && sel.image.length > 0);
+  const given = [named, sel.split !== undefined, sel.all === true].filter(Boolean).length;
   if (given !== 1)
-    cmd.error('error: give exactly one of --images a.jpg,b.jpg, --split SPLIT or --all', { exitCode: 2, code: 'tessera.usage' });
+    cmd.error('error: give exactly one of --images a.jpg,b.jpg (or --image NAME, repeated), --split SPLIT or --all', {
+      exitCode: 2,
+      code: 'tessera.usage',
+    });
   const dataset = await resolveDataset(client, sel.dataset);
-  const fileNames = sel.images
-    ?.split(',')
-    .map((f) => f.trim())
-    .filter((f) => f.length > 0);
+  const fileNames = named
+    ? [
+        ...(sel.images ?? '')
+          .split(',')
+          .map((f) => f.trim())
+          .filter((f) => f.length > 0),
+        ...(sel.image ?? []),
+      ]
+    : undefined;
   const r = await client.call('datasets.selectImages', { datasetId: dataset.id, fileNames, split: sel.split });
   if (r.unknownFileNames.length > 0) {
     throw new ApiError(
@@ -42,6 +53,12 @@ function selectionOptions(cmd: Command): Command {
     .argument('<tag>', 'tag name')
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .option('--images <files>', 'comma-separated image file names')
+    .option(
+      '--image <file>',
+      'one image file name as it is (commas kept); repeat for more',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option('--split <split>', 'every image of this split')
     .option('--all', 'every image of the dataset')
     .option('--json', 'print the result as JSON');
