@@ -291,3 +291,59 @@ describe('folder import: 2- and 4-bit greyscale masks', () => {
     expect((await s.client.call('classes.list', { datasetId: result.datasetId })).length).toBe(35);
   });
 });
+
+describe('folder import and predictions: 1-bit greyscale PNGs', () => {
+  /** A 1-bit greyscale PNG of 0/1 samples, as PIL saves `Image.fromarray(mask.astype(bool))` (mode "1"). */
+  function oneBit(path: string, values: Uint8Array): void {
+    const rowBytes = Math.ceil(W / 8);
+    const packed = new Uint8Array(rowBytes * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) if (values[y * W + x] === 1) packed[y * rowBytes + (x >> 3)]! |= 0x80 >> (x % 8);
+    writeFileSync(path, encode({ width: W, height: H, data: packed, depth: 1, channels: 1 }));
+  }
+
+  it('read 0/1 as Pillow and mmseg read them (class 1, not ignore) beside multi-class masks, and 0/255 at a threshold', async () => {
+    // Probe AC: such masks were read 0/255 (the PNG standard's scaling), so beside masks of classes
+    // 0..2 with 255 their class-1 pixels became ignore and every score differed from mmseg's.
+    const s = setup();
+    const dir = await images(s.root, ['a', 'b']);
+    const multi = Uint8Array.from({ length: W * H }, (_, k) => (k % W < 10 ? 1 : k % W < 20 ? 2 : k % W < 22 ? 255 : 0));
+    const object = Uint8Array.from({ length: W * H }, (_, k) => (k % W >= 5 && k % W < 25 && Math.floor(k / W) < 20 ? 1 : 0));
+    const masks = folder(s.root, 'masks', { 'a.png': multi });
+    oneBit(join(masks, 'b.png'), object);
+    const done = await importFolder(s, { dir, masksDir: masks });
+    expect(done.error).toBeNull();
+    const datasetId = ImportResult.parse(done.result).datasetId;
+    expect((await s.client.call('classes.list', { datasetId })).map((c) => c.index)).toEqual([0, 1, 2]);
+    // A 1-bit prediction on this dataset of three classes: its 1 is class 1 (mmseg reads it so).
+    const pred = join(s.root, 'pred');
+    mkdirSync(pred);
+    const shifted = Uint8Array.from({ length: W * H }, (_, k) => (k % W >= 8 && k % W < 28 && Math.floor(k / W) < 20 ? 1 : 0));
+    oneBit(join(pred, 'a.png'), shifted);
+    oneBit(join(pred, 'b.png'), shifted);
+    const scored = await scoreRun(s, datasetId, pred);
+    expect(scored.error).toBeNull();
+    expect(scored.miou).toBeCloseTo(
+      refMmsegMiou(
+        [
+          { gt: multi, pred: shifted },
+          { gt: object, pred: shifted },
+        ],
+        3,
+      ),
+      12,
+    );
+    // --mask-threshold reads grey levels as Pillow's convert('L') and cv2 give them: 1-bit 1 is 255 > 127.
+    const t = setup();
+    const tDir = await images(t.root, ['b']);
+    const tMasks = join(t.root, 'masks');
+    mkdirSync(tMasks);
+    oneBit(join(tMasks, 'b.png'), object);
+    const thresholded = await importFolder(t, { dir: tDir, masksDir: tMasks, maskThreshold: 127 });
+    expect(thresholded.error).toBeNull();
+    const tId = ImportResult.parse(thresholded.result).datasetId;
+    const area = (await t.client.call('images.page', { datasetId: tId })).items[0];
+    const blob = await t.engine.blobs.read({ kind: 'labelmap', imageId: area!.id, source: 'gt' });
+    expect(Array.from(blob.bytes)).toEqual(Array.from(object));
+  });
+});

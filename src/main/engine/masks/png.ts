@@ -14,6 +14,17 @@ export interface DecodedMask {
   kind: 'palette' | 'grey' | 'binary';
   /** A 2- or 4-bit greyscale file, whose values were scaled to 0..255 (4-bit 1 -> 17); else absent. */
   scaledFromBits?: 2 | 4;
+  /**
+   * A 1-bit greyscale file: its values are 0/1, as Pillow's `np.array(Image.open(f))` (mode "1")
+   * and so mmseg read them, a class map saved with PIL from a 0/1 array. cv2 and Pillow's
+   * `convert('L')` read 0/255: a threshold reading takes those (greyLevels). Else absent.
+   */
+  oneBit?: true;
+}
+
+/** Grey values as a threshold reads them (Pillow's `convert('L')`, cv2): a 1-bit file's 0/1 as 0/255. */
+export function greyLevels(mask: Pick<DecodedMask, 'data' | 'oneBit'>): Uint8Array {
+  return mask.oneBit === true ? mask.data.map((v) => v * 255) : mask.data;
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -87,12 +98,15 @@ export function readMaskPng(
     if (err instanceof ApiError) throw err;
     throw corrupt(file, err instanceof Error ? err.message : String(err));
   }
-  const data = depth === 8 ? packed : unpack(packed, width, height, depth, colorType === 0);
+  // Greyscale samples of 2 and 4 bits are scaled to 0..255 as the PNG standard, Pillow and cv2 read
+  // them; 1-bit ones stay 0/1, as Pillow's arrays (and mmseg) read them (DecodedMask.oneBit).
+  const data = depth === 8 ? packed : unpack(packed, width, height, depth, colorType === 0 && depth > 1);
   if (data.length !== width * height) {
     throw corrupt(file, `decoded ${data.length} pixels, expected ${width}x${height}`);
   }
   if (colorType === 3) return { width, height, data, kind: 'palette' };
   const kind = isBinary(data) ? 'binary' : 'grey';
+  if (depth === 1) return { width, height, data, kind, oneBit: true };
   return depth === 2 || depth === 4 ? { width, height, data, kind, scaledFromBits: depth } : { width, height, data, kind };
 }
 
@@ -228,7 +242,7 @@ function inflateRows(header: Header, file: string): Uint8Array {
   return out.subarray(0, rowBytes * height);
 }
 
-/** Packed 1/2/4-bit rows -> one byte per pixel; grey samples are scaled to 0..255 (PNG spec). */
+/** Packed 1/2/4-bit rows -> one byte per pixel; with `scaleGrey`, samples scaled to 0..255 (PNG spec). */
 function unpack(packed: Uint8Array, width: number, height: number, depth: number, scaleGrey: boolean): Uint8Array {
   const out = new Uint8Array(width * height);
   const rowBytes = Math.ceil((width * depth) / 8);

@@ -6,7 +6,7 @@
 import { readImportFileSync } from '../api/readScope';
 import { ApiError } from '../../../shared/api/apiError';
 import { labelMapToRles } from '../masks/labelMap';
-import { readMaskPng, type DecodedMask } from '../masks/png';
+import { greyLevels, readMaskPng, type DecodedMask } from '../masks/png';
 import { readJpegMaskGrey } from '../masks/jpegMask';
 import type { Rle } from '../masks/rle';
 import { countLabelMaps, countRunSequences, partsToRunSequence, RunSequenceBuilder, type RunSequence } from '../metrics/pixelCounts';
@@ -75,13 +75,13 @@ const shownValues = (values: number[]): string =>
  * A prediction PNG's values as labels: at a threshold (grey only), shifted by reduce_zero_label's +1,
  * any non-zero value (a referring mask of two values), 0/255 binary (a dataset of two classes), or as they are.
  */
-function predictionLabels(task: PredictionPngTask, mask: { data: Uint8Array; kind: 'palette' | 'grey' | 'binary' }): Uint8Array {
+function predictionLabels(task: PredictionPngTask, mask: DecodedMask): Uint8Array {
   const { path } = task;
   if (task.threshold !== undefined) {
     if (mask.kind === 'palette')
       throw new ApiError('INVALID_INPUT', `${path}: a palette PNG holds class indices; --mask-threshold reads grey PNGs`, { file: path });
     const t = task.threshold;
-    return mask.data.map((v) => (v > t ? 1 : 0));
+    return greyLevels(mask).map((v) => (v > t ? 1 : 0));
   }
   if (task.reduceZeroLabel === true) {
     let zeros = 0;
@@ -362,7 +362,8 @@ export async function folderImage(task: FolderImageTask): Promise<FolderImageRes
       throw new ApiError('CORRUPT_FILE', message.startsWith(maskPath) ? message : `${maskPath}: ${message}`, { file: maskPath });
     }
     const reading = task.reading;
-    const labels = reading === undefined ? mask.data : readValues(mask.data, mask.kind, reading, maskPath);
+    const labels =
+      reading === undefined ? mask.data : readValues('threshold' in reading ? greyLevels(mask) : mask.data, mask.kind, reading, maskPath);
     const parts: ClassRle[] = labelMapToRles(labels, mask.height, mask.width);
     const kept = parts.length > 1 ? parts.filter((p) => p.classIdx !== 0) : parts;
     return {

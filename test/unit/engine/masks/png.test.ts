@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { decode, encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { readMaskPng, writeGreyPng, writePalettePng } from '../../../../src/main/engine/masks/png';
+import { greyLevels, readMaskPng, writeGreyPng, writePalettePng } from '../../../../src/main/engine/masks/png';
 import { randomInt, seededRandom } from './golden';
 import { pngChunk } from '../../../helpers/pngChunks';
 
@@ -123,7 +123,7 @@ describe('readMaskPng', () => {
     expect(readMaskPng(writeGreyPng(new Uint8Array([0, 1, 255, 0]), 2, 2)).kind).toBe('grey');
   });
 
-  it('unpacks 1, 2 and 4-bit palette PNGs to indices and scales sub-byte grey samples to 0..255', () => {
+  it('unpacks 1, 2 and 4-bit palette PNGs to indices, scales 2- and 4-bit grey samples to 0..255 and keeps 1-bit ones 0/1', () => {
     const w = 5;
     const h = 3;
     for (const depth of [1, 2, 4] as const) {
@@ -134,11 +134,17 @@ describe('readMaskPng', () => {
       expect(readMaskPng(indexed).data).toEqual(Uint8Array.from(values));
       const grey = encode({ width: w, height: h, data: pack(values, w, h, depth), depth, channels: 1 });
       const decoded = readMaskPng(grey);
-      expect(decoded.data).toEqual(Uint8Array.from(values, (v) => (v * 255) / max));
-      expect(decoded.kind).toBe(depth === 1 ? 'binary' : 'grey');
-      // 2 and 4 bits are flagged (the folder import notes the scaling); 1-bit masks are binary 0/255.
+      // 1-bit grey reads 0/1 as Pillow's np.array (mode "1") and mmseg read it (probe AC: a 0/1 class
+      // map saved by PIL was read 0/255, its class 1 as ignore); cv2 and convert('L') read 0/255,
+      // which a threshold reading takes (greyLevels).
+      expect(decoded.data).toEqual(Uint8Array.from(values, (v) => (depth === 1 ? v : (v * 255) / max)));
+      expect(greyLevels(decoded)).toEqual(Uint8Array.from(values, (v) => (v * 255) / max));
+      expect(decoded.kind).toBe('grey');
+      // 2 and 4 bits are flagged (the folder import notes the scaling); 1-bit ones are flagged oneBit.
       expect(decoded.scaledFromBits).toBe(depth === 1 ? undefined : depth);
+      expect(decoded.oneBit).toBe(depth === 1 ? true : undefined);
       expect(readMaskPng(indexed).scaledFromBits).toBeUndefined();
+      expect(readMaskPng(indexed).oneBit).toBeUndefined();
     }
   });
 
