@@ -44,14 +44,19 @@ function shellWord(name: string): string {
  */
 export function splitHint(splits: { covered: string[]; without: string[] } | undefined, dataset: string, run: string): string {
   if (splits === undefined || splits.covered.length === 0) return '';
-  const list = (xs: string[]): string => `split${xs.length === 1 ? '' : 's'} ${xs.join(', ')}`;
   const d = shellWord(dataset);
   const r = shellWord(run);
+  const one = splits.covered.length === 1 ? shellWord(splits.covered[0]!) : null;
   const how =
-    splits.covered.length === 1
-      ? `tessera tags add ${shellWord(splits.covered[0]!)} --dataset ${d} --split ${shellWord(splits.covered[0]!)}, then tessera eval --dataset ${d} --run ${r} --subset ${shellWord(splits.covered[0]!)}`
+    one !== null
+      ? `tessera tags add ${one} --dataset ${d} --split ${one}, then tessera eval --dataset ${d} --run ${r} --subset ${one}`
       : `tag them (tessera tags add TAG --dataset ${d} --split SPLIT, once per split), then tessera eval --dataset ${d} --run ${r} --subset TAG`;
-  return `; the files cover ${list(splits.covered)} and the images without one are all in ${list(splits.without)}: to score only what the files cover, ${how}`;
+  return `; the files cover ${splitList(splits.covered)} and the images without one are all in ${splitList(splits.without)}: to score only what the files cover, ${how}`;
+}
+
+/** `split val` or `splits test, train`. */
+function splitList(splits: readonly string[]): string {
+  return `split${splits.length === 1 ? '' : 's'} ${splits.join(', ')}`;
 }
 
 function stringList(v: unknown): string[] | undefined {
@@ -67,7 +72,7 @@ export function warnMissingFiles(run: RunSummary, dataset: string, subset?: stri
   const splits = covered !== undefined && without !== undefined ? { covered, without } : undefined;
   if (subset !== undefined && splits !== undefined)
     process.stderr.write(
-      `note: run "${run.name}" was imported without a prediction file for ${missing} image(s), all in split${splits.without.length === 1 ? '' : 's'} ${splits.without.join(', ')} (its files cover ${splits.covered.join(', ')}): any of them in subset "${subset}" is scored as all background\n`,
+      `note: run "${run.name}" was imported without a prediction file for ${missing} image(s), all in ${splitList(splits.without)} (its files cover ${splits.covered.join(', ')}): any of them in subset "${subset}" is scored as all background\n`,
     );
   else
     process.stderr.write(
