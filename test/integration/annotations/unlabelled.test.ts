@@ -27,11 +27,16 @@ describe('an unlabelled dataset', () => {
     await env.client.call('classes.add', { datasetId, classes: [{ name: 'cell' }] });
     const page = await env.client.call('images.page', { datasetId, offset: 0, limit: 10 });
     const imageId = page.items[0]!.id;
-    const box = { x: 0, y: 0, w: 4, h: 2 };
+    // Nothing is labelled yet: the map reads all 255 (ignore), not all background.
+    const unlabelled = await env.engine.blobs.read({ kind: 'labelmap', imageId, source: 'gt' });
+    expect(Array.from(unlabelled.bytes)).toEqual(new Array(48).fill(255));
+    // The whole image painted: a 4x2 box of class 1, the rest background.
+    const after = new Array(48).fill(0);
+    for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) after[y * 8 + x] = 1;
     await env.client.call('annotations.applyEdit', {
       imageId,
       baseRevision: 0,
-      patch: { ...box, before: new Array(8).fill(0), after: new Array(8).fill(1) },
+      patch: { x: 0, y: 0, w: 8, h: 6, before: new Array(48).fill(255), after },
     });
     expect((await env.client.call('datasets.get', { datasetId })).task).toBe('semantic');
     // Predictions imported afterwards are scored against it: the painted 4x2 box is class 1.
@@ -92,13 +97,22 @@ describe('an unlabelled dataset', () => {
     const painted = await env.client.call('annotations.applyEdit', {
       imageId: y1,
       baseRevision: 0,
-      patch: { x: 0, y: 0, w: 2, h: 2, before: [0, 0, 0, 0], after: [1, 1, 1, 1] },
+      patch: { x: 0, y: 0, w: 2, h: 2, before: [255, 255, 255, 255], after: [1, 1, 1, 1] },
     });
+    // Only the 4 painted pixels of y1 are ground truth (class 1, all predicted 1); its other 44 pixels
+    // stay unlabelled (255) and are not scored. Class 1: 24 TP, 4 FP (y0); background: 24 TP, 4 FN (y0).
+    // Were they background, y1 would add 24 FP to class 1 and 24 FN + 20 TP to background.
     const edited = await score();
     expect(edited[0]).toBe(2);
+    expect(edited[1]).toBeCloseTo(24 / 28, 12);
     expect(edited[2]).toBe(2);
+    const map = await env.engine.blobs.read({ kind: 'labelmap', imageId: y1, source: 'gt' });
+    expect(Array.from(map.bytes).filter((v) => v === 255).length).toBe(44);
+    expect([map.bytes[0], map.bytes[1], map.bytes[8], map.bytes[9]]).toEqual([1, 1, 1, 1]);
     await env.client.call('annotations.undo', { imageId: y1 });
     expect(await score()).toEqual(before);
+    const undone = await env.engine.blobs.read({ kind: 'labelmap', imageId: y1, source: 'gt' });
+    expect(Array.from(undone.bytes)).toEqual(new Array(48).fill(255));
     expect((await env.client.call('annotations.get', { imageId: y1 })).canRedo).toBe(true);
     // Redo paints it again, scored as after the edit.
     await env.client.call('annotations.redo', { imageId: y1 });

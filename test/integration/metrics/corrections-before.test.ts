@@ -40,7 +40,8 @@ function crop(map: Uint8Array, box: Box): number[] {
 /** Paints `box` all `value` on image `i` through the client; returns the map after it. */
 async function paint(i: number, box: Box, value: number): Promise<Uint8Array> {
   const { imageId } = samples[i]!;
-  const current = gts[i] ?? new Uint8Array(SIZE.w * SIZE.h);
+  // An image without ground truth reads all 255: nothing labelled yet (annotations/unlabelled.ts).
+  const current = gts[i] ?? new Uint8Array(SIZE.w * SIZE.h).fill(255);
   const { revision } = await client.call('annotations.get', { imageId });
   const before = crop(current, box);
   await client.call('annotations.applyEdit', {

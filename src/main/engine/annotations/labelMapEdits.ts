@@ -4,6 +4,7 @@ import type { EngineDeps } from '../deps';
 import { checkPaintedLabels, decodePatchBytes, deflateLabels, inflateLabels, type LabelRule, type PatchInput } from './patchBytes';
 import { planEdit, sameBytes, type Box, type RegionChange, type RegionPixels } from './regionEdit';
 import { sharedPool } from '../workers/pool';
+import { groundTruthRegions, UNLABELLED_REGION_ID } from './unlabelled';
 import type { RegionStep } from '../store/repos/annotations';
 
 /** 64 MiB of deflated patches per workspace: thousands of strokes; the oldest go first. */
@@ -72,7 +73,7 @@ function labelRule(deps: Deps, t: Target): LabelRule {
     allowed,
     says:
       list.length === 0
-        ? 'the dataset has no classes yet: add classes first'
+        ? 'the dataset has no classes yet: add them first (Datasets page, Classes; or tessera classes add NAME --dataset D)'
         : `the dataset's classes are ${list.map((c) => c.index).join(', ')} (255 is ignore)`,
   };
 }
@@ -85,7 +86,7 @@ function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
 
 /** The target map's current regions, each checked to be the image's size. */
 function currentRegions(deps: Deps, t: Target): RegionPixels[] {
-  const regions = deps.repos.annotations.currentForSample(t.sampleId);
+  const regions = groundTruthRegions(deps.repos, { id: t.sampleId, query: t.queryMask }, t.height, t.width);
   for (const [i, r] of regions.entries()) {
     if (r.rle.size[0] !== t.height || r.rle.size[1] !== t.width) {
       throw new ApiError(
@@ -112,7 +113,8 @@ function staleBox(t: Target, box: Box, what: string): ApiError {
 function writeChanges(deps: Deps, t: Target, changes: readonly RegionChange[]): RegionStep[] {
   const repo = deps.repos.annotations;
   return changes.map((c): RegionStep => {
-    if (c.annotationId === null) {
+    // A new region, or the unlabelled (all-ignore) map of an image without ground truth taking form.
+    if (c.annotationId === null || c.annotationId === UNLABELLED_REGION_ID) {
       const id = repo.create({ sampleId: t.sampleId, classIdx: c.classIdx, rle: c.rle, area: c.area, bbox: c.bbox, source: 'edit' });
       return [id, 0, 1];
     }
@@ -264,7 +266,7 @@ export async function applyEdit(
       before: decodePatchBytes(input.patch.before, w * h, `${t.fileName}: patch.before`),
       after: decodePatchBytes(input.patch.after, w * h, `${t.fileName}: patch.after`),
     };
-    checkPaintedLabels(patch.after, labelRule(deps, t), t.fileName);
+    checkPaintedLabels(patch.before, patch.after, labelRule(deps, t), t.fileName);
   }
   let nowLabelled = false;
   const changed = deps.db.transaction(() => {

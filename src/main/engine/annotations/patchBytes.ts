@@ -76,11 +76,13 @@ export interface LabelRule {
 
 /**
  * Refuses a patch that paints a label the sample cannot have (annotations/labelMapEdits.ts
- * labelRule): it was stored, then failed every score of the dataset until undone.
+ * labelRule): it was stored, then failed every score of the dataset until undone. Only the pixels the
+ * patch changes count: the rest of its box is what is stored (a stroke of class 5 on a map without
+ * classes was refused as "paints label 0", the untouched pixels around it).
  */
-export function checkPaintedLabels(after: Uint8Array, rule: LabelRule, fileName: string): void {
+export function checkPaintedLabels(before: Uint8Array, after: Uint8Array, rule: LabelRule, fileName: string): void {
   const seen = new Uint8Array(256);
-  for (let i = 0; i < after.length; i++) seen[after[i]!] = 1;
+  for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) seen[after[i]!] = 1;
   for (let v = 0; v < 256; v++) {
     if (seen[v] === 1 && rule.allowed[v] !== 1)
       throw new ApiError('INVALID_INPUT', `${fileName}: the edit paints label ${v}, which is not a class here: ${rule.says}`, { value: v });

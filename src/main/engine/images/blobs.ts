@@ -2,6 +2,7 @@ import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { BlobRef } from '../../../shared/domain';
 import { paintLabelMap } from '../masks/labelMap';
+import { groundTruthRegions } from '../annotations/unlabelled';
 import type { EngineDeps } from '../deps';
 import { runHasPredictions } from '../store/repos/evaluation';
 import { appliedOrientation, applyOrientation, jpegWithoutOrientation } from './orientation';
@@ -65,7 +66,9 @@ export function blobReader(deps: EngineDeps) {
         }
         // Referring images have no semantic sample: show their first query's mask by default.
         const sampleId = ref.sampleId ?? deps.repos.images.semanticSampleId(ref.imageId) ?? samples[0]?.id;
-        const regions = sampleId === undefined ? [] : deps.repos.annotations.currentForSample(sampleId);
+        // An image without ground truth reads all 255 (no pixel labelled yet), as Annotate edits it.
+        const query = samples.find((s) => s.id === sampleId)?.query != null;
+        const regions = sampleId === undefined ? [] : groundTruthRegions(deps.repos, { id: sampleId, query }, image.height, image.width);
         return { bytes: paintLabelMap(regions, image.height, image.width), contentType: 'application/octet-stream' };
       }
       case 'prediction': {

@@ -404,7 +404,7 @@ async function planEdit(task: {
   const n = task.box.w * task.box.h;
   const before = patchLabels(task.before, n, `${task.fileName}: patch.before`);
   const after = patchLabels(task.after, n, `${task.fileName}: patch.after`);
-  if (task.rule !== null) checkPaintedLabels(after, task.rule, task.fileName);
+  if (task.rule !== null) checkPaintedLabels(before, after, task.rule, task.fileName);
   if (sameBytes(before, after)) return Promise.resolve({ noop: true, stale: false, changes: [], history: null });
   const plan = planEditPixels({ regions: task.regions, height: task.height, width: task.width, box: task.box, before, after });
   const history = task.record && !plan.stale ? { before: deflateLabels(before), after: deflateLabels(after) } : null;

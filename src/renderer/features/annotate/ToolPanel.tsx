@@ -60,6 +60,12 @@ export function ToolPanel(props: {
       </label>
       {props.children}
       <h3>Class</h3>
+      {props.classes.some((c) => c.placeholder === true) ? (
+        <p className="muted" data-testid="no-classes-hint" role="note">
+          This dataset has no classes yet, so strokes are not saved: add them on the Datasets page (Classes) or with{' '}
+          <code>tessera classes add</code>.
+        </p>
+      ) : null}
       <ClassPicker editor={editor} classes={props.classes} />
       <h3>History</h3>
       <div className="view-buttons">

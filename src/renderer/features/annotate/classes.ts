@@ -5,17 +5,25 @@ export interface PickableClass {
   index: number;
   name: string;
   color: readonly [number, number, number];
+  /** Shown for a dataset without a class list; the engine refuses to store it until the class is added. */
+  placeholder?: boolean;
 }
 
 /**
- * The classes the picker offers: the dataset's (or background + class 1..9 for a dataset without a
- * class list), and always "ignore" (255), which evaluation skips.
+ * The classes the picker offers: the dataset's (or, for a dataset without a class list, background +
+ * class 1..9 as placeholders: the panel says to add classes first), and always "ignore" (255), which
+ * evaluation skips.
  */
 export function pickableClasses(classes: readonly ClassInfo[]): PickableClass[] {
   const list: PickableClass[] =
     classes.length > 0
       ? classes.filter((c) => c.index !== 255).map((c) => ({ index: c.index, name: c.name, color: c.color }))
-      : Array.from({ length: 10 }, (_, i) => ({ index: i, name: i === 0 ? 'background' : `class ${i}`, color: vocColor(i) }));
+      : Array.from({ length: 10 }, (_, i) => ({
+          index: i,
+          name: i === 0 ? 'background' : `class ${i}`,
+          color: vocColor(i),
+          placeholder: true,
+        }));
   list.push({ index: 255, name: 'ignore', color: vocColor(255) });
   return list;
 }

@@ -125,6 +125,7 @@ export function annotationsRepo(db: Db) {
   const versionContent = db.prepare(
     'SELECT height, width, rle, area, bbox, deleted FROM annotation_versions WHERE annotation_id = ? AND version = ?',
   );
+  const anyRegionOf = db.prepare('SELECT 1 FROM annotations WHERE sample_id = ? LIMIT 1').pluck();
   const currentOfSample = db.prepare(
     `SELECT a.id, a.class_idx, a.iscrowd, v.version, v.height, v.width, v.rle
      FROM annotations a JOIN annotation_versions v ON v.annotation_id = a.id AND v.version = a.current_version
@@ -185,6 +186,13 @@ export function annotationsRepo(db: Db) {
     /** The current (non-deleted) version of every region of a sample, in id order. */
     currentForSample(sampleId: number): CurrentRegion[] {
       return (currentOfSample.all(sampleId) as CurrentRow[]).map(toCurrentRegion);
+    },
+    /**
+     * Whether the sample has ground truth: any region, even one whose current version is deleted (an
+     * image erased to all background is annotated as such; datasetReads.samplesWithGroundTruth).
+     */
+    hasGroundTruth(sampleId: number): boolean {
+      return anyRegionOf.get(sampleId) !== undefined;
     },
     /** Samples of the dataset whose ground truth is no longer what was imported. */
     correctedSampleIds(datasetId: number): Set<number> {
