@@ -35,6 +35,6 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
           ? `workspace already exists: ${result.info.path} (schema ${result.info.schemaVersion})`
           : `created workspace ${result.info.path}`,
       );
-      if (result.demo !== null) printLine('demo ready: toy models are labelled TOY; open it with "tessera serve"');
+      if (result.demo !== null) printLine('demo ready: toy models are labelled TOY; the UI shows it (npm start, or tessera serve)');
     });
 }

@@ -68,7 +68,8 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
 
 /**
  * `tessera init --demo`: synthetic scenes with exact masks, a referring set with colour queries,
- * the sample photos, a toy model of every kind (labelled TOY everywhere), and a run of each.
+ * the sample photos, a toy model of every kind (labelled TOY everywhere), and a run of each but the
+ * probability map (the image encoder runs inside the prompt decoder's runs).
  */
 export async function buildDemo(engine: Engine, client: TesseraClient, log: (line: string) => void): Promise<DemoSummary> {
   const root = join(engine.paths.root, 'demo');

@@ -33,8 +33,9 @@ export function mapClasses(
     return { toDataset: (c) => table[c] ?? 255, how: 'by name', adopt: [] };
   }
   if (names.length === dataset.length) return { toDataset: (c) => c, how: 'by index', adopt: [] };
+  const missing = names.filter((n) => !byName.has(n.toLowerCase()));
   throw new ApiError(
     'MODEL_MISMATCH',
-    `class-count mismatch: model "${modelName}" has ${names.length} classes (${names.join(', ')}) and the dataset has ${dataset.length} (${dataset.map((c) => c.name).join(', ')}); the names do not match either`,
+    `class-count mismatch: model "${modelName}" has ${names.length} classes (${names.join(', ')}) and the dataset has ${dataset.length} (${dataset.map((c) => c.name).join(', ')}); classes map by name when the dataset has every model class (it lacks ${missing.join(', ')}), else by index when the counts agree: rename or add classes (tessera classes rename|add) so that one holds`,
   );
 }
