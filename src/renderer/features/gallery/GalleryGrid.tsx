@@ -193,7 +193,8 @@ function Tile(t: {
           decoding="async"
           draggable={false}
         />
-        {t.overlay.kind !== 'none' ? (
+        {/* An image without ground truth has nothing labelled: its map (all ignore) is not drawn. */}
+        {t.overlay.kind !== 'none' && !(t.overlay.kind === 'gt' && item.hasGroundTruth === false) ? (
           <TileMask imageId={item.id} width={item.width} height={item.height} overlay={t.overlay} lut={t.lut} />
         ) : null}
         {queries.length > 0 ? (
