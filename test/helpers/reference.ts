@@ -1,7 +1,11 @@
 // Plain, obviously-correct re-implementations used as references in tests. Deliberately written
 // pixel by pixel from the published formulas, never by calling the code under test.
 
-/** torch F.interpolate(mode='bilinear', align_corners=False), one value at a time. */
+/**
+ * torch F.interpolate(mode='bilinear', align_corners=False), one value at a time. An axis whose size
+ * does not change reads one source index (torch's taps (i, i), weights (1, 0)), so a NaN spreads
+ * along it as in torch: not at all.
+ */
 export function refBilinear(src: ArrayLike<number>, c: number, sh: number, sw: number, dh: number, dw: number): Float64Array {
   const out = new Float64Array(c * dh * dw);
   const sy = sh / dh;
@@ -10,12 +14,12 @@ export function refBilinear(src: ArrayLike<number>, c: number, sh: number, sw: n
     for (let y = 0; y < dh; y++) {
       const fy = Math.max((y + 0.5) * sy - 0.5, 0);
       const y0 = Math.min(Math.floor(fy), sh - 1);
-      const y1 = Math.min(y0 + 1, sh - 1);
+      const y1 = sh === dh ? y0 : Math.min(y0 + 1, sh - 1);
       const ly = fy - y0;
       for (let x = 0; x < dw; x++) {
         const fx = Math.max((x + 0.5) * sx - 0.5, 0);
         const x0 = Math.min(Math.floor(fx), sw - 1);
-        const x1 = Math.min(x0 + 1, sw - 1);
+        const x1 = sw === dw ? x0 : Math.min(x0 + 1, sw - 1);
         const lx = fx - x0;
         const at = (yy: number, xx: number): number => src[ch * sh * sw + yy * sw + xx] as number;
         out[ch * dh * dw + y * dw + x] =

@@ -9,8 +9,11 @@ const Side = z.number().int().positive();
  * leaves tensor pixels outside the content (offsets 0, content smaller than the tensor); a centre
  * crop (`shortest-side-center-crop`) leaves content outside the tensor (positive offsets); READ's
  * crop undo can give -1. The heatmap itself is a `grid` (h, w) over the whole tensor, often coarser
- * (14x14 patch tokens of a 224 input, a probability map at 1/4). The content maps onto the whole
- * image. A heatmap without geometry (an imported map) covers the whole image.
+ * (14x14 patch tokens of a 224 input, a probability map at 1/4), or over its top-left `covered`
+ * (H, W) pixels when given: a stride-p patch embedding makes floor(side / p) patches, so a 250-wide
+ * tensor with p = 16 has 15 columns covering pixels 0-239 and pixels 240-249 are in no patch (no
+ * data there, like padding). The content maps onto the whole image. A heatmap without geometry (an
+ * imported map) covers the whole image.
  */
 export const HeatmapGeometry = z
   .object({
@@ -22,14 +25,28 @@ export const HeatmapGeometry = z
     cropLeft: z.number().int(),
     gridHeight: Side,
     gridWidth: Side,
+    /** Tensor rows the grid covers from the top (absent: all of them). */
+    coveredHeight: Side.optional(),
+    /** Tensor columns the grid covers from the left (absent: all of them). */
+    coveredWidth: Side.optional(),
   })
   .strict()
   .superRefine((g, ctx) => {
-    const rows = Math.min(g.tensorHeight, g.contentHeight - g.cropTop) - Math.max(0, -g.cropTop);
-    const cols = Math.min(g.tensorWidth, g.contentWidth - g.cropLeft) - Math.max(0, -g.cropLeft);
+    if ((g.coveredHeight ?? 0) > g.tensorHeight || (g.coveredWidth ?? 0) > g.tensorWidth)
+      ctx.addIssue({ code: 'custom', message: 'the grid covers more than the tensor' });
+    const rows = Math.min(coveredRows(g), g.contentHeight - g.cropTop) - Math.max(0, -g.cropTop);
+    const cols = Math.min(coveredColumns(g), g.contentWidth - g.cropLeft) - Math.max(0, -g.cropLeft);
     if (rows < 1 || cols < 1) ctx.addIssue({ code: 'custom', message: 'the tensor and the image content do not overlap' });
   });
 export type HeatmapGeometry = z.infer<typeof HeatmapGeometry>;
+
+/** Tensor rows / columns the grid covers: `covered*`, else the whole tensor. */
+export function coveredRows(g: Pick<HeatmapGeometry, 'tensorHeight' | 'coveredHeight'>): number {
+  return g.coveredHeight ?? g.tensorHeight;
+}
+export function coveredColumns(g: Pick<HeatmapGeometry, 'tensorWidth' | 'coveredWidth'>): number {
+  return g.coveredWidth ?? g.tensorWidth;
+}
 
 /** `meta.geometry` of a stored heatmap: null when absent (imported maps); throws on a malformed one. */
 export function geometryFromMeta(meta: Record<string, unknown>): HeatmapGeometry | null {
@@ -53,7 +70,7 @@ export interface HeatmapPlacement {
   src: Rect;
   /** Where `src` lands on the image, in image pixels (the whole image unless a centre crop cut it). */
   dst: Rect;
-  /** Where the whole map (padding included) would land, in image pixels: stretch the map over this, show only `dst`. */
+  /** Where the whole map (padding included; the tensor's uncovered band excluded) would land, in image pixels: stretch the map over this, show only `dst`. */
   frame: Rect;
 }
 
@@ -62,7 +79,9 @@ export interface HeatmapPlacement {
  * (content / tensor * grid, in grid units) and stretch it onto the image rectangle the content
  * covers. Without geometry the whole map covers the whole image. E.g. a 32x32 map of a 640x320
  * image under longest-side-pad 32 (content 16x32): src rows 0-16 of 32, dst the whole image, and
- * the frame 640x640 (the padded half falls below the image).
+ * the frame 640x640 (the padded half falls below the image). A grid covering only part of the
+ * tensor (`covered`) is stretched over that part: a 15-column patch grid of a 250-wide `fixed`
+ * input lands on image columns 0-240, and columns 240-250 show nothing.
  */
 export function heatmapPlacement(
   g: HeatmapGeometry | null,
@@ -73,18 +92,19 @@ export function heatmapPlacement(
     const whole = { x: 0, y: 0, width: image.width, height: image.height };
     return { src: { x: 0, y: 0, width: map.w, height: map.h }, dst: whole, frame: whole };
   }
-  const axis = (tensor: number, content: number, crop: number, grid: number, imageSide: number) => {
+  // `covered`: the tensor pixels the grid spans (from 0); the map's cells are covered / grid wide.
+  const axis = (covered: number, content: number, crop: number, grid: number, imageSide: number) => {
     const t0 = Math.max(0, -crop);
-    const t1 = Math.min(tensor, content - crop);
+    const t1 = Math.min(covered, content - crop);
     const k = imageSide / content;
     return {
-      src: [(t0 * grid) / tensor, ((t1 - t0) * grid) / tensor] as const,
+      src: [(t0 * grid) / covered, ((t1 - t0) * grid) / covered] as const,
       dst: [(t0 + crop) * k, (t1 - t0) * k] as const,
-      frame: [crop * k, tensor * k] as const,
+      frame: [crop * k, covered * k] as const,
     };
   };
-  const y = axis(g.tensorHeight, g.contentHeight, g.cropTop, map.h, image.height);
-  const x = axis(g.tensorWidth, g.contentWidth, g.cropLeft, map.w, image.width);
+  const y = axis(coveredRows(g), g.contentHeight, g.cropTop, map.h, image.height);
+  const x = axis(coveredColumns(g), g.contentWidth, g.cropLeft, map.w, image.width);
   return {
     src: { x: x.src[0], y: y.src[0], width: x.src[1], height: y.src[1] },
     dst: { x: x.dst[0], y: y.dst[0], width: x.dst[1], height: y.dst[1] },

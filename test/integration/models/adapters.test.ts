@@ -194,7 +194,8 @@ describe('token and prompt adapters', () => {
     expect(tokens?.meta).toEqual({
       gridH: 14,
       gridW: 14,
-      // A 224x224 input under `resize`: the 14x14 grid covers the whole tensor, which is the whole image.
+      // A 224x224 input under `resize`: the 14x14 grid covers the whole tensor (14 x 16 = 224 pixels
+      // each way), which is the whole image.
       geometry: {
         tensorHeight: 224,
         tensorWidth: 224,
@@ -204,6 +205,8 @@ describe('token and prompt adapters', () => {
         cropLeft: 0,
         gridHeight: 14,
         gridWidth: 14,
+        coveredHeight: 224,
+        coveredWidth: 224,
       },
     });
     const values = new Float32Array(tokens!.data.slice().buffer);

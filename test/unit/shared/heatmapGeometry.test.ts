@@ -44,6 +44,29 @@ describe('heatmapPlacement', () => {
     expect(heatmapCellAt(200, 199, p, { h: 14, w: 14 })).toEqual({ row: 6, col: 7, index: 6 * 14 + 7 });
   });
 
+  it('a patch grid covering part of the tensor (fixed 180x250, patch 16: 11x15 over 176x240) draws only there', () => {
+    const t = imageToTensor({ data: new Uint8Array(250 * 180 * 3), width: 250, height: 180 }, spec('fixed', [224, 224]));
+    const g = heatmapGeometry(t.geometry, 11, 15, { height: 176, width: 240 });
+    const p = heatmapPlacement(g, { h: 11, w: 15 }, { width: 250, height: 180 });
+    expect(p.src).toEqual({ x: 0, y: 0, width: 15, height: 11 });
+    expect(p.dst).toEqual({ x: 0, y: 0, width: 240, height: 176 });
+    expect(p.frame).toEqual(p.dst);
+    // Each cell is 16x16 image pixels; the last 10 columns and 4 rows are in no cell.
+    expect(heatmapCellAt(239, 175, p, { h: 11, w: 15 })).toEqual({ row: 10, col: 14, index: 10 * 15 + 14 });
+    expect(heatmapCellAt(16, 16, p, { h: 11, w: 15 })).toEqual({ row: 1, col: 1, index: 16 });
+    expect(heatmapCellAt(240, 0, p, { h: 11, w: 15 })).toBeNull();
+    expect(heatmapCellAt(0, 176, p, { h: 11, w: 15 })).toBeNull();
+    // At the image size: the grid on 176x240 pixels, NaN (no data) on the rest.
+    const map = Float32Array.from({ length: 11 * 15 }, (_, i) => i);
+    const at = heatmapAtImageSize(map, 1, 11, 15, g, 180, 250);
+    expect(at[0]).toBe(0);
+    expect(at[175 * 250 + 239]).toBe(11 * 15 - 1);
+    expect(Number.isNaN(at[176 * 250]!)).toBe(true);
+    expect(Number.isNaN(at[240]!)).toBe(true);
+    // The grid may not claim more than the tensor.
+    expect(() => heatmapGeometry(t.geometry, 11, 15, { height: 181, width: 240 })).toThrow();
+  });
+
   it('shortest-side-center-crop: the map covers the centre of a wide image, nothing on the sides', () => {
     // 640x320 -> content 448x224 (w x h), crop 224 from column 112: image columns 160..480.
     const g = geometryFor('shortest-side-center-crop', 224, 640, 320, 28);

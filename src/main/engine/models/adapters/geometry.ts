@@ -6,6 +6,11 @@ import type { InputGeometry } from '../preprocess';
  * semantics), drop padding / put the centre crop back, then resize the content to the image.
  * For 'resize' and 'fixed' inputs this is one bilinear resize to the image size (docs/design.md §4.1).
  * Pixels outside a centre crop get `outside`.
+ *
+ * `covered`: the map's grid spans only the top-left `covered` pixels of the tensor (a stride-p patch
+ * embedding's floor(side / p) patches). The map is resized onto that part, the uncovered tensor
+ * rows and columns are NaN (no data), and the rest goes as above: an image pixel whose bilinear
+ * footprint reaches the uncovered band is NaN too.
  */
 export function mapToImage(
   map: Float32Array,
@@ -16,10 +21,13 @@ export function mapToImage(
   imageH: number,
   imageW: number,
   outside = 0,
+  covered?: { height: number; width: number },
 ): Float32Array {
   const directly = g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0;
-  if (directly) return h === imageH && w === imageW ? map : bilinearResize(map, channels, h, w, imageH, imageW);
-  const full = bilinearResize(map, channels, h, w, g.height, g.width);
+  const whole = covered === undefined || (covered.height === g.height && covered.width === g.width);
+  if (directly && whole) return h === imageH && w === imageW ? map : bilinearResize(map, channels, h, w, imageH, imageW);
+  const full = whole ? bilinearResize(map, channels, h, w, g.height, g.width) : onCoveredPart(map, channels, h, w, g, covered);
+  if (directly) return g.height === imageH && g.width === imageW ? full : bilinearResize(full, channels, g.height, g.width, imageH, imageW);
   // Rebuild the resized-image canvas (content size) and place the tensor window in it.
   const content = new Float32Array(channels * g.contentHeight * g.contentWidth).fill(outside);
   // Tensor rows/columns that fall inside the content (offsets may be negative: READ's crop undo).
@@ -37,6 +45,28 @@ export function mapToImage(
     }
   }
   return bilinearResize(content, channels, g.contentHeight, g.contentWidth, imageH, imageW);
+}
+
+/** The map resized onto the tensor's top-left `covered` pixels; the tensor's other pixels NaN. */
+function onCoveredPart(
+  map: Float32Array,
+  channels: number,
+  h: number,
+  w: number,
+  g: InputGeometry,
+  covered: { height: number; width: number },
+): Float32Array {
+  if (covered.height > g.height || covered.width > g.width)
+    throw new RangeError(`the map covers ${covered.height}x${covered.width} pixels of a ${g.height}x${g.width} tensor`);
+  const part = bilinearResize(map, channels, h, w, covered.height, covered.width);
+  const full = new Float32Array(channels * g.height * g.width).fill(NaN);
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < covered.height; y++)
+      full.set(
+        part.subarray((c * covered.height + y) * covered.width, (c * covered.height + y + 1) * covered.width),
+        (c * g.height + y) * g.width,
+      );
+  return full;
 }
 
 /**

@@ -1,10 +1,19 @@
-import { HeatmapGeometry } from '../../../../shared/domain/heatmapGeometry';
+import { coveredColumns, coveredRows, HeatmapGeometry } from '../../../../shared/domain/heatmapGeometry';
 import type { InputGeometry } from '../preprocess';
 import { mapToImage } from './geometry';
 import { centreCropPadding } from '../../tokens';
 
-/** The geometry stored with a heatmap: the input tensor's geometry plus the map's own grid size. */
-export function heatmapGeometry(input: InputGeometry, gridHeight: number, gridWidth: number): HeatmapGeometry {
+/**
+ * The geometry stored with a heatmap: the input tensor's geometry plus the map's own grid size, and
+ * `covered`, the tensor pixels the grid spans from the top-left when that is not the whole tensor's
+ * worth (a patch grid: grid x patch size; recorded whenever given).
+ */
+export function heatmapGeometry(
+  input: InputGeometry,
+  gridHeight: number,
+  gridWidth: number,
+  covered?: { height: number; width: number },
+): HeatmapGeometry {
   return HeatmapGeometry.parse({
     tensorHeight: input.height,
     tensorWidth: input.width,
@@ -14,7 +23,15 @@ export function heatmapGeometry(input: InputGeometry, gridHeight: number, gridWi
     cropLeft: input.cropLeft,
     gridHeight,
     gridWidth,
+    ...(covered === undefined ? {} : { coveredHeight: covered.height, coveredWidth: covered.width }),
   });
+}
+
+/** The tensor pixels a stored map's grid spans, or undefined when it spans the whole tensor. */
+export function coveredOf(g: HeatmapGeometry): { height: number; width: number } | undefined {
+  const height = coveredRows(g);
+  const width = coveredColumns(g);
+  return height === g.tensorHeight && width === g.tensorWidth ? undefined : { height, width };
 }
 
 /** Back to preprocess's terms (tensor = height/width), for mapToImage. */
@@ -34,7 +51,10 @@ export function inputGeometryOf(g: HeatmapGeometry): InputGeometry {
  * align_corners=False, grid -> tensor size; the content window cut out of it, or put back into the
  * resized image for a centre crop, `outside` where the tensor did not reach; bilinear content ->
  * image size); without geometry (imported maps) one bilinear resize of the whole map to the image.
- * A map already at the image size without geometry is returned as it is.
+ * A grid that covers only part of the tensor (`coveredHeight/Width`: a patch grid of a side that is
+ * not a multiple of the patch) is resized onto that part; the rest of the tensor is NaN, no data,
+ * and so are the image pixels it reaches (mapToImage). A map already at the image size without
+ * geometry is returned as it is.
  */
 export function heatmapAtImageSize(
   values: Float32Array,
@@ -57,7 +77,7 @@ export function heatmapAtImageSize(
       imageW,
     );
   if (g.gridHeight !== h || g.gridWidth !== w) throw new Error(`heatmap is ${h}x${w} but its geometry says ${g.gridHeight}x${g.gridWidth}`);
-  return mapToImage(values, channels, h, w, inputGeometryOf(g), imageH, imageW, outside);
+  return mapToImage(values, channels, h, w, inputGeometryOf(g), imageH, imageW, outside, coveredOf(g));
 }
 
 /**
