@@ -33,7 +33,11 @@ export const CamParams = z.looseObject({
   scales: scales.optional(),
   flip: z.boolean().default(true),
   bg_threshold: unit.default(0.5),
-  three_band: z.strictObject({ high: unit, low: unit }).optional(),
+  /** ToCo's ignore_mid pseudo label: 255 at or below high, background at or below low. */
+  three_band: z
+    .strictObject({ high: unit, low: unit })
+    .refine((b) => b.low <= b.high, { message: 'low must be at most high (ToCo: high 0.7, low 0.25)' })
+    .optional(),
   benchmark_only: z.boolean().optional(),
 });
 

@@ -1,6 +1,6 @@
 import { sha256File } from '../../../src/main/engine/models/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeToys } from '../../../tools/toy-models';
 import { finishJob, openTestEngine } from '../../helpers/engine';
@@ -157,18 +157,77 @@ describe('model adapters against independent computations', () => {
     let worst = 0;
     for (let i = 0; i < fused.length; i++) worst = Math.max(worst, Math.abs((ours.cam[i] as number) - (fused[i] as number)));
     expect(worst).toBeLessThan(1e-4);
-    // Pseudo label: GT image labels (red, blue) present, green masked; background where max <= 0.5.
-    const expected = new Uint8Array(W * W);
+    // Pseudo label: GT image labels (red, blue) present, green masked; the toy manifest sets
+    // three_band {high 0.7, low 0.25}: ToCo's cam_to_label(ignore_mid=True) in its order: background
+    // where max <= 0.5, then 255 where max <= 0.7, then background where max <= 0.25.
+    const twoBand = new Uint8Array(W * W);
+    const threeBand = new Uint8Array(W * W);
     for (let i = 0; i < W * W; i++) {
       const r = fused[i] as number;
       const b = fused[2 * W * W + i] as number;
       const best = b > r ? 3 : 1;
-      expected[i] = Math.max(r, b) <= 0.5 ? 0 : best;
+      const max = Math.max(r, b);
+      twoBand[i] = max <= 0.5 ? 0 : best;
+      threeBand[i] = max <= 0.25 ? 0 : max <= 0.7 ? 255 : twoBand[i]!;
     }
-    const blob = await env.engine.blobs.read({ kind: 'prediction', runId, imageId });
-    let diff = 0;
-    for (let i = 0; i < expected.length; i++) if (blob.bytes[i] !== expected[i]) diff++;
-    expect(diff).toBe(0);
+    const mismatches = async (id: number, expected: Uint8Array) => {
+      const blob = await env.engine.blobs.read({ kind: 'prediction', runId: id, imageId });
+      let diff = 0;
+      for (let i = 0; i < expected.length; i++) if (blob.bytes[i] !== expected[i]) diff++;
+      return diff;
+    };
+    // The scene holds both classes and the ignore band, so the test tells the rules apart.
+    const counts = [1, 3, 255].map((v) => threeBand.filter((x) => x === v).length);
+    expect(
+      counts.every((n) => n > 0),
+      `labels 1, 3, 255: ${counts.join(', ')} pixels`,
+    ).toBe(true);
+    expect(await mismatches(runId, threeBand)).toBe(0);
+    const run = await env.client.call('runs.get', { runId });
+    expect(run.provenance['pseudoLabel']).toEqual({
+      rule: 'toco-cam_to_label-ignore_mid',
+      bgThreshold: 0.5,
+      high: 0.7,
+      low: 0.25,
+      ignoreIndex: 255,
+    });
+    // The same model without three_band: the plain background-threshold label, nothing at 255.
+    const manifest = JSON.parse(readFileSync(join(modelsDir, 'toy-colour-cam.manifest.json'), 'utf8')) as {
+      name: string;
+      params: Record<string, unknown>;
+    };
+    delete manifest.params['three_band'];
+    manifest.name = 'toy-colour-cam-two-band';
+    writeFileSync(join(modelsDir, 'toy-colour-cam-two-band.manifest.json'), JSON.stringify(manifest));
+    const plain = await runModel('toy-colour-cam-two-band', d.datasetId);
+    expect(await mismatches(plain.runId, twoBand)).toBe(0);
+    const plainRun = await env.client.call('runs.get', { runId: plain.runId });
+    expect(plainRun.provenance['pseudoLabel']).toEqual({ rule: 'toco-cam_to_label', bgThreshold: 0.5 });
+
+    // Scoring: pixels the three-band label marks 255 are left out, as ToCo's evaluate.py
+    // pseudo_scores does (lt[lp == 255] = 255; lp[lp == 255] = 0); the two-band run counts them all.
+    const gt = d.labels.get('c1') as Uint8Array;
+    const refIous = (pred: Uint8Array): Array<number | null> => {
+      const hist = new Float64Array(16);
+      for (let i = 0; i < pred.length; i++) if (pred[i] !== 255 && gt[i] !== 255) hist[gt[i]! * 4 + pred[i]!]!++;
+      return [0, 1, 2, 3].map((c) => {
+        let row = 0;
+        let col = 0;
+        for (let k = 0; k < 4; k++) [row, col] = [row + hist[c * 4 + k]!, col + hist[k * 4 + c]!];
+        const union = row + col - hist[c * 5]!;
+        return union === 0 ? null : hist[c * 5]! / union;
+      });
+    };
+    for (const [id, pred] of [
+      [runId, threeBand],
+      [plain.runId, twoBand],
+    ] as const) {
+      expect(
+        (await finishJob(env.client, () => env.client.call('metrics.evaluate', { datasetId: d.datasetId, runId: id }))).error,
+      ).toBeNull();
+      const scores = await env.client.call('metrics.scores', { datasetId: d.datasetId, runId: id });
+      expect(scores.semantic?.per_class.map((c) => c.iou)).toEqual(refIous(pred));
+    }
   });
 });
 

@@ -9,6 +9,7 @@
  * an edit undone back to the imported mask (undo appends versions) is no correction; only samples with
  * some edit (correctedSampleIds) are painted to check.
  */
+import { ignoresPredicted255 } from './predictionIgnore';
 import type { CorrectionScores } from '../../../shared/api/methods/metrics';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
@@ -82,6 +83,7 @@ export async function correctionScores(
         prediction: deps.repos.predictions.forSample(fresh.run.id, s.sampleId),
         datasetLabel: `dataset "${fresh.dataset.name}"`,
         runLabel: `run "${fresh.run.name}"`,
+        predictionIgnore: ignoresPredicted255(fresh.run),
       },
       scratch,
     );

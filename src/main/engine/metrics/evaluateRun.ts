@@ -12,6 +12,7 @@ import type { Repos } from '../store/store';
 import { loadEvaluationSet, type EvaluationSample, type EvaluationSet } from './evaluationSet';
 import { metricRowsStore } from '../store/repos/metricRows';
 import { LabelMapScratch, countSample } from './sampleCounts';
+import { ignoresPredicted255 } from './predictionIgnore';
 
 export interface EvaluationPlan {
   set: EvaluationSet;
@@ -77,6 +78,7 @@ export function evaluateSamples(
         prediction: deps.repos.predictions.forSample(run.id, sample.sampleId),
         datasetLabel: `dataset "${dataset.name}"`,
         runLabel: `run "${run.name}"`,
+        predictionIgnore: ignoresPredicted255(run),
       },
       scratch,
     );

@@ -30,6 +30,11 @@ export interface SampleInputs {
   sample: EvaluationSample;
   groundTruth: readonly Region[];
   prediction: readonly Region[];
+  /**
+   * Predicted 255 is "no label" and its pixels are not counted (a three-band CAM run:
+   * predictionIgnore.ts); otherwise it is an error like any class outside [0, C).
+   */
+  predictionIgnore?: boolean;
   /** For messages: `dataset "voc"` and `run "toco"`. */
   datasetLabel: string;
   runLabel: string;
@@ -88,13 +93,15 @@ export function countSample(input: SampleInputs, scratch: LabelMapScratch): Coun
   const predictionRange = task === 'semantic' ? numClasses : 2;
   paintColumnMajor(gt, input.groundTruth, scratch, (region, i) => checkGroundTruth(region, i, input));
   paintColumnMajor(pred, input.prediction, scratch, (region) => checkPrediction(region, predictionRange, input));
-  // GT is < numClasses or 255 and predictions < predictionRange (checked per region above).
+  // GT is < numClasses or 255 and predictions < predictionRange, or 255 where predictionIgnore allows
+  // it (checked per region above): a pixel either side marks 255 is not counted.
   const dim = Math.max(numClasses, predictionRange);
   const matrix = scratch.confusion(dim);
   forEachInterval(scratch, pixels, (start, length) => {
     const g = gt[start]!;
-    if (g === IGNORE_INDEX) return;
-    const cell = g * dim + pred[start]!;
+    const p = pred[start]!;
+    if (g === IGNORE_INDEX || p === IGNORE_INDEX) return;
+    const cell = g * dim + p;
     matrix[cell] = matrix[cell]! + length;
   });
   return task === 'semantic' ? semanticRows(matrix, dim, numClasses) : [referringRow(matrix, dim)];
@@ -203,6 +210,7 @@ function checkPrediction(region: Region, range: number, input: SampleInputs): vo
   const where = `${input.runLabel}: ${describeSample(input.sample)}`;
   checkSize(region, input.sample, `${where}: prediction of class ${region.classIdx}`);
   if (region.classIdx < range) return;
+  if (region.classIdx === IGNORE_INDEX && input.predictionIgnore === true && input.task === 'semantic') return;
   const classes = input.task === 'semantic' ? `the dataset's classes [0, ${range})` : 'a referring mask (0 or 1)';
   throw new ApiError('INVALID_INPUT', `${where}: prediction class ${region.classIdx} is outside ${classes}`, {
     imageId: input.sample.imageId,

@@ -9,6 +9,7 @@ import type { Device, ModelSummary, RunSummary } from '../../../shared/domain';
 import type { DatasetHeader } from '../store/repos/datasets';
 import type { EngineDeps } from '../deps';
 import { ADAPTERS } from './adapters';
+import { camPseudoLabelRule } from './adapters/cam';
 import { canonicalJson } from './cacheKey';
 import type { Adapter } from './adapters/types';
 import { mapClasses, type ClassMapping } from './classMapping';
@@ -156,6 +157,7 @@ function createRun(deps: EngineDeps, target: RunTarget, recipe: RunRecipe): RunS
       classMapping: recipe.mapping.how,
       toolVersion: deps.toolVersion,
       outputFingerprint: recipe.fingerprint,
+      ...(summary.kind === 'cam' ? { pseudoLabel: camPseudoLabelRule(model.manifest) } : {}),
     },
   });
   const run = deps.repos.runs.get(id);

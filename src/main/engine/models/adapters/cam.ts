@@ -1,3 +1,4 @@
+import type { ModelManifest } from '../../../../shared/domain';
 import type { Adapter, ModelRuntime } from './types';
 import { paramsOf } from './params';
 import { f32, outputNamed } from './types';
@@ -8,12 +9,16 @@ import { geometryFromMeta, type HeatmapGeometry } from '../../../../shared/domai
 import {
   bilinearResize,
   camToPseudoLabel,
+  camToPseudoLabelThreeBand,
   fuseCamScales,
   normalizeCamPerClass,
   scaledInputSize,
   TOCO_CAM_SCALES,
   type CamAtScale,
 } from '../../tokens';
+
+/** The label of a three-band pseudo label's uncertain pixels (ToCo's `ignore_index`). */
+export const CAM_IGNORE_INDEX = 255;
 
 /** The display map's size: a quarter of ToCo's 448 working resolution keeps blobs small. */
 const DISPLAY_DIVISOR = 4;
@@ -225,6 +230,26 @@ export function decodeRawCams(data: Uint8Array, meta: Record<string, unknown>): 
   };
 }
 
+/**
+ * How a `cam` run turns CAMs into its prediction, for the run's provenance (docs/design.md §4.4):
+ * ToCo's `cam_to_label` with the background threshold, plus its `ignore_mid` bands when the
+ * manifest sets `three_band`. `ignoreIndex` tells evaluation that predicted 255 is "no label"
+ * (metrics/predictionIgnore.ts), not a class.
+ */
+export function camPseudoLabelRule(manifest: ModelManifest): Record<string, unknown> {
+  const p = paramsOf(manifest, 'cam');
+  const band = p.three_band;
+  return band === undefined
+    ? { rule: 'toco-cam_to_label', bgThreshold: p.bg_threshold }
+    : {
+        rule: 'toco-cam_to_label-ignore_mid',
+        bgThreshold: p.bg_threshold,
+        high: band.high,
+        low: band.low,
+        ignoreIndex: CAM_IGNORE_INDEX,
+      };
+}
+
 /** `cam` (ToCo): raw CAMs stored exactly; a display CAM; the pseudo label as the run's prediction. */
 export const camAdapter: Adapter = {
   requiredInputs: () => [],
@@ -255,7 +280,20 @@ export const camAdapter: Adapter = {
     const working = fusedCamAtWorkingSize(raw);
     const full = fusedCamAtImageSize(raw, sample.height, sample.width, working);
     const classIds = Array.from({ length: channels }, (_, k) => modelClassOf(k));
-    const labelMap = camToPseudoLabel(full.cam, channels, sample.height, sample.width, { present, threshold, classIds });
+    // ToCo cam_to_label: background at or below bg_threshold; with three_band (ToCo's ignore_mid)
+    // then 255 (ignore) at or below high and background at or below low, in that order.
+    const band = p.three_band;
+    const labelMap =
+      band === undefined
+        ? camToPseudoLabel(full.cam, channels, sample.height, sample.width, { present, threshold, classIds })
+        : camToPseudoLabelThreeBand(full.cam, channels, sample.height, sample.width, {
+            present,
+            background: threshold,
+            high: band.high,
+            low: band.low,
+            classIds,
+            ignoreIndex: CAM_IGNORE_INDEX,
+          });
     const [H, W] = raw.workingSize;
     const dh = Math.max(1, Math.round(H / DISPLAY_DIVISOR));
     const dw = Math.max(1, Math.round(W / DISPLAY_DIVISOR));
@@ -276,6 +314,7 @@ export const camAdapter: Adapter = {
             present,
             presence,
             threshold,
+            ...(band === undefined ? {} : { threeBand: { high: band.high, low: band.low, ignoreIndex: CAM_IGNORE_INDEX } }),
             workingSize: raw.workingSize,
             ...(raw.geometry === null ? {} : { geometry: { ...raw.geometry, gridHeight: dh, gridWidth: dw } }),
           },
