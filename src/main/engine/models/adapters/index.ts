@@ -27,7 +27,7 @@ export const ADAPTER_VERSIONS: Record<ModelKind, number> = {
   'semantic-seg': 2,
   'probability-map': 2,
   cam: 3,
-  'patch-tokens': 2,
+  'patch-tokens': 3,
   'seg-token': 2,
   'prompt-decoder': 2,
   'image-encoder': 2,
