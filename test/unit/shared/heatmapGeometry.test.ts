@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { geometryFromMeta, heatmapCellAt, heatmapPlacement, type HeatmapGeometry } from '../../../src/shared/domain/heatmapGeometry';
 import { imageToTensor } from '../../../src/main/engine/models/preprocess';
-import { heatmapAtImageSize, heatmapGeometry, readCropGeometry } from '../../../src/main/engine/models/adapters/heatmapGeometry';
-import { fullResolutionMap, minMaxNormalize } from '../../../src/main/engine/tokens';
+import {
+  exportPlacement,
+  heatmapAtImageSize,
+  heatmapGeometry,
+  readCropGeometry,
+  SEG_SIMILARITY,
+} from '../../../src/main/engine/models/adapters/heatmapGeometry';
+import { fullResolutionMap } from '../../../src/main/engine/tokens';
 import type { InputSpec } from '../../../src/shared/domain';
 
 const spec = (policy: InputSpec['policy'], size: [number, number]): InputSpec =>
@@ -120,16 +126,31 @@ describe('heatmapAtImageSize (npy export)', () => {
       { height: 376, width: 500 },
       { height: 200, width: 120 },
       { height: 158, width: 300 }, // int(158 * (336 / 158)) = 335: READ's pad is -1, a row is cropped off each side
+      { height: 384, width: 384 }, // square: nothing padded, still 6 -> 336 -> 384 (one resize 6 -> 384 was up to 0.0024 off, probe AD F2)
+      { height: 200, width: 200 },
     ]) {
       const g = readCropGeometry(image, 336, 6, 6);
       expect(g).not.toBeNull();
       if (image.height === 158) expect(g?.cropTop).toBe(-1);
-      const ours = heatmapAtImageSize(minMaxNormalize(grid)!, 1, 6, 6, g, image.height, image.width);
       const read = fullResolutionMap(grid, 6, 6, image);
+      // The export of the raw grid: min-maxed with the grid's range, it is READ's map; its padding is the raw minimum
+      // (READ pads its min-maxed map with 0), not a raw 0 that reads mid-range (probe AD F3).
+      const exported = heatmapAtImageSize(grid, 1, 6, 6, g, image.height, image.width, exportPlacement(SEG_SIMILARITY, grid));
+      const lo = Math.min(...grid);
+      const range = Math.max(...grid) - lo;
+      const ours = exported.map((v) => (v - lo) / range); // READ min-maxes the grid, then resizes
       let worst = 0;
       for (let i = 0; i < read.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - read[i]!));
       expect(worst).toBeLessThan(1e-5);
     }
+  });
+
+  it('writes NaN, not 0, beyond a centre crop of any other map: the model saw nothing there', () => {
+    const g = readCropGeometry({ height: 200, width: 400 }, 336, 6, 6)!;
+    const grid = Float32Array.from({ length: 36 }, (_, i) => i + 1);
+    const out = heatmapAtImageSize(grid, 1, 6, 6, g, 200, 400, exportPlacement('cls_attention', grid));
+    expect(Number.isNaN(out[0]!)).toBe(true); // left edge: outside the 336 crop of the 672-wide content
+    expect(Number.isNaN(out[100 * 400 + 200]!)).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ import { hasSeveralQueries, sampleFileStem } from './stems';
 import type { StoreDeps } from './staging';
 import type { ExportCounts } from './exportVoc';
 import { decodeRawCams, fusedCamAtImageSize, fusedCamAtWorkingSize } from '../models/adapters/cam';
-import { heatmapAtImageSize } from '../models/adapters/heatmapGeometry';
+import { exportPlacement, heatmapAtImageSize } from '../models/adapters/heatmapGeometry';
 import { halfToFloat } from '../../../shared/pure/float16';
 
 /** The map a per-image file holds: the CAM first, else a generic heatmap, else the first by name. */
@@ -126,7 +126,7 @@ export async function exportNpy(
           continue;
         }
         const [c, mh, mw] = spatial;
-        const mapped = heatmapAtImageSize(values, c, mh, mw, g, image.height, image.width);
+        const mapped = heatmapAtImageSize(values, c, mh, mw, g, image.height, image.width, exportPlacement(name, values));
         await write(file, name, h.shape.length === 2 ? [image.height, image.width] : [c, image.height, image.width], mapped, null);
       }
     }

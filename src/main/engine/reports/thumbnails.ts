@@ -81,7 +81,7 @@ export function heatmapRgb(
   for (let c = 0; c < channels; c++) for (let i = 0; i < cells; i++) perCell[i] = Math.max(perCell[i]!, values[c * cells + i]!);
   const g = geometryFromMeta(h.meta);
   const placed = g !== null && size !== undefined && g.gridHeight === height && g.gridWidth === width;
-  const max = placed ? heatmapAtImageSize(perCell, 1, height, width, g, size.height, size.width, NaN) : perCell;
+  const max = placed ? heatmapAtImageSize(perCell, 1, height, width, g, size.height, size.width, { outside: NaN }) : perCell;
   const pixels = max.length;
   let lo = Infinity;
   let hi = -Infinity;

@@ -11,6 +11,10 @@ import type { InputGeometry } from '../preprocess';
  * embedding's floor(side / p) patches). The map is resized onto that part, the uncovered tensor
  * rows and columns are NaN (no data), and the rest goes as above: an image pixel whose bilinear
  * footprint reaches the uncovered band is NaN too.
+ *
+ * `viaTensor`: always grid -> tensor size -> image size, even when nothing is padded or cropped (READ's
+ * get_similarity_map resizes 24 -> 336 -> image whatever the image's shape; two bilinear resizes are
+ * not one).
  */
 export function mapToImage(
   map: Float32Array,
@@ -22,10 +26,11 @@ export function mapToImage(
   imageW: number,
   outside = 0,
   covered?: { height: number; width: number },
+  viaTensor = false,
 ): Float32Array {
   const directly = g.contentHeight === g.height && g.contentWidth === g.width && g.cropTop === 0 && g.cropLeft === 0;
   const whole = covered === undefined || (covered.height === g.height && covered.width === g.width);
-  if (directly && whole) return h === imageH && w === imageW ? map : bilinearResize(map, channels, h, w, imageH, imageW);
+  if (directly && whole && !viaTensor) return h === imageH && w === imageW ? map : bilinearResize(map, channels, h, w, imageH, imageW);
   const full = whole ? bilinearResize(map, channels, h, w, g.height, g.width) : onCoveredPart(map, channels, h, w, g, covered);
   if (directly) return g.height === imageH && g.width === imageW ? full : bilinearResize(full, channels, g.height, g.width, imageH, imageW);
   // Rebuild the resized-image canvas (content size) and place the tensor window in it.

@@ -49,8 +49,8 @@ export function inputGeometryOf(g: HeatmapGeometry): InputGeometry {
 /**
  * A [C, h, w] heatmap at the image size: with geometry, mapToImage (bilinear, torch
  * align_corners=False, grid -> tensor size; the content window cut out of it, or put back into the
- * resized image for a centre crop, `outside` where the tensor did not reach; bilinear content ->
- * image size); without geometry (imported maps) one bilinear resize of the whole map to the image.
+ * resized image for a centre crop, `opts.outside` where the tensor did not reach; bilinear content ->
+ * image size; `opts.viaTensor`: both resizes even when nothing is padded or cropped); without geometry (imported maps) one bilinear resize of the whole map to the image.
  * A grid that covers only part of the tensor (`coveredHeight/Width`: a patch grid of a side that is
  * not a multiple of the patch) is resized onto that part; the rest of the tensor is NaN, no data,
  * and so are the image pixels it reaches (mapToImage). A map already at the image size without
@@ -64,7 +64,7 @@ export function heatmapAtImageSize(
   g: HeatmapGeometry | null,
   imageH: number,
   imageW: number,
-  outside = 0,
+  opts: { outside?: number; viaTensor?: boolean } = {},
 ): Float32Array {
   if (g === null)
     return mapToImage(
@@ -77,7 +77,23 @@ export function heatmapAtImageSize(
       imageW,
     );
   if (g.gridHeight !== h || g.gridWidth !== w) throw new Error(`heatmap is ${h}x${w} but its geometry says ${g.gridHeight}x${g.gridWidth}`);
-  return mapToImage(values, channels, h, w, inputGeometryOf(g), imageH, imageW, outside, coveredOf(g));
+  return mapToImage(values, channels, h, w, inputGeometryOf(g), imageH, imageW, opts.outside ?? 0, coveredOf(g), opts.viaTensor ?? false);
+}
+
+/** The heatmap a seg-token run stores: READ's `<SEG>` similarity grid over CLIP's centre crop. */
+export const SEG_SIMILARITY = 'seg_similarity';
+
+/**
+ * How a stored heatmap goes onto its image for export: a `<SEG>` similarity map as READ's
+ * get_similarity_map does it (grid -> 336 -> padded -> image, always both resizes; its padding is the
+ * map's minimum, as READ pads its min-maxed map with 0), so min-maxing the export gives READ's map;
+ * any other map with NaN where the model saw nothing (beyond a centre crop): no value there is data.
+ */
+export function exportPlacement(name: string, values: Float32Array): { outside: number; viaTensor: boolean } {
+  if (name !== SEG_SIMILARITY) return { outside: Number.NaN, viaTensor: false };
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  return { outside: min, viaTensor: true };
 }
 
 /**
