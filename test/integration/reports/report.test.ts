@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeMask } from '../../../src/main/engine/masks';
@@ -212,6 +212,18 @@ describe('tessera report', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('--out naming a symbolic link writes the file it points at and leaves the link a link', () => {
+    const target = join(root, 'kept', 'target.json');
+    mkdirSync(join(root, 'kept'), { recursive: true });
+    writeFileSync(target, 'old');
+    const link = join(root, 'link.json');
+    symlinkSync(target, link);
+    const r = tessera(['--workspace', ws, 'report', '--dataset', 'scenes', '--runs', 'base_run,ours', '--out', link]);
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8')).comparisons[0].runs).toEqual(['base_run', 'ours']);
   });
 
   it('fails cleanly: no Chromium (exit 1, no file), unknown extension (exit 2)', () => {

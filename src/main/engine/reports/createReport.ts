@@ -3,7 +3,7 @@
  * write the file atomically (a temp file renamed into place, so a failed report leaves no half file).
  */
 import { fileFault } from '../jobs/faults';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
@@ -67,6 +67,19 @@ async function render(deps: RenderDeps, model: ReportModel, format: ReportFormat
   }
 }
 
+/**
+ * `--out` naming a symbolic link writes the file it points at (the temp file beside that file): the
+ * rename put a regular file in the link's place and left its target as it was. A dangling link, or
+ * none, is the path as given.
+ */
+function throughLink(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path;
+  }
+}
+
 /** The file among the folders above `path` (mkdir fails there with EEXIST or ENOTDIR), if there is one. */
 function fileInTheWay(path: string): string | undefined {
   for (let above = dirname(path); above !== dirname(above); above = dirname(above)) {
@@ -82,7 +95,7 @@ export async function createReport(
 ): Promise<ReportResult> {
   const dataset = deps.repos.datasets.header(input.datasetId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${input.datasetId} not found`);
-  const path = reportPath(input, dataset.name, deps.workspaceRoot);
+  const path = throughLink(reportPath(input, dataset.name, deps.workspaceRoot));
   const { model } = await buildReportModel(deps, input, ctx);
   const body = await render(deps, model, input.format, ctx);
   const temp = `${path}.${ctx.jobId}.tmp`;

@@ -69,6 +69,11 @@ export function chromiumPdfPrinter(options: { executablePath?: string; paper?: '
       const browser = await chromium.launch({
         executablePath,
         headless: true,
+        // Signals stay the CLI's: Playwright's own SIGINT handler closed the browser and exited 130
+        // silently, leaving the report job "running" (SIGTERM already gave "cancelled by the user").
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
       });
       try {

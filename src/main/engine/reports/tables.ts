@@ -212,8 +212,11 @@ function texScore(v: number | null, bold = false): string {
 }
 
 /** A difference in points with its sign (`$-$` for minus), one decimal. */
-function texSigned(v: number): string {
-  return `${v > 0 ? '+' : v < 0 ? '$-$' : ''}${pct(Math.abs(v), 1)}`;
+/** A signed difference in points, one decimal; the sign of what is printed, so -0.0085 points reads 0.0, never $-$0.0. */
+export function texSigned(v: number): string {
+  const shown = pct(Math.abs(v), 1);
+  const zero = Number(shown) === 0;
+  return `${zero ? '' : v > 0 ? '+' : v < 0 ? '$-$' : ''}${shown}`;
 }
 
 /** Scores of every run on every tag (the JSON's runs[].subsets), every column; best per tag and column in bold. */
