@@ -16,14 +16,20 @@ let ui: Ui;
 let cleanup: () => void;
 let dbFile: string;
 let imageId: number;
+let second: number;
+let third: number;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-two-tabs-');
   cleanup = t.cleanup;
   const half = rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1);
-  const ws = await importScenes(t.dir, W, H, [half], 'scenes', (i) => `scene_${i}`);
+  const ws = await importScenes(t.dir, W, H, [half, half, half], 'scenes', (i) => `scene_${i}`);
   dbFile = join(ws, 'tessera.db');
-  imageId = readStore(dbFile, (db) => (db.prepare("SELECT id FROM images WHERE file_name = 'scene_0.png'").get() as { id: number }).id);
+  const idOf = (name: string): number =>
+    readStore(dbFile, (db) => (db.prepare('SELECT id FROM images WHERE file_name = ?').get(name) as { id: number }).id);
+  imageId = idOf('scene_0.png');
+  second = idOf('scene_1.png');
+  third = idOf('scene_2.png');
   ui = await startUi(ws);
 });
 
@@ -41,8 +47,8 @@ async function stroke(page: Page, y: number, x0: number, x1: number): Promise<vo
   await page.mouse.move(5, 5);
 }
 
-async function open(page: Page): Promise<void> {
-  await gotoAnnotate(page, ui.server.url, imageId);
+async function open(page: Page, id = imageId): Promise<void> {
+  await gotoAnnotate(page, ui.server.url, id);
   await waitSaved(page, 0);
   await page.keyboard.press('b');
   await page.keyboard.press('1');
@@ -89,6 +95,72 @@ describe('two tabs editing one image', () => {
     await stroke(b, 30, 50, 55);
     await waitSaved(b, 3);
     expect(await b.getByTestId('save-notice').count()).toBe(0);
+    await contextA.close();
+    await contextB.close();
+  });
+
+  it('keeps a stroke held while the other tab saves: it ends, is applied on top, and the tab says so (it was dropped)', async () => {
+    const contextA = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const contextB = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const a = await contextA.newPage();
+    const b = await contextB.newPage();
+    await open(a, second);
+    await open(b, second);
+    const mb = await annotateMapper(b, W, H);
+    const start = mb.screen(50, 45);
+    const mid = mb.screen(60, 45);
+    const end = mb.screen(70, 45);
+    await b.mouse.move(start.x, start.y);
+    await b.mouse.down();
+    await b.mouse.move(mid.x, mid.y, { steps: 4 });
+    await stroke(a, 15, 50, 70);
+    await waitSaved(a, 1);
+    // B hears of A's edit while its button is still down: its stroke goes on.
+    await b.waitForTimeout(1500);
+    expect(await b.locator('[data-tool-path]').getAttribute('data-tool-path')).toBe('brush.painting');
+    await b.mouse.move(end.x, end.y, { steps: 4 });
+    await b.mouse.up();
+    await waitSaved(b, 2);
+    await expect(b.getByTestId('save-notice').textContent()).resolves.toBe(
+      'Another window or tab changed this image first: your 1 edit was applied again on top of its change.',
+    );
+    const current = regionVersions(dbFile, second, 1).current!;
+    const row = (y: number): number[] => Array.from(current.subarray(y * W + 52, y * W + 69));
+    expect(row(15).every((v) => v === 1)).toBe(true); // tab A's stroke
+    expect(row(45).every((v) => v === 1)).toBe(true); // tab B's stroke, held across A's save
+    await contextA.close();
+    await contextB.close();
+  });
+
+  it("never undoes the other tab's edit: Ctrl+Z after it says so and changes nothing", async () => {
+    const contextA = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const contextB = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const a = await contextA.newPage();
+    const b = await contextB.newPage();
+    await open(a, third);
+    await open(b, third);
+    await stroke(a, 15, 50, 70);
+    await waitSaved(a, 1);
+    await waitSaved(b, 1); // B reloaded A's change
+    await stroke(b, 45, 50, 70);
+    await waitSaved(b, 2);
+    await waitSaved(a, 2); // A reloaded B's change
+    await a.keyboard.press('Control+z');
+    await expect
+      .poll(async () => a.getByTestId('save-notice').textContent())
+      .toMatch(/^Another window or tab changed this image while it was open here/);
+    await a.waitForTimeout(500);
+    const current = regionVersions(dbFile, third, 1).current!;
+    const row = (y: number): number[] => Array.from(current.subarray(y * W + 52, y * W + 69));
+    expect(row(15).every((v) => v === 1)).toBe(true);
+    expect(row(45).every((v) => v === 1)).toBe(true); // B's stroke stays
+    expect(await a.getByTestId('save-status').getAttribute('data-revision')).toBe('2');
+    // B undoes its own stroke: that works as before.
+    await b.keyboard.press('Control+z');
+    await waitSaved(b, 3);
+    const after = regionVersions(dbFile, third, 1).current!;
+    expect(Array.from(after.subarray(45 * W + 52, 45 * W + 69)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(after.subarray(15 * W + 52, 15 * W + 69)).every((v) => v === 1)).toBe(true);
     await contextA.close();
     await contextB.close();
   });

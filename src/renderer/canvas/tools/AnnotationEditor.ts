@@ -211,6 +211,26 @@ export class AnnotationEditor {
     this.state.onCancel?.(this.ctx);
   }
 
+  /**
+   * Whether a gesture is in progress (a stroke held, a polygon being drawn, prompt points placed): the
+   * active tool is not in its first state. A reload of the map waits for it instead of cancelling it.
+   */
+  isBusy(): boolean {
+    return this.stateId !== this.tool.initial;
+  }
+
+  /** Resolves once no gesture is in progress (at once when none is). */
+  whenIdle(): Promise<void> {
+    if (!this.isBusy()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.subscribe(() => {
+        if (this.isBusy()) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Finishes what is in progress so it gets saved (pagehide, visibilitychange, switching images). */
   flush(): void {
     this.state.onFlush?.(this.ctx);

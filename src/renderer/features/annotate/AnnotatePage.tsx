@@ -34,15 +34,27 @@ function predictedName(classes: Parameters<typeof className>[0], label: number):
   return label === 0 ? 'background' : className(classes, label);
 }
 
+/** Said instead of undoing or redoing another window's edit (the image's history is shared). */
+const OTHERS_HISTORY =
+  "Another window or tab changed this image while it was open here, so this tab undoes and redoes only its own edits since then, and has none left: the other window's edits are undone there (or reload this page to take over the image's whole history).";
+
 function undo(s: AnnotationSession): void {
   const local = s.editor.undo();
   const st = s.sync.getStatus();
+  if (local === null && s.othersEdited) {
+    if (st.canUndo) s.sync.say(OTHERS_HISTORY);
+    return;
+  }
   if (local !== null || st.canUndo || st.pending > 0) s.sync.undo(local);
 }
 
 function redo(s: AnnotationSession): void {
   const local = s.editor.redo();
   const st = s.sync.getStatus();
+  if (local === null && s.othersEdited) {
+    if (st.canRedo) s.sync.say(OTHERS_HISTORY);
+    return;
+  }
   if (local !== null || st.canRedo || st.pending > 0) s.sync.redo(local);
 }
 

@@ -120,6 +120,11 @@ export class EditSync {
     return out;
   }
 
+  /** Shows a line in the autosave status (cleared by the next edit, undo or redo). */
+  say(notice: string): void {
+    this.set({ notice });
+  }
+
   /** After the page reloaded the map: start again from the engine's revision. */
   reset(state: { revision: number; canUndo: boolean; canRedo: boolean }, notice: string | null = null): void {
     this.queue.length = 0;

@@ -14,6 +14,12 @@ export interface AnnotationSession {
   /** The sample edited, and its query (null: the image's label map; else the query's binary mask). */
   sampleId: number;
   query: string | null;
+  /**
+   * Another window or tab changed this image since this page loaded it: the engine's history (shared
+   * by every window) may end with that window's edit, so this tab undoes and redoes only its own edits
+   * still on its stack, never further (AnnotatePage's undo): a Ctrl+Z here undid the other tab's stroke.
+   */
+  othersEdited: boolean;
 }
 
 async function fetchLabels(state: AnnotationState): Promise<Uint8Array> {
@@ -70,7 +76,13 @@ export function useAnnotationSession(
       const reload = (): Promise<void> =>
         (reloading ??= (async () => {
           try {
+            // A stroke held or a polygon being drawn is never dropped for another tab's change: the
+            // reload waits for it to end, its edit goes out (refused as made on the old map, so kept),
+            // and it is applied again on top of the fresh map below, with the notice.
+            await editor.whenIdle();
+            await sync.idle();
             const fresh = await client.call('annotations.get', target);
+            if (fresh.revision !== sync.getStatus().revision && built !== null) built.othersEdited = true;
             const labels = await fetchLabels(fresh);
             // This tab's edits the stored map refused (another tab changed it first) go on top of it.
             const unsent = sync.takeUnsent();
@@ -82,7 +94,7 @@ export function useAnnotationSession(
             reloading = null;
           }
         })());
-      built = { editor, sync, reload, sampleId: state.sampleId, query: state.query };
+      built = { editor, sync, reload, sampleId: state.sampleId, query: state.query, othersEdited: false };
       setSession(built);
     })().catch((err: unknown) => live && setError(err));
     const flush = (): void => built?.editor.flush();
