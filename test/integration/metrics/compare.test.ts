@@ -5,6 +5,7 @@ import type { TesseraClient } from '../../../src/shared';
 import type { Engine } from '../../../src/main/engine/engine';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { mulberry32 } from '../../../src/main/engine/metrics/prng';
 import {
   addSemanticRun,
   expectClose,
@@ -116,6 +117,59 @@ describe('paired comparison of two runs', () => {
     expect(again.difference).toEqual(one.difference);
     expect(other.difference).not.toEqual(one.difference);
     expect(other.difference!.estimate).toBe(one.difference!.estimate);
+  });
+
+  it('runs a big bootstrap in the worker pool (it held the server), with the interval a plain reference gives', async () => {
+    // 16 images x 20,000 draws is past INLINE_BOOTSTRAP_WORK: the pool runs it.
+    const samples = 20_000;
+    const c = await client.call('metrics.compare', { datasetId: fx.datasetId, runIds: [runA, runB], seed: 3, samples });
+    // Reference: per-image confusion matrices, summed over each replicate's drawn images (mulberry32's
+    // floor(next() * n)), mIoU over classes with a non-empty union; numpy's linear percentile.
+    const n = fx.samples.length;
+    const confOf = (p: Map<number, Uint8Array>) =>
+      fx.samples.map((s) => {
+        const conf = new Float64Array(CLASSES * CLASSES);
+        const pred = p.get(s.sampleId)!;
+        for (let i = 0; i < s.gt.length; i++) if (s.gt[i] !== 255) conf[s.gt[i]! * CLASSES + pred[i]!]!++;
+        return conf;
+      });
+    const [ca, cb] = [confOf(predsA), confOf(predsB)];
+    const miou = (confs: Float64Array[], idx: number[]): number => {
+      const sum = new Float64Array(CLASSES * CLASSES);
+      for (const i of idx) for (let k = 0; k < sum.length; k++) sum[k]! += confs[i]![k]!;
+      let total = 0;
+      let classes = 0;
+      for (let k = 0; k < CLASSES; k++) {
+        let row = 0;
+        let col = 0;
+        for (let j = 0; j < CLASSES; j++) {
+          row += sum[k * CLASSES + j]!;
+          col += sum[j * CLASSES + k]!;
+        }
+        const union = row + col - sum[k * CLASSES + k]!;
+        if (union > 0) {
+          total += sum[k * CLASSES + k]! / union;
+          classes++;
+        }
+      }
+      return total / classes;
+    };
+    const next = mulberry32(3);
+    const reps: number[] = [];
+    for (let r = 0; r < samples; r++) {
+      const idx = Array.from({ length: n }, () => Math.floor(next() * n));
+      reps.push(miou(cb, idx) - miou(ca, idx));
+    }
+    reps.sort((x, y) => x - y);
+    const pct = (q: number): number => {
+      const pos = q * (reps.length - 1);
+      const lo = Math.floor(pos);
+      return reps[lo]! + (reps[Math.min(lo + 1, reps.length - 1)]! - reps[lo]!) * (pos - lo);
+    };
+    const all = Array.from({ length: n }, (_, i) => i);
+    expectClose(c.difference!.estimate, miou(cb, all) - miou(ca, all), 'estimate');
+    expectClose(c.difference!.low, pct(0.025), 'low');
+    expectClose(c.difference!.high, pct(0.975), 'high');
   });
 
   it('refuses a run compared with itself in one line, as the CLI does (probe V: the API gave ties and [0, 0])', async () => {

@@ -11,9 +11,11 @@ import type { Comparison, PairedImage } from '../../../shared/api/methods/metric
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import { classCountsOf, pairOf, sampleScore } from './aggregate';
-import { pairedBootstrap, pairedDifferences, type BootstrapInterval } from './bootstrap';
+import { pairedDifferences } from './bootstrap';
+import { compareBootstrap, INLINE_BOOTSTRAP_WORK, type CompareBootstrapTask } from './compareBootstrap';
+import { sharedPool } from '../workers/pool';
 import type { ClassCounts } from './confusion';
-import { meanDifferenceStatistic, scoresOfSum, semanticDifferenceStatistic } from './datasetStatistic';
+import { scoresOfSum } from './datasetStatistic';
 import type { EvaluationSample, EvaluationTask } from './evaluationSet';
 import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
 import { pairIou } from './referring';
@@ -106,7 +108,7 @@ export async function compareRuns(
       imageMetric: 'lisa-pair-iou',
       a: paired.length > 0 ? mean(iouA, all) : null,
       b: paired.length > 0 ? mean(iouB, all) : null,
-      difference: interval(scorable.length, () => pairedBootstrap(scoredA, scoredB, meanDifferenceStatistic(scoredA, scoredB), opts)),
+      difference: await interval(scorable.length, { kind: 'referring', a: scoredA, b: scoredB, seed: opts.seed, samples: opts.samples }),
       classes: [],
     };
   }
@@ -123,14 +125,7 @@ export async function compareRuns(
     imageMetric: 'image-miou',
     a: paired.length > 0 ? scoresOfSum(countsA, all).miou : null,
     b: paired.length > 0 ? scoresOfSum(countsB, all).miou : null,
-    difference: interval(scorable.length, () =>
-      pairedBootstrap(
-        scoredA,
-        scoredB,
-        semanticDifferenceStatistic(scoredA, scoredB, (s) => s.miou),
-        opts,
-      ),
-    ),
+    difference: await interval(scorable.length, { kind: 'semantic', a: scoredA, b: scoredB, seed: opts.seed, samples: opts.samples }),
     classes: classWins(deps.repos, fa.dataset.id, numClasses, paired, countsA, countsB),
   };
 }
@@ -141,16 +136,14 @@ const UNSCORED_REASON: Record<EvaluationTask, string> = {
   referring: 'no per-image score',
 };
 
-function interval(n: number, run: () => BootstrapInterval): Comparison['difference'] {
+/** The bootstrap interval of `n` scorable images: in the worker pool when it is big enough to hold the engine's thread. */
+async function interval(n: number, task: CompareBootstrapTask): Promise<Comparison['difference']> {
   if (n === 0) return null;
-  try {
-    return { ...run(), level: 0.95 };
-  } catch (err) {
-    if (err instanceof RangeError) {
-      throw new ApiError('INVALID_INPUT', `cannot bootstrap the difference: ${err.message} (the compared images have no scorable pixels)`);
-    }
-    throw err;
+  const result = n * task.samples < INLINE_BOOTSTRAP_WORK ? await compareBootstrap(task) : await sharedPool().run('compareBootstrap', task);
+  if ('refused' in result) {
+    throw new ApiError('INVALID_INPUT', `cannot bootstrap the difference: ${result.refused} (the compared images have no scorable pixels)`);
   }
+  return { ...result.interval, level: 0.95 };
 }
 
 /** Per class, over images where both runs have a defined IoU for it (non-empty union in each). */

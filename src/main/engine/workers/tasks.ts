@@ -20,6 +20,7 @@ import type { PixelGrid } from '../../../shared/domain';
 import type { ErrorCode } from '../../../shared/api/apiError';
 import { planEdit as planEditPixels, sameBytes, type Box, type RegionChange, type RegionPixels } from '../annotations/regionEdit';
 import { checkPaintedLabels, deflateLabels, patchLabels, type LabelRule, type PatchInput } from '../annotations/patchBytes';
+import { compareBootstrap } from '../metrics/compareBootstrap';
 
 export interface PredictionPngTask {
   path: string;
@@ -411,7 +412,7 @@ async function planEdit(task: {
   return Promise.resolve({ noop: false, ...plan, history });
 }
 
-export const tasks = { predictionPng, folderImage, planEdit } as const;
+export const tasks = { predictionPng, folderImage, planEdit, compareBootstrap } as const;
 export type TaskName = keyof typeof tasks;
 export type TaskInput<K extends TaskName> = Parameters<(typeof tasks)[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof tasks)[K]>>;
