@@ -7,6 +7,7 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { mulberry32 } from '../../../src/main/engine/metrics/prng';
 import {
+  addReferringDataset,
   addSemanticRun,
   expectClose,
   importSemantic,
@@ -331,5 +332,46 @@ describe('ties', () => {
     const c = await client.call('metrics.compare', { datasetId: tie.datasetId, runIds: [a, b] });
     expect(c.perImage.map((p) => [p.a, p.b])).toEqual([[0.3, 0.30000000000000004]]);
     expect(c.paired).toMatchObject({ wins: 0, ties: 1, losses: 0 });
+  });
+});
+
+describe('paired comparison on a referring dataset', () => {
+  it('pairs and resamples queries, and says so: unit "query", "queries" in the CLI text and the report captions (probe AE F2)', async () => {
+    const size = { w: 8, h: 6 };
+    const fg = new Uint8Array(size.w * size.h).map((_, i) => (i % size.w < 4 ? 1 : 0));
+    const empty = new Uint8Array(size.w * size.h);
+    const ds = addReferringDataset(
+      engine,
+      'refs-compare',
+      [
+        { query: 'left half', gt: fg, pred: fg },
+        { query: 'left half, missed', gt: fg, pred: empty },
+        { query: 'nothing', gt: empty, pred: empty },
+      ],
+      size,
+    );
+    // Run B finds the missed query.
+    const runB = addSemanticRun(
+      engine,
+      ds.datasetId,
+      'refs-b',
+      new Map(ds.samples.map((s, i) => [s.sampleId, i === 2 ? empty : fg])),
+      size,
+      {
+        dropBackground: true,
+      },
+    );
+    const c = await client.call('metrics.compare', { datasetId: ds.datasetId, runIds: [ds.runId, runB] });
+    expect(c.metric).toBe('lisa-giou');
+    expect(c.unit).toBe('query');
+    expect(c.images).toBe(3);
+    expect(c.paired).toMatchObject({ wins: 1, ties: 2, losses: 0 });
+    const tex = await finishJob(client, () =>
+      client.call('reports.create', { datasetId: ds.datasetId, runIds: [ds.runId, runB], format: 'tex', out: join(root, 'refs.tex') }),
+    );
+    expect(tex.error).toBeNull();
+    const text = readFileSync(join(root, 'refs.tex'), 'utf8');
+    expect(text).toContain('percentile bootstrap over queries');
+    expect(text).not.toContain('bootstrap over images');
   });
 });

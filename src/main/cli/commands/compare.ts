@@ -22,7 +22,7 @@ function unscoredNote(c: Comparison): string {
 function printHuman(c: Comparison): void {
   const [a, b] = c.runs;
   printLine(
-    `dataset ${c.dataset}${c.subset === null ? '' : `, subset ${c.subset}`}: ${b} (B) vs ${a} (A) on ${c.images} images (scores in %)`,
+    `dataset ${c.dataset}${c.subset === null ? '' : `, subset ${c.subset}`}: ${b} (B) vs ${a} (A) on ${c.images} ${c.unit === 'query' ? 'queries' : 'images'} (scores in %)`,
   );
   const d = c.difference;
   printLine(
@@ -32,9 +32,9 @@ function printHuman(c: Comparison): void {
     ]),
   );
   printLine(
-    `per image (${c.imageMetric}): B wins ${c.paired.wins}, ties ${c.paired.ties}, loses ${c.paired.losses}; mean difference ${pct(c.paired.meanDiff)}`,
+    `per ${c.unit} (${c.imageMetric}): B wins ${c.paired.wins}, ties ${c.paired.ties}, loses ${c.paired.losses}; mean difference ${pct(c.paired.meanDiff)}`,
   );
-  printLine(`bootstrap: ${c.bootstrapSamples} paired resamples of images, seed ${c.seed}`);
+  printLine(`bootstrap: ${c.bootstrapSamples} paired resamples of ${c.unit === 'query' ? 'queries' : 'images'}, seed ${c.seed}`);
   if (c.unscored.images > 0) printLine(unscoredNote(c));
   const classes = c.classes.filter((k) => k.bWins > 0 || k.aWins > 0);
   if (classes.length > 0) {

@@ -85,6 +85,7 @@ export async function compareRuns(
     runs: [fa.run.name, fb.run.name] as [string, string],
     subset: filter.tag,
     images: paired.length,
+    unit: task === 'referring' ? ('query' as const) : ('image' as const),
     unscored: { images: unscored, reason: unscored === 0 ? null : UNSCORED_REASON[task] },
     seed: opts.seed,
     bootstrapSamples: opts.samples,

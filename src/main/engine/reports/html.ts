@@ -113,7 +113,7 @@ function unscored(c: Comparison): string {
 function comparisons(model: ReportModel): string {
   if (model.comparisons.length === 0) return '';
   return `<section><h2>Paired comparisons</h2><table data-table="comparisons"><tr><th>B − A</th><th>Metric</th><th class="num">A</th><th class="num">B</th><th class="num">Δ (95% CI)</th><th class="num">Mean per-image Δ</th><th class="num">Images B wins / ties / loses</th><th>Images where B beat A, per class</th></tr>${model.comparisons.map(comparison).join('')}</table>
-<p class="muted">A and B: the metric over the paired images, in %. Percentile bootstrap over images (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); the mean per-image Δ (points) and the wins compare per-image scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>); the mean, the wins and the interval count only images both runs can score.</p>${classWins(model)}</section>`;
+<p class="muted">A and B: the metric over the paired images, in %. Percentile bootstrap over ${model.comparisons[0]?.unit === 'query' ? 'queries' : 'images'} (paired; ${model.comparisons[0]?.bootstrapSamples ?? 0} resamples, seed ${model.seed}); the mean per-${model.comparisons[0]?.unit ?? 'image'} Δ (points) and the wins compare per-${model.comparisons[0]?.unit ?? 'image'} scores (<code>${e(model.comparisons[0]?.imageMetric ?? '')}</code>); the mean, the wins and the interval count only ${model.comparisons[0]?.unit === 'query' ? 'queries' : 'images'} both runs can score.</p>${classWins(model)}</section>`;
 }
 
 /** Semantic: per class with ground truth, images where B's IoU for the class beat A's and the reverse, for every comparison. */

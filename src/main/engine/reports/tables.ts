@@ -212,6 +212,14 @@ function texScore(v: number | null, bold = false): string {
 }
 
 /** A difference in points with its sign (`$-$` for minus), one decimal. */
+/** What a comparison pairs and resamples: images, or queries on a referring dataset. */
+function unit(c: { unit: 'image' | 'query' }): string {
+  return c.unit;
+}
+function units(c: { unit: 'image' | 'query' }): string {
+  return c.unit === 'query' ? 'queries' : 'images';
+}
+
 /** A signed difference in points, one decimal; the sign of what is printed, so -0.0085 points reads 0.0, never $-$0.0. */
 export function texSigned(v: number): string {
   const shown = pct(Math.abs(v), 1);
@@ -357,7 +365,7 @@ function comparisonsTex(model: ReportModel): string[] {
     }),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the paired images (\\%) and the difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over images (${first.bootstrapSamples} resamples, seed ${first.seed}); by per-image \\texttt{${texEscape(first.imageMetric)}}, the mean difference (Mean $\\Delta$, points) and the images where B wins, ties and loses (W / T / L)${
+    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the paired images (\\%) and the difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over ${units(first)} (${first.bootstrapSamples} resamples, seed ${first.seed}); by per-${unit(first)} \\texttt{${texEscape(first.imageMetric)}}, the mean difference (Mean $\\Delta$, points) and the ${units(first)} where B wins, ties and loses (W / T / L)${
       leftOut.length === 0
         ? ''
         : `; left out of both for want of a per-image score: ${leftOut.map((c) => `${c.unscored.images} image${c.unscored.images === 1 ? '' : 's'} (${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])})`).join(', ')}`

@@ -68,7 +68,8 @@ export function ComparePanel({
             </tbody>
           </table>
           <p className="muted">
-            {c.images} paired images, {c.bootstrapSamples} resamples, seed {c.seed}; wins compare {c.imageMetric} per image.
+            {c.images} paired {c.unit === 'query' ? 'queries' : 'images'}, {c.bootstrapSamples} resamples, seed {c.seed}; wins compare{' '}
+            {c.imageMetric} per {c.unit}.
             {c.unscored.images > 0 ? (
               <span data-testid="compare-unscored">
                 {' '}

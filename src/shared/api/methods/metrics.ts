@@ -121,8 +121,13 @@ export const Comparison = z.object({
   metric: z.string(),
   /** The per-image score paired for wins/ties/losses: `image-miou` or `lisa-pair-iou`. */
   imageMetric: z.string(),
-  /** Paired samples: those both runs have been evaluated on. */
+  /** Paired samples: those both runs have been evaluated on (on a referring dataset, queries: see `unit`). */
   images: z.number().int(),
+  /**
+   * What `images`, the wins and the bootstrap count and resample: `image` (semantic: one sample per
+   * image) or `query` (referring: one sample per query, several per image).
+   */
+  unit: z.enum(['image', 'query']),
   /**
    * Paired images without a per-image score in a run (docs/design.md §5.5: for semantic datasets,
    * ground truth entirely ignore), and why (null when there are none). They are left out of the
