@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tessera } from '../../helpers/cli';
 import { openTestEngine } from '../../helpers/engine';
@@ -50,6 +51,9 @@ beforeAll(async () => {
     SIZE,
   );
   await client.call('tags.apply', { tag: 'night', imageIds: fx.samples.slice(0, 2).map((s) => s.imageId) });
+  // A tag used only in another dataset.
+  const other = await importSemantic(client, engine, t.dir, gts.slice(0, 2), SIZE, 'fields');
+  await client.call('tags.apply', { tag: 'sunny', imageIds: other.samples.map((s) => s.imageId) });
   await engine.close();
 });
 
@@ -156,5 +160,17 @@ describe('tessera eval / compare', () => {
     const tag = cli('eval', '--dataset', 'street', '--run', 'base', '--subset', 'nope');
     expect(tag.code).toBe(1);
     expect(tag.stderr.trim().split('\n')).toHaveLength(1);
+    // A tag of another dataset only: refused in one line, not scored as "0 images" with exit 0 (probe AE F5).
+    const foreign =
+      'error: tag "sunny" marks no image of dataset "street" (it marks 2 images of other datasets): tag this dataset\'s images first (tessera tags add sunny --dataset street --images ... | --split S | --all)\n';
+    for (const args of [
+      ['eval', '--dataset', 'street', '--run', 'base', '--subset', 'sunny'],
+      ['compare', '--dataset', 'street', '--runs', 'base,better', '--subset', 'sunny'],
+      ['report', '--dataset', 'street', '--runs', 'base,better', '--subset', 'sunny', '--out', join(ws, 'sunny.json')],
+    ]) {
+      const r = cli(...args);
+      expect([r.code, r.stderr], args[0]).toEqual([1, foreign]);
+    }
+    expect(existsSync(join(ws, 'sunny.json'))).toBe(false);
   });
 });

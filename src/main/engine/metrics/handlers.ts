@@ -9,6 +9,7 @@ import { evaluateRunJob } from './evaluateRun';
 import { keepScoreListLater } from './keepScoreList';
 import { requireDatasetRun } from './lookup';
 import { datasetSubsets, perImageScores, runScores } from './scores';
+import { checkSubsetInDataset } from '../store/repos/metricRows';
 
 export function metricHandlers(deps: EngineDeps) {
   return {
@@ -23,16 +24,23 @@ export function metricHandlers(deps: EngineDeps) {
       return { jobId };
     },
     // Up-to-date runs are scored in the read worker; a run whose rows need a catch-up (a write) here.
-    'metrics.scores': async ({ datasetId, runId, subset }) =>
-      (await deps.reads.read({ op: 'metrics.scores', datasetId, runId, subset })) ?? runScores(deps, datasetId, runId, subset),
+    'metrics.scores': async ({ datasetId, runId, subset }) => {
+      checkSubsetInDataset(deps.db, datasetId, subset);
+      return (await deps.reads.read({ op: 'metrics.scores', datasetId, runId, subset })) ?? runScores(deps, datasetId, runId, subset);
+    },
     'metrics.camSweep': async ({ datasetId, runId, subset }) => camQuality(deps, datasetId, runId, subset),
     'metrics.perImage': async ({ datasetId, runId, subset, classIdx }) => {
       const columns = await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx });
       return columns !== null ? perImageWire(columns) : perImageColumnsOf(await perImageScores(deps, datasetId, runId, subset, classIdx));
     },
-    'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
-      compareRuns(deps, datasetId, runIds, { subset, seed, samples }),
+    'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) => {
+      checkSubsetInDataset(deps.db, datasetId, subset);
+      return compareRuns(deps, datasetId, runIds, { subset, seed, samples });
+    },
     'metrics.subsets': async ({ datasetId }) => datasetSubsets(deps.db, datasetId),
-    'metrics.corrections': async ({ datasetId, runId, subset }) => correctionScores(deps, datasetId, runId, subset),
+    'metrics.corrections': async ({ datasetId, runId, subset }) => {
+      checkSubsetInDataset(deps.db, datasetId, subset);
+      return correctionScores(deps, datasetId, runId, subset);
+    },
   } satisfies Partial<Handlers>;
 }

@@ -9,6 +9,7 @@ import type { ClassInfo } from '../../../shared/domain';
 import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import { imageContentRows } from '../store/repos/datasetReads';
+import { checkSubsetInDataset } from '../store/repos/metricRows';
 import type { Repos } from '../store/store';
 import { compareRuns } from '../metrics/compare';
 import { correctionScores } from '../metrics/corrections';
@@ -63,6 +64,7 @@ export async function buildReportModel(
   req: ReportRequest,
   ctx: JobContext,
 ): Promise<{ model: ReportModel; fresh: FreshRun[] }> {
+  checkSubsetInDataset(deps.db, req.datasetId, req.subset);
   const fresh: FreshRun[] = [];
   for (const [i, runId] of req.runIds.entries()) {
     ctx.signal.throwIfAborted();

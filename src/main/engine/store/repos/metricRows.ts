@@ -39,6 +39,36 @@ export function subsetFilter(db: Db, tag: string | undefined): SubsetFilter {
   };
 }
 
+/**
+ * Refuses a subset tag that marks no image of the dataset (nor any of its queries): scored, it gave
+ * "on 0 images" and empty tables with exit 0, as if the runs had nothing in common. Says where the
+ * tag is used instead. Unknown tags are subsetFilter's NOT_FOUND.
+ */
+export function checkSubsetInDataset(db: Db, datasetId: number, tag: string | undefined): void {
+  if (tag === undefined) return;
+  const id = (db.prepare('SELECT id FROM tags WHERE name = ?').get(tag) as { id: number } | undefined)?.id;
+  if (id === undefined) return;
+  const inDataset = (datasetFilter: string, param: number[]): number =>
+    (
+      db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM images i WHERE ${datasetFilter} AND (
+             EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = ?)
+             OR EXISTS (SELECT 1 FROM samples s JOIN sample_tags st ON st.sample_id = s.id WHERE s.image_id = i.id AND st.tag_id = ?))`,
+        )
+        .get(...param, id, id) as { n: number }
+    ).n;
+  if (inDataset('i.dataset_id = ?', [datasetId]) > 0) return;
+  const elsewhere = inDataset('i.dataset_id <> ?', [datasetId]);
+  const name =
+    (db.prepare('SELECT name FROM datasets WHERE id = ?').get(datasetId) as { name: string } | undefined)?.name ?? `${datasetId}`;
+  throw new ApiError(
+    'INVALID_INPUT',
+    `tag "${tag}" marks no image of dataset "${name}"${elsewhere > 0 ? ` (it marks ${elsewhere} image${elsewhere === 1 ? '' : 's'} of other datasets)` : ''}: tag this dataset's images first (tessera tags add ${tag} --dataset ${name} --images ... | --split S | --all)`,
+    { tag },
+  );
+}
+
 export function metricRowsStore(db: Db) {
   const insertRows = multiRowInsert(db, 'metric_rows', [
     'run_id',
