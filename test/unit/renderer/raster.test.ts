@@ -64,6 +64,13 @@ describe('diffToRgba', () => {
     expect(entry(rgba, 5)).toEqual([...DIFF_COLORS.falsePositive]);
     expect(diffCounts(gt, pred)).toEqual({ tp: 1, fp: 2, fn: 1, tn: 1, ignore: 1 });
   });
+
+  it("leaves a predicted 255 (a three-band CAM run's band) uncoloured and uncounted, as eval leaves it out", () => {
+    const rgba = diffToRgba(new Uint8Array([1, 0]), new Uint8Array([255, 255]));
+    expect(entry(rgba, 0)[3]).toBe(0);
+    expect(entry(rgba, 1)[3]).toBe(0);
+    expect(diffCounts(new Uint8Array([1, 0]), new Uint8Array([255, 255]))).toEqual({ tp: 0, fp: 0, fn: 0, tn: 0, ignore: 2 });
+  });
 });
 
 describe('camToPseudoLabel as the viewer calls it (ToCo cam_to_label)', () => {

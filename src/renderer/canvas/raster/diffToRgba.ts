@@ -14,7 +14,8 @@ export type DiffKind = 'tp' | 'fp' | 'fn' | 'tn' | 'ignore';
  * positive of the predicted class.
  */
 export function diffKind(gt: number, pred: number): DiffKind {
-  if (gt === 255) return 'ignore';
+  // A predicted 255 is a three-band CAM run's "no label": not counted by eval (metrics/predictionIgnore.ts).
+  if (gt === 255 || pred === 255) return 'ignore';
   if (gt === pred) return gt === 0 ? 'tn' : 'tp';
   if (pred === 0) return 'fn';
   return 'fp';
