@@ -18,18 +18,20 @@ let dbFile: string;
 let imageId: number;
 let second: number;
 let third: number;
+let fourth: number;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-two-tabs-');
   cleanup = t.cleanup;
   const half = rectLabels(W, H, { x: 0, y: 0, w: W / 2, h: H }, 1);
-  const ws = await importScenes(t.dir, W, H, [half, half, half], 'scenes', (i) => `scene_${i}`);
+  const ws = await importScenes(t.dir, W, H, [half, half, half, half], 'scenes', (i) => `scene_${i}`);
   dbFile = join(ws, 'tessera.db');
   const idOf = (name: string): number =>
     readStore(dbFile, (db) => (db.prepare('SELECT id FROM images WHERE file_name = ?').get(name) as { id: number }).id);
   imageId = idOf('scene_0.png');
   second = idOf('scene_1.png');
   third = idOf('scene_2.png');
+  fourth = idOf('scene_3.png');
   ui = await startUi(ws);
 });
 
@@ -128,6 +130,57 @@ describe('two tabs editing one image', () => {
     const row = (y: number): number[] => Array.from(current.subarray(y * W + 52, y * W + 69));
     expect(row(15).every((v) => v === 1)).toBe(true); // tab A's stroke
     expect(row(45).every((v) => v === 1)).toBe(true); // tab B's stroke, held across A's save
+    // B's Ctrl+Z undoes B's own stroke (the one applied on top), not A's: it was refused as "another tab's".
+    await b.keyboard.press('Control+z');
+    await waitSaved(b, 3);
+    expect(await b.getByTestId('save-notice').count()).toBe(0);
+    const undone = regionVersions(dbFile, second, 1).current!;
+    expect(Array.from(undone.subarray(45 * W + 52, 45 * W + 69)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(undone.subarray(15 * W + 52, 15 * W + 69)).every((v) => v === 1)).toBe(true);
+    // And its redo brings back that stroke.
+    await b.keyboard.press('Control+Shift+z');
+    await waitSaved(b, 4);
+    const redone = regionVersions(dbFile, second, 1).current!;
+    expect(Array.from(redone.subarray(45 * W + 52, 45 * W + 69)).every((v) => v === 1)).toBe(true);
+    expect(Array.from(redone.subarray(15 * W + 52, 15 * W + 69)).every((v) => v === 1)).toBe(true);
+    await contextA.close();
+    await contextB.close();
+  });
+
+  it("keeps an unfinished polygon's vertices while the other tab saves, and fills it on top when closed", async () => {
+    const contextA = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const contextB = await ui.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const a = await contextA.newPage();
+    const b = await contextB.newPage();
+    await open(a, fourth);
+    await open(b, fourth);
+    await b.keyboard.press('p');
+    const mb = await annotateMapper(b, W, H);
+    for (const [x, y] of [
+      [45, 35],
+      [75, 35],
+      [75, 55],
+      [45, 55],
+    ] as const) {
+      const p = mb.screen(x, y);
+      await b.mouse.click(p.x, p.y);
+      await b.waitForTimeout(80);
+    }
+    const canvasB = b.locator('[data-tool-path]');
+    expect(await canvasB.getAttribute('data-tool-path')).toBe('polygon.drawing');
+    await stroke(a, 15, 50, 70);
+    await waitSaved(a, 1);
+    await b.waitForTimeout(1500); // B hears of A's edit meanwhile: its polygon stays
+    expect(await canvasB.getAttribute('data-tool-path')).toBe('polygon.drawing');
+    await b.keyboard.press('Enter');
+    await waitSaved(b, 2);
+    await expect(b.getByTestId('save-notice').textContent()).resolves.toBe(
+      'Another window or tab changed this image first: your 1 edit was applied again on top of its change.',
+    );
+    const current = regionVersions(dbFile, fourth, 1).current!;
+    expect(Array.from(current.subarray(15 * W + 52, 15 * W + 69)).every((v) => v === 1)).toBe(true); // A's stroke
+    for (const y of [37, 45, 53]) expect(Array.from(current.subarray(y * W + 47, y * W + 74)).every((v) => v === 1)).toBe(true); // B's polygon
+    expect(current[25 * W + 60]).toBe(0); // between them: untouched
     await contextA.close();
     await contextB.close();
   });
@@ -161,6 +214,27 @@ describe('two tabs editing one image', () => {
     const after = regionVersions(dbFile, third, 1).current!;
     expect(Array.from(after.subarray(45 * W + 52, 45 * W + 69)).every((v) => v === 0)).toBe(true);
     expect(Array.from(after.subarray(15 * W + 52, 15 * W + 69)).every((v) => v === 1)).toBe(true);
+
+    // A paints again (its own edit, on its stack); B paints after it while A is offline, so A's
+    // Ctrl+Z goes out before A hears of B's edit: it is refused, said, and nothing is undone.
+    await waitSaved(a, 3);
+    await stroke(a, 30, 50, 70);
+    await waitSaved(a, 4);
+    await waitSaved(b, 4);
+    await contextA.setOffline(true);
+    await stroke(b, 45, 50, 70);
+    await waitSaved(b, 5);
+    await a.keyboard.press('Control+z');
+    await expect.poll(async () => a.getByTestId('save-status').textContent(), { timeout: 15_000 }).toMatch(/not saved yet, retrying/);
+    await contextA.setOffline(false);
+    await expect
+      .poll(async () => a.getByTestId('save-notice').textContent(), { timeout: 30_000 })
+      .toBe(
+        'Another window or tab changed this image first: your 1 undo or redo was not done, so as not to step its edit instead of yours; nothing was changed.',
+      );
+    await waitSaved(a, 5);
+    const kept = regionVersions(dbFile, third, 1).current!;
+    for (const y of [15, 30, 45]) expect(Array.from(kept.subarray(y * W + 52, y * W + 69)).every((v) => v === 1)).toBe(true);
     await contextA.close();
     await contextB.close();
   });

@@ -33,7 +33,7 @@ describe('annotations.applyEdit', () => {
     const off = s.client.on('data.changed', (e) => changes.push(e.topics));
     const res = await s.client.call('annotations.applyEdit', { imageId, baseRevision: 0, patch: { ...box, before, after } });
     off();
-    expect(res).toEqual({ imageId, revision: 1, canUndo: true, canRedo: false, box });
+    expect(res).toEqual({ imageId, revision: 1, canUndo: true, canRedo: false, box, editId: expect.any(Number) });
     expect(changes).toContainEqual(['annotations', 'images']);
 
     const expected = pasted(s.labels[0] as Uint8Array, s.width, box, after);
@@ -215,7 +215,7 @@ describe('annotations.applyEdit', () => {
       baseRevision: 0,
       patch: { x: 5, y: 5, w: 1, h: 1, before: [1], after: [1] },
     });
-    expect(res).toEqual({ imageId, revision: 0, canUndo: false, canRedo: false, box: null });
+    expect(res).toEqual({ imageId, revision: 0, canUndo: false, canRedo: false, box: null, editId: null });
     expect(versionRows(s.engine).every((r) => r.version === 1)).toBe(true);
   });
 });

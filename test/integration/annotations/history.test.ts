@@ -107,6 +107,63 @@ describe('annotations.undo / annotations.redo', () => {
     expect(same(await labelMap(s.engine, imageId), byB)).toBe(true);
   });
 
+  it('with editId, steps exactly that edit or refuses: a tab never undoes the newer edit of another window in place of its own', async () => {
+    const s = await scene();
+    const imageId = s.imageIds[0] as number;
+    const before = await labelMap(s.engine, imageId);
+    const boxA = { x: 30, y: 10, w: 8, h: 8 };
+    const a = await s.client.call('annotations.applyEdit', {
+      imageId,
+      baseRevision: 0,
+      patch: { ...boxA, before: crop(before, s.width, boxA), after: crop(before, s.width, boxA).map(() => 1) },
+    });
+    expect(a).toMatchObject({ revision: 1, box: boxA, editId: expect.any(Number) });
+    const byA = await labelMap(s.engine, imageId);
+    const boxB = { x: 2, y: 2, w: 6, h: 6 };
+    const b = await s.client.call('annotations.applyEdit', {
+      imageId,
+      baseRevision: 1,
+      patch: { ...boxB, before: crop(byA, s.width, boxB), after: crop(byA, s.width, boxB).map(() => 2) },
+    });
+    const bId = b.editId as number;
+    expect(bId).not.toBe(a.editId);
+    const byB = await labelMap(s.engine, imageId);
+    const rowsBefore = versionRows(s.engine, imageId);
+    // A, having seen B's edit (revision 2), asks to undo its own: B's is the newest, so nothing happens.
+    await expectError(
+      s.client.call('annotations.undo', { imageId, baseRevision: 2, editId: a.editId as number }),
+      'CONFLICT',
+      new RegExp(
+        `the undo was asked for edit ${a.editId}, but the image's newest edit not undone is edit ${bId} \\(another window or tab made or stepped it\\); nothing was undone or redone`,
+      ),
+    );
+    expect(same(await labelMap(s.engine, imageId), byB)).toBe(true);
+    expect(versionRows(s.engine, imageId)).toEqual(rowsBefore);
+    // B undoes its own (by id), then A its own: each the one it named, the same id as the edit's.
+    expect(await s.client.call('annotations.undo', { imageId, baseRevision: 2, editId: bId })).toMatchObject({ revision: 3, editId: bId });
+    expect(same(await labelMap(s.engine, imageId), byA)).toBe(true);
+    expect(await s.client.call('annotations.undo', { imageId, baseRevision: 3, editId: a.editId as number })).toMatchObject({
+      revision: 4,
+      editId: a.editId,
+      box: boxA,
+    });
+    expect(same(await labelMap(s.engine, imageId), before)).toBe(true);
+    // Redo names its edit too: the oldest undone is A's, so B's redo is refused and A's goes.
+    await expectError(
+      s.client.call('annotations.redo', { imageId, baseRevision: 4, editId: bId }),
+      'CONFLICT',
+      new RegExp(`the redo was asked for edit ${bId}, but the image's oldest undone edit is edit ${a.editId} `),
+    );
+    expect(await s.client.call('annotations.redo', { imageId, baseRevision: 4, editId: a.editId as number })).toMatchObject({
+      revision: 5,
+      editId: a.editId,
+    });
+    expect(same(await labelMap(s.engine, imageId), byA)).toBe(true);
+    // Nothing to step: an editId is refused rather than answered with "nothing changed".
+    await s.client.call('annotations.undo', { imageId, editId: a.editId as number });
+    await expectError(s.client.call('annotations.undo', { imageId, editId: a.editId as number }), 'CONFLICT', /there is no edit to undo/);
+  });
+
   it('keeps the history across a restart: edits, then close the engine, reopen and undo', async () => {
     const s = await scene();
     const imageId = s.imageIds[0] as number;

@@ -60,7 +60,7 @@ describe('editing a referring query mask', () => {
       baseRevision: 0,
       patch: { ...box, before: deflated(crop(mask, s.width, box)), after: deflated(after) },
     });
-    expect(res).toEqual({ imageId, revision: 1, canUndo: true, canRedo: false, box });
+    expect(res).toEqual({ imageId, revision: 1, canUndo: true, canRedo: false, box, editId: expect.any(Number) });
     const grown = pasted(mask, s.width, box, after);
     expect(Buffer.from(await queryMask(s, imageId, sampleId)).equals(Buffer.from(grown))).toBe(true);
     expect(sampleVersions(s, sampleId)).toEqual([
@@ -78,11 +78,11 @@ describe('editing a referring query mask', () => {
     });
     expect(await s.client.call('annotations.get', { imageId })).toMatchObject({ sampleId: expect.any(Number), query: null, canUndo: true });
     const undone = await s.client.call('annotations.undo', { imageId, sampleId });
-    expect(undone).toEqual({ imageId, revision: 3, canUndo: false, canRedo: true, box });
+    expect(undone).toEqual({ imageId, revision: 3, canUndo: false, canRedo: true, box, editId: res.editId });
     expect(Buffer.from(await queryMask(s, imageId, sampleId)).equals(Buffer.from(mask))).toBe(true);
     expect(crop(await labelMap(s.engine, imageId), s.width, sBox)).toEqual([3, 3, 3, 3]);
     const redone = await s.client.call('annotations.redo', { imageId, sampleId });
-    expect(redone).toEqual({ imageId, revision: 4, canUndo: true, canRedo: false, box });
+    expect(redone).toEqual({ imageId, revision: 4, canUndo: true, canRedo: false, box, editId: res.editId });
     expect(Buffer.from(await queryMask(s, imageId, sampleId)).equals(Buffer.from(grown))).toBe(true);
     expect(sampleVersions(s, sampleId).map((v) => v[1])).toEqual([1, 2, 3, 4]);
     // The label map's own history is untouched: its undo still reverts its edit.

@@ -21,6 +21,7 @@ function fakeApi(failures: Array<Error | null> = []) {
     canUndo: true,
     canRedo: false,
     box,
+    editId: box === null ? null : revision,
   });
   const next = (): void => {
     const f = failures.shift();
@@ -214,5 +215,8 @@ describe('reloadNotice', () => {
       'Another window or tab changed this image first: of your 3 edits, 2 were applied again on top of its change (the others change nothing there now); 1 undo or redo of saved edits was not replayed.',
     );
     expect(reloadNotice(0, 0, 0, { changes: 2, message: 'bad label' })).toBe('2 unsaved changes could not be saved: bad label');
+    expect(reloadNotice(0, 0, 1, null)).toBe(
+      'Another window or tab changed this image first: your 1 undo or redo was not done, so as not to step its edit instead of yours; nothing was changed.',
+    );
   });
 });

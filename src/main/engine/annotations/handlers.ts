@@ -42,8 +42,10 @@ export function annotationHandlers(deps: EngineDeps, options: EditOptions = {}) 
       };
     },
     'annotations.applyEdit': async (input) => applyEdit(deps, input, options),
-    'annotations.undo': async ({ imageId, sampleId, baseRevision }) => stepHistory(deps, imageId, 'undo', sampleId, baseRevision),
-    'annotations.redo': async ({ imageId, sampleId, baseRevision }) => stepHistory(deps, imageId, 'redo', sampleId, baseRevision),
+    'annotations.undo': async ({ imageId, sampleId, baseRevision, editId }) =>
+      stepHistory(deps, imageId, 'undo', sampleId, baseRevision, editId),
+    'annotations.redo': async ({ imageId, sampleId, baseRevision, editId }) =>
+      stepHistory(deps, imageId, 'redo', sampleId, baseRevision, editId),
     'samples.setQuery': async ({ sampleId, query }) => {
       const result = setSampleQuery(deps.db, sampleId, query);
       deps.events.emit('data.changed', { topics: ['samples', 'images', 'annotations'] });

@@ -78,10 +78,17 @@ function labelRule(deps: Deps, t: Target): LabelRule {
   };
 }
 
-function state(deps: Deps, t: Target, box: Box | null): AnnotationRevision {
+function state(deps: Deps, t: Target, step: { box: Box; editId: number } | null): AnnotationRevision {
   const h = deps.repos.annotations.history;
   const depth = h.depth(t.imageId, t.sampleId);
-  return { imageId: t.imageId, revision: h.revision(t.imageId), canUndo: depth.undo > 0, canRedo: depth.redo > 0, box };
+  return {
+    imageId: t.imageId,
+    revision: h.revision(t.imageId),
+    canUndo: depth.undo > 0,
+    canRedo: depth.redo > 0,
+    box: step?.box ?? null,
+    editId: step?.editId ?? null,
+  };
 }
 
 /** The target map's current regions, each checked to be the image's size. */
@@ -269,23 +276,23 @@ export async function applyEdit(
     checkPaintedLabels(patch.before, patch.after, labelRule(deps, t), t.fileName);
   }
   let nowLabelled = false;
-  const changed = deps.db.transaction(() => {
+  const editId = deps.db.transaction((): number | null => {
     // A pooled plan was made at baseRevision: this also finds a map that moved while it was planned.
     checkRevision(history.revision(t.imageId), input.baseRevision, t, onRevision);
     let steps: RegionStep[];
     let deflated: { before: Uint8Array; after: Uint8Array };
     if (pooled !== null) {
-      if (pooled.noop || pooled.history === null) return false;
+      if (pooled.noop || pooled.history === null) return null;
       steps = writeChanges(deps, t, pooled.changes);
       deflated = pooled.history;
     } else {
       const { before, after } = patch as { before: Uint8Array; after: Uint8Array };
-      if (sameBytes(before, after)) return false;
+      if (sameBytes(before, after)) return null;
       steps = writePatch(deps, t, box, before, after, 'edit').steps;
       deflated = { before: deflateLabels(before), after: deflateLabels(after) };
     }
-    if (steps.length === 0) return false;
-    const editId = history.record({
+    if (steps.length === 0) return null;
+    const id = history.record({
       imageId: t.imageId,
       sampleId: t.sampleId,
       box,
@@ -293,14 +300,14 @@ export async function applyEdit(
       after: deflated.after,
       regions: steps,
     });
-    history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, editId);
+    history.trimToBudget(options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET_BYTES, id);
     history.bumpRevision(t.imageId);
     nowLabelled = deps.repos.datasets.markLabelledByImage(t.imageId);
-    return true;
+    return id;
   })();
-  if (changed) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
+  if (editId !== null) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
   if (nowLabelled) deps.events.emit('data.changed', { topics: ['datasets'] });
-  return state(deps, t, changed ? box : null);
+  return state(deps, t, editId === null ? null : { box, editId });
 }
 
 /** annotations.undo / annotations.redo: writes the stored before (or after) back as new versions. */
@@ -311,6 +318,8 @@ export async function stepHistory(
   sampleId?: number,
   /** The revision the client's map shows: another window's edit since then refuses the step (CONFLICT). */
   baseRevision?: number,
+  /** The edit the client means to undo or redo: the step is refused (CONFLICT) when it would step another one. */
+  editId?: number,
 ): Promise<AnnotationRevision> {
   const t = editTarget(deps, imageId, sampleId);
   const history = deps.repos.annotations.history;
@@ -332,10 +341,24 @@ export async function stepHistory(
     const [from, to] = direction === 'undo' ? [stored.after, stored.before] : [stored.before, stored.after];
     return { id: edit.id, box: { x: edit.x, y: edit.y, w: edit.w, h: edit.h }, from, to, what: `${direction} of edit ${edit.id}` };
   };
+  const checkEdit = (edit: ReturnType<typeof nextEdit>): void => {
+    if (editId === undefined || edit?.id === editId) return;
+    const which = direction === 'undo' ? 'newest edit not undone' : 'oldest undone edit';
+    throw new ApiError(
+      'CONFLICT',
+      `${t.fileName}: the ${direction} was asked for edit ${editId}, but ${
+        edit === undefined
+          ? `there is no edit to ${direction}`
+          : `the image's ${which} is edit ${edit.id} (another window or tab made or stepped it)`
+      }; nothing was undone or redone`,
+      { imageId, revision: history.revision(imageId) },
+    );
+  };
   checkBase();
   // A large step is planned in the worker pool on the map at its current revision (planInPool).
   let pooled: (PooledPlan & { editId: number }) | null = null;
   const next = nextEdit();
+  checkEdit(next);
   // An undo that puts back region versions (restoreVersions) plans nothing: no pool for it.
   const byVersions = next !== undefined && direction === 'undo' && restoreVersions(deps, next.id, false);
   if (next !== undefined && !byVersions && next.w * next.h >= POOLED_EDIT_PIXELS) {
@@ -351,7 +374,7 @@ export async function stepHistory(
     );
     pooled = { ...plan, editId: next.id };
   }
-  const box = deps.db.transaction((): Box | null => {
+  const stepped = deps.db.transaction((): { box: Box; editId: number } | null => {
     checkBase();
     if (pooled !== null)
       checkRevision(
@@ -362,6 +385,7 @@ export async function stepHistory(
           `the label map moved to revision ${current} while the ${direction} was computed (another window or tab edited it); nothing was undone or redone`,
       );
     const edit = nextEdit();
+    checkEdit(edit);
     if (edit === undefined) return null;
     const editBox = { x: edit.x, y: edit.y, w: edit.w, h: edit.h };
     if (direction !== 'undo' || !restoreVersions(deps, edit.id, true)) {
@@ -382,8 +406,8 @@ export async function stepHistory(
     }
     history.setUndone(edit.id, direction === 'undo');
     history.bumpRevision(imageId);
-    return editBox;
+    return { box: editBox, editId: edit.id };
   })();
-  if (box !== null) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
-  return state(deps, t, box);
+  if (stepped !== null) deps.events.emit('data.changed', { topics: ['annotations', 'images'] });
+  return state(deps, t, stepped);
 }

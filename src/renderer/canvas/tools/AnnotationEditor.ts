@@ -339,13 +339,19 @@ export class AnnotationEditor {
     return patch;
   }
 
-  /** A fresh copy from the engine (after a conflict or an undo the local stack did not hold). */
-  replaceLabels(labels: Uint8Array, options: { keepHistory?: boolean } = {}): void {
+  /**
+   * A fresh copy from the engine (after a conflict or an undo the local stack did not hold). `own`:
+   * this tab's edits applied again on it (already in `labels`, rebase.ts), oldest first: the new undo
+   * stack, so Ctrl+Z undoes them. The page reloads only once no gesture is in progress (isBusy), so
+   * the cancel below drops nothing drawn there.
+   */
+  replaceLabels(labels: Uint8Array, options: { keepHistory?: boolean; own?: readonly MaskPatch[] } = {}): void {
     if (labels.length !== this.width * this.height)
       throw new Error(`label map has ${labels.length} pixels, expected ${this.width}x${this.height}`);
     this.cancel();
     this.labels = labels;
     if (options.keepHistory !== true) this.history.clear();
+    for (const patch of options.own ?? []) this.history.push(patch);
     this.labelsChanged(null);
   }
 

@@ -5,8 +5,8 @@ import { netEdits } from './rebase';
 /** The three engine calls the sync needs; the page passes client.call, tests pass fakes. */
 export interface EditApi {
   applyEdit(input: { imageId: number; sampleId?: number; baseRevision: number; patch: WirePatch }): Promise<AnnotationRevision>;
-  undo(input: { imageId: number; sampleId?: number; baseRevision: number }): Promise<AnnotationRevision>;
-  redo(input: { imageId: number; sampleId?: number; baseRevision: number }): Promise<AnnotationRevision>;
+  undo(input: { imageId: number; sampleId?: number; baseRevision: number; editId?: number }): Promise<AnnotationRevision>;
+  redo(input: { imageId: number; sampleId?: number; baseRevision: number; editId?: number }): Promise<AnnotationRevision>;
 }
 
 export interface SyncStatus {
@@ -65,6 +65,12 @@ export class EditSync {
   private readonly listeners = new Set<() => void>();
   private unsent: Op[] = [];
   private refused: { changes: number; message: string } | null = null;
+  /**
+   * The engine's id of each of this tab's saved edits (applyEdit's editId), by the canvas's patch: an
+   * undo or redo of a patch on the canvas's stack names that edit, so the engine steps exactly it or
+   * refuses (CONFLICT), never another window's edit that is newer.
+   */
+  private readonly editIds = new WeakMap<MaskPatch, number>();
 
   constructor(private readonly options: EditSyncOptions) {
     this.status = {
@@ -108,13 +114,20 @@ export class EditSync {
     this.enqueue({ kind: 'edit', patch }, false);
   }
 
+  /** Whether a call to the engine is in flight or being retried (the queue is sending). */
+  busy(): boolean {
+    return this.running;
+  }
+
   /**
    * The edits a CONFLICT kept from being saved (the stored map had changed first), net of the undos
    * and redos queued after them, for the page to apply again on the fresh map; `steps`: undos and redos
-   * of saved edits that were not replayed. Taken once.
+   * of saved edits that were not replayed. Operations queued after the CONFLICT (made on the same old
+   * map, never sent: the queue stops until the reload) are taken with them. Taken once.
    */
   takeUnsent(): { edits: MaskPatch[]; steps: number; refused: { changes: number; message: string } | null } {
-    const out = { ...netEdits(this.unsent), refused: this.refused };
+    const waiting = this.running ? [] : this.queue.splice(0);
+    const out = { ...netEdits([...this.unsent, ...waiting]), refused: this.refused };
     this.unsent = [];
     this.refused = null;
     return out;
@@ -153,6 +166,7 @@ export class EditSync {
           const res = await this.send(op);
           this.queue.shift();
           failures = 0;
+          if (op.kind === 'edit' && res.editId !== null) this.editIds.set(op.patch, res.editId);
           const reload = op.kind !== 'edit' && !sameStep(res.box, op.local);
           this.set({ revision: res.revision, canUndo: res.canUndo, canRedo: res.canRedo, error: null, needsReload: reload });
         } catch (err) {
@@ -193,7 +207,11 @@ export class EditSync {
         : { imageId: this.options.imageId, sampleId: this.options.sampleId };
     const baseRevision = this.status.revision;
     if (op.kind === 'edit') return api.applyEdit({ ...target, baseRevision, patch: this.options.encode(op.patch) });
-    // On the revision this page shows: another window's newer edit is not undone unseen (CONFLICT, reload).
-    return op.kind === 'undo' ? api.undo({ ...target, baseRevision }) : api.redo({ ...target, baseRevision });
+    // On the revision this page shows (another window's newer edit is not undone unseen), and naming
+    // this tab's own edit when the canvas stepped one: the engine steps that edit or refuses (CONFLICT,
+    // reload, said in the notice); it never undoes another window's edit in its place.
+    const editId = op.local === null ? undefined : this.editIds.get(op.local);
+    const input = editId === undefined ? { ...target, baseRevision } : { ...target, baseRevision, editId };
+    return op.kind === 'undo' ? api.undo(input) : api.redo(input);
   }
 }

@@ -57,7 +57,11 @@ export function reloadNotice(
   refused: { changes: number; message: string } | null,
 ): string | null {
   const parts: string[] = [];
-  if (kept > 0 || steps > 0) {
+  if (kept === 0 && steps > 0) {
+    parts.push(
+      `Another window or tab changed this image first: your ${plural(steps, 'undo or redo')} ${steps === 1 ? 'was' : 'were'} not done, so as not to step its edit instead of yours; nothing was changed.`,
+    );
+  } else if (kept > 0) {
     parts.push(
       `Another window or tab changed this image first: ${
         kept === 0

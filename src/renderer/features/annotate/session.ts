@@ -4,7 +4,7 @@ import { client } from '../../api/client';
 import { AnnotationEditor } from '../../canvas/tools/AnnotationEditor';
 import { EditSync, type SyncStatus } from './editSync';
 import { toWirePatch } from './patchWire';
-import { rebaseEdits, reloadNotice } from './rebase';
+import { reloadSession } from './reload';
 
 export interface AnnotationSession {
   editor: AnnotationEditor;
@@ -76,20 +76,11 @@ export function useAnnotationSession(
       const reload = (): Promise<void> =>
         (reloading ??= (async () => {
           try {
-            // A stroke held or a polygon being drawn is never dropped for another tab's change: the
-            // reload waits for it to end, its edit goes out (refused as made on the old map, so kept),
-            // and it is applied again on top of the fresh map below, with the notice.
-            await editor.whenIdle();
-            await sync.idle();
-            const fresh = await client.call('annotations.get', target);
-            if (fresh.revision !== sync.getStatus().revision && built !== null) built.othersEdited = true;
-            const labels = await fetchLabels(fresh);
-            // This tab's edits the stored map refused (another tab changed it first) go on top of it.
-            const unsent = sync.takeUnsent();
-            const rebased = rebaseEdits(labels, width, unsent.edits);
-            editor.replaceLabels(labels);
-            sync.reset(fresh, reloadNotice(unsent.edits.length, rebased.length, unsent.steps, unsent.refused));
-            for (const patch of rebased) sync.resend(patch);
+            const { othersEdited } = await reloadSession(editor, sync, width, async () => {
+              const fresh = await client.call('annotations.get', target);
+              return { state: fresh, labels: await fetchLabels(fresh) };
+            });
+            if (othersEdited && built !== null) built.othersEdited = true;
           } finally {
             reloading = null;
           }

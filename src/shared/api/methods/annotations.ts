@@ -30,6 +30,11 @@ export const AnnotationRevision = z.object({
   canRedo: z.boolean(),
   /** The box the call changed; null when it changed nothing (nothing to undo, an edit that changes no pixel). */
   box: Box.nullable(),
+  /**
+   * The history row the call wrote (applyEdit) or stepped (undo/redo: the same id as the edit's): what
+   * a client sends back as `editId` to undo or redo exactly that edit; null when nothing changed.
+   */
+  editId: Id.nullable(),
 });
 export type AnnotationRevision = z.infer<typeof AnnotationRevision>;
 
@@ -49,7 +54,7 @@ export type AnnotationRegion = z.infer<typeof AnnotationRegion>;
 export const QuerySample = z.object({ sampleId: Id, query: z.string(), queries: z.array(z.string()) });
 export type QuerySample = z.infer<typeof QuerySample>;
 
-export const AnnotationState = AnnotationRevision.omit({ box: true }).extend({
+export const AnnotationState = AnnotationRevision.omit({ box: true, editId: true }).extend({
   /**
    * The sample whose map is edited: the image's semantic sample, or a referring/reasoning query's
    * binary mask (the one asked for, else the image's first query when it has no label map); null
@@ -72,8 +77,11 @@ const ImageInput = z.object({ imageId: Id, sampleId: Id.optional() });
  * Undo/redo step through the image's one shared history (every window's and tab's edits). With
  * `baseRevision` (the revision the client's map shows, as the UI sends it) the step is refused with
  * CONFLICT when the map moved since (another window edited it): a client undoes only edits it has seen.
+ * With `editId` (an id applyEdit returned) the step is refused with CONFLICT unless it is that very
+ * edit the step would undo (the newest not undone) or redo (the oldest undone): a tab undoes its own
+ * edit, never another window's that came after it.
  */
-const HistoryStepInput = ImageInput.extend({ baseRevision: z.number().int().min(0).optional() });
+const HistoryStepInput = ImageInput.extend({ baseRevision: z.number().int().min(0).optional(), editId: Id.optional() });
 
 /**
  * Editing ground truth. Every edit is a new annotation version (the imported version stays), the
