@@ -21,6 +21,7 @@ import {
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
+import { workerEntries } from '../entries.mjs';
 import { CUDA_PROVIDER, defaultCacheDir, installCudaProvider, installNodeBinary, nodePackageSpec, ortBinDir } from './packages.mjs';
 
 export const MiB = 1024 * 1024;
@@ -105,17 +106,16 @@ function folderBytes(dir) {
 }
 
 /**
- * Builds the gpu-check node script (and the inference worker it needs beside it) with esbuild: the toy
- * generators, the engine and tools/gpu/check.ts as one ESM file; packages stay external and resolve
- * from the node_modules above `outDir`.
+ * Builds the gpu-check node script and the workers the engine starts beside it (tools/entries.mjs
+ * workerEntries: inference, read and pool workers, each looked up as <name>.js next to the bundle that
+ * imports it) with esbuild: the toy generators, the engine and tools/gpu/check.ts as one ESM file;
+ * packages stay external and resolve from the node_modules above `outDir`.
  */
 export async function buildCheckScript(outDir, repoRoot = REPO_ROOT) {
   const { build } = await import('esbuild');
+  const workers = Object.fromEntries(Object.entries(workerEntries).map(([name, src]) => [name, join(repoRoot, src)]));
   await build({
-    entryPoints: {
-      check: join(repoRoot, 'tools', 'gpu', 'check.ts'),
-      inferenceWorker: join(repoRoot, 'src', 'main', 'engine', 'models', 'inference', 'worker.ts'),
-    },
+    entryPoints: { check: join(repoRoot, 'tools', 'gpu', 'check.ts'), ...workers },
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -125,9 +125,10 @@ export async function buildCheckScript(outDir, repoRoot = REPO_ROOT) {
     packages: 'external',
     logLevel: 'warning',
   });
-  // InferenceClient looks for inferenceWorker.js beside the bundle that imports it.
-  copyFileSync(join(outDir, 'inferenceWorker.mjs'), join(outDir, 'inferenceWorker.js'));
-  rmSync(join(outDir, 'inferenceWorker.mjs'));
+  for (const name of Object.keys(workers)) {
+    copyFileSync(join(outDir, `${name}.mjs`), join(outDir, `${name}.js`));
+    rmSync(join(outDir, `${name}.mjs`));
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { TOY_GENERATORS, toyFiles, writeToys, type ToyModel } from '../toy-models/index';
 import { createEngine } from '../../src/main/engine/engine';
+import { applyCudaFloatPolicy } from '../../src/main/engine/models/inference/cudaFloat';
 import { decodeRgb, imageToTensor, type RgbImage } from '../../src/main/engine/models/preprocess';
 import { camToPseudoLabel, presentClassesFromLogits } from '../../src/shared/pure/pseudoLabel';
 import { createClient, inProcessTransport, ModelManifest, type TesseraClient } from '../../src/shared';
@@ -546,14 +547,20 @@ function cliRun(app: string, dir: string, manifestPath: string, imagesDir: strin
   const r = tessera(args);
   const seconds = (performance.now() - t0) / 1000;
   if (r.code !== 0) return { command: `tessera ${args.join(' ')}`, error: (r.err || r.out).trim().split('\n')[0] };
-  const json = JSON.parse(r.out) as { samples: number; providerFallback: string | null; run: { executionProvider: string | null } };
+  const json = JSON.parse(r.out) as {
+    samples: number;
+    providerFallback: string | null;
+    profile?: unknown;
+    run: { executionProvider: string | null };
+  };
   return {
     command: `tessera ${args.join(' ')}`,
     samples: json.samples,
     executionProvider: json.run.executionProvider,
     providerFallback: json.providerFallback,
     wallSeconds: round(seconds, 2),
-    note: 'wall time of the whole command: process start, workspace open, model load and the run',
+    profile: json.profile ?? null,
+    note: 'wall time of the whole command: process start, workspace open, model load and the run; profile: its per-stage times (ms)',
   };
 }
 
@@ -561,6 +568,8 @@ function cliRun(app: string, dir: string, manifestPath: string, imagesDir: strin
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
+  // As the product runs CUDA (createEngine does the same): TF32 off unless TESSERA_CUDA_TF32=1.
+  const cudaFloat = applyCudaFloatPolicy();
   const started = new Date();
   const ortRoot = dirname(fileURLToPath(import.meta.resolve('onnxruntime-node/package.json')));
   const ortBin = join(ortRoot, 'bin', 'napi-v6', process.platform, process.arch);
@@ -581,6 +590,12 @@ async function main(): Promise<number> {
         (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime ?? null,
       cpu: cpus()[0]?.model ?? null,
       cpus: cpus().length,
+    },
+    cudaFloat: {
+      ...cudaFloat,
+      note: cudaFloat.tf32
+        ? 'TF32 allowed: CUDA may compute float32 products and convolutions with a 10-bit mantissa (Tessera runs do so only with TESSERA_CUDA_TF32=1)'
+        : 'TF32 off, as in every Tessera run unless TESSERA_CUDA_TF32=1: CUDA computes float32 as float32',
     },
   };
   const gpu = gpuInfo();

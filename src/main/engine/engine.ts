@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import type { ApiError } from '../../shared/api/errors';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { mergeHandlers } from './api/mergeHandlers';
+import { applyCudaFloatPolicy } from './models/inference/cudaFloat';
 import { openStore, schemaRepairsOf, withBusyTimeout, type Db } from './store/db';
 import { memoryJobsRepo } from './store/repos/jobs';
 import { describeStoreError, isBusyError, userFacingError, type StoreState } from './jobs/faults';
@@ -119,6 +120,8 @@ function tidyAtOpen(db: Db, store: StoreState, logger: Logger, tidy: () => void)
 
 /** Builds one engine instance over one workspace. No module-level state: tests run several side by side. */
 export function createEngine(options: EngineOptions): Engine {
+  // Before any CUDA session: float32 on CUDA stays float32 (no TF32) unless the user allows it.
+  applyCudaFloatPolicy();
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
   const { db, state: store } = openStoreOrSay(paths.db, options.init === true);

@@ -89,6 +89,8 @@ describe('gpu-bundle', () => {
       'resources/photos/a.txt',
       'gpu/check.mjs',
       'gpu/inferenceWorker.js',
+      'gpu/readWorker.js',
+      'gpu/poolWorker.js',
     ]) {
       expect(existsSync(join(b, 'app', kept)), kept).toBe(true);
     }

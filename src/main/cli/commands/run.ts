@@ -61,7 +61,7 @@ function printProfile(value: unknown): void {
     ['preprocess', p.stages.preprocess],
     ['inference', p.stages.inference],
     ['transfer/queue', p.stages.transfer],
-    ['post-process', p.stages.postprocess],
+    [p.postprocessIn === 'pool' ? 'post-process (worker pool)' : 'post-process', p.stages.postprocess],
     ['commit', p.stages.commit],
   ];
   const fmt = (ms: number): string[] => [`${(ms / 1000).toFixed(2)} s`, `${(ms / p.images).toFixed(1)} ms/image`];

@@ -21,6 +21,8 @@ export interface OutputCacheKeyParts {
   adapterVersion: number;
   /** Set for models with float16/float64 outputs (inference/outputTypes.ts); absent, it leaves the key as it was. */
   outputConversion?: string | undefined;
+  /** Set when CUDA may compute in TF32 (inference/cudaFloat.ts, an opt-in); absent, it leaves the key as it was. */
+  cudaTf32?: true | undefined;
   /** How the image's pixels are decoded (decoder rules version and the image's pixel grid). */
   decoding: string;
   /**
@@ -76,6 +78,7 @@ export function outputCacheKey(p: OutputCacheKeyParts): string {
       companions: [...p.companions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       adapter: p.adapterVersion,
       outputConversion: p.outputConversion,
+      cudaTf32: p.cudaTf32,
       decoding: p.decoding,
       preprocessing: p.preprocessing,
       image: p.imageSha,

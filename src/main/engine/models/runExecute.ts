@@ -19,6 +19,9 @@ import { inferenceTiming, newInferenceTiming } from './inference/timing';
 import { decodeRegisteredRgb } from './preprocess';
 import { decodeItemResult, encodeItemResult, type ItemResult } from './resultCodec';
 import type { LoadedModel } from './runtime';
+import { cudaFloatMode } from './inference/cudaFloat';
+import { postprocessPool } from '../workers/pool';
+import { postprocessPlace, type PostprocessPlace } from './postprocessPlace';
 import { ItemPipeline } from './runPipeline';
 import { sampleCacheKey, type RunFingerprint } from './runFingerprint';
 import type { RunSample } from './samples';
@@ -31,9 +34,16 @@ const MANIFEST_HINT = 'check the manifest (input.policy, input.size) against the
 
 /**
  * Items at the inference worker or being prepared for it: one in inference while the next waits
- * there, decoded and preprocessed. One more may be post-processed and committed meanwhile.
+ * there, decoded and preprocessed.
  */
 const PIPELINE_DEPTH = 2;
+
+/**
+ * Items past the worker that may be in flight meanwhile: one committed by the engine's thread, and
+ * where post-processing runs in the worker pool (postprocessPlace.ts: a run on CUDA) one more per
+ * pool worker, so the pool, not the engine's thread, sets the pace.
+ */
+const pastWorker = (place: PostprocessPlace): number => (place === 'pool' ? postprocessPool().size + 1 : 1);
 
 type Stages = RunProfile['stages'];
 
@@ -129,7 +139,13 @@ async function openRun(deps: EngineDeps, plan: RunPlan, ctx: JobContext): Promis
   const run = deps.repos.runs.get(runId);
   deps.repos.runs.setStatus(runId, 'running', {
     executionProvider: choice.provider,
-    provenance: { ...(run?.provenance ?? {}), executionProvider: choice.provider, providerFallback: choice.fallback },
+    provenance: {
+      ...(run?.provenance ?? {}),
+      executionProvider: choice.provider,
+      providerFallback: choice.fallback,
+      // On CUDA: whether float32 products may run in TF32 (models/inference/cudaFloat.ts), and why.
+      ...(choice.provider === 'cuda' ? { cudaFloat: cudaFloatMode() } : {}),
+    },
   });
   if (mapping.adopt.length > 0) {
     const datasetId = run?.datasetId as number;
@@ -150,6 +166,7 @@ async function computeSample(
   plan: RunPlan,
   cache: ReturnType<typeof inferenceCacheRepo>,
   s: RunSample,
+  place: PostprocessPlace,
   onCall: () => void,
   onReply: () => void,
 ): Promise<Computed> {
@@ -165,7 +182,9 @@ async function computeSample(
     const t1 = performance.now();
     // Inference calls made by this item report into `timing` (InferenceClient.run).
     const timing = { ...newInferenceTiming(), onCall, onReply };
-    const out = await inferenceTiming.run(timing, () => adapter.predict(model, sample, { modelToDataset: mapping.toDataset }));
+    const out = await inferenceTiming.run(timing, () =>
+      adapter.predict(model, sample, { modelToDataset: mapping.toDataset, postprocess: place }),
+    );
     const result = toItemResult(out, s, mapping, referring);
     const t2 = performance.now();
     const called = timing.calls > 0;
@@ -322,8 +341,13 @@ export async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContex
     const tally = newTally(samples.length - todo.length);
     ctx.progress(tally.finished, samples.length, stage);
     const cache = inferenceCacheRepo(deps.db);
-    pipeline = new ItemPipeline<RunSample, Computed>(todo, PIPELINE_DEPTH, ctx.signal, (s, onCall, onReply) =>
-      computeSample(deps, plan, cache, s, onCall, onReply),
+    const place = postprocessPlace(choice.provider);
+    pipeline = new ItemPipeline<RunSample, Computed>(
+      todo,
+      PIPELINE_DEPTH,
+      ctx.signal,
+      (s, onCall, onReply) => computeSample(deps, plan, cache, s, place, onCall, onReply),
+      pastWorker(place),
     );
     const wall0 = performance.now();
     await drain(deps, plan, ctx, pipeline, cache, tally, stage);
@@ -341,7 +365,9 @@ export async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContex
       profile: {
         ...profile,
         wallMs: performance.now() - wall0,
-        mainBusyMs: profile.stages.preprocess + profile.stages.postprocess + profile.stages.commit,
+        // Post-processing in the pool is off the engine's thread (its stage time is the wait for it there).
+        mainBusyMs: profile.stages.preprocess + (place === 'pool' ? 0 : profile.stages.postprocess) + profile.stages.commit,
+        postprocessIn: place,
       },
     };
     return finishRun(deps, plan, summary, tally.failures);

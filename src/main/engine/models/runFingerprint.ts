@@ -6,6 +6,7 @@ import { manifestFingerprint, outputCacheKey, type OutputCacheKeyParts } from '.
 import { convertedOutputsTag } from './inference/outputTypes';
 import { externalDataFiles } from './registry';
 import { PREPROCESSING_VERSION } from './preprocess';
+import { cudaFloatMode } from './inference/cudaFloat';
 import type { CompanionFingerprint, LoadedModel } from './runtime';
 import type { RunSample } from './samples';
 
@@ -23,6 +24,8 @@ export interface RunFingerprint {
   adapterVersion: number;
   /** Set only for a model with float16/float64 outputs (inference/outputTypes.ts). */
   outputConversion?: string | undefined;
+  /** Set only when CUDA may use TF32 (TESSERA_CUDA_TF32=1): its outputs are not the CPU's to 1e-5. */
+  cudaTf32?: true | undefined;
 }
 
 export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint> {
@@ -32,6 +35,7 @@ export async function runFingerprint(model: LoadedModel): Promise<RunFingerprint
     companions: await model.companionFingerprints(),
     adapterVersion: ADAPTER_VERSIONS[model.summary.kind],
     outputConversion: convertedOutputsTag(model.summary.outputs),
+    cudaTf32: cudaFloatMode().tf32 ? true : undefined,
   };
 }
 

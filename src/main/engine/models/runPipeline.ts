@@ -22,6 +22,12 @@ export class ItemPipeline<T, R> {
     private readonly signal: AbortSignal,
     /** Computes one item; calls onCall at its first inference call and onReply at the first reply. */
     private readonly work: (item: T, onCall: () => void, onReply: () => void) => Promise<R>,
+    /**
+     * Items past the inference worker that may still be in flight (post-processing off the engine's
+     * thread, a CAM run's in the worker pool) before the oldest is taken: the worker goes on with the
+     * next items meanwhile.
+     */
+    private readonly pastWorker = 1,
   ) {}
 
   /** Whether an item is launched and not taken yet. */
@@ -45,7 +51,7 @@ export class ItemPipeline<T, R> {
         this.launched < this.items.length &&
         this.preparing === 0 &&
         this.preparing + this.atWorker < this.depth &&
-        this.window.length <= this.depth
+        this.window.length < this.depth + this.pastWorker
       ) {
         const item = this.items[this.launched++] as T;
         this.preparing++;

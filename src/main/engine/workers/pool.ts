@@ -151,6 +151,18 @@ export function sharedPool(): WorkerPool {
   return shared;
 }
 
+let postprocess: WorkerPool | null = null;
+
+/**
+ * The pool a run on CUDA post-processes in (models/postprocessPlace.ts): there the CPU has nothing
+ * else to do, so it takes every core but the engine's thread and the inference worker's, up to 8
+ * (each item in flight holds its decoded image). Its workers start on the first CUDA run.
+ */
+export function postprocessPool(): WorkerPool {
+  postprocess ??= new WorkerPool(Math.max(1, Math.min(8, availableParallelism() - 2)));
+  return postprocess;
+}
+
 /**
  * Maps items through pool tasks with enough in flight to keep every worker busy, in input order.
  * `onResult` runs on the engine's thread as results arrive, in input order; when it returns a promise

@@ -21,6 +21,7 @@ import type { ErrorCode } from '../../../shared/api/apiError';
 import { planEdit as planEditPixels, sameBytes, type Box, type RegionChange, type RegionPixels } from '../annotations/regionEdit';
 import { checkPaintedLabels, deflateLabels, patchLabels, type LabelRule, type PatchInput } from '../annotations/patchBytes';
 import { compareBootstrap } from '../metrics/compareBootstrap';
+import { camPostprocess as camPostprocessSync, type CamPostprocessTask } from '../models/adapters/camPostprocess';
 
 export interface PredictionPngTask {
   path: string;
@@ -412,7 +413,12 @@ async function planEdit(task: {
   return Promise.resolve({ noop: false, ...plan, history });
 }
 
-export const tasks = { predictionPng, folderImage, planEdit, compareBootstrap } as const;
+/** A `cam` run's post-processing of one image (fusion, pseudo label, display map): models/adapters/camPostprocess.ts. */
+async function camPostprocess(task: CamPostprocessTask): Promise<ReturnType<typeof camPostprocessSync>> {
+  return camPostprocessSync(task);
+}
+
+export const tasks = { predictionPng, folderImage, planEdit, compareBootstrap, camPostprocess } as const;
 export type TaskName = keyof typeof tasks;
 export type TaskInput<K extends TaskName> = Parameters<(typeof tasks)[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof tasks)[K]>>;

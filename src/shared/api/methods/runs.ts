@@ -23,6 +23,8 @@ export const RunProfile = z.object({
     postprocess: z.number(),
     commit: z.number(),
   }),
+  /** Where post-processing ran: 'pool' (worker threads, a run on CUDA) or 'inline' (the engine's thread). Absent in older summaries. */
+  postprocessIn: z.enum(['pool', 'inline']).optional(),
 });
 export type RunProfile = z.infer<typeof RunProfile>;
 

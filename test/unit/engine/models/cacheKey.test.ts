@@ -78,9 +78,14 @@ describe('output cache key', () => {
     ['no query', { ...base, query: null }],
     ['ground truth', { ...base, groundTruth: new Uint8Array([0, 1, 0, 0]) }],
     ['no ground truth', { ...base, groundTruth: null }],
+    ['CUDA allowed TF32 (TESSERA_CUDA_TF32=1)', { ...base, cudaTf32: true }],
   ];
   it.each(changes)('misses when %s changes', (_, parts) => {
     expect(outputCacheKey(parts)).not.toBe(key);
+  });
+
+  it('is the key it was when TF32 is off (the default): an absent cudaTf32 adds nothing', () => {
+    expect(outputCacheKey({ ...base, cudaTf32: undefined })).toBe(key);
   });
 
   it('does not depend on the name, description, toy flag or file paths of a manifest', () => {

@@ -3,19 +3,12 @@ import type { Adapter, ModelRuntime } from './types';
 import { paramsOf } from './params';
 import { f32, outputNamed } from './types';
 import { imageToTensor } from '../preprocess';
-import { assertFinite, mapToImage } from './geometry';
+import { assertFinite } from './geometry';
 import { heatmapGeometry, inputGeometryOf } from './heatmapGeometry';
 import { geometryFromMeta, type HeatmapGeometry } from '../../../../shared/domain/heatmapGeometry';
-import {
-  bilinearResize,
-  camToPseudoLabel,
-  camToPseudoLabelThreeBand,
-  fuseCamScales,
-  normalizeCamPerClass,
-  scaledInputSize,
-  TOCO_CAM_SCALES,
-  type CamAtScale,
-} from '../../tokens';
+import { camPostprocess, fuseAtWorkingSize, workingCamAtImageSize, type CamPostprocessTask } from './camPostprocess';
+import { postprocessPool } from '../../workers/pool';
+import { bilinearResize, scaledInputSize, TOCO_CAM_SCALES, type CamAtScale } from '../../tokens';
 
 /** The label of a three-band pseudo label's uncertain pixels (ToCo's `ignore_index`). */
 export const CAM_IGNORE_INDEX = 255;
@@ -153,9 +146,7 @@ export function selectCamChannels(raw: RawCams, channels: readonly number[]): Ra
 
 /** Fused, normalized CAM [C,H,W] at the working size (ToCo's 448x448). */
 export function fusedCamAtWorkingSize(raw: RawCams): { cam: Float32Array; channels: number } {
-  const [H, W] = raw.workingSize;
-  const channels = raw.perScale[0]?.channels ?? 0;
-  return { cam: normalizeCamPerClass(fuseCamScales(raw.perScale, H, W), channels, H, W), channels };
+  return fuseAtWorkingSize(raw.perScale, raw.workingSize);
 }
 
 /**
@@ -169,22 +160,7 @@ export function fusedCamAtImageSize(
   imageW: number,
   working = fusedCamAtWorkingSize(raw),
 ): { cam: Float32Array; channels: number } {
-  const [H, W] = raw.workingSize;
-  // torch (and bilinearResize) resize a one-channel map with another kernel than a multi-channel one
-  // (1 ulp apart): one channel goes as two copies of it, so a selection of one channel is that channel
-  // of the whole CAM's resize (selectCamChannels).
-  const one = working.channels === 1;
-  const planes = one ? new Float32Array(2 * working.cam.length) : working.cam;
-  if (one) {
-    planes.set(working.cam);
-    planes.set(working.cam, working.cam.length);
-  }
-  const channels = one ? 2 : working.channels;
-  const cam =
-    raw.geometry === null
-      ? bilinearResize(planes, channels, H, W, imageH, imageW)
-      : mapToImage(planes, channels, H, W, inputGeometryOf(raw.geometry), imageH, imageW, 0);
-  return { cam: one ? cam.slice(0, imageH * imageW) : cam, channels: working.channels };
+  return workingCamAtImageSize(working, raw.workingSize, raw.geometry === null ? null : inputGeometryOf(raw.geometry), imageH, imageW);
 }
 
 export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
@@ -276,28 +252,25 @@ export const camAdapter: Adapter = {
       presence = 'all classes (no labels, no cls_logits)';
     }
     const threshold = p.bg_threshold;
-    // Fuse once; the pseudo label (image size) and the display map (a quarter of 448) both derive from it.
-    const working = fusedCamAtWorkingSize(raw);
-    const full = fusedCamAtImageSize(raw, sample.height, sample.width, working);
     const classIds = Array.from({ length: channels }, (_, k) => modelClassOf(k));
-    // ToCo cam_to_label: background at or below bg_threshold; with three_band (ToCo's ignore_mid)
-    // then 255 (ignore) at or below high and background at or below low, in that order.
     const band = p.three_band;
-    const labelMap =
-      band === undefined
-        ? camToPseudoLabel(full.cam, channels, sample.height, sample.width, { present, threshold, classIds })
-        : camToPseudoLabelThreeBand(full.cam, channels, sample.height, sample.width, {
-            present,
-            background: threshold,
-            high: band.high,
-            low: band.low,
-            classIds,
-            ignoreIndex: CAM_IGNORE_INDEX,
-          });
     const [H, W] = raw.workingSize;
     const dh = Math.max(1, Math.round(H / DISPLAY_DIVISOR));
     const dw = Math.max(1, Math.round(W / DISPLAY_DIVISOR));
-    const display = bilinearResize(working.cam, channels, H, W, dh, dw);
+    // Fusion, the pseudo label and the display map (camPostprocess.ts): in the worker pool on a GPU run.
+    const task: CamPostprocessTask = {
+      perScale: raw.perScale,
+      workingSize: raw.workingSize,
+      geometry: raw.geometry === null ? null : inputGeometryOf(raw.geometry),
+      height: sample.height,
+      width: sample.width,
+      present,
+      classIds,
+      threshold,
+      band: band === undefined ? null : { high: band.high, low: band.low, ignoreIndex: CAM_IGNORE_INDEX },
+      display: { height: dh, width: dw },
+    };
+    const { labelMap, display } = ctx.postprocess === 'pool' ? await postprocessPool().run('camPostprocess', task) : camPostprocess(task);
     const rawBlob = encodeRawCams(raw);
     return {
       labelMap,

@@ -1,4 +1,4 @@
-import { bilinearResize } from '../../tokens';
+import { bilinearResize } from '../../tokens/interpolate';
 import type { InputGeometry } from '../preprocess';
 
 /**

@@ -52,7 +52,17 @@ export interface AdapterOutput {
 export interface Adapter {
   /** Inputs beyond the image tensor that the ONNX file must have. */
   requiredInputs(manifest: ModelManifest): string[];
-  predict(rt: ModelRuntime, sample: SampleToPredict, ctx: { modelToDataset: (modelClass: number) => number }): Promise<AdapterOutput>;
+  predict(rt: ModelRuntime, sample: SampleToPredict, ctx: AdapterContext): Promise<AdapterOutput>;
+}
+
+export interface AdapterContext {
+  modelToDataset: (modelClass: number) => number;
+  /**
+   * Where heavy post-processing runs (a CAM run's fusion and pseudo label): 'pool' on the worker pool,
+   * so the engine's thread keeps feeding a GPU; 'inline' on the engine's thread (on the CPU provider
+   * the model's own threads use the cores). models/postprocessPlace.ts decides. Absent: inline.
+   */
+  postprocess?: 'pool' | 'inline';
 }
 
 export type { InputGeometry };

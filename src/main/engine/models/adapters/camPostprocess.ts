@@ -1,0 +1,101 @@
+/**
+ * A `cam` run's post-processing of one image, from the raw per-scale CAMs to what the run stores:
+ * ToCo's fused, per-class min-max CAM at the working size (448x448), mapped onto the image, its pseudo
+ * label there, and the display map. Pure and free of the manifest schema, so the worker pool runs it
+ * (workers/tasks.ts `camPostprocess`) while the engine's thread decodes, commits and feeds the GPU:
+ * on a GPU this work, not inference, set a CAM run's pace (docs/gpu/). Same code inline or in a worker,
+ * so the results are the same bits.
+ */
+import { camToPseudoLabel, camToPseudoLabelThreeBand } from '../../../../shared/pure/pseudoLabel';
+import { fuseCamScales, normalizeCamPerClass, type CamAtScale } from '../../tokens/cam';
+import { bilinearResize } from '../../tokens/interpolate';
+import type { InputGeometry } from '../preprocess';
+import { mapToImage } from './geometry';
+
+/** Fused, normalized CAM [C,H,W] at the working size (ToCo's 448x448). */
+export function fuseAtWorkingSize(
+  perScale: readonly CamAtScale[],
+  workingSize: readonly [number, number],
+): { cam: Float32Array; channels: number } {
+  const [H, W] = workingSize;
+  const channels = perScale[0]?.channels ?? 0;
+  return { cam: normalizeCamPerClass(fuseCamScales(perScale, H, W), channels, H, W), channels };
+}
+
+/**
+ * The working-size CAM at the image size, through the input geometry (padding dropped, a centre crop
+ * put back, 0 outside it; null: one bilinear resize, runs stored before geometry was recorded).
+ */
+export function workingCamAtImageSize(
+  working: { cam: Float32Array; channels: number },
+  workingSize: readonly [number, number],
+  geometry: InputGeometry | null,
+  imageH: number,
+  imageW: number,
+): { cam: Float32Array; channels: number } {
+  const [H, W] = workingSize;
+  // torch (and bilinearResize) resize a one-channel map with another kernel than a multi-channel one
+  // (1 ulp apart): one channel goes as two copies of it, so a selection of one channel is that channel
+  // of the whole CAM's resize (selectCamChannels).
+  const one = working.channels === 1;
+  const planes = one ? new Float32Array(2 * working.cam.length) : working.cam;
+  if (one) {
+    planes.set(working.cam);
+    planes.set(working.cam, working.cam.length);
+  }
+  const channels = one ? 2 : working.channels;
+  const cam =
+    geometry === null
+      ? bilinearResize(planes, channels, H, W, imageH, imageW)
+      : mapToImage(planes, channels, H, W, geometry, imageH, imageW, 0);
+  return { cam: one ? cam.slice(0, imageH * imageW) : cam, channels: working.channels };
+}
+
+export interface CamPostprocessTask {
+  perScale: CamAtScale[];
+  workingSize: [number, number];
+  /** Where the working-size tensor sits on the image; null for one plain resize. */
+  geometry: InputGeometry | null;
+  height: number;
+  width: number;
+  /** Per channel: whether its class is taken (ground-truth labels, cls_logits > 0, or all). */
+  present: boolean[];
+  /** The label each channel writes (model class indices). */
+  classIds: number[];
+  /** ToCo's background threshold. */
+  threshold: number;
+  /** ToCo's ignore_mid bands, or null for the two-band label. */
+  band: { high: number; low: number; ignoreIndex: number } | null;
+  /** The display map's size. */
+  display: { height: number; width: number };
+}
+
+export interface CamPostprocessResult {
+  /** `[height, width]` pseudo label (model class indices, `band.ignoreIndex` in the uncertain band). */
+  labelMap: Uint8Array;
+  /** `[channels, display.height, display.width]` display CAM. */
+  display: Float32Array;
+}
+
+/** Fuse once; the pseudo label (image size) and the display map both derive from the working-size CAM. */
+export function camPostprocess(t: CamPostprocessTask): CamPostprocessResult {
+  const working = fuseAtWorkingSize(t.perScale, t.workingSize);
+  const channels = working.channels;
+  const full = workingCamAtImageSize(working, t.workingSize, t.geometry, t.height, t.width);
+  // ToCo cam_to_label: background at or below the threshold; with three bands (ToCo's ignore_mid)
+  // then the ignore index at or below high and background at or below low, in that order.
+  const labelMap =
+    t.band === null
+      ? camToPseudoLabel(full.cam, channels, t.height, t.width, { present: t.present, threshold: t.threshold, classIds: t.classIds })
+      : camToPseudoLabelThreeBand(full.cam, channels, t.height, t.width, {
+          present: t.present,
+          background: t.threshold,
+          high: t.band.high,
+          low: t.band.low,
+          classIds: t.classIds,
+          ignoreIndex: t.band.ignoreIndex,
+        });
+  const [H, W] = t.workingSize;
+  const display = bilinearResize(working.cam, channels, H, W, t.display.height, t.display.width);
+  return { labelMap, display };
+}
