@@ -1,6 +1,7 @@
 import type { CurrentRegion } from '../store/repos/annotations';
 import type { Repos } from '../store/store';
 import { countsToString } from '../masks/rleString';
+import { IGNORE_INDEX } from '../metrics/confusion';
 
 /**
  * A label map without ground truth (no region at all, not even an erased one) has no label on any pixel:
@@ -12,8 +13,6 @@ import { countsToString } from '../masks/rleString';
  * drops both regions, so the image has no ground truth again.
  */
 export const UNLABELLED_REGION_ID = -1;
-
-export const IGNORE_LABEL = 255;
 
 /**
  * The sample's current regions, or the one unlabelled region when a label map has no ground truth. A
@@ -31,7 +30,7 @@ export function groundTruthRegions(
   return [
     {
       annotationId: UNLABELLED_REGION_ID,
-      classIdx: IGNORE_LABEL,
+      classIdx: IGNORE_INDEX,
       iscrowd: false,
       version: 0,
       rle: { size: [height, width], counts: countsToString([0, height * width]) },
