@@ -2,178 +2,53 @@
  * Paired comparison of two runs on the same samples (docs/design.md §5.6): per-image differences,
  * wins / ties / losses, per class the images where B beat A, and a seeded bootstrap 95% interval of
  * the difference in the dataset metric (mmseg mIoU, or LISA gIoU for referring datasets).
- * The wins, the mean difference and the bootstrap run over the images both runs can score (§5.5); the
- * others (ground truth entirely ignore) are counted in `unscored`. Resampling them could draw a
- * replicate of nothing but such images, whose metric is undefined.
+ *
+ * Off the engine's thread (docs/design.md §7): the reads and the pairing run in the read worker
+ * (metrics/comparePairs.ts through store/readWorker), a big bootstrap in the worker pool; on the
+ * engine's thread a 4000-image compare held `tessera serve` 0.2-0.5 s for its reads and, at 100,000
+ * samples, 10.7 s for its bootstrap. Runs whose metric rows need a catch-up (a write) are brought up
+ * to date and read here. The result is the same, bit for bit, wherever each part runs.
  */
-import { ApiError } from '../../../shared/api/errors';
-import type { Comparison, PairedImage } from '../../../shared/api/methods/metrics';
+import type { Comparison } from '../../../shared/api/methods/metrics';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
-import { classCountsOf, pairOf, sampleScore } from './aggregate';
-import { pairedDifferences } from './bootstrap';
-import { compareBootstrap, INLINE_BOOTSTRAP_WORK, type CompareBootstrapTask } from './compareBootstrap';
+import type { ReadWorker } from '../store/readWorker/ReadWorker';
+import { checkSubsetInDataset } from '../store/repos/metricRows';
 import { sharedPool } from '../workers/pool';
-import type { ClassCounts } from './confusion';
-import { scoresOfSum } from './datasetStatistic';
-import type { EvaluationSample, EvaluationTask } from './evaluationSet';
-import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
-import { pairIou } from './referring';
+import { checkTwoRuns, intervalOf, prepareComparison, type CompareOptions, type PreparedComparison } from './comparePairs';
 import { freshRun } from './scores';
-import type { CountRow } from './sampleCounts';
 
-/**
- * Per-image scores within this of each other are a tie: equal scores computed in another order
- * (IoUs {0.1, 0.5} against {0.2, 0.4}: 0.3 and 0.30000000000000004) differ in their last bits, and
- * were counted as a win. Real differences of IoU means are far larger (one pixel of a 4k image: ~1e-8).
- */
-const TIE_TOLERANCE = 1e-12;
-
-export interface CompareOptions {
-  subset?: string | undefined;
-  seed: number;
-  samples: number;
-}
-
-/** Most images listed per class under "B beat A". */
-const CLASS_IMAGE_LIMIT = 10;
+export type { CompareOptions } from './comparePairs';
 
 export async function compareRuns(
-  deps: { db: Db; repos: Repos },
+  deps: { db: Db; repos: Repos; reads?: Pick<ReadWorker, 'read'> | undefined },
   datasetId: number,
   runIds: [number, number],
   opts: CompareOptions,
 ): Promise<Comparison> {
-  if (runIds[0] === runIds[1]) throw new ApiError('INVALID_INPUT', `compare needs two different runs: run ${runIds[0]} is given twice`);
+  checkTwoRuns(runIds);
+  const read =
+    deps.reads === undefined
+      ? null
+      : await deps.reads.read({ op: 'metrics.compare', datasetId, runIds, subset: opts.subset, seed: opts.seed, samples: opts.samples });
+  return finish(read ?? (await prepareHere(deps, datasetId, runIds, opts)));
+}
+
+/** Runs whose rows need a catch-up: brought up to date (a write), then read, in the engine's thread. */
+async function prepareHere(
+  deps: { db: Db; repos: Repos },
+  datasetId: number,
+  runIds: [number, number],
+  opts: CompareOptions,
+): Promise<PreparedComparison> {
+  checkSubsetInDataset(deps.db, datasetId, opts.subset);
   const fa = await freshRun(deps, datasetId, runIds[0]);
   const fb = await freshRun(deps, datasetId, runIds[1]);
-  const filter = subsetFilter(deps.db, opts.subset);
-  const store = metricRowsStore(deps.db);
-  const rowsA = new Map(store.perSample(fa.run.id, filter).map((s) => [s.sampleId, s.rows]));
-  const rowsB = new Map(store.perSample(fb.run.id, filter).map((s) => [s.sampleId, s.rows]));
-  const paired: Array<{ sample: EvaluationSample; a: CountRow[]; b: CountRow[] }> = [];
-  for (const sample of fa.set.samples) {
-    const a = rowsA.get(sample.sampleId);
-    const b = rowsB.get(sample.sampleId);
-    if (a !== undefined && b !== undefined) paired.push({ sample, a, b });
-  }
-  const task = fa.set.task;
-  const perImage: PairedImage[] = paired.map(({ sample, a, b }) => {
-    const sa = sampleScore(task, a);
-    const sb = sampleScore(task, b);
-    return {
-      sampleId: sample.sampleId,
-      imageId: sample.imageId,
-      fileName: sample.fileName,
-      query: sample.query,
-      a: sa,
-      b: sb,
-      diff: sa === null || sb === null ? null : sb - sa,
-    };
-  });
-  // Indices (into paired) of the images both runs score. With none left out this is every index in
-  // order, so the bootstrap sees the same arrays, and the same seed gives the same interval, as before.
-  const scorable = perImage.flatMap((p, i) => (p.a !== null && p.b !== null ? [i] : []));
-  const differences = pairedDifferences(
-    scorable.map((i) => perImage[i]!.a!),
-    scorable.map((i) => perImage[i]!.b!),
-    TIE_TOLERANCE,
-  );
-  const unscored = paired.length - scorable.length;
-  const base = {
-    dataset: fa.dataset.name,
-    runs: [fa.run.name, fb.run.name] as [string, string],
-    subset: filter.tag,
-    images: paired.length,
-    unit: task === 'referring' ? ('query' as const) : ('image' as const),
-    unscored: { images: unscored, reason: unscored === 0 ? null : UNSCORED_REASON[task] },
-    seed: opts.seed,
-    bootstrapSamples: opts.samples,
-    paired: differences,
-    perImage,
-  };
-  const pick = <T>(values: readonly T[]): T[] => scorable.map((i) => values[i]!);
-  if (task === 'referring') {
-    const iouA = paired.map((p) => pairIou(pairOf(p.a)));
-    const iouB = paired.map((p) => pairIou(pairOf(p.b)));
-    const mean = (values: number[], idx: ArrayLike<number>): number => {
-      let sum = 0;
-      for (let k = 0; k < idx.length; k++) sum += values[idx[k]!]!;
-      return sum / idx.length;
-    };
-    const all = paired.map((_, i) => i);
-    const [scoredA, scoredB] = [pick(iouA), pick(iouB)];
-    return {
-      ...base,
-      metric: 'lisa-giou',
-      imageMetric: 'lisa-pair-iou',
-      a: paired.length > 0 ? mean(iouA, all) : null,
-      b: paired.length > 0 ? mean(iouB, all) : null,
-      difference: await interval(scorable.length, { kind: 'referring', a: scoredA, b: scoredB, seed: opts.seed, samples: opts.samples }),
-      classes: [],
-    };
-  }
-  const numClasses = fa.set.numClasses;
-  const countsA = paired.map((p) => classCountsOf(p.a, numClasses));
-  const countsB = paired.map((p) => classCountsOf(p.b, numClasses));
-  const all = paired.map((_, i) => i);
-  // An unscorable image adds no count (every class's union is 0), so a, b and the estimate over
-  // the scorable images are those over all paired images.
-  const [scoredA, scoredB] = [pick(countsA), pick(countsB)];
-  return {
-    ...base,
-    metric: 'mmseg-miou',
-    imageMetric: 'image-miou',
-    a: paired.length > 0 ? scoresOfSum(countsA, all).miou : null,
-    b: paired.length > 0 ? scoresOfSum(countsB, all).miou : null,
-    difference: await interval(scorable.length, { kind: 'semantic', a: scoredA, b: scoredB, seed: opts.seed, samples: opts.samples }),
-    classes: classWins(deps.repos, fa.dataset.id, numClasses, paired, countsA, countsB),
-  };
+  return prepareComparison(deps, fa, fb, opts);
 }
 
-/** Why a paired image has no per-image score (§5.5), by task. */
-const UNSCORED_REASON: Record<EvaluationTask, string> = {
-  semantic: 'no scorable pixels (ground truth entirely ignore, 255)',
-  referring: 'no per-image score',
-};
-
-/** The bootstrap interval of `n` scorable images: in the worker pool when it is big enough to hold the engine's thread. */
-async function interval(n: number, task: CompareBootstrapTask): Promise<Comparison['difference']> {
-  if (n === 0) return null;
-  const result = n * task.samples < INLINE_BOOTSTRAP_WORK ? await compareBootstrap(task) : await sharedPool().run('compareBootstrap', task);
-  if ('refused' in result) {
-    throw new ApiError('INVALID_INPUT', `cannot bootstrap the difference: ${result.refused} (the compared images have no scorable pixels)`);
-  }
-  return { ...result.interval, level: 0.95 };
-}
-
-/** Per class, over images where both runs have a defined IoU for it (non-empty union in each). */
-function classWins(
-  repos: Repos,
-  datasetId: number,
-  numClasses: number,
-  paired: ReadonlyArray<{ sample: EvaluationSample }>,
-  countsA: readonly ClassCounts[],
-  countsB: readonly ClassCounts[],
-): Comparison['classes'] {
-  const names = new Map(repos.datasets.classes(datasetId).map((c) => [c.index, c.name]));
-  const iou = (c: ClassCounts, k: number): number | null => {
-    const union = c.tp[k]! + c.fp[k]! + c.fn[k]!;
-    return union > 0 ? c.tp[k]! / union : null;
-  };
-  const out: Comparison['classes'] = [];
-  for (let k = 0; k < numClasses; k++) {
-    let aWins = 0;
-    const gains: Array<{ imageId: number; fileName: string; a: number; b: number }> = [];
-    paired.forEach((p, i) => {
-      const a = iou(countsA[i]!, k);
-      const b = iou(countsB[i]!, k);
-      if (a === null || b === null) return;
-      if (b > a) gains.push({ imageId: p.sample.imageId, fileName: p.sample.fileName, a, b });
-      else if (a > b) aWins++;
-    });
-    gains.sort((x, y) => y.b - y.a - (x.b - x.a) || x.fileName.localeCompare(y.fileName));
-    out.push({ id: k, name: names.get(k) ?? `class_${k}`, bWins: gains.length, aWins, images: gains.slice(0, CLASS_IMAGE_LIMIT) });
-  }
-  return out;
+/** The interval of a bootstrap too big to run where the comparison was read: in the worker pool. */
+async function finish(prepared: PreparedComparison): Promise<Comparison> {
+  if (prepared.bootstrap === null) return prepared.comparison;
+  return { ...prepared.comparison, difference: intervalOf(await sharedPool().run('compareBootstrap', prepared.bootstrap)) };
 }

@@ -1,39 +1,76 @@
 /**
- * The paired bootstrap of a comparison as a pool task (workers/tasks.ts): `samples` resamples of the
- * images, each recomputing the dataset metric of both runs, cost ~ samples × images × classes. On the
- * engine's thread it held `tessera serve` (a 4000-image compare at 100,000 samples: 10.7 s, every other
- * request waiting; at the default 1000, 0.37 s). Same code, same draws: the interval is bit-identical
- * wherever it runs. Pure: no store, no zod (the pool's workers load without it).
+ * The paired bootstrap of a comparison (metrics/comparePairs.ts): `samples` resamples of the images
+ * (queries on a referring dataset), each recomputing the dataset metric of both runs, cost ~ samples ×
+ * images × classes. On the engine's thread it held `tessera serve` (a 4000-image compare at 100,000
+ * samples: 10.7 s, every other request waiting; at the default 1000, 0.37 s): a big one is a pool task
+ * (workers/tasks.ts). Same code, same draws: the interval is bit-identical wherever it runs. Pure: no
+ * store, no zod (the pool's and the read worker's bundles load without it).
+ *
+ * A semantic task carries each run's per-image counts flat, one Float64Array per run (per image:
+ * tp, fp, fn, gtPixels of every class), so it crosses threads as two buffers, not 4 × images arrays.
  */
 import { pairedBootstrap, type BootstrapInterval } from './bootstrap';
 import type { ClassCounts } from './confusion';
 import { meanDifferenceStatistic, semanticDifferenceStatistic } from './datasetStatistic';
 
 export type CompareBootstrapTask =
-  | { kind: 'semantic'; a: ClassCounts[]; b: ClassCounts[]; seed: number; samples: number }
+  | { kind: 'semantic'; numClasses: number; a: Float64Array; b: Float64Array; seed: number; samples: number }
   | { kind: 'referring'; a: number[]; b: number[]; seed: number; samples: number };
 
-/** The interval, or the RangeError's message (no scorable pixels): errors cross the pool as text. */
+/** The interval, or the RangeError's message (no scorable pixels): errors cross threads as text. */
 export type CompareBootstrapResult = { interval: BootstrapInterval } | { refused: string };
 
 /** Draws × images below which the bootstrap runs where it is asked (starting a worker costs more). */
 export const INLINE_BOOTSTRAP_WORK = 200_000;
 
-export function compareBootstrap(task: CompareBootstrapTask): Promise<CompareBootstrapResult> {
+/** The images' counts in the task's flat layout. */
+export function packCounts(counts: readonly ClassCounts[], numClasses: number): Float64Array {
+  const flat = new Float64Array(counts.length * 4 * numClasses);
+  counts.forEach((c, i) => {
+    const at = i * 4 * numClasses;
+    flat.set(c.tp, at);
+    flat.set(c.fp, at + numClasses);
+    flat.set(c.fn, at + 2 * numClasses);
+    flat.set(c.gtPixels, at + 3 * numClasses);
+  });
+  return flat;
+}
+
+/** The flat layout as per-image counts (views, no copy): the same values packCounts was given. */
+export function unpackCounts(flat: Float64Array, numClasses: number): ClassCounts[] {
+  const n = numClasses === 0 ? 0 : flat.length / (4 * numClasses);
+  return Array.from({ length: n }, (_, i) => {
+    const at = i * 4 * numClasses;
+    return {
+      tp: flat.subarray(at, at + numClasses),
+      fp: flat.subarray(at + numClasses, at + 2 * numClasses),
+      fn: flat.subarray(at + 2 * numClasses, at + 3 * numClasses),
+      gtPixels: flat.subarray(at + 3 * numClasses, at + 4 * numClasses),
+    };
+  });
+}
+
+export function compareBootstrapNow(task: CompareBootstrapTask): CompareBootstrapResult {
   const opts = { seed: task.seed, samples: task.samples };
   try {
-    const interval =
-      task.kind === 'semantic'
-        ? pairedBootstrap(
-            task.a,
-            task.b,
-            semanticDifferenceStatistic(task.a, task.b, (s) => s.miou),
-            opts,
-          )
-        : pairedBootstrap(task.a, task.b, meanDifferenceStatistic(task.a, task.b), opts);
-    return Promise.resolve({ interval });
+    if (task.kind === 'referring') return { interval: pairedBootstrap(task.a, task.b, meanDifferenceStatistic(task.a, task.b), opts) };
+    const a = unpackCounts(task.a, task.numClasses);
+    const b = unpackCounts(task.b, task.numClasses);
+    return {
+      interval: pairedBootstrap(
+        a,
+        b,
+        semanticDifferenceStatistic(a, b, (s) => s.miou),
+        opts,
+      ),
+    };
   } catch (err) {
-    if (err instanceof RangeError) return Promise.resolve({ refused: err.message });
+    if (err instanceof RangeError) return { refused: err.message };
     throw err;
   }
+}
+
+/** The pool task (workers/tasks.ts). */
+export function compareBootstrap(task: CompareBootstrapTask): Promise<CompareBootstrapResult> {
+  return Promise.resolve(compareBootstrapNow(task));
 }

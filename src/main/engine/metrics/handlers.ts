@@ -33,10 +33,9 @@ export function metricHandlers(deps: EngineDeps) {
       const columns = await deps.reads.read({ op: 'metrics.perImage', datasetId, runId, subset, classIdx });
       return columns !== null ? perImageWire(columns) : perImageColumnsOf(await perImageScores(deps, datasetId, runId, subset, classIdx));
     },
-    'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) => {
-      checkSubsetInDataset(deps.db, datasetId, subset);
-      return compareRuns(deps, datasetId, runIds, { subset, seed, samples });
-    },
+    // Read and paired in the read worker, a big bootstrap in the worker pool (metrics/compare.ts).
+    'metrics.compare': async ({ datasetId, runIds, subset, seed, samples }) =>
+      compareRuns(deps, datasetId, runIds, { subset, seed, samples }),
     'metrics.subsets': async ({ datasetId }) => datasetSubsets(deps.db, datasetId),
     'metrics.corrections': async ({ datasetId, runId, subset }) => {
       checkSubsetInDataset(deps.db, datasetId, subset);

@@ -11,6 +11,7 @@ import type { Db } from '../store/db';
 import { imageContentRows } from '../store/repos/datasetReads';
 import { checkSubsetInDataset } from '../store/repos/metricRows';
 import type { Repos } from '../store/store';
+import type { ReadWorker } from '../store/readWorker/ReadWorker';
 import { compareRuns } from '../metrics/compare';
 import { correctionScores } from '../metrics/corrections';
 import { definitionsFor } from '../metrics/aggregate';
@@ -50,6 +51,8 @@ export interface ReportDeps {
   db: Db;
   repos: Repos;
   toolVersion: string;
+  /** The read worker, where the comparisons are read (metrics/compare.ts); without it, this thread. */
+  reads?: Pick<ReadWorker, 'read'> | undefined;
 }
 
 export interface ReportRequest {
@@ -92,10 +95,10 @@ export async function buildReportModel(
   }
   ctx.progress(req.runIds.length, req.runIds.length, 'comparing runs');
   const comparisons = [];
-  for (const f of fresh.slice(1))
-    comparisons.push(
-      await compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 }),
-    );
+  for (const f of fresh.slice(1)) {
+    const c = await compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 });
+    comparisons.push(c);
+  }
   const perImage: ImageScore[][] = fresh.map((f) => perImageOfFresh(deps, f, req.subset));
   const names = definitionsFor(first.set.task);
   return {

@@ -124,7 +124,9 @@ export class ReadWorker {
       const columns = p.ahead ? withScoresAhead(p.ahead, new Float64Array(reply.scoresOfAhead)) : null;
       if (columns !== null) p.resolve(columns);
       else p.reject(new Error('read worker sent scores without their samples'));
-    } else if (reply.ok)
+    } else if (reply.ok && 'comparison' in reply)
+      p.resolve({ comparison: JSON.parse(reply.comparison) as unknown, bootstrap: reply.bootstrap });
+    else if (reply.ok)
       p.resolve('json' in reply ? JSON.parse(reply.json) : 'scoreList' in reply ? scoreListOf(reply.scoreList) : reply.value);
     else if ('apiError' in reply) p.reject(ApiError.fromData(reply.apiError));
     else p.reject(Object.assign(new Error(reply.message), { code: reply.code }));

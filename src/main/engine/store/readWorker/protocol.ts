@@ -1,5 +1,6 @@
 import type { ApiErrorData } from '../../../../shared/api/errors';
 import type { ReadRequest } from './reads';
+import type { CompareBootstrapTask } from '../../metrics/compareBootstrap';
 
 /** Engine -> read worker. */
 export type ReadMessage = { id: number; req: ReadRequest };
@@ -14,6 +15,8 @@ export type ReadReply =
   | { id: number; ok: true; scoreList: ArrayBuffer }
   /** The scores (f64, NaN: none) of the samples sent ahead for this request (ReadAhead), in their order. */
   | { id: number; ok: true; scoresOfAhead: ArrayBuffer }
+  /** A comparison as JSON, with the input of a bootstrap left to the engine's worker pool (typed arrays: cloned). */
+  | { id: number; ok: true; comparison: string; bootstrap: CompareBootstrapTask | null }
   | { id: number; ok: false; apiError: ApiErrorData }
   | { id: number; ok: false; message: string; code: string | undefined };
 

@@ -12,6 +12,8 @@ import { deletePlanFacts, type DeletePlanFacts } from '../../datasets/deletePlan
 import { planEvaluation } from '../../metrics/evaluateRun';
 import { requireDatasetRun } from '../../metrics/lookup';
 import { currentSamples } from '../../metrics/evaluationSet';
+import { checkTwoRuns, prepareComparison, type PreparedComparison } from '../../metrics/comparePairs';
+import { checkSubsetInDataset } from '../repos/metricRows';
 import { perImageOfFresh, perImageOfSamples, scoresOfFresh, type FreshRun } from '../../metrics/scores';
 import type { Db } from '../db';
 import { scoredRunIds } from '../repos/evaluation';
@@ -33,6 +35,15 @@ export type ReadRequest =
   /** null when the run's metric rows need a catch-up first (a write: the engine's thread does it). */
   | { op: 'metrics.perImage'; datasetId: number; runId: number; subset?: string | undefined; classIdx?: number | undefined }
   | { op: 'metrics.scores'; datasetId: number; runId: number; subset?: string | undefined }
+  /** A paired comparison (metrics/comparePairs.ts); null when a run's metric rows need a catch-up first. */
+  | {
+      op: 'metrics.compare';
+      datasetId: number;
+      runIds: [number, number];
+      subset?: string | undefined;
+      seed: number;
+      samples: number;
+    }
   /** Lists a run's whole-dataset per-image scores and keeps them in the store when idle; false without a writer. */
   | { op: 'metrics.keepPerImage'; datasetId: number; runId: number }
   /** Does the worker's idle work now (the engine is closing); null. */
@@ -51,6 +62,8 @@ export interface ReadResults {
   /** Columns: they clone several times faster than objects (the engine's thread expands them). */
   'metrics.perImage': ImageScoreColumns | null;
   'metrics.scores': RunScores | null;
+  /** A big bootstrap is left to the engine's worker pool (the read worker serves one read at a time). */
+  'metrics.compare': PreparedComparison | null;
   'metrics.keepPerImage': boolean;
   'idle.finish': null;
   'datasets.deletePlan': DeletePlanFacts;
@@ -223,6 +236,13 @@ function runAny(ctx: ReadContext, req: ReadRequest): unknown {
       return null;
     case 'datasets.deletePlan':
       return deletePlanFacts(ctx.db, ctx.repos, req.datasetId, req.cacheDir, req.beingDeleted);
+    case 'metrics.compare': {
+      checkTwoRuns(req.runIds);
+      checkSubsetInDataset(ctx.db, req.datasetId, req.subset);
+      const fa = freshWithoutWrites(ctx, req.datasetId, req.runIds[0]);
+      const fb = fa === null ? null : freshWithoutWrites(ctx, req.datasetId, req.runIds[1]);
+      return fa === null || fb === null ? null : prepareComparison(ctx, fa, fb, req);
+    }
     case 'metrics.scores':
       return cachedScoreRead(ctx, ['scores', req.datasetId, req.runId, req.subset], req.runId, req.subset, () => {
         const fresh = freshWithoutWrites(ctx, req.datasetId, req.runId);

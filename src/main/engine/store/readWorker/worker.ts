@@ -10,6 +10,7 @@ import type { ReadAhead, ReadMessage, ReadReply, ReadWorkerData } from './protoc
 import type { DatasetSummary } from '../../../../shared/domain';
 import { afterGalleryRead, listPerImage, readContext, runRead } from './reads';
 import { KeptLists } from './keptLists';
+import type { PreparedComparison } from '../../metrics/comparePairs';
 import { encodeSampleList, encodeScoreList, namedByBytes, type SampleListColumns, type ScoreListColumns } from '../scoreSnapshots';
 
 const { file } = workerData as ReadWorkerData;
@@ -91,7 +92,9 @@ parentPort?.on('message', (msg: ReadMessage) => {
           : // Long string lists are cloned (several times faster than JSON for 100k entries).
             msg.req.op === 'datasets.deletePlan' || msg.req.op === 'metrics.perImage'
             ? { id: msg.id, ok: true, value }
-            : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
+            : msg.req.op === 'metrics.compare' && value !== null
+              ? comparisonReply(msg.id, value as PreparedComparison)
+              : { id: msg.id, ok: true, json: JSON.stringify(value) ?? 'null' };
   } catch (err) {
     reply =
       err instanceof ApiError
@@ -122,6 +125,11 @@ parentPort?.on('message', (msg: ReadMessage) => {
   if (idleTimer !== null) clearTimeout(idleTimer);
   idleTimer = toPrepare.size === 0 && !kept.waiting ? null : setTimeout(whenIdle, IDLE_MS);
 });
+
+/** A comparison's objects as JSON (one string clones faster than thousands of paired samples), its bootstrap's typed arrays cloned. */
+function comparisonReply(id: number, prepared: PreparedComparison): ReadReply {
+  return { id, ok: true, comparison: JSON.stringify(prepared.comparison), bootstrap: prepared.bootstrap };
+}
 
 /**
  * A whole dataset's scored samples, sent to the engine's thread ahead of their scores (protocol.ts
