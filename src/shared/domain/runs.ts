@@ -19,6 +19,11 @@ export const RunSummary = z.object({
   provenance: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  /**
+   * The samples the run covers: for a complete run of masks every sample of the dataset (images, or
+   * queries of a referring dataset; those with no stored region are all background) or those its
+   * starts listed, as eval scores them; for any other run, those it holds results for.
+   */
   predictedSamples: z.number().int(),
   /** It holds masks to show and score (not heatmaps only; store/repos/evaluation.ts runHasPredictions). */
   hasMasks: z.boolean(),

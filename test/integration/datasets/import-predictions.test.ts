@@ -54,11 +54,46 @@ describe('import predictions as a run', () => {
       withoutFile: { images: 1, of: 3, examples: ['2007_000002.jpg'] },
     });
     const run = await s.client.call('runs.get', { runId: result.runId });
-    expect(run).toMatchObject({ source: 'import', status: 'complete', predictedSamples: 2, hasMasks: true });
+    // It covers the 3 images eval scores, the one without a file as all background (runs list said 2).
+    expect(run).toMatchObject({ source: 'import', status: 'complete', predictedSamples: 3, hasMasks: true });
     const blobA = await s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000000.jpg')?.id ?? 0 });
     expect(Buffer.from(blobA.bytes).equals(Buffer.from(a))).toBe(true);
     const blobB = await s.engine.blobs.read({ kind: 'prediction', runId: result.runId, imageId: images.get('2007_000001.jpg')?.id ?? 0 });
     expect(Array.from(blobB.bytes)).toEqual(Array.from(sparse));
+  });
+
+  it('runs list counts the samples a complete run covers: an all-background prediction stores no region but is covered (probe AE F7)', async () => {
+    const s = setup();
+    const { datasetId } = await vocDataset(s);
+    const dir = join(s.root, 'pred-bg');
+    mkdirSync(dir);
+    grey(
+      join(dir, '2007_000000.png'),
+      vocLabels(W, H, 5).map((v) => (v === 255 ? 0 : v)),
+    );
+    grey(join(dir, '2007_000001.png'), new Uint8Array(W * H));
+    grey(join(dir, '2007_000002.png'), new Uint8Array(W * H));
+    const done = await finishJob(s.client, () =>
+      s.client.call('runs.importPredictions', { datasetId, run: 'bg', format: 'png', path: dir }),
+    );
+    expect(done.error).toBeNull();
+    const { runId } = PredictionsImportResult.parse(done.result);
+    // One stored region set: the other two predictions are all background. runs list said 1; eval scores 3.
+    expect(
+      engineInternals(s.engine).db.prepare('SELECT COUNT(DISTINCT sample_id) AS n FROM predictions WHERE run_id = ?').get(runId),
+    ).toEqual({ n: 1 });
+    expect((await s.client.call('runs.get', { runId })).predictedSamples).toBe(3);
+    expect((await s.client.call('metrics.scores', { datasetId, runId })).images).toBe(3);
+    expect((await s.client.call('runs.list', { datasetId })).map((r) => [r.name, r.predictedSamples])).toEqual([['bg', 3]]);
+    // A second complete run of the dataset covers the same 3 (the dataset's samples are counted once per list).
+    const again = await finishJob(s.client, () =>
+      s.client.call('runs.importPredictions', { datasetId, run: 'bg2', format: 'png', path: dir }),
+    );
+    expect(again.error).toBeNull();
+    expect((await s.client.call('runs.list', { datasetId })).map((r) => [r.name, r.predictedSamples])).toEqual([
+      ['bg', 3],
+      ['bg2', 3],
+    ]);
   });
 
   it('coco-results: RLE results matched by COCO image and category ids, scores and instance numbers kept', async () => {

@@ -75,6 +75,12 @@ describe('a model run started on a subset', () => {
     expect(got.semantic).toEqual(expected.semantic);
     // Before: 6 images, the 4 it never ran on as background.
     expect((await scores(whole)).images).toBe(6);
+    // runs list counts what each covers: every sample of the dataset, the samples its start listed.
+    const listed = await env.client.call('runs.list', { datasetId });
+    expect(listed.filter((r) => r.id === whole || r.id === part).map((r) => [r.name, r.predictedSamples])).toEqual([
+      ['whole', 6],
+      ['part', 2],
+    ]);
 
     const perImage = await env.client.call('metrics.perImage', { datasetId, runId: part });
     const wholeFew = await env.client.call('metrics.perImage', { datasetId, runId: whole, subset: 'few' });
