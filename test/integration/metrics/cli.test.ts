@@ -51,6 +51,12 @@ beforeAll(async () => {
     SIZE,
   );
   await client.call('tags.apply', { tag: 'night', imageIds: fx.samples.slice(0, 2).map((s) => s.imageId) });
+  // A complete run and a cancelled one with results for the first 2 of 4 images, and a tag on the last 2.
+  const evening = await importSemantic(client, engine, t.dir, gts.slice(0, 4), SIZE, 'evening');
+  const eveningPreds = new Map(evening.samples.map((s) => [s.sampleId, noisyPrediction(random, s.gt, CLASSES, 0.3)]));
+  addSemanticRun(engine, evening.datasetId, 'full', eveningPreds, SIZE);
+  addSemanticRun(engine, evening.datasetId, 'halfway', new Map([...eveningPreds].slice(0, 2)), SIZE, { status: 'cancelled' });
+  await client.call('tags.apply', { tag: 'late', imageIds: evening.samples.slice(2).map((s) => s.imageId) });
   // A tag used only in another dataset.
   const other = await importSemantic(client, engine, t.dir, gts.slice(0, 2), SIZE, 'fields');
   await client.call('tags.apply', { tag: 'sunny', imageIds: other.samples.map((s) => s.imageId) });
@@ -172,5 +178,24 @@ describe('tessera eval / compare', () => {
       expect([r.code, r.stderr], args[0]).toEqual([1, foreign]);
     }
     expect(existsSync(join(ws, 'sunny.json'))).toBe(false);
+  });
+
+  it('--subset TAG of images none of which the run is scored on: refused in one line that says so, not "0 images" with exit 0', () => {
+    const why =
+      '(a run is scored on the images with ground truth that it covers: not those left out of a run started on a subset or not reached yet by an unfinished one): tag images the runs cover, or score without --subset\n';
+    const one = `error: tag "late" marks images of dataset "evening", but run "halfway" is scored on none of them ${why}`;
+    const both = `error: tag "late" marks images of dataset "evening", but runs "full" and "halfway" are not both scored on any of them ${why}`;
+    for (const [args, message] of [
+      [['eval', '--dataset', 'evening', '--run', 'halfway', '--subset', 'late'], one],
+      [['compare', '--dataset', 'evening', '--runs', 'full,halfway', '--subset', 'late'], both],
+      [['report', '--dataset', 'evening', '--runs', 'full,halfway', '--subset', 'late', '--out', join(ws, 'late.json')], one],
+    ] as const) {
+      const r = cli(...args);
+      expect([r.code, r.stderr], args[0]).toEqual([1, message]);
+    }
+    expect(existsSync(join(ws, 'late.json'))).toBe(false);
+    // The tag scores a run that covers its images.
+    const base = cli('eval', '--dataset', 'evening', '--run', 'full', '--subset', 'late', '--json');
+    expect([base.code, JSON.parse(base.stdout).images]).toEqual([0, 2]);
   });
 });

@@ -1,6 +1,8 @@
 import { percentText } from '../../../shared/domain/percent';
 import type { Command } from 'commander';
 import type { Comparison } from '../../../shared/api/methods/metrics';
+import { ApiError } from '../../../shared';
+import { noneScoredInSubset } from '../../../shared/domain/subsetScored';
 import { withSession, type GlobalOptions } from '../context';
 import { runJob } from '../jobs';
 import { printJson, printLine, table } from '../output';
@@ -84,13 +86,16 @@ export function registerCompare(program: Command, globals: () => GlobalOptions):
           const dataset = await resolveDataset(s.client, opts.dataset);
           const runs = await resolveRuns(s.client, dataset.id, dataset.name, refs);
           for (const run of runs) await runJob(s.client, 'metrics.evaluate', { datasetId: dataset.id, runId: run.id });
-          return s.client.call('metrics.compare', {
+          const c = await s.client.call('metrics.compare', {
             datasetId: dataset.id,
             runIds: [runs[0]!.id, runs[1]!.id],
             subset: opts.subset,
             seed,
             samples,
           });
+          if (opts.subset !== undefined && c.images === 0)
+            throw new ApiError('INVALID_INPUT', noneScoredInSubset(opts.subset, c.dataset, c.runs, c.unit));
+          return c;
         });
         if (opts.json === true) printJson(comparison);
         else printHuman(comparison);

@@ -1,6 +1,7 @@
 import { percentText } from '../../../shared/domain/percent';
 import type { Command } from 'commander';
-import type { RunSummary, TesseraClient } from '../../../shared';
+import { ApiError, type RunSummary, type TesseraClient } from '../../../shared';
+import { noneScoredInSubset } from '../../../shared/domain/subsetScored';
 import { resolveDataset, resolveRuns } from '../resolve';
 import type { EvalResult, RunScores } from '../../../shared/api/methods/metrics';
 import { withSession, type GlobalOptions } from '../context';
@@ -135,6 +136,11 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
         const dataset = await resolveDataset(s.client, opts.dataset);
         const [found] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
         const scored = await evaluateAndScore(s.client, dataset.id, found!.id, opts.subset);
+        if (opts.subset !== undefined && scored.images === 0)
+          throw new ApiError(
+            'INVALID_INPUT',
+            noneScoredInSubset(opts.subset, dataset.name, [scored.run], scored.referring !== null ? 'query' : 'image'),
+          );
         return { scores: scored, run: await s.client.call('runs.get', { runId: found!.id }) };
       });
       warnUnfinished(scores, run);

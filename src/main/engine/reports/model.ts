@@ -10,6 +10,8 @@ import type { JobContext } from '../jobs/JobRunner';
 import type { Db } from '../store/db';
 import { imageContentRows } from '../store/repos/datasetReads';
 import { checkSubsetInDataset } from '../store/repos/metricRows';
+import { ApiError } from '../../../shared/api/errors';
+import { noneScoredInSubset } from '../../../shared/domain/subsetScored';
 import type { Repos } from '../store/store';
 import type { ReadWorker } from '../store/readWorker/ReadWorker';
 import { compareRuns } from '../metrics/compare';
@@ -93,10 +95,17 @@ export async function buildReportModel(
       corrections: corrections.correctedImages > 0 ? corrections : null,
     });
   }
+  const unit = first.set.task === 'referring' ? 'query' : 'image';
+  // A tag of the dataset's images that a run is scored on none of: refused, not an empty report.
+  const unscored = runs.find((r) => r.scores.images === 0);
+  if (req.subset !== undefined && unscored !== undefined)
+    throw new ApiError('INVALID_INPUT', noneScoredInSubset(req.subset, first.dataset.name, [unscored.name], unit));
   ctx.progress(req.runIds.length, req.runIds.length, 'comparing runs');
   const comparisons = [];
   for (const f of fresh.slice(1)) {
     const c = await compareRuns(deps, req.datasetId, [first.run.id, f.run.id], { subset: req.subset, seed: req.seed, samples: 1000 });
+    if (req.subset !== undefined && c.images === 0)
+      throw new ApiError('INVALID_INPUT', noneScoredInSubset(req.subset, c.dataset, c.runs, unit));
     comparisons.push(c);
   }
   const perImage: ImageScore[][] = fresh.map((f) => perImageOfFresh(deps, f, req.subset));
