@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeMask } from '../../../src/main/engine/masks';
 import { launchChromium } from '../../helpers/browser';
-import { REPO, tessera } from '../../helpers/cli';
+import { BIN, REPO, tessera } from '../../helpers/cli';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import {
@@ -213,6 +216,40 @@ describe('tessera report', () => {
       await browser.close();
     }
   });
+
+  it('Ctrl-C (SIGINT) while Chromium prints a PDF cancels the job as SIGTERM does: one line, exit 1, the job cancelled, no file (probe AE F6a)', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const gate = join(root, `pdf-gate-${signal}`);
+      const out = join(root, `cancelled-${signal}.pdf`);
+      const child = spawn(
+        process.execPath,
+        [BIN, '--workspace', ws, 'report', '--dataset', 'scenes', '--runs', 'base_run,ours', '--out', out],
+        {
+          cwd: REPO,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, TESSERA_WORKSPACE: '', TESSERA_TEST_GATE: `pdf:${gate}` },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // The browser is started (Playwright's signal handlers would be installed now) and the print is held.
+      for (let i = 0; i < 1500 && !existsSync(`${gate}.waiting`); i++) await sleep(20);
+      expect(existsSync(`${gate}.waiting`), signal).toBe(true);
+      child.kill(signal);
+      expect([await exited, stderr], signal).toEqual([1, 'error: cancelled by the user\n']);
+      expect(existsSync(out), signal).toBe(false);
+      const db = new Database(join(ws, 'tessera.db'), { readonly: true });
+      try {
+        const job = db
+          .prepare("SELECT status FROM jobs WHERE kind = 'reports.create' AND params LIKE ? ORDER BY rowid DESC")
+          .get(`%${out}%`);
+        expect(job, signal).toEqual({ status: 'cancelled' });
+      } finally {
+        db.close();
+      }
+    }
+  }, 120_000);
 
   it('--out naming a symbolic link writes the file it points at and leaves the link a link', () => {
     const target = join(root, 'kept', 'target.json');

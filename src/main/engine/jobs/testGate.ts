@@ -8,13 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * FILE exists or the job is cancelled. Without the variable, or once FILE exists, it returns at once.
  * When `FILE.hold` exists too, the item in progress does not notice a cancel (as one long inference
  * would not): the job keeps waiting for FILE and only then ends as cancelled, so a test can see the
- * "cancelling…" state between the request and the job's end.
+ * "cancelling…" state between the request and the job's end. `pdf:FILE` holds a PDF report with its
+ * browser started, before it prints (reports/pdf.ts).
  */
-export async function testGate(index: number, signal: AbortSignal): Promise<void> {
+export async function testGate(index: number | 'pdf', signal: AbortSignal | undefined): Promise<void> {
   const spec = process.env['TESSERA_TEST_GATE'];
-  if (spec === undefined || spec === '') return;
+  if (spec === undefined || spec === '' || signal === undefined) return;
   const colon = spec.indexOf(':');
-  if (Number(spec.slice(0, colon)) !== index) return;
+  const at = spec.slice(0, colon);
+  if (index === 'pdf' ? at !== 'pdf' : Number(at) !== index) return;
   const file = spec.slice(colon + 1);
   if (existsSync(file)) return;
   writeFileSync(`${file}.waiting`, `${index}\n`);

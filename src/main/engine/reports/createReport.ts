@@ -62,7 +62,10 @@ async function render(deps: RenderDeps, model: ReportModel, format: ReportFormat
       const html = renderHtml(model, await galleryThumbnails(deps, model, ctx));
       const printer = deps.pdfPrinter ?? chromiumPdfPrinter();
       ctx.progress(0, 1, `printing PDF (${printer.name})`);
-      return printer.printHtml(html);
+      const pdf = await printer.printHtml(html, ctx.signal);
+      // A cancel while printing: no file, the job cancelled (a printer may finish its page regardless).
+      ctx.signal.throwIfAborted();
+      return pdf;
     }
   }
 }

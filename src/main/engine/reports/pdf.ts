@@ -9,12 +9,14 @@
 import { existsSync } from 'node:fs';
 import { ApiError } from '../../../shared/api/errors';
 import { loadPlaywright } from '../lazyPackages';
+import { testGate } from '../jobs/testGate';
 
 /** Prints one self-contained HTML document (inline CSS, SVG and data: images) to PDF bytes. */
 export interface PdfPrinter {
   /** Shown in logs and errors, e.g. "Electron printToPDF" or "Chromium /usr/bin/chromium". */
   readonly name: string;
-  printHtml(html: string): Promise<Uint8Array>;
+  /** `signal`: a cancel of the report job; a printer that can, stops at once (the job checks it after printing in any case). */
+  printHtml(html: string, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /** Page setup shared by every printer: A4, backgrounds, 12 mm top/bottom and 10 mm side margins. */
@@ -56,7 +58,7 @@ export function chromiumPdfPrinter(options: { executablePath?: string; paper?: '
   const paper = options.paper ?? PDF_PAGE.format;
   return {
     name: `Chromium ${options.executablePath ?? chromiumPath() ?? '(not found)'}${paper === 'A4' ? '' : ` (${paper})`}`,
-    async printHtml(html) {
+    async printHtml(html, signal) {
       const executablePath = options.executablePath ?? chromiumPath();
       if (executablePath === null || !existsSync(executablePath)) throw new ApiError('UNSUPPORTED_FORMAT', noChromiumMessage());
       // Loaded on demand: only PDF reports need a browser driver.
@@ -76,7 +78,12 @@ export function chromiumPdfPrinter(options: { executablePath?: string; paper?: '
         handleSIGHUP: false,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
       });
+      // A cancel (Ctrl-C, SIGTERM, the UI) closes the browser: the print in progress fails, and the job ends cancelled.
+      const onAbort = (): void => void browser.close().catch(() => undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
+        signal?.throwIfAborted();
+        await testGate('pdf', signal);
         const page = await browser.newPage();
         // Everything is inline (CSS, SVG, data: images): nothing to fetch, so offline is fine.
         await page.setContent(html, { waitUntil: 'load' });
@@ -88,6 +95,7 @@ export function chromiumPdfPrinter(options: { executablePath?: string; paper?: '
         });
         return new Uint8Array(pdf);
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         await browser.close();
       }
     },
