@@ -113,10 +113,11 @@ export function renderCsv(model: ReportModel): string {
     row(run, c.subset, 'comparison', 'image_losses', images, c.paired.losses);
     // Paired images without a per-image score: left out of the wins and of the bootstrap.
     row(run, c.subset, 'comparison', 'images_unscored', images, c.unscored.images);
-    row(run, c.subset, 'comparison', 'images_paired', `images both ${c.runs[0]} and this run are scored on`, c.images);
+    // The key says images for scripts that read it; on a referring dataset the unit is the query (`units`).
+    row(run, c.subset, 'comparison', 'images_paired', `${units(c)} both ${c.runs[0]} and this run are scored on`, c.images);
     // The compared metric of each run over the paired images (a and b of the JSON).
-    row(run, c.subset, 'comparison', 'paired_a', `${c.metric} of ${c.runs[0]} over the paired images`, c.a);
-    row(run, c.subset, 'comparison', 'paired_b', `${c.metric} of this run over the paired images`, c.b);
+    row(run, c.subset, 'comparison', 'paired_a', `${c.metric} of ${c.runs[0]} over the paired ${units(c)}`, c.a);
+    row(run, c.subset, 'comparison', 'paired_b', `${c.metric} of this run over the paired ${units(c)}`, c.b);
     // Mean of the per-image differences (this run − the first) over the images both score.
     row(run, c.subset, 'comparison', 'image_mean_diff', images, c.paired.meanDiff);
     // Semantic: per class, images where this run's IoU for the class beat the first run's, and the reverse.
@@ -211,7 +212,6 @@ function texScore(v: number | null, bold = false): string {
   return v === null ? '--' : bold ? `\\textbf{${pct(v, 1)}}` : pct(v, 1);
 }
 
-/** A difference in points with its sign (`$-$` for minus), one decimal. */
 /** What a comparison pairs and resamples: images, or queries on a referring dataset. */
 function unit(c: { unit: 'image' | 'query' }): string {
   return c.unit;
@@ -365,10 +365,10 @@ function comparisonsTex(model: ReportModel): string[] {
     }),
     '\\bottomrule',
     '\\end{tabular}',
-    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the paired images (\\%) and the difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over ${units(first)} (${first.bootstrapSamples} resamples, seed ${first.seed}); by per-${unit(first)} \\texttt{${texEscape(first.imageMetric)}}, the mean difference (Mean $\\Delta$, points) and the ${units(first)} where B wins, ties and loses (W / T / L)${
+    `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the paired ${units(first)} (\\%) and the difference of \\texttt{${texEscape(first.metric)}} (B $-$ A, points), percentile bootstrap over ${units(first)} (${first.bootstrapSamples} resamples, seed ${first.seed}); by per-${unit(first)} \\texttt{${texEscape(first.imageMetric)}}, the mean difference (Mean $\\Delta$, points) and the ${units(first)} where B wins, ties and loses (W / T / L)${
       leftOut.length === 0
         ? ''
-        : `; left out of both for want of a per-image score: ${leftOut.map((c) => `${c.unscored.images} image${c.unscored.images === 1 ? '' : 's'} (${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])})`).join(', ')}`
+        : `; left out of both for want of a per-image score: ${leftOut.map((c) => `${c.unscored.images} ${c.unscored.images === 1 ? unit(c) : units(c)} (${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])})`).join(', ')}`
     }.}`,
     '\\label{tab:comparison}',
     '\\end{table}',
