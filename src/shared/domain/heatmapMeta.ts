@@ -36,6 +36,8 @@ export const CamMeta = z.looseObject({
   presence: lenient(z.string()),
   /** The background threshold the run used. */
   threshold: lenient(z.number()),
+  /** ToCo's ignore_mid bands when the run's pseudo label is three-band (manifest `three_band`). */
+  threeBand: lenient(z.object({ high: z.number(), low: z.number(), ignoreIndex: z.number().int().min(1).max(255) })),
   /** Imports: the file the map came from; ToCo/IRN `keys` (class index - 1) and the class indices they name. */
   source: lenient(z.string()),
   keys: lenient(z.array(z.number().int())),

@@ -23,6 +23,22 @@ describe('heatmapView', () => {
     expect(Array.from(v.pseudoLabel ?? [])).toEqual([5, 9]);
   });
 
+  it("previews the run's own rule: an absent class never wins, and a three-band run shows ToCo's ignore band", () => {
+    // [3, 1, 4]: channel 1 (class 2) is the strongest everywhere but absent from the image's labels.
+    const cam = new Float32Array([0.9, 0.6, 0.3, 0.1, 1, 1, 1, 1, 0.2, 0.2, 0.2, 0.2]);
+    const meta = { classIds: [1, 2, 3], present: [true, false, true], threshold: 0.5 };
+    const two = heatmapView(row({ name: 'cam', shape: [3, 1, 4], meta, query: null }), cam, settings);
+    // Before: the argmax over all channels, class 2 everywhere (the run's own label never shows it).
+    expect(Array.from(two.pseudoLabel ?? [])).toEqual([1, 1, 0, 0]);
+    const threeBand = { ...meta, threeBand: { high: 0.7, low: 0.25, ignoreIndex: 255 } };
+    const three = heatmapView(row({ name: 'cam', shape: [3, 1, 4], meta: threeBand, query: null }), cam, settings);
+    // ToCo cam_to_label(ignore_mid): > 0.7 keeps its class, (0.25, 0.7] ignore, <= 0.25 background.
+    expect(Array.from(three.pseudoLabel ?? [])).toEqual([1, 255, 255, 0]);
+    // The slider moves the background threshold: at 0.95 class 1's 0.9 is background first, then ignore (<= high).
+    const high = heatmapView(row({ name: 'cam', shape: [3, 1, 4], meta: threeBand, query: null }), cam, { ...settings, threshold: 0.95 });
+    expect(Array.from(high.pseudoLabel ?? [])).toEqual([0, 255, 255, 0]);
+  });
+
   it('names the channels of an imported ToCo CAM dict by its keys, not by position', () => {
     // keys [14, 6]: channel 0 is class 15 (person), channel 1 class 7 (car), as the import stores them.
     const cam = new Float32Array([0.9, 0.2, 0.1, 0.8]); // [2, 1, 2]

@@ -1,4 +1,4 @@
-import { camToPseudoLabel } from '../../../shared/pure/pseudoLabel';
+import { camToPseudoLabel, camToPseudoLabelThreeBand } from '../../../shared/pure/pseudoLabel';
 import { queryPatchSimilarity } from '../../../shared/pure/patchSimilarity';
 import { channel, valueRange } from '../../canvas/raster/heatmapData';
 import type { TokenSets } from '../../canvas/raster/tokenSets';
@@ -107,7 +107,22 @@ export function heatmapView(info: HeatmapMeta, values: Float32Array, s: HeatmapS
     // classes its `keys` list (classIndices = keys + 1), so channel k is not class k + 1 there.
     const given = info.meta.classIds ?? info.meta.classIndices;
     const classIds = given !== undefined && given.length === channels ? given : Array.from({ length: channels }, (_, k) => k + 1);
-    const pseudoLabel = camToPseudoLabel(values.subarray(0, channels * h * w), channels, h, w, { threshold: s.threshold, classIds });
+    // The run's own rule at the chosen threshold: its class presence (ground-truth labels or
+    // cls_logits > 0; an absent class never wins) and, for a three-band run, ToCo's ignore_mid bands.
+    const present = info.meta.present !== undefined && info.meta.present.length === channels ? info.meta.present : undefined;
+    const cams = values.subarray(0, channels * h * w);
+    const band = info.meta.threeBand;
+    const pseudoLabel =
+      band === undefined
+        ? camToPseudoLabel(cams, channels, h, w, { threshold: s.threshold, classIds, present })
+        : camToPseudoLabelThreeBand(cams, channels, h, w, {
+            present: present ?? new Array<boolean>(channels).fill(true),
+            background: s.threshold,
+            high: band.high,
+            low: band.low,
+            classIds,
+            ignoreIndex: band.ignoreIndex,
+          });
     return { ...base, kind: 'cam', plane, h, w, ...unitOrDataRange(values), channels, classIds, pseudoLabel };
   }
   const range = valueRange(plane);
