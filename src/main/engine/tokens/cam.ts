@@ -62,13 +62,21 @@ export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, out
   return fused;
 }
 
-/** fused += ReLU(max(direct, horizontal flip of mirrored)) over one `[h, w]` plane at `offset`. */
+/**
+ * fused += ReLU(max(direct, horizontal flip of mirrored)) over one `[h, w]` plane at `offset`. Plain
+ * comparisons, not Math.max: the values are finite (the model's outputs are checked), and where the
+ * two differ (a -0 against a +0) ReLU makes both +0, as torch's does.
+ */
 function accumulatePair(fused: Float32Array, offset: number, direct: Float32Array, mirrored: Float32Array, h: number, w: number): void {
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    const at = offset + row;
+    const mirror = row + w - 1;
     for (let x = 0; x < w; x++) {
-      const best = Math.max(direct[row + x]!, mirrored[row + w - 1 - x]!);
-      fused[offset + row + x] = fused[offset + row + x]! + Math.max(best, 0);
+      const d = direct[row + x]!;
+      const m = mirrored[mirror - x]!;
+      const best = d > m ? d : m;
+      fused[at + x] = fused[at + x]! + (best > 0 ? best : 0);
     }
   }
 }
@@ -80,22 +88,33 @@ function accumulatePair(fused: Float32Array, offset: number, direct: Float32Arra
  * subtraction, i.e. `(cam - min) / (max - min + 1e-5)`. Every step is rounded to float32 as torch
  * computes it, so results match bit for bit. A constant class becomes all zeros.
  */
-export function normalizeCamPerClass(cam: Float32Array, channels: number, h: number, w: number): Float32Array {
+export function normalizeCamPerClass(
+  cam: Float32Array,
+  channels: number,
+  h: number,
+  w: number,
+  /** Where to write: a new array by default; `cam` itself normalizes in place. */
+  out: Float32Array = new Float32Array(cam.length),
+): Float32Array {
   assertTensor('cam', cam, [channels, h, w]);
+  assertTensor('normalized cam', out, [channels, h, w]);
   const size = h * w;
-  const out = new Float32Array(cam.length);
   for (let c = 0; c < channels; c++) {
     const start = c * size;
+    const end = start + size;
+    // One pass for both extremes (the values are finite fused CAMs, ReLU'd: no NaN, no -0). The
+    // maximum after the subtraction is the subtraction of the maximum: rounding to float32 keeps order.
     let min = Infinity;
-    for (let i = start; i < start + size; i++) min = Math.min(min, cam[i]!);
-    let max = -Infinity;
-    for (let i = start; i < start + size; i++) {
-      out[i] = cam[i]! - min;
-      max = Math.max(max, out[i]!);
+    let top = -Infinity;
+    for (let i = start; i < end; i++) {
+      const v = cam[i]!;
+      if (v < min) min = v;
+      if (v > top) top = v;
     }
+    const max = Math.fround(top - min);
     // torch casts the Python scalar 1e-5 to float32 before the float32 addition.
     const denominator = Math.fround(max + Math.fround(1e-5));
-    for (let i = start; i < start + size; i++) out[i] = out[i]! / denominator;
+    for (let i = start; i < end; i++) out[i] = Math.fround(cam[i]! - min) / denominator;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fuseCamScales, normalizeCamPerClass, scaledInputSize } from '../../../../src/main/engine/tokens/cam';
+import { planeResizer } from '../../../../src/main/engine/tokens/interpolate';
 import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
 
 describe('fuseCamScales (ToCo multi_scale_cam2)', () => {
@@ -62,6 +63,48 @@ describe('fuseCamScales (ToCo multi_scale_cam2)', () => {
     expect(scaledInputSize(448, 448, 0.5)).toEqual({ height: 224, width: 224 });
     expect(scaledInputSize(448, 448, 1.5)).toEqual({ height: 672, width: 672 });
     expect(scaledInputSize(333, 500, 1.5)).toEqual({ height: 499, width: 750 });
+  });
+});
+
+describe('fuseCamScales: bits', () => {
+  it('sums ReLU(max(direct, unflipped mirror)) exactly as Math.max does, with -0, +0 and ties in the CAMs', () => {
+    const rand = seededRandom(11);
+    const scale = (c: number, h: number, w: number) => {
+      const pick = () => {
+        const r = rand();
+        return r < 0.1 ? -0 : r < 0.2 ? 0 : r < 0.3 ? 0.5 : Math.fround(rand() * 6 - 3);
+      };
+      return {
+        cam: Float32Array.from({ length: c * h * w }, pick),
+        flipped: Float32Array.from({ length: c * h * w }, pick),
+        channels: c,
+        h,
+        w,
+      };
+    };
+    const scales = [scale(3, 5, 7), scale(3, 3, 4), scale(3, 8, 10)];
+    const [H, W] = [11, 13];
+    // The definition: torch's resize of each plane, then fused += max(relu(max(d, flip(m))), as Math.max has it.
+    const expected = new Float32Array(3 * H * W);
+    const direct = new Float32Array(H * W);
+    const mirrored = new Float32Array(H * W);
+    for (const s of scales) {
+      const resize = planeResizer(s.h, s.w, H, W);
+      for (let c = 0; c < 3; c++) {
+        resize(s.cam, c * s.h * s.w, direct, 0);
+        resize(s.flipped, c * s.h * s.w, mirrored, 0);
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++) {
+            const i = c * H * W + y * W + x;
+            expected[i] = expected[i]! + Math.max(Math.max(direct[y * W + x]!, mirrored[y * W + W - 1 - x]!), 0);
+          }
+      }
+    }
+    const fused = fuseCamScales(scales, H, W);
+    expect(Buffer.from(fused.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    // Normalized in place: the same bits as into a new array.
+    const fresh = normalizeCamPerClass(fused, 3, H, W);
+    expect(Buffer.from(normalizeCamPerClass(fused, 3, H, W, fused).buffer).equals(Buffer.from(fresh.buffer))).toBe(true);
   });
 });
 

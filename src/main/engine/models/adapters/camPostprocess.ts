@@ -19,7 +19,9 @@ export function fuseAtWorkingSize(
 ): { cam: Float32Array; channels: number } {
   const [H, W] = workingSize;
   const channels = perScale[0]?.channels ?? 0;
-  return { cam: normalizeCamPerClass(fuseCamScales(perScale, H, W), channels, H, W), channels };
+  const fused = fuseCamScales(perScale, H, W);
+  // The fused sum is this function's own: normalized in place.
+  return { cam: normalizeCamPerClass(fused, channels, H, W, fused), channels };
 }
 
 /**
