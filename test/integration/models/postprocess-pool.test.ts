@@ -39,29 +39,32 @@ beforeAll(() => {
 afterAll(() => t.cleanup());
 
 /** One fresh workspace (no output cache to serve the other's results) and a run of the CAM toy in it. */
-async function runIn(place: 'pool' | 'inline') {
+async function runIn(place: 'pool' | 'inline', model = 'toy-colour-cam') {
   const before = process.env['TESSERA_RUN_POSTPROCESS'];
   process.env['TESSERA_RUN_POSTPROCESS'] = place;
-  const env = openTestEngine(join(t.dir, `ws-${place}`));
+  const env = openTestEngine(join(t.dir, `ws-${place}-${model}`));
   try {
-    const data = await writeSceneDataset(join(t.dir, `data-${place}`), scenes);
+    const data = await writeSceneDataset(join(t.dir, `data-${place}-${model}`), scenes);
     const imp = await finishJob(env.client, () =>
       env.client.call('datasets.importFolder', { dir: data.images, masksDir: data.masks, name: 'cams' }),
     );
+    expect(imp.error).toBeNull();
     const datasetId = Number(imp.result?.['datasetId']);
-    const m = await env.client.call('models.add', { manifestPath: join(t.dir, 'models', 'toy-colour-cam.manifest.json') });
+    const m = await env.client.call('models.add', { manifestPath: join(t.dir, 'models', `${model}.manifest.json`) });
     const done = await finishJob(env.client, () => env.client.call('runs.start', { modelId: m.id, datasetId, device: 'cpu' }));
     expect(done.error).toBeNull();
     const runId = Number(done.result?.['runId']);
     expect(done.result?.['computed']).toBe(scenes.length);
     // The profile says where post-processing ran; in the pool it is not engine-thread time.
     const profile = done.result?.['profile'] as { postprocessIn: string; mainBusyMs: number; stages: Record<string, number> };
-    expect(profile.postprocessIn).toBe(place);
+    // Only the CAM adapter post-processes in the pool; any other stays on the engine's thread.
+    const where = model === 'toy-colour-cam' ? place : 'inline';
+    expect(profile.postprocessIn).toBe(where);
     const s = profile.stages;
-    expect(profile.mainBusyMs).toBeCloseTo(s['preprocess']! + (place === 'pool' ? 0 : s['postprocess']!) + s['commit']!, 6);
+    expect(profile.mainBusyMs).toBeCloseTo(s['preprocess']! + (where === 'pool' ? 0 : s['postprocess']!) + s['commit']!, 6);
     const page = await env.client.call('images.page', { datasetId, offset: 0, limit: 100 });
     const out = new Map<string, { label: Buffer; cam: Buffer; raw: Buffer }>();
-    for (const image of page.items) {
+    for (const image of model === 'toy-colour-cam' ? page.items : []) {
       const sampleId = engineInternals(env.engine).repos.images.semanticSampleId(image.id) as number;
       const heat = (name: string) => Buffer.from(engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, name)!.data);
       const label = Buffer.from((await env.engine.blobs.read({ kind: 'prediction', runId, imageId: image.id })).bytes);
@@ -97,5 +100,9 @@ describe('CAM post-processing in the worker pool', () => {
     // The scenes are not trivial: the labels hold the painted classes and the three-band ignore value.
     const values = new Set([...inline.values()].flatMap((v) => [...new Set(v.label)]));
     for (const v of [0, 1, 2, 3, 255]) expect(values.has(v), `label ${v}`).toBe(true);
+  });
+
+  it('leaves the post-processing of other kinds on the engine thread, even when the pool is asked for', async () => {
+    expect((await runIn('pool', 'toy-colour-semantic')).size).toBe(0);
   });
 });

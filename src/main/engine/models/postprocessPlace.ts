@@ -11,6 +11,7 @@
  */
 export type PostprocessPlace = 'pool' | 'inline';
 
+/** For an adapter with `poolPostprocess` (the others always post-process inline). */
 export function postprocessPlace(provider: string, env: NodeJS.ProcessEnv = process.env): PostprocessPlace {
   const forced = env['TESSERA_RUN_POSTPROCESS'];
   if (forced === 'pool' || forced === 'inline') return forced;

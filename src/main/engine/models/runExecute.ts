@@ -341,7 +341,8 @@ export async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContex
     const tally = newTally(samples.length - todo.length);
     ctx.progress(tally.finished, samples.length, stage);
     const cache = inferenceCacheRepo(deps.db);
-    const place = postprocessPlace(choice.provider);
+    // Only an adapter whose post-processing can run in the pool goes there (and widens the window).
+    const place: PostprocessPlace = plan.adapter.poolPostprocess === true ? postprocessPlace(choice.provider) : 'inline';
     pipeline = new ItemPipeline<RunSample, Computed>(
       todo,
       PIPELINE_DEPTH,

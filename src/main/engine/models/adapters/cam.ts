@@ -229,6 +229,7 @@ export function camPseudoLabelRule(manifest: ModelManifest): Record<string, unkn
 /** `cam` (ToCo): raw CAMs stored exactly; a display CAM; the pseudo label as the run's prediction. */
 export const camAdapter: Adapter = {
   requiredInputs: () => [],
+  poolPostprocess: true,
   async predict(rt, sample, ctx) {
     const m = rt.manifest;
     const raw = await computeRawCams(rt, sample.rgb);

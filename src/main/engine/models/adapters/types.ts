@@ -52,6 +52,11 @@ export interface AdapterOutput {
 export interface Adapter {
   /** Inputs beyond the image tensor that the ONNX file must have. */
   requiredInputs(manifest: ModelManifest): string[];
+  /**
+   * Set where heavy post-processing can run in the worker pool (`ctx.postprocess === 'pool'`): the run
+   * then keeps more items in flight past the inference worker. Others post-process on the engine's thread.
+   */
+  poolPostprocess?: true;
   predict(rt: ModelRuntime, sample: SampleToPredict, ctx: AdapterContext): Promise<AdapterOutput>;
 }
 
