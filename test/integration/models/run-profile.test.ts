@@ -1,7 +1,7 @@
 // `tessera run --profile`: the run job's result says where the time went, per stage, over the
 // images it computed; the CLI prints it. Timings are machine-dependent: only their presence,
 // consistency and what was counted are checked, never their size.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeToys } from '../../../tools/toy-models';
@@ -60,6 +60,8 @@ describe('run profile', () => {
     expect(p.stages.inference).toBeGreaterThan(0);
     expect(p.wallMs).toBeGreaterThan(0);
     expect(p.mainBusyMs).toBeCloseTo(p.stages.preprocess + p.stages.postprocess + p.stages.commit, 6);
+    // One model, every image resized to 64x64: one input shape.
+    expect(p.inputShapes).toBe(1);
 
     // Same model and images under another name: all from the inference cache, nothing computed.
     const second = await finishJob(client, () => client.call('runs.start', { modelId, datasetId, device: 'cpu', runName: 'p2' }));
@@ -114,5 +116,26 @@ describe('run profile', () => {
     const summary = JSON.parse(again.stdout) as { cached: number; profile: unknown };
     expect(summary.cached).toBe(5);
     expect(RunProfile.parse(summary.profile).images).toBe(0);
+  });
+
+  it('counts the distinct input shapes a keep-aspect model was fed (what a CUDA run pays a cuDNN search for)', async () => {
+    const { client } = env;
+    // The semantic toy fed as PaddleOCR's detector is: keep-aspect, sides rounded to multiples of 16.
+    const semantic = JSON.parse(readFileSync(join(models, 'toy-colour-semantic.manifest.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = join(models, 'keep-aspect.json');
+    const input = { ...(semantic['input'] as object), policy: 'keep-aspect', size: 1000, multiple: 16 };
+    writeFileSync(manifest, JSON.stringify({ ...semantic, name: 'keep-aspect', input }));
+    const m = await client.call('models.add', { manifestPath: manifest });
+    // Widths 48, 64, 48, 80, 64 (multiples of 16, kept as they are): three shapes over five images.
+    const data = await writeSceneDataset(
+      join(t.dir, 'sizes'),
+      [48, 64, 48, 80, 64].map((width, i) => ({ name: `w${i}`, width, height: 32, rects: [{ x: 2, y: 2, w: 10, h: 10, cls: 1 }] })),
+    );
+    const imp = await finishJob(client, () => client.call('datasets.importFolder', { dir: data.images, name: 'sizes' }));
+    const run = await finishJob(client, () =>
+      client.call('runs.start', { modelId: m.id, datasetId: Number(imp.result?.['datasetId']), device: 'cpu' }),
+    );
+    expect(run.error).toBeNull();
+    expect(RunProfile.parse(run.result?.['profile']).inputShapes).toBe(3);
   });
 });

@@ -45,9 +45,26 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           `run "${r.name}" complete: ${s.samples} samples (${s.computed} computed, ${s.cached} from cache, ${s.resumed} already done) on ${r.executionProvider ?? 'cpu'}`,
         );
         if (s.providerFallback !== null) printLine(`note: ${s.providerFallback}`);
+        const shapes = cudaShapesNote(r.executionProvider, s.profile);
+        if (shapes !== null) printLine(`note: ${shapes}`);
         if (opts.profile === true) printProfile(s.profile);
       },
     );
+}
+
+/** At or above this many input shapes on CUDA, a run says what each new shape costs there. */
+const MANY_SHAPES = 4;
+
+/**
+ * On CUDA onnxruntime searches cuDNN's convolution algorithms for every new input shape (onnxruntime-node
+ * exposes no option to change it): a keep-aspect model fed images of many sizes can run slower than on
+ * the CPU (docs/gpu/). Null when that does not apply.
+ */
+export function cudaShapesNote(provider: string | null, profile: unknown): string | null {
+  const parsed = RunProfile.safeParse(profile);
+  const n = parsed.success ? (parsed.data.inputShapes ?? 0) : 0;
+  if (provider !== 'cuda' || n < MANY_SHAPES) return null;
+  return `${n} input shapes: on CUDA each new shape costs a cuDNN algorithm search (PP-OCRv4 det on an H200: 445 ms an image over 10 shapes, 77 ms with one; docs/gpu); a fixed input size (input.policy resize or fixed) or --device cpu can be faster`;
 }
 
 /** `run --profile`: each stage's total and per-image time over the images computed (not cached). */

@@ -167,6 +167,7 @@ async function computeSample(
   cache: ReturnType<typeof inferenceCacheRepo>,
   s: RunSample,
   place: PostprocessPlace,
+  shapes: Set<string>,
   onCall: () => void,
   onReply: () => void,
 ): Promise<Computed> {
@@ -181,7 +182,7 @@ async function computeSample(
     const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
     const t1 = performance.now();
     // Inference calls made by this item report into `timing` (InferenceClient.run).
-    const timing = { ...newInferenceTiming(), onCall, onReply };
+    const timing = { ...newInferenceTiming(), onCall, onReply, shapes };
     const out = await inferenceTiming.run(timing, () =>
       adapter.predict(model, sample, { modelToDataset: mapping.toDataset, postprocess: place }),
     );
@@ -343,11 +344,12 @@ export async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContex
     const cache = inferenceCacheRepo(deps.db);
     // Only an adapter whose post-processing can run in the pool goes there (and widens the window).
     const place: PostprocessPlace = plan.adapter.poolPostprocess === true ? postprocessPlace(choice.provider) : 'inline';
+    const shapes = new Set<string>();
     pipeline = new ItemPipeline<RunSample, Computed>(
       todo,
       PIPELINE_DEPTH,
       ctx.signal,
-      (s, onCall, onReply) => computeSample(deps, plan, cache, s, place, onCall, onReply),
+      (s, onCall, onReply) => computeSample(deps, plan, cache, s, place, shapes, onCall, onReply),
       pastWorker(place),
     );
     const wall0 = performance.now();
@@ -369,6 +371,7 @@ export async function executeRun(deps: EngineDeps, plan: RunPlan, ctx: JobContex
         // Post-processing in the pool is off the engine's thread (its stage time is the wait for it there).
         mainBusyMs: profile.stages.preprocess + (place === 'pool' ? 0 : profile.stages.postprocess) + profile.stages.commit,
         postprocessIn: place,
+        inputShapes: shapes.size,
       },
     };
     return finishRun(deps, plan, summary, tally.failures);

@@ -23,6 +23,11 @@ export const RunProfile = z.object({
     postprocess: z.number(),
     commit: z.number(),
   }),
+  /**
+   * Distinct (model, input shapes) the computed images fed: on CUDA each new one costs a cuDNN algorithm
+   * search (docs/gpu/). Absent in older summaries.
+   */
+  inputShapes: z.number().int().optional(),
   /** Where post-processing ran: 'pool' (worker threads, a run on CUDA) or 'inline' (the engine's thread). Absent in older summaries. */
   postprocessIn: z.enum(['pool', 'inline']).optional(),
 });

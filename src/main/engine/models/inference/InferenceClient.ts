@@ -138,6 +138,7 @@ export class InferenceClient {
     if (timing !== undefined) {
       if (timing.calls === 0) timing.firstCallAt = t0;
       timing.calls++;
+      timing.shapes?.add(`${key} ${fedShapes(feeds)}`);
       timing.onCall?.();
     }
     let res: WorkerResponse;

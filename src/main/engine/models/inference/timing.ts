@@ -13,6 +13,8 @@ export interface InferenceTiming {
   /** Called as each call is posted to the worker / as each reply arrives (a run job's pipeline). */
   onCall?: () => void;
   onReply?: () => void;
+  /** Where to note each call's model and input shapes (a run job counts the distinct ones: run --profile). */
+  shapes?: Set<string>;
 }
 
 export function newInferenceTiming(): InferenceTiming {
