@@ -219,12 +219,11 @@ function countAgainst(
   width: number,
   numClasses: number,
 ): CountRow[] | null {
-  const gtRuns = partsToRunSequence(
-    groundTruth.map((r) => ({ classIdx: r.classIdx, runs: runsOf(r.rle) })),
-    height * width,
-    0,
-    GT_RUNS,
-  );
+  // Built by push, not map(): optimized map() makes holey arrays where the interpreter's are packed,
+  // and partsToRunSequence's optimized code was thrown away and rebuilt on that change of map.
+  const parts: Array<{ classIdx: number; runs: Uint32Array }> = [];
+  for (const r of groundTruth) parts.push({ classIdx: r.classIdx, runs: runsOf(r.rle) });
+  const gtRuns = partsToRunSequence(parts, height * width, 0, GT_RUNS);
   if (gtRuns !== null) return countRunSequences(gtRuns, predRuns, numClasses);
   return countLabelMaps(paintLabelMap([...groundTruth], height, width), labels, numClasses);
 }
