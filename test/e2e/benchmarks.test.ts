@@ -6,7 +6,7 @@ import { launchChromium } from '../helpers/browser';
 import { startServe } from '../helpers/cli';
 import { openTestEngine } from '../helpers/engine';
 import { rectLabels, tempDir } from '../helpers/fixtures';
-import { addSemanticRun, importSemantic } from '../integration/metrics/helpers';
+import { addReferringDataset, addSemanticRun, importSemantic } from '../integration/metrics/helpers';
 
 // Two 20x10 images, GT = left half class 1, right half background. Run "perfect" predicts the GT;
 // run "half" predicts class 1 everywhere. By hand, for "half": class 1 IoU 200/400 = 50%, background
@@ -35,6 +35,23 @@ beforeAll(async () => {
   addSemanticRun(engine, datasetId, 'half', new Map(fx.samples.map((s) => [s.sampleId, new Uint8Array(W * H).fill(1)])), { w: W, h: H });
   await client.call('tags.apply', { tag: 'first', imageIds: [fx.samples[0]!.imageId] });
   secondImage = fx.samples[1]!.imageId;
+  // A referring dataset of two 8x6 queries, each target the whole mask: run A finds half of it, B all.
+  const half = new Uint8Array(48).map((_, i) => (i < 24 ? 1 : 0));
+  const whole = new Uint8Array(48).fill(1);
+  const refs = addReferringDataset(
+    engine,
+    'refs',
+    [0, 1].map((i) => ({ query: `query ${i}`, gt: whole, pred: half })),
+    { w: 8, h: 6 },
+  );
+  addSemanticRun(
+    engine,
+    refs.datasetId,
+    'finds-all',
+    new Map(refs.samples.map((x) => [x.sampleId, whole])),
+    { w: 8, h: 6 },
+    { dropBackground: true },
+  );
   await engine.close();
   server = await startServe(ws);
   browser = await launchChromium();
@@ -99,6 +116,24 @@ describe('benchmarks page in Chromium against tessera serve', () => {
     const written = (await path.textContent())!;
     expect(existsSync(written)).toBe(true);
     expect(readFileSync(written, 'utf8')).toContain(',first,half,');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('compares cIoU beside gIoU on a referring dataset', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'refs' }).click();
+    await page.getByTestId('open-benchmarks').click();
+    await page.getByTestId('compare-a').selectOption({ label: 'refs-run' });
+    await page.getByTestId('compare-b').selectOption({ label: 'finds-all' });
+    await expect.poll(() => page.getByTestId('compare-diff').textContent(), { timeout: 15_000 }).toBe('50.00');
+    const other = page.getByTestId('compare-other-row');
+    await expect
+      .poll(() => other.locator('td').allTextContents())
+      .toEqual(['lisa-ciou', '50.00', '100.00', '50.00', '[50.00, 50.00]', '—']);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -336,6 +336,115 @@ describe('ties', () => {
 });
 
 describe('paired comparison on a referring dataset', () => {
+  /** Foreground = the first `k` pixels of a 8x6 mask (a target or a prediction of k pixels). */
+  const first = (k: number): Uint8Array => new Uint8Array(48).map((_, i) => (i < k ? 1 : 0));
+  const ciouReference = (gts: Uint8Array[], preds: Uint8Array[], idx: number[]): number => {
+    let i = 0;
+    let u = 0;
+    for (const p of idx) {
+      for (let x = 0; x < 48; x++) {
+        const g = gts[p]![x] !== 0;
+        const q = preds[p]![x] !== 0;
+        if (g && q) i++;
+        if (g || q) u++;
+      }
+    }
+    return i / u;
+  };
+
+  it("compares cIoU beside gIoU: each run's cIoU as eval scores it, B − A, and the interval of a plain reference over the same resamples", async () => {
+    const size = { w: 8, h: 6 };
+    const targets = [40, 10, 30, 5, 20, 48, 12, 25, 0, 35].map(first);
+    const predsA = [20, 0, 30, 40, 10, 48, 0, 30, 0, 5].map(first);
+    const predsB = [40, 10, 25, 5, 30, 40, 12, 25, 0, 30].map(first);
+    const ds = addReferringDataset(
+      engine,
+      'refs-ciou',
+      targets.map((gt, i) => ({ query: `q${i}`, gt, pred: predsA[i]! })),
+      size,
+    );
+    const runB = addSemanticRun(engine, ds.datasetId, 'refs-ciou-b', new Map(ds.samples.map((s, i) => [s.sampleId, predsB[i]!])), size, {
+      dropBackground: true,
+    });
+    const seed = 11;
+    const samples = 500;
+    const c = await client.call('metrics.compare', { datasetId: ds.datasetId, runIds: [ds.runId, runB], seed, samples });
+    expect(c.metric).toBe('lisa-giou');
+    expect(c.otherMetrics.map((m) => m.metric)).toEqual(['lisa-ciou']);
+    const ciou = c.otherMetrics[0]!;
+    // a and b are the runs' cIoU as `eval` reports it.
+    for (const [runId, value] of [
+      [ds.runId, ciou.a],
+      [runB, ciou.b],
+    ] as const) {
+      await finishJob(client, () => client.call('metrics.evaluate', { datasetId: ds.datasetId, runId }));
+      const scores = await client.call('metrics.scores', { datasetId: ds.datasetId, runId });
+      expect(value).toBe(scores.referring!.ciou);
+    }
+    const n = targets.length;
+    const all = Array.from({ length: n }, (_, i) => i);
+    expect(ciou.a).toBe(ciouReference(targets, predsA, all));
+    expect(ciou.b).toBe(ciouReference(targets, predsB, all));
+    // The reference: mulberry32's floor(next() * n) draws, cIoU recounted from pixels per replicate,
+    // numpy's linear percentile; the same draws as gIoU's interval (the same seed).
+    const next = mulberry32(seed);
+    const reps: number[] = [];
+    for (let r = 0; r < samples; r++) {
+      const idx = Array.from({ length: n }, () => Math.floor(next() * n));
+      reps.push(ciouReference(targets, predsB, idx) - ciouReference(targets, predsA, idx));
+    }
+    reps.sort((x, y) => x - y);
+    const pct = (q: number): number => {
+      const pos = q * (reps.length - 1);
+      const lo = Math.floor(pos);
+      return reps[lo]! + (reps[Math.min(lo + 1, reps.length - 1)]! - reps[lo]!) * (pos - lo);
+    };
+    expect(ciou.difference).toEqual({ estimate: ciou.b! - ciou.a!, low: pct(0.025), high: pct(0.975), level: 0.95 });
+    expect(ciou.note).toBeNull();
+    // Past the inline limit the pool runs the bootstrap: the same intervals, bit for bit.
+    const pooled = await client.call('metrics.compare', { datasetId: ds.datasetId, runIds: [ds.runId, runB], seed, samples: 40_000 });
+    const inline = await client.call('metrics.compare', { datasetId: ds.datasetId, runIds: [ds.runId, runB], seed, samples: 19_999 });
+    expect(pooled.otherMetrics[0]!.difference!.estimate).toBe(inline.otherMetrics[0]!.difference!.estimate);
+    // The CLI prints it as a second row, and every report format carries it.
+    const csv = await finishJob(client, () =>
+      client.call('reports.create', { datasetId: ds.datasetId, runIds: [ds.runId, runB], format: 'csv', out: join(root, 'refs-ciou.csv') }),
+    );
+    expect(csv.error).toBeNull();
+    const rows = readFileSync(join(root, 'refs-ciou.csv'), 'utf8').split('\n');
+    const line = rows.find((r) => r.includes(',lisa_ciou_difference,lisa-ciou difference vs refs-ciou-run,') && r.endsWith(',comparison'));
+    expect(line).toBeDefined();
+    expect(Number(line!.split(',').at(-2))).toBe(ciou.difference!.estimate);
+    for (const format of ['html', 'tex'] as const) {
+      const out = join(root, `refs-ciou.${format}`);
+      const job = await finishJob(client, () =>
+        client.call('reports.create', { datasetId: ds.datasetId, runIds: [ds.runId, runB], format, out }),
+      );
+      expect(job.error).toBeNull();
+      expect(readFileSync(out, 'utf8')).toContain(format === 'html' ? 'data-other-metric="lisa-ciou"' : 'tab:comparison-lisa-ciou');
+    }
+  });
+
+  it("leaves cIoU's difference out, saying why, where resamples draw no union in a run; gIoU is still compared", async () => {
+    const size = { w: 8, h: 6 };
+    const empty = first(0);
+    // Run A predicts 4 pixels on the first query only; every target is empty. A resample without the
+    // first query has no union in A: cIoU (0/0) is undefined there.
+    const ds = addReferringDataset(
+      engine,
+      'refs-ciou-empty',
+      [0, 1, 2].map((i) => ({ query: `q${i}`, gt: empty, pred: i === 0 ? first(4) : empty })),
+      size,
+    );
+    const runB = addSemanticRun(engine, ds.datasetId, 'refs-ciou-empty-b', new Map(ds.samples.map((s) => [s.sampleId, first(4)])), size, {
+      dropBackground: true,
+    });
+    const c = await client.call('metrics.compare', { datasetId: ds.datasetId, runIds: [ds.runId, runB] });
+    expect(c.difference).not.toBeNull();
+    const ciou = c.otherMetrics[0]!;
+    expect(ciou).toMatchObject({ metric: 'lisa-ciou', a: 0, b: 0, difference: null });
+    expect(ciou.note).toContain('some resamples drew only queries with an empty target and an empty prediction');
+  });
+
   it('pairs and resamples queries, and says so: unit "query", "queries" in the CLI text and the report captions (probe AE F2)', async () => {
     const size = { w: 8, h: 6 };
     const fg = new Uint8Array(size.w * size.h).map((_, i) => (i % size.w < 4 ? 1 : 0));

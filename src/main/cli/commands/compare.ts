@@ -26,13 +26,12 @@ function printHuman(c: Comparison): void {
   printLine(
     `dataset ${c.dataset}${c.subset === null ? '' : `, subset ${c.subset}`}: ${b} (B) vs ${a} (A) on ${c.images} ${c.unit === 'query' ? 'queries' : 'images'} (scores in %)`,
   );
-  const d = c.difference;
-  printLine(
-    table([
-      ['METRIC', 'A', 'B', 'B-A', '95% CI'],
-      [c.metric, pct(c.a), pct(c.b), d === null ? '-' : pct(d.estimate), d === null ? '-' : `[${pct(d.low)}, ${pct(d.high)}]`],
-    ]),
-  );
+  const row = (m: Pick<Comparison, 'metric' | 'a' | 'b' | 'difference'>): string[] => {
+    const d = m.difference;
+    return [m.metric, pct(m.a), pct(m.b), d === null ? '-' : pct(d.estimate), d === null ? '-' : `[${pct(d.low)}, ${pct(d.high)}]`];
+  };
+  printLine(table([['METRIC', 'A', 'B', 'B-A', '95% CI'], row(c), ...c.otherMetrics.map(row)]));
+  for (const m of c.otherMetrics) if (m.note !== null) printLine(`${m.metric}: ${m.note}`);
   printLine(
     `per ${c.unit} (${c.imageMetric}): B wins ${c.paired.wins}, ties ${c.paired.ties}, loses ${c.paired.losses}; mean difference ${pct(c.paired.meanDiff)}`,
   );

@@ -15,7 +15,7 @@ import type { Repos } from '../store/store';
 import type { ReadWorker } from '../store/readWorker/ReadWorker';
 import { checkSubsetInDataset } from '../store/repos/metricRows';
 import { sharedPool } from '../workers/pool';
-import { checkTwoRuns, intervalOf, prepareComparison, type CompareOptions, type PreparedComparison } from './comparePairs';
+import { checkTwoRuns, prepareComparison, withBootstrap, type CompareOptions, type PreparedComparison } from './comparePairs';
 import { freshRun } from './scores';
 
 export type { CompareOptions } from './comparePairs';
@@ -50,5 +50,5 @@ async function prepareHere(
 /** The interval of a bootstrap too big to run where the comparison was read: in the worker pool. */
 async function finish(prepared: PreparedComparison): Promise<Comparison> {
   if (prepared.bootstrap === null) return prepared.comparison;
-  return { ...prepared.comparison, difference: intervalOf(await sharedPool().run('compareBootstrap', prepared.bootstrap)) };
+  return withBootstrap(prepared.comparison, await sharedPool().run('compareBootstrap', prepared.bootstrap));
 }

@@ -11,14 +11,28 @@
  */
 import { pairedBootstrap, type BootstrapInterval } from './bootstrap';
 import type { ClassCounts } from './confusion';
-import { meanDifferenceStatistic, semanticDifferenceStatistic } from './datasetStatistic';
+import { cumulativeIouDifferenceStatistic, meanDifferenceStatistic, semanticDifferenceStatistic } from './datasetStatistic';
+
+/** Per paired query, each run's foreground intersection and union (pixels): what cIoU sums. */
+export interface PairCounts {
+  intersectionA: Float64Array;
+  unionA: Float64Array;
+  intersectionB: Float64Array;
+  unionB: Float64Array;
+}
 
 export type CompareBootstrapTask =
   | { kind: 'semantic'; numClasses: number; a: Float64Array; b: Float64Array; seed: number; samples: number }
-  | { kind: 'referring'; a: number[]; b: number[]; seed: number; samples: number };
+  | { kind: 'referring'; a: number[]; b: number[]; pairs: PairCounts; seed: number; samples: number };
 
-/** The interval, or the RangeError's message (no scorable pixels): errors cross threads as text. */
-export type CompareBootstrapResult = { interval: BootstrapInterval } | { refused: string };
+/** An interval, or the RangeError's message (nothing to score): errors cross threads as text. */
+export type IntervalOrRefusal = { interval: BootstrapInterval } | { refused: string };
+
+/**
+ * The compared metric's interval (or its refusal) and, in the order of the comparison's
+ * `otherMetrics`, theirs, drawn from the same resamples (the same seed).
+ */
+export type CompareBootstrapResult = IntervalOrRefusal & { others: IntervalOrRefusal[] };
 
 /** Draws × images below which the bootstrap runs where it is asked (starting a worker costs more). */
 export const INLINE_BOOTSTRAP_WORK = 200_000;
@@ -52,18 +66,43 @@ export function unpackCounts(flat: Float64Array, numClasses: number): ClassCount
 
 export function compareBootstrapNow(task: CompareBootstrapTask): CompareBootstrapResult {
   const opts = { seed: task.seed, samples: task.samples };
-  try {
-    if (task.kind === 'referring') return { interval: pairedBootstrap(task.a, task.b, meanDifferenceStatistic(task.a, task.b), opts) };
-    const a = unpackCounts(task.a, task.numClasses);
-    const b = unpackCounts(task.b, task.numClasses);
+  if (task.kind === 'referring') {
+    const { intersectionA, unionA, intersectionB, unionB } = task.pairs;
     return {
-      interval: pairedBootstrap(
+      ...refusing(() => pairedBootstrap(task.a, task.b, meanDifferenceStatistic(task.a, task.b), opts)),
+      others: [
+        refusing(() =>
+          pairedBootstrap(
+            intersectionA,
+            intersectionB,
+            cumulativeIouDifferenceStatistic(
+              { intersection: intersectionA, union: unionA },
+              { intersection: intersectionB, union: unionB },
+            ),
+            opts,
+          ),
+        ),
+      ],
+    };
+  }
+  const a = unpackCounts(task.a, task.numClasses);
+  const b = unpackCounts(task.b, task.numClasses);
+  return {
+    ...refusing(() =>
+      pairedBootstrap(
         a,
         b,
         semanticDifferenceStatistic(a, b, (s) => s.miou),
         opts,
       ),
-    };
+    ),
+    others: [],
+  };
+}
+
+function refusing(bootstrap: () => BootstrapInterval): IntervalOrRefusal {
+  try {
+    return { interval: bootstrap() };
   } catch (err) {
     if (err instanceof RangeError) return { refused: err.message };
     throw err;

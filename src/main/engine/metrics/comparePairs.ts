@@ -21,6 +21,7 @@ import {
   packCounts,
   type CompareBootstrapResult,
   type CompareBootstrapTask,
+  type IntervalOrRefusal,
 } from './compareBootstrap';
 import type { ClassCounts } from './confusion';
 import { scoresOfSum } from './datasetStatistic';
@@ -110,17 +111,22 @@ export function prepareComparison(
     bootstrapSamples: opts.samples,
     paired: differences,
     perImage,
+    otherMetrics: [] as Comparison['otherMetrics'],
   };
   const pick = <T>(values: readonly T[]): T[] => scorable.map((i) => values[i]!);
   if (task === 'referring') {
-    const iouA = paired.map((p) => pairIou(pairOf(p.a)));
-    const iouB = paired.map((p) => pairIou(pairOf(p.b)));
+    const pairsA = paired.map((p) => pairOf(p.a));
+    const pairsB = paired.map((p) => pairOf(p.b));
+    const iouA = pairsA.map(pairIou);
+    const iouB = pairsB.map(pairIou);
     const mean = (values: number[], idx: ArrayLike<number>): number => {
       let sum = 0;
       for (let k = 0; k < idx.length; k++) sum += values[idx[k]!]!;
       return sum / idx.length;
     };
     const all = paired.map((_, i) => i);
+    const counts = (pairs: Array<{ intersection: number; union: number }>, key: 'intersection' | 'union'): Float64Array =>
+      Float64Array.from(pick(pairs), (p) => p[key]);
     return withInterval(
       {
         ...base,
@@ -129,10 +135,23 @@ export function prepareComparison(
         a: paired.length > 0 ? mean(iouA, all) : null,
         b: paired.length > 0 ? mean(iouB, all) : null,
         difference: null,
+        otherMetrics: [{ metric: 'lisa-ciou', a: cumulativeIou(pairsA), b: cumulativeIou(pairsB), difference: null, note: null }],
         classes: [],
       },
       scorable.length,
-      { kind: 'referring', a: pick(iouA), b: pick(iouB), seed: opts.seed, samples: opts.samples },
+      {
+        kind: 'referring',
+        a: pick(iouA),
+        b: pick(iouB),
+        pairs: {
+          intersectionA: counts(pairsA, 'intersection'),
+          unionA: counts(pairsA, 'union'),
+          intersectionB: counts(pairsB, 'intersection'),
+          unionB: counts(pairsB, 'union'),
+        },
+        seed: opts.seed,
+        samples: opts.samples,
+      },
     );
   }
   const numClasses = fa.set.numClasses;
@@ -169,19 +188,61 @@ const UNSCORED_REASON: Record<EvaluationTask, string> = {
   referring: 'no per-image score',
 };
 
+/** LISA's cIoU, ΣI / ΣU over the pairs; null when ΣU = 0 (referring.ts referringScores). */
+function cumulativeIou(pairs: ReadonlyArray<{ intersection: number; union: number }>): number | null {
+  let i = 0;
+  let u = 0;
+  for (const p of pairs) {
+    i += p.intersection;
+    u += p.union;
+  }
+  return u > 0 ? i / u : null;
+}
+
 /** The comparison with its interval when the bootstrap is small (or there is nothing to resample), else with the task. */
 function withInterval(comparison: Comparison, n: number, task: CompareBootstrapTask): PreparedComparison {
   if (n === 0) return { comparison, bootstrap: null };
   if (n * task.samples >= INLINE_BOOTSTRAP_WORK) return { comparison, bootstrap: task };
-  return { comparison: { ...comparison, difference: intervalOf(compareBootstrapNow(task)) }, bootstrap: null };
+  return { comparison: withBootstrap(comparison, compareBootstrapNow(task)), bootstrap: null };
 }
 
-/** A bootstrap's result as the comparison's difference; a refused one in one line. */
-export function intervalOf(result: CompareBootstrapResult): Comparison['difference'] {
+/**
+ * The comparison with its bootstrap's intervals: the compared metric's (a refused one is an error in
+ * one line: nothing to compare) and the other metrics' (a refused one leaves that difference null and
+ * says why in its note, as a referring run's cIoU with no target pixels on a resample).
+ */
+export function withBootstrap(comparison: Comparison, result: CompareBootstrapResult): Comparison {
   if ('refused' in result) {
     throw new ApiError('INVALID_INPUT', `cannot bootstrap the difference: ${result.refused} (the compared images have no scorable pixels)`);
   }
-  return { ...result.interval, level: 0.95 };
+  return {
+    ...comparison,
+    difference: { ...result.interval, level: 0.95 },
+    otherMetrics: comparison.otherMetrics.map((m, k) => {
+      const r = result.others[k];
+      return r === undefined ? m : { ...m, ...otherInterval(m, r, comparison.runs) };
+    }),
+  };
+}
+
+function otherInterval(
+  m: Comparison['otherMetrics'][number],
+  r: IntervalOrRefusal,
+  runs: readonly [string, string],
+): Pick<Comparison['otherMetrics'][number], 'difference' | 'note'> {
+  if ('interval' in r) return { difference: { ...r.interval, level: 0.95 }, note: null };
+  const undefinedIn = [m.a === null ? runs[0] : null, m.b === null ? runs[1] : null].filter((x) => x !== null);
+  if (undefinedIn.length > 0)
+    return {
+      difference: null,
+      note: `${m.metric} is undefined for ${undefinedIn.join(' and ')}: every paired query has an empty target and an empty prediction there (no union to divide by)`,
+    };
+  if (/gave NaN/.test(r.refused))
+    return {
+      difference: null,
+      note: `no interval: some resamples drew only queries with an empty target and an empty prediction in a run, where ${m.metric} (total intersection / total union) is undefined`,
+    };
+  return { difference: null, note: `no interval: ${r.refused}` };
 }
 
 /** Per class, over images where both runs have a defined IoU for it (non-empty union in each). */

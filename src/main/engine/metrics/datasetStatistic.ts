@@ -220,3 +220,65 @@ export function meanDifferenceStatistic(perImageA: ArrayLike<number>, perImageB:
     return sumB / indices.length - sumA / indices.length;
   };
 }
+
+/** Sums of integers stay exact in a float64 below this, in any order. */
+const EXACT_SUM = 2 ** 53;
+
+/**
+ * B − A of LISA's cIoU (ΣI / ΣU) over the drawn pairs, from each pair's foreground intersection and
+ * union (pixel counts). The sums are of integers below 2^53 (checked), so they are exact in any order
+ * and the `byCounts` form returns the index form's value bit for bit. A draw with ΣU = 0 in a run (only
+ * empty-on-empty pairs drawn) has no cIoU: the statistic is NaN there, which the bootstrap refuses.
+ */
+export function cumulativeIouDifferenceStatistic(
+  a: { intersection: ArrayLike<number>; union: ArrayLike<number> },
+  b: { intersection: ArrayLike<number>; union: ArrayLike<number> },
+): BootstrapStatistic {
+  const n = a.intersection.length;
+  for (const arr of [a.union, b.intersection, b.union]) {
+    if (arr.length !== n) throw new RangeError(`runs cover ${n} and ${arr.length} pairs; they must be paired`);
+  }
+  const ia = Float64Array.from(a.intersection);
+  const ua = Float64Array.from(a.union);
+  const ib = Float64Array.from(b.intersection);
+  const ub = Float64Array.from(b.union);
+  let largest = 0;
+  for (const arr of [ia, ua, ib, ub]) {
+    for (const v of arr) {
+      if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`pair intersection or union ${v} is not a pixel count`);
+      largest = Math.max(largest, v);
+    }
+  }
+  // n draws of the largest count bound every sum of a replicate.
+  if (largest * n >= EXACT_SUM) throw new RangeError(`${n} pairs of up to ${largest} pixels: too many to resample exactly`);
+  const ratio = (i: number, u: number): number => (u > 0 ? i / u : NaN);
+  const byIndices = (indices: Uint32Array): number => {
+    let sia = 0;
+    let sua = 0;
+    let sib = 0;
+    let sub = 0;
+    for (let k = 0; k < indices.length; k++) {
+      const p = indices[k]!;
+      sia += ia[p]!;
+      sua += ua[p]!;
+      sib += ib[p]!;
+      sub += ub[p]!;
+    }
+    return ratio(sib, sub) - ratio(sia, sua);
+  };
+  const byCounts = (counts: Float64Array): number => {
+    let sia = 0;
+    let sua = 0;
+    let sib = 0;
+    let sub = 0;
+    for (let p = 0; p < n; p++) {
+      const times = counts[p]!;
+      sia += times * ia[p]!;
+      sua += times * ua[p]!;
+      sib += times * ib[p]!;
+      sub += times * ub[p]!;
+    }
+    return ratio(sib, sub) - ratio(sia, sua);
+  };
+  return Object.assign(byIndices, { byCounts });
+}

@@ -100,7 +100,15 @@ function comparison(c: Comparison): string {
           .join(', ')}${k.bWins > 3 ? ', …' : ''})`,
     )
     .join('; ');
-  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${pct(c.paired.meanDiff)}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}${unscored(c)}</td><td>${beat || '—'}</td></tr>`;
+  return `<tr><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(c.metric)}</code></td><td class="num">${pct(c.a)}</td><td class="num">${pct(c.b)}</td><td class="num">${interval}</td><td class="num">${pct(c.paired.meanDiff)}</td><td class="num">${c.paired.wins} / ${c.paired.ties} / ${c.paired.losses}${unscored(c)}</td><td>${beat || '—'}</td></tr>${c.otherMetrics.map((m) => otherMetric(c, m)).join('')}`;
+}
+
+/** Another dataset metric of the same comparison (cIoU beside gIoU): the same resamples; the per-image columns belong to the first row. */
+function otherMetric(c: Comparison, m: Comparison['otherMetrics'][number]): string {
+  const d = m.difference;
+  const interval = d === null ? '—' : `${pct(d.estimate)} [${pct(d.low)}, ${pct(d.high)}]`;
+  const note = m.note === null ? '' : `<br><span class="muted">${e(m.note)}</span>`;
+  return `<tr data-other-metric="${e(m.metric)}"><td>${e(c.runs[1])} − ${e(c.runs[0])}</td><td style="white-space:nowrap"><code>${e(m.metric)}</code></td><td class="num">${pct(m.a)}</td><td class="num">${pct(m.b)}</td><td class="num">${interval}${note}</td><td class="num">—</td><td class="num">—</td><td>—</td></tr>`;
 }
 
 /** The paired images left out of wins / ties / losses and of the bootstrap, and why. */

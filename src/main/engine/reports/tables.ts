@@ -120,6 +120,17 @@ export function renderCsv(model: ReportModel): string {
     row(run, c.subset, 'comparison', 'paired_b', `${c.metric} of this run over the paired ${units(c)}`, c.b);
     // Mean of the per-image differences (this run − the first) over the images both score.
     row(run, c.subset, 'comparison', 'image_mean_diff', images, c.paired.meanDiff);
+    // The dataset's other metrics (cIoU beside gIoU), over the same paired images and resamples.
+    // Their keys lead with the metric (lisa_ciou_difference, ...): one row per key and section.
+    for (const m of c.otherMetrics) {
+      const other = `${m.metric} difference vs ${c.runs[0]}`;
+      const key = (name: string): string => `${m.metric.replace(/-/g, '_')}_${name}`;
+      row(run, c.subset, 'comparison', key('difference'), other, m.difference?.estimate ?? null);
+      row(run, c.subset, 'comparison', key('difference_ci95_low'), other, m.difference?.low ?? null);
+      row(run, c.subset, 'comparison', key('difference_ci95_high'), other, m.difference?.high ?? null);
+      row(run, c.subset, 'comparison', key('paired_a'), `${m.metric} of ${c.runs[0]} over the paired ${units(c)}`, m.a);
+      row(run, c.subset, 'comparison', key('paired_b'), `${m.metric} of this run over the paired ${units(c)}`, m.b);
+    }
     // Semantic: per class, images where this run's IoU for the class beat the first run's, and the reverse.
     for (const k of c.classes) {
       row(run, c.subset, 'comparison', 'class_b_wins', `class IoU per image vs ${c.runs[0]}`, k.bWins, k);
@@ -372,7 +383,40 @@ function comparisonsTex(model: ReportModel): string[] {
     }.}`,
     '\\label{tab:comparison}',
     '\\end{table}',
+    ...otherMetricsTex(model),
   ];
+}
+
+/** The comparisons' other dataset metrics (cIoU beside gIoU): one table each, over the same paired samples and resamples. */
+function otherMetricsTex(model: ReportModel): string[] {
+  const first = model.comparisons[0]!;
+  return first.otherMetrics.flatMap((m0, k) => {
+    const label = texEscape(metricColumns(model).find((c) => c.definition === m0.metric)?.label ?? m0.metric);
+    const notes = model.comparisons.flatMap((c) => {
+      const note = c.otherMetrics[k]?.note ?? null;
+      return note === null ? [] : [`${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])}: ${texEscape(note)}`];
+    });
+    return [
+      '\\begin{table}[t]',
+      '\\centering',
+      '\\small',
+      '\\begin{tabular}{llrrrc}',
+      '\\toprule',
+      `A & B & ${label} A & ${label} B & B $-$ A & 95\\% CI \\\\`,
+      '\\midrule',
+      ...model.comparisons.map((c) => {
+        const m = c.otherMetrics[k];
+        const d = m?.difference ?? null;
+        const interval = d === null ? '--' : `[${texSigned(d.low)}, ${texSigned(d.high)}]`;
+        return `${texEscape(c.runs[0])} & ${texEscape(c.runs[1])} & ${texScore(m?.a ?? null)} & ${texScore(m?.b ?? null)} & ${d === null ? '--' : texSigned(d.estimate)} & ${interval} \\\\`;
+      }),
+      '\\bottomrule',
+      '\\end{tabular}',
+      `\\caption{Paired comparison on ${texEscape(model.dataset.name)}${subsetNote(model)}: ${label} of A and B over the same paired ${units(first)} (\\%) and the difference of \\texttt{${texEscape(m0.metric)}} (B $-$ A, points), percentile bootstrap over the same resamples (${first.bootstrapSamples}, seed ${first.seed})${notes.length === 0 ? '' : `; ${notes.join('; ')}`}.}`,
+      `\\label{tab:comparison-${m0.metric}}`,
+      '\\end{table}',
+    ];
+  });
 }
 
 function perClassTex(model: ReportModel): string[] {

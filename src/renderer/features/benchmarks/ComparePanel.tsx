@@ -65,11 +65,24 @@ export function ComparePanel({
                   {c.paired.wins} / {c.paired.ties} / {c.paired.losses}
                 </td>
               </tr>
+              {c.otherMetrics.map((m) => (
+                <tr key={m.metric} data-testid="compare-other-row">
+                  <td title="bootstrap over the same resamples">{m.metric}</td>
+                  <td className="num">{pct(m.a)}</td>
+                  <td className="num">{pct(m.b)}</td>
+                  <td className="num">{pct(m.difference?.estimate)}</td>
+                  <td className="num" title={m.note ?? undefined}>
+                    {m.difference === null ? '—' : `[${pct(m.difference.low)}, ${pct(m.difference.high)}]`}
+                  </td>
+                  <td className="num muted">—</td>
+                </tr>
+              ))}
             </tbody>
           </table>
           <p className="muted">
             {c.images} paired {c.unit === 'query' ? 'queries' : 'images'}, {c.bootstrapSamples} resamples, seed {c.seed}; wins compare{' '}
             {c.imageMetric} per {c.unit}.
+            {c.otherMetrics.map((m) => (m.note === null ? null : <span key={m.metric}> {`${m.metric}: ${m.note}.`}</span>))}
             {c.unscored.images > 0 ? (
               <span data-testid="compare-unscored">
                 {' '}

@@ -113,6 +113,9 @@ export function perImageColumnsOf(rows: readonly ImageScore[]): PerImageScores {
 export const PairedImage = ImageScore.omit({ score: true }).extend({ a: Score, b: Score, diff: Score });
 export type PairedImage = z.infer<typeof PairedImage>;
 
+/** B − A of a dataset metric and its seeded percentile bootstrap interval. */
+const ComparedInterval = z.object({ estimate: z.number(), low: z.number(), high: z.number(), level: z.number() });
+
 export const Comparison = z.object({
   dataset: z.string(),
   runs: z.tuple([z.string(), z.string()]),
@@ -137,7 +140,16 @@ export const Comparison = z.object({
   unscored: z.object({ images: z.number().int(), reason: z.string().nullable() }),
   a: Score,
   b: Score,
-  difference: z.object({ estimate: z.number(), low: z.number(), high: z.number(), level: z.number() }).nullable(),
+  difference: ComparedInterval.nullable(),
+  /**
+   * The dataset's other headline metrics, compared the same way over the same paired samples and the
+   * same resamples (same seed): `lisa-ciou` on a referring dataset (LISA and READ report it beside
+   * gIoU); none on a semantic one. `difference` is null, with `note` saying why, when a metric is
+   * undefined on all the samples or on a resample (cIoU's ΣU = 0).
+   */
+  otherMetrics: z.array(
+    z.object({ metric: z.string(), a: Score, b: Score, difference: ComparedInterval.nullable(), note: z.string().nullable() }),
+  ),
   seed: z.number().int(),
   bootstrapSamples: z.number().int(),
   /** Over images where both runs have a defined per-image score (images − unscored.images). */

@@ -7,7 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { pairedBootstrap, type BootstrapInterval } from '../../../../src/main/engine/metrics/bootstrap';
 import { perClassCounts, type ClassCounts } from '../../../../src/main/engine/metrics/confusion';
-import { meanDifferenceStatistic, semanticDifferenceStatistic } from '../../../../src/main/engine/metrics/datasetStatistic';
+import {
+  cumulativeIouDifferenceStatistic,
+  meanDifferenceStatistic,
+  semanticDifferenceStatistic,
+} from '../../../../src/main/engine/metrics/datasetStatistic';
 import { Mulberry32, mulberry32 } from '../../../../src/main/engine/metrics/prng';
 import { randomClassSubset, randomLabelMap, testRandom } from './naive';
 
@@ -296,5 +300,57 @@ describe('Mulberry32 bulk draws', () => {
         for (let k = 0; k < 50; k++) expect(closure()).toBe(fresh());
       }
     }
+  });
+});
+
+describe('cIoU difference statistic (LISA ΣI / ΣU), tallied and listed', () => {
+  const pairs = (random: () => number, n: number, big: number) =>
+    Array.from({ length: n }, () => {
+      const union = Math.floor(random() * big);
+      return { intersection: Math.floor(random() * (union + 1)), union };
+    });
+  const split = (ps: Array<{ intersection: number; union: number }>) => ({
+    intersection: ps.map((p) => p.intersection),
+    union: ps.map((p) => p.union),
+  });
+
+  it('gives the index form bit for bit from per-pair draw counts, and the plain ratio of sums', () => {
+    const random = testRandom(99);
+    for (const big of [50, 1_000_000, 2 ** 40]) {
+      const a = pairs(random, 37, big);
+      const b = pairs(random, 37, big);
+      const statistic = cumulativeIouDifferenceStatistic(split(a), split(b));
+      const next = referenceMulberry32(5);
+      for (let r = 0; r < 200; r++) {
+        const indices = Uint32Array.from({ length: 37 }, () => Math.floor(next() * 37));
+        const counts = new Float64Array(37);
+        for (const i of indices) counts[i]! += 1;
+        let [ia, ua, ib, ub] = [0, 0, 0, 0];
+        for (const i of indices) {
+          ia += a[i]!.intersection;
+          ua += a[i]!.union;
+          ib += b[i]!.intersection;
+          ub += b[i]!.union;
+        }
+        const reference = ib / ub - ia / ua;
+        expect(statistic(indices)).toBe(reference);
+        expect(statistic.byCounts!(counts)).toBe(reference);
+      }
+    }
+  });
+
+  it('is NaN on a draw with no union in a run, and refuses counts it cannot sum exactly', () => {
+    const statistic = cumulativeIouDifferenceStatistic({ intersection: [0, 3], union: [0, 4] }, { intersection: [1, 3], union: [2, 4] });
+    expect(statistic(Uint32Array.from([0, 0]))).toBeNaN();
+    expect(statistic(Uint32Array.from([1, 0]))).toBe(4 / 6 - 3 / 4);
+    expect(() => cumulativeIouDifferenceStatistic({ intersection: [0.5], union: [1] }, { intersection: [0], union: [1] })).toThrow(
+      /not a pixel count/,
+    );
+    expect(() =>
+      cumulativeIouDifferenceStatistic({ intersection: [0, 0], union: [2 ** 52, 1] }, { intersection: [0, 0], union: [1, 1] }),
+    ).toThrow(/too many to resample exactly/);
+    expect(() => cumulativeIouDifferenceStatistic({ intersection: [0], union: [1] }, { intersection: [0, 0], union: [1, 1] })).toThrow(
+      /paired/,
+    );
   });
 });
