@@ -397,6 +397,7 @@ function otherMetricsTex(model: ReportModel): string[] {
       return note === null ? [] : [`${texEscape(c.runs[1])} vs ${texEscape(c.runs[0])}: ${texEscape(note)}`];
     });
     return [
+      '',
       '\\begin{table}[t]',
       '\\centering',
       '\\small',
