@@ -82,22 +82,41 @@ export interface CamPostprocessResult {
 /** Fuse once; the pseudo label (image size) and the display map both derive from the working-size CAM. */
 export function camPostprocess(t: CamPostprocessTask): CamPostprocessResult {
   const working = fuseAtWorkingSize(t.perScale, t.workingSize);
-  const channels = working.channels;
-  const full = workingCamAtImageSize(working, t.workingSize, t.geometry, t.height, t.width);
-  // ToCo cam_to_label: background at or below the threshold; with three bands (ToCo's ignore_mid)
-  // then the ignore index at or below high and background at or below low, in that order.
-  const labelMap =
-    t.band === null
-      ? camToPseudoLabel(full.cam, channels, t.height, t.width, { present: t.present, threshold: t.threshold, classIds: t.classIds })
-      : camToPseudoLabelThreeBand(full.cam, channels, t.height, t.width, {
-          present: t.present,
-          background: t.threshold,
-          high: t.band.high,
-          low: t.band.low,
-          classIds: t.classIds,
-          ignoreIndex: t.band.ignoreIndex,
-        });
+  const labelMap = pseudoLabelAtImageSize(working, t);
   const [H, W] = t.workingSize;
-  const display = bilinearResize(working.cam, channels, H, W, t.display.height, t.display.width);
+  const display = bilinearResize(working.cam, working.channels, H, W, t.display.height, t.display.width);
   return { labelMap, display };
+}
+
+/**
+ * ToCo cam_to_label at the image size: background at or below the threshold; with three bands
+ * (ToCo's ignore_mid) then the ignore index at or below high and background at or below low, in that
+ * order. Only the present channels are taken to the image size (an image has 1-3 of VOC's 20): the
+ * others score 0 in the label's argmax, and a score of 0 is background under any threshold in
+ * [0, 1], so they never decide a pixel; each channel resizes to the same values alone as within
+ * the whole CAM (tokens/interpolate.ts planeResizer), so the label is the one of the whole CAM.
+ */
+function pseudoLabelAtImageSize(working: { cam: Float32Array; channels: number }, t: CamPostprocessTask): Uint8Array {
+  const on = t.present.flatMap((p, c) => (p ? [c] : []));
+  if (on.length === 0) return new Uint8Array(t.height * t.width);
+  const [H, W] = t.workingSize;
+  const plane = H * W;
+  let cam = working.cam;
+  if (on.length < working.channels) {
+    cam = new Float32Array(on.length * plane);
+    on.forEach((c, k) => cam.set(working.cam.subarray(c * plane, (c + 1) * plane), k * plane));
+  }
+  const full = workingCamAtImageSize({ cam, channels: on.length }, t.workingSize, t.geometry, t.height, t.width);
+  const present = on.map(() => true);
+  const classIds = on.map((c) => t.classIds[c]!);
+  return t.band === null
+    ? camToPseudoLabel(full.cam, on.length, t.height, t.width, { present, threshold: t.threshold, classIds })
+    : camToPseudoLabelThreeBand(full.cam, on.length, t.height, t.width, {
+        present,
+        background: t.threshold,
+        high: t.band.high,
+        low: t.band.low,
+        classIds,
+        ignoreIndex: t.band.ignoreIndex,
+      });
 }
