@@ -61,7 +61,9 @@ function printHuman(c: Comparison): void {
 export function registerCompare(program: Command, globals: () => GlobalOptions): void {
   program
     .command('compare')
-    .description('paired comparison of two runs: per-image wins/ties/losses and a bootstrap 95% interval of the difference')
+    .description(
+      'paired comparison of two runs: per-image wins/ties/losses and a bootstrap 95% interval of the difference (on a referring dataset, of gIoU and of cIoU)',
+    )
     .requiredOption('--dataset <dataset>', 'dataset name or id')
     .option('--runs <a,b>', 'two runs (names or ids), A first')
     .option('--run <run>', 'a run (name or id), repeated: --run A --run B (for names with commas)', collectRun)
