@@ -27,7 +27,7 @@ import type { ClassCounts } from './confusion';
 import { scoresOfSum } from './datasetStatistic';
 import type { EvaluationSample, EvaluationTask } from './evaluationSet';
 import { metricRowsStore, subsetFilter } from '../store/repos/metricRows';
-import { pairIou } from './referring';
+import { pairIou, referringScores } from './referring';
 import type { FreshRun } from './scores';
 import type { CountRow } from './sampleCounts';
 
@@ -135,7 +135,9 @@ export function prepareComparison(
         a: paired.length > 0 ? mean(iouA, all) : null,
         b: paired.length > 0 ? mean(iouB, all) : null,
         difference: null,
-        otherMetrics: [{ metric: 'lisa-ciou', a: cumulativeIou(pairsA), b: cumulativeIou(pairsB), difference: null, note: null }],
+        otherMetrics: [
+          { metric: 'lisa-ciou', a: referringScores(pairsA).ciou, b: referringScores(pairsB).ciou, difference: null, note: null },
+        ],
         classes: [],
       },
       scorable.length,
@@ -188,17 +190,6 @@ const UNSCORED_REASON: Record<EvaluationTask, string> = {
   referring: 'no per-image score',
 };
 
-/** LISA's cIoU, ΣI / ΣU over the pairs; null when ΣU = 0 (referring.ts referringScores). */
-function cumulativeIou(pairs: ReadonlyArray<{ intersection: number; union: number }>): number | null {
-  let i = 0;
-  let u = 0;
-  for (const p of pairs) {
-    i += p.intersection;
-    u += p.union;
-  }
-  return u > 0 ? i / u : null;
-}
-
 /** The comparison with its interval when the bootstrap is small (or there is nothing to resample), else with the task. */
 function withInterval(comparison: Comparison, n: number, task: CompareBootstrapTask): PreparedComparison {
   if (n === 0) return { comparison, bootstrap: null };
@@ -236,11 +227,6 @@ function otherInterval(
     return {
       difference: null,
       note: `${m.metric} is undefined for ${undefinedIn.join(' and ')}: every paired query has an empty target and an empty prediction there (no union to divide by)`,
-    };
-  if (/gave NaN/.test(r.refused))
-    return {
-      difference: null,
-      note: `no interval: some resamples drew only queries with an empty target and an empty prediction in a run, where ${m.metric} (total intersection / total union) is undefined`,
     };
   return { difference: null, note: `no interval: ${r.refused}` };
 }

@@ -228,7 +228,7 @@ const EXACT_SUM = 2 ** 53;
  * B − A of LISA's cIoU (ΣI / ΣU) over the drawn pairs, from each pair's foreground intersection and
  * union (pixel counts). The sums are of integers below 2^53 (checked), so they are exact in any order
  * and the `byCounts` form returns the index form's value bit for bit. A draw with ΣU = 0 in a run (only
- * empty-on-empty pairs drawn) has no cIoU: the statistic is NaN there, which the bootstrap refuses.
+ * empty-on-empty pairs drawn) has no cIoU: the statistic refuses it with a RangeError saying so.
  */
 export function cumulativeIouDifferenceStatistic(
   a: { intersection: ArrayLike<number>; union: ArrayLike<number> },
@@ -251,7 +251,12 @@ export function cumulativeIouDifferenceStatistic(
   }
   // n draws of the largest count bound every sum of a replicate.
   if (largest * n >= EXACT_SUM) throw new RangeError(`${n} pairs of up to ${largest} pixels: too many to resample exactly`);
-  const ratio = (i: number, u: number): number => (u > 0 ? i / u : NaN);
+  const ratio = (i: number, u: number): number => {
+    if (u > 0) return i / u;
+    throw new RangeError(
+      'some resamples drew only queries with an empty target and an empty prediction in a run, where cIoU (total intersection / total union) is undefined',
+    );
+  };
   const byIndices = (indices: Uint32Array): number => {
     let sia = 0;
     let sua = 0;

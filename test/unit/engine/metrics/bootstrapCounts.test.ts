@@ -339,9 +339,10 @@ describe('cIoU difference statistic (LISA ΣI / ΣU), tallied and listed', () =>
     }
   });
 
-  it('is NaN on a draw with no union in a run, and refuses counts it cannot sum exactly', () => {
+  it('refuses a draw with no union in a run (cIoU 0/0), and counts it cannot sum exactly', () => {
     const statistic = cumulativeIouDifferenceStatistic({ intersection: [0, 3], union: [0, 4] }, { intersection: [1, 3], union: [2, 4] });
-    expect(statistic(Uint32Array.from([0, 0]))).toBeNaN();
+    expect(() => statistic(Uint32Array.from([0, 0]))).toThrow(/empty target and an empty prediction in a run/);
+    expect(() => statistic.byCounts!(Float64Array.from([2, 0]))).toThrow(/empty target and an empty prediction in a run/);
     expect(statistic(Uint32Array.from([1, 0]))).toBe(4 / 6 - 3 / 4);
     expect(() => cumulativeIouDifferenceStatistic({ intersection: [0.5], union: [1] }, { intersection: [0], union: [1] })).toThrow(
       /not a pixel count/,
