@@ -29,10 +29,28 @@ let fx: SemanticFixture;
 let preds: Map<number, Uint8Array>;
 let runId: number;
 
-function metricRows(run: number): Array<{ rowid: number; sample_id: number; class_idx: number; tp: number; annotation_rev: string }> {
+function metricRows(run: number): Array<{ sample_id: number; class_idx: number; tp: number; annotation_rev: string }> {
   return engineInternals(engine)
-    .db.prepare('SELECT rowid, sample_id, class_idx, tp, annotation_rev FROM metric_rows WHERE run_id = ? ORDER BY sample_id, class_idx')
+    .db.prepare('SELECT sample_id, class_idx, tp, annotation_rev FROM metric_rows WHERE run_id = ? ORDER BY sample_id, class_idx')
     .all(run) as never;
+}
+
+/**
+ * The samples whose metric rows are inserted, updated or deleted from now on (temp triggers on the
+ * engine's connection, which makes every store write): equal rows written again would look unchanged.
+ */
+function watchMetricRowWrites(): () => number[] {
+  const { db } = engineInternals(engine);
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS metric_row_writes (sample_id INTEGER NOT NULL); DELETE FROM temp.metric_row_writes;');
+  for (const [event, row] of [
+    ['INSERT', 'NEW'],
+    ['UPDATE', 'NEW'],
+    ['DELETE', 'OLD'],
+  ] as const)
+    db.exec(
+      `CREATE TEMP TRIGGER IF NOT EXISTS metric_row_writes_${event.toLowerCase()} AFTER ${event} ON main.metric_rows BEGIN INSERT INTO temp.metric_row_writes VALUES (${row}.sample_id); END;`,
+    );
+  return () => db.prepare('SELECT DISTINCT sample_id FROM temp.metric_row_writes ORDER BY 1').pluck().all() as number[];
 }
 
 beforeAll(async () => {
@@ -77,9 +95,11 @@ describe('semantic evaluation through the store', () => {
 
   it('re-evaluates nothing when nothing changed, and the all-ignore image has a null image score', async () => {
     const before = metricRows(runId);
+    const written = watchMetricRowWrites();
     const done = await finishJob(client, () => client.call('metrics.evaluate', { datasetId: fx.datasetId, runId }));
     expect(done.result).toMatchObject({ computed: 0, upToDate: 12 });
     expect(metricRows(runId)).toEqual(before);
+    expect(written()).toEqual([]);
     const perImage = perImageRows(await client.call('metrics.perImage', { datasetId: fx.datasetId, runId }));
     expect(perImage).toHaveLength(12);
     expect(perImage[11]!.score).toBeNull();
@@ -122,8 +142,10 @@ describe('semantic evaluation through the store', () => {
         });
       }
     })();
+    const written = watchMetricRowWrites();
     const done = await finishJob(client, () => client.call('metrics.evaluate', { datasetId: fx.datasetId, runId }));
     expect(done.result).toMatchObject({ computed: 1, upToDate: 11 });
+    expect(written()).toEqual([target.sampleId]);
     const after = metricRows(runId);
     expect(after.filter((r) => r.sample_id !== target.sampleId)).toEqual(before.filter((r) => r.sample_id !== target.sampleId));
     expect(after.filter((r) => r.sample_id === target.sampleId)[0]!.annotation_rev).not.toBe(

@@ -10,8 +10,8 @@ import { ownerAlive, parseOwner, type JobOwner } from '../jobs/owner';
 export type HiddenTable = 'datasets' | 'runs';
 
 /** Tables of a run's rows with a rowid, and those keyed by (run_id, sample_id) without one. */
-const RUN_ROWID_TABLES = ['predictions', 'metric_rows', 'heatmaps'] as const;
-const RUN_KEYED_TABLES = ['metric_samples', 'prediction_revs'] as const;
+const RUN_ROWID_TABLES = ['predictions', 'heatmaps'] as const;
+const RUN_KEYED_TABLES = ['metric_samples', 'prediction_revs', 'metric_rows'] as const;
 
 /** hidden_by of a row being deleted starts so (then the deleting process as JSON; plain 'delete' before it was recorded). */
 export const DELETE_MARK = 'delete';

@@ -542,6 +542,64 @@ export const migrations: readonly string[] = [
         OR EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = r.id AND p.sample_id = s.id)
         OR EXISTS (SELECT 1 FROM heatmaps h WHERE h.run_id = r.id AND h.sample_id = s.id));
   `,
+  /* 18 -> 19: a run's regions and counts hang off the run alone (no index leading with sample_id) */ `
+  -- predictions_by_sample and metric_rows_by_sample took an entry on nearly every one of their pages
+  -- at each import (a run has rows for every sample, spread over the whole index), so an import
+  -- rewrote both indexes whole: ~1,100 pages each with 12 runs against ~80 in an empty workspace, and
+  -- "import predictions --eval" went from ~640 ms to ~780 ms as 50 runs piled up. They served only the
+  -- ON DELETE CASCADE from samples. A sample is deleted only with its dataset, whose runs go first
+  -- (datasets/slicedWrite.ts removeHiddenDataset, repos/datasets.ts delete), taking their rows through
+  -- run_id; so both tables are rebuilt without the sample_id foreign key and the indexes go with it.
+  -- metric_rows loses its rowid too: its key (run, sample, class) is then its only B-tree, in which a
+  -- new run's rows append. Copies every row once (~1-2 s per million on a laptop).
+  ALTER TABLE predictions RENAME TO predictions_v18;
+  CREATE TABLE predictions (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL,
+    class_idx INTEGER NOT NULL CHECK (class_idx BETWEEN 0 AND 255),
+    instance INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    rle TEXT NOT NULL,
+    area INTEGER NOT NULL,
+    score REAL,
+    UNIQUE (run_id, sample_id, class_idx, instance)
+  );
+  INSERT INTO predictions (id, run_id, sample_id, class_idx, instance, height, width, rle, area, score)
+    SELECT id, run_id, sample_id, class_idx, instance, height, width, rle, area, score FROM predictions_v18;
+  DROP TABLE predictions_v18;
+  -- The counter triggers of migrations 6 and 11, which went with the old table.
+  CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions
+    WHEN (SELECT hidden_by FROM runs WHERE id = NEW.run_id) IS NULL
+  BEGIN
+    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
+      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER prediction_revs_update AFTER UPDATE ON predictions BEGIN
+    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
+    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
+      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
+  END;
+  CREATE TRIGGER prediction_revs_delete AFTER DELETE ON predictions BEGIN
+    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
+  END;
+  ALTER TABLE metric_rows RENAME TO metric_rows_v18;
+  CREATE TABLE metric_rows (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id INTEGER NOT NULL,
+    class_idx INTEGER NOT NULL,
+    tp INTEGER NOT NULL,
+    fp INTEGER NOT NULL,
+    fn INTEGER NOT NULL,
+    gt_pixels INTEGER NOT NULL,
+    annotation_rev TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, sample_id, class_idx)
+  ) WITHOUT ROWID;
+  INSERT INTO metric_rows (run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev)
+    SELECT run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev FROM metric_rows_v18;
+  DROP TABLE metric_rows_v18;
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
@@ -679,6 +737,6 @@ export const SCHEMA_VERSION = migrations.length;
  * (11: a trigger) or add what triggers keep for faster reads (12: stale_scores and counter clocks,
  * 13: clocks per dataset, which reads do without when absent; 15: what undo restores), so a read-only workspace last written
  * at 10 is still browsed, scored and exported (16 drops counts of scored COCO results made in class order: such a
- * workspace still shows those).
+ * workspace still shows those; 19 drops a foreign key and two indexes that only deletes used).
  */
 export const READABLE_FROM = 10;

@@ -19,9 +19,9 @@ import { migrations } from './migrations';
 import type { Db } from './db';
 
 /** The structure `migrations` make (schemaFingerprint of a database migrated from empty). */
-export const SCHEMA_FINGERPRINT = '7556d7fd6c1ca9bc4f94197cc52a41b62ed7e8ab';
+export const SCHEMA_FINGERPRINT = 'cf3d1839984e8eccb8baa9e9a2310a38f20ea0ad';
 /** The text of that schema (schemaTextFingerprint of the same database): the fast check, exact for every store the migrations made. */
-export const SCHEMA_TEXT_FINGERPRINT = '878d5614cdb0d0df61cee71b48913d608fd1061b';
+export const SCHEMA_TEXT_FINGERPRINT = 'b19fe6c6701b514908d591136669e9c0b23126a2';
 
 /** Columns an edited migration named otherwise: [table, the old name, the canonical name]. */
 const RENAMED_COLUMNS: ReadonlyArray<[string, string, string]> = [
