@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { engineInternals } from '../../../src/main/engine/internals';
+import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
 import { hasCanonicalSchema } from '../../../src/main/engine/store/schemaRepair';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir, writeFolderPredictions } from '../../helpers/fixtures';
@@ -149,7 +150,7 @@ describe("a run's rows (schema 19)", () => {
     env = openTestEngine(join(t.dir, 'ws'));
     cleanups.push(() => env.engine.close());
     db = engineInternals(env.engine).db;
-    expect(db.pragma('user_version', { simple: true })).toBe(19);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(hasCanonicalSchema(db)).toBe(true);
     expect(everyRow(db)).toEqual(before);
     for (const table of ['predictions', 'metric_rows']) expect(sampleLeadingIndexes(db, table), table).toEqual([]);

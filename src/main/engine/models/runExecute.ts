@@ -176,7 +176,10 @@ async function computeSample(
   const key = sampleCacheKey(plan.fingerprint, s, gt);
   try {
     const hit = cache.get(key);
-    if (hit !== undefined) return { s, key, fromCache: true, result: decodeItemResult(hit) };
+    // An entry whose heatmaps' run rows are gone or changed is no hit: the item is computed again.
+    const cached =
+      hit === undefined ? null : decodeItemResult(hit, (run, sample, name) => deps.repos.predictions.heatmap(run, sample, name)?.data);
+    if (cached !== null) return { s, key, fromCache: true, result: cached };
     const t0 = performance.now();
     const rgb = await decodeRegisteredRgb({ path: s.imagePath, sha256: s.imageFileSha, bytes: s.imageBytes }, s.orientation);
     const sample: SampleToPredict = { ...s, rgb, groundTruth: gt };
@@ -257,7 +260,12 @@ function commitItem(
       r.regions.map((g) => ({ runId, sampleId: s.sampleId, ...g })),
     );
     for (const h of r.heatmaps) deps.repos.predictions.saveHeatmap(runId, s.sampleId, h);
-    if (!item.fromCache) cache.put(key, encodeItemResult(r), plan.model.summary.sha256, s.imageSha);
+    // The entry's heatmaps are the rows just written (models/resultCodec.ts): their bytes once, not twice.
+    if (!item.fromCache) {
+      const stored = r.heatmaps.length > 0 ? runId : null;
+      const entry = encodeItemResult(r, stored === null ? undefined : { runId, sampleId: s.sampleId });
+      cache.put(key, entry, plan.model.summary.sha256, s.imageSha, stored);
+    }
   })();
   // The WAL is copied into the database file by the read worker, not inside a later commit here.
   requestCheckpoint(deps.db);

@@ -4,7 +4,7 @@ import type { RunSummary } from '../../../shared/domain';
 import type { EngineDeps } from '../deps';
 import { liveJobOn } from '../datasets/manageCollect';
 import { hideForDelete, removeHiddenRun } from '../datasets/slicedWrite';
-import { cachedOutputsOfRun } from '../store/repos/inferenceCache';
+import { cachedOutputsInRun, cachedOutputsOfRun } from '../store/repos/inferenceCache';
 
 function requireRun(deps: EngineDeps, runId: number): RunSummary {
   const run = deps.repos.runs.get(runId);
@@ -27,8 +27,9 @@ export function renameRun(deps: EngineDeps, runId: number, name: string): RunSum
 }
 
 /**
- * A run's delete removes its predictions, heatmaps and metric rows. Cached model outputs stay: they
- * are keyed by model and image content, not by run, and make a rerun of the same model instant;
+ * A run's delete removes its predictions, heatmaps and metric rows, and the cached model outputs whose
+ * heatmaps are its rows (migration 20: a rerun computes those maps again). Other cached outputs stay:
+ * they are keyed by model and image content, not by run, and make a rerun of the same model instant;
  * deleting the model (or the images' dataset) removes them.
  */
 export function runDeletePlan(deps: EngineDeps, runId: number): DeletePlan {
@@ -42,6 +43,7 @@ export function runDeletePlan(deps: EngineDeps, runId: number): DeletePlan {
     keeps.push(`${cached} cached model outputs stay for a rerun (they go when the model${model} or the dataset is deleted)`);
   }
   const results = deps.repos.runs.resultCounts(runId);
+  const cachedHere = cachedOutputsInRun(deps.db, runId);
   return {
     kind: 'run',
     id: run.id,
@@ -50,6 +52,15 @@ export function runDeletePlan(deps: EngineDeps, runId: number): DeletePlan {
       { key: 'predictions', label: 'predictions', count: results.predictions },
       { key: 'heatmaps', label: 'heatmaps', count: results.heatmaps },
       { key: 'metricRows', label: 'metric rows', count: results.metricRows },
+      ...(cachedHere > 0
+        ? [
+            {
+              key: 'cachedOutputs',
+              label: "cached model outputs whose heatmaps are this run's (a rerun computes them again)",
+              count: cachedHere,
+            },
+          ]
+        : []),
     ],
     keeps,
     blockedBy: liveJobOn(deps.repos.jobs, { runId }),

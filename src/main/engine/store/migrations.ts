@@ -600,6 +600,21 @@ export const migrations: readonly string[] = [
     SELECT run_id, sample_id, class_idx, tp, fp, fn, gt_pixels, annotation_rev FROM metric_rows_v18;
   DROP TABLE metric_rows_v18;
   `,
+  /* 19 -> 20: a cached output's heatmaps stay in the rows of the run that computed them (models/resultCodec.ts) */ `
+  -- A probability map or a CAM set (1.5-2.5 MB an image) was written twice, as the run's heatmap and
+  -- inside its cached output: ~20% of a PP-OCR run's CPU went to the second copy and its checkpoint.
+  -- An entry made from now on keeps its heatmaps' sha256 and, here, the run whose rows hold their
+  -- bytes; that run's delete takes the entry with it (a rerun then computes the maps again). Entries
+  -- made before hold their bytes themselves and stay as they are.
+  CREATE TABLE IF NOT EXISTS cached_heatmap_runs (
+    key TEXT PRIMARY KEY REFERENCES inference_cache(key) ON DELETE CASCADE,
+    run_id INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS cached_heatmap_runs_by_run ON cached_heatmap_runs(run_id);
+  CREATE TRIGGER IF NOT EXISTS cached_heatmap_runs_run_delete AFTER DELETE ON runs BEGIN
+    DELETE FROM inference_cache WHERE key IN (SELECT key FROM cached_heatmap_runs WHERE run_id = OLD.id);
+  END;
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */

@@ -19,9 +19,9 @@ import { migrations } from './migrations';
 import type { Db } from './db';
 
 /** The structure `migrations` make (schemaFingerprint of a database migrated from empty). */
-export const SCHEMA_FINGERPRINT = 'cf3d1839984e8eccb8baa9e9a2310a38f20ea0ad';
+export const SCHEMA_FINGERPRINT = 'fa85c68f7ef086668dd5d53292acae6563e66ba1';
 /** The text of that schema (schemaTextFingerprint of the same database): the fast check, exact for every store the migrations made. */
-export const SCHEMA_TEXT_FINGERPRINT = 'b19fe6c6701b514908d591136669e9c0b23126a2';
+export const SCHEMA_TEXT_FINGERPRINT = 'fba74fa02e8c3b2eeea7d52ea4ff5263caa2763e';
 
 /** Columns an edited migration named otherwise: [table, the old name, the canonical name]. */
 const RENAMED_COLUMNS: ReadonlyArray<[string, string, string]> = [
