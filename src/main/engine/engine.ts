@@ -3,7 +3,7 @@ import type { ApiError } from '../../shared/api/errors';
 import { createDispatcher, type Dispatch, type Handlers } from './api/dispatch';
 import { mergeHandlers } from './api/mergeHandlers';
 import { applyCudaFloatPolicy } from './models/inference/cudaFloat';
-import { openStore, schemaRepairsOf, withBusyTimeout, type Db } from './store/db';
+import { openStore, schemaRepairsOf, schemaUpgradeOf, withBusyTimeout, type Db } from './store/db';
 import { memoryJobsRepo } from './store/repos/jobs';
 import { describeStoreError, isBusyError, userFacingError, type StoreState } from './jobs/faults';
 import { createRepos } from './store/store';
@@ -125,6 +125,9 @@ export function createEngine(options: EngineOptions): Engine {
   const paths = options.create === true ? createWorkspaceFolders(options.workspace) : requireWorkspace(options.workspace);
   const logger = fileLogger(paths.log, options.debug === true);
   const { db, state: store } = openStoreOrSay(paths.db, options.init === true);
+  const upgraded = schemaUpgradeOf(db);
+  if (upgraded !== null)
+    logger.info(`${paths.db}: upgraded from schema ${upgraded.from} to ${upgraded.to} in ${(upgraded.ms / 1000).toFixed(2)} s`);
   const repaired = schemaRepairsOf(db);
   if (repaired.length > 0)
     logger.info(

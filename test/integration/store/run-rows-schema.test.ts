@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { engineInternals } from '../../../src/main/engine/internals';
@@ -151,6 +152,10 @@ describe("a run's rows (schema 19)", () => {
     cleanups.push(() => env.engine.close());
     db = engineInternals(env.engine).db;
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // The upgrade copies both tables: the log says it ran and how long it took.
+    expect(readFileSync(join(t.dir, 'ws', 'tessera.log'), 'utf8')).toMatch(
+      new RegExp(`upgraded from schema 18 to ${SCHEMA_VERSION} in \\d+\\.\\d\\d s`),
+    );
     expect(hasCanonicalSchema(db)).toBe(true);
     expect(everyRow(db)).toEqual(before);
     for (const table of ['predictions', 'metric_rows']) expect(sampleLeadingIndexes(db, table), table).toEqual([]);

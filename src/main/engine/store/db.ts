@@ -59,6 +59,7 @@ function migrate(db: Db): void {
   // Every step and the repair in one transaction: a process killed during an upgrade leaves the
   // workspace at the version it had, which the build that wrote it still opens.
   if (current === SCHEMA_VERSION && hasCanonicalSchema(db)) return;
+  const t0 = performance.now();
   const repaired = alone(db, current, () =>
     db.transaction(() => {
       const prepared = current < SCHEMA_VERSION ? prepareForMigrations(db, current) : [];
@@ -72,6 +73,7 @@ function migrate(db: Db): void {
     })(),
   );
   if (repaired.length > 0) schemaRepairs.set(db, repaired);
+  if (current < SCHEMA_VERSION) schemaUpgrades.set(db, { from: current, to: SCHEMA_VERSION, ms: performance.now() - t0 });
 }
 
 /** How long an upgrade waits for other connections to the file to close (a CLI command finishing). */
@@ -108,6 +110,12 @@ function alone<T>(db: Db, from: number, upgrade: () => T): T {
 }
 
 const schemaRepairs = new WeakMap<Db, string[]>();
+const schemaUpgrades = new WeakMap<Db, { from: number; to: number; ms: number }>();
+
+/** The migrations opening this connection's store ran (from, to and how long they took; some copy whole tables); null when none ran. */
+export function schemaUpgradeOf(db: Db): { from: number; to: number; ms: number } | null {
+  return schemaUpgrades.get(db) ?? null;
+}
 
 /** What opening this connection's store changed to reach the canonical schema (store/schemaRepair.ts); empty for most stores. */
 export function schemaRepairsOf(db: Db): string[] {
