@@ -10,6 +10,8 @@ import { decodeItemResult, encodeItemResult } from '../../../src/main/engine/mod
 import { inferenceCacheRepo } from '../../../src/main/engine/store/repos/inferenceCache';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { writeSceneDataset } from '../../helpers/scenes';
+import { writeToys } from '../../../tools/toy-models';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'real-model');
 const PHOTOS = ['rocket-adobergb.jpg', 'chelsea-orient6.jpg', 'coins.png'];
@@ -146,5 +148,40 @@ describe('cached outputs of a heatmap model', () => {
     const after = await run('det-6');
     expect(after).toMatchObject({ computed: 2, cached: 1 });
     expect(outputs(after.runId)).toEqual(reference);
+  });
+
+  it('a CAM model (two maps an item, the ground truth in its key): a rerun serves both maps and the labels bit for bit', async () => {
+    const models = join(t.dir, 'toys');
+    mkdirSync(models);
+    writeToys(models, ['cam']);
+    const scenes = await writeSceneDataset(
+      join(t.dir, 'scenes'),
+      Array.from({ length: 4 }, (_, i) => ({
+        name: `s${i}`,
+        width: 96,
+        height: 72,
+        rects: [{ x: 8 + 6 * i, y: 10, w: 40, h: 30, cls: 1 + (i % 3) }],
+      })),
+    );
+    const imported = await finishJob(env.client, () =>
+      env.client.call('datasets.importFolder', { dir: scenes.images, masksDir: scenes.masks, name: 'scenes' }),
+    );
+    const scenesId = Number(imported.result?.['datasetId']);
+    const cam = (await env.client.call('models.add', { manifestPath: join(models, 'toy-colour-cam.manifest.json') })).id;
+    const camRun = async (runName: string): Promise<{ runId: number; computed: number; cached: number }> => {
+      const done = await finishJob(env.client, () =>
+        env.client.call('runs.start', { modelId: cam, datasetId: scenesId, device: 'cpu', runName }),
+      );
+      expect(done.error).toBeNull();
+      return done.result as { runId: number; computed: number; cached: number };
+    };
+    const first = await camRun('cam-1');
+    expect(first).toMatchObject({ computed: 4, cached: 0 });
+    const reference = outputs(first.runId);
+    expect(Object.values(reference).every((o) => o.maps.length === 2)).toBe(true);
+    const second = await camRun('cam-2');
+    expect(second).toMatchObject({ computed: 0, cached: 4 });
+    expect(outputs(second.runId)).toEqual(reference);
+    expect(db().prepare('SELECT COUNT(*) FROM cached_heatmap_runs WHERE run_id = ?').pluck().get(first.runId)).toBe(4);
   });
 });
