@@ -10,12 +10,12 @@ import { decodeItemResult, encodeItemResult } from '../../../src/main/engine/mod
 import { inferenceCacheRepo } from '../../../src/main/engine/store/repos/inferenceCache';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { ppocrDetManifest } from '../../helpers/ppocr';
 import { writeSceneDataset } from '../../helpers/scenes';
 import { writeToys } from '../../../tools/toy-models';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'real-model');
 const PHOTOS = ['rocket-adobergb.jpg', 'chelsea-orient6.jpg', 'coins.png'];
-const DET = join(__dirname, '..', '..', '..', 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -31,27 +31,7 @@ beforeAll(async () => {
   const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: images, name: 'photos' }));
   datasetId = Number(imp.result?.['datasetId']);
   const manifestPath = join(t.dir, 'det.manifest.json');
-  writeFileSync(
-    manifestPath,
-    JSON.stringify({
-      name: 'ppocr-v4-det',
-      kind: 'probability-map',
-      files: { model: DET },
-      input: {
-        tensor: 'x',
-        policy: 'keep-aspect',
-        size: 256,
-        multiple: 32,
-        interpolation: 'cv2-linear',
-        range: '0-1',
-        channel_order: 'BGR',
-        mean: [0.485, 0.456, 0.406],
-        std: [0.229, 0.224, 0.225],
-      },
-      outputs: { probability: 'sigmoid_0.tmp_0' },
-      params: { output_type: 'probability', threshold: 0.3 },
-    }),
-  );
+  writeFileSync(manifestPath, JSON.stringify(ppocrDetManifest()));
   modelId = (await env.client.call('models.add', { manifestPath })).id;
 });
 afterAll(async () => {

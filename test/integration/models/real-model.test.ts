@@ -13,34 +13,11 @@ import { parseNpy, toFloat32 } from '../../../src/main/engine/tensors/npy';
 import { InputSpec, geometryFromMeta } from '../../../src/shared/domain';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
+import { PPOCR_DET, ppocrDetManifest } from '../../helpers/ppocr';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'real-model');
 const PHOTOS = ['rocket-adobergb.jpg', 'chelsea-orient6.jpg', 'coins.png'];
-const DET = join(__dirname, '..', '..', '..', 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
-
-/** The manifest a researcher writes from the README for PaddleOCR's detector (kept small: limit 256). */
-function detManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'ppocr-v4-det',
-    kind: 'probability-map',
-    files: { model: DET },
-    input: {
-      tensor: 'x',
-      policy: 'keep-aspect',
-      size: 256,
-      multiple: 32,
-      interpolation: 'cv2-linear',
-      range: '0-1',
-      channel_order: 'BGR',
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-    },
-    outputs: { probability: 'sigmoid_0.tmp_0' },
-    params: { output_type: 'probability', threshold: 0.3 },
-    ...overrides,
-  };
-}
 
 let t: ReturnType<typeof tempDir>;
 let env: ReturnType<typeof openTestEngine>;
@@ -63,7 +40,7 @@ beforeAll(async () => {
   const imp = await finishJob(env.client, () => env.client.call('datasets.importFolder', { dir: images, name: 'photos' }));
   expect(imp.error).toBeNull();
   datasetId = Number(imp.result?.['datasetId']);
-  session = await ort.InferenceSession.create(DET, { executionProviders: ['cpu'] });
+  session = await ort.InferenceSession.create(PPOCR_DET, { executionProviders: ['cpu'] });
   for (const p of PHOTOS) {
     const x = parseNpy(readFileSync(join(FIXTURES, p.replace(/\.\w+$/, '.x.npy'))), p);
     const out = await session.run({ x: new ort.Tensor('float32', toFloat32(x), x.shape) });
@@ -113,7 +90,7 @@ async function run(manifestPath: string, runName: string, replace = false) {
 
 describe('a real third-party model on real photos', () => {
   it('feeds the model the tensor PaddleOCR computes from PIL pixels, for a colour-profiled, an EXIF-rotated and a grey photo', async () => {
-    const spec = InputSpec.parse(detManifest()['input']);
+    const spec = InputSpec.parse(ppocrDetManifest()['input']);
     for (const p of PHOTOS) {
       const rgb = await decodeRgb(join(FIXTURES, p));
       const ref = parseNpy(readFileSync(join(FIXTURES, p.replace(/\.\w+$/, '.x.npy'))), p);
@@ -124,7 +101,7 @@ describe('a real third-party model on real photos', () => {
   });
 
   it('matches a bare onnxruntime run within 1e-3 at model and at image resolution', async () => {
-    const { runId, result } = await run(writeManifest('det.json', detManifest()), 'det');
+    const { runId, result } = await run(writeManifest('det.json', ppocrDetManifest()), 'det');
     expect(result['computed']).toBe(3);
     const ids = await sampleIds();
     // The EXIF-rotated photo has no annotations: PIL's raw grid, as the fixture tensor.
@@ -171,11 +148,11 @@ describe('a real third-party model on real photos', () => {
 
   it('recomputes after the manifest is fixed, and never serves the old outputs from the cache', async () => {
     // A researcher first forgets PaddleOCR's BGR order, then fixes it.
-    const wrong = detManifest({ name: 'det-fix', input: { ...(detManifest()['input'] as object), channel_order: 'RGB' } });
+    const wrong = ppocrDetManifest({ name: 'det-fix', input: { ...(ppocrDetManifest()['input'] as object), channel_order: 'RGB' } });
     const path = writeManifest('det-fix.json', wrong);
     const first = await run(path, 'det-fix-1');
     expect(first.result['computed']).toBe(3);
-    writeFileSync(path, JSON.stringify(detManifest({ name: 'det-fix' })));
+    writeFileSync(path, JSON.stringify(ppocrDetManifest({ name: 'det-fix' })));
     await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(/already registered.*--replace/);
     // Same run name, other outputs: refused rather than resumed with the old ones.
     const m = await env.client.call('models.add', { manifestPath: path, replace: true });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { engineInternals } from '../../../src/main/engine/internals';
-import { SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
+import { migrations, SCHEMA_VERSION } from '../../../src/main/engine/store/migrations';
 import { hasCanonicalSchema } from '../../../src/main/engine/store/schemaRepair';
 import { finishJob, openTestEngine } from '../../helpers/engine';
 import { makeFolderDataset, tempDir, writeFolderPredictions } from '../../helpers/fixtures';
@@ -19,54 +19,28 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The two tables as schema 18 had them (a sample_id foreign key and an index on it each). */
-const SCHEMA_18 = `
-  DROP TABLE predictions;
-  CREATE TABLE predictions (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
-    class_idx INTEGER NOT NULL CHECK (class_idx BETWEEN 0 AND 255),
-    instance INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL,
-    width INTEGER NOT NULL,
-    rle TEXT NOT NULL,
-    area INTEGER NOT NULL,
-    score REAL,
-    UNIQUE (run_id, sample_id, class_idx, instance)
-  );
-  CREATE INDEX predictions_by_sample ON predictions(sample_id);
-  DROP TABLE metric_rows;
-  CREATE TABLE metric_rows (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
-    class_idx INTEGER NOT NULL,
-    tp INTEGER NOT NULL,
-    fp INTEGER NOT NULL,
-    fn INTEGER NOT NULL,
-    gt_pixels INTEGER NOT NULL,
-    annotation_rev TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, sample_id, class_idx)
-  );
-  CREATE INDEX metric_rows_by_sample ON metric_rows(sample_id);
-`;
-
-const TRIGGERS_18 = `
-  CREATE TRIGGER prediction_revs_insert AFTER INSERT ON predictions
-    WHEN (SELECT hidden_by FROM runs WHERE id = NEW.run_id) IS NULL
-  BEGIN
-    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
-      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
-  END;
-  CREATE TRIGGER prediction_revs_update AFTER UPDATE ON predictions BEGIN
-    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
-    INSERT INTO prediction_revs (run_id, sample_id, rev) VALUES (NEW.run_id, NEW.sample_id, 1)
-      ON CONFLICT (run_id, sample_id) DO UPDATE SET rev = rev + 1;
-  END;
-  CREATE TRIGGER prediction_revs_delete AFTER DELETE ON predictions BEGIN
-    UPDATE prediction_revs SET rev = rev + 1 WHERE run_id = OLD.run_id AND sample_id = OLD.sample_id;
-  END;
-`;
+/**
+ * The two tables as schema 18 had them (a sample_id foreign key and an index on it each), read from
+ * a database the first 18 migrations made: their tables, then their indexes and triggers.
+ */
+function schema18(): { tables: string; rest: string } {
+  const old = new Database(':memory:');
+  for (const step of migrations.slice(0, 18)) old.exec(step);
+  const sql = (type: string): string =>
+    (
+      old
+        .prepare(
+          `SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name IN ('predictions', 'metric_rows') AND sql IS NOT NULL ORDER BY name`,
+        )
+        .pluck()
+        .all(type) as string[]
+    )
+      .map((q) => `${q};`)
+      .join('\n');
+  const made = { tables: `DROP TABLE predictions; DROP TABLE metric_rows;\n${sql('table')}`, rest: `${sql('index')}\n${sql('trigger')}` };
+  old.close();
+  return made;
+}
 
 /** Indexes of a table whose first column is sample_id. */
 function sampleLeadingIndexes(db: Database.Database, table: string): string[] {
@@ -139,13 +113,16 @@ describe("a run's rows (schema 19)", () => {
     expect((before as { metric_rows: unknown[] }).metric_rows.length).toBeGreaterThan(12);
     // What schema 18 left: both tables with their sample_id foreign key and index, rows as they were.
     db.exec(`CREATE TEMP TABLE p AS SELECT * FROM predictions; CREATE TEMP TABLE m AS SELECT * FROM metric_rows;`);
+    const old = schema18();
     db.transaction(() => {
-      db.exec(SCHEMA_18);
+      db.exec(old.tables);
       db.exec('INSERT INTO predictions SELECT * FROM temp.p; INSERT INTO metric_rows SELECT * FROM temp.m;');
-      db.exec(TRIGGERS_18);
+      db.exec(old.rest);
     })();
     db.pragma('user_version = 18');
     expect(sampleLeadingIndexes(db, 'predictions')).toEqual(['predictions_by_sample']);
+    expect(sampleLeadingIndexes(db, 'metric_rows')).toEqual(['metric_rows_by_sample']);
+    expect(sampleForeignKeys(db, 'predictions')).toEqual(['samples']);
     await env.engine.close();
 
     env = openTestEngine(join(t.dir, 'ws'));
