@@ -4,7 +4,8 @@
  * 448x448, then `int(s * 448)` per scale) belong to the model runtime; these functions take its
  * outputs.
  */
-import { planeResizer } from './interpolate';
+import { planeResizer, resizeTaps } from './interpolate';
+import { fuseCamWasm, normalizePlanesWasm } from './wasm/kernels';
 import { assertInteger, assertTensor } from '../../../shared/pure/shape';
 
 /** ToCo's inference scales, in the order `multi_scale_cam2` visits them (1.0 first). */
@@ -38,20 +39,34 @@ export function scaledInputSize(height: number, width: number, scale: number): {
  * order given (ToCo: 1.0, 0.5, 1.5), accumulating in float32 as torch does.
  */
 export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, outW: number): Float32Array {
+  return fuse(perScale, outH, outW, false);
+}
+
+/** fuseCamScales, then normalizeCamPerClass of the result: ToCo's fused CAM at the working size. */
+export function fuseCamScalesNormalized(perScale: readonly CamAtScale[], outH: number, outW: number): Float32Array {
+  return fuse(perScale, outH, outW, true);
+}
+
+function fuse(perScale: readonly CamAtScale[], outH: number, outW: number, normalize: boolean): Float32Array {
   const first = perScale[0];
   if (first === undefined) throw new RangeError('fuseCamScales needs at least one scale');
   assertInteger('outH', outH, 1);
   assertInteger('outW', outW, 1);
   const channels = first.channels;
-  const fused = new Float32Array(channels * outH * outW);
-  const direct = new Float32Array(outH * outW);
-  const mirrored = new Float32Array(outH * outW);
   perScale.forEach((scale, s) => {
     if (scale.channels !== channels) {
       throw new RangeError(`scale ${s}: ${scale.channels} CAM channels, scale 0 has ${channels}`);
     }
     assertTensor(`scale ${s} cam`, scale.cam, [scale.channels, scale.h, scale.w]);
     assertTensor(`scale ${s} flipped cam`, scale.flipped, [scale.channels, scale.h, scale.w]);
+  });
+  const fused = new Float32Array(channels * outH * outW);
+  // The WebAssembly kernels compute the same bits (wasm/kernels.ts); a 1x1 CAM takes torch's other kernel.
+  const scales = perScale.map((s) => ({ ...s, ...resizeTaps(s.h, s.w, outH, outW) }));
+  if (perScale.every((s) => s.h * s.w > 1) && fuseCamWasm(scales, channels, outH, outW, normalize, fused)) return fused;
+  const direct = new Float32Array(outH * outW);
+  const mirrored = new Float32Array(outH * outW);
+  perScale.forEach((scale) => {
     const resize = planeResizer(scale.h, scale.w, outH, outW);
     for (let c = 0; c < channels; c++) {
       resize(scale.cam, c * scale.h * scale.w, direct, 0);
@@ -59,7 +74,7 @@ export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, out
       accumulatePair(fused, c * outH * outW, direct, mirrored, outH, outW);
     }
   });
-  return fused;
+  return normalize ? normalizeCamPerClass(fused, channels, outH, outW, fused) : fused;
 }
 
 /**
@@ -99,6 +114,7 @@ export function normalizeCamPerClass(
   assertTensor('cam', cam, [channels, h, w]);
   assertTensor('normalized cam', out, [channels, h, w]);
   const size = h * w;
+  if (normalizePlanesWasm(cam, channels, size, out)) return out;
   for (let c = 0; c < channels; c++) {
     const start = c * size;
     const end = start + size;

@@ -24,6 +24,7 @@
  * test/fixtures/interpolate/make_fixtures.py.
  */
 import { assertInteger, assertTensor } from '../../../shared/pure/shape';
+import { resizePlanesWasm, type KernelTaps } from './wasm/kernels';
 
 /** For each output index along one axis: the two source indices and the weight of the upper one. */
 export interface AxisTaps {
@@ -148,6 +149,11 @@ interface Plan {
 
 function plan(sh: number, sw: number, dh: number, dw: number): Plan {
   return { sh, sw, dh, dw, rows: torchTaps(sh, dh), cols: torchTaps(sw, dw) };
+}
+
+/** torch's taps of both axes of a `[sh, sw] -> [dh, dw]` resize, for the WebAssembly kernels (wasm/kernels.ts). */
+export function resizeTaps(sh: number, sw: number, dh: number, dw: number): { rows: KernelTaps; cols: KernelTaps } {
+  return { rows: torchTaps(sh, dh), cols: torchTaps(sw, dw) };
 }
 
 /**
@@ -287,8 +293,12 @@ function planeWriters(src: Float32Array, channels: number, p: Plan): RowWriter[]
 export function bilinearResize(src: Float32Array, channels: number, sh: number, sw: number, dh: number, dw: number): Float32Array {
   assertTensor('bilinearResize input', src, [channels, sh, sw]);
   if (sh === dh && sw === dw) return src.slice();
-  const writers = planeWriters(src, channels, plan(sh, sw, dh, dw));
+  const p = plan(sh, sw, dh, dw);
   const out = new Float32Array(channels * dh * dw);
+  // Every plane takes the generic kernel unless the tensor is also channels-last contiguous.
+  const generic = channels > 1 && sh * sw > 1;
+  if (generic && resizePlanesWasm(src, 0, channels, sh, sw, p.rows, p.cols, out, 0)) return out;
+  const writers = planeWriters(src, channels, p);
   writers.forEach((write, c) => {
     const base = c * dh * dw;
     for (let y = 0; y < dh; y++) write(y, out, base + y * dw);

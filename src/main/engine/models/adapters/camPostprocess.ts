@@ -7,8 +7,9 @@
  * so the results are the same bits.
  */
 import { camToPseudoLabel, camToPseudoLabelThreeBand } from '../../../../shared/pure/pseudoLabel';
-import { fuseCamScales, normalizeCamPerClass, type CamAtScale } from '../../tokens/cam';
-import { bilinearResize } from '../../tokens/interpolate';
+import { fuseCamScalesNormalized, type CamAtScale } from '../../tokens/cam';
+import { bilinearResize, resizeTaps } from '../../tokens/interpolate';
+import { fuseCamForRunWasm, type FusedForRun } from '../../tokens/wasm/kernels';
 import type { InputGeometry } from '../preprocess';
 import { mapToImage } from './geometry';
 
@@ -19,9 +20,7 @@ export function fuseAtWorkingSize(
 ): { cam: Float32Array; channels: number } {
   const [H, W] = workingSize;
   const channels = perScale[0]?.channels ?? 0;
-  const fused = fuseCamScales(perScale, H, W);
-  // The fused sum is this function's own: normalized in place.
-  return { cam: normalizeCamPerClass(fused, channels, H, W, fused), channels };
+  return { cam: fuseCamScalesNormalized(perScale, H, W), channels };
 }
 
 /**
@@ -81,11 +80,33 @@ export interface CamPostprocessResult {
 
 /** Fuse once; the pseudo label (image size) and the display map both derive from the working-size CAM. */
 export function camPostprocess(t: CamPostprocessTask): CamPostprocessResult {
-  const working = fuseAtWorkingSize(t.perScale, t.workingSize);
-  const labelMap = pseudoLabelAtImageSize(working, t);
   const [H, W] = t.workingSize;
+  const on = t.present.flatMap((p, c) => (p ? [c] : []));
+  const planes = fusedPlanesWasm(t);
+  if (planes !== null) return { labelMap: pseudoLabelAtImageSize(planes.kept, on, t), display: planes.display };
+  const working = fuseAtWorkingSize(t.perScale, t.workingSize);
+  const plane = H * W;
+  const present = on.length === working.channels ? working.cam : new Float32Array(on.length * plane);
+  if (present !== working.cam) on.forEach((c, k) => present.set(working.cam.subarray(c * plane, (c + 1) * plane), k * plane));
+  const labelMap = pseudoLabelAtImageSize(present, on, t);
   const display = bilinearResize(working.cam, working.channels, H, W, t.display.height, t.display.width);
   return { labelMap, display };
+}
+
+/**
+ * The display map and the present classes' working-size CAMs straight from the WebAssembly kernels
+ * (tokens/wasm/kernels.ts fuseCamForRunWasm: the other classes' 448x448 planes never leave its
+ * memory), or null where those kernels are off or bilinearResize would not take torch's generic
+ * kernel for the display map (one class, a 1x1 map, no change of size, a 1x1 CAM at some scale):
+ * the same bits either way.
+ */
+function fusedPlanesWasm(t: CamPostprocessTask): FusedForRun | null {
+  const [H, W] = t.workingSize;
+  const channels = t.perScale[0]?.channels ?? 0;
+  const { height: dh, width: dw } = t.display;
+  if (channels < 2 || H * W < 2 || (H === dh && W === dw) || t.perScale.some((s) => s.h * s.w < 2)) return null;
+  const scales = t.perScale.map((s) => ({ ...s, ...resizeTaps(s.h, s.w, H, W) }));
+  return fuseCamForRunWasm(scales, channels, H, W, resizeTaps(H, W, dh, dw), t.present);
 }
 
 /**
@@ -95,17 +116,11 @@ export function camPostprocess(t: CamPostprocessTask): CamPostprocessResult {
  * others score 0 in the label's argmax, and a score of 0 is background under any threshold in
  * [0, 1], so they never decide a pixel; each channel resizes to the same values alone as within
  * the whole CAM (tokens/interpolate.ts planeResizer), so the label is the one of the whole CAM.
+ * `planes` holds the working-size CAMs of the classes `on` lists, in that order.
  */
-function pseudoLabelAtImageSize(working: { cam: Float32Array; channels: number }, t: CamPostprocessTask): Uint8Array {
-  const on = t.present.flatMap((p, c) => (p ? [c] : []));
+function pseudoLabelAtImageSize(planes: Float32Array, on: readonly number[], t: CamPostprocessTask): Uint8Array {
   if (on.length === 0) return new Uint8Array(t.height * t.width);
-  const [H, W] = t.workingSize;
-  const plane = H * W;
-  let cam = working.cam;
-  if (on.length < working.channels) {
-    cam = new Float32Array(on.length * plane);
-    on.forEach((c, k) => cam.set(working.cam.subarray(c * plane, (c + 1) * plane), k * plane));
-  }
+  const cam = planes;
   const full = workingCamAtImageSize({ cam, channels: on.length }, t.workingSize, t.geometry, t.height, t.width);
   const present = on.map(() => true);
   const classIds = on.map((c) => t.classIds[c]!);

@@ -1,0 +1,330 @@
+/**
+ * The WebAssembly SIMD kernels of bilinear.wat, behind plain functions over Float32Arrays. Each thread
+ * that uses them (the engine, a pool worker) instantiates the module once and keeps one growing
+ * memory; a call copies its inputs in, runs, and copies its result out. Results are the JavaScript
+ * kernels' bits (interpolate.ts, cam.ts): wasmKernels.test.ts compares the two on random and
+ * adversarial inputs.
+ *
+ * `TESSERA_WASM=0` turns them off (the JavaScript kernels run instead); so does a runtime without
+ * WebAssembly SIMD.
+ */
+import { BILINEAR_WASM } from './bilinearWasm';
+
+/** The WebAssembly API used here (the engine's TypeScript libraries do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface Exports {
+  memory: WasmMemory;
+  hrows(
+    src: number,
+    sw: number,
+    rows: number,
+    n: number,
+    lo: number,
+    hi: number,
+    w0: number,
+    w1: number,
+    dw: number,
+    out: number,
+    rev: number,
+  ): void;
+  vrows(h: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number): void;
+  vpair(hd: number, hm: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number, first: number): void;
+  normalize(p: number, n: number): void;
+}
+
+/** torch's taps of one axis (interpolate.ts torchTaps). */
+export interface KernelTaps {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly wLo: Float32Array;
+  readonly wHi: Float32Array;
+}
+
+let instance: Exports | null | undefined;
+let enabled = process.env['TESSERA_WASM'] !== '0';
+
+function kernels(): Exports | null {
+  if (!enabled) return null;
+  if (instance === undefined) {
+    try {
+      const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+      if (api === undefined) throw new Error('no WebAssembly');
+      instance = new api.Instance(new api.Module(Buffer.from(BILINEAR_WASM, 'base64')), {}).exports as Exports;
+    } catch {
+      // No WebAssembly SIMD here: the JavaScript kernels compute the same values.
+      instance = null;
+    }
+  }
+  return instance;
+}
+
+/** Whether the WebAssembly kernels are in use (for benchmarks and tests). */
+export function wasmKernelsOn(): boolean {
+  return kernels() !== null;
+}
+
+/** Turns the WebAssembly kernels off or back on in this thread (benchmarks and tests compare the two). */
+export function setWasmKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** A bump allocator over the module's memory for one call: 16-byte aligned blocks, grown as needed. */
+class Arena {
+  private used = 0;
+  constructor(private readonly k: Exports) {}
+
+  /** Reserves `bytes` and returns the block's byte offset. */
+  take(bytes: number): number {
+    const at = this.used;
+    this.used += (bytes + 15) & ~15;
+    return at;
+  }
+
+  /** Grows the memory to hold every block taken; views made before this are stale after it. */
+  commit(): void {
+    const need = this.used - this.k.memory.buffer.byteLength;
+    if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
+  }
+}
+
+interface Views {
+  f32: Float32Array;
+  i32: Int32Array;
+}
+
+function views(k: Exports): Views {
+  return { f32: new Float32Array(k.memory.buffer), i32: new Int32Array(k.memory.buffer) };
+}
+
+/** Blocks for one axis's taps, filled. */
+function putTaps(v: Views, at: { lo: number; hi: number; w0: number; w1: number }, t: KernelTaps): void {
+  v.i32.set(t.lo, at.lo >> 2);
+  v.i32.set(t.hi, at.hi >> 2);
+  v.f32.set(t.wLo, at.w0 >> 2);
+  v.f32.set(t.wHi, at.w1 >> 2);
+}
+
+function takeTaps(a: Arena, n: number): { lo: number; hi: number; w0: number; w1: number } {
+  return { lo: a.take(4 * n), hi: a.take(4 * n), w0: a.take(4 * n), w1: a.take(4 * n) };
+}
+
+/** The source rows the vertical pass reads (every row some output row takes), ascending. */
+function rowsRead(rows: KernelTaps): Int32Array {
+  const seen = new Set<number>();
+  for (let i = 0; i < rows.lo.length; i++) {
+    seen.add(rows.lo[i]!);
+    seen.add(rows.hi[i]!);
+  }
+  return Int32Array.from([...seen].sort((a, b) => a - b));
+}
+
+/**
+ * torch's generic bilinear kernel (interpolate.ts genericRows) on `planes` consecutive `[sh, sw]`
+ * planes of `src` from `srcOffset`, into `[dh, dw]` planes of `out` from `outOffset`. False when the
+ * WebAssembly kernels are off (nothing written).
+ */
+export function resizePlanesWasm(
+  src: Float32Array,
+  srcOffset: number,
+  planes: number,
+  sh: number,
+  sw: number,
+  rows: KernelTaps,
+  cols: KernelTaps,
+  out: Float32Array,
+  outOffset: number,
+): boolean {
+  const k = kernels();
+  if (k === null) return false;
+  const dh = rows.lo.length;
+  const dw = cols.lo.length;
+  const read = rowsRead(rows);
+  const a = new Arena(k);
+  const colAt = takeTaps(a, dw);
+  const rowAt = takeTaps(a, dh);
+  const listAt = a.take(4 * read.length);
+  const plane = a.take(4 * sh * sw);
+  const hbuf = a.take(4 * sh * dw);
+  const result = a.take(4 * dh * dw);
+  a.commit();
+  const v = views(k);
+  putTaps(v, colAt, cols);
+  putTaps(v, rowAt, rows);
+  v.i32.set(read, listAt >> 2);
+  for (let p = 0; p < planes; p++) {
+    v.f32.set(src.subarray(srcOffset + p * sh * sw, srcOffset + (p + 1) * sh * sw), plane >> 2);
+    k.hrows(plane, sw, listAt, read.length, colAt.lo, colAt.hi, colAt.w0, colAt.w1, dw, hbuf, 0);
+    k.vrows(hbuf, rowAt.lo, rowAt.hi, rowAt.w0, rowAt.w1, dh, dw, result);
+    out.set(v.f32.subarray(result >> 2, (result >> 2) + dh * dw), outOffset + p * dh * dw);
+  }
+  return true;
+}
+
+/** One scale of ToCo's fusion for the kernels: the CAM and the flipped CAM, `[channels, h, w]`, with their taps. */
+export interface FusionScale {
+  cam: Float32Array;
+  flipped: Float32Array;
+  h: number;
+  w: number;
+  rows: KernelTaps;
+  cols: KernelTaps;
+}
+
+/**
+ * tokens/cam.ts fuseCamScales (and, with `normalize`, normalizeCamPerClass after it) into `out`
+ * `[channels, outH, outW]`: per class, the scales in order accumulate ReLU(max(cam, flipped back))
+ * in float32. False when the WebAssembly kernels are off (nothing written).
+ */
+export function fuseCamWasm(
+  scales: readonly FusionScale[],
+  channels: number,
+  outH: number,
+  outW: number,
+  normalize: boolean,
+  out: Float32Array,
+): boolean {
+  const k = kernels();
+  if (k === null) return false;
+  const a = new Arena(k);
+  const perScale = scales.map((s) => ({
+    s,
+    cols: takeTaps(a, outW),
+    rows: takeTaps(a, outH),
+    all: a.take(4 * s.h),
+    camPlane: a.take(4 * s.h * s.w),
+    flippedPlane: a.take(4 * s.h * s.w),
+    hd: a.take(4 * s.h * outW),
+    hm: a.take(4 * s.h * outW),
+  }));
+  const size = outH * outW;
+  const fused = a.take(4 * size);
+  a.commit();
+  const v = views(k);
+  for (const p of perScale) {
+    putTaps(v, p.cols, p.s.cols);
+    putTaps(v, p.rows, p.s.rows);
+    for (let y = 0; y < p.s.h; y++) v.i32[(p.all >> 2) + y] = y;
+  }
+  for (let c = 0; c < channels; c++) {
+    perScale.forEach((p, i) => {
+      const { s } = p;
+      const n = s.h * s.w;
+      v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
+      v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
+      // Every source row: an upscale reads them all, and ToCo's scales upscale.
+      k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
+      k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
+      // The first scale starts the sum (no zeroing pass).
+      k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
+    });
+    if (normalize) k.normalize(fused, size);
+    out.set(v.f32.subarray(fused >> 2, (fused >> 2) + size), c * size);
+  }
+  return true;
+}
+
+/** tokens/cam.ts normalizeCamPerClass of each `[size]` plane of `cam` into `out`. False when the kernels are off. */
+export function normalizePlanesWasm(cam: Float32Array, channels: number, size: number, out: Float32Array): boolean {
+  const k = kernels();
+  if (k === null) return false;
+  const a = new Arena(k);
+  const plane = a.take(4 * size);
+  a.commit();
+  const v = views(k);
+  for (let c = 0; c < channels; c++) {
+    v.f32.set(cam.subarray(c * size, (c + 1) * size), plane >> 2);
+    k.normalize(plane, size);
+    out.set(v.f32.subarray(plane >> 2, (plane >> 2) + size), c * size);
+  }
+  return true;
+}
+
+/** The per-class planes ToCo's fusion leaves for a `cam` run (camPostprocess.ts): the display map of every class, the working-size CAM of some. */
+export interface FusedForRun {
+  /** `[channels, dh, dw]`: each class's fused, normalized CAM resized to the display size (generic kernel). */
+  display: Float32Array;
+  /** `[kept, outH, outW]`: the fused, normalized CAM of each class `keep` marks, in class order. */
+  kept: Float32Array;
+}
+
+/**
+ * fuseCamScalesNormalized, then bilinearResize of the result to the display size, keeping the
+ * working-size planes of the classes `keep` marks only: each class is fused, normalized and resized
+ * while it sits in the module's memory, so the 448x448 planes of the other classes never leave it.
+ * Null when the kernels are off. The display resize takes torch's generic kernel, as
+ * bilinearResize does for a map of more than one channel and more than one pixel: callers check that.
+ */
+export function fuseCamForRunWasm(
+  scales: readonly FusionScale[],
+  channels: number,
+  outH: number,
+  outW: number,
+  display: { rows: KernelTaps; cols: KernelTaps },
+  keep: readonly boolean[],
+): FusedForRun | null {
+  const k = kernels();
+  if (k === null) return null;
+  const dh = display.rows.lo.length;
+  const dw = display.cols.lo.length;
+  const read = rowsRead(display.rows);
+  const a = new Arena(k);
+  const perScale = scales.map((s) => ({
+    s,
+    cols: takeTaps(a, outW),
+    rows: takeTaps(a, outH),
+    all: a.take(4 * s.h),
+    camPlane: a.take(4 * s.h * s.w),
+    flippedPlane: a.take(4 * s.h * s.w),
+    hd: a.take(4 * s.h * outW),
+    hm: a.take(4 * s.h * outW),
+  }));
+  const size = outH * outW;
+  const fused = a.take(4 * size);
+  const dCols = takeTaps(a, dw);
+  const dRows = takeTaps(a, dh);
+  const dList = a.take(4 * read.length);
+  const dBuf = a.take(4 * outH * dw);
+  const dOut = a.take(4 * dh * dw);
+  a.commit();
+  const v = views(k);
+  for (const p of perScale) {
+    putTaps(v, p.cols, p.s.cols);
+    putTaps(v, p.rows, p.s.rows);
+    for (let y = 0; y < p.s.h; y++) v.i32[(p.all >> 2) + y] = y;
+  }
+  putTaps(v, dCols, display.cols);
+  putTaps(v, dRows, display.rows);
+  v.i32.set(read, dList >> 2);
+  const out: FusedForRun = {
+    display: new Float32Array(channels * dh * dw),
+    kept: new Float32Array(keep.filter(Boolean).length * size),
+  };
+  let kept = 0;
+  for (let c = 0; c < channels; c++) {
+    perScale.forEach((p, i) => {
+      const { s } = p;
+      const n = s.h * s.w;
+      v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
+      v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
+      k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
+      k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
+      // The first scale starts the sum (no zeroing pass).
+      k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
+    });
+    k.normalize(fused, size);
+    k.hrows(fused, outW, dList, read.length, dCols.lo, dCols.hi, dCols.w0, dCols.w1, dw, dBuf, 0);
+    k.vrows(dBuf, dRows.lo, dRows.hi, dRows.w0, dRows.w1, dh, dw, dOut);
+    out.display.set(v.f32.subarray(dOut >> 2, (dOut >> 2) + dh * dw), c * dh * dw);
+    if (keep[c] === true) out.kept.set(v.f32.subarray(fused >> 2, (fused >> 2) + size), kept++ * size);
+  }
+  return out;
+}
