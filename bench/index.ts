@@ -1,5 +1,5 @@
 // npm run bench: every hot path against a baseline measured in the same run. Select with args:
-//   npm run bench -- models models-real eval import import-folder rle annotate gallery cli-start cam-sweep bootstrap
+//   npm run bench -- models models-real eval import import-folder rle annotate gallery cli-start cam-sweep cam-fuse bootstrap
 import './builtWorkers';
 import { cpus } from 'node:os';
 
@@ -15,6 +15,7 @@ const all: Record<string, () => Promise<{ [k: string]: unknown }>> = {
   gallery: () => import('./gallery'),
   'cli-start': () => import('./cliStart'),
   'cam-sweep': () => import('./camSweep'),
+  'cam-fuse': () => import('./camFuse'),
   bootstrap: () => import('./bootstrap'),
 };
 
@@ -22,7 +23,20 @@ const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names =
   wanted.length > 0
     ? wanted
-    : ['import', 'import-folder', 'rle', 'eval', 'models', 'models-real', 'annotate', 'gallery', 'cli-start', 'cam-sweep', 'bootstrap'];
+    : [
+        'import',
+        'import-folder',
+        'rle',
+        'eval',
+        'models',
+        'models-real',
+        'annotate',
+        'gallery',
+        'cli-start',
+        'cam-sweep',
+        'cam-fuse',
+        'bootstrap',
+      ];
 console.log(`Tessera benchmarks on ${process.platform}-${process.arch}, Node ${process.version}, ${cpus().length} CPUs`);
 for (const name of names) {
   const load = all[name];

@@ -120,8 +120,13 @@ function fusedPlanesWasm(t: CamPostprocessTask): FusedForRun | null {
  */
 function pseudoLabelAtImageSize(planes: Float32Array, on: readonly number[], t: CamPostprocessTask): Uint8Array {
   if (on.length === 0) return new Uint8Array(t.height * t.width);
-  const cam = planes;
-  const full = workingCamAtImageSize({ cam, channels: on.length }, t.workingSize, t.geometry, t.height, t.width);
+  const [H, W] = t.workingSize;
+  // An image of the working size with no geometry to undo takes the planes as they are (a resize
+  // to the same size is a copy).
+  const same = t.geometry === null && H === t.height && W === t.width;
+  const full = same
+    ? { cam: planes }
+    : workingCamAtImageSize({ cam: planes, channels: on.length }, t.workingSize, t.geometry, t.height, t.width);
   const present = on.map(() => true);
   const classIds = on.map((c) => t.classIds[c]!);
   return t.band === null
