@@ -165,19 +165,23 @@ async function measure(c: Case): Promise<void> {
       [manifest.input.tensor]: new ort.Tensor('float32', x.data, x.dims),
     });
     const file = manifest.files['model'] as string;
-    const sessions = [
-      await ort.InferenceSession.create(file, { executionProviders: ['cpu'] }),
-      await ort.InferenceSession.create(file, { executionProviders: ['cpu'], ...SESSION_THREADING }),
-    ];
-    for (const session of sessions) await session.run(feed(tensors[0]!), [output]);
-    const loop = (session: ort.InferenceSession): Promise<Timed> =>
-      timed(async () => {
-        for (const x of tensors) await session.run(feed(x), [output]);
-      });
+    // Each side runs alone in the process: a bare loop's session is made (its first run excluded)
+    // and released around it, as a script's would be gone while Tessera runs.
+    const loop = async (options: ort.InferenceSession.SessionOptions): Promise<Timed> => {
+      const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], ...options });
+      try {
+        await session.run(feed(tensors[0]!), [output]);
+        return await timed(async () => {
+          for (const x of tensors) await session.run(feed(x), [output]);
+        });
+      } finally {
+        await session.release();
+      }
+    };
     const bareSame: Timed[] = [];
     const bareLoop = async (): Promise<Timed> => {
-      const t = await loop(sessions[0]!);
-      bareSame.push(await loop(sessions[1]!));
+      const t = await loop({});
+      bareSame.push(await loop(SESSION_THREADING));
       return t;
     };
 
@@ -211,7 +215,6 @@ async function measure(c: Case): Promise<void> {
       // Bare loops before and after each run: this machine's speed drifts.
       bare.push(await bareLoop());
     }
-    for (const session of sessions) await session.release();
 
     const n = photos.length;
     const pad = ''.padEnd(36);
