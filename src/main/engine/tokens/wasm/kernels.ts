@@ -179,6 +179,53 @@ export interface FusionScale {
   cols: KernelTaps;
 }
 
+/** The blocks of one fusion in the module's memory: taken before `Arena.commit`, filled after it. */
+interface FusionBlocks {
+  /** The `[outH, outW]` plane a class is fused into. */
+  fused: number;
+  /** Writes the taps (once, after the commit). */
+  fill(v: Views): void;
+  /** Fuses class `c` over every scale into `fused`. */
+  fuseClass(v: Views, c: number): void;
+}
+
+function takeFusion(k: Exports, a: Arena, scales: readonly FusionScale[], outH: number, outW: number): FusionBlocks {
+  const perScale = scales.map((s) => ({
+    s,
+    cols: takeTaps(a, outW),
+    rows: takeTaps(a, outH),
+    all: a.take(4 * s.h),
+    camPlane: a.take(4 * s.h * s.w),
+    flippedPlane: a.take(4 * s.h * s.w),
+    hd: a.take(4 * s.h * outW),
+    hm: a.take(4 * s.h * outW),
+  }));
+  const fused = a.take(4 * outH * outW);
+  return {
+    fused,
+    fill(v) {
+      for (const p of perScale) {
+        putTaps(v, p.cols, p.s.cols);
+        putTaps(v, p.rows, p.s.rows);
+        for (let y = 0; y < p.s.h; y++) v.i32[(p.all >> 2) + y] = y;
+      }
+    },
+    fuseClass(v, c) {
+      perScale.forEach((p, i) => {
+        const { s } = p;
+        const n = s.h * s.w;
+        v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
+        v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
+        // Every source row: an upscale reads them all, and ToCo's scales upscale.
+        k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
+        k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
+        // The first scale starts the sum (no zeroing pass).
+        k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
+      });
+    },
+  };
+}
+
 /**
  * tokens/cam.ts fuseCamScales (and, with `normalize`, normalizeCamPerClass after it) into `out`
  * `[channels, outH, outW]`: per class, the scales in order accumulate ReLU(max(cam, flipped back))
@@ -195,39 +242,16 @@ export function fuseCamWasm(
   const k = kernels();
   if (k === null) return false;
   const a = new Arena(k);
-  const perScale = scales.map((s) => ({
-    s,
-    cols: takeTaps(a, outW),
-    rows: takeTaps(a, outH),
-    all: a.take(4 * s.h),
-    camPlane: a.take(4 * s.h * s.w),
-    flippedPlane: a.take(4 * s.h * s.w),
-    hd: a.take(4 * s.h * outW),
-    hm: a.take(4 * s.h * outW),
-  }));
-  const size = outH * outW;
-  const fused = a.take(4 * size);
+  const fusion = takeFusion(k, a, scales, outH, outW);
   a.commit();
   const v = views(k);
-  for (const p of perScale) {
-    putTaps(v, p.cols, p.s.cols);
-    putTaps(v, p.rows, p.s.rows);
-    for (let y = 0; y < p.s.h; y++) v.i32[(p.all >> 2) + y] = y;
-  }
+  fusion.fill(v);
+  const size = outH * outW;
+  const at = fusion.fused >> 2;
   for (let c = 0; c < channels; c++) {
-    perScale.forEach((p, i) => {
-      const { s } = p;
-      const n = s.h * s.w;
-      v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
-      v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
-      // Every source row: an upscale reads them all, and ToCo's scales upscale.
-      k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
-      k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
-      // The first scale starts the sum (no zeroing pass).
-      k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
-    });
-    if (normalize) k.normalize(fused, size);
-    out.set(v.f32.subarray(fused >> 2, (fused >> 2) + size), c * size);
+    fusion.fuseClass(v, c);
+    if (normalize) k.normalize(fusion.fused, size);
+    out.set(v.f32.subarray(at, at + size), c * size);
   }
   return true;
 }
@@ -277,18 +301,7 @@ export function fuseCamForRunWasm(
   const dw = display.cols.lo.length;
   const read = rowsRead(display.rows);
   const a = new Arena(k);
-  const perScale = scales.map((s) => ({
-    s,
-    cols: takeTaps(a, outW),
-    rows: takeTaps(a, outH),
-    all: a.take(4 * s.h),
-    camPlane: a.take(4 * s.h * s.w),
-    flippedPlane: a.take(4 * s.h * s.w),
-    hd: a.take(4 * s.h * outW),
-    hm: a.take(4 * s.h * outW),
-  }));
-  const size = outH * outW;
-  const fused = a.take(4 * size);
+  const fusion = takeFusion(k, a, scales, outH, outW);
   const dCols = takeTaps(a, dw);
   const dRows = takeTaps(a, dh);
   const dList = a.take(4 * read.length);
@@ -296,35 +309,24 @@ export function fuseCamForRunWasm(
   const dOut = a.take(4 * dh * dw);
   a.commit();
   const v = views(k);
-  for (const p of perScale) {
-    putTaps(v, p.cols, p.s.cols);
-    putTaps(v, p.rows, p.s.rows);
-    for (let y = 0; y < p.s.h; y++) v.i32[(p.all >> 2) + y] = y;
-  }
+  fusion.fill(v);
   putTaps(v, dCols, display.cols);
   putTaps(v, dRows, display.rows);
   v.i32.set(read, dList >> 2);
+  const size = outH * outW;
+  const at = fusion.fused >> 2;
   const out: FusedForRun = {
     display: new Float32Array(channels * dh * dw),
     kept: new Float32Array(keep.filter(Boolean).length * size),
   };
   let kept = 0;
   for (let c = 0; c < channels; c++) {
-    perScale.forEach((p, i) => {
-      const { s } = p;
-      const n = s.h * s.w;
-      v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
-      v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
-      k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
-      k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
-      // The first scale starts the sum (no zeroing pass).
-      k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
-    });
-    k.normalize(fused, size);
-    k.hrows(fused, outW, dList, read.length, dCols.lo, dCols.hi, dCols.w0, dCols.w1, dw, dBuf, 0);
+    fusion.fuseClass(v, c);
+    k.normalize(fusion.fused, size);
+    k.hrows(fusion.fused, outW, dList, read.length, dCols.lo, dCols.hi, dCols.w0, dCols.w1, dw, dBuf, 0);
     k.vrows(dBuf, dRows.lo, dRows.hi, dRows.w0, dRows.w1, dh, dw, dOut);
     out.display.set(v.f32.subarray(dOut >> 2, (dOut >> 2) + dh * dw), c * dh * dw);
-    if (keep[c] === true) out.kept.set(v.f32.subarray(fused >> 2, (fused >> 2) + size), kept++ * size);
+    if (keep[c] === true) out.kept.set(v.f32.subarray(at, at + size), kept++ * size);
   }
   return out;
 }
