@@ -58,7 +58,7 @@ function ours(items: CamAtScale[][]): { ms: number; sha256: string } {
 export async function benchCamFuse(): Promise<void> {
   console.log(`\n== cam-fuse: ToCo's CAM fusion, ${IMAGES} images x ${CHANNELS} classes x 3 scales + flips to ${SIZE}x${SIZE}, min-max ==`);
   const rand = random(11);
-  const items: CamAtScale[][] = Array.from({ length: IMAGES }, () =>
+  const items: Array<Array<CamAtScale & { flipped: Float32Array }>> = Array.from({ length: IMAGES }, () =>
     SIDES.map((side) => ({
       cam: Float32Array.from({ length: CHANNELS * side * side }, () => Math.fround(rand() * 4 - 1)),
       flipped: Float32Array.from({ length: CHANNELS * side * side }, () => Math.fround(rand() * 4 - 1)),

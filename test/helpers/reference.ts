@@ -53,7 +53,7 @@ export function refArgmax(values: ArrayLike<number>, c: number, plane: number): 
  * resized to int(s*W), its CAM and the CAM of its flip, each resized to W, the flip un-flipped, max,
  * ReLU, sum over scales, per-class (cam - min) / (max(cam - min) + 1e-5). Square W x W inputs.
  */
-export function refTocoCam(x: Float64Array, W: number): Float64Array {
+export function refTocoCam(x: Float64Array, W: number, flip = true): Float64Array {
   const fused = new Float64Array(3 * W * W);
   for (const s of [1, 0.5, 1.5]) {
     const size = Math.floor(W * s);
@@ -81,12 +81,15 @@ export function refTocoCam(x: Float64Array, W: number): Float64Array {
       return cam;
     };
     const up = refBilinear(camOf(false), 3, g, g, W, W);
-    const upFlipped = refBilinear(camOf(true), 3, g, g, W, W);
+    // Without the flip (params.flip false) each scale adds ReLU of the CAM alone.
+    const upFlipped = flip ? refBilinear(camOf(true), 3, g, g, W, W) : null;
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < W; y++) {
         for (let xx = 0; xx < W; xx++) {
           const i = c * W * W + y * W + xx;
-          fused[i] = (fused[i] as number) + Math.max(0, Math.max(up[i] as number, upFlipped[c * W * W + y * W + (W - 1 - xx)] as number));
+          const best =
+            upFlipped === null ? (up[i] as number) : Math.max(up[i] as number, upFlipped[c * W * W + y * W + (W - 1 - xx)] as number);
+          fused[i] = (fused[i] as number) + Math.max(0, best);
         }
       }
     }

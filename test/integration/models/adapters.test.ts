@@ -7,7 +7,7 @@ import { finishJob, openTestEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset, type Rect } from '../../helpers/scenes';
 import { planes, refArgmax, refBilinear, refTocoCam } from '../../helpers/reference';
-import { decodeRawCams, fusedCamAtImageSize } from '../../../src/main/engine/models/adapters/cam';
+import { decodeRawCams, encodeRawCams, fusedCamAtImageSize } from '../../../src/main/engine/models/adapters/cam';
 import { engineInternals } from '../../../src/main/engine/internals';
 
 let t: ReturnType<typeof tempDir>;
@@ -228,6 +228,53 @@ describe('model adapters against independent computations', () => {
       const scores = await env.client.call('metrics.scores', { datasetId: d.datasetId, runId: id });
       expect(scores.semantic?.per_class.map((c) => c.iou)).toEqual(refIous(pred));
     }
+  });
+});
+
+describe('cam without the flip', () => {
+  it('params.flip false: one input per scale, raw CAMs stored without a flipped half, fused as ReLU(resize(cam))', async () => {
+    const W = 448;
+    const d = await dataset('cam-noflip', [
+      {
+        name: 'n1',
+        width: W,
+        height: W,
+        rects: [
+          { x: 0, y: 0, w: 160, h: W, cls: 1 },
+          { x: 160, y: 0, w: 288, h: W, cls: 3 },
+        ],
+      },
+    ]);
+    const manifest = JSON.parse(readFileSync(join(modelsDir, 'toy-colour-cam.manifest.json'), 'utf8')) as {
+      name: string;
+      params: Record<string, unknown>;
+    };
+    manifest.name = 'toy-colour-cam-noflip';
+    manifest.params['flip'] = false;
+    writeFileSync(join(modelsDir, 'toy-colour-cam-noflip.manifest.json'), JSON.stringify(manifest));
+    const callsBefore = engineInternals(env.engine).inference.runCalls;
+    const { runId } = await runModel('toy-colour-cam-noflip', d.datasetId);
+    expect(engineInternals(env.engine).inference.runCalls - callsBefore).toBe(3);
+    const imageId = (await imageIds(d.datasetId)).get('n1') as number;
+    const sampleId = engineInternals(env.engine).repos.images.semanticSampleId(imageId) as number;
+    const raw = engineInternals(env.engine).repos.predictions.heatmap(runId, sampleId, 'cam_raw');
+    expect(raw?.meta['flipped']).toBe(false);
+    // 3 channels at 28, 14 and 42 cells square, one CAM each.
+    expect(raw?.data.byteLength).toBe(4 * 3 * (28 * 28 + 14 * 14 + 42 * 42));
+    const cams = decodeRawCams(raw!.data, raw!.meta);
+    expect(cams.perScale.map((s) => s.flipped)).toEqual([null, null, null]);
+    const ours = fusedCamAtImageSize(cams, W, W);
+    // (The toy's CAM is per 16x16 patch, so with or without the flip it is the same up to rounding;
+    // tokens/cam.test.ts tells the two rules apart bit for bit.)
+    const ref = refTocoCam(planes(d.rgb.get('n1') as Uint8Array, W, W), W, false);
+    expect(ref.reduce((m, v, i) => Math.max(m, Math.abs((ours.cam[i] as number) - v)), 0)).toBeLessThan(1e-4);
+
+    // A run stored before adapter version 4 has no `flipped` field and a pair per scale: still read as pairs.
+    const pairs = encodeRawCams({ ...cams, perScale: cams.perScale.map((s) => ({ ...s, flipped: s.cam })) });
+    const { flipped: _dropped, ...oldMeta } = pairs.meta;
+    const old = decodeRawCams(pairs.data, oldMeta);
+    expect(old.perScale.map((s) => s.flipped?.length)).toEqual(cams.perScale.map((s) => s.cam.length));
+    expect(Buffer.from(old.perScale[2]!.flipped!.buffer).equals(Buffer.from(cams.perScale[2]!.cam.buffer))).toBe(true);
   });
 });
 

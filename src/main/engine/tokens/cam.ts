@@ -15,8 +15,11 @@ export const TOCO_CAM_SCALES: readonly number[] = [1.0, 0.5, 1.5];
 export interface CamAtScale {
   /** `[channels, h, w]`, the model's `cam` output for the image at this scale. */
   cam: Float32Array;
-  /** `[channels, h, w]`, the same output for the horizontally flipped image (still flipped). */
-  flipped: Float32Array;
+  /**
+   * `[channels, h, w]`, the same output for the horizontally flipped image (still flipped); null when
+   * the model saw no flipped image (`params.flip` false).
+   */
+  flipped: Float32Array | null;
   channels: number;
   h: number;
   w: number;
@@ -35,8 +38,9 @@ export function scaledInputSize(height: number, width: number, scale: number): {
  * resized to outH x outW (448x448 in ToCo): ToCo utils/camutils.py multi_scale_cam2 —
  * `F.interpolate(_cam, size=(h,w), mode='bilinear', align_corners=False)`, then
  * `torch.max(_cam[:b], _cam[b:].flip(-1))`, `F.relu`, `torch.sum(torch.stack(cam_list), dim=0)`.
- * The flipped CAM is resized before it is flipped back, in that order. Scales are summed in the
- * order given (ToCo: 1.0, 0.5, 1.5), accumulating in float32 as torch does.
+ * The flipped CAM is resized before it is flipped back, in that order. A scale without a flipped
+ * CAM adds ReLU(cam) (torch: `F.relu(F.interpolate(...))`). Scales are summed in the order given
+ * (ToCo: 1.0, 0.5, 1.5), accumulating in float32 as torch does.
  */
 export function fuseCamScales(perScale: readonly CamAtScale[], outH: number, outW: number): Float32Array {
   return fuse(perScale, outH, outW, false);
@@ -58,7 +62,7 @@ function fuse(perScale: readonly CamAtScale[], outH: number, outW: number, norma
       throw new RangeError(`scale ${s}: ${scale.channels} CAM channels, scale 0 has ${channels}`);
     }
     assertTensor(`scale ${s} cam`, scale.cam, [scale.channels, scale.h, scale.w]);
-    assertTensor(`scale ${s} flipped cam`, scale.flipped, [scale.channels, scale.h, scale.w]);
+    if (scale.flipped !== null) assertTensor(`scale ${s} flipped cam`, scale.flipped, [scale.channels, scale.h, scale.w]);
   });
   const fused = new Float32Array(channels * outH * outW);
   // The WebAssembly kernels compute the same bits (wasm/kernels.ts); a 1x1 CAM takes torch's other kernel.
@@ -70,6 +74,10 @@ function fuse(perScale: readonly CamAtScale[], outH: number, outW: number, norma
     const resize = planeResizer(scale.h, scale.w, outH, outW);
     for (let c = 0; c < channels; c++) {
       resize(scale.cam, c * scale.h * scale.w, direct, 0);
+      if (scale.flipped === null) {
+        accumulateRelu(fused, c * outH * outW, direct);
+        continue;
+      }
       resize(scale.flipped, c * scale.h * scale.w, mirrored, 0);
       accumulatePair(fused, c * outH * outW, direct, mirrored, outH, outW);
     }
@@ -93,6 +101,14 @@ function accumulatePair(fused: Float32Array, offset: number, direct: Float32Arra
       const best = d > m ? d : m;
       fused[at + x] = fused[at + x]! + (best > 0 ? best : 0);
     }
+  }
+}
+
+/** fused += ReLU(direct) over one plane at `offset` (a scale without a flip). */
+function accumulateRelu(fused: Float32Array, offset: number, direct: Float32Array): void {
+  for (let i = 0; i < direct.length; i++) {
+    const d = direct[i]!;
+    fused[offset + i] = fused[offset + i]! + (d > 0 ? d : 0);
   }
 }
 

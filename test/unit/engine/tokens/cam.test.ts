@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuseCamScales, normalizeCamPerClass, scaledInputSize } from '../../../../src/main/engine/tokens/cam';
-import { planeResizer } from '../../../../src/main/engine/tokens/interpolate';
+import { bilinearResize, planeResizer } from '../../../../src/main/engine/tokens/interpolate';
+import { setWasmKernels } from '../../../../src/main/engine/tokens/wasm/kernels';
 import { maxAbsDiff, randomTensor, referenceResize, seededRandom } from './reference';
 
 describe('fuseCamScales (ToCo multi_scale_cam2)', () => {
@@ -51,6 +52,46 @@ describe('fuseCamScales (ToCo multi_scale_cam2)', () => {
       }
     }
     expect(maxAbsDiff(fuseCamScales(scales, outH, outW), expected)).toBeLessThan(1e-5);
+  });
+
+  it('without a flip (params.flip false) sums ReLU(resize(cam)) per scale, bit for bit, with either kernel', () => {
+    // torch: F.relu(F.interpolate(cam, (h, w), mode='bilinear', align_corners=False)) summed over the
+    // scales in float32; bilinearResize is torch's resize bit for bit (interpolateTorch.test.ts).
+    const random = seededRandom(23);
+    const channels = 4;
+    const [outH, outW] = [61, 47];
+    const scales = [
+      { h: 8, w: 6 },
+      { h: 4, w: 3 },
+      { h: 12, w: 9 },
+    ].map(({ h, w }) => ({ cam: randomTensor(random, channels * h * w, -2, 3), flipped: null, channels, h, w }));
+    const expected = new Float32Array(channels * outH * outW);
+    for (const s of scales) {
+      const up = bilinearResize(s.cam, channels, s.h, s.w, outH, outW);
+      for (let i = 0; i < expected.length; i++) expected[i] = expected[i]! + Math.max(0, up[i]!);
+    }
+    for (const wasm of [true, false]) {
+      setWasmKernels(wasm);
+      try {
+        const fused = fuseCamScales(scales, outH, outW);
+        expect(Buffer.from(fused.buffer).equals(Buffer.from(expected.buffer)), `wasm ${wasm}`).toBe(true);
+      } finally {
+        setWasmKernels(true);
+      }
+    }
+    // The rule before adapter version 4 paired each CAM with its own mirror image: the max with the
+    // mirror's resize differs from the plain resize in the last bit at places, so this test tells the two apart.
+    const mirror = (s: (typeof scales)[number]): Float32Array => {
+      const m = new Float32Array(s.cam.length);
+      for (let r = 0; r < channels * s.h; r++) for (let x = 0; x < s.w; x++) m[r * s.w + x] = s.cam[r * s.w + s.w - 1 - x]!;
+      return m;
+    };
+    const paired = fuseCamScales(
+      scales.map((s) => ({ ...s, flipped: mirror(s) })),
+      outH,
+      outW,
+    );
+    expect(Buffer.from(paired.buffer).equals(Buffer.from(expected.buffer))).toBe(false);
   });
 
   it('refuses scales whose channel counts differ', () => {

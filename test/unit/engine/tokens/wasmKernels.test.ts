@@ -180,10 +180,10 @@ describe('the halfway sums that need the scalar fma', () => {
 });
 
 describe('ToCo fusion with the WebAssembly kernels', () => {
-  function cams(kind: Kind, channels: number, sizes: Array<[number, number]>, seed: number): CamAtScale[] {
+  function cams(kind: Kind, channels: number, sizes: Array<[number, number]>, seed: number, flip = true): CamAtScale[] {
     return sizes.map(([h, w], s) => ({
       cam: values(kind, channels * h * w, seed + 2 * s),
-      flipped: values(kind, channels * h * w, seed + 2 * s + 1),
+      flipped: flip ? values(kind, channels * h * w, seed + 2 * s + 1) : null,
       channels,
       h,
       w,
@@ -220,11 +220,14 @@ describe('ToCo fusion with the WebAssembly kernels', () => {
         },
       ];
       cases.forEach((c, k) => {
-        const raw = cams(kind, c.channels, c.sizes, 7 + 10 * k);
-        const fused = bothWays(() => fuseCamScales(raw, ...c.out));
-        expect(bitDiffs(fused.js, fused.wasm), `case ${k} fused`).toEqual([]);
-        const normalized = bothWays(() => fuseCamScalesNormalized(raw, ...c.out));
-        expect(bitDiffs(normalized.js, normalized.wasm), `case ${k} normalized`).toEqual([]);
+        // With each scale's flipped CAM, and without (params.flip false: ReLU of the CAM alone).
+        for (const flip of [true, false]) {
+          const raw = cams(kind, c.channels, c.sizes, 7 + 10 * k, flip);
+          const fused = bothWays(() => fuseCamScales(raw, ...c.out));
+          expect(bitDiffs(fused.js, fused.wasm), `case ${k} fused, flip ${flip}`).toEqual([]);
+          const normalized = bothWays(() => fuseCamScalesNormalized(raw, ...c.out));
+          expect(bitDiffs(normalized.js, normalized.wasm), `case ${k} normalized, flip ${flip}`).toEqual([]);
+        }
       });
     });
   }
@@ -289,6 +292,9 @@ describe("a cam run's post-processing with the WebAssembly kernels", () => {
       { ...base, present: base.present.map((_, c) => c === 4) },
       { ...base, present: base.present.map(() => false) },
       { ...base, present: base.present.map(() => true), display: { height: 111, width: 113 } },
+      // params.flip false: no flipped CAMs.
+      { ...base, perScale: perScale.map((s) => ({ ...s, flipped: null })) },
+      { ...base, perScale: perScale.map((s) => ({ ...s, flipped: null })), band: { high: 0.7, low: 0.25, ignoreIndex: 255 } },
     ];
     variants.forEach((task, k) => {
       const { js, wasm } = bothWays(() => camPostprocess(task));

@@ -116,8 +116,7 @@ export async function computeRawCams(rt: ModelRuntime, rgb: Parameters<typeof im
     const plain = results[0] as { cam: Float32Array; dims: number[]; cls: Float32Array | null };
     const [, c, h, w] = plain.dims as [number, number, number, number];
     if (s === 1 || clsLogits === null) clsLogits = plain.cls;
-    const flipped = results[1]?.cam ?? flipHorizontal(plain.cam, c, h, w);
-    perScale.push({ cam: plain.cam, flipped, channels: c, h, w });
+    perScale.push({ cam: plain.cam, flipped: results[1]?.cam ?? null, channels: c, h, w });
   }
   return { scales, perScale, clsLogits, workingSize: [H, W], geometry: heatmapGeometry(base.geometry, H, W) };
 }
@@ -139,7 +138,7 @@ export function selectCamChannels(raw: RawCams, channels: readonly number[]): Ra
       });
       return out;
     };
-    return { cam: pick(s.cam), flipped: pick(s.flipped), channels: channels.length, h: s.h, w: s.w };
+    return { cam: pick(s.cam), flipped: s.flipped === null ? null : pick(s.flipped), channels: channels.length, h: s.h, w: s.w };
   });
   return { ...raw, perScale };
 }
@@ -164,13 +163,19 @@ export function fusedCamAtImageSize(
 }
 
 export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]; meta: Record<string, unknown> } {
-  const total = raw.perScale.reduce((n, s) => n + 2 * s.cam.length, 0);
+  // A run flips every scale or none (params.flip).
+  const flipped = raw.perScale.every((s) => s.flipped !== null);
+  if (!flipped && raw.perScale.some((s) => s.flipped !== null))
+    throw new Error('encodeRawCams: some scales have a flipped CAM and some not');
+  const total = raw.perScale.reduce((n, s) => n + (flipped ? 2 : 1) * s.cam.length, 0);
   const all = new Float32Array(total);
   let at = 0;
   for (const s of raw.perScale) {
     all.set(s.cam, at);
-    all.set(s.flipped, at + s.cam.length);
-    at += 2 * s.cam.length;
+    at += s.cam.length;
+    if (s.flipped === null) continue;
+    all.set(s.flipped, at);
+    at += s.flipped.length;
   }
   return {
     data: new Uint8Array(all.buffer),
@@ -181,7 +186,10 @@ export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]
       workingSize: raw.workingSize,
       clsLogits: raw.clsLogits === null ? null : Array.from(raw.clsLogits),
       geometry: raw.geometry,
-      layout: 'per scale: the cam of the input, then the cam of the flipped input as the model returned it; each [C,h,w] float32',
+      flipped,
+      layout: flipped
+        ? 'per scale: the cam of the input, then the cam of the flipped input as the model returned it; each [C,h,w] float32'
+        : 'per scale: the cam of the input (no flipped input: params.flip false); each [C,h,w] float32',
     },
   };
 }
@@ -189,12 +197,15 @@ export function encodeRawCams(raw: RawCams): { data: Uint8Array; shape: number[]
 export function decodeRawCams(data: Uint8Array, meta: Record<string, unknown>): RawCams {
   const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   const shapes = meta['shapes'] as Array<[number, number, number]>;
+  // Runs stored before adapter version 4 have no `flipped` field and always a pair per scale (with
+  // params.flip false the second was the first mirrored, and their fusion took the max of the two).
+  const flipped = meta['flipped'] !== false;
   const perScale: CamAtScale[] = [];
   let at = 0;
   for (const [c, h, w] of shapes) {
     const n = c * h * w;
-    perScale.push({ cam: values.slice(at, at + n), flipped: values.slice(at + n, at + 2 * n), channels: c, h, w });
-    at += 2 * n;
+    perScale.push({ cam: values.slice(at, at + n), flipped: flipped ? values.slice(at + n, at + 2 * n) : null, channels: c, h, w });
+    at += (flipped ? 2 : 1) * n;
   }
   const cls = meta['clsLogits'];
   return {

@@ -26,7 +26,7 @@ export const ADAPTERS: Partial<Record<ModelKind, Adapter>> = {
 export const ADAPTER_VERSIONS: Record<ModelKind, number> = {
   'semantic-seg': 2,
   'probability-map': 2,
-  cam: 3,
+  cam: 4,
   'patch-tokens': 3,
   'seg-token': 2,
   'prompt-decoder': 2,

@@ -276,6 +276,76 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $yl))))
 
+  ;; The same fusion without a flip (params.flip false): out[y, x] = (first ? 0 : out[y, x]) + ReLU(d),
+  ;; d as in vpair; ReLU is `d > 0 ? d : 0`.
+  (func (export "vone") (param $hd i32) (param $lo i32) (param $hi i32) (param $w0 i32) (param $w1 i32)
+        (param $dh i32) (param $dw i32) (param $out i32) (param $first i32)
+    (local $y i32) (local $x i32) (local $rowB i32) (local $td i32) (local $bd i32) (local $o i32)
+    (local $dw4 i32) (local $best f32) (local $d1 f32)
+    (local $h0 f32) (local $h1 f32) (local $H0 v128) (local $H1 v128) (local $q v128) (local $tv v128) (local $d v128) (local $keep v128)
+    (local $pv v128) (local $err v128) (local $nz v128) (local $pl v128) (local $ph v128) (local $cl v128) (local $ch v128) (local $sl v128) (local $sh v128)
+    (local.set $rowB (i32.shl (local.get $dw) (i32.const 2)))
+    (local.set $dw4 (i32.and (local.get $dw) (i32.const -4)))
+    ;; all ones where the sum goes on, all zeros on the first scale
+    (local.set $keep (i32x4.splat (i32.sub (i32.const 0) (i32.eqz (local.get $first)))))
+    (block $ydone (loop $yl
+      (br_if $ydone (i32.ge_u (local.get $y) (local.get $dh)))
+      (local.set $h0 (f32.load (i32.add (local.get $w0) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $h1 (f32.load (i32.add (local.get $w1) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $H0 (f64x2.splat (f64.promote_f32 (local.get $h0))))
+      (local.set $H1 (f32x4.splat (local.get $h1)))
+      (local.set $td (i32.mul (i32.load (i32.add (local.get $lo) (i32.shl (local.get $y) (i32.const 2)))) (local.get $rowB)))
+      (local.set $bd (i32.mul (i32.load (i32.add (local.get $hi) (i32.shl (local.get $y) (i32.const 2)))) (local.get $rowB)))
+      (local.set $td (i32.add (local.get $hd) (local.get $td)))
+      (local.set $bd (i32.add (local.get $hd) (local.get $bd)))
+      (local.set $o (i32.add (local.get $out) (i32.mul (local.get $y) (local.get $rowB))))
+      (local.set $x (i32.const 0))
+      (block $xdone (loop $xl
+        (br_if $xdone (i32.ge_u (local.get $x) (local.get $dw4)))
+        ;; the CAM's row
+        (local.set $q (f32x4.mul (v128.load (local.get $bd)) (local.get $H1)))
+        (local.set $tv (v128.load (local.get $td)))
+        (local.set $pl (f64x2.mul (f64x2.promote_low_f32x4 (local.get $tv)) (local.get $H0)))
+        (local.set $ph (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $tv) (local.get $tv))) (local.get $H0)))
+        (local.set $cl (f64x2.promote_low_f32x4 (local.get $q)))
+        (local.set $ch (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))
+        (local.set $sl (f64x2.add (local.get $pl) (local.get $cl)))
+        (local.set $pv (f64x2.sub (local.get $sl) (local.get $cl)))
+        (local.set $err (f64x2.add (f64x2.sub (local.get $pl) (local.get $pv)) (f64x2.sub (local.get $cl) (f64x2.sub (local.get $sl) (local.get $pv)))))
+        (local.set $nz (f64x2.ne (local.get $err) (v128.const f64x2 0 0)))
+        (local.set $sl (v128.or
+          (i64x2.add (local.get $sl) (v128.and (local.get $nz) (i64x2.shr_s (v128.xor (local.get $err) (local.get $sl)) (i32.const 63))))
+          (v128.and (local.get $nz) (v128.const i64x2 1 1))))
+        (local.set $sh (f64x2.add (local.get $ph) (local.get $ch)))
+        (local.set $pv (f64x2.sub (local.get $sh) (local.get $ch)))
+        (local.set $err (f64x2.add (f64x2.sub (local.get $ph) (local.get $pv)) (f64x2.sub (local.get $ch) (f64x2.sub (local.get $sh) (local.get $pv)))))
+        (local.set $nz (f64x2.ne (local.get $err) (v128.const f64x2 0 0)))
+        (local.set $sh (v128.or
+          (i64x2.add (local.get $sh) (v128.and (local.get $nz) (i64x2.shr_s (v128.xor (local.get $err) (local.get $sh)) (i32.const 63))))
+          (v128.and (local.get $nz) (v128.const i64x2 1 1))))
+        (local.set $d (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                        (f32x4.demote_f64x2_zero (local.get $sl)) (f32x4.demote_f64x2_zero (local.get $sh))))
+        (v128.store (local.get $o) (f32x4.add (v128.and (v128.load (local.get $o)) (local.get $keep))
+          (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $d))))
+        (local.set $td (i32.add (local.get $td) (i32.const 16)))
+        (local.set $bd (i32.add (local.get $bd) (i32.const 16)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $xl)))
+      (block $tdone (loop $tl
+        (br_if $tdone (i32.ge_u (local.get $x) (local.get $dw)))
+        (local.set $d1 (call $lerp (f32.load (local.get $td)) (f32.load (local.get $bd)) (local.get $h0) (local.get $h1)))
+        (local.set $best (select (local.get $d1) (f32.const 0) (f32.gt (local.get $d1) (f32.const 0))))
+        (f32.store (local.get $o)
+          (f32.add (select (f32.const 0) (f32.load (local.get $o)) (local.get $first)) (local.get $best)))
+        (local.set $td (i32.add (local.get $td) (i32.const 4)))
+        (local.set $bd (i32.add (local.get $bd) (i32.const 4)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $tl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl))))
+
   ;; ToCo's per-class min-max of one plane of n values in place (tokens/cam.ts normalizeCamPerClass):
   ;; float32(float32(v - min) / (float32(max - min) + float32(1e-5))). The JavaScript takes min and max
   ;; with plain comparisons in index order, which skip NaN; SIMD min/max give the same values unless the

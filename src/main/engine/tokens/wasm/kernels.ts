@@ -38,6 +38,7 @@ interface Exports {
   ): void;
   vrows(h: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number): void;
   vpair(hd: number, hm: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number, first: number): void;
+  vone(hd: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number, first: number): void;
   normalize(p: number, n: number): void;
 }
 
@@ -169,10 +170,10 @@ export function resizePlanesWasm(
   return true;
 }
 
-/** One scale of ToCo's fusion for the kernels: the CAM and the flipped CAM, `[channels, h, w]`, with their taps. */
+/** One scale of ToCo's fusion for the kernels: the CAM and the flipped CAM (null without a flip), `[channels, h, w]`, with their taps. */
 export interface FusionScale {
   cam: Float32Array;
-  flipped: Float32Array;
+  flipped: Float32Array | null;
   h: number;
   w: number;
   rows: KernelTaps;
@@ -196,9 +197,9 @@ function takeFusion(k: Exports, a: Arena, scales: readonly FusionScale[], outH: 
     rows: takeTaps(a, outH),
     all: a.take(4 * s.h),
     camPlane: a.take(4 * s.h * s.w),
-    flippedPlane: a.take(4 * s.h * s.w),
+    flippedPlane: s.flipped === null ? -1 : a.take(4 * s.h * s.w),
     hd: a.take(4 * s.h * outW),
-    hm: a.take(4 * s.h * outW),
+    hm: s.flipped === null ? -1 : a.take(4 * s.h * outW),
   }));
   const fused = a.take(4 * outH * outW);
   return {
@@ -215,12 +216,17 @@ function takeFusion(k: Exports, a: Arena, scales: readonly FusionScale[], outH: 
         const { s } = p;
         const n = s.h * s.w;
         v.f32.set(s.cam.subarray(c * n, (c + 1) * n), p.camPlane >> 2);
-        v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
         // Every source row: an upscale reads them all, and ToCo's scales upscale.
         k.hrows(p.camPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hd, 0);
-        k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
         // The first scale starts the sum (no zeroing pass).
-        k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, i === 0 ? 1 : 0);
+        const first = i === 0 ? 1 : 0;
+        if (s.flipped === null) {
+          k.vone(p.hd, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, first);
+          return;
+        }
+        v.f32.set(s.flipped.subarray(c * n, (c + 1) * n), p.flippedPlane >> 2);
+        k.hrows(p.flippedPlane, s.w, p.all, s.h, p.cols.lo, p.cols.hi, p.cols.w0, p.cols.w1, outW, p.hm, 1);
+        k.vpair(p.hd, p.hm, p.rows.lo, p.rows.hi, p.rows.w0, p.rows.w1, outH, outW, fused, first);
       });
     },
   };
@@ -229,7 +235,7 @@ function takeFusion(k: Exports, a: Arena, scales: readonly FusionScale[], outH: 
 /**
  * tokens/cam.ts fuseCamScales (and, with `normalize`, normalizeCamPerClass after it) into `out`
  * `[channels, outH, outW]`: per class, the scales in order accumulate ReLU(max(cam, flipped back))
- * in float32. False when the WebAssembly kernels are off (nothing written).
+ * in float32 (ReLU(cam) at a scale without a flip). False when the WebAssembly kernels are off (nothing written).
  */
 export function fuseCamWasm(
   scales: readonly FusionScale[],
