@@ -24,7 +24,7 @@
  * test/fixtures/interpolate/make_fixtures.py.
  */
 import { assertInteger, assertTensor } from '../../../shared/pure/shape';
-import { resizePlanesWasm, type KernelTaps } from './wasm/kernels';
+import { resizeAboveWasm, resizePlanesWasm, type KernelTaps } from './wasm/kernels';
 
 /** For each output index along one axis: the two source indices and the weight of the upper one. */
 export interface AxisTaps {
@@ -341,7 +341,11 @@ export function bilinearResizeAbove(src: Float32Array, sh: number, sw: number, d
     for (let i = 0; i < mask.length; i++) mask[i] = src[i]! > threshold ? 1 : 0;
     return mask;
   }
-  const [write] = planeWriters(src, 1, plan(sh, sw, dh, dw)) as [RowWriter];
+  const p = plan(sh, sw, dh, dw);
+  // The WebAssembly kernels give the same mask (wasm/kernels.ts).
+  const fast = resizeAboveWasm(src, sh, sw, p.rows, p.cols, threshold);
+  if (fast !== null) return fast;
+  const [write] = planeWriters(src, 1, p) as [RowWriter];
   const row = new Float32Array(dw);
   for (let y = 0; y < dh; y++) {
     write(y, row, 0);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fuseCamScales, fuseCamScalesNormalized, normalizeCamPerClass, type CamAtScale } from '../../../../src/main/engine/tokens/cam';
-import { bilinearResize, fma32, resizeTaps } from '../../../../src/main/engine/tokens/interpolate';
+import { bilinearResize, bilinearResizeAbove, fma32, resizeTaps } from '../../../../src/main/engine/tokens/interpolate';
 import { BILINEAR_WASM } from '../../../../src/main/engine/tokens/wasm/bilinearWasm';
 import {
   fuseCamWasm,
@@ -104,6 +104,47 @@ describe('bilinearResize with the WebAssembly kernels', () => {
         const src = values(kind, channels * sh * sw, 100 + k);
         const { js, wasm } = bothWays(() => bilinearResize(src, channels, sh, sw, dh, dw));
         expect(bitDiffs(js, wasm), `${sh}x${sw} -> ${dh}x${dw}`).toEqual([]);
+      });
+    });
+  }
+});
+
+describe('bilinearResizeAbove with the WebAssembly kernels', () => {
+  /** The float32 neighbours of `t`: the values a threshold compare can get wrong. */
+  function near(t: number): number[] {
+    if (t === 0) return [0, -1.401298464324817e-45, 1.401298464324817e-45];
+    const f = new Float32Array([t, t, t]);
+    const i = new Int32Array(f.buffer);
+    i[1]! -= 1;
+    i[2]! += 1;
+    return [f[0]!, f[1]!, f[2]!];
+  }
+  const sizes: Array<[number, number, number, number]> = [
+    [960, 832, 1000, 872],
+    [960, 960, 1411, 1411],
+    [512, 512, 512, 511],
+    [288, 448, 300, 451],
+    [7, 9, 33, 31],
+    [5, 3, 2, 7],
+    [1, 6, 5, 11],
+    [6, 1, 13, 3],
+    [1, 1, 4, 5],
+  ];
+  for (const threshold of [0.5, 0.3, 0.25, 0.1, 0, 1]) {
+    it(`gives the JavaScript mask (and resize-then-compare's) at threshold ${threshold}`, () => {
+      sizes.forEach(([sh, sw, dh, dw], k) => {
+        const rand = mulberry32(300 + k);
+        // Uniform values, and values at and one step either side of the threshold's float32 (runs of
+        // equal values, which the resize keeps in places).
+        const edge = near(threshold);
+        const src = Float32Array.from({ length: sh * sw }, (_, i) => (i % 97 < 40 ? edge[Math.floor(i / 7) % 3]! : rand()));
+        const { js, wasm } = bothWays(() => bilinearResizeAbove(src, sh, sw, dh, dw, threshold));
+        expect(Buffer.from(wasm).equals(Buffer.from(js)), `${sh}x${sw} -> ${dh}x${dw}`).toBe(true);
+        const resized = bilinearResize(src, 1, sh, sw, dh, dw);
+        let wrong = 0;
+        for (let i = 0; i < resized.length; i++) if ((resized[i]! > threshold ? 1 : 0) !== wasm[i]) wrong++;
+        expect(wrong, `${sh}x${sw} -> ${dh}x${dw}`).toBe(0);
+        if (k === 0) expect(new Set(wasm).size).toBe(2);
       });
     });
   }

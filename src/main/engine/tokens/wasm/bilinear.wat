@@ -346,6 +346,126 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $yl))))
 
+  ;; torch's channels-last kernel (one-channel maps: interpolate.ts channelsLastRow), the columns
+  ;; gathered first: for each of the `n` row indices listed at `rows`, g0 row y (dw values at
+  ;; g0 + y*dw*4) = src row y at columns lo[x], and g1 the same at hi[x].
+  (func (export "gather2") (param $src i32) (param $sw i32) (param $rows i32) (param $n i32)
+        (param $lo i32) (param $hi i32) (param $dw i32) (param $g0 i32) (param $g1 i32)
+    (local $r i32) (local $s i32) (local $o i32) (local $x4 i32) (local $end i32)
+    (block $done (loop $rowl
+      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
+      (local.set $o (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $o) (local.get $sw)) (i32.const 2))))
+      (local.set $o (i32.shl (i32.mul (local.get $o) (local.get $dw)) (i32.const 2)))
+      (local.set $x4 (i32.const 0))
+      (local.set $end (i32.shl (local.get $dw) (i32.const 2)))
+      (block $xdone (loop $xl
+        (br_if $xdone (i32.ge_u (local.get $x4) (local.get $end)))
+        (f32.store (i32.add (i32.add (local.get $g0) (local.get $o)) (local.get $x4))
+          (f32.load (i32.add (local.get $s) (i32.shl (i32.load (i32.add (local.get $lo) (local.get $x4))) (i32.const 2)))))
+        (f32.store (i32.add (i32.add (local.get $g1) (local.get $o)) (local.get $x4))
+          (f32.load (i32.add (local.get $s) (i32.shl (i32.load (i32.add (local.get $hi) (local.get $x4))) (i32.const 2)))))
+        (local.set $x4 (i32.add (local.get $x4) (i32.const 4)))
+        (br $xl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowl))))
+
+  ;; One output value of the channels-last kernel: t0*f32(h0*w0) + t1*f32(h0*w1) + b0*f32(h1*w0)
+  ;; + b1*f32(h1*w1), products and sums in double in that order, rounded once to float32 (as the
+  ;; JavaScript computes it and a Float32Array stores it).
+  (func $cl1 (param $t0 f32) (param $t1 f32) (param $b0 f32) (param $b1 f32) (param $h0 f32) (param $h1 f32) (param $w0 f32) (param $w1 f32) (result f32)
+    (f32.demote_f64
+      (f64.add (f64.add (f64.add
+        (f64.mul (f64.promote_f32 (local.get $t0)) (f64.promote_f32 (f32.mul (local.get $h0) (local.get $w0))))
+        (f64.mul (f64.promote_f32 (local.get $t1)) (f64.promote_f32 (f32.mul (local.get $h0) (local.get $w1)))))
+        (f64.mul (f64.promote_f32 (local.get $b0)) (f64.promote_f32 (f32.mul (local.get $h1) (local.get $w0)))))
+        (f64.mul (f64.promote_f32 (local.get $b1)) (f64.promote_f32 (f32.mul (local.get $h1) (local.get $w1)))))))
+
+  ;; The channels-last resize of a one-channel map, thresholded (interpolate.ts bilinearResizeAbove):
+  ;; out byte (y, x) = 1 where the resized float32 value is > thr, else 0. The gathered rows at g0, g1
+  ;; (gather2), the row taps lo/hi (int32) and h0/h1 (float32) per output row, the column weights w0/w1
+  ;; per output column. `thr` is the largest float32 at or below the caller's threshold, so v > thr
+  ;; in float32 is v > threshold in double for every float32 v.
+  (func (export "cl1above") (param $g0 i32) (param $g1 i32) (param $lo i32) (param $hi i32) (param $rh0 i32) (param $rh1 i32)
+        (param $w0 i32) (param $w1 i32) (param $dh i32) (param $dw i32) (param $thr f32) (param $out i32)
+    (local $y i32) (local $x4 i32) (local $rowB i32) (local $dw4 i32) (local $t i32) (local $b i32) (local $o i32)
+    (local $h0 f32) (local $h1 f32) (local $H0 v128) (local $H1 v128) (local $W0 v128) (local $W1 v128) (local $T v128)
+    (local $p00 v128) (local $p01 v128) (local $p10 v128) (local $p11 v128) (local $lo2 v128) (local $hi2 v128) (local $v v128)
+    (local $a0 v128) (local $a1 v128) (local $c0 v128) (local $c1 v128)
+    (local.set $rowB (i32.shl (local.get $dw) (i32.const 2)))
+    (local.set $dw4 (i32.shl (i32.and (local.get $dw) (i32.const -4)) (i32.const 2)))
+    (local.set $T (f32x4.splat (local.get $thr)))
+    (block $ydone (loop $yl
+      (br_if $ydone (i32.ge_u (local.get $y) (local.get $dh)))
+      (local.set $h0 (f32.load (i32.add (local.get $rh0) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $h1 (f32.load (i32.add (local.get $rh1) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $H0 (f32x4.splat (local.get $h0)))
+      (local.set $H1 (f32x4.splat (local.get $h1)))
+      (local.set $t (i32.mul (i32.load (i32.add (local.get $lo) (i32.shl (local.get $y) (i32.const 2)))) (local.get $rowB)))
+      (local.set $b (i32.mul (i32.load (i32.add (local.get $hi) (i32.shl (local.get $y) (i32.const 2)))) (local.get $rowB)))
+      (local.set $o (i32.add (local.get $out) (i32.mul (local.get $y) (local.get $dw))))
+      (local.set $x4 (i32.const 0))
+      (block $xdone (loop $xl
+        (br_if $xdone (i32.ge_u (local.get $x4) (local.get $dw4)))
+        (local.set $W0 (v128.load (i32.add (local.get $w0) (local.get $x4))))
+        (local.set $W1 (v128.load (i32.add (local.get $w1) (local.get $x4))))
+        ;; the four weight products, float32 (Math.fround(h * w))
+        (local.set $p00 (f32x4.mul (local.get $H0) (local.get $W0)))
+        (local.set $p01 (f32x4.mul (local.get $H0) (local.get $W1)))
+        (local.set $p10 (f32x4.mul (local.get $H1) (local.get $W0)))
+        (local.set $p11 (f32x4.mul (local.get $H1) (local.get $W1)))
+        (local.set $a0 (v128.load (i32.add (i32.add (local.get $g0) (local.get $t)) (local.get $x4))))
+        (local.set $a1 (v128.load (i32.add (i32.add (local.get $g1) (local.get $t)) (local.get $x4))))
+        (local.set $c0 (v128.load (i32.add (i32.add (local.get $g0) (local.get $b)) (local.get $x4))))
+        (local.set $c1 (v128.load (i32.add (i32.add (local.get $g1) (local.get $b)) (local.get $x4))))
+        ;; lanes 0 and 1 in doubles
+        (local.set $lo2 (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.add (f64x2.add
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a0)) (f64x2.promote_low_f32x4 (local.get $p00)))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a1)) (f64x2.promote_low_f32x4 (local.get $p01))))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $c0)) (f64x2.promote_low_f32x4 (local.get $p10))))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $c1)) (f64x2.promote_low_f32x4 (local.get $p11))))))
+        ;; lanes 2 and 3: the high halves moved down
+        (local.set $a0 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a0) (local.get $a0)))
+        (local.set $a1 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a1) (local.get $a1)))
+        (local.set $c0 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c0) (local.get $c0)))
+        (local.set $c1 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c1) (local.get $c1)))
+        (local.set $p00 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p00) (local.get $p00)))
+        (local.set $p01 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p01) (local.get $p01)))
+        (local.set $p10 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p10) (local.get $p10)))
+        (local.set $p11 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p11) (local.get $p11)))
+        (local.set $hi2 (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.add (f64x2.add
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a0)) (f64x2.promote_low_f32x4 (local.get $p00)))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a1)) (f64x2.promote_low_f32x4 (local.get $p01))))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $c0)) (f64x2.promote_low_f32x4 (local.get $p10))))
+            (f64x2.mul (f64x2.promote_low_f32x4 (local.get $c1)) (f64x2.promote_low_f32x4 (local.get $p11))))))
+        (local.set $lo2 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo2) (local.get $hi2)))
+        (local.set $v (f32x4.gt (local.get $lo2) (local.get $T)))
+        ;; lanes of all ones -> bytes of 1
+        (i32.store (i32.add (local.get $o) (i32.shr_u (local.get $x4) (i32.const 2)))
+          (i32x4.extract_lane 0 (v128.and (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)) (local.get $v))
+                                          (v128.const i32x4 0x01010101 0 0 0))))
+        (local.set $x4 (i32.add (local.get $x4) (i32.const 16)))
+        (br $xl)))
+      (block $tdone (loop $tl
+        (br_if $tdone (i32.ge_u (local.get $x4) (local.get $rowB)))
+        (i32.store8 (i32.add (local.get $o) (i32.shr_u (local.get $x4) (i32.const 2)))
+          (f32.gt
+            (call $cl1
+              (f32.load (i32.add (i32.add (local.get $g0) (local.get $t)) (local.get $x4)))
+              (f32.load (i32.add (i32.add (local.get $g1) (local.get $t)) (local.get $x4)))
+              (f32.load (i32.add (i32.add (local.get $g0) (local.get $b)) (local.get $x4)))
+              (f32.load (i32.add (i32.add (local.get $g1) (local.get $b)) (local.get $x4)))
+              (local.get $h0) (local.get $h1)
+              (f32.load (i32.add (local.get $w0) (local.get $x4)))
+              (f32.load (i32.add (local.get $w1) (local.get $x4))))
+            (local.get $thr)))
+        (local.set $x4 (i32.add (local.get $x4) (i32.const 4)))
+        (br $tl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl))))
+
   ;; ToCo's per-class min-max of one plane of n values in place (tokens/cam.ts normalizeCamPerClass):
   ;; float32(float32(v - min) / (float32(max - min) + float32(1e-5))). The JavaScript takes min and max
   ;; with plain comparisons in index order, which skip NaN; SIMD min/max give the same values unless the

@@ -40,6 +40,21 @@ interface Exports {
   vpair(hd: number, hm: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number, first: number): void;
   vone(hd: number, lo: number, hi: number, w0: number, w1: number, dh: number, dw: number, out: number, first: number): void;
   normalize(p: number, n: number): void;
+  gather2(src: number, sw: number, rows: number, n: number, lo: number, hi: number, dw: number, g0: number, g1: number): void;
+  cl1above(
+    g0: number,
+    g1: number,
+    lo: number,
+    hi: number,
+    h0: number,
+    h1: number,
+    w0: number,
+    w1: number,
+    dh: number,
+    dw: number,
+    thr: number,
+    out: number,
+  ): void;
 }
 
 /** torch's taps of one axis (interpolate.ts torchTaps). */
@@ -168,6 +183,54 @@ export function resizePlanesWasm(
     out.set(v.f32.subarray(result >> 2, (result >> 2) + dh * dw), outOffset + p * dh * dw);
   }
   return true;
+}
+
+/** The largest float32 at or below `x` (x finite): a float32 v is > x exactly when v > this. */
+function float32AtOrBelow(x: number): number {
+  const f = Math.fround(x);
+  if (f <= x) return f;
+  // One float32 step down: f is above x, so f > 0 or f is a negative value nearer zero.
+  const bits = new Float32Array([f]);
+  const i = new Int32Array(bits.buffer);
+  if (f === 0) return -1.401298464324817e-45;
+  i[0] = f > 0 ? i[0]! - 1 : i[0]! + 1;
+  return bits[0]!;
+}
+
+/**
+ * interpolate.ts bilinearResizeAbove of a `[sh, sw]` plane (torch's channels-last kernel, then
+ * value > threshold): the mask, or null when the kernels are off.
+ */
+export function resizeAboveWasm(
+  src: Float32Array,
+  sh: number,
+  sw: number,
+  rows: KernelTaps,
+  cols: KernelTaps,
+  threshold: number,
+): Uint8Array | null {
+  const k = kernels();
+  if (k === null || !Number.isFinite(threshold)) return null;
+  const dh = rows.lo.length;
+  const dw = cols.lo.length;
+  const read = rowsRead(rows);
+  const a = new Arena(k);
+  const colAt = takeTaps(a, dw);
+  const rowAt = takeTaps(a, dh);
+  const listAt = a.take(4 * read.length);
+  const plane = a.take(4 * sh * sw);
+  const g0 = a.take(4 * sh * dw);
+  const g1 = a.take(4 * sh * dw);
+  const out = a.take(dh * dw);
+  a.commit();
+  const v = views(k);
+  putTaps(v, colAt, cols);
+  putTaps(v, rowAt, rows);
+  v.i32.set(read, listAt >> 2);
+  v.f32.set(src.subarray(0, sh * sw), plane >> 2);
+  k.gather2(plane, sw, listAt, read.length, colAt.lo, colAt.hi, dw, g0, g1);
+  k.cl1above(g0, g1, rowAt.lo, rowAt.hi, rowAt.w0, rowAt.w1, colAt.w0, colAt.w1, dh, dw, float32AtOrBelow(threshold), out);
+  return new Uint8Array(k.memory.buffer, out, dh * dw).slice();
 }
 
 /** One scale of ToCo's fusion for the kernels: the CAM and the flipped CAM (null without a flip), `[channels, h, w]`, with their taps. */
