@@ -10,6 +10,7 @@ import wabt from 'wabt';
 /** Text source -> generated module, relative to the repository root. */
 export const WASM_SOURCES = [
   { wat: 'src/main/engine/tokens/wasm/bilinear.wat', module: 'src/main/engine/tokens/wasm/bilinearWasm.ts', name: 'BILINEAR_WASM' },
+  { wat: 'src/main/engine/models/resample/wasm/cv2.wat', module: 'src/main/engine/models/resample/wasm/cv2Wasm.ts', name: 'CV2_WASM' },
 ];
 
 /** The binary of one text source (the features it uses: SIMD). */

@@ -2,7 +2,7 @@ import { loadSharp } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
 import type { InputSpec } from '../../../shared/domain';
 import { bilinearResize } from '../tokens';
-import { resizeRgb8 } from './resample';
+import { cv2ResizeLinearToPlanes, resizeRgb8, type PlaneSpec } from './resample';
 import { applyOrientation } from '../images/orientation';
 import { readRegisteredImage, type RegisteredImageFile } from '../images/imageFile';
 
@@ -107,13 +107,11 @@ function toPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
 }
 
 /**
- * `toPlanes` then `normalizeInPlace` in one pass, bit for bit: an 8-bit value v in tensor channel c
- * becomes float32((float32(v * k) - mean[c]) / std[c]), so a 256-entry table per channel gives it.
+ * `toPlanes` then `normalizeInPlace` as a table, bit for bit: an 8-bit value v in tensor channel c
+ * becomes float32((float32(v * k) - mean[c]) / std[c]), so a 256-entry table per channel gives it,
+ * and tensor channel c takes the pixel's byte `order[c]`.
  */
-function toNormalizedPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
-  const { width: w, height: h, data } = img;
-  const plane = w * h;
-  const out = new Float32Array(3 * plane);
+function planeSpec(spec: InputSpec, flip: boolean): PlaneSpec {
   const k = spec.range === 1 ? 1 / 255 : 1;
   const lut = new Float32Array(3 * 256);
   for (let c = 0; c < 3; c++) {
@@ -121,7 +119,22 @@ function toNormalizedPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Floa
     const std = spec.std[c] as number;
     for (let v = 0; v < 256; v++) lut[c * 256 + v] = (Math.fround(v * k) - mean) / std;
   }
-  const [c0, c1, c2] = (spec.channel_order === 'BGR' ? [2, 1, 0] : [0, 1, 2]) as [number, number, number];
+  return { lut, order: spec.channel_order === 'BGR' ? [2, 1, 0] : [0, 1, 2], flip };
+}
+
+/**
+ * `toPlanes` then `normalizeInPlace` in one pass, bit for bit (planeSpec): the WebAssembly kernels'
+ * row-by-row conversion when they are on (resample/wasm), else this loop.
+ */
+function toNormalizedPlanes(img: RgbImage, spec: InputSpec, flip: boolean): Float32Array {
+  const planes = planeSpec(spec, flip);
+  const { width: w, height: h, data } = img;
+  const fast = cv2ResizeLinearToPlanes(data, w, h, w, h, planes);
+  if (fast !== null) return fast;
+  const plane = w * h;
+  const out = new Float32Array(3 * plane);
+  const lut = planes.lut;
+  const [c0, c1, c2] = planes.order;
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -232,9 +245,15 @@ export function imageToTensor(img: RgbImage, spec: InputSpec, opts: { flip?: boo
     resized = bilinearResize(toPlanes(img, spec, opts.flip === true), 3, img.height, img.width, contentH, contentW);
     normalizeInPlace(resized, contentH * contentW, spec);
   } else {
-    // 8-bit pixels straight to normalized planes.
-    const source = same || interpolation === 'torch-bilinear' ? img : resizeRgb8(img, contentW, contentH, interpolation);
-    resized = toNormalizedPlanes(source, spec, opts.flip === true);
+    // 8-bit pixels straight to normalized planes; OpenCV's resize and the planes in one pass where the
+    // WebAssembly kernels run.
+    const flip = opts.flip === true;
+    if (same || interpolation === 'torch-bilinear') resized = toNormalizedPlanes(img, spec, flip);
+    else if (interpolation === 'cv2-linear')
+      resized =
+        cv2ResizeLinearToPlanes(img.data, img.width, img.height, contentW, contentH, planeSpec(spec, flip)) ??
+        toNormalizedPlanes(resizeRgb8(img, contentW, contentH, interpolation), spec, flip);
+    else resized = toNormalizedPlanes(resizeRgb8(img, contentW, contentH, interpolation), spec, flip);
   }
   let data: Float32Array;
   if (outH === contentH && outW === contentW) {

@@ -15,7 +15,14 @@
  * - Vertically the weights are NOT adjusted at the borders; only the two source rows are clamped
  *   into the image. Output = `((b0 * (R0 >> 4)) >> 16) + ((b1 * (R1 >> 4)) >> 16) + 2) >> 2`,
  *   saturated to 0..255 (OpenCV's scalar and SSE2 code compute exactly this).
+ *
+ * The WebAssembly SIMD kernels of wasm/cv2.wat compute the same bytes and run when they can
+ * (wasm/kernels.ts; `TESSERA_WASM=0` turns them off); the JavaScript below stays as their reference
+ * and fallback.
  */
+import { cv2PlanesWasm, cv2ResizeWasm, type Cv2Resize, type PlaneSpec } from './wasm/kernels';
+
+export type { PlaneSpec } from './wasm/kernels';
 
 /** Python / SSE2 rounding: halves to the even neighbour. */
 function roundHalfEven(x: number): number {
@@ -83,19 +90,66 @@ function halve(src: Uint8Array, width: number, channels: number, outW: number, o
 }
 
 /**
- * `cv2.resize(img, (outW, outH), interpolation=cv2.INTER_LINEAR)` of an interleaved 8-bit image with
- * `channels` channels. Returns a new interleaved buffer.
+ * The taps of a resize. Exact halves take them too: their weights are 1024 and 1024 and no tap is
+ * clamped, so the linear formula is `halve`'s box average (the WebAssembly kernels rely on it).
  */
-export function cv2ResizeLinear(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number): Uint8Array {
+function resizeTaps(width: number, height: number, outW: number, outH: number): Cv2Resize {
+  return { xs: linearTaps(width, outW, true), ys: linearTaps(height, outH, false) };
+}
+
+/** The arguments every entry point refuses: a buffer of another size, a size that is not a positive integer. */
+function checkArgs(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number): void {
   if (src.length !== width * height * channels)
     throw new Error(`cv2ResizeLinear: ${src.length} bytes is not ${width}x${height}x${channels}`);
   if (!(outW >= 1 && outH >= 1 && Number.isInteger(outW) && Number.isInteger(outH)))
     throw new Error(`cv2ResizeLinear: bad size ${outW}x${outH}`);
+}
+
+/**
+ * `cv2.resize(img, (outW, outH), interpolation=cv2.INTER_LINEAR)` of an interleaved 8-bit image with
+ * `channels` channels. Returns a new interleaved buffer.
+ */
+export function cv2ResizeLinear(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number): Uint8Array {
+  checkArgs(src, width, height, channels, outW, outH);
+  if (outW === width && outH === height) return src.slice();
+  const out = new Uint8Array(outW * outH * channels);
+  if (cv2ResizeWasm({ data: src, width, height, channels }, resizeTaps(width, height, outW, outH), out)) return out;
+  return cv2ResizeLinearJs(src, width, height, channels, outW, outH);
+}
+
+/**
+ * cv2ResizeLinear of an RGB image straight to float planes `[3, outH, outW]` as `planes` says
+ * (preprocess.ts toNormalizedPlanes of the resized image, bit for bit), without the resized image's
+ * bytes ever leaving the WebAssembly kernels. The same size converts the image as it is. Null when
+ * the kernels are off: the caller resizes and converts in JavaScript.
+ */
+export function cv2ResizeLinearToPlanes(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  planes: PlaneSpec,
+): Float32Array | null {
+  checkArgs(src, width, height, 3, outW, outH);
+  const taps = outW === width && outH === height ? null : resizeTaps(width, height, outW, outH);
+  return cv2PlanesWasm({ data: src, width, height, channels: 3 }, taps, planes);
+}
+
+/** cv2ResizeLinear in JavaScript: the WebAssembly kernels' reference (and what runs without them). */
+export function cv2ResizeLinearJs(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outW: number,
+  outH: number,
+): Uint8Array {
+  checkArgs(src, width, height, channels, outW, outH);
   if (outW === width && outH === height) return src.slice();
   if (width === 2 * outW && height === 2 * outH) return halve(src, width, channels, outW, outH);
 
-  const xs = linearTaps(width, outW, true);
-  const ys = linearTaps(height, outH, false);
+  const { xs, ys } = resizeTaps(width, height, outW, outH);
   const rowLen = outW * channels;
   const stride = width * channels;
   // Horizontally resampled source rows, two cached (output rows mostly reuse the previous pair).

@@ -2,7 +2,7 @@ import type { Interpolation } from '../../../../shared/domain';
 import { cv2ResizeLinear } from './cv2';
 import { pilResize } from './pil';
 
-export { cv2ResizeLinear } from './cv2';
+export { cv2ResizeLinear, cv2ResizeLinearJs, cv2ResizeLinearToPlanes, type PlaneSpec } from './cv2';
 export { pilResize, type PilFilter } from './pil';
 
 /** An interleaved 8-bit image (RGB: 3 channels). */
