@@ -9,17 +9,7 @@
  * WebAssembly SIMD.
  */
 import { BILINEAR_WASM } from './bilinearWasm';
-
-/** The WebAssembly API used here (the engine's TypeScript libraries do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+import { Arena, WasmKernels, type WasmMemory } from '../../wasm/module';
 
 interface Exports {
   memory: WasmMemory;
@@ -65,22 +55,10 @@ export interface KernelTaps {
   readonly wHi: Float32Array;
 }
 
-let instance: Exports | null | undefined;
-let enabled = process.env['TESSERA_WASM'] !== '0';
+const wasm = new WasmKernels<Exports>(BILINEAR_WASM);
 
 function kernels(): Exports | null {
-  if (!enabled) return null;
-  if (instance === undefined) {
-    try {
-      const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-      if (api === undefined) throw new Error('no WebAssembly');
-      instance = new api.Instance(new api.Module(Buffer.from(BILINEAR_WASM, 'base64')), {}).exports as Exports;
-    } catch {
-      // No WebAssembly SIMD here: the JavaScript kernels compute the same values.
-      instance = null;
-    }
-  }
-  return instance;
+  return wasm.get();
 }
 
 /** Whether the WebAssembly kernels are in use (for benchmarks and tests). */
@@ -90,26 +68,7 @@ export function wasmKernelsOn(): boolean {
 
 /** Turns the WebAssembly kernels off or back on in this thread (benchmarks and tests compare the two). */
 export function setWasmKernels(on: boolean): void {
-  enabled = on;
-}
-
-/** A bump allocator over the module's memory for one call: 16-byte aligned blocks, grown as needed. */
-class Arena {
-  private used = 0;
-  constructor(private readonly k: Exports) {}
-
-  /** Reserves `bytes` and returns the block's byte offset. */
-  take(bytes: number): number {
-    const at = this.used;
-    this.used += (bytes + 15) & ~15;
-    return at;
-  }
-
-  /** Grows the memory to hold every block taken; views made before this are stale after it. */
-  commit(): void {
-    const need = this.used - this.k.memory.buffer.byteLength;
-    if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
-  }
+  wasm.set(on);
 }
 
 interface Views {
@@ -164,7 +123,7 @@ export function resizePlanesWasm(
   const dh = rows.lo.length;
   const dw = cols.lo.length;
   const read = rowsRead(rows);
-  const a = new Arena(k);
+  const a = new Arena(k.memory);
   const colAt = takeTaps(a, dw);
   const rowAt = takeTaps(a, dh);
   const listAt = a.take(4 * read.length);
@@ -214,7 +173,7 @@ export function resizeAboveWasm(
   const dh = rows.lo.length;
   const dw = cols.lo.length;
   const read = rowsRead(rows);
-  const a = new Arena(k);
+  const a = new Arena(k.memory);
   const colAt = takeTaps(a, dw);
   const rowAt = takeTaps(a, dh);
   const listAt = a.take(4 * read.length);
@@ -310,7 +269,7 @@ export function fuseCamWasm(
 ): boolean {
   const k = kernels();
   if (k === null) return false;
-  const a = new Arena(k);
+  const a = new Arena(k.memory);
   const fusion = takeFusion(k, a, scales, outH, outW);
   a.commit();
   const v = views(k);
@@ -329,7 +288,7 @@ export function fuseCamWasm(
 export function normalizePlanesWasm(cam: Float32Array, channels: number, size: number, out: Float32Array): boolean {
   const k = kernels();
   if (k === null) return false;
-  const a = new Arena(k);
+  const a = new Arena(k.memory);
   const plane = a.take(4 * size);
   a.commit();
   const v = views(k);
@@ -369,7 +328,7 @@ export function fuseCamForRunWasm(
   const dh = display.rows.lo.length;
   const dw = display.cols.lo.length;
   const read = rowsRead(display.rows);
-  const a = new Arena(k);
+  const a = new Arena(k.memory);
   const fusion = takeFusion(k, a, scales, outH, outW);
   const dCols = takeTaps(a, dw);
   const dRows = takeTaps(a, dh);

@@ -10,17 +10,7 @@
  * WebAssembly SIMD.
  */
 import { CV2_WASM } from './cv2Wasm';
-
-/** The WebAssembly API used here (the engine's TypeScript libraries do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+import { Arena, WasmKernels, type WasmMemory } from '../../../wasm/module';
 
 interface Exports {
   memory: WasmMemory;
@@ -60,22 +50,10 @@ export interface Interleaved8 {
   readonly channels: number;
 }
 
-let instance: Exports | null | undefined;
-let enabled = process.env['TESSERA_WASM'] !== '0';
+const wasm = new WasmKernels<Exports>(CV2_WASM);
 
 function kernels(): Exports | null {
-  if (!enabled) return null;
-  if (instance === undefined) {
-    try {
-      const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-      if (api === undefined) throw new Error('no WebAssembly');
-      instance = new api.Instance(new api.Module(Buffer.from(CV2_WASM, 'base64')), {}).exports as Exports;
-    } catch {
-      // No WebAssembly SIMD here: the JavaScript computes the same values.
-      instance = null;
-    }
-  }
-  return instance;
+  return wasm.get();
 }
 
 /** Whether the WebAssembly kernels are in use (for benchmarks and tests). */
@@ -85,29 +63,7 @@ export function cv2WasmKernelsOn(): boolean {
 
 /** Turns the WebAssembly kernels off or back on in this thread (benchmarks and tests compare the two). */
 export function setCv2WasmKernels(on: boolean): void {
-  enabled = on;
-}
-
-/**
- * A bump allocator over the module's memory for one call: 16-byte aligned blocks, each followed by
- * 16 spare bytes (the kernels read and write up to that far past a row, cv2.wat), grown as needed.
- */
-class Arena {
-  private used = 0;
-  constructor(private readonly k: Exports) {}
-
-  /** Reserves `bytes` (and the spare bytes after them) and returns the block's byte offset. */
-  take(bytes: number): number {
-    const at = this.used;
-    this.used += (bytes + 31) & ~15;
-    return at;
-  }
-
-  /** Grows the memory to hold every block taken; views made before this are stale after it. */
-  commit(): void {
-    const need = this.used - this.k.memory.buffer.byteLength;
-    if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
-  }
+  wasm.set(on);
 }
 
 interface Views {
@@ -193,7 +149,7 @@ function takeLinearRows(k: Exports, a: Arena, img: Interleaved8, taps: Cv2Resize
 export function cv2ResizeWasm(img: Interleaved8, taps: Cv2Resize, out: Uint8Array): boolean {
   const k = kernels();
   if (k === null) return false;
-  const a = new Arena(k);
+  const a = new Arena(k.memory, 16);
   const rows = takeLinearRows(k, a, img, taps);
   a.commit();
   const v = views(k);
@@ -217,7 +173,7 @@ export function cv2PlanesWasm(img: Interleaved8, taps: Cv2Resize | null, planes:
   if (k === null) return null;
   const outW = taps === null ? img.width : taps.xs.src.length;
   const outH = taps === null ? img.height : taps.ys.src.length;
-  const a = new Arena(k);
+  const a = new Arena(k.memory, 16);
   const rows = taps === null ? takeCopyRows(a, img) : takeLinearRows(k, a, img, taps);
   const lut = a.take(4 * 3 * 256);
   const floats = a.take(4 * 3 * outW);
