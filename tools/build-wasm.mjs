@@ -11,6 +11,7 @@ import wabt from 'wabt';
 export const WASM_SOURCES = [
   { wat: 'src/main/engine/tokens/wasm/bilinear.wat', module: 'src/main/engine/tokens/wasm/bilinearWasm.ts', name: 'BILINEAR_WASM' },
   { wat: 'src/main/engine/models/resample/wasm/cv2.wat', module: 'src/main/engine/models/resample/wasm/cv2Wasm.ts', name: 'CV2_WASM' },
+  { wat: 'src/main/engine/masks/wasm/rowFlips.wat', module: 'src/main/engine/masks/wasm/rowFlipsWasm.ts', name: 'ROW_FLIPS_WASM' },
 ];
 
 /** The binary of one text source (the features it uses: SIMD). */

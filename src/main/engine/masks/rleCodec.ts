@@ -18,6 +18,8 @@
  * per pixel whatever the content. Results equal pycocotools maskApi.c rleEncode/rleDecode.
  */
 
+import { rowFlipsWasm } from './wasm/kernels';
+
 /** Above this many toggles per pixel the plain column walk is cheaper than bucketing toggles. */
 const MAX_TOGGLE_FRACTION = 0.2;
 const MAX_KEPT = 1 << 22;
@@ -58,6 +60,9 @@ export function columnToggles(
 ): { count: number; ends: Uint32Array; rows: Uint32Array } | null {
   const area = height * width;
   const limit = Math.floor(area * MAX_TOGGLE_FRACTION) + 4;
+  // The WebAssembly kernel finds the same flips, 16 pixels a step (wasm/kernels.ts).
+  const fast = rowFlipsWasm(image, width, area, exact, limit);
+  if (fast !== null) return fast === -1 ? null : bucketByColumn(fast, fast.length, width);
   const flips = u32(FLIPS, limit + 32);
   // Separate functions for each kind of compare and for the last bytes keep every loop's type
   // feedback its own: a loop reached only after the hot one was compiled (on-stack, mid-image)
