@@ -4,7 +4,7 @@
 // decoding, preprocessing, worker transfer, post-processing and SQLite commits.
 //
 // Per run, the bare loops run just before and after it and the ratio takes their mean (the
-// machine's speed drifts); medians over BENCH_REAL_REPS runs (default 3).
+// machine's speed drifts); medians over BENCH_REAL_REPS runs (default 9: single runs on a shared 2-core machine move by ±40%).
 //
 // Warm on both sides: the model is registered and loaded (a warm-up run on other photos) before
 // Tessera is timed, and the bare loop's session is created and run once before it is timed.
@@ -40,7 +40,7 @@ interface Case {
 function ppocr(): Case {
   return {
     label: 'PP-OCRv4 det (keep-aspect 960/32)',
-    reps: Number(process.env['BENCH_REAL_REPS'] ?? 3),
+    reps: Number(process.env['BENCH_REAL_REPS'] ?? 9),
     images: 10,
     manifest: {
       name: 'ppocr-v4-det',
