@@ -28,6 +28,12 @@ async function noiseImages(dir: string, n: number, w: number, h: number): Promis
   return files;
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 async function waitJob(client: TesseraClient, start: () => Promise<{ jobId: string }>): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let id = '';
@@ -47,6 +53,7 @@ async function measure(
   images: number,
   size: [number, number],
   manifestPatch: (m: Record<string, unknown>) => void,
+  reps = 1,
 ): Promise<void> {
   const t = tempDir('tessera-bench-');
   try {
@@ -73,29 +80,44 @@ async function measure(
         await session.release();
       }
     };
-    // The baseline is measured before and after our run and averaged: this machine's speed drifts.
-    const bareBefore = await bareLoop();
-
-    // Ours: the whole run job (decode, preprocess, worker inference, post-process, SQLite commit).
-    const engine = createEngine({ workspace: join(t.dir, 'ws'), create: true });
-    const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
-    await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'images'), name: 'bench' }));
-    const model = await client.call('models.add', { manifestPath: join(t.dir, `${toy.manifest.name}.manifest.json`) });
-    const datasetId = (await client.call('datasets.list', {}))[0]!.id;
-    // Warm-up on other images (the cache would serve the same ones): loads the model into the worker,
-    // as the baseline's first session.run is excluded too.
-    await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'warmup'), name: 'warmup' }));
-    const warmupId = (await client.call('datasets.list', {})).find((d) => d.name === 'warmup')!.id;
-    await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId: warmupId, device: 'cpu' }));
-    const rss0 = process.memoryUsage().rss;
-    const r0 = performance.now();
-    await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId, device: 'cpu' }));
-    const ours = (performance.now() - r0) / 1000;
-    const rss1 = process.memoryUsage().rss;
-    await engine.close();
-    const bare = (bareBefore + (await bareLoop())) / 2;
+    // Each rep: a fresh workspace (the inference cache would serve a second run), warmed up, and the
+    // bare loop just before and after it, averaged (this machine's speed drifts); the ratio is the
+    // median over reps (single runs move by ±20% here).
+    let bareBefore = await bareLoop();
+    const ratios: number[] = [];
+    const oursTimes: number[] = [];
+    const bareTimes: number[] = [];
+    let rssGrowth = 0;
+    for (let rep = 0; rep < reps; rep++) {
+      // Ours: the whole run job (decode, preprocess, worker inference, post-process, SQLite commit).
+      const engine = createEngine({ workspace: join(t.dir, `ws${rep}`), create: true });
+      const client = createClient(inProcessTransport({ dispatch: engine.dispatch, subscribe: (l) => engine.events.subscribe(l) }));
+      await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'images'), name: 'bench' }));
+      const model = await client.call('models.add', { manifestPath: join(t.dir, `${toy.manifest.name}.manifest.json`) });
+      const datasetId = (await client.call('datasets.list', {}))[0]!.id;
+      // Warm-up on other images (the cache would serve the same ones): loads the model into the worker,
+      // as the baseline's first session.run is excluded too.
+      await waitJob(client, () => client.call('datasets.importFolder', { dir: join(t.dir, 'warmup'), name: 'warmup' }));
+      const warmupId = (await client.call('datasets.list', {})).find((d) => d.name === 'warmup')!.id;
+      await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId: warmupId, device: 'cpu' }));
+      const rss0 = process.memoryUsage().rss;
+      const r0 = performance.now();
+      await waitJob(client, () => client.call('runs.start', { modelId: model.id, datasetId, device: 'cpu' }));
+      const ours = (performance.now() - r0) / 1000;
+      rssGrowth = Math.max(rssGrowth, process.memoryUsage().rss - rss0);
+      await engine.close();
+      const bareAfter = await bareLoop();
+      const bare = (bareBefore + bareAfter) / 2;
+      bareBefore = bareAfter;
+      ratios.push(ours / bare);
+      oursTimes.push(ours);
+      bareTimes.push(bare);
+    }
+    const ours = median(oursTimes);
+    const bare = median(bareTimes);
+    const runs = reps > 1 ? ` (median of ${reps}: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '';
     console.log(
-      `${label.padEnd(34)} ${String(images).padStart(5)} img  bare session.run ${(images / bare).toFixed(1).padStart(7)} img/s   tessera run ${(images / ours).toFixed(1).padStart(7)} img/s   ratio ${(ours / bare).toFixed(2)}x   overhead ${(((ours - bare) / images) * 1000).toFixed(1)} ms/img   rss +${((rss1 - rss0) / 1e6).toFixed(0)} MB`,
+      `${label.padEnd(34)} ${String(images).padStart(5)} img  bare session.run ${(images / bare).toFixed(1).padStart(7)} img/s   tessera run ${(images / ours).toFixed(1).padStart(7)} img/s   ratio ${median(ratios).toFixed(2)}x${runs}   overhead ${(((ours - bare) / images) * 1000).toFixed(1)} ms/img   rss +${(rssGrowth / 1e6).toFixed(0)} MB`,
     );
   } finally {
     t.cleanup();
@@ -107,7 +129,14 @@ export async function benchModels(): Promise<void> {
   const single = (m: Record<string, unknown>): void => {
     m['params'] = { ...(m['params'] as object), scales: [1], flip: false };
   };
-  await measure('vit-b16-bench (3 blocks) 448x448', 'vit-b16-bench', Number(process.env['BENCH_VIT_IMAGES'] ?? 12), [448, 448], single);
+  await measure(
+    'vit-b16-bench (3 blocks) 448x448',
+    'vit-b16-bench',
+    Number(process.env['BENCH_VIT_IMAGES'] ?? 12),
+    [448, 448],
+    single,
+    Number(process.env['BENCH_VIT_REPS'] ?? 5),
+  );
   await measure('toy-colour-semantic 500x375', 'semantic-seg', 200, [375, 500], () => {});
   await measure('toy-colour-semantic, memory over 1000', 'semantic-seg', 1000, [96, 128], () => {});
 }
