@@ -129,6 +129,9 @@ describe('bilinearResizeAbove with the WebAssembly kernels', () => {
     [1, 6, 5, 11],
     [6, 1, 13, 3],
     [1, 1, 4, 5],
+    // Downscales, in bands of 64 output rows that each read many source rows.
+    [900, 700, 70, 50],
+    [700, 5, 130, 3],
   ];
   for (const threshold of [0.5, 0.3, 0.25, 0.1, 0, 1]) {
     it(`gives the JavaScript mask (and resize-then-compare's) at threshold ${threshold}`, () => {

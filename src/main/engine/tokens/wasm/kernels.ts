@@ -144,6 +144,9 @@ export function resizePlanesWasm(
   return true;
 }
 
+/** Output rows resized and thresholded per pass of resizeAboveWasm. */
+const ABOVE_BAND = 64;
+
 /** The largest float32 at or below `x` (x finite): a float32 v is > x exactly when v > this. */
 function float32AtOrBelow(x: number): number {
   const f = Math.fround(x);
@@ -172,24 +175,46 @@ export function resizeAboveWasm(
   if (k === null || !Number.isFinite(threshold)) return null;
   const dh = rows.lo.length;
   const dw = cols.lo.length;
-  const read = rowsRead(rows);
+  // Bands of output rows, each with the source rows it reads gathered: the module's memory (which
+  // never shrinks) holds the map and a band, not every source row at the output width.
+  const bands: Array<{ y0: number; y1: number; first: number; count: number }> = [];
+  let most = 0;
+  for (let y0 = 0; y0 < dh; y0 += ABOVE_BAND) {
+    const y1 = Math.min(dh, y0 + ABOVE_BAND);
+    // torch's row taps never go back: the band reads rows lo[y0] .. hi[y1 - 1].
+    const first = rows.lo[y0]!;
+    const count = rows.hi[y1 - 1]! - first + 1;
+    bands.push({ y0, y1, first, count });
+    most = Math.max(most, count);
+  }
   const a = new Arena(k.memory);
   const colAt = takeTaps(a, dw);
   const rowAt = takeTaps(a, dh);
-  const listAt = a.take(4 * read.length);
+  const listAt = a.take(4 * sh);
   const plane = a.take(4 * sh * sw);
-  const g0 = a.take(4 * sh * dw);
-  const g1 = a.take(4 * sh * dw);
-  const out = a.take(dh * dw);
+  const g0 = a.take(4 * most * dw);
+  const g1 = a.take(4 * most * dw);
+  const band = a.take(ABOVE_BAND * dw);
   a.commit();
   const v = views(k);
   putTaps(v, colAt, cols);
   putTaps(v, rowAt, rows);
-  v.i32.set(read, listAt >> 2);
+  for (let y = 0; y < sh; y++) v.i32[(listAt >> 2) + y] = y;
   v.f32.set(src.subarray(0, sh * sw), plane >> 2);
-  k.gather2(plane, sw, listAt, read.length, colAt.lo, colAt.hi, dw, g0, g1);
-  k.cl1above(g0, g1, rowAt.lo, rowAt.hi, rowAt.w0, rowAt.w1, colAt.w0, colAt.w1, dh, dw, float32AtOrBelow(threshold), out);
-  return new Uint8Array(k.memory.buffer, out, dh * dw).slice();
+  const thr = float32AtOrBelow(threshold);
+  const mask = new Uint8Array(dh * dw);
+  const u8 = new Uint8Array(k.memory.buffer);
+  for (const b of bands) {
+    // Row r of the band's gathered rows sits at g + (r - first) * dw * 4: the kernels add r * dw * 4 to
+    // a base moved back by first rows (int32 arithmetic, as the module's addresses wrap).
+    const shift = b.first * dw * 4;
+    k.gather2(plane, sw, listAt + 4 * b.first, b.count, colAt.lo, colAt.hi, dw, g0 - shift, g1 - shift);
+    const n = b.y1 - b.y0;
+    const at = 4 * b.y0;
+    k.cl1above(g0 - shift, g1 - shift, rowAt.lo + at, rowAt.hi + at, rowAt.w0 + at, rowAt.w1 + at, colAt.w0, colAt.w1, n, dw, thr, band);
+    mask.set(u8.subarray(band, band + n * dw), b.y0 * dw);
+  }
+  return mask;
 }
 
 /** One scale of ToCo's fusion for the kernels: the CAM and the flipped CAM (null without a flip), `[channels, h, w]`, with their taps. */
