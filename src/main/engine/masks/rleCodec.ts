@@ -5,12 +5,13 @@
  * walk down each column touches a new cache line for every pixel. Both directions here work on
  * the differences between one row and the row above instead:
  *
- * - encode compares the mask with itself shifted by one row, 4 bytes at a time, so rows that
- *   repeat the row above (most of a label-map-like mask) cost one compare per 4 pixels. Each
- *   pixel whose foreground differs from the pixel above is a toggle inside its column; the
- *   toggles are bucketed by column (counting sort) and the runs come out as the distances between
- *   consecutive toggles in column-major order, plus a toggle at the top of a column whose first
- *   pixel differs from the bottom of the column before.
+ * - encode compares the mask with itself shifted by one row, 16 bytes at a time (WebAssembly SIMD,
+ *   wasm/rowFlips.wat; the JavaScript below, four int32 compares a step, is its fallback and
+ *   reference), so rows that repeat the row above (most of a label-map-like mask) cost one step per
+ *   16 pixels. Each pixel whose foreground differs from the pixel above is a toggle inside its
+ *   column; the toggles are bucketed by column (counting sort) and the runs come out as the
+ *   distances between consecutive toggles in column-major order, plus a toggle at the top of a
+ *   column whose first pixel differs from the bottom of the column before.
  * - decode turns the runs back into toggles, buckets them by row, and keeps the current row as a
  *   bitset of span edges; each row is written as TypedArray.fill over its foreground spans.
  *
