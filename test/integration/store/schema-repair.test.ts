@@ -56,6 +56,7 @@ const RELEASED_HASHES = [
   'da5c16e936f4', // 17 -> 18
   'd93080871e02', // 18 -> 19
   '92caea6e9d41', // 19 -> 20
+  'ffb860dc682c', // 20 -> 21
 ];
 
 async function workspace(root: string): Promise<{ ws: string; scores: unknown; perImage: unknown; counts: Record<string, number> }> {

@@ -19,6 +19,8 @@ import { loadHeatmap, planHeatmaps, type HeatmapPlanItem } from './predictionHea
 import { datasetClasses, datasetImages, datasetReducesZeroLabel, requireDataset, type DatasetImage } from '../store/repos/datasetReads';
 import { removeHiddenRun, StreamedSlices, writeInSlices } from './slicedWrite';
 import { revReaders } from '../store/repos/evaluation';
+import { groundTruthRunsStore, type KeptRuns } from '../store/repos/groundTruthRuns';
+import { hasTable } from '../store/schemaTables';
 import type { StoreDeps } from './staging';
 
 export interface PredictionsImportParams {
@@ -131,6 +133,10 @@ interface PngItem {
   regions: Array<Omit<PredictionRegion, 'runId' | 'sampleId'>>;
   /** Its counts against the ground truth it was read with (that ground truth's counter value then); null: not counted. */
   counted: { rows: CountRow[]; gtRev: number | null } | null;
+  /** That ground truth merged into one run sequence, packed, when the count made it (to keep for the next import). */
+  groundTruthRuns?: KeptRuns | null;
+  /** Whether it was counted against a kept sequence that could not be read (cut, or another size): not counted, dropped. */
+  keptUnread?: boolean;
 }
 
 /**
@@ -146,27 +152,37 @@ async function readPngs(
   classes: number[],
   foreground: boolean,
   reading: PngReading,
-  counting: { revs: ReturnType<typeof revReaders>; repos: StoreDeps['repos']; numClasses: number } | null,
+  counting: {
+    revs: ReturnType<typeof revReaders>;
+    repos: StoreDeps['repos'];
+    kept: ReturnType<typeof groundTruthRunsStore> | null;
+    numClasses: number;
+  } | null,
   write: (item: PngItem) => Promise<void>,
   ctx: JobContext,
 ): Promise<void> {
   const gtRevs = new Map<number, number | null>();
+  const sentKept = new Set<number>();
   // Ground truth to count against, read for the next GT_CHUNK files at a time (one query each for
-  // regions and counters instead of two per file), as the pool asks for inputs in file order.
+  // counters, kept run sequences and regions instead of three per file), as the pool asks for inputs
+  // in file order. A sample whose ground truth was merged by an earlier count (and is unchanged since)
+  // goes as that sequence; the others go as their regions.
   const GT_CHUNK = 128;
   let chunkEnd = 0;
   let chunk = new Map<number, CurrentRegion[]>();
+  let chunkKept = new Map<number, KeptRuns>();
   let chunkRevs = new Map<number, number>();
-  const groundTruthAt = (index: number, sampleId: number): { regions: CurrentRegion[]; rev: number | null } => {
+  const groundTruthAt = (index: number, sampleId: number): { regions: CurrentRegion[]; kept: KeptRuns | null; rev: number | null } => {
     if (index >= chunkEnd && counting !== null) {
       const ids = matched
         .slice(index, index + GT_CHUNK)
         .flatMap(({ image }) => (image.sampleIds.length === 1 ? [image.sampleIds[0]!] : []));
-      chunk = counting.repos.annotations.currentForSamples(ids);
       chunkRevs = counting.revs.groundTruths(ids);
+      chunkKept = counting.kept?.current(ids) ?? new Map();
+      chunk = counting.repos.annotations.currentForSamples(ids.filter((id) => !chunkKept.has(id)));
       chunkEnd = index + GT_CHUNK;
     }
-    return { regions: chunk.get(sampleId) ?? [], rev: chunkRevs.get(sampleId) ?? null };
+    return { regions: chunk.get(sampleId) ?? [], kept: chunkKept.get(sampleId) ?? null, rev: chunkRevs.get(sampleId) ?? null };
   };
   await mapInPool(
     sharedPool(),
@@ -176,10 +192,13 @@ async function readPngs(
       let count: PredictionPngTask['count'] = null;
       if (counting !== null && image.sampleIds.length === 1) {
         const sampleId = image.sampleIds[0]!;
-        const { regions: groundTruth, rev } = groundTruthAt(index, sampleId);
+        const { regions: groundTruth, kept, rev } = groundTruthAt(index, sampleId);
         gtRevs.set(sampleId, rev);
         // Only samples evaluation scores (semantic ones with ground truth) are counted.
-        if (groundTruth.length > 0)
+        if (kept !== null) {
+          count = { numClasses: counting.numClasses, groundTruthRuns: kept };
+          sentKept.add(sampleId);
+        } else if (groundTruth.length > 0)
           count = { numClasses: counting.numClasses, groundTruth: groundTruth.map((r) => ({ classIdx: r.classIdx, rle: r.rle })) };
       }
       return {
@@ -199,6 +218,9 @@ async function readPngs(
         zero: result.zero,
         regions: predictionPngRegions(result, image.height, image.width),
         counted: result.rows === null ? null : { rows: predictionPngRows(result.rows), gtRev: gtRevs.get(sampleId) ?? null },
+        groundTruthRuns:
+          result.groundTruthRuns === null ? null : { height: image.height, width: image.width, runs: result.groundTruthRuns },
+        keptUnread: result.rows === null && sentKept.has(sampleId),
       }),
     ctx.signal,
     // Deeper queues than the default: the workers keep going while a slice is written (~3-5 ms of
@@ -506,7 +528,8 @@ export async function importPredictions(
   try {
     const metrics = metricRowsStore(deps.db);
     const revs = revReaders(deps.db);
-    const writeRegions = ({ sampleId, regions: list, counted, zero }: PngItem): void => {
+    const kept = hasTable(deps.db, 'ground_truth_runs') ? groundTruthRunsStore(deps.db) : null;
+    const writeRegions = ({ sampleId, regions: list, counted, zero, groundTruthRuns, keptUnread }: PngItem): void => {
       if (zero === true) anyZero = true;
       // The run is new: its rows are plain inserts.
       deps.repos.predictions.insertIntoHiddenRun(runId, sampleId, list);
@@ -518,12 +541,16 @@ export async function importPredictions(
         const rev = fingerprint(counted.gtRev, revs.prediction(runId, sampleId));
         metrics.insertSample(runId, sampleId, rev, counted.rows, 'semantic');
         scored++;
+        // Kept with the counter of the ground truth it was merged from: stale already if that moved meanwhile.
+        if (groundTruthRuns != null && counted.gtRev !== null && kept !== null) kept.keep(sampleId, counted.gtRev, groundTruthRuns);
       }
+      // Evaluation counts that sample from its regions; the next import merges them again.
+      if (keptUnread === true) kept?.drop(sampleId);
     };
     if (format === 'png') {
       const counting =
         dataset.task === 'semantic' && classes.length > 0
-          ? { revs, repos: deps.repos, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
+          ? { revs, repos: deps.repos, kept, numClasses: Math.max(...classes.map((c) => c.index)) + 1 }
           : null;
       ctx.progress(0, total, 'importing prediction PNGs');
       const slices = new StreamedSlices(deps.db, writeRegions, ctx.signal, (done) =>

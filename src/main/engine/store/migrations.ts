@@ -615,6 +615,19 @@ export const migrations: readonly string[] = [
     DELETE FROM inference_cache WHERE key IN (SELECT key FROM cached_heatmap_runs WHERE run_id = OLD.id);
   END;
   `,
+  /* 20 -> 21: a sample's ground truth as one run sequence, kept for counting predictions (metrics/runSequencePack.ts) */ `
+  -- Each prediction import counts every PNG against its image's ground truth: decoding the regions'
+  -- RLE strings and merging them into one run sequence took a third of that counting. The merged
+  -- sequence is kept here with the ground_truth_revs counter it was made from; a row whose counter is
+  -- no longer the sample's is never read (and is replaced the next time), so no trigger keeps it.
+  CREATE TABLE IF NOT EXISTS ground_truth_runs (
+    sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+    rev INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    runs BLOB NOT NULL
+  );
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
@@ -752,6 +765,7 @@ export const SCHEMA_VERSION = migrations.length;
  * (11: a trigger) or add what triggers keep for faster reads (12: stale_scores and counter clocks,
  * 13: clocks per dataset, which reads do without when absent; 15: what undo restores), so a read-only workspace last written
  * at 10 is still browsed, scored and exported (16 drops counts of scored COCO results made in class order: such a
- * workspace still shows those; 19 drops a foreign key and two indexes that only deletes used).
+ * workspace still shows those; 19 drops a foreign key and two indexes that only deletes used; 21 adds a
+ * cache that only prediction import, a write, reads).
  */
 export const READABLE_FROM = 10;

@@ -19,9 +19,9 @@ import { migrations } from './migrations';
 import type { Db } from './db';
 
 /** The structure `migrations` make (schemaFingerprint of a database migrated from empty). */
-export const SCHEMA_FINGERPRINT = 'fa85c68f7ef086668dd5d53292acae6563e66ba1';
+export const SCHEMA_FINGERPRINT = '0b97d5ba5da3f1126bbcfb0ff49a58b05b21f0e2';
 /** The text of that schema (schemaTextFingerprint of the same database): the fast check, exact for every store the migrations made. */
-export const SCHEMA_TEXT_FINGERPRINT = 'fba74fa02e8c3b2eeea7d52ea4ff5263caa2763e';
+export const SCHEMA_TEXT_FINGERPRINT = 'f434f32d9793537c1a36856a58b339bf6bd72af3';
 
 /** Columns an edited migration named otherwise: [table, the old name, the canonical name]. */
 const RENAMED_COLUMNS: ReadonlyArray<[string, string, string]> = [

@@ -10,6 +10,7 @@ import { greyLevels, readMaskPng, type DecodedMask } from '../masks/png';
 import { readJpegMaskGrey } from '../masks/jpegMask';
 import type { Rle } from '../masks/rle';
 import { countLabelMaps, countRunSequences, partsToRunSequence, RunSequenceBuilder, type RunSequence } from '../metrics/pixelCounts';
+import { packRunSequence, unpackRunSequence } from '../metrics/runSequencePack';
 import { runsOf } from '../masks/runs';
 import type { CountRow } from '../metrics/sampleCounts';
 import { paintLabelMap } from '../masks/labelMap';
@@ -41,8 +42,15 @@ export interface PredictionPngTask {
   reduceZeroLabel?: boolean | undefined;
   /** Said after the refusal of a value that is not a class (what the dataset's files are likely written as). */
   outOfRangeHint?: string | undefined;
-  /** Ground truth to count against (semantic datasets), painted in order; null: do not count. */
-  count: { numClasses: number; groundTruth: Array<{ classIdx: number; rle: Rle }> } | null;
+  /**
+   * Ground truth to count against (semantic datasets): its regions, painted in order, or the run
+   * sequence they merge into as kept from an earlier count (metrics/runSequencePack.ts, with the
+   * size it covers); null: do not count.
+   */
+  count:
+    | { numClasses: number; groundTruth: Array<{ classIdx: number; rle: Rle }> }
+    | { numClasses: number; groundTruthRuns: { height: number; width: number; runs: Uint8Array } }
+    | null;
 }
 
 /**
@@ -59,6 +67,11 @@ export interface PredictionPngResult {
   rows: Float64Array | null;
   /** Whether some pixel is class 0 (background, or a reduce_zero_label dataset's first class). */
   zero: boolean;
+  /**
+   * The ground truth's regions merged into one run sequence, packed (metrics/runSequencePack.ts),
+   * where this task counted from regions that do not overlap: kept, the next import's count skips the merge.
+   */
+  groundTruthRuns: Uint8Array | null;
 }
 
 /** The distinct values of a decoded mask, ascending. */
@@ -180,10 +193,23 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     }
   }
   let rows: CountRow[] | null = null;
-  if (task.count !== null) {
+  let groundTruthRuns: Uint8Array | null = null;
+  if (task.count !== null && 'groundTruthRuns' in task.count) {
+    // Kept from an earlier count: a sequence that is not this map's size (or not a sequence) is not counted here.
+    const kept = task.count.groundTruthRuns;
+    const gtRuns =
+      kept.height === mask.height && kept.width === mask.width ? unpackRunSequence(kept.runs, mask.height * mask.width, GT_RUNS) : null;
+    if (gtRuns !== null) rows = countRunSequences(gtRuns, predRuns!, task.count.numClasses);
+  } else if (task.count !== null) {
     const { numClasses, groundTruth } = task.count;
     const sized = groundTruth.every((r) => r.rle.size[0] === mask.height && r.rle.size[1] === mask.width);
-    if (sized) rows = countAgainst(groundTruth, labels, predRuns!, mask.height, mask.width, numClasses);
+    if (sized) {
+      const gtRuns = groundTruthRunSequence(groundTruth, mask.height, mask.width);
+      if (gtRuns !== null) {
+        rows = countRunSequences(gtRuns, predRuns!, numClasses);
+        groundTruthRuns = packRunSequence(gtRuns);
+      } else rows = countLabelMaps(paintLabelMap([...groundTruth], mask.height, mask.width), labels, numClasses);
+    }
   }
   let packed: Float64Array | null = null;
   if (rows !== null) {
@@ -196,6 +222,7 @@ export async function predictionPng(task: PredictionPngTask): Promise<Prediction
     counts: parts.map((p) => p.rle.counts),
     rows: packed,
     zero: all.some((p) => p.classIdx === 0),
+    groundTruthRuns,
   };
 }
 
@@ -208,24 +235,20 @@ export function classList(indices: number[]): string {
 }
 
 /**
- * Counts a prediction against its ground truth in run space (no pixel touched) where the GT's
- * regions do not overlap, else on the painted label map ("later region wins"); the same rows either way.
+ * The ground truth's regions as one run sequence, to count a prediction against in run space (no
+ * pixel touched); null where regions overlap: the caller counts on the painted label map ("later
+ * region wins") instead, with the same rows.
  */
-function countAgainst(
+function groundTruthRunSequence(
   groundTruth: ReadonlyArray<{ classIdx: number; rle: Rle }>,
-  labels: Uint8Array,
-  predRuns: RunSequence,
   height: number,
   width: number,
-  numClasses: number,
-): CountRow[] | null {
+): RunSequence | null {
   // Built by push, not map(): optimized map() makes holey arrays where the interpreter's are packed,
   // and partsToRunSequence's optimized code was thrown away and rebuilt on that change of map.
   const parts: Array<{ classIdx: number; runs: Uint32Array }> = [];
   for (const r of groundTruth) parts.push({ classIdx: r.classIdx, runs: runsOf(r.rle) });
-  const gtRuns = partsToRunSequence(parts, height * width, 0, GT_RUNS);
-  if (gtRuns !== null) return countRunSequences(gtRuns, predRuns, numClasses);
-  return countLabelMaps(paintLabelMap([...groundTruth], height, width), labels, numClasses);
+  return partsToRunSequence(parts, height * width, 0, GT_RUNS);
 }
 
 export interface FolderImageTask {
