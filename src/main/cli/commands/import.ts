@@ -153,8 +153,9 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
             `--eval scores masks, and --format ${opts.format} imports heatmaps: import without --eval${opts.format === 'toco-cam' ? ', then tessera eval --cam-sweep scores the CAMs' : ''}`,
           );
         sharedPool().warm();
-        const { result, scores } = await withSession(globals(), async (s) => {
+        const { result, scores, evalFailure } = await withSession(globals(), async (s) => {
           const dataset = await resolveDataset(s.client, opts.dataset);
+          // With --eval the engine first refuses what eval would refuse (no ground truth, ...): nothing is imported then.
           const imported = await runJob(s.client, 'runs.importPredictions', {
             datasetId: dataset.id,
             run: opts.run,
@@ -163,18 +164,30 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
             ...(opts.minScore === undefined ? {} : { minScore: opts.minScore }),
             ...(opts.maskThreshold === undefined ? {} : { maskThreshold: opts.maskThreshold }),
             ...(opts.reduceZeroLabel === true ? { reduceZeroLabel: true } : {}),
+            ...(opts.eval === true ? { evaluate: true } : {}),
           });
+          if (opts.eval !== true) return { result: imported, scores: null, evalFailure: null };
           // PNG predictions are counted while imported: scoring them reads the stored counts.
-          return { result: imported, scores: opts.eval === true ? await evaluateAndScore(s.client, dataset.id, imported.runId) : null };
+          try {
+            return { result: imported, scores: await evaluateAndScore(s.client, dataset.id, imported.runId), evalFailure: null };
+          } catch (err) {
+            // The run is imported and stays: the error says so (a retry under the same name would be refused).
+            return { result: imported, scores: null, evalFailure: err };
+          }
         });
         const missing = result.withoutFile;
         if (missing !== undefined)
           process.stderr.write(
             `warning: ${missing.images} of ${missing.of} images of dataset "${opts.dataset}" have no prediction file in ${path} (${missing.examples.join(', ')}${missing.images > missing.examples.length ? ', …' : ''}): run "${result.name}" scores them as all background${splitHint(missing.splits, opts.dataset, result.name)}\n`,
           );
-        if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
         const what = result.heatmaps > 0 ? `${result.heatmaps} heatmaps` : `${result.regions} regions`;
-        printLine(`imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`);
+        const imported = `imported run "${result.name}" (id ${result.runId}): ${what} on ${result.images} images`;
+        if (evalFailure !== null) {
+          const why = evalFailure instanceof Error ? evalFailure.message : String(evalFailure);
+          throw new ApiError(evalFailure instanceof ApiError ? evalFailure.code : 'INTERNAL', `${imported}; evaluation failed: ${why}`);
+        }
+        if (opts.json === true) return printJson(scores === null ? result : { import: result, eval: evalJson(scores) });
+        printLine(imported);
         printSkipped(result.skipped);
         for (const note of result.notes ?? []) printLine(`note: ${note}`);
         if (scores !== null) {

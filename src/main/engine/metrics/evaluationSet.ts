@@ -55,6 +55,16 @@ export function evaluationTask(dataset: DatasetHeader): EvaluationTask {
 }
 
 /**
+ * What eval refuses about a dataset before it counts anything (evaluationTask, classCount), for a
+ * caller that scores a run right after making it (`import predictions --eval`): checked before the
+ * run exists, so a refused command leaves nothing behind.
+ */
+export function requireScorableDataset(db: Db, dataset: DatasetHeader): void {
+  evaluationTask(dataset);
+  classCount(db, dataset);
+}
+
+/**
  * Semantic datasets: the image's semantic sample (query NULL), when it has ground truth (any region,
  * even one whose current version is deleted: an image corrected to all background still counts).
  * Referring datasets: every query sample, since an empty target is a valid pair (empty vs empty = 1).

@@ -7,8 +7,22 @@ import { importPredictions } from '../datasets/predictions';
 import { startImportJob } from '../datasets/importJob';
 import { keepScoreListLater } from '../metrics/keepScoreList';
 import { requireDataset } from '../store/repos/datasetReads';
+import { requireScorableDataset } from '../metrics/evaluationSet';
+import type { PredictionFormat } from '../../../shared/api/methods/datasets';
 import { startRun } from '../models/runJob';
 import { deleteRun, renameRun, runDeletePlan } from './manage';
+
+/** What `metrics.evaluate` would refuse about a run imported in `format` on the dataset (nothing is read yet). */
+function requireScorableImport(deps: EngineDeps, datasetId: number, format: PredictionFormat): void {
+  const dataset = deps.repos.datasets.header(datasetId);
+  if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
+  requireScorableDataset(deps.db, dataset);
+  if (format === 'npy' || format === 'toco-cam')
+    throw new ApiError(
+      'INVALID_INPUT',
+      `--format ${format} imports heatmaps, and eval scores masks: import them without evaluating${format === 'toco-cam' ? ' (eval --cam-sweep scores CAMs)' : ''}`,
+    );
+}
 
 export function runHandlers(deps: EngineDeps) {
   return {
@@ -21,6 +35,8 @@ export function runHandlers(deps: EngineDeps) {
     'runs.start': async (input) => startRun(deps, input),
     'runs.importPredictions': async (input, call) => {
       requireDataset(deps.db, input.datasetId);
+      // Scored right after (import predictions --eval): what eval would refuse is refused now, with no run made.
+      if (input.evaluate === true) requireScorableImport(deps, input.datasetId, input.format);
       // Web clients may read only under the roots `tessera serve` allows; checked before the job starts.
       input = { ...input, path: readablePath(input.path, call, deps.paths.root, 'predictions') };
       // ...and so is every file the job reads there (api/readScope.ts).

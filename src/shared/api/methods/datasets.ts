@@ -118,6 +118,12 @@ export const datasetMethods = {
       maskThreshold: z.number().int().min(0).max(254).optional(),
       /** png: files written as class + 1 (mmseg's format_only on a reduce_zero_label dataset): value v is class v - 1. */
       reduceZeroLabel: z.boolean().optional(),
+      /**
+       * The caller scores the run right after (`import predictions --eval`): refused before the job
+       * starts, with nothing imported, when eval would refuse the run (a dataset without ground truth
+       * or classes; heatmaps, which eval does not score as masks).
+       */
+      evaluate: z.boolean().optional(),
     }),
     output: JobStarted,
   },
