@@ -28,8 +28,8 @@ async function importShapes(root: string, client: TesseraClient): Promise<number
   return ImportResult.parse(done.result).datasetId;
 }
 
-function exportVoc(client: TesseraClient, datasetId: number, outDir: string) {
-  return finishJob(client, () => client.call('datasets.export', { datasetId, format: 'voc', outDir }));
+function exportVoc(client: TesseraClient, datasetId: number, outDir: string, overwrite?: boolean) {
+  return finishJob(client, () => client.call('datasets.export', { datasetId, format: 'voc', outDir, overwrite }));
 }
 
 /** Every path under `dir` (relative, sorted) with a file's content, to compare a folder before and after. */
@@ -192,7 +192,7 @@ describe('export staging', () => {
 
     // Once the live one is gone too, the next export removes its folder.
     await kill9(live.child);
-    expect((await exportVoc(client, datasetId, out)).status).toBe('succeeded');
+    expect((await exportVoc(client, datasetId, out, true)).status).toBe('succeeded');
     expect(stages(out)).toEqual([basename(foreign)]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeToys } from '../../../tools/toy-models';
@@ -121,6 +121,24 @@ describe('point prompts of a seg-token run', () => {
     expect(read('two.q0.json')).toEqual(first);
     expect(read('two.q1.json')).toEqual(second);
     expect(read('one.q0.json')).toEqual((await heatmapsPoints('one.png'))[0]);
+  });
+
+  it('export --format points again into that folder is refused whole (its files stay as they are); overwrite replaces them', async () => {
+    const out = join(t.dir, 'points-again');
+    const exportPoints = (overwrite?: boolean) =>
+      finishJob(env.client, () => env.client.call('datasets.export', { datasetId, runId, format: 'points', outDir: out, overwrite }));
+    expect((await exportPoints()).error).toBeNull();
+    const first = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    writeFileSync(join(out, 'two.q1.json'), 'mine');
+    const again = await exportPoints();
+    expect(again.error).toMatchObject({
+      code: 'CONFLICT',
+      message: `${out} already has 3 files this export would replace (one.q0.json, two.q0.json, …); nothing was written: choose an empty or new folder, or pass --overwrite to replace them`,
+    });
+    expect(readFileSync(join(out, 'two.q1.json'), 'utf8')).toBe('mine');
+    expect(readdirSync(t.dir).filter((n) => n.startsWith('.points-again.tessera-export-'))).toEqual([]);
+    expect((await exportPoints(true)).error).toBeNull();
+    expect(Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]))).toEqual(first);
   });
 
   it("export --format npy writes every query's maps (<stem>.q<k>.npy), each the map stored for that query", async () => {

@@ -22,6 +22,16 @@ function warnLeftOut(result: ExportResult, runName: string): void {
     );
 }
 
+interface ExportOptions {
+  dataset: string;
+  run?: string;
+  format: ExportFormat;
+  out: string;
+  raw?: boolean;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
 export function registerExport(program: Command, globals: () => GlobalOptions): void {
   program
     .command('export')
@@ -41,8 +51,9 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
       '--raw',
       'npy: heatmaps as the model produced them (model resolution) plus heatmaps.json with their geometry, not at image size',
     )
+    .option('--overwrite', 'replace files already in --out that the export writes (without it such an export is refused)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { dataset: string; run?: string; format: ExportFormat; out: string; raw?: boolean; json?: boolean }) => {
+    .action(async (opts: ExportOptions) => {
       let runName = '';
       const result = await withSession(globals(), async (s) => {
         const dataset = await resolveDataset(s.client, opts.dataset);
@@ -65,6 +76,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
           format: opts.format,
           outDir: opts.out,
           ...(opts.raw === true ? { raw: true } : {}),
+          ...(opts.overwrite === true ? { overwrite: true } : {}),
         });
       });
       warnLeftOut(result, runName);

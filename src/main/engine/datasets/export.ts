@@ -17,6 +17,8 @@ export interface ExportParams {
   outDir: string;
   /** npy: heatmaps at model resolution instead of the image size. */
   raw?: boolean | undefined;
+  /** Replace files already in outDir under names the export writes (default: refuse, CONFLICT, before writing any). */
+  overwrite?: boolean | undefined;
 }
 
 /** One exporter per format; the dataset (and run) must exist before anything is written. */
@@ -30,8 +32,9 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
     throw new ApiError('INVALID_INPUT', "npy export writes a run's heatmaps: give --run");
   if (params.format === 'points' && params.runId === undefined)
     throw new ApiError('INVALID_INPUT', "points export writes a seg-token run's point prompts: give --run");
-  // All or nothing: written into a staging folder beside outDir, renamed into place at the end.
-  const counts = await writeStaged(outDir, async (dir) => {
+  // All or nothing: written into a staging folder beside outDir, renamed into place at the end;
+  // refused whole when a file already in outDir would be replaced, unless overwrite.
+  const write = async (dir: string) => {
     switch (params.format) {
       case 'voc':
         return exportVoc(deps, params.datasetId, params.runId, dir, ctx);
@@ -42,6 +45,7 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
       case 'points':
         return exportPoints(deps, params.datasetId, params.runId as number, dir, ctx);
     }
-  });
+  };
+  const counts = await writeStaged(outDir, write, { overwrite: params.overwrite });
   return { outDir, format: params.format, ...counts };
 }

@@ -10,14 +10,20 @@ import { writableFolder } from '../api/readScope';
 /**
  * Writes an export all or nothing: everything goes into a hidden staging folder beside `outDir`
  * (same file system, so the last step is a rename); only when every file is written is the folder
- * renamed into place (or, when `outDir` already exists, its files are moved in one by one, each
- * replacing the old file of the same name, once every one of them is known to fit). A failure, a
- * full disk or a cancel removes the staging folder and any parent folder made for it: nothing
- * half-done is left. A process killed meanwhile cannot clean up: its staging folder, named after
- * its process, is removed by the next export to the same `outDir` (removeAbandonedStages).
+ * renamed into place (or, when `outDir` already exists, its files are moved in one by one, once
+ * every one of them is known to fit). A file already in `outDir` under a name the export writes is
+ * never replaced unless `overwrite`: the export is refused (CONFLICT, one line naming how many and
+ * one or two of them) before any file is moved in; other files there stay as they are. A failure, a
+ * refusal, a full disk or a cancel removes the staging folder and any parent folder made for it:
+ * nothing half-done is left. A process killed meanwhile cannot clean up: its staging folder, named
+ * after its process, is removed by the next export to the same `outDir` (removeAbandonedStages).
  * File-system errors become one line naming the destination path (never the staging name).
  */
-export async function writeStaged<T>(outDir: string, write: (dir: string) => Promise<T>): Promise<T> {
+export async function writeStaged<T>(
+  outDir: string,
+  write: (dir: string) => Promise<T>,
+  opts: { overwrite?: boolean | undefined } = {},
+): Promise<T> {
   const refused = fileInTheWay(outDir);
   if (refused !== null) throw refused;
   const parent = dirname(outDir);
@@ -49,7 +55,7 @@ export async function writeStaged<T>(outDir: string, write: (dir: string) => Pro
       await rename(stage, outDir);
       return result;
     }
-    await moveInto(stage, outDir);
+    await moveInto(stage, outDir, opts.overwrite === true);
   } catch (err) {
     await discard();
     throw shown(err);
@@ -140,15 +146,17 @@ async function removeAbandonedStages(parent: string, outDir: string): Promise<vo
 /**
  * Moves every file of `from` into `to` (folders merged), each by one rename. Every entry is checked
  * before the first rename, so a refused merge leaves the destination as it was: a folder of the
- * export must meet a folder or nothing, a file a file or nothing (then replaced); each folder merged
+ * export must meet a folder or nothing, a file a file or nothing (replaced only with `overwrite`,
+ * a file or link there is otherwise refused: wouldReplace); each folder merged
  * into must be writable and on the staging folder's file system (a rename cannot cross a mount);
  * and a web client's export merges only into folders whose real location is inside the workspace
  * (api/readScope.ts): a symbolic link in the export folder, to a folder elsewhere, is refused. Only
  * a fault during the renames themselves (a failing disk) can still stop the merge part-way.
  */
-async function moveInto(from: string, to: string): Promise<void> {
+async function moveInto(from: string, to: string, overwrite: boolean): Promise<void> {
   const device = (await stat(from)).dev;
   const renames: Array<[string, string]> = [];
+  const replaced: string[] = [];
   const plan = async (src: string, dst: string): Promise<void> => {
     await checkMergeFolder(dst, device);
     for (const entry of await readdir(src, { withFileTypes: true })) {
@@ -159,10 +167,14 @@ async function moveInto(from: string, to: string): Promise<void> {
       else if (entry.isDirectory() && there === 'other')
         throw inTheWay(d, 'exists and is not a folder, but the export writes a folder there');
       else if (!entry.isDirectory() && there === 'folder') throw inTheWay(d, 'is a folder, but the export writes a file there');
-      else renames.push([s, d]);
+      else {
+        if (there === 'other') replaced.push(d);
+        renames.push([s, d]);
+      }
     }
   };
   await plan(from, to);
+  if (!overwrite && replaced.length > 0) throw wouldReplace(to, replaced);
   for (const [src, dst] of renames) await rename(src, dst);
 }
 
@@ -198,6 +210,21 @@ async function checkMergeFolder(dst: string, device: number): Promise<void> {
   if ((await stat(dst)).dev !== device) {
     throw inTheWay(dst, 'is on another file system (a mount point, or a link to another disk): an export into it cannot be moved in');
   }
+}
+
+/**
+ * The refusal of an export that would replace files already in its folder: one line with how many,
+ * one or two of them (relative to the folder, in name order) and the two ways on.
+ */
+function wouldReplace(outDir: string, paths: string[]): ApiError {
+  const names = paths.map((p) => relative(outDir, p).split(sep).join('/')).sort();
+  const shown = names.slice(0, 2).join(', ') + (names.length > 2 ? ', …' : '');
+  const what = names.length === 1 ? 'a file' : `${names.length} files`;
+  return new ApiError(
+    'CONFLICT',
+    `${outDir} already has ${what} this export would replace (${shown}); nothing was written: choose an empty or new folder, or pass --overwrite to replace ${names.length === 1 ? 'it' : 'them'}`,
+    { file: outDir, existing: names.length, examples: names.slice(0, 2) },
+  );
 }
 
 function inTheWay(path: string, why: string): ApiError {

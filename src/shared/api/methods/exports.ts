@@ -37,7 +37,10 @@ export const ExportResult = z.object({
 export type ExportResult = z.infer<typeof ExportResult>;
 
 export const exportMethods = {
-  /** Long work: writes ground truth (or, with runId, a run's predictions) into outDir; result is an ExportResult. */
+  /**
+   * Long work: writes ground truth (or, with runId, a run's predictions) into outDir; result is an
+   * ExportResult. Never replaces a file already there unless `overwrite`.
+   */
   'datasets.export': {
     input: z.object({
       datasetId: Id,
@@ -46,6 +49,11 @@ export const exportMethods = {
       outDir: z.string().min(1),
       /** npy only: write heatmaps as stored, at model resolution, plus heatmaps.json with their geometry (default: at the image size). */
       raw: z.boolean().optional(),
+      /**
+       * Replace files already in outDir under names the export writes. Without it such an export is
+       * refused (CONFLICT) before anything is written; other files in outDir always stay.
+       */
+      overwrite: z.boolean().optional(),
     }),
     output: JobStarted,
   },

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tessera } from '../../helpers/cli';
+import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../helpers/fixtures';
+
+// Runs the BUILT CLI (node tools/build.mjs first). `tessera export --out` into a folder that holds
+// files of the same names (here the dataset's own ground-truth masks) replaced them without a word.
+let t: ReturnType<typeof tempDir>;
+let masks: string;
+const cli = (...args: string[]) => tessera(['--workspace', join(t.dir, 'ws'), ...args]);
+const md5s = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [
+        f,
+        createHash('md5')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
+  );
+
+beforeAll(async () => {
+  t = tempDir('tessera-export-overwrite-');
+  const data = await makeFolderDataset(join(t.dir, 's1d'), 3);
+  masks = data.masks;
+  const preds = join(t.dir, 's1d', 'pred');
+  mkdirSync(preds);
+  for (const name of ['img_000', 'img_001', 'img_002'])
+    writeGreyMask(join(preds, `${name}.png`), 64, 48, rectLabels(64, 48, { x: 1, y: 1, w: 30, h: 20 }, 2));
+  expect(cli('init').code).toBe(0);
+  expect(cli('import', 'folder', data.images, '--masks', masks, '--name', 's1d').code).toBe(0);
+  expect(cli('import', 'predictions', preds, '--dataset', 's1d', '--run', 'p', '--format', 'png').code).toBe(0);
+}, 120_000);
+afterAll(() => t.cleanup());
+
+describe('tessera export into a folder holding files it would write', () => {
+  it('refuses in one line with exit 1 and writes nothing; --overwrite replaces them', () => {
+    const before = md5s(masks);
+    expect(Object.keys(before)).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
+    for (const json of [[], ['--json']]) {
+      const refused = cli('export', '--dataset', 's1d', '--run', 'p', '--format', 'voc', '--out', masks, ...json);
+      expect(refused).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${masks} already has 3 files this export would replace (img_000.png, img_001.png, …); nothing was written: choose an empty or new folder, or pass --overwrite to replace them\n`,
+      });
+      expect(md5s(masks)).toEqual(before);
+      expect(readdirSync(join(t.dir, 's1d')).sort()).toEqual(['images', 'masks', 'pred']);
+    }
+
+    const replaced = cli('export', '--dataset', 's1d', '--run', 'p', '--format', 'voc', '--out', masks, '--overwrite');
+    expect(replaced).toEqual({ code: 0, stdout: `wrote 3 file(s) for 3 image(s) to ${masks}\n`, stderr: '' });
+    const after = md5s(masks);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    for (const f of Object.keys(before)) expect(after[f], f).not.toBe(before[f]);
+  });
+});
