@@ -57,6 +57,7 @@ const RELEASED_HASHES = [
   'd93080871e02', // 18 -> 19
   '92caea6e9d41', // 19 -> 20
   'ffb860dc682c', // 20 -> 21
+  '16b025971ec3', // 21 -> 22
 ];
 
 async function workspace(root: string): Promise<{ ws: string; scores: unknown; perImage: unknown; counts: Record<string, number> }> {

@@ -168,9 +168,12 @@ export async function exportVoc(
       if (upright !== null) rawFrame.add(image.id);
       await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), upright ?? bytes);
       files++;
-      const list = splits.get(image.split ?? 'all') ?? [];
-      list.push(id);
-      splits.set(image.split ?? 'all', list);
+      // In every list the image was imported from (trainval too, when the import read it).
+      for (const split of image.splits.length > 0 ? image.splits : ['all']) {
+        const list = splits.get(split) ?? [];
+        list.push(id);
+        splits.set(split, list);
+      }
     }
     // Ground truth: an image without annotations has no mask (a query's empty mask, and an image erased to all
     // background, are written). A run: an empty prediction is a mask of background.
@@ -195,13 +198,15 @@ export async function exportVoc(
   }
   if (runId === undefined) {
     await mkdir(join(outDir, 'ImageSets', 'Segmentation'), { recursive: true });
-    // VOC's trainval is the union of train and val: an import keeps one split per image and drops
-    // it, so it is written again (`import voc --split trainval` reads the export back).
+    // VOC's trainval is the union of train and val: a workspace imported before schema 22 kept one
+    // split per image and dropped it, so it is written again when no image has it
+    // (`import voc --split trainval` reads the export back).
     const train = splits.get('train');
     const val = splits.get('val');
     if (train !== undefined && val !== undefined && !splits.has('trainval')) splits.set('trainval', [...train, ...val].sort());
+    // Sorted, as VOC's own lists are (an image's place in the dataset follows the first list naming it).
     for (const [split, ids] of splits) {
-      await writeExportFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${ids.join('\n')}\n`);
+      await writeExportFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${[...ids].sort().join('\n')}\n`);
       files++;
     }
     // The classes' names and colours (VOC's own when absent): `import voc` reads them back.

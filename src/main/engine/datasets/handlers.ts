@@ -66,9 +66,10 @@ export function datasetHandlers(deps: EngineDeps) {
     'datasets.selectImages': async ({ datasetId, fileNames, split }) => {
       requireDataset(deps.db, datasetId);
       const images = datasetImages(deps.db, datasetId);
-      const splits = [...new Set(images.map((i) => i.split).filter((s): s is string => s !== null))].sort();
+      const splits = [...new Set(images.flatMap((i) => i.splits))].sort();
       let chosen = images;
-      if (split !== undefined) chosen = chosen.filter((i) => i.split === split);
+      // Every image the split's list names, including those shown under another split (voc.ts listIds).
+      if (split !== undefined) chosen = chosen.filter((i) => i.splits.includes(split));
       let unknownFileNames: string[] = [];
       if (fileNames !== undefined) {
         const wanted = new Set(fileNames);

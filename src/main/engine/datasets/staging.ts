@@ -41,7 +41,9 @@ export interface StagedImage {
   probe: ProbedImage;
   /** The pixel grid chosen (images/orientation.ts); its size is what masks and the store use. Default 'raw'. */
   grid?: PixelGrid;
+  /** The first split (shown); `splits`: every split list the image is in (default: `split` alone). */
   split?: string | null;
+  splits?: readonly string[];
   externalId?: string | null;
   samples: StagedSample[];
 }
@@ -91,6 +93,7 @@ export async function writeStagedDataset(deps: StoreDeps, staged: StagedDataset,
           exifOrientation: image.probe.orientation,
           grid: image.grid ?? 'raw',
           split: image.split ?? null,
+          ...(image.splits === undefined ? {} : { splits: image.splits }),
           externalId: image.externalId ?? null,
         });
         for (const sample of image.samples) {

@@ -31,7 +31,10 @@ const MASK_FOLDERS = ['SegmentationClass', 'SegmentationClassAug'] as const;
 
 interface Listed {
   id: string;
+  /** The split shown for the image: the first list (alphabetical) that names it. */
   split: string | null;
+  /** Every list that names it, sorted (trainval too). */
+  splits: string[];
 }
 
 /** The VOC classes: index = palette index = label value (PASCAL VOC devkit). */
@@ -44,11 +47,18 @@ async function listDir(dir: string): Promise<string[] | null> {
 }
 
 /**
- * Which image ids to import and their split. ImageSets/Segmentation/<split>.txt lists ids one per
- * line; without --split every list is used, except trainval when train and val are both there (it
- * is their union). An id in several lists keeps the first (alphabetical) split.
+ * Which image ids to import and the splits of each. ImageSets/Segmentation/<split>.txt lists ids one
+ * per line; without --split every list is read, and an image is in every list that names it (a
+ * subset tagged by split, `tags add --split`, takes them all). The split shown for an image is the
+ * first list naming it, alphabetically, leaving out trainval when train and val are both there (it
+ * is their union). A training list sharing ids with an evaluation list (train and val) is named in
+ * the import's notes.
  */
-async function listIds(root: string, split: string | undefined, masks: Map<string, string>): Promise<Listed[]> {
+async function listIds(
+  root: string,
+  split: string | undefined,
+  masks: Map<string, string>,
+): Promise<{ listed: Listed[]; notes: string[] }> {
   const setsDir = join(root, 'ImageSets', 'Segmentation');
   const files = ((await listDir(setsDir)) ?? []).filter((f) => f.endsWith('.txt')).sort();
   const splits = files.map((f) => f.slice(0, -4));
@@ -57,23 +67,66 @@ async function listIds(root: string, split: string | undefined, masks: Map<strin
       const have = splits.length === 0 ? 'there are no split lists' : `available: ${splits.join(', ')}`;
       throw new ApiError('NOT_FOUND', `${join(setsDir, `${split}.txt`)}: split "${split}" not found (${have})`);
     }
-    return readList(setsDir, split);
+    return { listed: (await readList(setsDir, split)).map((id) => ({ id, split, splits: [split] })), notes: [] };
   }
-  if (splits.length === 0) return [...masks.keys()].sort().map((id) => ({ id, split: null }));
-  const use = splits.includes('train') && splits.includes('val') ? splits.filter((s) => s !== 'trainval') : splits;
+  if (splits.length === 0) return { listed: [...masks.keys()].sort().map((id) => ({ id, split: null, splits: [] })), notes: [] };
+  const union = splits.includes('train') && splits.includes('val') ? 'trainval' : null;
+  const lists = new Map<string, string[]>();
+  for (const s of splits) lists.set(s, await readList(setsDir, s));
   const seen = new Map<string, Listed>();
-  for (const s of use) for (const entry of await readList(setsDir, s)) if (!seen.has(entry.id)) seen.set(entry.id, entry);
-  return [...seen.values()];
+  for (const [s, ids] of lists) {
+    for (const id of ids) {
+      const entry = seen.get(id);
+      if (entry === undefined) seen.set(id, { id, split: s === union ? null : s, splits: [s] });
+      else {
+        if (!entry.splits.includes(s)) entry.splits.push(s);
+        if (entry.split === null && s !== union) entry.split = s;
+      }
+    }
+  }
+  // An id only trainval names (a trainval wider than train and val) shows trainval.
+  for (const entry of seen.values()) entry.split ??= entry.splits[0] ?? null;
+  return { listed: [...seen.values()], notes: overlapNotes(lists) };
 }
 
-async function readList(setsDir: string, split: string): Promise<Listed[]> {
+/**
+ * A training list and an evaluation list that share ids (train and val, train_aug and val, train and
+ * test): images a model trained on would be scored. By VOC's and SBD's names: train*, but not
+ * trainval* (the union of the two by design), against lists naming val or test.
+ */
+function overlapNotes(lists: ReadonlyMap<string, readonly string[]>): string[] {
+  const role = (name: string): 'train' | 'eval' | null => {
+    const n = name.toLowerCase();
+    if (n.startsWith('trainval')) return null;
+    if (n.startsWith('train')) return 'train';
+    return n.includes('val') || n.includes('test') ? 'eval' : null;
+  };
+  const notes: string[] = [];
+  for (const [train, trainIds] of lists) {
+    if (role(train) !== 'train') continue;
+    const inTrain = new Set(trainIds);
+    for (const [other, ids] of lists) {
+      if (role(other) !== 'eval') continue;
+      const shared = ids.filter((id) => inTrain.has(id));
+      if (shared.length === 0) continue;
+      notes.push(
+        `${shared.length} image(s) are listed in both ${train}.txt and ${other}.txt (${shared.slice(0, 3).join(', ')}${shared.length > 3 ? ', …' : ''}): training images in an evaluation split; each is in both splits`,
+      );
+    }
+  }
+  return notes;
+}
+
+/** The ids a split list names, in its order, each once. */
+async function readList(setsDir: string, split: string): Promise<string[]> {
   const text = (await readImportFile(join(setsDir, `${split}.txt`))).toString('utf8');
   // VOC lists hold one id per line; SBD-style lists ("/JPEGImages/x.jpg /SegmentationClassAug/x.png") are read too.
-  return text
+  const ids = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0)
-    .map((l) => ({ id: listedId(l), split }));
+    .map((l) => listedId(l));
+  return [...new Set(ids)];
 }
 
 /**
@@ -177,11 +230,12 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
   if (found.length === 0) throw notVoc(root, 'no SegmentationClass/ or SegmentationClassAug/ folder');
   const images = await imageFiles(jpegDir);
   const { classes, from: labelmap } = await rootClasses(root);
-  const listed = await listIds(root, params.split, masks);
+  const { listed, notes } = await listIds(root, params.split, masks);
   if (listed.length === 0) throw new ApiError('INVALID_INPUT', `${root}: the split lists name no images`);
   for (const entry of listed) {
     if (!images.has(entry.id)) {
-      const list = entry.split === null ? join(root, found[0] ?? '') : join(root, 'ImageSets', 'Segmentation', `${entry.split}.txt`);
+      const first = entry.splits[0];
+      const list = first === undefined ? join(root, found[0] ?? '') : join(root, 'ImageSets', 'Segmentation', `${first}.txt`);
       throw new ApiError('NOT_FOUND', `${list}: ${entry.id}: no image ${entry.id}.jpg in ${jpegDir}`, { id: entry.id });
     }
   }
@@ -196,7 +250,15 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
   );
   const staged: StagedImage[] = probed.map(({ item, probe }) => {
     const file = images.get(item.id) as string;
-    return { path: join(jpegDir, file), fileName: file, probe, split: item.split, externalId: item.id, samples: [{ regions: [] }] };
+    return {
+      path: join(jpegDir, file),
+      fileName: file,
+      probe,
+      split: item.split,
+      splits: [...item.splits].sort(),
+      externalId: item.id,
+      samples: [{ regions: [] }],
+    };
   });
   let annotated = 0;
   for (const [i, image] of staged.entries()) {
@@ -228,5 +290,5 @@ export async function importVoc(params: VocImportParams, deps: StoreDeps, ctx: J
     ctx,
   );
   ctx.progress(staged.length, staged.length, 'done');
-  return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged), notes: [] };
+  return { datasetId, name, images: staged.length, annotated, skipped, orientations: stagedOrientationNotes(staged), notes };
 }

@@ -628,6 +628,18 @@ export const migrations: readonly string[] = [
     runs BLOB NOT NULL
   );
   `,
+  /* 21 -> 22: every split list an image is in, not only the first (datasets/voc.ts) */ `
+  -- images.split holds one split. An id listed in two VOC lists (train and train_aug, or by mistake
+  -- train and val) kept only the alphabetically first, so a subset tagged by the other split silently
+  -- left it out. Each split an image is listed in is a row here; images.split stays the first (shown,
+  -- and what readers of older schemas see). Written with the image, never changed after.
+  CREATE TABLE IF NOT EXISTS image_splits (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    split TEXT NOT NULL,
+    PRIMARY KEY (image_id, split)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO image_splits (image_id, split) SELECT id, split FROM images WHERE split IS NOT NULL;
+  `,
 ];
 
 /** Migration 13's triggers: each write that moves a workspace clock of a dataset's score inputs moves its dataset's. */
@@ -766,6 +778,7 @@ export const SCHEMA_VERSION = migrations.length;
  * 13: clocks per dataset, which reads do without when absent; 15: what undo restores), so a read-only workspace last written
  * at 10 is still browsed, scored and exported (16 drops counts of scored COCO results made in class order: such a
  * workspace still shows those; 19 drops a foreign key and two indexes that only deletes used; 21 adds a
- * cache that only prediction import, a write, reads).
+ * cache that only prediction import, a write, reads; 22 adds every split an image is listed in, which reads
+ * take from images.split, its first, when absent).
  */
 export const READABLE_FROM = 10;

@@ -19,9 +19,9 @@ import { migrations } from './migrations';
 import type { Db } from './db';
 
 /** The structure `migrations` make (schemaFingerprint of a database migrated from empty). */
-export const SCHEMA_FINGERPRINT = '0b97d5ba5da3f1126bbcfb0ff49a58b05b21f0e2';
+export const SCHEMA_FINGERPRINT = '73d9641989c0fd8a704487a46e8623c2558834d9';
 /** The text of that schema (schemaTextFingerprint of the same database): the fast check, exact for every store the migrations made. */
-export const SCHEMA_TEXT_FINGERPRINT = 'f434f32d9793537c1a36856a58b339bf6bd72af3';
+export const SCHEMA_TEXT_FINGERPRINT = '5d0b91b78332973f19c651fda606750dabd3f220';
 
 /** Columns an edited migration named otherwise: [table, the old name, the canonical name]. */
 const RENAMED_COLUMNS: ReadonlyArray<[string, string, string]> = [

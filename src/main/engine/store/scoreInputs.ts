@@ -80,6 +80,7 @@ export const NOT_SCORE_INPUTS: Record<string, string> = {
   inference_cache: 'model outputs cached by file hashes',
   cached_heatmap_runs: "the run whose heatmap rows hold a cached output's heatmaps (models/resultCodec.ts)",
   ground_truth_runs: 'ground truth merged into run sequences, read only while ground_truth_revs is unchanged (repos/groundTruthRuns.ts)',
+  image_splits: 'every split list an image is in, written with the image and never changed; subsets are tags (datasets/voc.ts)',
   annotation_edits: 'undo/redo history; current masks live in annotations and annotation_versions',
   annotation_revisions: 'edit revision numbers for conflicting-edit checks',
   retired_ids: 'the largest id each table has held, for the next insert (store/retiredIds.ts)',

@@ -1,6 +1,7 @@
 import { ApiError } from '../../../../shared/api/errors';
 import type { PixelGrid, Rgb } from '../../../../shared/domain';
 import type { Db } from '../db';
+import { hasTable } from '../schemaTables';
 
 /**
  * Read-only views of a stored dataset that exporters, prediction importers, runs and reports need
@@ -15,7 +16,9 @@ export interface DatasetImage {
   bytes: number;
   width: number;
   height: number;
+  /** The first split the image is listed in (shown); `splits` has every one, sorted. */
   split: string | null;
+  splits: string[];
   externalId: string | null;
   /** EXIF orientation tag of the file (1..8) and the grid chosen at import (images/orientation.ts). */
   exifOrientation: number;
@@ -90,6 +93,7 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     list.push(s.id);
     byImage.set(s.image_id, list);
   }
+  const splitsOf = imageSplits(db, datasetId);
   return rows.map((r) => ({
     id: r.id,
     fileName: r.file_name,
@@ -99,6 +103,7 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     width: r.width,
     height: r.height,
     split: r.split,
+    splits: splitsOf?.get(r.id) ?? (r.split === null ? [] : [r.split]),
     externalId: r.external_id,
     exifOrientation: r.exif_orientation,
     grid: r.grid,
@@ -220,4 +225,25 @@ export function imageContentRows(db: Db, datasetId: number): IterableIterator<[s
     )
     .raw()
     .iterate(datasetId) as IterableIterator<[string, string | null]>;
+}
+
+/**
+ * image id -> every split list it is in, sorted (migration 22); null at an older schema, whose
+ * images.split is the only one known.
+ */
+function imageSplits(db: Db, datasetId: number): Map<number, string[]> | null {
+  if (!hasTable(db, 'image_splits')) return null;
+  const rows = db
+    .prepare(
+      'SELECT s.image_id, s.split FROM image_splits s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ? ORDER BY s.image_id, s.split',
+    )
+    .raw()
+    .all(datasetId) as Array<[number, string]>;
+  const out = new Map<number, string[]>();
+  for (const [imageId, split] of rows) {
+    const list = out.get(imageId);
+    if (list === undefined) out.set(imageId, [split]);
+    else list.push(split);
+  }
+  return out;
 }

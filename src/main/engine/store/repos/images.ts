@@ -15,7 +15,9 @@ export interface NewImage {
   /** EXIF orientation tag of the file (1..8) and the pixel grid chosen at import; default 1 / 'raw'. */
   exifOrientation?: number;
   grid?: PixelGrid;
+  /** The first split (shown); `splits` lists every split list the image is in (default: `split` alone). */
   split?: string | null;
+  splits?: readonly string[];
   externalId?: string | null;
 }
 
@@ -236,6 +238,7 @@ export function imagesRepo(db: Db) {
      VALUES (${nextIdSql('images')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ));
   const insertSample = db.prepare('INSERT INTO samples (image_id, query, queries, is_sentence, external_id) VALUES (?, ?, ?, ?, ?)');
+  let insertSplit: Database.Statement | null = null;
   const reads = imageReads(db);
   return {
     create(i: NewImage): number {
@@ -252,7 +255,13 @@ export function imagesRepo(db: Db) {
         i.split ?? null,
         i.externalId ?? null,
       );
-      return Number(info.lastInsertRowid);
+      const id = Number(info.lastInsertRowid);
+      const splits = i.splits ?? (i.split === undefined || i.split === null ? [] : [i.split]);
+      if (splits.length > 0) {
+        insertSplit ??= db.prepare('INSERT OR IGNORE INTO image_splits (image_id, split) VALUES (?, ?)');
+        for (const split of splits) insertSplit.run(id, split);
+      }
+      return id;
     },
     createSample(imageId: number, query: string | null = null, queries: string[] | null = null, isSentence: boolean | null = null): number {
       const info = insertSample.run(
