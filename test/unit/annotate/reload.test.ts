@@ -19,6 +19,8 @@ function bytes(side: WirePatch['before']): Uint8Array {
 class FakeEngine {
   labels = new Uint8Array(W * H);
   revision = 0;
+  /** Refuses every edit with this message (a label value the dataset does not have), as the engine does. */
+  refuse: string | null = null;
   private nextId = 1;
   readonly edits: Array<{
     id: number;
@@ -46,6 +48,7 @@ class FakeEngine {
 
   edit(baseRevision: number, patch: WirePatch): AnnotationRevision {
     if (baseRevision !== this.revision) throw new ApiError('CONFLICT', `the label map is at revision ${this.revision}`);
+    if (this.refuse !== null) throw new ApiError('INVALID_INPUT', this.refuse);
     const box = { x: patch.x, y: patch.y, w: patch.w, h: patch.h };
     const before = bytes(patch.before);
     const after = bytes(patch.after);
@@ -233,5 +236,34 @@ describe("EditSync: undo and redo name this tab's own edit", () => {
     expect(Buffer.from(engine.labels).equals(Buffer.from(before))).toBe(true); // nothing undone
     const unsent = sync.takeUnsent();
     expect(unsent.steps).toBe(1); // said in the notice after the reload
+  });
+});
+
+describe('an edit the engine refuses (a label the dataset does not have)', () => {
+  it('is said, and the status never reads as saved, until a change is saved again', async () => {
+    const engine = new FakeEngine();
+    const { v, sync } = tab(engine);
+    engine.refuse = 'the dataset has no classes yet';
+    v.drag([
+      [2, 5],
+      [9, 5],
+    ]);
+    await sync.idle();
+    expect(sync.getStatus().needsReload).toBe(true);
+    await reloadSession(v.editor, sync, W, async () => engine.fresh());
+    expect(sync.getStatus()).toMatchObject({
+      pending: 0,
+      revision: 0,
+      error: '1 change was not saved',
+      notice: '1 unsaved change could not be saved: the dataset has no classes yet',
+    });
+    expect(row(v.editor.labels, 5, 0, W - 1).every((x) => x === 0)).toBe(true); // the map is the stored one
+    engine.refuse = null;
+    v.drag([
+      [2, 6],
+      [9, 6],
+    ]);
+    await sync.idle();
+    expect(sync.getStatus()).toMatchObject({ revision: 1, error: null, notice: null });
   });
 });

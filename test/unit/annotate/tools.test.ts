@@ -160,6 +160,34 @@ describe('class picker', () => {
   });
 });
 
+describe('a locked editor (a dataset without classes)', () => {
+  it('starts no gesture and commits nothing with any tool, cancels a stroke held, and paints again once unlocked', () => {
+    const v = new TestViewer(W, H, new Uint8Array(W * H).fill(255), { brushRadius: 2, activeClass: 1 });
+    v.pointerDown(5.5, 5.5).pointerMove(9.5, 5.5).expectToolPath('brush.painting');
+    v.editor.setLocked(true);
+    expect(v.editor.getSnapshot()).toMatchObject({ locked: true, toolPath: 'brush.idle', preview: null });
+    v.pointerUp(9.5, 5.5);
+    v.drag([
+      [2.5, 2.5],
+      [20.5, 2.5],
+    ]).expectToolPath('brush.idle');
+    for (const tool of ['eraser', 'fill', 'polygon'] as const) {
+      v.editor.setTool(tool);
+      v.click(10.5, 10.5).click(20.5, 10.5).click(15.5, 20.5).click(10.5, 10.5);
+      v.key('Enter');
+    }
+    v.editor.setReference(new Uint8Array(W * H).fill(1));
+    expect(v.editor.copyFromReference({ kind: 'all' })).toBe(0);
+    expect(v.edits).toHaveLength(0);
+    expect(v.pixelsOf(255)).toHaveLength(W * H);
+    v.editor.setLocked(false);
+    v.editor.setTool('brush');
+    v.click(5.5, 5.5);
+    expect(v.edits).toHaveLength(1);
+    expect(v.maskAt(5, 5)).toBe(1);
+  });
+});
+
 describe('local undo and redo', () => {
   it('reverts and reapplies edits exactly, and a new edit clears the redo stack', () => {
     const v = new TestViewer(W, H, undefined, { brushRadius: 2, activeClass: 1 });

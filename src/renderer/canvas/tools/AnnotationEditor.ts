@@ -29,6 +29,11 @@ export interface EditorSnapshot {
    * prediction copy). `seq` grows with every commit, so the page can flash the class once per edit.
    */
   lastCommit: { seq: number; toolId: ToolId | 'copy-all' | 'copy-class'; value: number | null } | null;
+  /**
+   * Nothing can be painted (setLocked): a dataset without classes, whose engine refuses every label
+   * value. Gestures do not start and no edit is committed, so nothing is drawn that would then vanish.
+   */
+  locked: boolean;
 }
 
 /** Which pixels of the reference layer copyFromReference writes into the labels. */
@@ -92,6 +97,7 @@ export class AnnotationEditor {
       canRedo: false,
       hasReference: false,
       lastCommit: null,
+      locked: false,
     };
     this.ctx = this.makeContext();
     this.state = (this.tool.states[this.stateId] as () => ToolState)();
@@ -181,7 +187,15 @@ export class AnnotationEditor {
     this.update({ brushRadius: Math.min(MAX_BRUSH_RADIUS, Math.max(MIN_BRUSH_RADIUS, radius)) });
   }
 
+  /** Locks or unlocks painting (a gesture in progress is cancelled, nothing of it committed). */
+  setLocked(locked: boolean): void {
+    if (locked === this.snapshot.locked) return;
+    if (locked) this.cancel();
+    this.update({ locked, preview: null });
+  }
+
   pointerDown(e: ToolPointer): void {
+    if (this.snapshot.locked) return;
     this.state.onPointerDown?.(this.ctx, e);
   }
 
@@ -245,6 +259,7 @@ export class AnnotationEditor {
 
   /** Applies a patch on screen as one edit: one local undo step, one onEdit (one saved version). */
   private commitPatch(patch: MaskPatch, toolId: ToolId | 'copy-all' | 'copy-class', value: number | null): void {
+    if (this.snapshot.locked) return;
     applyPatch(this.labels, this.width, patch, 'after');
     this.history.push(patch);
     const seq = (this.snapshot.lastCommit?.seq ?? 0) + 1;
@@ -282,7 +297,7 @@ export class AnnotationEditor {
    */
   copyFromReference(scope: CopyScope): number {
     const ref = this.reference;
-    if (ref === null) return 0;
+    if (ref === null || this.snapshot.locked) return 0;
     this.cancel();
     const { width, height, labels } = this;
     const wanted = (v: number): boolean => scope.kind === 'all' || v === scope.classIdx;

@@ -140,11 +140,12 @@ export function AnnotateCanvas(props: AnnotateCanvasProps): React.JSX.Element {
 
   return (
     <div
-      className="annotate-canvas"
+      className={snap.locked ? 'annotate-canvas locked' : 'annotate-canvas'}
       ref={container}
       tabIndex={0}
       data-testid="annotate-canvas"
       data-tool-path={snap.toolPath}
+      data-locked={snap.locked}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}

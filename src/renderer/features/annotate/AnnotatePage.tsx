@@ -5,12 +5,13 @@ import { client } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { shortcutFor } from '../../canvas/tools/shortcuts';
 import { AnnotateCanvas } from './AnnotateCanvas';
-import { ToolPanel } from './ToolPanel';
+import { SaveStatus, ToolPanel } from './ToolPanel';
+import { AddClassesBanner } from './AddClassesBanner';
 import { PromptPanel } from './PromptPanel';
 import { ReviewPanel } from './ReviewPanel';
 import { QueryEditor } from './QueryEditor';
 import { HelpOverlay } from './HelpOverlay';
-import { className, colorLookup, labelLut, pickableClasses, queryMaskClasses } from './classes';
+import { className, colorLookup, hasNoClasses, labelLut, pickableClasses, queryMaskClasses } from './classes';
 import { PredictionPanel } from './PredictionPanel';
 import { usePredictionLayer } from './predictionLayer';
 import { CLASS_FILTER_ID, CommitFlash } from './ClassPicker';
@@ -80,6 +81,9 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
     () => (binary ? queryMaskClasses(detail.data?.classes ?? []) : pickableClasses(detail.data?.classes ?? [])),
     [binary, detail.data?.classes],
   );
+  // A label map of a dataset without classes: every label would be refused, so painting is locked.
+  const noClasses = !binary && detail.data !== undefined && hasNoClasses(detail.data.classes);
+  useEffect(() => session?.editor.setLocked(noClasses), [session, noClasses]);
   const lut = useMemo(() => labelLut(classes), [classes]);
   const colorOf = useMemo(() => colorLookup(classes), [classes]);
   // Previous / next in the gallery's view (edits are saved as made; leaving flushes the one in progress).
@@ -151,55 +155,69 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
       </header>
       <div className="annotate-body">
         <aside className="layers-panel annotate-panel" aria-label="Annotation">
+          <div className="annotate-panel-scroll" data-testid="annotate-panel-scroll">
+            {session !== null ? (
+              <ToolPanel
+                editor={session.editor}
+                status={status}
+                classes={classes}
+                onUndo={() => undo(session)}
+                onRedo={() => redo(session)}
+              >
+                <PredictionPanel editor={session.editor} layer={prediction} classes={classes} />
+              </ToolPanel>
+            ) : null}
+            {session !== null ? <PromptPanel editor={session.editor} imageId={imageId} /> : null}
+            <label className="annotate-brush">
+              Mask opacity
+              <input
+                type="range"
+                data-testid="mask-opacity"
+                min={0}
+                max={1}
+                step={0.05}
+                value={opacity}
+                onChange={(e) => setOpacity(Number(e.target.value))}
+              />
+            </label>
+            <button onClick={() => setFitSeq(fitSeq + 1)}>Fit</button>
+            <h3>Inspector</h3>
+            <p className="inspector" data-testid="annotate-inspector">
+              {hover === null ? '—' : `x ${hover.x}, y ${hover.y} · ${hover.label === 0 ? 'background' : className(classes, hover.label)}`}
+              {hover !== null && prediction.labels !== null && prediction.labels.length === img.width * img.height
+                ? ` · predicted ${predictedName(classes, prediction.labels[hover.y * img.width + hover.x] as number)}`
+                : ''}
+            </p>
+            <ReviewPanel imageId={imageId} reviewState={img.reviewState} tags={img.tags} />
+            <MaskSamplePicker samples={img.samples} selected={state.data?.sampleId ?? null} onSelect={(id) => setAskedSample(id)} />
+            <QueryEditor samples={state.data?.querySamples ?? []} />
+            {state.data !== undefined && state.data.regions.length > 0 ? (
+              <>
+                <h3>Regions</h3>
+                <ul className="legend" data-testid="regions">
+                  {state.data.regions.map((r) => (
+                    <li key={r.annotationId}>
+                      {className(classes, r.classIdx)}: v{r.version} of {r.versions}
+                      {r.deleted ? ' (erased)' : ` · ${r.area} px`}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
+            {error !== null ? <ErrorBanner error={error} /> : null}
+            {state.error ? <ErrorBanner error={state.error} /> : null}
+          </div>
           {session !== null ? (
-            <ToolPanel editor={session.editor} status={status} classes={classes} onUndo={() => undo(session)} onRedo={() => redo(session)}>
-              <PredictionPanel editor={session.editor} layer={prediction} classes={classes} />
-            </ToolPanel>
+            <div className="annotate-panel-footer">
+              <SaveStatus status={status} />
+            </div>
           ) : null}
-          {session !== null ? <PromptPanel editor={session.editor} imageId={imageId} /> : null}
-          <label className="annotate-brush">
-            Mask opacity
-            <input
-              type="range"
-              data-testid="mask-opacity"
-              min={0}
-              max={1}
-              step={0.05}
-              value={opacity}
-              onChange={(e) => setOpacity(Number(e.target.value))}
-            />
-          </label>
-          <button onClick={() => setFitSeq(fitSeq + 1)}>Fit</button>
-          <h3>Inspector</h3>
-          <p className="inspector" data-testid="annotate-inspector">
-            {hover === null ? '—' : `x ${hover.x}, y ${hover.y} · ${hover.label === 0 ? 'background' : className(classes, hover.label)}`}
-            {hover !== null && prediction.labels !== null && prediction.labels.length === img.width * img.height
-              ? ` · predicted ${predictedName(classes, prediction.labels[hover.y * img.width + hover.x] as number)}`
-              : ''}
-          </p>
-          <ReviewPanel imageId={imageId} reviewState={img.reviewState} tags={img.tags} />
-          <MaskSamplePicker samples={img.samples} selected={state.data?.sampleId ?? null} onSelect={(id) => setAskedSample(id)} />
-          <QueryEditor samples={state.data?.querySamples ?? []} />
-          {state.data !== undefined && state.data.regions.length > 0 ? (
-            <>
-              <h3>Regions</h3>
-              <ul className="legend" data-testid="regions">
-                {state.data.regions.map((r) => (
-                  <li key={r.annotationId}>
-                    {className(classes, r.classIdx)}: v{r.version} of {r.versions}
-                    {r.deleted ? ' (erased)' : ` · ${r.area} px`}
-                  </li>
-                ))}
-              </ul>
-            </>
-          ) : null}
-          {error !== null ? <ErrorBanner error={error} /> : null}
-          {state.error ? <ErrorBanner error={state.error} /> : null}
         </aside>
         {noLabelMap ? (
           <p className="muted">This image has no label map and no query mask to paint.</p>
         ) : session !== null ? (
           <div className="annotate-main">
+            {noClasses ? <AddClassesBanner datasetId={img.datasetId} /> : null}
             {session.query !== null ? (
               <p className="annotate-query" data-testid="annotate-query">
                 <span className="muted">Query</span> “{session.query}” <span className="muted">· paint what it names</span>

@@ -13,9 +13,33 @@ function saveText(status: SyncStatus): string {
 }
 
 /**
- * Tools, brush size, classes, undo/redo and the autosave status. `children` (the Prediction section)
- * go between the brush and the class list, so they are in view on a small window whatever the number
- * of classes.
+ * The autosave status and what the last reload did with unsaved changes: the page shows it at the
+ * foot of the panel, outside its scrolling part, so it is always in view and never over the class list.
+ */
+export function SaveStatus({ status }: { status: SyncStatus }): React.JSX.Element {
+  return (
+    <>
+      <p
+        className={status.error !== null ? 'annotate-save error' : 'annotate-save'}
+        data-testid="save-status"
+        data-pending={status.pending}
+        data-revision={status.revision}
+      >
+        {saveText(status)}
+      </p>
+      {status.notice !== null && (
+        <p className="annotate-save notice" role="status" data-testid="save-notice">
+          {status.notice}
+        </p>
+      )}
+    </>
+  );
+}
+
+/**
+ * Tools, brush size, classes and undo/redo (the autosave status is SaveStatus). `children` (the
+ * Prediction section) go between the brush and the class list, so they are in view on a small window
+ * whatever the number of classes.
  */
 export function ToolPanel(props: {
   editor: AnnotationEditor;
@@ -37,6 +61,7 @@ export function ToolPanel(props: {
             data-testid={`tool-${t.id}`}
             aria-pressed={snap.toolId === t.id}
             className={snap.toolId === t.id ? 'active' : ''}
+            disabled={snap.locked}
             title={`${t.label} (${t.shortcut.toUpperCase()}): ${t.hint}`}
             onClick={() => editor.setTool(t.id)}
           >
@@ -60,13 +85,13 @@ export function ToolPanel(props: {
       </label>
       {props.children}
       <h3>Class</h3>
-      {props.classes.some((c) => c.placeholder === true) ? (
+      {snap.locked ? (
         <p className="muted" data-testid="no-classes-hint" role="note">
-          This dataset has no classes yet, so strokes are not saved: add them on the Datasets page (Classes) or with{' '}
-          <code>tessera classes add</code>.
+          No classes to paint with yet: add one above the image.
         </p>
-      ) : null}
-      <ClassPicker editor={editor} classes={props.classes} />
+      ) : (
+        <ClassPicker editor={editor} classes={props.classes} />
+      )}
       <h3>History</h3>
       <div className="view-buttons">
         <button
@@ -86,19 +111,6 @@ export function ToolPanel(props: {
           Redo
         </button>
       </div>
-      <p
-        className={status.error !== null ? 'annotate-save error' : 'annotate-save'}
-        data-testid="save-status"
-        data-pending={status.pending}
-        data-revision={status.revision}
-      >
-        {saveText(status)}
-      </p>
-      {status.notice !== null && (
-        <p className="annotate-save notice" role="status" data-testid="save-notice">
-          {status.notice}
-        </p>
-      )}
     </>
   );
 }

@@ -5,27 +5,22 @@ export interface PickableClass {
   index: number;
   name: string;
   color: readonly [number, number, number];
-  /** Shown for a dataset without a class list; the engine refuses to store it until the class is added. */
-  placeholder?: boolean;
 }
 
 /**
- * The classes the picker offers: the dataset's (or, for a dataset without a class list, background +
- * class 1..9 as placeholders: the panel says to add classes first), and always "ignore" (255), which
- * evaluation skips.
+ * The classes the picker offers: the dataset's, and always "ignore" (255), which evaluation skips. A
+ * dataset without classes offers none to paint (the engine would refuse every label): the page locks
+ * painting and asks for classes instead (AddClassesBanner).
  */
 export function pickableClasses(classes: readonly ClassInfo[]): PickableClass[] {
-  const list: PickableClass[] =
-    classes.length > 0
-      ? classes.filter((c) => c.index !== 255).map((c) => ({ index: c.index, name: c.name, color: c.color }))
-      : Array.from({ length: 10 }, (_, i) => ({
-          index: i,
-          name: i === 0 ? 'background' : `class ${i}`,
-          color: vocColor(i),
-          placeholder: true,
-        }));
+  const list: PickableClass[] = classes.filter((c) => c.index !== 255).map((c) => ({ index: c.index, name: c.name, color: c.color }));
   list.push({ index: 255, name: 'ignore', color: vocColor(255) });
   return list;
+}
+
+/** Whether a label map of these classes has nothing to paint with (no class but ignore). */
+export function hasNoClasses(classes: readonly ClassInfo[]): boolean {
+  return classes.every((c) => c.index === 255);
 }
 
 /**

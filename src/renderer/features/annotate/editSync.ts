@@ -138,10 +138,21 @@ export class EditSync {
     this.set({ notice });
   }
 
-  /** After the page reloaded the map: start again from the engine's revision. */
-  reset(state: { revision: number; canUndo: boolean; canRedo: boolean }, notice: string | null = null): void {
+  /**
+   * After the page reloaded the map: start again from the engine's revision. `lost`: how many of this
+   * tab's changes the engine refused (dropped by the reload): the status keeps saying they were not
+   * saved (never "All edits saved") until the next change is saved.
+   */
+  reset(state: { revision: number; canUndo: boolean; canRedo: boolean }, notice: string | null = null, lost = 0): void {
     this.queue.length = 0;
-    this.set({ revision: state.revision, canUndo: state.canUndo, canRedo: state.canRedo, error: null, needsReload: false, notice });
+    this.set({
+      revision: state.revision,
+      canUndo: state.canUndo,
+      canRedo: state.canRedo,
+      error: lost > 0 ? `${lost} change${lost === 1 ? ' was' : 's were'} not saved` : null,
+      needsReload: false,
+      notice,
+    });
   }
 
   /** Resolves when everything queued so far is confirmed or has failed (tests; leaving the page). */

@@ -28,7 +28,7 @@ export async function reloadSession(
     const unsent = sync.takeUnsent();
     const rebased = rebaseEdits(fresh.labels, width, unsent.edits);
     editor.replaceLabels(fresh.labels, { own: rebased });
-    sync.reset(fresh.state, reloadNotice(unsent.edits.length, rebased.length, unsent.steps, unsent.refused));
+    sync.reset(fresh.state, reloadNotice(unsent.edits.length, rebased.length, unsent.steps, unsent.refused), unsent.refused?.changes ?? 0);
     for (const patch of rebased) sync.resend(patch);
     return { othersEdited };
   }
