@@ -123,4 +123,94 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
     expect(sweep.best.threshold).toBe(sweep.thresholds[bestIndex]);
     expect(sweep.best.miou).toBeCloseTo(expected[bestIndex]!, 12);
   });
+
+  it('sweeps a [C,H,W] .npy of every foreground class as ToCo does: the channels of the classes in the GT; other shapes say why', async () => {
+    const scenes = [
+      {
+        name: 'a',
+        width: W,
+        height: H,
+        rects: [
+          { x: 2, y: 3, w: 15, h: 12, cls: 1 },
+          { x: 22, y: 10, w: 14, h: 16, cls: 3 },
+        ],
+      },
+      { name: 'b', width: W, height: H, rects: [{ x: 5, y: 5, w: 30, h: 10, cls: 2 }] },
+    ];
+    const data = await writeSceneDataset(join(t.dir, 'scenes-npy'), scenes);
+    const C = 4; // background + 3 classes
+    const cams = new Map<string, Float32Array[]>();
+    const dirs = { all: join(t.dir, 'npy-all'), two: join(t.dir, 'npy-two'), small: join(t.dir, 'npy-small') };
+    for (const d of Object.values(dirs)) mkdirSync(d);
+    for (const s of scenes) {
+      const labels = data.labels.get(s.name)!;
+      const chans = [1, 2, 3].map((c) => channel(labels, c, c + 7));
+      cams.set(s.name, chans);
+      const all = new Float32Array(3 * W * H);
+      chans.forEach((c, k) => all.set(c, k * W * H));
+      writeFileSync(join(dirs.all, `${s.name}.npy`), npyBytes('<f4', [3, H, W], all));
+      writeFileSync(join(dirs.two, `${s.name}.npy`), npyBytes('<f4', [2, H, W], all.subarray(0, 2 * W * H)));
+      writeFileSync(join(dirs.small, `${s.name}.npy`), npyBytes('<f4', [3, H / 2, W / 2], all.subarray(0, (3 * W * H) / 4)));
+    }
+    const ws = join(t.dir, 'ws-npy');
+    const cli = (args: string[]) => tessera(['--workspace', ws, ...args]);
+    for (const args of [
+      ['init'],
+      ['import', 'folder', data.images, '--masks', data.masks, '--name', 'scenes'],
+      ['import', 'predictions', dirs.all, '--dataset', 'scenes', '--run', 'all', '--format', 'npy'],
+      ['import', 'predictions', dirs.two, '--dataset', 'scenes', '--run', 'two', '--format', 'npy'],
+      ['import', 'predictions', dirs.small, '--dataset', 'scenes', '--run', 'small', '--format', 'npy'],
+    ]) {
+      const r = cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const r = cli(['eval', '--dataset', 'scenes', '--run', 'all', '--cam-sweep', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const sweep = JSON.parse(r.stdout) as { images: number; thresholds: number[]; miou: number[] };
+    expect(sweep.images).toBe(2);
+    // Reference: ToCo's cam_to_label with the GT image labels: channels of classes absent from the
+    // GT are dropped (a: classes 1 and 3; b: class 2), background where the max is <= t (float32).
+    const expected = sweep.thresholds.map((thr) => {
+      const conf = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+      for (const s of scenes) {
+        const gt = data.labels.get(s.name)!;
+        const keep = [1, 2, 3].filter((c) => gt.includes(c));
+        for (let i = 0; i < W * H; i++) {
+          let arg = 0;
+          let max = Math.fround(thr);
+          for (const c of keep) {
+            const v = cams.get(s.name)![c - 1]![i]!;
+            if (v > max) {
+              max = v;
+              arg = c;
+            }
+          }
+          conf[gt[i]!]![arg]! += 1;
+        }
+      }
+      const ious: number[] = [];
+      for (let c = 0; c < C; c++) {
+        const gtc = conf[c]!.reduce((a, b) => a + b, 0);
+        if (gtc === 0) continue;
+        const tp = conf[c]![c]!;
+        const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
+        ious.push(tp / (gtc + fp));
+      }
+      return ious.reduce((a, b) => a + b, 0) / ious.length;
+    });
+    sweep.miou.forEach((m, i) => expect(Math.abs(m - expected[i]!), `t = ${sweep.thresholds[i]}`).toBeLessThan(1e-12));
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
+
+    // Two channels for three classes, or maps at half size: refused in one line saying why.
+    const two = cli(['eval', '--dataset', 'scenes', '--run', 'two', '--cam-sweep']);
+    expect(two).toMatchObject({ code: 1, stdout: '' });
+    expect(two.stderr).toBe(
+      'error: run "two": its .npy CAMs have 2 channels and no class ids: a [C,H,W] .npy is swept when C is the dataset\'s 3 foreground classes (channel k = class k+1); for CAMs of some classes only, import ToCo/IRN dicts with --format toco-cam (keys = class ids)\n',
+    );
+    const small = cli(['eval', '--dataset', 'scenes', '--run', 'small', '--cam-sweep']);
+    expect(small.stderr).toBe(
+      `error: run "small": its CAMs are [3,${H / 2},${W / 2}] and the image is ${H}x${W}: the sweep scores CAMs at the image's size, as ToCo's high_res\n`,
+    );
+  });
 });

@@ -35,6 +35,8 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
   const numClasses = Math.max(0, ...deps.repos.datasets.classes(datasetId).map((c) => c.index)) + 1;
   const sweep = createCamSweep(numClasses, defaultCamThresholds());
   let images = 0;
+  // Why the first stored CAM that could not be swept could not be (said when none could).
+  let unusable: string | null = null;
   for (const sampleId of resolveSubset(deps, datasetId, subset).sampleIds) {
     const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
     if (display === undefined) continue;
@@ -42,14 +44,17 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     const regions = deps.repos.annotations.currentForSample(sampleId);
     if (regions.length === 0) continue;
     const image = deps.repos.images.sizeOfSample(sampleId)!;
+    const gt = paintLabelMap(regions, image.height, image.width);
     if (raw === undefined) {
-      const imported = importedCamItem(display, image.height, image.width);
-      if (imported === null) continue;
-      sweep.add({ ...imported, gt: paintLabelMap(regions, image.height, image.width), height: image.height, width: image.width });
+      const imported = importedCamItem(display, image.height, image.width, numClasses, gt);
+      if ('why' in imported) {
+        unusable ??= imported.why;
+        continue;
+      }
+      sweep.add({ ...imported, gt, height: image.height, width: image.width });
       images++;
       continue;
     }
-    const gt = paintLabelMap(regions, image.height, image.width);
     const present = new Set(gt);
     const classIds = CamMeta.parse(display.meta).classIds ?? [];
     const keep = classIds.map((c, k) => [c, k] as const).filter(([c]) => c > 0 && c < 255 && present.has(c));
@@ -72,25 +77,56 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
   if (images === 0)
     throw new ApiError(
       'INVALID_INPUT',
-      `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`,
+      unusable !== null
+        ? `run "${run.name}": ${unusable}`
+        : `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`,
     );
   return { dataset: dataset.name, run: run.name, images, definition: 'toco-cam-sweep', ...sweep.result() };
 }
 
 /**
- * An imported ToCo/IRN CAM dict (`cam` [K,H,W] float32 at image size, `meta.classIndices` = keys + 1)
- * as a sweep item, channels and keys as saved; null for any other map (an npy heatmap without keys).
+ * An imported CAM as a sweep item, or why it cannot be one.
+ * - A ToCo/IRN CAM dict (`import predictions --format toco-cam`: `cam` [K,H,W] float32 at image size,
+ *   `meta.classIndices` = keys + 1): channels and keys as saved.
+ * - A `[C,H,W]` .npy (`--format npy`) at the image's size with one channel per foreground class
+ *   (C = numClasses - 1, channel k = class k + 1, as ToCo's CAMs and `export --format npy` of a CAM
+ *   run are laid out): the channels of the classes the ground truth contains, as ToCo scores CAMs
+ *   with the GT image labels.
  */
-export function importedCamItem(map: Heatmap, height: number, width: number): { cam: Float32Array; keys: number[] } | null {
+export function importedCamItem(
+  map: Heatmap,
+  height: number,
+  width: number,
+  numClasses: number,
+  gt: Uint8Array,
+): { cam: Float32Array; keys: number[] } | { why: string } {
   const { classIndices } = CamMeta.parse(map.meta);
-  if (classIndices === undefined || map.dtype !== 'float32' || map.shape.length !== 3) return null;
+  const shape = `[${map.shape.join(',')}]`;
+  if (map.dtype !== 'float32' || map.shape.length !== 3) return { why: `its CAMs are ${map.dtype} ${shape}, not float32 [C,H,W]` };
   const [k, h, w] = map.shape as [number, number, number];
-  if (h !== height || w !== width || k !== classIndices.length) return null;
+  if (h !== height || w !== width)
+    return {
+      why: `its CAMs are ${shape} and the image is ${height}x${width}: the sweep scores CAMs at the image's size, as ToCo's high_res`,
+    };
   const bytes = map.data;
   // Stored blobs are not always 4-byte aligned: copy when they are not.
-  const cam =
+  const all =
     bytes.byteOffset % 4 === 0
       ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
       : new Float32Array(bytes.slice().buffer);
-  return { cam, keys: [...classIndices] };
+  if (classIndices !== undefined) {
+    if (k !== classIndices.length) return { why: `a CAM dict of ${k} channels holds ${classIndices.length} keys` };
+    return { cam: all, keys: [...classIndices] };
+  }
+  if (k !== numClasses - 1)
+    return {
+      why: `its .npy CAMs have ${k} channels and no class ids: a [C,H,W] .npy is swept when C is the dataset's ${numClasses - 1} foreground classes (channel k = class k+1); for CAMs of some classes only, import ToCo/IRN dicts with --format toco-cam (keys = class ids)`,
+    };
+  const present = new Set(gt);
+  const keys: number[] = [];
+  for (let c = 1; c <= k; c++) if (present.has(c)) keys.push(c);
+  const plane = h * w;
+  const cam = new Float32Array(keys.length * plane);
+  keys.forEach((c, j) => cam.set(all.subarray((c - 1) * plane, c * plane), j * plane));
+  return { cam, keys };
 }
