@@ -120,6 +120,37 @@ describe('benchmarks page in Chromium against tessera serve', () => {
     await page.close();
   });
 
+  it("draws each per-class bar's length in proportion to its IoU over the whole 0-100 track, the value beside it", async () => {
+    // The bars' inline width was their value in %, clipped by max-width: calc(100% - 48px): every
+    // IoU above ~91.75 drew as long as every other (93.33 as long as 99.54). Class 1: "perfect" 100,
+    // "half" 50; background: "perfect" 100, "half" 0 (a sliver).
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    await page.goto(`${server.url}#/benchmarks/${datasetId}`);
+    const group = page.locator('[data-testid="bench-class"][data-class="class 1"]');
+    await group.waitFor({ timeout: 15_000 });
+    const measure = (cls: string) =>
+      page.locator(`[data-testid="bench-class"][data-class="${cls}"] .bench-bar-row`).evaluateAll((rows) =>
+        rows.map((row) => {
+          const track = row.querySelector('[data-testid="bench-bar-track"]')!.getBoundingClientRect();
+          const bar = row.querySelector('[data-testid="bench-bar"]')!.getBoundingClientRect();
+          const value = row.querySelector('.bench-bar-value')!.getBoundingClientRect();
+          return { track: track.width, bar: bar.width, barRight: bar.right, valueLeft: value.left, text: row.textContent };
+        }),
+      );
+    const [perfect, half] = await measure('class 1');
+    expect([perfect!.text, half!.text]).toEqual(['100.00', '50.00']);
+    expect(perfect!.track).toBeGreaterThan(300);
+    expect(Math.abs(perfect!.bar - perfect!.track)).toBeLessThanOrEqual(1);
+    expect(Math.abs(half!.bar - half!.track / 2)).toBeLessThanOrEqual(1);
+    expect(perfect!.bar / half!.bar).toBeCloseTo(2, 1);
+    // The value is written after the bar, never over it.
+    for (const r of [perfect!, half!]) expect(r.valueLeft).toBeGreaterThanOrEqual(r.barRight);
+    const [bgPerfect, bgHalf] = await measure('background');
+    expect(Math.abs(bgPerfect!.bar - bgPerfect!.track)).toBeLessThanOrEqual(1);
+    expect(bgHalf!.bar).toBeLessThan(0.01 * bgHalf!.track + 1);
+    await page.close();
+  });
+
   it('compares cIoU beside gIoU on a referring dataset', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     const errors: string[] = [];

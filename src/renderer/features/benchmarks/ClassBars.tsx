@@ -3,7 +3,8 @@ import { classesInGroundTruth } from '../../../shared/domain/classPresence';
 import { RUN_COLORS, pct, predictedWithoutGroundTruth } from './columns';
 
 /**
- * Per-class IoU, one bar per run, on a 0-100 axis with each value written beside its bar; classes
+ * Per-class IoU, one bar per run, on a 0-100 axis (a bar's length is its value over the whole track,
+ * 100 the full track) with each value written in a column after the track; classes
  * without ground-truth pixels in the dataset (or subset) are left out and counted below. An
  * undefined IoU is a dash, not a 0 bar.
  */
@@ -32,14 +33,18 @@ export function ClassBars({ scores }: { scores: RunScores[] }): React.JSX.Elemen
               const iou = s.semantic?.per_class[c.id]?.iou ?? null;
               return (
                 <div key={s.runId} className="bench-bar-row" title={`${s.run}: IoU ${pct(iou)}`}>
-                  {iou === null ? (
-                    <span className="muted">—</span>
-                  ) : (
-                    <span
-                      className="bench-bar"
-                      style={{ width: `${Math.max(0.5, iou * 100)}%`, background: RUN_COLORS[i % RUN_COLORS.length] }}
-                    />
-                  )}
+                  {/* The track is the 0-100 axis; the value has its own column after it, so no bar is clipped. */}
+                  <span className="bench-bar-track" data-testid="bench-bar-track">
+                    {iou === null ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      <span
+                        className="bench-bar"
+                        data-testid="bench-bar"
+                        style={{ width: `${Math.max(0.5, iou * 100)}%`, background: RUN_COLORS[i % RUN_COLORS.length] }}
+                      />
+                    )}
+                  </span>
                   <span className="bench-bar-value">{pct(iou)}</span>
                 </div>
               );

@@ -31,6 +31,14 @@ describe('report pieces', () => {
     expect(svg).toContain('cat &lt;3');
   });
 
+  it('draws bar lengths in proportion to the value over the whole 0-100 axis, the value written after the bar', () => {
+    // 640 wide: 130 for class names, 50 kept for the value text, 460 for the axis.
+    const svg = groupedBarChart([{ label: 'cat', values: [0.9333, 0.9954, 1] }], ['A', 'B', 'C']);
+    const widths = [...svg.matchAll(/<rect x="130" y="\d+" width="([\d.]+)" height="8"/g)].map((m) => Number(m[1]));
+    expect(widths).toEqual([429.3, 457.9, 460]);
+    expect(svg).toContain(`<text x="593.0" y="48" fill="#333">100.0</text>`); // 130 + 460 + 3, within the 640
+  });
+
   it('picks best, worst and most changed images, ties broken by name', () => {
     const a = [score(1, 0.9), score(2, 0.1), score(3, 0.5), score(4, null)];
     const b = [score(1, 0.9), score(2, 0.8), score(3, 0.5), score(4, 0.2)];
