@@ -8,6 +8,7 @@ import { encodeMask } from '../../../src/main/engine/masks';
 import { finishJob } from '../../helpers/engine';
 import { rectLabels, writePaletteMask, writeSolidImage } from '../../helpers/fixtures';
 import { npyBytes } from '../../unit/engine/datasets/npyBytes';
+import { parseNpy } from '../../../src/main/engine/tensors/npy';
 import { makeCocoDataset, makeVocRoot, vocPalette } from './generate';
 import { imagesByName, sampleLabels, setup, storeSnapshot } from './store';
 
@@ -125,6 +126,94 @@ describe('float64 predictions beyond the float32 range are refused, not stored a
     );
     expect(done.error).toBeNull();
     expect(PredictionsImportResult.parse(done.result).images).toBe(1);
+  });
+});
+
+describe('integer predictions float32 cannot hold exactly are refused, not stored rounded', () => {
+  const i8 = (shape: number[], at: Array<[number, bigint]>): Uint8Array => {
+    const v = new BigInt64Array(shape.reduce((a, b) => a * b, 1));
+    for (const [i, x] of at) v[i] = x;
+    return npyBytes('<i8', shape, v);
+  };
+  // The whole message after the folder: the file's name, then the rest exactly.
+  const exactly = (message: string): RegExp => new RegExp(`/${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+  it('.npy int64: 2^24 + 1, and 2^62 + 1 (past 2^53, where a float64 would round it too)', async () => {
+    await expectPredictionsRefused((dir) => writeFileSync(join(dir, '2007_000000.npy'), i8([H, W], [[1, 16777217n]])), 'npy', {
+      code: 'INVALID_INPUT',
+      message: exactly(
+        '2007_000000.npy: the array holds 16777217 at [0, 1] (1 of 1728 values are integers float32 cannot hold); heatmaps are stored as float32, which cannot hold this int64 value exactly (it would be 16777216): save the array as float32 (a.astype(np.float32)) to accept the rounding',
+      ),
+    });
+    await expectPredictionsRefused(
+      (dir) =>
+        writeFileSync(
+          join(dir, '2007_000001.npy'),
+          i8(
+            [2, 4, 4],
+            [
+              [21, 2n ** 62n + 1n],
+              [22, 2n ** 62n],
+              [30, 16777219n],
+            ],
+          ),
+        ),
+      'npy',
+      {
+        code: 'INVALID_INPUT',
+        message: exactly(
+          '2007_000001.npy: the array holds 4611686018427387905 at [1, 1, 1] (2 of 32 values are integers float32 cannot hold); heatmaps are stored as float32, which cannot hold this int64 value exactly (it would be 4611686018427387904): save the array as float32 (a.astype(np.float32)) to accept the rounding',
+        ),
+      },
+    );
+  });
+
+  it('.npy int32 and a toco-cam int64 high_res are checked the same way', async () => {
+    const i4 = new Int32Array(H * W).fill(-16777217);
+    await expectPredictionsRefused((dir) => writeFileSync(join(dir, '2007_000000.npy'), npyBytes('<i4', [H, W], i4)), 'npy', {
+      code: 'INVALID_INPUT',
+      message: exactly(
+        '2007_000000.npy: the array holds -16777217 at [0, 0] (every value is); heatmaps are stored as float32, which cannot hold this int32 value exactly (it would be -16777216): save the array as float32 (a.astype(np.float32)) to accept the rounding',
+      ),
+    });
+    await expectPredictionsRefused(
+      (dir) =>
+        writeFileSync(
+          join(dir, '2007_000000.npz'),
+          zipSync({ 'keys.npy': keys([0n, 1n]), 'high_res.npy': i8([2, H, W], [[H * W + 3, 123456789n]]) }),
+        ),
+      'toco-cam',
+      {
+        code: 'INVALID_INPUT',
+        message: exactly(
+          '2007_000000.npz: high_res holds 123456789 at [1, 0, 3] (1 of 3456 values are integers float32 cannot hold); heatmaps are stored as float32, which cannot hold this int64 value exactly (it would be 123456792): save the array as float32 (a.astype(np.float32)) to accept the rounding',
+        ),
+      },
+    );
+  });
+
+  it('integers float32 holds exactly (2^24, 2^62, negatives) import unchanged; float64 scores are rounded to float32', async () => {
+    const s = setup();
+    const voc = await makeVocRoot(join(s.root, 'voc'), { n: 3 });
+    const { datasetId } = ImportResult.parse(
+      (await finishJob(s.client, () => s.client.call('datasets.importVoc', { root: voc.root, name: 'voc' }))).result,
+    );
+    const dir = join(s.root, 'preds');
+    mkdirSync(dir);
+    const ints = [0n, -5n, 16777216n, 2n ** 62n, -(2n ** 40n), 16777218n];
+    writeFileSync(join(dir, '2007_000000.npy'), npyBytes('<i8', [2, 3], BigInt64Array.from(ints)));
+    const scores = Float64Array.from([0.1, 1 / 3, 16777217, -0.7, 2 ** -30, 0.5]);
+    writeFileSync(join(dir, '2007_000001.npy'), npyBytes('<f8', [2, 3], scores));
+    const done = await finishJob(s.client, () =>
+      s.client.call('runs.importPredictions', { datasetId, run: 'ints', format: 'npy', path: dir }),
+    );
+    expect(done.error).toBeNull();
+    const { runId } = PredictionsImportResult.parse(done.result);
+    const out = join(s.root, 'out');
+    await finishJob(s.client, () => s.client.call('datasets.export', { datasetId, runId, format: 'npy', outDir: out, raw: true }));
+    const back = (name: string): number[] => Array.from(parseNpy(readFileSync(join(out, name)), name).data);
+    expect(back('2007_000000.npy').map((v) => BigInt(v))).toEqual(ints);
+    expect(back('2007_000001.npy')).toEqual(Array.from(Float32Array.from(scores)));
   });
 });
 

@@ -147,13 +147,7 @@ function checkFinite(file: string, a: NpyArray, what: string): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (storable(v)) continue;
-    const index: number[] = [];
-    let rest = i;
-    for (let d = a.shape.length - 1; d >= 0; d--) {
-      const n = a.shape[d] as number;
-      index.unshift(rest % n);
-      rest = Math.floor(rest / n);
-    }
+    const index = position(a.shape, i);
     let count = 0;
     for (let j = i; j < data.length; j++) if (!storable(data[j] as number)) count++;
     if (Number.isFinite(v)) {
@@ -166,6 +160,49 @@ function checkFinite(file: string, a: NpyArray, what: string): void {
     const all = count === data.length ? ' (every value is)' : ` (${count} of ${data.length} values are not finite)`;
     throw invalid(file, `${what} holds ${String(v)} at [${index.join(', ')}]${all}; heatmaps must be finite numbers`);
   }
+}
+
+/**
+ * Integers float32 cannot hold exactly (past 2^24, e.g. 16777217, or 2^62 + 1) would be stored
+ * changed: refuse the file, naming the first such value and what it would become. Float64 values
+ * are scores and are rounded to the nearest float32 as documented (checkFinite bounds their range).
+ */
+function checkExactIntegers(file: string, a: NpyArray, what: string): void {
+  if (a.dtype !== 'int32' && a.dtype !== 'int64') return;
+  const data = a.data;
+  const wide = a.int64;
+  // What toFloat32 stores for value i, as an exact decimal; null when that is the value itself.
+  const changed = (i: number): string | null => {
+    const n = data[i] as number;
+    if (Math.abs(n) <= 2 ** 24) return null; // every integer up to 2^24 is a float32
+    const stored = Math.fround(n);
+    if (wide === undefined) return stored === n ? null : BigInt(stored).toString();
+    return BigInt(stored) === wide[i] ? null : BigInt(stored).toString();
+  };
+  for (let i = 0; i < data.length; i++) {
+    const stored = changed(i);
+    if (stored === null) continue;
+    let count = 0;
+    for (let j = i; j < data.length; j++) if (changed(j) !== null) count++;
+    const value = wide === undefined ? String(data[i]) : (wide[i] as bigint).toString();
+    const all = count === data.length ? ' (every value is)' : ` (${count} of ${data.length} values are integers float32 cannot hold)`;
+    throw invalid(
+      file,
+      `${what} holds ${value} at [${position(a.shape, i).join(', ')}]${all}; heatmaps are stored as float32, which cannot hold this ${a.dtype} value exactly (it would be ${stored}): save the array as float32 (a.astype(np.float32)) to accept the rounding`,
+    );
+  }
+}
+
+/** The [d0, d1, ...] index of flat C-order position `i` in an array of `shape`. */
+function position(shape: readonly number[], i: number): number[] {
+  const index: number[] = [];
+  let rest = i;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d] as number;
+    index.unshift(rest % n);
+    rest = Math.floor(rest / n);
+  }
+  return index;
 }
 
 /** The largest finite float32, 3.4028234663852886e+38. */
@@ -201,6 +238,7 @@ export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatm
     checkHeatmapShape(item.file, header, item, 'the array');
     const a = parseNpy(fileBytes(item.file), item.file);
     checkFinite(item.file, a, 'the array');
+    checkExactIntegers(item.file, a, 'the array');
     refuseClassMap(item, a);
     return asHeatmap(a.shape.length === 3 ? 'cam' : 'heatmap', a, { source: basename(item.file) });
   }
@@ -258,6 +296,7 @@ export function loadHeatmap(format: HeatmapFormat, item: HeatmapPlanItem): Heatm
     }
   }
   checkFinite(item.file, highRes, 'high_res');
+  checkExactIntegers(item.file, highRes, 'high_res');
   // IRN/ToCo keys are foreground class ids without background (IRN eval pads with keys + 1).
   return asHeatmap('cam', highRes, { source: basename(item.file), keys: keyList, classIndices: keyList.map((x) => x + 1) });
 }

@@ -13,6 +13,8 @@ export interface NpyArray {
   dtype: NpyDtype;
   /** The values; int64 arrays come back as float64 (exact below 2^53). */
   data: Float32Array | Float64Array | Uint8Array | Int32Array;
+  /** int64 arrays only: the values as stored, for checks that need them exact past 2^53. */
+  int64?: BigInt64Array;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -97,6 +99,10 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   // Copy into a fresh buffer: the data offset is not always aligned for a typed-array view.
   // (Uint8Array's slice, never Buffer's: Buffer.slice is a view into the whole file.)
   const raw = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + needed);
+  if (type.dtype === 'int64') {
+    const int64 = new BigInt64Array(raw.buffer);
+    return { shape, dtype: type.dtype, data: Float64Array.from(int64, (v) => Number(v)), int64 };
+  }
   const data =
     type.dtype === 'float32'
       ? new Float32Array(raw.buffer)
@@ -104,9 +110,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
         ? new Float64Array(raw.buffer)
         : type.dtype === 'uint8'
           ? raw
-          : type.dtype === 'int32'
-            ? new Int32Array(raw.buffer)
-            : Float64Array.from(new BigInt64Array(raw.buffer), (v) => Number(v));
+          : new Int32Array(raw.buffer);
   return { shape, dtype: type.dtype, data };
 }
 

@@ -15,6 +15,11 @@ describe('.npy reader and writer', () => {
     expect(Array.from(u1.data)).toEqual([0, 255, 7, 1]);
     const i8 = parseNpy(npyBytes('<i8', [2], new BigInt64Array([3n, 14n])), 'd.npy');
     expect(Array.from(i8.data)).toEqual([3, 14]);
+    // Past 2^53 the numbers round; the values as stored stay exact beside them.
+    const big = parseNpy(npyBytes('<i8', [2], new BigInt64Array([2n ** 62n + 1n, -(2n ** 53n) - 1n])), 'e.npy');
+    expect(Array.from(big.data)).toEqual([2 ** 62, -(2 ** 53)]);
+    expect(Array.from(big.int64 ?? [])).toEqual([2n ** 62n + 1n, -(2n ** 53n) - 1n]);
+    expect(f4.int64).toBeUndefined();
   });
 
   it('refuses fortran order, other dtypes, truncation and non-npy bytes, naming the file', () => {
