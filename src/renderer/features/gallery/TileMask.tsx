@@ -32,7 +32,8 @@ export function tileMaskRgba(
 
 /**
  * The ground truth or a run's prediction over a gallery thumbnail (the tile overlay toggle), fetched
- * only for tiles in view. Sized like the thumbnail (object-fit: cover on both), so it lines up.
+ * only for tiles in view. Sized like the thumbnail (the tile's box, object-fit: contain on both: the
+ * whole image letterboxed), so it lines up.
  */
 export function TileMask(p: {
   imageId: number;
