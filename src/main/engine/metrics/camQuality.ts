@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ApiError } from '../../../shared/api/errors';
 import { CamMeta } from '../../../shared/domain/heatmapMeta';
 import type { EngineDeps } from '../deps';
@@ -5,6 +7,8 @@ import { paintLabelMap } from '../masks/labelMap';
 import type { Heatmap } from '../store/repos/predictions';
 import { decodeRawCams, fusedCamAtImageSize, selectCamChannels } from '../models/adapters/cam';
 import { resolveSubset } from '../tags/subset';
+import type { Db } from '../store/db';
+import { scoreInputVersions, type ScoreInputVersions } from '../store/scoreInputs';
 import { createCamSweep, defaultCamThresholds, type CamSweepResult } from './camSweep';
 
 export interface CamQuality extends CamSweepResult {
@@ -22,9 +26,13 @@ export interface CamQuality extends CamSweepResult {
  * its stored `high_res` [K,H,W] with its own keys is scored exactly as ToCo's tools/eval_cam.py does
  * (a background channel of value t padded in front, argmax, keys + 1; the keys are the ones ToCo
  * saved, i.e. the image's GT labels at inference).
- * One image at a time, so memory does not grow with the dataset.
+ * One image at a time, so memory does not grow with the dataset, and the event loop is given back
+ * every few milliseconds: a sweep fuses every image's CAMs (~5 ms a 256×192 image, seconds for a
+ * dataset) and `tessera serve` answers other requests meanwhile. The result is kept while the run's
+ * score inputs stand (store/scoreInputs.ts: its heatmaps, the ground truth, the classes) and, for a
+ * subset, while the subset holds the same samples: the Benchmarks page asks for it on every visit.
  */
-export function camQuality(deps: EngineDeps, datasetId: number, runId: number, subset?: string): CamQuality {
+export async function camQuality(deps: EngineDeps, datasetId: number, runId: number, subset?: string): Promise<CamQuality> {
   const dataset = deps.repos.datasets.header(datasetId);
   const run = deps.repos.runs.get(runId);
   if (dataset === undefined) throw new ApiError('NOT_FOUND', `dataset ${datasetId} not found`);
@@ -32,12 +40,62 @@ export function camQuality(deps: EngineDeps, datasetId: number, runId: number, s
     throw new ApiError('NOT_FOUND', `run ${runId} is not a run of dataset "${dataset.name}"`);
   if (dataset.task !== 'semantic')
     throw new ApiError('INVALID_INPUT', `CAM quality needs a semantic dataset; "${dataset.name}" is ${dataset.task}`);
-  const numClasses = Math.max(0, ...deps.repos.datasets.classes(datasetId).map((c) => c.index)) + 1;
+  const sampleIds = resolveSubset(deps, datasetId, subset).sampleIds;
+  const kept = keptSweeps(deps.db);
+  const key = JSON.stringify([datasetId, runId, subset ?? null, subset === undefined ? null : idsDigest(sampleIds)]);
+  const version = kept.versions === null || deps.db.inTransaction ? null : kept.versions.run(runId);
+  const hit = kept.entries.get(key);
+  if (version !== null && hit?.version === version) return hit.value;
+  const value = await sweepSamples(deps, { id: datasetId, name: dataset.name }, { id: runId, name: run.name }, sampleIds, subset);
+  // Kept only when no write a score depends on landed while it was computed.
+  if (version !== null && !deps.db.inTransaction && kept.versions?.run(runId) === version) {
+    kept.entries.delete(key);
+    if (kept.entries.size >= KEPT_SWEEPS) kept.entries.delete(kept.entries.keys().next().value as string);
+    kept.entries.set(key, { version, value });
+  }
+  return value;
+}
+
+/** Sweeps kept per store: a handful of (run, subset) pairs, each a few hundred bytes. */
+const KEPT_SWEEPS = 32;
+const keptByDb = new WeakMap<Db, { versions: ScoreInputVersions | null; entries: Map<string, { version: string; value: CamQuality }> }>();
+
+function keptSweeps(db: Db): { versions: ScoreInputVersions | null; entries: Map<string, { version: string; value: CamQuality }> } {
+  let kept = keptByDb.get(db);
+  if (kept === undefined) {
+    kept = { versions: scoreInputVersions(db), entries: new Map() };
+    keptByDb.set(db, kept);
+  }
+  return kept;
+}
+
+/** Tags are not score inputs (nothing versions them): a subset's sweep is keyed by the samples it holds. */
+function idsDigest(ids: readonly number[]): string {
+  return createHash('sha1').update(Int32Array.from(ids)).digest('hex');
+}
+
+/** Time on the event loop between two yields of a sweep. */
+const SLICE_MS = 8;
+
+async function sweepSamples(
+  deps: EngineDeps,
+  dataset: { id: number; name: string },
+  run: { id: number; name: string },
+  sampleIds: readonly number[],
+  subset: string | undefined,
+): Promise<CamQuality> {
+  const runId = run.id;
+  const numClasses = Math.max(0, ...deps.repos.datasets.classes(dataset.id).map((c) => c.index)) + 1;
   const sweep = createCamSweep(numClasses, defaultCamThresholds());
   let images = 0;
   // Why the first stored CAM that could not be swept could not be (said when none could).
   let unusable: string | null = null;
-  for (const sampleId of resolveSubset(deps, datasetId, subset).sampleIds) {
+  let since = performance.now();
+  for (const sampleId of sampleIds) {
+    if (performance.now() - since > SLICE_MS) {
+      await nextTurn();
+      since = performance.now();
+    }
     const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
     if (display === undefined) continue;
     const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
