@@ -105,7 +105,9 @@ describe('tessera import predictions --eval', () => {
       evaluate: true,
     });
     await expect(refused).rejects.toThrow(ApiError);
-    await expect(refused).rejects.toThrow('--format npy imports heatmaps, and eval scores masks: import them without evaluating');
+    await expect(refused).rejects.toThrow(
+      '--format npy imports heatmaps, and eval scores masks: import them without evaluating (eval --cam-sweep scores [C,H,W] CAMs)',
+    );
     expect(await s.client.call('runs.list', { datasetId: dataset!.id })).toEqual([]);
   });
 });

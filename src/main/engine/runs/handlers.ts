@@ -20,7 +20,7 @@ function requireScorableImport(deps: EngineDeps, datasetId: number, format: Pred
   if (format === 'npy' || format === 'toco-cam')
     throw new ApiError(
       'INVALID_INPUT',
-      `--format ${format} imports heatmaps, and eval scores masks: import them without evaluating${format === 'toco-cam' ? ' (eval --cam-sweep scores CAMs)' : ''}`,
+      `--format ${format} imports heatmaps, and eval scores masks: import them without evaluating (eval --cam-sweep scores ${format === 'toco-cam' ? 'CAM dicts' : '[C,H,W] CAMs'})`,
     );
 }
 
