@@ -158,7 +158,7 @@ describe('gallery filters, tags and review state', () => {
     await expect
       .poll(() => tileNames(page))
       .toEqual(['scene_01.png', 'scene_04.png', 'scene_02.png', 'scene_00.png', 'scene_03.png', 'scene_05.png']);
-    expect(await page.getByTestId('tile-score').allTextContents()).toEqual(['0.250', '0.417', '0.583', '1.000', '—', '—']);
+    expect(await page.getByTestId('tile-score').allTextContents()).toEqual(['25.0', '41.7', '58.3', '100.0', '—', '—']);
     // Score-ordered tiles carry the same badges as name order (the previous test tagged and rejected).
     const tile = (name: string) => page.locator(`[data-testid="gallery-item"][title="${name}"]`);
     await expect.poll(() => tile('scene_01.png').getByTestId('tile-tags').textContent()).toBe('hard cases');

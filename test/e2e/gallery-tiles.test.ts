@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/fixtures';
 import { decodeScreenshot } from '../helpers/pixels';
 import { ARTIFACTS } from './support/page';
 import { importScenes, labelsOf } from './support/scene';
+import { createRun, imageIdsByName, savePrediction, withEngine } from './support/seed';
 import { startUi, stopUi, type Ui } from './support/ui';
 
 // Grey 256x192 images whose ground truth is class 1 on the top 16 rows and class 2 on the bottom 16
@@ -17,11 +18,19 @@ const H = 192;
 const STRIPS = labelsOf(W, H, (_x, y) => (y < 16 ? 1 : y >= H - 16 ? 2 : 0));
 let ui: Ui;
 let cleanup: () => void;
+let runId = 0;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-tiles-');
   cleanup = t.cleanup;
-  const ws = await importScenes(t.dir, W, H, [STRIPS, STRIPS], 'strips', (i) => `strip_${i}`);
+  const ws = await importScenes(t.dir, W, H, [STRIPS, STRIPS], 'strips', (i) => `scene_00${i}_strip`);
+  // Run "top-only" finds the top strip and calls the bottom one background, on both images. By hand:
+  // background 160/176, class 1 16/16, class 2 0/16 -> mIoU (0.90909 + 1 + 0) / 3 = 63.64 %.
+  await withEngine(ws, (engine) => {
+    runId = createRun(engine, 1, 'top-only');
+    const pred = labelsOf(W, H, (_x, y) => (y < 16 ? 1 : 0));
+    for (const id of imageIdsByName(engine, 1).values()) savePrediction(engine, runId, id, pred, W, H);
+  });
   ui = await startUi(ws);
 });
 
@@ -86,6 +95,33 @@ describe('gallery tiles', () => {
     for (const y of [4, 48, 92]) {
       expect({ y, left: black(gt.px.at(3, y)), right: black(gt.px.at(gt.px.width - 4, y)) }).toEqual({ y, left: true, right: true });
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("show the sort run's score in percent, as Benchmarks does, beside a file name shown whole", async () => {
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${ui.server.url}#/datasets/1?sort=asc:${runId}`);
+    const scores = page.getByTestId('tile-score');
+    await expect.poll(() => scores.allTextContents(), { timeout: 15_000 }).toEqual(['63.6', '63.6']);
+    expect(await scores.first().getAttribute('title')).toMatch(/in percent \(0-100/);
+    // The file name is not cut for the badges: it has the tile's width to itself.
+    const names = await page
+      .getByTestId('tile-file')
+      .evaluateAll((els) => els.map((e) => ({ text: e.textContent, whole: e.scrollWidth <= e.clientWidth })));
+    expect(names).toEqual([
+      { text: 'scene_000_strip.png', whole: true },
+      { text: 'scene_001_strip.png', whole: true },
+    ]);
+    const tile = (await page.getByTestId('gallery-item').first().boundingBox())!;
+    const badge = (await scores.first().boundingBox())!;
+    expect(badge.y + badge.height).toBeLessThanOrEqual(tile.y + tile.height);
+    // Benchmarks prints the same run (both images alike, so its dataset mIoU is each image's) as 63.64.
+    await page.goto(`${ui.server.url}#/benchmarks/1`);
+    const miou = page.locator('[data-testid="bench-run-row"][data-run="top-only"] td[data-metric="miou"]');
+    await expect.poll(() => miou.textContent(), { timeout: 15_000 }).toBe('63.64');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
+import { percentText } from '../../../shared/domain/percent';
 import { client } from '../../api/client';
 import { useElementSize } from '../../canvas/useElementSize';
 import type { GalleryItem } from './galleryItems';
@@ -28,6 +29,11 @@ export interface GalleryGridProps {
   initialAnchor: { at: number; dy: number };
   /** Reports the scroll position as it changes (same shape). */
   onAnchor(anchor: { at: number; dy: number }): void;
+}
+
+/** A tile's score badge: the image's score in percent with one decimal (87.8), as scores are printed elsewhere; '—' when none. */
+export function tileScoreText(score: number | null): string {
+  return percentText(score, 1);
 }
 
 /** Columns that fit a width with tiles at least MIN_TILE wide. */
@@ -212,8 +218,13 @@ function Tile(t: {
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => t.onToggle((e.nativeEvent as MouseEvent).shiftKey === true)}
       />
+      {/* The file name has its own line (whole up to the tile's width); the badges and tags the line under it. */}
       <span className="tile-name">
-        <span className="tile-file">{item.fileName}</span>
+        <span className="tile-file" data-testid="tile-file">
+          {item.fileName}
+        </span>
+      </span>
+      <span className="tile-meta">
         {item.score !== undefined ? (
           <span
             className="badge score"
@@ -221,10 +232,10 @@ function Tile(t: {
             title={
               item.score === null
                 ? 'no score from the sort run: the image has no ground truth, no pixel of any class in ground truth or prediction, or the run did not cover it'
-                : "the sort run's score of this image: its mIoU (mean IoU over the classes with a non-empty union in it; a class filter does not change it) or, for a referring query, its IoU"
+                : "the sort run's score of this image, in percent (0-100, as Benchmarks and tessera eval print scores): its mIoU (mean IoU over the classes with a non-empty union in it; a class filter does not change it) or, for a referring query, its IoU"
             }
           >
-            {item.score === null ? '—' : item.score.toFixed(3)}
+            {tileScoreText(item.score)}
           </span>
         ) : null}
         {item.hasGroundTruth === true ? (
@@ -237,12 +248,12 @@ function Tile(t: {
             {item.reviewState}
           </span>
         ) : null}
+        {item.tags !== undefined && item.tags.length > 0 ? (
+          <span className="tile-tags" data-testid="tile-tags" title={item.tags.join(', ')}>
+            {item.tags.join(', ')}
+          </span>
+        ) : null}
       </span>
-      {item.tags !== undefined && item.tags.length > 0 ? (
-        <span className="tile-tags" data-testid="tile-tags">
-          {item.tags.join(', ')}
-        </span>
-      ) : null}
     </div>
   );
 }
