@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ColormapName } from '../../canvas/raster/colormaps';
 import type { HeatmapSettings } from './heatmapView';
 import { DEFAULT_LAYERS, type LayerStates } from './useViewerLayers';
+import { readViewerMemory, writeViewerMemory } from './viewerMemory';
 
 const NO_CLASSES = new Set<number>();
 
@@ -47,10 +48,26 @@ export function useViewerState(datasetId: number | undefined) {
   const [command, setCommand] = useState<{ kind: ZoomKind; seq: number }>({ kind: 'fit', seq: 0 });
   const [hover, setHover] = useState<{ x: number; y: number } | null>(null);
   const [help, setHelp] = useState(false);
+  // The first image of a dataset this page shows (a reload, a link, another dataset): the picks
+  // remembered for the dataset (viewerMemory.ts), applied once.
+  const [restored, setRestored] = useState<number | null>(() => (kept.datasetId !== null ? kept.datasetId : null));
   useEffect(() => {
-    if (datasetId === undefined) return;
+    if (datasetId === undefined || restored === datasetId) return;
+    setRestored(datasetId);
+    if (kept.datasetId === datasetId) return;
+    const memory = readViewerMemory(datasetId);
+    if (memory === null) return;
+    setRunChoice(memory.runChoice);
+    setLayers(memory.layers);
+    setHidden(new Set(memory.hidden));
+    setColormap(memory.colormap);
+    setSettings((s) => ({ ...s, threshold: memory.threshold }));
+  }, [datasetId, restored]);
+  useEffect(() => {
+    if (datasetId === undefined || restored !== datasetId) return;
     Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
-  }, [datasetId, runChoice, layers, hidden, colormap, settings.threshold]);
+    writeViewerMemory(datasetId, { runChoice, layers, hidden: [...hidden], colormap, threshold: settings.threshold });
+  }, [datasetId, restored, runChoice, layers, hidden, colormap, settings.threshold]);
   /** Asks the canvas for a zoom step (a new sequence number, so the same step twice still counts). */
   const zoom = useCallback((kind: ZoomKind): void => setCommand((c) => ({ kind, seq: c.seq + 1 })), []);
   return {
