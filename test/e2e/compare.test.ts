@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { startServe } from '../helpers/cli';
-import { tempDir } from '../helpers/fixtures';
+import { join } from 'node:path';
+import { tessera } from '../helpers/cli';
+import { tempDir, writeSolidImage } from '../helpers/fixtures';
 import type { Pixels } from '../helpers/pixels';
 import { fitViewport } from '../../src/renderer/canvas/viewport';
 import { DIFF_COLORS } from '../../src/renderer/canvas/raster/diffToRgba';
@@ -21,14 +23,25 @@ let browser: Browser;
 let server: { url: string; stop(): Promise<void> };
 let cleanup: () => void;
 let datasetId = 0;
+/** A second dataset: one run with masks ("only") and one without ("no-masks", as a heatmap-only run). */
+let soloId = 0;
+let onlyRun = 0;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-compare-');
   cleanup = t.cleanup;
   const half = labelsOf(W, H, (x) => (x < W / 2 ? 1 : 0));
   const ws = await importScenes(t.dir, W, H, [half, half]);
+  await writeSolidImage(join(t.dir, 'solo.png'), W, H, GREY);
+  const solo = tessera(['--workspace', ws, 'import', 'folder', t.dir, '--name', 'solo']);
+  if (solo.code !== 0) throw new Error(solo.stderr);
   await withEngine(ws, (engine) => {
-    datasetId = engineInternals(engine).repos.datasets.list()[0]!.id;
+    const datasets = engineInternals(engine).repos.datasets.list();
+    datasetId = datasets.find((d) => d.name === 'scenes')!.id;
+    soloId = datasets.find((d) => d.name === 'solo')!.id;
+    createRun(engine, soloId, 'no-masks');
+    onlyRun = createRun(engine, soloId, 'only');
+    savePrediction(engine, onlyRun, imageIdsByName(engine, soloId).get('solo.png')!, half, W, H);
     const ids = imageIdsByName(engine, datasetId);
     const a = createRun(engine, datasetId, 'A');
     const b = createRun(engine, datasetId, 'B');
@@ -119,6 +132,34 @@ describe('compare two runs in Chromium', () => {
       ...DIFF_COLORS.truePositive.slice(0, 3),
     ]);
     await expect.poll(() => page.getByTestId('counts-b').textContent()).toBe('TP 768 · FP 0 · FN 768');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('preselects two different runs; with one run with masks, B is none and the page says why', async () => {
+    const { page, errors } = await openCompare();
+    const a = page.getByTestId('compare-run-a');
+    const b = page.getByTestId('compare-run-b');
+    const shown = async (sel: typeof a) => sel.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
+    expect([await shown(a), await shown(b)]).toEqual(['A', 'B']);
+    expect(await page.getByTestId('compare-needs-runs').count()).toBe(0);
+    await page.goto(`${server.url}#/compare/${soloId}`);
+    await expect
+      .poll(() => page.getByTestId('compare-needs-runs').textContent())
+      .toBe('This dataset needs two runs with predicted masks to compare (1 of its runs has heatmaps or embeddings only).');
+    expect(await a.inputValue()).toBe(String(onlyRun));
+    expect([await shown(a), await shown(b), await b.inputValue()]).toEqual(['only', '— no other run —', '']);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('says a dataset that does not exist is not found', async () => {
+    const { page, errors } = await openPage(browser, server.url, '#/compare/999');
+    const banner = page.getByTestId('error-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/^Not found/);
+    expect(await page.getByText('needs two runs').count()).toBe(0);
+    expect(await page.getByTestId('compare-run-a').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

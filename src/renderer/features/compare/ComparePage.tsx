@@ -57,6 +57,8 @@ function Counts({
 
 /** Two runs on one image: side by side with linked zoom/pan, or one view with a swipe; masks or TP/FP/FN against ground truth. */
 export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Element {
+  // The dataset itself: a link to one that does not exist says so (runs.list alone reads as "no runs").
+  const dataset = useQuery(apiQuery('datasets.get', { datasetId: route.datasetId }));
   const runs = useQuery(apiQuery('runs.list', { datasetId: route.datasetId }));
   // Runs with masks: a run of heatmaps only has no prediction to compare (a run named in the link stays listed).
   const list = (runs.data ?? []).filter((r) => r.hasMasks || r.id === route.runA || r.id === route.runB);
@@ -127,9 +129,16 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
     [bitmapB, opacity, mode, swipeX],
   );
 
-  if (runs.error) return <ErrorBanner error={runs.error} />;
+  const failed = dataset.error ?? runs.error;
+  if (failed) return <ErrorBanner error={failed} />;
+  // No run to put on a side (one run with masks: B) shows as such, never as the other side's run.
   const runSelect = (which: 'runA' | 'runB', value: number | null, testId: string): React.JSX.Element => (
     <select data-testid={testId} value={value ?? ''} onChange={(e) => go({ [which]: Number(e.target.value) })}>
+      {value === null ? (
+        <option value="" disabled>
+          — no other run —
+        </option>
+      ) : null}
       {list.map((r) => (
         <option key={r.id} value={r.id}>
           {runDisplayName(r)}
@@ -149,7 +158,15 @@ export function ComparePage({ route }: { route: CompareRoute }): React.JSX.Eleme
           </a>
         ) : null}
       </header>
-      {list.length < 2 ? <p className="muted">This dataset needs two runs to compare.</p> : null}
+      {runs.data !== undefined && list.length < 2 ? (
+        <p className="muted" data-testid="compare-needs-runs">
+          This dataset needs two runs with predicted masks to compare
+          {runs.data.length > list.length
+            ? ` (${runs.data.length - list.length} of its runs ${runs.data.length - list.length === 1 ? 'has' : 'have'} heatmaps or embeddings only)`
+            : ''}
+          .
+        </p>
+      ) : null}
       <div className="compare-toolbar">
         A {runSelect('runA', runA, 'compare-run-a')} B {runSelect('runB', runB, 'compare-run-b')}
         <label>
