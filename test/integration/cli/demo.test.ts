@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { tempDir } from '../../helpers/fixtures';
-import { tessera } from '../../helpers/cli';
+import { BIN, REPO, tessera } from '../../helpers/cli';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -9,15 +12,85 @@ beforeAll(() => {
 });
 afterAll(() => t.cleanup());
 
+const DATASETS = ['demo-scenes', 'demo-referring', 'demo-photos'];
+
+/** What a user sees of a demo workspace: datasets, models, every run with its status and samples, the scores of runs with masks. */
+function demoState(ws: string): unknown {
+  const json = (args: string[]): unknown => {
+    const r = tessera(['--workspace', ws, ...args, '--json']);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const datasets = (json(['datasets', 'list']) as Array<Record<string, unknown>>)
+    .map((d) => [d['name'], d['task'], d['imageCount'], d['sampleCount'], d['annotatedImageCount'], d['classCount']])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const models = (json(['models', 'list']) as Array<Record<string, unknown>>)
+    .map((m) => [m['name'], m['kind'], m['sha256'], m['toy']])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const runs = DATASETS.flatMap((d) =>
+    (json(['runs', 'list', '--dataset', d]) as Array<{ name: string; status: string; predictedSamples: number; hasMasks: boolean }>).map(
+      (r) => ({
+        dataset: d,
+        name: r.name,
+        status: r.status,
+        samples: r.predictedSamples,
+        scores: r.hasMasks ? json(['eval', '--dataset', d, '--run', r.name]) : null,
+      }),
+    ),
+  ).sort((a, b) => `${a.dataset} ${a.name}`.localeCompare(`${b.dataset} ${b.name}`));
+  return { datasets, models, runs };
+}
+
+/**
+ * `init --demo`, sent SIGINT (as Ctrl-C) once its first run has stored a prediction: the demo's
+ * datasets and models are there, its runs are not all done.
+ */
+async function interruptedDemo(ws: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, '--workspace', ws, 'init', '--demo'], {
+    cwd: REPO,
+    env: { ...process.env, TESSERA_WORKSPACE: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stderr: err })),
+  );
+  const predicted = (): boolean => {
+    if (!existsSync(join(ws, 'tessera.db'))) return false;
+    const db = new Database(join(ws, 'tessera.db'), { readonly: true, fileMustExist: true });
+    try {
+      return hasTable(db, 'predictions') && db.prepare('SELECT 1 FROM predictions LIMIT 1').get() !== undefined;
+    } catch {
+      return false; // the schema is still being made
+    } finally {
+      db.close();
+    }
+  };
+  while (child.exitCode === null && !predicted()) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  return exited;
+}
+
+function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 describe('tessera init --demo', () => {
+  let clean: unknown;
+
   it('builds a workspace with scenes, a referring set, the photos, every toy model and a complete run of each', () => {
     const ws = join(t.dir, 'demo');
     const r = tessera(['--workspace', ws, 'init', '--demo', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { demo: { datasets: string[]; models: string[]; runs: string[] } };
-    expect(out.demo.datasets).toEqual(['demo-scenes', 'demo-referring', 'demo-photos']);
+    const out = JSON.parse(r.stdout) as {
+      demo: { datasets: string[]; models: string[]; runs: string[]; added: { runs: string[] }; resumed: string[] };
+    };
+    expect(out.demo.datasets).toEqual(DATASETS);
     expect(out.demo.runs).toHaveLength(6);
+    expect(out.demo.added.runs).toEqual(out.demo.runs);
+    expect(out.demo.resumed).toEqual([]);
     const datasets = JSON.parse(tessera(['--workspace', ws, 'datasets', 'list', '--json']).stdout) as Array<{
       name: string;
       imageCount: number;
@@ -43,6 +116,56 @@ describe('tessera init --demo', () => {
       'semantic-seg',
     ]);
     expect(models.every((m) => m.toy)).toBe(true);
-    expect(tessera(['--workspace', ws, 'init', '--demo']).stderr).toMatch(/already has the demo datasets/);
+    clean = demoState(ws);
+    expect((clean as { runs: Array<{ status: string }> }).runs.map((r) => r.status)).toEqual(new Array(6).fill('complete'));
+    // A complete demo is left as it is, and the command says so.
+    const again = tessera(['--workspace', ws, 'init', '--demo']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout.split('\n').slice(1)).toEqual([
+      'the demo is already there: datasets demo-scenes, demo-referring, demo-photos, 7 toy models, 6 complete runs; nothing to do',
+      '',
+    ]);
+    expect(demoState(ws)).toEqual(clean);
+  });
+
+  it('an interrupted init --demo is completed by running it again: the same datasets, models, complete runs and scores', async () => {
+    const ws = join(t.dir, 'interrupted');
+    const stopped = await interruptedDemo(ws);
+    expect(stopped).toEqual({ code: 1, stderr: 'error: cancelled by the user\n' });
+    const before = demoState(ws) as { runs: Array<{ name: string; status: string }> };
+    // Stopped while its runs went: some run is missing or unfinished (e.g. toy-colour-cam cancelled at 8 samples).
+    expect(before.runs.filter((r) => r.status === 'complete').length).toBeLessThan(6);
+
+    const again = tessera(['--workspace', ws, 'init', '--demo']);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    const lines = again.stdout.split('\n');
+    expect(lines[0]).toMatch(/^completing the demo: 3 of 3 datasets, 7 of 7 toy models and [0-5] of 6 runs were there$/);
+    expect(lines.slice(-3)).toEqual([
+      expect.stringMatching(/^workspace already exists: /),
+      'demo ready: toy models are labelled TOY; the UI shows it (npm start, or tessera serve)',
+      '',
+    ]);
+    // The run Ctrl-C cancelled is resumed (its finished samples kept), the rest are run.
+    expect(lines).toContainEqual(expect.stringMatching(/^resumed toy-colour-[a-z-]+ on demo-scenes \(cancelled at \d+ samples\)$/));
+    expect(again.stdout).toMatch(/\nresumed toy-colour-[a-z-]+ on demo-scenes \((cancelled|running|pending|failed) at \d+ samples\)/);
+    expect(demoState(ws)).toEqual(clean);
+  });
+
+  it('a demo missing a model, a dataset and a run gets them back', () => {
+    const ws = join(t.dir, 'demo');
+    const cli = (args: string[]) => tessera(['--workspace', ws, ...args]);
+    expect(cli(['models', 'delete', 'toy-colour-cam', '--yes']).code).toBe(0);
+    expect(cli(['datasets', 'delete', 'demo-referring', '--yes']).code).toBe(0);
+    expect(cli(['runs', 'delete', 'toy-colour-sam', '--dataset', 'demo-scenes', '--yes']).code).toBe(0);
+    const again = cli(['init', '--demo']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout.split('\n').slice(0, 4)).toEqual([
+      'completing the demo: 2 of 3 datasets, 6 of 7 toy models and 4 of 6 runs were there',
+      'added 1 of 7 toy models (toy-colour-cam)',
+      'created datasets demo-referring',
+      'ran 2 toy runs',
+    ]);
+    expect(demoState(ws)).toEqual(clean);
   });
 });

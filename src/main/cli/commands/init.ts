@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { ApiError } from '../../../shared';
 import { workspaceExists } from '../../engine/workspace/paths';
 import { workspaceDir, withSession, type GlobalOptions } from '../context';
 import { buildDemo } from '../demo/buildDemo';
@@ -19,9 +18,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
         async (s) => {
           const info = await s.client.call('workspace.info', {});
           if (opts.demo !== true) return { info, demo: null };
-          const datasets = await s.client.call('datasets.list', {});
-          if (datasets.some((d) => d.name.startsWith('demo-')))
-            throw new ApiError('CONFLICT', `${info.path} already has the demo datasets`);
+          // A demo there in part (an interrupted init --demo) is completed; one there whole is left as it is.
           const demo = await buildDemo(s.engine, s.client, (line) => {
             if (opts.json !== true) printLine(line);
           });
@@ -35,6 +32,13 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
           ? `workspace already exists: ${result.info.path} (schema ${result.info.schemaVersion})`
           : `created workspace ${result.info.path}`,
       );
-      if (result.demo !== null) printLine('demo ready: toy models are labelled TOY; the UI shows it (npm start, or tessera serve)');
+      const demo = result.demo;
+      if (demo === null) return;
+      const { added, resumed } = demo;
+      if (added.datasets.length + added.models.length + added.runs.length + resumed.length === 0)
+        printLine(
+          `the demo is already there: datasets ${demo.datasets.join(', ')}, ${demo.models.length} toy models, ${demo.runs.length} complete runs; nothing to do`,
+        );
+      else printLine('demo ready: toy models are labelled TOY; the UI shows it (npm start, or tessera serve)');
     });
 }

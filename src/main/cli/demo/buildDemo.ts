@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TesseraClient } from '../../../shared';
+import type { RunSummary, TesseraClient } from '../../../shared';
 import { writeToys } from '../../../../tools/toy-models';
 import type { Engine } from '../../engine/engine';
 import { engineStore } from '../../engine/internals';
@@ -22,6 +22,10 @@ export interface DemoSummary {
   datasets: string[];
   models: string[];
   runs: string[];
+  /** What this call made: everything on a new workspace; what was missing from a demo there in part; nothing when it was complete. */
+  added: { datasets: string[]; models: string[]; runs: string[] };
+  /** Demo runs that were there unfinished (an interrupted `init --demo`: cancelled, failed) and were resumed. */
+  resumed: string[];
 }
 
 async function importFolder(client: TesseraClient, dir: string, masksDir: string | undefined, name: string): Promise<number> {
@@ -70,6 +74,11 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
  * `tessera init --demo`: synthetic scenes with exact masks, a referring set with colour queries,
  * the sample photos, a toy model of every kind (labelled TOY everywhere), and a run of each but the
  * probability map (the image encoder runs inside the prompt decoder's runs).
+ *
+ * Run again on a workspace that has the demo in part (an interrupted `init --demo`), it adds what is
+ * missing: models and datasets by name, runs by name (a model's run is named after it) and, for a
+ * run there unfinished, by resuming it (runs.start keeps its finished samples). The toy files and the
+ * scenes are generated the same every time, so what is there already matches what is written again.
  */
 export async function buildDemo(engine: Engine, client: TesseraClient, log: (line: string) => void): Promise<DemoSummary> {
   const root = join(engine.paths.root, 'demo');
@@ -77,40 +86,88 @@ export async function buildDemo(engine: Engine, client: TesseraClient, log: (lin
   const manifests = writeToys(modelsDir);
   const models = Object.values(manifests).map((path) => basename(path, '.manifest.json'));
   const ids = new Map<string, number>();
+  for (const m of await client.call('models.list', {})) if (models.includes(m.name)) ids.set(m.name, m.id);
+  const datasetIds = new Map((await client.call('datasets.list', {})).map((d) => [d.name, d.id] as const));
+  const photos = photosDir();
+  const datasets = ['demo-scenes', 'demo-referring', ...(photos === null ? [] : ['demo-photos'])];
+  const plan: Array<[string, string]> = [
+    ['toy-colour-semantic', 'demo-scenes'],
+    ['toy-colour-cam', 'demo-scenes'],
+    ['toy-colour-patch-tokens', 'demo-scenes'],
+    ['toy-colour-sam', 'demo-scenes'],
+    ['toy-colour-seg-token', 'demo-referring'],
+    ...(photos === null ? [] : ([['toy-colour-patch-tokens', 'demo-photos']] as Array<[string, string]>)),
+  ];
+  const storedRuns = new Map<string, RunSummary>();
+  for (const name of datasets) {
+    const id = datasetIds.get(name);
+    if (id === undefined) continue;
+    for (const r of await client.call('runs.list', { datasetId: id })) storedRuns.set(`${r.name} on ${name}`, r);
+  }
+  const runName = ([model, dataset]: [string, string]): string => `${model} on ${dataset}`;
+  const complete = (key: string): boolean => storedRuns.get(key)?.status === 'complete';
+  const partial = ids.size > 0 || datasets.some((d) => datasetIds.has(d));
+  if (partial) {
+    const done = plan.filter((p) => complete(runName(p))).length;
+    if (ids.size === models.length && datasets.every((d) => datasetIds.has(d)) && done === plan.length)
+      return { datasets, models, runs: plan.map(runName), added: { datasets: [], models: [], runs: [] }, resumed: [] };
+    log(
+      `completing the demo: ${datasets.filter((d) => datasetIds.has(d)).length} of ${datasets.length} datasets, ${ids.size} of ${models.length} toy models and ${done} of ${plan.length} runs were there`,
+    );
+  }
+  const added: DemoSummary['added'] = { datasets: [], models: [], runs: [] };
+
   // The SAM decoder first: the seg-token toy names it as its decoder.
   for (const name of [...models].sort((a, b) => Number(b === 'toy-colour-sam') - Number(a === 'toy-colour-sam'))) {
+    if (ids.has(name)) continue;
     const m = await client.call('models.add', { manifestPath: join(modelsDir, `${name}.manifest.json`) });
     ids.set(name, m.id);
+    added.models.push(name);
   }
-  log(`added ${models.length} toy models`);
+  if (added.models.length > 0)
+    log(
+      added.models.length === models.length
+        ? `added ${models.length} toy models`
+        : `added ${added.models.length} of ${models.length} toy models (${added.models.join(', ')})`,
+    );
 
-  const scenes = await writeSemanticScenes(join(root, 'scenes'), 24);
-  const scenesId = await importFolder(client, scenes.images, scenes.masks, 'demo-scenes');
-  // Give the scene classes the toys' names so runs map by name.
-  for (const c of DEMO_COLOURS) await client.call('classes.update', { datasetId: scenesId, index: c.cls, name: c.name, color: c.rgb });
-  const referringId = await createReferring(engine, join(root, 'referring'));
-  const photos = photosDir();
-  const datasets = ['demo-scenes', 'demo-referring'];
-  let photosId: number | null = null;
-  if (photos !== null) {
-    photosId = await importFolder(client, photos, undefined, 'demo-photos');
-    datasets.push('demo-photos');
+  if (!datasetIds.has('demo-scenes')) {
+    const scenes = await writeSemanticScenes(join(root, 'scenes'), 24);
+    datasetIds.set('demo-scenes', await importFolder(client, scenes.images, scenes.masks, 'demo-scenes'));
+    added.datasets.push('demo-scenes');
   }
-  log(`created datasets ${datasets.join(', ')}`);
+  // Give the scene classes the toys' names so runs map by name (again if an interrupted build left them unnamed).
+  const scenesId = datasetIds.get('demo-scenes') as number;
+  const classes = await client.call('classes.list', { datasetId: scenesId });
+  for (const c of DEMO_COLOURS) {
+    const now = classes.find((k) => k.index === c.cls);
+    if (now?.name !== c.name || now.color.some((v, i) => v !== c.rgb[i]))
+      await client.call('classes.update', { datasetId: scenesId, index: c.cls, name: c.name, color: c.rgb });
+  }
+  if (!datasetIds.has('demo-referring')) {
+    datasetIds.set('demo-referring', await createReferring(engine, join(root, 'referring')));
+    added.datasets.push('demo-referring');
+  }
+  if (photos !== null && !datasetIds.has('demo-photos')) {
+    datasetIds.set('demo-photos', await importFolder(client, photos, undefined, 'demo-photos'));
+    added.datasets.push('demo-photos');
+  }
+  if (added.datasets.length > 0) log(`created datasets ${added.datasets.join(', ')}`);
 
-  const plan: Array<[string, number]> = [
-    ['toy-colour-semantic', scenesId],
-    ['toy-colour-cam', scenesId],
-    ['toy-colour-patch-tokens', scenesId],
-    ['toy-colour-sam', scenesId],
-    ['toy-colour-seg-token', referringId],
-    ...(photosId === null ? [] : ([['toy-colour-patch-tokens', photosId]] as Array<[string, number]>)),
-  ];
-  const runs: string[] = [];
-  for (const [model, datasetId] of plan) {
-    await runJob(client, 'runs.start', { modelId: ids.get(model) as number, datasetId, device: 'cpu' });
-    runs.push(`${model} on ${datasetId === scenesId ? 'demo-scenes' : datasetId === referringId ? 'demo-referring' : 'demo-photos'}`);
+  const resumed: string[] = [];
+  const resumedLines: string[] = [];
+  for (const p of plan) {
+    const key = runName(p);
+    if (complete(key)) continue;
+    const stored = storedRuns.get(key);
+    await runJob(client, 'runs.start', { modelId: ids.get(p[0]) as number, datasetId: datasetIds.get(p[1]) as number, device: 'cpu' });
+    if (stored === undefined) added.runs.push(key);
+    else {
+      resumed.push(key);
+      resumedLines.push(`${key} (${stored.status} at ${stored.predictedSamples} samples)`);
+    }
   }
-  log(`ran ${runs.length} toy runs`);
-  return { datasets, models, runs };
+  if (added.runs.length > 0) log(`ran ${added.runs.length} toy runs`);
+  if (resumed.length > 0) log(`resumed ${resumedLines.join(', ')}`);
+  return { datasets, models, runs: plan.map(runName), added, resumed };
 }
