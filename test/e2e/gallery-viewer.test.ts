@@ -40,6 +40,34 @@ describe('gallery and viewer in Chromium against tessera serve', () => {
     await page.close();
   });
 
+  it('answers an unknown file with 404 and sends a path typed without its # to that route, not to a blank page', async () => {
+    const page = await ui.browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    const at = (path: string): string => {
+      const u = new URL(ui.server.url);
+      u.pathname = path;
+      return u.toString();
+    };
+    const res = await page.goto(at('/some/unknown/path'));
+    expect(res?.status()).toBe(200);
+    await page.getByTestId('not-found').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/some/unknown/path');
+    expect(await page.getByTestId('not-found').textContent()).toContain('There is no page at #/some/unknown/path');
+    // A real route typed without its '#' opens it.
+    await page.goto(at('/datasets/1'));
+    await expect.poll(() => page.getByTestId('gallery-item').count(), { timeout: 15_000 }).toBe(3);
+    expect(problems).toEqual([]);
+    // A file that is not there: 404, not the page (whose scripts would then fail as HTML).
+    const missing = await page.goto(at('/some/unknown/app.js'));
+    expect(missing?.status()).toBe(404);
+    expect((await page.locator('body').innerText()).trim()).toBe('not found');
+    await page.close();
+  });
+
   it('opens the gallery, opens the viewer and toggles the ground-truth overlay', async () => {
     const page = await ui.browser.newPage({ viewport: { width: 1200, height: 800 } });
     const errors: string[] = [];

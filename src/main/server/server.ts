@@ -9,7 +9,7 @@ import { ApiError, parseBlobPath } from '../../shared';
 import type { Engine } from '../engine/engine';
 import { deniedDirs, realPathOf, type PathAccess } from '../engine/api/writablePath';
 import { allowedHosts, originAllowed, presentedToken, TOKEN_COOKIE } from './auth';
-import { readStatic } from './staticFiles';
+import { missingPath, readStatic } from './staticFiles';
 
 export interface ServerOptions {
   engine: Engine;
@@ -200,7 +200,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (opts.staticDir === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
     const file = await readStatic(opts.staticDir, url.pathname);
-    if (file === null) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+    if (file === null) {
+      // A route typed without its '#' goes to it; a missing file (script, stylesheet, image) is a 404, not the page.
+      if (missingPath(url.pathname) === 'route') {
+        res.writeHead(302, { Location: `/${url.search}#${url.pathname}`, 'Cache-Control': 'no-store' });
+        res.end();
+        return;
+      }
+      return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
+    }
     const extra: Record<string, string> = { 'Content-Security-Policy': csp(host), 'Referrer-Policy': 'no-referrer' };
     // The first page load carries ?token=; a strict, HTTP-only cookie then authorizes the page's own fetches and <img> loads.
     if (via === 'query') extra['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(opts.token)}; HttpOnly; SameSite=Strict; Path=/`;

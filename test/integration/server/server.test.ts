@@ -38,6 +38,8 @@ beforeAll(async () => {
   const staticDir = join(t.dir, 'renderer');
   mkdirSync(staticDir);
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tessera</title>');
+  mkdirSync(join(staticDir, 'assets'));
+  writeFileSync(join(staticDir, 'assets', 'index-abc.js'), 'export {};\n');
   workspace = join(t.dir, 'ws');
   const { engine, client } = openTestEngine(workspace);
   const data = await makeFolderDataset(t.dir, 1);
@@ -73,6 +75,39 @@ describe('tessera serve transport', () => {
     const withCookie = await fetch(`${base}/blob/image/${imageId}`, { headers: { cookie: `tessera_token=${TOKEN}` } });
     expect(withCookie.status).toBe(200);
     expect(withCookie.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('answers a missing file with 404, never the page; a route typed without its # goes to it', async () => {
+    const auth = { headers: { cookie: `tessera_token=${TOKEN}` } };
+    const script = await raw('/assets/index-abc.js', auth);
+    expect([script.status, script.headers['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
+    for (const path of [
+      '/assets/gone.js',
+      '/assets/x',
+      '/some/unknown/style.css',
+      '/favicon.ico',
+      '/api',
+      '/api/other',
+      '/blob',
+      '/.env',
+    ]) {
+      const res = await raw(path, auth);
+      expect({ path, status: res.status, type: res.headers['content-type'] }).toEqual({
+        path,
+        status: 404,
+        type: 'text/plain; charset=utf-8',
+      });
+      expect(res.body.toString()).not.toContain('<title>Tessera</title>');
+    }
+    // Routes live in the hash: a path without an extension is sent to that route, query (the token) kept.
+    const route = await raw('/some/unknown/path?token=abc', auth);
+    expect([route.status, route.headers['location']]).toEqual([302, '/?token=abc#/some/unknown/path']);
+    expect((await raw('/datasets/1', auth)).headers['location']).toBe('/#/datasets/1');
+    // The page itself, at / and /index.html.
+    for (const path of ['/', '/index.html']) {
+      const page = await raw(path, auth);
+      expect([page.status, page.body.toString()]).toEqual([200, '<!doctype html><title>Tessera</title>']);
+    }
   });
 
   it('lets the page connect only to its own origin (CSP connect-src)', async () => {
