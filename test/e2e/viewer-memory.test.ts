@@ -59,4 +59,20 @@ describe('the viewer across a reload', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('after a click on a slider, its arrows move it and the letter shortcuts still reach the page', async () => {
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${ui.server.url}#/images/${imageId}`);
+    const opacity = page.getByTestId('opacity-gt');
+    await opacity.fill('0.5');
+    await opacity.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await opacity.inputValue()).toBe('0.55');
+    expect(page.url()).toContain(`#/images/${imageId}`);
+    await page.keyboard.press('g'); // the ground-truth layer off
+    await expect.poll(() => page.getByTestId('layer-gt').isChecked()).toBe(false);
+    await page.keyboard.press('j'); // the next image
+    await expect.poll(() => page.url()).not.toContain(`#/images/${imageId}`);
+    await page.close();
+  });
 });

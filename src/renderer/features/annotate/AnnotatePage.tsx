@@ -18,17 +18,18 @@ import { CLASS_FILTER_ID, CommitFlash } from './ClassPicker';
 import { useRememberedClass } from './rememberedClass';
 import { MaskSamplePicker } from './MaskSamplePicker';
 import { useAnnotationSession, useSyncStatus, type AnnotationSession } from './session';
-import { NAV_SHORTCUTS, NavButtons, useImageNav, useNavKeys } from '../viewer/ImageNav';
+import { NAV_SHORTCUTS, NavButtons, keysBelongTo, useImageNav, useNavKeys } from '../viewer/ImageNav';
 import { galleryHref, parseGalleryView, viewerHref } from '../gallery/galleryView';
 import './annotate.css';
 
-function typingInto(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLInputElement ||
-    target instanceof HTMLTextAreaElement ||
-    target instanceof HTMLSelectElement ||
-    (target instanceof HTMLElement && target.isContentEditable)
-  );
+/**
+ * Whether the focused control takes `key` itself (viewer/ImageNav.ts keysBelongTo), or it is Space or
+ * Enter on a checkbox, which toggle it: then the tool shortcuts stay out.
+ */
+function controlKey(target: EventTarget | null, key: string): boolean {
+  if (keysBelongTo(target, key)) return true;
+  const toggle = target instanceof HTMLInputElement && ['checkbox', 'radio'].includes(target.type);
+  return toggle && (key === ' ' || key === 'Enter');
 }
 
 function predictedName(classes: Parameters<typeof className>[0], label: number): string {
@@ -102,7 +103,7 @@ export function AnnotatePage({ imageId }: { imageId: number }): React.JSX.Elemen
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (typingInto(e.target)) return;
+      if (controlKey(e.target, e.key)) return;
       if (help && (e.key === 'Escape' || e.key === '?')) {
         setHelp(false);
         return;

@@ -15,14 +15,22 @@ export interface ImageNav {
   go(step: -1 | 1): boolean;
 }
 
-/** Keys that are text entry (or a slider/select the arrows belong to): navigation keys stay out of them. */
-export function keysBelongTo(target: EventTarget | null): boolean {
-  if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
-  return (
-    target instanceof HTMLTextAreaElement ||
-    target instanceof HTMLSelectElement ||
-    (target instanceof HTMLElement && target.isContentEditable)
-  );
+/** The keys a focused slider or list box moves its value with. */
+const CONTROL_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
+
+/**
+ * Whether `key` pressed in `target` is the control's own: every key of text entry; only the arrows,
+ * Home/End and Page keys of a slider or a list box (and Space/Enter, which open a list box). Letters
+ * pressed after a click on a slider or the run list still reach the page's shortcuts (J, K, G, ...).
+ */
+export function keysBelongTo(target: EventTarget | null, key: string): boolean {
+  if (target instanceof HTMLInputElement) {
+    if (['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type)) return false;
+    if (target.type === 'range' || target.type === 'color') return CONTROL_KEYS.has(key);
+    return true;
+  }
+  if (target instanceof HTMLSelectElement) return CONTROL_KEYS.has(key) || key === ' ' || key === 'Enter';
+  return target instanceof HTMLTextAreaElement || (target instanceof HTMLElement && target.isContentEditable);
 }
 
 /**
@@ -93,7 +101,7 @@ export function useNavKeys(nav: ImageNav): void {
   latest.current = nav;
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (e.ctrlKey || e.metaKey || e.altKey || keysBelongTo(e.target)) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || keysBelongTo(e.target, e.key)) return;
       const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
       const step = key === 'ArrowLeft' || key === 'k' ? -1 : key === 'ArrowRight' || key === 'j' ? 1 : 0;
       if (step === 0) return;

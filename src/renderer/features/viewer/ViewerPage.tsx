@@ -95,7 +95,7 @@ export function ViewerPage({ imageId }: { imageId: number }): React.JSX.Element 
   keys.current = keyState;
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
-      if (keysBelongTo(e.target)) return;
+      if (keysBelongTo(e.target, e.key)) return;
       const k = keys.current;
       if (k.help && (e.key === 'Escape' || e.key === '?')) {
         e.preventDefault();
