@@ -7,6 +7,7 @@ import { startServe } from '../helpers/cli';
 import { openTestEngine } from '../helpers/engine';
 import { rectLabels, tempDir } from '../helpers/fixtures';
 import { addReferringDataset, addSemanticRun, importSemantic } from '../integration/metrics/helpers';
+import { engineInternals } from '../../src/main/engine/internals';
 
 // Two 20x10 images, GT = left half class 1, right half background. Run "perfect" predicts the GT;
 // run "half" predicts class 1 everywhere. By hand, for "half": class 1 IoU 200/400 = 50%, background
@@ -20,6 +21,7 @@ let cleanup: () => void;
 let datasetId: number;
 let artifacts: string;
 let secondImage: number;
+let camsId: number;
 
 beforeAll(async () => {
   const t = tempDir('tessera-e2e-bench-');
@@ -52,6 +54,21 @@ beforeAll(async () => {
     { w: 8, h: 6 },
     { dropBackground: true },
   );
+  // A CAM run with three_band (as models/adapters/cam.ts records it): its pseudo label is the ground
+  // truth but for column x = 9 (inside class 1), 255 = the ignore band, left out of its scores: 100.00.
+  const cams = await importSemantic(client, engine, t.dir, [gt], { w: W, h: H }, 'cams');
+  camsId = cams.datasetId;
+  const banded = gt.map((v, i) => (i % W === 9 ? 255 : v));
+  const camRun = addSemanticRun(engine, camsId, 'cam-3band', new Map([[cams.samples[0]!.sampleId, banded]]), { w: W, h: H });
+  engineInternals(engine)
+    .db.prepare("UPDATE runs SET source = 'model', provenance = ? WHERE id = ?")
+    .run(
+      JSON.stringify({
+        model: 'toy-cam',
+        pseudoLabel: { rule: 'toco-cam_to_label-ignore_mid', bgThreshold: 0.5, high: 0.7, low: 0.25, ignoreIndex: 255 },
+      }),
+      camRun,
+    );
   await engine.close();
   server = await startServe(ws);
   browser = await launchChromium();
@@ -148,6 +165,25 @@ describe('benchmarks page in Chromium against tessera serve', () => {
     const [bgPerfect, bgHalf] = await measure('background');
     expect(Math.abs(bgPerfect!.bar - bgPerfect!.track)).toBeLessThanOrEqual(1);
     expect(bgHalf!.bar).toBeLessThan(0.01 * bgHalf!.track + 1);
+    await page.close();
+  });
+
+  it("says next to a CAM run's score that its pseudo label's ignore band is left out of it", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.url}#/benchmarks/${camsId}`);
+    const row = page.locator('[data-testid="bench-run-row"][data-run="cam-3band"]');
+    await expect.poll(() => row.locator('td[data-metric="miou"]').textContent(), { timeout: 15_000 }).toBe('100.00');
+    const note = row.getByTestId('bench-run-ignore-band');
+    expect(await note.textContent()).toBe(
+      'Scored without its ignore band: pseudo-label pixels in it (CAM between 0.25 and 0.7, value 255) are left out, so these scores count fewer pixels than the CAM threshold sweep, which labels every pixel.',
+    );
+    // In view beside the score, not below the fold.
+    const box = (await note.boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(800);
+    // The halves dataset's imported runs have no such note.
+    await page.goto(`${server.url}#/benchmarks/${datasetId}`);
+    await expect.poll(() => page.getByTestId('bench-run-row').count(), { timeout: 15_000 }).toBe(2);
+    expect(await page.getByTestId('bench-run-ignore-band').count()).toBe(0);
     await page.close();
   });
 

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../../shared/domain';
+import { pseudoLabelIgnoreBand } from '../../../shared/pure/ignoreBand';
 import { IGNORE_INDEX } from './confusion';
 
 /**
@@ -9,7 +10,6 @@ import { IGNORE_INDEX } from './confusion';
  * Any other run's 255 stays an error (docs/design.md §5.1): a 0/255 PNG imported as class indices.
  */
 export function ignoresPredicted255(run: Pick<RunSummary, 'source' | 'provenance'>): boolean {
-  if (run.source !== 'model') return false;
-  const rule = run.provenance['pseudoLabel'];
-  return typeof rule === 'object' && rule !== null && (rule as Record<string, unknown>)['ignoreIndex'] === IGNORE_INDEX;
+  // The same rule Benchmarks and the report read to say so (shared/pure/ignoreBand.ts).
+  return pseudoLabelIgnoreBand(run)?.ignoreIndex === IGNORE_INDEX;
 }

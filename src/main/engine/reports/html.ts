@@ -3,6 +3,7 @@
  * anywhere and prints to PDF as is (pdf.ts prints this same document).
  */
 import { runOriginText } from '../../../shared/domain';
+import { ignoreBandNote } from '../../../shared/pure/ignoreBand';
 import type { Comparison, EvalResult } from '../../../shared/api/methods/metrics';
 import { bestRows, escapeHtml as e, groundTruthClasses, metricColumns, pct } from './format';
 import type { GallerySection } from './gallery';
@@ -38,7 +39,12 @@ function scoresTable(model: ReportModel): string {
         .map((c, k) => `<td class="num${best[k]!.has(i) ? ' best' : ''}">${pct(c.value(r.scores))}</td>`)
         .join('')}</tr>`,
   );
-  return `<table data-table="scores">${head}${rows.join('')}</table><p class="muted">Scores in %, best in bold (every run tied for it). Column definitions: ${cols.map((c) => `${c.label} = <code>${c.definition}</code>`).join(', ')}.</p>`;
+  // A CAM run scored without its pseudo label's ignore band says so (its sweep labels every pixel).
+  const notes = model.runs.flatMap((r) => {
+    const note = ignoreBandNote(r);
+    return note === null ? [] : [`<p class="warning" data-note="ignore-band">Run ${e(r.name)}: ${e(note)}</p>`];
+  });
+  return `<table data-table="scores">${head}${rows.join('')}</table>${notes.join('')}<p class="muted">Scores in %, best in bold (every run tied for it). Column definitions: ${cols.map((c) => `${c.label} = <code>${c.definition}</code>`).join(', ')}.</p>`;
 }
 
 function provenanceTable(model: ReportModel): string {

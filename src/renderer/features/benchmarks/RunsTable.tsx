@@ -1,5 +1,6 @@
 import type { RunScores } from '../../../shared/api/methods/metrics';
 import { runOrigin, runOriginText, type RunSummary } from '../../../shared';
+import { ignoreBandNote } from '../../../shared/pure/ignoreBand';
 import { columnsFor, pct } from './columns';
 import { bestAsPrinted } from '../../../shared/domain/percent';
 
@@ -53,6 +54,15 @@ export function RunsTable({
                 .map((r) => (
                   <div key={r.id} className="muted small" data-testid="bench-run-origin">
                     {runOriginText({ source: r.source, provenance: { ...r.provenance, toy: false } })}
+                  </div>
+                ))}
+              {runs
+                .filter((r) => r.id === s.runId)
+                .map((r) => ignoreBandNote(r))
+                .filter((note) => note !== null)
+                .map((note) => (
+                  <div key="ignore-band" className="small bench-run-note" data-testid="bench-run-ignore-band">
+                    {note}
                   </div>
                 ))}
             </td>

@@ -39,6 +39,26 @@ describe('report pieces', () => {
     expect(svg).toContain(`<text x="593.0" y="48" fill="#333">100.0</text>`); // 130 + 460 + 3, within the 640
   });
 
+  it("says next to the scores that a CAM run's ignore band is left out of them", () => {
+    const model = reportModel('semantic', [
+      { name: 'cam <3b>', semantic: semantic(0.9956, [0.99, 1]) },
+      { name: 'plain', semantic: semantic(0.9, [0.9, 0.9]) },
+    ]);
+    model.runs[0] = {
+      ...model.runs[0]!,
+      source: 'model',
+      provenance: { pseudoLabel: { rule: 'toco-cam_to_label-ignore_mid', bgThreshold: 0.5, high: 0.7, low: 0.25, ignoreIndex: 255 } },
+    };
+    const html = renderHtml(model, new Map());
+    const notes = [...html.matchAll(/<p class="warning" data-note="ignore-band">(.*?)<\/p>/g)].map((m) => m[1]);
+    expect(notes).toEqual([
+      'Run cam &lt;3b&gt;: Scored without its ignore band: pseudo-label pixels in it (CAM between 0.25 and 0.7, value 255) are left out, so these scores count fewer pixels than the CAM threshold sweep, which labels every pixel.',
+    ]);
+    // Right under the scores table.
+    expect(html.indexOf('data-note="ignore-band"')).toBeGreaterThan(html.indexOf('data-table="scores"'));
+    expect(html.indexOf('data-note="ignore-band"')).toBeLessThan(html.indexOf('Scores in %'));
+  });
+
   it('picks best, worst and most changed images, ties broken by name', () => {
     const a = [score(1, 0.9), score(2, 0.1), score(3, 0.5), score(4, null)];
     const b = [score(1, 0.9), score(2, 0.8), score(3, 0.5), score(4, 0.2)];
