@@ -13,10 +13,32 @@ import {
 const PROGRESS_LINE_MS = 10_000;
 
 /**
+ * Ctrl-C and SIGTERM (`timeout`, Slurm's preemption, `docker stop`), for the rest of the process once
+ * a job has run: the job in flight is cancelled as from the UI (the run shows cancelled and resumes;
+ * an export removes its staging folder), and a command of several jobs (init --demo, compare) starts
+ * no other. A listener per job used to be removed when its job ended, and Node drops a signal caught
+ * while a listener existed but dispatched after its removal: a Ctrl-C as one run of `init --demo`
+ * finished was lost, and every later run went ahead. A second signal exits at once.
+ */
+const stop = { asked: false, installed: false, cancelCurrent: null as (() => void) | null };
+
+function listenForStop(): void {
+  if (stop.installed) return;
+  stop.installed = true;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.asked) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stop.asked = true;
+    stop.cancelCurrent?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/**
  * Calls a method that starts a job and waits for the job, printing progress to stderr on a
  * terminal; resolves with the job's result as its kind defines it (src/shared/api/jobKinds.ts).
  * Ctrl-C or SIGTERM cancels the job (each finished item is already committed), then exits once the
- * engine says it stopped. `onStarted` sees the method's own output (e.g. `runs.start`'s runId).
+ * engine says it stopped; after one, no other job starts (listenForStop). `onStarted` sees the method's own output (e.g. `runs.start`'s runId).
  */
 export async function runJob<M extends JobMethod>(
   client: TesseraClient,
@@ -42,21 +64,17 @@ export async function runJob<M extends JobMethod>(
     }
   });
   let jobId: string | null = null;
-  let stopAsked = false;
-  // Ctrl-C, and SIGTERM as `timeout`, Slurm's preemption and `docker stop` send it: the job is
-  // cancelled as from the UI (the run shows cancelled and resumes; an export removes its staging
-  // folder). A signal while the job is being started cancels it as soon as it has an id.
-  const onStop = (): void => {
-    stopAsked = true;
+  listenForStop();
+  // A signal while the job is being started cancels it as soon as it has an id.
+  stop.cancelCurrent = () => {
     if (jobId !== null) void client.call('jobs.cancel', { jobId });
   };
-  process.once('SIGINT', onStop);
-  process.once('SIGTERM', onStop);
   try {
+    if (stop.asked) throw new ApiError('CANCELLED', 'cancelled by the user');
     const started = await client.call(method, input);
     onStarted?.(started);
     jobId = started.jobId;
-    if (stopAsked) void client.call('jobs.cancel', { jobId });
+    if (stop.asked) void client.call('jobs.cancel', { jobId });
     const id = jobId;
     const result = await new Promise<JobFinished>((resolveWait) => {
       const early = finished.get(id);
@@ -71,8 +89,7 @@ export async function runJob<M extends JobMethod>(
     if (typed === null) throw new ApiError('INTERNAL', `${method}: the job's result does not match its kind`);
     return typed;
   } finally {
-    process.off('SIGINT', onStop);
-    process.off('SIGTERM', onStop);
+    stop.cancelCurrent = null;
     offFinished();
     offProgress();
   }
