@@ -72,7 +72,7 @@ describe('registering a model from the UI', () => {
     const problems = await page.getByTestId('model-problem').allInnerTexts();
     expect(problems).toHaveLength(2);
     expect(problems.some((p) => p.startsWith('outputs: ') && p.includes('"logits"'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('params.output_type: '))).toBe(true);
+    expect(problems).toContain('params.output_type must be one of "logits", "probability"; got "probs"');
     expect(existsSync(join(ws, 'incoming', 'colours.tessera.yaml'))).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, 'register-model-problems.png'), fullPage: true });
 

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from '../../shared';
 import { TOOL_VERSION } from '../engine/version';
 import type { GlobalOptions } from './context';
+import { cliErrorMessage } from './fieldNames';
 import { registerInit } from './commands/init';
 import { registerDatasets } from './commands/datasets';
 import { registerImport } from './commands/import';
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const debug = argv.includes('--debug');
     if (err instanceof ApiError) {
-      process.stderr.write(`error: ${withoutMethodName(err)}\n`);
+      process.stderr.write(`error: ${cliErrorMessage(err)}\n`);
       if (debug && err.details !== undefined) process.stderr.write(`${JSON.stringify(err.details, null, 2)}\n`);
       return 1;
     }
@@ -67,13 +68,4 @@ export async function main(argv: string[]): Promise<number> {
     if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
-}
-
-/**
- * An input the contract refused names the API method first ("tags.apply: a tag name cannot be
- * empty (tag)"): a name the command line never showed, so the CLI leaves it out.
- */
-function withoutMethodName(err: ApiError): string {
-  if (err.code !== 'INVALID_INPUT' || !Array.isArray(err.details?.['issues'])) return err.message;
-  return err.message.replace(/^[a-z]+\.[A-Za-z]+: /, '');
 }

@@ -142,7 +142,7 @@ describe('tessera datasets / models rename and delete', () => {
     expect(cli('runs', 'list', '--dataset', 'id:2').code).toBe(0);
     const empty = cli('import', 'folder', join(t.dir, 'plain'), '--name', '   ');
     expect(empty.code).toBe(1);
-    expect(empty.stderr.trim()).toMatch(/a name cannot be empty \(name\)$/);
+    expect(empty.stderr.trim()).toBe('error: a name cannot be empty (--name)');
     expect(cli('datasets', 'delete', `id:${id}`, '--yes').code).toBe(0);
   });
 

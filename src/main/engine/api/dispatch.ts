@@ -3,6 +3,7 @@ import { isMethodName, methods, type MethodName, type Output, type ParsedInput }
 import type { Logger } from '../logger';
 import type { PathAccess } from './writablePath';
 import { firstLoneSurrogate } from '../../../shared/pure/wellFormed';
+import { isPlainIssue, issueLine, issuePath, plainIssue, type ParsedIssue } from '../../../shared/api/issueText';
 
 export interface CallContext {
   signal?: AbortSignal | undefined;
@@ -19,8 +20,14 @@ export interface CallContext {
 /** One handler per contract method: a missing one is a type error, not a review comment. */
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> };
 
-function zodDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Record<string, unknown> {
-  return { issues: issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+/**
+ * Each issue's dotted path and message; `plain` marks a message worded as a predicate to follow the
+ * field's name ("must not be empty"), so a caller can name the field its own way (the CLI: "--out").
+ */
+function zodDetails(issues: readonly ParsedIssue[]): Record<string, unknown> {
+  return {
+    issues: issues.map((i) => ({ path: issuePath(i.path), message: i.message, ...(isPlainIssue(i) ? { plain: true } : {}) })),
+  };
 }
 
 /**
@@ -38,11 +45,14 @@ export function createDispatcher(
   return async function dispatch(method: string, rawInput: unknown, ctx: CallContext = {}): Promise<Result<unknown>> {
     try {
       if (!isMethodName(method)) throw new ApiError('NOT_FOUND', `unknown method: ${method}`);
-      const parsed = methods[method].input.safeParse(rawInput ?? {});
+      const parsed = methods[method].input.safeParse(rawInput ?? {}, { error: plainIssue });
       if (!parsed.success) {
         const first = parsed.error.issues[0];
-        const where = first === undefined || first.path.length === 0 ? '' : ` (${first.path.map(String).join('.')})`;
-        throw new ApiError('INVALID_INPUT', `${method}: ${first?.message ?? 'invalid input'}${where}`, zodDetails(parsed.error.issues));
+        throw new ApiError(
+          'INVALID_INPUT',
+          `${method}: ${first === undefined ? 'invalid input' : issueLine(first)}`,
+          zodDetails(parsed.error.issues),
+        );
       }
       // Text SQLite would store as bytes that read back otherwise (a name, a query, a path): refused here, once for every method.
       const lone = firstLoneSurrogate(parsed.data);

@@ -14,7 +14,7 @@ export function modelHandlers(deps: EngineDeps) {
       const path = readablePath(manifestPath, call, deps.paths.root, 'manifest');
       if (call.transport === 'http') {
         // Every file the manifest names is read too: each must be readable for this web client.
-        const { files } = await loadManifest(path);
+        const { files } = await loadManifest(path, { quote: false });
         for (const [role, file] of Object.entries(files)) readablePath(file, call, deps.paths.root, `${path}: files.${role}`);
       }
       return addModel(deps, deps.inference, path, { replace: replace === true });

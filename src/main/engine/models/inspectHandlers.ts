@@ -3,12 +3,13 @@ import { link, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadYaml } from '../lazyPackages';
 import { ApiError } from '../../../shared/api/errors';
+import { plainIssue } from '../../../shared/api/issueText';
 import { ModelManifest, type TensorInfo } from '../../../shared/domain';
 import type { CallContext, Handlers } from '../api/dispatch';
 import { readablePath, writablePath } from '../api/writablePath';
 import type { EngineDeps } from '../deps';
 import type { InferenceClient } from './inference/InferenceClient';
-import { manifestError, manifestProblems } from './manifest';
+import { issueProblem, manifestError, manifestProblems } from './manifest';
 
 /** `<stem>.tessera.yaml` (or `.json`) beside the ONNX file: where the UI's form writes a manifest. */
 export function manifestPathFor(onnxPath: string, format: 'yaml' | 'json' = 'yaml'): string {
@@ -85,11 +86,11 @@ export async function writeManifest(
     if (typeof file === 'string' && role !== 'model') readablePath(resolve(dirname(onnx), file), ctx, deps.paths.root, `files.${role}`);
   // The manifest sits beside the model, so the model is named by its file name alone.
   const raw = { ...input.manifest, files: { ...files, model: basename(onnx) } };
-  const parsed = ModelManifest.safeParse(raw);
+  const parsed = ModelManifest.safeParse(raw, { error: plainIssue });
   if (!parsed.success)
     throw manifestError(
       target,
-      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      parsed.error.issues.map((i) => issueProblem(i)),
     );
   const problems = manifestProblems(parsed.data);
   if (problems.length > 0) throw manifestError(target, problems);

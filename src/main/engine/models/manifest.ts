@@ -2,6 +2,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { loadYaml } from '../lazyPackages';
 import { readImportFile } from '../api/readScope';
 import { ApiError } from '../../../shared/api/errors';
+import { isPlainIssue, plainIssue, plainIssueUnquoted } from '../../../shared/api/issueText';
 import type { z } from 'zod';
 import { ClassSpec, InputSpec, ModelKind, ModelManifest, PARAMS_SCHEMAS } from '../../../shared/domain';
 import { REQUIRED_OUTPUT_ROLES } from './adapters';
@@ -18,6 +19,18 @@ export interface LoadedManifest {
 export interface ManifestProblem {
   path: string;
   message: string;
+  /** The message is a predicate to follow the field's name ("must be one of …"), not a sentence of its own. */
+  plain?: boolean;
+}
+
+/** A schema issue as a problem: its dotted path (under `prefix`), its message and whether that is a predicate. */
+export function issueProblem(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): ManifestProblem {
+  return { path: joinPath([...prefix, ...issue.path]), message: issue.message, ...(isPlainIssue(issue) ? { plain: true } : {}) };
+}
+
+function problemLine(p: ManifestProblem): string {
+  if (p.path === '') return p.message;
+  return p.plain === true ? `${p.path} ${p.message}` : `${p.path}: ${p.message}`;
 }
 
 function joinPath(path: readonly PropertyKey[]): string {
@@ -33,18 +46,19 @@ export function manifestError(
   problems: readonly ManifestProblem[],
   code: 'INVALID_INPUT' | 'MODEL_MISMATCH' = 'INVALID_INPUT',
 ): ApiError {
-  const lines = problems.map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`));
+  const lines = problems.map(problemLine);
   const message =
     lines.length === 1 ? `${file}: ${lines[0]}` : `${file}: ${lines.length} problems\n${lines.map((l) => `  ${l}`).join('\n')}`;
-  return new ApiError(code, message, { issues: problems.map((p) => ({ path: p.path, message: p.message })) });
+  return new ApiError(code, message, {
+    issues: problems.map((p) => ({ path: p.path, message: p.message, ...(p.plain === true ? { plain: true } : {}) })),
+  });
 }
 
 /** Checks that need the manifest alone: per-kind params, output roles, input policy fields. */
-export function manifestProblems(manifest: ModelManifest): ManifestProblem[] {
+export function manifestProblems(manifest: ModelManifest, errorMap: z.core.$ZodErrorMap = plainIssue): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
-  const params = PARAMS_SCHEMAS[manifest.kind].safeParse(manifest.params);
-  if (!params.success)
-    for (const issue of params.error.issues) problems.push({ path: joinPath(['params', ...issue.path]), message: issue.message });
+  const params = PARAMS_SCHEMAS[manifest.kind].safeParse(manifest.params, { error: errorMap });
+  if (!params.success) for (const issue of params.error.issues) problems.push(issueProblem(issue, ['params']));
   if (manifest.files.model !== undefined || manifest.kind !== 'seg-token') {
     for (const alternatives of REQUIRED_OUTPUT_ROLES[manifest.kind]) {
       if (!alternatives.some((role) => manifest.outputs[role] !== undefined))
@@ -161,26 +175,30 @@ function describeIssue(issue: z.core.$ZodIssue, raw?: unknown): ManifestProblem 
       message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${allowed === undefined ? '' : ` (allowed: ${allowed.join(', ')})`}`,
     };
   }
-  return { path, message: issue.message };
+  return issueProblem(issue);
 }
 
 /** Per-kind params of a manifest that failed the schema elsewhere (its kind must be valid). */
-function rawProblems(raw: unknown): ManifestProblem[] {
+function rawProblems(raw: unknown, errorMap: z.core.$ZodErrorMap): ManifestProblem[] {
   if (typeof raw !== 'object' || raw === null) return [];
   const r = raw as Record<string, unknown>;
   const kind = ModelKind.safeParse(r['kind']);
   if (!kind.success) return [];
   const problems: ManifestProblem[] = [];
   if (r['params'] !== undefined && typeof r['params'] === 'object' && r['params'] !== null) {
-    const params = PARAMS_SCHEMAS[kind.data].safeParse(r['params']);
+    const params = PARAMS_SCHEMAS[kind.data].safeParse(r['params'], { error: errorMap });
     if (!params.success)
       for (const issue of params.error.issues) problems.push({ ...describeIssue(issue), path: joinPath(['params', ...issue.path]) });
   }
   return problems;
 }
 
-/** Reads a JSON or YAML manifest and validates it; every problem names the file and the field. */
-export async function loadManifest(manifestPath: string): Promise<LoadedManifest> {
+/**
+ * Reads a JSON or YAML manifest and validates it; every problem names the file and the field.
+ * `quote` false: a problem says what kind of value was given, never the value (a web client of
+ * `tessera serve` must not learn a file's contents from the errors about it).
+ */
+export async function loadManifest(manifestPath: string, { quote = true }: { quote?: boolean } = {}): Promise<LoadedManifest> {
   const path = resolve(manifestPath);
   // A regular file only: a FIFO would hold the call (and a thread of Node's pool) until written to.
   const text = (
@@ -199,12 +217,13 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
     const where = at === null ? '' : ` (${at[0]})`;
     throw new ApiError('INVALID_INPUT', `${path}: not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML/JSON'}${where}`);
   }
-  const parsed = ModelManifest.safeParse(raw);
+  const errorMap = quote ? plainIssue : plainIssueUnquoted;
+  const parsed = ModelManifest.safeParse(raw, { error: errorMap });
   if (!parsed.success) {
     // Schema problems plus the per-kind rules that can still be checked, so one edit fixes all.
-    throw manifestError(path, [...parsed.error.issues.map((issue) => describeIssue(issue, raw)), ...rawProblems(raw)]);
+    throw manifestError(path, [...parsed.error.issues.map((issue) => describeIssue(issue, raw)), ...rawProblems(raw, errorMap)]);
   }
-  const problems = manifestProblems(parsed.data);
+  const problems = manifestProblems(parsed.data, errorMap);
   if (problems.length > 0) throw manifestError(path, problems);
   const files = Object.fromEntries(
     Object.entries(parsed.data.files).map(([role, f]) => [role, isAbsolute(f) ? f : resolve(dirname(path), f)]),

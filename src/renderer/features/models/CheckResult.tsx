@@ -38,7 +38,7 @@ function fileOf(head: string, issues: string[]): string {
 }
 
 /**
- * Every problem of a failed call, one per line: the engine's `details.issues` ({path, message})
+ * Every problem of a failed call, one per line: the engine's `details.issues` ({path, message, plain})
  * when it sends them, else the message's own lines (the first line names the file).
  */
 export function ProblemList({ error, title }: { error: unknown; title: string }): React.JSX.Element {
@@ -46,8 +46,9 @@ export function ProblemList({ error, title }: { error: unknown; title: string })
   const [head = '', ...rest] = message.split('\n');
   const issues =
     error instanceof ApiError && Array.isArray(error.details?.['issues'])
-      ? (error.details['issues'] as Array<{ path?: unknown; message?: unknown }>).map((i) =>
-          typeof i.path === 'string' && i.path !== '' ? `${i.path}: ${String(i.message)}` : String(i.message),
+      ? (error.details['issues'] as Array<{ path?: unknown; message?: unknown; plain?: unknown }>).map((i) =>
+          // plain: the message is a predicate to follow the field ("input.range must be one of …").
+          typeof i.path === 'string' && i.path !== '' ? `${i.path}${i.plain === true ? ' ' : ': '}${String(i.message)}` : String(i.message),
         )
       : rest.map((l) => l.trim()).filter((l) => l !== '');
   return (

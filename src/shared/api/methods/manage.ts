@@ -77,7 +77,10 @@ export const manageMethods = {
       classes: z
         .array(z.object({ name: ClassName, color: Color.optional() }))
         .min(1)
-        .max(255),
+        .max(255, {
+          error: (iss) =>
+            `at most 255 classes (label values 0-254; 255 is ignore); got ${Array.isArray(iss.input) ? iss.input.length : 'more'}`,
+        }),
     }),
     output: z.array(ClassInfo),
   },
