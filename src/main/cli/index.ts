@@ -1,5 +1,5 @@
 import { main } from './main';
-import { guardOutputStreams, outputWriteFailed } from './output';
+import { errorText, guardOutputStreams, outputWriteFailed } from './output';
 
 guardOutputStreams();
 
@@ -9,7 +9,7 @@ main(process.argv.slice(2)).then(
     if (code !== 0 || !process.argv.slice(2).includes('serve')) process.exitCode = code === 0 && outputWriteFailed() ? 1 : code;
   },
   (err: unknown) => {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(errorText(err instanceof Error ? err.message : String(err)));
     process.exitCode = 1;
   },
 );

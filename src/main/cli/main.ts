@@ -3,6 +3,7 @@ import { ApiError } from '../../shared';
 import { TOOL_VERSION } from '../engine/version';
 import type { GlobalOptions } from './context';
 import { cliErrorMessage } from './fieldNames';
+import { errorText } from './output';
 import { registerInit } from './commands/init';
 import { registerDatasets } from './commands/datasets';
 import { registerImport } from './commands/import';
@@ -60,11 +61,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const debug = argv.includes('--debug');
     if (err instanceof ApiError) {
-      process.stderr.write(`error: ${cliErrorMessage(err)}\n`);
+      const issues = err.details?.['issues'];
+      process.stderr.write(errorText(cliErrorMessage(err), Array.isArray(issues) ? issues.length : 0));
       if (debug && err.details !== undefined) process.stderr.write(`${JSON.stringify(err.details, null, 2)}\n`);
       return 1;
     }
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(errorText(err instanceof Error ? err.message : String(err)));
     if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -23,6 +23,29 @@ export function guardOutputStreams(): void {
 export function outputWriteFailed(): boolean {
   return outputFailed;
 }
+/**
+ * Text as one line: control characters (a line break in a file name, a terminal escape) written as
+ * JSON writes them (\n, \t, \u001b), so an error stays one line whatever names it quotes.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const json = JSON.stringify(c).slice(1, -1);
+    return json.length > 1 ? json : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * An error as printed: "error: " and one line. An error that lists its problems one per line (a
+ * manifest's "FILE: 3 problems" and the problems, indented) keeps those lines, each made one line.
+ */
+export function errorText(message: string, listed = 0): string {
+  const lines = message.split('\n');
+  if (listed > 1 && lines.length === listed + 1 && lines.slice(1).every((l) => l.startsWith('  ')))
+    return `error: ${lines.map(oneLine).join('\n')}\n`;
+  return `error: ${oneLine(message)}\n`;
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

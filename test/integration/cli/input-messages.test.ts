@@ -1,7 +1,7 @@
 // Inputs a user gets wrong on the command line: one line on stderr naming the option or field in the
 // user's terms and the rule in words (never zod's "Too small: expected string to have >=1 characters
-// (outDir)"), exit 1.
-import { writeFileSync } from 'node:fs';
+// (outDir)"), any name it quotes kept on that line, exit 1.
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, tessera } from '../../helpers/cli';
@@ -92,3 +92,21 @@ describe('a refused input names the option and the rule', () => {
   });
 });
 
+describe('names with control characters stay on the error line', () => {
+  it('a file name holding a line break is printed with \\n, and a terminal escape as \\u001b', async () => {
+    const dir = join(t.dir, 'odd');
+    await makeFolderDataset(dir, 1);
+    copyFileSync(join(dir, 'images', 'img_000.png'), join(dir, 'images', 'new\nline.png'));
+    expect(cli('import', 'folder', join(dir, 'images'), '--name', 'odd').code).toBe(0);
+    expect(failure('export', '--dataset', 'odd', '--format', 'voc', '--out', join(t.dir, 'out'))).toEqual({
+      code: 1,
+      stderr:
+        'error: image "new\\nline.png": a VOC id cannot hold whitespace (ImageSets lists split their lines at it, so import voc could not read it back); rename the file, or export --format coco\n',
+    });
+    const missing = join(t.dir, 'no\u001b[31mred');
+    expect(failure('import', 'folder', missing)).toEqual({
+      code: 1,
+      stderr: `error: image folder not found: ${join(t.dir, 'no\\u001b[31mred')}\n`,
+    });
+  });
+});
