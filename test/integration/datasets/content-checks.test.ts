@@ -276,6 +276,38 @@ describe('messages', () => {
     }
   });
 
+  it('RefCOCO refs that are not a list say what the file holds instead; refs without a split import with no split', async () => {
+    const s = setup();
+    const coco = await makeCocoDataset(join(s.root, 'coco'), { n: 1 });
+    const refs = join(s.root, 'refs.json');
+    const importRefs = (split?: string) =>
+      finishJob(s.client, () =>
+        s.client.call('datasets.importRefCoco', {
+          refs,
+          instances: coco.annotations,
+          imagesDir: coco.images,
+          ...(split === undefined ? {} : { split }),
+        }),
+      );
+    for (const [text, found] of [
+      ['"val"', 'a single JSON value (text, a number, ...), not a list'],
+      ['{"val": [{"ref_id": 1}]}', 'an object without a "refs" key'],
+    ] as const) {
+      writeFileSync(refs, text);
+      const done = await importRefs();
+      expect(done.error).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: `refs.json: expected a list of refs or {"refs": [...]}, found ${found}`,
+      });
+    }
+    writeFileSync(refs, JSON.stringify([{ ref_id: 1, ann_id: 100, image_id: 500, sentences: [{ sent: 'the car' }] }]));
+    const splitAsked = await importRefs('val');
+    expect(splitAsked.error?.message).toBe('refs.json: no refs in split "val" (the refs have no split)');
+    const done = await importRefs();
+    expect(done.error).toBeNull();
+    expect(ImportResult.parse(done.result)).toMatchObject({ images: 1, annotated: 1 });
+  });
+
   it('a truncated JPEG in a folder import is skipped as a truncated or damaged JPEG', async () => {
     const s = setup();
     const dir = join(s.root, 'images');

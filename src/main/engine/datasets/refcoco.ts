@@ -71,20 +71,23 @@ async function readRefs(file: string, split: string | undefined, ctx: JobContext
     if (ref.split !== null) splits.add(ref.split);
     if (split === undefined || ref.split === split) refs.push(ref);
   };
-  let topArray = false;
+  const shape: { top: 'object' | 'array' | 'value' | null } = { top: null };
   const keys = await streamJsonArrays(file, {
     label,
     signal: ctx.signal,
     arrays: { '': take, refs: take },
     onProgress: (d, t) => ctx.progress(d, t, `reading ${label}`),
-    onTop: (top) => {
-      topArray = top === 'array';
+    onTop: (t) => {
+      shape.top = t;
     },
   });
-  if (seen.size === 0 && (topArray || keys.has('refs')))
+  if (seen.size === 0 && (shape.top === 'array' || keys.has('refs')))
     throw new ApiError('INVALID_INPUT', `${label}: the list of refs is empty`, { file: label });
-  if (seen.size === 0 && !keys.has('refs'))
-    throw new ApiError('INVALID_INPUT', `${label}: expected a list of refs or {"refs": [...]}`, { file: label });
+  if (seen.size === 0 && !keys.has('refs')) {
+    // What the file holds instead, by kind (never its text: a web client may not read the file itself).
+    const found = shape.top === 'object' ? 'an object without a "refs" key' : 'a single JSON value (text, a number, ...), not a list';
+    throw new ApiError('INVALID_INPUT', `${label}: expected a list of refs or {"refs": [...]}, found ${found}`, { file: label });
+  }
   if (refs.length === 0) {
     const have = splits.size === 0 ? 'the refs have no split' : `splits: ${[...splits].sort().join(', ')}`;
     throw new ApiError('INVALID_INPUT', `${label}: no refs${split === undefined ? '' : ` in split "${split}"`} (${have})`, { file: label });
