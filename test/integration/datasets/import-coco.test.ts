@@ -187,6 +187,16 @@ describe('import coco', () => {
         /^instances\.json: annotation 101: RLE counts cover 1205 pixels but the image has 30x40 = 1200$/,
       );
     });
+    it('an RLE counts string whose count never ends (it decoded to 0 pixels), as malformed', async () => {
+      await expectFailure(
+        (doc, file) => {
+          (doc.annotations[0]?.segmentation as { counts: string }).counts = `${'`'.repeat(20)}0`;
+          save(doc, file);
+        },
+        'INVALID_INPUT',
+        /^instances\.json: annotation 100: RLE counts string is malformed: count 1 \(from character 0\) goes on past 7 characters, the most a COCO count takes$/,
+      );
+    });
     it('a JSON file that is not COCO instances', async () => {
       await expectFailure(
         (_doc, file) => writeFileSync(file, JSON.stringify({ images: [] })),

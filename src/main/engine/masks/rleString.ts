@@ -47,8 +47,10 @@ export function countsToString(runs: ArrayLike<number>): string {
 
 /**
  * COCO counts string -> uncompressed run lengths (pycocotools maskApi.c rleFrString). Unlike the
- * C code, which reads past the end or decodes garbage, a character outside '0'..'o' or a string
- * that ends inside a count is refused.
+ * C code, which reads past the end or decodes garbage, a character outside '0'..'o', a string
+ * that ends inside a count, a count longer than the 7 chars any uint32 delta takes (its shifts
+ * overflow in C: "````````0" decoded to 0 pixels) and a run length outside 0..2^32-1 are refused
+ * as a malformed string.
  */
 export function stringToCounts(s: string): Uint32Array {
   const n = s.length;
@@ -56,10 +58,17 @@ export function stringToCounts(s: string): Uint32Array {
   let m = 0;
   let p = 0;
   while (p < n) {
+    const start = p;
     let x = 0;
     let k = 0;
     let c: number;
     do {
+      if (k === MAX_CHARS_PER_COUNT) {
+        throw new ApiError(
+          'CORRUPT_FILE',
+          `RLE counts string is malformed: count ${m + 1} (from character ${start}) goes on past ${MAX_CHARS_PER_COUNT} characters, the most a COCO count takes`,
+        );
+      }
       if (p >= n) {
         throw new ApiError('CORRUPT_FILE', `RLE counts string ends inside a count (length ${n})`);
       }
@@ -76,7 +85,13 @@ export function stringToCounts(s: string): Uint32Array {
     // Sign extension (`x |= -1 << 5*k` in the C code) of a value below 2^(5k).
     if ((c & 0x10) !== 0) x = k <= 6 ? x | (-1 << (5 * k)) : x - 2 ** (5 * k);
     if (m > 2) x += counts[m - 2] as number;
-    counts[m++] = x; // the store wraps modulo 2^32 like the C `(uint) x`
+    if (x < 0 || x > 0xffffffff) {
+      throw new ApiError(
+        'CORRUPT_FILE',
+        `RLE counts string is malformed: count ${m + 1} (from character ${start}) decodes to ${x}, not a run length (0 to 2^32-1)`,
+      );
+    }
+    counts[m++] = x;
   }
   return counts.slice(0, m);
 }

@@ -165,6 +165,23 @@ describe('counts string codec', () => {
     expect(() => stringToCounts('0 ')).toThrow(/character/);
     expect(() => stringToCounts('0P')).toThrow(/ends inside a count/);
   });
+
+  it('refuses a count that runs on past 7 characters or decodes outside 0..2^32-1 as malformed (it decoded to 0 pixels)', () => {
+    expect(() => stringToCounts('1' + '`'.repeat(20) + '0')).toThrow(
+      'RLE counts string is malformed: count 2 (from character 1) goes on past 7 characters, the most a COCO count takes',
+    );
+    expect(() => stringToCounts('oooooooooooo0')).toThrow(/^RLE counts string is malformed: count 1 \(from character 0\) goes on past 7/);
+    // 7 chars, the top one's bits beyond 2^32: 16660316688.
+    expect(() => stringToCounts('``````?')).toThrow(
+      'RLE counts string is malformed: count 1 (from character 0) decodes to 16660316688, not a run length (0 to 2^32-1)',
+    );
+    // A negative first count (pycocotools' (uint) cast made it 4294967295).
+    expect(() => stringToCounts('O')).toThrow(
+      'RLE counts string is malformed: count 1 (from character 0) decodes to -1, not a run length (0 to 2^32-1)',
+    );
+    // The largest count still reads.
+    expect(Array.from(stringToCounts(countsToString([2 ** 32 - 1])))).toEqual([2 ** 32 - 1]);
+  });
 });
 
 describe('encode and decode', () => {
