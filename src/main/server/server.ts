@@ -36,6 +36,34 @@ export interface RunningServer {
 const MAX_BODY = 16 * 1024 * 1024;
 
 /** HTTP status of a failed /blob/ read by its error code (anything else: 500, with its one line). */
+/**
+ * Why the server could not listen, in one line that says what to do (Node's own text is
+ * "getaddrinfo ENOTFOUND 999.1.1.1" or "listen EADDRINUSE: address already in use :::4789").
+ */
+export function listenError(err: unknown, host: string, port: number): ApiError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const at = port === 0 ? host : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ApiError('CONFLICT', `port ${port} is in use (another tessera serve?): pass --port N or stop the other`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EADDRNOTAVAIL':
+      return new ApiError(
+        'INVALID_INPUT',
+        `cannot listen on ${at}: no such address on this machine (pass --host with one of its addresses, e.g. 127.0.0.1 or 0.0.0.0)`,
+      );
+    case 'EACCES':
+      return new ApiError(
+        'IO_ERROR',
+        `cannot listen on ${at}: permission denied (ports below 1024 need administrator rights): pass --port N`,
+      );
+    default:
+      return new ApiError('IO_ERROR', `cannot listen on ${at}: ${code ?? (err instanceof Error ? err.message : String(err))}`);
+  }
+}
+
 const BLOB_STATUS: Partial<Record<ApiError['code'], number>> = { NOT_FOUND: 404, CORRUPT_FILE: 409, IO_ERROR: 503 };
 
 const CSP = [
@@ -262,10 +290,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
 
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolvePromise());
-  });
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolvePromise());
+    });
+  } catch (err) {
+    unsubscribe();
+    wss.close();
+    throw listenError(err, opts.host, opts.port);
+  }
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(opts.host, port);
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;

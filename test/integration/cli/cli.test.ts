@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolderDataset, tempDir } from '../../helpers/fixtures';
@@ -143,6 +144,29 @@ describe('tessera CLI', () => {
       expect(new URL(copied.url).searchParams.get('token')).not.toBe(new URL(fresh.url).searchParams.get('token'));
     } finally {
       await copied.stop();
+    }
+  });
+
+  it('serve on an address this machine does not have, or on a port in use: one line saying what to do, no exposure warning, exit 2', async () => {
+    const ws = join(root, 'ws-listen');
+    tessera(['--workspace', ws, 'init']);
+    expect(tessera(['--workspace', ws, 'serve', '--host', '999.1.1.1', '--port', '4789'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: cannot listen on 999.1.1.1:4789: no such address on this machine (pass --host with one of its addresses, e.g. 127.0.0.1 or 0.0.0.0)\n',
+    });
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      expect(tessera(['--workspace', ws, 'serve', '--port', String(port)])).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: `error: port ${port} is in use (another tessera serve?): pass --port N or stop the other\n`,
+      });
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
     }
   });
 

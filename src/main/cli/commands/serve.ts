@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../../shared/api/errors';
 import { startServer, type RunningServer } from '../../server/server';
 import { openSession, type GlobalOptions } from '../context';
-import { printLine } from '../output';
+import { errorText, printLine } from '../output';
 import { readServeState, writeServeState } from '../serveState';
 
 /** The built renderer sits beside the built CLI (out/node/cli.js -> out/renderer). */
@@ -32,12 +32,6 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
         process.stderr.write(`error: --port must be an integer 0-65535, got "${opts.port}"\n`);
         process.exit(2);
       }
-      const loopback = ['127.0.0.1', 'localhost', '::1'].includes(opts.host);
-      if (!loopback) {
-        process.stderr.write(
-          `warning: serving on ${opts.host}: anyone who can reach this address and learns the token can read and change this workspace\n`,
-        );
-      }
       const { engine } = openSession(globals(), false, true);
       const staticDir = rendererDir();
       if (staticDir === null) process.stderr.write('warning: the UI is not built (run "npm run build"); serving the API only\n');
@@ -54,8 +48,14 @@ export function registerServe(program: Command, globals: () => GlobalOptions): v
       } catch (err) {
         await engine.close();
         if (!(err instanceof ApiError)) throw err;
-        process.stderr.write(`error: ${err.message}\n`);
+        process.stderr.write(errorText(err.message));
         process.exit(2);
+      }
+      // Said once the address is bound: an address that cannot be bound exposes nothing.
+      if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
+        process.stderr.write(
+          `warning: serving on ${opts.host}: anyone who can reach this address and learns the token can read and change this workspace\n`,
+        );
       }
       printLine(`Tessera is serving ${engine.paths.root}`);
       printLine(`browser clients may read files under: ${server.readRoots.join(', ')} (and write only inside the workspace)`);
