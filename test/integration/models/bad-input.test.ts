@@ -97,7 +97,9 @@ describe('models and runs: bad input', () => {
         outputs: {},
       }),
     );
-    await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(/broken\.manifest\.json: input\.policy: /);
+    await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(
+      /broken\.manifest\.json: input\.policy must be one of "fixed", "resize", .*; got /,
+    );
     writeFileSync(path, '{ "name": ');
     await expect(env.client.call('models.add', { manifestPath: path })).rejects.toThrow(/broken\.manifest\.json: not valid JSON/);
   });
