@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import type { JobState } from '../../../shared';
+import { EvaluationResult } from '../../../shared/api/jobKinds';
 import { client } from '../../api/client';
 import { useJobs } from '../../api/useJob';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -31,6 +32,17 @@ function resultLink(j: JobState): { href: string; label: string } | null {
   return { href: routeHref({ page: 'gallery', datasetId: s.datasetId }), label: 'open dataset' };
 }
 
+/**
+ * An evaluation that found every stored score current: `tessera eval`, `compare` and reports start
+ * one per run each time, so a day in the shell beside the app filled the list with them and buried
+ * the runs and imports. Hidden unless asked for.
+ */
+export function nothingToDo(j: JobState): boolean {
+  if (j.kind !== 'metrics.evaluate' || j.status !== 'succeeded') return false;
+  const r = EvaluationResult.safeParse(j.result);
+  return r.success && r.data.computed === 0 && r.data.removed === 0;
+}
+
 /** How long a job has run (or ran), and for a running one an estimate of what is left from its rate so far. */
 function timing(j: JobState, now: number): { took: string; left: string | null } {
   const start = Date.parse(j.createdAt);
@@ -54,6 +66,7 @@ export function JobsPage(): React.JSX.Element {
     onMutate: (jobId) => setCancelling((c) => new Set([...c, jobId])),
     onError: (_e, jobId) => setCancelling((c) => new Set([...c].filter((id) => id !== jobId))),
   });
+  const [showIdle, setShowIdle] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const anyLive = jobs.jobs?.some((j) => LIVE.has(j.status)) === true;
   useEffect(() => {
@@ -63,11 +76,19 @@ export function JobsPage(): React.JSX.Element {
   }, [anyLive]);
   if (jobs.error) return <ErrorBanner error={jobs.error} />;
   if (jobs.jobs === undefined) return <p className="muted">Loading jobs…</p>;
-  const list = [...jobs.jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const all = [...jobs.jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const idle = all.filter(nothingToDo).length;
+  const list = showIdle ? all : all.filter((j) => !nothingToDo(j));
   return (
     <section>
       <h2>Jobs</h2>
-      {list.length === 0 ? <p className="muted">No jobs yet: imports, model runs and evaluations show up here.</p> : null}
+      {all.length === 0 ? <p className="muted">No jobs yet: imports, model runs and evaluations show up here.</p> : null}
+      {idle > 0 ? (
+        <label className="muted small" data-testid="jobs-show-idle">
+          <input type="checkbox" checked={showIdle} onChange={(e) => setShowIdle(e.target.checked)} /> show {idle} evaluation
+          {idle === 1 ? '' : 's'} that found every score current
+        </label>
+      ) : null}
       <table className="datasets jobs" data-testid="jobs-table">
         <thead>
           <tr>
