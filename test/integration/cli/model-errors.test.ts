@@ -74,7 +74,9 @@ describe('errors from a real model', () => {
     );
     const r = cli('models', 'add', bad);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*bad\.json: params\.threshold: /)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: .*bad\.json: params\.threshold must be at most 1; got 30$/),
+    ]);
     // The tensor check runs once the manifest itself is valid: fix the threshold, see the tensor problems together.
     writeFileSync(bad, readFileSync(bad, 'utf8').replace('"threshold":30', '"threshold":0.3'));
     const r2 = cli('models', 'add', bad);
