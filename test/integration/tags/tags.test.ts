@@ -109,6 +109,6 @@ describe('tags and review state', () => {
     const comma = t(['tags', 'add', 'x', '--dataset', 'voc', '--image', 'a,b.jpg']);
     expect(comma.stderr.trim()).toBe('error: a,b.jpg is not an image of dataset "voc"');
     const split = t(['tags', 'add', 'x', '--dataset', 'voc', '--split', 'test']);
-    expect(split.stderr.trim()).toBe('error: dataset "voc" has no images in split "test" (splits: train, val)');
+    expect(split.stderr.trim()).toBe('error: dataset "voc" has no images in split "test" (splits: train, trainval, val)');
   });
 });
