@@ -142,6 +142,28 @@ describe('every page at 1440x900', () => {
     const rows = await page.getByTestId('model-row').count();
     expect(rows).toBeGreaterThanOrEqual(6); // the demo registers a toy model of every kind
     expect(await page.getByTestId('model-toy').allTextContents()).toEqual(Array.from({ length: rows }, () => 'TOY'));
+    // A model's file path wraps after a separator or a hyphen, never inside a folder or file name's letters.
+    const wraps = await page
+      .getByTestId('model-path')
+      .first()
+      .evaluate((cell) => {
+        const chars: Array<{ c: string; top: number }> = [];
+        for (const n of cell.childNodes) {
+          if (n.nodeType !== Node.TEXT_NODE) continue;
+          const text = n.textContent ?? '';
+          for (let i = 0; i < text.length; i++) {
+            const r = document.createRange();
+            r.setStart(n, i);
+            r.setEnd(n, i + 1);
+            chars.push({ c: text[i]!, top: Math.round(r.getBoundingClientRect().top) });
+          }
+        }
+        const breaks: string[] = [];
+        for (let i = 1; i < chars.length; i++) if (chars[i]!.top !== chars[i - 1]!.top) breaks.push(chars[i - 1]!.c + chars[i]!.c);
+        return { breaks, text: cell.textContent };
+      });
+    expect(wraps.breaks.length, `path cell ${wraps.text}`).toBeGreaterThan(0);
+    for (const pair of wraps.breaks) expect('/-._', `a break inside "${pair}" of ${wraps.text}`).toContain(pair[0]);
     expect(errors).toEqual([]);
     await page.close();
   });

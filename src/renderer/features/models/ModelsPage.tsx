@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { apiQuery } from '../../api/queries';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -11,6 +11,17 @@ import { InputSpecView, shapeText } from './InputSpecView';
 import './models.css';
 
 /** The model registry (models.list) with each model's input spec, "Add model" and the run panel; toys labelled as such. */
+/** A path that wraps after its separators (a folder name stays whole where it fits), never mid-word first. */
+function pathWithBreaks(path: string): React.ReactNode {
+  const parts = path.split(/(?<=[/\\])/);
+  return parts.map((part, k) => (
+    <Fragment key={k}>
+      {part}
+      {k < parts.length - 1 ? <wbr /> : null}
+    </Fragment>
+  ));
+}
+
 export function ModelsPage(): React.JSX.Element {
   const models = useQuery(apiQuery('models.list', {}));
   const [adding, setAdding] = useState(false);
@@ -88,8 +99,13 @@ export function ModelsPage(): React.JSX.Element {
                     ))}
                   </td>
                   <td>{m.classes.length}</td>
-                  <td className="muted small" title={`sha256 ${m.sha256}`} style={{ wordBreak: 'break-all', maxWidth: 320 }}>
-                    {m.path}
+                  <td
+                    className="muted small"
+                    data-testid="model-path"
+                    title={`sha256 ${m.sha256}`}
+                    style={{ overflowWrap: 'break-word', maxWidth: 320 }}
+                  >
+                    {pathWithBreaks(m.path)}
                   </td>
                   <td className="row-actions">
                     <button type="button" data-testid="model-rename" onClick={() => setRenaming(m.id)}>
