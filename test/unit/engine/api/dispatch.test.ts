@@ -29,7 +29,7 @@ describe('dispatch', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.code).toBe('INVALID_INPUT');
-      expect(r.error.message).toMatch(/\(imageId\)$/);
+      expect(r.error.message).toBe('images.get: imageId must be a number; got "x"');
     }
   });
 
