@@ -8,27 +8,48 @@ import {
   type Output,
   type TesseraClient,
 } from '../../shared';
+import { errorText } from './output';
 
 /** How often a job's progress is printed as a line when stderr is not a terminal. */
 const PROGRESS_LINE_MS = 10_000;
 
 /**
- * Ctrl-C and SIGTERM (`timeout`, Slurm's preemption, `docker stop`), for the rest of the process once
- * a job has run: the job in flight is cancelled as from the UI (the run shows cancelled and resumes;
- * an export removes its staging folder), and a command of several jobs (init --demo, compare) starts
- * no other. A listener per job used to be removed when its job ended, and Node drops a signal caught
- * while a listener existed but dispatched after its removal: a Ctrl-C as one run of `init --demo`
- * finished was lost, and every later run went ahead. A second signal exits at once.
+ * Ctrl-C and SIGTERM (`timeout`, Slurm's preemption, `docker stop`), listened for from the start of
+ * every command but `serve` (cli/main.ts) to its end:
+ * - a job in flight is cancelled as from the UI (the run shows cancelled and resumes; an export
+ *   removes its staging folder), and a command of several jobs (init --demo) starts no other;
+ * - with no job in flight (compare's bootstrap, the steps between two jobs) there is nothing to
+ *   cancel: the command stops at once, with the same line (`compare` went on for 30 s and printed
+ *   its result);
+ * - the same signal again within SAME_SIGNAL_MS is one signal (`timeout` sends it to the process and
+ *   again to its group); a later one ends the process as the signal's default does, without running
+ *   exit handlers in the inference workers (exiting from JavaScript there aborted in onnxruntime).
+ * A listener per job, removed when its job ended, lost a signal caught as one job ended (Node drops
+ * a signal dispatched after its listener was removed): init --demo then ran every later run.
  */
-const stop = { asked: false, installed: false, cancelCurrent: null as (() => void) | null };
+const SAME_SIGNAL_MS = 500;
+const stop = { asked: false, installed: false, at: 0, cancelCurrent: null as (() => void) | null };
 
-function listenForStop(): void {
+export function listenForStop(): void {
   if (stop.installed) return;
   stop.installed = true;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.asked) process.exit(signal === 'SIGINT' ? 130 : 143);
+    const now = performance.now();
+    if (stop.asked) {
+      if (now - stop.at < SAME_SIGNAL_MS) return;
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      process.kill(process.pid, signal);
+      return;
+    }
     stop.asked = true;
-    stop.cancelCurrent?.();
+    stop.at = now;
+    if (stop.cancelCurrent !== null) {
+      stop.cancelCurrent();
+      return;
+    }
+    process.stderr.write(errorText('cancelled by the user'));
+    process.exit(1);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

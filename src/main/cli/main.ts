@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../engine/version';
 import type { GlobalOptions } from './context';
 import { cliErrorMessage } from './fieldNames';
 import { errorText } from './output';
+import { listenForStop } from './jobs';
 import { registerInit } from './commands/init';
 import { registerDatasets } from './commands/datasets';
 import { registerImport } from './commands/import';
@@ -48,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program, globals);
   registerCheck(program, globals);
   registerRelink(program, globals);
+  // Ctrl-C and SIGTERM stop every command but serve (which closes its server itself): cli/jobs.ts.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'serve') listenForStop();
+  });
   for (const cmd of program.commands) cmd.exitOverride();
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride();
 

@@ -9,14 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * When `FILE.hold` exists too, the item in progress does not notice a cancel (as one long inference
  * would not): the job keeps waiting for FILE and only then ends as cancelled, so a test can see the
  * "cancelling…" state between the request and the job's end. `pdf:FILE` holds a PDF report with its
- * browser started, before it prints (reports/pdf.ts).
+ * browser started, before it prints (reports/pdf.ts); `compare:FILE` holds a comparison before it reads
+ * (metrics/compare.ts: a plain call, no job, so only the CLI's signal handling can stop it).
  */
-export async function testGate(index: number | 'pdf', signal: AbortSignal | undefined): Promise<void> {
+export async function testGate(index: number | 'pdf' | 'compare', signal: AbortSignal | undefined): Promise<void> {
   const spec = process.env['TESSERA_TEST_GATE'];
   if (spec === undefined || spec === '' || signal === undefined) return;
   const colon = spec.indexOf(':');
   const at = spec.slice(0, colon);
-  if (index === 'pdf' ? at !== 'pdf' : Number(at) !== index) return;
+  if (typeof index === 'string' ? at !== index : Number(at) !== index) return;
   const file = spec.slice(colon + 1);
   if (existsSync(file)) return;
   writeFileSync(`${file}.waiting`, `${index}\n`);

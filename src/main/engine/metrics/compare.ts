@@ -10,6 +10,7 @@
  * to date and read here. The result is the same, bit for bit, wherever each part runs.
  */
 import type { Comparison } from '../../../shared/api/methods/metrics';
+import { testGate } from '../jobs/testGate';
 import type { Db } from '../store/db';
 import type { Repos } from '../store/store';
 import type { ReadWorker } from '../store/readWorker/ReadWorker';
@@ -27,6 +28,7 @@ export async function compareRuns(
   opts: CompareOptions,
 ): Promise<Comparison> {
   checkTwoRuns(runIds);
+  await testGate('compare', new AbortController().signal);
   const read =
     deps.reads === undefined
       ? null
