@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { writeToys } from '../../../tools/toy-models';
+import { writeSemanticScenes } from '../../../src/main/cli/demo/scenes';
 import { tempDir } from '../../helpers/fixtures';
 import { BIN, REPO, tessera } from '../../helpers/cli';
 
@@ -40,6 +43,19 @@ function demoState(ws: string): unknown {
   ).sort((a, b) => `${a.dataset} ${a.name}`.localeCompare(`${b.dataset} ${b.name}`));
   return { datasets, models, runs };
 }
+
+/** Everything a workspace's store lists: datasets, models and every dataset's runs (for "nothing changed"). */
+function storeState(ws: string): unknown {
+  const json = (args: string[]): unknown => {
+    const r = tessera(['--workspace', ws, ...args, '--json']);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  const datasets = json(['datasets', 'list']) as Array<{ id: number }>;
+  return { datasets, models: json(['models', 'list']), runs: datasets.map((d) => json(['runs', 'list', '--dataset', String(d.id)])) };
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
  * `init --demo`, sent SIGINT (as Ctrl-C) once its first run has stored a prediction: the demo's
@@ -167,5 +183,70 @@ describe('tessera init --demo', () => {
       'ran 2 toy runs',
     ]);
     expect(demoState(ws)).toEqual(clean);
+  });
+
+  it("a run of a demo run's name that the demo's toy did not make is refused, nothing changed; renamed, the demo run is added", () => {
+    const ws = join(t.dir, 'demo');
+    const cli = (args: string[]) => tessera(['--workspace', ws, ...args]);
+    expect(cli(['runs', 'delete', 'toy-colour-sam', '--dataset', 'demo-scenes', '--yes']).code).toBe(0);
+    // The user's own run under the name the SAM toy's run has: made by another model.
+    const mine = cli(['run', '--model', 'toy-colour-semantic', '--dataset', 'demo-scenes', '--run', 'toy-colour-sam']);
+    expect(mine.code, mine.stderr).toBe(0);
+    const before = demoState(ws);
+    expect(cli(['init', '--demo'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: run "toy-colour-sam" on dataset "demo-scenes" is not the demo\'s (made by model "toy-colour-semantic"): rename it (tessera runs rename toy-colour-sam NEW --dataset demo-scenes) and run init --demo again\n',
+    });
+    expect(demoState(ws)).toEqual(before);
+    // As it says: renamed, the user's run stays and the demo's run is made again.
+    expect(cli(['runs', 'rename', 'toy-colour-sam', 'mine', '--dataset', 'demo-scenes']).code).toBe(0);
+    const again = cli(['init', '--demo']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout.split('\n').slice(0, 2)).toEqual([
+      'completing the demo: 3 of 3 datasets, 7 of 7 toy models and 5 of 6 runs were there',
+      'ran 1 toy runs',
+    ]);
+    const after = demoState(ws) as { runs: Array<{ dataset: string; name: string }> };
+    expect({ ...after, runs: after.runs.filter((r) => r.name !== 'mine') }).toEqual(clean);
+  });
+
+  it("a user's dataset named like a demo dataset (the same scenes, imported from elsewhere) is refused: exit 1, nothing added", async () => {
+    const ws = join(t.dir, 'user-dataset');
+    const user = await writeSemanticScenes(join(t.dir, 'user-scenes'), 2);
+    expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+    const imported = tessera(['--workspace', ws, 'import', 'folder', user.images, '--masks', user.masks, '--name', 'demo-scenes']);
+    expect(imported.code, imported.stderr).toBe(0);
+    const before = storeState(ws);
+    expect(tessera(['--workspace', ws, 'init', '--demo'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: dataset "demo-scenes" is not the demo's (imported from ${user.images}): rename it (tessera datasets rename demo-scenes NEW) and run init --demo again\n`,
+    });
+    expect(storeState(ws)).toEqual(before);
+    expect(existsSync(join(ws, 'demo'))).toBe(false);
+  });
+
+  it("a user's model registered under a toy's name (another toy's file) is refused: exit 1, nothing added", () => {
+    const ws = join(t.dir, 'user-model');
+    const dir = join(t.dir, 'user-models');
+    const manifestPath = writeToys(dir, ['semantic-seg'])['semantic-seg'] as string;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; files: { model: string } };
+    writeFileSync(join(dir, 'mine.manifest.json'), JSON.stringify({ ...manifest, name: 'toy-colour-cam' }));
+    const toyDir = join(t.dir, 'toy-cam');
+    const toyCam = JSON.parse(readFileSync(writeToys(toyDir, ['cam'])['cam'] as string, 'utf8')) as { files: { model: string } };
+    expect(tessera(['--workspace', ws, 'init']).code).toBe(0);
+    const added = tessera(['--workspace', ws, 'models', 'add', join(dir, 'mine.manifest.json')]);
+    expect(added.code, added.stderr).toBe(0);
+    const before = storeState(ws);
+    const file = join(dir, manifest.files.model);
+    expect(tessera(['--workspace', ws, 'init', '--demo'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: model "toy-colour-cam" is not the demo's (${file}, sha256 ${sha256(file).slice(0, 12)}…; the demo's toy is ${sha256(join(toyDir, toyCam.files.model)).slice(0, 12)}…): rename it (tessera models rename toy-colour-cam NEW) and run init --demo again\n`,
+    });
+    expect(storeState(ws)).toEqual(before);
+    expect(existsSync(join(ws, 'demo'))).toBe(false);
   });
 });

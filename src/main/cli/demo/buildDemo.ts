@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunSummary, TesseraClient } from '../../../shared';
+import { ApiError, type RunSummary, type TesseraClient } from '../../../shared';
 import { writeToys } from '../../../../tools/toy-models';
 import type { Engine } from '../../engine/engine';
 import { engineStore } from '../../engine/internals';
 import { sha256File } from '../../engine/models/registry';
 import { runJob } from '../jobs';
+import { datasetStranger, demoDatasetSpecs, demoToys, modelStranger, runStranger } from './ownership';
 import { DEMO_COLOURS, writeReferringScenes, writeSemanticScenes } from './scenes';
 
 /** The photos shipped in resources/ (beside the built CLI: out/node -> ../../resources; from source: three up). */
@@ -79,17 +80,18 @@ async function createReferring(engine: Engine, root: string): Promise<number> {
  * missing: models and datasets by name, runs by name (a model's run is named after it) and, for a
  * run there unfinished, by resuming it (runs.start keeps its finished samples). The toy files and the
  * scenes are generated the same every time, so what is there already matches what is written again.
+ * Only the demo's own objects are completed (ownership.ts): a dataset read from the workspace's demo
+ * folder with the demo's format and images, a model whose file is the toy's (sha256), a run that toy
+ * made on that dataset. Anything else under a demo name is refused before anything is written.
  */
 export async function buildDemo(engine: Engine, client: TesseraClient, log: (line: string) => void): Promise<DemoSummary> {
   const root = join(engine.paths.root, 'demo');
   const modelsDir = join(root, 'models');
-  const manifests = writeToys(modelsDir);
-  const models = Object.values(manifests).map((path) => basename(path, '.manifest.json'));
-  const ids = new Map<string, number>();
-  for (const m of await client.call('models.list', {})) if (models.includes(m.name)) ids.set(m.name, m.id);
-  const datasetIds = new Map((await client.call('datasets.list', {})).map((d) => [d.name, d.id] as const));
+  const toys = await demoToys();
+  const models = toys.map((t) => t.name);
   const photos = photosDir();
-  const datasets = ['demo-scenes', 'demo-referring', ...(photos === null ? [] : ['demo-photos'])];
+  const specs = demoDatasetSpecs(root, photos);
+  const datasets = specs.map((s) => s.name);
   const plan: Array<[string, string]> = [
     ['toy-colour-semantic', 'demo-scenes'],
     ['toy-colour-cam', 'demo-scenes'],
@@ -98,12 +100,38 @@ export async function buildDemo(engine: Engine, client: TesseraClient, log: (lin
     ['toy-colour-seg-token', 'demo-referring'],
     ...(photos === null ? [] : ([['toy-colour-patch-tokens', 'demo-photos']] as Array<[string, string]>)),
   ];
+
+  // One of a demo name that the demo did not make (a user's dataset, model or run) is refused, naming it and the way out.
+  const { repos } = engineStore(engine);
+  const refuse = (why: string | null): void => {
+    if (why !== null) throw new ApiError('CONFLICT', why);
+  };
+  const datasetIds = new Map<string, number>();
+  for (const d of await client.call('datasets.list', {})) {
+    const spec = specs.find((s) => s.name === d.name);
+    if (spec === undefined) continue;
+    refuse(datasetStranger(d, spec, repos.images.listForDataset(d.id)));
+    datasetIds.set(d.name, d.id);
+  }
+  const ids = new Map<string, number>();
+  for (const m of await client.call('models.list', {})) {
+    const toy = toys.find((t) => t.name === m.name);
+    if (toy === undefined) continue;
+    refuse(modelStranger(m, toy));
+    ids.set(m.name, m.id);
+  }
   const storedRuns = new Map<string, RunSummary>();
   for (const name of datasets) {
     const id = datasetIds.get(name);
     if (id === undefined) continue;
-    for (const r of await client.call('runs.list', { datasetId: id })) storedRuns.set(`${r.name} on ${name}`, r);
+    for (const r of await client.call('runs.list', { datasetId: id })) {
+      const toy = plan.some(([m, d]) => m === r.name && d === name) ? toys.find((t) => t.name === r.name) : undefined;
+      if (toy === undefined) continue;
+      refuse(runStranger(r, name, toy));
+      storedRuns.set(`${r.name} on ${name}`, r);
+    }
   }
+  writeToys(modelsDir);
   const runName = ([model, dataset]: [string, string]): string => `${model} on ${dataset}`;
   const complete = (key: string): boolean => storedRuns.get(key)?.status === 'complete';
   const partial = ids.size > 0 || datasets.some((d) => datasetIds.has(d));
