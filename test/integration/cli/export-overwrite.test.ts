@@ -9,6 +9,7 @@ import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../hel
 // files of the same names (here the dataset's own ground-truth masks) replaced them without a word.
 let t: ReturnType<typeof tempDir>;
 let masks: string;
+let images: string;
 const cli = (...args: string[]) => tessera(['--workspace', join(t.dir, 'ws'), ...args]);
 const md5s = (dir: string): Record<string, string> =>
   Object.fromEntries(
@@ -26,6 +27,7 @@ beforeAll(async () => {
   t = tempDir('tessera-export-overwrite-');
   const data = await makeFolderDataset(join(t.dir, 's1d'), 3);
   masks = data.masks;
+  images = data.images;
   const preds = join(t.dir, 's1d', 'pred');
   mkdirSync(preds);
   for (const name of ['img_000', 'img_001', 'img_002'])
@@ -56,5 +58,25 @@ describe('tessera export into a folder holding files it would write', () => {
     const after = md5s(masks);
     expect(Object.keys(after)).toEqual(Object.keys(before));
     for (const f of Object.keys(before)) expect(after[f], f).not.toBe(before[f]);
+  });
+});
+
+describe("tessera export never replaces a dataset's own image files", () => {
+  it('refuses in one line with exit 1 even with --overwrite, naming the dataset; the images stay and still export', () => {
+    const before = md5s(images);
+    expect(Object.keys(before)).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
+    for (const overwrite of [['--overwrite'], []]) {
+      const refused = cli('export', '--dataset', 's1d', '--run', 'p', '--format', 'voc', '--out', images, ...overwrite);
+      expect(refused).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${images} holds 3 image files of dataset "s1d" that this export would replace (img_000.png, img_001.png, …); nothing was written: an export never replaces a dataset's images, even with --overwrite; choose another export folder\n`,
+      });
+      expect(md5s(images)).toEqual(before);
+      expect(readdirSync(join(t.dir, 's1d')).sort()).toEqual(['images', 'masks', 'pred']);
+    }
+    const gt = join(t.dir, 'gt');
+    expect(cli('export', '--dataset', 's1d', '--format', 'voc', '--out', gt)).toMatchObject({ code: 0, stderr: '' });
+    expect(md5s(join(gt, 'JPEGImages'))).toEqual(before);
   });
 });

@@ -42,10 +42,20 @@ function refusal(outDir: string, names: string[]): string {
   return `${outDir} already has ${what} this export would replace (${shown}); nothing was written: choose an empty or new folder, or pass --overwrite to replace ${them}`;
 }
 
+/** The refusal of an export that would replace a dataset's registered image files (with or without overwrite). */
+function imagesRefusal(outDir: string, dataset: string, names: string[]): string {
+  const sorted = [...names].sort();
+  const shown = sorted.slice(0, 2).join(', ') + (sorted.length > 2 ? ', …' : '');
+  const what = sorted.length === 1 ? 'an image file' : `${sorted.length} image files`;
+  return `${outDir} holds ${what} of dataset "${dataset}" that this export would replace (${shown}); nothing was written: an export never replaces a dataset's images, even with --overwrite; choose another export folder`;
+}
+
 interface Fixture {
   root: string;
   client: TesseraClient;
   datasetId: number;
+  /** The dataset's own image files (registered: images.path). */
+  images: string;
   masks: string;
   /** A run of PNG predictions (voc, coco). */
   pngRun: number;
@@ -81,6 +91,7 @@ async function fixture(s: ReturnType<typeof setup>): Promise<Fixture> {
     root,
     client,
     datasetId,
+    images: data.images,
     masks: data.masks,
     pngRun: PredictionsImportResult.parse(png.result).runId,
     npyRun: PredictionsImportResult.parse(npy.result).runId,
@@ -224,6 +235,120 @@ describe('export never replaces an existing file unless overwrite', () => {
       expect(Object.keys(tree(folder))).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
       expect(readFileSync(join(folder, 'img_000.png'), 'utf8')).not.toBe('mine 0');
       expect(existsSync(join(folder, 'img_001.png'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("an export never replaces a dataset's image files, even with overwrite", () => {
+  it("a run's VOC export into the dataset's own image folder is refused in one line, with or without overwrite; the images stay byte for byte", async () => {
+    const f = await fixture(setup());
+    const before = tree(f.images);
+    expect(Object.keys(before)).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
+    for (const overwrite of [true, false, undefined]) {
+      const done = await exportTo(f, { format: 'voc', runId: f.pngRun }, f.images, overwrite);
+      expect(done.status, String(overwrite)).toBe('failed');
+      expect(done.error, String(overwrite)).toMatchObject({
+        code: 'CONFLICT',
+        message: imagesRefusal(f.images, 'shapes', Object.keys(before)),
+      });
+      expect(done.error?.message).not.toMatch(/\n/);
+      expect(done.error?.details).toMatchObject({ datasets: ['shapes'], images: 3, examples: ['img_000.png', 'img_001.png'] });
+      expect(tree(f.images)).toEqual(before);
+      expect(stages(f.images)).toEqual([]);
+    }
+    // The images are still the ones imported: the ground truth exports them as they were.
+    const gt = join(f.root, 'gt');
+    expect((await exportTo(f, { format: 'voc' }, gt)).error).toBeNull();
+    for (const [name, sum] of Object.entries(before)) expect(md5(join(gt, 'JPEGImages', name)), name).toBe(sum);
+  });
+
+  it('the image folder reached through a link to a folder is refused the same way (the path named as given)', async () => {
+    const f = await fixture(setup());
+    const before = tree(f.images);
+    const via = join(f.root, 'via');
+    symlinkSync(dirname(f.images), via);
+    const out = join(via, 'images');
+    const done = await exportTo(f, { format: 'voc', runId: f.pngRun }, out, true);
+    expect(done.error).toMatchObject({ code: 'CONFLICT', message: imagesRefusal(out, 'shapes', Object.keys(before)) });
+    expect(tree(f.images)).toEqual(before);
+    expect(stages(out)).toEqual([]);
+  });
+
+  it("another dataset's images, imported through a link and exported into by their real folder: refused naming that dataset; a file beside them is not written either", async () => {
+    const f = await fixture(setup());
+    const other = await makeFolderDataset(join(f.root, 'real'), 2);
+    symlinkSync(join(f.root, 'real'), join(f.root, 'lnk'));
+    const imported = await finishJob(f.client, () =>
+      f.client.call('datasets.importFolder', { dir: join(f.root, 'lnk', 'images'), name: 'linked' }),
+    );
+    expect(imported.error).toBeNull();
+    const before = tree(other.images);
+    expect(Object.keys(before)).toEqual(['img_000.png', 'img_001.png']);
+    // The run writes img_000..img_002.png: two of them are "linked"'s images, img_002.png would be new.
+    const done = await exportTo(f, { format: 'voc', runId: f.pngRun }, other.images, true);
+    expect(done.error).toMatchObject({
+      code: 'CONFLICT',
+      message: imagesRefusal(other.images, 'linked', ['img_000.png', 'img_001.png']),
+    });
+    expect(tree(other.images)).toEqual(before);
+    expect(stages(other.images)).toEqual([]);
+  });
+
+  it("a link in the export folder to a dataset's image is replaced as a link with overwrite; the image it led to stays", async () => {
+    const f = await fixture(setup());
+    const before = tree(f.images);
+    const out = join(f.root, 'links');
+    mkdirSync(out);
+    symlinkSync(join(f.images, 'img_001.png'), join(out, 'img_001.png'));
+    expect((await exportTo(f, { format: 'voc', runId: f.pngRun }, out)).error).toMatchObject({
+      code: 'CONFLICT',
+      message: refusal(out, ['img_001.png']),
+    });
+    expect((await exportTo(f, { format: 'voc', runId: f.pngRun }, out, true)).error).toBeNull();
+    expect(lstatSync(join(out, 'img_001.png')).isSymbolicLink()).toBe(false);
+    expect(readdirSync(out).sort()).toEqual(['img_000.png', 'img_001.png', 'img_002.png']);
+    expect(tree(f.images)).toEqual(before);
+  });
+
+  it('over HTTP (the web UI): overwrite: true into a folder of registered images inside the workspace is refused; they stay', async () => {
+    const s = setup();
+    const f = await fixture(s);
+    const ws = realpathSync(join(f.root, 'ws'));
+    const pics = await makeFolderDataset(join(ws, 'pics'), 3);
+    const imported = await finishJob(f.client, () => f.client.call('datasets.importFolder', { dir: pics.images, name: 'pics' }));
+    expect(imported.error).toBeNull();
+    const before = tree(pics.images);
+    const token = 'export-images-token-0123456789abc';
+    const server = await startServer({ engine: s.engine, host: '127.0.0.1', port: 0, token, staticDir: null });
+    try {
+      const call = async (method: string, input: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${server.port}/api/call/${method}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(input),
+        });
+        return (await res.json()) as { ok: boolean; value?: Record<string, unknown>; error?: { code: string; message: string } };
+      };
+      const started = await call('datasets.export', {
+        datasetId: f.datasetId,
+        format: 'voc',
+        runId: f.pngRun,
+        outDir: 'pics/images',
+        overwrite: true,
+      });
+      expect(started.ok, JSON.stringify(started.error)).toBe(true);
+      let state: Record<string, unknown> | undefined;
+      for (;;) {
+        state = (await call('jobs.get', { jobId: started.value?.['jobId'] })).value;
+        if (state !== undefined && state['status'] !== 'queued' && state['status'] !== 'running') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(state['status']).toBe('failed');
+      expect(state['error']).toMatchObject({ code: 'CONFLICT', message: imagesRefusal(pics.images, 'pics', Object.keys(before)) });
+      expect(tree(pics.images)).toEqual(before);
+      expect(stages(pics.images)).toEqual([]);
     } finally {
       await server.close();
     }

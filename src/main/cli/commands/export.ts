@@ -51,7 +51,10 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
       '--raw',
       'npy: heatmaps as the model produced them (model resolution) plus heatmaps.json with their geometry, not at image size',
     )
-    .option('--overwrite', 'replace files already in --out that the export writes (without it such an export is refused)')
+    .option(
+      '--overwrite',
+      "replace files already in --out that the export writes (without it such an export is refused); never a dataset's image files",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: ExportOptions) => {
       let runName = '';

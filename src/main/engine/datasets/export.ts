@@ -7,6 +7,7 @@ import { exportNpy } from './exportNpy';
 import { exportPoints } from './exportPoints';
 import { exportVoc } from './exportVoc';
 import { writeStaged } from './exportStaging';
+import { registeredImagesAmong } from './registeredFiles';
 import { requireDataset, requireRun } from '../store/repos/datasetReads';
 import type { StoreDeps } from './staging';
 
@@ -17,7 +18,10 @@ export interface ExportParams {
   outDir: string;
   /** npy: heatmaps at model resolution instead of the image size. */
   raw?: boolean | undefined;
-  /** Replace files already in outDir under names the export writes (default: refuse, CONFLICT, before writing any). */
+  /**
+   * Replace files already in outDir under names the export writes (default: refuse, CONFLICT, before
+   * writing any). A dataset's image file is never replaced, even with overwrite.
+   */
   overwrite?: boolean | undefined;
 }
 
@@ -33,7 +37,8 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
   if (params.format === 'points' && params.runId === undefined)
     throw new ApiError('INVALID_INPUT', "points export writes a seg-token run's point prompts: give --run");
   // All or nothing: written into a staging folder beside outDir, renamed into place at the end;
-  // refused whole when a file already in outDir would be replaced, unless overwrite.
+  // refused whole when a file already in outDir would be replaced, unless overwrite; always when it
+  // is an image file of a dataset in the workspace.
   const write = async (dir: string) => {
     switch (params.format) {
       case 'voc':
@@ -46,6 +51,10 @@ export async function exportDataset(params: ExportParams, deps: StoreDeps, ctx: 
         return exportPoints(deps, params.datasetId, params.runId as number, dir, ctx);
     }
   };
-  const counts = await writeStaged(outDir, write, { overwrite: params.overwrite });
+  // A dataset's own image file is never replaced, even with overwrite.
+  const counts = await writeStaged(outDir, write, {
+    overwrite: params.overwrite,
+    registeredImages: (files) => registeredImagesAmong(deps.db, files),
+  });
   return { outDir, format: params.format, ...counts };
 }

@@ -6,6 +6,7 @@ import { ApiError } from '../../../shared/api/errors';
 import { fileFault } from '../jobs/faults';
 import { currentOwner, ownerAlive, type JobOwner } from '../jobs/owner';
 import { writableFolder } from '../api/readScope';
+import type { RegisteredImageHit } from './registeredFiles';
 
 /**
  * Writes an export all or nothing: everything goes into a hidden staging folder beside `outDir`
@@ -13,7 +14,9 @@ import { writableFolder } from '../api/readScope';
  * renamed into place (or, when `outDir` already exists, its files are moved in one by one, once
  * every one of them is known to fit). A file already in `outDir` under a name the export writes is
  * never replaced unless `overwrite`: the export is refused (CONFLICT, one line naming how many and
- * one or two of them) before any file is moved in; other files there stay as they are. A failure, a
+ * one or two of them) before any file is moved in; other files there stay as they are. A file that is
+ * a dataset's registered image (`registeredImages` says which) is never replaced, even with
+ * `overwrite`: the export is refused the same way, naming the dataset. A failure, a
  * refusal, a full disk or a cancel removes the staging folder and any parent folder made for it:
  * nothing half-done is left. A process killed meanwhile cannot clean up: its staging folder, named
  * after its process, is removed by the next export to the same `outDir` (removeAbandonedStages).
@@ -22,7 +25,11 @@ import { writableFolder } from '../api/readScope';
 export async function writeStaged<T>(
   outDir: string,
   write: (dir: string) => Promise<T>,
-  opts: { overwrite?: boolean | undefined } = {},
+  opts: {
+    overwrite?: boolean | undefined;
+    /** Which of these files (already in `outDir`, to be replaced) are a dataset's image files. */
+    registeredImages?: ((files: string[]) => Promise<RegisteredImageHit[]>) | undefined;
+  } = {},
 ): Promise<T> {
   const refused = fileInTheWay(outDir);
   if (refused !== null) throw refused;
@@ -55,7 +62,7 @@ export async function writeStaged<T>(
       await rename(stage, outDir);
       return result;
     }
-    await moveInto(stage, outDir, opts.overwrite === true);
+    await moveInto(stage, outDir, opts.overwrite === true, opts.registeredImages);
   } catch (err) {
     await discard();
     throw shown(err);
@@ -147,13 +154,19 @@ async function removeAbandonedStages(parent: string, outDir: string): Promise<vo
  * Moves every file of `from` into `to` (folders merged), each by one rename. Every entry is checked
  * before the first rename, so a refused merge leaves the destination as it was: a folder of the
  * export must meet a folder or nothing, a file a file or nothing (replaced only with `overwrite`,
- * a file or link there is otherwise refused: wouldReplace); each folder merged
+ * a file or link there is otherwise refused: wouldReplace; a dataset's image file always is:
+ * wouldReplaceImages); each folder merged
  * into must be writable and on the staging folder's file system (a rename cannot cross a mount);
  * and a web client's export merges only into folders whose real location is inside the workspace
  * (api/readScope.ts): a symbolic link in the export folder, to a folder elsewhere, is refused. Only
  * a fault during the renames themselves (a failing disk) can still stop the merge part-way.
  */
-async function moveInto(from: string, to: string, overwrite: boolean): Promise<void> {
+async function moveInto(
+  from: string,
+  to: string,
+  overwrite: boolean,
+  registeredImages: ((files: string[]) => Promise<RegisteredImageHit[]>) | undefined,
+): Promise<void> {
   const device = (await stat(from)).dev;
   const renames: Array<[string, string]> = [];
   const replaced: string[] = [];
@@ -174,6 +187,9 @@ async function moveInto(from: string, to: string, overwrite: boolean): Promise<v
     }
   };
   await plan(from, to);
+  // First, with or without overwrite: --overwrite would not help, so the refusal must not suggest it.
+  const images = replaced.length > 0 && registeredImages !== undefined ? await registeredImages(replaced) : [];
+  if (images.length > 0) throw wouldReplaceImages(to, images);
   if (!overwrite && replaced.length > 0) throw wouldReplace(to, replaced);
   for (const [src, dst] of renames) await rename(src, dst);
 }
@@ -224,6 +240,23 @@ function wouldReplace(outDir: string, paths: string[]): ApiError {
     'CONFLICT',
     `${outDir} already has ${what} this export would replace (${shown}); nothing was written: choose an empty or new folder, or pass --overwrite to replace ${names.length === 1 ? 'it' : 'them'}`,
     { file: outDir, existing: names.length, examples: names.slice(0, 2) },
+  );
+}
+
+/**
+ * The refusal of an export that would replace a dataset's own image files (its masks and runs
+ * belong to those bytes): one line with the dataset, how many, one or two of them.
+ */
+function wouldReplaceImages(outDir: string, hits: RegisteredImageHit[]): ApiError {
+  const datasets = [...new Set(hits.map((h) => h.dataset))].sort();
+  const names = [...new Set(hits.map((h) => relative(outDir, h.file).split(sep).join('/')))].sort();
+  const shown = names.slice(0, 2).join(', ') + (names.length > 2 ? ', …' : '');
+  const what = names.length === 1 ? 'an image file' : `${names.length} image files`;
+  const whose = datasets.length === 1 ? `dataset "${datasets[0]}"` : `datasets ${datasets.map((d) => `"${d}"`).join(', ')}`;
+  return new ApiError(
+    'CONFLICT',
+    `${outDir} holds ${what} of ${whose} that this export would replace (${shown}); nothing was written: an export never replaces a dataset's images, even with --overwrite; choose another export folder`,
+    { file: outDir, datasets, images: names.length, examples: names.slice(0, 2) },
   );
 }
 

@@ -39,7 +39,7 @@ export type ExportResult = z.infer<typeof ExportResult>;
 export const exportMethods = {
   /**
    * Long work: writes ground truth (or, with runId, a run's predictions) into outDir; result is an
-   * ExportResult. Never replaces a file already there unless `overwrite`.
+   * ExportResult. Never replaces a file already there unless `overwrite`, nor ever a dataset's image file.
    */
   'datasets.export': {
     input: z.object({

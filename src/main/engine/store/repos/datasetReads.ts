@@ -247,3 +247,24 @@ function imageSplits(db: Db, datasetId: number): Map<number, string[]> | null {
   }
   return out;
 }
+
+/**
+ * The registered images (images.path) among `paths`, of any dataset (hidden ones too: an import
+ * under way, a delete not yet done), with their dataset's name, by dataset name then path. One
+ * query: CROSS JOIN keeps the datasets outside, so each probe uses the (dataset_id, path) index.
+ */
+export function registeredImagePaths(db: Db, paths: readonly string[]): Array<{ dataset: string; path: string }> {
+  if (paths.length === 0) return [];
+  return db
+    .prepare(
+      `SELECT d.name AS dataset, i.path AS path FROM datasets d CROSS JOIN images i
+        ON i.dataset_id = d.id AND i.path IN (SELECT value FROM json_each(?))
+        ORDER BY d.name, i.path`,
+    )
+    .all(JSON.stringify(paths)) as Array<{ dataset: string; path: string }>;
+}
+
+/** Every dataset's source path (the folder or file imported), each once. */
+export function datasetSourcePaths(db: Db): string[] {
+  return db.prepare('SELECT DISTINCT source_path FROM datasets WHERE source_path IS NOT NULL').pluck().all() as string[];
+}
