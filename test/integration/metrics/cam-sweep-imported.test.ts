@@ -140,7 +140,14 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
     const data = await writeSceneDataset(join(t.dir, 'scenes-npy'), scenes);
     const C = 4; // background + 3 classes
     const cams = new Map<string, Float32Array[]>();
-    const dirs = { all: join(t.dir, 'npy-all'), two: join(t.dir, 'npy-two'), small: join(t.dir, 'npy-small') };
+    const dirs = {
+      all: join(t.dir, 'npy-all'),
+      two: join(t.dir, 'npy-two'),
+      small: join(t.dir, 'npy-small'),
+      mixed: join(t.dir, 'npy-mixed'),
+      missing: join(t.dir, 'npy-missing'),
+      u8: join(t.dir, 'npy-u8'),
+    };
     for (const d of Object.values(dirs)) mkdirSync(d);
     for (const s of scenes) {
       const labels = data.labels.get(s.name)!;
@@ -151,6 +158,20 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
       writeFileSync(join(dirs.all, `${s.name}.npy`), npyBytes('<f4', [3, H, W], all));
       writeFileSync(join(dirs.two, `${s.name}.npy`), npyBytes('<f4', [2, H, W], all.subarray(0, 2 * W * H)));
       writeFileSync(join(dirs.small, `${s.name}.npy`), npyBytes('<f4', [3, H / 2, W / 2], all.subarray(0, (3 * W * H) / 4)));
+      // a: its CAMs; b: at half size (mixed) or no file (missing).
+      writeFileSync(
+        join(dirs.mixed, `${s.name}.npy`),
+        s.name === 'a' ? npyBytes('<f4', [3, H, W], all) : npyBytes('<f4', [3, H / 2, W / 2], all.subarray(0, (3 * W * H) / 4)),
+      );
+      if (s.name === 'a') writeFileSync(join(dirs.missing, `${s.name}.npy`), npyBytes('<f4', [3, H, W], all));
+      writeFileSync(
+        join(dirs.u8, `${s.name}.npy`),
+        npyBytes(
+          '|u1',
+          [3, H, W],
+          Uint8Array.from(all, (v) => Math.round(v * 255)),
+        ),
+      );
     }
     const ws = join(t.dir, 'ws-npy');
     const cli = (args: string[]) => tessera(['--workspace', ws, ...args]);
@@ -160,6 +181,9 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
       ['import', 'predictions', dirs.all, '--dataset', 'scenes', '--run', 'all', '--format', 'npy'],
       ['import', 'predictions', dirs.two, '--dataset', 'scenes', '--run', 'two', '--format', 'npy'],
       ['import', 'predictions', dirs.small, '--dataset', 'scenes', '--run', 'small', '--format', 'npy'],
+      ['import', 'predictions', dirs.mixed, '--dataset', 'scenes', '--run', 'mixed', '--format', 'npy'],
+      ['import', 'predictions', dirs.missing, '--dataset', 'scenes', '--run', 'missing', '--format', 'npy'],
+      ['import', 'predictions', dirs.u8, '--dataset', 'scenes', '--run', 'u8', '--format', 'npy'],
     ]) {
       const r = cli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -212,5 +236,25 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
     expect(small.stderr).toBe(
       `error: run "small": its CAMs are [3,${H / 2},${W / 2}] and the image is ${H}x${W}: the sweep scores CAMs at the image's size, as ToCo's high_res\n`,
     );
+
+    // Some CAMs usable, some not (or none stored): the sweep scores the rest and says which it left out.
+    const mixed = cli(['eval', '--dataset', 'scenes', '--run', 'mixed', '--cam-sweep', '--json']);
+    expect(mixed.code).toBe(0);
+    expect(mixed.stderr).toBe(
+      `warning: 1 annotated image(s) left out of run "mixed"'s CAM sweep (b.png): its CAMs are [3,${H / 2},${W / 2}] and the image is ${H}x${W}: the sweep scores CAMs at the image's size, as ToCo's high_res; its mIoU is over the other 1\n`,
+    );
+    const mixedSweep = JSON.parse(mixed.stdout) as { images: number; miou: number[]; leftOut: unknown };
+    expect(mixedSweep.images).toBe(1);
+    expect(mixedSweep.leftOut).toEqual({ images: 1, examples: ['b.png'], reasons: [expect.stringContaining('its CAMs are [3,')] });
+    const missing = cli(['eval', '--dataset', 'scenes', '--run', 'missing', '--cam-sweep', '--json']);
+    expect(missing.stderr).toBe(
+      'warning: 1 annotated image(s) left out of run "missing"\'s CAM sweep (b.png): no CAM stored; its mIoU is over the other 1\n',
+    );
+    // 0-255 maps: the fix is named.
+    expect(cli(['eval', '--dataset', 'scenes', '--run', 'u8', '--cam-sweep']).stderr).toBe(
+      `error: run "u8": its CAMs are uint8 [3,${H},${W}]: the sweep compares float32 scores with thresholds 0.00-0.95; import them as float32 in [0, 1] (for 0-255 maps, cam.astype(np.float32) / 255)\n`,
+    );
+    // Both score image a alone, the same way.
+    expect(JSON.parse(missing.stdout).miou).toEqual(mixedSweep.miou);
   });
 });

@@ -124,6 +124,12 @@ export function registerEval(program: Command, globals: () => GlobalOptions): vo
           const [run] = await resolveRuns(s.client, dataset.id, dataset.name, [opts.run]);
           return s.client.call('metrics.camSweep', { datasetId: dataset.id, runId: run!.id, subset: opts.subset });
         });
+        // Annotated images the sweep could not score are named, as eval names images without a prediction.
+        const left = sweep.leftOut;
+        if (left.images > 0)
+          process.stderr.write(
+            `warning: ${left.images} annotated image(s) left out of run "${sweep.run}"'s CAM sweep (${left.examples.join(', ')}${left.images > left.examples.length ? ', …' : ''}): ${left.reasons.join('; ')}; its mIoU is over the other ${sweep.images}\n`,
+          );
         if (opts.json === true) return printJson(sweep);
         printLine(
           `CAM quality of run "${sweep.run}" on "${sweep.dataset}" (${sweep.images} images, ${sweep.definition}: mIoU over GT classes)`,

@@ -16,6 +16,8 @@ export interface CamQuality extends CamSweepResult {
   run: string;
   images: number;
   definition: 'toco-cam-sweep';
+  /** Annotated images of the dataset (or subset) without a CAM the sweep can use: not in its mIoU. */
+  leftOut: { images: number; examples: string[]; reasons: string[] };
 }
 
 /**
@@ -90,23 +92,35 @@ async function sweepSamples(
   let images = 0;
   // Why the first stored CAM that could not be swept could not be (said when none could).
   let unusable: string | null = null;
+  // Annotated images the sweep leaves out (no CAM stored, or one it cannot use): said with the result.
+  const left = { images: 0, examples: [] as string[], reasons: new Set<string>() };
+  const fileName = deps.db.prepare('SELECT i.file_name FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').pluck();
+  const leave = (sampleId: number, reason: string): void => {
+    left.images++;
+    if (left.examples.length < 3) left.examples.push(fileName.get(sampleId) as string);
+    if (left.reasons.size < 3) left.reasons.add(reason);
+  };
   let since = performance.now();
   for (const sampleId of sampleIds) {
     if (performance.now() - since > SLICE_MS) {
       await nextTurn();
       since = performance.now();
     }
-    const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
-    if (display === undefined) continue;
-    const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     const regions = deps.repos.annotations.currentForSample(sampleId);
     if (regions.length === 0) continue;
+    const display = deps.repos.predictions.heatmap(runId, sampleId, 'cam');
+    if (display === undefined) {
+      leave(sampleId, 'no CAM stored');
+      continue;
+    }
+    const raw = deps.repos.predictions.heatmap(runId, sampleId, 'cam_raw');
     const image = deps.repos.images.sizeOfSample(sampleId)!;
     const gt = paintLabelMap(regions, image.height, image.width);
     if (raw === undefined) {
       const imported = importedCamItem(display, image.height, image.width, numClasses, gt);
       if ('why' in imported) {
         unusable ??= imported.why;
+        leave(sampleId, imported.why);
         continue;
       }
       sweep.add({ ...imported, gt, height: image.height, width: image.width });
@@ -139,7 +153,14 @@ async function sweepSamples(
         ? `run "${run.name}": ${unusable}`
         : `run "${run.name}" has no CAMs on annotated images of "${dataset.name}"${subset === undefined ? '' : ` tagged "${subset}"`} (is it a cam-kind run?)`,
     );
-  return { dataset: dataset.name, run: run.name, images, definition: 'toco-cam-sweep', ...sweep.result() };
+  return {
+    dataset: dataset.name,
+    run: run.name,
+    images,
+    definition: 'toco-cam-sweep',
+    ...sweep.result(),
+    leftOut: { images: left.images, examples: left.examples, reasons: [...left.reasons] },
+  };
 }
 
 /**
@@ -160,7 +181,11 @@ export function importedCamItem(
 ): { cam: Float32Array; keys: number[] } | { why: string } {
   const { classIndices } = CamMeta.parse(map.meta);
   const shape = `[${map.shape.join(',')}]`;
-  if (map.dtype !== 'float32' || map.shape.length !== 3) return { why: `its CAMs are ${map.dtype} ${shape}, not float32 [C,H,W]` };
+  if (map.shape.length !== 3) return { why: `its CAMs are ${shape}, not [C,H,W]` };
+  if (map.dtype !== 'float32')
+    return {
+      why: `its CAMs are ${map.dtype} ${shape}: the sweep compares float32 scores with thresholds 0.00-0.95; import them as float32 in [0, 1] (for 0-255 maps, cam.astype(np.float32) / 255)`,
+    };
   const [k, h, w] = map.shape as [number, number, number];
   if (h !== height || w !== width)
     return {

@@ -73,6 +73,15 @@ export function CamSweepChart({
           No sweep: {failed.join('; ')}
         </p>
       ) : null}
+      {loaded
+        .filter(({ data }) => data.leftOut.images > 0)
+        .map(({ run, data }) => (
+          <p className="left-out" key={run.id} data-testid="cam-sweep-left-out">
+            {run.name}: {data.leftOut.images} annotated image(s) left out ({data.leftOut.examples.join(', ')}
+            {data.leftOut.images > data.leftOut.examples.length ? ', …' : ''}): {data.leftOut.reasons.join('; ')}. Its mIoU is over the
+            other {data.images}.
+          </p>
+        ))}
       {loaded.length > 0 ? (
         <>
           <svg

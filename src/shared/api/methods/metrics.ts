@@ -200,6 +200,8 @@ export const metricMethods = {
       thresholds: z.array(z.number()),
       miou: z.array(z.number().nullable()),
       best: z.object({ threshold: z.number().nullable(), miou: z.number().nullable() }),
+      /** Annotated images without a CAM the sweep can use (none stored, another shape): not in its mIoU. */
+      leftOut: z.object({ images: z.number().int(), examples: z.array(z.string()), reasons: z.array(z.string()) }),
     }),
   },
   /** Per-image scores in gallery order, as columns (PerImageScores; perImageRows gives rows). */
