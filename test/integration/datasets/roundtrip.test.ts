@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { ImportResult } from '../../../src/shared';
@@ -47,6 +47,33 @@ describe('round trips on generated data', () => {
       (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'trainval', split: 'trainval' }))).result,
     );
     expect(trainval).toMatchObject({ images: 6, annotated: 6 });
+  });
+
+  it('VOC train and val lists sharing an image, without trainval: the trainval written is their sorted union, each id once; it reads back', async () => {
+    const { root, client } = setup();
+    const voc = await makeVocRoot(join(root, 'in'), { n: 3 });
+    const [a, b, c] = voc.ids as [string, string, string];
+    const sets = join(voc.root, 'ImageSets', 'Segmentation');
+    // Listed out of order on purpose: the lists written are sorted.
+    writeFileSync(join(sets, 'train.txt'), `${b}\n${a}\n`);
+    writeFileSync(join(sets, 'val.txt'), `${c}\n${b}\n`);
+    rmSync(join(sets, 'trainval.txt'));
+    const imported = ImportResult.parse((await finishJob(client, () => client.call('datasets.importVoc', { root: voc.root }))).result);
+    expect(imported).toMatchObject({ images: 3 });
+    const out = join(root, 'out');
+    const done = await finishJob(client, () =>
+      client.call('datasets.export', { datasetId: imported.datasetId, format: 'voc', outDir: out }),
+    );
+    expect(done.error).toBeNull();
+    const list = (split: string) => readFileSync(join(out, 'ImageSets', 'Segmentation', `${split}.txt`), 'utf8');
+    expect(readdirSync(join(out, 'ImageSets', 'Segmentation')).sort()).toEqual(['train.txt', 'trainval.txt', 'val.txt']);
+    expect(list('train')).toBe(`${a}\n${b}\n`);
+    expect(list('val')).toBe(`${b}\n${c}\n`);
+    expect(list('trainval')).toBe(`${a}\n${b}\n${c}\n`);
+    const trainval = ImportResult.parse(
+      (await finishJob(client, () => client.call('datasets.importVoc', { root: out, name: 'trainval', split: 'trainval' }))).result,
+    );
+    expect(trainval).toMatchObject({ images: 3, annotated: 3 });
   });
 
   it('COCO -> store -> COCO: RLE strings, area, bbox, iscrowd, ids and categories identical', async () => {

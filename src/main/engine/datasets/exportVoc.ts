@@ -200,10 +200,12 @@ export async function exportVoc(
     await mkdir(join(outDir, 'ImageSets', 'Segmentation'), { recursive: true });
     // VOC's trainval is the union of train and val: a workspace imported before schema 22 kept one
     // split per image and dropped it, so it is written again when no image has it
-    // (`import voc --split trainval` reads the export back).
+    // (`import voc --split trainval` reads the export back). Each id once: an image listed in both
+    // train and val (a root without a trainval list, imported at schema 22 or later) is one line.
     const train = splits.get('train');
     const val = splits.get('val');
-    if (train !== undefined && val !== undefined && !splits.has('trainval')) splits.set('trainval', [...train, ...val].sort());
+    if (train !== undefined && val !== undefined && !splits.has('trainval'))
+      splits.set('trainval', [...new Set([...train, ...val])].sort());
     // Sorted, as VOC's own lists are (an image's place in the dataset follows the first list naming it).
     for (const [split, ids] of splits) {
       await writeExportFile(join(outDir, 'ImageSets', 'Segmentation', `${split}.txt`), `${[...ids].sort().join('\n')}\n`);
