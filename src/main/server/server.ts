@@ -231,7 +231,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (file === null) {
       // A route typed without its '#' goes to it; a missing file (script, stylesheet, image) is a 404, not the page.
       if (missingPath(url.pathname) === 'route') {
-        res.writeHead(302, { Location: `/${url.search}#${url.pathname}`, 'Cache-Control': 'no-store' });
+        // The page's token stays in the address; the route's own query (a gallery's filters and sort) goes
+        // with it into the hash, where the app reads it (`/datasets/1?tag=hard` -> `/#/datasets/1?tag=hard`).
+        const outer = new URLSearchParams();
+        const inner = new URLSearchParams();
+        for (const [k, v] of url.searchParams) (k === 'token' ? outer : inner).append(k, v);
+        const q = (p: URLSearchParams): string => (p.size === 0 ? '' : `?${p.toString()}`);
+        res.writeHead(302, { Location: `/${q(outer)}#${url.pathname}${q(inner)}`, 'Cache-Control': 'no-store' });
         res.end();
         return;
       }

@@ -103,6 +103,10 @@ describe('tessera serve transport', () => {
     const route = await raw('/some/unknown/path?token=abc', auth);
     expect([route.status, route.headers['location']]).toEqual([302, '/?token=abc#/some/unknown/path']);
     expect((await raw('/datasets/1', auth)).headers['location']).toBe('/#/datasets/1');
+    // A gallery link typed without its '#': its filters and sort go into the hash, where the gallery reads them.
+    expect((await raw('/datasets/1?tag=hard&sort=asc%3A3&token=abc', auth)).headers['location']).toBe(
+      '/?token=abc#/datasets/1?tag=hard&sort=asc%3A3',
+    );
     // The page itself, at / and /index.html.
     for (const path of ['/', '/index.html']) {
       const page = await raw(path, auth);
