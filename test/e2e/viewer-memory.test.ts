@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { tessera } from '../helpers/cli';
 import { rectLabels, tempDir } from '../helpers/fixtures';
 import { engineInternals } from '../../src/main/engine/internals';
 import { importScenes } from './support/scene';
@@ -13,6 +15,7 @@ const H = 48;
 let ui: Ui;
 let cleanup: () => void;
 let imageId = 0;
+let otherImageId = 0;
 let runs: { a: number; b: number };
 
 beforeAll(async () => {
@@ -25,6 +28,15 @@ beforeAll(async () => {
     imageId = imageIdsByName(engine, datasetId).get('scene_0.png')!;
     runs = { a: createRun(engine, datasetId, 'a'), b: createRun(engine, datasetId, 'b') };
     for (const run of [runs.a, runs.b]) savePrediction(engine, run, imageId, half, W, H);
+  });
+  expect(
+    tessera(['--workspace', ws, 'import', 'folder', join(t.dir, 'images'), '--masks', join(t.dir, 'masks'), '--name', 'other']).code,
+  ).toBe(0);
+  await withEngine(ws, (engine) => {
+    const other = engineInternals(engine)
+      .repos.datasets.list()
+      .find((d) => d.name === 'other')!.id;
+    otherImageId = imageIdsByName(engine, other).get('scene_0.png')!;
   });
   ui = await startUi(ws);
 });
@@ -73,6 +85,27 @@ describe('the viewer across a reload', () => {
     await expect.poll(() => page.getByTestId('layer-gt').isChecked()).toBe(false);
     await page.keyboard.press('j'); // the next image
     await expect.poll(() => page.url()).not.toContain(`#/images/${imageId}`);
+    await page.close();
+  });
+
+  it('another dataset shows the picks carried over, but keeps them only once they are changed there', async () => {
+    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${ui.server.url}#/images/${imageId}`);
+    await page.getByTestId('layer-image').uncheck();
+    await page.evaluate((id) => {
+      window.location.hash = `#/images/${id}`;
+    }, otherImageId);
+    await expect.poll(() => page.url()).toContain(`#/images/${otherImageId}`);
+    await expect.poll(() => page.getByTestId('layer-image').isChecked()).toBe(false); // carried over, as before
+    const keys = (): Promise<string[]> =>
+      page.evaluate(() => Object.keys(window.localStorage).filter((k) => k.startsWith('tessera.viewer.')));
+    expect(await keys()).toHaveLength(1); // only the first dataset's
+    await page.reload();
+    await expect.poll(() => page.getByTestId('layer-image').isChecked()).toBe(true); // nothing kept for this one
+    await page.getByTestId('layer-gt').uncheck();
+    await page.reload();
+    await expect.poll(() => page.getByTestId('layer-gt').isChecked()).toBe(false);
+    expect(await keys()).toHaveLength(2);
     await page.close();
   });
 });

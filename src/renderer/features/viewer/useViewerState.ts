@@ -18,7 +18,20 @@ const kept: {
   colormap: ColormapName;
   threshold: number;
   open: Record<string, boolean>;
-} = { datasetId: null, runChoice: null, layers: DEFAULT_LAYERS, hidden: NO_CLASSES, colormap: 'jet', threshold: 0.5, open: {} };
+  /** A dataset entered with nothing remembered (viewerMemory.ts), and its picks as carried over, until changed there. */
+  carried: number | null;
+  carriedPicks: string | null;
+} = {
+  datasetId: null,
+  runChoice: null,
+  layers: DEFAULT_LAYERS,
+  hidden: NO_CLASSES,
+  colormap: 'jet',
+  threshold: 0.5,
+  open: {},
+  carried: null,
+  carriedPicks: null,
+};
 
 export type ZoomKind = 'fit' | 'actual' | 'in' | 'out';
 
@@ -56,7 +69,13 @@ export function useViewerState(datasetId: number | undefined) {
     setRestored(datasetId);
     if (kept.datasetId === datasetId) return;
     const memory = readViewerMemory(datasetId);
-    if (memory === null) return;
+    // Nothing remembered here: what carried over from another dataset is shown, but kept for this one
+    // only once it is changed here (a reload would show the defaults, not the other dataset's picks).
+    if (memory === null) {
+      kept.carried = datasetId;
+      kept.carriedPicks = null;
+      return;
+    }
     setRunChoice(memory.runChoice);
     setLayers(memory.layers);
     setHidden(new Set(memory.hidden));
@@ -65,8 +84,18 @@ export function useViewerState(datasetId: number | undefined) {
   }, [datasetId, restored]);
   useEffect(() => {
     if (datasetId === undefined || restored !== datasetId) return;
+    const picks = { runChoice, layers, hidden: [...hidden], colormap, threshold: settings.threshold };
+    const text = JSON.stringify(picks);
+    // Carried over from another dataset and not changed here yet (on this image or an earlier one of it): not kept.
+    if (kept.carried === datasetId && (kept.carriedPicks === null || kept.carriedPicks === text)) {
+      kept.carriedPicks = text;
+      Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
+      return;
+    }
+    kept.carried = null;
+    kept.carriedPicks = null;
     Object.assign(kept, { datasetId, runChoice, layers, hidden, colormap, threshold: settings.threshold });
-    writeViewerMemory(datasetId, { runChoice, layers, hidden: [...hidden], colormap, threshold: settings.threshold });
+    writeViewerMemory(datasetId, picks);
   }, [datasetId, restored, runChoice, layers, hidden, colormap, settings.threshold]);
   /** Asks the canvas for a zoom step (a new sequence number, so the same step twice still counts). */
   const zoom = useCallback((kind: ZoomKind): void => setCommand((c) => ({ kind, seq: c.seq + 1 })), []);
