@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tessera } from '../../helpers/cli';
 import { makeFolderDataset, rectLabels, tempDir, writeGreyMask } from '../../helpers/fixtures';
@@ -78,5 +79,52 @@ describe("tessera export never replaces a dataset's own image files", () => {
     const gt = join(t.dir, 'gt');
     expect(cli('export', '--dataset', 's1d', '--format', 'voc', '--out', gt)).toMatchObject({ code: 0, stderr: '' });
     expect(md5s(join(gt, 'JPEGImages'))).toEqual(before);
+  });
+});
+
+/** `dir` not writable by the CLI (run as this user): chattr +i as root (EPERM), else mode 0555 (EACCES); null where it cannot be. */
+function lockFolder(dir: string): { why: string; undo: () => void } | null {
+  if (process.getuid?.() === 0) {
+    if (spawnSync('chattr', ['+i', dir]).status !== 0) return null;
+    return { why: 'operation not permitted', undo: () => void spawnSync('chattr', ['-i', dir]) };
+  }
+  chmodSync(dir, 0o555);
+  return { why: 'permission denied', undo: () => chmodSync(dir, 0o755) };
+}
+
+describe('tessera export into a folder it cannot use says why in one line', () => {
+  it('--out a symbolic link to a missing target: said so, exit 1, nothing made', () => {
+    const nowhere = join(t.dir, 'nowhere');
+    const out = join(t.dir, 'dangling');
+    symlinkSync(nowhere, out);
+    const before = readdirSync(t.dir).sort();
+    expect(cli('export', '--dataset', 's1d', '--format', 'voc', '--out', out)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${out} is a symbolic link to a missing target (${nowhere}): make the folder it leads to, or choose another export folder\n`,
+    });
+    expect(readdirSync(t.dir).sort()).toEqual(before);
+    expect(existsSync(nowhere)).toBe(false);
+  });
+
+  it('a parent of --out that may not be written: names the parent and why, exit 1, nothing written', (ctx) => {
+    const parent = join(t.dir, 'locked');
+    const out = join(parent, 'out');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'mine.txt'), 'mine');
+    const before = md5s(out);
+    const lock = lockFolder(parent);
+    if (lock === null) return ctx.skip();
+    try {
+      expect(cli('export', '--dataset', 's1d', '--format', 'voc', '--out', out)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: cannot write in ${parent} (${lock.why}): an export is first written into a hidden folder beside ${out}, then moved in; make ${parent} writable, or choose an export folder elsewhere\n`,
+      });
+      expect(readdirSync(parent)).toEqual(['out']);
+      expect(md5s(out)).toEqual(before);
+    } finally {
+      lock.undo();
+    }
   });
 });

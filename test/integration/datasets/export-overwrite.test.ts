@@ -5,7 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TesseraClient } from '../../../src/shared';
 import { ImportResult } from '../../../src/shared';
@@ -351,6 +364,70 @@ describe("an export never replaces a dataset's image files, even with overwrite"
       expect(stages(pics.images)).toEqual([]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+/**
+ * Makes `dir` a folder this process may not write in: chattr +i as root (root ignores modes: EPERM),
+ * else mode 0555 (EACCES). Returns the reason the system gives and how to undo it; null where it
+ * cannot be done (a file system without the immutable flag).
+ */
+function lockFolder(dir: string): { why: string; undo: () => void } | null {
+  if (process.getuid?.() === 0) {
+    if (spawnSync('chattr', ['+i', dir]).status !== 0) return null;
+    return { why: 'operation not permitted', undo: () => void spawnSync('chattr', ['-i', dir]) };
+  }
+  chmodSync(dir, 0o555);
+  return { why: 'permission denied', undo: () => chmodSync(dir, 0o755) };
+}
+
+describe('an export folder that cannot be used says why, naming the right path', () => {
+  it('a symbolic link to a missing target (or a loop) as the export folder, or on its way: one line saying so; nothing made', async () => {
+    const f = await fixture(setup());
+    const nowhere = join(f.root, 'nowhere');
+    const out = join(f.root, 'dangling');
+    symlinkSync(nowhere, out);
+    const loop = join(f.root, 'loop');
+    symlinkSync(loop, loop);
+    const before = readdirSync(f.root).sort();
+    const cases: Array<[string, string]> = [
+      [out, `${out} is a symbolic link to a missing target (${nowhere}): make the folder it leads to, or choose another export folder`],
+      [
+        join(out, 'sub'),
+        `${join(out, 'sub')}: ${out} is a symbolic link to a missing target (${nowhere}): make the folder it leads to, or choose another export folder`,
+      ],
+      [loop, `${loop} is a symbolic link that leads back to itself (${loop}): point it at a folder, or choose another export folder`],
+    ];
+    for (const [outDir, message] of cases) {
+      const done = await exportTo(f, { format: 'voc' }, outDir, true);
+      expect(done.error, outDir).toMatchObject({ code: 'INVALID_INPUT', message });
+      expect(readdirSync(f.root).sort(), outDir).toEqual(before);
+      expect(readlinkSync(out)).toBe(nowhere);
+      expect(existsSync(nowhere)).toBe(false);
+    }
+  });
+
+  it('a parent folder that may not be written (the staging folder is made there): names that folder and why, not the export folder; nothing written', async (ctx) => {
+    const f = await fixture(setup());
+    const parent = join(f.root, 'locked');
+    mkdirSync(join(parent, 'out'), { recursive: true });
+    writeFileSync(join(parent, 'out', 'mine.txt'), 'mine');
+    const before = tree(parent);
+    const lock = lockFolder(parent);
+    if (lock === null) return ctx.skip();
+    try {
+      for (const out of [join(parent, 'out'), join(parent, 'new', 'deeper')]) {
+        const done = await exportTo(f, { format: 'voc' }, out);
+        expect(done.error, out).toMatchObject({
+          code: 'IO_ERROR',
+          message: `cannot write in ${parent} (${lock.why}): an export is first written into a hidden folder beside ${out}, then moved in; make ${parent} writable, or choose an export folder elsewhere`,
+        });
+        expect(tree(parent), out).toEqual(before);
+        expect(readdirSync(parent), out).toEqual(['out']);
+      }
+    } finally {
+      lock.undo();
     }
   });
 });

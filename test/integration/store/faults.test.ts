@@ -125,7 +125,7 @@ describe.skipIf(!canMount)('a full disk', () => {
 });
 
 describe('a folder the user may not write', () => {
-  it('an export into it fails with "permission denied" naming the folder and writes nothing', () => {
+  it('an export into it fails with "permission denied" naming that folder (where the staging folder is made) and writes nothing', () => {
     const locked = join(t.dir, 'locked');
     mkdirSync(locked);
     chmodSync(locked, 0o555);
@@ -148,7 +148,9 @@ describe('a folder the user may not write', () => {
       r = tessera(['--workspace', ws, 'export', '--dataset', 'scenes', '--format', 'coco', '--out', out]);
     }
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: permission denied: ${out}\n`);
+    expect(r.stderr).toBe(
+      `error: cannot write in ${locked} (permission denied): an export is first written into a hidden folder beside ${out}, then moved in; make ${locked} writable, or choose an export folder elsewhere\n`,
+    );
     expect(readdirSync(locked)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { access, constants, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ApiError } from '../../../shared/api/errors';
@@ -42,8 +42,9 @@ export async function writeStaged<T>(
     stage = await makeStage(parent, outDir);
   } catch (err) {
     if (madeParent !== undefined) await rm(madeParent, { recursive: true, force: true }).catch(() => undefined);
-    // A file made on the way meanwhile fails mkdir with EEXIST or ENOTDIR: say which one.
-    throw fileInTheWay(outDir) ?? fileFault(err, outDir) ?? err;
+    // A file made on the way meanwhile fails mkdir with EEXIST or ENOTDIR: say which one. A folder
+    // that may not be written (the staging folder is made beside outDir): name that folder.
+    throw fileInTheWay(outDir) ?? cannotStage(err, outDir) ?? fileFault(err, outDir) ?? err;
   }
   const shown = (err: unknown): unknown => {
     const e = err as NodeJS.ErrnoException & { dest?: string };
@@ -73,10 +74,20 @@ export async function writeStaged<T>(
 
 /**
  * Why `outDir` cannot be an export folder because a file is where a folder must be (`outDir` itself,
- * or a folder on its way: mkdir then fails with EEXIST or ENOTDIR), naming the path the user gave;
- * null when nothing is in the way.
+ * or a folder on its way: mkdir then fails with EEXIST or ENOTDIR), or a symbolic link there leads
+ * nowhere (its target missing, or a loop), naming the path the user gave; null when nothing is in
+ * the way.
  */
 function fileInTheWay(outDir: string): ApiError | null {
+  const broken = brokenLink(outDir);
+  if (broken !== null) return new ApiError('INVALID_INPUT', `${outDir} is ${broken}, or choose another export folder`, { file: outDir });
+  for (let above = dirname(outDir); above !== dirname(above); above = dirname(above)) {
+    const brokenAbove = brokenLink(above);
+    if (brokenAbove !== null)
+      return new ApiError('INVALID_INPUT', `${outDir}: ${above} is ${brokenAbove}, or choose another export folder`, {
+        file: outDir,
+      });
+  }
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     return new ApiError('INVALID_INPUT', `${outDir} exists and is not a folder: choose another export folder`, { file: outDir });
   }
@@ -88,6 +99,54 @@ function fileInTheWay(outDir: string): ApiError | null {
     }
   }
   return null;
+}
+
+/**
+ * What a symbolic link at `path` is when it leads nowhere, and what to do ("a symbolic link to a
+ * missing target (T): make the folder it leads to", or a loop); null for anything else (no link, a
+ * link that leads somewhere, nothing there).
+ */
+function brokenLink(path: string): string | null {
+  let target: string;
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return null;
+    target = readlinkSync(path);
+  } catch {
+    return null;
+  }
+  try {
+    statSync(path);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `a symbolic link to a missing target (${target}): make the folder it leads to`;
+    if (code === 'ELOOP') return `a symbolic link that leads back to itself (${target}): point it at a folder`;
+    return null;
+  }
+}
+
+const DENIED: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+/**
+ * The one line for a staging folder that could not be made: it is made beside `outDir`, so the
+ * folder that may not be written is its parent (or, when that is still to be made, the nearest
+ * folder above it that exists), not `outDir`, which may well be writable. Null for other faults.
+ */
+function cannotStage(err: unknown, outDir: string): ApiError | null {
+  const e = err as NodeJS.ErrnoException;
+  const why = e instanceof Error && e.code !== undefined ? DENIED[e.code] : undefined;
+  if (why === undefined) return null;
+  let folder = e.path ?? dirname(outDir);
+  while (!existsSync(folder) && folder !== dirname(folder)) folder = dirname(folder);
+  return new ApiError(
+    'IO_ERROR',
+    `cannot write in ${folder} (${why}): an export is first written into a hidden folder beside ${outDir}, then moved in; make ${folder} writable, or choose an export folder elsewhere`,
+    { errno: e.code, path: folder, file: outDir },
+  );
 }
 
 const STAGE_MARK = '.tessera-export-';
