@@ -94,10 +94,9 @@ async function sweepSamples(
   let unusable: string | null = null;
   // Annotated images the sweep leaves out (no CAM stored, or one it cannot use): said with the result.
   const left = { images: 0, examples: [] as string[], reasons: new Set<string>() };
-  const fileName = deps.db.prepare('SELECT i.file_name FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').pluck();
   const leave = (sampleId: number, reason: string): void => {
     left.images++;
-    if (left.examples.length < 3) left.examples.push(fileName.get(sampleId) as string);
+    if (left.examples.length < 3) left.examples.push(deps.repos.images.fileNameOfSample(sampleId) ?? `sample ${sampleId}`);
     if (left.reasons.size < 3) left.reasons.add(reason);
   };
   let since = performance.now();

@@ -307,6 +307,11 @@ export function imagesRepo(db: Db) {
         query: string | null;
       }>;
     },
+    /** The file name of the image a sample belongs to. */
+    fileNameOfSample(sampleId: number): string | undefined {
+      return db.prepare('SELECT i.file_name FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').pluck().get(sampleId) as
+        string | undefined;
+    },
     /** The size of the image a sample belongs to. */
     sizeOfSample(sampleId: number): { width: number; height: number } | undefined {
       return db.prepare('SELECT i.width, i.height FROM images i JOIN samples s ON s.image_id = i.id WHERE s.id = ?').get(sampleId) as
