@@ -11,6 +11,7 @@ import type { Rle } from '../masks/rle';
 import { ApiError } from '../../../shared/api/errors';
 import {
   datasetClasses,
+  datasetImageSplits,
   datasetImages,
   imageIdsTagged,
   requireDataset,
@@ -125,6 +126,8 @@ export async function exportVoc(
   const palette = paletteFor(deps, datasetId);
   const inScope = runId === undefined ? () => true : runScope(deps, datasetId, runId);
   const images = datasetImages(deps.db, datasetId).filter((image) => inScope(image.id));
+  // Ground truth only: the ImageSets lists, each image in every list it was imported from.
+  const splitsOf = runId === undefined ? datasetImageSplits(deps.db, images, datasetId) : null;
   const dataset = requireDataset(deps.db, datasetId);
   const ids = vocIds(images, runId === undefined, dataset.name);
   // A query's mask is its ground truth even when it is empty (a ReasonSeg sample without shapes is
@@ -169,7 +172,8 @@ export async function exportVoc(
       await writeExportFile(join(outDir, 'JPEGImages', basename(image.fileName)), upright ?? bytes);
       files++;
       // In every list the image was imported from (trainval too, when the import read it).
-      for (const split of image.splits.length > 0 ? image.splits : ['all']) {
+      const listed = splitsOf?.get(image.id) ?? [];
+      for (const split of listed.length > 0 ? listed : ['all']) {
         const list = splits.get(split) ?? [];
         list.push(id);
         splits.set(split, list);

@@ -7,7 +7,7 @@ import { importCoco } from './coco';
 import { exportDataset } from './export';
 import { importFolder } from './folder';
 import { startImportJob } from './importJob';
-import { datasetImages, requireDataset } from '../store/repos/datasetReads';
+import { datasetImageSplits, datasetImages, requireDataset } from '../store/repos/datasetReads';
 import { importReasonSeg } from './reasonseg';
 import { importRefCoco } from './refcoco';
 import { importVoc } from './voc';
@@ -66,10 +66,11 @@ export function datasetHandlers(deps: EngineDeps) {
     'datasets.selectImages': async ({ datasetId, fileNames, split }) => {
       requireDataset(deps.db, datasetId);
       const images = datasetImages(deps.db, datasetId);
-      const splits = [...new Set(images.flatMap((i) => i.splits))].sort();
+      const splitsOf = datasetImageSplits(deps.db, images, datasetId);
+      const splits = [...new Set([...splitsOf.values()].flat())].sort();
       let chosen = images;
       // Every image the split's list names, including those shown under another split (voc.ts listIds).
-      if (split !== undefined) chosen = chosen.filter((i) => i.splits.includes(split));
+      if (split !== undefined) chosen = chosen.filter((i) => splitsOf.get(i.id)?.includes(split) === true);
       let unknownFileNames: string[] = [];
       if (fileNames !== undefined) {
         const wanted = new Set(fileNames);

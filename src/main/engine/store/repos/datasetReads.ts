@@ -16,9 +16,8 @@ export interface DatasetImage {
   bytes: number;
   width: number;
   height: number;
-  /** The first split the image is listed in (shown); `splits` has every one, sorted. */
+  /** The first split list the image is in (shown); datasetImageSplits has every one. */
   split: string | null;
-  splits: string[];
   externalId: string | null;
   /** EXIF orientation tag of the file (1..8) and the grid chosen at import (images/orientation.ts). */
   exifOrientation: number;
@@ -93,7 +92,6 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     list.push(s.id);
     byImage.set(s.image_id, list);
   }
-  const splitsOf = imageSplits(db, datasetId);
   return rows.map((r) => ({
     id: r.id,
     fileName: r.file_name,
@@ -103,7 +101,6 @@ export function datasetImages(db: Db, datasetId: number): DatasetImage[] {
     width: r.width,
     height: r.height,
     split: r.split,
-    splits: splitsOf?.get(r.id) ?? (r.split === null ? [] : [r.split]),
     externalId: r.external_id,
     exifOrientation: r.exif_orientation,
     grid: r.grid,
@@ -228,23 +225,24 @@ export function imageContentRows(db: Db, datasetId: number): IterableIterator<[s
 }
 
 /**
- * image id -> every split list it is in, sorted (migration 22); null at an older schema, whose
- * images.split is the only one known.
+ * Every split list each image of a dataset is in, sorted (migration 22), for the two readers that
+ * need more than the shown split (selecting a split's images, a VOC export's lists). At an older
+ * schema, images.split is the only one known.
  */
-function imageSplits(db: Db, datasetId: number): Map<number, string[]> | null {
-  if (!hasTable(db, 'image_splits')) return null;
+export function datasetImageSplits(db: Db, images: readonly DatasetImage[], datasetId: number): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  if (!hasTable(db, 'image_splits')) {
+    for (const i of images) out.set(i.id, i.split === null ? [] : [i.split]);
+    return out;
+  }
+  for (const i of images) out.set(i.id, []);
   const rows = db
     .prepare(
       'SELECT s.image_id, s.split FROM image_splits s JOIN images i ON i.id = s.image_id WHERE i.dataset_id = ? ORDER BY s.image_id, s.split',
     )
     .raw()
     .all(datasetId) as Array<[number, string]>;
-  const out = new Map<number, string[]>();
-  for (const [imageId, split] of rows) {
-    const list = out.get(imageId);
-    if (list === undefined) out.set(imageId, [split]);
-    else list.push(split);
-  }
+  for (const [imageId, split] of rows) out.get(imageId)?.push(split);
   return out;
 }
 
