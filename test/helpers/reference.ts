@@ -147,3 +147,40 @@ export function refMmsegMiou(pairs: ReadonlyArray<{ gt: ArrayLike<number>; pred:
   }
   return sum / n;
 }
+
+/**
+ * ToCo's CAM evaluation at one background threshold, written out plainly: per pixel the first channel
+ * whose score is the highest above `threshold` (compared in float32, as torch and numpy cast it) gives
+ * its class, else background; one confusion matrix over all items; the mean IoU over the classes the
+ * ground truth contains (utils/evaluate.py `scores`, miou_gt_classes).
+ */
+export function refCamSweepMiou(
+  items: ReadonlyArray<{ gt: ArrayLike<number>; channels: ReadonlyArray<{ cls: number; cam: ArrayLike<number> }> }>,
+  classes: number,
+  threshold: number,
+): number {
+  const conf = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (const { gt, channels } of items) {
+    for (let i = 0; i < gt.length; i++) {
+      if (gt[i] === 255) continue;
+      let arg = 0;
+      let max = Math.fround(threshold);
+      for (const { cls, cam } of channels) {
+        if (cam[i]! > max) {
+          max = cam[i]!;
+          arg = cls;
+        }
+      }
+      conf[gt[i]!]![arg]! += 1;
+    }
+  }
+  const ious: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const gtc = conf[c]!.reduce((a, b) => a + b, 0);
+    if (gtc === 0) continue;
+    const tp = conf[c]![c]!;
+    const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
+    ious.push(tp / (gtc + fp));
+  }
+  return ious.reduce((a, b) => a + b, 0) / ious.length;
+}

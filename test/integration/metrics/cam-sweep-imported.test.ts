@@ -6,6 +6,7 @@ import { tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
 import { npyBytes } from '../../unit/engine/datasets/npyBytes';
+import { refCamSweepMiou } from '../../helpers/reference';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -87,35 +88,16 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
     // Reference: eval_cam.py line by line. np.pad(cams, ((1,0),(0,0),(0,0)), constant_values=t) in
     // float32, np.argmax (first maximum wins, so the background wins ties), keys = pad(keys + 1),
     // one confusion matrix over both images, mIoU over classes present in GT (utils/evaluate.py).
-    const C = 4;
-    const expected = sweep.thresholds.map((thr) => {
-      const conf = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-      for (const s of scenes) {
-        const { keys, cams } = dicts.get(s.name)!;
-        const padded = [0, ...keys.map((k) => k + 1)];
-        const gt = data.labels.get(s.name)!;
-        for (let i = 0; i < W * H; i++) {
-          let arg = 0;
-          let max = Math.fround(thr);
-          cams.forEach((c, k) => {
-            if (c[i]! > max) {
-              max = c[i]!;
-              arg = k + 1;
-            }
-          });
-          conf[gt[i]!]![padded[arg]!]! += 1;
-        }
-      }
-      const ious: number[] = [];
-      for (let c = 0; c < C; c++) {
-        const gtc = conf[c]!.reduce((a, b) => a + b, 0);
-        if (gtc === 0) continue;
-        const tp = conf[c]![c]!;
-        const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
-        ious.push(tp / (gtc + fp));
-      }
-      return ious.reduce((a, b) => a + b, 0) / ious.length;
-    });
+    const expected = sweep.thresholds.map((thr) =>
+      refCamSweepMiou(
+        scenes.map((s) => {
+          const { keys, cams } = dicts.get(s.name)!;
+          return { gt: data.labels.get(s.name)!, channels: cams.map((cam, k) => ({ cls: keys[k]! + 1, cam })) };
+        }),
+        4,
+        thr,
+      ),
+    );
     sweep.miou.forEach((m, i) => expect(Math.abs(m - expected[i]!), `t = ${sweep.thresholds[i]}`).toBeLessThan(1e-12));
     // The sweep is not flat: the threshold matters, and the best one is where the reference peaks.
     expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
@@ -195,34 +177,17 @@ describe('CAM quality of an imported ToCo CAM run (eval --cam-sweep)', () => {
     expect(sweep.images).toBe(2);
     // Reference: ToCo's cam_to_label with the GT image labels: channels of classes absent from the
     // GT are dropped (a: classes 1 and 3; b: class 2), background where the max is <= t (float32).
-    const expected = sweep.thresholds.map((thr) => {
-      const conf = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-      for (const s of scenes) {
-        const gt = data.labels.get(s.name)!;
-        const keep = [1, 2, 3].filter((c) => gt.includes(c));
-        for (let i = 0; i < W * H; i++) {
-          let arg = 0;
-          let max = Math.fround(thr);
-          for (const c of keep) {
-            const v = cams.get(s.name)![c - 1]![i]!;
-            if (v > max) {
-              max = v;
-              arg = c;
-            }
-          }
-          conf[gt[i]!]![arg]! += 1;
-        }
-      }
-      const ious: number[] = [];
-      for (let c = 0; c < C; c++) {
-        const gtc = conf[c]!.reduce((a, b) => a + b, 0);
-        if (gtc === 0) continue;
-        const tp = conf[c]![c]!;
-        const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
-        ious.push(tp / (gtc + fp));
-      }
-      return ious.reduce((a, b) => a + b, 0) / ious.length;
-    });
+    const expected = sweep.thresholds.map((thr) =>
+      refCamSweepMiou(
+        scenes.map((s) => {
+          const gt = data.labels.get(s.name)!;
+          const keep = [1, 2, 3].filter((c) => gt.includes(c));
+          return { gt, channels: keep.map((c) => ({ cls: c, cam: cams.get(s.name)![c - 1]! })) };
+        }),
+        C,
+        thr,
+      ),
+    );
     sweep.miou.forEach((m, i) => expect(Math.abs(m - expected[i]!), `t = ${sweep.thresholds[i]}`).toBeLessThan(1e-12));
     expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
 

@@ -5,7 +5,7 @@ import { writeToys } from '../../../tools/toy-models';
 import { tessera } from '../../helpers/cli';
 import { tempDir } from '../../helpers/fixtures';
 import { writeSceneDataset } from '../../helpers/scenes';
-import { parseNpyFloat32 } from '../../helpers/reference';
+import { parseNpyFloat32, refCamSweepMiou } from '../../helpers/reference';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -62,37 +62,18 @@ describe('CAM quality (eval --cam-sweep)', () => {
 
     // Reference: per image, CAM channels of the classes in its GT (channel k = class k+1), argmax,
     // background where max <= t (compared in float32), one confusion matrix; mIoU over GT classes.
-    const C = 4;
-    const expected = sweep.thresholds.map((thr) => {
-      const conf = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-      for (const s of scenes) {
-        const cam = parseNpyFloat32(readFileSync(join(t.dir, 'npy', `${s.name}.npy`))).data;
-        const gt = data.labels.get(s.name) as Uint8Array;
-        const present = [1, 2, 3].filter((c) => gt.includes(c));
-        for (let i = 0; i < W * W; i++) {
-          let best = 0;
-          let bestV = -Infinity;
-          for (const c of present) {
-            const v = cam[(c - 1) * W * W + i] as number;
-            if (v > bestV) {
-              bestV = v;
-              best = c;
-            }
-          }
-          const pred = bestV <= Math.fround(thr) ? 0 : best;
-          (conf[gt[i] as number] as number[])[pred]! += 1;
-        }
-      }
-      const ious: number[] = [];
-      for (let c = 0; c < C; c++) {
-        const gtc = conf[c]!.reduce((a, b) => a + b, 0);
-        if (gtc === 0) continue;
-        const tp = conf[c]![c]!;
-        const fp = conf.reduce((a, row) => a + row[c]!, 0) - tp;
-        ious.push(tp / (gtc + fp));
-      }
-      return ious.reduce((a, b) => a + b, 0) / ious.length;
-    });
+    const expected = sweep.thresholds.map((thr) =>
+      refCamSweepMiou(
+        scenes.map((s) => {
+          const cam = parseNpyFloat32(readFileSync(join(t.dir, 'npy', `${s.name}.npy`))).data;
+          const gt = data.labels.get(s.name) as Uint8Array;
+          const present = [1, 2, 3].filter((c) => gt.includes(c));
+          return { gt, channels: present.map((c) => ({ cls: c, cam: cam.subarray((c - 1) * W * W, c * W * W) })) };
+        }),
+        4,
+        thr,
+      ),
+    );
     sweep.miou.forEach((m, i) => expect(Math.abs(m - (expected[i] as number))).toBeLessThan(1e-9));
     const bestIndex = expected.indexOf(Math.max(...expected));
     expect(sweep.best.threshold).toBe(sweep.thresholds[bestIndex]);
